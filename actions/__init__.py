@@ -1,0 +1,1 @@
+"""The catalogue of actions and the cloud providers behind one interface."""

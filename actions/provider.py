@@ -1,0 +1,81 @@
+"""The one interface every cloud provider implements (simulated now; AWS, Azure, GCP later)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+from pydantic import Field
+
+from core.models import ActionRequest, Cloud, Frozen
+
+
+class Resource(Frozen):
+    id: str  # unique across providers ("aws:us-east-1:asg/web-prod")
+    name: str  # what people type ("web-prod")
+    cloud: Cloud
+    kind: str  # "instance", "group", "disk", "database", "load_balancer"
+    region: str
+    environment: str  # "prod", "staging", "dr"
+    state: str  # "running", "stopped", "available", "degraded", ...
+    size: str  # instance type / disk size / sku
+    count: int | None = None  # instances in a group
+    hourly_cost: float  # USD per hour, whole resource (a group: all its instances)
+    unit_hourly_cost: float | None = None  # a group: cost of one more instance
+    tags: dict[str, str] = Field(default_factory=dict)
+    cpu: tuple[float, ...] = ()  # recent CPU % samples, oldest first
+    group: str | None = None  # name of the group this instance belongs to
+    standby: str | None = None  # name of this resource's DR standby ("web-prod" -> "web-dr")
+
+
+class Snapshot(Frozen):
+    """One provider's view of its inventory, with its age and last error."""
+
+    provider: str
+    resources: tuple[Resource, ...]
+    fetched_at: float  # unix seconds
+    error: str | None = None
+
+
+class Plan(Frozen):
+    """What an action will change, computed before the confirmation and shown to the user."""
+
+    summary: str  # "web-prod (AWS us-east-1): 12 -> 20 instances, about +$4.10/h"
+    before: str
+    after: str
+    instances_affected: int  # for blast-radius limits
+    cost_delta_per_hour: float
+
+
+class Outcome(Frozen):
+    summary: str  # "web-prod is at 20 instances"
+    resource: Resource
+
+
+ProgressCallback = Callable[[str], None]
+
+
+class CloudProvider(Protocol):
+    """A source of inventory and an executor of actions. Methods raise `core.errors.ProviderError`."""
+
+    name: str
+
+    def snapshot(self) -> Snapshot:
+        """The current inventory. Real providers answer from their cache; never slow."""
+        ...
+
+    def get(self, resource_id: str) -> Resource:
+        """One resource, fresh. Raises ResourceNotFound."""
+        ...
+
+    def plan(self, request: ActionRequest) -> Plan:
+        """What `request` would change. Raises ProviderError if it cannot be done at all."""
+        ...
+
+    def execute(self, request: ActionRequest, progress: ProgressCallback) -> Outcome:
+        """Carry the action out, calling `progress` with short lines while it runs."""
+        ...
+
+
+def by_name(resources: Sequence[Resource]) -> dict[str, Resource]:
+    return {r.name: r for r in resources}

@@ -1,0 +1,1 @@
+"""Benchmarks run by `opsbot bench`. They print figures; they never fail a test run."""

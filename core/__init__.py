@@ -1,0 +1,1 @@
+"""Small shared models and infrastructure that every opsbot package may use."""

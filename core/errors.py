@@ -1,0 +1,51 @@
+"""One documented error tree. Each error carries a short sentence a user may read."""
+
+from __future__ import annotations
+
+
+class OpsbotError(Exception):
+    """Base of every error opsbot raises on purpose. `str(err)` is safe to show a user."""
+
+
+class ConfigError(OpsbotError):
+    """Settings or the policy file are invalid. `problems` lists 'file:line: what' entries."""
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or [message]
+
+
+class ProviderError(OpsbotError):
+    """A cloud provider failed. `transient` errors may be retried."""
+
+    transient: bool = False
+
+
+class TransientProviderError(ProviderError):
+    """Throttling, 5xx, timeouts: worth a retry with backoff. `retry_after` in seconds if known."""
+
+    transient = True
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class ProviderTimeout(TransientProviderError):
+    """The provider did not reach the target state in time."""
+
+
+class ResourceNotFound(ProviderError):
+    """No resource with that id or name."""
+
+
+class ConfirmationError(OpsbotError):
+    """A confirmation cannot be used: expired, used, someone else's, or changed."""
+
+
+class AuditTampered(OpsbotError):
+    """The audit chain does not verify. `index` is the first bad record (0-based line)."""
+
+    def __init__(self, message: str, index: int) -> None:
+        super().__init__(message)
+        self.index = index

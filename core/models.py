@@ -1,0 +1,161 @@
+"""Typed, immutable messages that cross package boundaries."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Cloud(StrEnum):
+    AWS = "aws"
+    AZURE = "azure"
+    GCP = "gcp"
+
+
+class IntentName(StrEnum):
+    STATUS = "status"
+    SEARCH = "search"
+    SHOW = "show"
+    SCALE = "scale"
+    START = "start"
+    STOP = "stop"
+    RESTART = "restart"
+    EMERGENCY_SCALE = "emergency_scale"
+    SHUTDOWN = "shutdown"
+    FAILOVER = "failover"
+    COST = "cost"
+    FORECAST = "forecast"
+    ALERTS = "alerts"
+    ACK = "ack"
+    RESOLVE = "resolve"
+    ONCALL = "oncall"
+    PERF = "perf"
+    HELP = "help"
+    CONFIRM = "confirm"
+    CANCEL = "cancel"
+    UNKNOWN = "unknown"
+
+
+# Intents that change infrastructure; everything else is read-only or conversational.
+CHANGING_INTENTS = frozenset(
+    {
+        IntentName.SCALE,
+        IntentName.START,
+        IntentName.STOP,
+        IntentName.RESTART,
+        IntentName.EMERGENCY_SCALE,
+        IntentName.SHUTDOWN,
+        IntentName.FAILOVER,
+    }
+)
+
+
+class Slots(Frozen):
+    """What the parser pulled out of an utterance. Unset slots are None."""
+
+    provider: Cloud | None = None
+    environment: str | None = None
+    region: str | None = None
+    target: str | None = None  # resource name as typed (resolution happens later)
+    count: int | None = None  # absolute size ("scale web-prod to 20")
+    delta: int | None = None  # signed relative change ("add 4", "down by two")
+    period: str | None = None  # "this_month", "last_month", "today", "7d" ...
+    alert_id: int | None = None
+    query: str | None = None  # free text of a search ("find web")
+    state: str | None = None  # resource state filter ("stopped")
+    kind: str | None = None  # resource kind filter ("instance", "database", ...)
+    group_by: str | None = None  # "provider", "environment", "region", "service"
+    topic: str | None = None  # "help scale" -> "scale"
+    destination: str | None = None  # failover destination ("dr", "azure", "web-dr")
+    code: str | None = None  # confirmation code typed on channels without buttons
+
+    def present(self) -> dict[str, object]:
+        """The slots that are set, JSON-ready."""
+        return self.model_dump(mode="json", exclude_none=True)
+
+
+class Intent(Frozen):
+    name: IntentName
+    slots: Slots = Field(default_factory=Slots)
+    confidence: float = Field(ge=0.0, le=1.0)
+    text: str = ""
+
+
+class Button(Frozen):
+    id: str  # stable id the channel sends back when pressed ("confirm:AB12", "pick:web-prod")
+    label: str
+    style: Literal["primary", "danger", "default"] = "default"
+
+
+class ConversationRef(Frozen):
+    """Where a conversation happens, so replies (and later edits) go back to the same place."""
+
+    channel: str  # "console", "slack", "telegram"
+    conversation_id: str  # chat / channel id
+    thread_id: str | None = None
+
+
+class Message(Frozen):
+    """One inbound chat message or button press, already translated by an adapter."""
+
+    ref: ConversationRef
+    sender: str  # platform user id as the channel knows it ("alice" on console, "U123ABC" on Slack)
+    text: str = ""
+    button_id: str | None = None  # set when this is a button press instead of text
+    message_id: str | None = None
+    received_at: float  # unix seconds
+
+
+class Reply(Frozen):
+    """One outbound message, or an edit of an earlier one (`edit_of` = that reply's key)."""
+
+    ref: ConversationRef
+    key: str  # our id for this message; channels map it to their own message id
+    text: str
+    buttons: tuple[Button, ...] = ()
+    edit_of: str | None = None
+    kind: Literal["info", "confirm", "progress", "result", "error", "refusal"] = "info"
+
+
+class ActionName(StrEnum):
+    SCALE = "scale"
+    START = "start"
+    STOP = "stop"
+    RESTART = "restart"
+    EMERGENCY_SCALE = "emergency_scale"
+    SHUTDOWN = "shutdown"
+    FAILOVER = "failover"
+
+
+class Risk(StrEnum):
+    READ = "read"
+    CHANGE = "change"
+    CRITICAL = "critical"
+
+
+class ActionRequest(Frozen):
+    """Exactly what will be done. Its `params_hash` binds a confirmation to these parameters."""
+
+    action: ActionName
+    resource_id: str
+    resource_name: str
+    cloud: Cloud
+    region: str
+    environment: str
+    desired_count: int | None = None  # scale / emergency scale: the absolute size after the change
+    destination_id: str | None = None  # failover: the standby that takes over
+    requested_by: str  # opsbot user name
+
+    @property
+    def params_hash(self) -> str:
+        body = self.model_dump(mode="json", exclude={"requested_by"})
+        raw = json.dumps(body, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(raw.encode()).hexdigest()

@@ -1,0 +1,81 @@
+"""All settings in one model: environment variables `OPSBOT_*`, plus an optional YAML file
+named by `OPSBOT_CONFIG`. Environment variables win over the file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from core.errors import ConfigError
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="OPSBOT_", extra="forbid", frozen=True)
+
+    config: Path | None = Field(default=None, description="YAML file with any of these settings.")
+    redis_url: SecretStr | None = Field(
+        default=None, description="Redis URL. Unset: an in-process fakeredis and worker (demo only)."
+    )
+    data_dir: Path = Field(default=Path(".opsbot"), description="Where the audit log lives.")
+    policy: Path | None = Field(default=None, description="Policy YAML file. Unset: the shipped default.")
+    confirm_ttl_seconds: int = Field(default=120, ge=5, le=3600, description="How long a confirmation lasts.")
+    sim_seed: int = Field(default=42, description="Seed of the simulated inventory.")
+    sim_resources: int = Field(default=10_000, ge=100, le=200_000, description="Simulated resource count.")
+    sim_step_seconds: float = Field(
+        default=0.3, ge=0.0, le=60.0, description="Delay of each step of a simulated action."
+    )
+    job_timeout_seconds: int = Field(default=300, ge=1, le=3600, description="Default per-action timeout.")
+    job_retries: int = Field(default=2, ge=0, le=10, description="Retries for transient provider errors.")
+    max_message_chars: int = Field(default=4000, ge=100, le=100_000, description="Longer messages are refused.")
+    log_level: str = Field(default="WARNING", description="Python logging level.")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, _YamlFileSource(settings_cls))
+
+
+class _YamlFileSource(PydanticBaseSettingsSource):
+    """Reads the file named by OPSBOT_CONFIG; keys are the setting names without the prefix."""
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        import os
+
+        path = os.environ.get("OPSBOT_CONFIG")
+        if not path:
+            return {}
+        try:
+            data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            line = f":{mark.line + 1}" if mark is not None else ""
+            raise ConfigError(f"{path}{line}: not valid YAML") from exc
+        if data is None:
+            return {}
+        if not isinstance(data, dict):
+            raise ConfigError(f"{path}:1: expected a mapping of settings")
+        return {str(k): v for k, v in data.items()}
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from the environment (and file), with a readable ConfigError on bad values."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = [f"OPSBOT_{'.'.join(str(p) for p in err['loc']).upper()}: {err['msg']}" for err in exc.errors()]
+        raise ConfigError("invalid settings", problems) from exc

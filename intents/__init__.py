@@ -1,0 +1,1 @@
+"""Text -> typed Intent, and entity resolution against the inventory. No I/O."""

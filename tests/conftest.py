@@ -1,0 +1,57 @@
+"""Shared fixtures. Redis is real: OPSBOT_TEST_REDIS_URL (set by `make test`), one DB per run,
+flushed around each test. OPSBOT_TEST_REDIS_DB picks the DB number (default 9)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from core.settings import Settings
+
+
+def _redis_url() -> str:
+    base = os.environ.get("OPSBOT_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+    db = os.environ.get("OPSBOT_TEST_REDIS_DB", "9")
+    return base.rsplit("/", 1)[0] + "/" + db if base.count("/") >= 3 else base + "/" + db
+
+
+@pytest.fixture
+def redis_url() -> str:
+    return _redis_url()
+
+
+@pytest.fixture
+def redis_conn(redis_url: str) -> Iterator[redis.Redis]:
+    conn = redis.Redis.from_url(redis_url)
+    try:
+        conn.ping()
+    except redis.ConnectionError as exc:  # pragma: no cover - environment problem, not a test result
+        pytest.fail(f"no Redis at {redis_url}: run the tests with `make test`, which starts one ({exc})")
+    conn.flushdb()
+    yield conn
+    conn.flushdb()
+    conn.close()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test sees the developer's own OPSBOT_* settings or writes into the checkout."""
+    for key in list(os.environ):
+        if key.startswith("OPSBOT_") and not key.startswith("OPSBOT_TEST_"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("OPSBOT_DATA_DIR", str(tmp_path / "data"))
+
+
+@pytest.fixture
+def settings(redis_conn: redis.Redis, redis_url: str, tmp_path: Path) -> Settings:
+    """Settings on the real test Redis, a fresh data dir, and fast simulated actions."""
+    return Settings(
+        redis_url=redis_url,  # type: ignore[arg-type]
+        data_dir=tmp_path / "data",
+        sim_step_seconds=0.01,
+        sim_resources=2000,
+    )

@@ -1,0 +1,1 @@
+"""Audio -> text. Built by the voice issue; empty until then."""
