@@ -9,6 +9,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
+import math
 import os
 import re
 import threading
@@ -68,7 +69,7 @@ class AuditRecord(Frozen):
 _SECRET_KEY = re.compile(r"(token|secret|password|passwd|auth|credential|api_?key|private)", re.IGNORECASE)
 _SECRET_VALUE = re.compile(
     r"(xox[abposr]-[A-Za-z0-9-]{6,}|xapp-[A-Za-z0-9-]{6,}|\d{6,}:[A-Za-z0-9_-]{30,}|AKIA[0-9A-Z]{12,}"
-    r"|(?i:bearer)\s+[A-Za-z0-9._~+/-]{8,}=*|://[^/\s:@]+:[^/\s@]+@)"
+    r"|(?i:bearer)\s+[A-Za-z0-9._~+/-]{8,}=*|://[^/\s:@]*:[^/\s@]+@)"
 )
 
 
@@ -84,6 +85,8 @@ def redact(params: dict[str, JsonScalar]) -> dict[str, JsonScalar]:
             clean[key] = "[redacted]"
         elif isinstance(value, str):
             clean[key] = redact_text(value)
+        elif isinstance(value, float) and not math.isfinite(value):
+            clean[key] = str(value)  # JSON has no NaN/inf: stored as null they would no longer match the hash
         else:
             clean[key] = value
     return clean
@@ -158,13 +161,24 @@ class AuditLog:
                 if record.hash != record.compute_hash():
                     raise AuditTampered(f"line {number} (record {record.seq}, {record.event}) was modified", index)
                 if record.seq != expected_seq or record.prev_hash != prev_hash:
-                    if record.seq > expected_seq:
-                        problem = f"record {expected_seq} is missing before line {number}"
-                    else:
-                        problem = f"line {number} (record {record.seq}) is out of order"
-                    raise AuditTampered(problem, index)
+                    raise AuditTampered(self._broken_link(record, expected_seq, number), index)
                 prev_hash, expected_seq = record.hash, record.seq + 1
         return expected_seq - 1
+
+    def _broken_link(self, record: AuditRecord, expected_seq: int, number: int) -> str:
+        """Why `record`, on line `number`, does not follow the record before it."""
+        where = f"line {number} (record {record.seq})"
+        if record.seq == expected_seq:
+            if number == 1:
+                return f"{where} does not start the chain"
+            return f"{where} does not follow line {number - 1}: that record was replaced"
+        if record.seq < expected_seq:
+            return f"{where} comes after record {expected_seq - 1}: it was inserted or moved"
+        with self.path.open("rb") as fh:  # the expected record may be further down: then it was moved
+            for later, line in enumerate(fh, start=1):
+                if later > number and line.startswith(f'{{"seq":{expected_seq},'.encode()):
+                    return f"{where} is out of order: record {expected_seq} is on line {later}"
+        return f"record {expected_seq} is missing before line {number}"
 
 
 def _read_last(fh: IO[bytes]) -> tuple[int, str]:
@@ -181,6 +195,11 @@ def _read_last(fh: IO[bytes]) -> tuple[int, str]:
         data = fh.read(step) + data
         lines = data.rstrip(b"\n").split(b"\n")
         if len(lines) > 1 or pos == 0:
-            record = AuditRecord.model_validate_json(lines[-1])
+            try:
+                record = AuditRecord.model_validate_json(lines[-1])
+            except ValueError as exc:
+                fh.seek(0)
+                index = sum(1 for _ in fh) - 1
+                raise AuditTampered(f"line {index + 1} is not a valid audit record", index) from exc
             return record.seq, record.hash
     return 0, GENESIS  # pragma: no cover

@@ -1,0 +1,95 @@
+"""`opsbot check-config`: every problem of the settings and the policy file at once, each as
+'FILE:LINE: what' (or 'OPSBOT_NAME: what' for an environment variable).
+
+Settings are validated against the same `core.settings.Settings` model, but from the given mapping
+rather than the process environment, so a caller (or a test) can check any environment. The settings
+file is read with line numbers, and an OPSBOT_ variable that names no setting is a problem too: a typo
+there would otherwise silently fall back to a default."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from pydantic import ValidationError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
+
+from core.errors import ConfigError
+from core.settings import Settings
+from policies.loader import load_policy
+from policies.model import did_you_mean
+from policies.yamlfile import YamlDocument, describe, read_yaml
+
+PREFIX = "OPSBOT_"
+_IGNORED_PREFIXES = ("OPSBOT_TEST_",)  # the test harness's own variables
+
+
+class _GivenValuesOnly(Settings):
+    """Settings validated from explicit values only: no process environment, no file lookup."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings,)
+
+
+def check_config(env: Mapping[str, str] | None = None) -> list[str]:
+    """Problems with the settings in `env` (default: this process's environment) and with the policy
+    file they name (or the shipped default). An empty list means all is well."""
+    env = os.environ if env is None else env
+    fields = list(Settings.model_fields)
+    problems: list[str] = []
+    from_env: dict[str, str] = {}
+    for name, value in env.items():
+        if not name.startswith(PREFIX) or name.startswith(_IGNORED_PREFIXES):
+            continue
+        field = name.removeprefix(PREFIX).lower()
+        if field in fields:
+            from_env[field] = value
+        else:
+            hint = did_you_mean(name, [PREFIX + f.upper() for f in fields])
+            problems.append(f"{name}: not a setting{hint}")
+
+    document: YamlDocument | None = None
+    from_file: dict[str, object] = {}
+    if config := from_env.get("config"):
+        try:
+            document = read_yaml(Path(config))
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+        else:
+            if isinstance(document.data, dict):
+                from_file = {str(key): value for key, value in document.data.items()}
+            elif document.data is not None:
+                problems.append(f"{config}:1: expected a mapping of settings")
+
+    settings: Settings | None = None
+    try:
+        settings = _GivenValuesOnly.model_validate({**from_file, **from_env})
+    except ValidationError as exc:
+        for err in exc.errors():
+            field = str(err["loc"][0]) if err["loc"] else ""
+            if field in from_env or document is None:
+                problems.append(f"{PREFIX}{field.upper()}: {describe(err)}")
+            else:
+                problems.append(f"{document.where(err['loc'])}: {describe(err)}")
+
+    policy = settings.policy if settings is not None else _raw_policy(from_env, from_file)
+    try:
+        load_policy(policy)
+    except ConfigError as exc:
+        problems.extend(exc.problems)
+    return problems
+
+
+def _raw_policy(from_env: Mapping[str, str], from_file: Mapping[str, object]) -> Path | None:
+    """The policy file named, even when other settings are invalid: its problems are worth listing too."""
+    raw = from_env.get("policy", from_file.get("policy"))
+    return Path(raw) if isinstance(raw, str) and raw else None

@@ -1,0 +1,174 @@
+"""Deciding whether a command may run. Every request passes the same visible chain of small checks, in
+order; the first refusal wins and says in one plain line who is refused and what would be needed. A
+request that passes them all leaves with its risk and, when the risk needs one, the approver's role."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+from core.errors import ConfigError
+from core.models import CHANGING_INTENTS, ActionName, ConversationRef, Frozen, IntentName, Risk
+from policies.model import ANY, ConversationRule, Policy
+from policies.ratelimit import RateLimiter
+from policies.references import find_problems
+from policies.roles import RoleBook, Subject
+from policies.vocabulary import base_risk, verb, verb_ing
+
+
+class PolicyRequest(Frozen):
+    user: str  # opsbot user name, from PolicyEngine.user_for
+    intent: IntentName
+    action: ActionName | None = None
+    environment: str | None = None  # of the resource acted on; a changing request should always carry it
+    ref: ConversationRef
+    instances_affected: int = 0  # from the action's Plan, for blast-radius limits
+    scale_down: bool = False  # a scale that leaves fewer instances than before
+
+
+class Decision(Frozen):
+    allowed: bool
+    reason: str = ""  # one line when refused: "dave is a viewer: scaling needs operator"
+    risk: Risk = Risk.READ
+    approver_role: str | None = None  # a different person holding this role must approve first
+
+
+def _listing(words: tuple[str, ...]) -> str:
+    return " and ".join(words) if len(words) < 3 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def _a(role: str) -> str:
+    return f"an {role}" if role[:1].lower() in "aeiou" else f"a {role}"
+
+
+Check = Callable[[PolicyRequest], str | None]  # a refusal line, or None to pass the request on
+
+
+class PolicyEngine:
+    def __init__(self, policy: Policy, limiter: RateLimiter | None = None) -> None:
+        """`limiter` None: rate limits are not enforced (single-process tools, tests of other rules)."""
+        problems = [f"{'.'.join(map(str, loc))}: {what}" for loc, what in find_problems(policy)]
+        if problems:
+            raise ConfigError("invalid policy", problems)
+        self.policy = policy
+        self._roles = RoleBook(policy)
+        self._limiter = limiter
+        self._identities = {ident: name for name, user in policy.users.items() for ident in user.identities}
+        self.chain: tuple[Check, ...] = (self._conversation, self._permission, self._rate_limit, self._blast_radius)
+
+    def user_for(self, channel: str, sender: str) -> str:
+        """The opsbot user behind a platform sender. On the console the sender is the name; an unknown
+        sender keeps its platform identity ("slack:U999"), so it is told apart and gets the default role."""
+        if channel == "console":
+            return sender
+        identity = f"{channel}:{sender}"
+        return self._identities.get(identity, identity)
+
+    def role_of(self, user: str) -> str:
+        known = self.policy.users.get(user)
+        return known.role if known is not None else self.policy.default_role
+
+    def holds(self, user: str, role: str) -> bool:
+        """Whether `user`'s role is `role` or inherits from it ("may an admin cancel this?")."""
+        return self._roles.holds(self.role_of(user), role)
+
+    def evaluate(self, request: PolicyRequest) -> Decision:
+        for check in self.chain:
+            refusal = check(request)
+            if refusal is not None:
+                return Decision(allowed=False, reason=refusal)
+        return self._risk(request)
+
+    def may_approve(self, approver: str, requester: str, risk: Risk) -> Decision:
+        required = self.policy.approvals.get(risk)
+        if required is None:
+            return Decision(allowed=True, risk=risk)
+        if approver == requester:
+            return Decision(allowed=False, reason=f"{approver} asked for this: another {required} must approve it")
+        if not self.holds(approver, required):
+            role = self.role_of(approver)
+            return Decision(allowed=False, reason=f"{approver} is {_a(role)}: approving needs {required}")
+        return Decision(allowed=True, risk=risk, approver_role=required)
+
+    # The chain, in order.
+
+    def _conversation(self, request: PolicyRequest) -> str | None:
+        rule = self._conversation_rule(request.ref)
+        if rule is None:
+            return None
+        name = rule.name or "This conversation"
+        action = _action_of(request)
+        if action is not None and rule.read_only:
+            return f"{name} is read-only for opsbot"
+        if action is not None and action not in rule.actions:
+            return f"{name} does not allow {verb_ing(action)}"
+        env = request.environment
+        if env is not None and ANY not in rule.environments and env not in rule.environments:
+            return f"{name} is for {_listing(rule.environments)} only, not {env}"
+        return None
+
+    def _permission(self, request: PolicyRequest) -> str | None:
+        role = self.role_of(request.user)
+        subject: Subject = _action_of(request) or request.intent
+        env = request.environment
+        if self._roles.permits(role, subject, env):
+            return None
+        doing = verb_ing(subject)
+        if env is not None and self._roles.permits_somewhere(role, subject):
+            doing += f" in {env}"
+        needed = self._roles.lowest_permitting(subject, env)
+        if needed is None:
+            return f"{request.user} is {_a(role)}: {doing} is not allowed to anyone"
+        return f"{request.user} is {_a(role)}: {doing} needs {needed}"
+
+    def _rate_limit(self, request: PolicyRequest) -> str | None:
+        if self._limiter is None:
+            return None
+        role, changing = self.role_of(request.user), _action_of(request) is not None
+        for index, rule in enumerate(self.policy.rate_limits):
+            if not rule.applies_to(request.user, role) or (rule.counts == "changes" and not changing):
+                continue
+            wait = self._limiter.hit(f"{index}:{rule.counts}:{request.user}", rule.limit, rule.per_seconds)
+            if wait is not None:
+                return f"{request.user}: too many {rule.counts}, try again in {math.ceil(wait)} s"
+        return None
+
+    def _blast_radius(self, request: PolicyRequest) -> str | None:
+        action = _action_of(request)
+        if action is None:
+            return None
+        role = self.role_of(request.user)
+        for rule in self.policy.blast_radius:
+            if (
+                rule.applies_to(request.user, role)
+                and rule.measures(action, request.scale_down)
+                and request.instances_affected > rule.max_instances
+            ):
+                doing = verb(action, scale_down=action is ActionName.SCALE and request.scale_down)
+                return (
+                    f"{request.user} may {doing} at most {rule.max_instances} instances at once"
+                    f" (asked {request.instances_affected})"
+                )
+        return None
+
+    def _risk(self, request: PolicyRequest) -> Decision:
+        action = _action_of(request)
+        if action is None:
+            return Decision(allowed=True)
+        overrides = self.policy.risk.get(action, {})
+        risk = overrides.get(request.environment or ANY) or overrides.get(ANY) or base_risk(action)
+        return Decision(allowed=True, risk=risk, approver_role=self.policy.approvals.get(risk))
+
+    def _conversation_rule(self, ref: ConversationRef) -> ConversationRule | None:
+        rules = self.policy.conversations
+        for key in (f"{ref.channel}:{ref.conversation_id}", f"{ref.channel}:{ANY}", ANY):
+            if key in rules:
+                return rules[key]
+        return None
+
+
+def _action_of(request: PolicyRequest) -> ActionName | None:
+    """The infrastructure change a request asks for, if any: its action, or its changing intent."""
+    if request.action is not None:
+        return request.action
+    return ActionName(request.intent.value) if request.intent in CHANGING_INTENTS else None
