@@ -1,15 +1,189 @@
-"""The `opsbot` command."""
+"""The `opsbot` command. Each sub-command is a thin shell over the packages; errors are one line."""
 
 from __future__ import annotations
 
+import json
+import sys
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Annotated, NoReturn
+
 import typer
 
+from core.errors import ConfigError, OpsbotError
+from core.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from bot.console import ConsoleChannel
+    from bot.runtime import Runtime
+
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Run the clouds from chat, safely.")
+audit_app = typer.Typer(no_args_is_help=True, help="Read and verify the audit log.")
+app.add_typer(audit_app, name="audit")
 
 
-@app.callback()
-def _root() -> None:
-    """opsbot: chat-ops for AWS, Azure and Google Cloud."""
+def _settings() -> Settings:
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        _fail("; ".join(exc.problems))
+    import logging
+
+    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    return settings
+
+
+def _fail(message: str, code: int = 2) -> NoReturn:
+    typer.echo(f"opsbot: {message}", err=True)
+    raise typer.Exit(code)
+
+
+@app.command()
+def shell(
+    user: Annotated[str, typer.Option(help="Who is speaking (see the policy's users).")] = "alice",
+    json_out: Annotated[bool, typer.Option("--json", help="One JSON line per bot message.")] = False,
+    conversation: Annotated[str, typer.Option(help="Conversation id.")] = "shell",
+    no_worker: Annotated[bool, typer.Option("--no-worker", help="Jobs run in `opsbot worker` instead.")] = False,
+) -> None:
+    """Chat with opsbot in the terminal. Meta-commands: /as USER, /press N, /wait, /quit."""
+    from bot.console import ConsoleChannel
+
+    runtime = _runtime(_settings(), with_worker=not no_worker)
+    try:
+        channel = ConsoleChannel(runtime, user=user, conversation_id=conversation, json_mode=json_out)
+        if sys.stdin.isatty():
+            if not json_out:
+                typer.echo("opsbot shell - type `help`, /as USER to switch speaker, /press N for buttons, /quit.")
+            channel.run(_prompt(channel))
+        else:
+            channel.run(sys.stdin, echo=True)
+    finally:
+        runtime.close()
+
+
+def _prompt(channel: ConsoleChannel) -> Iterator[str]:
+    while True:
+        try:
+            yield input(f"{channel.user}> ")
+        except (EOFError, KeyboardInterrupt):
+            return
+
+
+@app.command()
+def say(
+    text: Annotated[str, typer.Argument(help="The message.")],
+    user: Annotated[str, typer.Option(help="Who is speaking.")] = "alice",
+    json_out: Annotated[bool, typer.Option("--json", help="One JSON line per bot message.")] = False,
+    conversation: Annotated[str, typer.Option(help="Conversation id.")] = "shell",
+) -> None:
+    """Send one message and print the replies (waits for jobs it started)."""
+    from bot.console import ConsoleChannel
+
+    runtime = _runtime(_settings(), with_worker=True)
+    try:
+        ConsoleChannel(runtime, user=user, conversation_id=conversation, json_mode=json_out).run([text])
+    finally:
+        runtime.close()
+
+
+def _runtime(settings: Settings, *, with_worker: bool) -> Runtime:
+    from bot.runtime import Runtime
+
+    try:
+        return Runtime.build(settings, with_worker=with_worker)
+    except OpsbotError as exc:
+        _fail(str(exc))
+
+
+@app.command()
+def parse(
+    text: Annotated[str, typer.Argument(help="The utterance, or - to read one per line from stdin.")],
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show how opsbot understands a message (targets resolved against the inventory)."""
+    from bot.parsing import Understander
+
+    understander = Understander(_settings())
+    lines = (line.rstrip("\r\n") for line in sys.stdin) if text == "-" else iter([text])
+    for line in lines:
+        result = understander.understand(line)
+        if json_out:
+            typer.echo(json.dumps(result.as_json(), ensure_ascii=False))
+        else:
+            slots = " ".join(f"{k}={v}" for k, v in result.slots.items())
+            typer.echo(f"{result.intent} ({result.confidence:.2f}) {slots}".rstrip())
+
+
+@app.command()
+def worker(
+    burst: Annotated[bool, typer.Option(help="Exit when the queues are empty.")] = False,
+) -> None:
+    """Run a worker on the queues critical, default and low (needs OPSBOT_REDIS_URL)."""
+    from workers.runner import run_worker
+
+    settings = _settings()
+    if settings.redis_url is None:
+        _fail("a separate worker needs OPSBOT_REDIS_URL (the embedded shell runs its own worker)")
+    try:
+        run_worker(settings, burst=burst)
+    except OpsbotError as exc:
+        _fail(str(exc))
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check the hash chain; names the first modified, removed or reordered record."""
+    from audit.log import AuditLog
+    from core.errors import AuditTampered
+
+    log = AuditLog(_settings().data_dir)
+    try:
+        count = log.verify()
+    except AuditTampered as exc:
+        _fail(f"audit log {log.path} does not verify: {exc}", code=1)
+    typer.echo(f"OK: {count} records, chain intact ({log.path})")
+
+
+@audit_app.command("tail")
+def audit_tail(
+    n: Annotated[int, typer.Option("-n", min=1, max=100_000, help="How many records.")] = 20,
+    json_out: Annotated[bool, typer.Option("--json", help="One JSON record per line.")] = False,
+) -> None:
+    """Show the newest audit records."""
+    from audit.log import AuditLog
+
+    for record in AuditLog(_settings().data_dir).tail(n):
+        if json_out:
+            typer.echo(record.model_dump_json())
+        else:
+            from conversation.replies import clock
+
+            line = (
+                f"{record.seq:>6} {clock(record.at)} {record.event:<18} {record.actor:<8} {record.where}  {record.what}"
+            )
+            typer.echo(line + (f" -> {record.outcome}" if record.outcome else ""))
+
+
+@app.command("check-config")
+def check_config() -> None:
+    """Validate settings and the policy file; each problem with its file and line."""
+    from policies.check import check_config as run_checks
+
+    problems = run_checks()
+    for problem in problems:
+        typer.echo(problem, err=True)
+    if problems:
+        raise typer.Exit(1)
+    typer.echo("OK: settings and policy are valid.")
+
+
+@app.command()
+def bench(
+    only: Annotated[list[str] | None, typer.Option(help="Run only these benchmarks.")] = None,
+) -> None:
+    """Run the benchmarks in bench/ and print their figures."""
+    from bench.runner import run_all
+
+    run_all(only or [])
 
 
 def main() -> None:

@@ -1,0 +1,178 @@
+"""The console channel: an interactive chat in the terminal, or a scripted one when stdin is not a
+terminal (one message per line). Buttons become numbered choices. Like every adapter it only
+translates: lines -> Messages, Replies -> text (rich) or JSON lines."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterable
+from typing import TextIO
+
+from rich.console import Console
+
+from bot.runtime import Runtime
+from core import metrics
+from core.models import Button, ConversationRef, Message, Reply
+from workers.jobs import pending_jobs
+
+CHANNEL = "console"
+
+
+class ConsoleChannel:
+    def __init__(
+        self, runtime: Runtime, *, user: str, conversation_id: str = "shell", json_mode: bool = False,
+        out: TextIO | None = None,
+    ) -> None:  # fmt: skip
+        self.runtime = runtime
+        self.user = user
+        self.ref = ConversationRef(channel=CHANNEL, conversation_id=conversation_id)
+        self.json_mode = json_mode
+        self._console = Console(file=out, highlight=False, markup=False, soft_wrap=True)
+        self._out = out
+        self._print_lock = threading.Lock()
+        self._numbers: dict[str, int] = {}  # reply key -> the #N shown to the user
+        self._buttons: tuple[Button, ...] = ()  # of the newest message with buttons: /press N picks from them
+        self._cursor = runtime.outbox.last_id(CHANNEL)
+        self._stop = threading.Event()
+        self._reader = threading.Thread(target=self._follow_outbox, name="console-outbox", daemon=True)
+
+    # -- input ---------------------------------------------------------------------------------------
+    def run(self, lines: Iterable[str], *, echo: bool = False) -> None:
+        self._reader.start()
+        try:
+            for raw in lines:
+                line = raw.rstrip("\r\n")
+                if echo and not self.json_mode:
+                    self._console.print(f"{self.user}> {line}")
+                if not self.handle_line(line):
+                    break
+            self.wait()
+        finally:
+            self._stop.set()
+            self._reader.join(timeout=2)
+
+    def handle_line(self, line: str) -> bool:
+        """One line typed by the user. False means quit."""
+        stripped = line.strip()
+        if not stripped:
+            return True
+        if stripped.startswith("/") and stripped.split()[0] in _META:
+            return self._meta(stripped)
+        self.send(text=line)
+        return True
+
+    def send(self, *, text: str = "", button_id: str | None = None) -> None:
+        msg = Message(ref=self.ref, sender=self.user, text=text, button_id=button_id, received_at=time.time())
+        for reply in self.runtime.conversation.handle(msg):
+            self.show(reply)
+
+    def _meta(self, line: str) -> bool:
+        command, _, arg = line.partition(" ")
+        arg = arg.strip()
+        if command == "/quit":
+            return False
+        if command == "/as":
+            if not arg:
+                self._note("Usage: /as USER")
+            else:
+                self.user = arg
+                self._note(f"Now speaking as {arg}.")
+        elif command == "/press":
+            button = self._button(arg)
+            if button is None:
+                self._note("No such button. Use /press N (a number shown in brackets) or /press BUTTON_ID.")
+            else:
+                self.send(text=button.label, button_id=button.id)
+        elif command == "/wait":
+            self.wait()
+        return True
+
+    def _button(self, arg: str) -> Button | None:
+        if arg.isdigit() and 1 <= int(arg) <= len(self._buttons):
+            return self._buttons[int(arg) - 1]
+        if ":" in arg:
+            return Button(id=arg, label=arg)
+        return None
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Until this conversation's background jobs finish and their messages are shown."""
+        deadline = time.monotonic() + (timeout or self.runtime.settings.job_timeout_seconds + 30)
+        connection = self.runtime.connection
+        while time.monotonic() < deadline:
+            if pending_jobs(connection, self.ref) == 0 and self._caught_up():
+                return
+            time.sleep(0.02)
+        self._note("Still running in the background; /wait again to keep waiting.")
+
+    def _caught_up(self) -> bool:
+        latest = self.runtime.outbox.last_id(CHANNEL)
+        return _id_tuple(self._cursor) >= _id_tuple(latest)
+
+    # -- output --------------------------------------------------------------------------------------
+    def _follow_outbox(self) -> None:
+        while not self._stop.is_set():
+            for entry_id, reply in self.runtime.outbox.read(CHANNEL, self._cursor, block_ms=100):
+                if reply.ref.conversation_id == self.ref.conversation_id:
+                    self.show(reply)
+                self._cursor = entry_id
+
+    def show(self, reply: Reply) -> None:
+        start = time.perf_counter()
+        with self._print_lock:
+            number = self._numbers.setdefault(reply.key, len(self._numbers) + 1)
+            if reply.buttons:
+                self._buttons = reply.buttons
+            if self.json_mode:
+                self._write_json(reply)
+            else:
+                self._write_text(reply, number)
+        metrics.observe("delivery", time.perf_counter() - start)
+
+    def _write_json(self, reply: Reply) -> None:
+        line = json.dumps(
+            {
+                "id": reply.key,
+                "edit_of": reply.edit_of,
+                "kind": reply.kind,
+                "text": reply.text,
+                "buttons": [{"id": b.id, "label": b.label} for b in reply.buttons],
+            },
+            ensure_ascii=False,
+        )
+        if self._out is not None:
+            self._out.write(line + "\n")
+            self._out.flush()
+        else:
+            print(line, flush=True)
+
+    def _write_text(self, reply: Reply, number: int) -> None:
+        if reply.edit_of is not None:
+            target = self._numbers.get(reply.edit_of)
+            head = f"opsbot (update #{target}) " if target else "opsbot (update) "
+        else:
+            head = f"opsbot #{number} "
+        lines = reply.text.splitlines() or [""]
+        self._console.print(head + lines[0])
+        pad = " " * len(head)
+        for extra in lines[1:]:
+            self._console.print(pad + extra)
+        if reply.buttons:
+            choices = "  ".join(f"[{i}] {b.label}" for i, b in enumerate(reply.buttons, 1))
+            self._console.print(pad + choices + "   (/press N)")
+
+    def _note(self, text: str) -> None:
+        with self._print_lock:
+            if self.json_mode:
+                self._write_json(Reply(ref=self.ref, key="shell", text=text))
+            else:
+                self._console.print(f"  {text}")
+
+
+_META = {"/quit", "/as", "/press", "/wait"}
+
+
+def _id_tuple(entry_id: str) -> tuple[int, int]:
+    ms, _, seq = entry_id.partition("-")
+    return int(ms), int(seq or 0)

@@ -1,0 +1,122 @@
+"""Confirm and Cancel: the second step. Every rule a confirmation obeys is checked here, in order,
+and each refusal says why in one line."""
+
+from __future__ import annotations
+
+import time
+
+from actions.catalogue import spec
+from audit.log import AuditEvent
+from conversation.confirmations import Pending
+from conversation.replies import age, clock, edit, reply, where
+from conversation.services import Services
+from core.errors import ProviderError
+from core.models import ConversationRef, Message, Reply
+from workers.jobs import ActionJob, enqueue_action
+
+
+class Approvals:
+    def __init__(self, services: Services) -> None:
+        self._s = services
+
+    def find(self, ref: ConversationRef, code: str | None) -> Pending | None:
+        store = self._s.confirmations
+        return store.get(code) if code else store.latest(ref)
+
+    def confirm(self, msg: Message, user: str, pending: Pending | None, code: str | None) -> list[Reply]:
+        refusal = self._refusal(msg, user, pending, code)
+        if refusal is not None:
+            return refusal
+        assert pending is not None
+        try:
+            plan = self._s.provider.plan(pending.request)
+        except ProviderError as exc:
+            plan_now = str(exc)
+        else:
+            plan_now = plan.summary
+        if plan_now != pending.plan_summary:
+            # The world moved since the user read the plan: what would run is not what they confirmed.
+            self._s.confirmations.close(pending, "cancelled", "system")
+            self._record(AuditEvent.REFUSED, user, msg, pending, f"changed since asked: {plan_now}")
+            return [
+                edit(pending.ref, pending.reply_key, f"Not run: changed since asked.\n{pending.plan_summary}"),
+                reply(msg.ref, f"{pending.request.resource_name} changed since you asked (now: {plan_now}). "
+                      "Nothing was run: ask again.", kind="refusal"),
+            ]  # fmt: skip
+        closed = self._s.confirmations.close(pending, "confirmed", user)
+        if closed is None:
+            return self._refusal(msg, user, self._s.confirmations.get(pending.code), pending.code) or []
+        self._record(AuditEvent.CONFIRMED, user, msg, pending, "confirmed")
+        critical = pending.approver_role is not None
+        job = ActionJob(
+            request=pending.request,
+            ref=pending.ref,
+            reply_key=pending.reply_key,
+            idempotency_key=f"{pending.code}:{pending.params_hash[:16]}",
+            approved_by=user if critical else None,
+            enqueued_at=time.time(),
+        )
+        verb = "Approved" if critical else "Confirmed"
+        text = f"{verb} by {user} {clock()} - running.\n{pending.plan_summary}"
+        # Through the outbox, ahead of the job's own progress, so no channel can show them out of order.
+        self._s.workers.outbox.publish(edit(pending.ref, pending.reply_key, text, kind="progress"))
+        job_id = enqueue_action(self._s.workers, job)
+        self._record(AuditEvent.ENQUEUED, user, msg, pending, f"job {job_id}")
+        return []
+
+    def cancel(self, msg: Message, user: str, pending: Pending | None, code: str | None) -> list[Reply]:
+        if pending is None or pending.status != "open":
+            return [reply(msg.ref, "Nothing to cancel here.", kind="info")]
+        if pending.ref.conversation_id != msg.ref.conversation_id or pending.ref.channel != msg.ref.channel:
+            return [reply(msg.ref, "That request belongs to another conversation.", kind="refusal")]
+        if user != pending.requester and not self._s.policy.holds(user, "admin"):
+            return [reply(msg.ref, f"Only {pending.requester} or an admin can cancel this.", kind="refusal")]
+        closed = self._s.confirmations.close(pending, "cancelled", user)
+        if closed is None:
+            return self._refusal(msg, user, self._s.confirmations.get(pending.code), code) or []
+        self._record(AuditEvent.CANCELLED, user, msg, pending, "cancelled")
+        text = f"Cancelled by {user} {clock()} - nothing was run.\n{pending.plan_summary}"
+        return [edit(pending.ref, pending.reply_key, text)]
+
+    def _refusal(self, msg: Message, user: str, pending: Pending | None, code: str | None) -> list[Reply] | None:
+        """None when `user` may confirm `pending` now; else the replies that say why not."""
+        now = time.time()
+        if pending is None:
+            text = f"No request has the code {code}." if code else "Nothing to confirm here."
+            return [reply(msg.ref, text, kind="refusal")]
+        if pending.status == "confirmed":
+            who = pending.closed_by or "someone"
+            return [reply(msg.ref, f"Already confirmed by {who} at {clock(pending.closed_at)}.", kind="refusal")]
+        if pending.status == "cancelled":
+            who = "opsbot (it changed)" if pending.closed_by in (None, "system") else pending.closed_by
+            return [reply(msg.ref, f"That request was cancelled by {who}: nothing was run.", kind="refusal")]
+        if pending.status == "expired" or pending.expired(now):
+            if pending.status == "open" and self._s.confirmations.close(pending, "expired", "system"):
+                self._record(AuditEvent.EXPIRED, user, msg, pending, "expired")
+            ttl = age(pending.expires_at - pending.created_at)
+            return [
+                edit(pending.ref, pending.reply_key, f"Expired - nothing was run.\n{pending.plan_summary}"),
+                reply(msg.ref, f"That confirmation expired (after {ttl}): nothing was run. Ask again.", kind="refusal"),
+            ]  # fmt: skip
+        if (pending.ref.channel, pending.ref.conversation_id) != (msg.ref.channel, msg.ref.conversation_id):
+            return self._refuse(msg, user, pending, "That confirmation belongs to another conversation.")
+        if pending.params_hash != pending.request.params_hash:
+            return self._refuse(msg, user, pending, "That request was altered after it was shown: ask again.")
+        if pending.approver_role is not None:
+            decision = self._s.policy.may_approve(user, pending.requester, pending.risk)
+            if not decision.allowed:
+                return self._refuse(msg, user, pending, decision.reason)
+        elif user != pending.requester:
+            action = spec(pending.request.action).title
+            return self._refuse(msg, user, pending, f"Only {pending.requester} can confirm their {action}.")
+        return None
+
+    def _refuse(self, msg: Message, user: str, pending: Pending, reason: str) -> list[Reply]:
+        self._record(AuditEvent.REFUSED, user, msg, pending, reason)
+        return [reply(msg.ref, reason, kind="refusal")]
+
+    def _record(self, event: AuditEvent, user: str, msg: Message, pending: Pending, outcome: str) -> None:
+        params = {**pending.request.model_dump(mode="json"), "code": pending.code, "requester": pending.requester}
+        self._s.audit.append(
+            event, actor=user, where=where(msg.ref), what=pending.plan_summary, params=params, outcome=outcome
+        )

@@ -1,0 +1,170 @@
+"""Changing intents: resolve the target, build the exact request, plan it, pass policy, ask to confirm."""
+
+from __future__ import annotations
+
+from actions.catalogue import emergency_target, spec
+from actions.provider import Resource
+from audit.log import AuditEvent
+from conversation.replies import new_key, reply, where
+from conversation.services import Index, Services
+from conversation.targets import Picker
+from core.errors import ProviderError
+from core.models import ActionName, ActionRequest, Button, Intent, IntentName, Message, Reply
+from policies.engine import PolicyRequest
+
+_EXAMPLES = {
+    IntentName.SCALE: "scale web-prod to 20",
+    IntentName.START: "start web-staging",
+    IntentName.STOP: "stop web-staging",
+    IntentName.RESTART: "restart db-prod",
+    IntentName.EMERGENCY_SCALE: "emergency scale web-prod",
+    IntentName.SHUTDOWN: "shut down web-staging now",
+    IntentName.FAILOVER: "fail over web-prod to dr",
+}
+
+
+class ChangeFlow:
+    def __init__(self, services: Services, picker: Picker) -> None:
+        self._s = services
+        self._picker = picker
+
+    def handle(self, msg: Message, user: str, intent: Intent) -> list[Reply]:
+        snapshot = self._s.provider.snapshot()
+        index = self._s.index(snapshot)
+        target = self._target(intent, index)
+        if target is None:
+            return [reply(msg.ref, f"Which one? For example: {_EXAMPLES[intent.name]}", kind="error")]
+        if isinstance(target, list):
+            return [self._picker.offer(msg.ref, user, intent, target)]
+        if isinstance(target, str):
+            return [reply(msg.ref, target, kind="error")]
+        try:
+            request = self._request(intent, target, index, user)
+            plan = self._s.provider.plan(request)
+        except ProviderError as exc:
+            return [reply(msg.ref, str(exc), kind="error")]
+        decision = self._s.policy.evaluate(
+            PolicyRequest(
+                user=user,
+                intent=intent.name,
+                action=request.action,
+                environment=target.environment,
+                ref=msg.ref,
+                instances_affected=plan.instances_affected,
+                scale_down=request.desired_count is not None and request.desired_count < (target.count or 0),
+            )
+        )
+        params = request.model_dump(mode="json")
+        if not decision.allowed:
+            self._s.audit.append(
+                AuditEvent.DENIED, actor=user, where=where(msg.ref), what=plan.summary, params=params,
+                outcome=decision.reason,
+            )  # fmt: skip
+            return [reply(msg.ref, decision.reason, kind="refusal")]
+        key = new_key()
+        pending = self._s.confirmations.create(
+            request=request,
+            plan_summary=plan.summary,
+            ref=msg.ref,
+            risk=decision.risk,
+            approver_role=decision.approver_role,
+            reply_key=key,
+        )
+        critical = decision.approver_role is not None
+        event = AuditEvent.APPROVAL_ASKED if critical else AuditEvent.CONFIRMATION_ASKED
+        self._s.audit.append(
+            event, actor=user, where=where(msg.ref), what=plan.summary,
+            params={**params, "code": pending.code, "risk": decision.risk.value},
+        )  # fmt: skip
+        minutes = max(1, round(self._s.confirmations.ttl_seconds / 60))
+        title = spec(request.action).title.capitalize()
+        if critical:
+            role = decision.approver_role or "admin"
+            text = (
+                f"{title}: {plan.summary}\n"
+                f"{decision.risk.value.capitalize()}: needs approval by an {role} other than {user}. "
+                f"Expires in {minutes} min. Code {pending.code}"
+            )
+            confirm = Button(id=f"confirm:{pending.code}", label=f"Approve ({role})", style="danger")
+        else:
+            text = f"{title}: {plan.summary}\nConfirm within {minutes} min. Code {pending.code}"
+            confirm = Button(id=f"confirm:{pending.code}", label="Confirm", style="primary")
+        buttons = (confirm, Button(id=f"cancel:{pending.code}", label="Cancel"))
+        return [
+            Reply(ref=msg.ref, key=key, text=text, buttons=buttons, kind="confirm"),
+        ]
+
+    def _target(self, intent: Intent, index: Index) -> Resource | list[str] | str | None:
+        """The resource, candidates to pick from, a one-line problem, or None when no target was named."""
+        phrase = intent.slots.target
+        if phrase is None and intent.name is IntentName.FAILOVER:
+            return _failover_source(intent, index)
+        if phrase is None:
+            return None
+        resolution = index.resolver.resolve(phrase)
+        if resolution.match is not None:
+            return index.by_name[resolution.match]
+        if resolution.candidates:
+            return list(resolution.candidates)
+        return f"I can't find '{phrase[:60]}'. Try: find {phrase.split()[0][:30]}"
+
+    def _request(self, intent: Intent, target: Resource, index: Index, user: str) -> ActionRequest:
+        action = ActionName(intent.name.value)
+        desired: int | None = None
+        destination: str | None = None
+        current = target.count or 0
+        if action is ActionName.SCALE:
+            if intent.slots.count is not None:
+                desired = intent.slots.count
+            elif intent.slots.delta is not None:
+                desired = current + intent.slots.delta
+            else:
+                raise ProviderError(f"Scale {target.name} to how many? For example: scale {target.name} to 20")
+        elif action is ActionName.EMERGENCY_SCALE:
+            desired = max(intent.slots.count or 0, emergency_target(current))
+        elif action is ActionName.FAILOVER:
+            destination = _standby_id(target, intent, index)
+        return ActionRequest(
+            action=action,
+            resource_id=target.id,
+            resource_name=target.name,
+            cloud=target.cloud,
+            region=target.region,
+            environment=target.environment,
+            desired_count=desired,
+            destination_id=destination,
+            requested_by=user,
+        )
+
+
+def _failover_source(intent: Intent, index: Index) -> Resource | str | None:
+    """ "fail over to azure": the one resource whose standby lives there, if exactly one."""
+    dest = (intent.slots.destination or "").lower()
+    if not dest:
+        return None
+    sources = [
+        r for r in index.resources
+        if r.standby is not None and r.standby in index.by_name and _matches(index.by_name[r.standby], dest)
+    ]  # fmt: skip
+    if len(sources) == 1:
+        return sources[0]
+    if not sources:
+        return f"Nothing has a standby in {dest}. Say which: fail over web-prod to dr"
+    names = ", ".join(sorted(r.name for r in sources)[:5])
+    return f"Several could fail over to {dest} ({names}). Say which: fail over web-prod to dr"
+
+
+def _matches(standby: Resource, destination: str) -> bool:
+    return destination in (standby.environment, standby.cloud.value, standby.name, standby.region)
+
+
+def _standby_id(target: Resource, intent: Intent, index: Index) -> str:
+    standby = index.by_name.get(target.standby or "")
+    if standby is None:
+        raise ProviderError(f"{target.name} has no DR standby to fail over to.")
+    dest = (intent.slots.destination or "").lower()
+    if dest and not _matches(standby, dest):
+        raise ProviderError(
+            f"{target.name} fails over to {standby.name} ({standby.cloud.value} {standby.region}), not to {dest}."
+        )
+    return standby.id

@@ -1,0 +1,124 @@
+"""Pending confirmations in Redis: single-use (an atomic compare-and-set claims one), bound to the
+requester (or the approver role), the conversation and a hash of the exact parameters, and expiring.
+
+A record outlives its expiry by a day so a late press is told "expired" or "already used by X"
+rather than a bare "unknown"."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from typing import Literal
+
+import redis
+from pydantic import PrivateAttr
+
+from core.models import ActionRequest, ConversationRef, Frozen, Risk
+
+KEY = "opsbot:confirm:"
+LATEST = "opsbot:confirm:latest:"  # per conversation: the newest open confirmation's code
+GRACE_SECONDS = 86_400
+# Read off a phone and typed back: no 0/O or 1/I/L, and letters alternate with digits ("K7Q2M9") so a
+# code never reads as a word.
+_LETTERS = "ABCDEFGHJKMNPQRSTUVWXYZ"
+_DIGITS = "23456789"
+
+_CLAIM = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL')
+  return 1
+end
+return 0
+"""
+
+
+class Pending(Frozen):
+    code: str
+    request: ActionRequest
+    params_hash: str
+    plan_summary: str
+    ref: ConversationRef
+    requester: str
+    risk: Risk
+    approver_role: str | None  # critical: a different person holding this role must confirm
+    reply_key: str  # the message that shows the confirmation, edited when it is settled
+    created_at: float
+    expires_at: float
+    status: Literal["open", "confirmed", "cancelled", "expired"] = "open"
+    closed_by: str | None = None
+    closed_at: float | None = None
+    _stored: bytes | None = PrivateAttr(default=None)  # exactly as read: what the atomic claim compares
+
+    def expired(self, now: float) -> bool:
+        return self.status == "open" and now >= self.expires_at
+
+
+class ConfirmationStore:
+    def __init__(self, connection: redis.Redis, ttl_seconds: int) -> None:
+        self._redis = connection
+        self.ttl_seconds = ttl_seconds
+        self._claim = connection.register_script(_CLAIM)
+
+    def create(
+        self,
+        *,
+        request: ActionRequest,
+        plan_summary: str,
+        ref: ConversationRef,
+        risk: Risk,
+        approver_role: str | None,
+        reply_key: str,
+    ) -> Pending:
+        now = time.time()
+        for _ in range(8):
+            code = "".join(secrets.choice(_LETTERS) + secrets.choice(_DIGITS) for _ in range(3))
+            pending = Pending(
+                code=code,
+                request=request,
+                params_hash=request.params_hash,
+                plan_summary=plan_summary,
+                ref=ref,
+                requester=request.requested_by,
+                risk=risk,
+                approver_role=approver_role,
+                reply_key=reply_key,
+                created_at=now,
+                expires_at=now + self.ttl_seconds,
+            )
+            if self._redis.set(KEY + code, pending.model_dump_json(), nx=True, ex=self.ttl_seconds + GRACE_SECONDS):
+                self._redis.set(_latest_key(ref), code, ex=self.ttl_seconds)
+                return pending
+        raise RuntimeError("could not allocate a confirmation code")  # 6 million codes: practically unreachable
+
+    def get(self, code: str) -> Pending | None:
+        raw = self._redis.get(KEY + code.strip().upper())
+        if raw is None:
+            return None
+        pending = Pending.model_validate_json(raw)
+        pending._stored = raw
+        return pending
+
+    def latest(self, ref: ConversationRef) -> Pending | None:
+        """The newest still-open confirmation of a conversation, for a plain "yes"."""
+        code = self._redis.get(_latest_key(ref))
+        if code is None:
+            return None
+        pending = self.get(code.decode() if isinstance(code, bytes) else str(code))
+        return pending if pending is not None and pending.status == "open" else None
+
+    def close(self, pending: Pending, status: Literal["confirmed", "cancelled", "expired"], by: str) -> Pending | None:
+        """Atomically move an open confirmation to `status`. Returns the closed record, or None when
+        someone else closed it first (two presses at once: exactly one wins)."""
+        closed = pending.model_copy(update={"status": status, "closed_by": by, "closed_at": time.time()})
+        expected = pending._stored if pending._stored is not None else pending.model_dump_json().encode()
+        won = self._claim(keys=[KEY + pending.code], args=[expected, closed.model_dump_json()])
+        if int(won) != 1:
+            return None
+        latest = _latest_key(pending.ref)
+        if self._redis.get(latest) == pending.code.encode():
+            self._redis.delete(latest)
+        return closed
+
+
+def _latest_key(ref: ConversationRef) -> str:
+    return f"{LATEST}{ref.channel}:{ref.conversation_id}:{ref.thread_id or ''}"

@@ -1,0 +1,103 @@
+"""The channel-neutral conversation core: one Message in, the Replies to show now out. Long work goes
+to the queue; its progress comes back through the outbox. Slack, Telegram and the console all call
+`Conversation.handle` and only render and transport what it returns."""
+
+from __future__ import annotations
+
+import time
+
+from audit.log import AuditEvent
+from conversation.approvals import Approvals
+from conversation.changes import ChangeFlow
+from conversation.reads import ReadFlow
+from conversation.replies import reply, where
+from conversation.services import Services
+from conversation.targets import Picker
+from core import metrics
+from core.models import CHANGING_INTENTS, Intent, IntentName, Message, Reply
+from intents.help import hint
+from intents.parser import parse
+from policies.engine import PolicyRequest
+
+
+class Conversation:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        ttl = services.settings.confirm_ttl_seconds
+        self._picker = Picker(services.connection, ttl)
+        self._changes = ChangeFlow(services, self._picker)
+        self._approvals = Approvals(services)
+        self._reads = ReadFlow(services)
+
+    def handle(self, msg: Message) -> list[Reply]:
+        start = time.perf_counter()
+        user = self.services.policy.user_for(msg.ref.channel, msg.sender)
+        try:
+            if msg.button_id is not None:
+                return self._press(msg, user, msg.button_id)
+            return self._text(msg, user)
+        finally:
+            metrics.observe("reply", time.perf_counter() - start)
+
+    def _text(self, msg: Message, user: str) -> list[Reply]:
+        limit = self.services.settings.max_message_chars
+        if len(msg.text) > limit:
+            self._audit_received(msg, user, None, outcome="refused: too long")
+            return [reply(msg.ref, f"That message is too long ({len(msg.text):,} characters; limit {limit:,}).",
+                          kind="refusal")]  # fmt: skip
+        with metrics.timed("parse"):
+            intent = parse(msg.text)
+        return self.dispatch(msg, user, intent)
+
+    def dispatch(self, msg: Message, user: str, intent: Intent) -> list[Reply]:
+        """Handle an already-parsed intent (text, a picked button, or a voice transcript)."""
+        self._audit_received(msg, user, intent)
+        name = intent.name
+        if name is IntentName.CONFIRM:
+            pending = self._approvals.find(msg.ref, intent.slots.code)
+            return self._approvals.confirm(msg, user, pending, intent.slots.code)
+        if name is IntentName.CANCEL:
+            pending = self._approvals.find(msg.ref, intent.slots.code)
+            return self._approvals.cancel(msg, user, pending, intent.slots.code)
+        if name is IntentName.UNKNOWN:
+            return [reply(msg.ref, hint())]
+        if name in CHANGING_INTENTS:
+            return self._changes.handle(msg, user, intent)
+        with metrics.timed("policy"):
+            decision = self.services.policy.evaluate(
+                PolicyRequest(user=user, intent=name, environment=intent.slots.environment, ref=msg.ref)
+            )
+        if not decision.allowed:
+            self.services.audit.append(
+                AuditEvent.DENIED, actor=user, where=where(msg.ref), what=msg.text[:200], outcome=decision.reason
+            )
+            return [reply(msg.ref, decision.reason, kind="refusal")]
+        return self._reads.handle(msg, user, intent)
+
+    def _press(self, msg: Message, user: str, button_id: str) -> list[Reply]:
+        kind, _, arg = button_id.partition(":")
+        if kind in ("confirm", "cancel"):
+            pending = self.services.confirmations.get(arg) if arg else None
+            self._audit_received(msg, user, None, outcome=f"pressed {kind}")
+            if kind == "confirm":
+                return self._approvals.confirm(msg, user, pending, arg)
+            return self._approvals.cancel(msg, user, pending, arg)
+        if kind == "more":
+            return [self._reads.more(msg, arg)]
+        if kind == "pick":
+            intent = self._picker.take(msg.ref, user, arg)
+            if intent is None:
+                return [reply(msg.ref, "Nothing picked: ask again with the full name.")]
+            return self.dispatch(msg, user, intent)
+        return [reply(msg.ref, "That button is no longer valid.", kind="refusal")]
+
+    def _audit_received(self, msg: Message, user: str, intent: Intent | None, outcome: str = "") -> None:
+        params: dict[str, str | int | float | bool | None] = {"sender": msg.sender}
+        if intent is not None:
+            params.update({"intent": intent.name.value, "confidence": round(intent.confidence, 3)})
+            params.update({f"slot_{k}": v for k, v in intent.slots.present().items() if isinstance(v, str | int)})
+        if msg.button_id:
+            params["button"] = msg.button_id
+        self.services.audit.append(
+            AuditEvent.RECEIVED, actor=user, where=where(msg.ref), what=msg.text[:200], params=params, outcome=outcome
+        )

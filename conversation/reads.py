@@ -1,0 +1,163 @@
+"""Read-only intents: answered at once from the provider's inventory, key fact first, phone-sized."""
+
+from __future__ import annotations
+
+import time
+
+from actions import queries
+from actions.provider import Resource
+from conversation.replies import age, clock, money, reply
+from conversation.services import Services
+from core import metrics
+from core.errors import OpsbotError
+from core.models import Button, Intent, IntentName, Message, Reply
+from intents.help import help_text
+
+PAGE = 10
+_CLOUD_LABEL = {"aws": "AWS", "azure": "Azure", "gcp": "GCP"}
+_NOT_YET = {
+    IntentName.ALERTS: "No alert source is connected yet, so there are no alerts to show.",
+    IntentName.ACK: "No alert source is connected yet: there is no alert {id} to acknowledge.",
+    IntentName.RESOLVE: "No alert source is connected yet: there is no alert {id} to resolve.",
+    IntentName.ONCALL: "No on-call schedule is configured yet.",
+}
+
+
+class ReadFlow:
+    def __init__(self, services: Services) -> None:
+        self._s = services
+
+    def handle(self, msg: Message, user: str, intent: Intent) -> list[Reply]:
+        name = intent.name
+        try:
+            if name is IntentName.STATUS:
+                return [reply(msg.ref, self._status(intent))]
+            if name is IntentName.SEARCH:
+                return [self.search(msg, intent, offset=0)]
+            if name is IntentName.SHOW:
+                return [reply(msg.ref, self._show(intent))]
+            if name in (IntentName.COST, IntentName.FORECAST):
+                return [reply(msg.ref, self._cost(intent))]
+            if name is IntentName.PERF:
+                return [reply(msg.ref, _perf())]
+            if name in _NOT_YET:
+                return [reply(msg.ref, _NOT_YET[name].format(id=intent.slots.alert_id or ""))]
+        except OpsbotError as exc:
+            return [reply(msg.ref, str(exc), kind="error")]
+        return [reply(msg.ref, help_text(intent.slots.topic))]
+
+    def _status(self, intent: Intent) -> str:
+        snapshot = self._s.provider.snapshot()
+        slots = intent.slots
+        report = queries.status(snapshot, cloud=slots.provider, environment=slots.environment)
+        scope = " ".join(x for x in (_label(slots.provider), slots.environment) if x) or "All clouds"
+        if not report.clouds:
+            return f"{scope}: nothing found."
+        head = f"{scope}: OK" if not report.problems else f"{scope}: {_plural(len(report.problems), 'problem')}"
+        lines = [f"{head}. {money(report.hourly_cost)}/h."]
+        lines += [f"! {_label(p.cloud)} {p.subject}: {p.detail}" for p in report.problems[:3]]
+        for cloud in report.clouds:
+            if cloud.error:
+                freshness = f"unreachable ({cloud.error}) - data from {clock(cloud.fetched_at)}"
+            else:
+                freshness = f"data {age(cloud.data_age_seconds)} old"
+            counts = f"{cloud.running:,} up, {cloud.stopped:,} stopped, {cloud.degraded:,} degraded"
+            lines.append(f"{_label(cloud.cloud)}: {counts} - {freshness}")
+        return "\n".join(lines)
+
+    def search(self, msg: Message, intent: Intent, offset: int) -> Reply:
+        slots = intent.slots
+        result = queries.search(
+            self._s.provider.snapshot().resources, query=slots.query or slots.target, cloud=slots.provider,
+            region=slots.region, state=slots.state, kind=slots.kind, environment=slots.environment,
+            limit=PAGE, offset=offset,
+        )  # fmt: skip
+        if result.total == 0:
+            return reply(msg.ref, "Nothing matches. Try a shorter name: find web")
+        shown = f"{offset + 1}-{offset + len(result.items)}" if offset else f"{len(result.items)}"
+        lines = [f"{shown} of {result.total:,}:"] + [f"- {_one_line(r)}" for r in result.items]
+        more: tuple[Button, ...] = ()
+        if offset + len(result.items) < result.total:
+            more = (Button(id=f"more:{offset + PAGE}", label="More"),)
+            self._s.connection.set(_search_key(msg), intent.model_dump_json(), ex=600)
+        return reply(msg.ref, "\n".join(lines), buttons=more)
+
+    def more(self, msg: Message, offset: str) -> Reply:
+        raw = self._s.connection.get(_search_key(msg))
+        if raw is None or not offset.isdigit():
+            return reply(msg.ref, "That list is gone: search again.")
+        return self.search(msg, Intent.model_validate_json(raw), offset=int(offset))
+
+    def _show(self, intent: Intent) -> str:
+        phrase = intent.slots.target or intent.slots.query
+        if not phrase:
+            return "Show what? For example: show db-prod"
+        index = self._s.index(self._s.provider.snapshot())
+        resolution = index.resolver.resolve(phrase)
+        if resolution.match is None:
+            if resolution.candidates:
+                return f"No {phrase[:60]}. Did you mean {' or '.join(resolution.candidates[:3])}?"
+            return f"I can't find '{phrase[:60]}'. Try: find {phrase.split()[0][:30]}"
+        return _details(index.by_name[resolution.match])
+
+    def _cost(self, intent: Intent) -> str:
+        resources = self._s.provider.snapshot().resources
+        now = time.time()
+        slots = intent.slots
+        if intent.name is IntentName.FORECAST:
+            report = queries.forecast(resources, now=now, group_by=slots.group_by)
+            head = f"Month-end forecast: {money(report.total)} at today's rate ({money(report.hourly_cost)}/h)."
+        else:
+            report = queries.cost(resources, period=slots.period or "this_month", group_by=slots.group_by, now=now)
+            period = report.period.replace("_", " ")
+            head = f"Cost {period}: {money(report.total)} ({money(report.hourly_cost)}/h now)."
+        parts = [f"{_label(line.key) or line.key} {money(line.amount)}" for line in report.lines[:6]]
+        return head + "\n" + " · ".join(parts)
+
+
+def _perf() -> str:
+    stages = metrics.snapshot()
+    if not stages:
+        return "No measurements yet."
+    lines = ["My timings (p50 / p99):"]
+    for stage in metrics.STAGES:
+        if stage in stages:
+            count, p50, p99 = stages[stage]
+            lines.append(f"{stage}: {_ms(p50)} / {_ms(p99)} ({count:,})")
+    return "\n".join(lines)
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms" if seconds < 10 else f"{seconds:.0f} s"
+
+
+def _label(cloud: object) -> str:
+    return "" if cloud is None else _CLOUD_LABEL.get(str(cloud), "")
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _one_line(r: Resource) -> str:
+    size = f"{r.count} instances" if r.count is not None else r.size
+    return f"{r.name} ({_label(r.cloud)} {r.region}, {r.kind}, {r.state}, {size})"
+
+
+def _details(r: Resource) -> str:
+    lines = [f"{r.name}: {r.state}. {_label(r.cloud)} {r.kind.replace('_', ' ')}, {r.region}, {r.environment}."]
+    size = f"{r.count} instances of {r.size}" if r.count is not None else r.size
+    lines.append(f"{size}, {money(r.hourly_cost)}/h")
+    if r.cpu:
+        lines.append(f"CPU {r.cpu[-1]:.0f}% now, {sum(r.cpu) / len(r.cpu):.0f}% average")
+    if r.standby:
+        lines.append(f"DR standby: {r.standby}")
+    if r.group:
+        lines.append(f"In group {r.group}")
+    if r.tags:
+        lines.append(" ".join(f"{k}={v}" for k, v in sorted(r.tags.items())[:6]))
+    return "\n".join(lines)
+
+
+def _search_key(msg: Message) -> str:
+    return f"opsbot:search:{msg.ref.channel}:{msg.ref.conversation_id}:{msg.sender}"

@@ -1,0 +1,44 @@
+"""Small helpers for building replies: keys, buttons, and the few formats every reply shares."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+from core.models import Button, ConversationRef, Reply
+
+
+def new_key() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+def reply(ref: ConversationRef, text: str, *, buttons: tuple[Button, ...] = (), kind: str = "info") -> Reply:
+    return Reply.model_validate({"ref": ref, "key": new_key(), "text": text, "buttons": buttons, "kind": kind})
+
+
+def edit(ref: ConversationRef, key: str, text: str, *, kind: str = "info") -> Reply:
+    return Reply.model_validate({"ref": ref, "key": new_key(), "text": text, "edit_of": key, "kind": kind})
+
+
+def clock(at: float | None = None) -> str:
+    """Local wall-clock time as an on-call engineer reads it: 03:12."""
+    return time.strftime("%H:%M", time.localtime(time.time() if at is None else at))
+
+
+def money(amount: float, *, signed: bool = False) -> str:
+    sign = ("+" if amount >= 0 else "-") if signed else ("-" if amount < 0 else "")
+    value = abs(amount)
+    return f"{sign}${value:,.2f}" if value < 1000 else f"{sign}${value:,.0f}"
+
+
+def age(seconds: float) -> str:
+    if seconds < 90:
+        return f"{max(0, round(seconds))} s"
+    if seconds < 5400:
+        return f"{round(seconds / 60)} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def where(ref: ConversationRef) -> str:
+    base = f"{ref.channel}:{ref.conversation_id}"
+    return f"{base}/{ref.thread_id}" if ref.thread_id else base

@@ -1,0 +1,77 @@
+"""`opsbot shell` and `opsbot say` as a user runs them: a real process, scripted stdin."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+OPSBOT = str(Path(sys.executable).parent / "opsbot")
+
+
+def _run(args: list[str], stdin: str, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [OPSBOT, *args], input=stdin, capture_output=True, text=True, env=env, timeout=timeout, check=False
+    )
+
+
+def _env(tmp_path: Path, redis_url: str | None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPSBOT_")}
+    env.update({"OPSBOT_DATA_DIR": str(tmp_path / "data"), "OPSBOT_SIM_STEP_SECONDS": "0.01"})
+    if redis_url:
+        env["OPSBOT_REDIS_URL"] = redis_url
+    return env
+
+
+def test_scripted_shell_runs_a_confirmed_scale_and_a_second_approval(
+    tmp_path: Path, redis_url: str, redis_conn: object
+) -> None:
+    script = "\n".join(
+        [
+            "status",
+            "scale web-prod to 20",
+            "/press 1",
+            "/wait",
+            "fail over web-prod to dr",
+            "/press 1",
+            "/as carol",
+            "/press 1",
+            "/wait",
+            "show web-dr",
+        ]
+    )
+    done = _run(["shell", "--json", "--user", "alice"], script + "\n", _env(tmp_path, redis_url))
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    assert all({"id", "text", "buttons"} <= set(line) for line in lines)
+    texts = [line["text"] for line in lines]
+    ask = next(line for line in lines if "12 -> 20 instances" in line["text"])
+    assert [b["label"] for b in ask["buttons"]] == ["Confirm", "Cancel"]
+    assert any(line["edit_of"] == ask["id"] and line["text"].startswith("Done") for line in lines)
+    assert any("admin other than alice" in t for t in texts)
+    assert any(t.startswith("Approved by carol") for t in texts)
+    assert "web-dr" in texts[-1] and "20" in texts[-1]  # web-dr took over web-prod's 20 instances
+
+
+def test_embedded_shell_needs_no_configuration(tmp_path: Path) -> None:
+    done = _run(["shell", "--user", "alice"], "status\nscale web-prod to 20\n/press 1\n/wait\n", _env(tmp_path, None))
+    assert done.returncode == 0, done.stderr
+    assert "alice> status" in done.stdout
+    assert "[1] Confirm  [2] Cancel" in done.stdout
+    assert "Done" in done.stdout
+    assert (tmp_path / "data" / "audit.jsonl").stat().st_size > 0
+
+
+def test_say_prints_one_reply(tmp_path: Path, redis_url: str, redis_conn: object) -> None:
+    done = _run(["say", "scale web-prod to 20", "--user", "dave"], "", _env(tmp_path, redis_url))
+    assert done.returncode == 0, done.stderr
+    assert "dave is a viewer: scaling needs operator" in done.stdout
+
+
+def test_unreachable_redis_is_one_clear_line(tmp_path: Path) -> None:
+    done = _run(["say", "status"], "", _env(tmp_path, "redis://127.0.0.1:1/0"))
+    assert done.returncode == 2
+    assert done.stderr.strip().startswith("opsbot: Redis does not answer")
+    assert "Traceback" not in done.stderr
