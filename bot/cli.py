@@ -16,7 +16,10 @@ if TYPE_CHECKING:
     from bot.console import ConsoleChannel
     from bot.runtime import Runtime
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="Run the clouds from chat, safely.")
+# No pretty tracebacks: they print local variables, and locals can hold secrets.
+app = typer.Typer(
+    no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False, help="Run the clouds from chat, safely."
+)
 audit_app = typer.Typer(no_args_is_help=True, help="Read and verify the audit log.")
 app.add_typer(audit_app, name="audit")
 

@@ -33,7 +33,8 @@ class ConsoleChannel:
         self._out = out
         self._print_lock = threading.Lock()
         self._numbers: dict[str, int] = {}  # reply key -> the #N shown to the user
-        self._buttons: tuple[Button, ...] = ()  # of the newest message with buttons: /press N picks from them
+        self._buttons: tuple[Button, ...] = ()  # of the newest message: /press N picks from them
+        self._buttons_of: str | None = None  # that message's key
         self._cursor = runtime.outbox.last_id(CHANNEL)
         self._stop = threading.Event()
         self._reader = threading.Thread(target=self._follow_outbox, name="console-outbox", daemon=True)
@@ -82,7 +83,7 @@ class ConsoleChannel:
         elif command == "/press":
             button = self._button(arg)
             if button is None:
-                self._note("No such button. Use /press N (a number shown in brackets) or /press BUTTON_ID.")
+                self._note("The newest message has no such button: /press N (a number in brackets) or /press ID.")
             else:
                 self.send(text=button.label, button_id=button.id)
         elif command == "/wait":
@@ -90,8 +91,10 @@ class ConsoleChannel:
         return True
 
     def _button(self, arg: str) -> Button | None:
-        if arg.isdigit() and 1 <= int(arg) <= len(self._buttons):
-            return self._buttons[int(arg) - 1]
+        with self._print_lock:
+            buttons = self._buttons
+        if arg.isdigit() and 1 <= int(arg) <= len(buttons):
+            return buttons[int(arg) - 1]
         if ":" in arg:
             return Button(id=arg, label=arg)
         return None
@@ -121,9 +124,15 @@ class ConsoleChannel:
     def show(self, reply: Reply) -> None:
         start = time.perf_counter()
         with self._print_lock:
-            number = self._numbers.setdefault(reply.key, len(self._numbers) + 1)
-            if reply.buttons:
-                self._buttons = reply.buttons
+            number = 0
+            if reply.edit_of is None:
+                number = self._numbers.setdefault(reply.key, len(self._numbers) + 1)
+                # /press N means a button of the newest message, never of an older one; a refusal (of a
+                # press, say) leaves the buttons it refused in place for the next person.
+                if reply.kind != "refusal":
+                    self._buttons, self._buttons_of = reply.buttons, reply.key
+            elif reply.edit_of == self._buttons_of:
+                self._buttons = reply.buttons  # an edit settles (or re-offers) that message's buttons
             if self.json_mode:
                 self._write_json(reply)
             else:

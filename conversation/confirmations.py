@@ -95,7 +95,7 @@ class ConfirmationStore:
         if raw is None:
             return None
         pending = Pending.model_validate_json(raw)
-        pending._stored = raw
+        pending._stored = raw if isinstance(raw, bytes) else str(raw).encode()
         return pending
 
     def latest(self, ref: ConversationRef) -> Pending | None:

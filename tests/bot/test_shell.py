@@ -75,3 +75,13 @@ def test_unreachable_redis_is_one_clear_line(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert done.stderr.strip().startswith("opsbot: Redis does not answer")
     assert "Traceback" not in done.stderr
+
+
+def test_press_never_reaches_an_older_messages_button(tmp_path: Path, redis_url: str, redis_conn: object) -> None:
+    script = "scale web-prod to 30\nfail over to nowhere\n/press 1\n/wait\nshow web-prod\n"
+    done = _run(["shell", "--json"], script, _env(tmp_path, redis_url))
+    assert done.returncode == 0, done.stderr
+    texts = [json.loads(line)["text"] for line in done.stdout.splitlines()]
+    assert any("has no such button" in t for t in texts)
+    assert not any(t.startswith("Confirmed") for t in texts)
+    assert texts[-1].startswith("web-prod") and "12 instances" in texts[-1]
