@@ -1,0 +1,20 @@
+"""Read-only questions over an inventory: search, status, cost and forecast. Typed results only; how they
+read in chat is the conversation's business."""
+
+from actions.queries.cost import CostLine, CostReport, cost, forecast
+from actions.queries.search import SearchResult, search
+from actions.queries.status import CloudStatus, GroupStatus, Problem, StatusReport, status
+
+__all__ = [
+    "CloudStatus",
+    "CostLine",
+    "CostReport",
+    "GroupStatus",
+    "Problem",
+    "SearchResult",
+    "StatusReport",
+    "cost",
+    "forecast",
+    "search",
+    "status",
+]

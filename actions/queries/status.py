@@ -1,0 +1,163 @@
+"""How each cloud is doing: instances by state, groups, cost, hottest CPU, data age and error; worst first."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Iterable
+from typing import Literal, get_args
+
+from actions.provider import Resource, Snapshot
+from core.models import Cloud, Frozen
+
+STALE_SECONDS = 600.0  # older data is a problem in itself
+_CLOUD_NAMES = frozenset(c.value for c in Cloud)
+
+
+class GroupStatus(Frozen):
+    name: str
+    region: str
+    environment: str
+    state: str
+    count: int
+    hourly_cost: float
+
+
+ProblemKind = Literal["provider_error", "stale_data", "group_degraded", "group_stopped", "degraded"]
+_PROBLEM_ORDER: dict[str, int] = {kind: i for i, kind in enumerate(get_args(ProblemKind))}
+_NOUNS = {"instance": "instances", "database": "databases", "load_balancer": "load balancers", "disk": "disks"}
+
+
+class Problem(Frozen):
+    severity: int  # 3: a provider is failing; 2: prod is hurt or data is stale; 1: elsewhere
+    kind: ProblemKind
+    cloud: Cloud
+    subject: str  # the resource (for many: the first of them); "API" or "data" for provider-wide problems
+    detail: str  # the fact in a few words: "3 of 12 instances degraded"
+    count: int = 1  # resources concerned
+
+
+class CloudStatus(Frozen):
+    cloud: Cloud
+    running: int  # instances
+    stopped: int
+    degraded: int
+    groups: tuple[GroupStatus, ...]  # worst first
+    hourly_cost: float
+    hottest: str | None  # the instance with the highest latest CPU sample
+    hottest_cpu: float | None
+    fetched_at: float
+    data_age_seconds: float
+    error: str | None
+    problems: tuple[Problem, ...]  # worst first
+
+
+class StatusReport(Frozen):
+    clouds: tuple[CloudStatus, ...]  # worst first
+    problems: tuple[Problem, ...]  # across clouds, worst first
+    hourly_cost: float
+
+
+def _problem_key(p: Problem) -> tuple[int, int, int, str]:
+    return (-p.severity, _PROBLEM_ORDER[p.kind], -p.count, p.subject)
+
+
+class _Tally:
+    """Everything status needs from one cloud's resources, gathered in a single pass."""
+
+    def __init__(self, resources: Iterable[Resource]) -> None:
+        self.states: Counter[str] = Counter()  # instance states
+        self.groups: list[Resource] = []
+        self.cost = 0.0
+        self.hot: Resource | None = None
+        self.sick_members: Counter[str] = Counter()  # group name -> degraded members
+        self.loose: dict[tuple[str, str], list[str]] = {}  # (environment, kind) -> degraded resources not in groups
+        for r in resources:
+            if r.kind == "group":
+                self.groups.append(r)
+                continue
+            self.cost += r.hourly_cost
+            if r.kind == "instance":
+                self.states[r.state] += 1
+                if r.cpu and (self.hot is None or r.cpu[-1] > self.hot.cpu[-1]):
+                    self.hot = r
+            if r.state == "degraded":
+                if r.group is not None:
+                    self.sick_members[r.group] += 1
+                else:
+                    self.loose.setdefault((r.environment, r.kind), []).append(r.name)
+
+    def problems(self, cloud: Cloud, snapshot: Snapshot, age: float) -> list[Problem]:
+        found: list[Problem] = []
+        if snapshot.error:
+            found.append(Problem(severity=3, kind="provider_error", cloud=cloud, subject="API", detail=snapshot.error))
+        if age > STALE_SECONDS:
+            detail = f"{age / 60:.0f} min old"
+            found.append(Problem(severity=2, kind="stale_data", cloud=cloud, subject="data", detail=detail))
+        for g in self.groups:
+            severity = 2 if g.environment == "prod" else 1
+            if g.state == "degraded":
+                sick = self.sick_members[g.name]
+                detail = f"{sick} of {g.count} instances degraded"
+                found.append(Problem(severity=severity, kind="group_degraded", cloud=cloud, subject=g.name,
+                                     detail=detail, count=sick))  # fmt: skip
+            elif g.state == "stopped" and g.count:
+                detail = f"all {g.count} instances stopped"
+                found.append(Problem(severity=severity, kind="group_stopped", cloud=cloud, subject=g.name,
+                                     detail=detail))  # fmt: skip
+        for (env, kind), names in self.loose.items():
+            noun = _NOUNS.get(kind, kind) if len(names) > 1 else kind.replace("_", " ")
+            found.append(Problem(severity=2 if env == "prod" else 1, kind="degraded", cloud=cloud, subject=min(names),
+                                 detail=f"{len(names)} {noun} degraded in {env}", count=len(names)))  # fmt: skip
+        return sorted(found, key=_problem_key)
+
+
+def _cloud_status(cloud: Cloud, resources: list[Resource], snapshot: Snapshot, now: float) -> CloudStatus:
+    tally = _Tally(resources)
+    age = max(0.0, now - snapshot.fetched_at)
+    order = {"degraded": 0, "stopped": 1, "running": 2, "standby": 3}
+    groups = sorted(tally.groups, key=lambda g: (order.get(g.state, 4), g.environment != "prod", g.name))
+    return CloudStatus(
+        cloud=cloud,
+        running=tally.states["running"],
+        stopped=tally.states["stopped"],
+        degraded=tally.states["degraded"],
+        groups=tuple(
+            GroupStatus(name=g.name, region=g.region, environment=g.environment, state=g.state, count=g.count or 0,
+                        hourly_cost=g.hourly_cost)
+            for g in groups
+        ),
+        hourly_cost=round(tally.cost, 2),
+        hottest=tally.hot.name if tally.hot else None,
+        hottest_cpu=tally.hot.cpu[-1] if tally.hot else None,
+        fetched_at=snapshot.fetched_at,
+        data_age_seconds=age,
+        error=snapshot.error,
+        problems=tuple(tally.problems(cloud, snapshot, age)),
+    )  # fmt: skip
+
+
+def status(
+    snapshot: Snapshot | Iterable[Snapshot],
+    *,
+    cloud: Cloud | None = None,
+    environment: str | None = None,
+    now: float | None = None,
+) -> StatusReport:
+    """Per cloud: instances by state, groups, cost, hottest CPU, data age and error; worst problem first.
+    One snapshot may hold several clouds (simulated) or one (a real provider named after its cloud)."""
+    now = time.time() if now is None else now
+    parts: list[CloudStatus] = []
+    for snap in [snapshot] if isinstance(snapshot, Snapshot) else snapshot:
+        by_cloud: dict[Cloud, list[Resource]] = {}
+        if snap.provider in _CLOUD_NAMES:
+            by_cloud[Cloud(snap.provider)] = []  # a provider with nothing to show still reports its error
+        for r in snap.resources:
+            if environment is None or r.environment == environment:
+                by_cloud.setdefault(r.cloud, []).append(r)
+        parts += [_cloud_status(c, rs, snap, now) for c, rs in by_cloud.items() if cloud is None or c == cloud]
+    parts.sort(key=lambda s: (s.error is None, _problem_key(s.problems[0]) if s.problems else (9, 0, 0, ""), s.cloud))
+    problems = sorted((p for part in parts for p in part.problems), key=_problem_key)
+    return StatusReport(
+        clouds=tuple(parts), problems=tuple(problems), hourly_cost=round(sum(p.hourly_cost for p in parts), 2)
+    )
