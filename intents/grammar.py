@@ -1,0 +1,179 @@
+"""The command language, as an ordered list of patterns (see `intents.patterns` for the notation).
+
+Order is priority: the first rule that reads every word wins. Specific phrasings come before general ones
+("show alerts" before "show {target}"), and rules that start with a slot come last, because they are tried
+for every text."""
+
+from __future__ import annotations
+
+from core.models import IntentName as I
+from intents.grammar_changes import CHANGES, SLOT_FIRST
+from intents.patterns import Rule, Words, rule
+
+_YES = "yes|y|yep|yup|yeah|ya|yea|confirm|confirmed|approve|approved|proceed|affirmative|correct|lgtm"
+_NO = "cancel|no|n|nope|nah|abort|stop|halt|nevermind|never mind|nvm|forget it|negative|reject|deny|denied|decline"
+
+CONVERSATION = [
+    rule(I.CONFIRM, f"({_YES}) [do it|go ahead|please|proceed|go|sure|it|that|this|i am sure|confirm]", strict=True),
+    rule(I.CONFIRM, "(ok|okay|k|sure|fine|yes please|sounds good)", 0.9, strict=True),
+    rule(I.CONFIRM, f"({_YES}|ok|okay) [code|with] {{code}}", strict=True),
+    rule(
+        I.CONFIRM, "(go ahead|do it|go|go for it|ship it|execute|run it|make it so|send it) [please|now]", strict=True
+    ),
+    rule(I.CONFIRM, "{bare_code}", 0.85, strict=True),
+    rule(I.CANCEL, f"({_NO}|do not|scratch|belay|hold off) [it|that|this|please|thanks|do it|it please|that please]"),
+    rule(I.CANCEL, f"({_NO}) [code] {{code}}"),
+    rule(I.CANCEL, "(do not|dont) (do|run|go ahead with) (it|that|this)"),
+]
+
+HELP = [
+    rule(I.HELP, "(help|halp|commands|usage|menu|options|manual|h) [me|please|pls|us]"),
+    rule(I.HELP, "(help|man) [me] {topic}"),
+    rule(I.HELP, "what (can|do) (you|i) (do|say|ask|type|understand)"),
+    rule(I.HELP, "what (are|is) (the|your) (commands|options)"),
+    rule(I.HELP, "how (do|can|should|to) [i|you|we] {topic}", 0.9),
+    rule(I.HELP, "how does (this|it|opsbot) work"),
+]
+
+PERF = [
+    rule(I.PERF, "(perf|performance|latency|latencies|speed|timings|timing|stats|p99|p50|ping)"),
+    rule(I.PERF, "(your|bot|opsbot|show|get) [me] [your|the] (latency|performance|speed|stats|perf|timings)"),
+    rule(I.PERF, "how (fast|quick|slow|responsive) are you [today]"),
+    rule(I.PERF, "(are you|is the bot|is opsbot) (slow|fast|lagging|laggy)"),
+]
+
+ONCALL = [
+    rule(I.ONCALL, "(oncall|on call|pager|rota|rotation) [schedule|rota|rotation|list|who|today|this week]"),
+    rule(
+        I.ONCALL,
+        "(who|whom) is [currently|the] (oncall|on call|on duty|on pager|on the pager|primary|paged) "
+        "[today|tonight|this week|next] [{scope}]",
+    ),
+    rule(I.ONCALL, "who (has|holds|is holding|is carrying) the pager [today|tonight]"),
+    rule(I.ONCALL, "(show|get|list) [me] [the] (oncall|on call) [schedule|rota|rotation|list]"),
+    rule(I.ONCALL, "who (do|should|can) i (call|page|escalate to|wake up)"),
+    rule(I.ONCALL, "whose (turn|shift|watch) is it"),
+]
+
+ALERTS = [
+    rule(I.ALERTS, "(show|view|get|open) [me] (alert|alarm|incident) [number|no|id] {alert_id}"),
+    rule(I.ALERTS, "(alert|alarm|incident) [number|no|id] {alert_id}"),
+    rule(I.ALERTS, "<alerts> [{alert_scope}]"),
+    rule(
+        I.ALERTS,
+        "(show|list|get|view|any|open|active|current|firing|new|critical) [me] [the|all|any] "
+        "[open|active|firing|current|new|critical] <alerts> [{alert_scope}]",
+    ),
+    rule(I.ALERTS, "(are|is) there (any|anything) [open|active|firing|new|critical] [<alerts>] [{alert_scope}]"),
+    rule(I.ALERTS, "(what is|anything|is anything|something|what) (firing|alerting|paging|ringing)"),
+    rule(
+        I.ACK, "(ack|acknowledge|acknowledged|acked|ackd|acking|claim) [the|this|that] [<alert>] [<alert>] [{alert_id}]"
+    ),
+    rule(I.ACK, "mark [<alert>] [<alert>] {alert_id} [as] (acked|acknowledged|ack)"),
+    rule(I.ACK, "[i am|i will|i] (on it|got it|got this|have it|take it|will take it|taking it|am on it|mine)"),
+    rule(
+        I.RESOLVE,
+        "(resolve|resolved|close|closed|clear|cleared|solved) [the|this|that] [<alert>] [<alert>] [{alert_id}]",
+    ),
+    rule(I.RESOLVE, "mark [<alert>] [<alert>] {alert_id} [as] (resolved|closed|fixed|done|clear)"),
+]
+
+_STATUS_WORDS = "status|health|healthcheck|overview|summary|dashboard|sitrep|state"
+STATUS = [
+    rule(I.STATUS, f"({_STATUS_WORDS}) [report|check|update|summary|please] [{{scope}}]"),
+    rule(I.STATUS, "how (is|are) [{scope}] [<doing>]"),
+    rule(I.STATUS, "(is|are) {scope} <fine>"),
+    rule(I.STATUS, "(are|is) (we|things|you guys|everyone|anything|everything) <fine> [{scope}]"),
+    rule(I.STATUS, "what is (up|going on|happening|the status|the situation|the state|broken|wrong|down) [{scope}]"),
+    rule(I.STATUS, "(anything|any|something|what) (wrong|broken|down|problems|issues|on fire) [{scope}]"),
+    rule(I.STATUS, "(any|are there any|got any) (problems|issues|outages|incidents going on) [{scope}]"),
+    rule(I.STATUS, f"(check|give|show|get) [me] [on] [the|a] [{_STATUS_WORDS}] [of|for|on] [{{scope}}]"),
+    rule(I.STATUS, "(sup|wassup|whats up)"),
+    rule(I.STATUS, "(is|are) {scope} (having|seeing|experiencing) [any] (issues|problems|trouble|errors|outages)"),
+    rule(I.STATUS, "(everything|all|things|all systems) <fine>"),
+    rule(I.STATUS, "all (good|ok|okay|green)"),
+]
+
+SEARCH = [
+    rule(I.SEARCH, "(find|search|lookup|locate|grep|filter) [for] [{search}]"),
+    rule(I.SEARCH, "look (up|for) {search}"),
+    rule(I.SEARCH, "(list|ls|enumerate|inventory) [{search}]"),
+    rule(I.SEARCH, "(show|get|display|which|what|give|any) [me] [all|the|all the] {typed_search}"),
+    rule(I.SEARCH, "(how many|count|are there) [any] {typed_search}"),
+]
+
+SHOW = [
+    rule(I.SHOW, "(status|health|state) (of|for|on) {target}"),
+    rule(
+        I.SHOW,
+        "(show|describe|details|detail|info|information|inspect|display|get|check|view) [me] "
+        "[the] [details|detail|info|information|status|state|health] [of|on|for|about] {target}",
+    ),
+    rule(I.SHOW, "tell me (about|more about) {target}"),
+    rule(I.SHOW, "what (is|about) {target}"),
+    rule(I.SHOW, "(where is|how is|how are|what is up with) {target} [<doing>]"),
+    rule(I.SHOW, "(is|are) {target} <fine>", 0.9),
+]
+
+_PERIOD_COST = "(show|get|what is|what are|what was|what were|give) [me] [the|our] [total|current|monthly] <cost>"
+COST = [
+    rule(I.FORECAST, "[<cost>] (forecast|forecasts|projection|projections|prediction|estimate|outlook) [{cost}]"),
+    rule(I.FORECAST, "(projected|predicted|expected|estimated|forecasted|forecast|future) <cost> [{cost}]"),
+    rule(I.FORECAST, "(forecast|project|predict) [the|our] [<cost>] [{cost}]"),
+    rule(I.FORECAST, "(what|how much) will (we|it|everything|our bill) (spend|cost|be) [{cost}]"),
+    rule(I.FORECAST, "(end of month|eom|month end) [<cost>|forecast|estimate|projection]", period="this_month"),
+    rule(I.FORECAST, "<cost> [for|of] next month", period="next_month"),
+    rule(I.COST, "<cost> [{cost}]"),
+    rule(I.COST, "<cost> (of|for) {target} [{cost_tail}]"),
+    rule(I.COST, f"{_PERIOD_COST} [{{cost}}]"),
+    rule(I.COST, f"{_PERIOD_COST} (of|for) {{target}} [{{cost_tail}}]"),
+    rule(
+        I.COST,
+        "how much (are|have|did|do|is|was) (we|it|things|everything) [been] "
+        "(spending|spend|spent|paying|pay|paid|costing|cost|burning) [{cost}]",
+    ),
+    rule(I.COST, "how much (does|did|is|do) {target} (cost|costing|costs) [us|me] [{cost_tail}]"),
+    rule(I.COST, "what (did|do|are|have) (we|i) (spend|spent|spending|paying|paid) [{cost}]"),
+]
+
+
+def _index(rules: list[Rule]) -> tuple[dict[str, tuple[Rule, ...]], tuple[Rule, ...]]:
+    """First word -> the rules a text starting with it can match, in priority order."""
+    anywhere = [r for r in rules if r.first_words is None]
+    words = {w for r in rules for w in (r.first_words or ())}
+    by_first = {w: tuple(r for r in rules if r.first_words is None or w in r.first_words) for w in words}
+    return by_first, tuple(anywhere)
+
+
+RULES: tuple[Rule, ...] = (
+    *CONVERSATION,
+    *HELP,
+    *PERF,
+    *ONCALL,
+    *ALERTS,
+    *COST,
+    *CHANGES,
+    *STATUS,
+    *SEARCH,
+    *SHOW,
+    *SLOT_FIRST,
+)
+BY_FIRST_WORD, ANY_FIRST_WORD = _index(list(RULES))
+FIRST_WORDS: tuple[str, ...] = tuple(sorted(w for w, rs in BY_FIRST_WORD.items() if any(not r.strict for r in rs)))
+
+
+_LEAD_WITH_WORDS = {w: tuple(r for r in rs if r.first_words is not None) for w, rs in BY_FIRST_WORD.items()}
+
+
+def rules_for(first_word: str, *, slot_first: bool = True) -> tuple[Rule, ...]:
+    """Rules a text starting with `first_word` may match, in priority order. `slot_first=False` leaves out
+    the rules that start with a slot, for guesses: "scale down ..." is never guessed to be a search."""
+    if slot_first:
+        return BY_FIRST_WORD.get(first_word, ANY_FIRST_WORD)
+    return _LEAD_WITH_WORDS.get(first_word, ANY_FIRST_WORD)
+
+
+def keywords() -> frozenset[str]:
+    """Every word the patterns use: vocabulary for a speech recogniser's grammar."""
+    found = {w for r in RULES for e in r.elements if isinstance(e, Words) for option in e.options for w in option}
+    return frozenset(found)

@@ -1,0 +1,137 @@
+"""Text -> Intent. Each pass runs only when the ones before found nothing:
+
+1. exact: a rule of the grammar reads every word;
+2. corrected: the first word, unknown to the language, is a typo of a command word ("restrat db-prod")
+   (tried before 1 for such a word, so the typo is not read as part of a resource name);
+3. lenient: up to three words skipped, at most two unknown ones at the start, any at the end.
+
+Confidence starts at the rule's own (0.97 for a clean phrasing) and drops for each guess or skipped word;
+below 0.5 the text is `unknown`. Confirmations are never guessed, and a change is never guessed from words
+before its verb or past a word that could reverse it ("restart db-prod, no wait")."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from pydantic import ValidationError
+from rapidfuzz import fuzz, process
+
+from core.models import CHANGING_INTENTS, Intent, IntentName, Slots
+from intents import vocab
+from intents.grammar import FIRST_WORDS, keywords, rules_for
+from intents.help import topic_of
+from intents.patterns import Rule, match
+from intents.reading import Input, Values
+from intents.text import MAX_CHARS, prepare
+
+UNKNOWN_CONFIDENCE = 0.2
+MIN_CONFIDENCE = 0.5  # below this a reading is a guess, and we say we did not understand
+_SKIP_PENALTY = 0.12
+_MAX_SKIPPED = 3
+_MAX_LEADING_SKIP = 2
+_TYPO_CUTOFF = 80.0
+_KNOWN = frozenset(FIRST_WORDS)
+# Words of the language that are not command words: never "corrected" into one ("monthly" is not "month").
+_VOCABULARY = keywords() | vocab.words()
+# A guessed change must not have dropped a word that reverses it ("restart db-prod, no wait").
+_REVERSING = frozenset({"no", "not", "never", "wait", "cancel", "abort", "stop", "hold", "dont", "without", "undo"})
+_ASKS_HOW = frozenset({"scale", "restart", "emergency", "shutdown", "failover", "search", "show", "confirm"})
+
+
+class _Reading(NamedTuple):
+    rule: Rule
+    values: Values
+    penalty: float
+
+
+def parse(text: str) -> Intent:
+    """The intent of `text`. Never raises; reads a bounded prefix of any input."""
+    shown = text.strip()[:MAX_CHARS]
+    if shown and not shown.strip("?¿ "):
+        return Intent(name=IntentName.HELP, confidence=0.97, text=shown)
+    prepared = prepare(text)
+    tokens = prepared.tokens
+    if prepared.too_long or not tokens:
+        return _unknown(shown, 0.05 if prepared.too_long else 0.0)
+    inp = Input(tuple(t.word for t in tokens), tuple(t.raw for t in tokens))
+
+    topic = topic_of(inp.words[0]) if prepared.question and len(inp.words) == 1 else None
+    if topic in _ASKS_HOW:  # "scale?" asks how to scale; "status?" asks for the status
+        return Intent(name=IntentName.HELP, slots=Slots(topic=topic), confidence=0.9, text=shown)
+
+    first = inp.words[0]
+    if first.isalpha() and first not in _VOCABULARY:
+        # a typo of a command word beats reading the typo as part of a resource name ("scael web-prod to 20")
+        reading = _corrected(inp, lenient=False) or _exact(inp) or _corrected(inp, lenient=True) or _lenient(inp)
+    else:
+        reading = _exact(inp) or _lenient(inp)
+    if reading is None:
+        return _unknown(shown, UNKNOWN_CONFIDENCE)
+    confidence = round(reading.rule.confidence - reading.penalty, 3)
+    if confidence < MIN_CONFIDENCE:
+        return _unknown(shown, max(0.05, min(confidence, MIN_CONFIDENCE - 0.05)))
+    try:
+        slots = Slots.model_validate({**reading.values, **reading.rule.fixed})
+    except ValidationError:  # a reader produced a value the model refuses: treat as not understood
+        return _unknown(shown, UNKNOWN_CONFIDENCE)
+    return Intent(name=reading.rule.intent, slots=slots, confidence=confidence, text=shown)
+
+
+def _unknown(text: str, confidence: float) -> Intent:
+    return Intent(name=IntentName.UNKNOWN, confidence=confidence, text=text)
+
+
+def _first_match(inp: Input, rules: tuple[Rule, ...], *, guessing: bool) -> tuple[Rule, Values] | None:
+    words = frozenset(inp.words)
+    for candidate in rules:
+        if (guessing and candidate.strict) or not candidate.may_match(words):
+            continue
+        values = match(candidate.elements, inp)
+        if values is not None:
+            return candidate, values
+    return None
+
+
+def _exact(inp: Input) -> _Reading | None:
+    found = _first_match(inp, rules_for(inp.words[0]), guessing=False)
+    return _Reading(found[0], found[1], 0.0) if found else None
+
+
+def _corrected(inp: Input, *, lenient: bool) -> _Reading | None:
+    """Retries with the first word replaced by the command word it most resembles ("scael" -> "scale")."""
+    first = inp.words[0]
+    if len(first) < 4:
+        return None
+    best = process.extractOne(first, FIRST_WORDS, scorer=fuzz.ratio, score_cutoff=_TYPO_CUTOFF)
+    if best is None:
+        return None
+    word, score, _ = best
+    fixed = Input((word, *inp.words[1:]), inp.raws)
+    penalty = 0.05 + (100.0 - score) / 100.0
+    if not lenient:
+        found = _first_match(fixed, rules_for(word), guessing=True)
+        return _Reading(found[0], found[1], penalty) if found else None
+    reading = _lenient(fixed)
+    return reading._replace(penalty=reading.penalty + penalty) if reading else None
+
+
+def _lenient(inp: Input) -> _Reading | None:
+    """The reading that skips the fewest words: unknown words at the start, any words at the end."""
+    n = len(inp.words)
+    for skipped in range(1, _MAX_SKIPPED + 1):
+        for lead in range(min(skipped, _MAX_LEADING_SKIP) + 1):
+            end = n - (skipped - lead)
+            if end <= lead or any(w in _KNOWN for w in inp.words[:lead]):
+                continue
+            part = Input(inp.words[lead:end], inp.raws[lead:end])
+            rules = rules_for(part.words[0], slot_first=part.words[0] not in _KNOWN)
+            found = _first_match(part, rules, guessing=True)
+            if found and (found[0].intent not in CHANGING_INTENTS or _safe_to_drop(inp.words[end:], lead)):
+                return _Reading(found[0], found[1], _SKIP_PENALTY * skipped)
+    return None
+
+
+def _safe_to_drop(trailing: tuple[str, ...], lead: int) -> bool:
+    """A change is guessed only from its own first word on ("did someone restart db-prod" asks, it does not
+    command), and only when the words dropped after it cannot reverse it."""
+    return lead == 0 and _REVERSING.isdisjoint(trailing)

@@ -1,0 +1,188 @@
+"""Slot readers: each looks at the words from a position and yields every way it could read them, as
+(index after, slot values), shortest first. The pattern matcher tries them in that order."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+from intents import vocab
+from intents.filters import ALERT_SCOPE, COST, COST_TAIL, SCOPE, SEARCH, TYPED_SEARCH
+from intents.help import topic_of
+from intents.numbers import NUMBER_WORDS, UNITS, is_digits, read_number
+from intents.reading import CONNECTIVES, Input, Reader, Values, Yield
+
+# Resource names are at most a few words even when spoken ("billing staging db two").
+_MAX_TARGET_WORDS = 6
+_ARTICLES = frozenset({"the", "my", "our", "this", "that"})
+_LOCATORS = frozenset({"in", "on", "at", "from"})
+_TOPIC_LEADS = frozenset({"with", "on", "for", "about", "to"})
+_NATO = {
+    "alpha": "A", "alfa": "A", "bravo": "B", "charlie": "C", "delta": "D", "echo": "E", "foxtrot": "F", "golf": "G",
+    "hotel": "H", "india": "I", "juliet": "J", "juliett": "J", "kilo": "K", "lima": "L", "mike": "M",
+    "november": "N", "oscar": "O", "papa": "P", "quebec": "Q", "romeo": "R", "sierra": "S", "tango": "T",
+    "uniform": "U", "victor": "V", "whiskey": "W", "whisky": "W", "xray": "X", "x-ray": "X", "yankee": "Y",
+    "zulu": "Z",
+}  # fmt: skip
+
+
+def _phrase_spans(inp: Input, start: int) -> Iterator[tuple[int, int]]:
+    """(first, end) of each plausible resource phrase at `start`, shortest first; leading articles skipped.
+    A spoken number counts as one word ("notify prod vm one hundred and fifty seven" is four)."""
+    first = start
+    while first < len(inp.words) and inp.words[first] in _ARTICLES:
+        first += 1
+    if first >= len(inp.words) or inp.words[first] in CONNECTIVES:
+        return
+    units = 0
+    i = first
+    while i < len(inp.words) and units < _MAX_TARGET_WORDS:
+        number = read_number(inp.words, i) if inp.words[i] in NUMBER_WORDS else None
+        last = number[1] if number else i + 1
+        units += 1
+        for end in range(i + 1, last + 1):  # every split inside a number too: "vm one" + "one hundred"
+            if inp.words[end - 1] not in CONNECTIVES:
+                yield first, end
+        i = last
+
+
+def _plain(inp: Input, first: int, end: int) -> bool:
+    """No joining words, except the "and" inside a spoken number."""
+    words = inp.words
+    return not any(
+        words[i] in CONNECTIVES and not (words[i] == "and" and 0 < i < len(words) - 1 and words[i - 1] in NUMBER_WORDS)
+        for i in range(first, end)
+    )
+
+
+def read_target(inp: Input, start: int) -> Yield:
+    """A resource phrase as typed ("web prod"), optionally with a place: "db-prod in azure"."""
+    for first, end in _phrase_spans(inp, start):
+        if _plain(inp, first, end):
+            yield end, {"target": " ".join(inp.raws[first:end])}
+        else:
+            located = _split_place(inp, first, end)
+            if located is not None:
+                yield end, located
+
+
+def _split_place(inp: Input, first: int, end: int) -> Values | None:
+    """ "db-prod in azure" -> target "db-prod" + provider, when the words after the last locator are a place."""
+    head = Input(inp.words[:end], inp.raws[:end])
+    for j in range(end - 2, first, -1):
+        if inp.words[j] in _LOCATORS and _plain(inp, first, j):
+            for stop, values in SCOPE(head, j + 1):
+                if stop == end and values:
+                    return {"target": " ".join(inp.raws[first:j]), **values}
+    return None
+
+
+def read_destination(inp: Input, start: int) -> Yield:
+    """Where a failover goes: an environment ("dr"), a provider ("azure") or a resource ("web-dr")."""
+    for first, end in _phrase_spans(inp, start):
+        if not _plain(inp, first, end):
+            continue
+        phrase = inp.words[first:end]
+        environment = vocab.read_environment(phrase, 0)
+        provider = vocab.read_provider(phrase, 0)
+        if environment and environment[1] == len(phrase):
+            yield end, {"destination": environment[0]}
+        elif provider and provider[1] == len(phrase):
+            yield end, {"destination": provider[0].value}
+        else:
+            yield end, {"destination": " ".join(inp.raws[first:end])}
+
+
+def _number(slot: str, sign: int = 1) -> Reader:
+    def read(inp: Input, start: int) -> Yield:
+        found = read_number(inp.words, start)
+        if found is not None:
+            yield found[1], {slot: sign * found[0]}
+
+    return read
+
+
+def read_signed(inp: Input, start: int) -> Yield:
+    """ "+3", "-2", "plus three", "minus two" -> delta."""
+    word = inp.words[start] if start < len(inp.words) else ""
+    if word[:1] in "+-" and is_digits(word[1:]):
+        yield start + 1, {"delta": int(word)}
+    elif word in ("plus", "minus"):
+        found = read_number(inp.words, start + 1)
+        if found is not None:
+            yield found[1], {"delta": found[0] if word == "plus" else -found[0]}
+
+
+def read_code(inp: Input, start: int) -> Yield:
+    """A confirmation code: "K7Q2" typed, or spelled by voice ("k seven q two", "kilo seven quebec two")."""
+    if start < len(inp.words) and _looks_like_code(inp.words[start], inp.raws[start], typed_only=False):
+        yield start + 1, {"code": inp.words[start].upper()}
+    chars: list[str] = []
+    for i in range(start, min(len(inp.words), start + 8)):
+        char = _spelled_char(inp.words[i])
+        if char is None:
+            break
+        chars.append(char)
+        if len(chars) >= 4:
+            yield i + 1, {"code": "".join(chars)}
+
+
+def read_bare_code(inp: Input, start: int) -> Yield:
+    """A code on its own must look like one as typed: uppercase letters and digits ("K7Q2")."""
+    if start < len(inp.words) and _looks_like_code(inp.words[start], inp.raws[start], typed_only=True):
+        yield start + 1, {"code": inp.words[start].upper()}
+
+
+def _looks_like_code(word: str, raw: str, *, typed_only: bool) -> bool:
+    if not (4 <= len(word) <= 8 and word.isascii() and word.isalnum()):
+        return False
+    has_digit = any(c.isdigit() for c in word)
+    has_letter = any(c.isalpha() for c in word)
+    if typed_only:
+        return has_digit and has_letter and raw == raw.upper()
+    return has_digit or raw == raw.upper()
+
+
+def _spelled_char(word: str) -> str | None:
+    if len(word) == 1 and word.isascii() and word.isalnum():
+        return word.upper()
+    if word in UNITS:
+        return str(UNITS[word])
+    return _NATO.get(word)
+
+
+def read_topic(inp: Input, start: int) -> Yield:
+    """A help topic by any of its names ("on scaling" -> "scale"; "scale web-prod" -> "scale"), else the words."""
+    for end in range(start + 1, min(len(inp.words), start + 4) + 1):
+        words = inp.words[start:end]
+        if words[0] in _TOPIC_LEADS and len(words) > 1 and topic_of(" ".join(words)) is None:
+            words = words[1:]
+        phrase = " ".join(words)
+        yield end, {"topic": topic_of(phrase) or topic_of(words[0]) or phrase}
+
+
+def read_name(inp: Input, start: int) -> Yield:
+    """One word that can only be a resource name ("web-prod", "db_2"), for a name typed on its own."""
+    word = inp.words[start]
+    if len(word) >= 3 and not is_digits(word) and any(c in word for c in "-_0123456789") and word[0].isalnum():
+        yield start + 1, {"target": inp.raws[start]}
+
+
+READERS: Mapping[str, Reader] = {
+    "target": read_target,
+    "destination": read_destination,
+    "count": _number("count"),
+    "more": _number("delta"),
+    "fewer": _number("delta", -1),
+    "signed": read_signed,
+    "alert_id": _number("alert_id"),
+    "code": read_code,
+    "bare_code": read_bare_code,
+    "topic": read_topic,
+    "name": read_name,
+    "scope": SCOPE,
+    "search": SEARCH,
+    "typed_search": TYPED_SEARCH,
+    "cost": COST,
+    "cost_tail": COST_TAIL,
+    "alert_scope": ALERT_SCOPE,
+}

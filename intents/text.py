@@ -1,0 +1,201 @@
+"""From raw chat text to a short list of tokens: bounded, lowercase, without mentions, slash-command
+prefixes, contractions or polite filler. Each token keeps the text as typed, for resource names."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import NamedTuple
+
+from intents.numbers import NUMBER_WORDS
+
+# Commands are a few words; anything longer is a paste, answered as not understood without reading it all.
+MAX_CHARS = 400
+MAX_TOKENS = 24
+
+
+class Token(NamedTuple):
+    word: str  # lowercase, normalised
+    raw: str  # as typed
+
+
+class Prepared(NamedTuple):
+    tokens: tuple[Token, ...]
+    question: bool  # the text ended with "?" ("scale?" asks for help on scaling)
+    too_long: bool
+
+
+_MENTION = re.compile(r"<[@#!][^>]*>|(?<![\w.])@[\w.\-]+")
+_SLASH_COMMAND = re.compile(r"^\s*/(\w+)(?:@[\w.]+)?")
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
+_TOKEN = re.compile(r"[+\-]?\w+(?:['.\-_/:]\w+)*")
+_EMOJI = str.maketrans({"👍": " yes ", "✅": " yes ", "✔": " yes ", "👎": " no ", "❌": " no ", "✖": " no "})
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "´": "'", "`": "'"})
+
+BOT_NAMES = frozenset({"ops", "opsbot", "ops-bot", "bot"})
+_GREETINGS = frozenset({"hey", "hi", "hello", "yo", "ok", "okay", "dear"})
+
+_CONTRACTIONS: dict[str, tuple[str, ...]] = {
+    "how's": ("how", "is"),
+    "hows": ("how", "is"),
+    "what's": ("what", "is"),
+    "whats": ("what", "is"),
+    "who's": ("who", "is"),
+    "whos": ("who", "is"),
+    "where's": ("where", "is"),
+    "wheres": ("where", "is"),
+    "it's": ("it", "is"),
+    "that's": ("that", "is"),
+    "there's": ("there", "is"),
+    "what're": ("what", "are"),
+    "we're": ("we", "are"),
+    "i'm": ("i", "am"),
+    "i'll": ("i", "will"),
+    "i've": ("i", "have"),
+    "i'd": ("i", "would"),
+    "let's": ("let", "us"),
+    "lets": ("let", "us"),
+    "don't": ("do", "not"),
+    "dont": ("do", "not"),
+    "can't": ("can", "not"),
+    "isn't": ("is", "not"),
+    "aren't": ("are", "not"),
+    "won't": ("will", "not"),
+    # hyphenated and joined spellings of our own keywords
+    "on-call": ("oncall",),
+    "shut-down": ("shutdown",),
+    "fail-over": ("failover",),
+    "scale-up": ("scale", "up"),
+    "scale-down": ("scale", "down"),
+    "scale-out": ("scale", "out"),
+    "scale-in": ("scale", "in"),
+    "scaleup": ("scale", "up"),
+    "scaledown": ("scale", "down"),
+    "health-check": ("healthcheck",),
+    "never-mind": ("nevermind",),
+    "cost-forecast": ("cost", "forecast"),
+}
+
+# Politeness and hurry carry no meaning for the command; dropped at the start and the end.
+_LEADING_FILLER: tuple[tuple[str, ...], ...] = (
+    ("can", "you", "please"),
+    ("could", "you", "please"),
+    ("would", "you", "please"),
+    ("i", "would", "like", "to"),
+    ("i", "want", "to"),
+    ("i", "need", "to"),
+    ("i", "need", "you", "to"),
+    ("can", "you"),
+    ("could", "you"),
+    ("would", "you"),
+    ("will", "you"),
+    ("can", "u"),
+    ("let", "us"),
+    ("go", "and"),
+    ("please",),
+    ("pls",),
+    ("plz",),
+    ("kindly",),
+    ("just",),
+    ("quickly",),
+    ("so",),
+    ("um",),
+    ("umm",),
+    ("uh",),
+    ("uhm",),
+    ("er",),
+    ("erm",),
+    ("ah",),
+    ("oh",),
+    ("hmm",),
+    ("well",),
+    ("ok",),
+    ("okay",),
+    ("alright",),
+)
+_TRAILING_FILLER: tuple[tuple[str, ...], ...] = (
+    ("right", "now"),
+    ("thank", "you"),
+    ("thanks",),
+    ("thx",),
+    ("ty",),
+    ("cheers",),
+    ("for", "me"),
+    ("please",),
+    ("pls",),
+    ("plz",),
+    ("now",),
+    ("asap",),
+    ("again",),
+    ("immediately",),
+    ("quickly",),
+)
+
+
+def prepare(text: str) -> Prepared:
+    """Tokens of `text`. Reads at most MAX_CHARS characters, whatever the input size."""
+    head = text[: MAX_CHARS + 1].strip()
+    if len(head) > MAX_CHARS:
+        return Prepared((), question=False, too_long=True)
+    head = unicodedata.normalize("NFKC", head).translate(_QUOTES).translate(_EMOJI)
+    question = head.rstrip().endswith("?")
+    head = _MENTION.sub(" ", head)
+    head = _SLASH_COMMAND.sub(lambda m: " " + m.group(1) + " ", head, count=1)
+    head = _THOUSANDS.sub("", head)
+    tokens: list[Token] = []
+    for found in _TOKEN.finditer(head):
+        tokens.extend(_expand(found.group(0)))
+        if len(tokens) > MAX_TOKENS + 8:
+            return Prepared((), question=question, too_long=True)
+    tokens = _strip_address(tokens)
+    tokens = _strip_filler(tokens)
+    if len(tokens) > MAX_TOKENS:
+        return Prepared((), question=question, too_long=True)
+    return Prepared(tuple(tokens), question=question, too_long=False)
+
+
+def _expand(raw: str) -> list[Token]:
+    word = raw.lower()
+    if word in _CONTRACTIONS:
+        return [Token(w, w) for w in _CONTRACTIONS[word]]
+    if word.endswith("'s"):  # possessive: "web-prod's status"
+        return [Token(word[:-2], raw[:-2])]
+    if "'" in word:
+        word = word.replace("'", "")
+        raw = raw.replace("'", "")
+    if "-" in word[1:]:
+        parts = word.split("-")
+        if all(p in NUMBER_WORDS for p in parts):  # "forty-two"
+            return [Token(p, p) for p in parts]
+    return [Token(word, raw)]
+
+
+def _strip_address(tokens: list[Token]) -> list[Token]:
+    """ "hey opsbot, status" / "ops status" (from "/ops status") -> "status"."""
+    start = 0
+    if len(tokens) > 1 and tokens[0].word in _GREETINGS and tokens[1].word in BOT_NAMES:
+        start = 1
+    if len(tokens) > start + 1 and tokens[start].word in BOT_NAMES:
+        start += 1
+    return tokens[start:]
+
+
+def _strip_filler(tokens: list[Token]) -> list[Token]:
+    words = [t.word for t in tokens]
+    start, end = 0, len(words)
+    changed = True
+    while changed:
+        changed = False
+        for phrase in _LEADING_FILLER:
+            n = len(phrase)
+            if end - start > n and tuple(words[start : start + n]) == phrase:
+                start += n
+                changed = True
+                break
+        for phrase in _TRAILING_FILLER:
+            n = len(phrase)
+            if end - start > n and tuple(words[end - n : end]) == phrase:
+                end -= n
+                changed = True
+                break
+    return tokens[start:end]

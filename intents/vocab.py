@@ -1,0 +1,204 @@
+"""Closed vocabularies of the command language, and readers for them that accept several-word and spoken
+forms ("google cloud", "disaster recovery", "us east one", "last seven days")."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from core.models import Cloud
+from intents.numbers import UNITS, is_digits, read_number
+
+# A reader looks at words[i:] and returns (value, index after it), or None.
+Found = tuple[str, int] | None
+
+PROVIDERS: Mapping[str, Cloud] = {
+    "aws": Cloud.AWS,
+    "a.w.s": Cloud.AWS,
+    "a w s": Cloud.AWS,
+    "amazon": Cloud.AWS,
+    "amazon web services": Cloud.AWS,
+    "azure": Cloud.AZURE,
+    "microsoft": Cloud.AZURE,
+    "microsoft azure": Cloud.AZURE,
+    "msft": Cloud.AZURE,
+    "gcp": Cloud.GCP,
+    "g.c.p": Cloud.GCP,
+    "g c p": Cloud.GCP,
+    "google": Cloud.GCP,
+    "google cloud": Cloud.GCP,
+    "google cloud platform": Cloud.GCP,
+    "gce": Cloud.GCP,
+}
+ENVIRONMENTS: Mapping[str, str] = {
+    "prod": "prod",
+    "production": "prod",
+    "prd": "prod",
+    "live": "prod",
+    "staging": "staging",
+    "stage": "staging",
+    "stg": "staging",
+    "dr": "dr",
+    "disaster recovery": "dr",
+    "disaster-recovery": "dr",
+}
+REGIONS = frozenset(
+    {
+        # AWS
+        *("us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "sa-east-1"),
+        *("eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1", "eu-central-2", "eu-north-1", "eu-south-1"),
+        *("ap-south-1", "ap-southeast-1", "ap-southeast-2", "ap-northeast-1", "ap-northeast-2", "ap-east-1"),
+        *("me-south-1", "af-south-1"),
+        # Azure
+        *("eastus", "eastus2", "westus", "westus2", "westus3", "centralus", "northcentralus", "southcentralus"),
+        *("westeurope", "northeurope", "uksouth", "ukwest", "francecentral", "germanywestcentral"),
+        *("swedencentral", "switzerlandnorth", "eastasia", "southeastasia", "japaneast", "australiaeast"),
+        *("canadacentral", "brazilsouth", "centralindia"),
+        # Google Cloud
+        *("us-central1", "us-east1", "us-east4", "us-west1", "us-west2", "northamerica-northeast1"),
+        *("europe-west1", "europe-west2", "europe-west3", "europe-west4", "europe-north1", "europe-central2"),
+        *("asia-east1", "asia-east2", "asia-northeast1", "asia-south1", "asia-southeast1", "australia-southeast1"),
+        *("southamerica-east1",),
+    }
+)
+KINDS: Mapping[str, str] = {
+    **dict.fromkeys(("instance", "instances", "vm", "vms", "server", "servers", "machine", "machines"), "instance"),
+    **dict.fromkeys(("host", "hosts", "box", "boxes", "virtual machine", "virtual machines"), "instance"),
+    **dict.fromkeys(("database", "databases", "dbs", "db instances", "rds"), "database"),
+    **dict.fromkeys(("disk", "disks", "volume", "volumes", "drive", "drives"), "disk"),
+    **dict.fromkeys(("load balancer", "load balancers", "load-balancer", "load-balancers"), "load_balancer"),
+    **dict.fromkeys(("loadbalancer", "loadbalancers", "lb", "lbs", "elb", "elbs", "alb", "albs"), "load_balancer"),
+    **dict.fromkeys(("group", "groups", "asg", "asgs", "scale set", "scale sets", "scaleset", "scalesets"), "group"),
+    **dict.fromkeys(("autoscaling group", "autoscaling groups", "auto scaling group", "auto scaling groups"), "group"),
+    **dict.fromkeys(("instance group", "instance groups", "mig", "migs", "node pool", "node pools"), "group"),
+}
+STATES: Mapping[str, str] = {
+    **dict.fromkeys(("running", "up", "started", "active", "online"), "running"),
+    **dict.fromkeys(("stopped", "down", "off", "offline", "halted", "shut down", "deallocated"), "stopped"),
+    **dict.fromkeys(("degraded", "unhealthy", "failing", "broken", "impaired", "sick"), "degraded"),
+    **dict.fromkeys(("available", "unattached", "detached", "free", "unused"), "available"),
+    **dict.fromkeys(("in-use", "in use", "attached", "used"), "in-use"),
+}
+PERIODS: Mapping[str, str] = {
+    **dict.fromkeys(("today", "so far today", "daily"), "today"),
+    **dict.fromkeys(("yesterday",), "yesterday"),
+    **dict.fromkeys(("this month", "current month", "month to date", "mtd", "so far this month"), "this_month"),
+    **dict.fromkeys(("the month", "month", "monthly", "this_month"), "this_month"),
+    **dict.fromkeys(("last month", "previous month", "prior month", "last_month"), "last_month"),
+    **dict.fromkeys(("this week", "the week", "week", "weekly", "week to date", "wtd"), "this_week"),
+    **dict.fromkeys(("last week", "past week", "previous week", "the past week", "the last week"), "7d"),
+    **dict.fromkeys(("past month", "the past month", "the last month"), "30d"),
+    **dict.fromkeys(("next month", "next_month"), "next_month"),
+}
+GROUP_BY: Mapping[str, str] = {
+    **dict.fromkeys(("provider", "providers", "cloud", "clouds", "vendor", "vendors"), "provider"),
+    **dict.fromkeys(("environment", "environments", "env", "envs", "stage", "stages"), "environment"),
+    **dict.fromkeys(("region", "regions", "location", "locations"), "region"),
+    **dict.fromkeys(("service", "services", "app", "apps", "application", "applications"), "service"),
+    **dict.fromkeys(("team", "teams"), "team"),
+    **dict.fromkeys(("owner", "owners"), "owner"),
+    **dict.fromkeys(("kind", "kinds", "type", "types"), "kind"),
+}
+_GROUP_BY_LEAD = (("broken", "down", "by"), ("grouped", "by"), ("split", "by"), ("by",), ("per",))
+
+
+def _first_words(*tables: Mapping[str, object]) -> frozenset[str]:
+    return frozenset(key.split()[0] for table in tables for key in table)
+
+
+# Most words start no phrase at all; looking the first word up first keeps bags of filters cheap.
+_STARTS = _first_words(PROVIDERS, ENVIRONMENTS, KINDS, STATES, PERIODS)
+
+
+def _phrase(words: Sequence[str], i: int, table: Mapping[str, object], longest: int) -> tuple[str, int] | None:
+    """The longest phrase of at most `longest` words at words[i:] that is a key of `table`."""
+    if i >= len(words) or words[i] not in _STARTS:
+        return None
+    for n in range(min(longest, len(words) - i), 0, -1):
+        key = " ".join(words[i : i + n])
+        if key in table:
+            return key, i + n
+    return None
+
+
+def read_provider(words: Sequence[str], i: int) -> tuple[Cloud, int] | None:
+    found = _phrase(words, i, PROVIDERS, 3)
+    return (PROVIDERS[found[0]], found[1]) if found else None
+
+
+def read_environment(words: Sequence[str], i: int) -> Found:
+    found = _phrase(words, i, ENVIRONMENTS, 2)
+    return (ENVIRONMENTS[found[0]], found[1]) if found else None
+
+
+def read_kind(words: Sequence[str], i: int) -> Found:
+    found = _phrase(words, i, KINDS, 3)
+    return (KINDS[found[0]], found[1]) if found else None
+
+
+def read_state(words: Sequence[str], i: int) -> Found:
+    found = _phrase(words, i, STATES, 2)
+    return (STATES[found[0]], found[1]) if found else None
+
+
+def read_region(words: Sequence[str], i: int) -> Found:
+    """A known region, typed ("eu-west-1") or spoken ("eu west one", "west europe")."""
+    if i >= len(words) or words[i] not in _REGION_STARTS:
+        return None
+    if words[i] in REGIONS:
+        return words[i], i + 1
+    for n in range(min(4, len(words) - i), 1, -1):
+        key = _compact(words[i : i + n])
+        if key in _REGIONS_COMPACT:
+            return _REGIONS_COMPACT[key], i + n
+    return None
+
+
+def read_period(words: Sequence[str], i: int) -> Found:
+    """A reporting period: "this month", "last 7 days" (-> "7d"), "14d"."""
+    found = _phrase(words, i, PERIODS, 4)
+    if found:
+        return PERIODS[found[0]], found[1]
+    j = i + 1 if i < len(words) and words[i] in ("last", "past", "previous") else i
+    if j < len(words) and words[j].endswith("d") and is_digits(words[j][:-1]):
+        return words[j], j + 1
+    number = read_number(words, j)
+    if number and number[1] < len(words) and words[number[1]] in ("days", "day") and 0 < number[0] <= 366:
+        return f"{number[0]}d", number[1] + 1
+    return None
+
+
+def read_group_by(words: Sequence[str], i: int) -> Found:
+    """ "by provider", "per environment", "broken down by region"."""
+    for lead in _GROUP_BY_LEAD:
+        j = i + len(lead)
+        if tuple(words[i:j]) == lead and j < len(words) and words[j] in GROUP_BY:
+            return GROUP_BY[words[j]], j + 1
+    return None
+
+
+def _compact(words: Sequence[str]) -> str:
+    """ "us east one" -> "useast1": separators dropped, single spoken digits as digits."""
+    return "".join(str(UNITS[w]) if w in UNITS else w for w in words).replace("-", "")
+
+
+def _spoken_regions() -> dict[str, str]:
+    # "us east one" is AWS us-east-1 rather than Google's us-east1: the more hyphens, the later it is written.
+    table = {region.replace("-", ""): region for region in sorted(REGIONS, key=lambda r: (r.count("-"), r))}
+    # Azure names read naturally the other way round ("west europe" -> westeurope).
+    for region in ("westeurope", "northeurope", "eastus", "westus", "centralus", "eastasia", "southeastasia"):
+        for direction in ("west", "north", "east", "central", "southeast"):
+            place = region.removeprefix(direction)
+            if place != region:
+                table[place + direction] = region
+    return table
+
+
+_REGIONS_COMPACT = _spoken_regions()
+# A spoken region starts with a word that begins its compact form ("us" of "useast1", "west" of "westeurope").
+_REGION_STARTS = REGIONS | {key[:n] for key in _REGIONS_COMPACT for n in range(1, len(key) + 1)}
+
+
+def words() -> frozenset[str]:
+    """Every word of the closed vocabularies."""
+    tables: tuple[Mapping[str, object], ...] = (PROVIDERS, ENVIRONMENTS, KINDS, STATES, PERIODS, GROUP_BY)
+    return frozenset(w for table in tables for key in table for w in key.split()) | REGIONS

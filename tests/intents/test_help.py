@@ -1,0 +1,52 @@
+"""Help is short enough for a phone and answers every topic by any of its names."""
+
+from __future__ import annotations
+
+import pytest
+
+from intents.help import TOPICS, help_text, hint
+from intents.parser import parse
+
+
+def test_hint_is_one_line_with_examples() -> None:
+    line = hint()
+    assert "\n" not in line
+    assert "scale web-prod to 20" in line
+
+
+def test_index_lists_every_topic() -> None:
+    index = help_text(None)
+    for topic in ("status", "search", "show", "scale", "start/stop/restart", "emergency", "shutdown", "failover"):
+        assert topic in index
+    for topic in ("cost", "alerts", "oncall", "confirm"):
+        assert topic in index
+
+
+@pytest.mark.parametrize("topic", TOPICS)
+def test_each_topic_is_phone_sized_and_its_examples_parse(topic: str) -> None:
+    text = help_text(topic)
+    lines = text.splitlines()
+    assert 1 < len(lines) <= 3
+    assert len(text) <= 240
+    examples = [e.strip() for e in lines[-1].split("·")]
+    for example in examples:
+        assert parse(example).name.value != "unknown", example
+
+
+@pytest.mark.parametrize(
+    ("name", "topic"),
+    [("scaling", "scale"), ("restart", "restart"), ("stop", "restart"), ("on call", "oncall"), ("ack", "alerts")],
+)
+def test_topics_answer_to_other_names(name: str, topic: str) -> None:
+    assert help_text(name) == help_text(topic)
+
+
+def test_unknown_topic_says_so_and_shows_the_index() -> None:
+    text = help_text("teleport")
+    assert text.startswith("No help on 'teleport'.")
+    assert help_text(None) in text
+
+
+def test_topic_parsed_from_help_text_gets_the_topic_page() -> None:
+    topic = parse("help with failing over").slots.topic
+    assert help_text(topic) == help_text("failover")
