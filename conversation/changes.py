@@ -102,10 +102,11 @@ class ChangeFlow:
         if phrase is None:
             return None
         resolution = index.resolver.resolve(phrase)
-        if resolution.match is not None:
+        if resolution.match is not None and resolution.match in index.by_name:
             return index.by_name[resolution.match]
-        if resolution.candidates:
-            return list(resolution.candidates)
+        candidates = [name for name in resolution.candidates if name in index.by_name]
+        if candidates:
+            return candidates
         return f"I can't find '{phrase[:60]}'. Try: find {phrase.split()[0][:30]}"
 
     def _request(self, intent: Intent, target: Resource, index: Index, user: str) -> ActionRequest:

@@ -5,15 +5,17 @@ from __future__ import annotations
 import time
 
 from actions import queries
-from actions.provider import Resource
+from actions.provider import Resource, Snapshot
+from actions.queries import StatusReport
 from conversation.replies import age, clock, money, reply
 from conversation.services import Services
 from core import metrics
 from core.errors import OpsbotError
-from core.models import Button, Intent, IntentName, Message, Reply
+from core.models import Button, Cloud, Intent, IntentName, Message, Reply
 from intents.help import help_text
 
 PAGE = 10
+StatusKey = tuple[Cloud | None, str | None, str | None]
 _CLOUD_LABEL = {"aws": "AWS", "azure": "Azure", "gcp": "GCP"}
 _NOT_YET = {
     IntentName.ALERTS: "No alert source is connected yet, so there are no alerts to show.",
@@ -26,6 +28,7 @@ _NOT_YET = {
 class ReadFlow:
     def __init__(self, services: Services) -> None:
         self._s = services
+        self._status_cache: tuple[tuple[Resource, ...], dict[StatusKey, StatusReport]] | None = None
 
     def handle(self, msg: Message, user: str, intent: Intent) -> list[Reply]:
         name = intent.name
@@ -49,7 +52,7 @@ class ReadFlow:
     def _status(self, intent: Intent) -> str:
         snapshot = self._s.provider.snapshot()
         slots = intent.slots
-        report = queries.status(snapshot, cloud=slots.provider, environment=slots.environment)
+        report = self._status_report(snapshot, slots.provider, slots.environment)
         scope = " ".join(x for x in (_label(slots.provider), slots.environment) if x) or "All clouds"
         if not report.clouds:
             return f"{scope}: nothing found."
@@ -58,12 +61,23 @@ class ReadFlow:
         lines += [f"! {_label(p.cloud)} {p.subject}: {p.detail}" for p in report.problems[:3]]
         for cloud in report.clouds:
             if cloud.error:
-                freshness = f"unreachable ({cloud.error}) - data from {clock(cloud.fetched_at)}"
+                freshness = f"unreachable ({cloud.error}) - data from {clock(snapshot.fetched_at)}"
             else:
-                freshness = f"data {age(cloud.data_age_seconds)} old"
+                freshness = f"data {age(time.time() - snapshot.fetched_at)} old"
             counts = f"{cloud.running:,} up, {cloud.stopped:,} stopped, {cloud.degraded:,} degraded"
             lines.append(f"{_label(cloud.cloud)}: {counts} - {freshness}")
         return "\n".join(lines)
+
+    def _status_report(self, snapshot: Snapshot, cloud: Cloud | None, environment: str | None) -> StatusReport:
+        """Status over 10,000 resources takes milliseconds: computed once per inventory version and scope."""
+        key = (cloud, environment, snapshot.error)
+        cached = self._status_cache
+        if cached is None or cached[0] is not snapshot.resources:
+            cached = self._status_cache = (snapshot.resources, {})
+        report = cached[1].get(key)
+        if report is None:
+            report = cached[1][key] = queries.status(snapshot, cloud=cloud, environment=environment)
+        return report
 
     def search(self, msg: Message, intent: Intent, offset: int) -> Reply:
         slots = intent.slots
@@ -94,7 +108,7 @@ class ReadFlow:
             return "Show what? For example: show db-prod"
         index = self._s.index(self._s.provider.snapshot())
         resolution = index.resolver.resolve(phrase)
-        if resolution.match is None:
+        if resolution.match is None or resolution.match not in index.by_name:
             if resolution.candidates:
                 return f"No {phrase[:60]}. Did you mean {' or '.join(resolution.candidates[:3])}?"
             return f"I can't find '{phrase[:60]}'. Try: find {phrase.split()[0][:30]}"
