@@ -1,0 +1,103 @@
+"""The job function RQ runs for every action (JSON arguments only).
+
+Retries of transient provider errors happen here, with tenacity, rather than through RQ's `Retry`:
+only `TransientProviderError` is retried (RQ retries any exception, so a permanent error would run
+again), the provider's `retry_after` is honoured, each retry is audited and shown as it happens, the
+job's timeout covers all attempts, and nothing needs RQ's scheduler. Because RQ itself never
+retries these jobs, a job abandoned by a dead worker is never silently run a second time: a human
+looks first."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Final
+
+from rq import get_current_job
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
+
+from actions.catalogue import spec
+from actions.provider import Outcome
+from audit.log import AuditEvent
+from core.errors import ProviderError, TransientProviderError
+from core.metrics import observe
+from workers.context import WorkerContext, current_context
+from workers.jobs import KEEP_SECONDS, ActionJob, job_id_for, limits
+from workers.lease import Lease
+from workers.outcomes import edit, label, record, report_not_run, report_success
+
+# A confirmation is for the world as it was shown: a job that found no worker for this long (all
+# workers down) is not run late; the conversation is told to ask again.
+STALE_AFTER_SECONDS: Final = 10 * 60
+BACKOFF_FIRST_SECONDS: Final = 1.0
+BACKOFF_MAX_SECONDS: Final = 30.0
+_RAN_PREFIX: Final = "opsbot:job-ran:"
+
+log = logging.getLogger(__name__)
+
+
+def run_action(job: dict[str, object]) -> str:
+    """Run one confirmed action; returns the outcome summary. Failures raise and are reported by
+    the failure callback (workers.outcomes.on_job_failure)."""
+    action_job = ActionJob.model_validate(job)
+    ctx = current_context()
+    job_id = job_id_for(action_job.idempotency_key)
+    if not ctx.connection.set(_RAN_PREFIX + job_id, 1, nx=True, ex=KEEP_SECONDS):
+        # Requeued by hand, or re-enqueued after its record expired: an action runs at most once.
+        log.warning("job %s already ran; not running %s again", job_id, label(action_job))
+        return "not run: this job already ran"
+    waited = max(0.0, time.time() - action_job.enqueued_at)
+    observe("queue_wait", waited)
+    if waited > STALE_AFTER_SECONDS:
+        report_not_run(ctx, job_id, action_job, waited)
+        return "not run: waited too long for a worker"
+    current = get_current_job()
+    queue_name = current.origin if current is not None else spec(action_job.request.action).queue
+    record(ctx, AuditEvent.STARTED, job_id, action_job, f"job {job_id} on {queue_name}")
+    edit(ctx, action_job, f"Running: {label(action_job)}", "progress")
+    started = time.perf_counter()
+    try:
+        with Lease(ctx.connection, queue_name, job_id):
+            outcome = _execute_with_retries(ctx, job_id, action_job)
+    finally:
+        observe("execution", time.perf_counter() - started)
+    report_success(ctx, job_id, action_job, outcome, time.perf_counter() - started)
+    return outcome.summary
+
+
+def _execute_with_retries(ctx: WorkerContext, job_id: str, job: ActionJob) -> Outcome:
+    _timeout, retries = limits(ctx.settings, job.request)
+
+    def progress(line: str) -> None:
+        # The provider's lines name their resource ("web-prod: 16/20 instances running"): shown as they are.
+        edit(ctx, job, line, "progress")
+
+    def announce(state: RetryCallState) -> None:
+        error = state.outcome.exception() if state.outcome is not None else None
+        delay = state.upcoming_sleep
+        reason = " ".join(str(error).split()) or type(error).__name__
+        record(ctx, AuditEvent.RETRIED, job_id, job, f"{reason}; retry {state.attempt_number} of {retries}")
+        progress(f"{reason}; retrying in {delay:g} s")
+
+    retrying = Retrying(
+        retry=retry_if_exception_type(TransientProviderError),
+        stop=stop_after_attempt(retries + 1),
+        wait=_backoff,
+        before_sleep=announce,
+        reraise=True,
+    )
+    try:
+        return retrying(ctx.provider.execute, job.request, progress)
+    except TransientProviderError as exc:
+        if retries == 0:
+            raise
+        tries = retries + 1
+        raise ProviderError(f"{' '.join(str(exc).split())} (gave up after {tries} tries)") from exc
+
+
+def _backoff(state: RetryCallState) -> float:
+    """The provider's own `retry_after` when it gives one, else 1 s, 2 s, 4 s ... capped."""
+    error = state.outcome.exception() if state.outcome is not None else None
+    if isinstance(error, TransientProviderError) and error.retry_after is not None:
+        return min(max(float(error.retry_after), 0.0), BACKOFF_MAX_SECONDS)
+    return min(BACKOFF_FIRST_SECONDS * float(2 ** (state.attempt_number - 1)), BACKOFF_MAX_SECONDS)
