@@ -126,6 +126,7 @@ def worker(
     settings = _settings()
     if settings.redis_url is None:
         _fail("a separate worker needs OPSBOT_REDIS_URL (the embedded shell runs its own worker)")
+    typer.echo("opsbot worker: serving queues critical, default, low (Ctrl-C stops after the job in hand)", err=True)
     try:
         run_worker(settings, burst=burst)
     except OpsbotError as exc:

@@ -12,6 +12,7 @@ from typing import TextIO
 
 from rich.console import Console
 
+from actions.catalogue import CATALOGUE
 from bot.runtime import Runtime
 from core import metrics
 from core.models import Button, ConversationRef, Message, Reply
@@ -101,7 +102,8 @@ class ConsoleChannel:
 
     def wait(self, timeout: float | None = None) -> None:
         """Until this conversation's background jobs finish and their messages are shown."""
-        deadline = time.monotonic() + (timeout or self.runtime.settings.job_timeout_seconds + 30)
+        longest = max(action.timeout_seconds for action in CATALOGUE.values())
+        deadline = time.monotonic() + (timeout or max(longest, self.runtime.settings.job_timeout_seconds) + 30)
         connection = self.runtime.connection
         while time.monotonic() < deadline:
             if pending_jobs(connection, self.ref) == 0 and self._caught_up():
