@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 
-from audit.log import AuditEvent
+from audit.log import AuditEvent, JsonScalar
 from conversation.approvals import Approvals
 from conversation.changes import ChangeFlow
 from conversation.reads import ReadFlow
@@ -33,6 +33,7 @@ class Conversation:
         start = time.perf_counter()
         user = self.services.policy.user_for(msg.ref.channel, msg.sender)
         try:
+            self._audit_received(msg, user)
             if msg.button_id is not None:
                 return self._press(msg, user, msg.button_id)
             return self._text(msg, user)
@@ -42,7 +43,6 @@ class Conversation:
     def _text(self, msg: Message, user: str) -> list[Reply]:
         limit = self.services.settings.max_message_chars
         if len(msg.text) > limit:
-            self._audit_received(msg, user, None, outcome="refused: too long")
             return [reply(msg.ref, f"That message is too long ({len(msg.text):,} characters; limit {limit:,}).",
                           kind="refusal")]  # fmt: skip
         with metrics.timed("parse"):
@@ -51,7 +51,7 @@ class Conversation:
 
     def dispatch(self, msg: Message, user: str, intent: Intent) -> list[Reply]:
         """Handle an already-parsed intent (text, a picked button, or a voice transcript)."""
-        self._audit_received(msg, user, intent)
+        self._audit_parsed(msg, user, intent)
         name = intent.name
         if name is IntentName.CONFIRM:
             pending = self._approvals.find(msg.ref, intent.slots.code)
@@ -78,7 +78,6 @@ class Conversation:
         kind, _, arg = button_id.partition(":")
         if kind in ("confirm", "cancel"):
             pending = self.services.confirmations.get(arg) if arg else None
-            self._audit_received(msg, user, None, outcome=f"pressed {kind}")
             if kind == "confirm":
                 return self._approvals.confirm(msg, user, pending, arg)
             return self._approvals.cancel(msg, user, pending, arg)
@@ -91,13 +90,17 @@ class Conversation:
             return self.dispatch(msg, user, intent)
         return [reply(msg.ref, "That button is no longer valid.", kind="refusal")]
 
-    def _audit_received(self, msg: Message, user: str, intent: Intent | None, outcome: str = "") -> None:
-        params: dict[str, str | int | float | bool | None] = {"sender": msg.sender}
-        if intent is not None:
-            params.update({"intent": intent.name.value, "confidence": round(intent.confidence, 3)})
-            params.update({f"slot_{k}": v for k, v in intent.slots.present().items() if isinstance(v, str | int)})
+    def _audit_received(self, msg: Message, user: str) -> None:
+        params: dict[str, JsonScalar] = {"sender": msg.sender, "chars": len(msg.text)}
         if msg.button_id:
-            params["button"] = msg.button_id
+            params["button"] = msg.button_id[:80]
         self.services.audit.append(
-            AuditEvent.RECEIVED, actor=user, where=where(msg.ref), what=msg.text[:200], params=params, outcome=outcome
+            AuditEvent.RECEIVED, actor=user, where=where(msg.ref), what=msg.text[:200], params=params
+        )
+
+    def _audit_parsed(self, msg: Message, user: str, intent: Intent) -> None:
+        params: dict[str, JsonScalar] = {"intent": intent.name.value, "confidence": round(intent.confidence, 3)}
+        params.update({f"slot_{k}": v for k, v in intent.slots.present().items() if isinstance(v, str | int)})
+        self.services.audit.append(
+            AuditEvent.PARSED, actor=user, where=where(msg.ref), what=intent.name.value, params=params
         )

@@ -1,0 +1,54 @@
+"""Read intents and bad input through the conversation core, as a user sees them."""
+
+from __future__ import annotations
+
+from audit.log import AuditEvent
+from bot.runtime import Runtime
+from tests.conversation.conftest import Say, button
+
+
+def test_status_leads_with_the_verdict_and_shows_data_age(say: Say) -> None:
+    [status] = say("status of prod", user="dave")
+    first, *rest = status.text.splitlines()
+    assert first.startswith("prod: ")
+    assert any(line.startswith("AWS: ") and "data" in line and "old" in line for line in rest)
+
+
+def test_search_pages_with_a_more_button(say: Say) -> None:
+    [page] = say("find web", user="dave")
+    assert page.text.startswith("10 of ")
+    [page2] = say(press=button([page], "More"), user="dave")
+    assert page2.text.startswith("11-20 of ")
+    assert set(page.text.splitlines()[1:]).isdisjoint(page2.text.splitlines()[1:])
+
+
+def test_show_resolves_spoken_names(say: Say) -> None:
+    [shown] = say("show web prod", user="dave")
+    assert shown.text.startswith("web-prod: running. AWS group, us-east-1, prod.")
+    assert "12 instances" in shown.text and "DR standby: web-dr" in shown.text
+
+
+def test_unknown_text_gets_a_one_line_hint(say: Say) -> None:
+    [hint] = say("purple monkey dishwasher")
+    assert len(hint.text.splitlines()) == 1 and "Try:" in hint.text
+
+
+def test_oversized_emoji_and_rtl_input_are_answered_plainly(say: Say) -> None:
+    [big] = say("scale web-prod to 20 " + "x" * 40_000)
+    assert big.kind == "refusal" and big.text.startswith("That message is too long (40,")
+    assert say("🔥🔥 status 🔥")  # answered, whatever it understood
+    assert say("מה המצב של prod؟ \u202e status")
+
+
+def test_every_message_is_audited_received_then_parsed_without_secrets(runtime: Runtime, say: Say) -> None:
+    say("status xoxb-1234567890-abcdefghijkl")
+    records = runtime.conversation.services.audit.records()
+    assert [r.event for r in records[:2]] == [AuditEvent.RECEIVED, AuditEvent.PARSED]
+    assert "xoxb-1234567890" not in runtime.conversation.services.audit.path.read_text()
+
+
+def test_perf_reports_its_own_stages(say: Say) -> None:
+    say("status")
+    [perf] = say("perf")
+    assert perf.text.splitlines()[0] == "My timings (p50 / p99):"
+    assert any(line.startswith("parse: ") for line in perf.text.splitlines())
