@@ -101,12 +101,11 @@ class ChangeFlow:
             return _failover_source(intent, index)
         if phrase is None:
             return None
-        resolution = index.resolver.resolve(phrase)
-        if resolution.match is not None and resolution.match in index.by_name:
+        resolution = index.resolve(phrase)
+        if resolution.match is not None:
             return index.by_name[resolution.match]
-        candidates = [name for name in resolution.candidates if name in index.by_name]
-        if candidates:
-            return candidates
+        if resolution.candidates:
+            return list(resolution.candidates)
         return f"I can't find '{phrase[:60]}'. Try: find {phrase.split()[0][:30]}"
 
     def _request(self, intent: Intent, target: Resource, index: Index, user: str) -> ActionRequest:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Hashable
+from typing import Generic, TypeVar
 
 from actions import queries
 from actions.provider import Resource, Snapshot
@@ -15,7 +17,8 @@ from core.models import Button, Cloud, Intent, IntentName, Message, Reply
 from intents.help import help_text
 
 PAGE = 10
-StatusKey = tuple[Cloud | None, str | None, str | None]
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
 _CLOUD_LABEL = {"aws": "AWS", "azure": "Azure", "gcp": "GCP"}
 _NOT_YET = {
     IntentName.ALERTS: "No alert source is connected yet, so there are no alerts to show.",
@@ -25,10 +28,26 @@ _NOT_YET = {
 }
 
 
+class InventoryMemo(Generic[K, V]):
+    """Answers computed from one inventory; forgotten as soon as the provider hands out another."""
+
+    def __init__(self) -> None:
+        self._resources: tuple[Resource, ...] | None = None
+        self._values: dict[K, V] = {}
+
+    def get(self, resources: tuple[Resource, ...], key: K, compute: Callable[[], V]) -> V:
+        if self._resources is not resources or len(self._values) >= 256:  # keys with the minute in them pile up
+            self._resources, self._values = resources, {}
+        if key not in self._values:
+            self._values[key] = compute()
+        return self._values[key]
+
+
 class ReadFlow:
     def __init__(self, services: Services) -> None:
         self._s = services
-        self._status_cache: tuple[tuple[Resource, ...], dict[StatusKey, StatusReport]] | None = None
+        self._statuses: InventoryMemo[tuple[Cloud | None, str | None, str | None], StatusReport] = InventoryMemo()
+        self._costs: InventoryMemo[tuple[str, str | None, int], queries.CostReport] = InventoryMemo()
 
     def handle(self, msg: Message, user: str, intent: Intent) -> list[Reply]:
         name = intent.name
@@ -70,14 +89,11 @@ class ReadFlow:
 
     def _status_report(self, snapshot: Snapshot, cloud: Cloud | None, environment: str | None) -> StatusReport:
         """Status over 10,000 resources takes milliseconds: computed once per inventory version and scope."""
-        key = (cloud, environment, snapshot.error)
-        cached = self._status_cache
-        if cached is None or cached[0] is not snapshot.resources:
-            cached = self._status_cache = (snapshot.resources, {})
-        report = cached[1].get(key)
-        if report is None:
-            report = cached[1][key] = queries.status(snapshot, cloud=cloud, environment=environment)
-        return report
+        return self._statuses.get(
+            snapshot.resources,
+            (cloud, environment, snapshot.error),
+            lambda: queries.status(snapshot, cloud=cloud, environment=environment),
+        )
 
     def search(self, msg: Message, intent: Intent, offset: int) -> Reply:
         slots = intent.slots
@@ -107,22 +123,35 @@ class ReadFlow:
         if not phrase:
             return "Show what? For example: show db-prod"
         index = self._s.index(self._s.provider.snapshot())
-        resolution = index.resolver.resolve(phrase)
-        if resolution.match is None or resolution.match not in index.by_name:
+        resolution = index.resolve(phrase)
+        if resolution.match is None:
             if resolution.candidates:
                 return f"No {phrase[:60]}. Did you mean {' or '.join(resolution.candidates[:3])}?"
             return f"I can't find '{phrase[:60]}'. Try: find {phrase.split()[0][:30]}"
         return _details(index.by_name[resolution.match])
+
+    def _cost_report(
+        self, resources: tuple[Resource, ...], period: str, group_by: str | None, now: float
+    ) -> queries.CostReport:
+        """Summing 10,000 hourly costs takes milliseconds: reused for a minute while the inventory is the same
+        (at most a minute of spend behind, on figures rounded to dollars)."""
+
+        def compute() -> queries.CostReport:
+            if period == "forecast":
+                return queries.forecast(resources, now=now, group_by=group_by)
+            return queries.cost(resources, period=period, group_by=group_by, now=now)
+
+        return self._costs.get(resources, (period, group_by, int(now // 60)), compute)
 
     def _cost(self, intent: Intent) -> str:
         resources = self._s.provider.snapshot().resources
         now = time.time()
         slots = intent.slots
         if intent.name is IntentName.FORECAST:
-            report = queries.forecast(resources, now=now, group_by=slots.group_by)
+            report = self._cost_report(resources, "forecast", slots.group_by, now)
             head = f"Month-end forecast: {money(report.total)} at today's rate ({money(report.hourly_cost)}/h)."
         else:
-            report = queries.cost(resources, period=slots.period or "this_month", group_by=slots.group_by, now=now)
+            report = self._cost_report(resources, slots.period or "this_month", slots.group_by, now)
             period = report.period.replace("_", " ")
             head = f"Cost {period}: {money(report.total)} ({money(report.hourly_cost)}/h now)."
         parts = [f"{_label(line.key) or line.key} {money(line.amount)}" for line in report.lines[:6]]

@@ -11,7 +11,7 @@ from actions.provider import CloudProvider, Resource, Snapshot
 from audit.log import AuditLog
 from conversation.confirmations import ConfirmationStore
 from core.settings import Settings
-from intents.resolve import Resolver
+from intents.resolve import Resolution, Resolver
 from policies.engine import PolicyEngine
 from workers.context import WorkerContext
 
@@ -23,6 +23,15 @@ class Index:
     resources: tuple[Resource, ...]
     by_name: dict[str, Resource]
     resolver: Resolver
+
+    def resolve(self, phrase: str) -> Resolution:
+        """Exact names first (always current), then the resolver; never a name the inventory lacks."""
+        name = phrase.strip()
+        if name in self.by_name:
+            return Resolution(match=name, candidates=())
+        found = self.resolver.resolve(phrase)
+        match = found.match if found.match in self.by_name else None
+        return Resolution(match=match, candidates=tuple(c for c in found.candidates if c in self.by_name))
 
 
 @dataclass
@@ -44,14 +53,17 @@ class Services:
         if current is not None and current.resources is snapshot.resources:
             return current
         by_name = {r.name: r for r in snapshot.resources}
-        current = Index(snapshot.resources, by_name, self._resolver_for(frozenset(by_name)))
+        # Group members come and go with every scale; they are found by their exact name only, so the
+        # resolver's names (groups and standalone resources) stay the same across scaling.
+        stable = frozenset(r.name for r in snapshot.resources if r.group is None)
+        current = Index(snapshot.resources, by_name, self._resolver_for(stable))
         self._index = current
         return current
 
     def _resolver_for(self, names: frozenset[str]) -> Resolver:
-        """Building a resolver over 10,000 names takes ~100 ms: that happens once up front, and after a
-        change of names (a scale adds instances) in the background while the previous one keeps
-        answering. A name the stale resolver offers but the inventory lacks is simply not found."""
+        """Building a resolver over thousands of names takes ~100 ms: that happens once up front, and
+        after a change of names (a resource created or deleted) in the background while the previous
+        one keeps answering. A name the stale resolver offers but the inventory lacks is not found."""
         known = self._resolver
         if known is None:
             built = Resolver(names)
