@@ -33,6 +33,26 @@ class Settings(BaseSettings):
     max_message_chars: int = Field(default=4000, ge=100, le=100_000, description="Longer messages are refused.")
     log_level: str = Field(default="WARNING", description="Python logging level.")
 
+    # Chat channels (`opsbot serve` starts whichever are configured).
+    slack_bot_token: SecretStr | None = Field(default=None, description="Slack bot token (xoxb-...).")
+    slack_app_token: SecretStr | None = Field(default=None, description="Slack app-level token for Socket Mode.")
+    slack_signing_secret: SecretStr | None = Field(default=None, description="Verifies /slack/events requests.")
+    slack_api_url: str | None = Field(default=None, description="Slack Web API base URL override (ends in /api/).")
+    telegram_token: SecretStr | None = Field(default=None, description="Telegram bot token from @BotFather.")
+    telegram_api_url: str | None = Field(
+        default=None, description="Bot API base URL override, e.g. a self-hosted Bot API server."
+    )
+    telegram_webhook_secret: SecretStr | None = Field(
+        default=None, description="Webhook mode: the X-Telegram-Bot-Api-Secret-Token value."
+    )
+    public_url: str | None = Field(default=None, description="Where the platforms reach `opsbot serve`.")
+    http_host: str = Field(default="127.0.0.1", description="Address `opsbot serve` listens on.")
+    http_port: int = Field(default=8080, ge=1, le=65535, description="Port `opsbot serve` listens on.")
+    incident_channels: list[str] = Field(
+        default_factory=list,
+        description='Conversations that get broadcasts: ["slack:C0INCIDENT", "telegram:-1001234567890"].',
+    )
+
     @classmethod
     def settings_customise_sources(
         cls,

@@ -1,0 +1,44 @@
+"""Inbound messages from the chat adapters reach the conversation core here. Handling runs in a
+thread (the core is synchronous and talks to Redis), one message at a time per conversation so
+replies keep the order of the questions, and every reply goes out through the outbox so the
+channel's Deliverer sends it in order with the workers' progress."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import defaultdict
+
+from conversation.core import Conversation
+from conversation.replies import reply
+from core.models import ConversationRef, Message
+from core.outbox import Outbox
+
+log = logging.getLogger(__name__)
+
+
+class Inbox:
+    def __init__(self, conversation: Conversation, outbox: Outbox) -> None:
+        self._conversation = conversation
+        self._outbox = outbox
+        self._locks: defaultdict[tuple[str, str], asyncio.Lock] = defaultdict(asyncio.Lock)
+
+    async def submit(self, msg: Message) -> None:
+        """Handle one message and publish its replies. Never raises: a failure is answered in chat."""
+        async with self._locks[(msg.ref.channel, msg.ref.conversation_id)]:
+            try:
+                replies = await asyncio.to_thread(self._conversation.handle, msg)
+            except Exception:  # the user must hear something; the log gets the cause
+                log.exception("handling a %s message failed", msg.ref.channel)
+                replies = [reply(msg.ref, "Something went wrong on my side; nothing was run. Try again.", kind="error")]
+            for answer in replies:
+                await asyncio.to_thread(self._outbox.publish, answer)
+
+    async def say(self, ref: ConversationRef, text: str) -> None:
+        """A reply that needs no conversation logic (e.g. "voice is not set up")."""
+        await asyncio.to_thread(self._outbox.publish, reply(ref, text))
+
+    @staticmethod
+    def now() -> float:
+        return time.time()
