@@ -159,6 +159,11 @@ class PolicyEngine:
         risk = overrides.get(request.environment or ANY) or overrides.get(ANY) or base_risk(action)
         return Decision(allowed=True, risk=risk, approver_role=self.policy.approvals.get(risk))
 
+    def knows_conversation(self, ref: ConversationRef) -> bool:
+        """Whether a rule names this conversation (exactly, by channel, or "*"): group chats anyone can add
+        the bot to are answered only when the policy knows them."""
+        return self._conversation_rule(ref) is not None
+
     def _conversation_rule(self, ref: ConversationRef) -> ConversationRule | None:
         rules = self.policy.conversations
         for key in (f"{ref.channel}:{ref.conversation_id}", f"{ref.channel}:{ANY}", ANY):
