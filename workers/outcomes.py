@@ -18,8 +18,9 @@ from rq.timeouts import JobTimeoutException
 from actions.catalogue import spec
 from actions.provider import Outcome
 from audit.log import AuditEvent, JsonScalar
+from core.broadcast import broadcast
 from core.errors import ProviderError
-from core.models import Reply
+from core.models import Reply, Risk
 from workers.context import WorkerContext, current_context
 from workers.jobs import KEEP_SECONDS, ActionJob, forget_pending
 
@@ -74,6 +75,7 @@ def report_success(ctx: WorkerContext, job_id: str, job: ActionJob, outcome: Out
     record(ctx, AuditEvent.SUCCEEDED, job_id, job, outcome.summary)
     edit(ctx, job, f"Done: {outcome.summary} ({_duration(seconds)})", "result")
     forget_pending(ctx.connection, job.ref, job_id)
+    _tell_incident_channels(ctx, job, f"Done: {outcome.summary}")
 
 
 def report_failure(ctx: WorkerContext, job_id: str, job: ActionJob, event: AuditEvent, reason: str) -> bool:
@@ -95,7 +97,17 @@ def _report_end(ctx: WorkerContext, job_id: str, job: ActionJob, event: AuditEve
     record(ctx, event, job_id, job, reason)
     edit(ctx, job, text, "error")
     forget_pending(ctx.connection, job.ref, job_id)
+    _tell_incident_channels(ctx, job, text)
     return True
+
+
+def _tell_incident_channels(ctx: WorkerContext, job: ActionJob, outcome: str) -> None:
+    """Critical actions (failover, emergency scaling, prod shutdown) are news for the incident channels."""
+    if job.approved_by is None and spec(job.request.action).risk is not Risk.CRITICAL:
+        return
+    approved = f", approved by {job.approved_by}" if job.approved_by else ""
+    text = f"DR status - {label(job)} (asked by {job.request.requested_by}{approved}): {outcome}"
+    broadcast(ctx.outbox, ctx.settings.incident_channels, text)
 
 
 def failure_reason(job: ActionJob, error: BaseException | None, timeout: float | None) -> tuple[AuditEvent, str]:

@@ -49,3 +49,27 @@ def button(replies: list[Reply], label_start: str) -> str:
             if b.label.startswith(label_start):
                 return b.id
     raise AssertionError(f"no button {label_start!r} in {[r.text for r in replies]}")
+
+
+SayFactory = Callable[[Settings], tuple[Runtime, Say]]
+
+
+@pytest.fixture
+def say_factory() -> Iterator[SayFactory]:
+    """A whole opsbot on other settings, with its `say`; closed after the test."""
+    built: list[Runtime] = []
+
+    def _make(settings: Settings) -> tuple[Runtime, Say]:
+        rt = Runtime.build(settings, with_worker=True)
+        built.append(rt)
+
+        def _say(text: str = "", *, user: str = "alice", press: str | None = None,
+                 ref: ConversationRef = ROOM) -> list[Reply]:  # fmt: skip
+            return rt.conversation.handle(Message(ref=ref, sender=user, text=text, button_id=press,
+                                                  received_at=time.time()))  # fmt: skip
+
+        return rt, _say
+
+    yield _make
+    for rt in built:
+        rt.close()

@@ -8,7 +8,8 @@ import json
 from audit.log import AuditEvent
 from bot.runtime import Runtime
 from core.models import ConversationRef
-from tests.conversation.conftest import Say, button, outbox_after
+from core.settings import Settings
+from tests.conversation.conftest import Say, SayFactory, button, outbox_after
 
 OTHER_ROOM = ConversationRef(channel="console", conversation_id="elsewhere")
 
@@ -159,3 +160,15 @@ def test_two_presses_at_once_run_the_action_once(runtime: Runtime, say: Say) -> 
     outbox_after(runtime)
     assert _events(runtime).count(AuditEvent.ENQUEUED) == 1
     assert _events(runtime).count(AuditEvent.STARTED) == 1
+
+
+def test_critical_outcome_is_broadcast_to_incident_channels(settings: Settings, say_factory: SayFactory) -> None:
+    incident = settings.model_copy(update={"incident_channels": ["console:incident", "slack:C0INCIDENT"]})
+    runtime, say = say_factory(incident)
+    [ask] = say("fail over web-prod to dr")
+    say(press=button([ask], "Approve"), user="carol")
+    outbox_after(runtime)
+    [news] = outbox_after(runtime, ConversationRef(channel="console", conversation_id="incident"))
+    assert news.text.startswith("DR status - web-prod failover (asked by alice, approved by carol): Done")
+    slack = [r for _, r in runtime.outbox.read("slack", "0-0")]
+    assert [r.ref.conversation_id for r in slack] == ["C0INCIDENT"] and slack[0].text == news.text
