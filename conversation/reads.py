@@ -17,6 +17,7 @@ from core.models import Button, Cloud, Intent, IntentName, Message, Reply
 from intents.help import help_text
 
 PAGE = 10
+WORKER_STAGES = ("queue_wait", "execution")
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 _CLOUD_LABEL = {"aws": "AWS", "azure": "Azure", "gcp": "GCP"}
@@ -61,7 +62,7 @@ class ReadFlow:
             if name in (IntentName.COST, IntentName.FORECAST):
                 return [reply(msg.ref, self._cost(intent))]
             if name is IntentName.PERF:
-                return [reply(msg.ref, _perf())]
+                return [reply(msg.ref, _perf(metrics.shared_snapshot(self._s.connection, WORKER_STAGES)))]
             if name in _NOT_YET:
                 return [reply(msg.ref, _NOT_YET[name].format(id=intent.slots.alert_id or ""))]
         except OpsbotError as exc:
@@ -158,8 +159,9 @@ class ReadFlow:
         return head + "\n" + " · ".join(parts)
 
 
-def _perf() -> str:
-    stages = metrics.snapshot()
+def _perf(worker_stages: dict[str, tuple[int, float, float]]) -> str:
+    """This process's stages, with the queue and execution stages of every worker."""
+    stages = {**metrics.snapshot(), **worker_stages}
     if not stages:
         return "No measurements yet."
     lines = ["My timings (p50 / p99):"]

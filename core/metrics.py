@@ -9,6 +9,7 @@ from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import redis
 from prometheus_client import Histogram
 
 STAGES = ("parse", "policy", "queue_wait", "execution", "delivery", "reply")
@@ -21,6 +22,7 @@ STAGE_SECONDS = Histogram(
 )
 
 _WINDOW = 2048
+_SHARED = "opsbot:metrics:"  # + stage: a capped list of recent samples from every worker process
 _samples: dict[str, deque[float]] = {stage: deque(maxlen=_WINDOW) for stage in STAGES}
 _lock = threading.Lock()
 
@@ -54,3 +56,28 @@ def snapshot() -> dict[str, tuple[int, float, float]]:
     with _lock:
         copies = {stage: list(values) for stage, values in _samples.items() if values}
     return {stage: (len(v), quantile(v, 0.5), quantile(v, 0.99)) for stage, v in copies.items()}
+
+
+def share(connection: redis.Redis, stage: str, seconds: float) -> None:
+    """Observe, and also keep the sample in Redis: a forking worker's work-horse exits after each job, so
+    stages timed there (queue wait, execution) reach `perf` in the chat process only this way."""
+    observe(stage, seconds)
+    key = _SHARED + stage
+    with connection.pipeline(transaction=False) as pipe:
+        pipe.lpush(key, f"{seconds:.6f}")
+        pipe.ltrim(key, 0, _WINDOW - 1)
+        pipe.execute()
+
+
+def shared_snapshot(connection: redis.Redis, stages: tuple[str, ...]) -> dict[str, tuple[int, float, float]]:
+    """Like `snapshot`, for stages timed by `share` in any process."""
+    with connection.pipeline(transaction=False) as pipe:
+        for stage in stages:
+            pipe.lrange(_SHARED + stage, 0, -1)
+        raw = pipe.execute()
+    out: dict[str, tuple[int, float, float]] = {}
+    for stage, values in zip(stages, raw, strict=True):
+        samples = [float(v) for v in values]
+        if samples:
+            out[stage] = (len(samples), quantile(samples, 0.5), quantile(samples, 0.99))
+    return out

@@ -20,7 +20,7 @@ from actions.catalogue import spec
 from actions.provider import Outcome
 from audit.log import AuditEvent
 from core.errors import ProviderError, TransientProviderError
-from core.metrics import observe
+from core.metrics import share
 from workers.context import WorkerContext, current_context
 from workers.jobs import KEEP_SECONDS, ActionJob, job_id_for, limits
 from workers.lease import Lease
@@ -47,7 +47,7 @@ def run_action(job: dict[str, object]) -> str:
         log.warning("job %s already ran; not running %s again", job_id, label(action_job))
         return "not run: this job already ran"
     waited = max(0.0, time.time() - action_job.enqueued_at)
-    observe("queue_wait", waited)
+    share(ctx.connection, "queue_wait", waited)
     if waited > STALE_AFTER_SECONDS:
         report_not_run(ctx, job_id, action_job, waited)
         return "not run: waited too long for a worker"
@@ -60,7 +60,7 @@ def run_action(job: dict[str, object]) -> str:
         with Lease(ctx.connection, queue_name, job_id):
             outcome = _execute_with_retries(ctx, job_id, action_job)
     finally:
-        observe("execution", time.perf_counter() - started)
+        share(ctx.connection, "execution", time.perf_counter() - started)
     report_success(ctx, job_id, action_job, outcome, time.perf_counter() - started)
     return outcome.summary
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from audit.log import AuditEvent
 from bot.runtime import Runtime
-from tests.conversation.conftest import Say, button
+from tests.conversation.conftest import Say, button, outbox_after
 
 
 def test_status_leads_with_the_verdict_and_shows_data_age(say: Say) -> None:
@@ -52,3 +52,12 @@ def test_perf_reports_its_own_stages(say: Say) -> None:
     [perf] = say("perf")
     assert perf.text.splitlines()[0] == "My timings (p50 / p99):"
     assert any(line.startswith("parse: ") for line in perf.text.splitlines())
+
+
+def test_perf_includes_the_workers_stages(runtime: Runtime, say: Say) -> None:
+    [ask] = say("scale web-prod to 13")
+    say(press=button([ask], "Confirm"))
+    outbox_after(runtime)
+    [perf] = say("perf")
+    stages = {line.split(":")[0] for line in perf.text.splitlines()[1:]}
+    assert {"parse", "queue_wait", "execution"} <= stages
