@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from dataclasses import dataclass
 
 import redis
@@ -21,6 +23,32 @@ from policies.ratelimit import RateLimiter
 from workers.context import WorkerContext, install_context
 from workers.runner import InProcessWorker
 
+log = logging.getLogger(__name__)
+
+
+class ExpirySweeper:
+    """Every few seconds, settles confirmations that nobody pressed in time, so their buttons go away."""
+
+    def __init__(self, conversation: Conversation, every_seconds: float = 2.0) -> None:
+        self._conversation = conversation
+        self._every = every_seconds
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="confirmation-sweeper", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._every):
+            try:
+                self._conversation.sweep_expired()
+            except redis.RedisError:
+                log.warning("confirmation sweep skipped: Redis unreachable")
+
 
 @dataclass
 class Runtime:
@@ -29,6 +57,7 @@ class Runtime:
     conversation: Conversation
     outbox: Outbox
     worker: InProcessWorker | None
+    sweeper: ExpirySweeper
 
     @classmethod
     def build(cls, settings: Settings, *, with_worker: bool = True) -> Runtime:
@@ -55,8 +84,12 @@ class Runtime:
         worker = InProcessWorker(context) if (with_worker or is_embedded(settings)) else None
         if worker is not None:
             worker.start()
-        return cls(settings, connection, Conversation(services), outbox, worker)
+        conversation = Conversation(services)
+        sweeper = ExpirySweeper(conversation)
+        sweeper.start()
+        return cls(settings, connection, conversation, outbox, worker, sweeper)
 
     def close(self) -> None:
+        self.sweeper.stop()
         if self.worker is not None:
             self.worker.stop()

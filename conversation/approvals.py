@@ -78,6 +78,23 @@ class Approvals:
         text = f"Cancelled by {user} {clock()} - nothing was run.\n{pending.plan_summary}"
         return [edit(pending.ref, pending.reply_key, text)]
 
+    def sweep(self, now: float | None = None) -> int:
+        """Close confirmations nobody pressed in time: the message loses its buttons ("Expired - nothing was
+        run") and the audit says so. Returns how many expired."""
+        count = 0
+        for pending in self._s.confirmations.overdue(time.time() if now is None else now):
+            if self._s.confirmations.close(pending, "expired", "system") is None:
+                continue  # pressed at the last moment: that press decides
+            params = {**pending.request.model_dump(mode="json"), "code": pending.code}
+            self._s.audit.append(
+                AuditEvent.EXPIRED, actor="system", where=where(pending.ref), what=pending.plan_summary,
+                params=params, outcome="expired unpressed",
+            )  # fmt: skip
+            text = f"Expired - nothing was run.\n{pending.plan_summary}"
+            self._s.workers.outbox.publish(edit(pending.ref, pending.reply_key, text))
+            count += 1
+        return count
+
     def _refusal(self, msg: Message, user: str, pending: Pending | None, code: str | None) -> list[Reply] | None:
         """None when `user` may confirm `pending` now; else the replies that say why not."""
         now = time.time()
@@ -91,13 +108,15 @@ class Approvals:
             who = "opsbot (it changed)" if pending.closed_by in (None, "system") else pending.closed_by
             return [reply(msg.ref, f"That request was cancelled by {who}: nothing was run.", kind="refusal")]
         if pending.status == "expired" or pending.expired(now):
-            if pending.status == "open" and self._s.confirmations.close(pending, "expired", "system"):
-                self._record(AuditEvent.EXPIRED, user, msg, pending, "expired")
             ttl = age(pending.expires_at - pending.created_at)
-            return [
-                edit(pending.ref, pending.reply_key, f"Expired - nothing was run.\n{pending.plan_summary}"),
-                reply(msg.ref, f"That confirmation expired (after {ttl}): nothing was run. Ask again.", kind="refusal"),
-            ]  # fmt: skip
+            refusal = reply(msg.ref, f"That confirmation expired (after {ttl}): nothing was run. Ask again.",
+                            kind="refusal")  # fmt: skip
+            if pending.status == "open" and self._s.confirmations.close(pending, "expired", "system"):
+                # Pressed before the sweeper got to it: settle it here, and take its buttons away.
+                self._record(AuditEvent.EXPIRED, user, msg, pending, "expired")
+                return [edit(pending.ref, pending.reply_key, f"Expired - nothing was run.\n{pending.plan_summary}"),
+                        refusal]  # fmt: skip
+            return [refusal]
         if (pending.ref.channel, pending.ref.conversation_id) != (msg.ref.channel, msg.ref.conversation_id):
             return self._refuse(msg, user, pending, "That confirmation belongs to another conversation.")
         if pending.params_hash != pending.request.params_hash:

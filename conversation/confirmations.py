@@ -17,6 +17,7 @@ from core.models import ActionRequest, ConversationRef, Frozen, Risk
 
 KEY = "opsbot:confirm:"
 LATEST = "opsbot:confirm:latest:"  # per conversation: the newest open confirmation's code
+OPEN = "opsbot:confirm-open"  # sorted set: open codes by expiry time, for the sweeper
 GRACE_SECONDS = 86_400
 # Read off a phone and typed back: no 0/O or 1/I/L, and letters alternate with digits ("K7Q2M9") so a
 # code never reads as a word.
@@ -87,6 +88,7 @@ class ConfirmationStore:
             )
             if self._redis.set(KEY + code, pending.model_dump_json(), nx=True, ex=self.ttl_seconds + GRACE_SECONDS):
                 self._redis.set(_latest_key(ref), code, ex=self.ttl_seconds)
+                self._redis.zadd(OPEN, {code: pending.expires_at})
                 return pending
         raise RuntimeError("could not allocate a confirmation code")  # 6 million codes: practically unreachable
 
@@ -114,10 +116,24 @@ class ConfirmationStore:
         won = self._claim(keys=[KEY + pending.code], args=[expected, closed.model_dump_json()])
         if int(won) != 1:
             return None
+        self._redis.zrem(OPEN, pending.code)
         latest = _latest_key(pending.ref)
         if self._redis.get(latest) == pending.code.encode():
             self._redis.delete(latest)
         return closed
+
+    def overdue(self, now: float, limit: int = 100) -> list[Pending]:
+        """Open confirmations past their expiry, oldest first (for the sweeper)."""
+        codes = self._redis.zrangebyscore(OPEN, 0, now, start=0, num=limit)
+        found = []
+        for raw in codes:
+            code = raw.decode() if isinstance(raw, bytes) else str(raw)
+            pending = self.get(code)
+            if pending is None or pending.status != "open":
+                self._redis.zrem(OPEN, code)  # gone or settled elsewhere
+            else:
+                found.append(pending)
+        return found
 
 
 def _latest_key(ref: ConversationRef) -> str:

@@ -29,6 +29,10 @@ class Conversation:
         self._approvals = Approvals(services)
         self._reads = ReadFlow(services)
 
+    def sweep_expired(self) -> int:
+        """Settle confirmations that ran out of time; call every few seconds (see bot.runtime)."""
+        return self._approvals.sweep()
+
     def handle(self, msg: Message) -> list[Reply]:
         start = time.perf_counter()
         user = self.services.policy.user_for(msg.ref.channel, msg.sender)

@@ -172,3 +172,21 @@ def test_critical_outcome_is_broadcast_to_incident_channels(settings: Settings, 
     assert news.text.startswith("DR status - web-prod failover (asked by alice, approved by carol): Done")
     slack = [r for _, r in runtime.outbox.read("slack", "0-0")]
     assert [r.ref.conversation_id for r in slack] == ["C0INCIDENT"] and slack[0].text == news.text
+
+
+def test_unpressed_confirmation_is_swept_when_it_expires(runtime: Runtime, say: Say) -> None:
+    [ask] = say("scale web-prod to 20")
+    code = button([ask], "Confirm").split(":", 1)[1]
+    key = f"opsbot:confirm:{code}"
+    record = json.loads(runtime.connection.get(key) or b"{}")
+    record["expires_at"] = record["created_at"] - 1  # its two minutes are over
+    runtime.connection.set(key, json.dumps(record), keepttl=True)
+    runtime.connection.zadd("opsbot:confirm-open", {code: record["expires_at"]})
+    runtime.conversation.sweep_expired()
+    edits = [r for r in outbox_after(runtime) if r.edit_of == ask.key]
+    assert [r.text.splitlines()[0] for r in edits] == ["Expired - nothing was run."]
+    assert edits[0].buttons == ()
+    assert _events(runtime).count(AuditEvent.EXPIRED) == 1
+    [late] = say(press=f"confirm:{code}")
+    assert late.kind == "refusal" and "expired" in late.text
+    assert _web_prod_count(runtime) == 12
