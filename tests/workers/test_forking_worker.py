@@ -52,6 +52,7 @@ def test_killed_worker_and_job_are_reported_after_reaping(
     job = scale_job(cloud, to=20)
     job_id = enqueue_action(ctx, job)
     wait_until(lambda: job_events(ctx.settings.data_dir, job_id) == [AuditEvent.STARTED])
+    wait_until(lambda: bool(edits_of(ctx.outbox, job)))  # "Running: ..." follows the audit record
     horse = _children(worker_process.pid)
     assert horse, "the forking worker runs the job in a child process"
 
