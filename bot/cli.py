@@ -133,6 +133,32 @@ def worker(
         _fail(str(exc))
 
 
+@app.command("serve")
+def serve_command(
+    no_worker: Annotated[bool, typer.Option("--no-worker", help="Jobs run in `opsbot worker` instead.")] = False,
+) -> None:
+    """Run the chat channels (Slack, Telegram) and the HTTP endpoints until Ctrl-C or SIGTERM."""
+    import asyncio
+
+    from bot.serve import NO_CHANNELS_HELP, configured_channels, serve
+
+    settings = _settings()
+    channels = configured_channels(settings)
+    if not channels:
+        typer.echo(NO_CHANNELS_HELP, err=True)
+        raise typer.Exit(2)
+    where = f"http://{settings.http_host}:{settings.http_port}"
+    typer.echo(f"opsbot serve: {', '.join(channels)} on {where} (/healthz, /readyz, /metrics); Ctrl-C stops", err=True)
+    try:
+        asyncio.run(serve(settings, with_worker=not no_worker))
+    except ConfigError as exc:
+        _fail("; ".join(exc.problems))
+    except OpsbotError as exc:
+        _fail(str(exc))
+    except KeyboardInterrupt:  # before the signal handlers are in place: nothing to clean up yet
+        raise typer.Exit(130) from None
+
+
 @audit_app.command("verify")
 def audit_verify() -> None:
     """Check the hash chain; names the first modified, removed or reordered record."""

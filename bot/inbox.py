@@ -27,13 +27,18 @@ class Inbox:
     async def submit(self, msg: Message) -> None:
         """Handle one message and publish its replies. Never raises: a failure is answered in chat."""
         async with self._locks[(msg.ref.channel, msg.ref.conversation_id)]:
-            try:
-                replies = await asyncio.to_thread(self._conversation.handle, msg)
-            except Exception:  # the user must hear something; the log gets the cause
-                log.exception("handling a %s message failed", msg.ref.channel)
-                replies = [reply(msg.ref, "Something went wrong on my side; nothing was run. Try again.", kind="error")]
-            for answer in replies:
-                await asyncio.to_thread(self._outbox.publish, answer)
+            # One thread hop for both: with many conversations at once, a reply must not wait behind
+            # every other message's handling before it is published.
+            await asyncio.to_thread(self._handle_and_publish, msg)
+
+    def _handle_and_publish(self, msg: Message) -> None:
+        try:
+            replies = self._conversation.handle(msg)
+        except Exception:  # the user must hear something; the log gets the cause
+            log.exception("handling a %s message failed", msg.ref.channel)
+            replies = [reply(msg.ref, "Something went wrong on my side; nothing was run. Try again.", kind="error")]
+        for answer in replies:
+            self._outbox.publish(answer)
 
     async def say(self, ref: ConversationRef, text: str) -> None:
         """A reply that needs no conversation logic (e.g. "voice is not set up")."""

@@ -1,0 +1,104 @@
+"""The HTTP side of `opsbot serve`: probes, Prometheus metrics and the channel adapters' webhooks, behind a
+body-size limit that no adapter has to repeat."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+import redis
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from bot.channels import ChannelAdapter
+from bot.runtime import Runtime
+
+MAX_BODY_BYTES = 1024 * 1024  # webhooks are a few KB; anything near this is a mistake or an attack
+REDIS_PROBE_SECONDS = 1.0  # Kubernetes' default probe timeout
+
+
+def build_app(runtime: Runtime, adapters: Sequence[ChannelAdapter]) -> Starlette:
+    async def healthz(_request: Request) -> Response:
+        return PlainTextResponse("ok")
+
+    async def readyz(_request: Request) -> Response:
+        problems = [] if await _redis_answers(runtime.connection) else ["redis: not answering"]
+        problems += [f"{adapter.name}: not ready" for adapter in adapters if not adapter.ready()]
+        if problems:
+            return PlainTextResponse("\n".join(problems) + "\n", status_code=503)
+        return PlainTextResponse("ready")
+
+    async def metrics(_request: Request) -> Response:
+        return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
+    routes: list[BaseRoute] = [
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+        Route("/metrics", metrics, methods=["GET"]),
+    ]
+    for adapter in adapters:
+        routes.extend(adapter.routes())
+    return Starlette(routes=routes, middleware=[Middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)])
+
+
+async def _redis_answers(connection: redis.Redis) -> bool:
+    try:
+        return bool(await asyncio.wait_for(asyncio.to_thread(connection.ping), REDIS_PROBE_SECONDS))
+    except (redis.RedisError, OSError, TimeoutError):
+        return False
+
+
+class BodyLimit:
+    """Reads the whole request body first and answers 413 when it exceeds `max_bytes`, whether or not a
+    Content-Length announced it, so an adapter only ever sees complete bodies within the limit."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+            await self._refuse(scope, receive, send, declared.isdigit())
+            return
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return  # the client went away before sending the body
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                await self._refuse(scope, receive, send, True)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()  # after the body only a disconnect can come
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, too_large: bool) -> None:
+        if too_large:
+            limit = f"{self.max_bytes / 1048576:g} MiB"
+            response = PlainTextResponse(f"Request body too large (limit {limit}).", status_code=413)
+        else:
+            response = PlainTextResponse("Bad Content-Length.", status_code=400)
+        await response(scope, receive, send)

@@ -1,0 +1,107 @@
+"""A Transport that records what crossed it (the transport seam, like httpx.MockTransport), and helpers to
+run a Deliverer until it has nothing left to do."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.delivery import Deliverer
+from core.models import ConversationRef, Reply
+
+CHANNEL = "chat"
+
+# What to do with an attempt: None to send it, or an exception to raise instead. Gets the reply and its attempt
+# number (1 for the first).
+Fault = Callable[[Reply, int], BaseException | None]
+
+
+@dataclass(frozen=True)
+class Sent:
+    op: str  # "post" or "edit"
+    reply: Reply
+    message_id: str
+    at: float  # time.monotonic() when the platform was called
+
+
+class RecordingTransport:
+    name = CHANNEL
+
+    def __init__(
+        self, *, interval: float | dict[str, float] = 0.0, rate: float | None = None, fault: Fault | None = None,
+        delay: Callable[[Reply], float] | None = None, first_id: int = 1,
+    ) -> None:  # fmt: skip
+        self.sent: list[Sent] = []
+        self.attempts: Counter[str] = Counter()  # reply key -> calls, failed ones included
+        self.in_flight = 0
+        self.most_in_flight = 0
+        self._interval, self._rate, self._fault, self._delay = interval, rate, fault, delay
+        self._ids = itertools.count(first_id)
+
+    async def post(self, reply: Reply) -> str:
+        message_id = f"m{next(self._ids)}"
+        await self._call("post", reply, message_id)
+        return message_id
+
+    async def edit(self, reply: Reply, message_id: str) -> None:
+        await self._call("edit", reply, message_id)
+
+    def min_interval(self, ref: ConversationRef) -> float:
+        if isinstance(self._interval, dict):  # per conversation id
+            return self._interval.get(ref.conversation_id, 0.0)
+        return self._interval
+
+    def per_second(self) -> float | None:
+        return self._rate
+
+    async def _call(self, op: str, reply: Reply, message_id: str) -> None:
+        at = time.monotonic()
+        self.attempts[reply.key] += 1
+        problem = self._fault(reply, self.attempts[reply.key]) if self._fault else None
+        if problem is not None:
+            raise problem
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            await asyncio.sleep(self._delay(reply) if self._delay else 0)
+        finally:
+            self.in_flight -= 1
+        self.sent.append(Sent(op, reply, message_id, at))
+
+    def texts(self, conversation: str | None = None) -> list[str]:
+        return [s.reply.text for s in self.sent if conversation in (None, s.reply.ref.conversation_id)]
+
+
+def ref(conversation: str = "c1") -> ConversationRef:
+    return ConversationRef(channel=CHANNEL, conversation_id=conversation)
+
+
+def post(key: str, text: str, conversation: str = "c1") -> Reply:
+    return Reply(ref=ref(conversation), key=key, text=text)
+
+
+def edit(key: str, of: str, text: str, conversation: str = "c1") -> Reply:
+    return Reply(ref=ref(conversation), key=key, text=text, edit_of=of)
+
+
+async def until_idle(deliverer: Deliverer, timeout: float = 20.0) -> None:
+    """Wait until the deliverer has sent everything published so far; fail the test after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while not deliverer.idle():
+        if time.monotonic() > deadline:
+            raise AssertionError("the deliverer did not finish")
+        await asyncio.sleep(0.01)
+
+
+async def deliver(deliverer: Deliverer, timeout: float = 20.0) -> None:
+    """Run the deliverer until it is idle, then stop it."""
+    task = asyncio.create_task(deliverer.run())
+    try:
+        await until_idle(deliverer, timeout)
+    finally:
+        await deliverer.stop()
+        await task

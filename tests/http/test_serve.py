@@ -1,0 +1,188 @@
+"""`opsbot serve`: the one-screen help without channels, one-line config errors, and the running service
+(adapters, deliverers and the HTTP server together) started, used and stopped in-process."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+import redis
+
+from bot.inbox import Inbox
+from bot.runtime import Runtime
+from bot.serve import Service, serve
+from core.errors import ConfigError
+from core.settings import Settings
+from tests.delivery.recording import until_idle
+from tests.fakes.telegram_api import FakeTelegramAPI
+from tests.http.fake_adapter import HOOK, FakeAdapter
+from tests.telegram import updates
+
+OPSBOT = str(Path(sys.executable).parent / "opsbot")
+
+
+def _opsbot(args: list[str], **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [OPSBOT, *args], env={**os.environ, **env}, capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+def test_serve_without_a_channel_prints_one_screen_of_what_to_set_and_exits_2() -> None:
+    done = _opsbot(["serve"])
+    assert done.returncode == 2
+    screen = done.stderr
+    for needed in (
+        "OPSBOT_SLACK_BOT_TOKEN", "OPSBOT_SLACK_APP_TOKEN", "OPSBOT_SLACK_SIGNING_SECRET", "OPSBOT_TELEGRAM_TOKEN",
+        "OPSBOT_TELEGRAM_WEBHOOK_SECRET", "OPSBOT_PUBLIC_URL", "OPSBOT_REDIS_URL", "docs/slack.md", "docs/telegram.md",
+    ):  # fmt: skip
+        assert needed in screen, needed
+    lines = screen.splitlines()
+    assert len(lines) <= 24 and max(len(line) for line in lines) <= 110
+    assert "Traceback" not in screen and done.stdout == ""
+
+
+def test_a_bad_setting_is_one_line() -> None:
+    done = _opsbot(["serve"], OPSBOT_HTTP_PORT="99999", OPSBOT_TELEGRAM_TOKEN="123:abc")
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "OPSBOT_HTTP_PORT" in done.stderr
+
+
+def test_redis_not_answering_is_one_line_without_the_token(closed_port: int) -> None:
+    token = "xoxb-1111-2222-SeCrEtToKeN"
+    done = _opsbot(["serve"], OPSBOT_SLACK_BOT_TOKEN=token, OPSBOT_REDIS_URL=f"redis://127.0.0.1:{closed_port}/0")
+    assert done.returncode == 2
+    assert "Redis does not answer" in done.stderr and "Traceback" not in done.stderr
+    assert token not in done.stderr + done.stdout
+
+
+def test_serve_refuses_to_start_without_a_channel(settings: Settings) -> None:
+    with pytest.raises(ConfigError, match="no chat channel"):
+        asyncio.run(serve(settings))
+
+
+def test_a_message_in_through_the_webhook_comes_back_through_the_deliverer(runtime: Runtime) -> None:
+    adapter = FakeAdapter(Inbox(runtime.conversation, runtime.outbox))
+
+    async def scenario() -> None:
+        service = Service(runtime, [adapter], host="127.0.0.1", port=0)
+        running = asyncio.create_task(service.run())
+        await service.started.wait()
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{service.port}") as client:
+            assert (await client.get("/healthz")).text == "ok"
+            assert (await client.get("/readyz")).status_code == 200
+            assert (await client.post(HOOK, content=b"help")).status_code == 200
+            await until_idle(service.deliverers[0])
+        service.stop()
+        await running
+
+    asyncio.run(scenario())
+
+    assert adapter.events == ["start", "stop"]
+    assert [s.op for s in adapter.transport.sent] == ["post"]
+    assert adapter.transport.sent[0].reply.text.startswith("Try: status")
+
+
+def test_an_oversized_chunked_body_is_refused_by_the_running_server(runtime: Runtime) -> None:
+    adapter = FakeAdapter()
+
+    async def scenario() -> int:
+        service = Service(runtime, [adapter], host="127.0.0.1", port=0)
+        running = asyncio.create_task(service.run())
+        await service.started.wait()
+
+        async def chunks():  # type: ignore[no-untyped-def]
+            for _ in range(20):
+                yield b"x" * 65536
+
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{service.port}") as client:
+            status = (await client.post(HOOK, content=chunks())).status_code
+        service.stop()
+        await running
+        return status
+
+    assert asyncio.run(scenario()) == 413
+    assert adapter.bodies == []
+
+
+def test_sigterm_stops_everything_cleanly(runtime: Runtime) -> None:
+    adapter = FakeAdapter()
+
+    async def scenario() -> None:
+        service = Service(runtime, [adapter], host="127.0.0.1", port=0)
+        running = asyncio.create_task(service.run())
+        await service.started.wait()
+        assert signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL  # or the kill below would end pytest
+        os.kill(os.getpid(), signal.SIGTERM)
+        await asyncio.wait_for(running, timeout=20)
+
+    asyncio.run(scenario())
+
+    assert adapter.events == ["start", "stop"]
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # handed back
+
+
+def test_a_port_in_use_is_a_config_error(runtime: Runtime) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(ConfigError, match=f"cannot listen on 127.0.0.1:{port}"):
+            Service(runtime, [], host="127.0.0.1", port=port)
+
+
+def test_opsbot_serve_answers_on_telegram_and_stops_on_sigterm(
+    redis_url: str, redis_conn: redis.Redis, tmp_path: Path
+) -> None:
+    """The installed command end to end: the Telegram adapter against the fake Bot API, long polling."""
+    token = "7000000001:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        **os.environ, "OPSBOT_TELEGRAM_TOKEN": token, "OPSBOT_REDIS_URL": redis_url, "OPSBOT_HTTP_PORT": str(port),
+        "OPSBOT_DATA_DIR": str(tmp_path / "data"), "OPSBOT_SIM_RESOURCES": "2000", "OPSBOT_LOG_LEVEL": "INFO",
+    }  # fmt: skip
+    with FakeTelegramAPI(token) as api:
+        env["OPSBOT_TELEGRAM_API_URL"] = api.url
+        process = subprocess.Popen(
+            [OPSBOT, "serve", "--no-worker"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        try:
+            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5) as client:
+                _wait_for(lambda: _answers(client, "/readyz"))
+                api.push_update(updates.text("help"))
+                _wait_for(lambda: bool(api.calls("sendMessage")))
+                _wait_for(lambda: 'opsbot_stage_seconds_count{stage="delivery"} 1.0' in client.get("/metrics").text)
+            process.send_signal(signal.SIGTERM)
+            _out, err = process.communicate(timeout=30)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.communicate()
+    assert process.returncode == 0, err
+    assert str(api.calls("sendMessage")[0].params["text"]).startswith("Try: status")
+    assert "Traceback" not in err and token not in err and "AAHdqTcv" not in err
+
+
+def _answers(client: httpx.Client, path: str) -> bool:
+    try:
+        return client.get(path).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+def _wait_for(condition: Callable[[], bool], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out")
+        time.sleep(0.05)
