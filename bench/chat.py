@@ -1,0 +1,234 @@
+"""Slack end to end on loopback: a signed app_mention POSTed to /slack/events -> the reply arriving at a
+Slack Web API stand-in. The bot is a real `opsbot serve` process (bolt, the Inbox, the conversation core
+with its in-process worker, the outbox, the Deliverer, slack_sdk) on the default 10,000-resource inventory;
+this process sends the events and plays Slack. One conversation at a time, then 200 conversations at once.
+
+Uses the Redis at OPSBOT_BENCH_REDIS_URL (default redis://127.0.0.1:6379/14) and FLUSHES that database.
+The Web API here is a minimal sink that notes when each channel's first message arrives (the full fake, with
+its bookkeeping, lives with the tests)."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import itertools
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import redis
+import yaml
+from aiohttp import web
+from slack_sdk.signature import SignatureVerifier
+
+from bench.figures import Figure
+from core.metrics import quantile
+from policies.loader import DEFAULT_POLICY
+
+SECRET = "bench-signing-secret"
+USER = "U0BENCH01"
+ROUNDS = 200
+AT_ONCE = 200
+START_SECONDS = 120.0
+BOT_USER_ID = "U0LAN0Z89"
+# Slack's docs example of an app_mention delivery (docs.slack.dev/reference/events/app_mention).
+MENTION: dict[str, Any] = {
+    "token": "XXYYZZ", "team_id": "T123ABC456", "api_app_id": "A123ABC456",
+    "event": {"type": "app_mention", "user": "U061F7AUR", "text": "<@U0LAN0Z89> is it everything a river should be?",
+              "ts": "1515449522.000016", "channel": "C123ABC456", "event_ts": "1515449522000016"},
+    "type": "event_callback",
+    "authorizations": [{"team_id": "T123ABC456", "user_id": "U123ABC456", "is_bot": False,
+                        "is_enterprise_install": False}],
+    "event_id": "Ev123ABC456", "event_time": 123456789,
+}  # fmt: skip
+
+
+def run() -> list[Figure]:
+    url = os.environ.get("OPSBOT_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+    try:
+        redis.Redis.from_url(url).flushdb()
+    except redis.RedisError:
+        return [Figure("slack: skipped, no Redis at OPSBOT_BENCH_REDIS_URL", 0, "")]
+    sink = _Sink().start()
+    try:
+        with tempfile.TemporaryDirectory() as tmp, _serve(Path(tmp), url, sink.url) as base:
+            asyncio.run(_sequential(base, sink, "C0WARM", 10))
+            one, acks = asyncio.run(_sequential(base, sink, "C1ONE", ROUNDS))
+            many, seconds = asyncio.run(_at_once(base, sink))
+    finally:
+        sink.stop()
+    return [
+        Figure("slack mention -> reply posted, p50", quantile(one, 0.5) * 1000, "ms"),
+        Figure("slack mention -> reply posted, p99", quantile(one, 0.99) * 1000, "ms", "<= 50 ms"),
+        Figure("slack request acknowledged, p99", quantile(acks, 0.99) * 1000, "ms", "<= 3000 ms (Slack's limit)"),
+        Figure(f"slack {AT_ONCE} conversations at once, throughput", AT_ONCE / seconds, "replies/s"),
+        Figure(f"slack {AT_ONCE} conversations at once, p50", quantile(many, 0.5) * 1000, "ms"),
+        Figure(f"slack {AT_ONCE} conversations at once, p99", quantile(many, 0.99) * 1000, "ms"),
+    ]
+
+
+class _serve:
+    """`opsbot serve` in its own process, Slack only, until the block ends (then SIGTERM)."""
+
+    def __init__(self, tmp: Path, redis_url: str, api_url: str) -> None:
+        self._port = _free_port()
+        self._env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("OPSBOT_")},
+            "OPSBOT_REDIS_URL": redis_url,
+            "OPSBOT_DATA_DIR": str(tmp / "data"),
+            "OPSBOT_POLICY": str(_policy(tmp)),
+            "OPSBOT_SLACK_BOT_TOKEN": "xoxb-bench",
+            "OPSBOT_SLACK_SIGNING_SECRET": SECRET,
+            "OPSBOT_SLACK_API_URL": api_url,
+            "OPSBOT_HTTP_PORT": str(self._port),
+        }
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> str:
+        command = [sys.executable, "-c", "from bot.cli import main; main()", "serve"]
+        self._process = subprocess.Popen(command, env=self._env, stderr=subprocess.DEVNULL)
+        base = f"http://127.0.0.1:{self._port}"
+        deadline = time.monotonic() + START_SECONDS
+        while time.monotonic() < deadline and self._process.poll() is None:
+            try:
+                if httpx.get(base + "/readyz", timeout=1).status_code == 200:
+                    return base
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        self.__exit__()
+        raise RuntimeError("opsbot serve did not become ready")
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._process is not None and self._process.poll() is None:
+            self._process.send_signal(signal.SIGTERM)
+            try:
+                self._process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+
+
+def _policy(tmp: Path) -> Path:
+    """The shipped policy, with the bench user as alice and no rate limits (it sends hundreds a minute)."""
+    data = yaml.safe_load(DEFAULT_POLICY.read_text(encoding="utf-8"))
+    data.pop("rate_limits", None)
+    data["users"]["alice"]["identities"] = [f"slack:{USER}"]
+    path = tmp / "policy.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+_numbers = itertools.count(1)
+
+
+def _mention(channel: str) -> tuple[bytes, dict[str, str]]:
+    n = next(_numbers)
+    body = copy.deepcopy(MENTION)
+    ts = f"{1_600_000_000 + n}.000001"
+    body["event"].update(text=f"<@{BOT_USER_ID}> status", user=USER, channel=channel, ts=ts, event_ts=ts)
+    body["event_id"] = f"EvBench{n}"
+    raw = json.dumps(body)
+    stamp = str(int(time.time()))
+    signature = SignatureVerifier(SECRET).generate_signature(timestamp=stamp, body=raw) or ""
+    headers = {"Content-Type": "application/json", "X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": signature}
+    return raw.encode(), headers
+
+
+async def _send(client: httpx.AsyncClient, base: str, channel: str) -> tuple[float, float]:
+    """(monotonic time sent, seconds until acknowledged). Each conversation is its own channel, so Slack's
+    one-message-per-second-per-channel pacing never enters the figures."""
+    body, headers = _mention(channel)
+    start = time.monotonic()
+    response = await client.post(base + "/slack/events", content=body, headers=headers)
+    response.raise_for_status()
+    return start, time.monotonic() - start
+
+
+async def _sequential(base: str, sink: _Sink, prefix: str, rounds: int) -> tuple[list[float], list[float]]:
+    latencies, acks = [], []
+    async with httpx.AsyncClient(timeout=30) as client:
+        for n in range(rounds):
+            channel = f"{prefix}{n:04d}"
+            start, acked = await _send(client, base, channel)
+            latencies.append(await asyncio.to_thread(sink.first_post, channel) - start)
+            acks.append(acked)
+    return latencies, acks
+
+
+async def _at_once(base: str, sink: _Sink) -> tuple[list[float], float]:
+    channels = [f"C2MANY{n:04d}" for n in range(AT_ONCE)]
+    async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=AT_ONCE)) as client:
+        sent = await asyncio.gather(*(_send(client, base, channel) for channel in channels))
+    posted = [await asyncio.to_thread(sink.first_post, channel) for channel in channels]
+    starts = [start for start, _acked in sent]
+    return [p - s for p, s in zip(posted, starts, strict=True)], max(posted) - min(starts)
+
+
+class _Sink:
+    """A Slack Web API that answers auth.test and chat.postMessage and notes when each channel got its first
+    message. On its own thread and loop, as Slack is elsewhere."""
+
+    def __init__(self) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}/api/"
+        self._posted: dict[str, float] = {}
+        self._cond = threading.Condition()
+        self._ts = itertools.count(1)
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="bench-slack-api", daemon=True)
+        self._runner: web.AppRunner | None = None
+
+    def start(self) -> _Sink:
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self._serve(), self._loop).result(timeout=10)
+        return self
+
+    def stop(self) -> None:
+        if self._runner is not None:
+            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(timeout=10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)
+        self._loop.close()
+
+    def first_post(self, channel: str, timeout: float = 60.0) -> float:
+        """Monotonic time of the first chat.postMessage into `channel`."""
+        with self._cond:
+            if not self._cond.wait_for(lambda: channel in self._posted, timeout):
+                raise TimeoutError(f"no reply in {channel} within {timeout} s")
+            return self._posted[channel]
+
+    async def _serve(self) -> None:
+        app = web.Application()
+        app.router.add_post("/api/{method}", self._api)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        if method == "auth.test":
+            return web.json_response({"ok": True, "team_id": "T1", "user_id": BOT_USER_ID, "bot_id": "B1"})
+        if method != "chat.postMessage":
+            return web.json_response({"ok": True})
+        at = time.monotonic()
+        channel = str((await request.json()).get("channel"))
+        with self._cond:
+            self._posted.setdefault(channel, at)
+            self._cond.notify_all()
+        return web.json_response({"ok": True, "channel": channel, "ts": f"{1_700_000_000 + next(self._ts)}.000100"})
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

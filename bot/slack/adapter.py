@@ -1,0 +1,219 @@
+"""The Slack adapter: a bolt `AsyncApp` whose listeners only translate. Each request is acknowledged
+first (Slack wants an answer within 3 s), then the Message goes to the Inbox; the replies come back
+through the outbox and the Deliverer posts them with this adapter's `SlackTransport`.
+
+Events arrive over Socket Mode (when the app-level token is set: no public URL needed) and/or over
+HTTP at `POST /slack/events` (when the signing secret is set; bolt checks the signature and refuses
+requests older than 5 minutes)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Coroutine
+from typing import TypeVar
+
+import aiohttp
+from pydantic import BaseModel, ValidationError
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.kwargs_injection.async_args import AsyncArgs
+from slack_sdk.web.async_client import AsyncWebClient
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from bot.channels import VOICE_NOT_SET_UP, Transport
+from bot.inbox import Inbox
+from bot.runtime import Runtime
+from bot.slack import events
+from bot.slack.identity import BotIdentity
+from bot.slack.payloads import BlockActions, EventCallback, MessageEvent, SlashCommand
+from bot.slack.transport import MIN_INTERVAL, SlackTransport
+from core.errors import ConfigError
+from core.models import ConversationRef, Message
+from core.settings import Settings
+
+log = logging.getLogger(__name__)
+
+DEFAULT_API_URL = "https://slack.com/api/"
+EVENTS_PATH = "/slack/events"
+CONNECT_WAIT_SECONDS = 10.0  # start() waits this long for the WebSocket; after that it keeps trying alone
+STOP_GRACE_SECONDS = 10.0  # stop() waits this long for messages already acknowledged to be handled
+SEEN_EVENTS = 10_000  # event ids remembered, so Slack's redeliveries (within minutes) are dropped
+
+PayloadT = TypeVar("PayloadT", bound=BaseModel)
+
+
+def api_url(settings: Settings) -> str:
+    """The Web API base URL; the SDK joins method names onto it, so it must end in a slash."""
+    url = settings.slack_api_url or DEFAULT_API_URL
+    return url if url.endswith("/") else url + "/"
+
+
+class SlackAdapter:
+    name = "slack"
+
+    def __init__(self, settings: Settings, inbox: Inbox, *, min_interval: float = MIN_INTERVAL) -> None:
+        if settings.slack_bot_token is None:
+            raise ConfigError("Slack needs OPSBOT_SLACK_BOT_TOKEN (the xoxb- bot token)")
+        if settings.slack_app_token is None and settings.slack_signing_secret is None:
+            raise ConfigError("Slack needs OPSBOT_SLACK_APP_TOKEN (Socket Mode) or OPSBOT_SLACK_SIGNING_SECRET (HTTP)")
+        self._inbox = inbox
+        self._seen = events.RecentIds(SEEN_EVENTS)
+        self._app_token = settings.slack_app_token
+        self._client = AsyncWebClient(token=settings.slack_bot_token.get_secret_value(), base_url=api_url(settings))
+        self.files = SlackTransport(self._client, min_interval=min_interval)  # the transport, with upload()
+        self.transport: Transport = self.files
+        self.identity = BotIdentity(self._client)
+        secret = settings.slack_signing_secret
+        self._app = AsyncApp(
+            client=self._client,
+            signing_secret=secret.get_secret_value() if secret is not None else "",
+            name="opsbot",
+            logger=logging.getLogger("bot.slack.bolt"),
+        )
+        self._http = AsyncSlackRequestHandler(self._app) if secret is not None else None
+        self._socket: AsyncSocketModeHandler | None = None
+        self._connecting: asyncio.Task[None] | None = None
+        self._inflight: set[asyncio.Future[None]] = set()
+        self._app.command(re.compile(r"^/"))(self._on_command)
+        self._app.event("app_mention")(self._on_mention)
+        self._app.event("message")(self._on_message)
+        self._app.action(re.compile(r".+"))(self._on_press)
+
+    # -- the ChannelAdapter protocol -------------------------------------------------------------------
+    def routes(self) -> list[BaseRoute]:
+        if self._http is None:
+            return []
+        return [Route(EVENTS_PATH, self._events_endpoint, methods=["POST"])]
+
+    async def start(self) -> None:
+        # One HTTP session for every Web API call (kept-alive connections), made inside the running loop.
+        self._client.session = aiohttp.ClientSession()
+        try:
+            await self.identity.start()
+        except BaseException:  # nobody calls stop() after a failed start: close what was opened
+            await self._close_session()
+            raise
+        if self._app_token is not None:
+            # Created here, inside the running loop: the Socket Mode client opens an aiohttp session.
+            self._socket = AsyncSocketModeHandler(
+                self._app, self._app_token.get_secret_value(), logger=logging.getLogger("bot.slack.socket")
+            )
+            # connect() retries until Slack answers; wait a little, then let it go on in the background.
+            self._connecting = asyncio.create_task(self._socket.connect_async())  # type: ignore[no-untyped-call]
+            await asyncio.wait({self._connecting}, timeout=CONNECT_WAIT_SECONDS)
+
+    async def stop(self) -> None:
+        if self._socket is not None:
+            await self._socket.close_async()  # type: ignore[no-untyped-call]
+        if self._connecting is not None and not self._connecting.done():
+            self._connecting.cancel()
+        await self.identity.stop()
+        if self._inflight:  # messages already acknowledged to Slack still get their answer
+            await asyncio.wait(set(self._inflight), timeout=STOP_GRACE_SECONDS)
+        await self._close_session()
+
+    async def _close_session(self) -> None:
+        session, self._client.session = self._client.session, None
+        if session is not None:
+            await session.close()
+
+    def idle(self) -> bool:
+        """No acknowledged message is still being handled."""
+        return not self._inflight
+
+    def ready(self) -> bool:
+        return self.identity.known and (self._socket is None or self._socket_connected())
+
+    def _socket_connected(self) -> bool:
+        assert self._socket is not None
+        client = self._socket.client
+        session = client.current_session
+        return not client.closed and session is not None and not session.closed
+
+    # -- HTTP ------------------------------------------------------------------------------------------
+    async def _events_endpoint(self, request: Request) -> Response:
+        # Events, slash commands and button presses all arrive here (the body size is capped by bot.http).
+        assert self._http is not None
+        return await self._http.handle(request)
+
+    # -- listeners: translate and hand over, nothing else ------------------------------------------------
+    async def _on_command(self, args: AsyncArgs) -> None:
+        await args.ack()
+        command = _parse(SlashCommand, args.body)
+        if command is not None:
+            await self._submit(events.from_command(command))
+
+    async def _on_mention(self, args: AsyncArgs) -> None:
+        event = self._new_event(args.body)
+        if event is None or not self._answerable(event):
+            return
+        ref = events.mention_ref(event)
+        if event.has_audio:
+            await self._voice(ref)
+            return
+        await self._submit(events.from_event(event, ref, self.identity.user_id))
+
+    async def _on_message(self, args: AsyncArgs) -> None:
+        event = self._new_event(args.body)
+        # In channels only a mention is for the bot (that arrives as app_mention); here, direct messages.
+        if event is None or event.channel_type != "im" or not self._answerable(event):
+            return
+        ref = events.direct_ref(event)
+        if event.has_audio:
+            await self._voice(ref)
+            return
+        await self._submit(events.from_event(event, ref, self.identity.user_id))
+
+    async def _on_press(self, args: AsyncArgs) -> None:
+        await args.ack()
+        payload = _parse(BlockActions, args.body)
+        message = events.from_press(payload) if payload is not None and payload.type == "block_actions" else None
+        if message is not None:
+            await self._submit(message)
+
+    def _new_event(self, body: object) -> MessageEvent | None:
+        """The event, unless Slack already delivered it: a retry must not ask for a second confirmation.
+        No await before the Inbox gets the message, so messages reach it in the order Slack sent them."""
+        callback = _parse(EventCallback, body)
+        if callback is None or (callback.event_id is not None and not self._seen.first_time(callback.event_id)):
+            return None
+        return callback.event
+
+    def _answerable(self, event: MessageEvent) -> bool:
+        return events.is_spoken(event) and not events.is_from_a_bot(event, self.identity.user_id)
+
+    async def _voice(self, ref: ConversationRef) -> None:
+        # The voice issue hands the file to the recogniser here; until then, say so.
+        await self._track(self._inbox.say(ref, VOICE_NOT_SET_UP))
+
+    async def _submit(self, message: Message) -> None:
+        await self._track(self._inbox.submit(message))
+
+    async def _track(self, work: Coroutine[object, object, None]) -> None:
+        """Run `work` as a task that `stop()` waits for."""
+        task = asyncio.ensure_future(work)
+        self._inflight.add(task)
+        try:
+            await task
+        finally:
+            self._inflight.discard(task)
+
+
+def _parse(model: type[PayloadT], data: object) -> PayloadT | None:
+    """The typed payload, or None (logged without the payload, which may quote users) if Slack's shape
+    is not what we expect."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        log.warning("ignored a Slack payload that is not a valid %s (%d problems)", model.__name__, exc.error_count())
+        return None
+
+
+def build_slack_adapter(runtime: Runtime, inbox: Inbox, *, min_interval: float = MIN_INTERVAL) -> SlackAdapter:
+    """What `opsbot serve` mounts when OPSBOT_SLACK_BOT_TOKEN is set."""
+    return SlackAdapter(runtime.settings, inbox, min_interval=min_interval)

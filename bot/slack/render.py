@@ -1,0 +1,77 @@
+"""Reply -> what Slack shows: a fallback text (notifications, old clients) and Block Kit blocks - the
+text in mrkdwn sections, the buttons in one actions block, which phones show as a row of taps.
+
+Everything a reply says is escaped (&, <, >) and marked `verbatim`, so a name or a user's words quoted
+back can never become a mention, a channel ping or a link."""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, MarkdownTextObject, SectionBlock
+
+from core.models import Button, Reply
+
+SECTION_CHARS = 3000  # Slack's limit for a section's text
+MAX_SECTIONS = 45  # a message holds 50 blocks; leave room for the buttons
+MAX_BUTTONS = 25  # per actions block
+LABEL_CHARS = 75  # a button's text
+FALLBACK_CHARS = 3000  # the notification text: enough to read, far under the 40,000 limit
+TRUNCATED = "\n…"
+
+
+def escape(text: str) -> str:
+    """Slack's three control characters; & first, or the others' escapes would be escaped again."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def render(reply: Reply) -> tuple[str, list[Block]]:
+    """(fallback text, blocks) for chat.postMessage / chat.update."""
+    escaped = escape(reply.text) or " "
+    blocks: list[Block] = [
+        SectionBlock(text=MarkdownTextObject(text=chunk, verbatim=True)) for chunk in _sections(escaped)
+    ]
+    if reply.buttons:
+        blocks.append(ActionsBlock(elements=[_button(b) for b in reply.buttons[:MAX_BUTTONS]]))
+    return _cut(escaped, FALLBACK_CHARS), blocks
+
+
+def _button(button: Button) -> ButtonElement:
+    style = button.style if button.style in ("primary", "danger") else None
+    return ButtonElement(text=_cut(button.label, LABEL_CHARS), action_id=button.id, value=button.id, style=style)
+
+
+def _sections(text: str) -> list[str]:
+    """Split at line breaks into pieces Slack accepts; a single overlong line is cut where it must be."""
+    chunks: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > SECTION_CHARS:
+            if current:
+                chunks.append(current)
+                current = ""
+            cut = _safe_cut(line, SECTION_CHARS)
+            chunks.append(line[:cut])
+            line = line[cut:]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > SECTION_CHARS:
+            chunks.append(current)
+            candidate = line
+        current = candidate
+    if current or not chunks:
+        chunks.append(current or " ")
+    if len(chunks) > MAX_SECTIONS:
+        last = _cut(chunks[MAX_SECTIONS - 1], SECTION_CHARS - len(TRUNCATED)) + TRUNCATED
+        chunks = [*chunks[: MAX_SECTIONS - 1], last]
+    return chunks
+
+
+def _safe_cut(text: str, limit: int) -> int:
+    """An index <= limit that does not split an escape such as &amp; in two."""
+    amp = text.rfind("&", max(0, limit - 4), limit)
+    return amp if amp > 0 and ";" not in text[amp:limit] else limit
+
+
+def _cut(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    cut = _safe_cut(text, limit - 1)
+    return text[:cut] + "…"

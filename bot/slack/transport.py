@@ -1,0 +1,107 @@
+"""Outbound Slack: post, edit (chat.update) and upload through the Web API, with Slack's refusals mapped
+into ours - 429 -> RetryAfter, a refusal retrying cannot fix -> DeliveryFailed, anything else left to
+propagate as transient. Errors never carry the token: Slack's responses do not contain it."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
+
+from bot.channels import DeliveryFailed, RetryAfter
+from bot.slack.render import render
+from core.models import ConversationRef, Reply
+
+MIN_INTERVAL = 1.0  # Slack allows about one message per second per channel (short bursts aside)
+DEFAULT_RETRY_AFTER = 1.0
+
+# Refusals that the same call will get again: the bot is not in the channel, the channel is gone or
+# archived, the token is dead or lacks a scope, the message is malformed or can no longer be edited.
+PERMANENT = frozenset(
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "invalid_auth",
+        "not_authed",
+        "account_inactive",
+        "token_revoked",
+        "token_expired",
+        "no_permission",
+        "missing_scope",
+        "restricted_action",
+        "ekm_access_denied",
+        "team_access_not_granted",
+        "msg_too_long",
+        "no_text",
+        "invalid_blocks",
+        "invalid_arguments",
+        "message_not_found",
+        "cant_update_message",
+        "edit_window_closed",
+    }
+)
+
+
+class SlackTransport:
+    name = "slack"
+
+    def __init__(self, client: AsyncWebClient, *, min_interval: float = MIN_INTERVAL) -> None:
+        self._client = client
+        self._min_interval = min_interval
+
+    async def post(self, reply: Reply) -> str:
+        text, blocks = render(reply)
+        call = self._client.chat_postMessage(
+            channel=reply.ref.conversation_id,
+            thread_ts=reply.ref.thread_id,
+            text=text,
+            blocks=blocks,
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+        response = await _checked("chat.postMessage", call)
+        return str(response["ts"])
+
+    async def edit(self, reply: Reply, message_id: str) -> None:
+        text, blocks = render(reply)
+        call = self._client.chat_update(channel=reply.ref.conversation_id, ts=message_id, text=text, blocks=blocks)
+        await _checked("chat.update", call)
+
+    async def upload(self, ref: ConversationRef, filename: str, content: bytes, title: str) -> str:
+        """Share a file the bot made (a report, an export) in the conversation; returns Slack's file id."""
+        call = self._client.files_upload_v2(
+            channel=ref.conversation_id, thread_ts=ref.thread_id, filename=filename, content=content, title=title
+        )
+        response = await _checked("files.upload", call)
+        file = response.get("file")
+        return str(file["id"]) if isinstance(file, dict) else ""
+
+    def min_interval(self, ref: ConversationRef) -> float:
+        return self._min_interval
+
+    def per_second(self) -> float | None:
+        return None
+
+
+async def _checked(method: str, call: Awaitable[AsyncSlackResponse]) -> AsyncSlackResponse:
+    try:
+        return await call
+    except SlackApiError as exc:
+        response = exc.response
+        if response.status_code == 429:
+            raise RetryAfter(_retry_after(response.headers.get("Retry-After"))) from exc
+        error = str(response.get("error", "")) if isinstance(response.data, dict) else ""
+        if error in PERMANENT:
+            raise DeliveryFailed(f"Slack refused {method}: {error}") from exc
+        raise
+
+
+def _retry_after(header: object) -> float:
+    try:
+        seconds = float(str(header))
+    except ValueError:
+        return DEFAULT_RETRY_AFTER
+    return seconds if seconds >= 0 else DEFAULT_RETRY_AFTER

@@ -1,0 +1,246 @@
+"""A fake Slack Web API (and Socket Mode endpoint) on 127.0.0.1, for the real slack_sdk / slack_bolt clients.
+
+Runs an aiohttp server in a background thread. Records every call (method, body, bearer token, time),
+keeps the messages it was asked to post and update, answers auth.test, chat.postMessage, chat.update,
+the files_upload_v2 steps and apps.connections.open (whose URL is a WebSocket served here). It can be
+told to answer the next N calls of a method with 429 + Retry-After, or with a Slack error."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import WSMsgType, web
+
+BOT_USER_ID = "U0LAN0Z89"  # the bot mentioned in Slack's docs app_mention example
+BOT_ID = "B0BOTBOT1"
+TEAM_ID = "T123ABC456"
+
+
+@dataclass
+class ApiCall:
+    method: str
+    body: dict[str, Any]
+    token: str | None
+    at: float  # monotonic
+
+
+@dataclass
+class PostedMessage:
+    channel: str
+    ts: str
+    thread_ts: str | None
+    text: str
+    blocks: list[dict[str, Any]]
+    versions: list[str] = field(default_factory=list)  # the text after each chat.update, oldest first
+
+    @property
+    def buttons(self) -> list[dict[str, Any]]:
+        return [e for b in self.blocks if b.get("type") == "actions" for e in b.get("elements", [])]
+
+    @property
+    def mrkdwn(self) -> str:
+        """The text of the section blocks as sent (Slack's escapes in)."""
+        return "\n".join(b["text"]["text"] for b in self.blocks if b.get("type") == "section")
+
+    @property
+    def shown(self) -> str:
+        """The text as a phone shows it: Slack renders &lt; &gt; &amp; as the characters."""
+        return self.mrkdwn.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+@dataclass
+class _Failure:
+    remaining: int
+    status: int
+    error: str
+    retry_after: float | None
+
+
+class FakeSlackApi:
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/api/"
+        self.calls: list[ApiCall] = []
+        self.messages: list[PostedMessage] = []  # in the order they were posted
+        self.uploads: dict[str, bytes] = {}  # file id -> bytes received at the upload URL
+        self.socket_acks: list[dict[str, Any]] = []
+        self._failures: dict[str, _Failure] = {}
+        self._ts = itertools.count(1)
+        self._cond = threading.Condition()
+        self._sockets: list[web.WebSocketResponse] = []
+        self._loop = asyncio.new_event_loop()
+        self._runner: web.AppRunner | None = None
+        self._thread = threading.Thread(target=self._loop.run_forever, name="fake-slack", daemon=True)
+
+    # -- lifecycle -----------------------------------------------------------------------------------
+    def start(self) -> FakeSlackApi:
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self._serve(), self._loop).result(timeout=10)
+        return self
+
+    def stop(self) -> None:
+        asyncio.run_coroutine_threadsafe(self._shutdown(), self._loop).result(timeout=10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)
+        self._loop.close()
+
+    async def _serve(self) -> None:
+        app = web.Application(client_max_size=2**22)
+        app.router.add_post("/api/{method}", self._api)
+        app.router.add_post("/upload/{file_id}", self._upload)
+        app.router.add_get("/link", self._websocket)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
+
+    async def _shutdown(self) -> None:
+        for ws in list(self._sockets):
+            await ws.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    # -- what tests control and read -----------------------------------------------------------------
+    def fail_next(self, method: str, count: int, *, status: int = 429, error: str = "ratelimited",
+                  retry_after: float | None = 0.2) -> None:  # fmt: skip
+        with self._cond:
+            self._failures[method] = _Failure(count, status, error, retry_after)
+
+    def calls_to(self, method: str) -> list[ApiCall]:
+        with self._cond:
+            return [c for c in self.calls if c.method == method]
+
+    def wait_for(self, what: Callable[[], bool], timeout: float = 15.0) -> None:
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while not what():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"fake Slack: condition not met in {timeout} s; calls: {self._summary()}")
+                self._cond.wait(left)
+
+    def message_where(self, predicate: Callable[[PostedMessage], bool], timeout: float = 15.0) -> PostedMessage:
+        found: list[PostedMessage] = []
+
+        def _match() -> bool:
+            found[:] = [m for m in self.messages if predicate(m)]
+            return bool(found)
+
+        self.wait_for(_match, timeout)
+        return found[0]
+
+    def push(self, envelope: dict[str, Any]) -> None:
+        """Send a Socket Mode envelope to every connected client."""
+        asyncio.run_coroutine_threadsafe(self._push(json.dumps(envelope)), self._loop).result(timeout=10)
+
+    def connected_sockets(self) -> int:
+        with self._cond:
+            return sum(1 for ws in self._sockets if not ws.closed)
+
+    def _summary(self) -> str:
+        return ", ".join(f"{c.method}" for c in self.calls[-30:])
+
+    # -- the server ----------------------------------------------------------------------------------
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        body = await _body(request)
+        auth = request.headers.get("Authorization", "")
+        token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else body.get("token")
+        with self._cond:
+            self.calls.append(ApiCall(method, body, token, time.monotonic()))
+            failure = self._failures.get(method)
+            if failure is not None and failure.remaining > 0:
+                failure.remaining -= 1
+                self._cond.notify_all()
+                headers = {"Retry-After": f"{failure.retry_after:g}"} if failure.retry_after is not None else {}
+                return web.json_response({"ok": False, "error": failure.error}, status=failure.status, headers=headers)
+            answer = self._answer(method, body)
+            self._cond.notify_all()
+        return web.json_response(answer)
+
+    def _answer(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
+        if method == "auth.test":
+            return {"ok": True, "url": "https://fake.slack.com/", "team": "Fake", "user": "opsbot",
+                    "team_id": TEAM_ID, "user_id": BOT_USER_ID, "bot_id": BOT_ID}  # fmt: skip
+        if method == "chat.postMessage":
+            ts = f"{1_700_000_000 + next(self._ts)}.000100"
+            blocks = _json_field(body.get("blocks"))
+            message = PostedMessage(body["channel"], ts, body.get("thread_ts"), body.get("text", ""), blocks)
+            self.messages.append(message)
+            return {"ok": True, "channel": body["channel"], "ts": ts, "message": {"text": message.text, "ts": ts}}
+        if method == "chat.update":
+            for message in self.messages:
+                if message.channel == body.get("channel") and message.ts == body.get("ts"):
+                    message.text = body.get("text", "")
+                    message.blocks = _json_field(body.get("blocks"))
+                    message.versions.append(message.shown)
+                    return {"ok": True, "channel": message.channel, "ts": message.ts, "text": message.text}
+            return {"ok": False, "error": "message_not_found"}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{next(self._ts):08d}"
+            return {"ok": True, "upload_url": f"http://127.0.0.1:{self.port}/upload/{file_id}", "file_id": file_id}
+        if method == "files.completeUploadExternal":
+            files = json.loads(body.get("files", "[]"))
+            return {"ok": True, "files": [{"id": f["id"], "title": f.get("title", "")} for f in files]}
+        if method == "apps.connections.open":
+            return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/link?ticket=fake"}
+        return {"ok": False, "error": "unknown_method"}
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        data = await request.read()
+        with self._cond:
+            self.uploads[request.match_info["file_id"]] = data
+            self._cond.notify_all()
+        return web.Response(text=f"OK - {len(data)}")
+
+    async def _websocket(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(autoping=True)
+        await ws.prepare(request)
+        with self._cond:
+            self._sockets.append(ws)
+            self._cond.notify_all()
+        await ws.send_str(json.dumps({"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A111"}}))
+        async for frame in ws:
+            if frame.type == WSMsgType.TEXT:
+                with self._cond:
+                    self.socket_acks.append(json.loads(frame.data))
+                    self._cond.notify_all()
+        with self._cond:
+            self._cond.notify_all()
+        return ws
+
+    async def _push(self, text: str) -> None:
+        for ws in list(self._sockets):
+            if not ws.closed:
+                await ws.send_str(text)
+
+
+async def _body(request: web.Request) -> dict[str, Any]:
+    raw = await request.read()
+    fields: dict[str, Any] = dict(request.query)
+    if request.content_type == "application/json" and raw:
+        fields.update(json.loads(raw))
+    elif raw:
+        fields.update(parse_qsl(raw.decode(), keep_blank_values=True))
+    return fields
+
+
+def _json_field(value: Any) -> list[dict[str, Any]]:
+    """blocks arrive as a list in a JSON body, or as a JSON string in a form body."""
+    if isinstance(value, str):
+        return list(json.loads(value))
+    return list(value or [])
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

@@ -1,0 +1,232 @@
+"""What `opsbot serve` assembles for Slack, on the real test Redis: Runtime (in-process worker) + Inbox +
+the Slack adapter, run by `bot.serve.Service` (the Deliverer, the HTTP app under uvicorn on a free port) -
+against the fake Slack Web API on 127.0.0.1. Requests are signed exactly as Slack signs them and built from
+Slack's own payloads in ../shared/samples (beside the checkout)."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import itertools
+import json
+import threading
+import time
+from collections.abc import Callable, Coroutine, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import httpx
+import pytest
+import yaml
+from slack_sdk.signature import SignatureVerifier
+
+from bot.inbox import Inbox
+from bot.runtime import Runtime
+from bot.serve import Service
+from bot.slack.adapter import SlackAdapter, build_slack_adapter
+from core.models import ConversationRef
+from core.settings import Settings
+from tests.fakes.slack_api import BOT_USER_ID, FakeSlackApi, PostedMessage
+from workers.jobs import pending_jobs
+
+SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples"  # ../shared/samples beside the checkout
+SECRET = "8f742231b10e8888abcd99yyyzzz85a5"  # the signing secret of Slack's own signing example
+BOT_TOKEN = "xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy"
+APP_TOKEN = "xapp-1-A111-111-fakeapptoken"
+ALICE = "U061F7AUR"  # the user of Slack's docs app_mention example
+ALICE_TOO = "W111"  # the user of bolt's slash command and block_actions samples, also alice
+CAROL = "U345CDE"
+DAVE = "U456DEF"
+CHANNEL = "C123ABC456"  # the channel of the docs app_mention example
+FAST = 0.05  # pacing per channel in most tests, so a flow takes well under a second of waiting
+
+T = TypeVar("T")
+
+
+def sample(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((SAMPLES / name).read_text(encoding="utf-8"))
+    return data
+
+
+def sample_bytes(name: str) -> bytes:
+    return (SAMPLES / name).read_bytes()
+
+
+_ts = itertools.count(1)
+
+
+def new_ts() -> str:
+    return f"{1_600_000_000 + next(_ts)}.{next(_ts):06d}"
+
+
+def mention(text: str, *, user: str = ALICE, channel: str = CHANNEL, thread_ts: str | None = None) -> dict[str, Any]:
+    """Slack's docs app_mention example, saying `text` to the bot."""
+    body = sample("slack_event_app_mention_docs.json")
+    ts = new_ts()
+    body["event"].update(text=f"<@{BOT_USER_ID}> {text}", user=user, channel=channel, ts=ts, event_ts=ts)
+    if thread_ts is not None:
+        body["event"]["thread_ts"] = thread_ts
+    body["event_id"] = f"Ev{ts.replace('.', '')}"
+    return body
+
+
+def direct(text: str, *, user: str = ALICE, **event: Any) -> dict[str, Any]:
+    """Slack's docs message.im example, saying `text` in a DM."""
+    body = sample("slack_event_message_im_docs.json")
+    ts = new_ts()
+    body["event"].update(text=text, user=user, ts=ts, event_ts=ts, **event)
+    body["event_id"] = f"Ev{ts.replace('.', '')}"
+    return body
+
+
+def press_form(message: PostedMessage, label: str, *, user: str = ALICE_TOO) -> str:
+    """bolt's block_actions sample, pressing the button `label` (a prefix) of a message the bot posted."""
+    button = next(b for b in message.buttons if b["text"]["text"].startswith(label))
+    body = sample("slack_interactive_block_actions_button_bolt_python.json")
+    body["user"]["id"] = user
+    body["channel"]["id"] = message.channel
+    body["container"].update(channel_id=message.channel, message_ts=message.ts, is_ephemeral=False)
+    if message.thread_ts:
+        body["container"]["thread_ts"] = message.thread_ts
+    action = body["actions"][0]
+    action.update(action_id=button["action_id"], value=button["value"], text=copy.deepcopy(button["text"]))
+    return "payload=" + quote(json.dumps(body))
+
+
+def command_form(text: str, *, user: str = ALICE_TOO, command: str = "/ops") -> str:
+    """bolt's slash command sample with our command and text."""
+    raw = sample_bytes("slack_slash_command_bolt_python.txt").decode()
+    raw = raw.replace("command=%2Fhello-world", "command=" + quote(command, safe=""))
+    raw = raw.replace("&text=Hi&", f"&text={quote(text, safe='')}&")
+    return raw.replace("user_id=W111", f"user_id={user}")
+
+
+class SlackStack:
+    """The running stack, driven from the test's thread."""
+
+    def __init__(self, settings: Settings, fake: FakeSlackApi, min_interval: float) -> None:
+        self.settings = settings
+        self.fake = fake
+        self.runtime = Runtime.build(settings, with_worker=True)
+        self.inbox = Inbox(self.runtime.conversation, self.runtime.outbox)
+        self.url = ""
+        self._min_interval = min_interval
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="slack-stack", daemon=True)
+        self.adapter: SlackAdapter
+        self.service: Service
+        self._task: asyncio.Task[None] | None = None
+        self.http = httpx.Client(timeout=10)
+
+    def start(self) -> SlackStack:
+        self._thread.start()
+        self.run(self._start())
+        return self
+
+    def run(self, work: Coroutine[Any, Any, T]) -> T:
+        return asyncio.run_coroutine_threadsafe(work, self._loop).result(timeout=30)
+
+    async def _start(self) -> None:
+        self.adapter = build_slack_adapter(self.runtime, self.inbox, min_interval=self._min_interval)
+        self.service = Service(self.runtime, [self.adapter], host="127.0.0.1", port=0)
+        self.url = f"http://127.0.0.1:{self.service.port}"
+        self._task = asyncio.create_task(self.service.run())
+        started = asyncio.create_task(self.service.started.wait())
+        await asyncio.wait({started, self._task}, return_when=asyncio.FIRST_COMPLETED)
+        if self._task.done():
+            started.cancel()
+            await self._task  # raises what kept it from starting
+
+    def stop(self) -> None:
+        self.http.close()
+        self.run(self._stop())
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)
+        self._loop.close()
+        self.runtime.close()
+
+    async def _stop(self) -> None:
+        if self._task is None:
+            return
+        if not self._task.done():
+            self.service.stop()
+        await asyncio.gather(self._task, return_exceptions=True)  # a failed start was reported by start()
+
+    # -- what Slack would send -----------------------------------------------------------------------
+    def post(self, body: str | bytes, content_type: str, *, timestamp: int | None = None,
+             secret: str = SECRET) -> httpx.Response:  # fmt: skip
+        raw = body.encode() if isinstance(body, str) else body
+        ts = str(int(time.time()) if timestamp is None else timestamp)
+        signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=raw.decode())
+        headers = {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature, "Content-Type": content_type}
+        return self.http.post(self.url + "/slack/events", content=raw, headers=headers)
+
+    def event(self, payload: dict[str, Any], **kwargs: Any) -> httpx.Response:
+        return self.post(json.dumps(payload), "application/json", **kwargs)
+
+    def form(self, raw: str, **kwargs: Any) -> httpx.Response:
+        return self.post(raw, "application/x-www-form-urlencoded", **kwargs)
+
+    def settled(self) -> None:
+        """Until every reply the core and the workers produced has gone out to the fake."""
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if not self._busy() and self.run(self._idle()):
+                return
+            time.sleep(0.02)
+        raise AssertionError("the stack did not settle in 20 s")
+
+    def _busy(self) -> bool:
+        refs = {ConversationRef(channel="slack", conversation_id=m.channel, thread_id=m.thread_ts)
+                for m in self.fake.messages}  # fmt: skip
+        return any(pending_jobs(self.runtime.connection, ref) for ref in refs)
+
+    async def _idle(self) -> bool:
+        await asyncio.sleep(0)
+        return self.adapter.idle() and all(d.idle() for d in self.service.deliverers)
+
+
+def policy_file(tmp_path: Path) -> Path:
+    """The shipped policy's users, with alice known by the ids Slack's samples use."""
+    policy = yaml.safe_load(Path("policies/default.yaml").read_text(encoding="utf-8"))
+    policy["users"]["alice"]["identities"] = [f"slack:{ALICE}", f"slack:{ALICE_TOO}"]
+    path = tmp_path / "policy.yaml"
+    path.write_text(yaml.safe_dump(policy, sort_keys=False), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def fake_slack() -> Iterator[FakeSlackApi]:
+    fake = FakeSlackApi().start()
+    yield fake
+    fake.stop()
+
+
+StackFactory = Callable[..., SlackStack]
+
+
+@pytest.fixture
+def make_stack(settings: Settings, fake_slack: FakeSlackApi, tmp_path: Path) -> Iterator[StackFactory]:
+    stacks: list[SlackStack] = []
+
+    def _make(*, min_interval: float = FAST, **overrides: Any) -> SlackStack:
+        values: dict[str, Any] = {
+            "policy": policy_file(tmp_path),
+            "slack_bot_token": BOT_TOKEN,
+            "slack_signing_secret": SECRET,
+            "slack_api_url": fake_slack.url,
+            **overrides,
+        }
+        stack = SlackStack(Settings(**{**settings.model_dump(), **values}), fake_slack, min_interval)
+        stacks.append(stack)
+        return stack.start()
+
+    yield _make
+    for stack in stacks:
+        stack.stop()
+
+
+@pytest.fixture
+def slack(make_stack: StackFactory) -> SlackStack:
+    return make_stack()
