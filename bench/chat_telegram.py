@@ -1,0 +1,242 @@
+"""Telegram end to end on loopback: an update POSTed to /telegram/webhook (with the secret token) -> the reply
+arriving at a Bot API stand-in. The bot is a real `opsbot serve` process in webhook mode (python-telegram-bot,
+the Inbox, the conversation core with its in-process worker, the outbox, the Deliverer) on the default
+10,000-resource inventory; this process sends the updates and plays Telegram. One private chat at a time,
+then 200 chats at once - where the Deliverer keeps to Telegram's 30 messages a second, so that figure shows
+the limit, not the bot.
+
+Uses the Redis at OPSBOT_BENCH_REDIS_URL (default redis://127.0.0.1:6379/13) and FLUSHES that database.
+The Bot API here is a minimal sink that notes when each chat's first message arrives (the full fake, with
+its bookkeeping, lives with the tests)."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import itertools
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import redis
+import yaml
+from aiohttp import web
+
+from bench.figures import Figure
+from core.metrics import quantile
+from policies.loader import DEFAULT_POLICY
+
+TOKEN = "7000000002:AAbenchbenchbenchbenchbenchbenchben"
+SECRET = "bench-webhook-secret"
+ROUNDS = 200
+AT_ONCE = 200
+PER_SECOND = 30  # Telegram's overall limit, which the Deliverer keeps to
+START_SECONDS = 120.0
+BOT_USER: dict[str, Any] = {"id": 7000000002, "is_bot": True, "first_name": "opsbot", "username": "OpsBenchBot"}
+# Telegram's docs example of a text message (core.telegram.org/bots/webhooks, "Testing your bot with updates"),
+# with the `is_bot` that real updates carry.
+TEXT_UPDATE: dict[str, Any] = {
+    "update_id": 10000,
+    "message": {
+        "date": 1441645532,
+        "chat": {"last_name": "Test Lastname", "id": 1111111, "type": "private", "first_name": "Test Firstname",
+                 "username": "Testusername"},
+        "message_id": 1365,
+        "from": {"last_name": "Test Lastname", "id": 1111111, "is_bot": False, "first_name": "Test Firstname",
+                 "username": "Testusername"},
+        "text": "/start",
+    },
+}  # fmt: skip
+
+
+def run() -> list[Figure]:
+    url = os.environ.get("OPSBOT_BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
+    try:
+        redis.Redis.from_url(url).flushdb()
+    except redis.RedisError:
+        return [Figure("telegram: skipped, no Redis at OPSBOT_BENCH_REDIS_URL", 0, "")]
+    sink = _Sink().start()
+    try:
+        with tempfile.TemporaryDirectory() as tmp, _serve(Path(tmp), url, sink.url) as base:
+            asyncio.run(_sequential(base, sink, 1_000, 10))  # warm: caches, connections
+            one, acks = asyncio.run(_sequential(base, sink, 2_000, ROUNDS))
+            many, seconds = asyncio.run(_at_once(base, sink, 3_000))
+    finally:
+        sink.stop()
+    return [
+        Figure("telegram update -> reply sent, p50", quantile(one, 0.5) * 1000, "ms"),
+        Figure("telegram update -> reply sent, p99", quantile(one, 0.99) * 1000, "ms", "<= 50 ms"),
+        Figure("telegram webhook answered, p99", quantile(acks, 0.99) * 1000, "ms"),
+        Figure(f"telegram {AT_ONCE} chats at once, throughput", AT_ONCE / seconds, "replies/s",
+               f"~{PER_SECOND}/s, Telegram's limit"),
+        Figure(f"telegram {AT_ONCE} chats at once, p50", quantile(many, 0.5) * 1000, "ms"),
+        Figure(f"telegram {AT_ONCE} chats at once, p99", quantile(many, 0.99) * 1000, "ms"),
+    ]  # fmt: skip
+
+
+class _serve:
+    """`opsbot serve` in its own process, Telegram only (webhook mode), until the block ends (then SIGTERM)."""
+
+    def __init__(self, tmp: Path, redis_url: str, api_url: str) -> None:
+        self._port = _free_port()
+        self._env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("OPSBOT_")},
+            "OPSBOT_REDIS_URL": redis_url,
+            "OPSBOT_DATA_DIR": str(tmp / "data"),
+            "OPSBOT_POLICY": str(_policy(tmp)),
+            "OPSBOT_TELEGRAM_TOKEN": TOKEN,
+            "OPSBOT_TELEGRAM_API_URL": api_url,
+            "OPSBOT_TELEGRAM_WEBHOOK_SECRET": SECRET,
+            "OPSBOT_PUBLIC_URL": f"http://127.0.0.1:{self._port}",
+            "OPSBOT_HTTP_PORT": str(self._port),
+        }
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> str:
+        command = [sys.executable, "-c", "from bot.cli import main; main()", "serve"]
+        self._process = subprocess.Popen(command, env=self._env, stderr=subprocess.DEVNULL)
+        base = f"http://127.0.0.1:{self._port}"
+        deadline = time.monotonic() + START_SECONDS
+        while time.monotonic() < deadline and self._process.poll() is None:
+            try:
+                if httpx.get(base + "/readyz", timeout=1).status_code == 200:
+                    return base
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        self.__exit__()
+        raise RuntimeError("opsbot serve did not become ready")
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._process is not None and self._process.poll() is None:
+            self._process.send_signal(signal.SIGTERM)
+            try:
+                self._process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+
+
+def _policy(tmp: Path) -> Path:
+    """The shipped policy without rate limits (the bench sends hundreds a minute); senders are viewers."""
+    data = yaml.safe_load(DEFAULT_POLICY.read_text(encoding="utf-8"))
+    data.pop("rate_limits", None)
+    path = tmp / "policy.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+_update_ids = itertools.count(1)
+
+
+def _update(chat: int) -> bytes:
+    """The docs example saying "status" in the private chat of user `chat`."""
+    body = copy.deepcopy(TEXT_UPDATE)
+    body["update_id"] = next(_update_ids)
+    message = body["message"]
+    message["chat"]["id"] = message["from"]["id"] = chat
+    message["message_id"] = next(_update_ids)
+    message["text"] = "status"
+    return json.dumps(body).encode()
+
+
+async def _send(client: httpx.AsyncClient, base: str, chat: int) -> tuple[float, float]:
+    """(monotonic time sent, seconds until the webhook answered)."""
+    headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": SECRET}
+    start = time.monotonic()
+    response = await client.post(base + "/telegram/webhook", content=_update(chat), headers=headers)
+    response.raise_for_status()
+    return start, time.monotonic() - start
+
+
+async def _sequential(base: str, sink: _Sink, first_chat: int, rounds: int) -> tuple[list[float], list[float]]:
+    """One chat after another, spaced so that the 30/s limit never holds a reply back."""
+    latencies, acks = [], []
+    async with httpx.AsyncClient(timeout=30) as client:
+        for chat in range(first_chat, first_chat + rounds):
+            start, acked = await _send(client, base, chat)
+            latencies.append(await asyncio.to_thread(sink.first_message, chat) - start)
+            acks.append(acked)
+            await asyncio.sleep(max(0.0, 1 / PER_SECOND - (time.monotonic() - start)) + 0.005)
+    return latencies, acks
+
+
+async def _at_once(base: str, sink: _Sink, first_chat: int) -> tuple[list[float], float]:
+    chats = list(range(first_chat, first_chat + AT_ONCE))
+    async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=AT_ONCE)) as client:
+        sent = await asyncio.gather(*(_send(client, base, chat) for chat in chats))
+    answered = [await asyncio.to_thread(sink.first_message, chat) for chat in chats]
+    starts = [start for start, _acked in sent]
+    return [a - s for a, s in zip(answered, starts, strict=True)], max(answered) - min(starts)
+
+
+class _Sink:
+    """A Bot API that answers what `opsbot serve` calls and notes when each chat got its first message. On
+    its own thread and loop, as Telegram is elsewhere."""
+
+    def __init__(self) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._sent: dict[int, float] = {}
+        self._cond = threading.Condition()
+        self._message_ids = itertools.count(1)
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="bench-telegram-api", daemon=True)
+        self._runner: web.AppRunner | None = None
+
+    def start(self) -> _Sink:
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self._serve(), self._loop).result(timeout=10)
+        return self
+
+    def stop(self) -> None:
+        if self._runner is not None:
+            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(timeout=10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)
+        self._loop.close()
+
+    def first_message(self, chat: int, timeout: float = 60.0) -> float:
+        """Monotonic time of the first sendMessage into `chat`."""
+        with self._cond:
+            if not self._cond.wait_for(lambda: chat in self._sent, timeout):
+                raise TimeoutError(f"no reply in chat {chat} within {timeout} s")
+            return self._sent[chat]
+
+    async def _serve(self) -> None:
+        app = web.Application()
+        app.router.add_post("/bot{token}/{method}", self._api)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        if method == "getMe":
+            return web.json_response({"ok": True, "result": BOT_USER})
+        if method != "sendMessage":
+            return web.json_response({"ok": True, "result": True})
+        at = time.monotonic()
+        form = await request.post()
+        chat = int(str(form["chat_id"]))
+        with self._cond:
+            self._sent.setdefault(chat, at)
+            self._cond.notify_all()
+        message = {"message_id": next(self._message_ids), "from": BOT_USER, "date": int(time.time()),
+                   "chat": {"id": chat, "type": "private"}, "text": str(form.get("text", ""))}  # fmt: skip
+        return web.json_response({"ok": True, "result": message})
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

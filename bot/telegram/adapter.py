@@ -1,0 +1,214 @@
+"""The Telegram channel adapter: python-telegram-bot receives updates (long polling, or the webhook route
+in webhook mode), `inbound` translates them, the Inbox handles them; replies leave through the outbox and
+`TelegramTransport`. Nothing here decides anything beyond "is this update for opsbot, here?"."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any, TypeAlias
+
+from starlette.routing import BaseRoute, Route
+from telegram import CallbackQuery, Update
+from telegram.error import InvalidToken, TelegramError
+from telegram.ext import Application, ContextTypes, ExtBot, JobQueue, TypeHandler
+
+from bot.channels import VOICE_NOT_SET_UP, ChannelAdapter, Transport
+from bot.inbox import Inbox
+from bot.runtime import Runtime
+from bot.telegram.inbound import CHANNEL, BotIdentity, Inbound, from_update
+from bot.telegram.redact import hide_in_logs
+from bot.telegram.transport import TelegramTransport
+from bot.telegram.webhook import PATH, WebhookEndpoint
+from core.errors import ConfigError
+from core.settings import Settings
+from policies.engine import PolicyEngine
+
+log = logging.getLogger(__name__)
+
+# Edits, channel posts, reactions... are never acted on, so Telegram need not send them at all.
+ALLOWED_UPDATES = ["message", "callback_query"]
+# What ApplicationBuilder().build() makes; the dicts are PTB's per-user/chat/bot data, unused here.
+TelegramApp: TypeAlias = (
+    "Application[ExtBot[None], ContextTypes.DEFAULT_TYPE, dict[Any, Any], dict[Any, Any], dict[Any, Any],"
+    " JobQueue[ContextTypes.DEFAULT_TYPE]]"
+)
+_RETRY_FIRST, _RETRY_MAX = 1.0, 30.0  # seconds between tries to reach an unreachable Bot API
+_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what Telegram accepts as a webhook secret_token
+
+
+@dataclass(frozen=True)
+class WebhookConfig:
+    url: str  # public URL of the webhook route, given to setWebhook
+    secret: str
+
+
+class TelegramAdapter:
+    name = CHANNEL
+
+    def __init__(
+        self, app: TelegramApp, inbox: Inbox, policy: PolicyEngine, incident_channels: list[str],
+        webhook: WebhookConfig | None,
+    ) -> None:  # fmt: skip
+        self._app = app
+        self._inbox = inbox
+        self._policy = policy
+        self._incident = frozenset(incident_channels)
+        self._webhook = webhook
+        self._me: BotIdentity | None = None
+        self._webhook_set = False
+        self._reconnecting: asyncio.Task[None] | None = None
+        self._silent_groups: set[str] = set()  # groups we ignore, logged once each
+        self.transport: Transport = TelegramTransport(app.bot)
+        # block=False: each update is handled in its own task, started in arrival order, so one slow
+        # conversation never holds up another while the Inbox keeps each conversation in order.
+        app.add_handler(TypeHandler(Update, self._on_update, block=False))
+
+    def routes(self) -> list[BaseRoute]:
+        if self._webhook is None:
+            return []  # long polling: nothing may reach us over HTTP
+        endpoint = WebhookEndpoint(self._app.bot, self._app.update_queue, self._webhook.secret)
+        return [Route(PATH, endpoint.handle, methods=["POST"])]
+
+    async def start(self) -> None:
+        """Connect, then receive. A refused token stops here with one line; an unreachable Bot API is retried
+        in the background (ready() stays False meanwhile), so a Telegram outage cannot stop `opsbot serve`."""
+        try:
+            await self._connect()
+        except InvalidToken:
+            await self._app.bot.shutdown()
+            # Not chained: python-telegram-bot's message quotes the token, and a traceback would show it.
+            raise ConfigError("Telegram refused OPSBOT_TELEGRAM_TOKEN: check it with @BotFather") from None
+        except TelegramError as exc:
+            log.warning("telegram: the Bot API did not answer (%s); retrying in the background", type(exc).__name__)
+            self._reconnecting = asyncio.create_task(self._connect_later(), name="telegram-connect")
+
+    async def _connect(self) -> None:
+        """Each step is skipped when already done, so a retry carries on where the last attempt failed."""
+        await self._app.initialize()  # getMe: checks the token, tells us our own id and username
+        bot = self._app.bot
+        self._me = BotIdentity(id=bot.id, username=bot.username)
+        if not self._app.running:
+            await self._app.start()
+        if self._webhook is None:
+            assert self._app.updater is not None  # built with one in polling mode
+            if not self._app.updater.running:
+                await self._app.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
+        elif not self._webhook_set:
+            await bot.set_webhook(
+                url=self._webhook.url, secret_token=self._webhook.secret, allowed_updates=ALLOWED_UPDATES
+            )
+            self._webhook_set = True
+        log.info("telegram: @%s receiving by %s", bot.username, "polling" if self._webhook is None else "webhook")
+
+    async def _connect_later(self) -> None:
+        delay = _RETRY_FIRST
+        while True:
+            await asyncio.sleep(delay)
+            try:
+                await self._connect()
+            except InvalidToken:  # no traceback: it would only repeat the token, masked
+                log.error("telegram: Telegram refused OPSBOT_TELEGRAM_TOKEN; the Telegram channel stays off")  # noqa: TRY400
+                return
+            except TelegramError as exc:
+                delay = min(delay * 2, _RETRY_MAX)
+                log.warning("telegram: the Bot API did not answer (%s); next try in %g s", type(exc).__name__, delay)
+            else:
+                return
+
+    async def stop(self) -> None:
+        """Stop receiving, let updates being handled finish, close the HTTP clients. The webhook stays set:
+        while we are down Telegram keeps updates and retries, and a restart picks them up."""
+        if self._reconnecting is not None:
+            self._reconnecting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reconnecting
+        if self._app.updater is not None and self._app.updater.running:
+            await self._app.updater.stop()
+        if self._app.running:
+            await self._app.stop()
+        await self._app.shutdown()
+        await self._app.bot.shutdown()  # when getMe never answered, the Application was not initialized
+        self._webhook_set = False
+
+    def ready(self) -> bool:
+        if not self._app.running:
+            return False
+        if self._webhook is None:
+            return self._app.updater is not None and self._app.updater.running
+        return self._webhook_set
+
+    async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        if self._me is None:
+            return
+        # Telegram shows a spinner on a pressed button until the press is answered, whatever we make of it.
+        # Answered in its own task so that nothing is awaited before the Inbox takes this update's place
+        # in its conversation's queue: updates are handled in the order they arrived.
+        answered = None
+        if update.callback_query is not None:
+            answered = self._app.create_task(self._answer(update.callback_query), update=update)
+        inbound = from_update(update, self._me, self._inbox.now())
+        if inbound is not None and self._allowed(inbound):
+            await self._handle(inbound)
+        if answered is not None:
+            await answered
+
+    async def _answer(self, query: CallbackQuery) -> None:
+        try:
+            await query.answer()
+        except TelegramError as exc:  # too late (after 15 s) or a network error: the press still counts
+            log.warning("telegram: answering a button press failed: %s", type(exc).__name__)
+
+    def _allowed(self, inbound: Inbound) -> bool:
+        """Private chats always get an answer (unknown users as viewers); a group only when the policy
+        names it or it is an incident channel: anyone can add a bot to any group."""
+        if not inbound.group:
+            return True
+        ref = inbound.message.ref
+        if self._policy.knows_conversation(ref) or f"{CHANNEL}:{ref.conversation_id}" in self._incident:
+            return True
+        if ref.conversation_id not in self._silent_groups:
+            self._silent_groups.add(ref.conversation_id)
+            log.warning(
+                "telegram: ignoring group %s: not in the policy's conversations nor an incident channel",
+                ref.conversation_id,
+            )
+        return False
+
+    async def _handle(self, inbound: Inbound) -> None:
+        if inbound.voice:
+            await self._inbox.say(inbound.message.ref, VOICE_NOT_SET_UP)
+        else:
+            await self._inbox.submit(inbound.message)
+
+
+def build_telegram_adapter(runtime: Runtime, inbox: Inbox) -> ChannelAdapter:
+    settings = runtime.settings
+    if settings.telegram_token is None:
+        raise ConfigError("OPSBOT_TELEGRAM_TOKEN is not set")
+    token = settings.telegram_token.get_secret_value()
+    webhook = _webhook_config(settings)
+    hide_in_logs(token, webhook.secret if webhook else "")
+    builder = Application.builder().token(token)
+    if settings.telegram_api_url:
+        base = settings.telegram_api_url.rstrip("/").removesuffix("/bot")
+        builder = builder.base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
+    if webhook is not None:
+        builder = builder.updater(None)
+    return TelegramAdapter(
+        builder.build(), inbox, runtime.conversation.services.policy, settings.incident_channels, webhook
+    )
+
+
+def _webhook_config(settings: Settings) -> WebhookConfig | None:
+    if settings.telegram_webhook_secret is None:
+        return None
+    secret = settings.telegram_webhook_secret.get_secret_value()
+    if not _SECRET.fullmatch(secret):
+        raise ConfigError("OPSBOT_TELEGRAM_WEBHOOK_SECRET: use 1-256 characters from A-Z, a-z, 0-9, _ and -")
+    if not settings.public_url:
+        raise ConfigError("OPSBOT_TELEGRAM_WEBHOOK_SECRET needs OPSBOT_PUBLIC_URL (where Telegram reaches us)")
+    return WebhookConfig(url=settings.public_url.rstrip("/") + PATH, secret=secret)

@@ -1,0 +1,91 @@
+"""Our Replies -> Bot API calls, through python-telegram-bot's `Bot`. Telegram's errors become the
+Deliverer's: 429 -> RetryAfter, a refusal that retrying cannot fix -> DeliveryFailed; network errors
+propagate as transient. Pacing is the Deliverer's job, so PTB's own rate limiter stays off."""
+
+from __future__ import annotations
+
+import datetime as dtm
+
+from telegram import Bot, LinkPreviewOptions
+from telegram import error as tg
+
+from bot.channels import DeliveryFailed, RetryAfter
+from bot.telegram.render import render
+from core.models import ConversationRef, Reply
+
+# Telegram's published limits: about 30 messages a second overall, 20 a minute into one group.
+_PER_SECOND = 30.0
+_GROUP_INTERVAL = 3.0
+_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # a phone screen has no room for link cards
+
+
+class TelegramTransport:
+    name = "telegram"
+
+    def __init__(self, bot: Bot) -> None:
+        self._bot = bot
+
+    async def post(self, reply: Reply) -> str:
+        shown = render(reply)
+        thread = int(reply.ref.thread_id) if reply.ref.thread_id else None
+        try:
+            sent = await self._bot.send_message(
+                chat_id=_chat_id(reply.ref),
+                text=shown.text,
+                reply_markup=shown.keyboard,
+                message_thread_id=thread,
+                link_preview_options=_NO_PREVIEW,
+            )
+        except tg.TelegramError as exc:
+            _raise_translated(exc)
+            raise
+        return str(sent.message_id)
+
+    async def edit(self, reply: Reply, message_id: str) -> None:
+        shown = render(reply)
+        try:
+            # Without reply_markup Telegram removes the keyboard: a settled confirmation loses its buttons.
+            await self._bot.edit_message_text(
+                text=shown.text,
+                chat_id=_chat_id(reply.ref),
+                message_id=int(message_id),
+                reply_markup=shown.keyboard,
+                link_preview_options=_NO_PREVIEW,
+            )
+        except tg.BadRequest as exc:
+            if "not modified" in exc.message.lower():
+                return  # the message already says this (a repeated progress step): nothing to do
+            _raise_translated(exc)
+            raise
+        except tg.TelegramError as exc:
+            _raise_translated(exc)
+            raise
+
+    def min_interval(self, ref: ConversationRef) -> float:
+        # Group and supergroup ids are negative; private chats have no per-chat limit beyond the overall one.
+        return _GROUP_INTERVAL if ref.conversation_id.startswith("-") else 0.0
+
+    def per_second(self) -> float | None:
+        return _PER_SECOND
+
+
+def _chat_id(ref: ConversationRef) -> int | str:
+    conversation = ref.conversation_id
+    return int(conversation) if conversation.lstrip("-").isdigit() else conversation  # "@channelname" stays
+
+
+def _raise_translated(exc: tg.TelegramError) -> None:
+    """Raise Telegram's error as the Deliverer's; return for transient ones (network, timeouts, 5xx), which
+    the caller re-raises unchanged."""
+    if isinstance(exc, tg.RetryAfter):
+        raise RetryAfter(_seconds(exc)) from exc
+    if isinstance(exc, tg.ChatMigrated):
+        raise DeliveryFailed(f"the Telegram group moved to a supergroup with id {exc.new_chat_id}") from exc
+    if isinstance(exc, tg.Forbidden | tg.BadRequest | tg.InvalidToken):
+        raise DeliveryFailed(f"Telegram refused the message: {exc.message}") from exc
+
+
+def _seconds(exc: tg.RetryAfter) -> float:
+    # PTB_TIMEDELTA (set in bot/telegram/__init__.py) makes this a timedelta; an int if a deployment unset it.
+    value = exc.retry_after
+    return value.total_seconds() if isinstance(value, dtm.timedelta) else float(value)

@@ -1,0 +1,317 @@
+"""A fake Telegram Bot API on 127.0.0.1 for python-telegram-bot to talk to, in a background thread.
+
+Every method is `POST /bot<token>/<method>`, form-encoded (nested objects such as reply_markup arrive as
+JSON strings) or JSON. It records each call, serves updates queued by the test through getUpdates (long
+polling honours `timeout`, and an `offset` confirms everything below it for good), keeps the messages the
+bot sent with every edit, and can be told to answer the next calls of a method with an error (429 with
+retry_after, 403 ...). Files registered by the test download from /file/bot<token>/<path>."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import cast
+from urllib.parse import parse_qsl, unquote
+
+BOT_USER: dict[str, object] = {
+    "id": 7000000001,
+    "is_bot": True,
+    "first_name": "opsbot",
+    "username": "OpsTestBot",
+    "can_join_groups": True,
+    "can_read_all_group_messages": False,
+    "supports_inline_queries": False,
+}
+_API_PATH = re.compile(r"^/bot(?P<token>[^/]+)/(?P<method>[A-Za-z]+)$")
+_FILE_PATH = re.compile(r"^/file/bot(?P<token>[^/]+)/(?P<path>.+)$")
+_JSON_FIELDS = {"reply_markup", "allowed_updates", "link_preview_options", "entities", "reply_parameters"}
+_NOT_MODIFIED = (
+    "Bad Request: message is not modified: specified new message content and reply markup are exactly the"
+    " same as a current content and reply markup of the message"
+)
+
+Json = dict[str, object]
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, description: str, parameters: Json | None = None) -> None:
+        super().__init__(description)
+        self.status, self.description, self.parameters = status, description, parameters
+
+
+@dataclass(frozen=True)
+class ApiCall:
+    method: str
+    params: Json
+    at: float  # time.perf_counter() when it arrived (same process: comparable with the test's clock)
+
+
+@dataclass
+class SentMessage:
+    chat_id: int
+    message_id: int
+    text: str
+    reply_markup: Json | None
+    thread_id: int | None
+    history: list[str] = field(default_factory=list)  # every text it showed, oldest first
+
+    def button_ids(self) -> list[str]:
+        rows = cast(list[list[dict[str, str]]], (self.reply_markup or {}).get("inline_keyboard") or [])
+        return [button["callback_data"] for row in rows for button in row]
+
+
+class FakeTelegramAPI:
+    def __init__(self, token: str) -> None:
+        self.token = token
+        self._lock = threading.Condition()
+        self._calls: list[ApiCall] = []
+        self._updates: list[Json] = []
+        self._next_update = itertools.count(1)
+        self._next_message = itertools.count(100)
+        self._messages: dict[tuple[int, int], SentMessage] = {}
+        self._failures: dict[str, list[ApiError]] = {}
+        self._files: dict[str, tuple[str, bytes]] = {}
+        self.webhook: Json = {}
+        self._closed = False
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="fake-telegram",
+                                        daemon=True)  # fmt: skip
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def __enter__(self) -> FakeTelegramAPI:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+        with self._lock:
+            self._closed = True
+            self._lock.notify_all()  # long polls in progress end now
+        self._server.shutdown()
+        self._server.server_close()
+
+    # -- what the test controls ----------------------------------------------------------------------
+    def push_update(self, update: Json) -> int:
+        """Queue an update for getUpdates; gives it the next update_id. Returns that id."""
+        with self._lock:
+            update_id = next(self._next_update)
+            self._updates.append({**update, "update_id": update_id})
+            self._lock.notify_all()
+        return update_id
+
+    def next_update_id(self) -> int:
+        """An id for an update the test sends by webhook instead."""
+        return next(self._next_update)
+
+    def fail_next(
+        self, method: str, times: int, status: int = 429, description: str = "", retry_after: int = 1
+    ) -> None:
+        """The next `times` calls of `method` answer with an error (default: 429 with retry_after)."""
+        if status == 429:
+            error = ApiError(429, description or f"Too Many Requests: retry after {retry_after}",
+                             {"retry_after": retry_after})  # fmt: skip
+        else:
+            error = ApiError(status, description or HTTPStatus(status).phrase)
+        with self._lock:
+            self._failures.setdefault(method, []).extend([error] * times)
+
+    def add_file(self, file_id: str, content: bytes, path: str = "voice/file_1.oga") -> None:
+        with self._lock:
+            self._files[file_id] = (path, content)
+
+    # -- what the test observes ----------------------------------------------------------------------
+    def calls(self, method: str | None = None) -> list[ApiCall]:
+        with self._lock:
+            return [c for c in self._calls if method is None or c.method == method]
+
+    def messages(self, chat_id: int) -> list[SentMessage]:
+        """What the bot sent into a chat, oldest first, each as it reads now."""
+        with self._lock:
+            found = [m for (chat, _), m in self._messages.items() if chat == chat_id]
+        return sorted(found, key=lambda m: m.message_id)
+
+    def answered(self) -> list[str]:
+        return [str(c.params["callback_query_id"]) for c in self.calls("answerCallbackQuery")]
+
+    # -- the API -------------------------------------------------------------------------------------
+    def call(self, token: str, method: str, params: Json) -> object:
+        if token != self.token:
+            raise ApiError(401, "Unauthorized")
+        with self._lock:
+            self._calls.append(ApiCall(method, params, time.perf_counter()))
+            queued = self._failures.get(method)
+            if queued:
+                raise queued.pop(0)
+        if method == "getUpdates":
+            return self._get_updates(params)
+        handler = _METHODS.get(method)
+        if handler is None:
+            raise ApiError(404, "Not Found")
+        with self._lock:
+            return handler(self, params)
+
+    def download(self, token: str, path: str) -> bytes:
+        if token != self.token:
+            raise ApiError(401, "Unauthorized")
+        with self._lock:
+            for file_path, content in self._files.values():
+                if file_path == path:
+                    return content
+        raise ApiError(404, "Not Found")
+
+    def _get_updates(self, params: Json) -> list[Json]:
+        offset = int(str(params.get("offset", 0)))
+        limit = int(str(params.get("limit", 100)))
+        deadline = time.monotonic() + float(str(params.get("timeout", 0)))
+        with self._lock:
+            if offset > 0:  # confirmed: never served again
+                self._updates = [u for u in self._updates if int(str(u["update_id"])) >= offset]
+            while not self._updates and not self._closed and time.monotonic() < deadline:
+                self._lock.wait(deadline - time.monotonic())
+            return self._updates[:limit]
+
+    def _send_message(self, params: Json) -> Json:
+        chat_id = int(str(params["chat_id"]))
+        text = str(params.get("text") or "")
+        if not text.strip():
+            raise ApiError(400, "Bad Request: message text is empty")
+        thread = int(str(params["message_thread_id"])) if params.get("message_thread_id") else None
+        markup = params.get("reply_markup")
+        message = SentMessage(chat_id, next(self._next_message), text, markup if isinstance(markup, dict) else None,
+                              thread, [text])  # fmt: skip
+        self._messages[(chat_id, message.message_id)] = message
+        return self._wire(message)
+
+    def _edit_message_text(self, params: Json) -> Json:
+        key = (int(str(params["chat_id"])), int(str(params["message_id"])))
+        message = self._messages.get(key)
+        if message is None:
+            raise ApiError(400, "Bad Request: message to edit not found")
+        text = str(params.get("text") or "")
+        markup = params.get("reply_markup")
+        markup = markup if isinstance(markup, dict) and markup.get("inline_keyboard") else None
+        if text == message.text and markup == message.reply_markup:
+            raise ApiError(400, _NOT_MODIFIED)
+        message.text, message.reply_markup = text, markup
+        message.history.append(text)
+        return self._wire(message)
+
+    def _get_file(self, params: Json) -> Json:
+        file_id = str(params.get("file_id"))
+        if file_id not in self._files:
+            raise ApiError(400, "Bad Request: invalid file_id")
+        path, content = self._files[file_id]
+        return {"file_id": file_id, "file_unique_id": f"u{file_id[:8]}", "file_size": len(content), "file_path": path}
+
+    def _set_webhook(self, params: Json) -> bool:
+        self.webhook = dict(params)
+        return True
+
+    def _delete_webhook(self, params: Json) -> bool:
+        self.webhook = {}
+        return True
+
+    def _webhook_info(self, params: Json) -> Json:
+        return {"url": self.webhook.get("url", ""), "has_custom_certificate": False, "pending_update_count": 0}
+
+    def _wire(self, message: SentMessage) -> Json:
+        chat_type = "private" if message.chat_id > 0 else "supergroup"
+        wire: Json = {
+            "message_id": message.message_id,
+            "from": BOT_USER,
+            "chat": {"id": message.chat_id, "type": chat_type},
+            "date": int(time.time()),
+            "text": message.text,
+        }
+        if message.reply_markup:
+            wire["reply_markup"] = message.reply_markup
+        if message.thread_id is not None:
+            wire |= {"message_thread_id": message.thread_id, "is_topic_message": True}
+        return wire
+
+
+_METHODS = {
+    "getMe": lambda api, _params: BOT_USER,
+    "sendMessage": FakeTelegramAPI._send_message,
+    "editMessageText": FakeTelegramAPI._edit_message_text,
+    "answerCallbackQuery": lambda api, _params: True,
+    "getFile": FakeTelegramAPI._get_file,
+    "setWebhook": FakeTelegramAPI._set_webhook,
+    "deleteWebhook": FakeTelegramAPI._delete_webhook,
+    "getWebhookInfo": FakeTelegramAPI._webhook_info,
+}
+
+
+def _handler_for(api: FakeTelegramAPI) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as httpx expects
+
+        def do_POST(self) -> None:
+            match = _API_PATH.match(unquote(self.path.split("?", 1)[0]))
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            if match is None:
+                self._answer(404, {"ok": False, "error_code": 404, "description": "Not Found"})
+                return
+            try:
+                result = api.call(match["token"], match["method"], _params(self.headers.get("Content-Type"), body))
+            except ApiError as err:
+                payload: Json = {"ok": False, "error_code": err.status, "description": err.description}
+                if err.parameters:
+                    payload["parameters"] = err.parameters
+                self._answer(err.status, payload)
+                return
+            self._answer(200, {"ok": True, "result": result})
+
+        def do_GET(self) -> None:
+            match = _FILE_PATH.match(self.path)
+            try:
+                if match is None:
+                    raise ApiError(404, "Not Found")
+                content = api.download(unquote(match["token"]), unquote(match["path"]))
+            except ApiError as err:
+                self._answer(err.status, {"ok": False, "error_code": err.status, "description": err.description})
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Length", str(len(content)))
+            self.end_headers()
+            self.wfile.write(content)
+
+        def _answer(self, status: int, payload: Json) -> None:
+            raw = json.dumps(payload).encode()
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(raw)))
+                self.end_headers()
+                self.wfile.write(raw)
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True  # the client gave up (a long poll cancelled at shutdown)
+
+        def log_message(self, format: str, *args: object) -> None:
+            return  # quiet: the test output is about opsbot
+
+    return Handler
+
+
+def _params(content_type: str | None, body: bytes) -> Json:
+    if not body:
+        return {}
+    if (content_type or "").startswith("application/json"):
+        data = json.loads(body)
+        return data if isinstance(data, dict) else {}
+    params: Json = {}
+    for key, value in parse_qsl(body.decode(), keep_blank_values=True):
+        params[key] = json.loads(value) if key in _JSON_FIELDS else value
+    return params
