@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from bench.figures import Figure
 
-BENCHMARKS = ("parse", "conversation", "queue", "audit", "inventory")
+BENCHMARKS = ("parse", "conversation", "queue", "audit", "inventory", "chat", "chat_telegram")
 
 
 def run_all(only: list[str]) -> list[Figure]:
