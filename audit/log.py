@@ -23,6 +23,7 @@ from pydantic import Field
 
 from core.errors import AuditTampered
 from core.models import Frozen
+from core.redaction import redact_text as redact_text  # re-exported: callers imported it from here first
 
 GENESIS = "0" * 64
 FILE_NAME = "audit.jsonl"
@@ -67,15 +68,6 @@ class AuditRecord(Frozen):
 
 
 _SECRET_KEY = re.compile(r"(token|secret|password|passwd|auth|credential|api_?key|private)", re.IGNORECASE)
-_SECRET_VALUE = re.compile(
-    r"(xox[abposr]-[A-Za-z0-9-]{6,}|xapp-[A-Za-z0-9-]{6,}|\d{6,}:[A-Za-z0-9_-]{30,}|AKIA[0-9A-Z]{12,}"
-    r"|(?i:bearer)\s+[A-Za-z0-9._~+/-]{8,}=*|://[^/\s:@]*:[^/\s@]+@)"
-)
-
-
-def redact_text(text: str) -> str:
-    """Mask anything shaped like a credential (Slack/Telegram tokens, AWS keys, URL passwords)."""
-    return _SECRET_VALUE.sub("[redacted]", text)
 
 
 def redact(params: dict[str, JsonScalar]) -> dict[str, JsonScalar]:

@@ -7,71 +7,31 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
 import time
-from collections import OrderedDict, deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, TypeVar, cast
+from typing import TypeVar
 
 import redis
-from pydantic import ValidationError
-from redis.typing import KeyT, StreamIdT
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from bot.channels import DeliveryFailed, RetryAfter, Transport
+from bot.message_ids import MSGID_PREFIX as MSGID_PREFIX
+from bot.message_ids import MSGID_TTL_SECONDS as MSGID_TTL_SECONDS
+from bot.message_ids import MessageIds
+from bot.pacing import Entry, Lane, TokenBucket, coalesce, pace
 from core import metrics
 from core.models import Reply
-from core.outbox import STREAM_PREFIX, Outbox
+from core.outbox import Outbox
+from core.redaction import redact_text
 
 log = logging.getLogger(__name__)
 
 GROUP = "opsbot-deliver"
-MSGID_PREFIX = "opsbot:msgid:"
-MSGID_TTL_SECONDS = 7 * 24 * 3600
 ATTEMPTS = 5  # a message failing this often is skipped, so one bad reply cannot block a conversation
-_LOCAL_IDS = 10_000  # recent key -> platform id pairs kept in memory as well
 _LANES = 1_000  # conversations remembered before quiet ones are forgotten
 _T = TypeVar("_T")
-# Error texts of HTTP clients can carry the URL, and Telegram puts the bot token in the URL path.
-_SECRETS = re.compile(r"bot\d+:[\w-]+|xox[a-z]-[\w-]+|xapp-[\w-]+", re.IGNORECASE)
-
-
-@dataclass
-class _Entry:
-    entry_id: str
-    reply: Reply
-
-
-@dataclass
-class _Lane:
-    """One conversation's FIFO queue; a single task drains it, so its messages are never reordered."""
-
-    queue: deque[_Entry] = field(default_factory=deque)
-    task: asyncio.Task[None] | None = None
-    last_send: float = float("-inf")  # monotonic time of the last attempt, for min_interval
-
-
-class _TokenBucket:
-    """At most `rate` sends per second overall, in bursts of at most `capacity`."""
-
-    def __init__(self, rate: float, capacity: float = 1.0) -> None:
-        self._rate, self._capacity = rate, capacity
-        self._tokens, self._stamp = capacity, time.monotonic()
-        self._lock = asyncio.Lock()  # waiters queue in order instead of racing for the next token
-
-    async def take(self) -> None:
-        async with self._lock:
-            while True:
-                now = time.monotonic()
-                self._tokens = min(self._capacity, self._tokens + (now - self._stamp) * self._rate)
-                self._stamp = now
-                if self._tokens >= 1.0:
-                    self._tokens -= 1.0
-                    return
-                await asyncio.sleep((1.0 - self._tokens) / self._rate)
 
 
 class Deliverer:
@@ -83,20 +43,19 @@ class Deliverer:
         block_ms: int = 100, backoff_seconds: float = 0.5, drain_seconds: float = 5.0,
     ) -> None:  # fmt: skip
         self.transport = transport
-        self._outbox = outbox  # the writing side of the stream read here
-        self._redis = connection
-        self._stream = STREAM_PREFIX + transport.name
+        self._outbox = outbox
+        self._channel = transport.name
         self._consumer = consumer
         self._block_ms = block_ms
         self._backoff = backoff_seconds
         self._drain_seconds = drain_seconds
         rate = transport.per_second()
-        self._bucket = _TokenBucket(rate) if rate else None
-        self._lanes: dict[tuple[str, str], _Lane] = {}
-        self._ids: OrderedDict[str, str] = OrderedDict()
+        self._bucket = TokenBucket(rate) if rate else None
+        self._lanes: dict[tuple[str, str], Lane] = {}
         # Own threads: the blocking read must not take a slot of the default pool the Inbox handles messages on.
         self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"deliver-read-{transport.name}")
         self._io = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"deliver-io-{transport.name}")
+        self._ids = MessageIds(connection, transport.name, self._io)
         self._stopping = asyncio.Event()
         self._finished = asyncio.Event()
         self._running = False
@@ -126,23 +85,13 @@ class Deliverer:
 
     def idle(self) -> bool:
         """Nothing queued or in flight, and everything in the stream read and acknowledged."""
-        if any(lane.queue or (lane.task is not None and not lane.task.done()) for lane in self._lanes.values()):
+        if any(lane.queue or lane.busy() for lane in self._lanes.values()):
             return False
-        try:
-            groups = self._redis.xinfo_groups(self._stream)
-            last = _text(self._redis.xinfo_stream(self._stream)["last-generated-id"])
-        except redis.ResponseError:  # no stream: the group is gone too, and run() is joining again
-            return False
-        group = next((g for g in groups if _text(g["name"]) == GROUP), None)
-        return group is not None and not group["pending"] and _text(group["last-delivered-id"]) == last
+        return self._outbox.group_caught_up(self._channel, GROUP)  # no group: run() is joining again
 
     # -- reading -------------------------------------------------------------------------------------
     def _join_group(self, start: str = "$") -> None:
-        try:
-            self._redis.xgroup_create(self._stream, GROUP, id=start, mkstream=True)
-        except redis.ResponseError as exc:
-            if "BUSYGROUP" not in str(exc):
-                raise
+        self._outbox.create_group(self._channel, GROUP, start)
 
     async def _read_loop(self, *, pending: bool) -> None:
         cursor = "0-0" if pending else ">"
@@ -162,7 +111,7 @@ class Deliverer:
                 if reply is None:
                     await self._ack([entry_id])  # trimmed away or unreadable: nothing to deliver
                 else:
-                    self._dispatch(_Entry(entry_id, reply))
+                    self._dispatch(Entry(entry_id, reply))
 
     async def _read_failed(self, exc: redis.RedisError) -> None:
         if not self._read_failing:  # once per outage, not once a second
@@ -179,27 +128,21 @@ class Deliverer:
     def _read(self, cursor: str) -> list[tuple[str, Reply | None]]:
         """Entries after `cursor` in this consumer's pending list, or new ones (">"), waiting a little for those."""
         block = self._block_ms if cursor == ">" else None
-        streams: dict[KeyT, StreamIdT] = {self._stream: cursor}
-        raw = cast(list[Any], self._redis.xreadgroup(GROUP, self._consumer, streams, count=200, block=block))
-        out: list[tuple[str, Reply | None]] = []
-        for _stream, entries in raw or []:
-            for entry_id, fields in entries:
-                out.append((_text(entry_id), _reply_of(fields)))
-        return out
+        return self._outbox.read_group(self._channel, GROUP, self._consumer, cursor, block)
 
-    def _dispatch(self, entry: _Entry) -> None:
+    def _dispatch(self, entry: Entry) -> None:
         key = (entry.reply.ref.channel, entry.reply.ref.conversation_id)
         if key not in self._lanes and len(self._lanes) >= _LANES:
             self._forget_quiet_lanes()
-        lane = self._lanes.setdefault(key, _Lane())
+        lane = self._lanes.setdefault(key, Lane())
         lane.queue.append(entry)
-        if lane.task is None or lane.task.done():
+        if not lane.busy():
             lane.task = asyncio.create_task(self._drain_lane(lane), name=f"deliver-{key[1]}")
 
     def _forget_quiet_lanes(self) -> None:
         quiet_since = time.monotonic() - 60.0  # far longer than any platform's per-conversation interval
         for key, lane in list(self._lanes.items()):
-            if not lane.queue and (lane.task is None or lane.task.done()) and lane.last_send < quiet_since:
+            if not lane.queue and not lane.busy() and lane.last_send < quiet_since:
                 del self._lanes[key]
 
     async def _drain(self) -> None:
@@ -214,18 +157,18 @@ class Deliverer:
         await asyncio.gather(*late, return_exceptions=True)
 
     # -- sending -------------------------------------------------------------------------------------
-    async def _drain_lane(self, lane: _Lane) -> None:
+    async def _drain_lane(self, lane: Lane) -> None:
         while lane.queue:
             entry = lane.queue.popleft()
             await self._deliver(lane, entry)
 
-    async def _deliver(self, lane: _Lane, entry: _Entry) -> None:
+    async def _deliver(self, lane: Lane, entry: Entry) -> None:
         sent = [entry]  # entries this send settles: the one sent and the edits it superseded
 
         async def attempt() -> None:
             while True:
-                await self._pace(lane, entry.reply)
-                sent.extend(_coalesce(lane, sent[-1]))
+                await pace(lane, self.transport.min_interval(entry.reply.ref), self._bucket)
+                sent.extend(coalesce(lane, sent[-1]))
                 try:
                     await self._send(sent[-1].reply)
                 except RetryAfter as exc:
@@ -253,51 +196,20 @@ class Deliverer:
             )  # fmt: skip
         await self._ack([e.entry_id for e in sent])
 
-    async def _pace(self, lane: _Lane, reply: Reply) -> None:
-        wait = lane.last_send + self.transport.min_interval(reply.ref) - time.monotonic()
-        if wait > 0:
-            await asyncio.sleep(wait)
-        if self._bucket is not None:
-            await self._bucket.take()
-        lane.last_send = time.monotonic()
-
     async def _send(self, reply: Reply) -> None:
         if reply.edit_of is None:
-            self._remember(reply.key, await self.transport.post(reply))
+            self._ids.remember(reply.key, await self.transport.post(reply))
             return
-        message_id = await self._platform_id(reply.edit_of)
+        message_id = await self._ids.lookup(reply.edit_of)
         if message_id is None:  # sent before the map existed, or expired: a new message beats none
             message_id = await self.transport.post(reply)
-            self._remember(reply.edit_of, message_id)
+            self._ids.remember(reply.edit_of, message_id)
         else:
             await self.transport.edit(reply, message_id)
 
-    # -- our key -> platform message id --------------------------------------------------------------
-    def _remember(self, key: str, message_id: str) -> None:
-        self._ids[key] = message_id
-        while len(self._ids) > _LOCAL_IDS:
-            self._ids.popitem(last=False)
-        # Not awaited: a slow or failing Redis must never turn one post into two through a retry.
-        self._io.submit(self._store_id, key, message_id)
-
-    def _store_id(self, key: str, message_id: str) -> None:
-        try:
-            self._redis.set(self._id_key(key), message_id, ex=MSGID_TTL_SECONDS)
-        except redis.RedisError as exc:
-            log.warning("%s: could not store the id of reply %s: %s", self.transport.name, key, type(exc).__name__)
-
-    async def _platform_id(self, key: str) -> str | None:
-        if key in self._ids:
-            return self._ids[key]
-        raw = await self._in(self._io, lambda: self._redis.get(self._id_key(key)))
-        return None if raw is None else _text(raw)
-
-    def _id_key(self, key: str) -> str:
-        return f"{MSGID_PREFIX}{self.transport.name}:{key}"
-
     async def _ack(self, entry_ids: list[str]) -> None:
         try:
-            await self._in(self._io, lambda: self._redis.xack(self._stream, GROUP, *entry_ids))
+            await self._in(self._io, partial(self._outbox.ack, self._channel, GROUP, entry_ids))
         except redis.RedisError as exc:  # stays pending: the next run sends it again (at least once)
             name = type(exc).__name__
             log.warning("%s: could not acknowledge %d entries: %s", self.transport.name, len(entry_ids), name)
@@ -306,37 +218,9 @@ class Deliverer:
         return await asyncio.get_running_loop().run_in_executor(pool, call)
 
 
-def _coalesce(lane: _Lane, current: _Entry) -> list[_Entry]:
-    """Queued edits of the message `current` edits, up to the next post, collapse into the newest of them:
-    the final text is what matters. Returns them, newest last; they leave the queue."""
-    target = current.reply.edit_of
-    if target is None:
-        return []
-    newer: list[_Entry] = []
-    for queued in lane.queue:
-        if queued.reply.edit_of is None:
-            break  # a post keeps its place: nothing behind it moves ahead of it
-        if queued.reply.edit_of == target:
-            newer.append(queued)
-    for queued in newer:
-        lane.queue.remove(queued)
-    return newer
-
-
 def _worth_retrying(exc: BaseException) -> bool:
     # tenacity sees BaseException too: a cancelled send (stop() after the drain time) must stay cancelled.
     return isinstance(exc, Exception) and not isinstance(exc, DeliveryFailed)
-
-
-def _reply_of(fields: dict[bytes, bytes] | None) -> Reply | None:
-    raw = (fields or {}).get(b"reply")
-    if raw is None:
-        return None
-    try:
-        return Reply.model_validate_json(raw)
-    except ValidationError:
-        log.warning("outbox entry is not a reply; skipped")
-        return None
 
 
 def _entry_seconds(entry_id: str) -> float:
@@ -348,8 +232,5 @@ def _where(reply: Reply) -> str:
 
 
 def _clean(exc: BaseException) -> str:
-    return _SECRETS.sub("[secret]", str(exc))[:200]
-
-
-def _text(value: object) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
+    # Error texts of HTTP clients can carry the URL, and Telegram puts the bot token in the URL path.
+    return redact_text(str(exc))[:200]

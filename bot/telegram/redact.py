@@ -1,14 +1,16 @@
 """The bot token is part of every Bot API URL (/bot<token>/sendMessage): httpx logs each request's URL at
 INFO, python-telegram-bot logs the base URL and every call's parameters (setWebhook's secret_token too) at
 DEBUG and quotes the token in its InvalidToken message. This filter takes the secrets out of those records,
-tracebacks included, before any handler sees them. (A logger's filters do not apply to its children, hence
-the list of names.)"""
+tracebacks included, before any handler sees them: the configured secrets by value, then anything shaped like
+a credential (core.redaction). (A logger's filters do not apply to its children, hence the list of names.)"""
 
 from __future__ import annotations
 
 import logging
 import traceback
 from urllib.parse import quote
+
+from core.redaction import redact_text
 
 _LOGGERS = (
     "httpx",
@@ -41,7 +43,7 @@ class _TokenRedactor(logging.Filter):
     def _clean(self, text: str) -> str:
         for secret in self.secrets:
             text = text.replace(secret, "[redacted]")
-        return text
+        return redact_text(text)
 
 
 _REDACTOR = _TokenRedactor()

@@ -1,0 +1,54 @@
+"""Our reply key -> the platform's id of the message it became, so that an edit finds the message to change.
+Kept in Redis for a week (a restarted process still edits what the last one posted), recent pairs in memory
+as well."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+
+import redis
+
+log = logging.getLogger(__name__)
+
+MSGID_PREFIX = "opsbot:msgid:"
+MSGID_TTL_SECONDS = 7 * 24 * 3600
+_LOCAL_IDS = 10_000  # recent key -> platform id pairs kept in memory as well
+
+
+class MessageIds:
+    """One channel's map. Redis is called on `io` (the caller's thread pool, which it shuts down when done, so
+    that the ids still being stored land first)."""
+
+    def __init__(self, connection: redis.Redis, channel: str, io: ThreadPoolExecutor) -> None:
+        self._redis = connection
+        self._channel = channel
+        self._io = io
+        self._recent: OrderedDict[str, str] = OrderedDict()
+
+    def remember(self, key: str, message_id: str) -> None:
+        self._recent[key] = message_id
+        while len(self._recent) > _LOCAL_IDS:
+            self._recent.popitem(last=False)
+        # Not awaited: a slow or failing Redis must never turn one post into two through a retry.
+        self._io.submit(self._store, key, message_id)
+
+    async def lookup(self, key: str) -> str | None:
+        """The platform id of the message posted for `key`, or None if unknown (never posted, or expired)."""
+        if key in self._recent:
+            return self._recent[key]
+        raw = await asyncio.get_running_loop().run_in_executor(self._io, self._redis.get, self._redis_key(key))
+        if raw is None:
+            return None
+        return raw.decode() if isinstance(raw, bytes) else str(raw)
+
+    def _store(self, key: str, message_id: str) -> None:
+        try:
+            self._redis.set(self._redis_key(key), message_id, ex=MSGID_TTL_SECONDS)
+        except redis.RedisError as exc:
+            log.warning("%s: could not store the id of reply %s: %s", self._channel, key, type(exc).__name__)
+
+    def _redis_key(self, key: str) -> str:
+        return f"{MSGID_PREFIX}{self._channel}:{key}"
