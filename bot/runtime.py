@@ -85,6 +85,7 @@ class Runtime:
         if worker is not None:
             worker.start()
         conversation = Conversation(services)
+        threading.Thread(target=conversation.warm_up, name="warm-up", daemon=True).start()
         sweeper = ExpirySweeper(conversation)
         sweeper.start()
         return cls(settings, connection, conversation, outbox, worker, sweeper)

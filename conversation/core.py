@@ -4,7 +4,10 @@ to the queue; its progress comes back through the outbox. Slack, Telegram and th
 
 from __future__ import annotations
 
+import logging
 import time
+
+import redis
 
 from audit.log import AuditEvent, JsonScalar
 from conversation.approvals import Approvals
@@ -14,10 +17,13 @@ from conversation.replies import reply, where
 from conversation.services import Services
 from conversation.targets import Picker
 from core import metrics
+from core.errors import OpsbotError
 from core.models import CHANGING_INTENTS, Intent, IntentName, Message, Reply
 from intents.help import hint
 from intents.parser import parse
 from policies.engine import PolicyRequest
+
+log = logging.getLogger(__name__)
 
 
 class Conversation:
@@ -28,6 +34,13 @@ class Conversation:
         self._changes = ChangeFlow(services, self._picker)
         self._approvals = Approvals(services)
         self._reads = ReadFlow(services)
+
+    def warm_up(self) -> None:
+        """Build the name index now (about 100 ms for 10,000 resources) rather than in the first message."""
+        try:
+            self.services.index(self.services.provider.snapshot())
+        except (OpsbotError, redis.RedisError) as exc:  # the first message will try again, and say why
+            log.warning("warm-up skipped: %s", exc)
 
     def sweep_expired(self) -> int:
         """Settle confirmations that ran out of time; call every few seconds (see bot.runtime)."""
