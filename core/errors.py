@@ -49,3 +49,12 @@ class AuditTampered(OpsbotError):
     def __init__(self, message: str, index: int) -> None:
         super().__init__(message)
         self.index = index
+
+
+class VoiceInputError(OpsbotError):
+    """Audio that cannot be used: not audio, empty, silent, truncated, too long or too large. The
+    message is the one line the user sees ("That voice note is 75 s long; the limit is 60 s.")."""
+
+
+class VoiceSetupError(ConfigError):
+    """The configured speech model or backend cannot be loaded."""

@@ -4,7 +4,7 @@ named by `OPSBOT_CONFIG`. Environment variables win over the file."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import Field, SecretStr, ValidationError
@@ -32,6 +32,17 @@ class Settings(BaseSettings):
     job_retries: int = Field(default=2, ge=0, le=10, description="Retries for transient provider errors.")
     max_message_chars: int = Field(default=4000, ge=100, le=100_000, description="Longer messages are refused.")
     log_level: str = Field(default="WARNING", description="Python logging level.")
+
+    # Voice (spoken commands).
+    voice_backend: Literal["auto", "vosk", "pocketsphinx"] = Field(
+        default="auto", description="auto: Vosk when OPSBOT_VOSK_MODEL is set, else PocketSphinx."
+    )
+    vosk_model: Path | None = Field(default=None, description="Directory of a Vosk model.")
+    voice_max_seconds: float = Field(default=60.0, gt=0, le=600, description="Longer voice notes are refused.")
+    voice_max_bytes: int = Field(default=10_000_000, ge=1000, le=100_000_000, description="Larger files are refused.")
+    voice_confirm_below: float = Field(
+        default=0.75, ge=0.0, le=1.0, description="Below this confidence opsbot asks 'I heard ...: right?'."
+    )
 
     # Chat channels (`opsbot serve` starts whichever are configured).
     slack_bot_token: SecretStr | None = Field(default=None, description="Slack bot token (xoxb-...).")
