@@ -1,0 +1,162 @@
+"""English speech recognition with PocketSphinx and the model its PyPI package ships: a JSGF grammar of the
+command language (near-exact recognition of commands), and the general English language model as a
+free-form fallback when the grammar finds nothing."""
+
+from __future__ import annotations
+
+import array
+import itertools
+import logging
+import random
+import re
+import threading
+from collections.abc import Callable, Iterable
+
+import pocketsphinx
+
+from core.errors import VoiceSetupError
+from voice.grammar import jsgf, sentence_matcher
+from voice.types import Pcm, Transcript, Vocabulary
+
+log = logging.getLogger(__name__)
+
+_FREE_FORM = "_default"  # the search over the shipped English language model
+_DITHER_LSB = 2  # exact digital silence derails the decoder's noise estimate: a little noise fixes it
+# Said differently from what the dictionary has: "dr" is "d r" (disaster recovery), not "drive".
+_EXTRA_PRONUNCIATIONS: dict[str, tuple[str, ...]] = {
+    "dr": ("D IY AA R",),
+    "gcp": ("JH IY S IY P IY",),
+    "aws": ("EY D AH B AH L Y UW EH S",),
+}
+_NBEST = 10
+_NBEST_DISCOUNT = 0.6  # the confidence of a whole sentence found lower in the n-best list
+_VARIANT = re.compile(r"\(\d+\)$")
+
+
+class PocketSphinxRecognizer:
+    """One decoder per process (model load ~0.3 s); decoding is serialised by a lock."""
+
+    name = "pocketsphinx"
+
+    def __init__(self) -> None:
+        try:
+            self._decoder = pocketsphinx.Decoder(loglevel="FATAL")
+        except (RuntimeError, ValueError, OSError) as exc:
+            raise VoiceSetupError(f"PocketSphinx cannot load its English model: {exc}") from exc
+        self._lock = threading.Lock()
+        self._grammars: dict[str, tuple[str, Callable[[str], bool]]] = {}  # vocabulary version -> search
+
+    def recognize(self, pcm: Pcm, vocabulary: Vocabulary) -> Transcript:
+        samples = dither(pcm.samples)
+        with self._lock:
+            search, accepts = self._grammar_search(vocabulary)
+            text, confidence = self._decode(search, samples, accepts)
+            if text:
+                return Transcript(text=text, confidence=confidence, backend=self.name, constrained=True)
+            text, confidence = self._decode(_FREE_FORM, samples, None)
+        return Transcript(text=text, confidence=confidence if text else 0.0, backend=self.name, constrained=False)
+
+    def _grammar_search(self, vocabulary: Vocabulary) -> tuple[str, Callable[[str], bool]]:
+        found = self._grammars.get(vocabulary.version)
+        if found is None:
+            grammar = jsgf(vocabulary)
+            self._add_words(_grammar_words(grammar))
+            search = f"cmd_{len(self._grammars)}"
+            try:
+                self._decoder.add_jsgf_string(search, grammar)
+            except ValueError as exc:
+                raise VoiceSetupError("the voice command grammar could not be compiled") from exc
+            found = self._grammars[vocabulary.version] = (search, sentence_matcher(vocabulary))
+        return found
+
+    def _add_words(self, words: Iterable[str]) -> None:
+        """Pronunciations for words the dictionary lacks ("failover", "guestlist", "etl"), and our extras."""
+        entries: list[tuple[str, str]] = []
+        for word in sorted(set(words)):
+            if word in _EXTRA_PRONUNCIATIONS:
+                taken = {key for key, _ in entries}
+                for phones in _EXTRA_PRONUNCIATIONS[word]:
+                    entries.append((self._free_variant(word, taken), phones))
+                    taken.add(entries[-1][0])
+            elif self._decoder.lookup_word(word) is None:
+                entries.append((word, self._compose(word)))
+                log.info("voice: adding %r to the PocketSphinx dictionary as %r", word, entries[-1][1])
+        for n, (key, phones) in enumerate(entries):
+            self._decoder.add_word(key, phones, n == len(entries) - 1)  # the last one rebuilds the search once
+
+    def _free_variant(self, word: str, taken: set[str]) -> str:
+        """The next unused dictionary key for another pronunciation of `word`: "dr(3)" when "dr(2)" exists."""
+        if self._decoder.lookup_word(word) is None and word not in taken:
+            return word
+        n = 2
+        while self._decoder.lookup_word(f"{word}({n})") is not None or f"{word}({n})" in taken:
+            n += 1
+        return f"{word}({n})"
+
+    def _compose(self, word: str) -> str:
+        """The word as dictionary words ("failover" = "fail" + "over"), else spelled letter by letter ("etl")."""
+        best: list[list[str] | None] = [[]] + [None] * len(word)
+        for end in range(1, len(word) + 1):
+            for start in range(end):
+                head = best[start]
+                piece = word[start:end]
+                if head is None or (len(piece) == 1 and end - start < len(word) and piece not in "ai"):
+                    continue
+                phones = self._decoder.lookup_word(piece)
+                if phones and (best[end] is None or len(head) + 1 < len(best[end] or [])):
+                    best[end] = [*head, phones]
+        found = best[len(word)]
+        if found and len(found) <= max(2, len(word) // 3):
+            return " ".join(found)
+        return " ".join(self._decoder.lookup_word(letter) or "" for letter in word if letter.isalpha()).strip()
+
+    def _decode(self, search: str, samples: bytes, accepts: Callable[[str], bool] | None) -> tuple[str, float]:
+        """The best hypothesis (for a grammar: the best of the n-best list that is a whole sentence of it),
+        and its confidence: the mean posterior probability of its words."""
+        self._decoder.activate_search(search)
+        self._decoder.start_utt()
+        self._decoder.process_raw(samples, full_utt=True)
+        self._decoder.end_utt()
+        hyp = self._decoder.hyp()
+        best = _words(hyp.hypstr) if hyp is not None else ""
+        if accepts is None or not best or accepts(best):
+            return best, _mean_posterior(self._decoder.seg()) if best else 0.0
+        for n, candidate in enumerate(itertools.islice(self._decoder.nbest(), _NBEST)):
+            text = _words(candidate.hypstr)
+            if text and accepts(text):
+                # Not the decoder's first choice: worth less, so the user is asked "I heard ...: right?".
+                return text, round(_NBEST_DISCOUNT / (1 + n / _NBEST), 3)
+        return "", 0.0
+
+
+def _words(hypstr: str) -> str:
+    """ "fail over web prod to dr(3)" -> "fail over web prod to dr": alternative pronunciations are one word."""
+    return " ".join(_VARIANT.sub("", word) for word in hypstr.lower().split())
+
+
+def _mean_posterior(segments: Iterable[pocketsphinx.Segment]) -> float:
+    probs = [seg.prob for seg in segments if not seg.word.startswith(("<", "[", "++"))]
+    return round(max(0.0, min(1.0, sum(probs) / len(probs))), 3) if probs else 0.0
+
+
+def _grammar_words(grammar: str) -> set[str]:
+    words: set[str] = set()
+    for line in grammar.splitlines():
+        if "=" not in line:
+            continue
+        body = line.split("=", 1)[1]
+        for token in body.replace("(", " ").replace(")", " ").replace("[", " ").replace("]", " ").split():
+            if token.isalpha() and token.islower():
+                words.add(token)
+    return words
+
+
+def dither(samples: bytes, seed: int = 7) -> bytes:
+    """Adds +-2 LSB of noise (deterministic) so no stretch of audio is exact digital silence."""
+    pcm = array.array("h")
+    pcm.frombytes(samples[: len(samples) // 2 * 2])
+    rng = random.Random(seed)
+    noise = [rng.randint(-_DITHER_LSB, _DITHER_LSB) for _ in range(4093)]  # prime length: no audible period
+    for i, value in enumerate(pcm):
+        pcm[i] = max(-32768, min(32767, value + noise[i % 4093]))
+    return pcm.tobytes()
