@@ -8,7 +8,17 @@ from collections.abc import Callable
 
 from bench.figures import Figure
 
-BENCHMARKS = ("parse", "conversation", "queue", "audit", "inventory", "chat", "chat_telegram")
+BENCHMARKS = (
+    "parse",
+    "conversation",
+    "queue",
+    "audit",
+    "inventory",
+    "chat",
+    "chat_telegram",
+    "voice_decode",
+    "voice_recognition",
+)
 
 
 def run_all(only: list[str]) -> list[Figure]:

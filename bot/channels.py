@@ -10,8 +10,6 @@ from starlette.routing import BaseRoute
 from core.errors import OpsbotError
 from core.models import ConversationRef, Reply
 
-VOICE_NOT_SET_UP = "Voice commands are not set up yet: please type the command."
-
 
 class RetryAfter(OpsbotError):
     """The platform said 429: try again after `seconds` (its Retry-After)."""

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
@@ -22,6 +24,8 @@ app = typer.Typer(
 )
 audit_app = typer.Typer(no_args_is_help=True, help="Read and verify the audit log.")
 app.add_typer(audit_app, name="audit")
+voice_app = typer.Typer(no_args_is_help=True, help="The speech recogniser.")
+app.add_typer(voice_app, name="voice")
 
 
 def _settings() -> Settings:
@@ -117,6 +121,37 @@ def parse(
 
 
 @app.command()
+def transcribe(
+    file: Annotated[Path, typer.Argument(help="An audio file: OGG/Opus, M4A, WebM, MP3, WAV.")],
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Recognise a voice note offline and show how opsbot understands it."""
+    from bot.transcribing import transcribe_file
+    from core.errors import VoiceInputError
+
+    try:
+        result = transcribe_file(_settings(), file)
+    except VoiceInputError as exc:
+        _fail(str(exc), code=1)
+    except (OSError, OpsbotError) as exc:
+        _fail(str(exc))
+    if json_out:
+        typer.echo(json.dumps(result, ensure_ascii=False))
+    else:
+        typer.echo(f"{result['intent']} ({result['confidence']}): {result['text']!r}  [{result['backend']}, "
+                   f"{result['audio_seconds']} s audio, decode {result['decode_ms']} ms, "
+                   f"recognise {result['recognize_ms']} ms]")  # fmt: skip
+
+
+@voice_app.command("model")
+def voice_model() -> None:
+    """Where the speech model is expected, and how to install one."""
+    from voice.backends import model_help
+
+    typer.echo(model_help(_settings()))
+
+
+@app.command()
 def worker(
     burst: Annotated[bool, typer.Option(help="Exit when the queues are empty.")] = False,
 ) -> None:
@@ -196,9 +231,13 @@ def audit_tail(
 @app.command("check-config")
 def check_config() -> None:
     """Validate settings and the policy file; each problem with its file and line."""
+    from voice.backends import check as check_voice
+
     from policies.check import check_config as run_checks
 
     problems = run_checks()
+    with contextlib.suppress(ConfigError):  # a settings problem is already among `problems`
+        problems += check_voice(load_settings())
     for problem in problems:
         typer.echo(problem, err=True)
     if problems:

@@ -8,6 +8,7 @@ import json
 import threading
 import time
 from collections.abc import Iterable
+from pathlib import Path
 from typing import TextIO
 
 from rich.console import Console
@@ -89,7 +90,23 @@ class ConsoleChannel:
                 self.send(text=button.label, button_id=button.id)
         elif command == "/wait":
             self.wait()
+        elif command == "/voice":
+            self._voice(arg)
         return True
+
+    def _voice(self, path: str) -> None:
+        """A voice note from a file, as if sent from a phone."""
+        if not path:
+            self._note("Usage: /voice FILE (ogg, m4a, webm, mp3, wav)")
+            return
+        try:
+            audio = Path(path).expanduser().read_bytes()
+        except OSError as exc:
+            self._note(f"Cannot read {path}: {exc.strerror}")
+            return
+        msg = Message(ref=self.ref, sender=self.user, received_at=time.time())
+        for reply in self.runtime.conversation.handle_audio(msg, audio):
+            self.show(reply)
 
     def _button(self, arg: str) -> Button | None:
         with self._print_lock:
@@ -181,7 +198,7 @@ class ConsoleChannel:
                 self._console.print(f"  {text}")
 
 
-_META = {"/quit", "/as", "/press", "/wait"}
+_META = {"/quit", "/as", "/press", "/wait", "/voice"}
 
 
 def _id_tuple(entry_id: str) -> tuple[int, int]:

@@ -9,6 +9,7 @@ import asyncio
 import logging
 import time
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 
 from conversation.core import Conversation
 from conversation.replies import reply
@@ -23,6 +24,8 @@ class Inbox:
         self._conversation = conversation
         self._outbox = outbox
         self._locks: defaultdict[tuple[str, str], asyncio.Lock] = defaultdict(asyncio.Lock)
+        # Recognition takes up to seconds of CPU: its own small pool, so text keeps the default one.
+        self._voice_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="voice")
 
     async def submit(self, msg: Message) -> None:
         """Handle one message and publish its replies. Never raises: a failure is answered in chat."""
@@ -37,6 +40,22 @@ class Inbox:
         except Exception:  # the user must hear something; the log gets the cause
             log.exception("handling a %s message failed", msg.ref.channel)
             replies = [reply(msg.ref, "Something went wrong on my side; nothing was run. Try again.", kind="error")]
+        for answer in replies:
+            self._outbox.publish(answer)
+
+    async def submit_audio(self, msg: Message, audio: bytes) -> None:
+        """A voice note: recognised on the voice threads (a long note never holds up text messages), said
+        back, then handled like typed text. Never raises."""
+        async with self._locks[(msg.ref.channel, msg.ref.conversation_id)]:
+            loop = asyncio.get_running_loop()
+            await loop.run_in_executor(self._voice_pool, self._handle_audio_and_publish, msg, audio)
+
+    def _handle_audio_and_publish(self, msg: Message, audio: bytes) -> None:
+        try:
+            replies = self._conversation.handle_audio(msg, audio)
+        except Exception:  # the user must hear something; the log gets the cause
+            log.exception("handling a %s voice note failed", msg.ref.channel)
+            replies = [reply(msg.ref, "Something went wrong with that voice note; nothing was run.", kind="error")]
         for answer in replies:
             self._outbox.publish(answer)
 

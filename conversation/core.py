@@ -16,12 +16,14 @@ from conversation.reads import ReadFlow
 from conversation.replies import reply, where
 from conversation.services import Services
 from conversation.targets import Picker
+from conversation.voice import VoiceFlow
 from core import metrics
 from core.errors import OpsbotError
 from core.models import CHANGING_INTENTS, Intent, IntentName, Message, Reply
 from intents.help import hint
 from intents.parser import parse
 from policies.engine import PolicyRequest
+from voice.pipeline import VoicePipeline, spoken_names
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +36,8 @@ class Conversation:
         self._changes = ChangeFlow(services, self._picker)
         self._approvals = Approvals(services)
         self._reads = ReadFlow(services)
+        pipeline = VoicePipeline(services.settings, self._spoken_names)
+        self._voice = VoiceFlow(pipeline, services.connection, services.settings.voice_confirm_below, ttl)
 
     def warm_up(self) -> None:
         """Build the name index now (about 100 ms for 10,000 resources) rather than in the first message."""
@@ -56,6 +60,24 @@ class Conversation:
             return self._text(msg, user)
         finally:
             metrics.observe("reply", time.perf_counter() - start)
+
+    def handle_audio(self, msg: Message, audio: bytes) -> list[Reply]:
+        """A voice note: transcribed (in the caller's thread: keep it off the chat path), said back, then handled
+        like typed text."""
+        start = time.perf_counter()
+        user = self.services.policy.user_for(msg.ref.channel, msg.sender)
+        try:
+            self._audit_received(msg, user, audio_bytes=len(audio))
+            return self._voice.handle(msg, user, audio, self.dispatch)
+        finally:
+            metrics.observe("voice", time.perf_counter() - start)
+
+    @property
+    def voice(self) -> VoicePipeline:
+        return self._voice.pipeline
+
+    def _spoken_names(self) -> list[str]:
+        return spoken_names(self.services.index(self.services.provider.snapshot()).resources)
 
     def _text(self, msg: Message, user: str) -> list[Reply]:
         limit = self.services.settings.max_message_chars
@@ -98,6 +120,8 @@ class Conversation:
             if kind == "confirm":
                 return self._approvals.confirm(msg, user, pending, arg)
             return self._approvals.cancel(msg, user, pending, arg)
+        if kind == "heard":
+            return self._voice.answer(msg, user, arg, self.dispatch)
         if kind == "more":
             return [self._reads.more(msg, arg)]
         if kind == "pick":
@@ -107,8 +131,10 @@ class Conversation:
             return self.dispatch(msg, user, intent)
         return [reply(msg.ref, "That button is no longer valid.", kind="refusal")]
 
-    def _audit_received(self, msg: Message, user: str) -> None:
+    def _audit_received(self, msg: Message, user: str, audio_bytes: int | None = None) -> None:
         params: dict[str, JsonScalar] = {"sender": msg.sender, "chars": len(msg.text)}
+        if audio_bytes is not None:
+            params["audio_bytes"] = audio_bytes
         if msg.button_id:
             params["button"] = msg.button_id[:80]
         self.services.audit.append(

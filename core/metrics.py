@@ -12,7 +12,7 @@ from contextlib import contextmanager
 import redis
 from prometheus_client import Histogram
 
-STAGES = ("parse", "policy", "queue_wait", "execution", "delivery", "reply")
+STAGES = ("parse", "policy", "queue_wait", "execution", "delivery", "reply", "voice")
 
 STAGE_SECONDS = Histogram(
     "opsbot_stage_seconds",
