@@ -25,14 +25,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from bot.channels import VOICE_NOT_SET_UP, Transport
+from bot.channels import Transport
 from bot.inbox import Inbox
 from bot.runtime import Runtime
 from bot.slack import events
+from bot.slack.audio import FETCH_FAILED, ClipDownloadFailed, ClipFetcher
 from bot.slack.identity import BotIdentity
-from bot.slack.payloads import BlockActions, EventCallback, MessageEvent, SlashCommand
+from bot.slack.payloads import BlockActions, EventCallback, MessageEvent, SlackFile, SlashCommand
 from bot.slack.transport import MIN_INTERVAL, SlackTransport
-from core.errors import ConfigError
+from core.errors import ConfigError, VoiceInputError
 from core.models import ConversationRef, Message
 from core.settings import Settings
 
@@ -66,6 +67,7 @@ class SlackAdapter:
         self._app_token = settings.slack_app_token
         self._client = AsyncWebClient(token=settings.slack_bot_token.get_secret_value(), base_url=api_url(settings))
         self.files = SlackTransport(self._client, min_interval=min_interval)  # the transport, with upload()
+        self._clips = ClipFetcher(self._client, max_bytes=settings.voice_max_bytes)
         self.transport: Transport = self.files
         self.identity = BotIdentity(self._client)
         secret = settings.slack_signing_secret
@@ -153,8 +155,8 @@ class SlackAdapter:
         if event is None or not self._answerable(event):
             return
         ref = events.mention_ref(event)
-        if event.has_audio:
-            await self._voice(ref)
+        if event.audio is not None:
+            await self._track(self._hear(event, event.audio, ref))
             return
         await self._submit(events.from_event(event, ref, self.identity.user_id))
 
@@ -164,8 +166,8 @@ class SlackAdapter:
         if event is None or event.channel_type != "im" or not self._answerable(event):
             return
         ref = events.direct_ref(event)
-        if event.has_audio:
-            await self._voice(ref)
+        if event.audio is not None:
+            await self._track(self._hear(event, event.audio, ref))
             return
         await self._submit(events.from_event(event, ref, self.identity.user_id))
 
@@ -187,9 +189,20 @@ class SlackAdapter:
     def _answerable(self, event: MessageEvent) -> bool:
         return events.is_spoken(event) and not events.is_from_a_bot(event, self.identity.user_id)
 
-    async def _voice(self, ref: ConversationRef) -> None:
-        # The voice issue hands the file to the recogniser here; until then, say so.
-        await self._track(self._inbox.say(ref, VOICE_NOT_SET_UP))
+    async def _hear(self, event: MessageEvent, clip: SlackFile, ref: ConversationRef) -> None:
+        """Download the clip, then the Inbox recognises and handles it like typed text. The download comes
+        before the Inbox takes this message's place in its conversation: a text sent right behind a voice
+        note may be answered first."""
+        try:
+            audio = await self._clips.fetch(clip)
+        except VoiceInputError as exc:  # too large: refused before reading it all
+            await self._inbox.say(ref, str(exc))
+            return
+        except ClipDownloadFailed as exc:
+            log.warning("slack: %s", exc)
+            await self._inbox.say(ref, FETCH_FAILED)
+            return
+        await self._inbox.submit_audio(events.from_clip(event, ref), audio)
 
     async def _submit(self, message: Message) -> None:
         await self._track(self._inbox.submit(message))

@@ -68,6 +68,11 @@ def from_event(event: MessageEvent, ref: ConversationRef, bot_user_id: str | Non
     )
 
 
+def from_clip(event: MessageEvent, ref: ConversationRef) -> Message:
+    """A voice clip: the Message a text would have made, with no text (the recogniser supplies it)."""
+    return Message(ref=ref, sender=event.user or "", text="", message_id=event.ts, received_at=time.time())
+
+
 def from_command(command: SlashCommand) -> Message:
     """`/ops status prod` -> "status prod", answered at the top level of the channel it was typed in."""
     return Message(

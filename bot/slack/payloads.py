@@ -20,6 +20,9 @@ class SlackFile(_Payload):
     mimetype: str = ""
     filetype: str = ""
     subtype: str | None = None  # "slack_audio" for a voice clip recorded in Slack
+    size: int | None = None  # bytes, as Slack reports it
+    url_private: str = ""  # both need the bot token (files:read) to download
+    url_private_download: str = ""
 
     @property
     def is_audio(self) -> bool:
@@ -46,8 +49,9 @@ class MessageEvent(_Payload):
     files: tuple[SlackFile, ...] = ()
 
     @property
-    def has_audio(self) -> bool:
-        return any(f.is_audio for f in self.files)
+    def audio(self) -> SlackFile | None:
+        """The first audio file attached (a voice clip carries exactly one)."""
+        return next((f for f in self.files if f.is_audio), None)
 
 
 class EventCallback(_Payload):

@@ -16,14 +16,16 @@ from telegram import CallbackQuery, Update
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application, ContextTypes, ExtBot, JobQueue, TypeHandler
 
-from bot.channels import VOICE_NOT_SET_UP, ChannelAdapter, Transport
+from bot.channels import ChannelAdapter, Transport
 from bot.inbox import Inbox
 from bot.runtime import Runtime
-from bot.telegram.inbound import CHANNEL, BotIdentity, Inbound, from_update
+from bot.telegram.audio import FETCH_FAILED, VoiceDownloadFailed, fetch_voice
+from bot.telegram.inbound import CHANNEL, BotIdentity, Inbound, VoiceFile, from_update
 from bot.telegram.redact import hide_in_logs
 from bot.telegram.transport import TelegramTransport
 from bot.telegram.webhook import PATH, WebhookEndpoint
-from core.errors import ConfigError
+from core.errors import ConfigError, VoiceInputError
+from core.models import Message
 from core.settings import Settings
 from policies.engine import PolicyEngine
 
@@ -51,9 +53,10 @@ class TelegramAdapter:
 
     def __init__(
         self, app: TelegramApp, inbox: Inbox, policy: PolicyEngine, incident_channels: list[str],
-        webhook: WebhookConfig | None,
+        webhook: WebhookConfig | None, *, max_audio_bytes: int = 10_000_000,
     ) -> None:  # fmt: skip
         self._app = app
+        self._max_audio_bytes = max_audio_bytes
         self._inbox = inbox
         self._policy = policy
         self._incident = frozenset(incident_channels)
@@ -179,10 +182,25 @@ class TelegramAdapter:
         return False
 
     async def _handle(self, inbound: Inbound) -> None:
-        if inbound.voice:
-            await self._inbox.say(inbound.message.ref, VOICE_NOT_SET_UP)
+        if inbound.voice is not None:
+            await self._hear(inbound.message, inbound.voice)
         else:
             await self._inbox.submit(inbound.message)
+
+    async def _hear(self, message: Message, voice: VoiceFile) -> None:
+        """Download the note, then the Inbox recognises and handles it like typed text. The download comes
+        before the Inbox takes this message's place in its conversation: a text sent right behind a voice
+        note may be answered first."""
+        try:
+            audio = await fetch_voice(self._app.bot, voice, max_bytes=self._max_audio_bytes)
+        except VoiceInputError as exc:  # too large: refused before downloading
+            await self._inbox.say(message.ref, str(exc))
+            return
+        except VoiceDownloadFailed as exc:
+            log.warning("telegram: %s", exc)
+            await self._inbox.say(message.ref, FETCH_FAILED)
+            return
+        await self._inbox.submit_audio(message, audio)
 
 
 def build_telegram_adapter(runtime: Runtime, inbox: Inbox) -> ChannelAdapter:
@@ -199,8 +217,9 @@ def build_telegram_adapter(runtime: Runtime, inbox: Inbox) -> ChannelAdapter:
     if webhook is not None:
         builder = builder.updater(None)
     return TelegramAdapter(
-        builder.build(), inbox, runtime.conversation.services.policy, settings.incident_channels, webhook
-    )
+        builder.build(), inbox, runtime.conversation.services.policy, settings.incident_channels, webhook,
+        max_audio_bytes=settings.voice_max_bytes,
+    )  # fmt: skip
 
 
 def _webhook_config(settings: Settings) -> WebhookConfig | None:

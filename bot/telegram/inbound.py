@@ -30,10 +30,18 @@ class BotIdentity:
 
 
 @dataclass(frozen=True)
+class VoiceFile:
+    """A voice note or audio file to download (getFile) and recognise."""
+
+    file_id: str
+    size: int | None  # bytes, as Telegram reports it (it may not)
+
+
+@dataclass(frozen=True)
 class Inbound:
     message: Message
     group: bool  # from a group or supergroup: answered only where the policy allows
-    voice: bool  # a voice note or audio file: no text to handle yet
+    voice: VoiceFile | None = None  # a voice note or audio file: the text comes from the recogniser
 
 
 def from_update(update: Update, me: BotIdentity, now: float) -> Inbound | None:
@@ -56,16 +64,17 @@ def _message(msg: TgMessage, me: BotIdentity, now: float) -> Inbound | None:
         return None
     private = msg.chat.type == ChatType.PRIVATE
     base = Message(ref=_ref(msg), sender=str(sender.id), message_id=str(msg.message_id), received_at=now)
-    if msg.voice is not None or msg.audio is not None:
+    media = msg.voice or msg.audio
+    if media is not None:
         if private or _replies_to_bot(msg, me):
-            return Inbound(base, group=not private, voice=True)
+            return Inbound(base, group=not private, voice=VoiceFile(file_id=media.file_id, size=media.file_size))
         return None
     if msg.text is None:  # photos, stickers, service messages (joins, pins, topic changes)
         return None
     text = _addressed_text(msg, me, private)
     if text is None:
         return None
-    return Inbound(base.model_copy(update={"text": text}), group=not private, voice=False)
+    return Inbound(base.model_copy(update={"text": text}), group=not private)
 
 
 def _addressed_text(msg: TgMessage, me: BotIdentity, private: bool) -> str | None:
@@ -106,7 +115,7 @@ def _press(query: CallbackQuery, now: float) -> Inbound | None:
         message_id=str(query.message.message_id),
         received_at=now,
     )
-    return Inbound(message, group=chat.type != ChatType.PRIVATE, voice=False)
+    return Inbound(message, group=chat.type != ChatType.PRIVATE)
 
 
 def _ref(msg: TgMessage) -> ConversationRef:

@@ -3,7 +3,9 @@
 Runs an aiohttp server in a background thread. Records every call (method, body, bearer token, time),
 keeps the messages it was asked to post and update, answers auth.test, chat.postMessage, chat.update,
 the files_upload_v2 steps and apps.connections.open (whose URL is a WebSocket served here). It can be
-told to answer the next N calls of a method with 429 + Retry-After, or with a Slack error."""
+told to answer the next N calls of a method with 429 + Retry-After, or with a Slack error. Files a test
+registers with `serve_file` download from their `url_private_download`, with the bot token as a bearer only
+(401 without it, as files.slack.com refuses)."""
 
 from __future__ import annotations
 
@@ -57,6 +59,20 @@ class PostedMessage:
         return self.mrkdwn.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
+@dataclass(frozen=True)
+class Download:
+    file_id: str
+    status: int  # what the fake answered: 200, 401, 404
+
+
+@dataclass(frozen=True)
+class _ServedFile:
+    content: bytes
+    token: str
+    content_type: str
+    chunked: bool  # sent without a Content-Length, in 1 kB chunks
+
+
 @dataclass
 class _Failure:
     remaining: int
@@ -73,6 +89,8 @@ class FakeSlackApi:
         self.messages: list[PostedMessage] = []  # in the order they were posted
         self.uploads: dict[str, bytes] = {}  # file id -> bytes received at the upload URL
         self.socket_acks: list[dict[str, Any]] = []
+        self.downloads: list[Download] = []  # every GET of a served file, in order
+        self._files: dict[str, _ServedFile] = {}  # file id -> what to serve
         self._failures: dict[str, _Failure] = {}
         self._ts = itertools.count(1)
         self._cond = threading.Condition()
@@ -98,6 +116,7 @@ class FakeSlackApi:
         app.router.add_post("/api/{method}", self._api)
         app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_get("/link", self._websocket)
+        app.router.add_get("/files-pri/{team_file}/download/{name}", self._file)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
@@ -113,6 +132,13 @@ class FakeSlackApi:
                   retry_after: float | None = 0.2) -> None:  # fmt: skip
         with self._cond:
             self._failures[method] = _Failure(count, status, error, retry_after)
+
+    def serve_file(self, file_id: str, content: bytes, *, name: str, token: str,
+                   content_type: str = "application/octet-stream", chunked: bool = False) -> str:  # fmt: skip
+        """Serve `content` to GETs bearing `token`; returns its url_private_download."""
+        with self._cond:
+            self._files[file_id] = _ServedFile(content, token, content_type, chunked)
+        return f"http://127.0.0.1:{self.port}/files-pri/{TEAM_ID}-{file_id}/download/{name}"
 
     def calls_to(self, method: str) -> list[ApiCall]:
         with self._cond:
@@ -200,6 +226,30 @@ class FakeSlackApi:
             self.uploads[request.match_info["file_id"]] = data
             self._cond.notify_all()
         return web.Response(text=f"OK - {len(data)}")
+
+    async def _file(self, request: web.Request) -> web.Response:
+        file_id = request.match_info["team_file"].removeprefix(f"{TEAM_ID}-")
+        auth = request.headers.get("Authorization", "")
+        with self._cond:
+            served = self._files.get(file_id)
+            authorised = served is not None and auth == f"Bearer {served.token}"
+            status = 404 if served is None else 200 if authorised else 401
+            self.downloads.append(Download(file_id, status))
+            self._cond.notify_all()
+        if served is None or status != 200:
+            return web.Response(status=status, text="not_found" if status == 404 else "not_authed")
+        if not served.chunked:
+            return web.Response(body=served.content, content_type=served.content_type)
+        stream = web.StreamResponse(headers={"Content-Type": served.content_type})
+        stream.enable_chunked_encoding()
+        await stream.prepare(request)
+        try:
+            for start in range(0, len(served.content), 1024):
+                await stream.write(served.content[start : start + 1024])
+            await stream.write_eof()
+        except ConnectionResetError:  # the client stopped reading (over its cap)
+            pass
+        return stream
 
     async def _websocket(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(autoping=True)

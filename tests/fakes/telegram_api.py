@@ -78,6 +78,7 @@ class FakeTelegramAPI:
         self._messages: dict[tuple[int, int], SentMessage] = {}
         self._failures: dict[str, list[ApiError]] = {}
         self._files: dict[str, tuple[str, bytes]] = {}
+        self.downloads: list[str] = []  # the file paths downloaded, in order
         self.webhook: Json = {}
         self._closed = False
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
@@ -165,6 +166,7 @@ class FakeTelegramAPI:
         if token != self.token:
             raise ApiError(401, "Unauthorized")
         with self._lock:
+            self.downloads.append(path)
             for file_path, content in self._files.values():
                 if file_path == path:
                     return content

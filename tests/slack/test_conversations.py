@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import copy
 import time
 
 import httpx
 
-from bot.channels import VOICE_NOT_SET_UP
 from tests.fakes.slack_api import PostedMessage
 from tests.slack.conftest import (
-    ALICE,
     ALICE_TOO,
     CAROL,
     CHANNEL,
@@ -142,18 +139,6 @@ def test_viewer_from_the_policy_is_refused_by_name(slack: SlackStack) -> None:
     slack.event(mention("restart web-staging", user=DAVE))
     refusal = slack.fake.message_where(lambda m: m.channel == CHANNEL)
     assert refusal.shown.startswith("dave is a viewer")
-
-
-def test_audio_clip_in_a_direct_message_gets_the_voice_notice(slack: SlackStack) -> None:
-    # Slack's real file_share example is an image; the same event carrying a voice clip instead.
-    body = sample("slack_event_message_file_share_image_bolt_python.json")
-    clip = copy.deepcopy(body["event"]["files"][0])
-    clip.update(name="audio_message.m4a", title="audio_message.m4a", mimetype="audio/mp4", filetype="m4a",
-                subtype="slack_audio")  # fmt: skip
-    body["event"].update(files=[clip], text="", user=ALICE, channel="D024BE91L", channel_type="im")
-    assert slack.event(body).status_code == 200
-    answer = slack.fake.message_where(lambda m: m.channel == "D024BE91L")
-    assert answer.shown == VOICE_NOT_SET_UP
 
 
 def test_image_shared_in_a_channel_without_a_mention_is_not_for_the_bot(slack: SlackStack) -> None:

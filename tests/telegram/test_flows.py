@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from bot.channels import VOICE_NOT_SET_UP
 from tests.telegram import updates
 from tests.telegram.conftest import StackFactory, TelegramStack
 from tests.telegram.updates import ALICE, CAROL, INCIDENT_GROUP, KNOWN_GROUP, STRANGER
@@ -49,13 +48,6 @@ def test_failover_in_a_group_runs_only_after_an_admins_press(make_stack: StackFa
     assert _count(stack, "web-dr") == 12
     news = stack.reply(INCIDENT_GROUP, "DR status - web-prod failover (asked by alice, approved by carol)")
     assert news.chat_id == INCIDENT_GROUP
-
-
-def test_voice_notes_and_audio_are_answered_that_voice_is_not_set_up(telegram: TelegramStack) -> None:
-    telegram.send(updates.voice())
-    telegram.send(updates.audio())
-    telegram.wait_for(lambda: len(telegram.api.messages(ALICE)) == 2)
-    assert [m.text for m in telegram.api.messages(ALICE)] == [VOICE_NOT_SET_UP] * 2
 
 
 def test_an_unknown_user_is_a_viewer(telegram: TelegramStack) -> None:
