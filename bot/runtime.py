@@ -20,6 +20,7 @@ from core.settings import Settings
 from policies.engine import PolicyEngine
 from policies.loader import load_policy
 from policies.ratelimit import RateLimiter
+from voice.backends import check as check_voice
 from workers.context import WorkerContext, install_context
 from workers.runner import InProcessWorker
 
@@ -66,6 +67,9 @@ class Runtime:
             connection.ping()
         except redis.ConnectionError as exc:
             raise ConfigError("Redis does not answer at OPSBOT_REDIS_URL: start it or unset the variable") from exc
+        voice_problems = check_voice(settings)
+        if voice_problems:  # a configured speech model that cannot load stops start-up, plainly
+            raise ConfigError(voice_problems[0], voice_problems)
         provider = build_provider(settings, connection)
         audit = AuditLog(settings.data_dir)
         outbox = Outbox(connection)

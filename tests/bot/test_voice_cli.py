@@ -51,3 +51,12 @@ def test_shell_voice_command_is_said_back(tmp_path: Path, redis_url: str, redis_
     texts = [json.loads(line)["text"] for line in done.stdout.splitlines()]
     assert texts[0].startswith("I heard: 'status")
     assert texts[1].startswith("Cannot read ")
+
+
+def test_a_vosk_model_that_cannot_load_stops_start_up_and_check_config(tmp_path: Path) -> None:
+    env = {**_env(tmp_path, None), "OPSBOT_VOSK_MODEL": str(tmp_path / "no-model")}
+    started = _run(["say", "status"], "", env)
+    assert started.returncode == 2
+    assert started.stderr.strip() == f"opsbot: OPSBOT_VOSK_MODEL: {tmp_path / 'no-model'} is not a directory."
+    checked = _run(["check-config"], "", env)
+    assert checked.returncode == 1 and "OPSBOT_VOSK_MODEL" in checked.stderr
