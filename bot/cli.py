@@ -231,9 +231,8 @@ def audit_tail(
 @app.command("check-config")
 def check_config() -> None:
     """Validate settings and the policy file; each problem with its file and line."""
-    from voice.backends import check as check_voice
-
     from policies.check import check_config as run_checks
+    from voice.backends import check as check_voice
 
     problems = run_checks()
     with contextlib.suppress(ConfigError):  # a settings problem is already among `problems`
