@@ -21,8 +21,8 @@ demo: $(VENV)/.installed
 	$(BIN)/opsbot shell
 
 lint: $(VENV)/.dev-installed
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+	$(BIN)/ruff check --no-cache .
+	$(BIN)/ruff format --no-cache --check .
 	$(BIN)/mypy
 
 test: lint
