@@ -9,11 +9,12 @@ import asyncio
 import logging
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from conversation.core import Conversation
 from conversation.replies import reply
-from core.models import ConversationRef, Message
+from core.models import ConversationRef, Message, Reply
 from core.outbox import Outbox
 
 log = logging.getLogger(__name__)
@@ -35,13 +36,7 @@ class Inbox:
             await asyncio.to_thread(self._handle_and_publish, msg)
 
     def _handle_and_publish(self, msg: Message) -> None:
-        try:
-            replies = self._conversation.handle(msg)
-        except Exception:  # the user must hear something; the log gets the cause
-            log.exception("handling a %s message failed", msg.ref.channel)
-            replies = [reply(msg.ref, "Something went wrong on my side; nothing was run. Try again.", kind="error")]
-        for answer in replies:
-            self._outbox.publish(answer)
+        self._answer(msg, lambda: self._conversation.handle(msg), "Something went wrong on my side")
 
     async def submit_audio(self, msg: Message, audio: bytes) -> None:
         """A voice note: recognised on the voice threads (a long note never holds up text messages), said
@@ -51,16 +46,21 @@ class Inbox:
             await loop.run_in_executor(self._voice_pool, self._handle_audio_and_publish, msg, audio)
 
     def _handle_audio_and_publish(self, msg: Message, audio: bytes) -> None:
+        self._answer(
+            msg, lambda: self._conversation.handle_audio(msg, audio), "Something went wrong with that voice note"
+        )
+
+    def _answer(self, msg: Message, handle: Callable[[], list[Reply]], failure: str) -> None:
         try:
-            replies = self._conversation.handle_audio(msg, audio)
+            replies = handle()
         except Exception:  # the user must hear something; the log gets the cause
-            log.exception("handling a %s voice note failed", msg.ref.channel)
-            replies = [reply(msg.ref, "Something went wrong with that voice note; nothing was run.", kind="error")]
+            log.exception("handling a %s message failed", msg.ref.channel)
+            replies = [reply(msg.ref, f"{failure}; nothing was run. Try again.", kind="error")]
         for answer in replies:
             self._outbox.publish(answer)
 
     async def say(self, ref: ConversationRef, text: str) -> None:
-        """A reply that needs no conversation logic (e.g. "voice is not set up")."""
+        """A reply that needs no conversation logic (e.g. "I couldn't fetch that voice note")."""
         await asyncio.to_thread(self._outbox.publish, reply(ref, text))
 
     @staticmethod
