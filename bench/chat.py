@@ -14,10 +14,6 @@ import copy
 import itertools
 import json
 import os
-import signal
-import socket
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -26,19 +22,17 @@ from typing import Any
 
 import httpx
 import redis
-import yaml
 from aiohttp import web
 from slack_sdk.signature import SignatureVerifier
 
 from bench.figures import Figure
+from bench.loopback import ServeProcess, free_port, policy_without_rate_limits
 from core.metrics import quantile
-from policies.loader import DEFAULT_POLICY
 
 SECRET = "bench-signing-secret"
 USER = "U0BENCH01"
 ROUNDS = 200
 AT_ONCE = 200
-START_SECONDS = 120.0
 BOT_USER_ID = "U0LAN0Z89"
 # Slack's docs example of an app_mention delivery (docs.slack.dev/reference/events/app_mention).
 MENTION: dict[str, Any] = {
@@ -76,56 +70,15 @@ def run() -> list[Figure]:
     ]
 
 
-class _serve:
-    """`opsbot serve` in its own process, Slack only, until the block ends (then SIGTERM)."""
-
-    def __init__(self, tmp: Path, redis_url: str, api_url: str) -> None:
-        self._port = _free_port()
-        self._env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith("OPSBOT_")},
-            "OPSBOT_REDIS_URL": redis_url,
-            "OPSBOT_DATA_DIR": str(tmp / "data"),
-            "OPSBOT_POLICY": str(_policy(tmp)),
-            "OPSBOT_SLACK_BOT_TOKEN": "xoxb-bench",
-            "OPSBOT_SLACK_SIGNING_SECRET": SECRET,
-            "OPSBOT_SLACK_API_URL": api_url,
-            "OPSBOT_HTTP_PORT": str(self._port),
-        }
-        self._process: subprocess.Popen[bytes] | None = None
-
-    def __enter__(self) -> str:
-        command = [sys.executable, "-c", "from bot.cli import main; main()", "serve"]
-        self._process = subprocess.Popen(command, env=self._env, stderr=subprocess.DEVNULL)
-        base = f"http://127.0.0.1:{self._port}"
-        deadline = time.monotonic() + START_SECONDS
-        while time.monotonic() < deadline and self._process.poll() is None:
-            try:
-                if httpx.get(base + "/readyz", timeout=1).status_code == 200:
-                    return base
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-        self.__exit__()
-        raise RuntimeError("opsbot serve did not become ready")
-
-    def __exit__(self, *_exc: object) -> None:
-        if self._process is not None and self._process.poll() is None:
-            self._process.send_signal(signal.SIGTERM)
-            try:
-                self._process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
-
-
-def _policy(tmp: Path) -> Path:
-    """The shipped policy, with the bench user as alice and no rate limits (it sends hundreds a minute)."""
-    data = yaml.safe_load(DEFAULT_POLICY.read_text(encoding="utf-8"))
-    data.pop("rate_limits", None)
-    data["users"]["alice"]["identities"] = [f"slack:{USER}"]
-    path = tmp / "policy.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    return path
+def _serve(tmp: Path, redis_url: str, api_url: str) -> ServeProcess:
+    """`opsbot serve` with Slack only (Events API), the bench user as alice."""
+    policy = policy_without_rate_limits(tmp, {"alice": [f"slack:{USER}"]})
+    return ServeProcess(tmp, redis_url, {
+        "OPSBOT_POLICY": str(policy),
+        "OPSBOT_SLACK_BOT_TOKEN": "xoxb-bench",
+        "OPSBOT_SLACK_SIGNING_SECRET": SECRET,
+        "OPSBOT_SLACK_API_URL": api_url,
+    })  # fmt: skip
 
 
 _numbers = itertools.count(1)
@@ -179,7 +132,7 @@ class _Sink:
     message. On its own thread and loop, as Slack is elsewhere."""
 
     def __init__(self) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/api/"
         self._posted: dict[str, float] = {}
         self._cond = threading.Condition()
@@ -226,9 +179,3 @@ class _Sink:
             self._posted.setdefault(channel, at)
             self._cond.notify_all()
         return web.json_response({"ok": True, "channel": channel, "ts": f"{1_700_000_000 + next(self._ts)}.000100"})
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])

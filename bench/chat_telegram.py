@@ -16,10 +16,6 @@ import copy
 import itertools
 import json
 import os
-import signal
-import socket
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -28,19 +24,17 @@ from typing import Any
 
 import httpx
 import redis
-import yaml
 from aiohttp import web
 
 from bench.figures import Figure
+from bench.loopback import ServeProcess, free_port, policy_without_rate_limits
 from core.metrics import quantile
-from policies.loader import DEFAULT_POLICY
 
 TOKEN = "7000000002:AAbenchbenchbenchbenchbenchbenchben"
 SECRET = "bench-webhook-secret"
 ROUNDS = 200
 AT_ONCE = 200
 PER_SECOND = 30  # Telegram's overall limit, which the Deliverer keeps to
-START_SECONDS = 120.0
 BOT_USER: dict[str, Any] = {"id": 7000000002, "is_bot": True, "first_name": "opsbot", "username": "OpsBenchBot"}
 # Telegram's docs example of a text message (core.telegram.org/bots/webhooks, "Testing your bot with updates"),
 # with the `is_bot` that real updates carry.
@@ -83,56 +77,16 @@ def run() -> list[Figure]:
     ]  # fmt: skip
 
 
-class _serve:
-    """`opsbot serve` in its own process, Telegram only (webhook mode), until the block ends (then SIGTERM)."""
-
-    def __init__(self, tmp: Path, redis_url: str, api_url: str) -> None:
-        self._port = _free_port()
-        self._env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith("OPSBOT_")},
-            "OPSBOT_REDIS_URL": redis_url,
-            "OPSBOT_DATA_DIR": str(tmp / "data"),
-            "OPSBOT_POLICY": str(_policy(tmp)),
-            "OPSBOT_TELEGRAM_TOKEN": TOKEN,
-            "OPSBOT_TELEGRAM_API_URL": api_url,
-            "OPSBOT_TELEGRAM_WEBHOOK_SECRET": SECRET,
-            "OPSBOT_PUBLIC_URL": f"http://127.0.0.1:{self._port}",
-            "OPSBOT_HTTP_PORT": str(self._port),
-        }
-        self._process: subprocess.Popen[bytes] | None = None
-
-    def __enter__(self) -> str:
-        command = [sys.executable, "-c", "from bot.cli import main; main()", "serve"]
-        self._process = subprocess.Popen(command, env=self._env, stderr=subprocess.DEVNULL)
-        base = f"http://127.0.0.1:{self._port}"
-        deadline = time.monotonic() + START_SECONDS
-        while time.monotonic() < deadline and self._process.poll() is None:
-            try:
-                if httpx.get(base + "/readyz", timeout=1).status_code == 200:
-                    return base
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-        self.__exit__()
-        raise RuntimeError("opsbot serve did not become ready")
-
-    def __exit__(self, *_exc: object) -> None:
-        if self._process is not None and self._process.poll() is None:
-            self._process.send_signal(signal.SIGTERM)
-            try:
-                self._process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
-
-
-def _policy(tmp: Path) -> Path:
-    """The shipped policy without rate limits (the bench sends hundreds a minute); senders are viewers."""
-    data = yaml.safe_load(DEFAULT_POLICY.read_text(encoding="utf-8"))
-    data.pop("rate_limits", None)
-    path = tmp / "policy.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    return path
+def _serve(tmp: Path, redis_url: str, api_url: str) -> ServeProcess:
+    """`opsbot serve` with Telegram only, in webhook mode; senders are viewers."""
+    port = free_port()
+    return ServeProcess(tmp, redis_url, {
+        "OPSBOT_POLICY": str(policy_without_rate_limits(tmp)),
+        "OPSBOT_TELEGRAM_TOKEN": TOKEN,
+        "OPSBOT_TELEGRAM_API_URL": api_url,
+        "OPSBOT_TELEGRAM_WEBHOOK_SECRET": SECRET,
+        "OPSBOT_PUBLIC_URL": f"http://127.0.0.1:{port}",
+    }, port=port)  # fmt: skip
 
 
 _update_ids = itertools.count(1)
@@ -184,7 +138,7 @@ class _Sink:
     its own thread and loop, as Telegram is elsewhere."""
 
     def __init__(self) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._sent: dict[int, float] = {}
         self._cond = threading.Condition()
@@ -234,9 +188,3 @@ class _Sink:
         message = {"message_id": next(self._message_ids), "from": BOT_USER, "date": int(time.time()),
                    "chat": {"id": chat, "type": "private"}, "text": str(form.get("text", ""))}  # fmt: skip
         return web.json_response({"ok": True, "result": message})
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])

@@ -14,15 +14,14 @@ import time
 from pathlib import Path
 
 import redis
-import yaml
 
 from audit.log import AuditEvent
 from bench.figures import Figure
+from bench.loopback import policy_without_rate_limits
 from bot.runtime import Runtime
 from core.metrics import quantile
 from core.models import ConversationRef, Message
 from core.settings import Settings
-from policies.loader import DEFAULT_POLICY
 
 READS = (
     "status",
@@ -43,7 +42,6 @@ import time
 from bot.runtime import Runtime
 from core.models import ConversationRef, Message
 from core.settings import Settings
-from policies.loader import DEFAULT_POLICY
 rt = Runtime.build(Settings(data_dir={data_dir!r}), with_worker=True)
 ref = ConversationRef(channel="console", conversation_id="rss")
 for text in ("status", "find web", "show web-prod", "cost by provider"):
@@ -51,14 +49,6 @@ for text in ("status", "find web", "show web-prod", "cost by provider"):
 print(next(l.split()[1] for l in open("/proc/self/status") if l.startswith("VmRSS:")))
 rt.close()
 """
-
-
-def _policy_without_rate_limits() -> str:
-    """The default policy minus its rate limits: the benchmark sends far more than 10 changes a minute."""
-    text = DEFAULT_POLICY.read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
-    data.pop("rate_limits", None)
-    return yaml.safe_dump(data)
 
 
 def _redis_url() -> str | None:
@@ -130,8 +120,7 @@ def run() -> list[Figure]:
     url = _redis_url()
     figures: list[Figure] = []
     with tempfile.TemporaryDirectory() as tmp:
-        policy = Path(tmp) / "policy.yaml"
-        policy.write_text(_policy_without_rate_limits(), encoding="utf-8")
+        policy = policy_without_rate_limits(Path(tmp))
         settings = Settings.model_validate(
             {"redis_url": url, "data_dir": Path(tmp) / "data", "sim_step_seconds": 0.0, "policy": policy}
         )

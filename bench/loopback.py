@@ -1,0 +1,76 @@
+"""What the end-to-end chat benchmarks share: a real `opsbot serve` process pointed at a stand-in platform
+on 127.0.0.1, and a policy without rate limits (a benchmark sends hundreds of messages a minute)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import yaml
+
+from policies.loader import DEFAULT_POLICY
+
+START_SECONDS = 120.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def policy_without_rate_limits(tmp: Path, identities: dict[str, list[str]] | None = None) -> Path:
+    """The shipped policy minus its rate limits, with `identities` given to the named users."""
+    data = yaml.safe_load(DEFAULT_POLICY.read_text(encoding="utf-8"))
+    data.pop("rate_limits", None)
+    for user, ids in (identities or {}).items():
+        data["users"][user]["identities"] = ids
+    path = tmp / "policy.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")  # roles stay lowest first
+    return path
+
+
+class ServeProcess:
+    """`opsbot serve` in its own process until the block ends (then SIGTERM); entering waits for /readyz and
+    returns the base URL."""
+
+    def __init__(self, tmp: Path, redis_url: str, channel_env: dict[str, str], *, port: int | None = None) -> None:
+        self.port = port or free_port()
+        self._env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("OPSBOT_")},
+            "OPSBOT_REDIS_URL": redis_url,
+            "OPSBOT_DATA_DIR": str(tmp / "data"),
+            "OPSBOT_HTTP_PORT": str(self.port),
+            **channel_env,
+        }
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> str:
+        command = [sys.executable, "-c", "from bot.cli import main; main()", "serve"]
+        self._process = subprocess.Popen(command, env=self._env, stderr=subprocess.DEVNULL)
+        base = f"http://127.0.0.1:{self.port}"
+        deadline = time.monotonic() + START_SECONDS
+        while time.monotonic() < deadline and self._process.poll() is None:
+            try:
+                if httpx.get(base + "/readyz", timeout=1).status_code == 200:
+                    return base
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        self.__exit__()
+        raise RuntimeError("opsbot serve did not become ready")
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._process is not None and self._process.poll() is None:
+            self._process.send_signal(signal.SIGTERM)
+            try:
+                self._process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
