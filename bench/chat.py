@@ -15,7 +15,6 @@ import itertools
 import json
 import os
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,7 @@ from aiohttp import web
 from slack_sdk.signature import SignatureVerifier
 
 from bench.figures import Figure
-from bench.loopback import ServeProcess, free_port, policy_without_rate_limits
+from bench.loopback import FirstArrivals, ServeProcess, policy_without_rate_limits
 from core.metrics import quantile
 
 SECRET = "bench-signing-secret"
@@ -113,7 +112,7 @@ async def _sequential(base: str, sink: _Sink, prefix: str, rounds: int) -> tuple
         for n in range(rounds):
             channel = f"{prefix}{n:04d}"
             start, acked = await _send(client, base, channel)
-            latencies.append(await asyncio.to_thread(sink.first_post, channel) - start)
+            latencies.append(await asyncio.to_thread(sink.first, channel) - start)
             acks.append(acked)
     return latencies, acks
 
@@ -122,60 +121,27 @@ async def _at_once(base: str, sink: _Sink) -> tuple[list[float], float]:
     channels = [f"C2MANY{n:04d}" for n in range(AT_ONCE)]
     async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=AT_ONCE)) as client:
         sent = await asyncio.gather(*(_send(client, base, channel) for channel in channels))
-    posted = [await asyncio.to_thread(sink.first_post, channel) for channel in channels]
+    posted = [await asyncio.to_thread(sink.first, channel) for channel in channels]
     starts = [start for start, _acked in sent]
     return [p - s for p, s in zip(posted, starts, strict=True)], max(posted) - min(starts)
 
 
-class _Sink:
-    """A Slack Web API that answers auth.test and chat.postMessage and notes when each channel got its first
-    message. On its own thread and loop, as Slack is elsewhere."""
+class _Sink(FirstArrivals):
+    """A Slack Web API that answers auth.test and chat.postMessage."""
+
+    route = "/api/{method}"
 
     def __init__(self) -> None:
-        self.port = free_port()
+        super().__init__("bench-slack-api")
         self.url = f"http://127.0.0.1:{self.port}/api/"
-        self._posted: dict[str, float] = {}
-        self._cond = threading.Condition()
         self._ts = itertools.count(1)
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="bench-slack-api", daemon=True)
-        self._runner: web.AppRunner | None = None
 
-    def start(self) -> _Sink:
-        self._thread.start()
-        asyncio.run_coroutine_threadsafe(self._serve(), self._loop).result(timeout=10)
-        return self
-
-    def stop(self) -> None:
-        if self._runner is not None:
-            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(timeout=10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=10)
-        self._loop.close()
-
-    def first_post(self, channel: str, timeout: float = 60.0) -> float:
-        """Monotonic time of the first chat.postMessage into `channel`."""
-        with self._cond:
-            if not self._cond.wait_for(lambda: channel in self._posted, timeout):
-                raise TimeoutError(f"no reply in {channel} within {timeout} s")
-            return self._posted[channel]
-
-    async def _serve(self) -> None:
-        app = web.Application()
-        app.router.add_post("/api/{method}", self._api)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
-
-    async def _api(self, request: web.Request) -> web.Response:
+    async def answer(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         if method == "auth.test":
             return web.json_response({"ok": True, "team_id": "T1", "user_id": BOT_USER_ID, "bot_id": "B1"})
         if method != "chat.postMessage":
             return web.json_response({"ok": True})
-        at = time.monotonic()
         channel = str((await request.json()).get("channel"))
-        with self._cond:
-            self._posted.setdefault(channel, at)
-            self._cond.notify_all()
+        self.arrived(channel)
         return web.json_response({"ok": True, "channel": channel, "ts": f"{1_700_000_000 + next(self._ts)}.000100"})

@@ -17,7 +17,6 @@ import itertools
 import json
 import os
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,7 @@ import redis
 from aiohttp import web
 
 from bench.figures import Figure
-from bench.loopback import ServeProcess, free_port, policy_without_rate_limits
+from bench.loopback import FirstArrivals, ServeProcess, free_port, policy_without_rate_limits
 from core.metrics import quantile
 
 TOKEN = "7000000002:AAbenchbenchbenchbenchbenchbenchben"
@@ -118,7 +117,7 @@ async def _sequential(base: str, sink: _Sink, first_chat: int, rounds: int) -> t
     async with httpx.AsyncClient(timeout=30) as client:
         for chat in range(first_chat, first_chat + rounds):
             start, acked = await _send(client, base, chat)
-            latencies.append(await asyncio.to_thread(sink.first_message, chat) - start)
+            latencies.append(await asyncio.to_thread(sink.first, chat) - start)
             acks.append(acked)
             await asyncio.sleep(max(0.0, 1 / PER_SECOND - (time.monotonic() - start)) + 0.005)
     return latencies, acks
@@ -128,63 +127,30 @@ async def _at_once(base: str, sink: _Sink, first_chat: int) -> tuple[list[float]
     chats = list(range(first_chat, first_chat + AT_ONCE))
     async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=AT_ONCE)) as client:
         sent = await asyncio.gather(*(_send(client, base, chat) for chat in chats))
-    answered = [await asyncio.to_thread(sink.first_message, chat) for chat in chats]
+    answered = [await asyncio.to_thread(sink.first, chat) for chat in chats]
     starts = [start for start, _acked in sent]
     return [a - s for a, s in zip(answered, starts, strict=True)], max(answered) - min(starts)
 
 
-class _Sink:
-    """A Bot API that answers what `opsbot serve` calls and notes when each chat got its first message. On
-    its own thread and loop, as Telegram is elsewhere."""
+class _Sink(FirstArrivals):
+    """A Bot API that answers what `opsbot serve` calls."""
+
+    route = "/bot{token}/{method}"
 
     def __init__(self) -> None:
-        self.port = free_port()
+        super().__init__("bench-telegram-api")
         self.url = f"http://127.0.0.1:{self.port}"
-        self._sent: dict[int, float] = {}
-        self._cond = threading.Condition()
         self._message_ids = itertools.count(1)
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="bench-telegram-api", daemon=True)
-        self._runner: web.AppRunner | None = None
 
-    def start(self) -> _Sink:
-        self._thread.start()
-        asyncio.run_coroutine_threadsafe(self._serve(), self._loop).result(timeout=10)
-        return self
-
-    def stop(self) -> None:
-        if self._runner is not None:
-            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(timeout=10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=10)
-        self._loop.close()
-
-    def first_message(self, chat: int, timeout: float = 60.0) -> float:
-        """Monotonic time of the first sendMessage into `chat`."""
-        with self._cond:
-            if not self._cond.wait_for(lambda: chat in self._sent, timeout):
-                raise TimeoutError(f"no reply in chat {chat} within {timeout} s")
-            return self._sent[chat]
-
-    async def _serve(self) -> None:
-        app = web.Application()
-        app.router.add_post("/bot{token}/{method}", self._api)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
-
-    async def _api(self, request: web.Request) -> web.Response:
+    async def answer(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         if method == "getMe":
             return web.json_response({"ok": True, "result": BOT_USER})
         if method != "sendMessage":
             return web.json_response({"ok": True, "result": True})
-        at = time.monotonic()
         form = await request.post()
         chat = int(str(form["chat_id"]))
-        with self._cond:
-            self._sent.setdefault(chat, at)
-            self._cond.notify_all()
+        self.arrived(chat)
         message = {"message_id": next(self._message_ids), "from": BOT_USER, "date": int(time.time()),
                    "chat": {"id": chat, "type": "private"}, "text": str(form.get("text", ""))}  # fmt: skip
         return web.json_response({"ok": True, "result": message})

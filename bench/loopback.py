@@ -3,16 +3,20 @@ on 127.0.0.1, and a policy without rate limits (a benchmark sends hundreds of me
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
+from typing import Self
 
 import httpx
 import yaml
+from aiohttp import web
 
 from policies.loader import DEFAULT_POLICY
 
@@ -74,3 +78,54 @@ class ServeProcess:
             except subprocess.TimeoutExpired:
                 self._process.kill()
                 self._process.wait()
+
+
+class FirstArrivals:
+    """A stand-in platform API on its own thread and loop (as the platform is elsewhere) that notes when each
+    conversation got its first message. Subclasses route requests to `answer` and call `arrived`."""
+
+    route = "/{method}"
+
+    def __init__(self, name: str) -> None:
+        self.port = free_port()
+        self._first: dict[str, float] = {}
+        self._cond = threading.Condition()
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name=name, daemon=True)
+        self._runner: web.AppRunner | None = None
+
+    def start(self) -> Self:
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self._serve(), self._loop).result(timeout=10)
+        return self
+
+    def stop(self) -> None:
+        if self._runner is not None:
+            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(timeout=10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)
+        self._loop.close()
+
+    def first(self, conversation: str | int, timeout: float = 60.0) -> float:
+        """Monotonic time of the first message into `conversation`."""
+        key = str(conversation)
+        with self._cond:
+            if not self._cond.wait_for(lambda: key in self._first, timeout):
+                raise TimeoutError(f"no reply in {key} within {timeout} s")
+            return self._first[key]
+
+    def arrived(self, conversation: str | int) -> None:
+        at = time.monotonic()
+        with self._cond:
+            self._first.setdefault(str(conversation), at)
+            self._cond.notify_all()
+
+    async def answer(self, request: web.Request) -> web.Response:
+        raise NotImplementedError
+
+    async def _serve(self) -> None:
+        app = web.Application()
+        app.router.add_post(self.route, self.answer)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
