@@ -35,6 +35,14 @@ class ProviderTimeout(TransientProviderError):
     """The provider did not reach the target state in time."""
 
 
+class ProviderUnavailable(TransientProviderError):
+    """The provider's endpoint is failing and its circuit breaker is open: calls fail fast until it closes."""
+
+
+class ProviderAuthError(ProviderError):
+    """Credentials were refused. The message names the provider and what to check, in one line."""
+
+
 class ResourceNotFound(ProviderError):
     """No resource with that id or name."""
 

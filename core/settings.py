@@ -10,6 +10,7 @@ import yaml
 from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from core.cloud_config import AwsAccount, AzureSubscription, GcpProject
 from core.errors import ConfigError
 
 
@@ -63,6 +64,33 @@ class Settings(BaseSettings):
         default_factory=list,
         description='Conversations that get broadcasts: ["slack:C0INCIDENT", "telegram:-1001234567890"].',
     )
+
+    # Real clouds. With none configured, opsbot runs on the simulated inventory.
+    aws_accounts: list[AwsAccount] = Field(default_factory=list, description="AWS accounts and regions to manage.")
+    azure_subscriptions: list[AzureSubscription] = Field(
+        default_factory=list, description="Azure subscriptions to manage."
+    )
+    gcp_projects: list[GcpProject] = Field(default_factory=list, description="Google Cloud projects to manage.")
+    azure_arm_url: str | None = Field(default=None, description="Azure Resource Manager URL override.")
+    gcp_compute_url: str | None = Field(default=None, description="Compute Engine API URL override.")
+    cloud_timeout_seconds: float = Field(default=10.0, gt=0, le=300, description="Timeout of one cloud API call.")
+    cloud_requests_per_second: float = Field(
+        default=20.0, gt=0, le=1000, description="Client-side limit per provider endpoint (account and region)."
+    )
+    cloud_poll_seconds: float = Field(
+        default=2.0, gt=0, le=60, description="How often a running action checks the cloud operation."
+    )
+    inventory_refresh_seconds: float = Field(
+        default=60.0, ge=1, le=3600, description="Workers refresh each provider's inventory this often."
+    )
+    status_deadline_seconds: float = Field(
+        default=1.0, gt=0, le=30, description="status waits at most this long for fresher data, then answers."
+    )
+
+    @property
+    def real_clouds(self) -> bool:
+        """True when any real cloud account is configured (then the simulated inventory is not used)."""
+        return bool(self.aws_accounts or self.azure_subscriptions or self.gcp_projects)
 
     @classmethod
     def settings_customise_sources(
