@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
 
 from actions.provider import Plan, Resource
 from actions.simulated.groups import FRESH_CPU, refreshed_group
-from actions.simulated.prices import hourly_price, where
+from actions.simulated.prices import hourly_price
+from actions.wording import head, per_hour
 from core.errors import ProviderError
 from core.models import ActionName, ActionRequest
 
@@ -35,21 +35,6 @@ class Change:
     steps: tuple[str, ...] = ()  # progress lines, one per simulated step
     writes: dict[str, Resource | None] = field(default_factory=dict)  # overlay: id -> resource, None = removed
     already: str | None = None  # set when the world is already as requested: why nothing will be done
-
-
-def head(resource: Resource) -> str:
-    """'web-prod (AWS us-east-1)': how a summary names its subject."""
-    return f"{resource.name} ({where(resource.cloud, resource.region)})"
-
-
-def per_hour(delta: float) -> str:
-    """', about +$4.10/h', or nothing when the cost does not move."""
-    if abs(delta) < 0.005:
-        return ""
-    sign = "+" if delta > 0 else "-"
-    # Half-up on the value rounded to 6 places, so float noise never flips a cent (2 x $0.5125 is $1.03).
-    cents = Decimal(repr(round(abs(delta), 6))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    return f", about {sign}${cents}/h"
 
 
 def progress_points(total: int, steps: int = 4) -> list[int]:

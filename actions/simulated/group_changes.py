@@ -6,9 +6,10 @@ from collections.abc import Sequence
 
 from actions.catalogue import MAX_GROUP_SIZE, emergency_target
 from actions.provider import Plan, Resource
-from actions.simulated.changes import Change, head, per_hour, progress_points, refuse
+from actions.simulated.changes import Change, progress_points, refuse
 from actions.simulated.groups import FRESH_CPU, member_names, new_member, refreshed_group
 from actions.simulated.world import WorldView
+from actions.wording import head, per_hour
 from core.errors import ProviderError
 from core.models import ActionName, ActionRequest
 

@@ -6,8 +6,8 @@ from dataclasses import replace
 
 from actions.simulated import group_changes
 from actions.simulated.changes import Change, refuse, single_power
-from actions.simulated.prices import where
 from actions.simulated.world import WorldView
+from actions.wording import where
 from core.errors import ProviderError
 from core.models import ActionName, ActionRequest
 

@@ -14,9 +14,6 @@ REGIONS: MappingProxyType[Cloud, tuple[str, ...]] = MappingProxyType(
     }
 )
 
-CLOUD_LABELS: MappingProxyType[Cloud, str] = MappingProxyType(
-    {Cloud.AWS: "AWS", Cloud.AZURE: "Azure", Cloud.GCP: "GCP"}
-)
 
 ENVIRONMENTS = ("prod", "staging", "dr")
 
@@ -79,8 +76,3 @@ def hourly_price(cloud: Cloud, kind: str, size: str) -> float:
         gigabytes = int(size.rsplit(" ", 1)[-1].removesuffix("GB") or 0)
         return round(gigabytes * DISK_GB_MONTH / HOURS_PER_MONTH, 4)
     return 0.0
-
-
-def where(cloud: Cloud, region: str) -> str:
-    """'AWS us-east-1': how a place is named in summaries."""
-    return f"{CLOUD_LABELS[cloud]} {region}"

@@ -14,8 +14,8 @@ from actions.provider import Outcome, Plan, ProgressCallback, Resource, Snapshot
 from actions.simulated.changes import Change
 from actions.simulated.faults import FaultMode, Faults
 from actions.simulated.planner import prepare
-from actions.simulated.prices import CLOUD_LABELS
 from actions.simulated.world import WorldView, apply_overlay, base_view
+from actions.wording import CLOUD_LABELS
 from core.errors import ProviderError, ProviderTimeout, TransientProviderError
 from core.models import ActionName, ActionRequest
 

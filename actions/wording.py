@@ -1,0 +1,33 @@
+"""How plans and outcomes name things, shared by the simulated and the real clouds."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from types import MappingProxyType
+
+from actions.provider import Resource
+from core.models import Cloud
+
+CLOUD_LABELS: MappingProxyType[Cloud, str] = MappingProxyType(
+    {Cloud.AWS: "AWS", Cloud.AZURE: "Azure", Cloud.GCP: "GCP"}
+)
+
+
+def where(cloud: Cloud, region: str) -> str:
+    """'AWS us-east-1': how a place is named in summaries."""
+    return f"{CLOUD_LABELS[cloud]} {region}"
+
+
+def head(resource: Resource) -> str:
+    """'web-prod (AWS us-east-1)': how a summary names its subject."""
+    return f"{resource.name} ({where(resource.cloud, resource.region)})"
+
+
+def per_hour(delta: float) -> str:
+    """', about +$4.10/h', or nothing when the cost does not move."""
+    if abs(delta) < 0.005:
+        return ""
+    sign = "+" if delta > 0 else "-"
+    # Half-up on the value rounded to 6 places, so float noise never flips a cent (2 x $0.5125 is $1.03).
+    cents = Decimal(repr(round(abs(delta), 6))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return f", about {sign}${cents}/h"
