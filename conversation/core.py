@@ -9,6 +9,7 @@ import time
 
 import redis
 
+from actions import queries
 from audit.log import AuditEvent, JsonScalar
 from conversation.approvals import Approvals
 from conversation.changes import ChangeFlow
@@ -40,9 +41,12 @@ class Conversation:
         self._voice = VoiceFlow(pipeline, services.connection, services.settings.voice_confirm_below, ttl)
 
     def warm_up(self) -> None:
-        """Build the name index now (about 100 ms for 10,000 resources) rather than in the first message."""
+        """Build the name and search indexes now (about 100 and 250 ms for 10,000 resources) rather than in the
+        first message."""
         try:
-            self.services.index(self.services.provider.snapshot())
+            snapshot = self.services.provider.snapshot()
+            self.services.index(snapshot)
+            queries.prepare(snapshot.resources)
         except (OpsbotError, redis.RedisError) as exc:  # the first message will try again, and say why
             log.warning("warm-up skipped: %s", exc)
 

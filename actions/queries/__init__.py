@@ -2,7 +2,7 @@
 read in chat is the conversation's business."""
 
 from actions.queries.cost import CostLine, CostReport, cost, forecast
-from actions.queries.search import SearchResult, search
+from actions.queries.search import SearchResult, prepare, search
 from actions.queries.status import CloudStatus, GroupStatus, Problem, StatusReport, status
 
 __all__ = [
@@ -15,6 +15,7 @@ __all__ = [
     "StatusReport",
     "cost",
     "forecast",
+    "prepare",
     "search",
     "status",
 ]
