@@ -1,0 +1,145 @@
+"""The AWS calls of one scope (account + region): every page throttled, every failure translated.
+
+Returns botocore's plain dicts; `inventory.py` turns them into `Resource`s. Listing skips terminated instances
+(AWS keeps showing them for an hour) and asks for pages of `page_size` so tests can force many pages."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from actions.aws.clients import AwsClients
+from actions.aws.errors import translated
+from actions.backend import Scope, Throttle
+from core.cloud_config import AwsAccount
+
+Record = dict[str, Any]
+CpuSamples = dict[str, list[tuple[datetime, float]]]  # instance id -> (timestamp, CPU %), oldest first
+
+LIVE_STATES = ("pending", "running", "stopping", "stopped", "shutting-down")
+CPU_PERIOD_SECONDS = 300
+CPU_WINDOW = timedelta(minutes=30)
+METRIC_QUERIES_PER_CALL = 500
+
+
+class ScopeApi:
+    """One scope's calls; `throttle.wait(scope.key)` comes before every request, each page included."""
+
+    def __init__(
+        self, clients: AwsClients, account: AwsAccount, scope: Scope, throttle: Throttle, *, page_size: int
+    ) -> None:
+        self.account, self.scope, self.region = account, scope, scope.region
+        self._clients, self._throttle, self._page_size = clients, throttle, page_size
+
+    def _call(self, service: str, operation: str, subject: str, **params: Any) -> Record:
+        self._throttle.wait(self.scope.key)
+        with translated(self.account, self.region, subject):
+            client = self._clients.client(self.account, self.region, service)
+            answer: Record = getattr(client, operation)(**params)
+            return answer
+
+    def _pages(self, service: str, operation: str, token: str, subject: str, **params: Any) -> Iterator[Record]:
+        """Each page of a listing; `token` is the name of the operation's pagination field."""
+        while True:
+            page = self._call(service, operation, subject, **params)
+            yield page
+            if not page.get(token):
+                return
+            params[token] = page[token]
+
+    def instances(self, ids: Sequence[str] = ()) -> list[Record]:
+        if ids:
+            params: Record = {"InstanceIds": list(ids)}
+        else:
+            params = {"Filters": [{"Name": "instance-state-name", "Values": list(LIVE_STATES)}]}
+            params["MaxResults"] = min(1000, max(5, self._page_size))
+        subject = ids[0] if len(ids) == 1 else "instances"
+        return [
+            instance
+            for page in self._pages("ec2", "describe_instances", "NextToken", subject, **params)
+            for reservation in page.get("Reservations", [])
+            for instance in reservation.get("Instances", [])
+        ]
+
+    def groups(self, names: Sequence[str] = ()) -> list[Record]:
+        params: Record = {"AutoScalingGroupNames": list(names)} if names else {}
+        params["MaxRecords"] = min(100, max(1, self._page_size))
+        subject = f"group {names[0]}" if len(names) == 1 else "groups"
+        pages = self._pages("autoscaling", "describe_auto_scaling_groups", "NextToken", subject, **params)
+        return [group for page in pages for group in page.get("AutoScalingGroups", [])]
+
+    def volumes(self, ids: Sequence[str] = ()) -> list[Record]:
+        params: Record = {"VolumeIds": list(ids)} if ids else {"MaxResults": min(500, max(5, self._page_size))}
+        subject = ids[0] if len(ids) == 1 else "volumes"
+        return [
+            v
+            for page in self._pages("ec2", "describe_volumes", "NextToken", subject, **params)
+            for v in page["Volumes"]
+        ]
+
+    def launch_types(self, group: Record) -> str | None:
+        """The instance type an empty group would launch (its instances tell it otherwise)."""
+        template = group.get("LaunchTemplate") or group.get("MixedInstancesPolicy", {}).get("LaunchTemplate", {})
+        overrides = template.get("Overrides") or []
+        if overrides and overrides[0].get("InstanceType"):
+            return str(overrides[0]["InstanceType"])
+        spec = template.get("LaunchTemplateSpecification", template)
+        if spec.get("LaunchTemplateId") or spec.get("LaunchTemplateName"):
+            field = "LaunchTemplateId" if spec.get("LaunchTemplateId") else "LaunchTemplateName"
+            key = {field: spec[field]}
+            version = str(spec.get("Version") or "$Default")
+            answer = self._call(
+                "ec2", "describe_launch_template_versions", "launch template", Versions=[version], **key
+            )
+            versions = answer.get("LaunchTemplateVersions", [])
+            return str(versions[0]["LaunchTemplateData"].get("InstanceType")) if versions else None
+        if group.get("LaunchConfigurationName"):
+            name = group["LaunchConfigurationName"]
+            answer = self._call("autoscaling", "describe_launch_configurations", name, LaunchConfigurationNames=[name])
+            configurations = answer.get("LaunchConfigurations", [])
+            return str(configurations[0]["InstanceType"]) if configurations else None
+        return None
+
+    def cpu(self, instance_ids: Sequence[str], now: datetime | None = None) -> CpuSamples:
+        """Average CPUUtilization per 5 minutes over the last half hour, in batches of 500 queries."""
+        end = now or datetime.now(UTC)
+        samples: CpuSamples = {}
+        for start in range(0, len(instance_ids), METRIC_QUERIES_PER_CALL):
+            batch = instance_ids[start : start + METRIC_QUERIES_PER_CALL]
+            queries = [_cpu_query(f"q{index}", instance_id) for index, instance_id in enumerate(batch)]
+            params: Record = {
+                "MetricDataQueries": queries,
+                "StartTime": end - CPU_WINDOW,
+                "EndTime": end,
+                "ScanBy": "TimestampAscending",
+            }
+            for page in self._pages("cloudwatch", "get_metric_data", "NextToken", "CPU metrics", **params):
+                for result in page.get("MetricDataResults", []):
+                    instance_id = batch[int(result["Id"][1:])]
+                    points = zip(result.get("Timestamps", []), result.get("Values", []), strict=False)
+                    samples.setdefault(instance_id, []).extend(points)
+        return {instance_id: sorted(points) for instance_id, points in samples.items()}
+
+    def power(self, instance_id: str, action: str) -> Record:
+        operation = {"start": "start_instances", "stop": "stop_instances", "restart": "reboot_instances"}[action]
+        return self._call("ec2", operation, instance_id, InstanceIds=[instance_id])
+
+    def set_desired_capacity(self, name: str, count: int) -> None:
+        self._call(
+            "autoscaling",
+            "set_desired_capacity",
+            f"group {name}",
+            AutoScalingGroupName=name,
+            DesiredCapacity=count,
+            HonorCooldown=False,
+        )
+
+
+def _cpu_query(query_id: str, instance_id: str) -> Record:
+    metric = {
+        "Namespace": "AWS/EC2",
+        "MetricName": "CPUUtilization",
+        "Dimensions": [{"Name": "InstanceId", "Value": instance_id}],
+    }
+    return {"Id": query_id, "MetricStat": {"Metric": metric, "Period": CPU_PERIOD_SECONDS, "Stat": "Average"}}

@@ -1,0 +1,49 @@
+"""Month-to-date spend per service from Cost Explorer: what "cost" answers for AWS, next to the list-price
+estimates the inventory carries. Cost Explorer is a global service served from us-east-1."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from actions.aws.clients import AwsClients
+from actions.aws.errors import translated
+from actions.backend import NoThrottle, Throttle
+from core.cloud_config import AwsAccount
+
+COST_EXPLORER_REGION = "us-east-1"
+METRIC = "UnblendedCost"
+
+
+def month_to_date(
+    account: AwsAccount,
+    *,
+    clients: AwsClients | None = None,
+    throttle: Throttle = NoThrottle(),  # noqa: B008 - stateless default
+    today: date | None = None,
+    timeout: float = 10.0,
+) -> dict[str, float]:
+    """USD spent this month so far, by service name ("Amazon Elastic Compute Cloud - Compute": 1234.5),
+    biggest first. The period ends tomorrow (Cost Explorer's end is exclusive) so today's charges count."""
+    clients = clients or AwsClients([account], timeout=timeout)
+    day = today or datetime.now(UTC).date()
+    period = {"Start": day.replace(day=1).isoformat(), "End": (day + timedelta(days=1)).isoformat()}
+    params: dict[str, object] = {
+        "TimePeriod": period,
+        "Granularity": "MONTHLY",
+        "Metrics": [METRIC],
+        "GroupBy": [{"Type": "DIMENSION", "Key": "SERVICE"}],
+    }
+    spend: dict[str, float] = {}
+    while True:
+        throttle.wait(f"aws:{account.name}:{COST_EXPLORER_REGION}")
+        with translated(account, COST_EXPLORER_REGION, "cost and usage"):
+            page = clients.client(account, COST_EXPLORER_REGION, "ce").get_cost_and_usage(**params)
+        for period_result in page.get("ResultsByTime", []):
+            for group in period_result.get("Groups", []):
+                service = " / ".join(group.get("Keys", [])) or "other"
+                amount = float(group.get("Metrics", {}).get(METRIC, {}).get("Amount", 0.0))
+                spend[service] = spend.get(service, 0.0) + amount
+        if not page.get("NextPageToken"):
+            break
+        params["NextPageToken"] = page["NextPageToken"]
+    return {service: round(amount, 2) for service, amount in sorted(spend.items(), key=lambda kv: -kv[1])}
