@@ -1,0 +1,76 @@
+"""One `ComputeManagementClient` per subscription, configured the way the layer above expects.
+
+The SDK's own retries are off (`retry_total=0`): `actions.multicloud` retries with backoff and jitter and runs
+the circuit breaker, and two retry loops stacked would multiply the wait. Every request, every page and every
+poll of a long-running operation passes the throttle first (the custom-hook policy sees each one) and has
+connection and read timeouts."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from azure.core.credentials import TokenCredential
+from azure.core.pipeline import PipelineRequest
+from azure.mgmt.compute import ComputeManagementClient
+
+from actions.backend import Throttle
+
+
+class ClientFactory:
+    """Builds clients lazily (and the default credential with them) and keeps one per subscription."""
+
+    def __init__(
+        self,
+        *,
+        arm_url: str | None,
+        credential: TokenCredential | None,
+        timeout: float,
+        throttle: Throttle,
+        connection_verify: str | bool,
+    ) -> None:
+        self._arm_url = arm_url
+        self._credential = credential
+        self._timeout = timeout
+        self._throttle = throttle
+        self._verify = connection_verify
+        self._clients: dict[str, ComputeManagementClient] = {}
+        self._lock = threading.Lock()
+
+    def credential(self) -> TokenCredential:
+        if self._credential is None:
+            from azure.identity import DefaultAzureCredential  # imported late: it is slow and may never be needed
+
+            self._credential = DefaultAzureCredential()
+        return self._credential
+
+    def client(self, subscription_id: str, scope_key: str) -> ComputeManagementClient:
+        with self._lock:
+            client = self._clients.get(subscription_id)
+            if client is None:
+                client = self._build(subscription_id, scope_key)
+                self._clients[subscription_id] = client
+            return client
+
+    def _build(self, subscription_id: str, scope_key: str) -> ComputeManagementClient:
+        throttle = self._throttle
+
+        def before_request(_request: PipelineRequest[Any]) -> None:
+            throttle.wait(scope_key)
+
+        options: dict[str, Any] = {
+            "retry_total": 0,
+            "connection_timeout": self._timeout,
+            "read_timeout": self._timeout,
+            "connection_verify": self._verify,
+            "raw_request_hook": before_request,
+        }
+        if self._arm_url:
+            options["base_url"] = self._arm_url.rstrip("/")
+        return ComputeManagementClient(self.credential(), subscription_id, **options)
+
+    def close(self) -> None:
+        with self._lock:
+            for client in self._clients.values():
+                client.close()
+            self._clients.clear()

@@ -1,0 +1,452 @@
+"""A fake Azure Resource Manager (the Microsoft.Compute paths opsbot uses) on 127.0.0.1 over HTTPS.
+
+Serves what azure-mgmt-compute calls, shaped as ARM answers it: VM and scale-set lists paged with `nextLink`
+($skiptoken), `statusOnly=true` / `$expand=instanceView` power states, VM GET and `/instanceView`, the
+`start` / `deallocate` / `restart` / `powerOff` POSTs (202 + `Azure-AsyncOperation` + `Location` +
+`Retry-After: 0`), scale-set PATCH/PUT (200 + the same headers, as ARM answers an update) and the operation
+URLs, which answer InProgress until the operation's steps are done. The world moves only when an operation is
+polled (one step per poll), so tests are deterministic and never sleep. The certificate comes from a `trustme`
+CA the test makes. Controls: seed VMs and scale sets, `fail` a path (status, Retry-After, N times), `hang` a
+path longer than the client's timeout, `stall` a resource's operations, `fail_next_operation`; `requests`
+logs method, path, query and the bearer token that arrived."""
+
+from __future__ import annotations
+
+import json
+import re
+import ssl
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+import trustme
+
+PROVIDER = "/providers/Microsoft.Compute"
+ROUTE = re.compile(
+    r"^/subscriptions/(?P<sub>[^/]+)(?:/resourceGroups/(?P<rg>[^/]+))?/providers/Microsoft\.Compute"
+    r"/(?P<kind>virtualMachines|virtualMachineScaleSets|locations)(?:/(?P<name>[^/]+))?(?P<rest>/.*)?$",
+    re.IGNORECASE,
+)
+POWER_TEXT = {"running": "VM running", "deallocated": "VM deallocated", "stopped": "VM stopped",
+              "starting": "VM starting", "stopping": "VM stopping", "deallocating": "VM deallocating"}  # fmt: skip
+# action -> (power while the operation runs, power when it is done)
+POWER_ACTIONS = {"start": ("starting", "running"), "deallocate": ("deallocating", "deallocated"),
+                 "restart": ("starting", "running"), "poweroff": ("stopping", "stopped")}  # fmt: skip
+
+
+@dataclass
+class Vm:
+    sub: str
+    rg: str
+    name: str
+    location: str
+    size: str
+    tags: dict[str, str]
+    power: str
+
+
+@dataclass
+class ScaleSet:
+    sub: str
+    rg: str
+    name: str
+    location: str
+    size: str
+    tags: dict[str, str]
+    capacity: int
+    members: dict[str, str] = field(default_factory=dict)  # instance id -> power
+    next_id: int = 0
+    updating: bool = False
+
+
+@dataclass
+class Operation:
+    key: str  # the resource it moves, for `stall`
+    step: Callable[[], bool]  # one step of the world; True when the operation is done
+    error: tuple[str, str] | None = None  # (code, message): ends Failed instead of Succeeded
+    status: str = "InProgress"
+
+
+@dataclass
+class Fault:
+    pattern: re.Pattern[str]
+    method: str | None
+    status: int
+    times: int | None  # None: until cleared
+    retry_after: str | None = None
+    hang: float = 0.0
+    code: str = "Error"
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str
+    query: dict[str, str]
+    token: str | None  # the bearer token, if an Authorization header came
+
+
+def _key(*parts: str) -> tuple[str, ...]:
+    return tuple(p.lower() for p in parts)
+
+
+class FakeArm:
+    def __init__(self, ca: trustme.CA, *, page_size: int = 100, token: str = "test-token", op_steps: int = 2,
+                 status_only_models: bool = False) -> None:  # fmt: skip
+        """`status_only_models`: `statusOnly=true` items carry the whole VM model too, not just the status."""
+        self.page_size, self.token, self.op_steps = page_size, token, op_steps
+        self.status_only_models = status_only_models
+        self.vms: dict[tuple[str, ...], Vm] = {}
+        self.scale_sets: dict[tuple[str, ...], ScaleSet] = {}
+        self.operations: dict[str, Operation] = {}
+        self.requests: list[Request] = []
+        self.faults: list[Fault] = []
+        self.stalled: set[str] = set()
+        self._next_error: tuple[str, str] | None = None
+        self.lock = threading.RLock()
+        self._closing = threading.Event()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self._server.daemon_threads = True
+        self._server.block_on_close = False
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
+        self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
+        self.url = f"https://127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-arm", daemon=True
+        )
+        self._thread.start()
+
+    def close(self) -> None:
+        self._closing.set()
+        self._server.shutdown()
+        self._server.server_close()
+
+    # --- controls -------------------------------------------------------------------------------------------
+    def add_vm(self, sub: str, rg: str, name: str, *, location: str = "westeurope", size: str = "Standard_D2s_v5",
+               tags: dict[str, str] | None = None, power: str = "running") -> Vm:  # fmt: skip
+        vm = Vm(sub, rg, name, location, size, dict(tags or {}), power)
+        with self.lock:
+            self.vms[_key(sub, rg, name)] = vm
+        return vm
+
+    def add_scale_set(self, sub: str, rg: str, name: str, capacity: int, *, location: str = "westeurope",
+                      size: str = "Standard_D4s_v5", tags: dict[str, str] | None = None,
+                      power: str = "running") -> ScaleSet:  # fmt: skip
+        scale_set = ScaleSet(sub, rg, name, location, size, dict(tags or {}), capacity)
+        for _ in range(capacity):
+            scale_set.members[str(scale_set.next_id)] = power
+            scale_set.next_id += 1
+        with self.lock:
+            self.scale_sets[_key(sub, rg, name)] = scale_set
+        return scale_set
+
+    def fail(self, path_regex: str, status: int, *, times: int | None = 1, method: str | None = None,
+             retry_after: str | None = None, code: str = "Error", message: str = "") -> None:  # fmt: skip
+        """Answer matching requests with `status` and an ARM error body, `times` times (None: until cleared)."""
+        fault = Fault(re.compile(path_regex, re.IGNORECASE), method, status, times, retry_after, 0.0, code, message)
+        with self.lock:
+            self.faults.append(fault)
+
+    def hang(self, path_regex: str, seconds: float, *, times: int | None = 1) -> None:
+        with self.lock:
+            self.faults.append(Fault(re.compile(path_regex, re.IGNORECASE), None, 0, times, hang=seconds))
+
+    def stall(self, name: str) -> None:
+        """Operations on the VM or scale set `name` stay InProgress (its state frozen) until `unstall`."""
+        with self.lock:
+            self.stalled.add(name.lower())
+
+    def unstall(self, name: str) -> None:
+        with self.lock:
+            self.stalled.discard(name.lower())
+
+    def fail_next_operation(self, code: str, message: str) -> None:
+        with self.lock:
+            self._next_error = (code, message)
+
+    def power(self, sub: str, rg: str, name: str) -> str:
+        with self.lock:
+            return self.vms[_key(sub, rg, name)].power
+
+    def requests_to(self, fragment: str) -> list[Request]:
+        with self.lock:
+            return [r for r in self.requests if fragment.lower() in r.path.lower()]
+
+    # --- the world ------------------------------------------------------------------------------------------
+    def start_operation(self, key: str, step: Callable[[], bool]) -> str:
+        with self.lock:
+            op_id = f"op-{len(self.operations) + 1:06d}"
+            self.operations[op_id] = Operation(key.lower(), step, self._next_error)
+            self._next_error = None
+            return op_id
+
+    def poll_operation(self, op_id: str) -> Operation | None:
+        with self.lock:
+            op = self.operations.get(op_id)
+            if op is None or op.status != "InProgress" or op.key in self.stalled:
+                return op
+            if op.step():
+                op.status = "Failed" if op.error else "Succeeded"
+            return op
+
+    def vm_steps(self, vm: Vm, action: str) -> Callable[[], bool]:
+        during, done = POWER_ACTIONS[action]
+        vm.power = during
+        left = [self.op_steps]
+
+        def step() -> bool:
+            left[0] -= 1
+            if left[0] > 0:
+                return False
+            vm.power = done
+            return True
+
+        return step
+
+    @staticmethod
+    def scale_step(scale_set: ScaleSet) -> Callable[[], bool]:
+        """One instance moves per poll: a starting one comes up, else one is added or removed."""
+
+        def step() -> bool:
+            members = scale_set.members
+            starting = [i for i, p in members.items() if p == "starting"]
+            if starting:
+                members[starting[0]] = "running"
+            elif len(members) < scale_set.capacity:
+                members[str(scale_set.next_id)] = "starting"
+                scale_set.next_id += 1
+            elif len(members) > scale_set.capacity:
+                del members[max(members, key=int)]
+            else:
+                scale_set.updating = False
+                return True
+            return False
+
+        return step
+
+    def take_fault(self, method: str, path: str) -> Fault | None:
+        with self.lock:
+            for fault in self.faults:
+                if fault.pattern.search(path) and fault.method in (None, method):
+                    if fault.times is not None:
+                        fault.times -= 1
+                        if fault.times <= 0:
+                            self.faults.remove(fault)
+                    return fault
+        return None
+
+    def wait_closing(self, seconds: float) -> None:
+        self._closing.wait(seconds)
+
+
+def _handler(fake: FakeArm) -> type[BaseHTTPRequestHandler]:
+    return type("BoundHandler", (_Handler,), {"fake": fake})
+
+
+def _statuses(power: str) -> list[dict[str, str]]:
+    return [
+        {"code": "ProvisioningState/succeeded", "level": "Info", "displayStatus": "Provisioning succeeded"},
+        {"code": f"PowerState/{power}", "level": "Info", "displayStatus": POWER_TEXT.get(power, power)},
+    ]
+
+
+def _arm_id(sub: str, rg: str, tail: str) -> str:
+    return f"/subscriptions/{sub}/resourceGroups/{rg}{PROVIDER}/{tail}"
+
+
+def vm_json(vm: Vm, *, model: bool = True, view: bool = False) -> dict[str, Any]:
+    """`model=False` is a `statusOnly=true` item: id, name and the instance view only."""
+    props: dict[str, Any] = {}
+    if model:
+        props = {"hardwareProfile": {"vmSize": vm.size}, "provisioningState": "Succeeded"}
+    if view:
+        props["instanceView"] = {"computerName": vm.name, "statuses": _statuses(vm.power)}
+    out = {"id": _arm_id(vm.sub, vm.rg, f"virtualMachines/{vm.name}"), "name": vm.name,
+           "type": "Microsoft.Compute/virtualMachines", "location": vm.location, "properties": props}  # fmt: skip
+    if model:
+        out["tags"] = vm.tags
+    return out
+
+
+def scale_set_json(ss: ScaleSet) -> dict[str, Any]:
+    return {"id": _arm_id(ss.sub, ss.rg, f"virtualMachineScaleSets/{ss.name}"), "name": ss.name,
+            "type": "Microsoft.Compute/virtualMachineScaleSets", "location": ss.location, "tags": ss.tags,
+            "sku": {"name": ss.size, "tier": "Standard", "capacity": ss.capacity},
+            "properties": {"provisioningState": "Updating" if ss.updating else "Succeeded",
+                           "orchestrationMode": "Uniform", "upgradePolicy": {"mode": "Manual"}}}  # fmt: skip
+
+
+def member_json(ss: ScaleSet, instance_id: str, power: str, view: bool) -> dict[str, Any]:
+    props: dict[str, Any] = {"latestModelApplied": True, "provisioningState": "Succeeded"}
+    if view:
+        props["instanceView"] = {"statuses": _statuses(power)}
+    return {"id": _arm_id(ss.sub, ss.rg, f"virtualMachineScaleSets/{ss.name}/virtualMachines/{instance_id}"),
+            "name": f"{ss.name}_{instance_id}", "instanceId": instance_id, "location": ss.location,
+            "type": "Microsoft.Compute/virtualMachineScaleSets/virtualMachines",
+            "sku": {"name": ss.size, "tier": "Standard"}, "properties": props}  # fmt: skip
+
+
+class _Handler(BaseHTTPRequestHandler):
+    fake: FakeArm
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body leave as separate writes: no 40 ms delayed-ACK stall
+    wbufsize = 1 << 16  # ... and as one segment: the handler flushes after each request
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return None
+
+    def do_GET(self) -> None:
+        self._serve("GET")
+
+    def do_POST(self) -> None:
+        self._serve("POST")
+
+    def do_PATCH(self) -> None:
+        self._serve("PATCH")
+
+    def do_PUT(self) -> None:
+        self._serve("PUT")
+
+    # --- plumbing -------------------------------------------------------------------------------------------
+    def _send(self, status: int, body: Any = None, headers: dict[str, str] | None = None) -> None:
+        data = b"" if body is None else json.dumps(body).encode()
+        self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        if body is not None:
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _error(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
+        self._send(status, {"error": {"code": code, "message": message}}, headers)
+
+    def _serve(self, method: str) -> None:
+        fake = self.fake
+        parts = urlsplit(self.path)
+        path, query = parts.path, dict(parse_qsl(parts.query, keep_blank_values=True))
+        length = int(self.headers.get("Content-Length") or 0)
+        body = json.loads(self.rfile.read(length) or b"null") if length else None
+        auth = self.headers.get("Authorization")
+        token = auth.removeprefix("Bearer ") if auth and auth.startswith("Bearer ") else None
+        with fake.lock:
+            fake.requests.append(Request(method, path, query, token))
+        if token != fake.token:
+            message = "The access token is missing or invalid."
+            self._error(401, "InvalidAuthenticationToken", message)
+            return
+        fault = fake.take_fault(method, path)
+        if fault is not None and fault.hang:
+            fake.wait_closing(fault.hang)  # then drop the connection without an answer
+            self.close_connection = True
+            return
+        if fault is not None:
+            headers = {"Retry-After": fault.retry_after} if fault.retry_after is not None else {}
+            self._error(fault.status, fault.code, fault.message or f"Injected failure {fault.status}.", headers)
+            return
+        match = ROUTE.match(path)
+        if match is None:
+            self._error(404, "NotFound", f"No route for {path}.")
+            return
+        with fake.lock:
+            self._route(method, path, query, match, body)
+
+    def _page(self, items: list[dict[str, Any]], path: str, query: dict[str, str]) -> None:
+        skip = int(query.get("$skiptoken", "0"))
+        page = items[skip : skip + self.fake.page_size]
+        out: dict[str, Any] = {"value": page}
+        if skip + self.fake.page_size < len(items):
+            host = self.headers.get("Host", "127.0.0.1")
+            out["nextLink"] = f"https://{host}{path}?{urlencode({**query, '$skiptoken': skip + len(page)})}"
+        self._send(200, out)
+
+    def _accepted(self, sub: str, location: str, op_id: str, status: int = 202, body: Any = None) -> None:
+        base = f"https://{self.headers.get('Host', '127.0.0.1')}/subscriptions/{sub}{PROVIDER}/locations/{location}"
+        version = "api-version=2024-07-01"
+        headers = {"Azure-AsyncOperation": f"{base}/operations/{op_id}?{version}",
+                   "Location": f"{base}/operationResults/{op_id}?{version}", "Retry-After": "0"}  # fmt: skip
+        self._send(status, body, headers)
+
+    # --- routes ---------------------------------------------------------------------------------------------
+    def _route(self, method: str, path: str, query: dict[str, str], m: re.Match[str], body: Any) -> None:
+        sub, rg, kind, name, rest = m["sub"], m["rg"], m["kind"].lower(), m["name"], m["rest"] or ""
+        if kind == "locations":
+            self._operation(rest)
+        elif kind == "virtualmachines" and name is None:
+            vms = [v for v in self.fake.vms.values() if v.sub.lower() == sub.lower()
+                   and (rg is None or v.rg.lower() == rg.lower())]  # fmt: skip
+            status_only = query.get("statusOnly", "").lower() == "true"
+            view = status_only or query.get("$expand", "").lower() == "instanceview"
+            model = not status_only or self.fake.status_only_models
+            self._page([vm_json(v, model=model, view=view) for v in vms], path, query)
+        elif kind == "virtualmachines":
+            self._vm(method, sub, rg or "", name, rest, query)
+        elif name is None:
+            sets = [s for s in self.fake.scale_sets.values() if s.sub.lower() == sub.lower()
+                    and (rg is None or s.rg.lower() == rg.lower())]  # fmt: skip
+            self._page([scale_set_json(s) for s in sets], path, query)
+        else:
+            self._scale_set(method, sub, rg or "", name, rest, query, body)
+
+    def _vm(self, method: str, sub: str, rg: str, name: str, rest: str, query: dict[str, str]) -> None:
+        vm = self.fake.vms.get(_key(sub, rg, name))
+        if vm is None:
+            what = f"Microsoft.Compute/virtualMachines/{name}"
+            self._error(404, "ResourceNotFound", f"The Resource '{what}' under resource group '{rg}' was not found.")
+        elif method == "GET" and rest == "":
+            self._send(200, vm_json(vm, view=query.get("$expand", "").lower() == "instanceview"))
+        elif method == "GET" and rest.lower() == "/instanceview":
+            self._send(200, {"computerName": vm.name, "statuses": _statuses(vm.power)})
+        elif method == "POST" and rest.lstrip("/").lower() in POWER_ACTIONS:
+            op_id = self.fake.start_operation(vm.name, self.fake.vm_steps(vm, rest.lstrip("/").lower()))
+            self._accepted(sub, vm.location, op_id)
+        else:
+            self._error(405, "MethodNotAllowed", f"{method} {rest or '/'} is not supported here.")
+
+    def _scale_set(self, method: str, sub: str, rg: str, name: str, rest: str, query: dict[str, str],
+                   body: Any) -> None:  # fmt: skip
+        ss = self.fake.scale_sets.get(_key(sub, rg, name))
+        view = query.get("$expand", "").lower() == "instanceview"
+        if ss is None:
+            what = f"Microsoft.Compute/virtualMachineScaleSets/{name}"
+            self._error(404, "ResourceNotFound", f"The Resource '{what}' under resource group '{rg}' was not found.")
+        elif method == "GET" and rest == "":
+            self._send(200, scale_set_json(ss))
+        elif method in ("PATCH", "PUT") and rest == "":
+            capacity = ((body or {}).get("sku") or {}).get("capacity")
+            if not isinstance(capacity, int) or capacity < 0:
+                self._error(400, "InvalidParameter", "The value of parameter sku.capacity is invalid.")
+                return
+            ss.capacity, ss.updating = capacity, True
+            op_id = self.fake.start_operation(ss.name, self.fake.scale_step(ss))
+            self._accepted(sub, ss.location, op_id, 200, scale_set_json(ss))
+        elif method == "GET" and rest.lower() == "/virtualmachines":
+            items = [member_json(ss, i, p, view) for i, p in sorted(ss.members.items(), key=lambda kv: int(kv[0]))]
+            self._page(items, urlsplit(self.path).path, query)
+        elif method == "GET" and rest.lower().startswith("/virtualmachines/"):
+            instance_id = rest.rsplit("/", 1)[1]
+            if instance_id not in ss.members:
+                self._error(404, "NotFound", f"Instance {instance_id} of {name} was not found.")
+            else:
+                self._send(200, member_json(ss, instance_id, ss.members[instance_id], view))
+        else:
+            self._error(405, "MethodNotAllowed", f"{method} {rest or '/'} is not supported here.")
+
+    def _operation(self, rest: str) -> None:
+        found = re.match(r"^/(operations|operationResults)/([^/]+)$", rest, re.IGNORECASE)
+        op = self.fake.poll_operation(found[2]) if found else None
+        if found is None or op is None:
+            self._error(404, "NotFound", "No such operation.")
+        elif found[1].lower() == "operationresults":
+            self._send(202 if op.status == "InProgress" else 200, None, {"Retry-After": "0"})
+        else:
+            out: dict[str, Any] = {"name": found[2], "status": op.status, "startTime": "2026-11-28T17:00:00Z"}
+            if op.status == "Failed" and op.error:
+                out["error"] = {"code": op.error[0], "message": op.error[1]}
+            self._send(200, out, {"Retry-After": "0"})
