@@ -1,0 +1,95 @@
+"""Reading one scope: every instance and zonal MIG of a project (aggregated lists, all zones) or of one zone.
+
+Two listings per scope whatever its size - instances, then MIGs - each paged: a group's running count and machine
+type come from its members in the instance listing, so there is no request per group."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+
+from google.cloud import compute_v1
+
+from actions.backend import Scope
+from actions.gcp.api import GcpApi
+from actions.gcp.resources import instance_resource, mig_resource
+from actions.provider import Resource
+
+Zoned = tuple[str, compute_v1.Instance]
+ZonedMig = tuple[str, compute_v1.InstanceGroupManager]
+
+
+def _zone_of(key: str) -> str | None:
+    """Aggregated-list key 'zones/<zone>' -> zone; regional MIGs ('regions/...') are not read (yet)."""
+    return key.removeprefix("zones/") if key.startswith("zones/") else None
+
+
+def list_instances(api: GcpApi, scope: Scope, page_size: int) -> Iterator[Zoned]:
+    project = scope.account
+    if scope.region == "*":
+
+        def aggregated(token: str) -> compute_v1.InstanceAggregatedList:
+            request = compute_v1.AggregatedListInstancesRequest(
+                project=project, max_results=page_size, page_token=token
+            )
+            return next(
+                iter(api.clients.instances.aggregated_list(request=request, retry=None, timeout=api.timeout).pages)
+            )
+
+        for page in api.pages(scope.key, project, f"project {project}", aggregated):
+            for key, scoped in page.items.items():
+                zone = _zone_of(key)
+                yield from ((zone, i) for i in scoped.instances if zone)
+        return
+
+    def zonal(token: str) -> compute_v1.InstanceList:
+        request = compute_v1.ListInstancesRequest(
+            project=project, zone=scope.region, max_results=page_size, page_token=token
+        )
+        return next(iter(api.clients.instances.list(request=request, retry=None, timeout=api.timeout).pages))
+
+    for zone_page in api.pages(scope.key, project, f"zone {scope.region}", zonal):
+        yield from ((scope.region, i) for i in zone_page.items)
+
+
+def list_migs(api: GcpApi, scope: Scope, page_size: int) -> Iterator[ZonedMig]:
+    project = scope.account
+    if scope.region == "*":
+
+        def aggregated(token: str) -> compute_v1.InstanceGroupManagerAggregatedList:
+            request = compute_v1.AggregatedListInstanceGroupManagersRequest(
+                project=project, max_results=page_size, page_token=token
+            )
+            return next(iter(api.clients.migs.aggregated_list(request=request, retry=None, timeout=api.timeout).pages))
+
+        for page in api.pages(scope.key, project, f"project {project}", aggregated):
+            for key, scoped in page.items.items():
+                zone = _zone_of(key)
+                yield from ((zone, m) for m in scoped.instance_group_managers if zone)
+        return
+
+    def zonal(token: str) -> compute_v1.InstanceGroupManagerList:
+        request = compute_v1.ListInstanceGroupManagersRequest(
+            project=project, zone=scope.region, max_results=page_size, page_token=token
+        )
+        return next(iter(api.clients.migs.list(request=request, retry=None, timeout=api.timeout).pages))
+
+    for zone_page in api.pages(scope.key, project, f"zone {scope.region}", zonal):
+        yield from ((scope.region, m) for m in zone_page.items)
+
+
+def fetch_scope(api: GcpApi, scope: Scope, page_size: int) -> list[Resource]:
+    project, env = scope.account, scope.environment
+    instances = [instance_resource(project, zone, i, env) for zone, i in list_instances(api, scope, page_size)]
+    running: Counter[tuple[str, str]] = Counter()
+    example: dict[tuple[str, str], Resource] = {}
+    for r in instances:
+        if r.group is not None:
+            example.setdefault((r.region, r.group), r)
+            running[(r.region, r.group)] += r.state == "running"
+    groups = []
+    for zone, mig in list_migs(api, scope, page_size):
+        member = example.get((zone, mig.name))
+        size, labels = (member.size, member.tags) if member else ("", {})
+        groups.append(mig_resource(project, zone, mig, running[(zone, mig.name)], size, labels, env))
+    return instances + groups
