@@ -28,13 +28,26 @@ class Resource(Frozen):
     standby: str | None = None  # name of this resource's DR standby ("web-prod" -> "web-dr")
 
 
+class SourceHealth(Frozen):
+    """How one part of an inventory (a real cloud's account in a region) is doing."""
+
+    cloud: Cloud
+    label: str  # "AWS prod us-east-1"
+    fetched_at: float | None  # last successful refresh, unix seconds; None: never
+    error: str | None = None  # the last refresh's error; None when it succeeded
+    error_since: float | None = None  # when the current run of failures began
+    resources: int = 0
+
+
 class Snapshot(Frozen):
-    """One provider's view of its inventory, with its age and last error."""
+    """One provider's view of its inventory, with its age and last error. A provider made of several sources
+    (the real clouds: one per account and region) lists each source's age and error in `sources`."""
 
     provider: str
     resources: tuple[Resource, ...]
-    fetched_at: float  # unix seconds
+    fetched_at: float  # unix seconds; with sources: the oldest source's
     error: str | None = None
+    sources: tuple[SourceHealth, ...] = ()
 
 
 class Plan(Frozen):
@@ -62,6 +75,11 @@ class CloudProvider(Protocol):
 
     def snapshot(self) -> Snapshot:
         """The current inventory. Real providers answer from their cache; never slow."""
+        ...
+
+    def freshen(self, max_age: float, deadline: float) -> None:
+        """Ask for data no older than `max_age` seconds and wait for it at most `deadline` seconds. A provider
+        whose snapshot is always current does nothing."""
         ...
 
     def get(self, resource_id: str) -> Resource:

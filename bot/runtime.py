@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import redis
 
+from actions.provider import CloudProvider
 from actions.registry import build_provider
 from audit.log import AuditLog
 from conversation.confirmations import ConfirmationStore
@@ -22,6 +23,7 @@ from policies.loader import load_policy
 from policies.ratelimit import RateLimiter
 from voice.backends import check as check_voice
 from workers.context import WorkerContext, install_context
+from workers.inventory import InventoryRefresher, start_refresher
 from workers.runner import InProcessWorker
 
 log = logging.getLogger(__name__)
@@ -59,9 +61,12 @@ class Runtime:
     outbox: Outbox
     worker: InProcessWorker | None
     sweeper: ExpirySweeper
+    refresher: InventoryRefresher | None = None
 
     @classmethod
-    def build(cls, settings: Settings, *, with_worker: bool = True) -> Runtime:
+    def build(cls, settings: Settings, *, with_worker: bool = True, provider: CloudProvider | None = None) -> Runtime:
+        """`provider` replaces the one the settings name: for clouds reached with credentials the settings cannot
+        express (the tests' own token or anonymous credentials against loopback fakes)."""
         connection = connect(settings)
         try:
             connection.ping()
@@ -70,7 +75,7 @@ class Runtime:
         voice_problems = check_voice(settings)
         if voice_problems:  # a configured speech model that cannot load stops start-up, plainly
             raise ConfigError(voice_problems[0], voice_problems)
-        provider = build_provider(settings, connection)
+        provider = provider if provider is not None else build_provider(settings, connection)
         audit = AuditLog(settings.data_dir)
         outbox = Outbox(connection)
         context = WorkerContext(settings=settings, connection=connection, provider=provider, audit=audit, outbox=outbox)
@@ -86,15 +91,19 @@ class Runtime:
         )
         # Embedded mode has no other process to run jobs: the worker must live here.
         worker = InProcessWorker(context) if (with_worker or is_embedded(settings)) else None
+        refresher = None
         if worker is not None:
             worker.start()
+            refresher = start_refresher(provider, settings)  # the worker side keeps the clouds' cache fresh
         conversation = Conversation(services)
         threading.Thread(target=conversation.warm_up, name="warm-up", daemon=True).start()
         sweeper = ExpirySweeper(conversation)
         sweeper.start()
-        return cls(settings, connection, conversation, outbox, worker, sweeper)
+        return cls(settings, connection, conversation, outbox, worker, sweeper, refresher)
 
     def close(self) -> None:
         self.sweeper.stop()
+        if self.refresher is not None:
+            self.refresher.stop()
         if self.worker is not None:
             self.worker.stop()

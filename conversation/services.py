@@ -15,6 +15,8 @@ from intents.resolve import Resolution, Resolver
 from policies.engine import PolicyEngine
 from workers.context import WorkerContext
 
+_BUILD_NOW_UP_TO = 2000  # names; a resolver over this many builds in about 20 ms
+
 
 @dataclass(frozen=True)
 class Index:
@@ -65,8 +67,8 @@ class Services:
         after a change of names (a resource created or deleted) in the background while the previous
         one keeps answering. A name the stale resolver offers but the inventory lacks is not found."""
         known = self._resolver
-        if known is None:
-            built = Resolver(names)
+        if known is None or (known[0] != names and (not known[0] or len(names) <= _BUILD_NOW_UP_TO)):
+            built = Resolver(names)  # first names, or few of them (milliseconds): no one is answered by a stale one
             self._resolver = (names, built)
             return built
         if known[0] != names and self._rebuilding.acquire(blocking=False):

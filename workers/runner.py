@@ -19,6 +19,7 @@ from core.errors import OpsbotError
 from core.redis import connect, is_embedded
 from core.settings import Settings
 from workers.context import WorkerContext, build_context, install_context
+from workers.inventory import start_refresher
 from workers.jobs import JOB_FUNCTION
 from workers.lease import LEASE_SECONDS
 from workers.outcomes import on_horse_killed
@@ -65,7 +66,9 @@ def run_worker(settings: Settings, *, burst: bool = False) -> None:
         kwargs = connection.connection_pool.connection_kwargs
         place = f"{kwargs.get('host', '?')}:{kwargs.get('port', '?')}"
         raise OpsbotError(f"Redis at {place} is unreachable: {exc}") from exc
-    install_context(build_context(settings, connection))
+    context = build_context(settings, connection)
+    install_context(context)
+    start_refresher(context.provider, settings)  # real clouds: keep their inventory cache fresh from here
     # Import the job code once, here: each work-horse is a fork of this process and would otherwise
     # import it (and tenacity) again for every job, tens of milliseconds each time on this machine.
     importlib.import_module(JOB_FUNCTION.rsplit(".", 1)[0])
@@ -147,6 +150,8 @@ class InProcessWorker:
             self._thread.join(timeout)
         if self._thread.is_alive():
             log.warning("in-process worker still busy after %.0f s; leaving it to finish", timeout)
+            return
+        self._worker.connection.connection_pool.disconnect()  # its own pool: closed here, not by the collector
 
     def __enter__(self) -> InProcessWorker:
         self.start()

@@ -50,6 +50,9 @@ class CloudStatus(Frozen):
     data_age_seconds: float
     error: str | None
     problems: tuple[Problem, ...]  # worst first
+    error_since: float | None = None  # when its sources began failing
+    failing: tuple[str, ...] = ()  # labels of its failing sources ("AWS prod eu-west-1")
+    sources: int = 0  # how many sources (account x region) it has; 0 for the simulated cloud
 
 
 class StatusReport(Frozen):
@@ -87,10 +90,10 @@ class _Tally:
                 else:
                     self.loose.setdefault((r.environment, r.kind), []).append(r.name)
 
-    def problems(self, cloud: Cloud, snapshot: Snapshot, age: float) -> list[Problem]:
+    def problems(self, cloud: Cloud, health: _Health, age: float) -> list[Problem]:
         found: list[Problem] = []
-        if snapshot.error:
-            found.append(Problem(severity=3, kind="provider_error", cloud=cloud, subject="API", detail=snapshot.error))
+        if health.error:
+            found.append(Problem(severity=3, kind="provider_error", cloud=cloud, subject="API", detail=health.error))
         if age > STALE_SECONDS:
             detail = f"{age / 60:.0f} min old"
             found.append(Problem(severity=2, kind="stale_data", cloud=cloud, subject="data", detail=detail))
@@ -112,9 +115,38 @@ class _Tally:
         return sorted(found, key=_problem_key)
 
 
+class _Health(Frozen):
+    """One cloud's data age and error: the snapshot's own, or gathered from its sources."""
+
+    fetched_at: float
+    error: str | None
+    error_since: float | None = None
+    failing: tuple[str, ...] = ()
+    sources: int = 0
+
+
+def _health(snapshot: Snapshot, cloud: Cloud) -> _Health:
+    mine = [s for s in snapshot.sources if s.cloud == cloud]
+    if not mine:
+        return _Health(fetched_at=snapshot.fetched_at, error=snapshot.error)
+    failing = [s for s in mine if s.error]
+    since = [s.error_since for s in failing if s.error_since is not None]
+    error = None
+    if failing:
+        error = failing[0].error if len(mine) == 1 else "; ".join(f"{s.label}: {s.error}" for s in failing[:2])
+    return _Health(
+        fetched_at=min(s.fetched_at or 0.0 for s in mine),
+        error=error,
+        error_since=min(since) if since else None,
+        failing=tuple(s.label for s in failing),
+        sources=len(mine),
+    )
+
+
 def _cloud_status(cloud: Cloud, resources: list[Resource], snapshot: Snapshot, now: float) -> CloudStatus:
     tally = _Tally(resources)
-    age = max(0.0, now - snapshot.fetched_at)
+    health = _health(snapshot, cloud)
+    age = max(0.0, now - health.fetched_at)
     order = {"degraded": 0, "stopped": 1, "running": 2, "standby": 3}
     groups = sorted(tally.groups, key=lambda g: (order.get(g.state, 4), g.environment != "prod", g.name))
     return CloudStatus(
@@ -130,10 +162,13 @@ def _cloud_status(cloud: Cloud, resources: list[Resource], snapshot: Snapshot, n
         hourly_cost=round(tally.cost, 2),
         hottest=tally.hot.name if tally.hot else None,
         hottest_cpu=tally.hot.cpu[-1] if tally.hot else None,
-        fetched_at=snapshot.fetched_at,
+        fetched_at=health.fetched_at,
         data_age_seconds=age,
-        error=snapshot.error,
-        problems=tuple(tally.problems(cloud, snapshot, age)),
+        error=health.error,
+        problems=tuple(tally.problems(cloud, health, age)),
+        error_since=health.error_since,
+        failing=health.failing,
+        sources=health.sources,
     )  # fmt: skip
 
 
@@ -152,6 +187,8 @@ def status(
         by_cloud: dict[Cloud, list[Resource]] = {}
         if snap.provider in _CLOUD_NAMES:
             by_cloud[Cloud(snap.provider)] = []  # a provider with nothing to show still reports its error
+        for source in snap.sources:
+            by_cloud.setdefault(source.cloud, [])  # so does a cloud whose sources never answered
         for r in snap.resources:
             if environment is None or r.environment == environment:
                 by_cloud.setdefault(r.cloud, []).append(r)

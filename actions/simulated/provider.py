@@ -64,6 +64,9 @@ class SimulatedCloud:
         self._snapshot = (view.version, snapshot)
         return snapshot
 
+    def freshen(self, max_age: float, deadline: float) -> None:
+        return None  # the simulated world in Redis is always current
+
     def get(self, resource_id: str) -> Resource:
         return self._world().find(resource_id)
 

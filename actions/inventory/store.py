@@ -1,0 +1,181 @@
+"""The real clouds' inventory cache in Redis: one compressed blob per scope (an account in a region), one meta
+hash with every scope's age and last error, and a version counter that moves on every write, so a reader that
+saw this version before needs one GET to know nothing changed. Workers write; chat processes only read."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import zlib
+from collections.abc import Callable, Iterable, Sequence
+from typing import cast
+
+import redis
+from pydantic import Field, TypeAdapter
+
+from actions.backend import Scope
+from actions.provider import Resource
+from core.models import Frozen
+
+PREFIX = "opsbot:inventory:"
+_RESOURCES = TypeAdapter(list[Resource])
+_MAX_QUEUED_REQUESTS = 100
+
+
+def _parse(blob: bytes | None) -> tuple[Resource, ...]:
+    return tuple(_RESOURCES.validate_json(zlib.decompress(blob))) if blob else ()
+
+
+class ScopeState(Frozen):
+    scope: Scope
+    fetched_at: float | None = None  # last successful refresh
+    checked_at: float | None = None  # end of the last attempt, successful or not
+    error: str | None = None  # the last attempt's error
+    error_since: float | None = None  # first failure of the current run of failures
+    refreshing_since: float | None = None  # an attempt in flight since then
+    resources: int = 0
+    digest: str = ""  # of the stored blob: readers re-parse a scope only when it changed
+    written: dict[str, float] = Field(default_factory=dict)  # resource id -> when an action's result was written
+
+
+_Loader = Callable[[], tuple[Resource, ...]]
+_Compute = Callable[[ScopeState, _Loader], tuple[ScopeState, Sequence[Resource] | None]]
+
+
+class InventoryStore:
+    def __init__(self, connection: redis.Redis, prefix: str = PREFIX) -> None:
+        """`prefix`: another one is another cache (benchmarks use their own, never the live one)."""
+        self._redis = connection
+        self._prefix = prefix
+        self._version_key, self._meta_key, self._refresh_key = prefix + "version", prefix + "meta", prefix + "refresh"
+
+    def _data_key(self, scope_key: str) -> str:
+        return f"{self._prefix}data:{scope_key}"
+
+    # -- writing (workers) -----------------------------------------------------------------------------
+
+    def register(self, scopes: Iterable[Scope]) -> None:
+        """Make every configured scope known, so a scope that never answered is still reported."""
+        known = self.states()
+        fresh = {s.key: ScopeState(scope=s).model_dump_json() for s in scopes if s.key not in known}
+        if fresh:
+            self._redis.hset(self._meta_key, mapping=fresh)  # type: ignore[arg-type]  # redis-py's mapping type is narrow
+            self._redis.incr(self._version_key)
+
+    def begin(self, scope: Scope) -> None:
+        self._change(scope, lambda state, _load: (state.model_copy(update={"refreshing_since": time.time()}), None))
+
+    def save(self, scope: Scope, resources: Sequence[Resource], *, started_at: float | None = None) -> ScopeState:
+        """A refresh's result. An action's result written through after the refresh began (`started_at`) beats
+        what the refresh read, which may be from before the action."""
+
+        def compute(state: ScopeState, load: _Loader) -> tuple[ScopeState, Sequence[Resource]]:
+            newer = {rid: at for rid, at in state.written.items() if started_at is not None and at > started_at}
+            kept = resources
+            if newer:
+                stored = {r.id: r for r in load() if r.id in newer}
+                kept = [stored.get(r.id, r) for r in resources]
+            now = time.time()
+            update = {"scope": scope, "fetched_at": now, "checked_at": now, "error": None, "error_since": None,
+                      "refreshing_since": None, "written": newer}  # fmt: skip
+            return state.model_copy(update=update), kept
+
+        return self._change(scope, compute)
+
+    def fail(self, scope: Scope, error: str) -> ScopeState:
+        def compute(state: ScopeState, _load: _Loader) -> tuple[ScopeState, None]:
+            now = time.time()
+            update = {"scope": scope, "checked_at": now, "error": error, "refreshing_since": None,
+                      "error_since": state.error_since or now}  # fmt: skip
+            return state.model_copy(update=update), None
+
+        return self._change(scope, compute)
+
+    def upsert(self, scope: Scope, changed: Sequence[Resource]) -> None:
+        """Write-through after an action: the resources it changed, so chat shows the result before the next
+        refresh. A group's members are not known here; the refresh the action asks for brings them."""
+
+        def compute(state: ScopeState, load: _Loader) -> tuple[ScopeState, Sequence[Resource]]:
+            current = {r.id: r for r in load()}
+            current.update({r.id: r for r in changed})
+            written = {**state.written, **dict.fromkeys((r.id for r in changed), time.time())}
+            return state.model_copy(update={"written": written}), list(current.values())
+
+        self._change(scope, compute)
+
+    def _change(self, scope: Scope, compute: _Compute) -> ScopeState:
+        """Read, compute and write one scope atomically: every write moves the version, so a write by another
+        process in between (a refresh finishing while an action writes through) makes this one start again."""
+        data_key = self._data_key(scope.key)
+        with self._redis.pipeline(transaction=True) as pipe:
+            while True:
+                try:
+                    pipe.watch(self._version_key)  # type: ignore[no-untyped-call]  # unannotated in redis-py
+                    raw = cast(bytes | None, pipe.hget(self._meta_key, scope.key))
+                    state = ScopeState.model_validate_json(raw) if raw else ScopeState(scope=scope)
+
+                    def load() -> tuple[Resource, ...]:
+                        return _parse(cast(bytes | None, pipe.get(data_key)))
+
+                    state, resources = compute(state, load)
+                    pipe.multi()
+                    if resources is not None:
+                        blob = zlib.compress(_RESOURCES.dump_json(list(resources)), 1)
+                        digest = hashlib.sha256(blob).hexdigest()[:16]
+                        state = state.model_copy(update={"resources": len(resources), "digest": digest})
+                        pipe.set(data_key, blob)
+                    pipe.hset(self._meta_key, scope.key, state.model_dump_json())
+                    pipe.incr(self._version_key)
+                    pipe.execute()
+                except redis.WatchError:
+                    continue
+                return state
+
+    # -- reading -----------------------------------------------------------------------------------------
+
+    def version(self) -> int:
+        return int(cast(bytes | None, self._redis.get(self._version_key)) or 0)
+
+    def states(self) -> dict[str, ScopeState]:
+        raw = cast(dict[bytes, bytes], self._redis.hgetall(self._meta_key))
+        return {k.decode(): ScopeState.model_validate_json(v) for k, v in raw.items()}
+
+    def state(self, scope: Scope) -> ScopeState:
+        raw = cast(bytes | None, self._redis.hget(self._meta_key, scope.key))
+        return ScopeState.model_validate_json(raw) if raw else ScopeState(scope=scope)
+
+    def load(self, scope_key: str) -> tuple[Resource, ...]:
+        return _parse(cast(bytes | None, self._redis.get(self._data_key(scope_key))))
+
+    def stored_bytes(self) -> int:
+        """Compressed size of every scope's data in Redis (for the benchmark and `perf`)."""
+        sizes: list[int] = [self._redis.strlen(self._data_key(k)) for k in self.states()]
+        return sum(sizes)
+
+    # -- refresh requests (chat -> workers) ------------------------------------------------------------
+
+    def request_refresh(self, scope_keys: Iterable[str]) -> None:
+        keys = list(scope_keys)
+        if keys:
+            with self._redis.pipeline(transaction=False) as pipe:
+                pipe.rpush(self._refresh_key, *keys)
+                pipe.ltrim(self._refresh_key, -_MAX_QUEUED_REQUESTS, -1)  # a burst of status requests stays bounded
+                pipe.execute()
+
+    def next_requests(self, timeout: float) -> set[str]:
+        """Scope keys asked for, waiting at most `timeout` for the first; empty when none came."""
+        first = cast(tuple[bytes, bytes] | None, self._redis.blpop([self._refresh_key], timeout=timeout))
+        if first is None:
+            return set()
+        with self._redis.pipeline(transaction=True) as pipe:
+            pipe.lrange(self._refresh_key, 0, -1)
+            pipe.delete(self._refresh_key)
+            rest = cast(list[bytes], pipe.execute()[0])
+        return {first[1].decode(), *(k.decode() for k in rest)}
+
+    def lock(self, scope_key: str, seconds: float) -> bool:
+        """One refresher per scope across processes; the lock expires if its holder dies."""
+        return bool(self._redis.set(f"{self._prefix}lock:{scope_key}", 1, nx=True, px=max(1, int(seconds * 1000))))
+
+    def unlock(self, scope_key: str) -> None:
+        self._redis.delete(f"{self._prefix}lock:{scope_key}")

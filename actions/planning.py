@@ -1,0 +1,117 @@
+"""What an action on a real cloud will change, from the resources as last seen: the plan shown before the
+confirmation, and the operation the worker carries out. Targets are absolute, so a finished request finds
+nothing left to do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from actions.catalogue import MAX_GROUP_SIZE, emergency_target
+from actions.provider import Plan, Resource
+from actions.wording import head, per_hour
+from core.errors import ProviderError
+from core.models import ActionName, ActionRequest
+
+Power = Literal["start", "stop", "restart"]
+_POWER: dict[ActionName, Power] = {
+    ActionName.START: "start",
+    ActionName.STOP: "stop",
+    ActionName.RESTART: "restart",
+    ActionName.SHUTDOWN: "stop",
+}
+_SCALING = (ActionName.SCALE, ActionName.EMERGENCY_SCALE)
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One cloud operation: set `target`'s power, or scale the group `target` to `count`."""
+
+    target: Resource
+    power: Power | None = None
+    count: int | None = None
+    plan: Plan | None = None  # None: already done (`done` says how it is)
+    done: str = ""
+
+
+def operation(request: ActionRequest, resource: Resource, destination: Resource | None = None) -> Operation:
+    """The operation `request` needs, given the resource (and a failover's standby) as they are now.
+    Raises ProviderError with a plain sentence when it cannot be done at all."""
+    if request.action is ActionName.FAILOVER:
+        return _failover(resource, destination)
+    if resource.kind == "group":
+        if request.action in _SCALING:
+            target = request.desired_count
+            if target is None:
+                target = emergency_target(resource.count or 0)
+            return _scale(resource, target, emergency=request.action is ActionName.EMERGENCY_SCALE)
+        if request.action is ActionName.SHUTDOWN:
+            return _scale(resource, 0, emergency=False)
+        raise ProviderError(f"{resource.name} is a group: scale it instead (scale {resource.name} to 0)")
+    if request.action in _SCALING:
+        raise ProviderError(f"{resource.name} is {_a(resource.kind)}: only groups scale")
+    if resource.kind != "instance":
+        raise ProviderError(f"{resource.name} is {_a(resource.kind)}: opsbot starts and stops instances only")
+    return _power(resource, _POWER[request.action])
+
+
+def _a(kind: str) -> str:
+    word = kind.replace("_", " ")
+    return f"an {word}" if word[:1] in "aeiou" else f"a {word}"
+
+
+def _scale(group: Resource, target: int, *, emergency: bool) -> Operation:
+    name, count = group.name, group.count or 0
+    if target < 0:
+        raise ProviderError(f"{name} cannot be scaled to {target} instances")
+    if target > MAX_GROUP_SIZE:
+        raise ProviderError(f"{name} cannot be scaled above {MAX_GROUP_SIZE} instances")
+    if target == count:
+        return Operation(target=group, count=target, done=f"{name} is already at {count} instances")
+    delta = (target - count) * (group.unit_hourly_cost or 0.0)
+    word = "emergency scale " if emergency else ""
+    plan = Plan(
+        summary=f"{head(group)}: {word}{count} -> {target} instances{per_hour(delta)}",
+        before=f"{count} instances",
+        after=f"{target} instances",
+        instances_affected=abs(target - count),
+        cost_delta_per_hour=round(delta, 4),
+    )
+    return Operation(target=group, count=target, plan=plan)
+
+
+def _power(instance: Resource, power: Power) -> Operation:
+    name, state = instance.name, instance.state
+    if power == "start" and state == "running":
+        return Operation(target=instance, power=power, done=f"{name} is already running")
+    if power == "stop" and state == "stopped":
+        return Operation(target=instance, power=power, done=f"{name} is already stopped")
+    if power == "restart" and state != "running":
+        raise ProviderError(f"{name} is {state}: start it instead")
+    delta = {"start": instance.hourly_cost, "stop": -instance.hourly_cost, "restart": 0.0}[power]
+    after = {"start": "running", "stop": "stopped", "restart": "running (restarted)"}[power]
+    words = {"start": f"{state} -> running", "stop": f"{state} -> stopped", "restart": "restart, a short outage"}
+    plan = Plan(
+        summary=f"{head(instance)}: {words[power]}{per_hour(delta)}",
+        before=state,
+        after=after,
+        instances_affected=1,
+        cost_delta_per_hour=round(delta, 4),
+    )
+    return Operation(target=instance, power=power, plan=plan)
+
+
+def _failover(source: Resource, standby: Resource | None) -> Operation:
+    if standby is None:
+        raise ProviderError(f"{source.name} has no DR standby to fail over to.")
+    if source.kind != "group" or standby.kind != "group":
+        raise ProviderError(f"{source.name} cannot fail over: only groups with a standby group can")
+    wanted = max(source.count or 0, 1)
+    scaled = _scale(standby, wanted, emergency=False)
+    if scaled.plan is None:
+        return Operation(target=standby, count=wanted, done=f"{standby.name} already runs {wanted} instances")
+    plan = scaled.plan.model_copy(
+        update={"summary": f"{head(source)} -> {head(standby)}: {standby.name} {scaled.plan.before.split()[0]}"
+                f" -> {wanted} instances{per_hour(scaled.plan.cost_delta_per_hour)}"}
+    )  # fmt: skip
+    return Operation(target=standby, count=wanted, plan=plan)

@@ -1,0 +1,61 @@
+"""opsbot configured for AWS the way an operator does it - an account and its regions in the settings, boto3's
+own credential chain and AWS_ENDPOINT_URL - then used from chat: status, a scale confirmed and carried out."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import boto3
+import pytest
+
+from bot.runtime import Runtime
+from core.models import ConversationRef, Message, Reply
+from core.settings import Settings
+from tests.actions.aws.conftest import ACCOUNT, REGION, World
+from tests.conversation.conftest import button, outbox_after
+
+ROOM = ConversationRef(channel="console", conversation_id="ops-room")
+
+
+@pytest.fixture
+def runtime(world: World, settings: Settings) -> Iterator[Runtime]:
+    configured = settings.model_copy(update={"aws_accounts": [ACCOUNT], "cloud_poll_seconds": 0.05})
+    rt = Runtime.build(configured, with_worker=True)
+    assert rt.refresher is not None
+    rt.refresher.refresh_all()
+    yield rt
+    rt.close()
+
+
+def _say(rt: Runtime, text: str = "", *, user: str = "alice", press: str | None = None) -> list[Reply]:
+    return rt.conversation.handle(Message(ref=ROOM, sender=user, text=text, button_id=press, received_at=time.time()))
+
+
+def test_status_and_a_scale_from_chat_on_aws(runtime: Runtime) -> None:
+    status = _say(runtime, "status of aws")[0].text
+    assert "AWS: 7 up, 0 stopped, 0 degraded - data" in status, status  # two regions
+    asked = _say(runtime, "scale web prod to 5")
+    assert asked[0].text.startswith("Scale: web-prod (AWS us-east-1): 3 -> 5 instances, about +$0.19/h"), asked[0].text
+    _say(runtime, press=button(asked, "Confirm"))
+    texts = [r.text for r in outbox_after(runtime)]
+    assert any(t.startswith("Done: web-prod is at 5 instances") for t in texts), texts
+    group = boto3.client("autoscaling", region_name=REGION).describe_auto_scaling_groups(
+        AutoScalingGroupNames=["web-prod"]
+    )["AutoScalingGroups"][0]
+    assert group["DesiredCapacity"] == 5
+    assert "5 instances of m5.large" in _say(runtime, "show web-prod")[0].text
+
+
+def test_stop_an_instance_needs_its_own_confirmation_and_is_audited(runtime: Runtime, world: World) -> None:
+    asked = _say(runtime, "stop db-prod")
+    assert asked[0].text.startswith("Stop: db-prod (AWS us-east-1): running -> stopped"), asked[0].text
+    refused = _say(runtime, press=button(asked, "Confirm"), user="bob")
+    assert "alice" in refused[0].text  # bob cannot confirm alice's request
+    _say(runtime, press=button(asked, "Confirm"))
+    texts = [r.text for r in outbox_after(runtime)]
+    assert any(t.startswith("Done: db-prod is stopped") for t in texts), texts
+    state = boto3.client("ec2", region_name=REGION).describe_instances(InstanceIds=[world.ids["db-prod"]])
+    assert state["Reservations"][0]["Instances"][0]["State"]["Name"] == "stopped"
+    events = [record.event for record in runtime.conversation.services.audit.tail(20)]
+    assert "confirmed" in events and "succeeded" in events

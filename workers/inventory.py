@@ -1,0 +1,166 @@
+"""Keeps the real clouds' inventory cache fresh: every scope (account x region) on a schedule, and at once when
+a chat process asks (status wants fresher data). Scopes refresh in parallel, each on its own thread, so a hung
+or failing cloud delays nobody else; a scope is refreshed by one process at a time (a Redis lock), and a scope
+still in flight is never started twice."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from concurrent import futures
+from concurrent.futures import ThreadPoolExecutor
+
+import redis
+
+from actions.backend import CloudBackend, Scope
+from actions.inventory.store import InventoryStore
+from actions.provider import CloudProvider
+from actions.resilience import Guard
+from core.errors import OpsbotError, ProviderAuthError
+from core.settings import Settings
+
+log = logging.getLogger(__name__)
+
+_LOCK_SHARE = 4.0  # a scope's lock outlives a slow refresh (of the refresh period); its holder's death frees it
+
+
+class InventoryRefresher:
+    def __init__(
+        self,
+        backends: list[CloudBackend],
+        store: InventoryStore,
+        guard: Guard,
+        *,
+        every_seconds: float,
+        max_threads: int = 16,
+    ) -> None:
+        self._store = store
+        self._guard = guard
+        self._every = every_seconds
+        self._scopes: dict[str, tuple[CloudBackend, Scope]] = {
+            scope.key: (backend, scope) for backend in backends for scope in backend.scopes()
+        }
+        self._pool = ThreadPoolExecutor(
+            max_workers=max(1, min(max_threads, len(self._scopes))), thread_name_prefix="inv"
+        )
+        self._in_flight: set[str] = set()
+        self._futures: set[futures.Future[None]] = set()
+        self._guard_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="inventory-refresher", daemon=True)
+
+    def start(self) -> None:
+        self._store.register(scope for _, scope in self._scopes.values())
+        self._thread.start()
+
+    def stop(self, wait_seconds: float = 5.0) -> None:
+        """Stop scheduling; refreshes in flight get `wait_seconds` to finish (a hung one is left behind)."""
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=wait_seconds)
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        with self._guard_lock:
+            running = list(self._futures)
+        futures.wait(running, timeout=wait_seconds)
+
+    def refresh_now(self, scope_keys: set[str] | None = None) -> None:
+        """Start refreshing these scopes (all when None) unless already in flight; does not wait."""
+        for key in scope_keys if scope_keys is not None else set(self._scopes):
+            if key in self._scopes:
+                self._submit(key)
+
+    def refresh_all(self, timeout: float = 120.0) -> None:
+        """Refresh every scope and wait until each has been read (or failed) since this call, also by another
+        thread or process that was already on it (start-up, tests, benchmarks)."""
+        began, deadline = time.time(), time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            states = self._store.states()
+            pending = {k for k in self._scopes if k not in states or (states[k].checked_at or 0.0) < began}
+            if not pending:
+                return
+            self.refresh_now(pending)
+            time.sleep(0.02)
+
+    # -- the loop --------------------------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        next_round = 0.0
+        while not self._stop.is_set():
+            try:
+                if time.monotonic() >= next_round:
+                    self.refresh_now(self._due())
+                    next_round = time.monotonic() + min(self._every, 5.0)
+                asked = self._store.next_requests(timeout=1.0)
+                if asked:
+                    self.refresh_now(asked)
+            except redis.RedisError:
+                log.warning("inventory refresh paused: Redis unreachable")
+                self._stop.wait(1.0)
+
+    def _due(self) -> set[str]:
+        now, states = time.time(), self._store.states()
+        due = set()
+        for key in self._scopes:
+            state = states.get(key)
+            if state is None or state.checked_at is None or now - state.checked_at >= self._every:
+                due.add(key)
+        return due
+
+    def _submit(self, key: str) -> None:
+        with self._guard_lock:
+            if key in self._in_flight:
+                return
+            self._in_flight.add(key)
+        try:
+            future = self._pool.submit(self._refresh_and_release, key)
+        except RuntimeError:  # shutting down
+            self._release(key)
+            return
+        with self._guard_lock:
+            self._futures = {f for f in self._futures if not f.done()} | {future}
+
+    def _refresh_and_release(self, key: str) -> None:
+        try:
+            self._refresh(key)
+        finally:
+            self._release(key)
+
+    def _release(self, key: str) -> None:
+        with self._guard_lock:
+            self._in_flight.discard(key)
+
+    def _refresh(self, key: str) -> None:
+        backend, scope = self._scopes[key]
+        if not self._store.lock(key, max(self._every, 10.0) * _LOCK_SHARE):
+            return  # another process is on it
+        try:
+            self._store.begin(scope)
+            started = time.time()
+            try:
+                resources = self._guard.call(key, scope.label, lambda: backend.fetch(scope))
+            except ProviderAuthError as exc:
+                self._store.fail(scope, str(exc))  # the guard logged it once
+            except OpsbotError as exc:
+                log.info("%s: refresh failed: %s", scope.label, exc)
+                self._store.fail(scope, str(exc))
+            except Exception as exc:  # an SDK surprise must not kill the refresher; keep it visible
+                log.exception("%s: refresh failed unexpectedly", scope.label)
+                self._store.fail(scope, f"unexpected error ({type(exc).__name__})")
+            else:
+                self._store.save(scope, resources, started_at=started)
+        finally:
+            self._store.unlock(key)
+
+
+def start_refresher(provider: CloudProvider, settings: Settings) -> InventoryRefresher | None:
+    """The refresher for a real-cloud provider (None for the simulated world, which needs none), started."""
+    from actions.multicloud import MultiCloud
+
+    if not isinstance(provider, MultiCloud):
+        return None
+    refresher = InventoryRefresher(
+        list(provider.backends), provider.store, provider.guard, every_seconds=settings.inventory_refresh_seconds
+    )
+    refresher.start()
+    return refresher
