@@ -12,9 +12,9 @@ colon is the backend's own."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
-from actions.provider import ProgressCallback, Resource
+from actions.provider import Billing, ProgressCallback, Resource
 from core.models import Cloud, Frozen
 
 
@@ -84,3 +84,10 @@ class CloudBackend(Protocol):
         """Set a group's desired size, report "web-prod: 16/20 instances running" while it moves, return the
         group once `count` instances are running (or, scaling down, once it has `count`)."""
         ...
+
+
+@runtime_checkable
+class BillingSource(Protocol):
+    """A backend that can read what was billed this month (AWS: Cost Explorer). Called about hourly."""
+
+    def billed_this_month(self) -> list[Billing]: ...

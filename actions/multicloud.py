@@ -10,7 +10,7 @@ from actions.backend import CloudBackend, Scope
 from actions.inventory.reader import CachedInventory
 from actions.inventory.store import InventoryStore
 from actions.planning import Operation, operation
-from actions.provider import Outcome, Plan, ProgressCallback, Resource, Snapshot
+from actions.provider import Billing, Outcome, Plan, ProgressCallback, Resource, Snapshot
 from actions.resilience import Guard
 from actions.wording import CLOUD_LABELS
 from core.errors import ProviderError, ProviderTimeout, ResourceNotFound
@@ -60,6 +60,9 @@ class MultiCloud:
 
     def freshen(self, max_age: float, deadline: float) -> None:
         self._inventory.freshen(max_age, deadline)
+
+    def billing(self) -> tuple[Billing, ...]:
+        return self._store.billing()
 
     def get(self, resource_id: str) -> Resource:
         """One resource, fresh from its cloud (through the guard)."""

@@ -39,6 +39,19 @@ class SourceHealth(Frozen):
     resources: int = 0
 
 
+class Billing(Frozen):
+    """What a cloud's billing says was spent this month so far (AWS Cost Explorer), per account."""
+
+    label: str  # "AWS prod"
+    by_service: dict[str, float] = Field(default_factory=dict)  # USD, biggest first
+    fetched_at: float
+    error: str | None = None
+
+    @property
+    def total(self) -> float:
+        return round(sum(self.by_service.values()), 2)
+
+
 class Snapshot(Frozen):
     """One provider's view of its inventory, with its age and last error. A provider made of several sources
     (the real clouds: one per account and region) lists each source's age and error in `sources`."""
@@ -84,6 +97,10 @@ class CloudProvider(Protocol):
 
     def get(self, resource_id: str) -> Resource:
         """One resource, fresh. Raises ResourceNotFound."""
+        ...
+
+    def billing(self) -> tuple[Billing, ...]:
+        """This month's billed spend per account, where the cloud reports it (cached; never slow)."""
         ...
 
     def plan(self, request: ActionRequest) -> Plan:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from typing import Generic, TypeVar
 
 from actions import queries
-from actions.provider import Resource, Snapshot
+from actions.provider import Billing, Resource, Snapshot
 from actions.queries import CloudStatus, StatusReport
 from conversation.replies import age, clock, money, reply
 from conversation.services import Services
@@ -157,7 +157,27 @@ class ReadFlow:
             period = report.period.replace("_", " ")
             head = f"Cost {period}: {money(report.total)} ({money(report.hourly_cost)}/h now)."
         parts = [f"{_label(line.key) or line.key} {money(line.amount)}" for line in report.lines[:6]]
-        return head + "\n" + " · ".join(parts)
+        billed = _billed(self._s.provider.billing()) if report.period == "this_month" else []
+        return "\n".join([head, " · ".join(parts), *billed])
+
+
+def _billed(billing: Sequence[Billing]) -> list[str]:
+    """What the clouds billed this month so far, beside the list-price estimate: 'AWS prod billed so far (Cost
+    Explorer): $1,246.85 - top EC2 - Compute $1,234.50'."""
+    lines = []
+    for b in billing:
+        if not b.by_service:
+            lines.append(f"{b.label} billing: {b.error or 'nothing billed yet'}")
+            continue
+        service, amount = next(iter(b.by_service.items()))
+        line = f"{b.label} billed so far (Cost Explorer, {age(time.time() - b.fetched_at)} ago): {money(b.total)}"
+        line += f" - top {_short_service(service)} {money(amount)}"
+        lines.append(line + (f" ({b.error})" if b.error else ""))
+    return lines
+
+
+def _short_service(name: str) -> str:
+    return name.replace("Amazon Elastic Compute Cloud", "EC2").replace("Amazon ", "").replace("AWS ", "")[:40]
 
 
 def _perf(worker_stages: dict[str, tuple[int, float, float]]) -> str:

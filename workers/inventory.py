@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import redis
 
-from actions.backend import CloudBackend, Scope
+from actions.backend import BillingSource, CloudBackend, Scope
 from actions.inventory.store import InventoryStore
 from actions.provider import CloudProvider
 from actions.resilience import Guard
@@ -22,6 +22,7 @@ from core.settings import Settings
 
 log = logging.getLogger(__name__)
 
+BILLING_SECONDS = 3600.0  # Cost Explorer is billed per request and updates a few times a day
 _LOCK_SHARE = 4.0  # a scope's lock outlives a slow refresh (of the refresh period); its holder's death frees it
 
 
@@ -41,9 +42,7 @@ class InventoryRefresher:
         self._scopes: dict[str, tuple[CloudBackend, Scope]] = {
             scope.key: (backend, scope) for backend in backends for scope in backend.scopes()
         }
-        self._pool = ThreadPoolExecutor(
-            max_workers=max(1, min(max_threads, len(self._scopes))), thread_name_prefix="inv"
-        )
+        self._pool = ThreadPoolExecutor(max_workers=min(max_threads, len(self._scopes)) + 1, thread_name_prefix="inv")
         self._in_flight: set[str] = set()
         self._futures: set[futures.Future[None]] = set()
         self._guard_lock = threading.Lock()
@@ -84,10 +83,26 @@ class InventoryRefresher:
 
     # -- the loop --------------------------------------------------------------------------------------------
 
+    def refresh_billing(self, *, force: bool = True) -> None:
+        """Read what every billing source (AWS Cost Explorer) says was spent this month; waits for it. The
+        schedule (force=False) skips it when another process read it within the half hour."""
+        if not self._store.lock("billing", BILLING_SECONDS / 2) and not force:
+            return
+        backends = {id(b): b for b, _ in self._scopes.values()}.values()
+        for backend in backends:
+            if isinstance(backend, BillingSource):
+                try:
+                    self._store.save_billing(backend.billed_this_month())
+                except Exception:  # billing is a detail: a surprise here must not stop the inventory
+                    log.exception("billing refresh failed")
+
     def _run(self) -> None:
-        next_round = 0.0
+        next_round, next_billing = 0.0, 0.0
         while not self._stop.is_set():
             try:
+                if time.monotonic() >= next_billing:
+                    next_billing = time.monotonic() + BILLING_SECONDS
+                    self._pool.submit(self.refresh_billing, force=False)
                 if time.monotonic() >= next_round:
                     self.refresh_now(self._due())
                     next_round = time.monotonic() + min(self._every, 5.0)

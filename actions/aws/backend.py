@@ -5,6 +5,7 @@ and EBS volumes, with recent CPU from CloudWatch. Resource ids: "aws:<account>:<
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from datetime import date
 
@@ -13,7 +14,7 @@ from actions.aws.api import CpuSamples, ScopeApi
 from actions.aws.clients import AwsClients, SessionFactory
 from actions.aws.inventory import group_cpu, group_resource, group_type, instance_resource, recent_cpu, volume_resource
 from actions.backend import NoThrottle, Scope, Throttle
-from actions.provider import ProgressCallback, Resource
+from actions.provider import Billing, ProgressCallback, Resource
 from core.cloud_config import AwsAccount
 from core.errors import ProviderError, ResourceNotFound
 from core.models import Cloud
@@ -129,6 +130,17 @@ class AwsBackend:
     def scale(self, group: Resource, count: int, progress: ProgressCallback, timeout: float) -> Resource:
         api = self._api(self.scope_of(group.id))
         return operations.scale(api, group, count, progress, timeout, self._poll_seconds)
+
+    def billed_this_month(self) -> list[Billing]:
+        """Cost Explorer's month to date for every account; an account that fails carries its error."""
+        found = []
+        for account in self._clients.accounts:
+            label = f"AWS {account.name}"
+            try:
+                found.append(Billing(label=label, by_service=self.month_to_date(account.name), fetched_at=time.time()))
+            except ProviderError as exc:
+                found.append(Billing(label=label, fetched_at=time.time(), error=str(exc)))
+        return found
 
     def month_to_date(self, account_name: str, today: date | None = None) -> dict[str, float]:
         """This month's spend so far per service (USD), from Cost Explorer."""

@@ -14,7 +14,7 @@ import redis
 from pydantic import Field, TypeAdapter
 
 from actions.backend import Scope
-from actions.provider import Resource
+from actions.provider import Billing, Resource
 from core.models import Frozen
 
 PREFIX = "opsbot:inventory:"
@@ -151,6 +151,24 @@ class InventoryStore:
         """Compressed size of every scope's data in Redis (for the benchmark and `perf`)."""
         sizes: list[int] = [self._redis.strlen(self._data_key(k)) for k in self.states()]
         return sum(sizes)
+
+    # -- billing (Cost Explorer), refreshed about hourly -----------------------------------------------
+
+    def save_billing(self, found: Sequence[Billing]) -> None:
+        """Keep the last good figures of an account whose billing call failed, with the error beside them."""
+        known = {b.label: b for b in self.billing()}
+        kept = {}
+        for b in found:
+            previous = known.get(b.label)
+            if b.error and previous is not None and previous.by_service:
+                b = previous.model_copy(update={"error": b.error})
+            kept[b.label] = b.model_dump_json()
+        if kept:
+            self._redis.hset(self._prefix + "billing", mapping=kept)  # type: ignore[arg-type]  # narrow mapping type
+
+    def billing(self) -> tuple[Billing, ...]:
+        raw = cast(dict[bytes, bytes], self._redis.hgetall(self._prefix + "billing"))
+        return tuple(sorted((Billing.model_validate_json(v) for v in raw.values()), key=lambda b: b.label))
 
     # -- refresh requests (chat -> workers) ------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from typing import cast
 import redis
 from redis.typing import EncodableT, FieldT
 
-from actions.provider import Outcome, Plan, ProgressCallback, Resource, Snapshot
+from actions.provider import Billing, Outcome, Plan, ProgressCallback, Resource, Snapshot
 from actions.simulated.changes import Change
 from actions.simulated.faults import FaultMode, Faults
 from actions.simulated.planner import prepare
@@ -69,6 +69,9 @@ class SimulatedCloud:
 
     def get(self, resource_id: str) -> Resource:
         return self._world().find(resource_id)
+
+    def billing(self) -> tuple[Billing, ...]:
+        return ()  # the simulated world has list prices only
 
     # -- changing --------------------------------------------------------------------------------------
 

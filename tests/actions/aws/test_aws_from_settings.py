@@ -59,3 +59,26 @@ def test_stop_an_instance_needs_its_own_confirmation_and_is_audited(runtime: Run
     assert state["Reservations"][0]["Instances"][0]["State"]["Name"] == "stopped"
     events = [record.event for record in runtime.conversation.services.audit.tail(20)]
     assert "confirmed" in events and "succeeded" in events
+
+
+def test_cost_shows_what_cost_explorer_billed_beside_the_estimate(runtime: Runtime, world: World) -> None:
+    world.seed_costs([{
+        "ResultsByTime": [{
+            "TimePeriod": {"Start": "2026-11-01", "End": "2026-11-29"},
+            "Total": {},
+            "Groups": [
+                {"Keys": ["Amazon Elastic Compute Cloud - Compute"],
+                 "Metrics": {"UnblendedCost": {"Amount": "1234.5", "Unit": "USD"}}},
+                {"Keys": ["Amazon Simple Storage Service"],
+                 "Metrics": {"UnblendedCost": {"Amount": "12.35", "Unit": "USD"}}},
+            ],
+            "Estimated": True,
+        }],
+        "DimensionValueAttributes": [],
+    }])  # fmt: skip
+    assert runtime.refresher is not None
+    runtime.refresher.refresh_billing()
+    text = _say(runtime, "cost this month")[0].text
+    assert text.startswith("Cost this month: ")  # the list-price estimate first
+    assert "AWS prod billed so far (Cost Explorer, 0 s ago): $1,247 - top EC2 - Compute $1,234" in text, text
+    assert "billed" not in _say(runtime, "cost yesterday")[0].text  # Cost Explorer's figure is for the month

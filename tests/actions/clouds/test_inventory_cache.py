@@ -11,7 +11,7 @@ import redis
 from actions.backend import Scope
 from actions.inventory.reader import CachedInventory
 from actions.inventory.store import InventoryStore
-from actions.provider import Resource
+from actions.provider import Billing, Resource
 from core.models import Cloud
 
 AWS = Scope(cloud=Cloud.AWS, account="prod", region="us-east-1", label="AWS prod us-east-1")
@@ -163,3 +163,11 @@ def test_writes_from_many_threads_lose_nothing(redis_conn: redis.Redis) -> None:
     for t in threads:
         t.join()
     assert sorted(r.name for r in store.load(AWS.key)) == sorted(names)
+
+
+def test_a_failed_billing_read_keeps_the_last_figures_with_the_error(redis_conn: redis.Redis) -> None:
+    store = InventoryStore(redis_conn)
+    store.save_billing([Billing(label="AWS prod", by_service={"EC2": 100.0}, fetched_at=1.0)])
+    store.save_billing([Billing(label="AWS prod", fetched_at=2.0, error="AWS: credentials refused for prod")])
+    (kept,) = store.billing()
+    assert kept.total == 100.0 and kept.fetched_at == 1.0 and kept.error == "AWS: credentials refused for prod"
