@@ -94,7 +94,7 @@ class _Tally:
         found: list[Problem] = []
         if health.error:
             found.append(Problem(severity=3, kind="provider_error", cloud=cloud, subject="API", detail=health.error))
-        if age > STALE_SECONDS:
+        if health.fetched_at and age > STALE_SECONDS:  # never fetched: the error says why, not an age
             detail = f"{age / 60:.0f} min old"
             found.append(Problem(severity=2, kind="stale_data", cloud=cloud, subject="data", detail=detail))
         for g in self.groups:
