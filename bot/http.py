@@ -4,10 +4,12 @@ body-size limit that no adapter has to repeat."""
 from __future__ import annotations
 
 import asyncio
+import math
+import time
 from collections.abc import Sequence
 
 import redis
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Gauge, generate_latest
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -15,6 +17,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from actions.provider import SourceHealth
 from bot.channels import ChannelAdapter
 from bot.runtime import Runtime
 
@@ -34,7 +37,9 @@ def build_app(runtime: Runtime, adapters: Sequence[ChannelAdapter]) -> Starlette
         return PlainTextResponse("ready")
 
     async def metrics(_request: Request) -> Response:
-        return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+        snapshot = await asyncio.to_thread(runtime.conversation.services.provider.snapshot)
+        body = generate_latest(REGISTRY) + _inventory_metrics(snapshot.sources)
+        return Response(body, media_type=CONTENT_TYPE_LATEST)
 
     routes: list[BaseRoute] = [
         Route("/healthz", healthz, methods=["GET"]),
@@ -44,6 +49,21 @@ def build_app(runtime: Runtime, adapters: Sequence[ChannelAdapter]) -> Starlette
     for adapter in adapters:
         routes.extend(adapter.routes())
     return Starlette(routes=routes, middleware=[Middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)])
+
+
+def _inventory_metrics(sources: Sequence[SourceHealth]) -> bytes:
+    """Each real cloud source's data age and whether its last refresh failed, for alerting on a cache that
+    stopped being refreshed (the simulated world has no sources, so nothing is exported for it)."""
+    registry = CollectorRegistry()
+    age = Gauge("opsbot_inventory_age_seconds", "Age of a cloud source's inventory data.", ["source"],
+                registry=registry)  # fmt: skip
+    failing = Gauge("opsbot_inventory_source_failing", "1 when a source's last refresh failed.", ["source"],
+                    registry=registry)  # fmt: skip
+    now = time.time()
+    for source in sources:
+        age.labels(source.label).set(now - source.fetched_at if source.fetched_at else math.inf)
+        failing.labels(source.label).set(1 if source.error else 0)
+    return generate_latest(registry) if sources else b""
 
 
 async def _redis_answers(connection: redis.Redis) -> bool:

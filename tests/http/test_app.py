@@ -11,8 +11,14 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from actions.backend import Scope
+from actions.inventory.store import InventoryStore
+from actions.multicloud import MultiCloud
+from actions.resilience import Guard
 from bot.http import MAX_BODY_BYTES, build_app
 from bot.runtime import Runtime
+from core.models import Cloud
+from core.settings import Settings
 from tests.http.fake_adapter import HOOK, FakeAdapter
 
 Body = bytes | AsyncIterator[bytes]
@@ -99,3 +105,23 @@ def test_unknown_paths_are_404(runtime: Runtime) -> None:
     client = _Client(runtime, FakeAdapter())
     assert client.get("/slack/events").status_code == 404  # not mounted: no Slack adapter here
     assert client.post("/nowhere", content=b"{}").status_code == 404
+
+
+def test_metrics_export_each_cloud_sources_age_and_failure(settings: Settings, redis_conn: redis.Redis) -> None:
+    store = InventoryStore(redis_conn)
+    store.save(Scope(cloud=Cloud.AWS, account="prod", region="us-east-1", label="AWS prod us-east-1"), [])
+    store.fail(Scope(cloud=Cloud.AZURE, account="sub", region="*", label="Azure shop"), "Azure: credentials refused")
+    provider = MultiCloud([], store, Guard(), timeout_for=lambda _r: 30.0)
+    runtime = Runtime.build(settings, with_worker=False, provider=provider)
+    try:
+        text = _Client(runtime, FakeAdapter()).get("/metrics").text
+    finally:
+        runtime.close()
+    assert 'opsbot_inventory_source_failing{source="Azure shop"} 1.0' in text
+    assert 'opsbot_inventory_source_failing{source="AWS prod us-east-1"} 0.0' in text
+    assert 'opsbot_inventory_age_seconds{source="Azure shop"} +Inf' in text
+    assert "opsbot_stage_seconds" in text  # the process's own metrics are still there
+
+
+def test_the_simulated_world_exports_no_inventory_sources(runtime: Runtime) -> None:
+    assert "opsbot_inventory_age_seconds" not in _Client(runtime, FakeAdapter()).get("/metrics").text
