@@ -7,9 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from actions.catalogue import MAX_GROUP_SIZE, emergency_target
+from actions.catalogue import emergency_target
 from actions.provider import Plan, Resource
-from actions.wording import head, per_hour
+from actions.wording import check_scale_target, head, per_hour, scale_plan
 from core.errors import ProviderError
 from core.models import ActionName, ActionRequest
 
@@ -62,22 +62,11 @@ def _a(kind: str) -> str:
 
 def _scale(group: Resource, target: int, *, emergency: bool) -> Operation:
     name, count = group.name, group.count or 0
-    if target < 0:
-        raise ProviderError(f"{name} cannot be scaled to {target} instances")
-    if target > MAX_GROUP_SIZE:
-        raise ProviderError(f"{name} cannot be scaled above {MAX_GROUP_SIZE} instances")
+    check_scale_target(name, target)
     if target == count:
         return Operation(target=group, count=target, done=f"{name} is already at {count} instances")
     delta = (target - count) * (group.unit_hourly_cost or 0.0)
-    word = "emergency scale " if emergency else ""
-    plan = Plan(
-        summary=f"{head(group)}: {word}{count} -> {target} instances{per_hour(delta)}",
-        before=f"{count} instances",
-        after=f"{target} instances",
-        instances_affected=abs(target - count),
-        cost_delta_per_hour=round(delta, 4),
-    )
-    return Operation(target=group, count=target, plan=plan)
+    return Operation(target=group, count=target, plan=scale_plan(group, target, delta, emergency=emergency))
 
 
 def _power(instance: Resource, power: Power) -> Operation:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from types import MappingProxyType
 
-from actions.provider import Resource
+from actions.catalogue import MAX_GROUP_SIZE
+from actions.provider import Plan, Resource
+from core.errors import ProviderError
 from core.models import Cloud
 
 CLOUD_LABELS: MappingProxyType[Cloud, str] = MappingProxyType(
@@ -31,3 +33,24 @@ def per_hour(delta: float) -> str:
     # Half-up on the value rounded to 6 places, so float noise never flips a cent (2 x $0.5125 is $1.03).
     cents = Decimal(repr(round(abs(delta), 6))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     return f", about {sign}${cents}/h"
+
+
+def check_scale_target(name: str, target: int) -> None:
+    """The limits every scale obeys, whichever cloud runs it."""
+    if target < 0:
+        raise ProviderError(f"{name} cannot be scaled to {target} instances")
+    if target > MAX_GROUP_SIZE:
+        raise ProviderError(f"{name} cannot be scaled above {MAX_GROUP_SIZE} instances")
+
+
+def scale_plan(group: Resource, target: int, delta: float, *, emergency: bool) -> Plan:
+    """'web-prod (AWS us-east-1): 12 -> 20 instances, about +$4.10/h'."""
+    count = group.count or 0
+    word = "emergency scale " if emergency else ""
+    return Plan(
+        summary=f"{head(group)}: {word}{count} -> {target} instances{per_hour(delta)}",
+        before=f"{count} instances",
+        after=f"{target} instances",
+        instances_affected=abs(target - count),
+        cost_delta_per_hour=round(delta, 4),
+    )

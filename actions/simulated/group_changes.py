@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from actions.catalogue import MAX_GROUP_SIZE, emergency_target
+from actions.catalogue import emergency_target
 from actions.provider import Plan, Resource
 from actions.simulated.changes import Change, progress_points, refuse
 from actions.simulated.groups import FRESH_CPU, member_names, new_member, refreshed_group
 from actions.simulated.world import WorldView
-from actions.wording import head, per_hour
+from actions.wording import check_scale_target, head, per_hour, scale_plan
 from core.errors import ProviderError
 from core.models import ActionName, ActionRequest
 
@@ -35,29 +35,19 @@ def scale(request: ActionRequest, group: Resource, world: WorldView, seed: int) 
         if request.action is not ActionName.EMERGENCY_SCALE:
             raise ProviderError(f"say how many instances {name} should have")
         target = emergency_target(count)
-    if target < 0:
-        raise ProviderError(f"{name} cannot be scaled to {target} instances")
-    if target > MAX_GROUP_SIZE:
-        raise ProviderError(f"{name} cannot be scaled above {MAX_GROUP_SIZE} instances")
+    check_scale_target(name, target)
     if group.state == "stopped" and count > 0:
         raise ProviderError(f"{name} is stopped: start it first")
     members, writes = resize(seed, group, world.members_of(group), target)
     after = refreshed_group(group, members)
     writes[group.id] = after
     delta = after.hourly_cost - group.hourly_cost
-    emergency = "emergency scale " if request.action is ActionName.EMERGENCY_SCALE else ""
     if target >= count:
         steps = tuple(f"{name}: {count + k}/{target} instances running" for k in progress_points(target - count))
     else:
         steps = tuple(f"{name}: {k}/{count - target} instances removed" for k in progress_points(count - target))
     return Change(
-        plan=Plan(
-            summary=f"{head(group)}: {emergency}{count} -> {target} instances{per_hour(delta)}",
-            before=f"{count} instances",
-            after=f"{target} instances",
-            instances_affected=abs(target - count),
-            cost_delta_per_hour=round(delta, 4),
-        ),
+        plan=scale_plan(group, target, delta, emergency=request.action is ActionName.EMERGENCY_SCALE),
         result=after,
         outcome=f"{name} is at {target} instances",
         steps=steps,
