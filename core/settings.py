@@ -10,6 +10,7 @@ import yaml
 from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from core.alert_config import AlertSourceAuth
 from core.cloud_config import AwsAccount, AzureSubscription, GcpProject
 from core.errors import ConfigError
 
@@ -86,6 +87,33 @@ class Settings(BaseSettings):
     status_deadline_seconds: float = Field(
         default=1.0, gt=0, le=30, description="status waits at most this long for fresher data, then answers."
     )
+
+    # Alerts: intake, routing and escalation (docs/alerts.md).
+    alerting: Path | None = Field(
+        default=None,
+        description="Alerting YAML: routes, escalation policies, on-call schedules. Unset: shipped default.",
+    )
+    alert_sources: dict[str, AlertSourceAuth] = Field(
+        default_factory=dict,
+        description='Enabled alert sources and their credentials: {"alertmanager": {"token": "..."}, '
+        '"generic": {"hmac_secret": "..."}}. A source not listed answers 404.',
+    )
+    sns_topics: list[str] = Field(
+        default_factory=list, description="SNS topic ARNs whose signed messages /alerts/sns accepts."
+    )
+    sns_test_certificate: Path | None = Field(
+        default=None,
+        description="Tests only: verify SNS signatures with this PEM certificate instead of fetching SigningCertURL.",
+    )
+    twilio_account_sid: str | None = Field(default=None, description="Twilio account SID (AC...).")
+    twilio_auth_token: SecretStr | None = Field(default=None, description="Twilio auth token; also checks webhooks.")
+    twilio_from: str | None = Field(default=None, description="The Twilio number SMS and calls come from (E.164).")
+    twilio_api_url: str | None = Field(default=None, description="Twilio REST API base URL override.")
+
+    @property
+    def twilio(self) -> bool:
+        """True when SMS and phone escalation is configured."""
+        return bool(self.twilio_account_sid and self.twilio_auth_token and self.twilio_from)
 
     @property
     def real_clouds(self) -> bool:

@@ -1,0 +1,92 @@
+"""The normalised alert. A source's payload becomes `Incoming`s; the store turns each into (or merges it
+with) an `Alert`, which carries the short number people type ("ack 42") and the alert's state."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import Field
+
+from core.models import Cloud, Frozen
+
+
+class Severity(StrEnum):
+    CRITICAL = "critical"
+    WARNING = "warning"
+    INFO = "info"
+
+
+SEVERITY_SHORT = {Severity.CRITICAL: "CRIT", Severity.WARNING: "WARN", Severity.INFO: "INFO"}
+
+
+class AlertState(StrEnum):
+    FIRING = "firing"
+    ACKED = "acked"
+    RESOLVED = "resolved"
+
+
+class Incoming(Frozen):
+    """One alert as a source reported it, normalised. `fingerprint` is stable across the source's repeats of
+    the same alert (the source's own id where it has one, else a hash of its identifying labels)."""
+
+    source: str  # "alertmanager", "sns", "azure", "gcp", "generic"
+    fingerprint: str = Field(min_length=1, max_length=200)
+    status: Literal["firing", "resolved"] = "firing"
+    severity: Severity = Severity.CRITICAL
+    summary: str = Field(min_length=1, max_length=500)  # one line, the key fact
+    description: str = Field(default="", max_length=4000)
+    resource: str | None = None  # "web-prod", an instance id, a load balancer ...
+    provider: Cloud | None = None
+    environment: str | None = None  # "prod", "staging" ... when the source says
+    labels: dict[str, str] = Field(default_factory=dict)
+    starts_at: float | None = None  # unix seconds
+    ends_at: float | None = None
+    links: tuple[str, ...] = ()  # generator / dashboard / runbook URLs
+
+    @property
+    def key(self) -> str:
+        """Unique across sources: two sources may use the same fingerprint for different things."""
+        return f"{self.source}:{self.fingerprint}"
+
+
+class Alert(Frozen):
+    """A stored alert. Repeats of a firing alert update `last_seen`/`repeats`, never the number."""
+
+    number: int = Field(ge=1)
+    source: str
+    fingerprint: str
+    severity: Severity
+    summary: str
+    description: str = ""
+    resource: str | None = None
+    provider: Cloud | None = None
+    environment: str | None = None
+    labels: dict[str, str] = Field(default_factory=dict)
+    starts_at: float | None = None
+    ends_at: float | None = None
+    links: tuple[str, ...] = ()
+    state: AlertState = AlertState.FIRING
+    first_seen: float  # unix seconds: when opsbot stored it
+    last_seen: float
+    repeats: int = 0  # repeats received while open
+    acked_by: str | None = None
+    acked_via: str | None = None  # "Slack", "Telegram", "SMS", "phone", "console"
+    acked_at: float | None = None
+    resolved_by: str | None = None  # a person, or the source ("alertmanager")
+    resolved_via: str | None = None
+    resolved_at: float | None = None
+    silenced_until: float | None = None
+    silenced_by: str | None = None
+    route: str = ""  # name of the route that matched
+    escalation: str | None = None  # escalation policy name; None: notify only, never page
+    channels: tuple[str, ...] = ()  # "slack:C0INCIDENT" ...
+    paging: bool = True  # False when routed quiet (silenced, maintenance, info) at arrival
+
+    @property
+    def key(self) -> str:
+        return f"{self.source}:{self.fingerprint}"
+
+    @property
+    def open(self) -> bool:
+        return self.state is not AlertState.RESOLVED
