@@ -37,6 +37,9 @@ class IntentName(StrEnum):
     ACK = "ack"
     RESOLVE = "resolve"
     ONCALL = "oncall"
+    SILENCE = "silence"  # mute an alert's notifications and escalation for a while
+    ESCALATE = "escalate"  # page the next person in the escalation chain now
+    TAKE_ONCALL = "take_oncall"  # "I'll take tonight": the sender carries the pager for a period
     PERF = "perf"
     HELP = "help"
     CONFIRM = "confirm"
@@ -67,8 +70,9 @@ class Slots(Frozen):
     target: str | None = None  # resource name as typed (resolution happens later)
     count: int | None = None  # absolute size ("scale web-prod to 20")
     delta: int | None = None  # signed relative change ("add 4", "down by two")
-    period: str | None = None  # "this_month", "last_month", "today", "7d" ...
+    period: str | None = None  # "this_month", "last_month", "today", "7d" ...; taking the pager: "tonight", "week"
     alert_id: int | None = None
+    duration_seconds: int | None = Field(default=None, gt=0)  # "silence 42 1h" -> 3600; the parser caps it at 7 days
     query: str | None = None  # free text of a search ("find web")
     state: str | None = None  # resource state filter ("stopped")
     kind: str | None = None  # resource kind filter ("instance", "database", ...)

@@ -55,6 +55,43 @@ ONCALL = [
     rule(I.ONCALL, "whose (turn|shift|watch) is it"),
 ]
 
+# "I'll take tonight": who says it, what they take, and when. "i'll take it" stays an acknowledgement.
+_I_WILL = "i|i will|i can|i shall|i am going to|i am gonna|ill|let me"
+_TAKE = "take|take over|cover|grab|carry|hold|do|have"
+_PAGER = "the pager|pager|oncall|on call|the oncall|the on call|the rota|the shift|the on call shift|the oncall shift"
+_TONIGHT = (
+    "tonight|tonights|tonight shift|tonights shift|overnight|the night|the night shift|this evening|"
+    "until tomorrow|till tomorrow|til tomorrow|until tomorrow morning|till tomorrow morning|until the morning|"
+    "until morning|till morning"
+)
+_TODAY = "today|todays|today shift|todays shift|the day|the day shift|the rest of the day|this afternoon|until tonight"
+_WEEK = "this week|the week|this weeks|the rest of the week|the whole week|all week|until next week|for the week"
+TAKE_ONCALL = [
+    *(
+        rule(I.TAKE_ONCALL, f"({_I_WILL}) ({_TAKE}) [{_PAGER}] [for] ({when}) [shift]", period=period)
+        for when, period in ((_TONIGHT, "tonight"), (_TODAY, "today"), (_WEEK, "week"))
+    ),
+    *(
+        rule(I.TAKE_ONCALL, f"({_I_WILL}) be (oncall|on call|on the pager|on pager) [for] ({when})", period=period)
+        for when, period in ((_TONIGHT, "tonight"), (_TODAY, "today"), (_WEEK, "week"))
+    ),
+    rule(I.TAKE_ONCALL, f"({_I_WILL}) ({_TAKE}) ({_PAGER})", period="tonight"),
+    rule(I.TAKE_ONCALL, f"(take|take over|cover|grab) ({_PAGER}) [for] [{_TONIGHT}] [shift]", period="tonight"),
+]
+
+# Alert actions are tried before the alert list: "page the next person" is not a list of pages.
+_ALERT_REF = "[the|this|that] [<alert>] [<alert>] [{alert_id}]"
+ALERT_ACTIONS = [
+    rule(I.SILENCE, f"(silence|mute|snooze|suppress|hush|shush) {_ALERT_REF} (for|during) {{duration}}"),
+    rule(I.SILENCE, f"(silence|mute|snooze|suppress|hush|shush) {_ALERT_REF} [{{duration}}]"),
+    rule(I.ESCALATE, f"(escalate|escalation|esc) {_ALERT_REF} [to the next person|to the next one|to next|up]"),
+    rule(
+        I.ESCALATE,
+        "(page|call|wake|wake up|ring|get) [up] [the] (next|next person|next one|next in line|next engineer|"
+        "next on call|next oncall|secondary|backup|second line) [up] [for|about|on] [<alert>] [<alert>] [{alert_id}]",
+    ),
+]
+
 ALERTS = [
     rule(I.ALERTS, "(show|view|get|open) [me] (alert|alarm|incident) [number|no|id] {alert_id}"),
     rule(I.ALERTS, "(alert|alarm|incident) [number|no|id] {alert_id}"),
@@ -150,6 +187,8 @@ RULES: tuple[Rule, ...] = (
     *HELP,
     *PERF,
     *ONCALL,
+    *TAKE_ONCALL,
+    *ALERT_ACTIONS,
     *ALERTS,
     *COST,
     *CHANGES,

@@ -38,8 +38,13 @@ _HELP: Mapping[str, str] = {
         "cost: spend per period, optionally grouped.\n"
         "cost this month · cost last month · cost today · cost by provider · forecast"
     ),
-    "alerts": "alerts: open alerts, newest first.\nalerts · ack 42 · resolve 42",
-    "oncall": "oncall: who carries the pager now, and who is next.\nwho is on call",
+    "alerts": (
+        "alerts: open alerts, newest first; ack, resolve, silence for a while, or page the next person.\n"
+        "alerts · alert 42 · ack 42 · resolve 42 · silence 42 1h · escalate 42"
+    ),
+    "oncall": (
+        "oncall: who carries the pager now, and who is next; or take it yourself.\nwho is on call · I'll take tonight"
+    ),
     "confirm": (
         "confirm: changes wait for your yes; a code binds it to exactly what was shown.\nyes · confirm K7Q2 · cancel"
     ),
@@ -58,7 +63,8 @@ _ALIASES: Mapping[str, str] = {
     **dict.fromkeys(("failover", "fail over", "failing over", "dr", "disaster recovery", "switchover"), "failover"),
     **dict.fromkeys(("cost", "costs", "spend", "spending", "billing", "bill", "forecast", "money"), "cost"),
     **dict.fromkeys(("alerts", "alert", "alarms", "ack", "acknowledge", "resolve", "incidents"), "alerts"),
-    **dict.fromkeys(("oncall", "on call", "pager", "rota", "schedule"), "oncall"),
+    **dict.fromkeys(("silence", "silencing", "mute", "snooze", "escalate", "escalation", "escalating"), "alerts"),
+    **dict.fromkeys(("oncall", "on call", "pager", "rota", "schedule", "take tonight", "taking the pager"), "oncall"),
     **dict.fromkeys(("confirm", "confirmation", "confirming", "yes", "cancel", "code", "codes"), "confirm"),
 }
 

@@ -6,8 +6,9 @@
 3. lenient: up to three words skipped, at most two unknown ones at the start, any at the end.
 
 Confidence starts at the rule's own (0.97 for a clean phrasing) and drops for each guess or skipped word;
-below 0.5 the text is `unknown`. Confirmations are never guessed, and a change is never guessed from words
-before its verb or past a word that could reverse it ("restart db-prod, no wait")."""
+below 0.5 the text is `unknown`. Confirmations are never guessed, and a change, or an act on an alert or the
+pager, is never guessed from words before its verb or past a word that could reverse it ("restart db-prod, no
+wait", "did someone escalate 42")."""
 
 from __future__ import annotations
 
@@ -35,6 +36,14 @@ _KNOWN = frozenset(FIRST_WORDS)
 _VOCABULARY = keywords() | vocab.words()
 # A guessed change must not have dropped a word that reverses it ("restart db-prod, no wait").
 _REVERSING = frozenset({"no", "not", "never", "wait", "cancel", "abort", "stop", "hold", "dont", "without", "undo"})
+# Guessed as carefully as changes: each one does something (pages a person, mutes an alert, takes the pager).
+_ACTS = CHANGING_INTENTS | {
+    IntentName.ACK,
+    IntentName.RESOLVE,
+    IntentName.SILENCE,
+    IntentName.ESCALATE,
+    IntentName.TAKE_ONCALL,
+}
 _ASKS_HOW = frozenset({"scale", "restart", "emergency", "shutdown", "failover", "search", "show", "confirm"})
 
 
@@ -126,12 +135,17 @@ def _lenient(inp: Input) -> _Reading | None:
             part = Input(inp.words[lead:end], inp.raws[lead:end])
             rules = rules_for(part.words[0], slot_first=part.words[0] not in _KNOWN)
             found = _first_match(part, rules, guessing=True)
-            if found and (found[0].intent not in CHANGING_INTENTS or _safe_to_drop(inp.words[end:], lead)):
+            if found and _safe_to_drop(found[0].intent, inp.words[end:], lead):
                 return _Reading(found[0], found[1], _SKIP_PENALTY * skipped)
     return None
 
 
-def _safe_to_drop(trailing: tuple[str, ...], lead: int) -> bool:
-    """A change is guessed only from its own first word on ("did someone restart db-prod" asks, it does not
-    command), and only when the words dropped after it cannot reverse it."""
+def _safe_to_drop(intent: IntentName, trailing: tuple[str, ...], lead: int) -> bool:
+    """An act is guessed only from its own first word on ("did someone restart db-prod" asks, it does not
+    command), and only when the words dropped after it cannot reverse it. A silence drops nothing after it:
+    those words may have been its length ("silence 42 until tomorrow" is not "silence 42" for the default)."""
+    if intent not in _ACTS:
+        return True
+    if intent is IntentName.SILENCE and trailing:
+        return False
     return lead == 0 and _REVERSING.isdisjoint(trailing)

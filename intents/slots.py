@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 
 from intents import vocab
+from intents.durations import read_duration as _read_duration
 from intents.filters import ALERT_SCOPE, COST, COST_TAIL, SCOPE, SEARCH, TYPED_SEARCH
 from intents.help import topic_of
 from intents.numbers import NUMBER_WORDS, UNITS, is_digits, read_number
@@ -101,6 +102,25 @@ def _number(slot: str, sign: int = 1) -> Reader:
     return read
 
 
+def read_alert_id(inp: Input, start: int) -> Yield:
+    """An alert id: "42", "forty two", or digits read one by one ("four two"). A spoken number may end early,
+    longest first: "silence four two two hours" is alert 42 for two hours, "silence four two hours" alert 4."""
+    found = read_number(inp.words, start)
+    if found is None:
+        return
+    yield found[1], {"alert_id": found[0]}
+    for end in range(found[1] - 1, start, -1):
+        shorter = read_number(inp.words[:end], start)
+        if shorter is not None and shorter[1] == end:
+            yield end, {"alert_id": shorter[0]}
+
+
+def read_duration(inp: Input, start: int) -> Yield:
+    """A length of time ("1h", "30 minutes", "half an hour"), in seconds."""
+    for end, seconds in _read_duration(inp.words, start):
+        yield end, {"duration_seconds": seconds}
+
+
 def read_signed(inp: Input, start: int) -> Yield:
     """ "+3", "-2", "plus three", "minus two" -> delta."""
     word = inp.words[start] if start < len(inp.words) else ""
@@ -174,7 +194,8 @@ READERS: Mapping[str, Reader] = {
     "more": _number("delta"),
     "fewer": _number("delta", -1),
     "signed": read_signed,
-    "alert_id": _number("alert_id"),
+    "alert_id": read_alert_id,
+    "duration": read_duration,
     "code": read_code,
     "bare_code": read_bare_code,
     "topic": read_topic,
