@@ -1,0 +1,95 @@
+"""opsbot's own alert format, for senders without a built-in source (a cron job, a script, a custom monitor).
+Documented in docs/alert-sources.md; checked strictly (unknown fields are refused, so a typo is not silently
+dropped) and the first problem is reported with its field path: "alerts[2].status: ..."."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from alerts.model import Incoming, Severity
+from alerts.sources import fields
+from alerts.sources.fields import Malformed
+from core.models import Cloud
+
+SOURCE = "generic"
+
+
+class GenericAlert(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    fingerprint: str | None = Field(default=None, min_length=1, max_length=fields.FINGERPRINT_CHARS)
+    status: Literal["firing", "resolved"]
+    severity: Severity
+    summary: str = Field(min_length=1)
+    description: str | None = None
+    resource: str | None = None
+    provider: Cloud | None = None
+    environment: str | None = None
+    labels: dict[str, str] | None = None
+    starts_at: float | None = None
+    links: list[str] | None = None
+
+    @field_validator("starts_at", mode="before")
+    @classmethod
+    def _time(cls, value: Any) -> float | None:
+        """RFC 3339 text or unix seconds."""
+        if isinstance(value, str):
+            try:
+                return fields.rfc3339(value, "starts_at")
+            except Malformed:
+                raise ValueError("not an RFC 3339 time or unix seconds") from None
+        if isinstance(value, bool) or not isinstance(value, int | float | None):
+            raise ValueError("not an RFC 3339 time or unix seconds")  # noqa: TRY004 - pydantic wants a ValueError
+        try:
+            return fields.unix(value, "starts_at")
+        except Malformed:
+            raise ValueError("not a unix time") from None
+
+    @field_validator("links")
+    @classmethod
+    def _links(cls, value: list[str] | None) -> list[str] | None:
+        for url in value or []:
+            if not fields.links(url):
+                raise ValueError("links must be http(s) URLs")
+        return value
+
+
+class GenericBatch(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    alerts: list[GenericAlert]
+
+
+def parse(body: bytes) -> list[Incoming]:
+    data = fields.need_object(fields.load_json(body), "")
+    try:
+        if "alerts" in data:
+            fields.alert_list(data["alerts"])
+            alerts = GenericBatch.model_validate(data).alerts
+        else:
+            alerts = [GenericAlert.model_validate(data)]
+    except ValidationError as exc:
+        raise Malformed(fields.validation_reason(exc)) from None
+    return [_incoming(alert) for alert in alerts]
+
+
+def _incoming(alert: GenericAlert) -> Incoming:
+    labels = fields.labels(alert.labels or {})
+    summary = fields.one_line(alert.summary) or "alert"
+    resource = fields.name(alert.resource)
+    return Incoming(
+        source=SOURCE,
+        fingerprint=alert.fingerprint or fields.digest(summary, resource, sorted((alert.labels or {}).items())),
+        status=alert.status,
+        severity=alert.severity,
+        summary=summary,
+        description=fields.description(alert.description or ""),
+        resource=resource,
+        provider=alert.provider,
+        environment=fields.name(alert.environment) or fields.name(fields.first_of(labels, ("env", "environment"))),
+        labels=labels,
+        starts_at=alert.starts_at,
+        links=fields.links(*(alert.links or [])),
+    )
