@@ -1,0 +1,1 @@
+"""Alert intake tests that use a real Alertmanager as the sender."""
