@@ -47,6 +47,14 @@ class AuditEvent(StrEnum):
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     ABANDONED = "abandoned"
+    ALERT_RECEIVED = "alert_received"
+    ALERT_NOTIFIED = "alert_notified"  # a chat post, direct message, SMS or call, and whether it went out
+    ALERT_DELIVERY = "alert_delivery"  # what the platform later said of it (delivered, busy, no answer ...)
+    ALERT_ACKED = "alert_acked"
+    ALERT_RESOLVED = "alert_resolved"
+    ALERT_SILENCED = "alert_silenced"
+    ALERT_ESCALATED = "alert_escalated"
+    ONCALL_OVERRIDE = "oncall_override"
 
 
 class AuditRecord(Frozen):

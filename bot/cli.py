@@ -17,6 +17,7 @@ from core.settings import Settings, load_settings
 if TYPE_CHECKING:
     from bot.console import ConsoleChannel
     from bot.runtime import Runtime
+    from workers.context import WorkerContext
 
 # No pretty tracebacks: they print local variables, and locals can hold secrets.
 app = typer.Typer(
@@ -163,9 +164,18 @@ def worker(
         _fail("a separate worker needs OPSBOT_REDIS_URL (the embedded shell runs its own worker)")
     typer.echo("opsbot worker: serving queues critical, default, low (Ctrl-C stops after the job in hand)", err=True)
     try:
-        run_worker(settings, burst=burst)
+        run_worker(settings, burst=burst, also=_escalation_timers)
     except OpsbotError as exc:
         _fail(str(exc))
+
+
+def _escalation_timers(context: WorkerContext) -> None:
+    """A worker process runs alert escalation timers too (a daemon thread: it ends with the process)."""
+    from bot.alerting import build_alerting, start_ticker
+    from policies.loader import load_policy
+
+    policy = load_policy(context.settings.policy)
+    start_ticker(build_alerting(context.settings, context.connection, policy, context.audit, context.outbox))
 
 
 @app.command("serve")

@@ -41,6 +41,7 @@ class Deliverer:
     def __init__(
         self, transport: Transport, outbox: Outbox, connection: redis.Redis, *, consumer: str = "serve",
         block_ms: int = 100, backoff_seconds: float = 0.5, drain_seconds: float = 5.0,
+        on_result: Callable[[str, str | None], None] | None = None, result_prefix: str = "alert-",
     ) -> None:  # fmt: skip
         self.transport = transport
         self._outbox = outbox
@@ -49,6 +50,11 @@ class Deliverer:
         self._block_ms = block_ms
         self._backoff = backoff_seconds
         self._drain_seconds = drain_seconds
+        # Told (reply key, None or the error) when a reply whose key has `result_prefix` is sent, and at its first
+        # failure: an alert's escalation moves on through other channels at once when chat is down.
+        self._on_result = on_result
+        self._result_prefix = result_prefix
+        self._results = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"deliver-result-{transport.name}")
         rate = transport.per_second()
         self._bucket = TokenBucket(rate) if rate else None
         self._lanes: dict[tuple[str, str], Lane] = {}
@@ -73,6 +79,7 @@ class Deliverer:
         finally:
             await self._cancel_lanes()  # when run() itself was cancelled instead of stopped
             self._reader.shutdown(wait=False)
+            await asyncio.to_thread(self._results.shutdown)
             await asyncio.to_thread(self._io.shutdown)  # ids still being stored must land before we return
             self._finished.set()
 
@@ -164,8 +171,10 @@ class Deliverer:
 
     async def _deliver(self, lane: Lane, entry: Entry) -> None:
         sent = [entry]  # entries this send settles: the one sent and the edits it superseded
+        reported = False
 
         async def attempt() -> None:
+            nonlocal reported
             while True:
                 await pace(lane, self.transport.min_interval(entry.reply.ref), self._bucket)
                 sent.extend(coalesce(lane, sent[-1]))
@@ -173,7 +182,13 @@ class Deliverer:
                     await self._send(sent[-1].reply)
                 except RetryAfter as exc:
                     await asyncio.sleep(exc.seconds)  # the lane waits; the same message goes again
+                except Exception as exc:
+                    if not reported:
+                        reported = True
+                        self._report(sent[-1].reply, f"{type(exc).__name__}: {_clean(exc)}")
+                    raise
                 else:
+                    self._report(sent[-1].reply, None)
                     return
 
         try:
@@ -195,6 +210,18 @@ class Deliverer:
                 self.transport.name, reply.key, _where(reply), ATTEMPTS, type(exc).__name__, _clean(exc),
             )  # fmt: skip
         await self._ack([e.entry_id for e in sent])
+
+    def _report(self, reply: Reply, error: str | None) -> None:
+        if self._on_result is None or not reply.key.startswith(self._result_prefix):
+            return
+        self._results.submit(self._call_report, reply.key, error)
+
+    def _call_report(self, key: str, error: str | None) -> None:
+        assert self._on_result is not None
+        try:
+            self._on_result(key, error)
+        except Exception as exc:  # a report that fails must not stop delivery
+            log.warning("%s: delivery report for %s failed: %s", self.transport.name, key, type(exc).__name__)
 
     async def _send(self, reply: Reply) -> None:
         if reply.edit_of is None:

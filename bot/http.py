@@ -18,6 +18,7 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from actions.provider import SourceHealth
+from alerts.model import Incoming
 from bot.channels import ChannelAdapter
 from bot.runtime import Runtime
 
@@ -48,7 +49,27 @@ def build_app(runtime: Runtime, adapters: Sequence[ChannelAdapter]) -> Starlette
     ]
     for adapter in adapters:
         routes.extend(adapter.routes())
+    routes.extend(alert_routes(runtime))
     return Starlette(routes=routes, middleware=[Middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)])
+
+
+def alert_routes(runtime: Runtime) -> list[BaseRoute]:
+    """/alerts/{source} (intake) always; /twilio/* when SMS and calls are configured."""
+    from bot.intake import IngestResult
+    from bot.intake.routes import intake_routes
+
+    escalator = runtime.alerting.escalator
+
+    def ingest(items: list[Incoming]) -> IngestResult:
+        done = escalator.ingest(items)
+        return IngestResult(stored=done.stored, updated=done.updated)
+
+    routes = intake_routes(runtime.settings, runtime.connection, ingest)
+    if runtime.settings.twilio:
+        from bot.twilio.webhooks import twilio_routes
+
+        routes += twilio_routes(runtime.settings, runtime.connection, runtime.alerting.desk)
+    return routes
 
 
 def _inventory_metrics(sources: Sequence[SourceHealth]) -> bytes:

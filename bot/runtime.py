@@ -11,6 +11,7 @@ import redis
 from actions.provider import CloudProvider
 from actions.registry import build_provider
 from audit.log import AuditLog
+from bot.alerting import Alerting, build_alerting, start_ticker
 from conversation.confirmations import ConfirmationStore
 from conversation.core import Conversation
 from conversation.services import Services
@@ -23,6 +24,7 @@ from policies.loader import load_policy
 from policies.ratelimit import RateLimiter
 from voice.backends import check as check_voice
 from workers.context import WorkerContext, install_context
+from workers.escalation.ticker import EscalationTicker
 from workers.inventory import InventoryRefresher, start_refresher
 from workers.runner import InProcessWorker
 
@@ -61,7 +63,9 @@ class Runtime:
     outbox: Outbox
     worker: InProcessWorker | None
     sweeper: ExpirySweeper
+    alerting: Alerting
     refresher: InventoryRefresher | None = None
+    ticker: EscalationTicker | None = None
 
     @classmethod
     def build(cls, settings: Settings, *, with_worker: bool = True, provider: CloudProvider | None = None) -> Runtime:
@@ -80,29 +84,35 @@ class Runtime:
         outbox = Outbox(connection)
         context = WorkerContext(settings=settings, connection=connection, provider=provider, audit=audit, outbox=outbox)
         install_context(context)
+        policy = load_policy(settings.policy)
+        alerting = build_alerting(settings, connection, policy, audit, outbox)
         services = Services(
             settings=settings,
             connection=connection,
             provider=provider,
-            policy=PolicyEngine(load_policy(settings.policy), RateLimiter(connection)),
+            policy=PolicyEngine(policy, RateLimiter(connection)),
             audit=audit,
             confirmations=ConfirmationStore(connection, settings.confirm_ttl_seconds),
             workers=context,
+            alerts=alerting.desk,
         )
         # Embedded mode has no other process to run jobs: the worker must live here.
         worker = InProcessWorker(context) if (with_worker or is_embedded(settings)) else None
-        refresher = None
+        refresher = ticker = None
         if worker is not None:
             worker.start()
             refresher = start_refresher(provider, settings)  # the worker side keeps the clouds' cache fresh
+            ticker = start_ticker(alerting)  # and runs the escalation timers
         conversation = Conversation(services)
         threading.Thread(target=conversation.warm_up, name="warm-up", daemon=True).start()
         sweeper = ExpirySweeper(conversation)
         sweeper.start()
-        return cls(settings, connection, conversation, outbox, worker, sweeper, refresher)
+        return cls(settings, connection, conversation, outbox, worker, sweeper, alerting, refresher, ticker)
 
     def close(self) -> None:
         self.sweeper.stop()
+        if self.ticker is not None:
+            self.ticker.stop()
         if self.refresher is not None:
             self.refresher.stop()
         if self.worker is not None:

@@ -97,7 +97,10 @@ class Service:
 
     def __init__(self, runtime: Runtime, adapters: Sequence[ChannelAdapter], *, host: str, port: int) -> None:
         self.adapters = list(adapters)
-        self.deliverers = [Deliverer(a.transport, runtime.outbox, runtime.connection) for a in self.adapters]
+        report = runtime.alerting.desk.chat_result
+        self.deliverers = [
+            Deliverer(a.transport, runtime.outbox, runtime.connection, on_result=report) for a in self.adapters
+        ]
         self.app = build_app(runtime, self.adapters)
         self._socket = _listen(host, port)
         self.port: int = self._socket.getsockname()[1]

@@ -11,6 +11,7 @@ import redis
 
 from actions import queries
 from audit.log import AuditEvent, JsonScalar
+from conversation.alerts import BUTTON_INTENTS, AlertFlow
 from conversation.approvals import Approvals
 from conversation.changes import ChangeFlow
 from conversation.reads import ReadFlow
@@ -28,6 +29,18 @@ from voice.pipeline import VoicePipeline, spoken_names
 
 log = logging.getLogger(__name__)
 
+ALERT_INTENTS = frozenset(
+    {
+        IntentName.ALERTS,
+        IntentName.ACK,
+        IntentName.RESOLVE,
+        IntentName.SILENCE,
+        IntentName.ESCALATE,
+        IntentName.ONCALL,
+        IntentName.TAKE_ONCALL,
+    }
+)
+
 
 class Conversation:
     def __init__(self, services: Services) -> None:
@@ -37,6 +50,7 @@ class Conversation:
         self._changes = ChangeFlow(services, self._picker)
         self._approvals = Approvals(services)
         self._reads = ReadFlow(services)
+        self._alerts = AlertFlow(services.alerts)
         pipeline = VoicePipeline(services.settings, self._spoken_names)
         self._voice = VoiceFlow(pipeline, services.connection, services.settings.voice_confirm_below, ttl)
 
@@ -115,6 +129,8 @@ class Conversation:
                 AuditEvent.DENIED, actor=user, where=where(msg.ref), what=msg.text[:200], outcome=decision.reason
             )
             return [reply(msg.ref, decision.reason, kind="refusal")]
+        if name in ALERT_INTENTS:
+            return self._alerts.handle(msg, user, intent)
         return self._reads.handle(msg, user, intent)
 
     def _press(self, msg: Message, user: str, button_id: str) -> list[Reply]:
@@ -128,12 +144,27 @@ class Conversation:
             return self._voice.answer(msg, user, arg, self.dispatch)
         if kind == "more":
             return [self._reads.more(msg, arg)]
+        if kind == "alert":
+            return self._alert_button(msg, user, arg)
         if kind == "pick":
             intent = self._picker.take(msg.ref, user, arg)
             if intent is None:
                 return [reply(msg.ref, "Nothing picked: ask again with the full name.")]
             return self.dispatch(msg, user, intent)
         return [reply(msg.ref, "That button is no longer valid.", kind="refusal")]
+
+    def _alert_button(self, msg: Message, user: str, arg: str) -> list[Reply]:
+        action, _, number = arg.partition(":")
+        name = BUTTON_INTENTS.get(action)
+        if name is None or not number.isdigit():
+            return [reply(msg.ref, "That button is no longer valid.", kind="refusal")]
+        decision = self.services.policy.evaluate(PolicyRequest(user=user, intent=name, environment=None, ref=msg.ref))
+        if not decision.allowed:
+            self.services.audit.append(
+                AuditEvent.DENIED, actor=user, where=where(msg.ref), what=f"{action} {number}", outcome=decision.reason
+            )
+            return [reply(msg.ref, decision.reason, kind="refusal")]
+        return [reply(msg.ref, self._alerts.act(name, int(number), user, msg.ref.channel), kind="result")]
 
     def _audit_received(self, msg: Message, user: str, audio_bytes: int | None = None) -> None:
         params: dict[str, JsonScalar] = {"sender": msg.sender, "chars": len(msg.text)}

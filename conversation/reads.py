@@ -22,12 +22,6 @@ WORKER_STAGES = ("queue_wait", "execution")
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 _CLOUD_LABEL = {"aws": "AWS", "azure": "Azure", "gcp": "GCP"}
-_NOT_YET = {
-    IntentName.ALERTS: "No alert source is connected yet, so there are no alerts to show.",
-    IntentName.ACK: "No alert source is connected yet: there is no alert {id} to acknowledge.",
-    IntentName.RESOLVE: "No alert source is connected yet: there is no alert {id} to resolve.",
-    IntentName.ONCALL: "No on-call schedule is configured yet.",
-}
 
 
 class InventoryMemo(Generic[K, V]):
@@ -64,8 +58,6 @@ class ReadFlow:
                 return [reply(msg.ref, self._cost(intent))]
             if name is IntentName.PERF:
                 return [reply(msg.ref, _perf(metrics.shared_snapshot(self._s.connection, WORKER_STAGES)))]
-            if name in _NOT_YET:
-                return [reply(msg.ref, _NOT_YET[name].format(id=intent.slots.alert_id or ""))]
         except OpsbotError as exc:
             return [reply(msg.ref, str(exc), kind="error")]
         return [reply(msg.ref, help_text(intent.slots.topic))]

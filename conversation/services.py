@@ -14,6 +14,7 @@ from core.settings import Settings
 from intents.resolve import Resolution, Resolver
 from policies.engine import PolicyEngine
 from workers.context import WorkerContext
+from workers.escalation.desk import AlertDesk
 
 _BUILD_NOW_UP_TO = 2000  # names; a resolver over this many builds in about 20 ms
 
@@ -45,6 +46,7 @@ class Services:
     audit: AuditLog
     confirmations: ConfirmationStore
     workers: WorkerContext
+    alerts: AlertDesk
     _index: Index | None = field(default=None, repr=False)
     _resolver: tuple[frozenset[str], Resolver] | None = field(default=None, repr=False)
     _rebuilding: threading.Lock = field(default_factory=threading.Lock, repr=False)

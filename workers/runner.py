@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import logging
 import threading
+from collections.abc import Callable
 from typing import Final
 
 import redis
@@ -55,8 +56,11 @@ class OpsWorker(Worker):
             self.last_cleaned_at = now()  # type: ignore[assignment]
 
 
-def run_worker(settings: Settings, *, burst: bool = False) -> None:
-    """`opsbot worker`: serve critical > default > low until stopped (or until empty, with burst)."""
+def run_worker(
+    settings: Settings, *, burst: bool = False, also: Callable[[WorkerContext], object] | None = None
+) -> None:
+    """`opsbot worker`: serve critical > default > low until stopped (or until empty, with burst). `also` starts
+    what else this process runs beside the jobs (the escalation timers)."""
     if is_embedded(settings):
         raise OpsbotError("opsbot worker needs OPSBOT_REDIS_URL; the embedded demo runs its worker inside the shell")
     connection = connect(settings)
@@ -69,6 +73,8 @@ def run_worker(settings: Settings, *, burst: bool = False) -> None:
     context = build_context(settings, connection)
     install_context(context)
     start_refresher(context.provider, settings)  # real clouds: keep their inventory cache fresh from here
+    if also is not None:
+        also(context)
     # Import the job code once, here: each work-horse is a fork of this process and would otherwise
     # import it (and tenacity) again for every job, tens of milliseconds each time on this machine.
     importlib.import_module(JOB_FUNCTION.rsplit(".", 1)[0])

@@ -1,0 +1,230 @@
+"""Alerts in Redis. One Lua call stores a new alert (giving it the next short number) or counts a repeat of an
+open one, so a storm of duplicates costs one round trip each and can never page twice; state changes
+(acknowledge, resolve, silence) are WATCH transactions, so two people pressing Acknowledge at once get one
+"acknowledged" and one "already acknowledged by ..."."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, Literal, cast
+
+import redis
+
+from alerts.model import Alert, AlertState, Incoming
+from core.models import ConversationRef
+
+PREFIX = "opsbot:alerts:"
+KEEP_CLOSED_SECONDS = 7 * 24 * 3600  # a resolved alert (and its messages) can be looked at for a week
+_SEQ = PREFIX + "seq"
+_OPEN = PREFIX + "open"  # number -> first seen
+_VOLATILE = {"number", "repeats", "last_seen"}  # kept as hash fields beside the JSON: a repeat rewrites no JSON
+
+# KEYS: fingerprint key, seq, open set. ARGV: new alert JSON (without number, repeats, last_seen), now, status,
+# alert key prefix.
+# Returns {kind, number}: new | repeat | resolve (of an open alert) | unknown (a resolution of nothing open).
+_INGEST = """
+local n = redis.call('GET', KEYS[1])
+if n then
+  if ARGV[3] == 'resolved' then return {'resolve', tonumber(n)} end
+  local key = ARGV[4] .. n
+  redis.call('HINCRBY', key, 'repeats', 1)
+  redis.call('HSET', key, 'last_seen', ARGV[2])
+  return {'repeat', tonumber(n)}
+end
+if ARGV[3] == 'resolved' then return {'unknown', 0} end
+n = redis.call('INCR', KEYS[2])
+redis.call('HSET', ARGV[4] .. n, 'number', n, 'json', ARGV[1], 'repeats', 0, 'last_seen', ARGV[2])
+redis.call('SET', KEYS[1], n)
+redis.call('ZADD', KEYS[3], ARGV[2], n)
+return {'new', n}
+"""
+
+IngestKind = Literal["new", "repeat", "resolve", "unknown"]
+
+
+@dataclass(frozen=True)
+class Stored:
+    kind: IngestKind
+    number: int
+
+
+@dataclass(frozen=True)
+class Change:
+    """The result of a state change: the alert after it, and whether this call changed anything."""
+
+    alert: Alert | None  # None: no such alert
+    changed: bool
+
+
+class AlertBook:
+    def __init__(self, connection: redis.Redis, clock: Callable[[], float] = time.time) -> None:
+        self._redis = connection
+        self._clock = clock
+        self._ingest = connection.register_script(_INGEST)
+
+    # -- intake ---------------------------------------------------------------------------------------
+    def ingest(self, incoming: Incoming, prepared: Callable[[Incoming], Alert]) -> Stored:
+        """Store `incoming` as a new alert (built by `prepared`, which routes it; its number is assigned here),
+        count it as a repeat of the open alert with its fingerprint, or report a resolution of that alert."""
+        now = self._clock()
+        body = prepared(incoming).model_copy(update={"first_seen": now, "last_seen": now})
+        raw = body.model_dump_json(exclude=_VOLATILE)
+        keys = [_fp(incoming.key), _SEQ, _OPEN]
+        kind, number = cast(list[Any], self._ingest(keys=keys, args=[raw, repr(now), incoming.status, PREFIX + "a:"]))
+        return Stored(_text(kind), int(number))  # type: ignore[arg-type]
+
+    # -- reading --------------------------------------------------------------------------------------
+    def get(self, number: int) -> Alert | None:
+        return _alert(cast(dict[bytes, bytes], self._redis.hgetall(_key(number))))
+
+    def open_alerts(self, limit: int = 50) -> tuple[list[Alert], int]:
+        """The newest open alerts (at most `limit`) and how many are open in all."""
+        pipe = self._redis.pipeline(transaction=False)
+        pipe.zrevrange(_OPEN, 0, limit - 1)
+        pipe.zcard(_OPEN)
+        numbers, total = pipe.execute()
+        pipe = self._redis.pipeline(transaction=False)
+        for n in numbers:
+            pipe.hgetall(_key(int(n)))
+        alerts = [a for a in (_alert(raw) for raw in pipe.execute()) if a is not None]
+        return alerts, int(total)
+
+    # -- state changes --------------------------------------------------------------------------------
+    def acknowledge(self, number: int, by: str, via: str) -> Change:
+        return self._change(number, lambda a: _ack(a, by, via, self._clock()))
+
+    def resolve(self, number: int, by: str, via: str) -> Change:
+        change = self._change(number, lambda a: _resolved(a, by, via, self._clock()))
+        if change.changed and change.alert is not None:
+            self._close(change.alert)
+        return change
+
+    def silence(self, number: int, by: str, seconds: float) -> Change:
+        until = self._clock() + seconds
+
+        def silenced(alert: Alert) -> Alert | None:
+            if not alert.open:
+                return None
+            return alert.model_copy(update={"silenced_until": until, "silenced_by": by})
+
+        change = self._change(number, silenced)
+        if change.changed and change.alert is not None:  # repeats and re-fires of it stay quiet as long
+            self._redis.set(_silence(change.alert.key), repr(until), px=max(1, int(seconds * 1000)))
+        return change
+
+    def silenced_until(self, key: str) -> float | None:
+        """Until when alerts with this key (source:fingerprint) are silenced, or None."""
+        raw = self._redis.get(_silence(key))
+        return float(raw) if raw is not None else None
+
+    def _change(self, number: int, change: Callable[[Alert], Alert | None]) -> Change:
+        key = _key(number)
+        with self._redis.pipeline() as pipe:
+            while True:
+                try:
+                    pipe.watch(key)  # type: ignore[no-untyped-call]  # redis-py leaves watch() unannotated
+                    alert = _alert(cast(dict[bytes, bytes], pipe.hgetall(key)))
+                    if alert is None:
+                        return Change(None, False)
+                    after = change(alert)
+                    if after is None:
+                        return Change(alert, False)
+                    pipe.multi()
+                    pipe.hset(key, "json", after.model_dump_json(exclude=_VOLATILE))
+                    pipe.execute()
+                    return Change(after, True)
+                except redis.WatchError:
+                    continue
+
+    def _close(self, alert: Alert) -> None:
+        number = str(alert.number)
+        fp = _fp(alert.key)
+        pipe = self._redis.pipeline()
+        pipe.zrem(_OPEN, number)
+        for key in (_key(alert.number), _posts(alert.number), _paged(alert.number)):
+            pipe.expire(key, KEEP_CLOSED_SECONDS)
+        pipe.execute()
+        # The fingerprint now belongs to nothing open, unless a re-fire already took it (it cannot: the script
+        # maps it to this number until here), so a later firing of the same alert is a new alert.
+        with self._redis.pipeline() as watch:
+            try:
+                watch.watch(fp)  # type: ignore[no-untyped-call]
+                if _text(watch.get(fp) or b"") == number:
+                    watch.multi()
+                    watch.delete(fp)
+                    watch.execute()
+            except redis.WatchError:
+                pass
+
+    # -- where it was posted, who was paged -----------------------------------------------------------
+    def add_posts(self, number: int, posts: Iterable[tuple[ConversationRef, str]]) -> None:
+        """Remember messages posted about the alert (conversation, reply key), so every one is updated later."""
+        items = [json.dumps({"ref": ref.model_dump(mode="json"), "key": key}) for ref, key in posts]
+        if items:
+            self._redis.rpush(_posts(number), *items)
+
+    def posts(self, number: int) -> list[tuple[ConversationRef, str]]:
+        out = []
+        for raw in cast(list[bytes], self._redis.lrange(_posts(number), 0, -1)):
+            item = json.loads(raw)
+            out.append((ConversationRef.model_validate(item["ref"]), str(item["key"])))
+        return out
+
+    def add_paged(self, number: int, person: str) -> None:
+        self._redis.sadd(_paged(number), person)
+
+    def paged(self, number: int) -> list[str]:
+        return sorted(_text(p) for p in cast(set[bytes], self._redis.smembers(_paged(number))))
+
+    def was_paged(self, number: int, person: str) -> bool:
+        return bool(self._redis.sismember(_paged(number), person))
+
+
+def _ack(alert: Alert, by: str, via: str, now: float) -> Alert | None:
+    if alert.state is not AlertState.FIRING:
+        return None
+    return alert.model_copy(update={"state": AlertState.ACKED, "acked_by": by, "acked_via": via, "acked_at": now})
+
+
+def _resolved(alert: Alert, by: str, via: str, now: float) -> Alert | None:
+    if alert.state is AlertState.RESOLVED:
+        return None
+    update = {"state": AlertState.RESOLVED, "resolved_by": by, "resolved_via": via, "resolved_at": now}
+    return alert.model_copy(update=update)
+
+
+def _alert(raw: dict[bytes, bytes]) -> Alert | None:
+    if not raw or b"json" not in raw:
+        return None
+    data = json.loads(raw[b"json"])
+    data["number"] = int(raw[b"number"])
+    data["repeats"] = int(raw.get(b"repeats", b"0"))
+    data["last_seen"] = float(raw.get(b"last_seen", b"0") or data.get("last_seen", 0.0))
+    return Alert.model_validate(data)
+
+
+def _key(number: int) -> str:
+    return f"{PREFIX}a:{number}"
+
+
+def _fp(key: str) -> str:
+    return f"{PREFIX}fp:{key}"
+
+
+def _posts(number: int) -> str:
+    return f"{PREFIX}posts:{number}"
+
+
+def _paged(number: int) -> str:
+    return f"{PREFIX}paged:{number}"
+
+
+def _silence(key: str) -> str:
+    return f"{PREFIX}silence:{key}"
+
+
+def _text(value: object) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)

@@ -1,0 +1,60 @@
+"""Assembles the alert side of a process from the settings: the alerting file, the alert store, the escalation
+engine with its pager (Twilio when configured) and the desk that acts on alerts. Used by the runtime (chat
+process) and by `opsbot worker` (which runs escalation timers too)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+import redis
+
+from alerts.store import AlertBook
+from audit.log import AuditLog
+from core.outbox import Outbox
+from core.settings import Settings
+from policies.alerting.loader import load_alerting
+from policies.model import Policy
+from workers.escalation.desk import AlertDesk
+from workers.escalation.engine import Escalator
+from workers.escalation.notices import Notices
+from workers.escalation.overrides import OverrideStore
+from workers.escalation.ticker import EscalationTicker
+from workers.escalation.timers import Timers
+from workers.paging import Pager
+
+
+@dataclass(frozen=True)
+class Alerting:
+    escalator: Escalator
+    desk: AlertDesk
+
+
+def build_alerting(
+    settings: Settings, connection: redis.Redis, policy: Policy, audit: AuditLog, outbox: Outbox,
+    pager: Pager | None = None,
+) -> Alerting:  # fmt: skip
+    """`pager` replaces the one the settings name (tests reach their Twilio fake with the settings already)."""
+    alerting = load_alerting(settings.alerting)
+    book = AlertBook(connection)
+    sms_text = None
+    if pager is None and settings.twilio:
+        from bot.twilio.client import TwilioPager  # imported here: a deployment without SMS never loads twilio
+
+        pager = TwilioPager(settings)
+    if settings.twilio or pager is not None:
+        from bot.twilio.sms import page_text
+
+        sms_text = page_text
+    escalator = Escalator(
+        book=book, timers=Timers(connection), notices=Notices(book, outbox, ZoneInfo(alerting.timezone)),
+        alerting=alerting, policy=policy, settings=settings, audit=audit, overrides=OverrideStore(connection),
+        pager=pager, sms_text=sms_text,
+    )  # fmt: skip
+    return Alerting(escalator, AlertDesk(escalator))
+
+
+def start_ticker(alerting: Alerting) -> EscalationTicker:
+    ticker = EscalationTicker(alerting.escalator)
+    ticker.start()
+    return ticker

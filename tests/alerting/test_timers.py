@@ -1,0 +1,120 @@
+"""Escalation timers live in Redis: a worker process that stops and another that starts carry on where the
+first left off, and a Redis restart (with persistence, as production Redis runs) pauses paging, never loses it."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from alerts.model import Incoming, Severity
+from bot.runtime import Runtime
+from core.settings import Settings
+from tests.alerting.conftest import ALICE_PHONE, TWILIO_FROM, TWILIO_SID, TWILIO_TOKEN, alerting_file, wait_until
+from tests.fakes.twilio_api import FakeTwilioAPI
+
+SLOW_SMS = {
+    "timezone": "UTC",
+    "routes": [{"name": "all", "channels": ["console:ops-room"], "escalation": "slow"}],
+    "escalations": {"slow": {"steps": [
+        {"notify": "channel"}, {"after": "2s", "notify": "sms"}, {"after": "1s", "notify": "call"},
+    ]}},
+    "schedules": {"primary": {"timezone": "UTC", "rotation": "daily", "handoff": "09:00", "start": "2026-01-05",
+                              "people": ["alice"]}},
+}  # fmt: skip
+
+
+def _settings(base: Settings, tmp_path: Path, twilio: FakeTwilioAPI, redis_url: str) -> Settings:
+    values = {
+        **base.model_dump(), "redis_url": redis_url, "alerting": alerting_file(tmp_path, SLOW_SMS),
+        "twilio_account_sid": TWILIO_SID, "twilio_auth_token": TWILIO_TOKEN, "twilio_from": TWILIO_FROM,
+        "twilio_api_url": twilio.url, "public_url": "https://opsbot.example",
+    }  # fmt: skip
+    return Settings(**values)
+
+
+def _fire(runtime: Runtime) -> None:
+    item = Incoming(source="generic", fingerprint="web-5xx", severity=Severity.CRITICAL, summary="5xx above 5%",
+                    resource="web-prod")  # fmt: skip
+    assert runtime.alerting.escalator.ingest([item]).stored == 1
+
+
+def test_a_new_worker_process_carries_on_the_escalation(settings: Settings, tmp_path: Path, redis_url: str) -> None:
+    with FakeTwilioAPI(TWILIO_SID, TWILIO_TOKEN) as twilio:
+        conf = _settings(settings, tmp_path, twilio, redis_url)
+        first = Runtime.build(conf, with_worker=True)
+        _fire(first)
+        first.close()  # stops before the SMS is due (2 s)
+        time.sleep(2.5)
+        assert twilio.sms_sent == []  # nobody runs the timers now ...
+        second = Runtime.build(conf, with_worker=True)
+        try:
+            twilio.wait_for(lambda t: len(t.sms_sent) == 1, timeout=5)  # ... the next worker finds it due
+            twilio.wait_for(lambda t: len(t.calls_placed) == 1, timeout=5)
+            assert twilio.sms_sent[0].to == ALICE_PHONE
+        finally:
+            second.close()
+        assert len(twilio.sms_sent) == 1  # exactly once, not once per process
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[tuple[str, Callable[[float], None]]]:
+    """A Redis of our own with append-only persistence, which the test may restart."""
+    binary = shutil.which("redis-server")
+    assert binary, "redis-server is needed (make test installs it)"
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    data = tmp_path / "redis"
+    data.mkdir()
+    command = [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(data), "--appendonly", "yes",
+               "--appendfsync", "always", "--save", ""]  # fmt: skip
+    process: list[subprocess.Popen[bytes]] = []
+
+    def start() -> None:
+        process.append(subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        wait_until(lambda: _answers(port), timeout=10, what="redis-server started")
+
+    def restart(down_seconds: float) -> None:
+        process[-1].terminate()
+        process[-1].wait(timeout=10)
+        time.sleep(down_seconds)
+        start()
+
+    start()
+    yield f"redis://127.0.0.1:{port}/0", restart
+    for p in process:
+        if p.poll() is None:
+            p.terminate()
+            p.wait(timeout=10)
+
+
+def _answers(port: int) -> bool:
+    try:
+        return bool(redis.Redis(port=port, socket_timeout=0.5).ping())
+    except redis.RedisError:
+        return False
+
+
+def test_redis_restarted_mid_escalation(
+    settings: Settings, tmp_path: Path, own_redis: tuple[str, Callable[[float], None]]
+) -> None:
+    url, restart = own_redis
+    with FakeTwilioAPI(TWILIO_SID, TWILIO_TOKEN) as twilio:
+        runtime = Runtime.build(_settings(settings, tmp_path, twilio, url), with_worker=True)
+        try:
+            _fire(runtime)
+            restart(1.5)  # down while the SMS falls due
+            twilio.wait_for(lambda t: len(t.sms_sent) == 1, timeout=10)
+            twilio.wait_for(lambda t: len(t.calls_placed) == 1, timeout=10)
+            alert = runtime.alerting.escalator.book.get(1)
+            assert alert is not None and alert.summary == "5xx above 5%"
+        finally:
+            runtime.close()
+        assert len(twilio.sms_sent) == 1

@@ -1,0 +1,179 @@
+"""Acting on an alert, from anywhere: a chat button or `ack 42`, an SMS reply, a keypress on a call. Whatever the
+channel, the same call changes the alert's state once, stops (or hurries) its escalation, writes the audit and
+updates every message of the alert. Also who is on call, and taking the pager ("I'll take tonight")."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from alerts.desk import PhoneAction, PhoneVia
+from alerts.model import Alert, AlertState
+from audit.log import AuditEvent
+from policies.alerting.loader import person_for_phone
+from policies.alerting.oncall import Override, on_call, tonight
+from workers.escalation.engine import Escalator
+from workers.escalation.notices import token_of_key
+
+DEFAULT_SILENCE_SECONDS = 3600
+MAX_SILENCE_SECONDS = 7 * 24 * 3600
+
+
+@dataclass
+class AlertDesk:
+    escalator: Escalator
+
+    # -- acting ---------------------------------------------------------------------------------------
+    def acknowledge(self, number: int, person: str, via: str) -> str:
+        e = self.escalator
+        change = e.book.acknowledge(number, person, via)
+        if change.alert is None:
+            return f"No alert {number}."
+        if not change.changed:
+            return _unchanged(change.alert, "acknowledged")
+        e.timers.stop(number)
+        e.audit.append(AuditEvent.ALERT_ACKED, actor=person, where=via, what=change.alert.summary[:200],
+                       params={"alert": number})  # fmt: skip
+        e.notices.update(change.alert)
+        return f"Alert {number} acknowledged: escalation stopped."
+
+    def resolve(self, number: int, person: str, via: str) -> str:
+        alert = self.escalator.book.get(number)
+        if alert is None:
+            return f"No alert {number}."
+        if alert.state is AlertState.RESOLVED:
+            return _unchanged(alert, "resolved")
+        closed = self.escalator.close(number, by=person, via=via)
+        if closed is None or closed.resolved_by != person:
+            return _unchanged(closed or alert, "resolved")
+        return f"Alert {number} resolved."
+
+    def silence(self, number: int, person: str, via: str, seconds: int | None) -> str:
+        e = self.escalator
+        wanted = DEFAULT_SILENCE_SECONDS if seconds is None else seconds
+        if wanted <= 0:
+            return "Give a duration: silence 42 1h."
+        wanted = min(wanted, MAX_SILENCE_SECONDS)
+        change = e.book.silence(number, person, wanted)
+        if change.alert is None:
+            return f"No alert {number}."
+        if not change.changed:
+            return _unchanged(change.alert, "resolved")
+        e.timers.pause_until(number, change.alert.silenced_until or e.clock())
+        e.audit.append(AuditEvent.ALERT_SILENCED, actor=person, where=via, what=change.alert.summary[:200],
+                       params={"alert": number, "seconds": wanted})  # fmt: skip
+        e.notices.update(change.alert)
+        return f"Alert {number} silenced for {_duration(wanted)}: no paging until then."
+
+    def escalate(self, number: int, person: str, via: str) -> str:
+        e = self.escalator
+        alert = e.book.get(number)
+        if alert is None:
+            return f"No alert {number}."
+        if alert.state is not AlertState.FIRING:
+            return _unchanged(alert, "escalated")
+        if not e.timers.hurry(number):
+            return f"Alert {number} is not paging anyone: nothing to escalate."
+        e.audit.append(AuditEvent.ALERT_ESCALATED, actor=person, where=via, what="escalated by hand",
+                       params={"alert": number})  # fmt: skip
+        return f"Alert {number}: paging the next step now."
+
+    # -- the phone side (alerts.desk.Desk) ------------------------------------------------------------
+    def person_for_phone(self, phone: str) -> str | None:
+        return person_for_phone(self.escalator.policy, phone)
+
+    def was_paged(self, number: int, person: str) -> bool:
+        return self.escalator.book.was_paged(number, person)
+
+    def spoken(self, number: int) -> str | None:
+        alert = self.escalator.book.get(number)
+        if alert is None:
+            return None
+        severity = {"critical": "Critical", "warning": "Warning", "info": "Information"}[alert.severity.value]
+        what = f"{alert.resource}: {alert.summary}" if alert.resource else alert.summary
+        state = "" if alert.state is AlertState.FIRING else f" It is already {alert.state.value}."
+        return f"opsbot alert {' '.join(str(alert.number))}. {severity}. {what}.{state}"
+
+    def act(self, number: int, action: PhoneAction, person: str, via: PhoneVia) -> str:
+        if action == "ack":
+            return self.acknowledge(number, person, via)
+        if action == "resolve":
+            return self.resolve(number, person, via)
+        return self.escalate(number, person, via)
+
+    def page_result(self, number: int, token: str, status: str, reached: bool | None) -> None:
+        e = self.escalator
+        e.audit.append(AuditEvent.ALERT_DELIVERY, actor="system", where="twilio", what=f"alert {number} page {token}",
+                       params={"alert": number, "page": token, "status": status[:40]})  # fmt: skip
+        if reached is False:
+            e.timers.hurry(number, token)
+        elif reached is None and status.startswith("completed"):
+            alert = e.book.get(number)  # a call that ended without a key pressed reached no one who acted
+            if alert is not None and alert.state is AlertState.FIRING:
+                e.timers.hurry(number, token)
+
+    # -- chat delivery results ------------------------------------------------------------------------
+    def chat_result(self, key: str, error: str | None) -> None:
+        """The Deliverer's word on a message about an alert: audited; a failure moves the escalation on at once."""
+        found = token_of_key(key)
+        if found is None:
+            return
+        number, token = found
+        e = self.escalator
+        e.audit.append(
+            AuditEvent.ALERT_DELIVERY, actor="system", where="chat", what=f"alert {number} message {key}",
+            params={"alert": number, "ok": error is None}, outcome=(error or "delivered")[:160],
+        )  # fmt: skip
+        if error is not None and token.partition(".")[2].isdigit():
+            e.timers.hurry(number, token)
+
+    # -- on call --------------------------------------------------------------------------------------
+    def who_is_on_call(self) -> str:
+        e = self.escalator
+        if not e.alerting.schedules:
+            return "No on-call schedule is configured."
+        now = e.clock()
+        at = datetime.fromtimestamp(now, UTC)
+        lines = []
+        for name, schedule in e.alerting.schedules.items():
+            current = on_call(schedule, at, e.overrides.active(name, now))
+            until = current.until.astimezone(e.notices.tz).strftime("%a %H:%M")
+            taken = f" (override by {current.override.by or current.person})" if current.override else ""
+            line = f"{name}: {current.person} until {until}{taken}, then {current.next_person}"
+            if current.manager:
+                line += f"; manager {current.manager}"
+            lines.append(line)
+        return "On call now\n" + "\n".join(lines)
+
+    def take(self, person: str, period: str | None, via: str) -> str:
+        """ "I'll take tonight": `person` carries the default schedule's pager until its next handoff time."""
+        e = self.escalator
+        if not e.alerting.schedules:
+            return "No on-call schedule is configured."
+        name = e.alerting.default_schedule or next(iter(e.alerting.schedules))
+        schedule = e.alerting.schedules[name]
+        now = e.clock()
+        start, end = tonight(schedule, datetime.fromtimestamp(now, UTC))
+        if period == "week":  # "tonight" and "today" both run to the next handoff time
+            end += timedelta(days=6)
+        e.overrides.add(name, Override(person=person, start=start, end=end, by=person), now)
+        e.audit.append(AuditEvent.ONCALL_OVERRIDE, actor=person, where=via, what=f"{name} until {end.isoformat()}",
+                       params={"schedule": name, "start": start.timestamp(), "end": end.timestamp()})  # fmt: skip
+        until = end.astimezone(e.notices.tz).strftime("%a %H:%M")
+        return f"You have the {name} pager until {until}. Alerts page you first."
+
+
+def _unchanged(alert: Alert, wanted: str) -> str:
+    n = alert.number
+    if alert.state is AlertState.RESOLVED:
+        return f"Alert {n} was already resolved by {alert.resolved_by}."
+    if alert.state is AlertState.ACKED and wanted in ("acknowledged", "escalated"):
+        return f"Alert {n} was already acknowledged by {alert.acked_by}."
+    return f"Alert {n} is {alert.state.value}."
+
+
+def _duration(seconds: int) -> str:
+    if seconds % 3600 == 0:
+        hours = seconds // 3600
+        return f"{hours} hour" + ("s" if hours != 1 else "")
+    return f"{max(1, seconds // 60)} min"

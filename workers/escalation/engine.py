@@ -1,0 +1,241 @@
+"""The escalation engine. Intake hands it normalised alerts: each is routed, stored (a repeat is only counted),
+posted to its channels at once, and, when it pages, given an escalation whose steps run on Redis timers: a
+reminder in the channel, a direct message, an SMS, a call, the next person, the manager ... until someone
+acknowledges. A step that cannot reach anyone (no phone, SMS refused, Slack down) moves on to the next at once."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from tenacity import Retrying, retry_if_not_exception_type, stop_after_attempt, wait_exponential
+
+from alerts.model import Alert, AlertState, Incoming
+from alerts.store import AlertBook
+from audit.log import AuditEvent, AuditLog
+from core.broadcast import incident_refs
+from core.models import ConversationRef
+from core.settings import Settings
+from policies.alerting.loader import chat_identities, phone_of
+from policies.alerting.model import AlertingPolicy, Step
+from policies.alerting.routing import route
+from policies.alerting.steps import Cursor, next_page, resolve_target, schedule_for
+from policies.model import Policy
+from workers.escalation.notices import Notices
+from workers.escalation.overrides import OverrideStore
+from workers.escalation.timers import Pending, Timers, page_token
+from workers.paging import PageFailed, Pager, PageRef
+
+log = logging.getLogger(__name__)
+
+PAGE_ATTEMPTS = 3  # a transient Twilio failure is retried this often before the step counts as failed
+
+
+@dataclass(frozen=True)
+class Intake:
+    stored: int
+    updated: int
+
+
+@dataclass
+class Escalator:
+    book: AlertBook
+    timers: Timers
+    notices: Notices
+    alerting: AlertingPolicy
+    policy: Policy
+    settings: Settings
+    audit: AuditLog
+    overrides: OverrideStore
+    pager: Pager | None = None
+    clock: Callable[[], float] = time.time
+    sms_text: Callable[[Alert], str] | None = None  # how an SMS reads (the Twilio adapter's compact text)
+
+    # -- intake ---------------------------------------------------------------------------------------
+    def ingest(self, incoming: Sequence[Incoming]) -> Intake:
+        """Store every alert before returning (the sender's 2xx follows), post new ones, start their escalation,
+        close resolved ones. Raises redis.RedisError when the store is down: the sender must retry."""
+        stored = updated = 0
+        for item in incoming:
+            result = self.book.ingest(item, self._prepare)
+            if result.kind == "new":
+                stored += 1
+                self._opened(result.number)
+            elif result.kind == "resolve":
+                updated += 1
+                self.close(result.number, by=item.source, via=item.source)
+            elif result.kind == "repeat":
+                updated += 1
+        return Intake(stored, updated)
+
+    def _prepare(self, item: Incoming) -> Alert:
+        now = self.clock()
+        decision = route(self.alerting, item, datetime.fromtimestamp(now, UTC))
+        paging, escalation = decision.paging, decision.escalation
+        silenced = self.book.silenced_until(item.key)
+        if silenced is not None and silenced > now:
+            paging = False
+        channels = decision.channels or tuple(self.settings.incident_channels)
+        fields = item.model_dump(exclude={"status"})
+        fields["severity"] = decision.severity
+        return Alert(
+            number=1, first_seen=now, last_seen=now, route=decision.route, escalation=escalation if paging else None,
+            channels=channels, paging=paging, silenced_until=silenced, **fields,
+        )  # fmt: skip
+
+    def _opened(self, number: int) -> None:
+        alert = self.book.get(number)
+        if alert is None:
+            return
+        self.audit.append(
+            AuditEvent.ALERT_RECEIVED, actor="system", where=f"alerts:{alert.source}", what=alert.summary[:200],
+            params={"alert": number, "severity": alert.severity.value, "route": alert.route,
+                    "paging": alert.paging, "resource": alert.resource or ""},
+        )  # fmt: skip
+        posted = self.notices.post(alert, alert.channels, key_token=page_token(number, 0))
+        self._audit_notified(alert, "channel", ",".join(alert.channels) or "none", ok=bool(posted))
+        if alert.escalation is None or alert.escalation not in self.alerting.escalations:
+            return
+        first = next_page(self.alerting.escalations[alert.escalation], None)
+        if first is None:
+            return
+        cursor, step, delay = first
+        if step.notify == "channel" and delay == 0:  # the arrival post was this step
+            following = next_page(self.alerting.escalations[alert.escalation], cursor)
+            if following is None:
+                return
+            cursor, step, delay = following
+            failed_now = not posted
+        else:
+            failed_now = False
+        pending = Pending(alert.escalation, _cursor_dict(cursor), page_token(number, 1), self.clock())
+        self.timers.schedule(number, pending, self.clock() + (0.0 if failed_now else delay))
+
+    # -- timers ---------------------------------------------------------------------------------------
+    def run_due(self) -> int:
+        """Run every step that is due now (claimed, so each runs in one process); returns how many ran."""
+        numbers = self.timers.due(self.clock())
+        for number in numbers:
+            try:
+                self._step(number)
+            except Exception:  # one alert's surprise must not stop the others' escalation
+                log.exception("escalation step of alert %d failed", number)
+        return len(numbers)
+
+    def _step(self, number: int) -> None:
+        alert, pending = self.book.get(number), self.timers.pending(number)
+        if alert is None or pending is None or alert.state is not AlertState.FIRING:
+            self.timers.stop(number)
+            return
+        now = self.clock()
+        if alert.silenced_until is not None and alert.silenced_until > now:
+            self.timers.pause_until(number, alert.silenced_until)
+            return
+        escalation = self.alerting.escalations.get(pending.policy)
+        if escalation is None:
+            self.timers.stop(number)
+            return
+        cursor = Cursor(**pending.cursor)
+        step = escalation.steps[cursor.step]
+        reached = self._notify(alert, step, pending, now)
+        following = next_page(escalation, cursor)
+        if following is None:
+            self.timers.stop(number)
+            self.audit.append(AuditEvent.ALERT_ESCALATED, actor="system", where="escalation", what="exhausted",
+                              params={"alert": number, "policy": pending.policy})  # fmt: skip
+            minutes = int((now - pending.started) // 60)
+            self.notices.post(alert, alert.channels, note=f"Nobody acknowledged after {minutes} min: escalation ended.")
+            return
+        next_cursor, _next_step, delay = following
+        count = int(pending.token.partition(".")[2] or 0) + 1
+        after = Pending(pending.policy, _cursor_dict(next_cursor), page_token(number, count), pending.started)
+        self.timers.schedule(number, after, now if not reached else now + delay)
+
+    # -- one step -------------------------------------------------------------------------------------
+    def _notify(self, alert: Alert, step: Step, pending: Pending, now: float) -> bool:
+        """Run one step; False when it reached no one (the next step then runs at once)."""
+        if step.notify == "channel":
+            minutes = int((now - alert.first_seen) // 60)
+            note = f"Still not acknowledged after {minutes} min."
+            return bool(self.notices.post(alert, alert.channels, note=note, key_token=pending.token))
+        person = self._target(alert, step, now)
+        if person is None:
+            self._audit_notified(alert, step.notify, "nobody", ok=False, outcome=f"no one for '{step.target}'")
+            return False
+        self.book.add_paged(alert.number, person)  # before paging: a quick answer must be accepted
+        if step.notify == "dm":
+            refs = self._chat_refs(person)
+            self.notices.post_to(alert, refs, note=f"{person}: you are being paged.", key_token=pending.token)
+            self._audit_notified(alert, "dm", person, ok=bool(refs), outcome="" if refs else "no chat identity")
+            return bool(refs)
+        return self._page(alert, step.notify, person, pending.token)
+
+    def _page(self, alert: Alert, kind: str, person: str, token: str) -> bool:
+        phone = phone_of(self.policy, person)
+        problem = None
+        if self.pager is None:
+            problem = "SMS and calls are not configured (OPSBOT_TWILIO_*)"
+        elif phone is None:
+            problem = f"{person} has no phone number"
+        if problem is not None or self.pager is None or phone is None:
+            self._audit_notified(alert, kind, person, ok=False, outcome=problem or "")
+            return False
+        page, pager = PageRef(alert=alert.number, token=token, person=person), self.pager
+        text = self.sms_text(alert) if self.sms_text is not None else alert.summary
+        try:
+            for attempt in Retrying(
+                stop=stop_after_attempt(PAGE_ATTEMPTS), wait=wait_exponential(multiplier=0.5, max=4),
+                retry=retry_if_not_exception_type(PageFailed), reraise=True,
+            ):  # fmt: skip
+                with attempt:
+                    sid = pager.sms(phone, text, page) if kind == "sms" else pager.call(phone, page)
+        except Exception as exc:  # refused for good, or still failing after the retries: move on
+            self._audit_notified(alert, kind, person, ok=False, outcome=_short(exc))
+            return False
+        self._audit_notified(alert, kind, person, ok=True, outcome=f"sent {sid}")
+        return True
+
+    def _target(self, alert: Alert, step: Step, now: float) -> str | None:
+        name = schedule_for(self.alerting, step)
+        schedule = self.alerting.schedules.get(name) if name else None
+        overrides = self.overrides.active(name, now) if name else []
+        at = datetime.fromtimestamp(now, UTC)
+        return resolve_target(step, schedule, at, overrides, paged_before=self.book.paged(alert.number))
+
+    def _chat_refs(self, person: str) -> list[ConversationRef]:
+        configured = {"console"}
+        if self.settings.slack_bot_token is not None:
+            configured.add("slack")
+        if self.settings.telegram_token is not None:
+            configured.add("telegram")
+        return [ref for ref in incident_refs(chat_identities(self.policy, person)) if ref.channel in configured]
+
+    # -- closing --------------------------------------------------------------------------------------
+    def close(self, number: int, *, by: str, via: str) -> Alert | None:
+        """Resolve: stop its escalation and update every message. None when there is no such alert."""
+        change = self.book.resolve(number, by, via)
+        if change.alert is None or not change.changed:
+            return change.alert
+        self.timers.stop(number)
+        self.audit.append(AuditEvent.ALERT_RESOLVED, actor=by, where=via, what=change.alert.summary[:200],
+                          params={"alert": number})  # fmt: skip
+        self.notices.update(change.alert)
+        return change.alert
+
+    def _audit_notified(self, alert: Alert, kind: str, to: str, *, ok: bool, outcome: str = "") -> None:
+        self.audit.append(
+            AuditEvent.ALERT_NOTIFIED, actor="system", where=kind, what=f"alert {alert.number} -> {to}",
+            params={"alert": alert.number, "kind": kind, "to": to, "ok": ok}, outcome=outcome or ("ok" if ok else ""),
+        )  # fmt: skip
+
+
+def _cursor_dict(cursor: Cursor) -> dict[str, int]:
+    return {"step": cursor.step, "time": cursor.time, "round": cursor.round}
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return text[:160]

@@ -1,0 +1,65 @@
+"""Chat messages about an alert: the card posted to its channels and as direct messages, and, whenever its state
+changes, an edit of every one of them, so every copy on every channel says "acked by alice via SMS at 03:12".
+Everything goes through the outbox, like any other reply."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from zoneinfo import ZoneInfo
+
+from alerts.model import Alert
+from alerts.store import AlertBook
+from alerts.text import buttons, card
+from core.broadcast import incident_refs
+from core.models import ConversationRef, Reply
+from core.outbox import Outbox
+
+KEY_PREFIX = "alert-"
+
+
+def reply_key(token: str) -> str:
+    """A fresh key for a message of an alert's escalation step `token` ("42.3"; "42.e" for edits): a delivery
+    result finds the alert and the step from it."""
+    return f"{KEY_PREFIX}{token}-{uuid.uuid4().hex[:10]}"
+
+
+def token_of_key(key: str) -> tuple[int, str] | None:
+    """(alert number, step token) of a reply key made by reply_key, else None."""
+    if not key.startswith(KEY_PREFIX):
+        return None
+    token = key[len(KEY_PREFIX) :].partition("-")[0]
+    number = token.partition(".")[0]
+    return (int(number), token) if number.isdigit() else None
+
+
+class Notices:
+    def __init__(self, book: AlertBook, outbox: Outbox, tz: ZoneInfo) -> None:
+        self._book = book
+        self._outbox = outbox
+        self.tz = tz
+
+    def post(self, alert: Alert, conversations: Sequence[str], note: str = "", key_token: str = "") -> list[Reply]:
+        """Post the alert's card to conversations given as "slack:C0INCIDENT"; remembered for later edits."""
+        return self.post_to(alert, incident_refs(list(conversations)), note, key_token)
+
+    def post_to(
+        self, alert: Alert, refs: Sequence[ConversationRef], note: str = "", key_token: str = ""
+    ) -> list[Reply]:
+        text, keys = card(alert, self.tz, note), buttons(alert)
+        token = key_token or f"{alert.number}.n"
+        replies = [Reply(ref=ref, key=reply_key(token), text=text, buttons=keys) for ref in refs]
+        self._book.add_posts(alert.number, [(r.ref, r.key) for r in replies])  # first: an early ack finds them
+        for reply in replies:
+            self._outbox.publish(reply)
+        return replies
+
+    def update(self, alert: Alert, note: str = "") -> int:
+        """Edit every message posted about the alert to show its state now; returns how many."""
+        text, keys = card(alert, self.tz, note), buttons(alert)
+        posts = self._book.posts(alert.number)
+        for ref, key in posts:
+            self._outbox.publish(
+                Reply(ref=ref, key=reply_key(f"{alert.number}.e"), text=text, buttons=keys, edit_of=key)
+            )
+        return len(posts)
