@@ -23,6 +23,7 @@ BENCHMARKS = (
     "clouds",
     "chat",
     "chat_telegram",
+    "alerts",
     "voice_decode",
     "voice_recognition",
 )
