@@ -24,7 +24,8 @@ _VOLATILE = {"number", "repeats", "last_seen"}  # kept as hash fields beside the
 
 # KEYS: fingerprint key, seq, open set. ARGV: new alert JSON (without number, repeats, last_seen), now, status,
 # alert key prefix.
-# Returns {kind, number}: new | repeat | resolve (of an open alert) | unknown (a resolution of nothing open).
+# Returns {kind, number}: new | repeat | unopened (a repeat of an alert whose opening - posting its card, starting its
+# escalation - never finished) | resolve (of an open alert) | unknown (a resolution of nothing open).
 _INGEST = """
 local n = redis.call('GET', KEYS[1])
 if n then
@@ -32,6 +33,7 @@ if n then
   local key = ARGV[4] .. n
   redis.call('HINCRBY', key, 'repeats', 1)
   redis.call('HSET', key, 'last_seen', ARGV[2])
+  if redis.call('HEXISTS', key, 'opened') == 0 then return {'unopened', tonumber(n)} end
   return {'repeat', tonumber(n)}
 end
 if ARGV[3] == 'resolved' then return {'unknown', 0} end
@@ -42,7 +44,8 @@ redis.call('ZADD', KEYS[3], ARGV[2], n)
 return {'new', n}
 """
 
-IngestKind = Literal["new", "repeat", "resolve", "unknown"]
+IngestKind = Literal["new", "repeat", "unopened", "resolve", "unknown"]
+OPENING_SECONDS = 30.0  # an opening that did not finish in this long (its process died) may be tried again
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,29 @@ class AlertBook:
         keys = [_fp(incoming.key), _SEQ, _OPEN]
         kind, number = cast(list[Any], self._ingest(keys=keys, args=[raw, repr(now), incoming.status, PREFIX + "a:"]))
         return Stored(_text(kind), int(number))  # type: ignore[arg-type]
+
+    # -- opening: the card posted and the escalation started, once -------------------------------------
+    def claim_opening(self, number: int) -> bool:
+        """True for the one caller that should open the alert now (not opened, nobody else at it)."""
+        if self._redis.hexists(_key(number), "opened"):
+            return False
+        return bool(self._redis.set(f"{PREFIX}opening:{number}", "1", nx=True, px=int(OPENING_SECONDS * 1000)))
+
+    def opened(self, number: int) -> None:
+        self._redis.hset(_key(number), "opened", "1")
+
+    def release_opening(self, number: int) -> None:
+        self._redis.delete(f"{PREFIX}opening:{number}")
+
+    def unopened(self, older_than: float) -> list[int]:
+        """Open alerts stored before `older_than` whose opening never finished."""
+        numbers = [int(n) for n in cast(list[bytes], self._redis.zrangebyscore(_OPEN, "-inf", older_than))]
+        if not numbers:
+            return []
+        pipe = self._redis.pipeline(transaction=False)
+        for n in numbers:
+            pipe.hexists(_key(n), "opened")
+        return [n for n, done in zip(numbers, pipe.execute(), strict=True) if not done]
 
     # -- reading --------------------------------------------------------------------------------------
     def get(self, number: int) -> Alert | None:

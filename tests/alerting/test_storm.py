@@ -64,3 +64,38 @@ def test_forged_malformed_and_oversized_webhooks_store_nothing(alerts: AlertStac
     assert disabled.status_code == 404 and "not enabled" in disabled.text
     assert alerts.stack.runtime.alerting.escalator.book.open_alerts() == ([], 0)
     assert not [m for m in alerts.slack.messages if "disk full" in m.shown]
+
+
+def test_an_alert_whose_first_delivery_failed_half_way_is_posted_on_the_retry(alerts: AlertStack) -> None:
+    # The Slack outbox stream is not a stream (an operator's mistake, a Redis in trouble): storing the alert works,
+    # posting its card fails, the sender gets 503 and retries - and the retry posts it.
+    conn = alerts.stack.runtime.connection
+    conn.rename("opsbot:outbox:slack", "opsbot:outbox:slack-saved")
+    conn.set("opsbot:outbox:slack", "not a stream")
+    failed = alerts.fire("half-way", summary="half-way alert")
+    assert failed.status_code == 503 and len(failed.text.splitlines()) == 1
+    conn.delete("opsbot:outbox:slack")
+    conn.rename("opsbot:outbox:slack-saved", "opsbot:outbox:slack")
+    retried = alerts.fire("half-way", summary="half-way alert")
+    assert retried.status_code == 200
+    card = alerts.card()
+    assert "half-way alert" in card.shown
+    assert alerts.fire("half-way", summary="half-way alert").json() == {"stored": 0, "updated": 1}
+    alerts.stack.settled()
+    assert len([m for m in alerts.slack.messages if "half-way alert" in m.shown and m.channel == INCIDENT]) == 1
+
+
+def test_a_stalled_opening_is_finished_by_the_workers_sweep(alerts: AlertStack) -> None:
+    conn = alerts.stack.runtime.connection
+    conn.rename("opsbot:outbox:slack", "opsbot:outbox:slack-saved")
+    conn.set("opsbot:outbox:slack", "not a stream")
+    assert alerts.fire("no-retry", summary="sender never retries").status_code == 503
+    conn.delete("opsbot:outbox:slack")
+    conn.rename("opsbot:outbox:slack-saved", "opsbot:outbox:slack")
+    escalator = alerts.stack.runtime.alerting.escalator
+    assert escalator.reopen_stalled() == 0  # too recent: its sender may still retry
+    later = escalator.clock() + 60
+    escalator.clock = lambda: later
+    assert escalator.reopen_stalled() == 1
+    assert "sender never retries" in alerts.card().shown
+    assert escalator.reopen_stalled() == 0

@@ -5,16 +5,18 @@ acknowledges. A step that cannot reach anyone (no phone, SMS refused, Slack down
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import redis
 from tenacity import Retrying, retry_if_not_exception_type, stop_after_attempt, wait_exponential
 
 from alerts.model import Alert, AlertState, Incoming
-from alerts.store import AlertBook
+from alerts.store import OPENING_SECONDS, AlertBook
 from audit.log import AuditEvent, AuditLog
 from core.broadcast import incident_refs
 from core.models import ConversationRef
@@ -69,6 +71,9 @@ class Escalator:
                 self.close(result.number, by=item.source, via=item.source)
             elif result.kind == "repeat":
                 updated += 1
+            elif result.kind == "unopened":  # its first delivery failed half-way (503): this retry finishes it
+                updated += 1
+                self._opened(result.number)
         return Intake(stored, updated)
 
     def _prepare(self, item: Incoming) -> Alert:
@@ -87,9 +92,29 @@ class Escalator:
         )  # fmt: skip
 
     def _opened(self, number: int) -> None:
-        alert = self.book.get(number)
-        if alert is None:
+        """Post the new alert's card and start its escalation; once, however often a sender retries."""
+        if not self.book.claim_opening(number):
             return
+        try:
+            alert = self.book.get(number)
+            if alert is not None:
+                self._open(alert)
+                self.book.opened(number)
+        except Exception:
+            with contextlib.suppress(redis.RedisError):  # the sender's retry (after our 503) may try at once
+                self.book.release_opening(number)
+            raise
+
+    def reopen_stalled(self) -> int:
+        """Open alerts whose opening never finished (a crash or a Redis failure half-way, with a sender that does
+        not retry); called now and then by the ticker."""
+        stalled = self.book.unopened(self.clock() - OPENING_SECONDS)
+        for number in stalled:
+            self._opened(number)
+        return len(stalled)
+
+    def _open(self, alert: Alert) -> None:
+        number = alert.number
         self.audit.append(
             AuditEvent.ALERT_RECEIVED, actor="system", where=f"alerts:{alert.source}", what=alert.summary[:200],
             params={"alert": number, "severity": alert.severity.value, "route": alert.route,

@@ -16,12 +16,14 @@ log = logging.getLogger(__name__)
 
 
 class EscalationTicker:
-    def __init__(self, escalator: Escalator, *, max_wait: float = 1.0) -> None:
+    def __init__(self, escalator: Escalator, *, max_wait: float = 1.0, sweep_seconds: float = 15.0) -> None:
         self._escalator = escalator
         self._max_wait = max_wait
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="escalation", daemon=True)
         self._failing = False
+        self._sweep_every = sweep_seconds
+        self._swept = 0.0
 
     def start(self) -> None:
         self._thread.start()
@@ -36,6 +38,9 @@ class EscalationTicker:
         while not self._stop.is_set():
             try:
                 self._escalator.run_due()
+                if time.monotonic() - self._swept > self._sweep_every:
+                    self._swept = time.monotonic()
+                    self._escalator.reopen_stalled()
                 due = timers.next_due()
                 wait = self._max_wait if due is None else min(self._max_wait, due - time.time())
                 if wait > 0:
