@@ -240,7 +240,7 @@ def audit_tail(
 
 @app.command("check-config")
 def check_config() -> None:
-    """Validate settings and the policy file; each problem with its file and line."""
+    """Validate settings, the policy file and the alerting file; each problem with its file and line."""
     from policies.check import check_config as run_checks
     from voice.backends import check as check_voice
 
@@ -251,7 +251,7 @@ def check_config() -> None:
         typer.echo(problem, err=True)
     if problems:
         raise typer.Exit(1)
-    typer.echo("OK: settings and policy are valid.")
+    typer.echo("OK: settings, policy and alerting are valid.")
 
 
 @app.command()

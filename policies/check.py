@@ -1,4 +1,4 @@
-"""`opsbot check-config`: every problem of the settings and the policy file at once, each as
+"""`opsbot check-config`: every problem of the settings, the policy file and the alerting file at once, each as
 'FILE:LINE: what' (or 'OPSBOT_NAME: what' for an environment variable).
 
 Settings are validated against the same `core.settings.Settings` model, but from the given mapping
@@ -17,6 +17,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
 from core.errors import ConfigError
 from core.settings import Settings
+from policies.alerting.loader import load_alerting
 from policies.loader import load_policy
 from policies.model import did_you_mean
 from policies.yamlfile import YamlDocument, describe, read_yaml
@@ -82,8 +83,14 @@ def check_config(env: Mapping[str, str] | None = None) -> list[str]:
                 problems.append(f"{document.where(err['loc'])}: {describe(err)}")
 
     policy = settings.policy if settings is not None else _raw_policy(from_env, from_file)
+    loaded = None
     try:
-        load_policy(policy)
+        loaded = load_policy(policy)
+    except ConfigError as exc:
+        problems.extend(exc.problems)
+    alerting = settings.alerting if settings is not None else _raw_path("alerting", from_env, from_file)
+    try:
+        load_alerting(alerting, policy=loaded)  # with the policy: people, phones and chat identities are checked
     except ConfigError as exc:
         problems.extend(exc.problems)
     return problems
@@ -91,5 +98,9 @@ def check_config(env: Mapping[str, str] | None = None) -> list[str]:
 
 def _raw_policy(from_env: Mapping[str, str], from_file: Mapping[str, object]) -> Path | None:
     """The policy file named, even when other settings are invalid: its problems are worth listing too."""
-    raw = from_env.get("policy", from_file.get("policy"))
+    return _raw_path("policy", from_env, from_file)
+
+
+def _raw_path(name: str, from_env: Mapping[str, str], from_file: Mapping[str, object]) -> Path | None:
+    raw = from_env.get(name, from_file.get(name))
     return Path(raw) if isinstance(raw, str) and raw else None

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from policies.alerting.fields import as_utc, zone
 from policies.alerting.schedule import Override, Schedule
 
-__all__ = ["OnCall", "Override", "handoff_after", "on_call", "rotation_after", "tonight", "upcoming"]
+__all__ = ["OnCall", "Override", "handoff_after", "on_call", "rotation_after", "take_window", "tonight", "upcoming"]
 
 _MAX_STEPS = 10_000  # boundaries walked to find the next change: overrides spanning years of handoffs
 
@@ -84,6 +84,25 @@ def tonight(schedule: Schedule, now: datetime) -> tuple[datetime, datetime]:
         if (end := local.astimezone(UTC)) > now:
             return now, end
     raise AssertionError("a handoff time is always within a day")  # pragma: no cover
+
+
+def take_window(schedule: Schedule, period: str | None, now: datetime) -> tuple[datetime, datetime]:
+    """The stretch "I'll take <period>" covers: tonight or today (see tonight()), the week (until Monday's handoff
+    time), or the weekend (from Saturday 00:00, or now if later, until Monday's handoff time), local to the
+    schedule."""
+    start, end = tonight(schedule, now)
+    if period not in ("week", "weekend"):
+        return start, end
+    tz = zone(schedule.timezone)
+    local = _utc(now).astimezone(tz)
+    monday = local.date() + timedelta(days=(7 - local.weekday()) % 7 or 7)
+    if local.weekday() == 0 and local.time() < schedule.handoff_time:
+        monday = local.date()  # Monday before the handoff: the week or weekend ends this morning
+    end = datetime.combine(monday, schedule.handoff_time, tzinfo=tz).astimezone(UTC)
+    if period == "weekend":
+        saturday = datetime.combine(monday - timedelta(days=2), datetime.min.time(), tzinfo=tz).astimezone(UTC)
+        start = max(start, saturday)
+    return start, end
 
 
 State = tuple[str, Override | None, int | None]  # person, override, rotation turn (None under an override)

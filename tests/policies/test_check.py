@@ -78,3 +78,25 @@ def test_policy_is_checked_even_when_settings_are_bad(write_policy: WritePolicy)
         "OPSBOT_SIM_RESOURCES: Input should be greater than or equal to 100",
         f"{policy}:1: a policy needs at least one role",
     ]
+
+
+def test_alerting_file_problems_name_file_and_line(tmp_path: Path) -> None:
+    alerting = tmp_path / "alerting.yaml"
+    alerting.write_text(
+        "routes:\n"
+        "  - name: all\n"
+        "    escalation: nightly\n"  # no such escalation
+        "escalations:\n"
+        "  prod:\n"
+        "    steps:\n"
+        "      - notify: sms\n"
+        "        to: erin\n"  # no such user
+        "      - {after: 5 minutes, notify: call}\n"  # not a duration
+    )
+    problems = check_config({"OPSBOT_ALERTING": str(alerting)})
+    assert any(p.startswith(f"{alerting}:9:") and "bad duration" in p for p in problems), problems
+    loaded = tmp_path / "fixed.yaml"
+    loaded.write_text(alerting.read_text().replace("5 minutes", "5m"))
+    problems = check_config({"OPSBOT_ALERTING": str(loaded)})
+    assert any(p.startswith(f"{loaded}:3:") and "nightly" in p for p in problems), problems
+    assert any(p.startswith(f"{loaded}:8:") and "erin" in p for p in problems), problems

@@ -5,13 +5,13 @@ updates every message of the alert. Also who is on call, and taking the pager ("
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from alerts.desk import PhoneAction, PhoneVia
 from alerts.model import Alert, AlertState
 from audit.log import AuditEvent
-from policies.alerting.loader import person_for_phone
-from policies.alerting.oncall import Override, on_call, tonight
+from policies.alerting.loader import person_for_phone, phone_of
+from policies.alerting.oncall import Override, on_call, take_window
 from workers.escalation.engine import Escalator
 from workers.escalation.notices import token_of_key
 
@@ -146,21 +146,27 @@ class AlertDesk:
         return "On call now\n" + "\n".join(lines)
 
     def take(self, person: str, period: str | None, via: str) -> str:
-        """ "I'll take tonight": `person` carries the default schedule's pager until its next handoff time."""
+        """ "I'll take tonight" (or today, the week, the weekend): `person` carries the default schedule's pager
+        for that stretch, ahead of the rotation."""
         e = self.escalator
         if not e.alerting.schedules:
             return "No on-call schedule is configured."
+        if phone_of(e.policy, person) is None and _pages_by_phone(e):
+            return f"{person} has no phone number in the policy file: SMS and calls could not reach you."
         name = e.alerting.default_schedule or next(iter(e.alerting.schedules))
-        schedule = e.alerting.schedules[name]
         now = e.clock()
-        start, end = tonight(schedule, datetime.fromtimestamp(now, UTC))
-        if period == "week":  # "tonight" and "today" both run to the next handoff time
-            end += timedelta(days=6)
+        start, end = take_window(e.alerting.schedules[name], period, datetime.fromtimestamp(now, UTC))
         e.overrides.add(name, Override(person=person, start=start, end=end, by=person), now)
         e.audit.append(AuditEvent.ONCALL_OVERRIDE, actor=person, where=via, what=f"{name} until {end.isoformat()}",
                        params={"schedule": name, "start": start.timestamp(), "end": end.timestamp()})  # fmt: skip
-        until = end.astimezone(e.notices.tz).strftime("%a %H:%M")
-        return f"You have the {name} pager until {until}. Alerts page you first."
+        tz = e.notices.tz
+        until = end.astimezone(tz).strftime("%a %H:%M")
+        since = "" if start.timestamp() <= now + 60 else f" from {start.astimezone(tz).strftime('%a %H:%M')}"
+        return f"You have the {name} pager{since} until {until}. Alerts page you first."
+
+
+def _pages_by_phone(escalator: Escalator) -> bool:
+    return any(step.notify in ("sms", "call") for e in escalator.alerting.escalations.values() for step in e.steps)
 
 
 def _unchanged(alert: Alert, wanted: str) -> str:
