@@ -106,6 +106,9 @@ class AlertBook:
     def get(self, number: int) -> Alert | None:
         return _alert(cast(dict[bytes, bytes], self._redis.hgetall(_key(number))))
 
+    def open_count(self) -> int:
+        return int(self._redis.zcard(_OPEN))
+
     def open_alerts(self, limit: int = 50) -> tuple[list[Alert], int]:
         """The newest open alerts (at most `limit`) and how many are open in all."""
         pipe = self._redis.pipeline(transaction=False)

@@ -39,7 +39,8 @@ def build_app(runtime: Runtime, adapters: Sequence[ChannelAdapter]) -> Starlette
 
     async def metrics(_request: Request) -> Response:
         snapshot = await asyncio.to_thread(runtime.conversation.services.provider.snapshot)
-        body = generate_latest(REGISTRY) + _inventory_metrics(snapshot.sources)
+        alerts = await asyncio.to_thread(_alert_metrics, runtime)
+        body = generate_latest(REGISTRY) + _inventory_metrics(snapshot.sources) + alerts
         return Response(body, media_type=CONTENT_TYPE_LATEST)
 
     routes: list[BaseRoute] = [
@@ -70,6 +71,25 @@ def alert_routes(runtime: Runtime) -> list[BaseRoute]:
 
         routes += twilio_routes(runtime.settings, runtime.connection, runtime.alerting.desk)
     return routes
+
+
+def _alert_metrics(runtime: Runtime) -> bytes:
+    """Open alerts, running escalations, and how late the most overdue escalation step is: above a few seconds,
+    no worker is running the timers (alert on it - from another system)."""
+    escalator = runtime.alerting.escalator
+    registry = CollectorRegistry()
+    try:
+        open_alerts = escalator.book.open_count()
+        running, next_due = escalator.timers.running(), escalator.timers.next_due()
+    except redis.RedisError:
+        return b""
+    Gauge("opsbot_alerts_open", "Alerts not resolved yet.", registry=registry).set(open_alerts)
+    Gauge("opsbot_escalations_running", "Alerts whose escalation is waiting for its next step.",
+          registry=registry).set(running)  # fmt: skip
+    overdue = max(0.0, time.time() - next_due) if next_due is not None else 0.0
+    Gauge("opsbot_escalation_overdue_seconds", "How late the most overdue escalation step is.",
+          registry=registry).set(overdue)  # fmt: skip
+    return generate_latest(registry)
 
 
 def _inventory_metrics(sources: Sequence[SourceHealth]) -> bytes:
