@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from pydantic import ValidationError
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
+from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsError
 
 from core.errors import ConfigError
 from core.settings import Settings
@@ -47,20 +47,20 @@ def check_config(env: Mapping[str, str] | None = None) -> list[str]:
     env = os.environ if env is None else env
     fields = list(Settings.model_fields)
     problems: list[str] = []
-    from_env: dict[str, str] = {}
+    from_env: dict[str, object] = {}
     for name, value in env.items():
         if not name.startswith(PREFIX) or name.startswith(_IGNORED_PREFIXES):
             continue
         field = name.removeprefix(PREFIX).lower()
         if field in fields:
-            from_env[field] = value
+            from_env.update(_decoded(field, value, problems))
         else:
             hint = did_you_mean(name, [PREFIX + f.upper() for f in fields])
             problems.append(f"{name}: not a setting{hint}")
 
     document: YamlDocument | None = None
     from_file: dict[str, object] = {}
-    if config := from_env.get("config"):
+    if config := str(from_env.get("config") or ""):
         try:
             document = read_yaml(Path(config))
         except ConfigError as exc:
@@ -96,11 +96,24 @@ def check_config(env: Mapping[str, str] | None = None) -> list[str]:
     return problems
 
 
-def _raw_policy(from_env: Mapping[str, str], from_file: Mapping[str, object]) -> Path | None:
+def _decoded(field: str, raw: str, problems: list[str]) -> dict[str, object]:
+    """The variable's value as the settings read it from the environment: JSON for lists, mappings and models
+    (OPSBOT_AWS_ACCOUNTS='[...]'), the plain string otherwise; pydantic-settings' own decoding, so that the
+    check and the real thing agree."""
+    source = EnvSettingsSource(Settings)
+    source.env_vars = {PREFIX.lower() + field: raw}  # only this variable, not the process environment
+    try:
+        return dict(source())
+    except SettingsError:
+        problems.append(f"{PREFIX}{field.upper()}: not valid JSON")
+        return {}
+
+
+def _raw_policy(from_env: Mapping[str, object], from_file: Mapping[str, object]) -> Path | None:
     """The policy file named, even when other settings are invalid: its problems are worth listing too."""
     return _raw_path("policy", from_env, from_file)
 
 
-def _raw_path(name: str, from_env: Mapping[str, str], from_file: Mapping[str, object]) -> Path | None:
+def _raw_path(name: str, from_env: Mapping[str, object], from_file: Mapping[str, object]) -> Path | None:
     raw = from_env.get(name, from_file.get(name))
     return Path(raw) if isinstance(raw, str) and raw else None

@@ -100,3 +100,16 @@ def test_alerting_file_problems_name_file_and_line(tmp_path: Path) -> None:
     problems = check_config({"OPSBOT_ALERTING": str(loaded)})
     assert any(p.startswith(f"{loaded}:3:") and "nightly" in p for p in problems), problems
     assert any(p.startswith(f"{loaded}:8:") and "erin" in p for p in problems), problems
+
+
+def test_json_variables_are_read_as_the_settings_read_them() -> None:
+    env = {
+        "OPSBOT_AWS_ACCOUNTS": '[{"name": "prod", "regions": ["us-east-1"]}]',
+        "OPSBOT_ALERT_SOURCES": '{"generic": {"token": "t0k"}}',
+        "OPSBOT_INCIDENT_CHANNELS": '["slack:C0INCIDENT"]',
+    }
+    assert check_config(env) == []
+    assert check_config({"OPSBOT_ALERT_SOURCES": "{generic"}) == ["OPSBOT_ALERT_SOURCES: not valid JSON"]
+    assert check_config({"OPSBOT_ALERT_SOURCES": '{"generic": {}}'}) == [
+        "OPSBOT_ALERT_SOURCES: give a token or an hmac_secret"
+    ]
