@@ -144,6 +144,16 @@ class AlertBook:
             self._redis.set(_silence(change.alert.key), repr(until), px=max(1, int(seconds * 1000)))
         return change
 
+    def unsilence(self, number: int) -> Alert | None:
+        """Forget an ended silence; the alert after it (None: no such alert)."""
+
+        def cleared(alert: Alert) -> Alert | None:
+            if alert.silenced_until is None:
+                return None
+            return alert.model_copy(update={"silenced_until": None, "silenced_by": None})
+
+        return self._change(number, cleared).alert
+
     def silenced_until(self, key: str) -> float | None:
         """Until when alerts with this key (source:fingerprint) are silenced, or None."""
         raw = self._redis.get(_silence(key))

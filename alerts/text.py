@@ -3,6 +3,7 @@ state on the first line so every copy says the same once it changes), its button
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -65,11 +66,11 @@ def line(alert: Alert, tz: ZoneInfo, now: float) -> str:
 def _state(alert: Alert, tz: ZoneInfo) -> str:
     if alert.state is AlertState.RESOLVED:
         by = f" by {alert.resolved_by}" if alert.resolved_by else ""
-        via = f" via {alert.resolved_via}" if alert.resolved_via else ""
+        via = f" via {alert.resolved_via}" if alert.resolved_via and alert.resolved_via != alert.resolved_by else ""
         return f"RESOLVED{by}{via} at {_clock(alert.resolved_at or 0.0, tz)}"
     if alert.state is AlertState.ACKED:
         return f"ACKED by {alert.acked_by} via {alert.acked_via} at {_clock(alert.acked_at or 0.0, tz)}"
-    if alert.silenced_until:
+    if alert.silenced_until and alert.silenced_until > time.time():
         return f"SILENCED by {alert.silenced_by} until {_clock(alert.silenced_until, tz)}"
     return "FIRING" if alert.paging else "FIRING (not paging)"
 

@@ -135,3 +135,21 @@ def test_event_day_pages_warnings_like_criticals(make: Callable[..., tuple[Runti
     fire(normal, "disk2", Severity.WARNING, "disk 91% full")
     quiet = normal.alerting.escalator.book.get(2)
     assert quiet is not None and not quiet.paging and quiet.escalation is None
+
+
+def test_when_a_silence_ends_paging_resumes_and_the_card_says_so(make: Callable[..., tuple[Runtime, Say]]) -> None:
+    rt, _say = make()
+    fire(rt)
+    card = next(r for _, r in rt.outbox.read("console", "0-0") if r.text.startswith("FIRING"))
+    assert rt.alerting.desk.silence(1, "bob", "console", 1) == "Alert 1 silenced for 1 min: no paging until then."
+    silenced = [r for _, r in rt.outbox.read("console", "0-0") if r.edit_of == card.key]
+    assert silenced[-1].text.startswith("SILENCED by bob until ")
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        edits = [r for _, r in rt.outbox.read("console", "0-0") if r.edit_of == card.key]
+        if edits[-1].text.startswith("FIRING"):
+            break
+        time.sleep(0.05)
+    assert edits[-1].text.startswith("FIRING") and "Acknowledge" in [b.label for b in edits[-1].buttons]
+    alert = rt.alerting.escalator.book.get(1)
+    assert alert is not None and alert.silenced_until is None

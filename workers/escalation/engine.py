@@ -159,6 +159,9 @@ class Escalator:
         if alert.silenced_until is not None and alert.silenced_until > now:
             self.timers.pause_until(number, alert.silenced_until)
             return
+        if alert.silenced_until is not None:  # the silence is over: paging resumes, and the cards say so
+            alert = self.book.unsilence(number) or alert
+            self.notices.update(alert)
         escalation = self.alerting.escalations.get(pending.policy)
         if escalation is None:
             self.timers.stop(number)
