@@ -212,14 +212,22 @@ class AlertBook:
             out.append((ConversationRef.model_validate(item["ref"]), str(item["key"])))
         return out
 
-    def add_paged(self, number: int, person: str) -> None:
-        self._redis.sadd(_paged(number), person)
+    def add_paged(self, number: int, person: str, by_phone: bool = False) -> None:
+        """`person` was paged for the alert (`by_phone`: by SMS or call, so an SMS tells them when it is over)."""
+        if by_phone:
+            self._redis.hset(_paged(number), person, "phone")
+        else:
+            self._redis.hsetnx(_paged(number), person, "chat")
 
     def paged(self, number: int) -> list[str]:
-        return sorted(_text(p) for p in cast(set[bytes], self._redis.smembers(_paged(number))))
+        return sorted(_text(p) for p in cast(list[bytes], self._redis.hkeys(_paged(number))))
+
+    def paged_by_phone(self, number: int) -> list[str]:
+        found = cast(dict[bytes, bytes], self._redis.hgetall(_paged(number)))
+        return sorted(_text(person) for person, how in found.items() if how == b"phone")
 
     def was_paged(self, number: int, person: str) -> bool:
-        return bool(self._redis.sismember(_paged(number), person))
+        return bool(self._redis.hexists(_paged(number), person))
 
 
 def _ack(alert: Alert, by: str, via: str, now: float) -> Alert | None:

@@ -37,19 +37,19 @@ def build_alerting(
     """`pager` replaces the one the settings name (tests reach their Twilio fake with the settings already)."""
     alerting = load_alerting(settings.alerting)
     book = AlertBook(connection)
-    sms_text = None
+    sms_text = sms_notice = None
     if pager is None and settings.twilio:
         from bot.twilio.client import TwilioPager  # imported here: a deployment without SMS never loads twilio
 
         pager = TwilioPager(settings)
     if settings.twilio or pager is not None:
-        from bot.twilio.sms import page_text
+        from bot.twilio.sms import ack_text, page_text
 
-        sms_text = page_text
+        sms_text, sms_notice = page_text, ack_text
     escalator = Escalator(
         book=book, timers=Timers(connection), notices=Notices(book, outbox, ZoneInfo(alerting.timezone)),
         alerting=alerting, policy=policy, settings=settings, audit=audit, overrides=OverrideStore(connection),
-        pager=pager, sms_text=sms_text,
+        pager=pager, sms_text=sms_text, sms_notice=sms_notice,
     )  # fmt: skip
     return Alerting(escalator, AlertDesk(escalator))
 

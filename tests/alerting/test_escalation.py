@@ -77,6 +77,16 @@ def test_unanswered_call_moves_on_to_the_manager_at_once(alerts: AlertStack) -> 
     assert time.monotonic() - noted < 1.5  # not the 2 s of the policy: no answer moves on at once
     assert any(r.params.get("status") == "no-answer" for r in alerts.audit(AuditEvent.ALERT_DELIVERY))
 
+    # carol answers and presses 1: alice, paged by SMS and call before, is told by SMS that it is taken care of
+    manager = urlsplit(alerts.twilio.calls_placed[1].url)
+    pressed = alerts.twilio_post(f"{manager.path}?{manager.query}", {"CallSid": "CA2", "To": CAROL_PHONE,
+                                                                     "From": TWILIO_FROM, "Direction": "outbound-api",
+                                                                     "Digits": "1"})  # fmt: skip
+    assert "acknowledged" in pressed.text
+    alerts.twilio.wait_for(lambda t: len(t.sms_sent) == 2, timeout=5)
+    notice = alerts.twilio.sms_sent[1]
+    assert notice.to == ALICE_PHONE and notice.body.startswith("1 acked by carol via phone ")
+
 
 def test_sms_reply_acknowledges_once(alerts: AlertStack) -> None:
     alerts.fire()

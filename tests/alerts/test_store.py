@@ -25,13 +25,16 @@ def test_new_alerts_get_consecutive_numbers_and_repeats_are_counted(redis_conn: 
     book = AlertBook(redis_conn)
     first = book.ingest(incoming("a"), prepared)
     second = book.ingest(incoming("b"), prepared)
+    assert book.ingest(incoming("a"), prepared).kind == "unopened"  # its card is not out yet: the repeat may do it
+    assert book.claim_opening(first.number) and not book.claim_opening(first.number)
+    book.opened(first.number)
     again = book.ingest(incoming("a"), prepared)
     assert (first.kind, second.kind, again.kind) == ("new", "new", "repeat")
     assert second.number == first.number + 1
     assert again.number == first.number
     stored = book.get(first.number)
     assert stored is not None
-    assert stored.repeats == 1 and stored.summary == "5xx above 5%" and stored.channels == ("slack:C0INCIDENT",)
+    assert stored.repeats == 2 and stored.summary == "5xx above 5%" and stored.channels == ("slack:C0INCIDENT",)
     alerts, total = book.open_alerts()
     assert total == 2 and [a.number for a in alerts] == [second.number, first.number]
 
@@ -77,6 +80,7 @@ def test_two_acknowledgements_at_once_change_the_alert_once(redis_conn: redis.Re
 def test_repeats_keep_the_acknowledgement(redis_conn: redis.Redis) -> None:
     book = AlertBook(redis_conn)
     number = book.ingest(incoming(), prepared).number
+    book.opened(number)
     book.acknowledge(number, "alice", "SMS")
     for _ in range(5):
         book.ingest(incoming(), prepared)

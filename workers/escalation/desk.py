@@ -35,6 +35,7 @@ class AlertDesk:
         e.audit.append(AuditEvent.ALERT_ACKED, actor=person, where=via, what=change.alert.summary[:200],
                        params={"alert": number})  # fmt: skip
         e.notices.update(change.alert)
+        e.tell_phones(change.alert, person)
         return f"Alert {number} acknowledged: escalation stopped."
 
     def resolve(self, number: int, person: str, via: str) -> str:

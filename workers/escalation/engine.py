@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 import redis
 from tenacity import Retrying, retry_if_not_exception_type, stop_after_attempt, wait_exponential
@@ -54,7 +55,8 @@ class Escalator:
     overrides: OverrideStore
     pager: Pager | None = None
     clock: Callable[[], float] = time.time
-    sms_text: Callable[[Alert], str] | None = None  # how an SMS reads (the Twilio adapter's compact text)
+    sms_text: Callable[[Alert], str] | None = None  # how an SMS page reads (the Twilio adapter's compact text)
+    sms_notice: Callable[[Alert, tzinfo], str] | None = None  # "42 acked by alice via SMS 03:12"
 
     # -- intake ---------------------------------------------------------------------------------------
     def ingest(self, incoming: Sequence[Incoming]) -> Intake:
@@ -193,7 +195,8 @@ class Escalator:
         if person is None:
             self._audit_notified(alert, step.notify, "nobody", ok=False, outcome=f"no one for '{step.target}'")
             return False
-        self.book.add_paged(alert.number, person)  # before paging: a quick answer must be accepted
+        # Before paging: a quick answer must be accepted.
+        self.book.add_paged(alert.number, person, by_phone=step.notify in ("sms", "call"))
         if step.notify == "dm":
             refs = self._chat_refs(person)
             self.notices.post_to(alert, refs, note=f"{person}: you are being paged.", key_token=pending.token)
@@ -251,7 +254,31 @@ class Escalator:
         self.audit.append(AuditEvent.ALERT_RESOLVED, actor=by, where=via, what=change.alert.summary[:200],
                           params={"alert": number})  # fmt: skip
         self.notices.update(change.alert)
+        self.tell_phones(change.alert, by)
         return change.alert
+
+    def tell_phones(self, alert: Alert, actor: str) -> None:
+        """An SMS cannot be edited: the others paged by SMS or call for this alert get a short SMS saying who
+        acknowledged or resolved it, so nobody gets up for nothing. In the background: no one waits for it."""
+        if self.pager is None or self.sms_notice is None:
+            return
+        people = [p for p in self.book.paged_by_phone(alert.number) if p != actor]
+        if people:
+            text = self.sms_notice(alert, self.notices.tz)
+            threading.Thread(target=self._tell, args=(alert, people, text), name="alert-notice", daemon=True).start()
+
+    def _tell(self, alert: Alert, people: list[str], text: str) -> None:
+        for person in people:
+            phone = phone_of(self.policy, person)
+            if phone is None or self.pager is None:
+                continue
+            page = PageRef(alert=alert.number, token=f"{alert.number}.notice", person=person)
+            try:
+                sid = self.pager.sms(phone, text, page)
+            except Exception as exc:  # a notice is a courtesy: audited, never retried into a storm
+                self._audit_notified(alert, "sms notice", person, ok=False, outcome=_short(exc))
+            else:
+                self._audit_notified(alert, "sms notice", person, ok=True, outcome=f"sent {sid}")
 
     def _audit_notified(self, alert: Alert, kind: str, to: str, *, ok: bool, outcome: str = "") -> None:
         self.audit.append(
