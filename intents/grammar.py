@@ -66,16 +66,25 @@ _TONIGHT = (
 )
 _TODAY = "today|todays|today shift|todays shift|the day|the day shift|the rest of the day|this afternoon|until tonight"
 _WEEK = "this week|the week|this weeks|the rest of the week|the whole week|all week|until next week|for the week"
+# From Saturday (or now) until Monday's handoff. Not "next weekend": said on a Saturday it means another one.
+_WEEKEND = (
+    "weekend|the weekend|this weekend|this weekends|the whole weekend|all weekend|over the weekend|saturday and sunday"
+)
+_PERIODS = ((_TONIGHT, "tonight"), (_TODAY, "today"), (_WEEK, "week"), (_WEEKEND, "weekend"))
 TAKE_ONCALL = [
     *(
         rule(I.TAKE_ONCALL, f"({_I_WILL}) ({_TAKE}) [{_PAGER}] [for] ({when}) [shift]", period=period)
-        for when, period in ((_TONIGHT, "tonight"), (_TODAY, "today"), (_WEEK, "week"))
+        for when, period in _PERIODS
     ),
     *(
         rule(I.TAKE_ONCALL, f"({_I_WILL}) be (oncall|on call|on the pager|on pager) [for] ({when})", period=period)
-        for when, period in ((_TONIGHT, "tonight"), (_TODAY, "today"), (_WEEK, "week"))
+        for when, period in _PERIODS
     ),
     rule(I.TAKE_ONCALL, f"({_I_WILL}) ({_TAKE}) ({_PAGER})", period="tonight"),
+    *(
+        rule(I.TAKE_ONCALL, f"(take|take over|cover|grab) ({_PAGER}) [for] ({when}) [shift]", period=period)
+        for when, period in _PERIODS[1:]
+    ),
     rule(I.TAKE_ONCALL, f"(take|take over|cover|grab) ({_PAGER}) [for] [{_TONIGHT}] [shift]", period="tonight"),
 ]
 

@@ -43,7 +43,8 @@ _HELP: Mapping[str, str] = {
         "alerts · alert 42 · ack 42 · resolve 42 · silence 42 1h · escalate 42"
     ),
     "oncall": (
-        "oncall: who carries the pager now, and who is next; or take it yourself.\nwho is on call · I'll take tonight"
+        "oncall: who carries the pager now, and who is next; or take it yourself.\n"
+        "who is on call · I'll take tonight · I'll take the weekend"
     ),
     "confirm": (
         "confirm: changes wait for your yes; a code binds it to exactly what was shown.\nyes · confirm K7Q2 · cancel"

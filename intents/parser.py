@@ -142,10 +142,11 @@ def _lenient(inp: Input) -> _Reading | None:
 
 def _safe_to_drop(intent: IntentName, trailing: tuple[str, ...], lead: int) -> bool:
     """An act is guessed only from its own first word on ("did someone restart db-prod" asks, it does not
-    command), and only when the words dropped after it cannot reverse it. A silence drops nothing after it:
-    those words may have been its length ("silence 42 until tomorrow" is not "silence 42" for the default)."""
+    command), and only when the words dropped after it cannot reverse it. A silence or taking the pager drops
+    nothing after it: those words may have been its length or its period ("silence 42 until tomorrow" is not
+    "silence 42" for the default, "i'll take the pager next weekend" is not tonight)."""
     if intent not in _ACTS:
         return True
-    if intent is IntentName.SILENCE and trailing:
+    if intent in (IntentName.SILENCE, IntentName.TAKE_ONCALL) and trailing:
         return False
     return lead == 0 and _REVERSING.isdisjoint(trailing)

@@ -25,6 +25,20 @@ _TEEN_WORDS = {value: word for word, value in TEENS.items()}
 _NATO = ("alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet", "kilo", "lima")
 _NATO_REST = ("mike", "november", "oscar", "papa", "quebec", "romeo", "sierra", "tango", "uniform", "victor")
 _GROUP_LEADS = ("by", "per", "broken down by", "grouped by", "split by")
+# Lengths of a silence as people say them ("for thirty minutes", "for half an hour"), each amount with its unit:
+# a decoder offered every number takes "fifty minutes" for "fifteen minutes", or "forty two hour" for "half an
+# hour", and the alert stays silent for days. Other lengths are typed.
+_SILENCE_LENGTHS: dict[str, tuple[str, ...]] = {
+    "minutes": ("two", "three", "five", "ten", "fifteen", "twenty", "twenty five", "thirty", "forty five", "ninety"),
+    "hours": (
+        *("two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"),
+        *("eighteen", "twenty four", "thirty six", "forty eight", "seventy two"),
+    ),
+    "days": ("two", "three", "four", "five", "six", "seven"),
+}
+_SPOKEN_LENGTHS = ("half an hour", "an hour", "an hour and a half", "a day", "a minute", "one hour", "one day")
+# The stretches "i will take ..." covers, as the text parser reads them (intents.grammar TAKE_ONCALL).
+_PAGER_PERIODS = ("tonight", "today", "this week", "the week", "this weekend", "the weekend")
 
 
 def spoken_number(number: int) -> str:
@@ -76,6 +90,8 @@ def _closed_phrases() -> Iterator[str]:
     yield from _spoken_regions()
     yield from TOPICS
     yield from (*_NATO, *_NATO_REST)
+    yield from _SPOKEN_LENGTHS
+    yield from (f"{amount} {unit}" for unit, amounts in _SILENCE_LENGTHS.items() for amount in amounts)
 
 
 def _spoken_regions() -> Iterator[str]:
@@ -155,6 +171,9 @@ _COMMANDS: dict[str, str] = {
     "alerts": "[show] [me] [open | active | firing] alerts [(in | on) <place>]",
     "ack": "(ack | acknowledge) [alert] <number>",
     "resolve": "resolve [alert] <number>",
+    "silence": "(silence | mute) [alert] <number> [for <duration>]",
+    "escalate": "escalate [alert] <number>",
+    "take_oncall": "i will ((take | cover) [the pager] | be on call) <pager_period>",
     "oncall": "who is on call [today | this week] | on call [schedule]",
     "help": "help [<topic>] | what can you do",
     "confirm": "(yes | yep | confirm | approve | go ahead | do it) [do it | please] | (yes | confirm) [code] <code>",
@@ -185,6 +204,10 @@ def _slots(names: list[str]) -> dict[str, str]:
             f"<digit> [<digit>] [<digit>] | {teens} | {tens} [<digit>]"
             f" | <digit> hundred [[and] (<digit> | {teens} | {tens} [<digit>])]"
         ),
+        "duration": " | ".join(
+            [_alternatives(_SPOKEN_LENGTHS), *(f"{_alternatives(n)} {unit}" for unit, n in _SILENCE_LENGTHS.items())]
+        ),
+        "pager_period": _alternatives(_PAGER_PERIODS),
         "code": "<char> <char> <char> <char> [<char>] [<char>]",
         "char": _alternatives([*letters, *_ONES, *_NATO, *_NATO_REST]),
         "topic": _alternatives(t for t in TOPICS if speakable(t)),

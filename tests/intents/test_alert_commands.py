@@ -73,6 +73,19 @@ TAKE_ONCALL: list[tuple[str, str]] = [
     ("i'll take today", "today"),
     ("i'll take this week", "week"),
     ("i will take the pager for the week", "week"),
+    # weekends are the busiest days (weddings)
+    ("i'll take the weekend", "weekend"),
+    ("i'll cover this weekend", "weekend"),
+    ("i'll take the pager this weekend", "weekend"),
+    ("i'll be on call this weekend", "weekend"),
+    ("I'll be on-call over the weekend", "weekend"),
+    ("i will take the weekend", "weekend"),
+    ("I’ll take the weekend shift", "weekend"),
+    ("i can do the whole weekend", "weekend"),
+    ("i'll take the pager for the weekend", "weekend"),
+    ("i'll take saturday and sunday", "weekend"),
+    ("take the pager this weekend", "weekend"),
+    ("take the pager for the week", "week"),
 ]
 
 
@@ -128,6 +141,11 @@ def test_neighbours_keep_their_meaning(text: str, intent: IntentName) -> None:
         "should i escalate 42",
         "never silence 42",
         "i won't take tonight",
+        "i won't take the weekend",
+        "i will not be on call this weekend",
+        "who will take the weekend",
+        "who is on call this weekend",
+        "can someone take the weekend",
         "i will not take tonight",
         "who will take tonight",
         "bob will take tonight",
@@ -143,6 +161,22 @@ def test_questions_and_negations_never_act(text: str) -> None:
         IntentName.ACK,
         IntentName.RESOLVE,
     }
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i'll take the pager next weekend",
+        "i'll take the pager on saturday",
+        "i'll take the pager sunday",
+        "i'll take tonight and tomorrow",
+        "take the pager next week",
+        "i'll be on call the weekend after next",
+    ],
+)
+def test_taking_the_pager_for_a_period_not_understood_is_not_guessed_as_tonight(text: str) -> None:
+    """The words dropped may have been the period asked for: the pager taken tonight instead is a surprise."""
+    assert parse(text).name is IntentName.UNKNOWN
 
 
 @pytest.mark.parametrize(
@@ -172,7 +206,7 @@ def test_oversized_silences_are_not_commands(text: str) -> None:
     assert parse(text).name is IntentName.UNKNOWN
 
 
-@pytest.mark.parametrize("word", ["silence", "mute", "snooze", "escalate", "take", "cover", "tonight"])
+@pytest.mark.parametrize("word", ["silence", "mute", "snooze", "escalate", "take", "cover", "tonight", "weekend"])
 def test_new_words_do_not_crash_with_odd_company(word: str) -> None:
     for text in (f"{word}?", f"{word} 🔥", f"{word} ٤٢", f"{word} -1h", f"{word} 42 for -5 minutes", f"@opsbot {word}"):
         intent = parse(text)
@@ -194,6 +228,7 @@ def engine() -> PolicyEngine:
         ("silence 42 1h", "silencing alerts"),
         ("escalate 42", "escalating alerts"),
         ("i'll take tonight", "taking the pager"),
+        ("i'll take the weekend", "taking the pager"),
     ],
 )
 def test_viewer_is_refused_in_one_line_operator_may(engine: PolicyEngine, text: str, doing: str) -> None:
