@@ -16,6 +16,11 @@ from intents.parser import parse
 from voice.pipeline import Heard, VoicePipeline
 
 KEY = "opsbot:heard:"
+# Acts on an alert by its number: a misheard number ("four two" as "four two two") would stop the paging of
+# another alert. Always asked about, however sure the recogniser was.
+ALWAYS_ASK = frozenset(
+    {IntentName.ACK, IntentName.RESOLVE, IntentName.SILENCE, IntentName.ESCALATE, IntentName.TAKE_ONCALL}
+)
 Dispatch = Callable[[Message, str, Intent], list[Reply]]
 
 
@@ -43,7 +48,8 @@ class VoiceFlow:
         if intent.name is IntentName.UNKNOWN:
             return [reply(msg.ref, f"{said} - that is not a command I know. Say it again, or type it.")]
         spoken = msg.model_copy(update={"text": heard.text})
-        if heard.confidence < self._confirm_below or intent.confidence < self._confirm_below:
+        doubtful = heard.confidence < self._confirm_below or intent.confidence < self._confirm_below
+        if doubtful or intent.name in ALWAYS_ASK:
             self._redis.set(_key(msg.ref, user), intent.model_dump_json(), ex=self._ttl)
             buttons = (Button(id="heard:yes", label="Yes", style="primary"), Button(id="heard:no", label="No"))
             return [reply(msg.ref, f"{said}: right?", buttons=buttons)]

@@ -56,3 +56,13 @@ def test_bad_audio_gets_one_line_and_nothing_else(voiced: Runtime) -> None:
     msg = Message(ref=ROOM, sender="alice", received_at=time.time())
     [refusal] = voiced.conversation.handle_audio(msg, b"OggS" + b"\x00" * 500)
     assert refusal.kind == "refusal" and len(refusal.text.splitlines()) == 1
+
+
+def test_a_spoken_act_on_an_alert_is_always_asked_about(voiced: Runtime) -> None:
+    # However sure the recogniser is (voiced asks below 0.0, i.e. never), acting on an alert by its number is
+    # said back with Yes / No first: a misheard number would stop another alert's paging.
+    [question] = _voice(voiced, "silence alert four two for one hour")
+    assert question.text == "I heard: 'silence alert four two for one hour': right?"
+    assert [b.label for b in question.buttons] == ["Yes", "No"]
+    [answer] = _voice(voiced, "who is on call")
+    assert answer.text.startswith("I heard: 'who is on call'\nOn call now")
