@@ -118,3 +118,31 @@ def test_redis_restarted_mid_escalation(
         finally:
             runtime.close()
         assert len(twilio.sms_sent) == 1
+
+
+def test_the_opsbot_worker_command_runs_the_escalation_timers(
+    settings: Settings, tmp_path: Path, redis_url: str
+) -> None:
+    import os
+    import sys
+
+    with FakeTwilioAPI(TWILIO_SID, TWILIO_TOKEN) as twilio:
+        conf = _settings(settings, tmp_path, twilio, redis_url)
+        chat = Runtime.build(conf, with_worker=False)  # `opsbot serve --no-worker`: intake only
+        env = {k: v for k, v in os.environ.items() if not k.startswith("OPSBOT_") or k.startswith("OPSBOT_TEST_")}
+        env |= {
+            "OPSBOT_REDIS_URL": redis_url, "OPSBOT_DATA_DIR": str(conf.data_dir), "OPSBOT_ALERTING": str(conf.alerting),
+            "OPSBOT_TWILIO_ACCOUNT_SID": TWILIO_SID, "OPSBOT_TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
+            "OPSBOT_TWILIO_FROM": TWILIO_FROM, "OPSBOT_TWILIO_API_URL": twilio.url,
+            "OPSBOT_PUBLIC_URL": "https://opsbot.example", "OPSBOT_SIM_RESOURCES": "2000",
+        }  # fmt: skip
+        worker = subprocess.Popen([sys.executable, "-c", "from bot.cli import main; main()", "worker"], env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        try:
+            _fire(chat)
+            twilio.wait_for(lambda t: len(t.sms_sent) == 1, timeout=15)  # sent by the worker process
+            assert twilio.sms_sent[0].to == ALICE_PHONE
+        finally:
+            worker.terminate()
+            worker.wait(timeout=15)
+            chat.close()
