@@ -141,7 +141,8 @@ class AlertBook:
 
         change = self._change(number, silenced)
         if change.changed and change.alert is not None:  # repeats and re-fires of it stay quiet as long
-            self._redis.set(_silence(change.alert.key), repr(until), px=max(1, int(seconds * 1000)))
+            body = json.dumps({"until": until, "by": by})
+            self._redis.set(_silence(change.alert.key), body, px=max(1, int(seconds * 1000)))
         return change
 
     def unsilence(self, number: int) -> Alert | None:
@@ -154,10 +155,13 @@ class AlertBook:
 
         return self._change(number, cleared).alert
 
-    def silenced_until(self, key: str) -> float | None:
-        """Until when alerts with this key (source:fingerprint) are silenced, or None."""
+    def silence_of(self, key: str) -> tuple[float, str] | None:
+        """(until when, by whom) alerts with this key (source:fingerprint) are silenced, or None."""
         raw = self._redis.get(_silence(key))
-        return float(raw) if raw is not None else None
+        if raw is None:
+            return None
+        found = json.loads(raw)
+        return float(found["until"]), str(found["by"])
 
     def _change(self, number: int, change: Callable[[Alert], Alert | None]) -> Change:
         key = _key(number)

@@ -153,3 +153,16 @@ def test_when_a_silence_ends_paging_resumes_and_the_card_says_so(make: Callable[
     assert edits[-1].text.startswith("FIRING") and "Acknowledge" in [b.label for b in edits[-1].buttons]
     alert = rt.alerting.escalator.book.get(1)
     assert alert is not None and alert.silenced_until is None
+
+
+def test_a_refiring_of_a_silenced_alert_is_posted_silenced(make: Callable[..., tuple[Runtime, Say]]) -> None:
+    rt, say = make()
+    fire(rt)
+    say("silence 1 for 2 hours", user="bob")
+    say("resolve 1")
+    fire(rt)  # the same alert fires again: a new alert, still under bob's silence
+    again = rt.alerting.escalator.book.get(2)
+    assert again is not None and again.paging and again.escalation == "slow"  # it will page when the silence ends
+    assert again.silenced_by == "bob" and again.silenced_until is not None
+    card = next(r for _, r in rt.outbox.read("console", "0-0") if "ALERT 2 " in r.text)
+    assert card.text.startswith("SILENCED by bob until ")

@@ -94,8 +94,8 @@ def test_silence_covers_the_fingerprint_and_ends(redis_conn: redis.Redis) -> Non
     number = book.ingest(incoming(), prepared).number
     change = book.silence(number, "bob", 3600)
     assert change.changed and change.alert is not None and change.alert.silenced_until == 4600.0
-    assert book.silenced_until(incoming().key) == 4600.0
-    assert book.silenced_until(incoming("other").key) is None
+    assert book.silence_of(incoming().key) == (4600.0, "bob")
+    assert book.silence_of(incoming("other").key) is None
 
 
 def test_posts_and_paged_people_are_remembered(redis_conn: redis.Redis) -> None:

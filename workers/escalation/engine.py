@@ -81,16 +81,16 @@ class Escalator:
     def _prepare(self, item: Incoming) -> Alert:
         now = self.clock()
         decision = route(self.alerting, item, datetime.fromtimestamp(now, UTC))
-        paging, escalation = decision.paging, decision.escalation
-        silenced = self.book.silenced_until(item.key)
-        if silenced is not None and silenced > now:
-            paging = False
+        # A re-firing of a silenced alert is posted as silenced; its escalation waits until the silence ends.
+        silence = self.book.silence_of(item.key)
+        until, by = silence if silence is not None and silence[0] > now else (None, None)
         channels = decision.channels or tuple(self.settings.incident_channels)
         fields = item.model_dump(exclude={"status"})
         fields["severity"] = decision.severity
+        escalation = decision.escalation if decision.paging else None
         return Alert(
-            number=1, first_seen=now, last_seen=now, route=decision.route, escalation=escalation if paging else None,
-            channels=channels, paging=paging, silenced_until=silenced, **fields,
+            number=1, first_seen=now, last_seen=now, route=decision.route, escalation=escalation, channels=channels,
+            paging=decision.paging, silenced_until=until, silenced_by=by, **fields,
         )  # fmt: skip
 
     def _opened(self, number: int) -> None:
