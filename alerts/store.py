@@ -89,6 +89,10 @@ class AlertBook:
     def opened(self, number: int) -> None:
         self._redis.hset(_key(number), "opened", "1")
 
+    def claim_refresh(self, number: int, every_seconds: float) -> bool:
+        """True at most once per `every_seconds` per alert: whether a repeat should refresh its cards."""
+        return bool(self._redis.set(f"{PREFIX}refreshed:{number}", "1", nx=True, px=int(every_seconds * 1000)))
+
     def release_opening(self, number: int) -> None:
         self._redis.delete(f"{PREFIX}opening:{number}")
 

@@ -166,3 +166,18 @@ def test_a_refiring_of_a_silenced_alert_is_posted_silenced(make: Callable[..., t
     assert again.silenced_by == "bob" and again.silenced_until is not None
     card = next(r for _, r in rt.outbox.read("console", "0-0") if "ALERT 2 " in r.text)
     assert card.text.startswith("SILENCED by bob until ")
+
+
+def test_repeats_show_on_the_card_at_most_every_so_often(make: Callable[..., tuple[Runtime, Say]]) -> None:
+    rt, _say = make()
+    rt.alerting.escalator.refresh_seconds = 0.5
+    fire(rt)
+    card = next(r for _, r in rt.outbox.read("console", "0-0") if r.text.startswith("FIRING"))
+    for _ in range(20):  # a burst of repeats right after the post: no edit yet
+        fire(rt)
+    assert not [r for _, r in rt.outbox.read("console", "0-0") if r.edit_of == card.key]
+    time.sleep(0.6)
+    fire(rt)
+    fire(rt)
+    edits = [r for _, r in rt.outbox.read("console", "0-0") if r.edit_of == card.key]
+    assert len(edits) == 1 and "repeated 21x" in edits[0].text

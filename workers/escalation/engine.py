@@ -57,6 +57,7 @@ class Escalator:
     clock: Callable[[], float] = time.time
     sms_text: Callable[[Alert], str] | None = None  # how an SMS page reads (the Twilio adapter's compact text)
     sms_notice: Callable[[Alert, tzinfo], str] | None = None  # "42 acked by alice via SMS 03:12"
+    refresh_seconds: float = 60.0  # a repeating alert's cards show its repeat count, updated at most this often
 
     # -- intake ---------------------------------------------------------------------------------------
     def ingest(self, incoming: Sequence[Incoming]) -> Intake:
@@ -73,10 +74,19 @@ class Escalator:
                 self.close(result.number, by=item.source, via=item.source)
             elif result.kind == "repeat":
                 updated += 1
+                self._repeated(result.number)
             elif result.kind == "unopened":  # its first delivery failed half-way (503): this retry finishes it
                 updated += 1
                 self._opened(result.number)
         return Intake(stored, updated)
+
+    def _repeated(self, number: int) -> None:
+        """The cards show how often the alert repeated: refreshed at most once a minute, so a storm of repeats
+        is a few edits, not thousands."""
+        if self.book.claim_refresh(number, self.refresh_seconds):
+            alert = self.book.get(number)
+            if alert is not None and alert.open:
+                self.notices.update(alert)
 
     def _prepare(self, item: Incoming) -> Alert:
         now = self.clock()
@@ -123,6 +133,7 @@ class Escalator:
                     "paging": alert.paging, "resource": alert.resource or ""},
         )  # fmt: skip
         posted = self.notices.post(alert, alert.channels, key_token=page_token(number, 0))
+        self.book.claim_refresh(number, self.refresh_seconds)  # the first repeat count a while after the post
         self._audit_notified(alert, "channel", ",".join(alert.channels) or "none", ok=bool(posted))
         if alert.escalation is None or alert.escalation not in self.alerting.escalations:
             return
