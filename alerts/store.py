@@ -20,11 +20,13 @@ PREFIX = "opsbot:alerts:"
 KEEP_CLOSED_SECONDS = 7 * 24 * 3600  # a resolved alert (and its messages) can be looked at for a week
 _SEQ = PREFIX + "seq"
 _OPEN = PREFIX + "open"  # number -> first seen
+_REFRESHED = PREFIX + "refreshed:"  # an alert's cards showed its repeat count lately
 _VOLATILE = {"number", "repeats", "last_seen"}  # kept as hash fields beside the JSON: a repeat rewrites no JSON
 
-# KEYS: fingerprint key, seq, open set. ARGV: new alert JSON (without number, repeats, last_seen), now, status,
-# alert key prefix.
-# Returns {kind, number}: new | repeat | unopened (a repeat of an alert whose opening - posting its card, starting its
+# KEYS: fingerprint key, seq, open set. ARGV: the new alert's JSON (without number, repeats, last_seen; "" when not
+# prepared yet), now, status, alert key prefix, refresh key prefix, refresh period in ms.
+# Returns {kind, number}: new | prepare (a new alert: call again with its JSON) | repeat | refresh (a repeat whose
+# cards are due to show the count) | unopened (a repeat of an alert whose opening - posting its card, starting its
 # escalation - never finished) | resolve (of an open alert) | unknown (a resolution of nothing open).
 _INGEST = """
 local n = redis.call('GET', KEYS[1])
@@ -34,9 +36,11 @@ if n then
   redis.call('HINCRBY', key, 'repeats', 1)
   redis.call('HSET', key, 'last_seen', ARGV[2])
   if redis.call('HEXISTS', key, 'opened') == 0 then return {'unopened', tonumber(n)} end
+  if redis.call('SET', ARGV[5] .. n, '1', 'NX', 'PX', ARGV[6]) then return {'refresh', tonumber(n)} end
   return {'repeat', tonumber(n)}
 end
 if ARGV[3] == 'resolved' then return {'unknown', 0} end
+if ARGV[1] == '' then return {'prepare', 0} end
 n = redis.call('INCR', KEYS[2])
 redis.call('HSET', ARGV[4] .. n, 'number', n, 'json', ARGV[1], 'repeats', 0, 'last_seen', ARGV[2])
 redis.call('SET', KEYS[1], n)
@@ -44,7 +48,7 @@ redis.call('ZADD', KEYS[3], ARGV[2], n)
 return {'new', n}
 """
 
-IngestKind = Literal["new", "repeat", "unopened", "resolve", "unknown"]
+IngestKind = Literal["new", "repeat", "refresh", "unopened", "resolve", "unknown"]
 OPENING_SECONDS = 30.0  # an opening that did not finish in this long (its process died) may be tried again
 
 
@@ -69,14 +73,22 @@ class AlertBook:
         self._ingest = connection.register_script(_INGEST)
 
     # -- intake ---------------------------------------------------------------------------------------
-    def ingest(self, incoming: Incoming, prepared: Callable[[Incoming], Alert]) -> Stored:
-        """Store `incoming` as a new alert (built by `prepared`, which routes it; its number is assigned here),
-        count it as a repeat of the open alert with its fingerprint, or report a resolution of that alert."""
+    def ingest(
+        self, incoming: Incoming, prepared: Callable[[Incoming], Alert], refresh_seconds: float = 60.0
+    ) -> Stored:
+        """Count `incoming` as a repeat of the open alert with its fingerprint, report a resolution of that alert, or
+        store it as a new alert (built by `prepared`, which routes it; its number is assigned here). A repeat - the
+        storm case - is one round trip and routes nothing; a repeat is "refresh" at most once per
+        `refresh_seconds` per alert, when its cards should show the new count."""
         now = self._clock()
-        body = prepared(incoming).model_copy(update={"first_seen": now, "last_seen": now})
-        raw = body.model_dump_json(exclude=_VOLATILE)
         keys = [_fp(incoming.key), _SEQ, _OPEN]
-        kind, number = cast(list[Any], self._ingest(keys=keys, args=[raw, repr(now), incoming.status, PREFIX + "a:"]))
+        args: list[str | int] = ["", repr(now), incoming.status, PREFIX + "a:", _REFRESHED,
+                                 max(1, int(refresh_seconds * 1000))]  # fmt: skip
+        kind, number = cast(list[Any], self._ingest(keys=keys, args=args))
+        if _text(kind) == "prepare":
+            body = prepared(incoming).model_copy(update={"first_seen": now, "last_seen": now})
+            args[0] = body.model_dump_json(exclude=_VOLATILE)
+            kind, number = cast(list[Any], self._ingest(keys=keys, args=args))  # "repeat" if another was quicker
         return Stored(_text(kind), int(number))  # type: ignore[arg-type]
 
     # -- opening: the card posted and the escalation started, once -------------------------------------
@@ -89,9 +101,9 @@ class AlertBook:
     def opened(self, number: int) -> None:
         self._redis.hset(_key(number), "opened", "1")
 
-    def claim_refresh(self, number: int, every_seconds: float) -> bool:
-        """True at most once per `every_seconds` per alert: whether a repeat should refresh its cards."""
-        return bool(self._redis.set(f"{PREFIX}refreshed:{number}", "1", nx=True, px=int(every_seconds * 1000)))
+    def refreshed(self, number: int, every_seconds: float) -> None:
+        """The alert's cards are current: the next repeat does not refresh them for `every_seconds`."""
+        self._redis.set(f"{_REFRESHED}{number}", "1", px=max(1, int(every_seconds * 1000)))
 
     def release_opening(self, number: int) -> None:
         self._redis.delete(f"{PREFIX}opening:{number}")

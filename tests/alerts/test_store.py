@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import redis
 
@@ -28,6 +29,7 @@ def test_new_alerts_get_consecutive_numbers_and_repeats_are_counted(redis_conn: 
     assert book.ingest(incoming("a"), prepared).kind == "unopened"  # its card is not out yet: the repeat may do it
     assert book.claim_opening(first.number) and not book.claim_opening(first.number)
     book.opened(first.number)
+    book.refreshed(first.number, 60)  # its cards were just posted
     again = book.ingest(incoming("a"), prepared)
     assert (first.kind, second.kind, again.kind) == ("new", "new", "repeat")
     assert second.number == first.number + 1
@@ -108,3 +110,28 @@ def test_posts_and_paged_people_are_remembered(redis_conn: redis.Redis) -> None:
     assert book.was_paged(number, "alice") and not book.was_paged(number, "bob")
     assert book.get(999) is None
     assert book.acknowledge(999, "alice", "SMS").alert is None
+
+
+def test_a_repeat_refreshes_the_cards_at_most_once_a_period(redis_conn: redis.Redis) -> None:
+    book = AlertBook(redis_conn)
+    number = book.ingest(incoming(), prepared).number
+    book.opened(number)
+    kinds = [book.ingest(incoming(), prepared, refresh_seconds=0.2).kind for _ in range(5)]
+    assert kinds == ["refresh", "repeat", "repeat", "repeat", "repeat"]
+    time.sleep(0.25)
+    assert book.ingest(incoming(), prepared, refresh_seconds=0.2).kind == "refresh"
+
+
+def test_a_repeat_routes_nothing(redis_conn: redis.Redis) -> None:
+    book = AlertBook(redis_conn)
+    routed: list[str] = []
+
+    def counting(item: Incoming) -> Alert:
+        routed.append(item.fingerprint)
+        return prepared(item)
+
+    number = book.ingest(incoming(), counting).number
+    book.opened(number)
+    for _ in range(10):
+        book.ingest(incoming(), counting)
+    assert routed == ["fp1"]  # only the new alert was prepared

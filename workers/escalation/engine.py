@@ -65,7 +65,7 @@ class Escalator:
         close resolved ones. Raises redis.RedisError when the store is down: the sender must retry."""
         stored = updated = 0
         for item in incoming:
-            result = self.book.ingest(item, self._prepare)
+            result = self.book.ingest(item, self._prepare, self.refresh_seconds)
             if result.kind == "new":
                 stored += 1
                 self._opened(result.number)
@@ -74,19 +74,18 @@ class Escalator:
                 self.close(result.number, by=item.source, via=item.source)
             elif result.kind == "repeat":
                 updated += 1
-                self._repeated(result.number)
+            elif result.kind == "refresh":  # cards show the repeat count, at most once per refresh_seconds
+                updated += 1
+                self._refresh(result.number)
             elif result.kind == "unopened":  # its first delivery failed half-way (503): this retry finishes it
                 updated += 1
                 self._opened(result.number)
         return Intake(stored, updated)
 
-    def _repeated(self, number: int) -> None:
-        """The cards show how often the alert repeated: refreshed at most once a minute, so a storm of repeats
-        is a few edits, not thousands."""
-        if self.book.claim_refresh(number, self.refresh_seconds):
-            alert = self.book.get(number)
-            if alert is not None and alert.open:
-                self.notices.update(alert)
+    def _refresh(self, number: int) -> None:
+        alert = self.book.get(number)
+        if alert is not None and alert.open:
+            self.notices.update(alert)
 
     def _prepare(self, item: Incoming) -> Alert:
         now = self.clock()
@@ -133,7 +132,7 @@ class Escalator:
                     "paging": alert.paging, "resource": alert.resource or ""},
         )  # fmt: skip
         posted = self.notices.post(alert, alert.channels, key_token=page_token(number, 0))
-        self.book.claim_refresh(number, self.refresh_seconds)  # the first repeat count a while after the post
+        self.book.refreshed(number, self.refresh_seconds)  # the first repeat count a while after the post
         self._audit_notified(alert, "channel", ",".join(alert.channels) or "none", ok=bool(posted))
         if alert.escalation is None or alert.escalation not in self.alerting.escalations:
             return
