@@ -17,7 +17,7 @@ from pydantic import SecretStr
 from bot.intake.auth import ReplayGuard, Unauthorized, check
 from core.alert_config import AlertSourceAuth
 from core.settings import Settings
-from tests.intake.harness import Post, RecordingIngest, client, intake_app
+from tests.intake.harness import Post, RecordingIngest
 
 TOKEN = "am-token-7Q2x9"
 SECRET = "generic-hmac-secret-K3p"
@@ -45,14 +45,8 @@ def _signed(body: bytes, stamp: int | None = None) -> dict[str, str]:
 
 
 @pytest.fixture
-def ingest() -> RecordingIngest:
-    return RecordingIngest()
-
-
-@pytest.fixture
-def post(redis_conn: redis.Redis, ingest: RecordingIngest) -> Post:
-    post: Post = client(intake_app(_settings(), redis_conn, ingest)).post
-    return post
+def intake_settings() -> Settings:
+    return _settings()
 
 
 def _basic(user: str, password: str) -> str:

@@ -32,14 +32,8 @@ def _settings() -> Settings:
 
 
 @pytest.fixture
-def ingest() -> RecordingIngest:
-    return RecordingIngest()
-
-
-@pytest.fixture
-def post(redis_conn: redis.Redis, ingest: RecordingIngest) -> Post:
-    post: Post = client(intake_app(_settings(), redis_conn, ingest)).post
-    return post
+def intake_settings() -> Settings:
+    return _settings()
 
 
 def _count(source: str, outcome: str) -> float:
