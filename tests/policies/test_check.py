@@ -90,7 +90,7 @@ def test_alerting_file_problems_name_file_and_line(tmp_path: Path) -> None:
         "  prod:\n"
         "    steps:\n"
         "      - notify: sms\n"
-        "        to: erin\n"  # no such user
+        "        to: zed\n"  # no such user
         "      - {after: 5 minutes, notify: call}\n"  # not a duration
     )
     problems = check_config({"OPSBOT_ALERTING": str(alerting)})
@@ -99,7 +99,7 @@ def test_alerting_file_problems_name_file_and_line(tmp_path: Path) -> None:
     loaded.write_text(alerting.read_text().replace("5 minutes", "5m"))
     problems = check_config({"OPSBOT_ALERTING": str(loaded)})
     assert any(p.startswith(f"{loaded}:3:") and "nightly" in p for p in problems), problems
-    assert any(p.startswith(f"{loaded}:8:") and "erin" in p for p in problems), problems
+    assert any(p.startswith(f"{loaded}:8:") and "zed" in p for p in problems), problems
 
 
 def test_json_variables_are_read_as_the_settings_read_them() -> None:

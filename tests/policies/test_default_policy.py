@@ -1,4 +1,4 @@
-"""The shipped default policy, as the four known people and a stranger would meet it."""
+"""The shipped default policy, as the five known people and a stranger would meet it."""
 
 from __future__ import annotations
 
@@ -58,6 +58,15 @@ def test_admin_asking_for_a_critical_action_still_needs_another_admin(engine: Po
     decision = engine.evaluate(ask("carol", ActionName.FAILOVER, "prod"))
     assert (decision.allowed, decision.approver_role) == (True, "admin")
     assert not engine.may_approve("carol", "carol", Risk.CRITICAL).allowed
+
+
+def test_an_admins_own_critical_action_can_be_approved_by_the_other_admin(engine: PolicyEngine) -> None:
+    assert engine.role_of("erin") == "admin"
+    approved = engine.may_approve("erin", "carol", Risk.CRITICAL)
+    assert (approved.allowed, approved.approver_role) == (True, "admin")
+    assert engine.may_approve("carol", "erin", Risk.CRITICAL).allowed
+    assert engine.user_for("slack", "U567EFG") == "erin"
+    assert engine.user_for("telegram", "567890123") == "erin"
 
 
 def test_risk_overrides_per_environment(engine: PolicyEngine) -> None:

@@ -42,6 +42,7 @@ def test_shipped_default_loads() -> None:
         "bob": "operator",
         "carol": "admin",
         "dave": "viewer",
+        "erin": "admin",
     }
     assert load_policy(DEFAULT_POLICY) == policy
 
