@@ -55,12 +55,14 @@ class ChangeFlow:
             )
         )
         params = request.model_dump(mode="json")
-        if not decision.allowed:
+        # Only a change that is asked to confirm uses up the change limit: not one refused or never found.
+        refusal = decision.reason if not decision.allowed else self._s.policy.count_change(user)
+        if refusal is not None:
             self._s.audit.append(
                 AuditEvent.DENIED, actor=user, where=where(msg.ref), what=plan.summary, params=params,
-                outcome=decision.reason,
+                outcome=refusal,
             )  # fmt: skip
-            return [reply(msg.ref, decision.reason, kind="refusal")]
+            return [reply(msg.ref, refusal, kind="refusal")]
         key = new_key()
         pending = self._s.confirmations.create(
             request=request,

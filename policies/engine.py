@@ -121,16 +121,30 @@ class PolicyEngine:
             return f"{request.user} is {_a(role)}: {doing} is not allowed to anyone"
         return f"{request.user} is {_a(role)}: {doing} needs {needed}"
 
+    def count_change(self, user: str) -> str | None:
+        """Count one change against `user`'s change limits, when it is about to be asked to confirm (the chain
+        only checks them: a change refused later, or never asked, does not use up the limit). A refusal line
+        if another process took the last slot in the meantime."""
+        return self._hit_limits(user, "changes", record=True)
+
     def _rate_limit(self, request: PolicyRequest) -> str | None:
+        refusal = self._hit_limits(request.user, "messages", record=True)
+        if refusal is None and _action_of(request) is not None:
+            refusal = self._hit_limits(request.user, "changes", record=False)
+        return refusal
+
+    def _hit_limits(self, user: str, counts: str, record: bool) -> str | None:
         if self._limiter is None:
             return None
-        role, changing = self.role_of(request.user), _action_of(request) is not None
+        role = self.role_of(user)
         for index, rule in enumerate(self.policy.rate_limits):
-            if not rule.applies_to(request.user, role) or (rule.counts == "changes" and not changing):
+            if rule.counts != counts or not rule.applies_to(user, role):
                 continue
-            wait = self._limiter.hit(f"{index}:{rule.counts}:{request.user}", rule.limit, rule.per_seconds)
+            key = f"{index}:{rule.counts}:{user}"
+            check = self._limiter.hit if record else self._limiter.peek
+            wait = check(key, rule.limit, rule.per_seconds)
             if wait is not None:
-                return f"{request.user}: too many {rule.counts}, try again in {math.ceil(wait)} s"
+                return f"{user}: too many {rule.counts}, try again in {math.ceil(wait)} s"
         return None
 
     def _blast_radius(self, request: PolicyRequest) -> str | None:

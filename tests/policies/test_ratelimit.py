@@ -113,3 +113,16 @@ def test_unreachable_redis_allows_the_hit() -> None:
     dead = redis.Redis(host="127.0.0.1", port=1, retry=Retry(NoBackoff(), 0))
     assert RateLimiter(dead).hit("k", 1, 60) is None
     assert RateLimiter(dead).hit("k", 1, 60) is None
+
+
+def test_peek_answers_like_a_hit_but_counts_nothing(redis_conn: redis.Redis) -> None:
+    clock = Clock()
+    limiter = RateLimiter(redis_conn, clock=clock)
+    for _ in range(5):
+        assert limiter.peek("k", 2, 60) is None
+    assert limiter.hit("k", 2, 60) is None
+    clock.now += 10
+    assert limiter.hit("k", 2, 60) is None
+    assert limiter.peek("k", 2, 60) == 50.0
+    clock.now += 50
+    assert limiter.peek("k", 2, 60) is None

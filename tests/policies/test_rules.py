@@ -171,8 +171,10 @@ def test_rate_limit_on_changes_per_role(write_policy: WritePolicy, redis_conn: r
     clock = Clock()
     engine = PolicyEngine(load_policy(write_policy(RATED)), RateLimiter(redis_conn, clock=clock))
     assert engine.evaluate(ask("ann", ActionName.RESTART, "prod")).allowed
+    assert engine.count_change("ann") is None  # asked to confirm: counted
     clock.now += 20
     assert engine.evaluate(ask("ann", ActionName.RESTART, "prod")).allowed
+    assert engine.count_change("ann") is None
     clock.now += 0.5
     refused = engine.evaluate(ask("ann", ActionName.RESTART, "prod"))
     assert refused.reason == "ann: too many changes, try again in 40 s"
