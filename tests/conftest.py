@@ -1,5 +1,7 @@
-"""Shared fixtures. Redis is real: OPSBOT_TEST_REDIS_URL (set by `make test`), one DB per run,
-flushed around each test. OPSBOT_TEST_REDIS_DB picks the DB number (default 9)."""
+"""Shared fixtures. Redis is real: the database named by OPSBOT_TEST_REDIS_URL (`make test` starts a private
+redis-server and sets it), flushed around each test. OPSBOT_TEST_REDIS_DB overrides the URL's database number, so
+several runs can share one server. Without OPSBOT_TEST_REDIS_URL the Redis tests fail rather than empty a
+database nobody named."""
 
 from __future__ import annotations
 
@@ -14,8 +16,14 @@ from core.settings import Settings
 
 
 def _redis_url() -> str:
-    base = os.environ.get("OPSBOT_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-    db = os.environ.get("OPSBOT_TEST_REDIS_DB", "9")
+    base = os.environ.get("OPSBOT_TEST_REDIS_URL")
+    if not base:
+        pytest.fail(
+            "set OPSBOT_TEST_REDIS_URL to a Redis database the tests may empty, or run `make test`", pytrace=False
+        )
+    db = os.environ.get("OPSBOT_TEST_REDIS_DB")
+    if db is None:
+        return base
     return base.rsplit("/", 1)[0] + "/" + db if base.count("/") >= 3 else base + "/" + db
 
 

@@ -12,7 +12,7 @@ from alerts.model import Severity
 from alerts.sources import PARSERS, Malformed, alertmanager, azure, gcp, generic
 from alerts.sources.sns import alarm, parse_envelope
 from core.models import Cloud
-from tests.intake.samples import sample_json
+from tests.payloads import sample_json
 
 
 def _body(data: Any) -> bytes:

@@ -10,7 +10,7 @@ from alerts.model import Severity
 from alerts.sources import PARSERS, alertmanager, azure, gcp
 from alerts.sources.sns import alarm, parse_envelope
 from core.models import Cloud
-from tests.intake.samples import sample, sample_json
+from tests.payloads import sample, sample_json
 
 AZURE_ALERT_ID = (
     "/subscriptions/11111111-1111-1111-1111-111111111111/providers/Microsoft.AlertsManagement/alerts/"

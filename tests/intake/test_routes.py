@@ -19,7 +19,7 @@ from redis.retry import Retry
 from core.alert_config import AlertSourceAuth
 from core.settings import Settings
 from tests.intake.harness import Post, RecordingIngest, client, intake_app
-from tests.intake.samples import sample
+from tests.payloads import sample
 
 TOKEN = "route-token-Zx81"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

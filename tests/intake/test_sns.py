@@ -19,8 +19,8 @@ from bot.intake.auth import Unauthorized
 from bot.intake.sns_verify import CertificateUnavailable, SnsVerifier
 from core.settings import Settings
 from tests.intake.harness import LoopbackServer, Post, RecordingIngest, client, intake_app
-from tests.intake.samples import SNS_SAMPLE_CERT, sample, sample_json, sample_path
 from tests.intake.signing import notification, sign, subscription_confirmation
+from tests.payloads import SNS_SAMPLE_CERT, sample, sample_json, sample_path
 
 SIGNED = [
     "sns_notification_signed_sigv1.json",

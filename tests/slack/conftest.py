@@ -1,7 +1,7 @@
 """What `opsbot serve` assembles for Slack, on the real test Redis: Runtime (in-process worker) + Inbox +
 the Slack adapter, run by `bot.serve.Service` (the Deliverer, the HTTP app under uvicorn on a free port) -
 against the fake Slack Web API on 127.0.0.1. Requests are signed exactly as Slack signs them and built from
-Slack's own payloads in ../shared/samples (beside the checkout)."""
+Slack's own payloads in tests/samples."""
 
 from __future__ import annotations
 
@@ -28,9 +28,10 @@ from bot.slack.adapter import SlackAdapter, build_slack_adapter
 from core.models import ConversationRef
 from core.settings import Settings
 from tests.fakes.slack_api import BOT_USER_ID, FakeSlackApi, PostedMessage
+from tests.payloads import sample as payload_bytes
+from tests.payloads import sample_json
 from workers.jobs import pending_jobs
 
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples"  # ../shared/samples beside the checkout
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"  # the signing secret of Slack's own signing example
 BOT_TOKEN = "xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy"
 APP_TOKEN = "xapp-1-A111-111-fakeapptoken"
@@ -45,12 +46,12 @@ T = TypeVar("T")
 
 
 def sample(name: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((SAMPLES / name).read_text(encoding="utf-8"))
+    data: dict[str, Any] = sample_json(name)
     return data
 
 
 def sample_bytes(name: str) -> bytes:
-    return (SAMPLES / name).read_bytes()
+    return payload_bytes(name)
 
 
 _ts = itertools.count(1)

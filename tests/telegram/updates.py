@@ -1,18 +1,15 @@
-"""Updates as Telegram sends them, built from Telegram's own examples (samples/, copied from
-../shared/samples). Those examples predate fields real updates always carry - `is_bot` in `from`,
+"""Updates as Telegram sends them, built from Telegram's own examples (tests/samples, with
+their source in its README). Those examples predate fields real updates always carry - `is_bot` in `from`,
 `file_unique_id` in voice and audio (Bot API 4.5) - which python-telegram-bot requires: added here."""
 
 from __future__ import annotations
 
 import copy
 import itertools
-import json
-from pathlib import Path
 from typing import Any
 
 from tests.fakes.telegram_api import BOT_USER, SentMessage
-
-SAMPLES = Path(__file__).with_name("samples")
+from tests.payloads import sample_json
 
 ALICE, BOB, CAROL, DAVE = 1111111, 2222222, 3333333, 4444444  # 1111111 is the user of Telegram's examples
 STRANGER = 9999999
@@ -26,7 +23,7 @@ _query_ids = itertools.count(1)
 
 
 def sample(name: str) -> Update:
-    data: Update = json.loads((SAMPLES / name).read_text(encoding="utf-8"))
+    data: Update = sample_json(name)
     return data
 
 

@@ -5,12 +5,10 @@ asked."""
 from __future__ import annotations
 
 import contextlib
-import json
 import socket
 import threading
 import time
 from collections.abc import Iterator, Mapping
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -23,8 +21,8 @@ from alerts.desk import PhoneAction, PhoneVia
 from bot.twilio.webhooks import twilio_routes
 from core.settings import Settings
 from tests.fakes.twilio_api import FakeTwilioAPI, signed_post
+from tests.payloads import sample_json
 
-SAMPLES = Path(__file__).with_name("samples")
 ACCOUNT = "ACbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"  # the inbound samples' account
 AUTH_TOKEN = "f3c2a1b0e9d8c7b6a5f4e3d2c1b0a9f8"
 OUR_NUMBER = "+15558675310"  # the samples' `To`
@@ -37,7 +35,7 @@ _PAST = {"ack": "acknowledged", "resolve": "resolved", "escalate": "escalated"}
 
 
 def sample(name: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((SAMPLES / name).read_text(encoding="utf-8"))
+    data: dict[str, Any] = sample_json(name)
     return data
 
 
