@@ -10,7 +10,6 @@ from collections.abc import Callable, Iterable
 from actions.provider import Resource
 from core.models import Frozen
 from core.settings import Settings
-from voice.decode import decode
 from voice.types import Recognizer, Vocabulary
 
 
@@ -64,6 +63,8 @@ class VoicePipeline:
 
     def transcribe(self, audio: bytes) -> Heard:
         """Raises VoiceInputError (bad audio: one line for the user) or VoiceSetupError."""
+        from voice.decode import decode  # imported here: PyAV loads ffmpeg's libraries (~18 MB)
+
         start = time.perf_counter()
         pcm = decode(audio, max_seconds=self._settings.voice_max_seconds, max_bytes=self._settings.voice_max_bytes)
         decoded = time.perf_counter()
