@@ -23,6 +23,9 @@ class OnCall:
     next_person: str  # who the rotation hands to after the current turn
     override: Override | None  # the override that put `person` on call, if one did
     manager: str | None
+    # Who holds the pager from `until`. Not always `next_person`: when an override ends inside a turn, the
+    # rotation's current holder takes the pager back ("alice until 09:00 (override), then bob").
+    then: str
 
 
 def on_call(schedule: Schedule, at: datetime, overrides: Sequence[Override] = ()) -> OnCall:
@@ -45,6 +48,7 @@ def on_call(schedule: Schedule, at: datetime, overrides: Sequence[Override] = ()
         next_person=schedule.people[(turn + 1) % len(schedule.people)],
         override=override,
         manager=schedule.manager,
+        then=_state(schedule, spans, moment)[0],
     )
 
 

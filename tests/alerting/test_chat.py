@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -124,6 +125,19 @@ def test_who_is_on_call_and_ill_take_tonight(make: Callable[..., tuple[Runtime, 
     after = say("who is on call", user="dave")[0].text
     assert after.startswith("On call now\nprimary: carol until ") and "(override by carol)" in after
     assert "taking the pager" in say("i'll take tonight", user="dave")[0].text  # viewers may not
+
+
+def test_after_taking_tonight_the_rotation_holder_comes_next_not_the_taker_twice(
+    make: Callable[..., tuple[Runtime, Say]],
+) -> None:
+    rt, say = make()
+    wednesday_evening = datetime(2026, 1, 14, 20, 0, tzinfo=UTC).timestamp()  # bob's week
+    rt.alerting.escalator.clock = lambda: wednesday_evening
+    assert say("who is on call")[0].text == "On call now\nprimary: bob until Mon 09:00, then alice; manager carol"
+    assert say("I'll take tonight")[0].text == "You have the primary pager until Thu 09:00. Alerts page you first."
+    assert say("who is on call", user="bob")[0].text == (
+        "On call now\nprimary: alice until Thu 09:00 (override by alice), then bob; manager carol"
+    )
 
 
 def test_event_day_pages_warnings_like_criticals(make: Callable[..., tuple[Runtime, Say]]) -> None:

@@ -140,7 +140,7 @@ class AlertDesk:
             current = on_call(schedule, at, e.overrides.active(name, now))
             until = current.until.astimezone(e.notices.tz).strftime("%a %H:%M")
             taken = f" (override by {current.override.by or current.person})" if current.override else ""
-            line = f"{name}: {current.person} until {until}{taken}, then {current.next_person}"
+            line = f"{name}: {current.person} until {until}{taken}, then {current.then}"
             if current.manager:
                 line += f"; manager {current.manager}"
             lines.append(line)

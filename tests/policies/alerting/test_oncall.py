@@ -25,7 +25,7 @@ CHRISTMAS = Override(person="carol", start=utc("2026-12-24 18:00"), end=utc("202
 def test_weekly_rotation_across_handoffs() -> None:
     first = on_call(WEEKLY, utc("2026-01-05 09:00"))
     assert first == OnCall(
-        person="alice", until=utc("2026-01-12 09:00"), next_person="bob", override=None, manager="carol"
+        person="alice", until=utc("2026-01-12 09:00"), next_person="bob", override=None, manager="carol", then="bob"
     )
     assert on_call(WEEKLY, utc("2026-01-12 08:59")).person == "alice"
     second = on_call(WEEKLY, utc("2026-01-12 09:00"))
@@ -67,6 +67,7 @@ def test_static_override_from_the_file() -> None:
     during = on_call(schedule, utc("2026-12-25 12:00"))
     assert (during.person, during.until, during.override) == ("carol", utc("2026-12-26 09:00"), CHRISTMAS)
     assert during.next_person == "bob"  # the rotation goes on underneath
+    assert during.then == "alice"  # and alice's turn resumes when carol's ends
     after = on_call(schedule, utc("2026-12-26 09:00"))
     assert (after.person, after.until) == ("alice", utc("2026-12-28 09:00"))
 
@@ -122,8 +123,14 @@ def test_taking_tonight_puts_you_on_call_tonight() -> None:
     start, end = tonight(WEEKLY, utc("2026-01-06 20:00"))
     mine = Override(person="bob", start=start, end=end, by="bob")
     now = on_call(WEEKLY, utc("2026-01-06 23:00"), [mine])
-    assert (now.person, now.until, now.override) == ("bob", utc("2026-01-07 09:00"), mine)
+    assert (now.person, now.until, now.override, now.then) == ("bob", utc("2026-01-07 09:00"), mine, "alice")
     assert on_call(WEEKLY, utc("2026-01-07 09:00"), [mine]).person == "alice"
+
+
+def test_an_override_ending_inside_a_turn_hands_the_pager_back_to_that_turn() -> None:
+    start, end = tonight(WEEKLY, utc("2026-01-14 20:00"))  # bob's week; alice takes tonight
+    now = on_call(WEEKLY, utc("2026-01-14 21:00"), [Override(person="alice", start=start, end=end, by="alice")])
+    assert (now.person, now.until, now.then) == ("alice", utc("2026-01-15 09:00"), "bob")
 
 
 def test_upcoming_shifts() -> None:
@@ -190,5 +197,6 @@ def test_someone_is_always_on_call_until_a_later_time(
     assert now.next_person in schedule.people
     between = min(at + (now.until - at) * fraction, now.until - timedelta(microseconds=1))  # timedelta rounds
     assert on_call(schedule, between, given_overrides).person == now.person
+    assert on_call(schedule, now.until, given_overrides).person == now.then
     start, end = tonight(schedule, at)
     assert start == at < end <= at + timedelta(hours=25)
