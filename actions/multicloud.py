@@ -5,16 +5,19 @@ with jitter), plans from the cached resources, actions on fresh ones."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from actions.backend import CloudBackend, Scope
 from actions.inventory.reader import CachedInventory
 from actions.inventory.store import InventoryStore
 from actions.planning import Operation, operation
 from actions.provider import Billing, Outcome, Plan, ProgressCallback, Resource, Snapshot
-from actions.resilience import Guard
 from actions.wording import CLOUD_LABELS
 from core.errors import ProviderError, ProviderTimeout, ResourceNotFound
 from core.models import ActionName, ActionRequest, Cloud
+
+if TYPE_CHECKING:  # the registry builds the guard; this module only holds it
+    from actions.resilience import Guard
 
 TimeoutFor = Callable[[ActionRequest], float]
 _WAIT_SHARE = 0.8  # of the job's timeout: the wait gives up first, so its message says where things stopped

@@ -10,15 +10,18 @@ import threading
 import time
 from concurrent import futures
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
 import redis
 
 from actions.backend import BillingSource, CloudBackend, Scope
 from actions.inventory.store import InventoryStore
 from actions.provider import CloudProvider
-from actions.resilience import Guard
 from core.errors import OpsbotError, ProviderAuthError
 from core.settings import Settings
+
+if TYPE_CHECKING:  # pybreaker, tenacity and limits load only with a real cloud's guard
+    from actions.resilience import Guard
 
 log = logging.getLogger(__name__)
 
