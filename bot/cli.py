@@ -30,10 +30,13 @@ app.add_typer(voice_app, name="voice")
 
 
 def _settings() -> Settings:
+    """The settings, or every problem with them as the lines `check-config` prints, and exit 2."""
     try:
         settings = load_settings()
     except ConfigError as exc:
-        _fail("; ".join(exc.problems))
+        for problem in exc.problems:
+            typer.echo(problem, err=True)
+        raise typer.Exit(2) from None
     import logging
 
     logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")

@@ -3,23 +3,46 @@ named by `OPSBOT_CONFIG`. Environment variables win over the file."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 from pydantic import Field, SecretStr, ValidationError
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+)
 
 from core.alert_config import AlertSourceAuth
 from core.cloud_config import AwsAccount, AzureSubscription, GcpProject
 from core.errors import ConfigError
+from core.setting_errors import example, explain
+from core.setting_values import (
+    ChannelRef,
+    HttpUrl,
+    LogLevel,
+    PhoneNumber,
+    RedisUrl,
+    SlackAppToken,
+    SlackBotToken,
+    SnsTopic,
+    TelegramToken,
+    TwilioSid,
+)
+
+ENV_PREFIX = "OPSBOT_"
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="OPSBOT_", extra="forbid", frozen=True)
 
     config: Path | None = Field(default=None, description="YAML file with any of these settings.")
-    redis_url: SecretStr | None = Field(
+    redis_url: RedisUrl | None = Field(
         default=None, description="Redis URL. Unset: an in-process fakeredis and worker (demo only)."
     )
     data_dir: Path = Field(default=Path(".opsbot"), description="Where the audit log lives.")
@@ -33,7 +56,7 @@ class Settings(BaseSettings):
     job_timeout_seconds: int = Field(default=300, ge=1, le=3600, description="Default per-action timeout.")
     job_retries: int = Field(default=2, ge=0, le=10, description="Retries for transient provider errors.")
     max_message_chars: int = Field(default=4000, ge=100, le=100_000, description="Longer messages are refused.")
-    log_level: str = Field(default="WARNING", description="Python logging level.")
+    log_level: LogLevel = Field(default="WARNING", description="Python logging level.")
 
     # Voice (spoken commands).
     voice_backend: Literal["auto", "vosk", "pocketsphinx"] = Field(
@@ -47,33 +70,42 @@ class Settings(BaseSettings):
     )
 
     # Chat channels (`opsbot serve` starts whichever are configured).
-    slack_bot_token: SecretStr | None = Field(default=None, description="Slack bot token (xoxb-...).")
-    slack_app_token: SecretStr | None = Field(default=None, description="Slack app-level token for Socket Mode.")
+    slack_bot_token: SlackBotToken | None = Field(default=None, description="Slack bot token (xoxb-...).")
+    slack_app_token: SlackAppToken | None = Field(default=None, description="Slack app-level token for Socket Mode.")
     slack_signing_secret: SecretStr | None = Field(default=None, description="Verifies /slack/events requests.")
-    slack_api_url: str | None = Field(default=None, description="Slack Web API base URL override (ends in /api/).")
-    telegram_token: SecretStr | None = Field(default=None, description="Telegram bot token from @BotFather.")
-    telegram_api_url: str | None = Field(
+    slack_api_url: HttpUrl | None = Field(default=None, description="Slack Web API base URL override (ends in /api/).")
+    telegram_token: TelegramToken | None = Field(default=None, description="Telegram bot token from @BotFather.")
+    telegram_api_url: HttpUrl | None = Field(
         default=None, description="Bot API base URL override, e.g. a self-hosted Bot API server."
     )
     telegram_webhook_secret: SecretStr | None = Field(
         default=None, description="Webhook mode: the X-Telegram-Bot-Api-Secret-Token value."
     )
-    public_url: str | None = Field(default=None, description="Where the platforms reach `opsbot serve`.")
+    public_url: HttpUrl | None = Field(default=None, description="Where the platforms reach `opsbot serve`.")
     http_host: str = Field(default="127.0.0.1", description="Address `opsbot serve` listens on.")
     http_port: int = Field(default=8080, ge=1, le=65535, description="Port `opsbot serve` listens on.")
-    incident_channels: list[str] = Field(
+    incident_channels: list[ChannelRef] = Field(
         default_factory=list,
         description='Conversations that get broadcasts: ["slack:C0INCIDENT", "telegram:-1001234567890"].',
+        examples=[["slack:C0123ABCD", "telegram:-100123"]],
     )
 
     # Real clouds. With none configured, opsbot runs on the simulated inventory.
-    aws_accounts: list[AwsAccount] = Field(default_factory=list, description="AWS accounts and regions to manage.")
-    azure_subscriptions: list[AzureSubscription] = Field(
-        default_factory=list, description="Azure subscriptions to manage."
+    aws_accounts: list[AwsAccount] = Field(
+        default_factory=list,
+        description="AWS accounts and regions to manage.",
+        examples=[[{"name": "prod", "regions": ["us-east-1"]}]],
     )
-    gcp_projects: list[GcpProject] = Field(default_factory=list, description="Google Cloud projects to manage.")
-    azure_arm_url: str | None = Field(default=None, description="Azure Resource Manager URL override.")
-    gcp_compute_url: str | None = Field(default=None, description="Compute Engine API URL override.")
+    azure_subscriptions: list[AzureSubscription] = Field(
+        default_factory=list,
+        description="Azure subscriptions to manage.",
+        examples=[[{"id": "11111111-2222-3333-4444-555555555555", "name": "shop"}]],
+    )
+    gcp_projects: list[GcpProject] = Field(
+        default_factory=list, description="Google Cloud projects to manage.", examples=[[{"id": "shop-prod"}]]
+    )
+    azure_arm_url: HttpUrl | None = Field(default=None, description="Azure Resource Manager URL override.")
+    gcp_compute_url: HttpUrl | None = Field(default=None, description="Compute Engine API URL override.")
     cloud_timeout_seconds: float = Field(default=10.0, gt=0, le=300, description="Timeout of one cloud API call.")
     cloud_requests_per_second: float = Field(
         default=20.0, gt=0, le=1000, description="Client-side limit per provider endpoint (account and region)."
@@ -97,18 +129,23 @@ class Settings(BaseSettings):
         default_factory=dict,
         description='Enabled alert sources and their credentials: {"alertmanager": {"token": "..."}, '
         '"generic": {"hmac_secret": "..."}}. A source not listed answers 404.',
+        examples=[{"alertmanager": {"token": "..."}}],
     )
-    sns_topics: list[str] = Field(
-        default_factory=list, description="SNS topic ARNs whose signed messages /alerts/sns accepts."
+    sns_topics: list[SnsTopic] = Field(
+        default_factory=list,
+        description="SNS topic ARNs whose signed messages /alerts/sns accepts.",
+        examples=[["arn:aws:sns:us-east-1:123456789012:alerts"]],
     )
     sns_test_certificate: Path | None = Field(
         default=None,
         description="Tests only: verify SNS signatures with this PEM certificate instead of fetching SigningCertURL.",
     )
-    twilio_account_sid: str | None = Field(default=None, description="Twilio account SID (AC...).")
+    twilio_account_sid: TwilioSid | None = Field(default=None, description="Twilio account SID (AC...).")
     twilio_auth_token: SecretStr | None = Field(default=None, description="Twilio auth token; also checks webhooks.")
-    twilio_from: str | None = Field(default=None, description="The Twilio number SMS and calls come from (E.164).")
-    twilio_api_url: str | None = Field(default=None, description="Twilio REST API base URL override.")
+    twilio_from: PhoneNumber | None = Field(
+        default=None, description="The Twilio number SMS and calls come from (E.164)."
+    )
+    twilio_api_url: HttpUrl | None = Field(default=None, description="Twilio REST API base URL override.")
 
     @property
     def twilio(self) -> bool:
@@ -139,8 +176,6 @@ class _YamlFileSource(PydanticBaseSettingsSource):
         return None, field_name, False
 
     def __call__(self) -> dict[str, Any]:
-        import os
-
         path = os.environ.get("OPSBOT_CONFIG")
         if not path:
             return {}
@@ -160,9 +195,67 @@ class _YamlFileSource(PydanticBaseSettingsSource):
 
 
 def load_settings(**overrides: Any) -> Settings:
-    """Settings from the environment (and file), with a readable ConfigError on bad values."""
+    """Settings from the environment (and file). Raises ConfigError with one line per problem, all of them:
+    malformed JSON in a variable included (pydantic-settings stops at the first, before validating)."""
     try:
         return Settings(**overrides)
     except ValidationError as exc:
-        problems = [f"OPSBOT_{'.'.join(str(p) for p in err['loc']).upper()}: {err['msg']}" for err in exc.errors()]
-        raise ConfigError("invalid settings", problems) from exc
+        raise ConfigError("invalid settings", setting_problems(exc)) from exc
+    except SettingsError as exc:
+        raise ConfigError("invalid settings", _every_problem(os.environ, overrides)) from exc
+
+
+def setting_problems(exc: ValidationError, prefix: str = ENV_PREFIX) -> list[str]:
+    """'OPSBOT_NAME: what is wrong (what a good value looks like)' for each error."""
+    fields = Settings.model_fields
+    return [
+        f"{prefix}{str(err['loc'][0]).upper()}: {explain(err, fields.get(str(err['loc'][0])))}" for err in exc.errors()
+    ]
+
+
+def decode_variable(field: str, raw: str) -> dict[str, object]:
+    """The setting `field` from its variable's text, decoded as the settings decode it (JSON for lists,
+    mappings and models, the text otherwise), so that checking a value and using it agree. Raises ConfigError
+    naming the variable when the JSON is malformed; the value itself is not repeated (it may hold a secret)."""
+    source = EnvSettingsSource(Settings)
+    source.env_vars = {ENV_PREFIX.lower() + field: raw}  # only this variable, not the process environment
+    try:
+        return dict(source())
+    except SettingsError as exc:
+        hint = example(Settings.model_fields[field])
+        raise ConfigError(f"{ENV_PREFIX}{field.upper()}: not valid JSON{hint}") from exc
+
+
+class _GivenValuesAndFile(Settings):
+    """The settings from explicit values and the OPSBOT_CONFIG file, not from the process environment."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, _YamlFileSource(settings_cls))
+
+
+def _every_problem(env: Mapping[str, str], overrides: Mapping[str, Any]) -> list[str]:
+    """Each variable decoded alone (every malformed one is named), then the rest validated together."""
+    problems: list[str] = []
+    values: dict[str, object] = {}
+    for name, raw in env.items():
+        field = name.lower().removeprefix(ENV_PREFIX.lower())
+        if name.upper().startswith(ENV_PREFIX) and field in Settings.model_fields:
+            try:
+                values.update(decode_variable(field, raw))
+            except ConfigError as exc:
+                problems.extend(exc.problems)
+    try:
+        _GivenValuesAndFile(**{**values, **overrides})
+    except ValidationError as exc:
+        problems.extend(setting_problems(exc))
+    except ConfigError as exc:
+        problems.extend(exc.problems)
+    return problems or ["OPSBOT_*: a variable is not valid JSON"]

@@ -13,16 +13,17 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from pydantic import ValidationError
-from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
 from core.errors import ConfigError
-from core.settings import Settings
+from core.setting_errors import explain
+from core.settings import ENV_PREFIX, Settings, decode_variable
 from policies.alerting.loader import load_alerting
 from policies.loader import load_policy
 from policies.model import did_you_mean
-from policies.yamlfile import YamlDocument, describe, read_yaml
+from policies.yamlfile import YamlDocument, read_yaml
 
-PREFIX = "OPSBOT_"
+PREFIX = ENV_PREFIX
 _IGNORED_PREFIXES = ("OPSBOT_TEST_",)  # the test harness's own variables
 
 
@@ -77,10 +78,11 @@ def check_config(env: Mapping[str, str] | None = None) -> list[str]:
     except ValidationError as exc:
         for err in exc.errors():
             field = str(err["loc"][0]) if err["loc"] else ""
+            info = Settings.model_fields.get(field)
             if field in from_env or document is None:
-                problems.append(f"{PREFIX}{field.upper()}: {describe(err)}")
+                problems.append(f"{PREFIX}{field.upper()}: {explain(err, info)}")
             else:
-                problems.append(f"{document.where(err['loc'])}: {describe(err)}")
+                problems.append(f"{document.where(err['loc'])}: {explain(err, info, with_path=False)}")
 
     policy = settings.policy if settings is not None else _raw_policy(from_env, from_file)
     loaded = None
@@ -97,15 +99,11 @@ def check_config(env: Mapping[str, str] | None = None) -> list[str]:
 
 
 def _decoded(field: str, raw: str, problems: list[str]) -> dict[str, object]:
-    """The variable's value as the settings read it from the environment: JSON for lists, mappings and models
-    (OPSBOT_AWS_ACCOUNTS='[...]'), the plain string otherwise; pydantic-settings' own decoding, so that the
-    check and the real thing agree."""
-    source = EnvSettingsSource(Settings)
-    source.env_vars = {PREFIX.lower() + field: raw}  # only this variable, not the process environment
+    """The variable's value as the settings read it (JSON for lists, mappings and models), or {} and a problem."""
     try:
-        return dict(source())
-    except SettingsError:
-        problems.append(f"{PREFIX}{field.upper()}: not valid JSON")
+        return decode_variable(field, raw)
+    except ConfigError as exc:
+        problems.extend(exc.problems)
         return {}
 
 

@@ -1,0 +1,116 @@
+"""A malformed setting, through the real `opsbot` command: one line per problem, naming the variable and what a
+good value looks like; exit 1 from `check-config`, 2 from the commands that need the settings; never a traceback,
+and never a secret's value."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+
+OPSBOT = str(Path(sys.executable).parent / "opsbot")
+SECRET = "Sup3rSecretValue"  # planted in every secret below: it must never be printed
+runner = CliRunner()
+
+CASES = [
+    (
+        "OPSBOT_INCIDENT_CHANNELS",
+        '["slack:C1",',
+        'not valid JSON (expected a list like ["slack:C0123ABCD", "telegram:-100123"])',
+    ),
+    (
+        "OPSBOT_INCIDENT_CHANNELS",
+        '["#incident"]',
+        '"#incident" is not a channel reference (slack:<channel id> or telegram:<chat id>)',
+    ),
+    ("OPSBOT_INCIDENT_CHANNELS", '"slack:C0INCIDENT"', "not a list (expected a list like"),
+    ("OPSBOT_TELEGRAM_TOKEN", f"12345-{SECRET}", "not a bot token (looks like 123456:ABC-...)"),
+    ("OPSBOT_TELEGRAM_TOKEN", f"123456:{SECRET}", "not a bot token (looks like 123456:ABC-...)"),
+    ("OPSBOT_SLACK_BOT_TOKEN", f"xoxp-{SECRET}", "not a bot token (looks like xoxb-...)"),
+    ("OPSBOT_SLACK_APP_TOKEN", f"xoxb-{SECRET}", "not an app-level token (looks like xapp-...)"),
+    ("OPSBOT_REDIS_URL", f"redis//:{SECRET}@cache:6379/0", "not a Redis URL (looks like redis://127.0.0.1:6379/0)"),
+    ("OPSBOT_REDIS_URL", f"redis://:{SECRET}@cache:port/0", "not a Redis URL (looks like redis://127.0.0.1:6379/0)"),
+    ("OPSBOT_PUBLIC_URL", "ops.example.com", "not an http(s) URL (looks like https://host/path)"),
+    ("OPSBOT_SLACK_API_URL", "http://", "not an http(s) URL (looks like https://host/path)"),
+    (
+        "OPSBOT_ALERT_SOURCES",
+        f'{{"generic": {{"token": "{SECRET}"',
+        'not valid JSON (expected an object like {"alertmanager": {"token": "..."}})',
+    ),
+    ("OPSBOT_ALERT_SOURCES", f'{{"generic": {{"tokn": "{SECRET}"}}}}', "generic: unknown key 'tokn'"),
+    ("OPSBOT_ALERT_SOURCES", '{"generic": {}}', "generic: give a token or an hmac_secret"),
+    ("OPSBOT_AWS_ACCOUNTS", '[{"name": "prod"}]', "item 1: missing key 'regions'"),
+    ("OPSBOT_AWS_ACCOUNTS", '[{"name": "prod", "regions": ["us-east-1"]},', "not valid JSON (expected a list like"),
+    ("OPSBOT_AZURE_SUBSCRIPTIONS", '[{"name": "shop"}]', "item 1: missing key 'id'"),
+    ("OPSBOT_GCP_PROJECTS", '{"id": "shop"}', 'not a list (expected a list like [{"id": "shop-prod"}])'),
+    ("OPSBOT_SNS_TOPICS", '["alerts"]', "not an SNS topic ARN (looks like arn:aws:sns:us-east-1:123456789012:alerts)"),
+    ("OPSBOT_TWILIO_ACCOUNT_SID", "SK123", "not an account SID (AC and 32 hex digits)"),
+    ("OPSBOT_TWILIO_FROM", "555-0100", "not E.164 (like +15550100001)"),
+    ("OPSBOT_CONFIRM_TTL_SECONDS", "2m", "not a whole number (expected 5 to 3600)"),
+    ("OPSBOT_HTTP_PORT", "99999", "out of range (expected 1 to 65535)"),
+    ("OPSBOT_CLOUD_TIMEOUT_SECONDS", "0", "out of range (expected above 0, up to 300)"),
+    ("OPSBOT_VOICE_CONFIRM_BELOW", "high", "not a number (expected 0.0 to 1.0)"),
+    ("OPSBOT_VOICE_BACKEND", "whisper", "not one of 'auto', 'vosk' or 'pocketsphinx'"),
+    ("OPSBOT_LOG_LEVEL", "loud", "not a log level (one of DEBUG, INFO, WARNING, ERROR, CRITICAL)"),
+]
+
+
+@pytest.mark.parametrize(("name", "value", "problem"), CASES)
+def test_a_malformed_setting_is_one_line_naming_the_variable(name: str, value: str, problem: str) -> None:
+    checked = runner.invoke(app, ["check-config"], env={name: value})
+    assert checked.exit_code == 1
+    assert checked.stderr.splitlines() == [checked.stderr.strip()]  # one line
+    assert checked.stderr.startswith(f"{name}: {problem}"), checked.stderr
+    used = runner.invoke(app, ["parse", "status"], env={name: value})
+    assert used.exit_code == 2
+    assert used.stderr == checked.stderr  # the same line
+    assert SECRET not in checked.output + used.output
+
+
+def test_every_command_names_every_problem_at_once_without_a_traceback() -> None:
+    env = {"OPSBOT_INCIDENT_CHANNELS": '["slack:C1",', "OPSBOT_TELEGRAM_TOKEN": SECRET, "OPSBOT_JOB_RETRIES": "a few"}
+    expected = [
+        'OPSBOT_INCIDENT_CHANNELS: not valid JSON (expected a list like ["slack:C0123ABCD", "telegram:-100123"])',
+        "OPSBOT_TELEGRAM_TOKEN: not a bot token (looks like 123456:ABC-...)",
+        "OPSBOT_JOB_RETRIES: not a whole number (expected 0 to 10)",
+    ]
+    base = {k: v for k, v in os.environ.items() if not k.startswith("OPSBOT_") or k.startswith("OPSBOT_TEST_")}
+    for args, code in [
+        (["check-config"], 1),
+        (["shell"], 2),
+        (["say", "status"], 2),
+        (["serve"], 2),
+        (["worker", "--burst"], 2),
+        (["parse", "status"], 2),
+    ]:
+        done = subprocess.run(
+            [OPSBOT, *args], env={**base, **env}, input="", capture_output=True, text=True, timeout=60, check=False
+        )
+        assert done.returncode == code, (args, done.stderr)
+        assert sorted(done.stderr.splitlines()) == sorted(expected), (args, done.stderr)
+        assert done.stdout == "" and SECRET not in done.stderr
+
+
+def test_well_formed_settings_pass() -> None:
+    env = {
+        "OPSBOT_INCIDENT_CHANNELS": '["slack:C0INCIDENT", "telegram:-1001234567890", "telegram:@opsroom"]',
+        "OPSBOT_TELEGRAM_TOKEN": "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw",
+        "OPSBOT_SLACK_BOT_TOKEN": "xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy",
+        "OPSBOT_SLACK_APP_TOKEN": "xapp-1-A111-111-abcdef",
+        "OPSBOT_PUBLIC_URL": "https://opsbot.example.com",
+        "OPSBOT_TELEGRAM_API_URL": "http://127.0.0.1:8081/bot",
+        "OPSBOT_REDIS_URL": "rediss://:pw@cache.internal:6380/2",
+        "OPSBOT_TWILIO_ACCOUNT_SID": "AC" + "0123456789abcdef" * 2,
+        "OPSBOT_TWILIO_AUTH_TOKEN": "any-token",
+        "OPSBOT_TWILIO_FROM": "+15550100001",
+        "OPSBOT_SNS_TOPICS": '["arn:aws:sns:eu-west-1:123456789012:opsbot-alerts"]',
+        "OPSBOT_LOG_LEVEL": "info",
+    }
+    done = runner.invoke(app, ["check-config"], env=env)
+    assert done.exit_code == 0, done.output
