@@ -17,6 +17,7 @@ BENCHMARKS = (
     "audit",
     "inventory",
     "search",
+    "memory",
     "inventory_aws",
     "inventory_azure",
     "inventory_gcp",
