@@ -43,6 +43,8 @@ class ConsoleChannel:
 
     # -- input ---------------------------------------------------------------------------------------
     def run(self, lines: Iterable[str], *, echo: bool = False) -> None:
+        for note in self.runtime.notes:
+            self._note(note)
         self._reader.start()
         try:
             for raw in lines:

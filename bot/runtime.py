@@ -12,6 +12,7 @@ from actions.provider import CloudProvider
 from actions.registry import build_provider
 from audit.log import AuditLog
 from bot.alerting import Alerting, build_alerting, start_ticker
+from bot.embedded_state import EmbeddedState
 from conversation.confirmations import ConfirmationStore
 from conversation.core import Conversation
 from conversation.services import Services
@@ -66,6 +67,12 @@ class Runtime:
     alerting: Alerting
     refresher: InventoryRefresher | None = None
     ticker: EscalationTicker | None = None
+    embedded: EmbeddedState | None = None  # the demo's in-process Redis, kept in the data dir between runs
+
+    @property
+    def notes(self) -> list[str]:
+        """One line each about what this run could not do as usual; the console shows them first."""
+        return [self.embedded.note] if self.embedded is not None and self.embedded.note else []
 
     @classmethod
     def build(cls, settings: Settings, *, with_worker: bool = True, provider: CloudProvider | None = None) -> Runtime:
@@ -76,6 +83,10 @@ class Runtime:
             connection.ping()
         except redis.ConnectionError as exc:
             raise ConfigError("Redis does not answer at OPSBOT_REDIS_URL: start it or unset the variable") from exc
+        embedded = None
+        if is_embedded(settings):  # before anything reads or writes it: what the previous run left
+            embedded = EmbeddedState(settings.data_dir, connection)
+            embedded.open()
         voice_problems = check_voice(settings)
         if voice_problems:  # a configured speech model that cannot load stops start-up, plainly
             raise ConfigError(voice_problems[0], voice_problems)
@@ -107,7 +118,7 @@ class Runtime:
         threading.Thread(target=conversation.warm_up, name="warm-up", daemon=True).start()
         sweeper = ExpirySweeper(conversation)
         sweeper.start()
-        return cls(settings, connection, conversation, outbox, worker, sweeper, alerting, refresher, ticker)
+        return cls(settings, connection, conversation, outbox, worker, sweeper, alerting, refresher, ticker, embedded)
 
     def close(self) -> None:
         self.sweeper.stop()
@@ -117,3 +128,5 @@ class Runtime:
             self.refresher.stop()
         if self.worker is not None:
             self.worker.stop()
+        if self.embedded is not None:
+            self.embedded.save()

@@ -16,7 +16,7 @@ from pydantic import PrivateAttr
 from core.models import ActionRequest, ConversationRef, Frozen, Risk
 
 KEY = "opsbot:confirm:"
-LATEST = "opsbot:confirm:latest:"  # per conversation: the newest open confirmation's code
+LATEST = "opsbot:confirm:latest:"  # per conversation: the newest confirmation's code, until it is used
 OPEN = "opsbot:confirm-open"  # sorted set: open codes by expiry time, for the sweeper
 GRACE_SECONDS = 86_400
 # Read off a phone and typed back: no 0/O or 1/I/L, and letters alternate with digits ("K7Q2M9") so a
@@ -87,7 +87,8 @@ class ConfirmationStore:
                 expires_at=now + self.ttl_seconds,
             )
             if self._redis.set(KEY + code, pending.model_dump_json(), nx=True, ex=self.ttl_seconds + GRACE_SECONDS):
-                self._redis.set(_latest_key(ref), code, ex=self.ttl_seconds)
+                # Kept past the expiry, like the record: a late "yes" is told "expired", not "nothing here".
+                self._redis.set(_latest_key(ref), code, ex=self.ttl_seconds + GRACE_SECONDS)
                 self._redis.zadd(OPEN, {code: pending.expires_at})
                 return pending
         raise RuntimeError("could not allocate a confirmation code")  # 6 million codes: practically unreachable
@@ -101,12 +102,13 @@ class ConfirmationStore:
         return pending
 
     def latest(self, ref: ConversationRef) -> Pending | None:
-        """The newest still-open confirmation of a conversation, for a plain "yes"."""
+        """The newest confirmation of a conversation that was neither confirmed nor cancelled, for a plain "yes"
+        (an expired one too: the answer then says it expired)."""
         code = self._redis.get(_latest_key(ref))
         if code is None:
             return None
         pending = self.get(code.decode() if isinstance(code, bytes) else str(code))
-        return pending if pending is not None and pending.status == "open" else None
+        return pending if pending is not None and pending.status in ("open", "expired") else None
 
     def close(self, pending: Pending, status: Literal["confirmed", "cancelled", "expired"], by: str) -> Pending | None:
         """Atomically move an open confirmation to `status`. Returns the closed record, or None when
@@ -118,7 +120,7 @@ class ConfirmationStore:
             return None
         self._redis.zrem(OPEN, pending.code)
         latest = _latest_key(pending.ref)
-        if self._redis.get(latest) == pending.code.encode():
+        if status != "expired" and self._redis.get(latest) == pending.code.encode():
             self._redis.delete(latest)
         return closed
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import subprocess
@@ -85,3 +86,38 @@ def test_press_never_reaches_an_older_messages_button(tmp_path: Path, redis_url:
     assert any("has no such button" in t for t in texts)
     assert not any(t.startswith("Confirmed") for t in texts)
     assert texts[-1].startswith("web-prod") and "12 instances" in texts[-1]
+
+
+def _code(stdout: str) -> str:
+    return stdout.split("Code ", 1)[1].split()[0]
+
+
+def test_embedded_say_keeps_a_confirmation_for_the_next_say(tmp_path: Path) -> None:
+    env = _env(tmp_path, None)
+    asked = _run(["say", "scale web-prod to 20"], "", env)
+    assert asked.returncode == 0, asked.stderr
+    assert "12 -> 20 instances" in asked.stdout
+    confirmed = _run(["say", "yes"], "", env)  # a new process, with its own in-memory Redis
+    assert confirmed.returncode == 0, confirmed.stderr
+    assert "Confirmed by alice" in confirmed.stdout and "Done: web-prod is at 20 instances" in confirmed.stdout
+    again = _run(["say", "scale web-prod to 14"], "", env)
+    assert "20 -> 14 instances" in again.stdout  # the scale of the previous run was kept too
+    by_code = _run(["say", f"confirm {_code(again.stdout)}"], "", env)
+    assert "Done: web-prod is at 14 instances" in by_code.stdout
+
+
+def test_embedded_say_says_why_when_it_cannot_keep_anything(tmp_path: Path) -> None:
+    env = _env(tmp_path, None)
+    data = tmp_path / "data"
+    data.mkdir()
+    with (data / "embedded-redis.lock").open("ab") as held:  # as another opsbot process holds it
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        busy = _run(["say", "scale web-prod to 20"], "", env)
+    assert busy.returncode == 0, busy.stderr
+    assert "Another opsbot is using the embedded state" in busy.stdout.splitlines()[0]
+    assert "Nothing to confirm here." in _run(["say", "yes"], "", env).stdout  # the busy run kept nothing
+    (data / "embedded-redis.json").write_text("{not json")
+    broken = _run(["say", "status"], "", env)
+    assert broken.returncode == 0, broken.stderr
+    first = broken.stdout.splitlines()[0]
+    assert "could not be read" in first and "starting empty" in first
