@@ -41,6 +41,8 @@ class IntentName(StrEnum):
     ESCALATE = "escalate"  # page the next person in the escalation chain now
     TAKE_ONCALL = "take_oncall"  # "I'll take tonight": the sender carries the pager for a period
     PERF = "perf"
+    NOT_YET = "not_yet"  # a command opsbot does not have yet ("rollback web-prod"): said so, never another
+    MORE = "more"  # the next page of the last list in this conversation
     HELP = "help"
     CONFIRM = "confirm"
     CANCEL = "cancel"

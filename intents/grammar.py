@@ -138,6 +138,44 @@ STATUS = [
     rule(I.STATUS, "(is|are) {scope} (having|seeing|experiencing) [any] (issues|problems|trouble|errors|outages)"),
     rule(I.STATUS, "(everything|all|things|all systems) <fine>"),
     rule(I.STATUS, "all (good|ok|okay|green)"),
+    # One group or resource ("status of web-prod"): after the rules above, so a region or environment is a scope.
+    rule(I.STATUS, f"({_STATUS_WORDS}) [report|check|update|summary] [of|for|on] {{target}}"),
+    rule(I.STATUS, f"(check|give|show|get) [me] [the|a] ({_STATUS_WORDS}) (of|for|on) {{target}}"),
+    rule(I.STATUS, "what is (up|going on|happening|wrong|broken) (with|in|on) {target}"),
+    rule(I.STATUS, "(anything|something|what|is anything|is something) (wrong|broken) (with|in|on) {target}"),
+    rule(I.STATUS, "(any|are there any) (problems|issues) (with|in|on) {target}"),
+]
+
+# Commands opsbot does not have yet: recognised, so they are answered as such and never read as another command.
+# After the changes ("deploy 3 instances to web-prod" is a scale), before search and show ("show logs of ...").
+_METRICS = "cpu|memory|mem|ram|metrics|metric|graph|graphs|chart|charts|iops|utilisation|utilization"
+_LOGS = "logs|log|error logs|error log|journal|events"
+NOT_YET = [
+    rule(I.NOT_YET, "(rollback|roll back|revert|undo|downgrade) [{rest}]", topic="roll back"),
+    rule(I.NOT_YET, "(deploy|redeploy|release|promote) [{rest}]", topic="deploy"),
+    rule(I.NOT_YET, "(restore|recover) [{rest}]", topic="restore"),
+    rule(I.NOT_YET, "(backup|back up|snapshot) [{rest}]", topic="take backups"),
+    rule(I.NOT_YET, f"({_LOGS}|tail) [{{rest}}]", topic="show logs"),
+    rule(
+        I.NOT_YET,
+        f"(show|get|view|check|read|open|give|what is|what are) [me] [the] ({_LOGS}) [{{rest}}]",
+        topic="show logs",
+    ),
+    rule(I.NOT_YET, f"({_METRICS}) [usage|load|graph|chart|history|stats] [{{rest}}]", topic="show metrics"),
+    rule(
+        I.NOT_YET,
+        f"(show|get|view|check|give|what is|what are|how much|how high is) [me] [the] ({_METRICS}) [{{rest}}]",
+        topic="show metrics",
+    ),
+    rule(I.NOT_YET, "(ssh|exec|login|log in) [{rest}]", topic="open a shell"),
+    rule(I.NOT_YET, "(delete|destroy|terminate|remove|create|provision) [{rest}]", topic="create or delete resources"),
+    rule(I.NOT_YET, "(upgrade|update|patch|migrate) [{rest}]", topic="upgrade or patch"),
+    rule(I.NOT_YET, "(rotate|renew) [{rest}]", topic="rotate keys"),
+]
+
+MORE = [
+    rule(I.MORE, "(more|next|next page|continue|show more|more please|and more|the rest|rest)", strict=True),
+    rule(I.MORE, "(show|give|list) [me] (more|the rest|the next page|next page)", strict=True),
 ]
 
 SEARCH = [
@@ -199,8 +237,10 @@ RULES: tuple[Rule, ...] = (
     *TAKE_ONCALL,
     *ALERT_ACTIONS,
     *ALERTS,
+    *MORE,
     *COST,
     *CHANGES,
+    *NOT_YET,
     *STATUS,
     *SEARCH,
     *SHOW,

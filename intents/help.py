@@ -1,54 +1,98 @@
-"""Phone-sized help: one hint line for text we did not understand, and a short page per topic."""
+"""Phone-sized help: one hint line for text we did not understand, and a short page per topic.
+
+Each topic keeps its examples as data, with the intents they must be read as: a test runs every example
+against the demo world, so help never promises what the bot does not do."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from typing import NamedTuple
 
-_HELP: Mapping[str, str] = {
-    "status": (
-        "status: health of everything, worst problem first.\n"
-        "status · status of prod · how is aws doing · is gcp ok · status eu-west-1"
+from core.models import IntentName as I
+
+
+class Topic(NamedTuple):
+    summary: str  # one line: what it does
+    examples: tuple[str, ...]  # what a user types, shown "·"-separated
+    intents: frozenset[I]  # what each example must be read as
+
+    def page(self) -> str:
+        return f"{self.summary}\n{' · '.join(self.examples)}"
+
+
+def _topic(summary: str, examples: tuple[str, ...], *intents: I) -> Topic:
+    return Topic(summary, examples, frozenset(intents))
+
+
+_TOPICS: Mapping[str, Topic] = {
+    "status": _topic(
+        "status: health of everything, or of one cloud, region, environment or group; worst problem first.",
+        ("status", "status of prod", "how is aws doing", "is gcp ok", "status eu-west-1", "status of web-prod"),
+        I.STATUS,
     ),
-    "search": (
-        "search: find resources by name, state, kind, cloud, region.\n"
-        "find web · list stopped instances in gcp · show running databases in eu-west-1"
+    "search": _topic(
+        "search: find resources by name, state, kind, cloud, region.",
+        ("find web", "list stopped instances in gcp", "show running databases in eu-west-1"),
+        I.SEARCH,
     ),
-    "show": "show: details of one resource.\nshow db-prod · details of web-prod · what is api-prod",
-    "scale": (
-        "scale: change a group's size (you confirm first).\n"
-        "scale web-prod to 20 · add 4 instances to web-prod · scale down api-prod by 2"
+    "show": _topic(
+        "show: details of one resource.", ("show db-prod", "details of web-prod", "what is api-prod"), I.SHOW
     ),
-    "restart": (
-        "start / stop / restart one resource (you confirm first).\n"
-        "restart db-prod · stop web-staging · start web-staging"
+    "scale": _topic(
+        "scale: change a group's size (you confirm first).",
+        ("scale web-prod to 20", "add 4 instances to web-prod", "scale down api-prod by 2"),
+        I.SCALE,
     ),
-    "emergency": (
-        "emergency: scale a group up fast (at least double) when it is overloaded.\n"
-        "emergency scale web-prod · emergency scale web-prod to 40"
+    "restart": _topic(
+        "start / stop / restart one resource (you confirm first).",
+        ("restart db-prod", "stop web-staging", "start web-staging"),
+        I.START,
+        I.STOP,
+        I.RESTART,
     ),
-    "shutdown": (
-        "shutdown: stop everything in a group or resource. Critical: may need a second approver.\n"
-        "shut down web-staging · shutdown web-staging"
+    "emergency": _topic(
+        "emergency: scale a group up fast (at least double) when it is overloaded.",
+        ("emergency scale web-prod", "emergency scale web-prod to 40"),
+        I.EMERGENCY_SCALE,
     ),
-    "failover": (
-        "failover: move traffic to the standby. Critical: may need a second approver.\n"
-        "fail over web-prod to dr · failover to azure"
+    "shutdown": _topic(
+        "shutdown: stop everything in a group or resource. Critical: may need a second approver.",
+        ("shut down web-staging", "shutdown worker-staging"),
+        I.SHUTDOWN,
     ),
-    "cost": (
-        "cost: spend per period, optionally grouped.\n"
-        "cost this month · cost last month · cost today · cost by provider · forecast"
+    "failover": _topic(
+        "failover: move traffic to the standby. Critical: may need a second approver.",
+        ("fail over web-prod to dr", "fail over api-prod"),
+        I.FAILOVER,
     ),
-    "alerts": (
-        "alerts: open alerts, newest first; ack, resolve, silence for a while, or page the next person.\n"
-        "alerts · alert 42 · ack 42 · resolve 42 · silence 42 1h · escalate 42"
+    "cost": _topic(
+        "cost: spend per period, optionally grouped.",
+        ("cost this month", "cost last month", "cost today", "cost by provider", "forecast"),
+        I.COST,
+        I.FORECAST,
     ),
-    "oncall": (
-        "oncall: who carries the pager now, and who is next; or take it yourself.\n"
-        "who is on call · I'll take tonight · I'll take the weekend"
+    "alerts": _topic(
+        "alerts: open alerts, newest first; ack, resolve, silence for a while, or page the next person.",
+        ("alerts", "alert 42", "escalate 42", "ack 42", "silence 42 1h", "resolve 42"),
+        I.ALERTS,
+        I.ACK,
+        I.RESOLVE,
+        I.SILENCE,
+        I.ESCALATE,
     ),
-    "confirm": (
-        "confirm: changes wait for your yes; a code binds it to exactly what was shown.\nyes · confirm K7Q2 · cancel"
+    "oncall": _topic(
+        "oncall: who carries the pager now, and who is next; or take it yourself.",
+        ("who is on call", "I'll take tonight", "I'll take the weekend"),
+        I.ONCALL,
+        I.TAKE_ONCALL,
     ),
+    "confirm": _topic(
+        "confirm: changes wait for your yes; a code binds it to exactly what was shown.",
+        ("yes", "confirm K7Q2M9", "cancel"),
+        I.CONFIRM,
+        I.CANCEL,
+    ),
+    "more": _topic("more: the next page of a long answer (or press More).", ("status", "more"), I.STATUS, I.MORE),
 }
 
 # Every name people use for a topic; the first word of a command is usually enough.
@@ -67,16 +111,30 @@ _ALIASES: Mapping[str, str] = {
     **dict.fromkeys(("silence", "silencing", "mute", "snooze", "escalate", "escalation", "escalating"), "alerts"),
     **dict.fromkeys(("oncall", "on call", "pager", "rota", "schedule", "take tonight", "taking the pager"), "oncall"),
     **dict.fromkeys(("confirm", "confirmation", "confirming", "yes", "cancel", "code", "codes"), "confirm"),
+    **dict.fromkeys(("more", "next", "next page", "paging", "pages"), "more"),
 }
 
-TOPICS: tuple[str, ...] = tuple(_HELP)
+TOPICS: tuple[str, ...] = tuple(_TOPICS)
 
-_INDEX = (
-    "Try: status · find web · show web-prod · scale web-prod to 20 · restart db-prod · cost this month · "
-    "alerts · ack 42 · who is on call · yes / cancel\n"
-    "More: help <topic> - status, search, show, scale, start/stop/restart, emergency, shutdown, failover, "
-    "cost, alerts, oncall, confirm"
+# The index's own examples, each with the topic whose intents it must be read as.
+_TRY: tuple[tuple[str, str], ...] = (
+    ("status", "status"),
+    ("find web", "search"),
+    ("show web-prod", "show"),
+    ("scale web-prod to 20", "scale"),
+    ("restart db-prod", "restart"),
+    ("cost this month", "cost"),
+    ("alerts", "alerts"),
+    ("ack 42", "alerts"),
+    ("who is on call", "oncall"),
+    ("yes", "confirm"),
+    ("cancel", "confirm"),
 )
+# What opsbot can do, in the words of the topics: the index, and the answer to a command it does not have.
+_CAN_DO = (
+    "status, search, show, scale, start/stop/restart, emergency, shutdown, failover, cost, alerts, oncall, confirm"
+)
+_INDEX = f"Try: {' · '.join(e for e, _ in _TRY)}\nTopics: help <topic> - {_CAN_DO}, more"
 
 
 def topic_of(phrase: str) -> str | None:
@@ -89,6 +147,11 @@ def hint() -> str:
     return "I didn't get that. Try: status, find web, scale web-prod to 20, help"
 
 
+def not_yet(what: str) -> str:
+    """For a command opsbot does not have ("rollback web-prod"): said plainly, with what it can do instead."""
+    return f"I can't {what} yet - here is what I can do:\n{_CAN_DO} (help <topic> for examples)"
+
+
 def help_text(topic: str | None) -> str:
     """Help on `topic` (any of its names), or the index of commands for None or an unknown topic."""
     if topic is None or not topic.strip():
@@ -96,4 +159,14 @@ def help_text(topic: str | None) -> str:
     known = topic_of(topic)
     if known is None:
         return f"No help on '{topic.strip()[:40]}'.\n{_INDEX}"
-    return _HELP[known]
+    return _TOPICS[known].page()
+
+
+def examples() -> Iterator[tuple[str | None, str, frozenset[I]]]:
+    """Every example help shows: (topic, or None for the index; the example; the intents it must be read as),
+    in the order shown."""
+    for example, topic in _TRY:
+        yield None, example, _TOPICS[topic].intents
+    for name, topic_ in _TOPICS.items():
+        for example in topic_.examples:
+            yield name, example, topic_.intents

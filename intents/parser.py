@@ -1,9 +1,12 @@
 """Text -> Intent. Each pass runs only when the ones before found nothing:
 
 1. exact: a rule of the grammar reads every word;
-2. corrected: the first word, unknown to the language, is a typo of a command word ("restrat db-prod")
-   (tried before 1 for such a word, so the typo is not read as part of a resource name);
-3. lenient: up to three words skipped, at most two unknown ones at the start, any at the end.
+2. corrected: the first word, unknown to the language, is a typo of a word that asks ("stauts" -> status,
+   "serach" -> search) (tried before 1 for such a word, so the typo is not read as part of a resource name).
+   Typing can be sloppy, acting cannot: a typo never becomes a change, an act on an alert or the pager, or
+   the bot's own timings ("restrat db-prod" is not understood, and says so);
+3. lenient: up to three words skipped, at most two unknown ones at the start, any at the end. Words
+   skipped at the start never leave a bare resource name to show ("rollbak web-prod" is not "show web-prod").
 
 Confidence starts at the rule's own (0.97 for a clean phrasing) and drops for each guess or skipped word;
 below 0.5 the text is `unknown`. Confirmations are never guessed, and a change, or an act on an alert or the
@@ -18,6 +21,7 @@ from pydantic import ValidationError
 from rapidfuzz import fuzz, process
 
 from core.models import CHANGING_INTENTS, Intent, IntentName, Slots
+from core.models import IntentName as I
 from intents import vocab
 from intents.grammar import FIRST_WORDS, keywords, rules_for
 from intents.help import topic_of
@@ -44,6 +48,13 @@ _ACTS = CHANGING_INTENTS | {
     IntentName.ESCALATE,
     IntentName.TAKE_ONCALL,
 }
+# Words a typo may be corrected to: the first words of questions only ("stats" is perf, "start" a change).
+_ASKING = frozenset({I.STATUS, I.SEARCH, I.SHOW, I.COST, I.FORECAST, I.ALERTS, I.ONCALL, I.HELP, I.NOT_YET, I.MORE})
+_OWN_RULES = {w: [r for r in rules_for(w, slot_first=False) if r.first_words and not r.strict] for w in FIRST_WORDS}
+_ACT_WORDS = tuple(w for w, own in _OWN_RULES.items() if w.isalpha() and any(r.intent in _ACTS for r in own))
+_CORRECTABLE = tuple(
+    w for w, own in _OWN_RULES.items() if w not in _ACT_WORDS and any(r.intent in _ASKING for r in own)
+)
 _ASKS_HOW = frozenset({"scale", "restart", "emergency", "shutdown", "failover", "search", "show", "confirm"})
 
 
@@ -71,6 +82,8 @@ def parse(text: str) -> Intent:
     first = inp.words[0]
     if first.isalpha() and first not in _VOCABULARY:
         # a typo of a command word beats reading the typo as part of a resource name ("scael web-prod to 20")
+        if _misspelt_act(first):  # "restrat db-prod", "scael web-prod to 20": not guessed, not a name either
+            return _unknown(shown, UNKNOWN_CONFIDENCE)
         reading = _corrected(inp, lenient=False) or _exact(inp) or _corrected(inp, lenient=True) or _lenient(inp)
     else:
         reading = _exact(inp) or _lenient(inp)
@@ -106,15 +119,29 @@ def _exact(inp: Input) -> _Reading | None:
     return _Reading(found[0], found[1], 0.0) if found else None
 
 
-def _corrected(inp: Input, *, lenient: bool) -> _Reading | None:
-    """Retries with the first word replaced by the command word it most resembles ("scael" -> "scale")."""
-    first = inp.words[0]
-    if len(first) < 4:
+def _closest(word: str, choices: tuple[str, ...]) -> tuple[str, float] | None:
+    if len(word) < 4:
         return None
-    best = process.extractOne(first, FIRST_WORDS, scorer=fuzz.ratio, score_cutoff=_TYPO_CUTOFF)
+    best = process.extractOne(word, choices, scorer=fuzz.ratio, score_cutoff=_TYPO_CUTOFF)
+    return (best[0], best[1]) if best else None
+
+
+def _misspelt_act(word: str) -> bool:
+    """Whether `word` is at least as close to a verb that acts as to any word that asks ("strat": start or
+    state? neither is guessed)."""
+    act = _closest(word, _ACT_WORDS)
+    if act is None:
+        return False
+    asking = _closest(word, _CORRECTABLE)
+    return asking is None or act[1] >= asking[1]
+
+
+def _corrected(inp: Input, *, lenient: bool) -> _Reading | None:
+    """Retries with the first word replaced by the asking word it most resembles ("stauts" -> "status")."""
+    best = _closest(inp.words[0], _CORRECTABLE)
     if best is None:
         return None
-    word, score, _ = best
+    word, score = best
     fixed = Input((word, *inp.words[1:]), inp.raws)
     penalty = 0.05 + (100.0 - score) / 100.0
     if not lenient:
@@ -133,6 +160,8 @@ def _lenient(inp: Input) -> _Reading | None:
             if end <= lead or any(w in _KNOWN for w in inp.words[:lead]):
                 continue
             part = Input(inp.words[lead:end], inp.raws[lead:end])
+            if lead and part.words[0] not in _KNOWN:  # "rollbak web-prod" is not a bare name to show
+                continue
             rules = rules_for(part.words[0], slot_first=part.words[0] not in _KNOWN)
             found = _first_match(part, rules, guessing=True)
             if found and _safe_to_drop(found[0].intent, inp.words[end:], lead):

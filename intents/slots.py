@@ -187,6 +187,12 @@ def read_name(inp: Input, start: int) -> Yield:
         yield start + 1, {"target": inp.raws[start]}
 
 
+def read_rest(inp: Input, start: int) -> Yield:
+    """Whatever follows, unread: the rest of a command opsbot does not have yet ("deploy api v2 to prod")."""
+    if start < len(inp.words):
+        yield len(inp.words), {}
+
+
 READERS: Mapping[str, Reader] = {
     "target": read_target,
     "destination": read_destination,
@@ -200,6 +206,7 @@ READERS: Mapping[str, Reader] = {
     "bare_code": read_bare_code,
     "topic": read_topic,
     "name": read_name,
+    "rest": read_rest,
     "scope": SCOPE,
     "search": SEARCH,
     "typed_search": TYPED_SEARCH,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from intents.help import TOPICS, help_text, hint
+from intents.help import TOPICS, examples, help_text, hint, not_yet
 from intents.parser import parse
 
 
@@ -28,9 +28,24 @@ def test_each_topic_is_phone_sized_and_its_examples_parse(topic: str) -> None:
     lines = text.splitlines()
     assert 1 < len(lines) <= 3
     assert len(text) <= 240
-    examples = [e.strip() for e in lines[-1].split("·")]
-    for example in examples:
-        assert parse(example).name.value != "unknown", example
+    kept = {example: intents for name, example, intents in examples() if name == topic}
+    assert [e.strip() for e in lines[-1].split("·")] == list(kept)
+    for example, intents in kept.items():
+        assert parse(example).name in intents, example
+
+
+def test_the_index_examples_are_read_as_their_topics() -> None:
+    for name, example, intents in examples():
+        if name is None:
+            assert example in help_text(None).splitlines()[0]
+            assert parse(example).name in intents, example
+
+
+def test_a_command_we_do_not_have_yet_says_so_with_what_we_can_do() -> None:
+    text = not_yet("roll back")
+    first, rest = text.split("\n")
+    assert first == "I can't roll back yet - here is what I can do:"
+    assert "status" in rest and "scale" in rest
 
 
 @pytest.mark.parametrize(
