@@ -1,95 +1,82 @@
-"""Read-only intents: answered at once from the provider's inventory, key fact first, phone-sized."""
+"""Read-only intents: answered at once from the provider's inventory, key fact first, phone-sized. Long
+lists (search results, status problems) come a page at a time, with More."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Hashable, Sequence
-from typing import Generic, TypeVar
+from collections.abc import Sequence
 
 from actions import queries
-from actions.provider import Billing, Resource, Snapshot
-from actions.queries import CloudStatus, StatusReport
-from conversation.replies import age, clock, money, reply
+from actions.provider import Billing, Resource
+from conversation.memo import InventoryMemo
+from conversation.paging import Page, Pages, more_button
+from conversation.replies import age, money, reply
 from conversation.services import Services
+from conversation.status import StatusView
 from core import metrics
 from core.errors import OpsbotError
-from core.models import Button, Cloud, Intent, IntentName, Message, Reply
-from intents.help import help_text
+from core.models import Intent, IntentName, Message, Reply
+from intents.help import help_text, not_yet
 
 PAGE = 10
-STALE_AFTER_PERIODS = 1.5  # of the refresh period: older data makes status ask for fresher
 WORKER_STAGES = ("queue_wait", "execution")
-K = TypeVar("K", bound=Hashable)
-V = TypeVar("V")
 _CLOUD_LABEL = {"aws": "AWS", "azure": "Azure", "gcp": "GCP"}
-
-
-class InventoryMemo(Generic[K, V]):
-    """Answers computed from one inventory; forgotten as soon as the provider hands out another."""
-
-    def __init__(self) -> None:
-        self._resources: tuple[Resource, ...] | None = None
-        self._values: dict[K, V] = {}
-
-    def get(self, resources: tuple[Resource, ...], key: K, compute: Callable[[], V]) -> V:
-        if self._resources is not resources or len(self._values) >= 256:  # keys with the minute in them pile up
-            self._resources, self._values = resources, {}
-        if key not in self._values:
-            self._values[key] = compute()
-        return self._values[key]
+_PAGED = (IntentName.STATUS, IntentName.SEARCH)
 
 
 class ReadFlow:
     def __init__(self, services: Services) -> None:
         self._s = services
-        self._statuses: InventoryMemo[tuple[Cloud | None, str | None, str | None], StatusReport] = InventoryMemo()
+        self._status = StatusView(services)
+        self._pages = Pages(services.connection)
         self._costs: InventoryMemo[tuple[str, str | None, int], queries.CostReport] = InventoryMemo()
 
     def handle(self, msg: Message, user: str, intent: Intent) -> list[Reply]:
         name = intent.name
         try:
-            if name is IntentName.STATUS:
-                return [reply(msg.ref, self._status(intent))]
-            if name is IntentName.SEARCH:
-                return [self.search(msg, intent, offset=0)]
+            if name in _PAGED:
+                return [self._page(msg, intent, offset=0)]
+            if name is IntentName.MORE:
+                return [self.more(msg, None)]
             if name is IntentName.SHOW:
                 return [reply(msg.ref, self._show(intent))]
             if name in (IntentName.COST, IntentName.FORECAST):
                 return [reply(msg.ref, self._cost(intent))]
             if name is IntentName.PERF:
                 return [reply(msg.ref, _perf(metrics.shared_snapshot(self._s.connection, WORKER_STAGES)))]
+            if name is IntentName.NOT_YET:
+                return [reply(msg.ref, not_yet(intent.slots.topic or "do that"))]
         except OpsbotError as exc:
             return [reply(msg.ref, str(exc), kind="error")]
         return [reply(msg.ref, help_text(intent.slots.topic))]
 
-    def _status(self, intent: Intent) -> str:
-        settings = self._s.settings
-        # The one read that may wait, briefly: when the workers' schedule has fallen behind (or just started),
-        # for fresher data, never past the deadline. On schedule, the cache answers at once with its age shown.
-        max_age = settings.inventory_refresh_seconds * STALE_AFTER_PERIODS
-        self._s.provider.freshen(max_age, settings.status_deadline_seconds)
-        snapshot = self._s.provider.snapshot()
-        slots = intent.slots
-        report = self._status_report(snapshot, slots.provider, slots.environment)
-        scope = " ".join(x for x in (_label(slots.provider), slots.environment) if x) or "All clouds"
-        if not report.clouds:
-            return f"{scope}: nothing found."
-        head = f"{scope}: OK" if not report.problems else f"{scope}: {_plural(len(report.problems), 'problem')}"
-        lines = [f"{head}. {money(report.hourly_cost)}/h."]
-        lines += [f"! {_label(p.cloud)} {p.subject}: {p.detail}" for p in report.problems[:3]]
-        for cloud in report.clouds:
-            lines.append(_cloud_line(cloud))
-        return "\n".join(lines)
+    def more(self, msg: Message, arg: str | None) -> Reply:
+        """The next page: of the list whose More button was pressed (`arg`: "<list>:<offset>"), or, typed, of
+        the latest list in this conversation."""
+        page = self._pages.typed(msg.ref) if arg is None else self._pages.pressed(arg)
+        if page is None:
+            return reply(msg.ref, "Nothing to show more of: ask again (long answers are kept 10 min).")
+        if page.offset is None:
+            return reply(msg.ref, "That was the last page.")
+        try:
+            return self._page(msg, page.intent, page.offset, page)
+        except OpsbotError as exc:
+            return reply(msg.ref, str(exc), kind="error")
 
-    def _status_report(self, snapshot: Snapshot, cloud: Cloud | None, environment: str | None) -> StatusReport:
-        """Status over 10,000 resources takes milliseconds: computed once per inventory version and scope."""
-        return self._statuses.get(
-            snapshot.resources,
-            (cloud, environment, snapshot.error),
-            lambda: queries.status(snapshot, cloud=cloud, environment=environment),
-        )
+    def _page(self, msg: Message, intent: Intent, offset: int, kept: Page | None = None) -> Reply:
+        """One page of a paged answer; a More button (and typed `more`) leads to the next one, while there is one."""
+        if intent.name is IntentName.STATUS:
+            text, next_offset = self._status.page(intent.slots, offset)
+        else:
+            text, next_offset = self._search(intent, offset)
+        if next_offset is None:
+            if kept is not None:
+                self._pages.keep(msg.ref, intent, None, kept.token)  # typed `more` now says it was the last
+            return reply(msg.ref, text)
+        token = self._pages.keep(msg.ref, intent, next_offset, kept.token if kept else None)
+        return reply(msg.ref, text, buttons=(more_button(token, next_offset),))
 
-    def search(self, msg: Message, intent: Intent, offset: int) -> Reply:
+    def _search(self, intent: Intent, offset: int) -> tuple[str, int | None]:
         slots = intent.slots
         result = queries.search(
             self._s.provider.snapshot().resources, query=slots.query or slots.target, cloud=slots.provider,
@@ -97,20 +84,13 @@ class ReadFlow:
             limit=PAGE, offset=offset,
         )  # fmt: skip
         if result.total == 0:
-            return reply(msg.ref, "Nothing matches. Try a shorter name: find web")
+            return "Nothing matches. Try a shorter name: find web", None
+        if not result.items:
+            return f"That was the last of {result.total:,}.", None
         shown = f"{offset + 1}-{offset + len(result.items)}" if offset else f"{len(result.items)}"
         lines = [f"{shown} of {result.total:,}:"] + [f"- {_one_line(r)}" for r in result.items]
-        more: tuple[Button, ...] = ()
-        if offset + len(result.items) < result.total:
-            more = (Button(id=f"more:{offset + PAGE}", label="More"),)
-            self._s.connection.set(_search_key(msg), intent.model_dump_json(), ex=600)
-        return reply(msg.ref, "\n".join(lines), buttons=more)
-
-    def more(self, msg: Message, offset: str) -> Reply:
-        raw = self._s.connection.get(_search_key(msg))
-        if raw is None or not offset.isdigit():
-            return reply(msg.ref, "That list is gone: search again.")
-        return self.search(msg, Intent.model_validate_json(raw), offset=int(offset))
+        end = offset + len(result.items)
+        return "\n".join(lines), (end if end < result.total else None)
 
     def _show(self, intent: Intent) -> str:
         phrase = intent.slots.target or intent.slots.query
@@ -185,34 +165,12 @@ def _perf(worker_stages: dict[str, tuple[int, float, float]]) -> str:
     return "\n".join(lines)
 
 
-def _cloud_line(cloud: CloudStatus) -> str:
-    """'AWS: 1,200 up, 3 stopped, 0 degraded - data 40 s old', or where its data comes from when a source fails:
-    'Azure: unreachable since 03:02 - showing data from 02:58'."""
-    label = _label(cloud.cloud)
-    counts = f"{cloud.running:,} up, {cloud.stopped:,} stopped, {cloud.degraded:,} degraded"
-    data = f"showing data from {clock(cloud.fetched_at)}" if cloud.fetched_at else "no data yet"
-    since = f" since {clock(cloud.error_since)}" if cloud.error_since else ""
-    if cloud.error and (cloud.sources == 0 or len(cloud.failing) == cloud.sources):
-        if cloud.sources == 0:  # the simulated cloud: one source, the error is the whole story
-            return f"{label}: unreachable ({cloud.error}) - data from {clock(cloud.fetched_at)}"
-        return f"{label}: unreachable{since} - {data}" + (f" ({counts})" if cloud.fetched_at else "")
-    fresh = f"data {age(time.time() - cloud.fetched_at)} old"
-    if cloud.failing:
-        places = ", ".join(f.removeprefix(label).strip() for f in cloud.failing[:2])
-        return f"{label}: {counts} - {fresh}; {places} unreachable{since}"
-    return f"{label}: {counts} - {fresh}"
-
-
 def _ms(seconds: float) -> str:
     return f"{seconds * 1000:.1f} ms" if seconds < 10 else f"{seconds:.0f} s"
 
 
 def _label(cloud: object) -> str:
     return "" if cloud is None else _CLOUD_LABEL.get(str(cloud), "")
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def _one_line(r: Resource) -> str:
@@ -233,7 +191,3 @@ def _details(r: Resource) -> str:
     if r.tags:
         lines.append(" ".join(f"{k}={v}" for k, v in sorted(r.tags.items())[:6]))
     return "\n".join(lines)
-
-
-def _search_key(msg: Message) -> str:
-    return f"opsbot:search:{msg.ref.channel}:{msg.ref.conversation_id}:{msg.sender}"

@@ -3,7 +3,7 @@ read in chat is the conversation's business."""
 
 from actions.queries.cost import CostLine, CostReport, cost, forecast
 from actions.queries.search import SearchResult, prepare, search
-from actions.queries.status import CloudStatus, GroupStatus, Problem, StatusReport, status
+from actions.queries.status import CloudStatus, GroupStatus, Problem, Scope, StatusReport, status
 
 __all__ = [
     "CloudStatus",
@@ -11,6 +11,7 @@ __all__ = [
     "CostReport",
     "GroupStatus",
     "Problem",
+    "Scope",
     "SearchResult",
     "StatusReport",
     "cost",

@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Literal, get_args
 
-from actions.provider import Resource, Snapshot
+from actions.provider import Resource, Snapshot, SourceHealth
 from core.models import Cloud, Frozen
 
 STALE_SECONDS = 600.0  # older data is a problem in itself
@@ -55,6 +55,30 @@ class CloudStatus(Frozen):
     sources: int = 0  # how many sources (account x region) it has; 0 for the simulated cloud
 
 
+class Scope(Frozen):
+    """What a status is about: everything, or a cloud, region, environment, some resources by name (a group
+    brings its members) or a service (its `service` tag) - each given part narrows it."""
+
+    cloud: Cloud | None = None
+    region: str | None = None
+    environment: str | None = None
+    names: frozenset[str] | None = None
+    service: str | None = None
+
+    @property
+    def narrow(self) -> bool:
+        """Narrower than a cloud or an environment: clouds with nothing in it are left out."""
+        return self.region is not None or self.names is not None or self.service is not None
+
+    def covers(self, r: Resource) -> bool:
+        return (
+            (self.environment is None or r.environment == self.environment)
+            and (self.region is None or r.region == self.region)
+            and (self.names is None or r.name in self.names or r.group in self.names)
+            and (self.service is None or r.tags.get("service") == self.service)
+        )
+
+
 class StatusReport(Frozen):
     clouds: tuple[CloudStatus, ...]  # worst first
     problems: tuple[Problem, ...]  # across clouds, worst first
@@ -73,7 +97,7 @@ class _Tally:
         self.groups: list[Resource] = []
         self.cost = 0.0
         self.hot: Resource | None = None
-        self.sick_members: Counter[str] = Counter()  # group name -> degraded members
+        self.sick_members: dict[str, list[Resource]] = {}  # group name -> its degraded members
         self.loose: dict[tuple[str, str], list[str]] = {}  # (environment, kind) -> degraded resources not in groups
         for r in resources:
             if r.kind == "group":
@@ -86,9 +110,13 @@ class _Tally:
                     self.hot = r
             if r.state == "degraded":
                 if r.group is not None:
-                    self.sick_members[r.group] += 1
+                    self.sick_members.setdefault(r.group, []).append(r)
                 else:
                     self.loose.setdefault((r.environment, r.kind), []).append(r.name)
+        # A degraded member whose group is not in view (the scope named the member) is a problem of its own.
+        for name in self.sick_members.keys() - {g.name for g in self.groups}:
+            for m in self.sick_members.pop(name):
+                self.loose.setdefault((m.environment, m.kind), []).append(m.name)
 
     def problems(self, cloud: Cloud, health: _Health, age: float) -> list[Problem]:
         found: list[Problem] = []
@@ -100,7 +128,7 @@ class _Tally:
         for g in self.groups:
             severity = 2 if g.environment == "prod" else 1
             if g.state == "degraded":
-                sick = self.sick_members[g.name]
+                sick = len(self.sick_members.get(g.name, ()))
                 detail = f"{sick} of {g.count} instances degraded"
                 found.append(Problem(severity=severity, kind="group_degraded", cloud=cloud, subject=g.name,
                                      detail=detail, count=sick))  # fmt: skip
@@ -125,8 +153,13 @@ class _Health(Frozen):
     sources: int = 0
 
 
-def _health(snapshot: Snapshot, cloud: Cloud) -> _Health:
-    mine = [s for s in snapshot.sources if s.cloud == cloud]
+def _sources(snapshot: Snapshot, cloud: Cloud, region: str | None) -> list[SourceHealth]:
+    """The cloud's sources, in `region` when given (a source is an account in a region: "AWS prod eu-west-1")."""
+    return [s for s in snapshot.sources if s.cloud == cloud and (region is None or s.label.endswith(f" {region}"))]
+
+
+def _health(snapshot: Snapshot, cloud: Cloud, region: str | None) -> _Health:
+    mine = _sources(snapshot, cloud, region)
     if not mine:
         return _Health(fetched_at=snapshot.fetched_at, error=snapshot.error)
     failing = [s for s in mine if s.error]
@@ -143,9 +176,11 @@ def _health(snapshot: Snapshot, cloud: Cloud) -> _Health:
     )
 
 
-def _cloud_status(cloud: Cloud, resources: list[Resource], snapshot: Snapshot, now: float) -> CloudStatus:
+def _cloud_status(
+    cloud: Cloud, resources: list[Resource], snapshot: Snapshot, now: float, region: str | None
+) -> CloudStatus:
     tally = _Tally(resources)
-    health = _health(snapshot, cloud)
+    health = _health(snapshot, cloud, region)
     age = max(0.0, now - health.fetched_at)
     order = {"degraded": 0, "stopped": 1, "running": 2, "standby": 3}
     groups = sorted(tally.groups, key=lambda g: (order.get(g.state, 4), g.environment != "prod", g.name))
@@ -172,27 +207,45 @@ def _cloud_status(cloud: Cloud, resources: list[Resource], snapshot: Snapshot, n
     )  # fmt: skip
 
 
+def _may_hold(scope: Scope, source: SourceHealth) -> bool:
+    """Whether a source could hold resources of `scope` even when it has none to show (it never answered)."""
+    if scope.names is not None or scope.service is not None:
+        return False
+    return scope.region is None or source.label.endswith(f" {scope.region}")
+
+
 def status(
     snapshot: Snapshot | Iterable[Snapshot],
     *,
     cloud: Cloud | None = None,
     environment: str | None = None,
+    scope: Scope | None = None,
     now: float | None = None,
 ) -> StatusReport:
     """Per cloud: instances by state, groups, cost, hottest CPU, data age and error; worst problem first.
-    One snapshot may hold several clouds (simulated) or one (a real provider named after its cloud)."""
+    One snapshot may hold several clouds (simulated) or one (a real provider named after its cloud).
+    `scope` narrows it (`cloud` and `environment` are its shorthands); a scope narrower than a cloud or an
+    environment reports only the clouds that have something in it (or, for a region, a source there)."""
     now = time.time() if now is None else now
+    scope = scope or Scope()
+    if cloud is not None or environment is not None:
+        scope = scope.model_copy(update={k: v for k, v in (("cloud", cloud), ("environment", environment)) if v})
     parts: list[CloudStatus] = []
     for snap in [snapshot] if isinstance(snapshot, Snapshot) else snapshot:
         by_cloud: dict[Cloud, list[Resource]] = {}
-        if snap.provider in _CLOUD_NAMES:
+        if snap.provider in _CLOUD_NAMES and not scope.narrow:
             by_cloud[Cloud(snap.provider)] = []  # a provider with nothing to show still reports its error
         for source in snap.sources:
-            by_cloud.setdefault(source.cloud, [])  # so does a cloud whose sources never answered
+            if _may_hold(scope, source):
+                by_cloud.setdefault(source.cloud, [])  # so does a cloud whose sources never answered
         for r in snap.resources:
-            if environment is None or r.environment == environment:
+            if scope.covers(r):
                 by_cloud.setdefault(r.cloud, []).append(r)
-        parts += [_cloud_status(c, rs, snap, now) for c, rs in by_cloud.items() if cloud is None or c == cloud]
+        parts += [
+            _cloud_status(c, rs, snap, now, scope.region)
+            for c, rs in by_cloud.items()
+            if scope.cloud is None or c == scope.cloud
+        ]
     parts.sort(key=lambda s: (s.error is None, _problem_key(s.problems[0]) if s.problems else (9, 0, 0, ""), s.cloud))
     problems = sorted((p for part in parts for p in part.problems), key=_problem_key)
     return StatusReport(
