@@ -55,20 +55,20 @@ class TextIndex:
         # Each real position (no needle starts with a separator) becomes one 64-bit key, its trigram above the
         # position: sorting the keys in place files positions by trigram, ascending within one. The build's
         # memory peak is a few bytes per text byte, where an argsort and its gathers took several times that.
-        codes = data[:-2].astype(np.uint32)
-        codes <<= 16
-        codes |= data[1:-1].astype(np.uint32) << 8
-        codes |= data[2:]
         real = np.flatnonzero(data[:-2] != _SEPARATOR)
-        keys = codes[real].astype(np.uint64)
-        del codes
+        keys = data[real].astype(np.uint64)
+        for follower in (data[1:], data[2:]):
+            keys <<= 8
+            keys |= follower[real]
         keys <<= _POSITION_BITS
         keys |= real.view(np.uint64)
         del real
         keys.sort()
-        sorted_codes = (keys >> _POSITION_BITS).astype(np.uint32)
-        keys &= (1 << _POSITION_BITS) - 1
-        positions: NDArray[np.signedinteger[Any]] = keys.astype(index_type)
+        # Split the keys straight into their final types (ufuncs cast into `out` in small chunks, without copies).
+        sorted_codes = np.empty(len(keys), np.uint32)
+        np.right_shift(keys, _POSITION_BITS, out=sorted_codes, casting="unsafe")
+        positions: NDArray[np.signedinteger[Any]] = np.empty(len(keys), index_type)
+        np.bitwise_and(keys, (1 << _POSITION_BITS) - 1, out=positions, casting="unsafe")
         del keys
         owner = np.repeat(np.arange(len(lengths), dtype=np.int32), lengths + 1)  # each string and its separator
         self._owners = owner[positions]
