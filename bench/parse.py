@@ -35,7 +35,7 @@ TEMPLATES: tuple[tuple[str, str], ...] = (
     ("show {t}", "show"),
     ("details of {t}", "show"),
     ("what is {t}", "show"),
-    ("@opsbot status of {t}", "show"),
+    ("@opsbot status of {t}", "status"),
     ("emergency scale {t}", "emergency_scale"),
     ("shut down {t} now", "shutdown"),
     ("fail over {t} to dr", "failover"),
