@@ -19,6 +19,7 @@ from intents.resolve import name_words
 PAGE_LINES = 8  # a phone screen: the first page also carries the verdict and a line per cloud
 STALE_AFTER_PERIODS = 1.5  # of the refresh period: older data makes status ask for fresher
 _CLOUD_LABEL = {"aws": "AWS", "azure": "Azure", "gcp": "GCP"}
+_NOUNS = {"instance": "instances", "database": "databases", "load_balancer": "load balancers", "disk": "disks"}
 
 
 class StatusPage(NamedTuple):
@@ -53,7 +54,7 @@ class StatusView:
             verdict = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}" if problems else "OK"
             shown = max(2, PAGE_LINES - 1 - len(report.clouds))
             lines = [f"{scoped.label}: {verdict}. {money(report.hourly_cost)}/h."]
-            lines += [_problem_line(p) for p in problems[:shown]]
+            lines += [_problem_line(p, scoped.scope) for p in problems[:shown]]
             lines += [_cloud_line(c) for c in report.clouds]
         else:
             shown = offset + PAGE_LINES - 1
@@ -62,7 +63,7 @@ class StatusView:
             end = min(shown, len(problems))
             numbers = f"{offset + 1}-{end}" if end > offset + 1 else f"{end}"
             lines = [f"{scoped.label}: problems {numbers} of {len(problems)}:"]
-            lines += [_problem_line(p) for p in problems[offset:end]]
+            lines += [_problem_line(p, scoped.scope) for p in problems[offset:end]]
         return StatusPage("\n".join(lines), shown if shown < len(problems) else None)
 
     def _freshen(self) -> None:
@@ -116,7 +117,13 @@ class StatusView:
         return words[0], environment
 
 
-def _problem_line(p: Problem) -> str:
+def _problem_line(p: Problem, scope: Scope) -> str:
+    """'! AWS web-prod: 2 of 12 instances degraded'; for many loose resources, how to list them all:
+    '! AWS 16 instances degraded in prod: find degraded instances in aws prod'."""
+    if p.count > 1 and p.resource_kind and p.environment:
+        noun = _NOUNS.get(p.resource_kind, p.resource_kind.replace("_", " "))
+        where = " ".join(x for x in (p.cloud.value, p.environment, scope.region, scope.service) if x)
+        return f"! {_label(p.cloud)} {p.detail}: find degraded {noun} in {where}"
     return f"! {_label(p.cloud)} {p.subject}: {p.detail}"
 
 

@@ -35,6 +35,8 @@ class Problem(Frozen):
     subject: str  # the resource (for many: the first of them); "API" or "data" for provider-wide problems
     detail: str  # the fact in a few words: "3 of 12 instances degraded"
     count: int = 1  # resources concerned
+    environment: str | None = None  # where the resources of a "degraded" problem are, and their kind:
+    resource_kind: str | None = None  # enough to find them all ("find degraded instances in aws prod")
 
 
 class CloudStatus(Frozen):
@@ -139,7 +141,8 @@ class _Tally:
         for (env, kind), names in self.loose.items():
             noun = _NOUNS.get(kind, kind) if len(names) > 1 else kind.replace("_", " ")
             found.append(Problem(severity=2 if env == "prod" else 1, kind="degraded", cloud=cloud, subject=min(names),
-                                 detail=f"{len(names)} {noun} degraded in {env}", count=len(names)))  # fmt: skip
+                                 detail=f"{len(names)} {noun} degraded in {env}", count=len(names),
+                                 environment=env, resource_kind=kind))  # fmt: skip
         return sorted(found, key=_problem_key)
 
 

@@ -139,3 +139,19 @@ def test_a_typo_of_status_is_status_not_the_bots_timings(say: Say) -> None:
 def test_a_typo_of_a_change_asks_for_nothing(say: Say) -> None:
     [answer] = say("restrat db-prod")
     assert answer.text.startswith("I didn't get that.") and not answer.buttons
+
+
+def test_many_degraded_resources_are_one_line_that_says_how_to_list_them(say: Say) -> None:
+    lines: list[str] = []
+    [page] = say("status")
+    lines += _problems(page)
+    while page.buttons:
+        [page] = say(press=page.buttons[0].id)
+        lines += _problems(page)
+    suggested = [line for line in lines if ": find degraded " in line]
+    assert suggested
+    for line in suggested:
+        count = int(re.search(r" (\d+) \w+", line).group(1))  # type: ignore[union-attr]
+        [found] = say(line.split(": ", 1)[1])
+        listed = int(re.match(r"\d+ of (\d+):", found.text).group(1))  # type: ignore[union-attr]
+        assert listed >= count, (line, found.text.splitlines()[0])
