@@ -142,8 +142,11 @@ def topic_of(phrase: str) -> str | None:
     return _ALIASES.get(phrase.strip().lower())
 
 
-def hint() -> str:
-    """One line for text we did not understand."""
+def hint(meant: str | None = None) -> str:
+    """One line for text we did not understand; for a typo of a verb that acts, the command it would have been
+    (`meant`), which is never run from a typo."""
+    if meant:
+        return f"I didn't get that. Did you mean '{meant[:80]}'? A typo is never taken for a command: type it again."
     return "I didn't get that. Try: status, find web, scale web-prod to 20, help"
 
 

@@ -82,8 +82,11 @@ def parse(text: str) -> Intent:
     first = inp.words[0]
     if first.isalpha() and first not in _VOCABULARY:
         # a typo of a command word beats reading the typo as part of a resource name ("scael web-prod to 20")
-        if _misspelt_act(first):  # "restrat db-prod", "scael web-prod to 20": not guessed, not a name either
-            return _unknown(shown, UNKNOWN_CONFIDENCE)
+        act = _misspelt_act(first)
+        if act is not None:  # "restrat db-prod", "scael web-prod to 20": not guessed, not a name either
+            return Intent(
+                name=IntentName.UNKNOWN, slots=_suggestion(act, inp), confidence=UNKNOWN_CONFIDENCE, text=shown
+            )
         reading = _corrected(inp, lenient=False) or _exact(inp) or _corrected(inp, lenient=True) or _lenient(inp)
     else:
         reading = _exact(inp) or _lenient(inp)
@@ -126,14 +129,21 @@ def _closest(word: str, choices: tuple[str, ...]) -> tuple[str, float] | None:
     return (best[0], best[1]) if best else None
 
 
-def _misspelt_act(word: str) -> bool:
-    """Whether `word` is at least as close to a verb that acts as to any word that asks ("strat": start or
-    state? neither is guessed)."""
+def _misspelt_act(word: str) -> str | None:
+    """The verb that acts which `word` is a typo of, when it is at least as close to it as to any word that asks
+    ("strat": start or state? neither is guessed)."""
     act = _closest(word, _ACT_WORDS)
     if act is None:
-        return False
+        return None
     asking = _closest(word, _CORRECTABLE)
-    return asking is None or act[1] >= asking[1]
+    return act[0] if asking is None or act[1] >= asking[1] else None
+
+
+def _suggestion(act: str, inp: Input) -> Slots:
+    """The command a misspelt verb would make, to show (never run): "restart db-prod" for "restrat db-prod"."""
+    fixed = Input((act, *inp.words[1:]), (act, *inp.raws[1:]))
+    found = _first_match(fixed, rules_for(act), guessing=True)
+    return Slots(topic=" ".join(fixed.raws)) if found and found[0].intent in _ACTS else Slots()
 
 
 def _corrected(inp: Input, *, lenient: bool) -> _Reading | None:

@@ -138,7 +138,8 @@ def test_a_typo_of_status_is_status_not_the_bots_timings(say: Say) -> None:
 
 def test_a_typo_of_a_change_asks_for_nothing(say: Say) -> None:
     [answer] = say("restrat db-prod")
-    assert answer.text.startswith("I didn't get that.") and not answer.buttons
+    assert answer.text.startswith("I didn't get that. Did you mean 'restart db-prod'?") and not answer.buttons
+    assert len(answer.text.splitlines()) == 1
 
 
 def test_many_degraded_resources_are_one_line_that_says_how_to_list_them(say: Say) -> None:

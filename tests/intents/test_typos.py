@@ -8,6 +8,7 @@ import pytest
 
 from core.models import CHANGING_INTENTS, IntentName
 from intents.grammar import FIRST_WORDS, rules_for
+from intents.help import hint
 from intents.parser import parse
 
 ACTS = CHANGING_INTENTS | {IntentName.ACK, IntentName.RESOLVE, IntentName.SILENCE, IntentName.ESCALATE}
@@ -48,6 +49,23 @@ def test_a_typo_of_a_question_is_corrected(text: str, intent: str) -> None:
 )
 def test_a_typo_of_a_verb_that_acts_is_not_understood(text: str) -> None:
     assert parse(text).name is IntentName.UNKNOWN
+
+
+@pytest.mark.parametrize(
+    ("text", "meant"),
+    [
+        ("restrat db-prod", "restart db-prod"),
+        ("scael web-prod to 20", "scale web-prod to 20"),
+        ("acknowlege 42", "acknowledge 42"),
+    ],
+)
+def test_a_typo_of_a_verb_that_acts_shows_the_command_it_would_be(text: str, meant: str) -> None:
+    parsed = parse(text)
+    assert (parsed.name, parsed.slots.topic) == (IntentName.UNKNOWN, meant)
+    assert (
+        hint(parsed.slots.topic)
+        == f"I didn't get that. Did you mean '{meant}'? A typo is never taken for a command: type it again."
+    )
 
 
 @pytest.mark.parametrize("text", ["stauts of prod", "statsu", "stuats", "perfromance", "sttaus"])
