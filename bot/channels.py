@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
 from starlette.routing import BaseRoute
@@ -17,6 +18,19 @@ class RetryAfter(OpsbotError):
     def __init__(self, seconds: float) -> None:
         super().__init__(f"rate limited: retry after {seconds:g} s")
         self.seconds = seconds
+
+
+@dataclass(frozen=True)
+class Rate:
+    """A platform's limit as a token bucket: up to `burst` messages at once, then `per_second` on average.
+    In any span of T seconds that is at most burst + per_second * T messages."""
+
+    per_second: float
+    burst: int = 1
+
+    def __post_init__(self) -> None:
+        if self.per_second <= 0 or self.burst < 1:
+            raise ValueError("a rate needs per_second > 0 and burst >= 1")
 
 
 class DeliveryFailed(OpsbotError):
@@ -37,12 +51,13 @@ class Transport(Protocol):
         """Replace the text and buttons of an earlier message."""
         ...
 
-    def min_interval(self, ref: ConversationRef) -> float:
-        """Seconds to leave between two sends into this conversation (Slack ~1 s per channel)."""
+    def conversation_rate(self, ref: ConversationRef) -> Rate | None:
+        """How fast one conversation may take messages (Slack: a few at once, then about one a second per
+        channel), or None when it has no limit of its own."""
         ...
 
-    def per_second(self) -> float | None:
-        """Overall sends per second this bot may make (Telegram 30), or None for no overall limit."""
+    def overall_rate(self) -> Rate | None:
+        """How fast this bot may send overall (Telegram: about 30 a second), or None for no overall limit."""
         ...
 
 

@@ -1,6 +1,7 @@
 """Delivers a channel's outbox to its platform: in order per conversation, within the platform's rate
-limits, at least once. The stream is read through a Redis consumer group, and an entry is acknowledged only
-once it has been sent (or given up on), so a restarted `opsbot serve` carries on where the last one stopped."""
+limits (a short burst, then its pace; a 429 is waited out and the message sent again), at least once. The
+stream is read through a Redis consumer group, and an entry is acknowledged only once it has been sent (or
+given up on), so a restarted `opsbot serve` carries on where the last one stopped."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from functools import partial
 from typing import TypeVar
 
 import redis
-from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, wait_exponential
 
 from bot.channels import DeliveryFailed, RetryAfter, Transport
 from bot.message_ids import MSGID_PREFIX as MSGID_PREFIX
@@ -29,7 +30,7 @@ from core.redaction import redact_text
 log = logging.getLogger(__name__)
 
 GROUP = "opsbot-deliver"
-ATTEMPTS = 5  # a message failing this often is skipped, so one bad reply cannot block a conversation
+ATTEMPTS = 5  # a message failing this often (429s aside) is skipped, so one bad reply cannot block a conversation
 _LANES = 1_000  # conversations remembered before quiet ones are forgotten
 _T = TypeVar("_T")
 
@@ -48,15 +49,15 @@ class Deliverer:
         self._channel = transport.name
         self._consumer = consumer
         self._block_ms = block_ms
-        self._backoff = backoff_seconds
         self._drain_seconds = drain_seconds
         # Told (reply key, None or the error) when a reply whose key has `result_prefix` is sent, and at its first
         # failure: an alert's escalation moves on through other channels at once when chat is down.
         self._on_result = on_result
         self._result_prefix = result_prefix
         self._results = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"deliver-result-{transport.name}")
-        rate = transport.per_second()
-        self._bucket = TokenBucket(rate) if rate else None
+        overall = transport.overall_rate()
+        self._bucket = TokenBucket(overall) if overall else None
+        self._backoff_wait = wait_exponential(multiplier=backoff_seconds, max=backoff_seconds * 16)
         self._lanes: dict[tuple[str, str], Lane] = {}
         # Own threads: the blocking read must not take a slot of the default pool the Inbox handles messages on.
         self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"deliver-read-{transport.name}")
@@ -141,15 +142,17 @@ class Deliverer:
         key = (entry.reply.ref.channel, entry.reply.ref.conversation_id)
         if key not in self._lanes and len(self._lanes) >= _LANES:
             self._forget_quiet_lanes()
-        lane = self._lanes.setdefault(key, Lane())
+        lane = self._lanes.get(key)
+        if lane is None:
+            rate = self.transport.conversation_rate(entry.reply.ref)
+            lane = self._lanes[key] = Lane(TokenBucket(rate) if rate else None)
         lane.queue.append(entry)
         if not lane.busy():
             lane.task = asyncio.create_task(self._drain_lane(lane), name=f"deliver-{key[1]}")
 
     def _forget_quiet_lanes(self) -> None:
-        quiet_since = time.monotonic() - 60.0  # far longer than any platform's per-conversation interval
         for key, lane in list(self._lanes.items()):
-            if not lane.queue and not lane.busy() and lane.last_send < quiet_since:
+            if lane.quiet():
                 del self._lanes[key]
 
     async def _drain(self) -> None:
@@ -171,30 +174,30 @@ class Deliverer:
 
     async def _deliver(self, lane: Lane, entry: Entry) -> None:
         sent = [entry]  # entries this send settles: the one sent and the edits it superseded
-        reported = False
+        failures = 0  # 429s aside: the platform said when to come back, and we do
 
         async def attempt() -> None:
-            nonlocal reported
-            while True:
-                await pace(lane, self.transport.min_interval(entry.reply.ref), self._bucket)
-                sent.extend(coalesce(lane, sent[-1]))
-                try:
-                    await self._send(sent[-1].reply)
-                except RetryAfter as exc:
-                    await asyncio.sleep(exc.seconds)  # the lane waits; the same message goes again
-                except Exception as exc:
-                    if not reported:
-                        reported = True
-                        self._report(sent[-1].reply, f"{type(exc).__name__}: {_clean(exc)}")
-                    raise
-                else:
-                    self._report(sent[-1].reply, None)
-                    return
+            nonlocal failures
+            await pace(lane, self._bucket)
+            sent.extend(coalesce(lane, sent[-1]))
+            try:
+                await self._send(sent[-1].reply)
+            except RetryAfter:
+                if lane.bucket is not None:
+                    lane.bucket.drain()  # the burst is spent: the lane's next messages go at the platform's pace
+                raise
+            except Exception as exc:
+                failures += 1
+                if failures == 1:
+                    self._report(sent[-1].reply, f"{type(exc).__name__}: {_clean(exc)}")
+                raise
+            self._report(sent[-1].reply, None)
 
         try:
+            # The lane waits (a 429: its Retry-After; else a growing backoff), then the same message goes again.
             retrying = AsyncRetrying(
-                stop=stop_after_attempt(ATTEMPTS),
-                wait=wait_exponential(multiplier=self._backoff, max=self._backoff * 16),
+                stop=lambda _state: failures >= ATTEMPTS,
+                wait=self._wait,
                 retry=retry_if_exception(_worth_retrying),
                 reraise=True,
             )
@@ -210,6 +213,13 @@ class Deliverer:
                 self.transport.name, reply.key, _where(reply), ATTEMPTS, type(exc).__name__, _clean(exc),
             )  # fmt: skip
         await self._ack([e.entry_id for e in sent])
+
+    def _wait(self, state: RetryCallState) -> float:
+        """Seconds before the next attempt: what the platform's 429 asked for, else the backoff."""
+        failed = state.outcome.exception() if state.outcome is not None else None
+        if isinstance(failed, RetryAfter):
+            return failed.seconds
+        return self._backoff_wait(state)
 
     def _report(self, reply: Reply, error: str | None) -> None:
         if self._on_result is None or not reply.key.startswith(self._result_prefix):

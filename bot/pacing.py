@@ -1,6 +1,6 @@
 """How a Deliverer keeps within a platform's limits: one FIFO lane per conversation (so its messages are never
-reordered, and are spaced by the platform's per-conversation interval), one token bucket for the platform's
-overall rate, and superseded edits dropped while they wait."""
+reordered) with its own token bucket (a person's few quick commands are answered at once, a longer run at the
+platform's pace), one more bucket for the platform's overall rate, and superseded edits dropped while they wait."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 
+from bot.channels import Rate
 from core.models import Reply
 
 
@@ -18,46 +19,58 @@ class Entry:
     reply: Reply
 
 
-@dataclass
-class Lane:
-    """One conversation's FIFO queue; a single task drains it, so its messages are never reordered."""
-
-    queue: deque[Entry] = field(default_factory=deque)
-    task: asyncio.Task[None] | None = None
-    last_send: float = float("-inf")  # monotonic time of the last attempt, for min_interval
-
-    def busy(self) -> bool:
-        return self.task is not None and not self.task.done()
-
-
 class TokenBucket:
-    """At most `rate` sends per second overall, in bursts of at most `capacity`."""
+    """At most `rate.burst` sends at once, refilled at `rate.per_second`. It starts full: a quiet
+    conversation's first messages go out without waiting."""
 
-    def __init__(self, rate: float, capacity: float = 1.0) -> None:
-        self._rate, self._capacity = rate, capacity
-        self._tokens, self._stamp = capacity, time.monotonic()
+    def __init__(self, rate: Rate) -> None:
+        self.rate = rate
+        self._tokens, self._stamp = float(rate.burst), time.monotonic()
         self._lock = asyncio.Lock()  # waiters queue in order instead of racing for the next token
 
     async def take(self) -> None:
         async with self._lock:
-            while True:
-                now = time.monotonic()
-                self._tokens = min(self._capacity, self._tokens + (now - self._stamp) * self._rate)
-                self._stamp = now
-                if self._tokens >= 1.0:
-                    self._tokens -= 1.0
-                    return
-                await asyncio.sleep((1.0 - self._tokens) / self._rate)
+            while (missing := 1.0 - self._refill()) > 0:
+                await asyncio.sleep(missing / self.rate.per_second)
+            self._tokens -= 1.0
+
+    def drain(self) -> None:
+        """The platform said 429: whatever burst we thought was left is not, so what follows goes at its pace."""
+        self._refill()
+        self._tokens = 0.0
+
+    def full(self) -> bool:
+        return self._refill() >= self.rate.burst
+
+    def _refill(self) -> float:
+        now = time.monotonic()
+        self._tokens = min(float(self.rate.burst), self._tokens + (now - self._stamp) * self.rate.per_second)
+        self._stamp = now
+        return self._tokens
 
 
-async def pace(lane: Lane, min_interval: float, bucket: TokenBucket | None) -> None:
-    """Wait until the lane may send again (`min_interval` after its last attempt) and the bucket has a token."""
-    wait = lane.last_send + min_interval - time.monotonic()
-    if wait > 0:
-        await asyncio.sleep(wait)
-    if bucket is not None:
-        await bucket.take()
-    lane.last_send = time.monotonic()
+@dataclass
+class Lane:
+    """One conversation's FIFO queue; a single task drains it, so its messages are never reordered."""
+
+    bucket: TokenBucket | None  # the conversation's own limit, if the platform has one
+    queue: deque[Entry] = field(default_factory=deque)
+    task: asyncio.Task[None] | None = None
+
+    def busy(self) -> bool:
+        return self.task is not None and not self.task.done()
+
+    def quiet(self) -> bool:
+        """Nothing to send and its burst back in full: forgetting it loses nothing."""
+        return not self.queue and not self.busy() and (self.bucket is None or self.bucket.full())
+
+
+async def pace(lane: Lane, overall: TokenBucket | None) -> None:
+    """Wait until both the conversation's bucket and the platform's overall bucket give a token."""
+    if lane.bucket is not None:
+        await lane.bucket.take()
+    if overall is not None:
+        await overall.take()
 
 
 def coalesce(lane: Lane, current: Entry) -> list[Entry]:

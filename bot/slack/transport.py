@@ -10,11 +10,14 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-from bot.channels import DeliveryFailed, RetryAfter
+from bot.channels import DeliveryFailed, Rate, RetryAfter
 from bot.slack.render import render
 from core.models import ConversationRef, Reply
 
-MIN_INTERVAL = 1.0  # Slack allows about one message per second per channel (short bursts aside)
+# Slack allows about one message a second into a channel, "short bursts" above that, and answers 429 with
+# Retry-After when overdone: a person's few quick commands are answered at once, a longer run goes at 1/s.
+MIN_INTERVAL = 1.0
+BURST = 4
 DEFAULT_RETRY_AFTER = 1.0
 
 # Refusals that the same call will get again: the bot is not in the channel, the channel is gone or
@@ -48,9 +51,10 @@ PERMANENT = frozenset(
 class SlackTransport:
     name = "slack"
 
-    def __init__(self, client: AsyncWebClient, *, min_interval: float = MIN_INTERVAL) -> None:
+    def __init__(self, client: AsyncWebClient, *, min_interval: float = MIN_INTERVAL, burst: int = BURST) -> None:
+        """`min_interval`: seconds between messages into one channel once its burst of `burst` is spent."""
         self._client = client
-        self._min_interval = min_interval
+        self._channel_rate = Rate(per_second=1.0 / min_interval, burst=burst)
 
     async def post(self, reply: Reply) -> str:
         text, blocks = render(reply)
@@ -79,11 +83,11 @@ class SlackTransport:
         file = response.get("file")
         return str(file["id"]) if isinstance(file, dict) else ""
 
-    def min_interval(self, ref: ConversationRef) -> float:
-        return self._min_interval
+    def conversation_rate(self, ref: ConversationRef) -> Rate | None:
+        return self._channel_rate  # per channel: a thread shares its channel's limit
 
-    def per_second(self) -> float | None:
-        return None
+    def overall_rate(self) -> Rate | None:
+        return None  # Slack limits per channel and per method, not per bot
 
 
 async def _checked(method: str, call: Awaitable[AsyncSlackResponse]) -> AsyncSlackResponse:

@@ -9,21 +9,25 @@ import datetime as dtm
 from telegram import Bot, LinkPreviewOptions
 from telegram import error as tg
 
-from bot.channels import DeliveryFailed, RetryAfter
+from bot.channels import DeliveryFailed, Rate, RetryAfter
 from bot.telegram.render import render
 from core.models import ConversationRef, Reply
 
-# Telegram's published limits: about 30 messages a second overall, 20 a minute into one group.
-_PER_SECOND = 30.0
-_GROUP_INTERVAL = 3.0
+# Telegram's published limits (core.telegram.org/bots/faq): about 30 messages a second overall, about one a
+# second into one chat ("short bursts" allowed), and 20 a minute into one group. 429 + retry_after when overdone.
+BURST = 3
+OVERALL = Rate(per_second=30.0, burst=BURST)
+CHAT = Rate(per_second=1.0, burst=BURST)
+GROUP = Rate(per_second=(20 - BURST) / 60, burst=BURST)  # the burst comes out of the minute's 20
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # a phone screen has no room for link cards
 
 
 class TelegramTransport:
     name = "telegram"
 
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, *, chat: Rate = CHAT, group: Rate = GROUP, overall: Rate = OVERALL) -> None:
         self._bot = bot
+        self._chat, self._group, self._overall = chat, group, overall
 
     async def post(self, reply: Reply) -> str:
         shown = render(reply)
@@ -61,12 +65,13 @@ class TelegramTransport:
             _raise_translated(exc)
             raise
 
-    def min_interval(self, ref: ConversationRef) -> float:
-        # Group and supergroup ids are negative; private chats have no per-chat limit beyond the overall one.
-        return _GROUP_INTERVAL if ref.conversation_id.startswith("-") else 0.0
+    def conversation_rate(self, ref: ConversationRef) -> Rate | None:
+        # Private chats have positive ids. Groups have negative ones (a topic shares its group's limit), and a
+        # public group or channel named by its "@username" gets the stricter group limit too.
+        return self._chat if ref.conversation_id.isdigit() else self._group
 
-    def per_second(self) -> float | None:
-        return _PER_SECOND
+    def overall_rate(self) -> Rate | None:
+        return self._overall
 
 
 def _chat_id(ref: ConversationRef) -> int | str:

@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.channels import Rate
 from bot.delivery import Deliverer
 from core.models import ConversationRef, Reply
 
@@ -32,14 +33,16 @@ class RecordingTransport:
     name = CHANNEL
 
     def __init__(
-        self, *, interval: float | dict[str, float] = 0.0, rate: float | None = None, fault: Fault | None = None,
+        self, *, pace: Rate | dict[str, Rate] | None = None, overall: Rate | None = None, fault: Fault | None = None,
         delay: Callable[[Reply], float] | None = None, first_id: int = 1,
     ) -> None:  # fmt: skip
+        """`pace`: every conversation's rate, or a rate per conversation id (the others unlimited)."""
         self.sent: list[Sent] = []
         self.attempts: Counter[str] = Counter()  # reply key -> calls, failed ones included
+        self.tried: list[tuple[str, float]] = []  # (reply key, time.monotonic()) of every call, failed ones included
         self.in_flight = 0
         self.most_in_flight = 0
-        self._interval, self._rate, self._fault, self._delay = interval, rate, fault, delay
+        self._pace, self._overall, self._fault, self._delay = pace, overall, fault, delay
         self._ids = itertools.count(first_id)
 
     async def post(self, reply: Reply) -> str:
@@ -50,17 +53,18 @@ class RecordingTransport:
     async def edit(self, reply: Reply, message_id: str) -> None:
         await self._call("edit", reply, message_id)
 
-    def min_interval(self, ref: ConversationRef) -> float:
-        if isinstance(self._interval, dict):  # per conversation id
-            return self._interval.get(ref.conversation_id, 0.0)
-        return self._interval
+    def conversation_rate(self, ref: ConversationRef) -> Rate | None:
+        if isinstance(self._pace, dict):
+            return self._pace.get(ref.conversation_id)
+        return self._pace
 
-    def per_second(self) -> float | None:
-        return self._rate
+    def overall_rate(self) -> Rate | None:
+        return self._overall
 
     async def _call(self, op: str, reply: Reply, message_id: str) -> None:
         at = time.monotonic()
         self.attempts[reply.key] += 1
+        self.tried.append((reply.key, at))
         problem = self._fault(reply, self.attempts[reply.key]) if self._fault else None
         if problem is not None:
             raise problem

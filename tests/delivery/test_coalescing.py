@@ -6,13 +6,14 @@ import asyncio
 
 import redis
 
+from bot.channels import Rate
 from bot.delivery import Deliverer
 from core.outbox import Outbox
 from tests.delivery.recording import RecordingTransport, deliver, edit, post
 
 
 def test_queued_progress_edits_collapse_into_the_newest(redis_conn: redis.Redis) -> None:
-    transport = RecordingTransport(interval=0.2)
+    transport = RecordingTransport(pace=Rate(per_second=5))
     deliverer = Deliverer(transport, Outbox(redis_conn), redis_conn)
     outbox = Outbox(redis_conn)
     outbox.publish(post("job", "Confirmed by alice - running."))
@@ -29,7 +30,7 @@ def test_queued_progress_edits_collapse_into_the_newest(redis_conn: redis.Redis)
 
 
 def test_posts_are_never_collapsed_and_edits_do_not_jump_over_a_post(redis_conn: redis.Redis) -> None:
-    transport = RecordingTransport(interval=0.05)
+    transport = RecordingTransport(pace=Rate(per_second=20))
     deliverer = Deliverer(transport, Outbox(redis_conn), redis_conn)
     outbox = Outbox(redis_conn)
     outbox.publish(post("p1", "one"))
@@ -50,7 +51,7 @@ def test_posts_are_never_collapsed_and_edits_do_not_jump_over_a_post(redis_conn:
 
 
 def test_edits_of_different_messages_are_kept_apart(redis_conn: redis.Redis) -> None:
-    transport = RecordingTransport(interval=0.1)
+    transport = RecordingTransport(pace=Rate(per_second=10))
     deliverer = Deliverer(transport, Outbox(redis_conn), redis_conn)
     outbox = Outbox(redis_conn)
     outbox.publish(post("a", "job a"))

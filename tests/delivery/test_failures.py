@@ -10,7 +10,7 @@ import random
 import pytest
 import redis
 
-from bot.channels import DeliveryFailed, RetryAfter
+from bot.channels import DeliveryFailed, Rate, RetryAfter
 from bot.delivery import ATTEMPTS, Deliverer
 from core.models import Reply
 from core.outbox import Outbox
@@ -56,6 +56,30 @@ def test_the_lane_waits_out_retry_after_before_anything_else_in_that_conversatio
 
     assert transport.texts() == ["first", "second"]
     assert transport.attempts["first"] == 2
+
+
+def test_after_a_429_the_conversation_goes_at_the_platforms_pace(redis_conn: redis.Redis) -> None:
+    """The platform's 429 says our burst was more than it takes: the refused message goes again after its
+    Retry-After, and what follows it is paced instead of bursting into another 429."""
+    interval, retry_after = 0.1, 0.05
+
+    def refuse_second(reply: Reply, attempt: int) -> BaseException | None:
+        return RetryAfter(retry_after) if reply.key == "k1" and attempt == 1 else None
+
+    transport = RecordingTransport(pace=Rate(per_second=1 / interval, burst=4), fault=refuse_second)
+    deliverer = Deliverer(transport, Outbox(redis_conn), redis_conn)
+    for i in range(4):
+        Outbox(redis_conn).publish(post(f"k{i}", f"m{i}"))
+
+    asyncio.run(deliver(deliverer))
+
+    assert transport.texts() == ["m0", "m1", "m2", "m3"]
+    assert [key for key, _at in transport.tried] == ["k0", "k1", "k1", "k2", "k3"]
+    refused, resent = transport.tried[1][1], transport.tried[2][1]
+    assert resent - refused >= retry_after
+    # Without the 429 all four would go at once (a burst of 4); after it, one per interval.
+    sent = [s.at for s in transport.sent]
+    assert sent[2] - sent[1] >= interval - 0.005 and sent[3] - sent[2] >= interval - 0.005
 
 
 def test_transient_errors_are_retried(redis_conn: redis.Redis) -> None:

@@ -1,9 +1,9 @@
-"""Order per conversation, lanes side by side, and the platform's pacing (per conversation and overall)."""
+"""Order per conversation, lanes side by side, and the platform's pacing: a burst, then a steady pace, per
+conversation and overall."""
 
 from __future__ import annotations
 
 import asyncio
-import itertools
 import random
 import time
 
@@ -11,6 +11,7 @@ import fakeredis
 import redis
 from prometheus_client import REGISTRY
 
+from bot.channels import Rate
 from bot.delivery import Deliverer
 from core.outbox import Outbox
 from tests.delivery.recording import RecordingTransport, deliver, post
@@ -34,27 +35,34 @@ def test_each_conversation_keeps_its_order_while_conversations_go_side_by_side(r
     assert transport.most_in_flight > 1  # one slow conversation does not hold up the others
 
 
-def test_min_interval_spaces_one_conversation_without_holding_up_another(redis_conn: redis.Redis) -> None:
-    transport = RecordingTransport(interval={"busy": 0.05})
+def test_a_conversation_gets_its_burst_at_once_then_its_pace_without_holding_up_another(
+    redis_conn: redis.Redis,
+) -> None:
+    interval, burst = 0.1, 3
+    transport = RecordingTransport(pace={"busy": Rate(per_second=1 / interval, burst=burst)})
     deliverer = Deliverer(transport, Outbox(redis_conn), redis_conn)
     outbox = Outbox(redis_conn)
-    for i in range(6):
+    for i in range(8):
         outbox.publish(post(f"a{i}", f"a{i}", "busy"))
         outbox.publish(post(f"b{i}", f"b{i}", "other"))
 
     asyncio.run(deliver(deliverer))
 
+    assert transport.texts("busy") == [f"a{i}" for i in range(8)]
     busy = [s.at for s in transport.sent if s.reply.ref.conversation_id == "busy"]
-    gaps = [later - earlier for earlier, later in itertools.pairwise(busy)]
-    assert len(busy) == 6 and min(gaps) >= 0.05 - 0.002
-    # The other conversation has no interval: it is not held up behind the busy one.
+    # The burst goes at once; nothing more within half an interval of the first.
+    assert len([at for at in busy if at - busy[0] < interval / 2]) == burst
+    # The rest at the pace: message n (from 0) no sooner than (n - burst + 1) intervals after the first.
+    for n in range(burst, 8):
+        assert busy[n] - busy[0] >= (n - burst + 1) * interval - 0.005
+    # The other conversation has no limit of its own: it is not held up behind the busy one.
     other = [s.at for s in transport.sent if s.reply.ref.conversation_id == "other"]
-    assert len(other) == 6 and other[-1] < busy[1]
+    assert len(other) == 8 and other[-1] < busy[burst]
 
 
 def test_overall_rate_holds_across_conversations(redis_conn: redis.Redis) -> None:
-    rate = 40
-    transport = RecordingTransport(rate=rate)
+    rate, burst = 40, 5
+    transport = RecordingTransport(overall=Rate(per_second=rate, burst=burst))
     deliverer = Deliverer(transport, Outbox(redis_conn), redis_conn)
     outbox = Outbox(redis_conn)
     for i in range(5):
@@ -65,8 +73,9 @@ def test_overall_rate_holds_across_conversations(redis_conn: redis.Redis) -> Non
 
     times = sorted(s.at for s in transport.sent)
     assert len(times) == 50
-    # In any run of `rate` consecutive sends at least a second passes: never more than `rate` sends a second.
-    assert min(later - earlier for earlier, later in zip(times, times[rate:], strict=False)) >= 1.0 - 0.005
+    # Never more than burst + rate sends in a second: any run of that many plus one spans at least a second.
+    window = burst + rate
+    assert min(later - earlier for earlier, later in zip(times, times[window:], strict=False)) >= 1.0 - 0.005
 
 
 def test_delivery_time_is_measured_from_the_outbox_entry(redis_conn: redis.Redis) -> None:
