@@ -11,10 +11,12 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
 
+import redis
 from rich.console import Console
 
 from actions.catalogue import CATALOGUE
 from bot.runtime import Runtime
+from bot.sample_alert import SampleLost, describe, send_sample
 from core import metrics
 from core.models import Button, ConversationRef, Message, Reply
 from workers.jobs import pending_jobs
@@ -94,7 +96,25 @@ class ConsoleChannel:
             self.wait()
         elif command == "/voice":
             self._voice(arg)
+        elif command == "/alert":
+            self._alert()
         return True
+
+    def _alert(self) -> None:
+        """A sample critical alert through the real intake, as a monitoring system's webhook would send it."""
+        escalator = self.runtime.alerting.escalator
+        try:
+            alert = send_sample(escalator, "/alert in the shell")
+        except (SampleLost, redis.RedisError) as exc:
+            self._note(f"The sample alert was not sent: {exc}")
+            return
+        also = ""
+        if f"{self.ref.channel}:{self.ref.conversation_id}" not in alert.channels:
+            escalator.notices.post_to(alert, [self.ref])  # not an incident channel: the card, buttons, edits here too
+            also = "shown here"
+        self.wait(timeout=5)
+        for line in describe(alert, escalator, also).text.splitlines():
+            self._note(line)
 
     def _voice(self, path: str) -> None:
         """A voice note from a file, as if sent from a phone."""
@@ -200,7 +220,7 @@ class ConsoleChannel:
                 self._console.print(f"  {text}")
 
 
-_META = {"/quit", "/as", "/press", "/wait", "/voice"}
+_META = {"/quit", "/as", "/press", "/wait", "/voice", "/alert"}
 
 
 def _id_tuple(entry_id: str) -> tuple[int, int]:

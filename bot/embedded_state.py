@@ -56,6 +56,7 @@ class EmbeddedState:
             return
         self._lock = lock
         try:
+            self._connection.flushdb()  # what another runtime of this process left: the file is the state
             loaded = self._load()
         except (OSError, ValueError, KeyError, TypeError, redis.RedisError) as exc:
             self.note = f"The saved embedded state {self.path} could not be read ({_reason(exc)}): starting empty."

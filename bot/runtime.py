@@ -10,9 +10,11 @@ import redis
 
 from actions.provider import CloudProvider
 from actions.registry import build_provider
+from alerts.store import AlertBook
 from audit.log import AuditLog
 from bot.alerting import Alerting, build_alerting, start_ticker
 from bot.embedded_state import EmbeddedState
+from bot.simulated_pager import SimulatedPager
 from conversation.confirmations import ConfirmationStore
 from conversation.core import Conversation
 from conversation.services import Services
@@ -30,6 +32,9 @@ from workers.inventory import InventoryRefresher, start_refresher
 from workers.runner import InProcessWorker
 
 log = logging.getLogger(__name__)
+
+# The embedded demo's incident channel when none is configured: the conversation `opsbot shell` and `say` use.
+DEMO_INCIDENT_CHANNEL = "console:shell"
 
 
 class ExpirySweeper:
@@ -83,10 +88,12 @@ class Runtime:
             connection.ping()
         except redis.ConnectionError as exc:
             raise ConfigError("Redis does not answer at OPSBOT_REDIS_URL: start it or unset the variable") from exc
-        embedded = None
+        embedded = pager = None
         if is_embedded(settings):  # before anything reads or writes it: what the previous run left
             embedded = EmbeddedState(settings.data_dir, connection)
             embedded.open()
+            if not settings.incident_channels:  # the demo's alerts and DR news show in the shell
+                settings = settings.model_copy(update={"incident_channels": [DEMO_INCIDENT_CHANNEL]})
         voice_problems = check_voice(settings)
         if voice_problems:  # a configured speech model that cannot load stops start-up, plainly
             raise ConfigError(voice_problems[0], voice_problems)
@@ -96,7 +103,9 @@ class Runtime:
         context = WorkerContext(settings=settings, connection=connection, provider=provider, audit=audit, outbox=outbox)
         install_context(context)
         policy = load_policy(settings.policy)
-        alerting = build_alerting(settings, connection, policy, audit, outbox)
+        if is_embedded(settings) and not settings.twilio:  # the demo shows whom it would page, and how
+            pager = SimulatedPager(AlertBook(connection), outbox)
+        alerting = build_alerting(settings, connection, policy, audit, outbox, pager)
         services = Services(
             settings=settings,
             connection=connection,
