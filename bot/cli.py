@@ -269,3 +269,37 @@ def bench(
 
 def main() -> None:
     app()
+
+
+alert_app = typer.Typer(no_args_is_help=True, help="Alerts: send a test alert through the intake.")
+app.add_typer(alert_app, name="alert")
+
+
+@alert_app.command("test")
+def alert_test() -> None:
+    """Send a sample critical alert (web-prod: 5xx above 5%) through the intake, as a webhook would: it pages."""
+    settings = _settings()
+    if settings.redis_url is None:
+        _fail("alert test needs the Redis of opsbot serve (OPSBOT_REDIS_URL); in the demo, type /alert in opsbot shell")
+    import redis
+
+    from audit.log import AuditLog
+    from bot.alerting import build_alerting
+    from bot.sample_alert import SampleLost, describe, send_sample
+    from core.outbox import Outbox
+    from core.redis import connect
+    from policies.loader import load_policy
+
+    connection = connect(settings)
+    try:
+        outbox, policy = Outbox(connection), load_policy(settings.policy)
+        escalator = build_alerting(settings, connection, policy, AuditLog(settings.data_dir), outbox).escalator
+        alert = send_sample(escalator, "opsbot alert test")
+    except redis.RedisError:
+        _fail("Redis does not answer at OPSBOT_REDIS_URL: start it or check the URL")
+    except (SampleLost, OpsbotError) as exc:
+        _fail(str(exc))
+    outcome = describe(alert, escalator)
+    typer.echo(outcome.text)
+    if not outcome.reached:
+        raise typer.Exit(1)
