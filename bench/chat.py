@@ -1,7 +1,9 @@
 """Slack end to end on loopback: a signed app_mention POSTed to /slack/events -> the reply arriving at a
 Slack Web API stand-in. The bot is a real `opsbot serve` process (bolt, the Inbox, the conversation core
 with its in-process worker, the outbox, the Deliverer, slack_sdk) on the default 10,000-resource inventory;
-this process sends the events and plays Slack. One conversation at a time, then 200 conversations at once.
+this process sends the events and plays Slack. One conversation at a time, then 200 conversations at once,
+then one person sending ten commands back to back into one channel, and into one thread: the first few
+replies go out at once (Slack allows a short burst), the rest at Slack's pace of about one a second.
 
 Uses the Redis at OPSBOT_BENCH_REDIS_URL (default redis://127.0.0.1:6379/14) and FLUSHES that database.
 The Web API here is a minimal sink that notes when each channel's first message arrives (the full fake, with
@@ -26,12 +28,14 @@ from slack_sdk.signature import SignatureVerifier
 
 from bench.figures import Figure
 from bench.loopback import FirstArrivals, ServeProcess, policy_without_rate_limits
+from bot.slack.transport import BURST
 from core.metrics import quantile
 
 SECRET = "bench-signing-secret"
 USER = "U0BENCH01"
 ROUNDS = 200
 AT_ONCE = 200
+BACK_TO_BACK = 10
 BOT_USER_ID = "U0LAN0Z89"
 # Slack's docs example of an app_mention delivery (docs.slack.dev/reference/events/app_mention).
 MENTION: dict[str, Any] = {
@@ -57,6 +61,8 @@ def run() -> list[Figure]:
             asyncio.run(_sequential(base, sink, "C0WARM", 10))
             one, acks = asyncio.run(_sequential(base, sink, "C1ONE", ROUNDS))
             many, seconds = asyncio.run(_at_once(base, sink))
+            channel = asyncio.run(_back_to_back(base, sink, "C3BURST", thread=False))
+            thread = asyncio.run(_back_to_back(base, sink, "C4THREAD", thread=True))
     finally:
         sink.stop()
     return [
@@ -66,6 +72,19 @@ def run() -> list[Figure]:
         Figure(f"slack {AT_ONCE} conversations at once, throughput", AT_ONCE / seconds, "replies/s"),
         Figure(f"slack {AT_ONCE} conversations at once, p50", quantile(many, 0.5) * 1000, "ms"),
         Figure(f"slack {AT_ONCE} conversations at once, p99", quantile(many, 0.99) * 1000, "ms"),
+        *_burst_figures("channel", channel),
+        *_burst_figures("thread", thread),
+    ]
+
+
+def _burst_figures(where: str, latencies: list[float]) -> list[Figure]:
+    burst, rest = latencies[:BURST], latencies[BURST:]
+    name = f"slack {BACK_TO_BACK} in a row, {where}:"
+    return [
+        Figure(f"{name} first {BURST}, p50", quantile(burst, 0.5) * 1000, "ms"),
+        Figure(f"{name} first {BURST}, p99", quantile(burst, 0.99) * 1000, "ms", "<= 50 ms"),
+        Figure(f"{name} the rest, p50", quantile(rest, 0.5) * 1000, "ms", "~1000 ms, Slack's 1/s a channel"),
+        Figure(f"{name} the rest, p99", quantile(rest, 0.99) * 1000, "ms", "~1000 ms, Slack's 1/s a channel"),
     ]
 
 
@@ -83,11 +102,13 @@ def _serve(tmp: Path, redis_url: str, api_url: str) -> ServeProcess:
 _numbers = itertools.count(1)
 
 
-def _mention(channel: str) -> tuple[bytes, dict[str, str]]:
+def _mention(channel: str, thread_ts: str | None = None) -> tuple[bytes, dict[str, str]]:
     n = next(_numbers)
     body = copy.deepcopy(MENTION)
     ts = f"{1_600_000_000 + n}.000001"
     body["event"].update(text=f"<@{BOT_USER_ID}> status", user=USER, channel=channel, ts=ts, event_ts=ts)
+    if thread_ts is not None:
+        body["event"]["thread_ts"] = thread_ts
     body["event_id"] = f"EvBench{n}"
     raw = json.dumps(body)
     stamp = str(int(time.time()))
@@ -96,10 +117,11 @@ def _mention(channel: str) -> tuple[bytes, dict[str, str]]:
     return raw.encode(), headers
 
 
-async def _send(client: httpx.AsyncClient, base: str, channel: str) -> tuple[float, float]:
-    """(monotonic time sent, seconds until acknowledged). Each conversation is its own channel, so Slack's
-    one-message-per-second-per-channel pacing never enters the figures."""
-    body, headers = _mention(channel)
+async def _send(
+    client: httpx.AsyncClient, base: str, channel: str, thread_ts: str | None = None
+) -> tuple[float, float]:
+    """(monotonic time sent, seconds until acknowledged)."""
+    body, headers = _mention(channel, thread_ts)
     start = time.monotonic()
     response = await client.post(base + "/slack/events", content=body, headers=headers)
     response.raise_for_status()
@@ -107,6 +129,7 @@ async def _send(client: httpx.AsyncClient, base: str, channel: str) -> tuple[flo
 
 
 async def _sequential(base: str, sink: _Sink, prefix: str, rounds: int) -> tuple[list[float], list[float]]:
+    """Each conversation is its own channel, so Slack's pacing of one channel never enters these figures."""
     latencies, acks = [], []
     async with httpx.AsyncClient(timeout=30) as client:
         for n in range(rounds):
@@ -124,6 +147,18 @@ async def _at_once(base: str, sink: _Sink) -> tuple[list[float], float]:
     posted = [await asyncio.to_thread(sink.first, channel) for channel in channels]
     starts = [start for start, _acked in sent]
     return [p - s for p, s in zip(posted, starts, strict=True)], max(posted) - min(starts)
+
+
+async def _back_to_back(base: str, sink: _Sink, channel: str, *, thread: bool) -> list[float]:
+    """One person's BACK_TO_BACK commands into one channel (or one thread of it), each sent the moment the answer
+    to the one before arrives: mention -> reply posted, in order."""
+    thread_ts = "1600000000.424242" if thread else None
+    latencies = []
+    async with httpx.AsyncClient(timeout=30) as client:
+        for n in range(BACK_TO_BACK):
+            start, _acked = await _send(client, base, channel, thread_ts)
+            latencies.append(await asyncio.to_thread(sink.nth, channel, n) - start)
+    return latencies
 
 
 class _Sink(FirstArrivals):

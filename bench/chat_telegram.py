@@ -3,7 +3,9 @@ arriving at a Bot API stand-in. The bot is a real `opsbot serve` process in webh
 the Inbox, the conversation core with its in-process worker, the outbox, the Deliverer) on the default
 10,000-resource inventory; this process sends the updates and plays Telegram. One private chat at a time,
 then 200 chats at once - where the Deliverer keeps to Telegram's 30 messages a second, so that figure shows
-the limit, not the bot.
+the limit, not the bot. Then one person sending ten commands back to back in one private chat, and in one
+forum topic of a group: the first few replies go out at once (a short burst), the rest at Telegram's pace
+(about one a second into a chat, 20 a minute into a group).
 
 Uses the Redis at OPSBOT_BENCH_REDIS_URL (default redis://127.0.0.1:6379/13) and FLUSHES that database.
 The Bot API here is a minimal sink that notes when each chat's first message arrives (the full fake, with
@@ -27,12 +29,16 @@ from aiohttp import web
 
 from bench.figures import Figure
 from bench.loopback import FirstArrivals, ServeProcess, free_port, policy_without_rate_limits
+from bot.telegram.transport import BURST
 from core.metrics import quantile
 
 TOKEN = "7000000002:AAbenchbenchbenchbenchbenchbenchben"
 SECRET = "bench-webhook-secret"
 ROUNDS = 200
 AT_ONCE = 200
+BACK_TO_BACK = 10
+GROUP = -1001234567890  # a forum supergroup the policy lets opsbot answer in
+TOPIC = 7
 PER_SECOND = 30  # Telegram's overall limit, which the Deliverer keeps to
 BOT_USER: dict[str, Any] = {"id": 7000000002, "is_bot": True, "first_name": "opsbot", "username": "OpsBenchBot"}
 # Telegram's docs example of a text message (core.telegram.org/bots/webhooks, "Testing your bot with updates"),
@@ -63,6 +69,8 @@ def run() -> list[Figure]:
             asyncio.run(_sequential(base, sink, 1_000, 10))  # warm: caches, connections
             one, acks = asyncio.run(_sequential(base, sink, 2_000, ROUNDS))
             many, seconds = asyncio.run(_at_once(base, sink, 3_000))
+            chat = asyncio.run(_back_to_back(base, sink, 4_000))
+            topic = asyncio.run(_back_to_back(base, sink, GROUP))
     finally:
         sink.stop()
     return [
@@ -73,14 +81,28 @@ def run() -> list[Figure]:
                f"~{PER_SECOND}/s, Telegram's limit"),
         Figure(f"telegram {AT_ONCE} chats at once, p50", quantile(many, 0.5) * 1000, "ms"),
         Figure(f"telegram {AT_ONCE} chats at once, p99", quantile(many, 0.99) * 1000, "ms"),
+        *_burst_figures("chat", chat, "~1000 ms, Telegram's 1/s a chat"),
+        *_burst_figures("topic", topic, "~3500 ms, Telegram's 20/min a group"),
     ]  # fmt: skip
+
+
+def _burst_figures(where: str, latencies: list[float], pace: str) -> list[Figure]:
+    burst, rest = latencies[:BURST], latencies[BURST:]
+    name = f"telegram {BACK_TO_BACK} in a row, {where}:"
+    return [
+        Figure(f"{name} first {BURST}, p50", quantile(burst, 0.5) * 1000, "ms"),
+        Figure(f"{name} first {BURST}, p99", quantile(burst, 0.99) * 1000, "ms", "<= 50 ms"),
+        Figure(f"{name} the rest, p50", quantile(rest, 0.5) * 1000, "ms", pace),
+        Figure(f"{name} the rest, p99", quantile(rest, 0.99) * 1000, "ms", pace),
+    ]
 
 
 def _serve(tmp: Path, redis_url: str, api_url: str) -> ServeProcess:
     """`opsbot serve` with Telegram only, in webhook mode; senders are viewers."""
     port = free_port()
+    policy = policy_without_rate_limits(tmp, groups={f"telegram:{GROUP}": "ops topics"})
     return ServeProcess(tmp, redis_url, {
-        "OPSBOT_POLICY": str(policy_without_rate_limits(tmp)),
+        "OPSBOT_POLICY": str(policy),
         "OPSBOT_TELEGRAM_TOKEN": TOKEN,
         "OPSBOT_TELEGRAM_API_URL": api_url,
         "OPSBOT_TELEGRAM_WEBHOOK_SECRET": SECRET,
@@ -92,13 +114,18 @@ _update_ids = itertools.count(1)
 
 
 def _update(chat: int) -> bytes:
-    """The docs example saying "status" in the private chat of user `chat`."""
+    """The docs example saying "status" in the private chat of user `chat`, or (a negative `chat`) as a
+    command to the bot in topic TOPIC of that forum group."""
     body = copy.deepcopy(TEXT_UPDATE)
     body["update_id"] = next(_update_ids)
     message = body["message"]
     message["chat"]["id"] = message["from"]["id"] = chat
     message["message_id"] = next(_update_ids)
     message["text"] = "status"
+    if chat < 0:
+        message["from"]["id"] = 1111111
+        message["chat"] = {"id": chat, "type": "supergroup", "title": "ops", "is_forum": True}
+        message.update(text=f"/status@{BOT_USER['username']}", message_thread_id=TOPIC, is_topic_message=True)
     return json.dumps(body).encode()
 
 
@@ -132,6 +159,17 @@ async def _at_once(base: str, sink: _Sink, first_chat: int) -> tuple[list[float]
     return [a - s for a, s in zip(answered, starts, strict=True)], max(answered) - min(starts)
 
 
+async def _back_to_back(base: str, sink: _Sink, chat: int) -> list[float]:
+    """One person's BACK_TO_BACK commands into one chat, each sent the moment the answer to the one before
+    arrives: update -> reply sent, in order."""
+    latencies = []
+    async with httpx.AsyncClient(timeout=30) as client:
+        for n in range(BACK_TO_BACK):
+            start, _acked = await _send(client, base, chat)
+            latencies.append(await asyncio.to_thread(sink.nth, chat, n) - start)
+    return latencies
+
+
 class _Sink(FirstArrivals):
     """A Bot API that answers what `opsbot serve` calls."""
 
@@ -151,6 +189,7 @@ class _Sink(FirstArrivals):
         form = await request.post()
         chat = int(str(form["chat_id"]))
         self.arrived(chat)
+        kind = "private" if chat > 0 else "supergroup"
         message = {"message_id": next(self._message_ids), "from": BOT_USER, "date": int(time.time()),
-                   "chat": {"id": chat, "type": "private"}, "text": str(form.get("text", ""))}  # fmt: skip
+                   "chat": {"id": chat, "type": kind}, "text": str(form.get("text", ""))}  # fmt: skip
         return web.json_response({"ok": True, "result": message})

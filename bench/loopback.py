@@ -29,12 +29,17 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def policy_without_rate_limits(tmp: Path, identities: dict[str, list[str]] | None = None) -> Path:
-    """The shipped policy minus its rate limits, with `identities` given to the named users."""
+def policy_without_rate_limits(
+    tmp: Path, identities: dict[str, list[str]] | None = None, groups: dict[str, str] | None = None
+) -> Path:
+    """The shipped policy minus its rate limits, with `identities` given to the named users and the `groups`
+    ("telegram:-100...": name) added to its conversations, so that opsbot answers there."""
     data = yaml.safe_load(DEFAULT_POLICY.read_text(encoding="utf-8"))
     data.pop("rate_limits", None)
     for user, ids in (identities or {}).items():
         data["users"][user]["identities"] = ids
+    for conversation, name in (groups or {}).items():
+        data.setdefault("conversations", {})[conversation] = {"name": name}
     path = tmp / "policy.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")  # roles stay lowest first
     return path
@@ -82,13 +87,13 @@ class ServeProcess:
 
 class FirstArrivals:
     """A stand-in platform API on its own thread and loop (as the platform is elsewhere) that notes when each
-    conversation got its first message. Subclasses route requests to `answer` and call `arrived`."""
+    conversation got each of its messages. Subclasses route requests to `answer` and call `arrived`."""
 
     route = "/{method}"
 
     def __init__(self, name: str) -> None:
         self.port = free_port()
-        self._first: dict[str, float] = {}
+        self._arrivals: dict[str, list[float]] = {}
         self._cond = threading.Condition()
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name=name, daemon=True)
@@ -108,16 +113,20 @@ class FirstArrivals:
 
     def first(self, conversation: str | int, timeout: float = 60.0) -> float:
         """Monotonic time of the first message into `conversation`."""
+        return self.nth(conversation, 0, timeout)
+
+    def nth(self, conversation: str | int, index: int, timeout: float = 60.0) -> float:
+        """Monotonic time of message number `index` (0 for the first) into `conversation`."""
         key = str(conversation)
         with self._cond:
-            if not self._cond.wait_for(lambda: key in self._first, timeout):
-                raise TimeoutError(f"no reply in {key} within {timeout} s")
-            return self._first[key]
+            if not self._cond.wait_for(lambda: len(self._arrivals.get(key, ())) > index, timeout):
+                raise TimeoutError(f"no message #{index} in {key} within {timeout} s")
+            return self._arrivals[key][index]
 
     def arrived(self, conversation: str | int) -> None:
         at = time.monotonic()
         with self._cond:
-            self._first.setdefault(str(conversation), at)
+            self._arrivals.setdefault(str(conversation), []).append(at)
             self._cond.notify_all()
 
     async def answer(self, request: web.Request) -> web.Response:
