@@ -150,9 +150,12 @@ def _rules(vocabulary: Vocabulary) -> dict[str, str]:
 
 # One rule per intent, in the words people say to a phone; every sentence here parses to that intent.
 _COMMANDS: dict[str, str] = {
-    "status": "(status | health) [report] [(of | for | in) <place>] | how is <place> doing | is <place> ok",
+    "status": (
+        "(status | health) [report] [(of | for | in) <place>] | how is <place> doing | is <place> ok"
+        " | (status | health) of <target>"
+    ),
     "search": "(find | search for | list | look up) <terms> | (show | list) [me] [all] [the] <state> <kind>",
-    "show": "(show [me] | describe | details of | status of | what is | tell me about) <target>",
+    "show": "(show [me] | describe | details of | what is | tell me about) <target>",
     "scale": (
         "(scale | resize | set) <target> to <number> [<units>]"
         " | scale (up | down) <target> by <number> [<units>]"
