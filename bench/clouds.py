@@ -26,9 +26,8 @@ from bot.runtime import Runtime
 from core.cloud_config import AzureSubscription, GcpProject
 from core.models import ConversationRef, Message
 from core.settings import load_settings
-from tests.actions.azure.conftest import StaticToken
-from tests.fakes.azure_arm import FakeArm
-from tests.fakes.gcp_compute import FakeComputeApi
+from fakes.azure_arm import FakeArm, StaticToken
+from fakes.gcp_compute import FakeComputeApi
 from workers.inventory import InventoryRefresher
 
 SUB, PROJECT, ZONE = "bench-sub", "bench-project", "europe-west1-b"

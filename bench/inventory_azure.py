@@ -27,7 +27,7 @@ class _Token:
 
 
 def run() -> list[Figure]:
-    from tests.fakes.azure_arm import FakeArm  # the tests' fake; the bench runner puts the checkout on sys.path
+    from fakes.azure_arm import FakeArm
 
     ca = trustme.CA()
     arm = FakeArm(ca, page_size=PAGE)

@@ -13,7 +13,7 @@ from google.auth.credentials import AnonymousCredentials
 from actions.gcp import GcpBackend
 from bench.figures import Figure
 from core.cloud_config import GcpProject
-from tests.fakes.gcp_compute import FakeComputeApi
+from fakes.gcp_compute import FakeComputeApi
 
 PROJECT = "bench-project"
 ZONES = ("europe-west1-b", "europe-west1-c", "us-central1-a", "us-central1-b")

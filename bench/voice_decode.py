@@ -1,6 +1,6 @@
 """Decode latency per format: what a Telegram voice note, a Slack clip or a phone recording costs to turn into
 16 kHz PCM before recognition, for a ~2 s command, a 5 s one, a 60 s note, and refusing a 75 s one.
-Audio comes from the test-audio maker (espeak-ng + PyAV), so this runs from a checkout with dev extras."""
+Audio comes from `fakes.audio` (espeak-ng + PyAV): without espeak-ng the runner skips it."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import time
 from bench.figures import Figure
 from core.errors import VoiceInputError
 from core.metrics import quantile
-from tests.voice import audio
+from fakes import audio
 from voice.decode import decode
 
 ROUNDS = 30

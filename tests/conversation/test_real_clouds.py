@@ -22,10 +22,9 @@ from bot.runtime import Runtime
 from core.cloud_config import AzureSubscription, GcpProject
 from core.models import Message, Reply
 from core.settings import Settings
-from tests.actions.azure.conftest import StaticToken
+from fakes.azure_arm import FakeArm, StaticToken
+from fakes.gcp_compute import FakeComputeApi
 from tests.conversation.conftest import ROOM, button, outbox_after
-from tests.fakes.azure_arm import FakeArm
-from tests.fakes.gcp_compute import FakeComputeApi
 
 SUB, RG = "11111111-1111-4111-8111-111111111111", "shop"
 PROJECT, ZONE = "shop-prod-7", "europe-west1-b"

@@ -9,8 +9,8 @@ import pytest
 from bot.runtime import Runtime
 from core.models import Message, Reply
 from core.settings import Settings
+from fakes.audio import encode, speak
 from tests.conversation.conftest import ROOM, SayFactory, button
-from tests.voice.audio import encode, speak
 
 
 def _voice(rt: Runtime, words: str, *, user: str = "alice", fmt: str = "ogg_opus") -> list[Reply]:

@@ -22,8 +22,8 @@ from bot.runtime import Runtime
 from bot.serve import Service, serve
 from core.errors import ConfigError
 from core.settings import Settings
+from fakes.telegram_api import FakeTelegramAPI
 from tests.delivery.recording import until_idle
-from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.http.fake_adapter import HOOK, FakeAdapter
 from tests.telegram import updates
 

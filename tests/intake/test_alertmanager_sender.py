@@ -14,7 +14,7 @@ from pydantic import SecretStr
 
 from core.alert_config import AlertSourceAuth
 from core.settings import Settings
-from tests.fakes.alertmanager import Alertmanager
+from fakes.alertmanager import Alertmanager
 from tests.intake.harness import RecordingIngest, Served
 
 TOKEN = "am-real-sender-token-5f1"

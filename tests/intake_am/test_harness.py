@@ -15,8 +15,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.fakes import alertmanager
-from tests.fakes.alertmanager import MISSING, Alertmanager
+from fakes import alertmanager
+from fakes.alertmanager import MISSING, Alertmanager
 
 TOKEN = "am-test-token-7f3c"
 WAIT = 15.0  # a bound on waiting for a delivery, not a speed assertion

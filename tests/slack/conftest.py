@@ -27,7 +27,7 @@ from bot.serve import Service
 from bot.slack.adapter import SlackAdapter, build_slack_adapter
 from core.models import ConversationRef
 from core.settings import Settings
-from tests.fakes.slack_api import BOT_USER_ID, FakeSlackApi, PostedMessage
+from fakes.slack_api import BOT_USER_ID, FakeSlackApi, PostedMessage
 from tests.payloads import sample as payload_bytes
 from tests.payloads import sample_json
 from workers.jobs import pending_jobs

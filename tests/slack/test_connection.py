@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from core.errors import ConfigError
-from tests.fakes.slack_api import BOT_USER_ID, FakeSlackApi
+from fakes.slack_api import BOT_USER_ID, FakeSlackApi
 from tests.slack.conftest import ALICE, APP_TOKEN, StackFactory, sample
 
 

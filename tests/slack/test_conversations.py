@@ -6,7 +6,7 @@ import time
 
 import httpx
 
-from tests.fakes.slack_api import PostedMessage
+from fakes.slack_api import PostedMessage
 from tests.slack.conftest import (
     ALICE_TOO,
     CAROL,

@@ -6,7 +6,7 @@ import json
 import time
 from typing import Any
 
-from tests.fakes.slack_api import BOT_USER_ID
+from fakes.slack_api import BOT_USER_ID
 from tests.slack.conftest import ALICE, CHANNEL, SlackStack, direct, mention, sample
 
 DM = "D024BE91L"

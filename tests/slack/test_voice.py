@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from tests.fakes.slack_api import FakeSlackApi
+from fakes.audio import encode, speak
+from fakes.slack_api import FakeSlackApi
 from tests.slack.conftest import ALICE, BOT_TOKEN, CHANNEL, StackFactory, mention, new_ts, sample
-from tests.voice.audio import encode, speak
 
 DM = "D024BE91L"  # the DM channel of Slack's message.im example
 FETCH_FAILED = "I couldn't fetch that voice note; try again."

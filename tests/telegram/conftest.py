@@ -24,7 +24,7 @@ from bot.serve import Service
 from bot.telegram.adapter import build_telegram_adapter
 from bot.telegram.webhook import SECRET_HEADER
 from core.settings import Settings
-from tests.fakes.telegram_api import FakeTelegramAPI, SentMessage
+from fakes.telegram_api import FakeTelegramAPI, SentMessage
 from tests.telegram import updates
 from workers.runner import InProcessWorker
 

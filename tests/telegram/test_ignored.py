@@ -11,7 +11,7 @@ import logging
 
 import pytest
 
-from tests.fakes.telegram_api import BOT_USER, SentMessage
+from fakes.telegram_api import BOT_USER, SentMessage
 from tests.telegram import updates
 from tests.telegram.conftest import TelegramStack
 from tests.telegram.updates import ALICE, INCIDENT_GROUP, KNOWN_GROUP, UNKNOWN_GROUP

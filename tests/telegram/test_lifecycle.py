@@ -13,7 +13,7 @@ from bot.runtime import Runtime
 from bot.telegram.adapter import build_telegram_adapter
 from core.errors import ConfigError
 from core.settings import Settings
-from tests.fakes.telegram_api import FakeTelegramAPI
+from fakes.telegram_api import FakeTelegramAPI
 from tests.telegram.conftest import SECRET, TOKEN, StackFactory, policy_file
 
 

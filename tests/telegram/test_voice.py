@@ -9,11 +9,11 @@ import logging
 
 import pytest
 
-from tests.fakes.telegram_api import FakeTelegramAPI, SentMessage
+from fakes.audio import encode, speak
+from fakes.telegram_api import FakeTelegramAPI, SentMessage
 from tests.telegram import updates
 from tests.telegram.conftest import TOKEN, StackFactory, TelegramStack
 from tests.telegram.updates import ALICE, KNOWN_GROUP
-from tests.voice.audio import encode, speak
 
 FETCH_FAILED = "I couldn't fetch that voice note; try again."
 # The first note a process hears loads the recogniser and builds its grammar (seconds, on 2 shared cores).

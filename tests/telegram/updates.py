@@ -8,7 +8,7 @@ import copy
 import itertools
 from typing import Any
 
-from tests.fakes.telegram_api import BOT_USER, SentMessage
+from fakes.telegram_api import BOT_USER, SentMessage
 from tests.payloads import sample_json
 
 ALICE, BOB, CAROL, DAVE = 1111111, 2222222, 3333333, 4444444  # 1111111 is the user of Telegram's examples

@@ -20,7 +20,7 @@ from starlette.applications import Starlette
 from alerts.desk import PhoneAction, PhoneVia
 from bot.twilio.webhooks import twilio_routes
 from core.settings import Settings
-from tests.fakes.twilio_api import FakeTwilioAPI, signed_post
+from fakes.twilio_api import FakeTwilioAPI, signed_post
 from tests.payloads import sample_json
 
 ACCOUNT = "ACbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"  # the inbound samples' account

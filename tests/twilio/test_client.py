@@ -12,7 +12,7 @@ import pytest
 
 from bot.twilio.client import TwilioPager
 from core.errors import ConfigError, TransientProviderError
-from tests.fakes.twilio_api import FakeTwilioAPI
+from fakes.twilio_api import FakeTwilioAPI
 from tests.twilio.conftest import ACCOUNT, AUTH_TOKEN, OUR_NUMBER, PUBLIC, twilio_settings
 from workers.paging import PageFailed, PageRef
 

@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 
 from bot.twilio.client import TwilioPager
 from bot.twilio.sms import page_text
-from tests.fakes.twilio_api import FakeTwilioAPI
+from fakes.twilio_api import FakeTwilioAPI
 from tests.twilio.conftest import ACCOUNT, ALICE_PHONE, OUR_NUMBER, PUBLIC, SPOKEN, Webhooks, twilio_settings
 from tests.twilio.test_sms_text import alert
 from workers.paging import PageRef

@@ -15,7 +15,7 @@ from twilio.request_validator import RequestValidator
 
 from bot.twilio.webhooks import MAX_FORM_BYTES, twilio_routes
 from core.errors import ConfigError
-from tests.fakes.twilio_api import signed_post
+from fakes.twilio_api import signed_post
 from tests.twilio.conftest import AUTH_TOKEN, PUBLIC, RecordingDesk, Webhooks, inbound_sms, sample
 from tests.twilio.conftest import twilio_settings as settings_for
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.voice import audio
+from fakes import audio
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -6,8 +6,8 @@ from __future__ import annotations
 from functools import cache
 
 from actions.simulated.inventory import FIXED_GROUPS, FIXED_VMS
+from fakes.audio import encode, speak
 from intents.parser import parse
-from tests.voice.audio import encode, speak
 from voice.decode import decode
 from voice.grammar import build_vocabulary
 from voice.pocketsphinx_backend import PocketSphinxRecognizer

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core.errors import VoiceInputError
-from tests.voice import audio
+from fakes import audio
 from voice.decode import decode
 from voice.types import SAMPLE_RATE
 

@@ -10,8 +10,8 @@ import pytest
 
 from core.errors import VoiceSetupError
 from core.settings import Settings
+from fakes.audio import encode, speak
 from intents.parser import parse
-from tests.voice.audio import encode, speak
 from tests.voice.test_accuracy import recognizer, vocabulary
 from voice import backends
 from voice.decode import decode

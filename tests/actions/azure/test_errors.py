@@ -10,8 +10,8 @@ from azure.identity import CredentialUnavailableError
 
 from actions.azure import AzureBackend
 from core.errors import ProviderAuthError, ProviderError, ResourceNotFound, TransientProviderError
-from tests.actions.azure.conftest import PROD, STAGING, MakeBackend, StaticToken
-from tests.fakes.azure_arm import FakeArm
+from fakes.azure_arm import FakeArm, StaticToken
+from tests.actions.azure.conftest import PROD, STAGING, MakeBackend
 
 AUTH_LINE = (
     "Azure: credentials refused for subscription prod - check DefaultAzureCredential "

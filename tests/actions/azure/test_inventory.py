@@ -8,8 +8,8 @@ import trustme
 from actions.azure import AzureBackend
 from core.cloud_config import AzureSubscription
 from core.errors import ResourceNotFound
-from tests.actions.azure.conftest import PROD, STAGING, SUBSCRIPTIONS, CountingThrottle, MakeBackend, StaticToken
-from tests.fakes.azure_arm import FakeArm, Request
+from fakes.azure_arm import FakeArm, Request, StaticToken
+from tests.actions.azure.conftest import PROD, STAGING, SUBSCRIPTIONS, CountingThrottle, MakeBackend
 
 POWERS = ("running", "deallocated", "stopped", "starting", "deallocating")
 

@@ -7,8 +7,8 @@ import pytest
 from actions.azure import AzureBackend
 from actions.provider import Resource
 from core.errors import ProviderError, ProviderTimeout
+from fakes.azure_arm import FakeArm
 from tests.actions.azure.conftest import PROD
-from tests.fakes.azure_arm import FakeArm
 
 DB = f"azure:{PROD}:rg-db:vm/db-prod"
 WEB_DR = f"azure:{PROD}:rg-web:vmss/web-dr"

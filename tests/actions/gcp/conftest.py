@@ -11,7 +11,7 @@ from google.auth.credentials import AnonymousCredentials
 
 from actions.gcp import GcpBackend
 from core.cloud_config import GcpProject
-from tests.fakes.gcp_compute import FakeComputeApi
+from fakes.gcp_compute import FakeComputeApi
 
 PROJECT = "shop-prod-7"
 ZONE_B, ZONE_C = "europe-west1-b", "europe-west1-c"

@@ -9,8 +9,8 @@ import pytest
 from actions.gcp import GcpBackend
 from core.cloud_config import GcpProject
 from core.errors import ProviderAuthError, ProviderError, ResourceNotFound, TransientProviderError
+from fakes.gcp_compute import FakeComputeApi
 from tests.actions.gcp.conftest import PROJECT, ZONE_B, ZONE_C, MakeBackend
-from tests.fakes.gcp_compute import FakeComputeApi
 
 AUTH_MESSAGE = (
     f"GCP: credentials refused for project {PROJECT} - check GOOGLE_APPLICATION_CREDENTIALS or "

@@ -10,8 +10,8 @@ from actions.gcp import GcpBackend
 from core.cloud_config import GcpProject
 from core.errors import ResourceNotFound
 from core.models import Cloud
+from fakes.gcp_compute import FakeComputeApi
 from tests.actions.gcp.conftest import PROJECT, ZONE_B, ZONE_C, MakeBackend, RecordingThrottle
-from tests.fakes.gcp_compute import FakeComputeApi
 
 ZONE_US = "us-central1-a"
 

@@ -9,8 +9,8 @@ from actions.gcp import GcpBackend
 from actions.provider import Resource
 from core.cloud_config import GcpProject
 from core.errors import ProviderError, ProviderTimeout, TransientProviderError
+from fakes.gcp_compute import FakeComputeApi
 from tests.actions.gcp.conftest import PROJECT, ZONE_B, ZONE_C, MakeBackend, RecordingThrottle
-from tests.fakes.gcp_compute import FakeComputeApi
 
 API_1 = f"gcp:{PROJECT}:{ZONE_B}:instance/api-1"
 

@@ -9,8 +9,8 @@ import pytest
 from actions.gcp import GcpBackend
 from actions.provider import Resource
 from core.errors import ProviderError, ProviderTimeout
+from fakes.gcp_compute import FakeComputeApi
 from tests.actions.gcp.conftest import PROJECT, ZONE_B, ZONE_C
-from tests.fakes.gcp_compute import FakeComputeApi
 
 API_PROD = f"gcp:{PROJECT}:{ZONE_C}:mig/api-prod"
 

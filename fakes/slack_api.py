@@ -227,7 +227,7 @@ class FakeSlackApi:
             self._cond.notify_all()
         return web.Response(text=f"OK - {len(data)}")
 
-    async def _file(self, request: web.Request) -> web.Response:
+    async def _file(self, request: web.Request) -> web.StreamResponse:
         file_id = request.match_info["team_file"].removeprefix(f"{TEAM_ID}-")
         auth = request.headers.get("Authorization", "")
         with self._cond:

@@ -6,9 +6,10 @@ Serves what azure-mgmt-compute calls, shaped as ARM answers it: VM and scale-set
 `Retry-After: 0`), scale-set PATCH/PUT (200 + the same headers, as ARM answers an update) and the operation
 URLs, which answer InProgress until the operation's steps are done. The world moves only when an operation is
 polled (one step per poll), so tests are deterministic and never sleep. The certificate comes from a `trustme`
-CA the test makes. Controls: seed VMs and scale sets, `fail` a path (status, Retry-After, N times), `hang` a
-path longer than the client's timeout, `stall` a resource's operations, `fail_next_operation`; `requests`
-logs method, path, query and the bearer token that arrived."""
+CA the caller makes; `StaticToken` is the credential that hands out the token the fake expects. Controls: seed
+VMs and scale sets, `fail` a path (status, Retry-After, N times), `hang` a path longer than the client's timeout,
+`stall` a resource's operations, `fail_next_operation`; `requests` logs method, path, query and the bearer
+token that arrived."""
 
 from __future__ import annotations
 
@@ -16,13 +17,17 @@ import json
 import re
 import ssl
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-import trustme
+from azure.core.credentials import AccessToken
+
+if TYPE_CHECKING:  # trustme comes with the `bench` extra; only the caller, who makes the CA, needs it
+    import trustme
 
 PROVIDER = "/providers/Microsoft.Compute"
 ROUTE = re.compile(
@@ -88,6 +93,18 @@ class Request:
     path: str
     query: dict[str, str]
     token: str | None  # the bearer token, if an Authorization header came
+
+
+class StaticToken:
+    """azure-core's TokenCredential protocol (get_token), handing out a fixed token."""
+
+    def __init__(self, token: str = "test-token") -> None:
+        self.token = token
+        self.calls = 0
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
+        self.calls += 1
+        return AccessToken(self.token, int(time.time()) + 3600)
 
 
 def _key(*parts: str) -> tuple[str, ...]:

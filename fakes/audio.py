@@ -1,5 +1,6 @@
-"""Test audio: espeak-ng speech, encoded in memory with PyAV into what chat platforms actually carry
-(Telegram OGG/Opus voice notes, Slack M4A/AAC and WebM/Opus clips, MP3, WAV, 8 kHz mu-law phone audio).
+"""Speech for the voice tests and benchmarks: espeak-ng speech, encoded in memory with PyAV into what chat
+platforms actually carry (Telegram OGG/Opus voice notes, Slack M4A/AAC and WebM/Opus clips, MP3, WAV, 8 kHz
+mu-law phone audio).
 
 Results are cached on disk (keyed by every input) because espeak + encoding costs ~50 ms per clip and the
 voice tests ask for hundreds. `use_cache_dir` points the cache at pytest's cache; otherwise a per-user temp dir.

@@ -46,7 +46,6 @@ from types import TracebackType
 from typing import Any, Self
 
 import httpx
-import pytest
 import yaml
 
 BINARY_NAMES = ("prometheus-alertmanager", "alertmanager")
@@ -60,11 +59,12 @@ LabelKey = tuple[tuple[str, str], ...]
 
 def find_binary() -> str:
     """The Alertmanager executable on PATH, or a pytest failure naming the Debian package."""
-    for name in BINARY_NAMES:
-        found = shutil.which(name)
-        if found:
-            return found
-    pytest.fail(MISSING, pytrace=False)
+    import pytest  # here, not at the top: only tests run a real Alertmanager, and the base install has no pytest
+
+    found = next(filter(None, map(shutil.which, BINARY_NAMES)), None)
+    if found is None:
+        pytest.fail(MISSING, pytrace=False)
+    return found
 
 
 def _free_port() -> int:
