@@ -275,7 +275,6 @@ def bench(
     raise typer.Exit(subprocess.run(command, check=False).returncode)  # noqa: S603 - our own interpreter and module
 
 
-
 def main() -> None:
     app()
 
