@@ -66,3 +66,9 @@ class VoiceInputError(OpsbotError):
 
 class VoiceSetupError(ConfigError):
     """The configured speech model or backend cannot be loaded."""
+
+
+def first_of(problems: list[str]) -> str:
+    """A ConfigError's one-line message when only one line is shown: the first problem, and how many more."""
+    more = len(problems) - 1
+    return problems[0] if more <= 0 else f"{problems[0]} (and {more} more: `opsbot check-config` lists them)"

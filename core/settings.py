@@ -20,7 +20,7 @@ from pydantic_settings import (
 
 from core.alert_config import AlertSourceAuth
 from core.cloud_config import AwsAccount, AzureSubscription, GcpProject
-from core.errors import ConfigError
+from core.errors import ConfigError, first_of
 from core.setting_errors import example, explain
 from core.setting_values import (
     ChannelRef,
@@ -39,7 +39,8 @@ ENV_PREFIX = "OPSBOT_"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="OPSBOT_", extra="forbid", frozen=True)
+    # An empty variable is an unset one (`OPSBOT_TWILIO_FROM=` in an env file), not an empty value to validate.
+    model_config = SettingsConfigDict(env_prefix="OPSBOT_", extra="forbid", frozen=True, env_ignore_empty=True)
 
     config: Path | None = Field(default=None, description="YAML file with any of these settings.")
     redis_url: RedisUrl | None = Field(
@@ -186,7 +187,7 @@ class _YamlFileSource(PydanticBaseSettingsSource):
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             line = f":{mark.line + 1}" if mark is not None else ""
-            raise ConfigError(f"{path}{line}: not valid YAML") from exc
+            raise ConfigError(f"{path}{line}: not valid YAML") from None  # yaml quotes the line: it may be a secret
         if data is None:
             return {}
         if not isinstance(data, dict):
@@ -200,9 +201,11 @@ def load_settings(**overrides: Any) -> Settings:
     try:
         return Settings(**overrides)
     except ValidationError as exc:
-        raise ConfigError("invalid settings", setting_problems(exc)) from exc
-    except SettingsError as exc:
-        raise ConfigError("invalid settings", _every_problem(os.environ, overrides)) from exc
+        problems = setting_problems(exc)
+        raise ConfigError(first_of(problems), problems) from None  # pydantic's own text repeats the values
+    except SettingsError:
+        problems = _every_problem(os.environ, overrides)
+        raise ConfigError(first_of(problems), problems) from None
 
 
 def setting_problems(exc: ValidationError, prefix: str = ENV_PREFIX) -> list[str]:
@@ -217,13 +220,15 @@ def decode_variable(field: str, raw: str) -> dict[str, object]:
     """The setting `field` from its variable's text, decoded as the settings decode it (JSON for lists,
     mappings and models, the text otherwise), so that checking a value and using it agree. Raises ConfigError
     naming the variable when the JSON is malformed; the value itself is not repeated (it may hold a secret)."""
+    if raw == "" and Settings.model_config.get("env_ignore_empty"):
+        return {}
     source = EnvSettingsSource(Settings)
     source.env_vars = {ENV_PREFIX.lower() + field: raw}  # only this variable, not the process environment
     try:
         return dict(source())
-    except SettingsError as exc:
+    except SettingsError:
         hint = example(Settings.model_fields[field])
-        raise ConfigError(f"{ENV_PREFIX}{field.upper()}: not valid JSON{hint}") from exc
+        raise ConfigError(f"{ENV_PREFIX}{field.upper()}: not valid JSON{hint}") from None
 
 
 class _GivenValuesAndFile(Settings):

@@ -91,11 +91,28 @@ def check_config(env: Mapping[str, str] | None = None) -> list[str]:
     except ConfigError as exc:
         problems.extend(exc.problems)
     alerting = settings.alerting if settings is not None else _raw_path("alerting", from_env, from_file)
+    # A file of one's own that pages by SMS or call needs Twilio (the shipped default's phone steps wait for it).
+    no_phone = _twilio_unset(settings) if settings is not None and settings.alerting is not None else None
     try:
-        load_alerting(alerting, policy=loaded)  # with the policy: people, phones and chat identities are checked
+        load_alerting(alerting, policy=loaded, no_phone=no_phone)  # with the policy: people, phones, identities
     except ConfigError as exc:
         problems.extend(exc.problems)
     return problems
+
+
+def _twilio_unset(settings: Settings) -> str | None:
+    """ "OPSBOT_TWILIO_* is not set", or which of its settings are missing; None when SMS and calls can work."""
+    names = {
+        "OPSBOT_TWILIO_ACCOUNT_SID": settings.twilio_account_sid,
+        "OPSBOT_TWILIO_AUTH_TOKEN": settings.twilio_auth_token,
+        "OPSBOT_TWILIO_FROM": settings.twilio_from,
+    }
+    unset = [name for name, value in names.items() if not value]
+    if not unset:
+        return None
+    if len(unset) == len(names):
+        return "OPSBOT_TWILIO_* is not set"
+    return f"{' and '.join(unset)} {'is' if len(unset) == 1 else 'are'} not set"
 
 
 def _decoded(field: str, raw: str, problems: list[str]) -> dict[str, object]:

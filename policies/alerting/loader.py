@@ -1,21 +1,23 @@
 """Reading the alerting file (setting `alerting`, env OPSBOT_ALERTING; unset: the shipped default). Every
-problem comes back at once, each as 'FILE:LINE: what is wrong'. `check_alerting` cross-checks a loaded file
-against the main policy: its users, their phones, its environments."""
+problem comes back at once, each as 'FILE:LINE: what is wrong': the file's shape and the names it uses (users,
+schedules, escalations, phones) in the same run, even when the shape is wrong (see `salvage`).
+`check_alerting` cross-checks a loaded file against the main policy: its users, their phones, its environments."""
 
 from __future__ import annotations
 
-import types
 from pathlib import Path
-from typing import Annotated, Union, get_args, get_origin
+from typing import get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from core.errors import ConfigError
+from core.errors import ConfigError, first_of
 from policies.alerting.identities import chat_identities, person_for_phone, phone_of
 from policies.alerting.model import AlertingPolicy
-from policies.alerting.references import cross_problems, find_problems
+from policies.alerting.references import cross_problems, find_problems, phone_step_problems
+from policies.alerting.salvage import salvage, unwrap
 from policies.model import Policy, did_you_mean
+from policies.references import Problem
 from policies.yamlfile import describe, read_yaml
 
 __all__ = ["DEFAULT_ALERTING", "chat_identities", "check_alerting", "load_alerting", "person_for_phone", "phone_of"]
@@ -23,9 +25,12 @@ __all__ = ["DEFAULT_ALERTING", "chat_identities", "check_alerting", "load_alerti
 DEFAULT_ALERTING = Path(__file__).parents[1] / "alerting.yaml"
 
 
-def load_alerting(path: Path | None = None, *, policy: Policy | None = None) -> AlertingPolicy:
+def load_alerting(
+    path: Path | None = None, *, policy: Policy | None = None, no_phone: str | None = None
+) -> AlertingPolicy:
     """The alerting policy in `path` (None: the shipped default). With `policy`, the cross-check of
-    `check_alerting` runs too, with lines. Raises ConfigError listing every problem."""
+    `check_alerting` runs too, with lines. `no_phone`: why SMS and call steps cannot page (e.g. Twilio is not
+    configured); each escalation that has one is then a problem. Raises ConfigError listing every problem."""
     path = path or DEFAULT_ALERTING
     document = read_yaml(path)
     if not isinstance(document.data, dict):
@@ -33,14 +38,26 @@ def load_alerting(path: Path | None = None, *, policy: Policy | None = None) -> 
     try:
         alerting = AlertingPolicy.model_validate(document.data)
     except ValidationError as exc:
-        problems = document.problems((err["loc"], _describe(err)) for err in exc.errors())
-        raise ConfigError(f"{path}: invalid alerting policy", problems) from exc
+        found: list[Problem] = [(err["loc"], _describe(err)) for err in exc.errors()]
+        salvaged = salvage(document.data)  # what still reads: its names are checked in this same run
+        found += [(salvaged.original(loc), what) for loc, what in _names(salvaged.alerting, policy, no_phone)]
+        raise _invalid(document.problems(found)) from exc
+    if found := _names(alerting, policy, no_phone):
+        raise _invalid(document.problems(found))
+    return alerting
+
+
+def _invalid(problems: list[str]) -> ConfigError:
+    return ConfigError(first_of(problems), problems)
+
+
+def _names(alerting: AlertingPolicy, policy: Policy | None, no_phone: str | None) -> list[Problem]:
     found = find_problems(alerting)
     if policy is not None:
         found += cross_problems(alerting, policy)
-    if found:
-        raise ConfigError(f"{path}: invalid alerting policy", document.problems(found))
-    return alerting
+    if no_phone is not None:
+        found += phone_step_problems(alerting, no_phone)
+    return found
 
 
 def check_alerting(alerting: AlertingPolicy, policy: Policy) -> list[str]:
@@ -61,7 +78,7 @@ def _keys_at(model: type[BaseModel], loc: tuple[int | str, ...]) -> list[str]:
     """The keys allowed in the mapping at `loc` of a file read into `model`."""
     kind: object = model
     for part in loc:
-        kind = _unwrap(kind)
+        kind = unwrap(kind)
         if isinstance(kind, type) and issubclass(kind, BaseModel):
             field = next((f for n, f in kind.model_fields.items() if part in (n, f.alias)), None)
             if field is None:
@@ -73,22 +90,7 @@ def _keys_at(model: type[BaseModel], loc: tuple[int | str, ...]) -> list[str]:
             kind = get_args(kind)[1]
         else:
             return []
-    kind = _unwrap(kind)
+    kind = unwrap(kind)
     if isinstance(kind, type) and issubclass(kind, BaseModel):
         return [f.alias or n for n, f in kind.model_fields.items()]
     return []
-
-
-def _unwrap(kind: object) -> object:
-    """`Annotated[X, ...]` and `X | None` -> X."""
-    while True:
-        origin = get_origin(kind)
-        if origin is Annotated:
-            kind = get_args(kind)[0]
-        elif origin in (Union, types.UnionType):
-            others = [arg for arg in get_args(kind) if arg is not type(None)]
-            if len(others) != 1:
-                return kind
-            kind = others[0]
-        else:
-            return kind

@@ -127,3 +127,18 @@ def _phones(alerting: AlertingPolicy, policy: Policy) -> Iterator[Problem]:
             yield loc, f"{person} has no phone identity: {steps} steps cannot reach them"
         elif not any(is_e164(n) for n in numbers):
             yield loc, f"{person}'s phone '{numbers[0]}' is not E.164 (like +15550100001): {steps} steps fail"
+
+
+def phone_step_problems(alerting: AlertingPolicy, reason: str) -> list[Problem]:
+    """One line per escalation whose SMS or call steps cannot page (`reason`: why), at its first such step."""
+    found: dict[str, tuple[Loc, Step, int]] = {}
+    for loc, step in _steps(alerting):
+        if step.notify in (Notify.SMS, Notify.CALL):
+            first, kind, count = found.get(str(loc[1]), (loc, step, 0))
+            found[str(loc[1])] = (first, kind, count + 1)
+    problems: list[Problem] = []
+    for name, (loc, step, count) in found.items():
+        more = f" (and {count - 1} more phone step{'s' if count > 2 else ''})" if count > 1 else ""
+        what = f"escalation '{name}' step {int(loc[3]) + 1} pages by {step.notify.value} but {reason}{more}"
+        problems.append(((*loc, "notify"), what))
+    return problems

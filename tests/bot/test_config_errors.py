@@ -114,3 +114,34 @@ def test_well_formed_settings_pass() -> None:
     }
     done = runner.invoke(app, ["check-config"], env=env)
     assert done.exit_code == 0, done.output
+
+
+def test_an_empty_variable_is_an_unset_one() -> None:
+    env = {"OPSBOT_INCIDENT_CHANNELS": "", "OPSBOT_TWILIO_FROM": "", "OPSBOT_REDIS_URL": "", "OPSBOT_HTTP_PORT": ""}
+    done = runner.invoke(app, ["check-config"], env=env)
+    assert done.exit_code == 0, done.output
+
+
+def test_an_alerting_file_with_both_kinds_of_problem_lists_them_all_at_once(tmp_path: Path) -> None:
+    alerting = tmp_path / "alerting.yaml"
+    alerting.write_text(
+        "routes:\n"
+        "  - {name: all, escalation: nightly}\n"  # no such escalation
+        "escalations:\n"
+        "  prod:\n"
+        "    steps:\n"
+        "      - {after: 5 minutes, notify: sms}\n"  # not a duration
+        "      - {after: 5m, notify: call, to: frank}\n"  # no such user
+        "schedules:\n"
+        "  primary: {handoff: 'mon 9am', start: 2026-01-05, people: [alice, bobb]}\n"  # bad time, no such user
+    )
+    done = runner.invoke(app, ["check-config"], env={"OPSBOT_ALERTING": str(alerting)})
+    assert done.exit_code == 1
+    assert done.stderr.splitlines() == [
+        f"{alerting}:2: unknown escalation 'nightly'",
+        f"{alerting}:6: bad duration '5 minutes': use 30s, 5m, 1h, 1h30m, 2d or a number of seconds",
+        f"{alerting}:6: escalation 'prod' step 1 pages by sms but OPSBOT_TWILIO_* is not set (and 1 more phone step)",
+        f"{alerting}:7: escalation 'prod' step 2: unknown user 'frank'",
+        f"{alerting}:9: bad time of day '9am': use HH:MM, like \"09:00\"",
+        f"{alerting}:9: schedule 'primary': unknown user 'bobb' (did you mean 'bob'?)",
+    ]

@@ -78,7 +78,7 @@ def test_policy_is_checked_even_when_settings_are_bad(write_policy: WritePolicy)
     ]
 
 
-def test_alerting_file_problems_name_file_and_line(tmp_path: Path) -> None:
+def test_alerting_file_problems_name_file_and_line_all_in_one_run(tmp_path: Path) -> None:
     alerting = tmp_path / "alerting.yaml"
     alerting.write_text(
         "routes:\n"
@@ -88,16 +88,33 @@ def test_alerting_file_problems_name_file_and_line(tmp_path: Path) -> None:
         "  prod:\n"
         "    steps:\n"
         "      - notify: sms\n"
-        "        to: zed\n"  # no such user
+        "        to: frank\n"  # no such user
         "      - {after: 5 minutes, notify: call}\n"  # not a duration
     )
-    problems = check_config({"OPSBOT_ALERTING": str(alerting)})
-    assert any(p.startswith(f"{alerting}:9:") and "bad duration" in p for p in problems), problems
-    loaded = tmp_path / "fixed.yaml"
-    loaded.write_text(alerting.read_text().replace("5 minutes", "5m"))
-    problems = check_config({"OPSBOT_ALERTING": str(loaded)})
-    assert any(p.startswith(f"{loaded}:3:") and "nightly" in p for p in problems), problems
-    assert any(p.startswith(f"{loaded}:8:") and "zed" in p for p in problems), problems
+    assert check_config({"OPSBOT_ALERTING": str(alerting)}) == [
+        f"{alerting}:3: unknown escalation 'nightly'",
+        f"{alerting}:7: escalation 'prod' step 1 pages by sms but OPSBOT_TWILIO_* is not set (and 1 more phone step)",
+        f"{alerting}:8: escalation 'prod' step 1: unknown user 'frank'",
+        f"{alerting}:9: bad duration '5 minutes': use 30s, 5m, 1h, 1h30m, 2d or a number of seconds",
+        f"{alerting}:9: paging 'oncall' needs a schedule: add one under schedules",
+    ]
+
+
+def test_phone_steps_of_ones_own_alerting_file_need_twilio(tmp_path: Path) -> None:
+    alerting = tmp_path / "alerting.yaml"
+    alerting.write_text("routes:\n  - {name: all, escalation: page}\nescalations:\n  page:\n    steps:\n"
+                        "      - {notify: channel}\n      - {after: 5m, notify: sms, to: alice}\n")  # fmt: skip
+    env = {"OPSBOT_ALERTING": str(alerting)}
+    twilio = {
+        "OPSBOT_TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+        "OPSBOT_TWILIO_AUTH_TOKEN": "secret",
+        "OPSBOT_TWILIO_FROM": "+15550109999",
+    }
+    problem = f"{alerting}:7: escalation 'page' step 2 pages by sms but"
+    assert check_config(env) == [f"{problem} OPSBOT_TWILIO_* is not set"]
+    assert check_config({**env, **twilio, "OPSBOT_TWILIO_FROM": ""}) == [f"{problem} OPSBOT_TWILIO_FROM is not set"]
+    assert check_config({**env, **twilio}) == []
+    assert check_config({}) == []  # the shipped default's phone steps wait until Twilio is configured
 
 
 def test_json_variables_are_read_as_the_settings_read_them() -> None:

@@ -285,3 +285,81 @@ def test_not_a_mapping_and_broken_files(write_alerting: WriteAlerting, tmp_path:
     binary.write_bytes(b"\xff\xfe routes")
     assert problems_of(binary) == [f"{binary}: not UTF-8 text"]
     assert problems_of(tmp_path / "missing.yaml")[0].startswith(f"{tmp_path}/missing.yaml: cannot read")
+
+
+def test_the_shape_and_the_names_are_reported_in_one_run(write_alerting: WriteAlerting, policy: Policy) -> None:
+    path = write_alerting(
+        """
+        routes:
+          - name: all
+            match: {severity: critcal}
+            escalation: main
+          - name: all
+            escalation: nightly
+        escalations:
+          main:
+            steps:
+              - notify: channel
+              - after: 5 mins
+                notify: sms
+                to: eve
+              - notfy: dm
+              - notify: call
+                to: schedule:othr
+        schedules:
+          primary:
+            handoff: "mon 09:00"
+            start: 2026-01-05
+            people: [alise, bob]
+            rotation: dayly
+        """
+    )
+    assert problems_of(path, policy) == [
+        f"{path}:3: unknown severity 'critcal' (did you mean 'critical'?)",  # the shape...
+        f"{path}:5: the name 'all' is used twice",  # ...and the names, in the same run
+        f"{path}:6: unknown escalation 'nightly'",
+        f"{path}:11: bad duration '5 mins': use 30s, 5m, 1h, 1h30m, 2d or a number of seconds",
+        f"{path}:13: escalation 'main' step 2: unknown user 'eve'",
+        f"{path}:14: missing key 'notify'",
+        f"{path}:14: unknown key 'notfy' (did you mean 'notify'?)",
+        f"{path}:16: unknown schedule 'othr'",  # step 4: the unreadable step 3 stays
+        f"{path}:21: schedule 'primary': unknown user 'alise' (did you mean 'alice'?)",
+        f"{path}:22: unknown rotation 'dayly' (did you mean 'daily'?)",
+    ]
+
+
+def test_a_broken_escalation_or_schedule_is_still_known_by_name(write_alerting: WriteAlerting) -> None:
+    text = (
+        BASE.replace("      - notify: channel\n", "      - notify: channel\n        to: alice\n")
+        .replace("notify: sms", "notify: sms\n        to: schedule:primary")
+        .replace('handoff: "mon 09:00"', 'handoff: "someday"')
+    )
+    path = write_alerting(text)
+    assert problems_of(path) == [
+        f"{path}:7: a channel step posts to the route's channels: remove 'to'",
+        f"{path}:14: weekly handoff 'someday' should look like \"mon 09:00\"",
+    ]  # not "unknown escalation 'main'" nor "unknown schedule 'primary'"
+
+
+def test_phone_steps_without_a_way_to_phone(write_alerting: WriteAlerting) -> None:
+    path = write_alerting(BASE)
+    with pytest.raises(ConfigError) as err:
+        load_alerting(path, no_phone="OPSBOT_TWILIO_* is not set")
+    assert err.value.problems == [f"{path}:9: escalation 'main' step 2 pages by sms but OPSBOT_TWILIO_* is not set"]
+    assert load_alerting(path).escalations["main"].steps[1].notify is Notify.SMS
+    more = "      - {after: 5m, notify: call}\n      - {after: 5m, notify: call, to: next}\nschedules:"
+    calls = write_alerting(BASE.replace("schedules:", more))
+    with pytest.raises(ConfigError) as err:
+        load_alerting(calls, no_phone="OPSBOT_TWILIO_FROM is not set")
+    assert err.value.problems == [
+        f"{calls}:9: escalation 'main' step 2 pages by sms but OPSBOT_TWILIO_FROM is not set (and 2 more phone steps)"
+    ]
+
+
+def test_the_one_line_message_is_the_first_problem_and_how_many_more(write_alerting: WriteAlerting) -> None:
+    path = write_alerting(BASE.replace("after: 5m", "after: soon").replace("escalation: main", "escalation: mian"))
+    with pytest.raises(ConfigError) as err:
+        load_alerting(path)
+    assert str(err.value) == (
+        f"{path}:3: unknown escalation 'mian' (did you mean 'main'?) (and 1 more: `opsbot check-config` lists them)"
+    )
