@@ -51,7 +51,7 @@ def test_serve_without_a_channel_prints_one_screen_of_what_to_set_and_exits_2() 
 
 
 def test_a_bad_setting_is_one_line() -> None:
-    done = _opsbot(["serve"], OPSBOT_HTTP_PORT="99999", OPSBOT_TELEGRAM_TOKEN="123:abc")
+    done = _opsbot(["serve"], OPSBOT_HTTP_PORT="99999", OPSBOT_TELEGRAM_TOKEN="123:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw")
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and "OPSBOT_HTTP_PORT" in done.stderr
 
