@@ -10,7 +10,7 @@ import pytest
 from telegram import Bot
 
 import bot.telegram  # noqa: F401 - sets PTB_TIMEDELTA before any 429 is parsed
-from bot.channels import DeliveryFailed, RetryAfter
+from bot.channels import DeliveryFailed, Rate, RetryAfter
 from bot.telegram.transport import TelegramTransport
 from core.models import Button, ConversationRef, Reply
 from fakes.telegram_api import FakeTelegramAPI
@@ -108,10 +108,12 @@ def test_editing_a_message_that_is_gone_is_delivery_failed(api: FakeTelegramAPI)
 
 
 def test_pacing_follows_telegrams_limits(api: FakeTelegramAPI) -> None:
+    # How the Deliverer keeps to these numbers, with this transport: tests/delivery/test_platform_pace.py.
     async def work(transport: TelegramTransport) -> None:
-        assert transport.per_second() == 30
-        assert transport.min_interval(PRIVATE) == 0
-        assert transport.min_interval(TOPIC) == 3.0  # 20 messages a minute into one group
+        assert transport.overall_rate() == Rate(per_second=30, burst=3)
+        assert transport.conversation_rate(PRIVATE) == Rate(per_second=1, burst=3)  # about one a second per chat
+        group = transport.conversation_rate(TOPIC)
+        assert group is not None and group.burst + 60 * group.per_second == pytest.approx(20)  # 20 a minute
 
     _with_transport(api, work)
 
