@@ -145,10 +145,17 @@ class ConsoleChannel:
         deadline = time.monotonic() + (timeout or max(longest, self.runtime.settings.job_timeout_seconds) + 30)
         connection = self.runtime.connection
         while time.monotonic() < deadline:
-            if pending_jobs(connection, self.ref) == 0 and self._caught_up():
+            if pending_jobs(connection, self.ref) == 0 and not self._escalation_due() and self._caught_up():
                 return
             time.sleep(0.02)
         self._note("Still running in the background; /wait again to keep waiting.")
+
+    def _escalation_due(self) -> bool:
+        """An alert's escalation step is due and this process runs the timers: its page is about to be shown."""
+        if self.runtime.ticker is None:
+            return False
+        due = self.runtime.alerting.escalator.timers.next_due()
+        return due is not None and due <= time.time()
 
     def _caught_up(self) -> bool:
         latest = self.runtime.outbox.last_id(CHANNEL)

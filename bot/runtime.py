@@ -92,7 +92,7 @@ class Runtime:
         if is_embedded(settings):  # before anything reads or writes it: what the previous run left
             embedded = EmbeddedState(settings.data_dir, connection)
             embedded.open()
-            if not settings.incident_channels:  # the demo's alerts and DR news show in the shell
+            if _console_only(settings) and not settings.incident_channels:  # the demo's alerts and DR news
                 settings = settings.model_copy(update={"incident_channels": [DEMO_INCIDENT_CHANNEL]})
         voice_problems = check_voice(settings)
         if voice_problems:  # a configured speech model that cannot load stops start-up, plainly
@@ -103,7 +103,7 @@ class Runtime:
         context = WorkerContext(settings=settings, connection=connection, provider=provider, audit=audit, outbox=outbox)
         install_context(context)
         policy = load_policy(settings.policy)
-        if is_embedded(settings) and not settings.twilio:  # the demo shows whom it would page, and how
+        if is_embedded(settings) and _console_only(settings) and not settings.twilio:  # whom it would page, and how
             pager = SimulatedPager(AlertBook(connection), outbox)
         alerting = build_alerting(settings, connection, policy, audit, outbox, pager)
         services = Services(
@@ -139,3 +139,8 @@ class Runtime:
             self.worker.stop()
         if self.embedded is not None:
             self.embedded.save()
+
+
+def _console_only(settings: Settings) -> bool:
+    """The demo: no chat platform configured, so the console is where everything is shown."""
+    return settings.slack_bot_token is None and settings.telegram_token is None
