@@ -3,7 +3,8 @@
 Runs an aiohttp server in a background thread. Records every call (method, body, bearer token, time),
 keeps the messages it was asked to post and update, answers auth.test, chat.postMessage, chat.update,
 the files_upload_v2 steps and apps.connections.open (whose URL is a WebSocket served here). It can be
-told to answer the next N calls of a method with 429 + Retry-After, or with a Slack error. Files a test
+told to answer the next N calls of a method with 429 + Retry-After, or with a Slack error, and to keep Slack's
+per-channel limit on chat.postMessage, answering 429 + Retry-After when a channel is overdone. Files a test
 registers with `serve_file` download from their `url_private_download`, with the bot token as a bearer only
 (401 without it, as files.slack.com refuses)."""
 
@@ -21,6 +22,8 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from aiohttp import WSMsgType, web
+
+from fakes.throttle import ConversationLimit
 
 BOT_USER_ID = "U0LAN0Z89"  # the bot mentioned in Slack's docs app_mention example
 BOT_ID = "B0BOTBOT1"
@@ -92,6 +95,8 @@ class FakeSlackApi:
         self.downloads: list[Download] = []  # every GET of a served file, in order
         self._files: dict[str, _ServedFile] = {}  # file id -> what to serve
         self._failures: dict[str, _Failure] = {}
+        self.throttled: list[tuple[ApiCall, float]] = []  # every call answered 429, with its Retry-After
+        self._channel_limit: ConversationLimit | None = None
         self._ts = itertools.count(1)
         self._cond = threading.Condition()
         self._sockets: list[web.WebSocketResponse] = []
@@ -132,6 +137,12 @@ class FakeSlackApi:
                   retry_after: float | None = 0.2) -> None:  # fmt: skip
         with self._cond:
             self._failures[method] = _Failure(count, status, error, retry_after)
+
+    def limit_channels(self, *, per_second: float, burst: int) -> None:
+        """From now on chat.postMessage into one channel takes `burst` messages at once, then `per_second`,
+        and answers 429 with Retry-After (in fractions of a second) beyond that, as Slack does."""
+        with self._cond:
+            self._channel_limit = ConversationLimit(per_second, burst)
 
     def serve_file(self, file_id: str, content: bytes, *, name: str, token: str,
                    content_type: str = "application/octet-stream", chunked: bool = False) -> str:  # fmt: skip
@@ -181,16 +192,31 @@ class FakeSlackApi:
         auth = request.headers.get("Authorization", "")
         token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else body.get("token")
         with self._cond:
-            self.calls.append(ApiCall(method, body, token, time.monotonic()))
+            call = ApiCall(method, body, token, time.monotonic())
+            self.calls.append(call)
             failure = self._failures.get(method)
             if failure is not None and failure.remaining > 0:
                 failure.remaining -= 1
+                if failure.status == 429:
+                    self.throttled.append((call, failure.retry_after or 0.0))
                 self._cond.notify_all()
                 headers = {"Retry-After": f"{failure.retry_after:g}"} if failure.retry_after is not None else {}
                 return web.json_response({"ok": False, "error": failure.error}, status=failure.status, headers=headers)
+            wait = self._overdone(method, body, call.at)
+            if wait:
+                self.throttled.append((call, wait))
+                self._cond.notify_all()
+                headers = {"Retry-After": f"{wait:g}"}
+                return web.json_response({"ok": False, "error": "ratelimited"}, status=429, headers=headers)
             answer = self._answer(method, body)
             self._cond.notify_all()
         return web.json_response(answer)
+
+    def _overdone(self, method: str, body: dict[str, Any], now: float) -> float:
+        """Seconds until the channel may take this post, or 0.0 (and it counts) when it may now."""
+        if method != "chat.postMessage" or self._channel_limit is None:
+            return 0.0
+        return self._channel_limit.wait(str(body.get("channel")), now)
 
     def _answer(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
         if method == "auth.test":

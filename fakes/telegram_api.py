@@ -4,7 +4,8 @@ Every method is `POST /bot<token>/<method>`, form-encoded (nested objects such a
 JSON strings) or JSON. It records each call, serves updates queued by the test through getUpdates (long
 polling honours `timeout`, and an `offset` confirms everything below it for good), keeps the messages the
 bot sent with every edit, and can be told to answer the next calls of a method with an error (429 with
-retry_after, 403 ...). Files registered by the test download from /file/bot<token>/<path>."""
+retry_after, 403 ...) or to keep Telegram's per-chat limit on sendMessage, answering 429 with retry_after when
+a chat is overdone. Files registered by the test download from /file/bot<token>/<path>."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import cast
 from urllib.parse import parse_qsl, unquote
+
+from fakes.throttle import ConversationLimit
 
 BOT_USER: dict[str, object] = {
     "id": 7000000001,
@@ -77,6 +80,8 @@ class FakeTelegramAPI:
         self._next_message = itertools.count(100)
         self._messages: dict[tuple[int, int], SentMessage] = {}
         self._failures: dict[str, list[ApiError]] = {}
+        self._throttled: list[tuple[ApiCall, float]] = []
+        self._chat_limit: ConversationLimit | None = None
         self._files: dict[str, tuple[str, bytes]] = {}
         self.downloads: list[str] = []  # the file paths downloaded, in order
         self.webhook: Json = {}
@@ -127,6 +132,12 @@ class FakeTelegramAPI:
         with self._lock:
             self._failures.setdefault(method, []).extend([error] * times)
 
+    def limit_chats(self, *, per_second: float, burst: int) -> None:
+        """From now on sendMessage into one chat takes `burst` messages at once, then `per_second`, and
+        answers 429 with retry_after (in fractions of a second) beyond that, as Telegram does."""
+        with self._lock:
+            self._chat_limit = ConversationLimit(per_second, burst)
+
     def add_file(self, file_id: str, content: bytes, path: str = "voice/file_1.oga") -> None:
         with self._lock:
             self._files[file_id] = (path, content)
@@ -142,6 +153,11 @@ class FakeTelegramAPI:
             found = [m for (chat, _), m in self._messages.items() if chat == chat_id]
         return sorted(found, key=lambda m: m.message_id)
 
+    def throttled(self) -> list[tuple[ApiCall, float]]:
+        """Every call answered 429, with the retry_after it was given, oldest first."""
+        with self._lock:
+            return list(self._throttled)
+
     def answered(self) -> list[str]:
         return [str(c.params["callback_query_id"]) for c in self.calls("answerCallbackQuery")]
 
@@ -150,10 +166,18 @@ class FakeTelegramAPI:
         if token != self.token:
             raise ApiError(401, "Unauthorized")
         with self._lock:
-            self._calls.append(ApiCall(method, params, time.perf_counter()))
+            call = ApiCall(method, params, time.perf_counter())
+            self._calls.append(call)
             queued = self._failures.get(method)
             if queued:
-                raise queued.pop(0)
+                error = queued.pop(0)
+                if error.status == 429 and error.parameters:
+                    self._throttled.append((call, float(str(error.parameters["retry_after"]))))
+                raise error
+            wait = self._overdone(method, params, call.at)
+            if wait:
+                self._throttled.append((call, wait))
+                raise ApiError(429, f"Too Many Requests: retry after {wait:g}", {"retry_after": wait})
         if method == "getUpdates":
             return self._get_updates(params)
         handler = _METHODS.get(method)
@@ -171,6 +195,12 @@ class FakeTelegramAPI:
                 if file_path == path:
                     return content
         raise ApiError(404, "Not Found")
+
+    def _overdone(self, method: str, params: Json, now: float) -> float:
+        """Seconds until the chat may take this message, or 0.0 (and it counts) when it may now."""
+        if method != "sendMessage" or self._chat_limit is None:
+            return 0.0
+        return self._chat_limit.wait(str(params.get("chat_id")), now)
 
     def _get_updates(self, params: Json) -> list[Json]:
         offset = int(str(params.get("offset", 0)))

@@ -1,0 +1,186 @@
+"""The Deliverer with the real Slack and Telegram clients against the loopback platforms: one person's ten
+quick commands into one conversation all arrive, in order, the first few at once and the rest at the
+platform's pace; a 429 is waited out (its Retry-After) and the same message sent again before anything after
+it. Times are the fakes' own arrival stamps, compared with each other; the pace is shortened so a test takes
+about a second."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import Iterator
+
+import pytest
+import redis
+from slack_sdk.web.async_client import AsyncWebClient
+from telegram import Bot
+
+import bot.telegram  # noqa: F401 - sets PTB_TIMEDELTA before any 429 is parsed
+from bot.channels import Rate
+from bot.delivery import Deliverer
+from bot.slack.transport import SlackTransport
+from bot.telegram.transport import TelegramTransport
+from core.models import ConversationRef, Reply
+from core.outbox import Outbox
+from fakes.slack_api import FakeSlackApi
+from fakes.telegram_api import FakeTelegramAPI
+from tests.delivery.recording import until_idle
+
+INTERVAL = 0.25  # seconds between messages once the burst is spent (the platforms: 1 s, 3.5 s in a group)
+TOKEN = "7000000001:AAtesttesttesttesttesttesttesttest"
+CHAT, GROUP = 1111111, -1001234567890
+TEN = [f"answer {n}" for n in range(10)]
+
+
+@pytest.fixture
+def slack() -> Iterator[FakeSlackApi]:
+    fake = FakeSlackApi().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def telegram() -> Iterator[FakeTelegramAPI]:
+    with FakeTelegramAPI(TOKEN) as fake:
+        yield fake
+
+
+def _replies(ref: ConversationRef, texts: list[str]) -> list[Reply]:
+    return [Reply(ref=ref, key=f"k{n}", text=text) for n, text in enumerate(texts)]
+
+
+def _via_slack(fake: FakeSlackApi, conn: redis.Redis, replies: list[Reply], *, burst: int = 4,
+               interval: float = INTERVAL) -> None:  # fmt: skip
+    async def run() -> None:
+        client = AsyncWebClient(token="xoxb-test", base_url=fake.url)
+        await _deliver(SlackTransport(client, min_interval=interval, burst=burst), conn, replies)
+
+    asyncio.run(run())
+
+
+def _via_telegram(fake: FakeTelegramAPI, conn: redis.Redis, replies: list[Reply], *, rate: Rate) -> None:
+    async def run() -> None:
+        async with Bot(TOKEN, base_url=f"{fake.url}/bot", base_file_url=f"{fake.url}/file/bot") as tg_bot:
+            await _deliver(TelegramTransport(tg_bot, chat=rate, group=rate), conn, replies)
+
+    asyncio.run(run())
+
+
+async def _deliver(transport: SlackTransport | TelegramTransport, conn: redis.Redis, replies: list[Reply]) -> None:
+    outbox = Outbox(conn)
+    deliverer = Deliverer(transport, outbox, conn, backoff_seconds=0.01)  # joins the stream: what follows is its
+    for reply in replies:  # all published before delivery starts: as back to back as it gets
+        outbox.publish(reply)
+    task = asyncio.create_task(deliverer.run())
+    try:
+        await until_idle(deliverer)
+    finally:
+        await deliverer.stop()
+        await task
+
+
+def _burst_then_pace(arrivals: list[float], burst: int, interval: float) -> None:
+    # The burst arrives at once: within half an interval of the first, and nothing else does.
+    assert len([at for at in arrivals if at - arrivals[0] < interval / 2]) == burst
+    # Then one per interval: message n (from 0) no sooner than (n - burst + 1) intervals after the first
+    # (less the first call's own connection set-up, which the bucket does not wait for).
+    for n in range(burst, len(arrivals)):
+        assert arrivals[n] - arrivals[0] >= (n - burst + 1) * interval - 0.05
+
+
+# -- Slack ------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("thread", [None, "1600000000.000100"], ids=["channel", "thread"])
+def test_slack_ten_replies_in_one_channel_burst_then_go_at_its_pace(
+    slack: FakeSlackApi, redis_conn: redis.Redis, thread: str | None
+) -> None:
+    ref = ConversationRef(channel="slack", conversation_id="C0ROOM", thread_id=thread)
+
+    _via_slack(slack, redis_conn, _replies(ref, TEN), burst=4)
+
+    assert [(m.channel, m.thread_ts, m.text) for m in slack.messages] == [("C0ROOM", thread, t) for t in TEN]
+    posts = slack.calls_to("chat.postMessage")
+    assert len(posts) == 10 and not slack.throttled
+    _burst_then_pace([call.at for call in posts], burst=4, interval=INTERVAL)
+
+
+def test_slack_429_is_waited_out_and_the_same_message_sent_again_first(
+    slack: FakeSlackApi, redis_conn: redis.Redis
+) -> None:
+    ref = ConversationRef(channel="slack", conversation_id="C0ROOM")
+    slack.fail_next("chat.postMessage", 1, retry_after=0.2)
+
+    _via_slack(slack, redis_conn, _replies(ref, TEN[:5]))
+
+    assert [m.text for m in slack.messages] == TEN[:5]
+    posts = slack.calls_to("chat.postMessage")
+    assert [c.body["text"] for c in posts] == [TEN[0], *TEN[:5]]  # refused, then the same again, then the rest
+    [(refused, retry_after)] = slack.throttled
+    assert refused is posts[0] and retry_after == 0.2
+    assert posts[1].at - posts[0].at >= 0.2
+    # The 429 spent the burst: what follows goes at the pace, not all at once.
+    assert all(later.at - earlier.at >= INTERVAL - 0.05 for earlier, later in itertools.pairwise(posts[1:]))
+
+
+def test_slack_overdone_channel_answers_429_and_every_message_still_arrives_in_order(
+    slack: FakeSlackApi, redis_conn: redis.Redis
+) -> None:
+    """The fake keeps a stricter limit than the transport thinks Slack has: as the real Slack does, it answers
+    429 with Retry-After, and the Deliverer comes back no sooner than told."""
+    slack.limit_channels(per_second=1 / INTERVAL, burst=2)
+    ref = ConversationRef(channel="slack", conversation_id="C0ROOM")
+
+    _via_slack(slack, redis_conn, _replies(ref, TEN[:6]), burst=6, interval=0.01)
+
+    assert [m.text for m in slack.messages] == TEN[:6]
+    assert slack.throttled
+    posts = slack.calls_to("chat.postMessage")
+    for refused, retry_after in slack.throttled:
+        again = next(c for c in posts if c.at > refused.at and c.body["text"] == refused.body["text"])
+        assert again.at - refused.at >= retry_after
+        assert [c.body["text"] for c in posts if refused.at < c.at < again.at] == []  # nothing overtook it
+
+
+# -- Telegram ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("chat", "topic"), [(CHAT, None), (GROUP, "77")], ids=["private", "topic"])
+def test_telegram_ten_replies_in_one_chat_burst_then_go_at_its_pace(
+    telegram: FakeTelegramAPI, redis_conn: redis.Redis, chat: int, topic: str | None
+) -> None:
+    ref = ConversationRef(channel="telegram", conversation_id=str(chat), thread_id=topic)
+
+    _via_telegram(telegram, redis_conn, _replies(ref, TEN), rate=Rate(per_second=1 / INTERVAL, burst=3))
+
+    assert [(m.text, m.thread_id) for m in telegram.messages(chat)] == [(t, int(topic) if topic else None) for t in TEN]
+    sends = telegram.calls("sendMessage")
+    assert len(sends) == 10 and not telegram.throttled()
+    _burst_then_pace([call.at for call in sends], burst=3, interval=INTERVAL)
+
+
+def test_telegram_429_is_waited_out_and_the_same_message_sent_again_first(
+    telegram: FakeTelegramAPI, redis_conn: redis.Redis
+) -> None:
+    ref = ConversationRef(channel="telegram", conversation_id=str(CHAT))
+    telegram.fail_next("sendMessage", 1, retry_after=1)  # Telegram's retry_after is whole seconds
+
+    _via_telegram(telegram, redis_conn, _replies(ref, TEN[:4]), rate=Rate(per_second=1 / INTERVAL, burst=3))
+
+    assert [m.text for m in telegram.messages(CHAT)] == TEN[:4]
+    sends = telegram.calls("sendMessage")
+    assert [c.params["text"] for c in sends] == [TEN[0], *TEN[:4]]
+    assert sends[1].at - sends[0].at >= 1.0
+
+
+def test_telegram_overdone_chat_answers_429_and_every_message_still_arrives_in_order(
+    telegram: FakeTelegramAPI, redis_conn: redis.Redis
+) -> None:
+    telegram.limit_chats(per_second=1 / INTERVAL, burst=2)
+    ref = ConversationRef(channel="telegram", conversation_id=str(CHAT))
+
+    _via_telegram(telegram, redis_conn, _replies(ref, TEN[:6]), rate=Rate(per_second=100, burst=6))
+
+    assert [m.text for m in telegram.messages(CHAT)] == TEN[:6]
+    assert telegram.throttled()
+    sends = telegram.calls("sendMessage")
+    for refused, retry_after in telegram.throttled():
+        again = next(c for c in sends if c.at > refused.at and c.params["text"] == refused.params["text"])
+        assert again.at - refused.at >= retry_after
+        assert [c.params["text"] for c in sends if refused.at < c.at < again.at] == []
