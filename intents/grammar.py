@@ -174,7 +174,7 @@ NOT_YET = [
 ]
 
 MORE = [
-    rule(I.MORE, "(more|next|next page|continue|show more|more please|and more|the rest|rest)", strict=True),
+    rule(I.MORE, "(more|next|next page|continue|show more|the rest)", strict=True),
     rule(I.MORE, "(show|give|list) [me] (more|the rest|the next page|next page)", strict=True),
 ]
 
