@@ -11,6 +11,9 @@ from collections.abc import Sequence
 from annotated_types import Ge, Gt, Le, Lt
 from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
+from rapidfuzz import process
+
+from core.annotations import keys_at
 
 _WHOLE = ("int_parsing", "int_type", "int_from_float", "int_parsing_size")
 _NUMBER = ("float_parsing", "float_type", "finite_number")
@@ -23,7 +26,14 @@ def explain(err: ErrorDetails, field: FieldInfo | None, *, with_path: bool = Tru
     `with_path`, a value inside a list or mapping is named too ("item 2: regions: ...")."""
     inner = err["loc"][1:]
     what = _what(err, field if not inner else None)
-    path = _path(inner, drop_last=err["type"] in ("missing", "extra_forbidden")) if with_path else ""
+    if err["type"] == "extra_forbidden" and field is not None:
+        what += _suggestion(str(inner[-1]), keys_at(field.annotation, inner[:-1]))
+    elif field is not None and len(inner) == 1 and isinstance(inner[0], int):  # an item of the list itself
+        if err["type"] in _OBJECT:
+            what += _item_example(field)
+        elif err["type"] == "string_type":
+            what += example(field)
+    path = _path(inner, err["type"]) if with_path else ""
     return f"{path}: {what}" if path else what
 
 
@@ -34,6 +44,20 @@ def example(field: FieldInfo) -> str:
     sample = field.examples[0]
     kind = "a list" if isinstance(sample, list) else "an object" if isinstance(sample, dict) else "a value"
     return f" (expected {kind} like {json.dumps(sample)})"
+
+
+def _suggestion(word: str, keys: list[str]) -> str:
+    """ " (did you mean 'role_arn'?)", else the keys there are."""
+    if not keys:
+        return ""
+    match = process.extractOne(word, keys, score_cutoff=70)
+    return f" (did you mean '{match[0]}'?)" if match else f" (keys: {', '.join(keys)})"
+
+
+def _item_example(field: FieldInfo) -> str:
+    """ " (expected an object like {...})" from the first item of the field's example list."""
+    sample = field.examples[0] if field.examples else None
+    return f" (expected an object like {json.dumps(sample[0])})" if isinstance(sample, list) and sample else ""
 
 
 def _what(err: ErrorDetails, field: FieldInfo | None) -> str:
@@ -84,10 +108,10 @@ def _expected(field: FieldInfo | None) -> str:
     return ""
 
 
-def _path(inner: Sequence[int | str], *, drop_last: bool) -> str:
-    """("item 1", "regions") for (0, "regions"). A missing or unknown key is named by the message itself,
-    and a bad item of a plain list by its own message, so neither is repeated here."""
+def _path(inner: Sequence[int | str], kind: str) -> str:
+    """ "item 1: regions" for (0, "regions"). A missing or unknown key is named by the message itself, and a bad
+    item of a plain list by its own message, so neither is repeated here; an item that is not an object is."""
     parts = list(inner)
-    if parts and (drop_last or isinstance(parts[-1], int)):
+    if parts and (kind in ("missing", "extra_forbidden") or (isinstance(parts[-1], int) and kind not in _OBJECT)):
         parts.pop()
     return ": ".join(f"item {part + 1}" if isinstance(part, int) else part for part in parts)

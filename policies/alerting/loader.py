@@ -6,16 +6,16 @@ schedules, escalations, phones) in the same run, even when the shape is wrong (s
 from __future__ import annotations
 
 from pathlib import Path
-from typing import get_args, get_origin
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
+from core.annotations import keys_at
 from core.errors import ConfigError, first_of
 from policies.alerting.identities import chat_identities, person_for_phone, phone_of
 from policies.alerting.model import AlertingPolicy
 from policies.alerting.references import cross_problems, find_problems, phone_step_problems
-from policies.alerting.salvage import salvage, unwrap
+from policies.alerting.salvage import salvage
 from policies.model import Policy, did_you_mean
 from policies.references import Problem
 from policies.yamlfile import describe, read_yaml
@@ -70,27 +70,5 @@ def _describe(err: ErrorDetails) -> str:
     """yamlfile's wording, plus a suggestion for a misspelt key."""
     what = describe(err)
     if err["type"] == "extra_forbidden" and err["loc"]:
-        what += did_you_mean(str(err["loc"][-1]), _keys_at(AlertingPolicy, err["loc"][:-1]))
+        what += did_you_mean(str(err["loc"][-1]), keys_at(AlertingPolicy, err["loc"][:-1]))
     return what
-
-
-def _keys_at(model: type[BaseModel], loc: tuple[int | str, ...]) -> list[str]:
-    """The keys allowed in the mapping at `loc` of a file read into `model`."""
-    kind: object = model
-    for part in loc:
-        kind = unwrap(kind)
-        if isinstance(kind, type) and issubclass(kind, BaseModel):
-            field = next((f for n, f in kind.model_fields.items() if part in (n, f.alias)), None)
-            if field is None:
-                return []
-            kind = field.annotation
-        elif get_origin(kind) in (tuple, list):
-            kind = get_args(kind)[0]
-        elif get_origin(kind) is dict:
-            kind = get_args(kind)[1]
-        else:
-            return []
-    kind = unwrap(kind)
-    if isinstance(kind, type) and issubclass(kind, BaseModel):
-        return [f.alias or n for n, f in kind.model_fields.items()]
-    return []

@@ -11,13 +11,13 @@ the cross-checks read it, nothing pages from it. Leaving items out of a list ren
 
 from __future__ import annotations
 
-import types
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import Annotated, Any, get_args, get_origin
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic.fields import FieldInfo
 
+from core.annotations import unwrap
 from policies.alerting.model import AlertingPolicy, Notify, Step
 from policies.references import Loc
 
@@ -43,21 +43,6 @@ def salvage(data: dict[str, Any]) -> Salvaged:
     alerting = _model(AlertingPolicy, data, (), kept, keep=True)
     assert isinstance(alerting, AlertingPolicy)
     return Salvaged(alerting, kept)
-
-
-def unwrap(kind: object) -> object:
-    """`Annotated[X, ...]` and `X | None` -> X."""
-    while True:
-        origin = get_origin(kind)
-        if origin is Annotated:
-            kind = get_args(kind)[0]
-        elif origin in (Union, types.UnionType):
-            others = [arg for arg in get_args(kind) if arg is not type(None)]
-            if len(others) != 1:
-                return kind
-            kind = others[0]
-        else:
-            return kind
 
 
 def _model(model: type[BaseModel], raw: object, loc: Loc, kept: dict[Loc, list[int]], *, keep: bool) -> object:
