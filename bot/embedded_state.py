@@ -16,8 +16,9 @@ import fcntl
 import json
 import logging
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import IO, Any
 
 import redis
 
@@ -68,8 +69,9 @@ class EmbeddedState:
         if self._lock is None:
             return
         try:
-            entries = [entry for key in self._connection.scan_iter(count=1000) if (entry := self._entry(key))]
-            body = json.dumps({"format": FORMAT, "saved_at": time.time(), "keys": entries}, separators=(",", ":"))
+            body = json.dumps(
+                {"format": FORMAT, "saved_at": time.time(), "keys": self._entries()}, separators=(",", ":")
+            )
             partial = self.path.with_name(self.path.name + ".partial")
             partial.write_text(body, encoding="utf-8")
             partial.chmod(0o600)
@@ -89,48 +91,64 @@ class EmbeddedState:
         if data.get("format") != FORMAT:
             raise ValueError(f"unknown format {data.get('format')!r}")
         now_ms = int(time.time() * 1000)
-        pipe = self._connection.pipeline(transaction=True)
+        pipe = self._connection.pipeline(transaction=False)
         count = 0
         for entry in data["keys"]:
             expires = entry.get("expires_ms")
             if expires is not None and expires <= now_ms:
                 continue  # expired while no process ran: gone, as it would be in a real Redis
-            key = _bytes(entry["key"])
-            pipe.delete(key)
-            _write(pipe, key, entry["type"], entry["value"])
-            if expires is not None:
-                pipe.pexpireat(key, expires)
+            _write(pipe, _bytes(entry["key"]), entry["type"], entry["value"], expires)
             count += 1
         pipe.execute()
         return count
 
-    def _entry(self, key: bytes) -> dict[str, Any] | None:
-        if key.startswith(_NOT_KEPT):
-            return None
-        conn = self._connection
-        kind = _text(conn.type(key))
-        value: Any
-        if kind == "string":
-            value = _b64(cast(bytes, conn.get(key)))
-        elif kind == "hash":
-            value = {_b64(k): _b64(v) for k, v in cast(dict[bytes, bytes], conn.hgetall(key)).items()}
-        elif kind == "list":
-            value = [_b64(v) for v in cast(list[bytes], conn.lrange(key, 0, -1))]
-        elif kind == "set":
-            value = sorted(_b64(v) for v in cast(set[bytes], conn.smembers(key)))
-        elif kind == "zset":
-            value = [[_b64(m), s] for m, s in cast(list[tuple[bytes, float]], conn.zrange(key, 0, -1, withscores=True))]
-        else:
-            return None  # streams: only the outbox and RQ's results use them
-        ttl_ms = int(conn.pttl(key))
-        expires = int(time.time() * 1000) + ttl_ms if ttl_ms > 0 else None
-        return {"key": _b64(key), "type": kind, "value": value, "expires_ms": expires}
+    def _entries(self) -> list[dict[str, Any]]:
+        """Every kept key: its type and expiry, then its value, each in one pipelined round."""
+        keys = [key for key in self._connection.scan_iter(count=1000) if not key.startswith(_NOT_KEPT)]
+        pipe = self._connection.pipeline(transaction=False)
+        for key in keys:
+            pipe.type(key)
+            pipe.pttl(key)
+        answers = pipe.execute()
+        now_ms = int(time.time() * 1000)
+        kinds = [_text(kind) for kind in answers[0::2]]
+        expiries = [now_ms + int(ttl) if int(ttl) > 0 else None for ttl in answers[1::2]]
+        kept = [(key, kind, expires) for key, kind, expires in zip(keys, kinds, expiries, strict=True) if kind in _READ]
+        pipe = self._connection.pipeline(transaction=False)
+        for key, kind, _ in kept:
+            _READ[kind](pipe, key)
+        values = pipe.execute()
+        return [
+            {"key": _b64(key), "type": kind, "value": _encode(kind, value), "expires_ms": expires}
+            for (key, kind, expires), value in zip(kept, values, strict=True)
+            if value  # gone meanwhile (an expiry): nothing to keep
+        ]
 
 
-def _write(pipe: redis.client.Pipeline, key: bytes, kind: str, value: Any) -> None:
+_READ: dict[str, Callable[[redis.client.Pipeline, bytes], object]] = {
+    "string": lambda pipe, key: pipe.get(key),
+    "hash": lambda pipe, key: pipe.hgetall(key),
+    "list": lambda pipe, key: pipe.lrange(key, 0, -1),
+    "set": lambda pipe, key: pipe.smembers(key),
+    "zset": lambda pipe, key: pipe.zrange(key, 0, -1, withscores=True),
+}  # streams are not kept: only the outbox and RQ's results use them
+
+
+def _encode(kind: str, value: Any) -> Any:
     if kind == "string":
-        pipe.set(key, _bytes(value))
-    elif kind == "hash":
+        return _b64(value)
+    if kind == "hash":
+        return {_b64(k): _b64(v) for k, v in value.items()}
+    if kind == "zset":
+        return [[_b64(member), score] for member, score in value]
+    return sorted(_b64(v) for v in value) if kind == "set" else [_b64(v) for v in value]
+
+
+def _write(pipe: redis.client.Pipeline, key: bytes, kind: str, value: Any, expires_ms: int | None) -> None:
+    if kind == "string":
+        pipe.set(key, _bytes(value), pxat=expires_ms)
+        return
+    if kind == "hash":
         pipe.hset(key, mapping={_bytes(k): _bytes(v) for k, v in value.items()})
     elif kind == "list":
         pipe.rpush(key, *[_bytes(v) for v in value])
@@ -140,6 +158,8 @@ def _write(pipe: redis.client.Pipeline, key: bytes, kind: str, value: Any) -> No
         pipe.zadd(key, {_bytes(m): float(s) for m, s in value})
     else:
         raise ValueError(f"unknown key type {kind!r}")
+    if expires_ms is not None:
+        pipe.pexpireat(key, expires_ms)
 
 
 def _b64(value: bytes) -> str:
