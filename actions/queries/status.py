@@ -72,6 +72,10 @@ class Scope(Frozen):
         """Narrower than a cloud or an environment: clouds with nothing in it are left out."""
         return self.region is not None or self.names is not None or self.service is not None
 
+    @property
+    def picks_resources(self) -> bool:
+        return self.environment is not None or self.narrow
+
     def covers(self, r: Resource) -> bool:
         return (
             (self.environment is None or r.environment == self.environment)
@@ -241,8 +245,12 @@ def status(
         for source in snap.sources:
             if _may_hold(scope, source):
                 by_cloud.setdefault(source.cloud, [])  # so does a cloud whose sources never answered
-        for r in snap.resources:
-            if scope.covers(r):
+        if scope.picks_resources:
+            for r in snap.resources:
+                if scope.covers(r):
+                    by_cloud.setdefault(r.cloud, []).append(r)
+        else:  # everything (of a cloud): the common question, without a test per resource
+            for r in snap.resources:
                 by_cloud.setdefault(r.cloud, []).append(r)
         parts += [
             _cloud_status(c, rs, snap, now, scope.region)
