@@ -34,6 +34,7 @@ from core.setting_values import (
     TelegramToken,
     TwilioSid,
 )
+from core.yaml_lines import line_of
 
 ENV_PREFIX = "OPSBOT_"
 
@@ -170,6 +171,9 @@ class Settings(BaseSettings):
         return (init_settings, env_settings, _YamlFileSource(settings_cls))
 
 
+_IGNORE_EMPTY = bool(Settings.model_config.get("env_ignore_empty"))
+
+
 class _YamlFileSource(PydanticBaseSettingsSource):
     """Reads the file named by OPSBOT_CONFIG; keys are the setting names without the prefix."""
 
@@ -183,7 +187,7 @@ class _YamlFileSource(PydanticBaseSettingsSource):
         try:
             data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
         except OSError as exc:
-            raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
+            raise ConfigError(f"{path}: cannot read ({exc.strerror})") from exc
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             line = f":{mark.line + 1}" if mark is not None else ""
@@ -201,26 +205,44 @@ def load_settings(**overrides: Any) -> Settings:
     try:
         return Settings(**overrides)
     except ValidationError as exc:
-        problems = setting_problems(exc)
+        problems = setting_problems(exc, overrides)
         raise ConfigError(first_of(problems), problems) from None  # pydantic's own text repeats the values
     except SettingsError:
         problems = _every_problem(os.environ, overrides)
         raise ConfigError(first_of(problems), problems) from None
 
 
-def setting_problems(exc: ValidationError, prefix: str = ENV_PREFIX) -> list[str]:
-    """'OPSBOT_NAME: what is wrong (what a good value looks like)' for each error."""
-    fields = Settings.model_fields
-    return [
-        f"{prefix}{str(err['loc'][0]).upper()}: {explain(err, fields.get(str(err['loc'][0])))}" for err in exc.errors()
-    ]
+def setting_problems(exc: ValidationError, overrides: Mapping[str, Any] | None = None) -> list[str]:
+    """'OPSBOT_NAME: what is wrong (what a good value looks like)' for each error, or 'FILE:LINE: ...' for a value
+    that came from the OPSBOT_CONFIG file: the lines `opsbot check-config` prints."""
+    config = os.environ.get("OPSBOT_CONFIG")
+    root = _compose(Path(config)) if config else None
+    keys = {str(key.value) for key, _ in root.value} if isinstance(root, yaml.MappingNode) else set()
+    variables = {name.upper() for name, value in os.environ.items() if value or not _IGNORE_EMPTY}
+    problems = []
+    for err in exc.errors():
+        field = str(err["loc"][0])
+        info = Settings.model_fields.get(field)
+        if field in keys and field not in (overrides or {}) and ENV_PREFIX + field.upper() not in variables:
+            problems.append(f"{config}:{line_of(root, err['loc'])}: {explain(err, info, with_path=False)}")
+        else:
+            problems.append(f"{ENV_PREFIX}{field.upper()}: {explain(err, info)}")
+    return problems
+
+
+def _compose(path: Path) -> yaml.Node | None:
+    """The settings file's node tree (it has been read once already: it parses)."""
+    try:
+        return yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    except (OSError, yaml.YAMLError):
+        return None
 
 
 def decode_variable(field: str, raw: str) -> dict[str, object]:
     """The setting `field` from its variable's text, decoded as the settings decode it (JSON for lists,
     mappings and models, the text otherwise), so that checking a value and using it agree. Raises ConfigError
     naming the variable when the JSON is malformed; the value itself is not repeated (it may hold a secret)."""
-    if raw == "" and Settings.model_config.get("env_ignore_empty"):
+    if raw == "" and _IGNORE_EMPTY:
         return {}
     source = EnvSettingsSource(Settings)
     source.env_vars = {ENV_PREFIX.lower() + field: raw}  # only this variable, not the process environment
@@ -260,7 +282,7 @@ def _every_problem(env: Mapping[str, str], overrides: Mapping[str, Any]) -> list
     try:
         _GivenValuesAndFile(**{**values, **overrides})
     except ValidationError as exc:
-        problems.extend(setting_problems(exc))
+        problems.extend(setting_problems(exc, overrides))
     except ConfigError as exc:
         problems.extend(exc.problems)
     return problems or ["OPSBOT_*: a variable is not valid JSON"]

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from core.errors import ConfigError
+from core.yaml_lines import line_of
 
 
 @dataclass(frozen=True)
@@ -26,30 +27,7 @@ class YamlDocument:
         return f"{self.path}:{self._line(loc)}"
 
     def _line(self, loc: Sequence[str | int]) -> int:
-        node = self.root
-        if node is None:
-            return 1
-        mark = node.start_mark
-        for part in loc:
-            if part == "[key]":
-                break
-            child: yaml.Node | None = None
-            if isinstance(node, yaml.MappingNode):
-                for key, value in node.value:
-                    if isinstance(key, yaml.ScalarNode) and key.value == str(part):
-                        child, mark = value, key.start_mark  # a key's line reads better than a block value's
-                        break
-            elif isinstance(node, yaml.SequenceNode):
-                if isinstance(part, int) and 0 <= part < len(node.value):
-                    child = node.value[part]
-                else:  # a list the schema turned into a mapping: find the item by its text
-                    child = next((n for n in node.value if getattr(n, "value", None) == str(part)), None)
-                if child is not None:
-                    mark = child.start_mark
-            if child is None:
-                break
-            node = child
-        return mark.line + 1
+        return line_of(self.root, loc)
 
     def problems(self, found: Iterable[tuple[Sequence[str | int], str]]) -> list[str]:
         """'FILE:LINE: what' for each (location, what), in the order of the file."""

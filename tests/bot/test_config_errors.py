@@ -158,3 +158,23 @@ def test_an_alerting_file_with_both_kinds_of_problem_lists_them_all_at_once(tmp_
         f"{alerting}:9: bad time of day '9am': use HH:MM, like \"09:00\"",
         f"{alerting}:9: schedule 'primary': unknown user 'bobb' (did you mean 'bob'?)",
     ]
+
+
+def test_a_settings_file_gives_the_same_lines_with_file_and_line(tmp_path: Path) -> None:
+    config = tmp_path / "opsbot.yaml"
+    config.write_text(
+        f"sim_seed: 1\ntelegram_token: {SECRET}\nlog_levle: INFO\naws_accounts:\n  - name: prod\n    regions: eu\n"
+    )
+    checked = runner.invoke(app, ["check-config"], env={"OPSBOT_CONFIG": str(config)})
+    assert checked.exit_code == 1
+    assert sorted(checked.stderr.splitlines()) == [
+        f"{config}:2: not a bot token (looks like 123456:ABC-...)",
+        f"{config}:3: unknown key 'log_levle'",
+        f"{config}:6: not a list",
+    ]
+    used = runner.invoke(app, ["shell"], env={"OPSBOT_CONFIG": str(config)})
+    assert used.exit_code == 2
+    assert sorted(used.stderr.splitlines()) == sorted(checked.stderr.splitlines())
+    assert SECRET not in checked.output + used.output
+    variable = runner.invoke(app, ["shell"], env={"OPSBOT_CONFIG": str(config), "OPSBOT_TELEGRAM_TOKEN": "x"})
+    assert "OPSBOT_TELEGRAM_TOKEN: not a bot token (looks like 123456:ABC-...)" in variable.stderr.splitlines()
