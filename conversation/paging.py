@@ -45,6 +45,10 @@ class Pages:
             pipe.execute()
         return token
 
+    def forget(self, ref: ConversationRef) -> None:
+        """A newer answer fitted on one page: typed `more` no longer continues an older list."""
+        self._redis.delete(_last(ref))
+
     def pressed(self, arg: str) -> Page | None:
         """The list and page a More button ("more:<token>:<offset>") asks for, while the list is kept."""
         token, _, offset = arg.partition(":")

@@ -72,6 +72,8 @@ class ReadFlow:
         if next_offset is None:
             if kept is not None:
                 self._pages.keep(msg.ref, intent, None, kept.token)  # typed `more` now says it was the last
+            else:
+                self._pages.forget(msg.ref)
             return reply(msg.ref, text)
         token = self._pages.keep(msg.ref, intent, next_offset, kept.token if kept else None)
         return reply(msg.ref, text, buttons=(more_button(token, next_offset),))

@@ -105,6 +105,12 @@ def test_more_belongs_to_its_conversation(say: Say) -> None:
     assert say("more", ref=ROOM)[0].text.startswith("All clouds: problems ")
 
 
+def test_typed_more_follows_the_latest_answer(say: Say) -> None:
+    say("status")
+    say("status of web-prod")  # one page: nothing more to show
+    assert say("more")[0].text.startswith("Nothing to show more of")
+
+
 def test_typed_more_continues_a_search_too(say: Say) -> None:
     say("find web")
     [page2] = say("more")
