@@ -5,7 +5,8 @@ fresh venv without the dev extras, and run from a directory outside the checkout
 benchmark (and the one-line skip of those that need the `bench` extra), every module imported, and `opsbot
 worker` and `opsbot serve` on the test Redis answering a Telegram message through the fake Bot API.
 
-Slow the first time (pip fills its cache); `-m "not packaging"` leaves it out."""
+About two and a half minutes, most of it pip installing the dependencies into the fresh venv (from its cache
+after the first run); `-m "not packaging"` leaves it out."""
 
 from __future__ import annotations
 
