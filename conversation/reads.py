@@ -10,7 +10,7 @@ from actions import queries
 from actions.provider import Billing, Resource
 from conversation.memo import InventoryMemo
 from conversation.paging import Page, Pages, more_button
-from conversation.replies import age, money, reply
+from conversation.replies import age, money, not_found, reply
 from conversation.services import Services
 from conversation.status import StatusView
 from core import metrics
@@ -101,9 +101,7 @@ class ReadFlow:
         index = self._s.index(self._s.provider.snapshot())
         resolution = index.resolve(phrase)
         if resolution.match is None:
-            if resolution.candidates:
-                return f"No {phrase[:60]}. Did you mean {' or '.join(resolution.candidates[:3])}?"
-            return f"I can't find '{phrase[:60]}'. Try: find {phrase.split()[0][:30]}"
+            return not_found(phrase, resolution.candidates)
         return _details(index.by_name[resolution.match])
 
     def _cost_report(

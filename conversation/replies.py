@@ -6,6 +6,7 @@ import time
 import uuid
 
 from core.models import Button, ConversationRef, Reply
+from core.redaction import redact_text
 
 
 def new_key() -> str:
@@ -42,3 +43,15 @@ def age(seconds: float) -> str:
 def where(ref: ConversationRef) -> str:
     base = f"{ref.channel}:{ref.conversation_id}"
     return f"{base}/{ref.thread_id}" if ref.thread_id else base
+
+
+def echo(phrase: str, limit: int = 60) -> str:
+    """What the user typed, said back: shortened, and never a credential they pasted by mistake."""
+    return redact_text(phrase.strip())[:limit]
+
+
+def not_found(phrase: str, candidates: tuple[str, ...]) -> str:
+    """ "No web-prd. Did you mean web-prod or web-preview?", or "I can't find 'x'. Try: find x"."""
+    if candidates:
+        return f"No {echo(phrase)}. Did you mean {' or '.join(candidates[:3])}?"
+    return f"I can't find '{echo(phrase)}'. Try: find {echo(phrase.split()[0], 30)}"

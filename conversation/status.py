@@ -10,7 +10,7 @@ from actions import queries
 from actions.provider import Snapshot
 from actions.queries import CloudStatus, Problem, Scope, StatusReport
 from conversation.memo import InventoryMemo
-from conversation.replies import age, clock, money
+from conversation.replies import age, clock, echo, money, not_found
 from conversation.services import Services
 from core.models import Cloud, Slots
 from intents import vocab
@@ -94,14 +94,12 @@ class StatusView:
         if service is not None:
             name, environment = service
             if environment is not None and slots.environment not in (None, environment):
-                return f"{phrase[:60]} is not in {slots.environment}."
+                return f"{echo(phrase)} is not in {slots.environment}."
             environment = environment or slots.environment
             where = " ".join(x for x in (_label(slots.provider), slots.region) if x)
             label = f"{name} service" + (f" in {environment}" if environment else "") + (f", {where}" if where else "")
             return Scoped(scope.model_copy(update={"service": name, "environment": environment}), label)
-        if resolution.candidates:
-            return f"No {phrase[:60]}. Did you mean {' or '.join(resolution.candidates[:3])}?"
-        return f"I can't find '{phrase[:60]}'. Try: find {phrase.split()[0][:30]}"
+        return not_found(phrase, resolution.candidates)
 
     def _service(self, snapshot: Snapshot, phrase: str) -> tuple[str, str | None] | None:
         """ "search-prod" -> ("search", "prod"), "checkout" -> ("checkout", None): a service by its tag, with an

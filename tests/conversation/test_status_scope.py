@@ -162,3 +162,10 @@ def test_many_degraded_resources_are_one_line_that_says_how_to_list_them(say: Sa
         [found] = say(line.split(": ", 1)[1])
         listed = int(re.match(r"\d+ of (\d+):", found.text).group(1))  # type: ignore[union-attr]
         assert listed >= count, (line, found.text.splitlines()[0])
+
+
+@pytest.mark.parametrize("pasted", ["7000000001:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw", "xoxb-1234567890-abcdefghijkl"])
+def test_a_pasted_credential_is_not_said_back(say: Say, pasted: str) -> None:
+    for text in (f"status {pasted}", f"show {pasted}"):
+        [answer] = say(text)
+        assert pasted not in answer.text and "[redacted]" in answer.text
