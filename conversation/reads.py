@@ -22,6 +22,11 @@ PAGE = 10
 WORKER_STAGES = ("queue_wait", "execution")
 _CLOUD_LABEL = {"aws": "AWS", "azure": "Azure", "gcp": "GCP"}
 _PAGED = (IntentName.STATUS, IntentName.SEARCH)
+# What a kind calls the state people mean: a "running" database is available, a running load balancer active.
+_STATE_OF_KIND: dict[tuple[str | None, str | None], str] = {
+    ("running", "database"): "available",
+    ("running", "load_balancer"): "active",
+}
 
 
 class ReadFlow:
@@ -80,9 +85,10 @@ class ReadFlow:
 
     def _search(self, intent: Intent, offset: int) -> tuple[str, int | None]:
         slots = intent.slots
+        state = _STATE_OF_KIND.get((slots.state, slots.kind), slots.state)
         result = queries.search(
             self._s.provider.snapshot().resources, query=slots.query or slots.target, cloud=slots.provider,
-            region=slots.region, state=slots.state, kind=slots.kind, environment=slots.environment,
+            region=slots.region, state=state, kind=slots.kind, environment=slots.environment,
             limit=PAGE, offset=offset,
         )  # fmt: skip
         if result.total == 0:

@@ -60,24 +60,6 @@ def prepare(resources: Sequence[Resource]) -> None:
     _index(resources)
 
 
-# What each kind calls the state people mean: a "running" database is available, a load balancer active.
-_SAME_STATE: dict[str, tuple[tuple[str, str | None], ...]] = {
-    "running": (("running", None), ("available", "database"), ("active", "load_balancer")),
-}
-
-
-def _in_state(index: SearchIndex, allowed: NDArray[np.bool_] | None, state: str | None) -> NDArray[np.bool_] | None:
-    """`allowed` narrowed to resources in `state`, as each kind words it."""
-    if not state:
-        return allowed
-    mask = np.zeros(index.size, np.bool_)
-    for value, kind in _SAME_STATE.get(state.lower(), ((state.lower(), None),)):
-        found = index.allowed({"state": value, **({"kind": kind} if kind else {})})
-        if found is not None:
-            mask |= found
-    return mask if allowed is None else allowed & mask
-
-
 def _best_first(best: NDArray[np.int8], wanted: int) -> list[int]:
     """The first `wanted` matching rows by (rank, row): rows are already in result order within a rank."""
     rows: list[int] = []
@@ -108,9 +90,8 @@ def search(
     within the filters. Best first: exact name, name prefix, in name, tag; groups first; short names first.
     Text and filter values match in any case."""
     index = _index(resources)
-    wanted = {"cloud": cloud, "region": region, "kind": kind, "environment": environment}
-    allowed = _in_state(index, index.allowed({field: str(value).lower() for field, value in wanted.items() if value}),
-                        state)  # fmt: skip
+    wanted = {"cloud": cloud, "region": region, "state": state, "kind": kind, "environment": environment}
+    allowed = index.allowed({field: str(value).lower() for field, value in wanted.items() if value})
     needle = "-".join((query or "").lower().split())
     end = max(0, offset + limit)
     if not needle:
