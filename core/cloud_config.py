@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from core.setting_values import AwsRegion, GcpZone, IamRoleArn
+
 
 class _Account(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -15,9 +17,9 @@ class _Account(BaseModel):
 
 class AwsAccount(_Account):
     name: str = Field(description="Label used in resource ids and replies, e.g. prod.")
-    regions: list[str] = Field(min_length=1, description="Regions to read, e.g. [us-east-1, eu-west-1].")
+    regions: list[AwsRegion] = Field(min_length=1, description="Regions to read, e.g. [us-east-1, eu-west-1].")
     profile: str | None = Field(default=None, description="Profile from ~/.aws/config; unset: the default chain.")
-    role_arn: str | None = Field(default=None, description="Role to assume for this account.")
+    role_arn: IamRoleArn | None = Field(default=None, description="Role to assume for this account.")
 
 
 class AzureSubscription(_Account):
@@ -28,6 +30,6 @@ class AzureSubscription(_Account):
 
 class GcpProject(_Account):
     id: str = Field(description="Project id.")
-    zones: list[str] = Field(
+    zones: list[GcpZone] = Field(
         default_factory=list, description="Only these zones (empty: every zone, via aggregated list)."
     )

@@ -41,6 +41,18 @@ def _text(test: Callable[[str], object], problem: str) -> AfterValidator:
     return AfterValidator(check)
 
 
+def _named(pattern: str, what: str) -> AfterValidator:
+    """A name of a fixed shape (not a secret: the message quotes it)."""
+    shape = re.compile(pattern)
+
+    def check(value: str) -> str:
+        if not shape.fullmatch(value):
+            raise ValueError(f"'{value}' is not {what}")
+        return value
+
+    return AfterValidator(check)
+
+
 def _url(schemes: tuple[str, ...]) -> Callable[[str], bool]:
     def test(value: str) -> bool:
         try:
@@ -94,3 +106,10 @@ SnsTopic = Annotated[
         "not an SNS topic ARN (looks like arn:aws:sns:us-east-1:123456789012:alerts)",
     ),
 ]
+
+
+AwsRegion = Annotated[str, _named(r"[a-z]{2}(-[a-z]+)+-[0-9]+", "an AWS region (like us-east-1)")]
+IamRoleArn = Annotated[
+    str, _named(r"arn:aws[a-z-]*:iam::[0-9]{12}:role/\S+", "a role ARN (like arn:aws:iam::123456789012:role/opsbot)")
+]
+GcpZone = Annotated[str, _named(r"[a-z]+-[a-z]+[0-9]+-[a-z]", "a Compute Engine zone (like europe-west1-b)")]

@@ -59,6 +59,21 @@ CASES = [
         'item 1: not an object (expected an object like {"name": "prod", "regions": ["us-east-1"]})',
     ),
     ("OPSBOT_AWS_ACCOUNTS", '[{"name": "prod", "regions": "us-east-1"}]', "item 1: regions: not a list"),
+    (
+        "OPSBOT_AWS_ACCOUNTS",
+        '[{"name": "prod", "regions": ["us-east1"]}]',
+        "item 1: regions: 'us-east1' is not an AWS region (like us-east-1)",
+    ),
+    (
+        "OPSBOT_AWS_ACCOUNTS",
+        '[{"name": "prod", "regions": ["us-east-1"], "role_arn": "opsbot-reader"}]',
+        "item 1: role_arn: 'opsbot-reader' is not a role ARN (like arn:aws:iam::123456789012:role/opsbot)",
+    ),
+    (
+        "OPSBOT_GCP_PROJECTS",
+        '[{"id": "shop", "zones": ["europe-west1"]}]',
+        "item 1: zones: 'europe-west1' is not a Compute Engine zone (like europe-west1-b)",
+    ),
     ("OPSBOT_AWS_ACCOUNTS", '[{"name": "prod", "regions": ["us-east-1"]},', "not valid JSON (expected a list like"),
     ("OPSBOT_AZURE_SUBSCRIPTIONS", '[{"name": "shop"}]', "item 1: missing key 'id'"),
     ("OPSBOT_GCP_PROJECTS", '{"id": "shop"}', 'not a list (expected a list like [{"id": "shop-prod"}])'),
