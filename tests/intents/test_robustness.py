@@ -21,7 +21,7 @@ def _check(text: str) -> None:
     assert len(intent.text) <= MAX_CHARS
     if intent.name is IntentName.UNKNOWN:
         assert intent.confidence < 0.5
-        assert intent.slots.present() == {}
+        assert set(intent.slots.present()) <= {"topic"}  # at most the command a misspelt verb would be, to show
     else:
         assert intent.confidence >= 0.5
 
