@@ -55,7 +55,7 @@ def shell(
     conversation: Annotated[str, typer.Option(help="Conversation id.")] = "shell",
     no_worker: Annotated[bool, typer.Option("--no-worker", help="Jobs run in `opsbot worker` instead.")] = False,
 ) -> None:
-    """Chat with opsbot in the terminal. Meta-commands: /as USER, /press N, /wait, /quit."""
+    """Chat with opsbot in the terminal. Meta-commands: /as USER, /press N, /alert, /wait, /quit."""
     from bot.console import ConsoleChannel
 
     runtime = _runtime(_settings(), with_worker=not no_worker)
@@ -63,7 +63,12 @@ def shell(
         channel = ConsoleChannel(runtime, user=user, conversation_id=conversation, json_mode=json_out)
         if sys.stdin.isatty():
             if not json_out:
-                typer.echo("opsbot shell - type `help`, /as USER to switch speaker, /press N for buttons, /quit.")
+                typer.echo("opsbot shell - type `help`, /as USER to switch speaker, /press N for buttons, "
+                           "/alert for a test alert, /quit.")  # fmt: skip
+                if runtime.embedded is not None:
+                    typer.echo(
+                        f"The demo world is kept in {runtime.embedded.path} between runs: delete it to start afresh."
+                    )
             channel.run(_prompt(channel))
         else:
             channel.run(sys.stdin, echo=True)
