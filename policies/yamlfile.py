@@ -38,6 +38,17 @@ class YamlDocument:
         return self.problems((err["loc"], describe(err)) for err in exc.errors())
 
 
+_EXPECTED = {
+    "model_type": "a mapping (key: value)",
+    "dict_type": "a mapping (key: value)",
+    "list_type": "a list",
+    "tuple_type": "a list",
+    "string_type": "text",
+}
+_KINDS = {"str": "text", "int": "a number", "float": "a number", "bool": "true or false", "NoneType": "nothing",
+          "list": "a list", "dict": "a mapping", "date": "a date", "datetime": "a date and time"}  # fmt: skip
+
+
 def describe(err: ErrorDetails) -> str:
     """pydantic's message, phrased for someone editing a YAML file."""
     kind, loc = err["type"], err["loc"]
@@ -46,6 +57,8 @@ def describe(err: ErrorDetails) -> str:
         return f"unknown key '{name}'"
     if kind == "missing":
         return f"missing key '{name}'"
+    if kind in _EXPECTED:
+        return f"expected {_EXPECTED[kind]}, not {_KINDS.get(type(err['input']).__name__, 'that')}"
     message = err["msg"]
     return message.removeprefix("Value error, ")
 

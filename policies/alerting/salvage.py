@@ -52,7 +52,9 @@ def _model(model: type[BaseModel], raw: object, loc: Loc, kept: dict[Loc, list[i
     except ValidationError as exc:
         failed = {err["loc"][0] for err in exc.errors() if len(err["loc"]) == 1}  # this level's own values
     if not isinstance(raw, dict):
-        return _BAD if not keep else model.model_construct()
+        if not keep:
+            return _BAD
+        raw = {}  # kept by name, with nothing in it
     values: dict[str, Any] = {}
     for name, info in model.model_fields.items():
         key = info.alias or name
@@ -82,7 +84,7 @@ def _value(info: FieldInfo, raw: object, loc: Loc, kept: dict[Loc, list[int]], *
     if origin is dict and _is_model(args[1]):
         if not isinstance(raw, dict):
             return _BAD
-        return {key: _model(args[1], value, (*loc, key), kept, keep=True) for key, value in raw.items()}
+        return {k: _model(args[1], v, (*loc, k), kept, keep=True) for k, v in raw.items() if isinstance(k, str)}
     if failed:
         return _BAD
     try:

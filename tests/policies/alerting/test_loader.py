@@ -363,3 +363,24 @@ def test_the_one_line_message_is_the_first_problem_and_how_many_more(write_alert
     assert str(err.value) == (
         f"{path}:3: unknown escalation 'mian' (did you mean 'main'?) (and 1 more: `opsbot check-config` lists them)"
     )
+
+
+def test_parts_of_the_wrong_kind_are_reported_not_crashed_on(write_alerting: WriteAlerting, policy: Policy) -> None:
+    path = write_alerting(
+        """
+        routes:
+          - 5
+          - {name: all, escalation: main}
+          - {name: other, escalation: spare}
+        escalations:
+          main: page everyone
+          spare: {steps: [{notify: sms, to: eve}]}
+          7: {steps: []}
+        schedules:
+          primary: true
+        """
+    )
+    problems = problems_of(path, policy)
+    assert f"{path}:2: expected a mapping (key: value), not a number" in problems
+    assert f"{path}:7: escalation 'spare' step 1: unknown user 'eve'" in problems
+    assert not any("unknown escalation" in p or "unknown schedule" in p for p in problems), problems
