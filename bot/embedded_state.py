@@ -64,6 +64,12 @@ class EmbeddedState:
             return
         log.debug("embedded state: %d keys loaded from %s", loaded, self.path)
 
+    def release(self) -> None:
+        """Let the next process have the file, keeping what it holds (a start-up that failed changed nothing)."""
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
+
     def save(self) -> None:
         """Write every kept key and its expiry, then let the next process have the file."""
         if self._lock is None:

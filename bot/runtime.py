@@ -88,12 +88,25 @@ class Runtime:
             connection.ping()
         except redis.ConnectionError as exc:
             raise ConfigError("Redis does not answer at OPSBOT_REDIS_URL: start it or unset the variable") from exc
-        embedded = pager = None
+        embedded = None
         if is_embedded(settings):  # before anything reads or writes it: what the previous run left
             embedded = EmbeddedState(settings.data_dir, connection)
             embedded.open()
             if _console_only(settings) and not settings.incident_channels:  # the demo's alerts and DR news
                 settings = settings.model_copy(update={"incident_channels": [DEMO_INCIDENT_CHANNEL]})
+        try:
+            return cls._assemble(settings, connection, embedded, provider, with_worker=with_worker)
+        except BaseException:
+            if embedded is not None:
+                embedded.release()
+            raise
+
+    @classmethod
+    def _assemble(
+        cls, settings: Settings, connection: redis.Redis, embedded: EmbeddedState | None,
+        provider: CloudProvider | None, *, with_worker: bool,
+    ) -> Runtime:  # fmt: skip
+        pager = None
         voice_problems = check_voice(settings)
         if voice_problems:  # a configured speech model that cannot load stops start-up, plainly
             raise ConfigError(voice_problems[0], voice_problems)
