@@ -1,4 +1,4 @@
-"""Every sample the platforms wrote (shared/samples) parses into the alerts a person would expect to see."""
+"""Every sample the platforms wrote (tests/samples) parses into the alerts a person would expect to see."""
 
 from __future__ import annotations
 
