@@ -1,7 +1,9 @@
 """Delivers a channel's outbox to its platform: in order per conversation, within the platform's rate
 limits (a short burst, then its pace; a 429 is waited out and the message sent again), at least once. The
 stream is read through a Redis consumer group, and an entry is acknowledged only once it has been sent (or
-given up on), so a restarted `opsbot serve` carries on where the last one stopped."""
+given up on), so a restarted `opsbot serve` carries on where the last one stopped. Urgent replies (alert cards,
+notices, DR status) are read from their own stream and go first; a burst of cards becomes a digest (bot/digest.py);
+what a platform refuses for good, or what fails ATTEMPTS times, goes to the channel's dead-letter list."""
 
 from __future__ import annotations
 
@@ -9,15 +11,17 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import TypeVar
 
 import redis
+from prometheus_client import Gauge
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, wait_exponential
 
 from bot.channels import DeliveryFailed, RetryAfter, Transport
+from bot.digest import DIGESTED, digest_of, take_cards
 from bot.message_ids import MSGID_PREFIX as MSGID_PREFIX
 from bot.message_ids import MSGID_TTL_SECONDS as MSGID_TTL_SECONDS
 from bot.message_ids import MessageIds
@@ -32,6 +36,11 @@ log = logging.getLogger(__name__)
 GROUP = "opsbot-deliver"
 ATTEMPTS = 5  # a message failing this often (429s aside) is skipped, so one bad reply cannot block a conversation
 _LANES = 1_000  # conversations remembered before quiet ones are forgotten
+# Ordinary replies held in memory before reading more of them waits (urgent ones are always read): a bound on
+# memory far above a normal backlog, so conversations never wait on each other below it.
+MAX_HELD = 50_000
+
+QUEUED = Gauge("opsbot_delivery_queued", "Replies read from the outbox and not yet sent.", ["channel", "urgency"])
 _T = TypeVar("_T")
 
 
@@ -74,8 +83,7 @@ class Deliverer:
         """Deliver until stop(): first what an earlier run read but did not finish, then new entries."""
         self._running = True
         try:
-            await self._read_loop(pending=True)
-            await self._read_loop(pending=False)
+            await self._read_loop()
             await self._drain()
         finally:
             await self._cancel_lanes()  # when run() itself was cancelled instead of stopped
@@ -92,8 +100,8 @@ class Deliverer:
             await self._finished.wait()
 
     def idle(self) -> bool:
-        """Nothing queued or in flight, and everything in the stream read and acknowledged."""
-        if any(lane.queue or lane.busy() for lane in self._lanes.values()):
+        """Nothing queued or in flight, and everything in the streams read and acknowledged."""
+        if any(lane.waiting() or lane.busy() for lane in self._lanes.values()):
             return False
         return self._outbox.group_caught_up(self._channel, GROUP)  # no group: run() is joining again
 
@@ -101,25 +109,35 @@ class Deliverer:
     def _join_group(self, start: str = "$") -> None:
         self._outbox.create_group(self._channel, GROUP, start)
 
-    async def _read_loop(self, *, pending: bool) -> None:
-        cursor = "0-0" if pending else ">"
+    async def _read_loop(self) -> None:
+        # Per stream (by urgency): "0-0" walks this consumer's own pending entries (what an earlier run read and
+        # did not finish), then ">" takes new ones. Both streams are read in one call, urgent entries dispatched
+        # first, so an ordinary reply never overtakes an urgent one published before it.
+        cursors = {True: "0-0", False: "0-0"}
         while not self._stopping.is_set():
+            wanted = {urgent: c for urgent, c in cursors.items() if urgent or self._held() < MAX_HELD}
+            block = self._block_ms if all(c == ">" for c in wanted.values()) else None
             try:
-                batch = await self._in(self._reader, partial(self._read, cursor))
+                batch = await self._in(self._reader, partial(self._read, wanted, block))
             except redis.RedisError as exc:
                 await self._read_failed(exc)
                 continue
             if self._read_failing:
                 log.warning("%s outbox: reading again", self.transport.name)
                 self._read_failing = False
-            if pending and not batch:
-                return  # the backlog of the previous run is handed out
-            for entry_id, reply in batch:
-                cursor = entry_id if pending else cursor
+            got = dict.fromkeys(wanted, 0)
+            for urgent, entry_id, reply in batch:
+                got[urgent] += 1
+                if cursors[urgent] != ">":
+                    cursors[urgent] = entry_id
                 if reply is None:
-                    await self._ack([entry_id])  # trimmed away or unreadable: nothing to deliver
+                    await self._ack_ids([entry_id], urgent=urgent)  # deleted or unreadable: nothing to send
                 else:
-                    self._dispatch(Entry(entry_id, reply))
+                    self._dispatch(Entry(entry_id, reply, urgent))
+            for urgent, count in got.items():
+                if not count:
+                    cursors[urgent] = ">"  # the backlog of the previous run is handed out
+            self._count_queued()
 
     async def _read_failed(self, exc: redis.RedisError) -> None:
         if not self._read_failing:  # once per outage, not once a second
@@ -133,10 +151,16 @@ class Deliverer:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._stopping.wait(), 1.0)
 
-    def _read(self, cursor: str) -> list[tuple[str, Reply | None]]:
-        """Entries after `cursor` in this consumer's pending list, or new ones (">"), waiting a little for those."""
-        block = self._block_ms if cursor == ">" else None
-        return self._outbox.read_group(self._channel, GROUP, self._consumer, cursor, block)
+    def _read(self, cursors: dict[bool, str], block: int | None) -> list[tuple[bool, str, Reply | None]]:
+        return self._outbox.read_group(self._channel, GROUP, self._consumer, cursors, block)
+
+    def _held(self) -> int:
+        return sum(len(lane.queue) for lane in self._lanes.values())
+
+    def _count_queued(self) -> None:
+        urgent = sum(len(lane.urgent) for lane in self._lanes.values())
+        QUEUED.labels(self._channel, "urgent").set(urgent)
+        QUEUED.labels(self._channel, "ordinary").set(self._held())
 
     def _dispatch(self, entry: Entry) -> None:
         key = (entry.reply.ref.channel, entry.reply.ref.conversation_id)
@@ -146,7 +170,7 @@ class Deliverer:
         if lane is None:
             rate = self.transport.conversation_rate(entry.reply.ref)
             lane = self._lanes[key] = Lane(TokenBucket(rate) if rate else None)
-        lane.queue.append(entry)
+        lane.add(entry)
         if not lane.busy():
             lane.task = asyncio.create_task(self._drain_lane(lane), name=f"deliver-{key[1]}")
 
@@ -168,17 +192,40 @@ class Deliverer:
 
     # -- sending -------------------------------------------------------------------------------------
     async def _drain_lane(self, lane: Lane) -> None:
-        while lane.queue:
-            entry = lane.queue.popleft()
-            await self._deliver(lane, entry)
+        while lane.waiting():
+            if await self._skip_digested_edit(lane):
+                continue
+            # The token first, then the pick: an urgent reply that arrived meanwhile takes this slot.
+            await pace(lane, self._bucket)
+            cards = take_cards(lane)
+            if cards:
+                await self._deliver_digest(lane, cards)
+            elif lane.waiting():
+                await self._deliver(lane, lane.next(), paced=True)
 
-    async def _deliver(self, lane: Lane, entry: Entry) -> None:
+    async def _skip_digested_edit(self, lane: Lane) -> bool:
+        """The next reply is an edit of a card that went out in a digest: settled without a message (see
+        bot/digest.py) and without spending a token."""
+        head = lane.urgent[0] if lane.urgent else None
+        if head is None or head.reply.edit_of is None:
+            return False
+        posted = await self._ids.lookup(head.reply.edit_of)
+        if posted is None or not posted.in_digest or not lane.urgent or lane.urgent[0] is not head:
+            return False
+        lane.urgent.popleft()
+        DIGESTED.labels(self._channel, "edit").inc()
+        await self._ack([head])
+        return True
+
+    async def _deliver(self, lane: Lane, entry: Entry, *, paced: bool = False) -> None:
         sent = [entry]  # entries this send settles: the one sent and the edits it superseded
         failures = 0  # 429s aside: the platform said when to come back, and we do
 
         async def attempt() -> None:
-            nonlocal failures
-            await pace(lane, self._bucket)
+            nonlocal failures, paced
+            if not paced:
+                await pace(lane, self._bucket)
+            paced = False
             sent.extend(coalesce(lane, sent[-1]))
             try:
                 await self._send(sent[-1].reply)
@@ -193,26 +240,73 @@ class Deliverer:
                 raise
             self._report(sent[-1].reply, None)
 
+        problem = await self._attempt(attempt, lambda: failures >= ATTEMPTS, sent[-1])
+        if problem is None:
+            metrics.observe("delivery", max(0.0, time.time() - _entry_seconds(sent[-1].entry_id)))
+        else:
+            await self._bury([sent[-1]], problem)
+        await self._ack(sent)
+
+    async def _deliver_digest(self, lane: Lane, cards: list[Entry]) -> None:
+        """One message for `cards` (its token already taken); each card's escalation hears how it went."""
+        digest = digest_of(cards)
+        failures = 0
+        paced = True
+
+        async def attempt() -> None:
+            nonlocal failures, paced
+            if not paced:
+                await pace(lane, self._bucket)
+            paced = False
+            try:
+                message_id = await self.transport.post(digest)
+            except RetryAfter:
+                if lane.bucket is not None:
+                    lane.bucket.drain()
+                raise
+            except Exception as exc:
+                failures += 1
+                if failures == 1:
+                    for card in cards:
+                        self._report(card.reply, f"{type(exc).__name__}: {_clean(exc)}")
+                raise
+            self._ids.remember(digest.key, message_id)
+            for card in cards:
+                self._ids.remember(card.reply.key, message_id, in_digest=True)
+                self._report(card.reply, None)
+
+        problem = await self._attempt(attempt, lambda: failures >= ATTEMPTS, Entry(cards[0].entry_id, digest, True))
+        if problem is None:
+            DIGESTED.labels(self._channel, "card").inc(len(cards))
+        else:
+            await self._bury(cards, problem)
+        await self._ack(cards)
+
+    async def _attempt(
+        self, attempt: Callable[[], Awaitable[None]], spent: Callable[[], bool], what: Entry
+    ) -> str | None:
+        """Run `attempt` until it succeeds, is refused for good or `spent()`; None, or why it was given up on.
+        The lane waits between attempts (a 429: its Retry-After; else a growing backoff)."""
         try:
-            # The lane waits (a 429: its Retry-After; else a growing backoff), then the same message goes again.
             retrying = AsyncRetrying(
-                stop=lambda _state: failures >= ATTEMPTS,
+                stop=lambda _state: spent(),
                 wait=self._wait,
                 retry=retry_if_exception(_worth_retrying),
                 reraise=True,
             )
             await retrying(attempt)
-            metrics.observe("delivery", max(0.0, time.time() - _entry_seconds(sent[-1].entry_id)))
         except DeliveryFailed as exc:
-            reply = sent[-1].reply
+            reply = what.reply
             log.warning("%s refused reply %s to %s: %s", self.transport.name, reply.key, _where(reply), _clean(exc))
+            return f"refused: {_clean(exc)}"
         except Exception as exc:  # any failure: after ATTEMPTS the conversation must move on
-            reply = sent[-1].reply
+            reply = what.reply
             log.warning(
                 "%s: gave up on reply %s to %s after %d attempts: %s: %s",
                 self.transport.name, reply.key, _where(reply), ATTEMPTS, type(exc).__name__, _clean(exc),
             )  # fmt: skip
-        await self._ack([e.entry_id for e in sent])
+            return f"gave up after {ATTEMPTS} attempts: {type(exc).__name__}: {_clean(exc)}"
+        return None
 
     def _wait(self, state: RetryCallState) -> float:
         """Seconds before the next attempt: what the platform's 429 asked for, else the backoff."""
@@ -237,19 +331,36 @@ class Deliverer:
         if reply.edit_of is None:
             self._ids.remember(reply.key, await self.transport.post(reply))
             return
-        message_id = await self._ids.lookup(reply.edit_of)
-        if message_id is None:  # sent before the map existed, or expired: a new message beats none
-            message_id = await self.transport.post(reply)
-            self._ids.remember(reply.edit_of, message_id)
+        posted = await self._ids.lookup(reply.edit_of)
+        if posted is None:  # sent before the map existed, or expired: a new message beats none
+            self._ids.remember(reply.edit_of, await self.transport.post(reply))
+        elif posted.in_digest:  # arrived while its token was awaited; see _skip_digested_edit
+            DIGESTED.labels(self._channel, "edit").inc()
         else:
-            await self.transport.edit(reply, message_id)
+            await self.transport.edit(reply, posted.message_id)
 
-    async def _ack(self, entry_ids: list[str]) -> None:
+    async def _ack(self, entries: list[Entry]) -> None:
+        for urgent in (True, False):
+            ids = [e.entry_id for e in entries if e.urgent is urgent]
+            if ids:
+                await self._ack_ids(ids, urgent=urgent)
+
+    async def _ack_ids(self, ids: list[str], *, urgent: bool) -> None:
         try:
-            await self._in(self._io, partial(self._outbox.ack, self._channel, GROUP, entry_ids))
+            await self._in(self._io, partial(self._outbox.ack, self._channel, GROUP, ids, urgent=urgent))
         except redis.RedisError as exc:  # stays pending: the next run sends it again (at least once)
             name = type(exc).__name__
-            log.warning("%s: could not acknowledge %d entries: %s", self.transport.name, len(entry_ids), name)
+            log.warning("%s: could not acknowledge %d entries: %s", self.transport.name, len(ids), name)
+
+    async def _bury(self, entries: list[Entry], reason: str) -> None:
+        """Given up on: kept in the dead-letter list (`opsbot outbox dead`), to be sent again with `replay`."""
+        for entry in entries:
+            try:
+                raw = entry.reply.model_dump_json()
+                await self._in(self._io, partial(self._outbox.bury, self._channel, raw, reason))
+            except redis.RedisError as exc:
+                log.warning("%s: could not keep reply %s as a dead letter: %s; it is lost",
+                            self.transport.name, entry.reply.key, type(exc).__name__)  # fmt: skip
 
     async def _in(self, pool: ThreadPoolExecutor, call: Callable[[], _T]) -> _T:
         return await asyncio.get_running_loop().run_in_executor(pool, call)

@@ -1,6 +1,7 @@
 """Our reply key -> the platform's id of the message it became, so that an edit finds the message to change.
 Kept in Redis for a week (a restarted process still edits what the last one posted), recent pairs in memory
-as well."""
+as well. Alert cards that went out inside a digest are remembered as pointing at the digest, marked, so that
+their later edits are not mistaken for edits of a whole message."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import asyncio
 import logging
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
+from typing import NamedTuple
 
 import redis
 
@@ -16,6 +18,12 @@ log = logging.getLogger(__name__)
 MSGID_PREFIX = "opsbot:msgid:"
 MSGID_TTL_SECONDS = 7 * 24 * 3600
 _LOCAL_IDS = 10_000  # recent key -> platform id pairs kept in memory as well
+_DIGEST_MARK = "digest:"
+
+
+class Posted(NamedTuple):
+    message_id: str  # the platform's id
+    in_digest: bool  # the reply went out as a line of a digest with this id, not as a message of its own
 
 
 class MessageIds:
@@ -28,21 +36,25 @@ class MessageIds:
         self._io = io
         self._recent: OrderedDict[str, str] = OrderedDict()
 
-    def remember(self, key: str, message_id: str) -> None:
+    def remember(self, key: str, message_id: str, *, in_digest: bool = False) -> None:
+        message_id = _DIGEST_MARK + message_id if in_digest else message_id
         self._recent[key] = message_id
         while len(self._recent) > _LOCAL_IDS:
             self._recent.popitem(last=False)
         # Not awaited: a slow or failing Redis must never turn one post into two through a retry.
         self._io.submit(self._store, key, message_id)
 
-    async def lookup(self, key: str) -> str | None:
-        """The platform id of the message posted for `key`, or None if unknown (never posted, or expired)."""
-        if key in self._recent:
-            return self._recent[key]
-        raw = await asyncio.get_running_loop().run_in_executor(self._io, self._redis.get, self._redis_key(key))
-        if raw is None:
-            return None
-        return raw.decode() if isinstance(raw, bytes) else str(raw)
+    async def lookup(self, key: str) -> Posted | None:
+        """Where the reply `key` went, or None if unknown (never posted, or expired)."""
+        value = self._recent.get(key)
+        if value is None:
+            raw = await asyncio.get_running_loop().run_in_executor(self._io, self._redis.get, self._redis_key(key))
+            if raw is None:
+                return None
+            value = raw.decode() if isinstance(raw, bytes) else str(raw)
+        if value.startswith(_DIGEST_MARK):
+            return Posted(value[len(_DIGEST_MARK) :], in_digest=True)
+        return Posted(value, in_digest=False)
 
     def _store(self, key: str, message_id: str) -> None:
         try:
