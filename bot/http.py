@@ -1,12 +1,15 @@
 """The HTTP side of `opsbot serve`: probes, Prometheus metrics and the channel adapters' webhooks, behind a
-body-size limit that no adapter has to repeat."""
+body-size limit that no adapter has to repeat, and the one JSON reader webhooks use once the sender is proven:
+malformed or absurdly nested JSON is a one-line 400, never a RecursionError."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import math
 import time
 from collections.abc import Sequence
+from typing import Any
 
 import redis
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Gauge, generate_latest
@@ -24,6 +27,38 @@ from bot.runtime import Runtime
 
 MAX_BODY_BYTES = 1024 * 1024  # webhooks are a few KB; anything near this is a mistake or an attack
 REDIS_PROBE_SECONDS = 1.0  # Kubernetes' default probe timeout
+MAX_JSON_DEPTH = 64  # Slack's and Telegram's payloads nest about 10 deep; 100,000 is an attack
+
+
+class Unreadable(ValueError):
+    """A webhook body that is not what the endpoint reads; `str()` is the one line answered (and logged)."""
+
+
+def json_object(body: bytes | str, *, max_depth: int = MAX_JSON_DEPTH) -> dict[str, Any]:
+    """The JSON object in `body`, or Unreadable. The depth is capped so that whatever parses or walks it again
+    (a client library, pydantic) stays far from Python's recursion limit."""
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):  # ValueError covers bad UTF-8 too
+        raise Unreadable("not valid JSON") from None
+    if not isinstance(data, dict):
+        raise Unreadable("expected a JSON object")
+    if _deeper_than(data, max_depth):
+        raise Unreadable(f"JSON nested deeper than {max_depth} levels")
+    return data
+
+
+def _deeper_than(value: object, limit: int) -> bool:
+    pending: list[tuple[object, int]] = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        if depth > limit:
+            return True
+        pending.extend((child, depth + 1) for child in children)
+    return False
 
 
 def build_app(runtime: Runtime, adapters: Sequence[ChannelAdapter]) -> Starlette:

@@ -96,7 +96,7 @@ def alarm(envelope: SnsEnvelope) -> list[Incoming]:
         return []
     try:
         message = json.loads(envelope.message)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON (a plain message), or nested absurdly deep
         message = None
     if isinstance(message, dict) and "AlarmName" in message and "NewStateValue" in message:
         return [_cloudwatch(envelope, message)]

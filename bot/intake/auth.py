@@ -1,15 +1,18 @@
 """Who may post alerts: a source configured in `alert_sources` presents its token (bearer, basic-auth password or
 `?token=`) or signs the body with its HMAC secret. A signature is good for 300 s and for one request only: the
-`ReplayGuard` remembers each one in Redis. Refusals are one line and never contain what was presented."""
+`ReplayGuard` remembers each one in Redis (the chat adapters use it too, through `OrderedReplayGuard`, for Slack's
+event and trigger ids and Telegram's update ids). Refusals are one line and never contain what was presented."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import hashlib
 import hmac
 import re
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 
 import redis
 from pydantic import SecretStr
@@ -33,8 +36,9 @@ class ReplayGuard:
 
     PREFIX = "opsbot:intake:seen:"
 
-    def __init__(self, connection: redis.Redis) -> None:
+    def __init__(self, connection: redis.Redis, prefix: str = PREFIX) -> None:
         self._connection = connection
+        self._prefix = prefix
 
     def first_time(self, token: str, ttl_seconds: int = SEEN_SECONDS) -> bool:
         """True the first time `token` is seen within `ttl_seconds`, False for a repeat."""
@@ -45,7 +49,26 @@ class ReplayGuard:
         self._connection.delete(self._key(token))
 
     def _key(self, token: str) -> str:
-        return self.PREFIX + hashlib.sha256(token.encode()).hexdigest()
+        return self._prefix + hashlib.sha256(token.encode()).hexdigest()
+
+
+class OrderedReplayGuard:
+    """A ReplayGuard for an event loop. Its Redis calls run one at a time on a thread of their own, so the
+    answers come back in the order they were asked: a chat adapter that awaits it before handing a message on
+    keeps messages in arrival order. Raises redis.RedisError; the caller decides whether to let the message
+    through."""
+
+    def __init__(self, guard: ReplayGuard, ttl_seconds: int = SEEN_SECONDS) -> None:
+        self._guard = guard
+        self._ttl = ttl_seconds
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="replays")
+
+    async def first_time(self, token: str) -> bool:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._thread, self._guard.first_time, token, self._ttl)
+
+    def close(self) -> None:
+        self._thread.shutdown(wait=False)
 
 
 def check(

@@ -21,7 +21,8 @@ from alerts.sources import PARSERS, Malformed
 from alerts.sources.sns import SnsEnvelope, alarm, parse_envelope
 from bot.intake import Ingest
 from bot.intake.auth import ReplayGuard, Unauthorized, check
-from bot.intake.sns_verify import CertificateUnavailable, SnsVerifier, is_sns_url
+from bot.intake.sns_certificates import CertificateUnavailable
+from bot.intake.sns_verify import SnsVerifier, is_sns_url
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -87,6 +88,8 @@ class _Intake:
             incoming = parser(body)
         except Malformed as exc:
             return _refuse(source, "malformed", 400, str(exc))
+        except RecursionError:  # JSON that parses, but is nested too deep for the code that reads it
+            return _refuse(source, "malformed", 400, "JSON nested too deeply")
         answer = await self._store(source, incoming)
         if answer.status_code != 200 and used is not None:
             await self._forget(source, used)
@@ -99,14 +102,14 @@ class _Intake:
             envelope = parse_envelope(await request.body())
         except Malformed as exc:
             return _refuse(SNS, "malformed", 400, str(exc))
+        if envelope.topic_arn not in self._settings.sns_topics:  # before the signature: no certificate fetched
+            return _refuse(SNS, "forbidden", 403, "topic not accepted")
         try:
             await asyncio.to_thread(self._verifier.verify, envelope, self._clock())
         except Unauthorized as exc:
             return _refuse(SNS, "unauthorized", 401, str(exc))
         except CertificateUnavailable as exc:
             return _refuse(SNS, "certificate_unavailable", 503, f"{exc}; retry")
-        if envelope.topic_arn not in self._settings.sns_topics:
-            return _refuse(SNS, "forbidden", 403, "topic not accepted")
         if envelope.type == "SubscriptionConfirmation":
             return await self._confirm(envelope)
         if envelope.type == "UnsubscribeConfirmation":

@@ -1,16 +1,18 @@
 """Proof that an SNS message comes from Amazon SNS: its RSA signature (SignatureVersion 1 = SHA1withRSA,
 2 = SHA256withRSA) over the documented string to sign, checked with the certificate at SigningCertURL, which
-must be an https URL on an SNS host. Certificates are fetched once per URL and kept in memory. Their validity
-dates are not checked (SNS's own test messages outlive them), but the subject must be sns.amazonaws.com."""
+must be an https URL on an SNS host. Certificates are fetched through a `CertificateCache` (one fetch at a time per
+URL, good and bad outcomes remembered, new fetches capped per minute). Their validity dates are not checked (SNS's
+own test messages outlive them), but the subject must be sns.amazonaws.com."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import re
-import threading
+import ssl
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -24,7 +26,9 @@ from cryptography.x509.oid import NameOID
 
 from alerts.sources.sns import SnsEnvelope
 from bot.intake.auth import Unauthorized
-from core.errors import OpsbotError
+from bot.intake.sns_certificates import CertificateCache, CertificateUnavailable, Loaded
+
+__all__ = ["CertificateUnavailable", "SnsVerifier", "check_certificate_url", "is_sns_url", "string_to_sign"]
 
 SNS_HOST = re.compile(r"^sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$")
 SNS_SUBJECT = "sns.amazonaws.com"
@@ -32,19 +36,24 @@ MAX_AGE_SECONDS = 3600
 FETCH_TIMEOUT_SECONDS = 5.0
 MAX_CERTIFICATE_BYTES = 64 * 1024
 _HASHES: dict[str, type[hashes.HashAlgorithm]] = {"1": hashes.SHA1, "2": hashes.SHA256}
-_TEST_KEY = ""  # cache key of the test certificate: it serves every URL that passes the URL check
-
-
-class CertificateUnavailable(OpsbotError):
-    """The signing certificate could not be fetched: a passing problem, worth SNS's retry (unlike a bad one)."""
+_TEST_URL = ""  # cache key of the test certificate: it serves every URL that passes the URL check
 
 
 class SnsVerifier:
-    def __init__(self, test_certificate: Path | None, fetch: Callable[[str], bytes] | None = None) -> None:
+    def __init__(
+        self,
+        test_certificate: Path | None,
+        fetch: Callable[[str], bytes] | None = None,
+        *,
+        certificates: CertificateCache | None = None,
+    ) -> None:
+        """`fetch` downloads a certificate (default: `download`); `certificates` replaces the whole cache."""
         self._test_certificate = test_certificate
-        self._fetch = fetch or _download
-        self._keys: dict[str, RSAPublicKey] = {}
-        self._lock = threading.Lock()
+        if certificates is None:
+            if test_certificate is not None:
+                fetch = partial(_read_file, test_certificate)
+            certificates = CertificateCache(fetch or download, load_certificate)
+        self.certificates = certificates
 
     def verify(self, envelope: SnsEnvelope, now: float | None = None) -> None:
         """Return when the envelope is signed by SNS and recent; raise Unauthorized (or CertificateUnavailable)."""
@@ -68,17 +77,7 @@ class SnsVerifier:
             raise Unauthorized("bad signature") from None
 
     def _key(self, url: str) -> RSAPublicKey:
-        cache_key = _TEST_KEY if self._test_certificate is not None else url
-        with self._lock:
-            known = self._keys.get(cache_key)
-        if known is not None:
-            return known
-        test = self._test_certificate
-        pem = test.read_bytes() if test is not None else self._fetch(url)
-        key = _public_key(pem)
-        with self._lock:
-            self._keys[cache_key] = key
-        return key
+        return self.certificates.key(_TEST_URL if self._test_certificate is not None else url)
 
 
 def string_to_sign(envelope: SnsEnvelope) -> str:
@@ -130,7 +129,8 @@ def is_sns_url(url: str, *, allow_loopback: bool) -> bool:
     return parts.scheme == "https" and port in (None, 443) and SNS_HOST.match(host) is not None
 
 
-def _public_key(pem: bytes) -> RSAPublicKey:
+def load_certificate(pem: bytes) -> Loaded:
+    """The certificate's RSA key and notAfter; Unauthorized when it is not an SNS signing certificate."""
     try:
         certificate = x509.load_pem_x509_certificate(pem)
     except ValueError:
@@ -141,16 +141,27 @@ def _public_key(pem: bytes) -> RSAPublicKey:
     key = certificate.public_key()
     if not isinstance(key, RSAPublicKey):
         raise Unauthorized("the signing certificate has no RSA key")
-    return key
+    return Loaded(key=key, not_after=certificate.not_valid_after_utc.timestamp())
 
 
-def _download(url: str) -> bytes:
+def _read_file(path: Path, _url: str) -> bytes:
+    return path.read_bytes()
+
+
+def download(url: str, *, verify: ssl.SSLContext | bool = True) -> bytes:
+    """GET the certificate, reading at most MAX_CERTIFICATE_BYTES of it. `verify` is for tests (a local CA)."""
     try:
-        response = httpx.get(url, timeout=FETCH_TIMEOUT_SECONDS, follow_redirects=False)
+        with httpx.stream("GET", url, timeout=FETCH_TIMEOUT_SECONDS, follow_redirects=False, verify=verify) as answer:
+            if answer.status_code != 200:
+                raise CertificateUnavailable(f"cannot fetch the SNS signing certificate: HTTP {answer.status_code}")
+            declared = answer.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > MAX_CERTIFICATE_BYTES:
+                raise Unauthorized("the signing certificate is too large")
+            pem = b""
+            for chunk in answer.iter_bytes():
+                pem += chunk
+                if len(pem) > MAX_CERTIFICATE_BYTES:
+                    raise Unauthorized("the signing certificate is too large")
     except httpx.HTTPError as exc:
         raise CertificateUnavailable(f"cannot fetch the SNS signing certificate: {type(exc).__name__}") from exc
-    if response.status_code != 200:
-        raise CertificateUnavailable(f"cannot fetch the SNS signing certificate: HTTP {response.status_code}")
-    if len(response.content) > MAX_CERTIFICATE_BYTES:
-        raise Unauthorized("the signing certificate is too large")
-    return response.content
+    return pem

@@ -3,18 +3,22 @@ first (Slack wants an answer within 3 s), then the Message goes to the Inbox; th
 through the outbox and the Deliverer posts them with this adapter's `SlackTransport`.
 
 Events arrive over Socket Mode (when the app-level token is set: no public URL needed) and/or over
-HTTP at `POST /slack/events` (when the signing secret is set; bolt checks the signature and refuses
-requests older than 5 minutes)."""
+HTTP at `POST /slack/events` (when the signing secret is set). There the signature (and its timestamp: at
+most 5 minutes old) is checked before anything reads the body, then that the body parses; only then does bolt
+see it. Inside the 5 minutes a signed request can still be sent again: events (event_id), slash commands and
+button presses (trigger_id) are remembered in Redis for 10 minutes and a repeat is acknowledged and dropped."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import re
+import time
 from collections.abc import Coroutine
 from typing import TypeVar
 
 import aiohttp
+import redis
 from pydantic import BaseModel, ValidationError
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
@@ -22,11 +26,13 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.kwargs_injection.async_args import AsyncArgs
 from slack_sdk.web.async_client import AsyncWebClient
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.channels import Transport
+from bot.http import Unreadable
 from bot.inbox import Inbox
+from bot.intake.auth import OrderedReplayGuard, ReplayGuard
 from bot.runtime import Runtime
 from bot.slack import events
 from bot.slack.audio import FETCH_FAILED, ClipDownloadFailed, ClipFetcher
@@ -43,7 +49,8 @@ DEFAULT_API_URL = "https://slack.com/api/"
 EVENTS_PATH = "/slack/events"
 CONNECT_WAIT_SECONDS = 10.0  # start() waits this long for the WebSocket; after that it keeps trying alone
 STOP_GRACE_SECONDS = 10.0  # stop() waits this long for messages already acknowledged to be handled
-SEEN_EVENTS = 10_000  # event ids remembered, so Slack's redeliveries (within minutes) are dropped
+SEEN_EVENTS = 10_000  # ids remembered in memory while Redis fails, so Slack's redeliveries are still dropped
+SEEN_PREFIX = "opsbot:slack:seen:"
 
 PayloadT = TypeVar("PayloadT", bound=BaseModel)
 
@@ -57,12 +64,15 @@ def api_url(settings: Settings) -> str:
 class SlackAdapter:
     name = "slack"
 
-    def __init__(self, settings: Settings, inbox: Inbox, *, min_interval: float = MIN_INTERVAL) -> None:
+    def __init__(
+        self, settings: Settings, inbox: Inbox, replays: ReplayGuard, *, min_interval: float = MIN_INTERVAL
+    ) -> None:
         if settings.slack_bot_token is None:
             raise ConfigError("Slack needs OPSBOT_SLACK_BOT_TOKEN (the xoxb- bot token)")
         if settings.slack_app_token is None and settings.slack_signing_secret is None:
             raise ConfigError("Slack needs OPSBOT_SLACK_APP_TOKEN (Socket Mode) or OPSBOT_SLACK_SIGNING_SECRET (HTTP)")
         self._inbox = inbox
+        self._replays = OrderedReplayGuard(replays)
         self._seen = events.RecentIds(SEEN_EVENTS)
         self._app_token = settings.slack_app_token
         self._client = AsyncWebClient(token=settings.slack_bot_token.get_secret_value(), base_url=api_url(settings))
@@ -78,6 +88,7 @@ class SlackAdapter:
             logger=logging.getLogger("bot.slack.bolt"),
         )
         self._http = AsyncSlackRequestHandler(self._app) if secret is not None else None
+        self._secret = secret.get_secret_value().encode() if secret is not None else b""
         self._socket: AsyncSocketModeHandler | None = None
         self._connecting: asyncio.Task[None] | None = None
         self._inflight: set[asyncio.Future[None]] = set()
@@ -117,6 +128,7 @@ class SlackAdapter:
         await self.identity.stop()
         if self._inflight:  # messages already acknowledged to Slack still get their answer
             await asyncio.wait(set(self._inflight), timeout=STOP_GRACE_SECONDS)
+        self._replays.close()
         await self._close_session()
 
     async def _close_session(self) -> None:
@@ -139,19 +151,31 @@ class SlackAdapter:
 
     # -- HTTP ------------------------------------------------------------------------------------------
     async def _events_endpoint(self, request: Request) -> Response:
-        # Events, slash commands and button presses all arrive here (the body size is capped by bot.http).
+        """Events, slash commands and button presses all arrive here (the body size is capped by bot.http).
+        bolt would parse the body before checking its signature, and answer a parse error with a 500."""
         assert self._http is not None
+        body = await request.body()  # kept by the Request: bolt reads the same bytes
+        stamp = request.headers.get("X-Slack-Request-Timestamp", "")
+        signature = request.headers.get("X-Slack-Signature", "")
+        if not events.signed_by_slack(self._secret, body, stamp, signature, time.time()):
+            return JSONResponse({"error": "invalid request"}, status_code=401)  # bolt's own words
+        content_type = request.headers.get("content-type", "").split(";", 1)[0] or None
+        try:
+            events.check_readable(body, content_type)
+        except Unreadable as exc:
+            log.warning("slack: refused a signed request: %s", exc)
+            return JSONResponse({"error": str(exc)}, status_code=400)
         return await self._http.handle(request)
 
     # -- listeners: translate and hand over, nothing else ------------------------------------------------
     async def _on_command(self, args: AsyncArgs) -> None:
         await args.ack()
         command = _parse(SlashCommand, args.body)
-        if command is not None:
+        if command is not None and await self._first("trigger", command.trigger_id):
             await self._submit(events.from_command(command))
 
     async def _on_mention(self, args: AsyncArgs) -> None:
-        event = self._new_event(args.body)
+        event = await self._new_event(args.body)
         if event is None or not self._answerable(event):
             return
         ref = events.mention_ref(event)
@@ -161,7 +185,7 @@ class SlackAdapter:
         await self._submit(events.from_event(event, ref, self.identity.user_id))
 
     async def _on_message(self, args: AsyncArgs) -> None:
-        event = self._new_event(args.body)
+        event = await self._new_event(args.body)
         # In channels only a mention is for the bot (that arrives as app_mention); here, direct messages.
         if event is None or event.channel_type != "im" or not self._answerable(event):
             return
@@ -175,16 +199,30 @@ class SlackAdapter:
         await args.ack()
         payload = _parse(BlockActions, args.body)
         message = events.from_press(payload) if payload is not None and payload.type == "block_actions" else None
-        if message is not None:
+        if message is not None and payload is not None and await self._first("trigger", payload.trigger_id):
             await self._submit(message)
 
-    def _new_event(self, body: object) -> MessageEvent | None:
-        """The event, unless Slack already delivered it: a retry must not ask for a second confirmation.
-        No await before the Inbox gets the message, so messages reach it in the order Slack sent them."""
+    async def _new_event(self, body: object) -> MessageEvent | None:
+        """The event, unless Slack already delivered it: a retry must not ask for a second confirmation."""
         callback = _parse(EventCallback, body)
-        if callback is None or (callback.event_id is not None and not self._seen.first_time(callback.event_id)):
+        if callback is None or not await self._first("event", callback.event_id):
             return None
         return callback.event
+
+    async def _first(self, kind: str, id_: str | None) -> bool:
+        """False for an id already seen (a redelivery or a replay). Asked in arrival order, so messages still
+        reach the Inbox in the order Slack sent them. While Redis fails, this process's memory decides."""
+        if not id_:
+            return True
+        token = f"{kind}:{id_}"
+        try:
+            first = await self._replays.first_time(token)
+        except redis.RedisError as exc:
+            log.warning("slack: Redis failed checking for a repeat (%s); remembering in memory", type(exc).__name__)
+            first = self._seen.first_time(token)
+        if not first:
+            log.info("slack: dropped a repeated %s %s", kind, id_)
+        return first
 
     def _answerable(self, event: MessageEvent) -> bool:
         return events.is_spoken(event) and not events.is_from_a_bot(event, self.identity.user_id)
@@ -229,4 +267,5 @@ def _parse(model: type[PayloadT], data: object) -> PayloadT | None:
 
 def build_slack_adapter(runtime: Runtime, inbox: Inbox, *, min_interval: float = MIN_INTERVAL) -> SlackAdapter:
     """What `opsbot serve` mounts when OPSBOT_SLACK_BOT_TOKEN is set."""
-    return SlackAdapter(runtime.settings, inbox, min_interval=min_interval)
+    replays = ReplayGuard(runtime.connection, prefix=SEEN_PREFIX)
+    return SlackAdapter(runtime.settings, inbox, replays, min_interval=min_interval)

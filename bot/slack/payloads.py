@@ -67,6 +67,7 @@ class SlashCommand(_Payload):
     text: str = ""
     user_id: str
     channel_id: str
+    trigger_id: str | None = None  # unique per invocation: a request carrying a known one is a replay
 
 
 class _Id(_Payload):
@@ -102,6 +103,7 @@ class BlockActions(_Payload):
 
     type: str
     user: _Id
+    trigger_id: str | None = None  # unique per press: a request carrying a known one is a replay
     channel: _Id | None = None
     container: _Container = _Container()
     message: _PressedMessage | None = None

@@ -61,6 +61,11 @@ def new_ts() -> str:
     return f"{1_600_000_000 + next(_ts)}.{next(_ts):06d}"
 
 
+def new_trigger_id() -> str:
+    """Slack gives every slash command and button press its own trigger_id (the samples share one)."""
+    return f"{next(_ts)}.{next(_ts)}.{next(_ts):032x}"
+
+
 def mention(text: str, *, user: str = ALICE, channel: str = CHANNEL, thread_ts: str | None = None) -> dict[str, Any]:
     """Slack's docs app_mention example, saying `text` to the bot."""
     body = sample("slack_event_app_mention_docs.json")
@@ -86,6 +91,7 @@ def press_form(message: PostedMessage, label: str, *, user: str = ALICE_TOO) -> 
     button = next(b for b in message.buttons if b["text"]["text"].startswith(label))
     body = sample("slack_interactive_block_actions_button_bolt_python.json")
     body["user"]["id"] = user
+    body["trigger_id"] = new_trigger_id()
     body["channel"]["id"] = message.channel
     body["container"].update(channel_id=message.channel, message_ts=message.ts, is_ephemeral=False)
     if message.thread_ts:
@@ -100,6 +106,7 @@ def command_form(text: str, *, user: str = ALICE_TOO, command: str = "/ops") -> 
     raw = sample_bytes("slack_slash_command_bolt_python.txt").decode()
     raw = raw.replace("command=%2Fhello-world", "command=" + quote(command, safe=""))
     raw = raw.replace("&text=Hi&", f"&text={quote(text, safe='')}&")
+    raw = raw.replace("trigger_id=111.111.xxx", f"trigger_id={new_trigger_id()}")
     return raw.replace("user_id=W111", f"user_id={user}")
 
 
