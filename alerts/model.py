@@ -4,11 +4,12 @@ with) an `Alert`, which carries the short number people type ("ack 42") and the 
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from core.models import Cloud, Frozen
+from core.untrusted import for_chat
 
 
 class Severity(StrEnum):
@@ -44,10 +45,41 @@ class Incoming(Frozen):
     ends_at: float | None = None
     links: tuple[str, ...] = ()  # generator / dashboard / runbook URLs
 
+    # Every text a person will see is made safe for chat once, here, where it enters: the raw text with its
+    # control, bidi or zero-width characters is kept nowhere (not in the store, not in the audit). The
+    # fingerprint is not shown to anyone and stays as the source sent it, so repeats still find their alert.
+    @field_validator("summary", "resource", "environment", mode="before")
+    @classmethod
+    def _one_line(cls, value: Any) -> Any:
+        return " ".join(for_chat(value).split()) if isinstance(value, str) else value
+
+    @field_validator("description", mode="before")
+    @classmethod
+    def _text(cls, value: Any) -> Any:
+        return for_chat(value).strip() if isinstance(value, str) else value
+
+    @field_validator("labels", mode="before")
+    @classmethod
+    def _labels(cls, value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value
+        clean = {_line(k): _line(v) for k, v in value.items()}
+        return {k: v for k, v in clean.items() if k and v}
+
+    @field_validator("links", mode="after")
+    @classmethod
+    def _links(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        """A link that would change without its invisible characters points somewhere else: left out."""
+        return tuple(url for url in value if url == for_chat(url) and not any(c.isspace() for c in url))
+
     @property
     def key(self) -> str:
         """Unique across sources: two sources may use the same fingerprint for different things."""
         return f"{self.source}:{self.fingerprint}"
+
+
+def _line(value: Any) -> Any:
+    return " ".join(for_chat(value).split()) if isinstance(value, str) else value
 
 
 class Alert(Frozen):

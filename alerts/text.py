@@ -1,5 +1,8 @@
 """How an alert reads in chat: the card posted to the incident channels and direct messages (key fact first, its
-state on the first line so every copy says the same once it changes), its buttons, and the one-line list entry."""
+state on the first line so every copy says the same once it changes), its buttons, and the one-line list entry.
+
+The alert's fields were made safe when it came in (alerts.model); the card and the list entry pass once more
+through `for_chat`, for alerts stored before that and for names from elsewhere (who acknowledged, a note)."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from alerts.model import SEVERITY_SHORT, Alert, AlertState
 from core.models import Button
+from core.untrusted import for_chat
 
 _CLOUD = {"aws": "AWS", "azure": "Azure", "gcp": "GCP"}
 
@@ -20,7 +24,7 @@ def headline(alert: Alert) -> str:
         if alert.resource and alert.resource not in alert.summary
         else alert.summary
     )
-    return f"ALERT {alert.number} {SEVERITY_SHORT[alert.severity]} {what}"
+    return for_chat(f"ALERT {alert.number} {SEVERITY_SHORT[alert.severity]} {what}")
 
 
 def card(alert: Alert, tz: ZoneInfo, note: str = "") -> str:
@@ -36,7 +40,7 @@ def card(alert: Alert, tz: ZoneInfo, note: str = "") -> str:
         lines.append(alert.links[0])
     if note:
         lines.append(note)
-    return "\n".join(lines)
+    return for_chat("\n".join(lines))
 
 
 def buttons(alert: Alert) -> tuple[Button, ...]:
@@ -60,7 +64,7 @@ def line(alert: Alert, tz: ZoneInfo, now: float) -> str:
         state = f", silenced until {_clock(alert.silenced_until, tz)}"
     elif not alert.paging:
         state = ", not paging"
-    return f"{headline(alert).removeprefix('ALERT ')} - {_age(minutes)}{state}"
+    return for_chat(f"{headline(alert).removeprefix('ALERT ')} - {_age(minutes)}{state}")
 
 
 def _state(alert: Alert, tz: ZoneInfo) -> str:

@@ -1,6 +1,8 @@
 """The console channel: an interactive chat in the terminal, or a scripted one when stdin is not a
 terminal (one message per line). Buttons become numbered choices. Like every adapter it only
-translates: lines -> Messages, Replies -> text (rich) or JSON lines."""
+translates: lines -> Messages, Replies -> text (rich) or JSON lines. Like the chat renderers, it shows text
+only after `for_chat`: an ESC from an alert's summary must not drive the operator's terminal, nor a bidi
+override turn a name around."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from bot.runtime import Runtime
 from bot.sample_alert import SampleLost, describe, send_sample
 from core import metrics
 from core.models import Button, ConversationRef, Message, Reply
+from core.untrusted import for_chat
 from workers.jobs import pending_jobs
 
 CHANNEL = "console"
@@ -52,7 +55,7 @@ class ConsoleChannel:
             for raw in lines:
                 line = raw.rstrip("\r\n")
                 if echo and not self.json_mode:
-                    self._console.print(f"{self.user}> {line}")
+                    self._console.print(for_chat(f"{self.user}> {line}"))
                 if not self.handle_line(line):
                     break
             self.wait()
@@ -193,8 +196,8 @@ class ConsoleChannel:
                 "id": reply.key,
                 "edit_of": reply.edit_of,
                 "kind": reply.kind,
-                "text": reply.text,
-                "buttons": [{"id": b.id, "label": b.label} for b in reply.buttons],
+                "text": for_chat(reply.text),
+                "buttons": [{"id": b.id, "label": for_chat(b.label)} for b in reply.buttons],
             },
             ensure_ascii=False,
         )
@@ -210,13 +213,13 @@ class ConsoleChannel:
             head = f"opsbot (update #{target}) " if target else "opsbot (update) "
         else:
             head = f"opsbot #{number} "
-        lines = reply.text.splitlines() or [""]
+        lines = for_chat(reply.text).splitlines() or [""]
         self._console.print(head + lines[0])
         pad = " " * len(head)
         for extra in lines[1:]:
             self._console.print(pad + extra)
         if reply.buttons:
-            choices = "  ".join(f"[{i}] {b.label}" for i, b in enumerate(reply.buttons, 1))
+            choices = "  ".join(f"[{i}] {for_chat(b.label)}" for i, b in enumerate(reply.buttons, 1))
             self._console.print(pad + choices + "   (/press N)")
 
     def _note(self, text: str) -> None:
@@ -224,7 +227,7 @@ class ConsoleChannel:
             if self.json_mode:
                 self._write_json(Reply(ref=self.ref, key="shell", text=text))
             else:
-                self._console.print(f"  {text}")
+                self._console.print(f"  {for_chat(text)}")
 
 
 _META = {"/quit", "/as", "/press", "/wait", "/voice", "/alert"}

@@ -1,6 +1,10 @@
 """Reading a sender's JSON safely: the one-line `Malformed` error, and helpers that take a value of unknown type
 and give back what an `Incoming` may hold (one-line text within its limit, unix times, capped labels, http
-links, a fingerprint that fits). Every parser uses these, so every source has the same caps."""
+links, a fingerprint that fits). Every parser uses these, so every source has the same caps.
+
+Every text they give back is made safe for chat here, where it enters (core.untrusted.for_chat: no control,
+bidi or zero-width character), so a source's fallback ("Cloud Monitoring incident") still applies to a field
+that held nothing else; `Incoming` checks again, for alerts built without these helpers."""
 
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from pydantic import ValidationError
 
 from core.errors import OpsbotError
 from core.models import Cloud
+from core.untrusted import for_chat
 
 MAX_ALERTS = 1000  # per request
 MAX_LABELS = 64
@@ -68,8 +73,8 @@ def alert_list(value: Any, where: str = "alerts") -> list[Any]:
 
 
 def text(value: Any) -> str:
-    """A string field, or "" for anything that is not a non-empty string."""
-    return value.strip() if isinstance(value, str) else ""
+    """A string field (safe for chat), or "" for anything that is not a non-empty string."""
+    return for_chat(value).strip() if isinstance(value, str) else ""
 
 
 def scalar(value: Any) -> str:
@@ -86,8 +91,8 @@ def clip(value: str, limit: int) -> str:
 
 
 def one_line(value: str, limit: int = SUMMARY_CHARS) -> str:
-    """Whitespace (newlines included) collapsed, trimmed to `limit` characters."""
-    return clip(_SPACE.sub(" ", value).strip(), limit)
+    """Safe for chat, whitespace (newlines included) collapsed, trimmed to `limit` characters."""
+    return clip(_SPACE.sub(" ", for_chat(value)).strip(), limit)
 
 
 def first_line(value: str) -> str:
@@ -104,7 +109,7 @@ def name(value: Any) -> str | None:
 
 
 def description(value: str) -> str:
-    return clip(value.strip(), DESCRIPTION_CHARS)
+    return clip(for_chat(value).strip(), DESCRIPTION_CHARS)
 
 
 def labels(*sources: Mapping[str, Any]) -> dict[str, str]:
@@ -113,18 +118,21 @@ def labels(*sources: Mapping[str, Any]) -> dict[str, str]:
     merged: dict[str, str] = {}
     for source in sources:
         for key, value in source.items():
-            shown = scalar(value)
-            if isinstance(key, str) and key.strip() and shown:
-                merged[clip(key.strip(), NAME_CHARS)] = clip(shown, NAME_CHARS)
+            shown = for_chat(scalar(value)).strip()
+            clean_key = for_chat(key).strip() if isinstance(key, str) else ""
+            if clean_key and shown:
+                merged[clip(clean_key, NAME_CHARS)] = clip(shown, NAME_CHARS)
     return dict(sorted(merged.items())[:MAX_LABELS])
 
 
 def links(*candidates: Any) -> tuple[str, ...]:
-    """The http(s) URLs among the candidates, in order, without repeats."""
+    """The http(s) URLs among the candidates, in order, without repeats. A URL holding a character that
+    `for_chat` would take out (a bidi override making it read as another address) is left out whole: without
+    the character it would be another link."""
     found: list[str] = []
     for candidate in candidates:
-        url = text(candidate)
-        if not url or len(url) > URL_CHARS or url in found or any(c.isspace() for c in url):
+        url = candidate.strip() if isinstance(candidate, str) else ""
+        if not url or len(url) > URL_CHARS or url in found or any(c.isspace() for c in url) or for_chat(url) != url:
             continue
         parts = urlsplit(url)
         if parts.scheme in ("http", "https") and parts.netloc:

@@ -2,13 +2,16 @@
 text in mrkdwn sections, the buttons in one actions block, which phones show as a row of taps.
 
 Everything a reply says is escaped (&, <, >) and marked `verbatim`, so a name or a user's words quoted
-back can never become a mention, a channel ping or a link."""
+back can never become a mention, a channel ping or a link. Before that, every text and button label goes
+through `for_chat` (the last line of defence: a control, bidi or zero-width character that came from outside
+and was not cleaned where it entered never reaches a screen)."""
 
 from __future__ import annotations
 
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, MarkdownTextObject, SectionBlock
 
 from core.models import Button, Reply
+from core.untrusted import for_chat
 
 SECTION_CHARS = 3000  # Slack's limit for a section's text
 MAX_SECTIONS = 45  # a message holds 50 blocks; leave room for the buttons
@@ -25,7 +28,7 @@ def escape(text: str) -> str:
 
 def render(reply: Reply) -> tuple[str, list[Block]]:
     """(fallback text, blocks) for chat.postMessage / chat.update."""
-    escaped = escape(reply.text) or " "
+    escaped = escape(for_chat(reply.text)) or " "
     blocks: list[Block] = [
         SectionBlock(text=MarkdownTextObject(text=chunk, verbatim=True)) for chunk in _sections(escaped)
     ]
@@ -36,7 +39,9 @@ def render(reply: Reply) -> tuple[str, list[Block]]:
 
 def _button(button: Button) -> ButtonElement:
     style = button.style if button.style in ("primary", "danger") else None
-    return ButtonElement(text=_cut(button.label, LABEL_CHARS), action_id=button.id, value=button.id, style=style)
+    return ButtonElement(
+        text=_cut(for_chat(button.label) or "?", LABEL_CHARS), action_id=button.id, value=button.id, style=style
+    )
 
 
 def _sections(text: str) -> list[str]:

@@ -1,16 +1,16 @@
 """The bot token is part of every Bot API URL (/bot<token>/sendMessage): httpx logs each request's URL at
 INFO, python-telegram-bot logs the base URL and every call's parameters (setWebhook's secret_token too) at
-DEBUG and quotes the token in its InvalidToken message. This filter takes the secrets out of those records,
-tracebacks included, before any handler sees them: the configured secrets by value, then anything shaped like
-a credential (core.redaction). (A logger's filters do not apply to its children, hence the list of names.)"""
+DEBUG and quotes the token in its InvalidToken message. The adapter registers its secrets with the one
+redaction (core.redaction, by value and percent-encoded) and puts the one log filter (core.log_redaction) on
+these loggers, so their records are clean even in a process that did not install it for every record.
+(A logger's filters do not apply to its children, hence the list of names.)"""
 
 from __future__ import annotations
 
 import logging
-import traceback
-from urllib.parse import quote
 
-from core.redaction import redact_text
+from core.log_redaction import RedactingFilter
+from core.redaction import remember_secrets
 
 _LOGGERS = (
     "httpx",
@@ -25,35 +25,11 @@ _LOGGERS = (
 )
 
 
-class _TokenRedactor(logging.Filter):
-    def __init__(self) -> None:
-        super().__init__()
-        self.secrets: set[str] = set()
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        clean = self._clean(message)
-        if clean != message:
-            record.msg, record.args = clean, None
-        if record.exc_info and record.exc_info[1] is not None and not record.exc_text:
-            # Formatters use a ready exc_text as it is instead of formatting the exception again.
-            record.exc_text = self._clean("".join(traceback.format_exception(*record.exc_info)).rstrip("\n"))
-        return True
-
-    def _clean(self, text: str) -> str:
-        for secret in self.secrets:
-            text = text.replace(secret, "[redacted]")
-        return redact_text(text)
-
-
-_REDACTOR = _TokenRedactor()
-
-
 def hide_in_logs(*secrets: str) -> None:
-    """From now on, log records of the HTTP client and python-telegram-bot never show these (plain or
-    percent-encoded)."""
-    _REDACTOR.secrets.update({form for secret in secrets if secret for form in (secret, quote(secret, safe=""))})
+    """From now on, these never show in a log record of the HTTP client or python-telegram-bot (plain or
+    percent-encoded), nor anywhere else `redact_text` runs (replies, audit)."""
+    remember_secrets(secret for secret in secrets if secret)
     for name in _LOGGERS:
         logger = logging.getLogger(name)
-        if _REDACTOR not in logger.filters:
-            logger.addFilter(_REDACTOR)
+        if not any(isinstance(f, RedactingFilter) for f in logger.filters):
+            logger.addFilter(RedactingFilter())

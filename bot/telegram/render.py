@@ -1,5 +1,7 @@
 """Reply -> what the Bot API sends: plain text (no parse mode, so nothing a user typed that we echo back
-can ever be read as markup) and an inline keyboard whose callback data is the button id."""
+can ever be read as markup) and an inline keyboard whose callback data is the button id. Every text and
+label goes through `for_chat` first: the last line of defence against control, bidi and zero-width
+characters from outside."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from dataclasses import dataclass
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from core.models import Button, Reply
+from core.untrusted import for_chat
 
 log = logging.getLogger(__name__)
 
@@ -26,15 +29,16 @@ class Rendered:
 
 
 def render(reply: Reply) -> Rendered:
-    return Rendered(text=clip(reply.text.strip() or "-"), keyboard=keyboard(reply.buttons))
+    return Rendered(text=clip(for_chat(reply.text).strip() or "-"), keyboard=keyboard(reply.buttons))
 
 
 def keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | None:
     usable = [b for b in buttons if _fits(b)]
     if not usable:
         return None
-    keys = [InlineKeyboardButton(text=b.label, callback_data=b.id) for b in usable]
-    one_row = len(keys) <= _ROW_BUTTONS and sum(len(b.label) for b in usable) <= _ROW_CHARS
+    labels = [for_chat(b.label).strip() or "?" for b in usable]
+    keys = [InlineKeyboardButton(text=label, callback_data=b.id) for label, b in zip(labels, usable, strict=True)]
+    one_row = len(keys) <= _ROW_BUTTONS and sum(len(label) for label in labels) <= _ROW_CHARS
     return InlineKeyboardMarkup([keys] if one_row else [[key] for key in keys])
 
 

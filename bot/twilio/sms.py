@@ -1,24 +1,17 @@
 """What a page says by SMS, and what a reply to it means. A page fits one GSM-7 segment (160 septets): other
-characters are transliterated or become "?", because one of them would switch the whole message to UCS-2
-and cut a segment to 70 characters."""
+characters are transliterated or become "?" (core.untrusted.for_sms), because one of them would switch the
+whole message to UCS-2 and cut a segment to 70 characters."""
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import datetime, tzinfo
 
 from alerts.desk import PhoneAction
 from alerts.model import SEVERITY_SHORT, Alert, AlertState
+from core.untrusted import for_sms, gsm7, septets
 
 SEGMENT = 160  # septets in one GSM-7 SMS
-_GSM7_BASIC = frozenset(
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿"
-    "abcdefghijklmnopqrstuvwxyzäöñüà"
-)
-_GSM7_EXTENDED = frozenset("^{}\\[~]|€")  # two septets each (escape + char)
-_LOOKALIKES = str.maketrans({"‘": "'", "’": "'", "‚": "'", "“": '"', "”": '"', "„": '"', "–": "-", "—": "-",
-                             "−": "-", "•": "*", "·": "."})  # fmt: skip
 _ELLIPSIS = "..."  # GSM-7 has no "…"
 
 _SHORT_REPLY = re.compile(r"^\s*(\d{1,9})\s*([AaRrEe])\s*$")
@@ -29,28 +22,8 @@ _WORD: dict[str, PhoneAction] = {"ack": "ack", "resolve": "resolve", "escalate":
 HELP = "Reply the alert number and A to acknowledge or R to resolve, e.g. 42A."
 
 
-def gsm7(text: str) -> bool:
-    """True when `text` can be sent in the GSM-7 alphabet (basic set or its extension table)."""
-    return all(ch in _GSM7_BASIC or ch in _GSM7_EXTENDED for ch in text)
-
-
-def septets(text: str) -> int:
-    """Length of GSM-7 `text` on the wire: extension characters take two septets."""
-    return sum(2 if ch in _GSM7_EXTENDED else 1 for ch in text)
-
-
-def to_gsm7(text: str) -> str:
-    """`text` on one line in GSM-7: accents dropped where the accented letter is not in GSM-7 (ł stays ?),
-    typographic quotes and dashes made plain, anything else "?"."""
-    text = " ".join(text.replace("…", _ELLIPSIS).translate(_LOOKALIKES).split())
-    out: list[str] = []
-    for ch in text:
-        if gsm7(ch):
-            out.append(ch)
-            continue
-        plain = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
-        out.append(plain if plain and gsm7(plain) else "?")
-    return "".join(out)
+# The webhooks' replies went through this name first; it is the one sanitiser's SMS form.
+to_gsm7 = for_sms
 
 
 def page_text(alert: Alert) -> str:
@@ -59,8 +32,8 @@ def page_text(alert: Alert) -> str:
     n = alert.number
     head = f"ALERT {n} {SEVERITY_SHORT[alert.severity]} "
     tail = f". Reply {n}A ack, {n}R resolve"
-    resource = to_gsm7(alert.resource) if alert.resource and alert.resource not in alert.summary else ""
-    summary = to_gsm7(alert.summary).rstrip(".") or "alert"
+    resource = for_sms(alert.resource) if alert.resource and alert.resource not in alert.summary else ""
+    summary = for_sms(alert.summary).rstrip(".") or "alert"
     room = SEGMENT - septets(head) - septets(tail)
     if resource and septets(resource) + 1 + septets(summary) > room:
         resource = _shorten(resource, min(32, room // 3))
@@ -80,7 +53,7 @@ def ack_text(alert: Alert, tz: tzinfo | None = None) -> str:
     elif alert.state is AlertState.ACKED:
         who, via, at, what = alert.acked_by, alert.acked_via, alert.acked_at, "acked"
     else:
-        return to_gsm7(f"{alert.number} is still open")
+        return for_sms(f"{alert.number} is still open")
     parts = [f"{alert.number} {what}"]
     if who:
         parts.append(f"by {who}")
@@ -88,7 +61,7 @@ def ack_text(alert: Alert, tz: tzinfo | None = None) -> str:
         parts.append(f"via {via}")
     if at is not None:
         parts.append(datetime.fromtimestamp(at, tz).strftime("%H:%M"))
-    return to_gsm7(" ".join(parts))
+    return for_sms(" ".join(parts))
 
 
 def parse_reply(body: str) -> tuple[int, PhoneAction] | None:
@@ -110,3 +83,6 @@ def _shorten(text: str, width: int) -> str:
     while cut and septets(cut) > width - len(_ELLIPSIS):
         cut = cut[:-1]
     return cut.rstrip(" .") + _ELLIPSIS
+
+
+__all__ = ["HELP", "SEGMENT", "ack_text", "for_sms", "gsm7", "page_text", "parse_reply", "septets", "to_gsm7"]

@@ -1,0 +1,80 @@
+"""No secret in a log line: every record's final message, its traceback and its stack are passed through
+`core.redaction.redact_text` (credential shapes, and the configured secrets by value) before any handler
+writes them, and the SDK loggers that print credentials or people's data are kept at WARNING.
+
+What was seen at DEBUG, driving the real libraries against local servers: botocore.endpoint prints every
+request's headers (the access key id in `Authorization: AWS4-HMAC-SHA256 Credential=AKIA...`, the session
+token in X-Amz-Security-Token), botocore.auth the canonical request (the session token again),
+botocore.parsers every response body (an STS AssumeRole answer holds a secret key and a session token);
+twilio.http_client prints each request's URL, phone numbers and SMS text at INFO; httpx prints each request
+URL at INFO, and a Telegram Bot API URL holds the bot token (kept: the filter masks it, and the request line
+is useful). Slack's and Azure's clients mask their Authorization header themselves.
+
+The records are cleaned where they are made (a record factory), so a handler added later - uvicorn's own,
+a test's log capture - never sees a raw one; the filter also sits on the root handlers for records made
+elsewhere (logging.makeLogRecord from another process)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from core.redaction import redact_text
+
+QUIETED = ("botocore.endpoint", "botocore.auth", "botocore.parsers", "twilio.http_client", "twilio.async_http_client")
+_DONE = "_opsbot_redacted"
+_lock = threading.Lock()
+_installed = False
+
+
+class RedactingFilter(logging.Filter):
+    """Masks secrets in a record's message (formatted with its args), traceback and stack. Never drops one."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        redact_record(record)
+        return True
+
+
+def redact_record(record: logging.LogRecord) -> None:
+    if getattr(record, _DONE, False):
+        return
+    try:
+        message = record.getMessage()
+    except Exception:  # args that do not fit the format: logging itself reports it when the record is written
+        message = None
+    if message is not None:
+        clean = redact_text(message)
+        if clean != message or record.args:
+            record.msg, record.args = clean, None
+    if record.exc_info and record.exc_info[1] is not None and not record.exc_text:
+        # A formatter uses a ready exc_text as it is, instead of formatting the exception again.
+        record.exc_text = logging.Formatter().formatException(record.exc_info)
+    if record.exc_text:
+        record.exc_text = redact_text(record.exc_text)
+    if record.stack_info:
+        record.stack_info = redact_text(record.stack_info)
+    setattr(record, _DONE, True)
+
+
+def install_log_redaction() -> None:
+    """Once per process, before anything is logged (next to logging.basicConfig): records are cleaned where
+    they are made, the root handlers filter too, and the credential-printing SDK loggers are kept at WARNING
+    whatever the log level."""
+    global _installed
+    with _lock:
+        if not _installed:
+            previous = logging.getLogRecordFactory()
+
+            def clean_record(*args: Any, **kwargs: Any) -> logging.LogRecord:
+                record = previous(*args, **kwargs)
+                redact_record(record)
+                return record
+
+            logging.setLogRecordFactory(clean_record)
+            _installed = True
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, RedactingFilter) for f in handler.filters):
+            handler.addFilter(RedactingFilter())
+    for name in QUIETED:
+        logging.getLogger(name).setLevel(logging.WARNING)
