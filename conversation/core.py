@@ -14,6 +14,7 @@ from audit.log import AuditEvent, JsonScalar
 from conversation.alerts import BUTTON_INTENTS, AlertFlow
 from conversation.approvals import Approvals
 from conversation.changes import ChangeFlow
+from conversation.gate import InboundGate
 from conversation.reads import ReadFlow
 from conversation.replies import reply, where
 from conversation.services import Services
@@ -53,6 +54,7 @@ class Conversation:
         self._alerts = AlertFlow(services.alerts)
         pipeline = VoicePipeline(services.settings, self._spoken_names)
         self._voice = VoiceFlow(pipeline, services.connection, services.settings.voice_confirm_below, ttl)
+        self._gate = InboundGate(services.connection, services.policy, services.audit, services.workers.outbox)
 
     def warm_up(self) -> None:
         """Build the name and search indexes now (about 100 and 250 ms for 10,000 resources) rather than in the
@@ -70,9 +72,13 @@ class Conversation:
         return self._approvals.sweep()
 
     def handle(self, msg: Message) -> list[Reply]:
+        """A typed message, a button press or a slash command. Strangers and floods stop at the gate, before
+        anything costly (parsing, the audit) is done with them."""
         start = time.perf_counter()
         user = self.services.policy.user_for(msg.ref.channel, msg.sender)
         try:
+            if (answer := self._gate.admit(msg, user)) is not None:
+                return answer
             self._audit_received(msg, user)
             if msg.button_id is not None:
                 return self._press(msg, user, msg.button_id)
@@ -86,6 +92,8 @@ class Conversation:
         start = time.perf_counter()
         user = self.services.policy.user_for(msg.ref.channel, msg.sender)
         try:
+            if (answer := self._gate.admit(msg, user)) is not None:  # before seconds of recognition
+                return answer
             self._audit_received(msg, user, audio_bytes=len(audio))
             return self._voice.handle(msg, user, audio, self.dispatch)
         finally:

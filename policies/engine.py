@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import NamedTuple
 
 from core.errors import ConfigError
 from core.models import CHANGING_INTENTS, ActionName, ConversationRef, Frozen, IntentName, Risk
-from policies.model import ANY, ConversationRule, Policy
+from policies.model import ANY, ConversationRule, Policy, RateLimit
 from policies.ratelimit import RateLimiter
 from policies.references import find_problems
 from policies.roles import RoleBook, Subject
@@ -41,6 +42,19 @@ def _a(role: str) -> str:
     return f"an {role}" if role[:1].lower() in "aeiou" else f"a {role}"
 
 
+class Exceeded(NamedTuple):
+    """A rate limit that refused: the seconds until one more fits, and the rule."""
+
+    wait: float
+    rule: RateLimit
+
+
+def _too_many(user: str, exceeded: Exceeded | None) -> str | None:
+    if exceeded is None:
+        return None
+    return f"{user}: too many {exceeded.rule.counts}, try again in {math.ceil(exceeded.wait)} s"
+
+
 Check = Callable[[PolicyRequest], str | None]  # a refusal line, or None to pass the request on
 
 
@@ -58,19 +72,40 @@ class PolicyEngine:
 
     def user_for(self, channel: str, sender: str) -> str:
         """The opsbot user behind a platform sender. On the console the sender is the name; an unknown
-        sender keeps its platform identity ("slack:U999"), so it is told apart and gets the default role."""
+        sender keeps its platform identity ("slack:U999"), so it is told apart (and told how to be added)."""
         if channel == "console":
             return sender
         identity = f"{channel}:{sender}"
         return self._identities.get(identity, identity)
 
-    def role_of(self, user: str) -> str:
+    def role_of(self, user: str, ref: ConversationRef | None = None) -> str | None:
+        """The role of a listed user. Someone not listed gets the role the conversation `ref` opens to its
+        members, if its rule says so, else `default_role`; None means a stranger, who may read nothing."""
         known = self.policy.users.get(user)
-        return known.role if known is not None else self.policy.default_role
+        if known is not None:
+            return known.role
+        rule = self._conversation_rule(ref) if ref is not None else None
+        if rule is not None and rule.members is not None:
+            return rule.members
+        return self.policy.default_role
 
-    def holds(self, user: str, role: str) -> bool:
+    def holds(self, user: str, role: str, ref: ConversationRef | None = None) -> bool:
         """Whether `user`'s role is `role` or inherits from it ("may an admin cancel this?")."""
-        return self._roles.holds(self.role_of(user), role)
+        own = self.role_of(user, ref)
+        return own is not None and self._roles.holds(own, role)
+
+    def admins(self) -> tuple[str, ...]:
+        """Who is told about strangers and named to them: the users who may approve critical actions (the
+        approvals role, or those inheriting it), or, with no such rule, the holders of the highest role."""
+        top = self.policy.approvals.get(Risk.CRITICAL) or list(self.policy.roles)[-1]
+        return tuple(name for name, user in self.policy.users.items() if self._roles.holds(user.role, top))
+
+    def identity_on(self, user: str, channel: str) -> str | None:
+        """`user`'s id on `channel` ("U345CDE" on Slack), for a direct message; None if they have none there."""
+        known = self.policy.users.get(user)
+        prefix = f"{channel}:"
+        ids = [ident.removeprefix(prefix) for ident in known.identities if ident.startswith(prefix)] if known else []
+        return ids[0] if ids else None
 
     def evaluate(self, request: PolicyRequest) -> Decision:
         for check in self.chain:
@@ -86,8 +121,9 @@ class PolicyEngine:
         if approver == requester:
             return Decision(allowed=False, reason=f"{approver} asked for this: another {required} must approve it")
         if not self.holds(approver, required):
-            role = self.role_of(approver)
-            return Decision(allowed=False, reason=f"{approver} is {_a(role)}: approving needs {required}")
+            role = self.role_of(approver)  # approving is personal: a conversation's members never approve
+            who = f"is {_a(role)}" if role is not None else "is not on opsbot's list"
+            return Decision(allowed=False, reason=f"{approver} {who}: approving needs {required}")
         return Decision(allowed=True, risk=risk, approver_role=required)
 
     # The chain, in order.
@@ -108,7 +144,9 @@ class PolicyEngine:
         return None
 
     def _permission(self, request: PolicyRequest) -> str | None:
-        role = self.role_of(request.user)
+        role = self.role_of(request.user, request.ref)
+        if role is None:  # the inbound gate answers strangers first; this keeps any other way in shut
+            return f"{request.user} is not on opsbot's list"
         subject: Subject = _action_of(request) or request.intent
         env = request.environment
         if self._roles.permits(role, subject, env):
@@ -121,22 +159,29 @@ class PolicyEngine:
             return f"{request.user} is {_a(role)}: {doing} is not allowed to anyone"
         return f"{request.user} is {_a(role)}: {doing} needs {needed}"
 
-    def count_change(self, user: str) -> str | None:
+    def count_message(self, user: str, ref: ConversationRef) -> Exceeded | None:
+        """Count one inbound message (text, button, voice note or slash command) against `user`'s message
+        limits, before anything else is done with it. None while within them; else how long until one more
+        fits, and the rule it broke (a refused message is not counted, so hammering does not lengthen that)."""
+        return self._exceeded(user, self.role_of(user, ref), "messages", record=True)
+
+    def count_change(self, user: str, ref: ConversationRef | None = None) -> str | None:
         """Count one change against `user`'s change limits, when it is about to be asked to confirm (the chain
         only checks them: a change refused later, or never asked, does not use up the limit). A refusal line
         if another process took the last slot in the meantime."""
-        return self._hit_limits(user, "changes", record=True)
+        return _too_many(user, self._exceeded(user, self.role_of(user, ref), "changes", record=True))
 
     def _rate_limit(self, request: PolicyRequest) -> str | None:
-        refusal = self._hit_limits(request.user, "messages", record=True)
-        if refusal is None and _action_of(request) is not None:
-            refusal = self._hit_limits(request.user, "changes", record=False)
-        return refusal
+        """Changes only, and only looked at: messages were counted as they came in (`count_message`), and a
+        change is counted when it is asked to confirm (`count_change`)."""
+        if _action_of(request) is None:
+            return None
+        role = self.role_of(request.user, request.ref)
+        return _too_many(request.user, self._exceeded(request.user, role, "changes", record=False))
 
-    def _hit_limits(self, user: str, counts: str, record: bool) -> str | None:
+    def _exceeded(self, user: str, role: str | None, counts: str, record: bool) -> Exceeded | None:
         if self._limiter is None:
             return None
-        role = self.role_of(user)
         for index, rule in enumerate(self.policy.rate_limits):
             if rule.counts != counts or not rule.applies_to(user, role):
                 continue
@@ -144,14 +189,14 @@ class PolicyEngine:
             check = self._limiter.hit if record else self._limiter.peek
             wait = check(key, rule.limit, rule.per_seconds)
             if wait is not None:
-                return f"{user}: too many {rule.counts}, try again in {math.ceil(wait)} s"
+                return Exceeded(wait=wait, rule=rule)
         return None
 
     def _blast_radius(self, request: PolicyRequest) -> str | None:
         action = _action_of(request)
         if action is None:
             return None
-        role = self.role_of(request.user)
+        role = self.role_of(request.user, request.ref)
         for rule in self.policy.blast_radius:
             if (
                 rule.applies_to(request.user, role)

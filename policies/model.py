@@ -113,6 +113,9 @@ class ConversationRule(Frozen):
     read_only: bool = False
     environments: Environments = (ANY,)
     actions: Annotated[tuple[ActionKey, ...], BeforeValidator(_all_actions)] = tuple(ActionName)
+    # The role people not listed under users get here, and only here: a channel opened to its members on
+    # purpose. None: they are strangers here too (unless default_role says otherwise).
+    members: str | None = None
 
 
 class _Scoped(Frozen):
@@ -127,7 +130,7 @@ class _Scoped(Frozen):
             raise ValueError("give role or user, not both")
         return self
 
-    def applies_to(self, user: str, role: str) -> bool:
+    def applies_to(self, user: str, role: str | None) -> bool:
         if self.user is not None:
             return self.user == user
         return self.role is None or self.role == role
@@ -152,7 +155,8 @@ class BlastRadius(_Scoped):
 class Policy(Frozen):
     environments: tuple[str, ...] = ("prod", "staging", "dr")
     roles: dict[str, Role]  # lowest first: refusals name the first role that would do
-    default_role: str = "viewer"  # the role of anyone not listed under users
+    # The role of anyone not listed under users. None: they read nothing and are told how to be added.
+    default_role: str | None = None
     users: dict[str, User] = Field(default_factory=dict)
     conversations: dict[ConversationKey, ConversationRule] = Field(default_factory=dict)
     risk: dict[ActionKey, dict[str, ChangeRisk]] = Field(default_factory=dict)  # action -> environment -> risk

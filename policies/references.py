@@ -16,8 +16,8 @@ def find_problems(policy: Policy) -> list[Problem]:
     return [*_roles(policy), *_users(policy), *_environments(policy), *_scoped(policy)]
 
 
-def _unknown_role(name: str, policy: Policy) -> str | None:
-    if name in policy.roles:
+def _unknown_role(name: str | None, policy: Policy) -> str | None:
+    if name is None or name in policy.roles:
         return None
     return f"unknown role '{name}'{did_you_mean(name, list(policy.roles))}"
 
@@ -25,6 +25,9 @@ def _unknown_role(name: str, policy: Policy) -> str | None:
 def _roles(policy: Policy) -> Iterator[Problem]:
     if (problem := _unknown_role(policy.default_role, policy)) is not None:
         yield ("default_role",), problem
+    for key, rule in policy.conversations.items():
+        if (problem := _unknown_role(rule.members, policy)) is not None:
+            yield ("conversations", key, "members"), problem
     for risk, approver in policy.approvals.items():
         if (problem := _unknown_role(approver, policy)) is not None:
             yield ("approvals", risk.value), problem

@@ -70,6 +70,22 @@ def test_policy_named_by_variable_or_file(tmp_path: Path, write_policy: WritePol
     assert check_config({"OPSBOT_CONFIG": str(config)}) == expected
 
 
+def test_a_conversation_opened_to_a_role_that_does_not_exist_is_refused_with_its_line(
+    write_policy: WritePolicy,
+) -> None:
+    policy = write_policy(
+        "roles:\n  viewer:\n    intents: [status]\n"
+        'conversations:\n  "slack:C0INCIDENT":\n    name: "#incident"\n    members: veiwer\n'
+        '  "telegram:-100123": {members: admin}\n'
+    )
+    assert check_config({"OPSBOT_POLICY": str(policy)}) == [
+        f"{policy}:7: unknown role 'veiwer' (did you mean 'viewer'?)",
+        f"{policy}:8: unknown role 'admin'",
+    ]
+    policy.write_text(policy.read_text().replace("veiwer", "viewer").replace("admin", "viewer"))
+    assert not [p for p in check_config({"OPSBOT_POLICY": str(policy)}) if str(policy) in p]
+
+
 def test_policy_is_checked_even_when_settings_are_bad(write_policy: WritePolicy) -> None:
     policy = write_policy("roles: {}\n")
     assert check_config({"OPSBOT_POLICY": str(policy), "OPSBOT_SIM_RESOURCES": "5"}) == [

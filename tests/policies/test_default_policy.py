@@ -90,7 +90,7 @@ def test_may_approve_refuses_the_requester_and_non_admins(engine: PolicyEngine) 
     operator = engine.may_approve("bob", "alice", Risk.CRITICAL)
     assert (operator.allowed, operator.reason) == (False, "bob is an operator: approving needs admin")
     stranger = engine.may_approve("slack:U999", "alice", Risk.CRITICAL)
-    assert stranger.reason == "slack:U999 is a viewer: approving needs admin"
+    assert stranger.reason == "slack:U999 is not on opsbot's list: approving needs admin"
     admin = engine.may_approve("carol", "alice", Risk.CRITICAL)
     assert (admin.allowed, admin.approver_role) == (True, "admin")
 
@@ -99,23 +99,30 @@ def test_risk_without_an_approval_rule_needs_no_approver(engine: PolicyEngine) -
     assert engine.may_approve("bob", "alice", Risk.CHANGE).allowed
 
 
-def test_identities_map_to_users_and_strangers_are_viewers(engine: PolicyEngine) -> None:
+def test_identities_map_to_users_and_strangers_have_no_role(engine: PolicyEngine) -> None:
     assert engine.user_for("slack", "U123ABC") == "alice"
     assert engine.user_for("telegram", "345678901") == "carol"
     assert engine.user_for("console", "bob") == "bob"
     stranger = engine.user_for("slack", "U999ZZZ")
     assert stranger == "slack:U999ZZZ"
-    assert engine.role_of(stranger) == "viewer"
-    assert engine.role_of("mallory") == "viewer"
+    assert engine.role_of(stranger) is None
+    assert engine.role_of("mallory") is None
     # a Slack id is not a Telegram id
     assert engine.user_for("telegram", "U123ABC") == "telegram:U123ABC"
 
 
-def test_unknown_sender_is_refused_as_a_viewer(engine: PolicyEngine) -> None:
+def test_unknown_sender_may_read_nothing(engine: PolicyEngine) -> None:
     user = engine.user_for("telegram", "1111111")
-    assert engine.evaluate(ask(user, ActionName.RESTART, "prod")).reason == (
-        "telegram:1111111 is a viewer: restarting needs operator"
-    )
+    assert engine.evaluate(ask(user, ActionName.RESTART, "prod")).reason == "telegram:1111111 is not on opsbot's list"
+    for intent in (IntentName.STATUS, IntentName.ALERTS, IntentName.ONCALL, IntentName.COST, IntentName.HELP):
+        assert engine.evaluate(ask(user, intent=intent)).reason == "telegram:1111111 is not on opsbot's list"
+
+
+def test_the_admins_are_those_who_approve_critical_actions(engine: PolicyEngine) -> None:
+    assert engine.admins() == ("carol", "erin")
+    assert engine.identity_on("carol", "slack") == "U345CDE"
+    assert engine.identity_on("erin", "telegram") == "567890123"
+    assert engine.identity_on("carol", "console") is None
 
 
 def test_read_only_channel_refuses_changes_but_answers_reads(engine: PolicyEngine) -> None:

@@ -51,7 +51,7 @@ def test_small_valid_file(write_policy: WritePolicy) -> None:
     policy = load_policy(write_policy(BASE))
     assert policy.roles["operator"].actions == {ActionName.SCALE: ("prod",)}
     assert policy.roles["viewer"].intents == {IntentName.STATUS: ("*",)}
-    assert policy.default_role == "viewer"
+    assert policy.default_role is None  # strangers read nothing unless the file says otherwise
 
 
 def test_typoed_key_names_its_line(write_policy: WritePolicy) -> None:

@@ -120,6 +120,31 @@ conversations:
     assert engine.evaluate(ask("cid", ActionName.SCALE, "prod", ref=war)).allowed
 
 
+def test_strangers_read_nothing_unless_a_conversation_opens_to_its_members(write_policy: WritePolicy) -> None:
+    path = write_policy(
+        LADDER.replace("default_role: reader\n", "")
+        + """
+conversations:
+  "slack:CINCIDENT": {name: "#incident", members: reader, read_only: true}
+  "slack:*": {}
+"""
+    )
+    engine = PolicyEngine(load_policy(path))
+    incident = ConversationRef(channel="slack", conversation_id="CINCIDENT", thread_id="1.2")
+    other = ConversationRef(channel="slack", conversation_id="CDEV")
+    stranger = engine.user_for("slack", "UZED")
+    assert engine.role_of(stranger) is None and engine.role_of(stranger, other) is None
+    assert engine.role_of(stranger, incident) == "reader"  # there, and only there
+    assert engine.evaluate(ask(stranger, intent=IntentName.STATUS, ref=incident)).allowed
+    assert engine.evaluate(ask(stranger, intent=IntentName.STATUS, ref=other)).reason == (
+        "slack:UZED is not on opsbot's list"
+    )
+    assert not engine.evaluate(ask(stranger, ActionName.RESTART, "prod", ref=incident)).allowed
+    # members never approve, and listed people keep their own role in an opened conversation
+    assert not engine.holds(stranger, "reader") and engine.holds(stranger, "reader", incident)
+    assert engine.role_of("ann", incident) == "deployer"
+
+
 def test_blast_radius_per_user_and_for_everyone(write_policy: WritePolicy) -> None:
     path = write_policy(
         LADDER
@@ -186,11 +211,19 @@ def test_rate_limit_on_changes_per_role(write_policy: WritePolicy, redis_conn: r
 
 
 def test_rate_limit_on_messages_for_everyone(write_policy: WritePolicy, redis_conn: redis.Redis) -> None:
-    engine = PolicyEngine(load_policy(write_policy(RATED)), RateLimiter(redis_conn, clock=Clock()))
+    clock = Clock()
+    engine = PolicyEngine(load_policy(write_policy(RATED)), RateLimiter(redis_conn, clock=clock))
+    room = ConversationRef(channel="console", conversation_id="ops-room")
     for _ in range(5):
-        assert engine.evaluate(ask("zed", intent=IntentName.HELP)).allowed
-    assert engine.evaluate(ask("zed", intent=IntentName.HELP)).reason == "zed: too many messages, try again in 60 s"
-    assert engine.evaluate(ask("ted", intent=IntentName.HELP)).allowed
+        assert engine.count_message("zed", room) is None
+        clock.now += 1
+    exceeded = engine.count_message("zed", room)
+    assert exceeded is not None and (exceeded.wait, exceeded.rule.limit) == (55, 5)
+    assert engine.count_message("ted", room) is None  # each person's own count
+    # The chain no longer counts messages (they were counted as they came in): no double count.
+    assert all(engine.evaluate(ask("ted", intent=IntentName.HELP)).allowed for _ in range(10))
+    clock.now += 55
+    assert engine.count_message("zed", room) is None
 
 
 def test_refused_by_role_does_not_use_up_the_rate(write_policy: WritePolicy, redis_conn: redis.Redis) -> None:
