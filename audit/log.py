@@ -2,104 +2,79 @@
 
 A record is on disk (flushed and fsync'd) when `append` returns, so a step is durably recorded
 before the action it describes runs. Several processes (chat, workers) may append to the same file:
-an exclusive file lock serialises them and each append re-reads the tail if another wrote since."""
+an exclusive file lock serialises them and each append re-reads the tail if another wrote since.
+
+Two ways to write: `append` raises when the record cannot be written (a change to infrastructure must not run
+unrecorded); `note` never raises (alerts and pages go on when the disk is full; the outage is counted and logged
+once). A torn last line is moved aside at start-up and on the next append. After each record the chain head goes
+to Redis and, with a key, to signed checkpoints (audit.head, audit.checkpoints): `verify` compares against both."""
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
-import hashlib
-import json
-import math
 import os
-import re
 import threading
 import time
 from collections import deque
-from enum import StrEnum
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
 
-from pydantic import Field
+import redis
 
-from core.errors import AuditTampered
-from core.models import Frozen
+from audit import torn
+from audit.checkpoints import EVERY_RECORDS, EVERY_SECONDS, Checkpointer
+from audit.head import Head, HeadStore
+from audit.outage import HEAD_FAILURES, WRITE_FAILURES, Outage
+from audit.record import GENESIS as GENESIS
+from audit.record import AuditEvent as AuditEvent
+from audit.record import AuditRecord as AuditRecord
+from audit.record import JsonScalar as JsonScalar
+from audit.record import redact as redact
+from audit.verify import AuditReport, verify_audit
+from core.errors import AuditTampered, AuditUnavailable, OpsbotError
 from core.redaction import redact_text as redact_text  # re-exported: callers imported it from here first
+from core.settings import Settings
 
-GENESIS = "0" * 64
 FILE_NAME = "audit.jsonl"
-
-JsonScalar = str | int | float | bool | None
-
-
-class AuditEvent(StrEnum):
-    RECEIVED = "received"
-    PARSED = "parsed"
-    DENIED = "denied"
-    CONFIRMATION_ASKED = "confirmation_asked"
-    CONFIRMED = "confirmed"
-    APPROVAL_ASKED = "approval_asked"
-    CANCELLED = "cancelled"
-    EXPIRED = "expired"
-    REFUSED = "refused"  # a confirmation press that was not accepted
-    ENQUEUED = "enqueued"
-    STARTED = "started"
-    RETRIED = "retried"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-    ABANDONED = "abandoned"
-    ALERT_RECEIVED = "alert_received"
-    ALERT_NOTIFIED = "alert_notified"  # a chat post, direct message, SMS or call, and whether it went out
-    ALERT_DELIVERY = "alert_delivery"  # what the platform later said of it (delivered, busy, no answer ...)
-    ALERT_ACKED = "alert_acked"
-    ALERT_RESOLVED = "alert_resolved"
-    ALERT_SILENCED = "alert_silenced"
-    ALERT_ESCALATED = "alert_escalated"
-    ONCALL_OVERRIDE = "oncall_override"
-
-
-class AuditRecord(Frozen):
-    seq: int
-    at: float  # unix seconds
-    event: AuditEvent
-    actor: str  # opsbot user, or "system"
-    where: str  # "console:ops-room", "slack:C123/1712.55"
-    what: str  # short description: the text, intent or action summary
-    params: dict[str, JsonScalar] = Field(default_factory=dict)
-    outcome: str = ""
-    prev_hash: str
-    hash: str = ""
-
-    def compute_hash(self) -> str:
-        body = self.model_dump(mode="json", exclude={"hash"})
-        raw = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        return hashlib.sha256(raw.encode()).hexdigest()
-
-
-_SECRET_KEY = re.compile(r"(token|secret|password|passwd|auth|credential|api_?key|private)", re.IGNORECASE)
-
-
-def redact(params: dict[str, JsonScalar]) -> dict[str, JsonScalar]:
-    clean: dict[str, JsonScalar] = {}
-    for key, value in params.items():
-        if _SECRET_KEY.search(key) and key != "idempotency_key":
-            clean[key] = "[redacted]"
-        elif isinstance(value, str):
-            clean[key] = redact_text(value)
-        elif isinstance(value, float) and not math.isfinite(value):
-            clean[key] = str(value)  # JSON has no NaN/inf: stored as null they would no longer match the hash
-        else:
-            clean[key] = value
-    return clean
 
 
 class AuditLog:
-    def __init__(self, data_dir: Path) -> None:
-        data_dir.mkdir(parents=True, exist_ok=True)
+    def __init__(
+        self, data_dir: Path, *, connection: redis.Redis | None = None, key: bytes | None = None,
+        checkpoint_every: int = EVERY_RECORDS, checkpoint_seconds: float = EVERY_SECONDS,
+        clock: Callable[[], float] = time.time,
+    ) -> None:  # fmt: skip
+        """`connection`: where the chain head is kept (None: nowhere). `key`: signs checkpoints (None: none are
+        written); it is held in memory only. A torn tail is repaired now; a failure to do so is logged, never
+        raised: start-up goes on, and alerts with it."""
+        self.data_dir = data_dir
         self.path = data_dir / FILE_NAME
-        self.path.touch(exist_ok=True)
+        self._connection = connection
+        self._key = key
+        self._heads = HeadStore(connection) if connection is not None else None
+        self._checkpoints = Checkpointer(data_dir, key, checkpoint_every, checkpoint_seconds) if key else None
+        self._clock = clock
         self._lock = threading.Lock()
         self._tail: tuple[int, int, str] | None = None  # (file size, last seq, last hash) as last seen
+        self.outage = Outage("audit log writes", WRITE_FAILURES)  # .current: why writing fails now, else None
+        self._outside = Outage("audit chain head (Redis) or checkpoints", HEAD_FAILURES)
+        self.repair()
 
+    @classmethod
+    def for_settings(cls, settings: Settings, connection: redis.Redis | None) -> AuditLog:
+        """The log of a running opsbot: its data dir, the head in its Redis, checkpoints signed with
+        OPSBOT_AUDIT_KEY when set."""
+        key = settings.audit_key.get_secret_value().encode() if settings.audit_key is not None else None
+        return cls(settings.data_dir, connection=connection, key=key)
+
+    @property
+    def connection(self) -> redis.Redis | None:
+        """The Redis the chain head goes to (None: none)."""
+        return self._connection
+
+    # -- writing --------------------------------------------------------------------------------------
     def append(
         self,
         event: AuditEvent,
@@ -110,96 +85,169 @@ class AuditLog:
         params: dict[str, JsonScalar] | None = None,
         outcome: str = "",
     ) -> AuditRecord:
-        with self._lock, self.path.open("a+b") as fh:
+        """Write one record durably. Raises AuditUnavailable (one line a user may read) when it cannot be
+        written, AuditTampered when the log's end is not a record nor a torn line."""
+        try:
+            with self._lock, self._locked() as fh:
+                seq, last_hash, _moved = self._last(fh)
+                record = self._write(fh, seq, last_hash, event, actor, where, what, params or {}, outcome)
+                self._record_outside(record)
+        except OSError as exc:
+            cause = self.outage.failed(exc)
+            raise AuditUnavailable(f"The audit log cannot be written ({cause}): changes are refused for now.") from exc
+        except AuditTampered as exc:
+            self.outage.failed(exc)
+            raise
+        self.outage.recovered()
+        return record
+
+    def note(
+        self,
+        event: AuditEvent,
+        *,
+        actor: str,
+        where: str,
+        what: str,
+        params: dict[str, JsonScalar] | None = None,
+        outcome: str = "",
+    ) -> AuditRecord | None:
+        """`append` for what must go on whether or not it is recorded (alerts, pages, chat messages): never
+        raises. None when the record could not be written; `outage` then says why."""
+        try:
+            return self.append(event, actor=actor, where=where, what=what, params=params, outcome=outcome)
+        except OpsbotError:  # counted and logged (once per outage) by append
+            return None
+        except Exception as exc:  # an alert must not stop on its audit record: counted and logged
+            self.outage.failed(exc)
+            return None
+
+    def repair(self) -> int:
+        """Move a torn last line aside now (start-up); returns the bytes moved. Never raises: logged instead."""
+        try:
+            with self._lock, self._locked() as fh:
+                self._tail = None
+                return self._last(fh)[2]
+        except (OSError, AuditTampered) as exc:
+            self.outage.failed(exc)
+            return 0
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[IO[bytes]]:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        with self.path.open("a+b") as fh:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
             try:
-                size = os.fstat(fh.fileno()).st_size
-                if self._tail is None or self._tail[0] != size:
-                    self._tail = (size, *_read_last(fh))
-                _, last_seq, last_hash = self._tail
-                record = AuditRecord(
-                    seq=last_seq + 1,
-                    at=time.time(),
-                    event=event,
-                    actor=actor,
-                    where=redact_text(where),
-                    what=redact_text(what)[:500],
-                    params=redact(params or {}),
-                    outcome=redact_text(outcome)[:500],
-                    prev_hash=last_hash,
-                )
-                record = record.model_copy(update={"hash": record.compute_hash()})
-                line = (record.model_dump_json() + "\n").encode()
-                fh.write(line)
-                fh.flush()
-                os.fsync(fh.fileno())
-                self._tail = (size + len(line), record.seq, record.hash)
-                return record
+                yield fh
             finally:
                 fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
+    def _last(self, fh: IO[bytes]) -> tuple[int, str, int]:
+        """(seq, hash) of the last record, once a torn tail is moved aside and a record says so; and how many
+        bytes were moved (0: none)."""
+        size = os.fstat(fh.fileno()).st_size
+        if self._tail is not None and self._tail[0] == size:
+            return self._tail[1], self._tail[2], 0
+        end, last = torn.last_record(fh, size)
+        seq, last_hash = (last.seq, last.hash) if last is not None else (0, GENESIS)
+        self._tail = (end, seq, last_hash)
+        if end == size:
+            return seq, last_hash, 0
+        fh.seek(end)
+        moved = fh.read(size - end)
+        torn.quarantine(self.data_dir, moved, end, self._clock())
+        fh.truncate(end)
+        os.fsync(fh.fileno())
+        what = f"torn last line moved aside ({len(moved)} bytes at offset {end}, a crash or a full disk)"
+        params: dict[str, JsonScalar] = {"offset": end, "bytes": len(moved), "quarantine": torn.QUARANTINE_NAME}
+        record = self._write(fh, seq, last_hash, AuditEvent.REPAIRED, "system", "audit", what, params, "")
+        return record.seq, record.hash, len(moved)
+
+    def _write(
+        self, fh: IO[bytes], seq: int, prev_hash: str, event: AuditEvent, actor: str, where: str, what: str,
+        params: dict[str, JsonScalar], outcome: str,
+    ) -> AuditRecord:  # fmt: skip
+        record = AuditRecord(
+            seq=seq + 1,
+            at=self._clock(),
+            event=event,
+            actor=actor,
+            where=redact_text(where),
+            what=redact_text(what)[:500],
+            params=redact(params),
+            outcome=redact_text(outcome)[:500],
+            prev_hash=prev_hash,
+        )
+        record = record.model_copy(update={"hash": record.compute_hash()})
+        line = (record.model_dump_json() + "\n").encode()
+        size = self._tail[0] if self._tail is not None else os.fstat(fh.fileno()).st_size
+        fh.write(line)
+        fh.flush()
+        os.fsync(fh.fileno())
+        self._tail = (size + len(line), record.seq, record.hash)
+        return record
+
+    def _record_outside(self, record: AuditRecord) -> None:
+        """The head to Redis, a checkpoint when due: best effort, under the file lock (so verify, which takes it
+        too, never sees a record the head does not know yet)."""
+        failure: Exception | None = None
+        if self._heads is not None:
+            try:
+                self._heads.advance(Head(record.seq, record.hash, record.at))
+            except redis.RedisError as exc:
+                failure = exc
+        if self._checkpoints is not None:
+            try:
+                self._checkpoints.after(record.seq, record.hash, record.at)
+            except OSError as exc:
+                failure = exc
+        if failure is not None:
+            self._outside.failed(failure)
+        else:
+            self._outside.recovered()
+
+    # -- reading --------------------------------------------------------------------------------------
     def records(self) -> list[AuditRecord]:
-        with self.path.open("rb") as fh:
-            return [AuditRecord.model_validate_json(line) for line in fh if line.strip()]
+        return read_records(self.path)
 
     def tail(self, n: int = 20) -> list[AuditRecord]:
-        with self.path.open("rb") as fh:
-            last = deque((line for line in fh if line.strip()), maxlen=max(n, 0))
-        return [AuditRecord.model_validate_json(line) for line in last]
+        return read_tail(self.path, n)
+
+    def report(self) -> AuditReport:
+        """Everything `opsbot audit verify` checks: the chain, timestamps, the Redis head, the checkpoints."""
+        return verify_audit(self.data_dir, connection=self._connection, key=self._key)
 
     def verify(self) -> int:
-        """Check the whole chain; returns the number of records. Raises AuditTampered naming the
-        first record that was modified, removed, inserted or moved."""
-        prev_hash, expected_seq = GENESIS, 1
-        with self.path.open("rb") as fh:
-            for index, line in enumerate(fh):
-                number = index + 1
-                try:
-                    record = AuditRecord.model_validate_json(line)
-                except ValueError as exc:
-                    raise AuditTampered(f"line {number} is not a valid audit record", index) from exc
-                if record.hash != record.compute_hash():
-                    raise AuditTampered(f"line {number} (record {record.seq}, {record.event}) was modified", index)
-                if record.seq != expected_seq or record.prev_hash != prev_hash:
-                    raise AuditTampered(self._broken_link(record, expected_seq, number), index)
-                prev_hash, expected_seq = record.hash, record.seq + 1
-        return expected_seq - 1
-
-    def _broken_link(self, record: AuditRecord, expected_seq: int, number: int) -> str:
-        """Why `record`, on line `number`, does not follow the record before it."""
-        where = f"line {number} (record {record.seq})"
-        if record.seq == expected_seq:
-            if number == 1:
-                return f"{where} does not start the chain"
-            return f"{where} does not follow line {number - 1}: that record was replaced"
-        if record.seq < expected_seq:
-            return f"{where} comes after record {expected_seq - 1}: it was inserted or moved"
-        with self.path.open("rb") as fh:  # the expected record may be further down: then it was moved
-            for later, line in enumerate(fh, start=1):
-                if later > number and line.startswith(f'{{"seq":{expected_seq},'.encode()):
-                    return f"{where} is out of order: record {expected_seq} is on line {later}"
-        return f"record {expected_seq} is missing before line {number}"
+        """Check the whole log; returns the number of records. Raises AuditTampered naming the first problem: a
+        record modified, removed, inserted or moved, or a log that no longer matches its head or checkpoints."""
+        report = self.report()
+        if not report.ok:
+            index = report.first_bad_line if report.first_bad_line is not None else report.records
+            raise AuditTampered(report.problems[0], index)
+        return report.records
 
 
-def _read_last(fh: IO[bytes]) -> tuple[int, str]:
-    """(seq, hash) of the file's last record, or (0, GENESIS) for an empty file."""
-    end = fh.seek(0, os.SEEK_END)
-    if end == 0:
-        return 0, GENESIS
-    chunk = 4096
-    pos, data = end, b""
-    while pos > 0:
-        step = min(chunk, pos)
-        pos -= step
-        fh.seek(pos)
-        data = fh.read(step) + data
-        lines = data.rstrip(b"\n").split(b"\n")
-        if len(lines) > 1 or pos == 0:
-            try:
-                record = AuditRecord.model_validate_json(lines[-1])
-            except ValueError as exc:
-                fh.seek(0)
-                index = sum(1 for _ in fh) - 1
-                raise AuditTampered(f"line {index + 1} is not a valid audit record", index) from exc
-            return record.seq, record.hash
-    return 0, GENESIS  # pragma: no cover
+def read_records(path: Path) -> list[AuditRecord]:
+    """Every record (read-only; a torn last line is left out)."""
+    with path.open("rb") as fh:
+        end, _ = torn.last_record(fh, os.fstat(fh.fileno()).st_size)
+        fh.seek(0)
+        data = fh.read(end)
+    return [AuditRecord.model_validate_json(line) for line in data.splitlines() if line.strip()]
+
+
+def read_tail(path: Path, n: int) -> list[AuditRecord]:
+    """The newest `n` records (read-only; a torn last line is left out)."""
+    with path.open("rb") as fh:
+        end, _ = torn.last_record(fh, os.fstat(fh.fileno()).st_size)
+        fh.seek(0)
+        last = deque((line for line in _lines_until(fh, end) if line.strip()), maxlen=max(n, 0))
+    return [AuditRecord.model_validate_json(line) for line in last]
+
+
+def _lines_until(fh: IO[bytes], end: int) -> Iterator[bytes]:
+    read = 0
+    for line in fh:
+        if read >= end:
+            return
+        read += len(line)
+        yield line

@@ -15,6 +15,8 @@ from core.errors import ConfigError, OpsbotError
 from core.settings import Settings, load_settings
 
 if TYPE_CHECKING:
+    import redis
+
     from bot.console import ConsoleChannel
     from bot.runtime import Runtime
     from workers.context import WorkerContext
@@ -214,16 +216,34 @@ def serve_command(
 
 @audit_app.command("verify")
 def audit_verify() -> None:
-    """Check the hash chain; names the first modified, removed or reordered record."""
-    from audit.log import AuditLog
-    from core.errors import AuditTampered
+    """Check the hash chain, the timestamps, and the log against the chain head in Redis and the signed
+    checkpoints; names the first modified, removed or reordered record and any records cut or forged. Read-only."""
+    from audit.verify import verify_audit
 
-    log = AuditLog(_settings().data_dir)
+    settings = _settings()
+    key = settings.audit_key.get_secret_value().encode() if settings.audit_key is not None else None
+    with _audit_redis(settings) as connection:
+        report = verify_audit(settings.data_dir, connection=connection, key=key)
+    for line in report.lines():
+        typer.echo(line)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@contextlib.contextmanager
+def _audit_redis(settings: Settings) -> Iterator[redis.Redis | None]:
+    """The Redis that holds the audit's chain head; None in the embedded demo (its Redis lives in the process
+    that runs it)."""
+    if settings.redis_url is None:
+        yield None
+        return
+    from core.redis import connect
+
+    connection = connect(settings)
     try:
-        count = log.verify()
-    except AuditTampered as exc:
-        _fail(f"audit log {log.path} does not verify: {exc}", code=1)
-    typer.echo(f"OK: {count} records, chain intact ({log.path})")
+        yield connection
+    finally:
+        connection.close()
 
 
 @audit_app.command("tail")
@@ -231,10 +251,13 @@ def audit_tail(
     n: Annotated[int, typer.Option("-n", min=1, max=100_000, help="How many records.")] = 20,
     json_out: Annotated[bool, typer.Option("--json", help="One JSON record per line.")] = False,
 ) -> None:
-    """Show the newest audit records."""
-    from audit.log import AuditLog
+    """Show the newest audit records (read-only)."""
+    from audit.log import FILE_NAME, read_tail
 
-    for record in AuditLog(_settings().data_dir).tail(n):
+    path = _settings().data_dir / FILE_NAME
+    if not path.is_file():
+        _fail(f"no audit log at {path} (check OPSBOT_DATA_DIR)", code=1)
+    for record in read_tail(path, n):
         if json_out:
             typer.echo(record.model_dump_json())
         else:
@@ -306,7 +329,9 @@ def alert_test() -> None:
     connection = connect(settings)
     try:
         outbox, policy = Outbox(connection), load_policy(settings.policy)
-        escalator = build_alerting(settings, connection, policy, AuditLog(settings.data_dir), outbox).escalator
+        escalator = build_alerting(
+            settings, connection, policy, AuditLog.for_settings(settings, connection), outbox
+        ).escalator
         alert = send_sample(escalator, "opsbot alert test")
     except redis.RedisError:
         _fail("Redis does not answer at OPSBOT_REDIS_URL: start it or check the URL")

@@ -111,7 +111,7 @@ class Runtime:
         if voice_problems:  # a configured speech model that cannot load stops start-up, plainly
             raise ConfigError(voice_problems[0], voice_problems)
         provider = provider if provider is not None else build_provider(settings, connection)
-        audit = AuditLog(settings.data_dir)
+        audit = AuditLog.for_settings(settings, connection)
         outbox = Outbox(connection)
         context = WorkerContext(settings=settings, connection=connection, provider=provider, audit=audit, outbox=outbox)
         install_context(context)

@@ -59,6 +59,11 @@ class AuditTampered(OpsbotError):
         self.index = index
 
 
+class AuditUnavailable(OpsbotError):
+    """The audit record could not be written (a full or read-only disk): what it was to record must not happen.
+    The message is the one line a user sees."""
+
+
 class VoiceInputError(OpsbotError):
     """Audio that cannot be used: not audio, empty, silent, truncated, too long or too large. The
     message is the one line the user sees ("That voice note is 75 s long; the limit is 60 s.")."""

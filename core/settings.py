@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import Field, SecretStr, ValidationError
@@ -33,6 +33,7 @@ from core.setting_values import (
     SnsTopic,
     TelegramToken,
     TwilioSid,
+    _secret,
 )
 from core.yaml_lines import line_of
 
@@ -48,6 +49,13 @@ class Settings(BaseSettings):
         default=None, description="Redis URL. Unset: an in-process fakeredis and worker (demo only)."
     )
     data_dir: Path = Field(default=Path(".opsbot"), description="Where the audit log lives.")
+    audit_key: (
+        Annotated[SecretStr, _secret(r"\S{16,}", "too short: at least 16 characters (openssl rand -hex 32)")] | None
+    ) = Field(
+        default=None,
+        description="Signs the audit log's checkpoints (HMAC-SHA256); keep it outside the data dir. Unset: a cut "
+        "or rewritten log is caught only by the chain head in Redis.",
+    )
     policy: Path | None = Field(default=None, description="Policy YAML file. Unset: the shipped default.")
     confirm_ttl_seconds: int = Field(default=120, ge=5, le=3600, description="How long a confirmation lasts.")
     sim_seed: int = Field(default=42, description="Seed of the simulated inventory.")

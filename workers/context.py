@@ -35,7 +35,7 @@ def build_context(settings: Settings, connection: redis.Redis | None = None) -> 
         settings=settings,
         connection=conn,
         provider=build_provider(settings, conn),
-        audit=AuditLog(settings.data_dir),
+        audit=AuditLog.for_settings(settings, conn),
         outbox=Outbox(conn),
     )
 

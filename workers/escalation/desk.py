@@ -32,8 +32,8 @@ class AlertDesk:
         if not change.changed:
             return _unchanged(change.alert, "acknowledged")
         e.timers.stop(number)
-        e.audit.append(AuditEvent.ALERT_ACKED, actor=person, where=via, what=change.alert.summary[:200],
-                       params={"alert": number})  # fmt: skip
+        e.note(AuditEvent.ALERT_ACKED, change.alert.channels, actor=person, where=via,
+               what=change.alert.summary[:200], params={"alert": number})  # fmt: skip
         e.notices.update(change.alert)
         e.tell_phones(change.alert, person)
         return f"Alert {number} acknowledged: escalation stopped."
@@ -61,8 +61,8 @@ class AlertDesk:
         if not change.changed:
             return _unchanged(change.alert, "resolved")
         e.timers.pause_until(number, change.alert.silenced_until or e.clock())
-        e.audit.append(AuditEvent.ALERT_SILENCED, actor=person, where=via, what=change.alert.summary[:200],
-                       params={"alert": number, "seconds": wanted})  # fmt: skip
+        e.note(AuditEvent.ALERT_SILENCED, change.alert.channels, actor=person, where=via,
+               what=change.alert.summary[:200], params={"alert": number, "seconds": wanted})  # fmt: skip
         e.notices.update(change.alert)
         return f"Alert {number} silenced for {_duration(wanted)}: no paging until then."
 
@@ -75,8 +75,8 @@ class AlertDesk:
             return _unchanged(alert, "escalated")
         if not e.timers.hurry(number):
             return f"Alert {number} is not paging anyone: nothing to escalate."
-        e.audit.append(AuditEvent.ALERT_ESCALATED, actor=person, where=via, what="escalated by hand",
-                       params={"alert": number})  # fmt: skip
+        e.note(AuditEvent.ALERT_ESCALATED, alert.channels, actor=person, where=via, what="escalated by hand",
+               params={"alert": number})  # fmt: skip
         return f"Alert {number}: paging the next step now."
 
     # -- the phone side (alerts.desk.Desk) ------------------------------------------------------------
@@ -104,8 +104,8 @@ class AlertDesk:
 
     def page_result(self, number: int, token: str, status: str, reached: bool | None) -> None:
         e = self.escalator
-        e.audit.append(AuditEvent.ALERT_DELIVERY, actor="system", where="twilio", what=f"alert {number} page {token}",
-                       params={"alert": number, "page": token, "status": status[:40]})  # fmt: skip
+        e.note(AuditEvent.ALERT_DELIVERY, (), actor="system", where="twilio", what=f"alert {number} page {token}",
+               params={"alert": number, "page": token, "status": status[:40]})  # fmt: skip
         if reached is False:
             e.timers.hurry(number, token)
         elif reached is None and status.startswith("completed"):
@@ -121,8 +121,8 @@ class AlertDesk:
             return
         number, token = found
         e = self.escalator
-        e.audit.append(
-            AuditEvent.ALERT_DELIVERY, actor="system", where="chat", what=f"alert {number} message {key}",
+        e.note(
+            AuditEvent.ALERT_DELIVERY, (), actor="system", where="chat", what=f"alert {number} message {key}",
             params={"alert": number, "ok": error is None}, outcome=(error or "delivered")[:160],
         )  # fmt: skip
         if error is not None and token.partition(".")[2].isdigit():
@@ -158,8 +158,8 @@ class AlertDesk:
         now = e.clock()
         start, end = take_window(e.alerting.schedules[name], period, datetime.fromtimestamp(now, UTC))
         e.overrides.add(name, Override(person=person, start=start, end=end, by=person), now)
-        e.audit.append(AuditEvent.ONCALL_OVERRIDE, actor=person, where=via, what=f"{name} until {end.isoformat()}",
-                       params={"schedule": name, "start": start.timestamp(), "end": end.timestamp()})  # fmt: skip
+        e.note(AuditEvent.ONCALL_OVERRIDE, (), actor=person, where=via, what=f"{name} until {end.isoformat()}",
+               params={"schedule": name, "start": start.timestamp(), "end": end.timestamp()})  # fmt: skip
         tz = e.notices.tz
         until = end.astimezone(tz).strftime("%a %H:%M")
         since = "" if start.timestamp() <= now + 60 else f" from {start.astimezone(tz).strftime('%a %H:%M')}"

@@ -10,7 +10,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 
 import redis
@@ -18,7 +18,8 @@ from tenacity import Retrying, retry_if_not_exception_type, stop_after_attempt, 
 
 from alerts.model import Alert, AlertState, Incoming
 from alerts.store import OPENING_SECONDS, AlertBook
-from audit.log import AuditEvent, AuditLog
+from audit.log import AuditEvent, AuditLog, JsonScalar
+from audit.notice import OutageNotice
 from core.broadcast import incident_refs
 from core.models import ConversationRef
 from core.settings import Settings
@@ -58,6 +59,19 @@ class Escalator:
     sms_text: Callable[[Alert], str] | None = None  # how an SMS page reads (the Twilio adapter's compact text)
     sms_notice: Callable[[Alert, tzinfo], str] | None = None  # "42 acked by alice via SMS 03:12"
     refresh_seconds: float = 60.0  # a repeating alert's cards show its repeat count, updated at most this often
+    _outage: OutageNotice = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._outage = OutageNotice(self.audit, self.settings.incident_channels)
+
+    def note(
+        self, event: AuditEvent, channels: Sequence[str], *, actor: str, where: str, what: str,
+        params: dict[str, JsonScalar] | None = None, outcome: str = "",
+    ) -> None:  # fmt: skip
+        """Audit a step of an alert without ever holding it up: a record that cannot be written (a full disk) is
+        counted and logged, and the incident channels and `channels` (the alert's) are told once."""
+        written = self.audit.note(event, actor=actor, where=where, what=what, params=params, outcome=outcome)
+        self._outage.after(written, channels)
 
     # -- intake ---------------------------------------------------------------------------------------
     def ingest(self, incoming: Sequence[Incoming]) -> Intake:
@@ -126,8 +140,9 @@ class Escalator:
 
     def _open(self, alert: Alert) -> None:
         number = alert.number
-        self.audit.append(
-            AuditEvent.ALERT_RECEIVED, actor="system", where=f"alerts:{alert.source}", what=alert.summary[:200],
+        self.note(
+            AuditEvent.ALERT_RECEIVED, alert.channels, actor="system", where=f"alerts:{alert.source}",
+            what=alert.summary[:200],
             params={"alert": number, "severity": alert.severity.value, "route": alert.route,
                     "paging": alert.paging, "resource": alert.resource or ""},
         )  # fmt: skip
@@ -184,8 +199,8 @@ class Escalator:
         following = next_page(escalation, cursor)
         if following is None:
             self.timers.stop(number)
-            self.audit.append(AuditEvent.ALERT_ESCALATED, actor="system", where="escalation", what="exhausted",
-                              params={"alert": number, "policy": pending.policy})  # fmt: skip
+            self.note(AuditEvent.ALERT_ESCALATED, alert.channels, actor="system", where="escalation", what="exhausted",
+                      params={"alert": number, "policy": pending.policy})  # fmt: skip
             minutes = int((now - pending.started) // 60)
             self.notices.post(alert, alert.channels, note=f"Nobody acknowledged after {minutes} min: escalation ended.")
             return
@@ -261,8 +276,8 @@ class Escalator:
         if change.alert is None or not change.changed:
             return change.alert
         self.timers.stop(number)
-        self.audit.append(AuditEvent.ALERT_RESOLVED, actor=by, where=via, what=change.alert.summary[:200],
-                          params={"alert": number})  # fmt: skip
+        self.note(AuditEvent.ALERT_RESOLVED, change.alert.channels, actor=by, where=via,
+                  what=change.alert.summary[:200], params={"alert": number})  # fmt: skip
         self.notices.update(change.alert)
         self.tell_phones(change.alert, by)
         return change.alert
@@ -291,8 +306,8 @@ class Escalator:
                 self._audit_notified(alert, "sms notice", person, ok=True, outcome=f"sent {sid}")
 
     def _audit_notified(self, alert: Alert, kind: str, to: str, *, ok: bool, outcome: str = "") -> None:
-        self.audit.append(
-            AuditEvent.ALERT_NOTIFIED, actor="system", where=kind, what=f"alert {alert.number} -> {to}",
+        self.note(
+            AuditEvent.ALERT_NOTIFIED, alert.channels, actor="system", where=kind, what=f"alert {alert.number} -> {to}",
             params={"alert": alert.number, "kind": kind, "to": to, "ok": ok}, outcome=outcome or ("ok" if ok else ""),
         )  # fmt: skip
 
