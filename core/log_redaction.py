@@ -23,7 +23,6 @@ from typing import Any
 from core.redaction import redact_text
 
 QUIETED = ("botocore.endpoint", "botocore.auth", "botocore.parsers", "twilio.http_client", "twilio.async_http_client")
-_DONE = "_opsbot_redacted"
 _lock = threading.Lock()
 _installed = False
 
@@ -37,8 +36,6 @@ class RedactingFilter(logging.Filter):
 
 
 def redact_record(record: logging.LogRecord) -> None:
-    if getattr(record, _DONE, False):
-        return
     try:
         message = record.getMessage()
     except Exception:  # args that do not fit the format: logging itself reports it when the record is written
@@ -54,7 +51,6 @@ def redact_record(record: logging.LogRecord) -> None:
         record.exc_text = redact_text(record.exc_text)
     if record.stack_info:
         record.stack_info = redact_text(record.stack_info)
-    setattr(record, _DONE, True)
 
 
 def install_log_redaction() -> None:

@@ -38,7 +38,8 @@ _SECRET = re.compile(
     r"|(?P<keep_auth>(?i:bearer|basic)\s+)[A-Za-z0-9._~+/-]{8,}=*"  # Authorization header values
     # A credential's name, then its value: the value goes, the name stays to say what was there.
     r"|(?P<keep_named>(?i:aws_secret_access_key|secret_access_key|secretaccesskey|aws_session_token"
-    r"|auth_token|authtoken|api_key|apikey|client_secret|password|passwd|pwd)[\"']?\s*[:=]\s*[\"']?)"
+    r"|x-amz-security-token|auth_token|authtoken|api_key|apikey|client_secret|password|passwd)"
+    r"[\"']?\s*[:=]\s*b?[\"']?)"
     r"(?=[^\s\"',;]*[\d/+=_!@#$%^&*.-])[^\s\"',;]{8,}"
     rf"|(?<![{_B64}=])(?=[{_B64}]*[a-z])(?=[{_B64}]*[A-Z])(?=[{_B64}]*\d)[{_B64}]{{40}}(?![{_B64}=])"  # AWS secret key
     # Twilio: an auth token after its Account SID, or after the word "token" on the same line.

@@ -27,7 +27,7 @@ import unicodedata
 _KEEP_CONTROLS = frozenset("\n\t")
 _JOINERS = "\u200c\u200d"  # zero-width non-joiner, joiner
 _TAG_FIRST, _TAG_LAST = 0xE0020, 0xE007F
-_LINE_BREAKS = {"\u2028": "\n", "\u2029": "\n", "\x85": "\n"}  # line/paragraph separators, NEL: a plain newline
+_LINE_BREAKS = {"\u2028": "\n", "\u2029": "\n"}  # line and paragraph separators: a plain newline
 # Compatibility Hangul fillers: letters by category, but blank on screen and never part of a word.
 _INVISIBLE_LETTERS = frozenset("\u3164\uffa0")
 
