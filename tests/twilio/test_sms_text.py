@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from alerts.model import Alert, AlertState, Severity
-from bot.twilio.sms import SEGMENT, ack_text, gsm7, page_text, parse_reply, septets, to_gsm7
+from bot.twilio.sms import SEGMENT, ack_text, for_sms, gsm7, page_text, parse_reply, septets
 
 
 def alert(summary: str = "5xx>5%", resource: str | None = "web-prod", number: int = 42, **more: object) -> Alert:
@@ -80,7 +80,8 @@ def test_gsm7_knows_its_alphabet() -> None:
     assert gsm7("@£$¥èéùìòÇØøÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./09:;<=>?¡AZÄÖÑÜ§¿azäöñüà^{}\\[~]|€")
     for outside in ("…", "—", "ł", "東", "😀", "\x1b", "`"):
         assert not gsm7(outside), outside
-    assert to_gsm7("`😀`") == "???"
+    assert for_sms("`😀`") == "???"
+    assert for_sms("a\x1b\u202eb\u200bc") == "abc"  # invisible characters go, not as "?"
 
 
 @pytest.mark.parametrize(

@@ -29,3 +29,12 @@ def test_the_last_prompt_says_goodbye_when_no_key_is_pressed() -> None:
 def test_said_speaks_and_hangs_up() -> None:
     root = ET.fromstring(said("Alert 42 acknowledged."))
     assert [(child.tag, child.text) for child in root] == [("Say", "Alert 42 acknowledged."), ("Hangup", None)]
+
+
+def test_characters_illegal_in_xml_never_reach_the_document() -> None:
+    """ESC, BEL, NUL and U+FFFE are valid JSON in an alert; in TwiML each would make the call unreadable."""
+    hostile = "Critical\x1b[0m alert\x07 42\x00: disk\ufffe full \u202eon db-1\ud800."
+    for twiml in (prompt(hostile, ACTION), said(hostile)):
+        root = ET.fromstring(twiml)
+        [text] = [say.text for say in root.iter("Say") if say.text and "Critical" in say.text]
+        assert text.startswith("Critical[0m alert 42: disk full on db-1.")
