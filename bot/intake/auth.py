@@ -61,14 +61,18 @@ class OrderedReplayGuard:
     def __init__(self, guard: ReplayGuard, ttl_seconds: int = SEEN_SECONDS) -> None:
         self._guard = guard
         self._ttl = ttl_seconds
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="replays")
+        self._thread: ThreadPoolExecutor | None = None
 
     async def first_time(self, token: str) -> bool:
+        if self._thread is None:  # made on first use, and again after close(): an adapter may be restarted
+            self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="replays")
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._thread, self._guard.first_time, token, self._ttl)
 
     def close(self) -> None:
-        self._thread.shutdown(wait=False)
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.shutdown(wait=False)
 
 
 def check(

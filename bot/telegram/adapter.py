@@ -18,6 +18,7 @@ from telegram.ext import Application, ContextTypes, ExtBot, JobQueue, TypeHandle
 
 from bot.channels import ChannelAdapter, Transport
 from bot.inbox import Inbox
+from bot.intake.auth import OrderedReplayGuard, ReplayGuard
 from bot.runtime import Runtime
 from bot.telegram.audio import FETCH_FAILED, VoiceDownloadFailed, fetch_voice
 from bot.telegram.inbound import CHANNEL, BotIdentity, Inbound, VoiceFile, from_update
@@ -40,6 +41,7 @@ TelegramApp: TypeAlias = (
 )
 _RETRY_FIRST, _RETRY_MAX = 1.0, 30.0  # seconds between tries to reach an unreachable Bot API
 _SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what Telegram accepts as a webhook secret_token
+SEEN_PREFIX = "opsbot:telegram:seen:"
 
 
 @dataclass(frozen=True)
@@ -53,9 +55,10 @@ class TelegramAdapter:
 
     def __init__(
         self, app: TelegramApp, inbox: Inbox, policy: PolicyEngine, incident_channels: list[str],
-        webhook: WebhookConfig | None, *, max_audio_bytes: int = 10_000_000,
+        webhook: WebhookConfig | None, *, replays: ReplayGuard, max_audio_bytes: int = 10_000_000,
     ) -> None:  # fmt: skip
         self._app = app
+        self._replays = OrderedReplayGuard(replays)
         self._max_audio_bytes = max_audio_bytes
         self._inbox = inbox
         self._policy = policy
@@ -73,7 +76,7 @@ class TelegramAdapter:
     def routes(self) -> list[BaseRoute]:
         if self._webhook is None:
             return []  # long polling: nothing may reach us over HTTP
-        endpoint = WebhookEndpoint(self._app.bot, self._app.update_queue, self._webhook.secret)
+        endpoint = WebhookEndpoint(self._app.bot, self._app.update_queue, self._webhook.secret, self._replays)
         return [Route(PATH, endpoint.handle, methods=["POST"])]
 
     async def start(self) -> None:
@@ -135,6 +138,7 @@ class TelegramAdapter:
             await self._app.stop()
         await self._app.shutdown()
         await self._app.bot.shutdown()  # when getMe never answered, the Application was not initialized
+        self._replays.close()
         self._webhook_set = False
 
     def ready(self) -> bool:
@@ -218,7 +222,7 @@ def build_telegram_adapter(runtime: Runtime, inbox: Inbox) -> ChannelAdapter:
         builder = builder.updater(None)
     return TelegramAdapter(
         builder.build(), inbox, runtime.conversation.services.policy, settings.incident_channels, webhook,
-        max_audio_bytes=settings.voice_max_bytes,
+        replays=ReplayGuard(runtime.connection, prefix=SEEN_PREFIX), max_audio_bytes=settings.voice_max_bytes,
     )  # fmt: skip
 
 

@@ -95,27 +95,33 @@ class TwilioWebhooks:
             return PlainTextResponse("internal error; try again", status_code=500)
 
     async def _verified(self, request: Request, path: str) -> Form:
-        """The form, once it is known to come from Twilio for our account."""
+        """The form, once it is known to come from Twilio for our account. The signature is checked first: the
+        form is read leniently for it (Twilio signs the decoded fields), and strictly only once it is Twilio's."""
+        signature = request.headers.get(SIGNATURE_HEADER, "")
+        if not signature:
+            raise Refused(403, "invalid Twilio signature")
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > MAX_FORM_BYTES:
+            raise Refused(413, "form too large")
+        body = await request.body()  # at most the HTTP app's limit (bot/http.py)
+        if len(body) > MAX_FORM_BYTES:
+            raise Refused(413, "form too large")
+        signed = Form(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+        query = request.scope.get("query_string", b"").decode("latin-1")
+        url = self._base + path + (f"?{query}" if query else "")
+        if not self._validator.validate(url, signed, signature):
+            raise Refused(403, "invalid Twilio signature")
+        if signed.get("AccountSid") != self._account:
+            raise Refused(403, "not our Twilio account")
         kind = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
         if kind != "application/x-www-form-urlencoded":
             raise Refused(400, "expected a form-encoded body")
-        body = await request.body()
-        if len(body) > MAX_FORM_BYTES:
-            raise Refused(413, "form too large")
         try:
             fields = parse_qsl(body.decode(), keep_blank_values=True, strict_parsing=True, errors="strict",
                                max_num_fields=MAX_FORM_FIELDS)  # fmt: skip
         except ValueError:  # includes bad UTF-8, raw or percent-encoded
             raise Refused(400, "malformed form body") from None
-        form = Form(fields)
-        query = request.scope.get("query_string", b"").decode("latin-1")
-        url = self._base + path + (f"?{query}" if query else "")
-        signature = request.headers.get(SIGNATURE_HEADER, "")
-        if not signature or not self._validator.validate(url, form, signature):
-            raise Refused(403, "invalid Twilio signature")
-        if form.get("AccountSid") != self._account:
-            raise Refused(403, "not our Twilio account")
-        return form
+        return Form(fields)
 
     # -- /twilio/sms -----------------------------------------------------------------------------------
     async def _sms(self, request: Request, form: Form) -> Response:

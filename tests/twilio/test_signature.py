@@ -16,7 +16,7 @@ from twilio.request_validator import RequestValidator
 from bot.twilio.webhooks import MAX_FORM_BYTES, twilio_routes
 from core.errors import ConfigError
 from fakes.twilio_api import signed_post
-from tests.twilio.conftest import AUTH_TOKEN, PUBLIC, RecordingDesk, Webhooks, inbound_sms, sample
+from tests.twilio.conftest import ACCOUNT, AUTH_TOKEN, PUBLIC, RecordingDesk, Webhooks, inbound_sms, sample
 from tests.twilio.conftest import twilio_settings as settings_for
 
 ENDPOINTS = ["/twilio/sms", "/twilio/voice?alert=42&token=t1", "/twilio/status?alert=42&token=t1&kind=sms"]
@@ -83,21 +83,38 @@ def test_the_docs_status_callback_example_names_another_account(hooks: Webhooks)
     assert (answer.status_code, answer.text) == (403, "not our Twilio account")
 
 
+MALFORMED = [
+    (b"Body=%FF%FE&From=x", "application/x-www-form-urlencoded", "malformed form body"),  # not UTF-8 once decoded
+    (b"\xff\xfe\x00Body", "application/x-www-form-urlencoded", "malformed form body"),
+    (b"Body=42A&&From", "application/x-www-form-urlencoded", "malformed form body"),
+    (b"a=1&" * 300, "application/x-www-form-urlencoded", "malformed form body"),  # more fields than any Twilio form
+    (b'{"Body": "42A"}', "application/json", "expected a form-encoded body"),
+    (b"Body=42A", "", "expected a form-encoded body"),
+]
+
+
 @pytest.mark.parametrize("path", ENDPOINTS)
-def test_malformed_bodies_are_refused_in_one_line(hooks: Webhooks, path: str) -> None:
-    form = "application/x-www-form-urlencoded"
-    bodies = [
-        (b"Body=%FF%FE&From=x", form, "malformed form body"),  # not UTF-8 once decoded
-        (b"\xff\xfe\x00Body", form, "malformed form body"),
-        (b"Body=42A&&From", form, "malformed form body"),
-        (b"a=1&" * 300, form, "malformed form body"),  # more fields than any Twilio form
-        (b'{"Body": "42A"}', "application/json", "expected a form-encoded body"),
-        (b"Body=42A", "", "expected a form-encoded body"),
-    ]
-    for body, content_type, line in bodies:
-        answer = hooks.client.post(path, content=body, headers={"Content-Type": content_type,
-                                                                "X-Twilio-Signature": "x"})  # fmt: skip
+def test_malformed_unsigned_bodies_are_refused_for_the_signature_before_they_are_parsed(
+    hooks: Webhooks, path: str
+) -> None:
+    for body, content_type, _line in MALFORMED:
+        for signature in ({}, {"X-Twilio-Signature": "x"}):
+            answer = hooks.client.post(path, content=body, headers={"Content-Type": content_type, **signature})
+            assert (answer.status_code, answer.text) == (403, "invalid Twilio signature"), body[:20]
+
+
+@pytest.mark.parametrize("path", ENDPOINTS)
+def test_malformed_signed_bodies_are_refused_in_one_line(hooks: Webhooks, path: str) -> None:
+    for body, content_type, line in MALFORMED:
+        # Twilio signs the decoded fields; for a body it would never send, sign what a lenient reading gives.
+        fields = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
+        form = ImmutableMultiDict([*fields, ("AccountSid", ACCOUNT)])
+        raw = body + b"&AccountSid=" + ACCOUNT.encode()
+        signature = RequestValidator(AUTH_TOKEN).compute_signature(PUBLIC + path, form)
+        answer = hooks.client.post(path, content=raw, headers={"Content-Type": content_type,
+                                                               "X-Twilio-Signature": signature})  # fmt: skip
         assert (answer.status_code, answer.text) == (400, line), body[:20]
+    assert hooks.desk.acts == [] and hooks.desk.results == []
 
 
 def test_an_oversized_form_is_refused(hooks: Webhooks) -> None:
