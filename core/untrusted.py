@@ -29,7 +29,7 @@ _JOINERS = "\u200c\u200d"  # zero-width non-joiner, joiner
 _TAG_FIRST, _TAG_LAST = 0xE0020, 0xE007F
 _LINE_BREAKS = {"\u2028": "\n", "\u2029": "\n"}  # line and paragraph separators: a plain newline
 # Compatibility Hangul fillers: letters by category, but blank on screen and never part of a word.
-_INVISIBLE_LETTERS = frozenset("\u3164\uffa0")
+_INVISIBLE_LETTERS = re.compile("[\u3164\uffa0]")
 
 _FLAG = re.compile("\U0001f3f4[\U000e0020-\U000e007e]+\U000e007f")
 _TAGS = re.compile("[\U000e0020-\U000e007f]+")
@@ -41,15 +41,10 @@ _STRAY_JOINER = re.compile(
 def for_chat(text: str) -> str:
     """`text` without controls, bidi and invisible characters (see the module's docstring); newlines and tabs
     kept."""
-    if text.isascii() and text.isprintable():
-        return text  # the common case, and nothing in it can be unsafe
-    kept: list[str] = []
-    for ch in text:
-        if ch in _LINE_BREAKS:
-            kept.append(_LINE_BREAKS[ch])
-        elif _allowed(ch):
-            kept.append(ch)
-    clean = "".join(kept)
+    probe = text.replace("\n", " ").replace("\t", " ") if "\n" in text or "\t" in text else text
+    if probe.isprintable() and (probe.isascii() or not _INVISIBLE_LETTERS.search(probe)):
+        return text  # printable means no character of the categories C* or Z* but the space: nothing to take out
+    clean = text.translate(_VERDICTS)
     if not clean.isascii():
         clean = _tags_only_in_flags(clean)
         clean = _STRAY_JOINER.sub("", clean)
@@ -71,6 +66,7 @@ _GSM7_BASIC = frozenset(
 _GSM7_EXTENDED = frozenset("^{}\\[~]|€")  # two septets each (escape + char)
 _LOOKALIKES = str.maketrans({"‘": "'", "’": "'", "‚": "'", "“": '"', "”": '"', "„": '"', "–": "-", "—": "-",
                              "−": "-", "•": "*", "·": ".", "…": "..."})  # fmt: skip
+_NOT_GSM7 = re.compile("[^" + re.escape("".join(sorted(_GSM7_BASIC | _GSM7_EXTENDED))) + "]")
 _MAX_SPELLING = 3  # "ﬃ" -> "ffi"; a longer compatibility spelling ("㍱" -> "hPa" is 3) becomes "?"
 
 
@@ -88,8 +84,11 @@ def for_sms(text: str) -> str:
     """`text` on one line in GSM-7, so one character cannot switch a whole SMS to UCS-2 (70 characters a
     segment instead of 160): accents dropped where the accented letter is not in GSM-7 (ł becomes ?),
     typographic quotes and dashes made plain, anything else "?". Invisible characters are dropped, not "?"."""
+    line = " ".join(for_chat(text).split())  # one line; whitespace runs are one space
+    if not _NOT_GSM7.search(line):
+        return line
     out: list[str] = []
-    for ch in " ".join(for_chat(text).split()):  # one line; whitespace runs are one space
+    for ch in line:
         if ch in _GSM7_BASIC or ch in _GSM7_EXTENDED:
             out.append(ch)
             continue
@@ -103,17 +102,37 @@ def for_sms(text: str) -> str:
 # -- one character ---------------------------------------------------------------------------------------------
 
 
-def _allowed(ch: str) -> bool:
+def _verdict(ch: str) -> str | None:
+    """What `for_chat` makes of one character: itself, a newline, or nothing (None)."""
+    if ch in _LINE_BREAKS:
+        return _LINE_BREAKS[ch]
     category = unicodedata.category(ch)
     if category == "Cc":
-        return ch in _KEEP_CONTROLS
-    if category == "Cf":
-        return ch in _JOINERS or _TAG_FIRST <= ord(ch) <= _TAG_LAST  # decided by their neighbours later
-    if category == "Cs":
-        return False
-    if category == "Cn":
-        return not _noncharacter(ord(ch))
-    return ch not in _INVISIBLE_LETTERS
+        keep = ch in _KEEP_CONTROLS
+    elif category == "Cf":
+        keep = ch in _JOINERS or _TAG_FIRST <= ord(ch) <= _TAG_LAST  # decided by their neighbours later
+    elif category == "Cs":
+        keep = False
+    elif category == "Cn":
+        keep = not _noncharacter(ord(ch))
+    else:
+        keep = not _INVISIBLE_LETTERS.match(ch)
+    return ch if keep else None
+
+
+class _Verdicts(dict[int, str | None]):
+    """A `str.translate` table filled as characters are first seen (the whole of Unicode would take a tenth
+    of a second to classify at import). Bounded: past the limit a verdict is computed and not stored."""
+
+    def __missing__(self, code: int) -> str | None:
+        verdict = _verdict(chr(code))
+        if len(self) < _VERDICTS_KEPT:
+            self[code] = verdict
+        return verdict
+
+
+_VERDICTS_KEPT = 50_000
+_VERDICTS = _Verdicts()
 
 
 def _noncharacter(code: int) -> bool:
