@@ -195,3 +195,24 @@ def test_only_https_urls_on_an_sns_host_are_ever_fetched(app_for: Any, signer: t
         assert served.asked == {}
     finally:
         served.close()
+
+
+def test_good_certificates_are_kept_a_day_and_only_so_many_urls_are_remembered(
+    signer: tuple[rsa.RSAPrivateKey, Path], clock: Clock
+) -> None:
+    fetched: Counter[str] = Counter()
+
+    def fetch(url: str) -> bytes:
+        fetched[url] += 1
+        return signer[1].read_bytes()
+
+    cache = CertificateCache(fetch, load_certificate, clock=clock, per_minute=100, max_urls=3)
+    for url in ("a", "b", "c", "a", "b", "c"):
+        cache.key(url)
+    assert fetched == {"a": 1, "b": 1, "c": 1}
+    cache.key("d")  # a fourth URL pushes out the least recently used one
+    cache.key("a")
+    assert fetched == {"a": 2, "b": 1, "c": 1, "d": 1}
+    clock.now += 24 * 3600 + 1  # the certificate is good for 30 days, but is looked at again after a day
+    cache.key("a")
+    assert fetched["a"] == 3
