@@ -1,6 +1,6 @@
 """No secret in a log line: every record's final message, its traceback and its stack are passed through
-`core.redaction.redact_text` (credential shapes, and the configured secrets by value) before any handler
-writes them, and the SDK loggers that print credentials or people's data are kept at WARNING.
+`core.redaction.redact_text` (credential shapes, and the configured secrets by value) and `for_chat` before
+any handler writes them, and the SDK loggers that print credentials or people's data are kept at WARNING.
 
 What was seen at DEBUG, driving the real libraries against local servers: botocore.endpoint prints every
 request's headers (the access key id in `Authorization: AWS4-HMAC-SHA256 Credential=AKIA...`, the session
@@ -21,6 +21,7 @@ import threading
 from typing import Any
 
 from core.redaction import redact_text
+from core.untrusted import for_chat
 
 QUIETED = ("botocore.endpoint", "botocore.auth", "botocore.parsers", "twilio.http_client", "twilio.async_http_client")
 _lock = threading.Lock()
@@ -41,16 +42,22 @@ def redact_record(record: logging.LogRecord) -> None:
     except Exception:  # args that do not fit the format: logging itself reports it when the record is written
         message = None
     if message is not None:
-        clean = redact_text(message)
+        clean = _clean(message)
         if clean != message or record.args:
             record.msg, record.args = clean, None
     if record.exc_info and record.exc_info[1] is not None and not record.exc_text:
         # A formatter uses a ready exc_text as it is, instead of formatting the exception again.
         record.exc_text = logging.Formatter().formatException(record.exc_info)
     if record.exc_text:
-        record.exc_text = redact_text(record.exc_text)
+        record.exc_text = _clean(record.exc_text)
     if record.stack_info:
-        record.stack_info = redact_text(record.stack_info)
+        record.stack_info = _clean(record.stack_info)
+
+
+def _clean(text: str) -> str:
+    """Secrets masked; control and bidi characters out (an ESC a sender put in an alert must not drive the
+    terminal of whoever reads the log, nor a bidi override turn a logged name around)."""
+    return for_chat(redact_text(text))
 
 
 def install_log_redaction() -> None:

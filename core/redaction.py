@@ -15,6 +15,7 @@ Shapes, and why each is as narrow as it is (a mask on an ordinary id would hide 
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from collections.abc import Iterable
@@ -25,6 +26,13 @@ from pydantic import BaseModel, SecretStr
 
 MASK = "[redacted]"
 MIN_SECRET_CHARS = 8  # a shorter configured value would mask ordinary words
+# Credentials the cloud SDKs read from the environment rather than from our settings.
+_ENV_SECRETS = (
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AZURE_CLIENT_SECRET",
+    "AZURE_CLIENT_CERTIFICATE_PASSWORD",
+)
 
 _B64 = "A-Za-z0-9/+"
 # For each kind of token the widest form is kept: it matches wherever a narrower one would, and at least as
@@ -97,8 +105,10 @@ def remember_secrets(values: Iterable[str]) -> None:
 def remember_settings_secrets(settings: BaseModel) -> None:
     """Register every secret of the settings: each SecretStr value at any depth (chat tokens, signing
     secrets, the Twilio auth token, each alert source's token and HMAC secret) and the password of every
-    URL setting (redis://:pw@host). Called once at start-up, before anything is logged."""
+    URL setting (redis://:pw@host), and the cloud SDKs' secrets given in the environment. Called once at
+    start-up, before anything is logged."""
     remember_secrets(_secrets_in(settings))
+    remember_secrets(os.environ[name] for name in _ENV_SECRETS if os.environ.get(name))
 
 
 def _secrets_in(value: Any) -> Iterable[str]:

@@ -185,3 +185,15 @@ def test_the_filter_alone_cleans_a_record_made_elsewhere() -> None:
     record = logging.makeLogRecord({"msg": "token %s", "args": (f"xoxb-1-{'a' * 20}",), "levelno": logging.INFO})
     assert RedactingFilter().filter(record)
     assert record.getMessage() == "token [redacted]"
+
+
+def test_cloud_secrets_from_the_environment_are_masked_by_value(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "env-session-token-of-no-known-shape")
+    remember_settings_secrets(Settings())
+    assert redact_text("token env-session-token-of-no-known-shape expired") == f"token {MASK} expired"
+
+
+def test_a_log_line_cannot_drive_the_terminal_or_turn_a_name_around(debug_log: io.StringIO) -> None:
+    install_log_redaction()
+    logging.getLogger("opsbot.test.redaction").warning("alert from %s", "db\x1b[2J\x07\u202e1-prod")
+    assert "WARNING opsbot.test.redaction: alert from db[2J1-prod\n" in debug_log.getvalue()
