@@ -127,11 +127,11 @@ def test_mention_in_a_thread_is_answered_in_that_thread(slack: SlackStack) -> No
     assert answer.thread_ts == "1600000000.000001"
 
 
-def test_unknown_user_is_a_viewer(slack: SlackStack) -> None:
+def test_unknown_user_is_told_how_to_be_added(slack: SlackStack) -> None:
     body = mention("scale web-prod to 20", user="U999ZZZ")
     slack.event(body)
     refusal = slack.fake.message_where(lambda m: m.thread_ts == body["event"]["ts"])
-    assert refusal.shown == "slack:U999ZZZ is a viewer: scaling needs operator"
+    assert refusal.shown == "You are not on opsbot's list. Ask an admin (carol or erin) to add slack:U999ZZZ."
     assert refusal.buttons == []
 
 
