@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import math
 import time
+import traceback
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,6 +26,8 @@ from actions.provider import SourceHealth
 from alerts.model import Incoming
 from bot.channels import ChannelAdapter
 from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 1024 * 1024  # webhooks are a few KB; anything near this is a mistake or an attack
 REDIS_PROBE_SECONDS = 1.0  # Kubernetes' default probe timeout
@@ -86,7 +90,9 @@ def build_app(runtime: Runtime, adapters: Sequence[ChannelAdapter]) -> Starlette
     for adapter in adapters:
         routes.extend(adapter.routes())
     routes.extend(alert_routes(runtime))
-    return Starlette(routes=routes, middleware=[Middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)])
+    return Starlette(
+        routes=routes, middleware=[Middleware(CrashBarrier), Middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)]
+    )
 
 
 def alert_routes(runtime: Runtime) -> list[BaseRoute]:
@@ -147,6 +153,35 @@ async def _redis_answers(connection: redis.Redis) -> bool:
         return bool(await asyncio.wait_for(asyncio.to_thread(connection.ping), REDIS_PROBE_SECONDS))
     except (redis.RedisError, OSError, TimeoutError):
         return False
+
+
+class CrashBarrier:
+    """A bug in a route answers a one-line 500 and logs where it happened - the exception's type and the code
+    frames, never its message, which may quote the request (a parser's error, pydantic's input_value). Bad input
+    never gets here: each webhook refuses it with a 4xx first."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception as exc:
+            frames = "".join(traceback.format_tb(exc.__traceback__)).rstrip()
+            log.error("%s %s failed with %s (message not logged: it may quote the request)\n%s",  # noqa: TRY400
+                      scope.get("method", ""), scope.get("path", ""), type(exc).__name__, frames)  # fmt: skip
+            if not started:
+                await PlainTextResponse("Internal error; try again.", status_code=500)(scope, receive, send)
 
 
 class BodyLimit:
