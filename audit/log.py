@@ -160,6 +160,7 @@ class AuditLog:
         what = f"torn last line moved aside ({len(moved)} bytes at offset {end}, a crash or a full disk)"
         params: dict[str, JsonScalar] = {"offset": end, "bytes": len(moved), "quarantine": torn.QUARANTINE_NAME}
         record = self._write(fh, seq, last_hash, AuditEvent.REPAIRED, "system", "audit", what, params, "")
+        self._record_outside(record)
         return record.seq, record.hash, len(moved)
 
     def _write(
