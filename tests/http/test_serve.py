@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 import redis
+import yaml
 
 from bot.inbox import Inbox
 from bot.runtime import Runtime
@@ -69,7 +70,11 @@ def test_serve_refuses_to_start_without_a_channel(settings: Settings) -> None:
         asyncio.run(serve(settings))
 
 
-def test_a_message_in_through_the_webhook_comes_back_through_the_deliverer(runtime: Runtime) -> None:
+def test_a_message_in_through_the_webhook_comes_back_through_the_deliverer(settings: Settings, tmp_path: Path) -> None:
+    policy = yaml.safe_load(Path("policies/default.yaml").read_text(encoding="utf-8"))
+    policy["conversations"]["chat:D1"] = {"members": "viewer"}  # the fake adapter's sender is not listed
+    (tmp_path / "policy.yaml").write_text(yaml.safe_dump(policy, sort_keys=False), encoding="utf-8")
+    runtime = Runtime.build(settings.model_copy(update={"policy": tmp_path / "policy.yaml"}), with_worker=False)
     adapter = FakeAdapter(Inbox(runtime.conversation, runtime.outbox))
 
     async def scenario() -> None:
@@ -84,7 +89,10 @@ def test_a_message_in_through_the_webhook_comes_back_through_the_deliverer(runti
         service.stop()
         await running
 
-    asyncio.run(scenario())
+    try:
+        asyncio.run(scenario())
+    finally:
+        runtime.close()
 
     assert adapter.events == ["start", "stop"]
     assert [s.op for s in adapter.transport.sent] == ["post"]
@@ -159,7 +167,7 @@ def test_opsbot_serve_answers_on_telegram_and_stops_on_sigterm(
         try:
             with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5) as client:
                 _wait_for(lambda: _answers(client, "/readyz"))
-                api.push_update(updates.text("help"))
+                api.push_update(updates.text("help", user=123456789))  # alice's Telegram id in the shipped policy
                 _wait_for(lambda: bool(api.calls("sendMessage")))
                 _wait_for(lambda: 'opsbot_stage_seconds_count{stage="delivery"} 1.0' in client.get("/metrics").text)
             process.send_signal(signal.SIGTERM)
