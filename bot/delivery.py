@@ -68,6 +68,7 @@ class Deliverer:
         self._bucket = TokenBucket(overall) if overall else None
         self._backoff_wait = wait_exponential(multiplier=backoff_seconds, max=backoff_seconds * 16)
         self._lanes: dict[tuple[str, str], Lane] = {}
+        self._settling: set[asyncio.Task[None]] = set()
         # Own threads: the blocking read must not take a slot of the default pool the Inbox handles messages on.
         self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"deliver-read-{transport.name}")
         self._io = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"deliver-io-{transport.name}")
@@ -87,6 +88,7 @@ class Deliverer:
             await self._drain()
         finally:
             await self._cancel_lanes()  # when run() itself was cancelled instead of stopped
+            await asyncio.gather(*self._settling, return_exceptions=True)  # their acks land before we return
             self._reader.shutdown(wait=False)
             await asyncio.to_thread(self._results.shutdown)
             await asyncio.to_thread(self._io.shutdown)  # ids still being stored must land before we return
@@ -243,9 +245,7 @@ class Deliverer:
         problem = await self._attempt(attempt, lambda: failures >= ATTEMPTS, sent[-1])
         if problem is None:
             metrics.observe("delivery", max(0.0, time.time() - _entry_seconds(sent[-1].entry_id)))
-        else:
-            await self._bury([sent[-1]], problem)
-        await self._ack(sent)
+        await self._settle(sent, problem, [sent[-1]])
 
     async def _deliver_digest(self, lane: Lane, cards: list[Entry]) -> None:
         """One message for `cards` (its token already taken); each card's escalation hears how it went."""
@@ -271,16 +271,14 @@ class Deliverer:
                         self._report(card.reply, f"{type(exc).__name__}: {_clean(exc)}")
                 raise
             self._ids.remember(digest.key, message_id)
+            self._ids.remember_digested([card.reply.key for card in cards], message_id)
             for card in cards:
-                self._ids.remember(card.reply.key, message_id, in_digest=True)
                 self._report(card.reply, None)
 
         problem = await self._attempt(attempt, lambda: failures >= ATTEMPTS, Entry(cards[0].entry_id, digest, True))
         if problem is None:
             DIGESTED.labels(self._channel, "card").inc(len(cards))
-        else:
-            await self._bury(cards, problem)
-        await self._ack(cards)
+        await self._settle(cards, problem, cards)
 
     async def _attempt(
         self, attempt: Callable[[], Awaitable[None]], spent: Callable[[], bool], what: Entry
@@ -338,6 +336,20 @@ class Deliverer:
             DIGESTED.labels(self._channel, "edit").inc()
         else:
             await self.transport.edit(reply, posted.message_id)
+
+    async def _settle(self, entries: list[Entry], problem: str | None, lost: list[Entry]) -> None:
+        """Sent (or given up on, `lost` kept as dead letters): acknowledged even when a stop cancels the lane
+        now - what went out must not go out again after a restart."""
+
+        async def settle() -> None:
+            if problem is not None:
+                await self._bury(lost, problem)
+            await self._ack(entries)
+
+        task = asyncio.create_task(settle())
+        self._settling.add(task)
+        task.add_done_callback(self._settling.discard)
+        await asyncio.shield(task)
 
     async def _ack(self, entries: list[Entry]) -> None:
         for urgent in (True, False):

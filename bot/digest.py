@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections import deque
 
 from prometheus_client import Counter
 
@@ -43,8 +44,7 @@ def take_cards(lane: Lane) -> list[Entry]:
     cards = [entry for entry in lane.urgent if is_card(entry)]
     if len(cards) <= DIGEST_AFTER:
         return []
-    for card in cards:
-        lane.urgent.remove(card)
+    lane.urgent = deque(entry for entry in lane.urgent if not is_card(entry))
     return cards
 
 

@@ -36,13 +36,21 @@ class MessageIds:
         self._io = io
         self._recent: OrderedDict[str, str] = OrderedDict()
 
-    def remember(self, key: str, message_id: str, *, in_digest: bool = False) -> None:
-        message_id = _DIGEST_MARK + message_id if in_digest else message_id
+    def remember(self, key: str, message_id: str) -> None:
         self._recent[key] = message_id
         while len(self._recent) > _LOCAL_IDS:
             self._recent.popitem(last=False)
         # Not awaited: a slow or failing Redis must never turn one post into two through a retry.
         self._io.submit(self._store, key, message_id)
+
+    def remember_digested(self, keys: list[str], message_id: str) -> None:
+        """Cards that went out inside the digest `message_id`: stored in one round trip, however many."""
+        value = _DIGEST_MARK + message_id
+        for key in keys:
+            self._recent[key] = value
+        while len(self._recent) > _LOCAL_IDS:
+            self._recent.popitem(last=False)
+        self._io.submit(self._store_many, keys, value)
 
     async def lookup(self, key: str) -> Posted | None:
         """Where the reply `key` went, or None if unknown (never posted, or expired)."""
@@ -61,6 +69,17 @@ class MessageIds:
             self._redis.set(self._redis_key(key), message_id, ex=MSGID_TTL_SECONDS)
         except redis.RedisError as exc:
             log.warning("%s: could not store the id of reply %s: %s", self._channel, key, type(exc).__name__)
+
+    def _store_many(self, keys: list[str], value: str) -> None:
+        try:
+            with self._redis.pipeline(transaction=False) as pipe:
+                for key in keys:
+                    pipe.set(self._redis_key(key), value, ex=MSGID_TTL_SECONDS)
+                pipe.execute()
+        except redis.RedisError as exc:
+            log.warning(
+                "%s: could not store the digest of %d replies: %s", self._channel, len(keys), type(exc).__name__
+            )
 
     def _redis_key(self, key: str) -> str:
         return f"{MSGID_PREFIX}{self._channel}:{key}"
