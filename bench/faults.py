@@ -132,7 +132,7 @@ class Report:
     sent: dict[str, float]  # mark -> first send (monotonic)
     critical: set[str]
     delivered: Delivered
-    paged: set[str]
+    pages: Delivered  # the SMS pages, counted as the cards are
     window: tuple[float, float]  # first fault injected .. last fault over (monotonic)
     never_accepted: int = 0
     retries: int = 0
@@ -150,7 +150,7 @@ class Report:
 
     @property
     def unpaged(self) -> list[str]:
-        return sorted(self.critical - self.paged)
+        return sorted(self.critical - self.pages.first.keys())
 
     def latencies(self, when: str, marks: Iterable[str] | None = None) -> list[float]:
         """Seconds from first send to first card of the alerts first sent `when`: before, during or after."""
@@ -168,9 +168,10 @@ class Report:
         n = len(self.sent)
         figures = [
             Figure(f"faults: alerts sent ({len(self.critical)} critical)", n, "alerts"),
-            Figure("faults: lost (no card at all)", len(self.lost), "alerts", "0"),
+            Figure("faults: lost (no card by the end of the run)", len(self.lost), "alerts", "0"),
             Figure("faults: duplicated (more than one card)", len(self.duplicated), "alerts", "0"),
             Figure("faults: criticals never paged by SMS", len(self.unpaged), "alerts", "0"),
+            Figure("faults: criticals paged by SMS more than once", len(self.pages.duplicated()), "alerts", "0"),
             Figure("faults: never accepted by the webhook", self.never_accepted, "alerts", "0"),
             Figure("faults: sender retries (non-2xx or no connection)", self.retries, "posts"),
             Figure("faults: unplanned process exits (restarted)", self.unplanned_exits, "exits", "0"),
@@ -236,9 +237,10 @@ def _run(size: int, faults: Sequence[str], tmp: Path, store: _RedisServer, proce
     numbers = _Numbers(store.url)
     delivered = Delivered(numbers.mark)
     settle_began = time.monotonic()
-    paged = _settle(senders, delivered, slack, twilio, processes, numbers)
+    pages = Delivered(numbers.mark)
+    _settle(senders, delivered, pages, slack, twilio, processes)
     report = Report(
-        sent=senders.first_sent, critical=senders.critical, delivered=delivered, paged=paged,
+        sent=senders.first_sent, critical=senders.critical, delivered=delivered, pages=pages,
         window=(window[0] or time.monotonic(), window[1] or time.monotonic()), never_accepted=senders.refused,
         retries=senders.retries, unplanned_exits=processes.unplanned_exits,
         settle_seconds=time.monotonic() - settle_began,
@@ -247,30 +249,30 @@ def _run(size: int, faults: Sequence[str], tmp: Path, store: _RedisServer, proce
     return report
 
 
-def _settle(senders: _Senders, delivered: Delivered, slack: FakeSlackApi, twilio: FakeTwilioAPI,
-            processes: _Processes, numbers: _Numbers) -> set[str]:  # fmt: skip
-    """Feed `delivered` until nothing moves: returns the criticals paged by SMS."""
-    seen = 0
-    paged: set[str] = set()
+def _settle(senders: _Senders, delivered: Delivered, pages: Delivered, slack: FakeSlackApi, twilio: FakeTwilioAPI,
+            processes: _Processes) -> None:  # fmt: skip
+    """Feed `delivered` the cards and `pages` the SMS until nothing moves (or SETTLE_CAP_SECONDS)."""
+    posts_seen = sms_seen = 0
     activity, moved = -1, time.monotonic()
     began = time.monotonic()
     while True:
         processes.keep_running()
         posts = _accepted_posts(slack)
-        for at, body in posts[seen:]:
+        for at, body in posts[posts_seen:]:
             delivered.add(at, message_text(body))
-        seen = len(posts)
-        for sms in twilio.sms_sent:
-            paged |= {m.group(0) for m in _MARK.finditer(sms.body)}
-            paged |= {m for n in _NUMBER.findall(sms.body) if (m := numbers.mark(int(n))) is not None}
+        posts_seen = len(posts)
+        sms = twilio.sms_sent
+        for page in sms[sms_seen:]:
+            pages.add(time.monotonic(), page.body)
+        sms_seen = len(sms)
         now_activity = len(slack.calls) + len(twilio.requests)
         now = time.monotonic()
         if now_activity != activity:
             activity, moved = now_activity, now
-        complete = not delivered.lost(senders.first_sent) and senders.critical <= paged
+        complete = not delivered.lost(senders.first_sent) and not pages.lost(senders.critical)
         quiet = now - moved
         if (complete and quiet >= QUIET_DONE_SECONDS) or quiet >= QUIET_SECONDS or now - began > SETTLE_CAP_SECONDS:
-            return paged & senders.critical
+            return
         time.sleep(1.0)
 
 
@@ -286,9 +288,11 @@ def _notes(report: Report, processes: _Processes, redis_url: str) -> list[str]:
         notes.append(f"lost, first few: {', '.join(report.lost[:8])}")
     if report.duplicated:
         notes.append(f"duplicated, first few: {', '.join(report.duplicated[:8])}")
-    dead = processes.opsbot("outbox", "stats")  # the dead-letter list, where this opsbot has one
-    if dead is not None:
-        notes += [f"opsbot outbox stats: {line}" for line in dead.splitlines() if line.strip()]
+    for command in (("outbox", "stats"), ("audit", "verify")):  # `outbox stats`: where this opsbot has one
+        code, output = processes.opsbot(*command)
+        if code != 2:  # 2: no such command
+            notes.append(f"opsbot {' '.join(command)} (exit {code}):")
+            notes += [f"  {line}" for line in output.splitlines()[:6]]
     notes += [f"{count}x {what}" for what, count in processes.crashes().items()]
     return notes
 
@@ -494,11 +498,11 @@ class _Processes:
                     del self._exited[name]
                     self._start(name)
 
-    def opsbot(self, *args: str) -> str | None:
-        """The output of an `opsbot` command with the same settings, or None when it fails (or does not exist)."""
-        done = subprocess.run([*_OPSBOT, *args], env=self._env, capture_output=True, text=True, timeout=60,
+    def opsbot(self, *args: str) -> tuple[int, str]:
+        """Exit code and output (stdout, then stderr) of an `opsbot` command with the same settings."""
+        done = subprocess.run([*_OPSBOT, *args], env=self._env, capture_output=True, text=True, timeout=120,
                               check=False)  # fmt: skip
-        return done.stdout if done.returncode == 0 else None
+        return done.returncode, (done.stdout + done.stderr).strip()
 
     def crashes(self) -> dict[str, int]:
         """The last line of each traceback in the logs (what was raised) -> how often, by process."""
