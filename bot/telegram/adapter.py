@@ -170,7 +170,7 @@ class TelegramAdapter:
             log.warning("telegram: answering a button press failed: %s", type(exc).__name__)
 
     def _allowed(self, inbound: Inbound) -> bool:
-        """Private chats always get an answer (unknown users as viewers); a group only when the policy
+        """Private chats always get an answer (strangers get one line from the gate); a group only when the policy
         names it or it is an incident channel: anyone can add a bot to any group."""
         if not inbound.group:
             return True
