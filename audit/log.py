@@ -38,6 +38,7 @@ from core.redaction import redact_text as redact_text  # re-exported: callers im
 from core.settings import Settings
 
 FILE_NAME = "audit.jsonl"
+HEAD_PAUSE_SECONDS = 10.0
 
 
 class AuditLog:
@@ -58,6 +59,7 @@ class AuditLog:
         self._clock = clock
         self._lock = threading.Lock()
         self._tail: tuple[int, int, str] | None = None  # (file size, last seq, last hash) as last seen
+        self._head_paused_until = 0.0  # monotonic: after a Redis failure the head waits (the next append catches up)
         self.outage = Outage("audit log writes", WRITE_FAILURES)  # .current: why writing fails now, else None
         self._outside = Outage("audit chain head (Redis) or checkpoints", HEAD_FAILURES)
         self.repair()
@@ -191,11 +193,11 @@ class AuditLog:
         """The head to Redis, a checkpoint when due: best effort, under the file lock (so verify, which takes it
         too, never sees a record the head does not know yet)."""
         failure: Exception | None = None
-        if self._heads is not None:
+        if self._heads is not None and time.monotonic() >= self._head_paused_until:
             try:
                 self._heads.advance(Head(record.seq, record.hash, record.at))
-            except redis.RedisError as exc:
-                failure = exc
+            except redis.RedisError as exc:  # not tried again for a while: no append waits on a Redis that is down
+                failure, self._head_paused_until = exc, time.monotonic() + HEAD_PAUSE_SECONDS
         if self._checkpoints is not None:
             try:
                 self._checkpoints.after(record.seq, record.hash, record.at)
@@ -203,7 +205,7 @@ class AuditLog:
                 failure = exc
         if failure is not None:
             self._outside.failed(failure)
-        else:
+        elif time.monotonic() >= self._head_paused_until:
             self._outside.recovered()
 
     # -- reading --------------------------------------------------------------------------------------
