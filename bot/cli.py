@@ -41,7 +41,12 @@ def _settings() -> Settings:
         raise typer.Exit(2) from None
     import logging
 
+    from core.log_redaction import install_log_redaction
+    from core.redaction import remember_settings_secrets
+
     logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    install_log_redaction()  # before anything logs: SDK loggers quieted, every line cleaned of credentials
+    remember_settings_secrets(settings)  # the configured secrets are masked by value too
     return settings
 
 

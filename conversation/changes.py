@@ -5,7 +5,7 @@ from __future__ import annotations
 from actions.catalogue import emergency_target, spec
 from actions.provider import Resource
 from audit.log import AuditEvent
-from conversation.replies import new_key, reply, where
+from conversation.replies import new_key, not_found, reply, where
 from conversation.services import Index, Services
 from conversation.targets import Picker
 from core.errors import ProviderError
@@ -108,7 +108,7 @@ class ChangeFlow:
             return index.by_name[resolution.match]
         if resolution.candidates:
             return list(resolution.candidates)
-        return f"I can't find '{phrase[:60]}'. Try: find {phrase.split()[0][:30]}"
+        return not_found(phrase, ())
 
     def _request(self, intent: Intent, target: Resource, index: Index, user: str) -> ActionRequest:
         action = ActionName(intent.name.value)

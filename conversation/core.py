@@ -23,6 +23,7 @@ from conversation.voice import VoiceFlow
 from core import metrics
 from core.errors import OpsbotError
 from core.models import CHANGING_INTENTS, Intent, IntentName, Message, Reply
+from core.redaction import redact_text
 from intents.help import hint
 from intents.parser import parse
 from policies.engine import PolicyRequest
@@ -68,7 +69,9 @@ class Conversation:
             log.warning("warm-up skipped: %s", exc)
 
     def sweep_expired(self) -> int:
-        """Settle confirmations that ran out of time; call every few seconds (see bot.runtime)."""
+        """Settle confirmations that ran out of time, and write the closing record of floods that are over (even
+        when their sender never writes again); call every few seconds (see bot.runtime)."""
+        self._gate.close_floods()
         return self._approvals.sweep()
 
     def handle(self, msg: Message) -> list[Reply]:
@@ -112,7 +115,7 @@ class Conversation:
             return [reply(msg.ref, f"That message is too long ({len(msg.text):,} characters; limit {limit:,}).",
                           kind="refusal")]  # fmt: skip
         with metrics.timed("parse"):
-            intent = parse(msg.text)
+            intent = parse(redact_text(msg.text))  # a pasted credential never reaches a slot or the audit
         return self.dispatch(msg, user, intent)
 
     def dispatch(self, msg: Message, user: str, intent: Intent) -> list[Reply]:

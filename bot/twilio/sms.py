@@ -22,10 +22,6 @@ _WORD: dict[str, PhoneAction] = {"ack": "ack", "resolve": "resolve", "escalate":
 HELP = "Reply the alert number and A to acknowledge or R to resolve, e.g. 42A."
 
 
-# The webhooks' replies went through this name first; it is the one sanitiser's SMS form.
-to_gsm7 = for_sms
-
-
 def page_text(alert: Alert) -> str:
     """ "ALERT 42 CRIT web-prod 5xx>5%. Reply 42A ack, 42R resolve": one SMS, resource and summary shortened
     with "..." to fit."""
@@ -85,4 +81,4 @@ def _shorten(text: str, width: int) -> str:
     return cut.rstrip(" .") + _ELLIPSIS
 
 
-__all__ = ["HELP", "SEGMENT", "ack_text", "for_sms", "gsm7", "page_text", "parse_reply", "septets", "to_gsm7"]
+__all__ = ["HELP", "SEGMENT", "ack_text", "for_sms", "gsm7", "page_text", "parse_reply", "septets"]

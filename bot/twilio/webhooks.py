@@ -26,7 +26,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from alerts.desk import Desk, PhoneAction
 from bot.twilio.client import SMS_PATH, STATUS_PATH, VOICE_PATH, callback_url, public_base
-from bot.twilio.sms import HELP, parse_reply, to_gsm7
+from bot.twilio.sms import HELP, for_sms, parse_reply
 from bot.twilio.voice import prompt, said
 from core.errors import ConfigError
 from core.settings import Settings
@@ -141,7 +141,7 @@ class TwilioWebhooks:
             log.exception("twilio: SMS reply of %s not handled", person)
             line = FAILED_SMS
         reply = MessagingResponse()
-        reply.message(to_gsm7(line))
+        reply.message(for_sms(line))
         return _twiml(reply)
 
     async def _answer_sms(self, body: str, person: str) -> str:
