@@ -49,6 +49,7 @@ FAULTS = ("serve", "redis", "audit")
 FAULT_AT = {"serve": 0.3, "redis": 0.5, "audit": 0.7}  # share of the storm sent before each fault
 RESTART_SECONDS = 2.0  # RestartSec of deploy/systemd
 REDIS_DOWN_SECONDS = 2.0
+WARM_SECONDS = 5.0
 SEND_GIVE_UP_SECONDS = 180.0  # Alertmanager keeps retrying a notification for about its group interval
 QUIET_DONE_SECONDS = 10.0  # everything delivered and paged, and nothing moved for this long: settled
 QUIET_SECONDS = 30.0  # nothing moved for this long: settled, whatever is missing
@@ -59,6 +60,7 @@ PHONE = "+15550100001"
 _MARK = re.compile(r"storm-(\d{5})")
 _NUMBER = re.compile(r"(?:ALERT |#)(\d+)\b")
 _SEGMENTS = re.compile(r"\n|[,;]\s+(?=#\d)")
+_DIGEST = re.compile(r"^(\d+) new alerts?:", re.MULTILINE)  # bot/digest.py
 
 
 def run() -> list[Figure]:
@@ -76,17 +78,23 @@ def run() -> list[Figure]:
 class Delivered:
     """Which alerts each posted message names, fed one message at a time. An alert is named by its mark
     ("storm-00042", which the storm puts in every summary); a part of a message without a mark (a digest's
-    "#42 ...") names the alert by its number, through `number_to_mark`."""
+    "#42 ...") names the alert by its number, through `number_to_mark`. A digest that counts more alerts than it
+    names ("12 new alerts:", five lines, "and 7 more") delivers the rest of its conversation's alerts as a count."""
 
     def __init__(self, number_to_mark: Callable[[int], str | None]) -> None:
         self._resolve = number_to_mark
         self.first: dict[str, float] = {}  # mark -> when its first message arrived (monotonic)
         self.messages: dict[str, int] = {}  # mark -> how many messages named it
+        self.counted: dict[str, list[tuple[float, int]]] = {}  # conversation -> (when, alerts counted, not named)
 
-    def add(self, at: float, text: str) -> None:
-        for mark in self.named(text):
+    def add(self, at: float, text: str, conversation: str = "") -> None:
+        named = self.named(text)
+        for mark in named:
             self.first[mark] = min(at, self.first.get(mark, at))
             self.messages[mark] = self.messages.get(mark, 0) + 1
+        digest = _DIGEST.search(text)
+        if digest and int(digest.group(1)) > len(named):
+            self.counted.setdefault(conversation, []).append((at, int(digest.group(1)) - len(named)))
 
     def named(self, text: str) -> set[str]:
         marks: set[str] = set()
@@ -97,8 +105,25 @@ class Delivered:
             marks |= found
         return marks
 
-    def lost(self, sent: Iterable[str]) -> list[str]:
-        return sorted(mark for mark in sent if mark not in self.first)
+    def arrivals(self, sent: Mapping[str, float], where: Mapping[str, str]) -> dict[str, float]:
+        """When each alert reached its conversation: the first message naming it, else the first digest there
+        that counted alerts without naming them (given out in the order the alerts were sent)."""
+        arrived = dict(self.first)
+        waiting: dict[str, list[tuple[float, str]]] = {}
+        for mark, at in sent.items():
+            if mark not in arrived and mark in where:
+                waiting.setdefault(where[mark], []).append((at, mark))
+        for conversation, digests in self.counted.items():
+            queue = sorted(waiting.get(conversation, []))
+            for at, count in sorted(digests):
+                taken = [mark for sent_at, mark in queue if sent_at <= at][:count]
+                arrived.update(dict.fromkeys(taken, at))
+                queue = [(sent_at, mark) for sent_at, mark in queue if mark not in arrived]
+        return arrived
+
+    def lost(self, sent: Mapping[str, float], where: Mapping[str, str] | None = None) -> list[str]:
+        arrived = self.arrivals(sent, where or {})
+        return sorted(mark for mark in sent if mark not in arrived)
 
     def duplicated(self) -> list[str]:
         return sorted(mark for mark, count in self.messages.items() if count > 1)
@@ -130,6 +155,7 @@ def message_text(body: Mapping[str, object]) -> str:
 @dataclass
 class Report:
     sent: dict[str, float]  # mark -> first send (monotonic)
+    where: dict[str, str]  # mark -> the conversation its card goes to
     critical: set[str]
     delivered: Delivered
     pages: Delivered  # the SMS pages, counted as the cards are
@@ -142,7 +168,12 @@ class Report:
 
     @property
     def lost(self) -> list[str]:
-        return self.delivered.lost(self.sent)
+        return self.delivered.lost(self.sent, self.where)
+
+    @property
+    def only_counted(self) -> int:
+        """Alerts no message named, that a digest of their conversation counted ("and 7 more")."""
+        return len(self.delivered.arrivals(self.sent, self.where).keys() - self.delivered.first.keys())
 
     @property
     def duplicated(self) -> list[str]:
@@ -155,7 +186,7 @@ class Report:
     def latencies(self, when: str, marks: Iterable[str] | None = None) -> list[float]:
         """Seconds from first send to first card of the alerts first sent `when`: before, during or after."""
         begin, end = self.window
-        first = self.delivered.first
+        first = self.delivered.arrivals(self.sent, self.where)
         out = []
         for mark in self.sent if marks is None else marks:
             at = self.sent[mark]
@@ -170,6 +201,7 @@ class Report:
             Figure(f"faults: alerts sent ({len(self.critical)} critical)", n, "alerts"),
             Figure("faults: lost (no card by the end of the run)", len(self.lost), "alerts", "0"),
             Figure("faults: duplicated (more than one card)", len(self.duplicated), "alerts", "0"),
+            Figure("faults: only counted in a digest ('and 7 more')", self.only_counted, "alerts"),
             Figure("faults: criticals never paged by SMS", len(self.unpaged), "alerts", "0"),
             Figure("faults: criticals paged by SMS more than once", len(self.pages.duplicated()), "alerts", "0"),
             Figure("faults: never accepted by the webhook", self.never_accepted, "alerts", "0"),
@@ -213,6 +245,7 @@ def storm(size: int, faults: Sequence[str], *, fsync: str = "always") -> Report:
 
 def _run(size: int, faults: Sequence[str], tmp: Path, store: _RedisServer, processes: _Processes,
          slack: FakeSlackApi, twilio: FakeTwilioAPI) -> Report:  # fmt: skip
+    time.sleep(WARM_SECONDS)  # a storm into a running system, not one still warming its caches
     senders = _Senders(processes.base, size)
     window = [0.0, 0.0]
 
@@ -240,7 +273,7 @@ def _run(size: int, faults: Sequence[str], tmp: Path, store: _RedisServer, proce
     pages = Delivered(numbers.mark)
     _settle(senders, delivered, pages, slack, twilio, processes)
     report = Report(
-        sent=senders.first_sent, critical=senders.critical, delivered=delivered, pages=pages,
+        sent=senders.first_sent, where=senders.where, critical=senders.critical, delivered=delivered, pages=pages,
         window=(window[0] or time.monotonic(), window[1] or time.monotonic()), never_accepted=senders.refused,
         retries=senders.retries, unplanned_exits=processes.unplanned_exits,
         settle_seconds=time.monotonic() - settle_began,
@@ -259,7 +292,7 @@ def _settle(senders: _Senders, delivered: Delivered, pages: Delivered, slack: Fa
         processes.keep_running()
         posts = _accepted_posts(slack)
         for at, body in posts[posts_seen:]:
-            delivered.add(at, message_text(body))
+            delivered.add(at, message_text(body), str(body.get("channel")))
         posts_seen = len(posts)
         sms = twilio.sms_sent
         for page in sms[sms_seen:]:
@@ -269,7 +302,8 @@ def _settle(senders: _Senders, delivered: Delivered, pages: Delivered, slack: Fa
         now = time.monotonic()
         if now_activity != activity:
             activity, moved = now_activity, now
-        complete = not delivered.lost(senders.first_sent) and not pages.lost(senders.critical)
+        complete = not delivered.lost(senders.first_sent, senders.where)
+        complete = complete and not pages.lost({mark: senders.first_sent[mark] for mark in senders.critical})
         quiet = now - moved
         if (complete and quiet >= QUIET_DONE_SECONDS) or quiet >= QUIET_SECONDS or now - began > SETTLE_CAP_SECONDS:
             return
@@ -328,6 +362,7 @@ class _Senders:
         self._size = size
         self._lock = threading.Condition()
         self.first_sent: dict[str, float] = {}
+        self.where: dict[str, str] = {}
         self.critical: set[str] = set()
         self.refused = 0
         self.retries = 0
@@ -350,9 +385,10 @@ class _Senders:
             await asyncio.gather(*tasks)
 
     async def _send(self, client: httpx.AsyncClient, i: int) -> None:
-        mark, body = _notification(i)
+        mark, conversation, body = _notification(i)
         with self._lock:
             self.first_sent[mark] = time.monotonic()
+            self.where[mark] = conversation
             if i % CRITICAL_EVERY == 0:
                 self.critical.add(mark)
             self._lock.notify_all()
@@ -373,8 +409,8 @@ class _Senders:
             pause = min(pause * 2, 5.0)
 
 
-def _notification(i: int) -> tuple[str, bytes]:
-    """Alertmanager's webhook (version 4) for alert `i` alone."""
+def _notification(i: int) -> tuple[str, str, bytes]:
+    """The mark of alert `i`, the conversation it is routed to, and Alertmanager's webhook (version 4) for it."""
     mark = f"storm-{i:05d}"
     critical = i % CRITICAL_EVERY == 0
     team = f"t{i % TEAMS:03d}"
@@ -391,7 +427,8 @@ def _notification(i: int) -> tuple[str, bytes]:
         "commonLabels": labels, "commonAnnotations": alert["annotations"],
         "externalURL": "http://alertmanager.example:9093", "alerts": [alert],
     }  # fmt: skip
-    return mark, json.dumps(body).encode()
+    incident = INCIDENT_CHANNELS[int(labels["incident"])]
+    return mark, incident if critical else f"C0TEAM{i % TEAMS:03d}", json.dumps(body).encode()
 
 
 # -- the processes ------------------------------------------------------------------------------------

@@ -41,7 +41,9 @@ def test_a_dropped_card_is_lost_and_a_card_posted_twice_is_duplicated() -> None:
 def test_every_card_arrived_is_reported_as_nothing_lost() -> None:
     delivered = _counted([(20.0 + i, _card(i)) for i in range(10)])
     pages = _counted([(30.0, "ALERT 1 CRIT svc-t000 storm-00000 p99 latency above 2s. Reply 1A ack, 1R resolve")])
-    report = faults.Report(SENT, critical={"storm-00000"}, delivered=delivered, pages=pages, window=(3.0, 6.0))
+    report = faults.Report(
+        SENT, where={}, critical={"storm-00000"}, delivered=delivered, pages=pages, window=(3.0, 6.0)
+    )
     shown = {figure.name: figure.value for figure in report.figures()}
     assert shown["faults: lost (no card by the end of the run)"] == 0
     assert shown["faults: duplicated (more than one card)"] == 0
@@ -58,6 +60,20 @@ def test_a_digest_delivers_the_alerts_it_names_by_number_or_mark() -> None:
     delivered = _counted([(1.0, digest), (2.0, by_mark), (3.0, _card(0, number=10))], numbers)
     assert delivered.lost(SENT) == ["storm-00004", "storm-00007", "storm-00008", "storm-00009"]
     assert delivered.duplicated() == []
+
+
+def test_a_digest_that_counts_more_than_it_names_delivers_the_rest_of_its_channel_in_the_order_sent() -> None:
+    """bot/digest.py shows five lines and "and N more" (its List button shows them all)."""
+    where = dict.fromkeys(SENT, "C0TEAM000")
+    shown = "\n".join(f"#{i + 1} WARN svc-t000: storm-{i:05d} p99 latency above 2s" for i in range(5))
+    delivered = _counted([])
+    delivered.add(7.5, f"8 new alerts:\n{shown}\nand 3 more", "C0TEAM000")  # alerts 0..7 were sent by then
+    arrived = delivered.arrivals(SENT, where)
+    assert delivered.lost(SENT, where) == ["storm-00008", "storm-00009"]  # sent after the digest: not in it
+    assert [arrived[f"storm-{i:05d}"] for i in (5, 6, 7)] == [7.5, 7.5, 7.5]
+    assert delivered.lost(SENT, dict.fromkeys(SENT, "C0OTHER"))[:3] == ["storm-00005", "storm-00006", "storm-00007"]
+    report = faults.Report(SENT, where=where, critical=set(), delivered=delivered, pages=_counted([]), window=(0, 0))
+    assert report.only_counted == 3
 
 
 def test_a_card_with_a_reused_number_counts_for_the_alert_its_text_names() -> None:
