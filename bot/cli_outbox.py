@@ -17,21 +17,22 @@ outbox_app = typer.Typer(no_args_is_help=True, help="Replies waiting to be deliv
 
 Channel = Annotated[str | None, typer.Option("--channel", help="Only this channel (slack, telegram).")]
 PREVIEW = 60
+SHOWN = 200  # dead letters listed per channel
 
 
 @outbox_app.command("dead")
 def dead(channel: Channel = None) -> None:
     """List the dead letters: channel, when, why, and the start of the message."""
     with _outbox() as outbox:
-        letters = outbox.dead(channel)
+        letters = outbox.dead(channel, limit=SHOWN)
+        total = sum(row.dead for row in outbox.stats() if channel in (None, row.channel))
     if not letters:
         typer.echo("No dead letters.")
         return
     for letter in letters:
         typer.echo(describe(letter))
-    typer.echo(
-        f"{len(letters)} dead letter{'s' if len(letters) != 1 else ''}; `opsbot outbox replay` sends them again."
-    )
+    shown = f" (the first {len(letters):,} shown)" if total > len(letters) else ""
+    typer.echo(f"{total:,} dead letter{'s' if total != 1 else ''}{shown}; `opsbot outbox replay` sends them again.")
 
 
 @outbox_app.command("replay")

@@ -28,12 +28,32 @@ log = logging.getLogger(__name__)
 STREAM_PREFIX = "opsbot:outbox:"
 URGENT_PREFIX = STREAM_PREFIX + "urgent:"
 DEAD_PREFIX = STREAM_PREFIX + "dead:"
+SEQ_PREFIX = STREAM_PREFIX + "seq:"  # the newest id given out in either of a channel's streams
 URGENT_KEYS = ("alert-", "urgent-")  # reply keys (or, for an edit, the key it edits) that go ahead of the rest
 CAP = 1_000_000  # entries per stream; reaching it means delivery has been down for days
 GROUP_BATCH = 200  # entries per consumer-group read
 _READ_BATCH = 500
 # Read straight from its stream by one local reader that has no pace to keep, so one stream in publish order.
 DIRECT_CHANNELS = frozenset({"console"})
+
+# Entry ids ordered across both of a channel's streams (each stream alone would number its entries from the same
+# millisecond independently), so a direct reader merges them in publish order and a cursor skips nothing.
+_PUBLISH = """
+local t = redis.call('TIME')
+local ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local id = ms .. '-0'
+local prev = redis.call('GET', KEYS[2])
+if prev then
+    local pms, pseq = string.match(prev, '^(%d+)-(%d+)$')
+    if pms and tonumber(pms) >= ms then id = pms .. '-' .. (tonumber(pseq) + 1) end
+end
+local ok, added = pcall(redis.call, 'XADD', KEYS[1], id, 'reply', ARGV[1])
+if not ok then  -- the stream is ahead of the record (it was lost): its own next id; a real error raises here
+    added = redis.call('XADD', KEYS[1], '*', 'reply', ARGV[1])
+end
+redis.call('SET', KEYS[2], added)
+return {added, redis.call('XLEN', KEYS[1])}
+"""
 
 DEAD_LETTERED = Counter(
     "opsbot_outbox_dead_lettered", "Replies moved to a dead-letter list, by why.", ["channel", "reason"]
@@ -73,17 +93,16 @@ class Outbox:
     def __init__(self, connection: redis.Redis, *, cap: int = CAP) -> None:
         self._redis = connection
         self._cap = cap
+        self._publish = connection.register_script(_PUBLISH)
 
     def publish(self, reply: Reply) -> str:
         channel = reply.ref.channel
         key = stream_key(channel, urgent=is_urgent(reply) and channel not in DIRECT_CHANNELS)
-        with self._redis.pipeline(transaction=False) as pipe:
-            pipe.xadd(key, {"reply": reply.model_dump_json()})
-            pipe.xlen(key)
-            entry_id, length = pipe.execute()
+        raw = cast(list[Any], self._publish(keys=[key, SEQ_PREFIX + channel], args=[reply.model_dump_json()]))
+        entry_id, length = _text(raw[0]), int(raw[1])
         if length > self._cap:  # a hundredth of the cap at once: one loud line per chunk, not per publish
             self._overflow(channel, key, length - self._cap + self._cap // 100)
-        return _text(entry_id)
+        return entry_id
 
     def _overflow(self, channel: str, key: str, count: int) -> None:
         """The safety cap: the oldest entries move to the dead-letter list, never silently."""
@@ -209,6 +228,8 @@ class Outbox:
         found: set[str] = set()
         for raw in self._redis.scan_iter(match=STREAM_PREFIX + "*", count=1000):
             name = _text(raw)
+            if name.startswith(SEQ_PREFIX):
+                continue
             for prefix in (DEAD_PREFIX, URGENT_PREFIX, STREAM_PREFIX):
                 if name.startswith(prefix):
                     found.add(name[len(prefix) :])
