@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from conversation.core import Conversation
 from conversation.replies import reply
+from core.errors import AuditUnavailable
 from core.models import ConversationRef, Message, Reply
 from core.outbox import Outbox
 
@@ -53,6 +54,8 @@ class Inbox:
     def _answer(self, msg: Message, handle: Callable[[], list[Reply]], failure: str) -> None:
         try:
             replies = handle()
+        except AuditUnavailable as exc:  # a change refused because its record cannot be written: say why, calmly
+            replies = [reply(msg.ref, str(exc), kind="refusal")]
         except Exception:  # the user must hear something; the log gets the cause
             log.exception("handling a %s message failed", msg.ref.channel)
             replies = [reply(msg.ref, f"{failure}; nothing was run. Try again.", kind="error")]

@@ -86,7 +86,7 @@ class Approvals:
             if self._s.confirmations.close(pending, "expired", "system") is None:
                 continue  # pressed at the last moment: that press decides
             params = {**pending.request.model_dump(mode="json"), "code": pending.code}
-            self._s.audit.append(
+            self._s.audit.note(
                 AuditEvent.EXPIRED, actor="system", where=where(pending.ref), what=pending.plan_summary,
                 params=params, outcome="expired unpressed",
             )  # fmt: skip

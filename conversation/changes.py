@@ -58,7 +58,7 @@ class ChangeFlow:
         # Only a change that is asked to confirm uses up the change limit: not one refused or never found.
         refusal = decision.reason if not decision.allowed else self._s.policy.count_change(user, msg.ref)
         if refusal is not None:
-            self._s.audit.append(
+            self._s.audit.note(
                 AuditEvent.DENIED, actor=user, where=where(msg.ref), what=plan.summary, params=params,
                 outcome=refusal,
             )  # fmt: skip

@@ -137,7 +137,7 @@ class Conversation:
                 PolicyRequest(user=user, intent=name, environment=intent.slots.environment, ref=msg.ref)
             )
         if not decision.allowed:
-            self.services.audit.append(
+            self.services.audit.note(
                 AuditEvent.DENIED, actor=user, where=where(msg.ref), what=msg.text[:200], outcome=decision.reason
             )
             return [reply(msg.ref, decision.reason, kind="refusal")]
@@ -172,7 +172,7 @@ class Conversation:
             return [reply(msg.ref, "That button is no longer valid.", kind="refusal")]
         decision = self.services.policy.evaluate(PolicyRequest(user=user, intent=name, environment=None, ref=msg.ref))
         if not decision.allowed:
-            self.services.audit.append(
+            self.services.audit.note(
                 AuditEvent.DENIED, actor=user, where=where(msg.ref), what=f"{action} {number}", outcome=decision.reason
             )
             return [reply(msg.ref, decision.reason, kind="refusal")]
@@ -184,13 +184,13 @@ class Conversation:
             params["audio_bytes"] = audio_bytes
         if msg.button_id:
             params["button"] = msg.button_id[:80]
-        self.services.audit.append(
+        self.services.audit.note(
             AuditEvent.RECEIVED, actor=user, where=where(msg.ref), what=msg.text[:200], params=params
         )
 
     def _audit_parsed(self, msg: Message, user: str, intent: Intent) -> None:
         params: dict[str, JsonScalar] = {"intent": intent.name.value, "confidence": round(intent.confidence, 3)}
         params.update({f"slot_{k}": v for k, v in intent.slots.present().items() if isinstance(v, str | int)})
-        self.services.audit.append(
+        self.services.audit.note(
             AuditEvent.PARSED, actor=user, where=where(msg.ref), what=intent.name.value, params=params
         )

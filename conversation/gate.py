@@ -104,7 +104,7 @@ class InboundGate:
         params: dict[str, JsonScalar] = {"sender": msg.sender}
         if msg.button_id:
             params["button"] = msg.button_id[:80]
-        self._audit.append(
+        self._audit.note(
             AuditEvent.DENIED, actor=user, where=where(ref), what=msg.text[:200], params=params,
             outcome="not on opsbot's list: told how to be added",
         )  # fmt: skip
@@ -151,7 +151,7 @@ class InboundGate:
             IGNORED.labels("flood").inc()
             return []
         rule = exceeded.rule
-        self._audit.append(
+        self._audit.note(
             AuditEvent.DENIED, actor=user, where=where(msg.ref), what="sending too fast",
             params={"limit": rule.limit, "per_seconds": rule.per_seconds, "ignored_for_seconds": seconds},
             outcome=f"over {rule.limit} messages in {rule.per_seconds} s: ignoring them for {seconds} s",
@@ -174,7 +174,7 @@ class InboundGate:
                 continue  # one refused message: the record of its start says it all
             user, started_ms, place = flood.split("\t", 2)
             lasted = max(1, round((ends_ms - int(started_ms)) / 1000))
-            self._audit.append(
+            self._audit.note(
                 AuditEvent.DENIED, actor=user, where=place, what="sending too fast: over",
                 params={"ignored": ignored}, outcome=f"ignored {ignored} more messages in {lasted} s",
             )  # fmt: skip

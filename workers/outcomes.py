@@ -54,7 +54,10 @@ def audit_params(job_id: str, job: ActionJob) -> dict[str, JsonScalar]:
 
 
 def record(ctx: WorkerContext, event: AuditEvent, job_id: str, job: ActionJob, outcome: str) -> None:
-    ctx.audit.append(
+    """STARTED must be on disk before the action runs (fails closed); what happened afterwards is recorded when
+    the audit can take it, and reported in chat either way: a full disk must not hide a result that is real."""
+    write = ctx.audit.append if event is AuditEvent.STARTED else ctx.audit.note
+    write(
         event,
         actor=job.request.requested_by,
         where=where(job),
