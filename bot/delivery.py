@@ -203,7 +203,7 @@ class Deliverer:
             if cards:
                 await self._deliver_digest(lane, cards)
             elif lane.waiting():
-                await self._deliver(lane, lane.next(), paced=True)
+                await self._deliver(lane, lane.next())
 
     async def _skip_digested_edit(self, lane: Lane) -> bool:
         """The next reply is an edit of a card that went out in a digest: settled without a message (see
@@ -219,30 +219,15 @@ class Deliverer:
         await self._ack([head])
         return True
 
-    async def _deliver(self, lane: Lane, entry: Entry, *, paced: bool = False) -> None:
+    async def _deliver(self, lane: Lane, entry: Entry) -> None:
+        """Send `entry` (its token already taken), with the queued edits that supersede it."""
         sent = [entry]  # entries this send settles: the one sent and the edits it superseded
-        failures = 0  # 429s aside: the platform said when to come back, and we do
 
-        async def attempt() -> None:
-            nonlocal failures, paced
-            if not paced:
-                await pace(lane, self._bucket)
-            paced = False
+        async def send() -> None:
             sent.extend(coalesce(lane, sent[-1]))
-            try:
-                await self._send(sent[-1].reply)
-            except RetryAfter:
-                if lane.bucket is not None:
-                    lane.bucket.drain()  # the burst is spent: the lane's next messages go at the platform's pace
-                raise
-            except Exception as exc:
-                failures += 1
-                if failures == 1:
-                    self._report(sent[-1].reply, f"{type(exc).__name__}: {_clean(exc)}")
-                raise
-            self._report(sent[-1].reply, None)
+            await self._send(sent[-1].reply)
 
-        problem = await self._attempt(attempt, lambda: failures >= ATTEMPTS, sent[-1])
+        problem = await self._attempts(lane, send, lambda: [sent[-1].reply])
         if problem is None:
             metrics.observe("delivery", max(0.0, time.time() - _entry_seconds(sent[-1].entry_id)))
         await self._settle(sent, problem, [sent[-1]])
@@ -250,6 +235,25 @@ class Deliverer:
     async def _deliver_digest(self, lane: Lane, cards: list[Entry]) -> None:
         """One message for `cards` (its token already taken); each card's escalation hears how it went."""
         digest = digest_of(cards)
+
+        async def send() -> None:
+            message_id = await self.transport.post(digest)
+            self._ids.remember(digest.key, message_id)
+            self._ids.remember_digested([card.reply.key for card in cards], message_id)
+
+        problem = await self._attempts(lane, send, lambda: [card.reply for card in cards], digest)
+        if problem is None:
+            DIGESTED.labels(self._channel, "card").inc(len(cards))
+        await self._settle(cards, problem, cards)
+
+    async def _attempts(
+        self, lane: Lane, send: Callable[[], Awaitable[None]], about: Callable[[], list[Reply]],
+        shown: Reply | None = None,
+    ) -> str | None:  # fmt: skip
+        """`send` until it succeeds, is refused for good, or fails ATTEMPTS times (429s aside: the platform said
+        when to come back, and we do); the lane waits in between (a 429: its Retry-After; else a growing backoff)
+        and takes a new token. The replies `about()` names are reported: sent, or failing at the first failure.
+        None, or why it was given up on."""
         failures = 0
         paced = True
 
@@ -259,46 +263,34 @@ class Deliverer:
                 await pace(lane, self._bucket)
             paced = False
             try:
-                message_id = await self.transport.post(digest)
+                await send()
             except RetryAfter:
                 if lane.bucket is not None:
-                    lane.bucket.drain()
+                    lane.bucket.drain()  # the burst is spent: the lane's next messages go at the platform's pace
                 raise
             except Exception as exc:
                 failures += 1
                 if failures == 1:
-                    for card in cards:
-                        self._report(card.reply, f"{type(exc).__name__}: {_clean(exc)}")
+                    for reply in about():
+                        self._report(reply, f"{type(exc).__name__}: {_clean(exc)}")
                 raise
-            self._ids.remember(digest.key, message_id)
-            self._ids.remember_digested([card.reply.key for card in cards], message_id)
-            for card in cards:
-                self._report(card.reply, None)
+            for reply in about():
+                self._report(reply, None)
 
-        problem = await self._attempt(attempt, lambda: failures >= ATTEMPTS, Entry(cards[0].entry_id, digest, True))
-        if problem is None:
-            DIGESTED.labels(self._channel, "card").inc(len(cards))
-        await self._settle(cards, problem, cards)
-
-    async def _attempt(
-        self, attempt: Callable[[], Awaitable[None]], spent: Callable[[], bool], what: Entry
-    ) -> str | None:
-        """Run `attempt` until it succeeds, is refused for good or `spent()`; None, or why it was given up on.
-        The lane waits between attempts (a 429: its Retry-After; else a growing backoff)."""
         try:
             retrying = AsyncRetrying(
-                stop=lambda _state: spent(),
+                stop=lambda _state: failures >= ATTEMPTS,
                 wait=self._wait,
                 retry=retry_if_exception(_worth_retrying),
                 reraise=True,
             )
             await retrying(attempt)
         except DeliveryFailed as exc:
-            reply = what.reply
+            reply = shown or about()[-1]
             log.warning("%s refused reply %s to %s: %s", self.transport.name, reply.key, _where(reply), _clean(exc))
             return f"refused: {_clean(exc)}"
         except Exception as exc:  # any failure: after ATTEMPTS the conversation must move on
-            reply = what.reply
+            reply = shown or about()[-1]
             log.warning(
                 "%s: gave up on reply %s to %s after %d attempts: %s: %s",
                 self.transport.name, reply.key, _where(reply), ATTEMPTS, type(exc).__name__, _clean(exc),
