@@ -42,9 +42,12 @@ def take_cards(lane: Lane) -> list[Entry]:
     if lane.bucket is None or lane.bucket.ready():
         return []
     cards = [entry for entry in lane.urgent if is_card(entry)]
+    if cards:  # a lane is a conversation; a digest goes to one place in it (the first card's thread, if any)
+        cards = [entry for entry in cards if entry.reply.ref == cards[0].reply.ref]
     if len(cards) <= DIGEST_AFTER:
         return []
-    lane.urgent = deque(entry for entry in lane.urgent if not is_card(entry))
+    taken = {id(entry) for entry in cards}
+    lane.urgent = deque(entry for entry in lane.urgent if id(entry) not in taken)
     return cards
 
 
