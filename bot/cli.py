@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
+from bot.cli_outbox import outbox_app
 from core.errors import ConfigError, OpsbotError
 from core.settings import Settings, load_settings
 
@@ -29,6 +30,7 @@ audit_app = typer.Typer(no_args_is_help=True, help="Read and verify the audit lo
 app.add_typer(audit_app, name="audit")
 voice_app = typer.Typer(no_args_is_help=True, help="The speech recogniser.")
 app.add_typer(voice_app, name="voice")
+app.add_typer(outbox_app, name="outbox")
 
 
 def _settings() -> Settings:

@@ -17,7 +17,7 @@ from functools import partial
 from typing import TypeVar
 
 import redis
-from prometheus_client import Gauge
+from prometheus_client import Counter, Gauge
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, wait_exponential
 
 from bot.channels import DeliveryFailed, RetryAfter, Transport
@@ -41,6 +41,11 @@ _LANES = 1_000  # conversations remembered before quiet ones are forgotten
 MAX_HELD = 50_000
 
 QUEUED = Gauge("opsbot_delivery_queued", "Replies read from the outbox and not yet sent.", ["channel", "urgency"])
+ALREADY_POSTED = Counter(
+    "opsbot_delivery_already_posted",
+    "Replies handed out again after a restart that had gone out: not posted twice.",
+    ["channel"],
+)
 _T = TypeVar("_T")
 
 
@@ -319,6 +324,9 @@ class Deliverer:
 
     async def _send(self, reply: Reply) -> None:
         if reply.edit_of is None:
+            if await self._ids.already_posted(reply.key):
+                ALREADY_POSTED.labels(self._channel).inc()
+                return  # handed out again after a restart or a lost acknowledgement: it went out already
             self._ids.remember(reply.key, await self.transport.post(reply))
             return
         posted = await self._ids.lookup(reply.edit_of)

@@ -52,6 +52,15 @@ class MessageIds:
             self._recent.popitem(last=False)
         self._io.submit(self._store_many, keys, value)
 
+    async def already_posted(self, key: str) -> bool:
+        """Whether the reply `key` went out before: a run killed after the platform took a message and before its
+        entry was acknowledged hands it out again, and it must not be posted twice. Redis failing counts as
+        not known (at least once beats never)."""
+        try:
+            return await self.lookup(key) is not None
+        except redis.RedisError:
+            return key in self._recent
+
     async def lookup(self, key: str) -> Posted | None:
         """Where the reply `key` went, or None if unknown (never posted, or expired)."""
         value = self._recent.get(key)

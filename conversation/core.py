@@ -158,6 +158,8 @@ class Conversation:
             return [self._reads.more(msg, arg)]
         if kind == "alert":
             return self._alert_button(msg, user, arg)
+        if kind == "alerts":  # a digest's "List alerts"
+            return self.dispatch(msg, user, Intent(name=IntentName.ALERTS, confidence=1.0, text="alerts"))
         if kind == "pick":
             intent = self._picker.take(msg.ref, user, arg)
             if intent is None:

@@ -21,7 +21,7 @@ def incident_refs(channels: list[str]) -> list[ConversationRef]:
 
 def broadcast(outbox: Outbox, channels: list[str], text: str) -> list[Reply]:
     """Publish `text` to every incident conversation; returns what was published (one per conversation)."""
-    key = uuid.uuid4().hex[:12]
+    key = f"urgent-{uuid.uuid4().hex[:12]}"  # DR and critical-action status go ahead of ordinary replies
     replies = [Reply(ref=ref, key=f"{key}-{i}", text=text) for i, ref in enumerate(incident_refs(channels))]
     for reply in replies:
         outbox.publish(reply)

@@ -70,12 +70,12 @@ def test_an_alert_whose_first_delivery_failed_half_way_is_posted_on_the_retry(al
     # The Slack outbox stream is not a stream (an operator's mistake, a Redis in trouble): storing the alert works,
     # posting its card fails, the sender gets 503 and retries - and the retry posts it.
     conn = alerts.stack.runtime.connection
-    conn.rename("opsbot:outbox:slack", "opsbot:outbox:slack-saved")
-    conn.set("opsbot:outbox:slack", "not a stream")
+    conn.rename("opsbot:outbox:urgent:slack", "opsbot:outbox:urgent:slack-saved")
+    conn.set("opsbot:outbox:urgent:slack", "not a stream")
     failed = alerts.fire("half-way", summary="half-way alert")
     assert failed.status_code == 503 and len(failed.text.splitlines()) == 1
-    conn.delete("opsbot:outbox:slack")
-    conn.rename("opsbot:outbox:slack-saved", "opsbot:outbox:slack")
+    conn.delete("opsbot:outbox:urgent:slack")
+    conn.rename("opsbot:outbox:urgent:slack-saved", "opsbot:outbox:urgent:slack")
     retried = alerts.fire("half-way", summary="half-way alert")
     assert retried.status_code == 200
     card = alerts.card()
@@ -87,11 +87,11 @@ def test_an_alert_whose_first_delivery_failed_half_way_is_posted_on_the_retry(al
 
 def test_a_stalled_opening_is_finished_by_the_workers_sweep(alerts: AlertStack) -> None:
     conn = alerts.stack.runtime.connection
-    conn.rename("opsbot:outbox:slack", "opsbot:outbox:slack-saved")
-    conn.set("opsbot:outbox:slack", "not a stream")
+    conn.rename("opsbot:outbox:urgent:slack", "opsbot:outbox:urgent:slack-saved")
+    conn.set("opsbot:outbox:urgent:slack", "not a stream")
     assert alerts.fire("no-retry", summary="sender never retries").status_code == 503
-    conn.delete("opsbot:outbox:slack")
-    conn.rename("opsbot:outbox:slack-saved", "opsbot:outbox:slack")
+    conn.delete("opsbot:outbox:urgent:slack")
+    conn.rename("opsbot:outbox:urgent:slack-saved", "opsbot:outbox:urgent:slack")
     escalator = alerts.stack.runtime.alerting.escalator
     assert escalator.reopen_stalled() == 0  # too recent: its sender may still retry
     later = escalator.clock() + 60
