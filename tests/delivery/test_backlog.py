@@ -76,7 +76,9 @@ def test_twenty_thousand_pending_cards_survive_a_restart(slack: FakeSlackApi, re
     asyncio.run(run_until_some_went_out())
     before_restart = _received(slack)
     assert 0 < before_restart < len(cards)
-    assert redis_conn.xlen("opsbot:outbox:urgent:slack") == len(cards) - before_restart  # still pending, untrimmed
+    # Everything not delivered is still there, untrimmed. A few delivered ones may be too: stopped between their
+    # send and its acknowledgement, they are handed out again, and recognised as sent (never posted twice).
+    assert redis_conn.xlen("opsbot:outbox:urgent:slack") >= len(cards) - before_restart
 
     async def restart() -> None:
         second = _deliverer(slack, redis_conn, told)

@@ -185,6 +185,9 @@ def test_bench_runs_what_it_can_and_skips_the_rest_in_one_line_each(installed: I
     assert "Traceback" not in done.stderr
 
 
+DEFAULT_POLICY_ALICE = 123456789  # alice's Telegram id in the shipped policy (policies/default.yaml)
+
+
 def test_worker_and_serve_start_and_answer_on_telegram(
     installed: Installed, redis_url: str, redis_conn: redis.Redis, tmp_path: Path
 ) -> None:
@@ -205,7 +208,7 @@ def test_worker_and_serve_start_and_answer_on_telegram(
         ) as serve:  # fmt: skip
             with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5) as client:
                 _wait_for(lambda: _answers(client, "/readyz"))
-            api.push_update(updates.text("help"))
+            api.push_update(updates.text("help", user=DEFAULT_POLICY_ALICE))  # a stranger would get one line
             _wait_for(lambda: bool(api.calls("sendMessage")))
     assert str(api.calls("sendMessage")[0].params["text"]).startswith("Try: status")
     serve_log = (tmp_path / "serve.log").read_text(encoding="utf-8")
