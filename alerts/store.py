@@ -227,8 +227,12 @@ class AlertBook:
 
     def posts(self, number: int) -> list[tuple[ConversationRef, str]]:
         out = []
+        seen: set[str] = set()  # a step run again after a crash added the same keys again
         for raw in cast(list[bytes], self._redis.lrange(_posts(number), 0, -1)):
             item = json.loads(raw)
+            if str(item["key"]) in seen:
+                continue
+            seen.add(str(item["key"]))
             out.append((ConversationRef.model_validate(item["ref"]), str(item["key"])))
         return out
 

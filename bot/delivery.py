@@ -327,7 +327,7 @@ class Deliverer:
             if await self._ids.already_posted(reply.key):
                 ALREADY_POSTED.labels(self._channel).inc()
                 return  # handed out again after a restart or a lost acknowledgement: it went out already
-            self._ids.remember(reply.key, await self.transport.post(reply))
+            await self._ids.remember_now(reply.key, await self.transport.post(reply))
             return
         posted = await self._ids.lookup(reply.edit_of)
         if posted is None:  # sent before the map existed, or expired: a new message beats none

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import NamedTuple
 
 import redis
@@ -36,12 +36,18 @@ class MessageIds:
         self._io = io
         self._recent: OrderedDict[str, str] = OrderedDict()
 
-    def remember(self, key: str, message_id: str) -> None:
+    def remember(self, key: str, message_id: str) -> Future[None]:
         self._recent[key] = message_id
         while len(self._recent) > _LOCAL_IDS:
             self._recent.popitem(last=False)
-        # Not awaited: a slow or failing Redis must never turn one post into two through a retry.
-        self._io.submit(self._store, key, message_id)
+        # Never raises: a slow or failing Redis must never turn one post into two through a retry.
+        return self._io.submit(self._store, key, message_id)
+
+    async def remember_now(self, key: str, message_id: str) -> None:
+        """`remember`, and wait until Redis has it: a process killed right after a post must leave the next one
+        knowing that it went out (the time between the platform's answer and this write is the only window
+        left in which a kill makes a message go out twice)."""
+        await asyncio.shield(asyncio.wrap_future(self.remember(key, message_id)))
 
     def remember_digested(self, keys: list[str], message_id: str) -> None:
         """Cards that went out inside the digest `message_id`: stored in one round trip, however many."""

@@ -14,6 +14,7 @@ from tests.alerting.conftest import (  # noqa: F401  (fixtures used through pyte
     AlertStackFactory,
     make_alert_stack,
     twilio,
+    wait_until,
 )
 from tests.slack.conftest import fake_slack, make_stack  # noqa: F401
 
@@ -54,8 +55,10 @@ def test_twelve_cards_at_once_become_a_few_cards_and_one_digest(make_alert_stack
     assert len(carded) == len(cards)
 
     # Every card's escalation hears it was delivered, digested or not.
-    delivered = {r.params["alert"] for r in alerts.audit(AuditEvent.ALERT_DELIVERY) if r.params["ok"]}
-    assert delivered == set(range(1, BURST + 1))
+    def delivered() -> set[object]:  # told on the delivery-result thread, so a moment after the post
+        return {r.params["alert"] for r in alerts.audit(AuditEvent.ALERT_DELIVERY) if r.params["ok"]}
+
+    wait_until(lambda: delivered() == set(range(1, BURST + 1)), what=f"delivery reports (have {delivered()})")
 
     # An ack edits a card that went out on its own, and posts nothing for one that went out in the digest.
     in_digest = min(set(range(1, BURST + 1)) - carded)

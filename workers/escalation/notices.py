@@ -4,6 +4,7 @@ Everything goes through the outbox, like any other reply."""
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo
@@ -22,6 +23,15 @@ def reply_key(token: str) -> str:
     """A fresh key for a message of an alert's escalation step `token` ("42.3"; "42.e" for edits): a delivery
     result finds the alert and the step from it."""
     return f"{KEY_PREFIX}{token}-{uuid.uuid4().hex[:10]}"
+
+
+def step_key(alert: Alert, token: str, ref: ConversationRef) -> str:
+    """The key of step `token`'s message to `ref`: the same every time the step runs. A step run again after a
+    crash half-way (its card published, the process killed before the step was marked done) publishes the same
+    keys, and the Deliverer does not post a key that already went out: one card, not two. The alert's first
+    sighting is part of it, so a number given out again (Redis lost its data) never matches an old key."""
+    where = f"{alert.first_seen!r}:{ref.channel}:{ref.conversation_id}:{ref.thread_id or ''}"
+    return f"{KEY_PREFIX}{token}-{hashlib.sha256(where.encode()).hexdigest()[:10]}"
 
 
 def token_of_key(key: str) -> tuple[int, str] | None:
@@ -47,8 +57,11 @@ class Notices:
         self, alert: Alert, refs: Sequence[ConversationRef], note: str = "", key_token: str = ""
     ) -> list[Reply]:
         text, keys = card(alert, self.tz, note), buttons(alert)
-        token = key_token or f"{alert.number}.n"
-        replies = [Reply(ref=ref, key=reply_key(token), text=text, buttons=keys) for ref in refs]
+
+        def key(ref: ConversationRef) -> str:
+            return step_key(alert, key_token, ref) if key_token else reply_key(f"{alert.number}.n")
+
+        replies = [Reply(ref=ref, key=key(ref), text=text, buttons=keys) for ref in refs]
         self._book.add_posts(alert.number, [(r.ref, r.key) for r in replies])  # first: an early ack finds them
         for reply in replies:
             self._outbox.publish(reply)
