@@ -30,12 +30,18 @@ def free_port() -> int:
 
 
 def policy_without_rate_limits(
-    tmp: Path, identities: dict[str, list[str]] | None = None, groups: dict[str, str] | None = None
+    tmp: Path,
+    identities: dict[str, list[str]] | None = None,
+    groups: dict[str, str] | None = None,
+    default_role: str | None = None,
 ) -> Path:
     """The shipped policy minus its rate limits, with `identities` given to the named users and the `groups`
-    ("telegram:-100...": name) added to its conversations, so that opsbot answers there."""
+    ("telegram:-100...": name) added to its conversations, so that opsbot answers there. `default_role` lets
+    everyone unlisted in with that role (the shipped policy lets strangers read nothing)."""
     data = yaml.safe_load(DEFAULT_POLICY.read_text(encoding="utf-8"))
     data.pop("rate_limits", None)
+    if default_role is not None:
+        data["default_role"] = default_role
     for user, ids in (identities or {}).items():
         data["users"][user]["identities"] = ids
     for conversation, name in (groups or {}).items():
