@@ -243,14 +243,5 @@ def read_tail(path: Path, n: int) -> list[AuditRecord]:
     with path.open("rb") as fh:
         end, _ = torn.last_record(fh, os.fstat(fh.fileno()).st_size)
         fh.seek(0)
-        last = deque((line for line in _lines_until(fh, end) if line.strip()), maxlen=max(n, 0))
+        last = deque((line for line in torn.lines_until(fh, end) if line.strip()), maxlen=max(n, 0))
     return [AuditRecord.model_validate_json(line) for line in last]
-
-
-def _lines_until(fh: IO[bytes], end: int) -> Iterator[bytes]:
-    read = 0
-    for line in fh:
-        if read >= end:
-            return
-        read += len(line)
-        yield line

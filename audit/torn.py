@@ -9,6 +9,7 @@ import base64
 import hashlib
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
@@ -72,3 +73,13 @@ def quarantined(data_dir: Path) -> list[bytes]:
         return []
     with path.open("rb") as fh:
         return [base64.b64decode(json.loads(line)["base64"]) for line in fh if line.strip()]
+
+
+def lines_until(fh: IO[bytes], end: int) -> Iterator[bytes]:
+    """The lines of `fh` from where it stands up to byte `end` (the end of the last whole record)."""
+    read = 0
+    for line in fh:
+        if read >= end:
+            return
+        read += len(line)
+        yield line

@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO
 
 import redis
 
@@ -118,19 +117,10 @@ def _scan(path: Path, wanted: set[int]) -> _Scan:
                 end = size  # far too much after the last record to be a torn write: read it as tampering
             scan.torn_bytes = size - end
             fh.seek(0)
-            _chain(path, _lines(fh, end), scan, wanted)
+            _chain(path, torn.lines_until(fh, end), scan, wanted)
         finally:
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
     return scan
-
-
-def _lines(fh: IO[bytes], end: int) -> Iterator[bytes]:
-    read = 0
-    for line in fh:
-        if read >= end:
-            return
-        read += len(line)
-        yield line
 
 
 def _chain(path: Path, lines: Iterator[bytes], scan: _Scan, wanted: set[int]) -> None:
