@@ -3,9 +3,10 @@
 
 The peak, not the memory at the end: the search index is built in a burst, and the peak is what a small machine
 must have free. It is the child's own high-water mark, read with os.wait4 when it exits, so processes that other
-benchmarks started do not count (RUSAGE_CHILDREN would take their maximum). It runs before the other
-benchmarks: on Linux a child's high-water mark starts at its parent's, so a parent grown by them would show. A
-shell that starts and quits at once shows the share of the imports and the simulated world. MB here are MiB, as ru_maxrss counts KiB."""
+benchmarks started do not count (RUSAGE_CHILDREN would take their maximum). It runs before the other benchmarks:
+on Linux a child's high-water mark starts at its parent's, so a parent grown by them would show. A shell that
+starts and quits at once shows the share of the imports and the simulated world. MB here are MiB, as ru_maxrss
+counts KiB."""
 
 from __future__ import annotations
 

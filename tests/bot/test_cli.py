@@ -91,7 +91,7 @@ def test_bench_an_unknown_name_is_one_line_listing_the_known_ones(tmp_path: Path
     assert done.returncode == 2
     assert done.stdout == ""
     assert done.stderr.count("\n") == 1
-    assert done.stderr.startswith("opsbot bench: unknown benchmark pasre, voice; known: parse, ")
+    assert done.stderr.startswith("opsbot bench: unknown benchmark pasre, voice; known: memory, parse, ")
     assert "voice_recognition" in done.stderr
 
 
