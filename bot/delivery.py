@@ -227,29 +227,39 @@ class Deliverer:
     async def _deliver(self, lane: Lane, entry: Entry) -> None:
         """Send `entry` (its token already taken), with the queued edits that supersede it."""
         sent = [entry]  # entries this send settles: the one sent and the edits it superseded
+        skipped = False  # it had gone out before: nothing sent, and nothing to report again
 
         async def send() -> None:
+            nonlocal skipped
             sent.extend(coalesce(lane, sent[-1]))
-            await self._send(sent[-1].reply)
+            skipped = not await self._send(sent[-1].reply)
 
-        problem = await self._attempts(lane, send, lambda: [sent[-1].reply])
+        problem = await self._attempts(lane, send, lambda: [] if skipped else [sent[-1].reply])
         if problem is None:
             metrics.observe("delivery", max(0.0, time.time() - _entry_seconds(sent[-1].entry_id)))
         await self._settle(sent, problem, [sent[-1]])
 
     async def _deliver_digest(self, lane: Lane, cards: list[Entry]) -> None:
-        """One message for `cards` (its token already taken); each card's escalation hears how it went."""
-        digest = digest_of(cards)
+        """One message for `cards` (its token already taken); each card's escalation hears how it went. Cards that
+        went out before (handed out again after a restart) are left out of it."""
+        posted = await self._ids.posted_among([card.reply.key for card in cards])
+        fresh = [card for card in cards if card.reply.key not in posted]
+        if posted:
+            ALREADY_POSTED.labels(self._channel).inc(len(cards) - len(fresh))
+        if not fresh:
+            await self._settle(cards, None, [])
+            return
+        digest = digest_of(fresh)
 
         async def send() -> None:
             message_id = await self.transport.post(digest)
             self._ids.remember(digest.key, message_id)
-            self._ids.remember_digested([card.reply.key for card in cards], message_id)
+            self._ids.remember_digested([card.reply.key for card in fresh], message_id)
 
-        problem = await self._attempts(lane, send, lambda: [card.reply for card in cards], digest)
+        problem = await self._attempts(lane, send, lambda: [card.reply for card in fresh], digest)
         if problem is None:
-            DIGESTED.labels(self._channel, "card").inc(len(cards))
-        await self._settle(cards, problem, cards)
+            DIGESTED.labels(self._channel, "card").inc(len(fresh))
+        await self._settle(cards, problem, fresh)
 
     async def _attempts(
         self, lane: Lane, send: Callable[[], Awaitable[None]], about: Callable[[], list[Reply]],
@@ -322,13 +332,14 @@ class Deliverer:
         except Exception as exc:  # a report that fails must not stop delivery
             log.warning("%s: delivery report for %s failed: %s", self.transport.name, key, type(exc).__name__)
 
-    async def _send(self, reply: Reply) -> None:
+    async def _send(self, reply: Reply) -> bool:
+        """Post or edit; False when nothing was sent because the reply had gone out before."""
         if reply.edit_of is None:
             if await self._ids.already_posted(reply.key):
                 ALREADY_POSTED.labels(self._channel).inc()
-                return  # handed out again after a restart or a lost acknowledgement: it went out already
+                return False  # handed out again after a restart, or published twice by a step run again
             await self._ids.remember_now(reply.key, await self.transport.post(reply))
-            return
+            return True
         posted = await self._ids.lookup(reply.edit_of)
         if posted is None:  # sent before the map existed, or expired: a new message beats none
             self._ids.remember(reply.edit_of, await self.transport.post(reply))
@@ -336,6 +347,7 @@ class Deliverer:
             DIGESTED.labels(self._channel, "edit").inc()
         else:
             await self.transport.edit(reply, posted.message_id)
+        return True
 
     async def _settle(self, entries: list[Entry], problem: str | None, lost: list[Entry]) -> None:
         """Sent (or given up on, `lost` kept as dead letters): acknowledged even when a stop cancels the lane

@@ -67,6 +67,20 @@ class MessageIds:
         except redis.RedisError:
             return key in self._recent
 
+    async def posted_among(self, keys: list[str]) -> set[str]:
+        """Those of `keys` that went out before (see `already_posted`), in one round trip."""
+        found = {key for key in keys if key in self._recent}
+        rest = [key for key in keys if key not in found]
+        if not rest:
+            return found
+        try:
+            values = await asyncio.get_running_loop().run_in_executor(
+                self._io, self._redis.mget, [self._redis_key(key) for key in rest]
+            )
+        except redis.RedisError:
+            return found
+        return found | {key for key, value in zip(rest, values, strict=True) if value is not None}
+
     async def lookup(self, key: str) -> Posted | None:
         """Where the reply `key` went, or None if unknown (never posted, or expired)."""
         value = self._recent.get(key)
