@@ -8,6 +8,7 @@ from __future__ import annotations
 import fcntl
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -72,6 +73,26 @@ class _Scan:
 
 def verify_audit(data_dir: Path, *, connection: redis.Redis | None = None, key: bytes | None = None) -> AuditReport:
     path = data_dir / LOG_NAME
+    # The head and the checkpoints are read under the same shared lock as the log: a running opsbot appends (and
+    # moves the head) under the exclusive one, so a log checked while it is written is never taken for forged.
+    with _shared_lock(path):
+        return _verify(data_dir, path, connection, key)
+
+
+@contextmanager
+def _shared_lock(path: Path) -> Iterator[None]:
+    if not path.is_file():
+        yield
+        return
+    with path.open("rb") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+def _verify(data_dir: Path, path: Path, connection: redis.Redis | None, key: bytes | None) -> AuditReport:
     notes: list[str] = []
     head = _head(connection, notes)
     marks = checkpoints.read_all(data_dir) if data_dir.is_dir() else []
