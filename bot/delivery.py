@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 GROUP = "opsbot-deliver"
 ATTEMPTS = 5  # a message failing this often (429s aside) is skipped, so one bad reply cannot block a conversation
+SEND_GRACE_SECONDS = 5.0  # at a stop, for a send under way to finish
 _LANES = 1_000  # conversations remembered before quiet ones are forgotten
 # Ordinary replies held in memory before reading more of them waits (urgent ones are always read): a bound on
 # memory far above a normal backlog, so conversations never wait on each other below it.
@@ -74,6 +75,9 @@ class Deliverer:
         self._backoff_wait = wait_exponential(multiplier=backoff_seconds, max=backoff_seconds * 16)
         self._lanes: dict[tuple[str, str], Lane] = {}
         self._settling: set[asyncio.Task[None]] = set()
+        # Sends under way: a stop does not cut one between the platform taking a message and its id being stored
+        # (the next run would post it again); it finishes, and its entry stays pending, recognised as sent.
+        self._sending: set[asyncio.Future[None]] = set()
         # Own threads: the blocking read must not take a slot of the default pool the Inbox handles messages on.
         self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"deliver-read-{transport.name}")
         self._io = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"deliver-io-{transport.name}")
@@ -93,6 +97,7 @@ class Deliverer:
             await self._drain()
         finally:
             await self._cancel_lanes()  # when run() itself was cancelled instead of stopped
+            await self._finish_sends()
             await asyncio.gather(*self._settling, return_exceptions=True)  # their acks land before we return
             self._reader.shutdown(wait=False)
             await asyncio.to_thread(self._results.shutdown)
@@ -191,6 +196,16 @@ class Deliverer:
         if tasks:
             await asyncio.wait(tasks, timeout=self._drain_seconds)
 
+    async def _finish_sends(self) -> None:
+        """Sends under way get SEND_GRACE_SECONDS to finish (and store the message's id); one that hangs longer
+        is cut off, and the next run sends it."""
+        if not self._sending:
+            return
+        _done, late = await asyncio.wait(set(self._sending), timeout=SEND_GRACE_SECONDS)
+        for sending in late:
+            sending.cancel()
+        await asyncio.gather(*late, return_exceptions=True)
+
     async def _cancel_lanes(self) -> None:
         late = [lane.task for lane in self._lanes.values() if lane.task is not None and not lane.task.done()]
         for task in late:
@@ -278,7 +293,10 @@ class Deliverer:
                 await pace(lane, self._bucket)
             paced = False
             try:
-                await send()
+                sending = asyncio.ensure_future(send())
+                self._sending.add(sending)
+                sending.add_done_callback(self._sending.discard)
+                await asyncio.shield(sending)
             except RetryAfter:
                 if lane.bucket is not None:
                     lane.bucket.drain()  # the burst is spent: the lane's next messages go at the platform's pace
