@@ -25,6 +25,7 @@ class Heard(Frozen):
     confidence: float
     backend: str
     constrained: bool  # the grammar produced it (else the free-form fallback did)
+    alternatives: tuple[str, ...] = ()  # other likely sentences, best first (see voice.types.Transcript)
     audio_seconds: float
     decode_ms: float
     recognize_ms: float
@@ -75,6 +76,7 @@ class VoicePipeline:
             confidence=transcript.confidence,
             backend=transcript.backend,
             constrained=transcript.constrained,
+            alternatives=transcript.alternatives,
             audio_seconds=round(pcm.seconds, 3),
             decode_ms=round((decoded - start) * 1000, 2),
             recognize_ms=round((done - decoded) * 1000, 2),

@@ -30,6 +30,9 @@ class Transcript(Frozen):
     confidence: float  # 0..1
     backend: str  # "vosk", "pocketsphinx"
     constrained: bool  # True when the grammar produced it, False for the free-form fallback
+    # Other whole sentences the recogniser found nearly as likely, best first, none equal to `text`: what the
+    # user is offered in "Did you say X or Y?" when the confidence is low.
+    alternatives: tuple[str, ...] = ()
 
 
 class Recognizer(Protocol):
