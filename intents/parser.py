@@ -25,9 +25,10 @@ from core.models import IntentName as I
 from intents import vocab
 from intents.grammar import FIRST_WORDS, keywords, rules_for
 from intents.help import topic_of
+from intents.mood import Mood, mood, names_nothing
 from intents.patterns import Rule, match
 from intents.reading import Input, Values
-from intents.text import MAX_CHARS, prepare
+from intents.text import MAX_CHARS, Prepared, prepare
 
 UNKNOWN_CONFIDENCE = 0.2
 MIN_CONFIDENCE = 0.5  # below this a reading is a guess, and we say we did not understand
@@ -62,6 +63,8 @@ class _Reading(NamedTuple):
     rule: Rule
     values: Values
     penalty: float
+    start: int = 0  # the words the rule read: inp.words[start:end]
+    end: int | None = None
 
 
 def parse(text: str) -> Intent:
@@ -90,7 +93,7 @@ def parse(text: str) -> Intent:
         reading = _corrected(inp, lenient=False) or _exact(inp) or _corrected(inp, lenient=True) or _lenient(inp)
     else:
         reading = _exact(inp) or _lenient(inp)
-    if reading is None:
+    if reading is None or not _said_as_meant(reading, prepared, inp):
         return _unknown(shown, UNKNOWN_CONFIDENCE)
     confidence = round(reading.rule.confidence - reading.penalty, 3)
     if confidence < MIN_CONFIDENCE:
@@ -100,6 +103,20 @@ def parse(text: str) -> Intent:
     except ValidationError:  # a reader produced a value the model refuses: treat as not understood
         return _unknown(shown, UNKNOWN_CONFIDENCE)
     return Intent(name=reading.rule.intent, slots=slots, confidence=confidence, text=shown)
+
+
+def _said_as_meant(reading: _Reading, prepared: Prepared, inp: Input) -> bool:
+    """A change only as an order, naming its resource with something that can be a name."""
+    if reading.rule.intent not in CHANGING_INTENTS:
+        return True
+    for slot in ("target", "destination"):
+        phrase = reading.values.get(slot)
+        if isinstance(phrase, str) and names_nothing(phrase):
+            return False
+    end = len(inp.words) if reading.end is None else reading.end
+    ends = tuple(t.ends_clause for t in prepared.tokens)
+    said = mood(inp.words, ends, reading.start, end, question=prepared.question, request=prepared.request)
+    return said is Mood.ORDER
 
 
 def _unknown(text: str, confidence: float) -> Intent:
@@ -131,7 +148,10 @@ def _closest(word: str, choices: tuple[str, ...]) -> tuple[str, float] | None:
 
 def _misspelt_act(word: str) -> str | None:
     """The verb that acts which `word` is a typo of, when it is at least as close to it as to any word that asks
-    ("strat": start or state? neither is guessed)."""
+    ("strat": start or state? neither is guessed). Four letters are too few to tell a typo of a verb that acts
+    ("stat" is a "start" with one letter less, and a "state" too)."""
+    if len(word) <= 4:
+        return None
     act = _closest(word, _ACT_WORDS)
     if act is None:
         return None
@@ -175,7 +195,7 @@ def _lenient(inp: Input) -> _Reading | None:
             rules = rules_for(part.words[0], slot_first=part.words[0] not in _KNOWN)
             found = _first_match(part, rules, guessing=True)
             if found and _safe_to_drop(found[0].intent, inp.words[end:], lead):
-                return _Reading(found[0], found[1], _SKIP_PENALTY * skipped)
+                return _Reading(found[0], found[1], _SKIP_PENALTY * skipped, lead, end)
     return None
 
 

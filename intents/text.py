@@ -17,12 +17,14 @@ MAX_TOKENS = 24
 class Token(NamedTuple):
     word: str  # lowercase, normalised
     raw: str  # as typed
+    ends_clause: bool = False  # punctuation follows it ("stop!", "halt,"): what comes next is another clause
 
 
 class Prepared(NamedTuple):
     tokens: tuple[Token, ...]
     question: bool  # the text ended with "?" ("scale?" asks for help on scaling)
     too_long: bool
+    request: bool = False  # a polite request was dropped in front ("can you ...", "could you please ...")
 
 
 _MENTION = re.compile(r"<[@#!][^>]*>|(?<![\w.])@[\w.\-]+")
@@ -30,6 +32,7 @@ _SLASH_COMMAND = re.compile(r"^\s*/(\w+)(?:@[\w.]+)?")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 _TOKEN = re.compile(r"[+\-]?\w+(?:['.\-_/:]\w+)*")
 _EMOJI = str.maketrans({"👍": " yes ", "✅": " yes ", "✔": " yes ", "👎": " no ", "❌": " no ", "✖": " no "})
+_CLAUSE_END = re.compile(r"[,!.;?]")
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "´": "'", "`": "'"})
 
 BOT_NAMES = frozenset({"ops", "opsbot", "ops-bot", "bot"})
@@ -113,6 +116,8 @@ _LEADING_FILLER: tuple[tuple[str, ...], ...] = (
     ("okay",),
     ("alright",),
 )
+# "can you restart db-prod?" asks opsbot to act; "can we restart db-prod?" asks whether it is wise.
+_REQUESTS = frozenset(p for p in _LEADING_FILLER if p[0] in ("can", "could", "would", "will") and p[1] in ("you", "u"))
 _TRAILING_FILLER: tuple[tuple[str, ...], ...] = (
     ("right", "now"),
     ("thank", "you"),
@@ -143,15 +148,19 @@ def prepare(text: str) -> Prepared:
     head = _SLASH_COMMAND.sub(lambda m: " " + m.group(1) + " ", head, count=1)
     head = _THOUSANDS.sub("", head)
     tokens: list[Token] = []
+    previous_end = 0
     for found in _TOKEN.finditer(head):
+        if tokens and _CLAUSE_END.search(head, previous_end, found.start()):
+            tokens[-1] = tokens[-1]._replace(ends_clause=True)
         tokens.extend(_expand(found.group(0)))
+        previous_end = found.end()
         if len(tokens) > MAX_TOKENS + 8:
             return Prepared((), question=question, too_long=True)
     tokens = _strip_address(tokens)
-    tokens = _strip_filler(tokens)
+    tokens, request = _strip_filler(tokens)
     if len(tokens) > MAX_TOKENS:
         return Prepared((), question=question, too_long=True)
-    return Prepared(tuple(tokens), question=question, too_long=False)
+    return Prepared(tuple(tokens), question=question, too_long=False, request=request)
 
 
 def _expand(raw: str) -> list[Token]:
@@ -180,9 +189,11 @@ def _strip_address(tokens: list[Token]) -> list[Token]:
     return tokens[start:]
 
 
-def _strip_filler(tokens: list[Token]) -> list[Token]:
+def _strip_filler(tokens: list[Token]) -> tuple[list[Token], bool]:
+    """Tokens without filler at either end, and whether a polite request ("can you") was among it."""
     words = [t.word for t in tokens]
     start, end = 0, len(words)
+    request = False
     changed = True
     while changed:
         changed = False
@@ -190,6 +201,7 @@ def _strip_filler(tokens: list[Token]) -> list[Token]:
             n = len(phrase)
             if end - start > n and tuple(words[start : start + n]) == phrase:
                 start += n
+                request = request or phrase in _REQUESTS
                 changed = True
                 break
         for phrase in _TRAILING_FILLER:
@@ -198,4 +210,4 @@ def _strip_filler(tokens: list[Token]) -> list[Token]:
                 end -= n
                 changed = True
                 break
-    return tokens[start:end]
+    return tokens[start:end], request

@@ -1,0 +1,108 @@
+"""A change needs an order: the imperative of its verb with its object. Negated, asked, reported, supposed or
+interjected, the same words are never a change - whatever else they are read as."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.models import CHANGING_INTENTS, IntentName
+from intents.parser import parse
+
+NEGATED = [
+    "don't restart db-prod",
+    "dont stop web-prod",
+    "do not scale web-prod",
+    "never shut down db-prod",
+    "please don't restart db-prod",
+    "no need to restart db-prod",
+    "we should not restart db-prod",
+    "restart db-prod, no wait",
+    "scale web-prod to 20 - actually no",
+]
+QUESTIONS = [
+    "did bob scale web-prod?",
+    "did bob scale web-prod",
+    "should i restart api-prod",
+    "should we scale web-prod to 20",
+    "who restarted worker-prod",
+    "can we stop web-staging?",
+    "can we restart db-prod?",
+    "is it safe to restart db-prod",
+    "is it ok to restart db-prod",
+    "restart db-prod?",
+    "scale web-prod to 20?",
+    "why did web-prod restart",
+    "has anyone restarted db-prod",
+    "do we need to fail over to dr?",
+]
+REPORTED = [
+    "bob restarted web-prod",
+    "we scaled web-prod yesterday",
+    "i think someone stopped db-prod",
+    "someone stopped db-prod",
+    "i restarted db-prod already",
+    "web-prod was restarted",
+    "restart db-prod, bob restarted it yesterday",
+]
+HYPOTHETICAL = [
+    "if web-prod dies we fail over",
+    "we might need to scale web-prod later",
+    "when db-prod is back restart api-prod",
+    "maybe restart db-prod later",
+    "if needed scale web-prod to 10",
+    "restart db-prod if it is slow",
+    "scale web-prod to 30 tomorrow",
+    "i will restart db-prod",
+    "we are going to fail over to azure",
+]
+INTERJECTIONS = [
+    "stop! web-prod is fine",
+    "halt, db-prod is ok now",
+    "stop db-prod from scaling",
+    "stop web-prod is fine",
+    "wait, stop",
+    "stop stop stop",
+    "stop. web-prod recovered",
+]
+TYPOS = ["stat web-prod", "strat web-prod", "restrat db-prod", "stpo web-prod", "sacle web-prod to 5"]
+
+
+@pytest.mark.parametrize("text", NEGATED + QUESTIONS + REPORTED + HYPOTHETICAL + INTERJECTIONS + TYPOS)
+def test_never_a_change(text: str) -> None:
+    intent = parse(text)
+    assert intent.name not in CHANGING_INTENTS, (text, intent.name, intent.slots.present())
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "target"),
+    [
+        ("restart db-prod", "restart", "db-prod"),
+        ("can you restart db-prod", "restart", "db-prod"),
+        ("can you restart db-prod?", "restart", "db-prod"),
+        ("could you please restart db-prod", "restart", "db-prod"),
+        ("would you stop web-staging", "stop", "web-staging"),
+        ("stop web-staging", "stop", "web-staging"),
+        ("stop web-staging now", "stop", "web-staging"),
+        ("halt db-prod", "stop", "db-prod"),
+        ("restart db-prod and report back", "restart", "db-prod"),
+        ("ok, restart db-prod please", "restart", "db-prod"),
+        ("restart db-prod, thanks", "restart", "db-prod"),
+        ("scale web-prod to 20", "scale", "web-prod"),
+        ("i need you to scale web-prod to 20", "scale", "web-prod"),
+        ("fail over web-prod to dr", "failover", "web-prod"),
+        ("shut down web-staging", "shutdown", "web-staging"),
+        ("start web-staging", "start", "web-staging"),
+    ],
+)
+def test_the_order_itself_is_still_a_change(text: str, intent: str, target: str) -> None:
+    parsed = parse(text)
+    assert (parsed.name.value, parsed.slots.target) == (intent, target)
+
+
+def test_a_four_letter_typo_of_a_verb_that_acts_is_read_as_the_question_it_is_closest_to() -> None:
+    parsed = parse("stat web-prod")
+    assert (parsed.name, parsed.slots.target) == (IntentName.STATUS, "web-prod")
+
+
+def test_a_negated_change_is_a_cancel_at_most() -> None:
+    assert parse("don't restart db-prod").name is IntentName.CANCEL
