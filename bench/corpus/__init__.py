@@ -1,0 +1,76 @@
+"""The on-call chat corpus (README.md): lines people type, each with the intent and slots it must be read as.
+`load("tune")` or `load("held_out")` gives a split's entries, typed and checked."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import cache
+from importlib import resources
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from core.models import IntentName
+
+NOT_A_CHANGE = "not_a_change"  # any intent except the changing ones
+
+Split = Literal["tune", "held_out"]
+SPLITS: tuple[Split, ...] = ("tune", "held_out")
+
+
+class Category(StrEnum):
+    COMMAND = "command"
+    OFF_TOPIC = "off_topic"
+    NEVER_CHANGE = "never_change"
+
+
+# Lines that must never be read as a change, whatever else they are read as.
+SAFETY_CATEGORIES = frozenset({Category.OFF_TOPIC, Category.NEVER_CHANGE})
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ExpectedSlots(_Frozen):
+    """The slots worth checking; one left out (None) is not checked."""
+
+    target: str | None = None
+    count: int | None = None
+    delta: int | None = None
+    alert_id: int | None = None
+    provider: str | None = None
+    environment: str | None = None
+    region: str | None = None
+    period: str | None = None
+    destination: str | None = None
+    state: str | None = None
+    kind: str | None = None
+    group_by: str | None = None
+    duration_seconds: int | None = None
+
+    def given(self) -> dict[str, object]:
+        return self.model_dump(exclude_none=True)
+
+
+class Entry(_Frozen):
+    text: str = Field(min_length=1)
+    expect: IntentName | Literal["not_a_change"]
+    category: Category
+    slots: ExpectedSlots = Field(default_factory=ExpectedSlots)
+
+
+class _CorpusFile(_Frozen):
+    split: Split
+    entries: tuple[Entry, ...]
+
+
+@cache
+def load(split: Split) -> tuple[Entry, ...]:
+    """A split's entries, in file order. Raises pydantic's ValidationError on a malformed entry."""
+    text = resources.files(__package__).joinpath(f"{split}.yaml").read_text(encoding="utf-8")
+    corpus = _CorpusFile.model_validate(yaml.safe_load(text))
+    if corpus.split != split:
+        raise ValueError(f"{split}.yaml says it is the {corpus.split} split")
+    return corpus.entries
