@@ -132,14 +132,16 @@ def run() -> list[Figure]:
 
     chat = [reading.entry.text for reading in read_all(parse)]
     chat_total: list[float] = []
+    chat_cpu: list[float] = []  # CPU time: what a line costs, without the waits of a shared machine's scheduler
     for round_ in range(ROUNDS + 1):
         for text in chat:
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.thread_time()
             intent = parse(text)
             if intent.slots.target:
                 resolver.resolve(intent.slots.target)
             if round_:
                 chat_total.append(time.perf_counter() - t0)
+                chat_cpu.append(time.thread_time() - c0)
 
     paste = "restart db-prod " + "x" * 100_000
     t0 = time.perf_counter()
@@ -156,6 +158,7 @@ def run() -> list[Figure]:
         Figure("parse only p99", quantile(parsing, 0.99) * ms, "ms"),
         Figure("parse+resolve p50, chat corpus", quantile(chat_total, 0.5) * ms, "ms"),
         Figure("parse+resolve p99, chat corpus", quantile(chat_total, 0.99) * ms, "ms", "<= 1 ms"),
+        Figure("parse+resolve p99 CPU time, chat corpus", quantile(chat_cpu, 0.99) * ms, "ms", "<= 1 ms"),
         Figure("resolve only p99", quantile(resolving, 0.99) * ms, "ms"),
         Figure("resolver index build (10,000 names)", build * ms, "ms"),
         Figure("parse of a 100 KB paste", paste_ms, "ms"),
