@@ -141,8 +141,10 @@ STATUS = [
     # One group or resource ("status of web-prod"): after the rules above, so a region or environment is a scope.
     rule(I.STATUS, f"({_STATUS_WORDS}) [report|check|update|summary] [of|for|on] {{target}}"),
     rule(I.STATUS, f"(check|give|show|get) [me] [the|a] ({_STATUS_WORDS}) (of|for|on) {{target}}"),
-    rule(I.STATUS, "what is (up|going on|happening|wrong|broken) (with|in|on) {target}"),
-    rule(I.STATUS, "(anything|something|what|is anything|is something) (wrong|broken) (with|in|on) {target}"),
+    rule(I.STATUS, "what is (up|going on|happening|wrong|broken) (with|in|on) {target}", loose=True),
+    rule(
+        I.STATUS, "(anything|something|what|is anything|is something) (wrong|broken) (with|in|on) {target}", loose=True
+    ),
     rule(I.STATUS, "(any|are there any) (problems|issues) (with|in|on) {target}"),
 ]
 
@@ -193,10 +195,10 @@ SHOW = [
         "(show|describe|details|detail|info|information|inspect|display|get|check|view) [me] "
         "[the] [details|detail|info|information|status|state|health] [of|on|for|about] {target}",
     ),
-    rule(I.SHOW, "tell me (about|more about) {target}"),
-    rule(I.SHOW, "what (is|about) {target}"),
-    rule(I.SHOW, "(where is|how is|how are|what is up with) {target} [<doing>]"),
-    rule(I.SHOW, "(is|are) {target} <fine>", 0.9),
+    rule(I.SHOW, "tell me (about|more about) {target}", loose=True),
+    rule(I.SHOW, "what (is|about) {target}", loose=True),
+    rule(I.SHOW, "(where is|how is|how are|what is up with) {target} [<doing>]", loose=True),
+    rule(I.SHOW, "(is|are) {target} <fine>", 0.9, loose=True),
 ]
 
 _PERIOD_COST = "(show|get|what is|what are|what was|what were|give) [me] [the|our] [total|current|monthly] <cost>"

@@ -23,6 +23,14 @@ _NEGATIONS = frozenset(
     | {"mustnt", "isnt", "wasnt", "arent", "werent", "havent", "hasnt", "neednt", "nobody", "nothing", "neither"}
     | {"nor", "wait", "hold", "cancel", "abort", "undo", "avoid", "prevent"}
 )
+# Words that take back what came before when they open what follows ("restart db-prod, no wait").
+_TAKING_BACK = frozenset(
+    {"no", "not", "nope", "never", "wait", "actually", "cancel", "abort", "hold", "undo", "nevermind", "nvm", "dont"}
+    | {"stop", "scratch", "belay", "jk", "kidding", "oops", "sorry", "hmm"}
+)
+_CHANGED_MIND = frozenset(
+    {"no", "nope", "wait", "actually", "cancel", "abort", "nevermind", "nvm", "undo", "scratch", "belay", "jk"}
+)
 # Words that open a question when they come first ("should we ...", "who restarted ...").
 _ASKING = frozenset(
     {"did", "does", "do", "should", "shall", "is", "are", "was", "were", "has", "have", "had", "who", "whom"}
@@ -34,19 +42,23 @@ _REPORTING = frozenset(
     {"restarted", "rebooted", "bounced", "recycled", "scaled", "resized", "stopped", "halted", "paused", "started"}
     | {"booted", "resumed", "killed", "failed", "switched", "moved", "spun", "bumped", "dropped", "added"}
     | {"removed", "launched", "increased", "decreased", "reduced", "terminated", "disabled", "enabled", "suspended"}
-    | {"deallocated", "shrunk", "grew", "grown", "cycled", "kicked", "yesterday", "ago", "already", "earlier"}
-    | {"previously", "someone", "somebody", "anyone", "anybody", "everyone", "think", "guess", "heard", "saw"}
+    | {"deallocated", "shrunk", "grew", "grown", "cycled", "kicked", "someone", "somebody", "anyone", "anybody"}
+    | {"everyone", "think", "guess", "heard", "saw", "we", "i", "he", "she", "they"}
 )
-# Not now, or only on a condition.
-_SUPPOSING = frozenset(
-    {"if", "when", "whenever", "unless", "once", "maybe", "perhaps", "might", "may", "could", "would", "should"}
-    | {"shall", "later", "tomorrow", "eventually", "soon", "probably", "possibly", "case", "until", "till", "after"}
-    | {"afterwards", "will", "gonna", "going", "plan", "planning", "planned", "whether", "suppose", "imagine"}
+_PAST = frozenset({"yesterday", "ago", "already", "earlier", "previously", "twice"})
+# Only on a condition, or later: anywhere in the order's own clause.
+_CONDITIONS = frozenset(
+    {"if", "when", "whenever", "unless", "once", "later", "tomorrow", "eventually", "soon", "case", "until", "till"}
+    | {"after", "afterwards", "whether", "suppose", "imagine", "next"}
 )
-# Words after an order that turn it into a remark ("stop web-prod is fine", "stop db-prod from scaling").
+# Not an order when they come before its verb ("we might need to scale web-prod").
+_MODAL = frozenset(
+    {"maybe", "perhaps", "might", "may", "could", "would", "should", "shall", "will", "gonna", "going", "plan"}
+    | {"planning", "planned", "probably", "possibly", "must", "ought"}
+)
+# Words after an order that turn it into a remark ("stop web-prod is fine").
 _REMARKING = frozenset(
-    {"fine", "ok", "okay", "good", "healthy", "recovered", "stable", "working", "alright", "fixed"}
-    | {"resolved", "from", "is", "are", "was", "were"}
+    {"fine", "ok", "okay", "good", "healthy", "recovered", "stable", "alright", "fixed", "resolved", "from"}
 )
 # Every form of the verbs that change things: an order names its verb once, at its start.
 CHANGE_VERBS = frozenset(
@@ -62,7 +74,10 @@ _NOT_IN_NAMES = (
     CHANGE_VERBS
     | _NEGATIONS
     | _REPORTING
-    | _SUPPOSING
+    | _CONDITIONS
+    | _MODAL
+    | _PAST
+    | {"fine", "healthy", "recovered", "stable", "alright", "fixed", "resolved", "loop"}
     | {"i", "we", "you", "he", "she", "they", "it", "me", "us", "more", "extra", "additional", "please", "pls"}
 )
 
@@ -78,22 +93,61 @@ def mood(
 ) -> Mood:
     """How the sentence `words` says the change a rule read at words[start:end]. `clause_ends[i]` is True when
     punctuation follows words[i]; `question` when the text ended with "?"; `request` when it opened with a
-    polite "can you" (a request, not a question about whether we can)."""
-    every = frozenset(words)
-    if not every.isdisjoint(_NEGATIONS):
+    polite "can you" (a request, not a question about whether we can). The order's own clause is judged
+    whole; the other clauses only when they take it back ("..., no wait") or set a condition ("if ..., ...")."""
+    first, last = _clause(clause_ends, start, end)
+    before, said, after = words[first:start], words[start:end], words[end:last]
+    own = frozenset(words[first:last])
+    if not _NEGATIONS.isdisjoint(before) or not _NEGATIONS.isdisjoint(said):
         return Mood.NEGATED
-    if (question and not request) or (start > 0 and words[0] in _ASKING):
+    if any(tail and tail[0] in _TAKING_BACK for tail in (after, *_later_clauses(words, clause_ends, last))):
+        return Mood.NEGATED
+    if not _CHANGED_MIND.isdisjoint(after):  # "scale web-prod to 20 - actually no"
+        return Mood.NEGATED
+    if (question and not request and last == len(words)) or (before and before[0] in _ASKING):
         return Mood.QUESTION
-    if not every.isdisjoint(_REPORTING):
+    if not _REPORTING.isdisjoint(before) or not _REPORTING.isdisjoint(said) or not _PAST.isdisjoint(own):
         return Mood.REPORTED
-    if not every.isdisjoint(_SUPPOSING):
+    if not _CONDITIONS.isdisjoint(own) or not _MODAL.isdisjoint(before):
+        return Mood.HYPOTHETICAL
+    if any(words[i] in _CONDITIONS for i, _ in _earlier_clauses(clause_ends, first)):
         return Mood.HYPOTHETICAL
     if any(clause_ends[start : end - 1]):  # "stop! web-prod is fine": the verb ends its own clause
         return Mood.INTERJECTION
-    dropped = frozenset(words[end:])
-    if not dropped.isdisjoint(_REMARKING) or not dropped.isdisjoint(CHANGE_VERBS):
+    if not _REMARKING.isdisjoint(after) or not CHANGE_VERBS.isdisjoint(after):
         return Mood.INTERJECTION
     return Mood.ORDER
+
+
+def _clause(clause_ends: Sequence[bool], start: int, end: int) -> tuple[int, int]:
+    """(first, last) of the clause around words[start:end]."""
+    first = start
+    while first > 0 and not clause_ends[first - 1]:
+        first -= 1
+    last = max(end, start + 1)
+    while last < len(clause_ends) and not clause_ends[last - 1]:
+        last += 1
+    return first, last
+
+
+def _later_clauses(words: Sequence[str], clause_ends: Sequence[bool], last: int) -> list[Sequence[str]]:
+    found: list[Sequence[str]] = []
+    start = last
+    for i in range(last, len(words)):
+        if clause_ends[i] or i == len(words) - 1:
+            found.append(words[start : i + 1])
+            start = i + 1
+    return found
+
+
+def _earlier_clauses(clause_ends: Sequence[bool], first: int) -> list[tuple[int, int]]:
+    found: list[tuple[int, int]] = []
+    start = 0
+    for i in range(first):
+        if clause_ends[i]:
+            found.append((start, i + 1))
+            start = i + 1
+    return found
 
 
 def names_nothing(phrase: str) -> bool:

@@ -26,9 +26,10 @@ from intents import vocab
 from intents.grammar import FIRST_WORDS, keywords, rules_for
 from intents.help import topic_of
 from intents.mood import Mood, mood, names_nothing
+from intents.numbers import read_number
 from intents.patterns import Rule, match
 from intents.reading import Input, Values
-from intents.text import MAX_CHARS, Prepared, prepare
+from intents.text import MAX_CHARS, Prepared, clauses, filler_bounds, prepare
 
 UNKNOWN_CONFIDENCE = 0.2
 MIN_CONFIDENCE = 0.5  # below this a reading is a guess, and we say we did not understand
@@ -56,6 +57,20 @@ _ACT_WORDS = tuple(w for w, own in _OWN_RULES.items() if w.isalpha() and any(r.i
 _CORRECTABLE = tuple(
     w for w, own in _OWN_RULES.items() if w not in _ACT_WORDS and any(r.intent in _ASKING for r in own)
 )
+# A guess never ends on one of these: the words dropped after it were what it was about.
+_NAMED = ("target", "query")
+_DANGLING = frozenset(
+    {"the", "a", "an", "my", "our", "your", "this", "that", "is", "are", "was", "of", "to", "for", "in", "on", "at"}
+    | {"with", "about", "how", "what", "who", "where", "and", "or", "some", "any", "me", "you"}
+)
+# Words that open a remark after a command ("... it's hung", "... nobody is testing tonight", "... for the rush").
+_OPENS_CLAUSE = frozenset(
+    {"it", "its", "we", "i", "nobody", "somebody", "someone", "everyone", "they", "he", "she", "because", "since"}
+    | {"as", "cause", "cuz", "coz", "while", "so", "now", "for", "to", "the", "this", "that", "there", "our", "my"}
+    | {"users", "customers", "traffic", "latency", "ssh", "qa", "health", "load", "cpu", "memory", "disk", "errors"}
+)
+# Words that point at a resource named in another clause.
+_POINTING = frozenset({"it", "them", "that", "this", "those"})
 _ASKS_HOW = frozenset({"scale", "restart", "emergency", "shutdown", "failover", "search", "show", "confirm"})
 
 
@@ -84,35 +99,81 @@ def parse(text: str) -> Intent:
 
     first = inp.words[0]
     if first.isalpha() and first not in _VOCABULARY:
-        # a typo of a command word beats reading the typo as part of a resource name ("scael web-prod to 20")
         act = _misspelt_act(first)
         if act is not None:  # "restrat db-prod", "scael web-prod to 20": not guessed, not a name either
             return Intent(
                 name=IntentName.UNKNOWN, slots=_suggestion(act, inp), confidence=UNKNOWN_CONFIDENCE, text=shown
             )
-        reading = _corrected(inp, lenient=False) or _exact(inp) or _corrected(inp, lenient=True) or _lenient(inp)
-    else:
-        reading = _exact(inp) or _lenient(inp)
-    if reading is None or not _said_as_meant(reading, prepared, inp):
+    reading = _understood(inp, prepared, 0, len(inp.words)) or _one_clause(inp, prepared)
+    if reading is None:
         return _unknown(shown, UNKNOWN_CONFIDENCE)
-    confidence = round(reading.rule.confidence - reading.penalty, 3)
-    if confidence < MIN_CONFIDENCE:
-        return _unknown(shown, max(0.05, min(confidence, MIN_CONFIDENCE - 0.05)))
     try:
         slots = Slots.model_validate({**reading.values, **reading.rule.fixed})
     except ValidationError:  # a reader produced a value the model refuses: treat as not understood
         return _unknown(shown, UNKNOWN_CONFIDENCE)
+    confidence = round(reading.rule.confidence - reading.penalty, 3)
     return Intent(name=reading.rule.intent, slots=slots, confidence=confidence, text=shown)
+
+
+def _read(inp: Input) -> _Reading | None:
+    first = inp.words[0]
+    if first.isalpha() and first not in _VOCABULARY:
+        # a typo of a command word beats reading the typo as part of a resource name ("stauts of prod")
+        if _misspelt_act(first) is not None:
+            return None
+        return _corrected(inp, lenient=False) or _exact(inp) or _corrected(inp, lenient=True) or _lenient(inp)
+    return _exact(inp) or _lenient(inp)
+
+
+def _understood(whole: Input, prepared: Prepared, start: int, end: int) -> _Reading | None:
+    """The reading of whole.words[start:end], when it is confident and said as meant in the whole text."""
+    reading = _read(Input(whole.words[start:end], whole.raws[start:end]))
+    if reading is None or reading.rule.confidence - reading.penalty < MIN_CONFIDENCE:
+        return None
+    stop = end if reading.end is None else start + reading.end
+    reading = reading._replace(start=start + reading.start, end=stop)
+    if reading.values.get("target") in _POINTING:  # "db-prod is stuck again, please restart it"
+        named = _named_elsewhere(whole, reading.start, stop)
+        if named is None:
+            return None
+        reading = reading._replace(values={**reading.values, "target": named})
+    return reading if _said_as_meant(reading, prepared, whole) else None
+
+
+def _one_clause(whole: Input, prepared: Prepared) -> _Reading | None:
+    """For text in several clauses ("stop api-staging, nobody is testing tonight"): the best reading of one of
+    them, judged in the whole text (so "restart db-prod, no wait" stays no order)."""
+    found: list[_Reading] = []
+    for first, last in clauses(prepared.tokens):
+        start, end, _request = filler_bounds(whole.words[first:last])
+        if (first + start, first + end) != (0, len(whole.words)) and end > start:
+            reading = _understood(whole, prepared, first + start, first + end)
+            if reading is not None:
+                found.append(reading)
+    # the surest, then the one that says most, then the later (context comes first: "we're drowning, ...")
+    return max(found, key=lambda r: (r.rule.confidence - r.penalty, len(r.values), r.start), default=None)
+
+
+def _named_elsewhere(inp: Input, start: int, end: int) -> str | None:
+    """The one resource name typed outside words[start:end] that "it" can point at."""
+    names = {
+        inp.raws[i]
+        for i in range(len(inp.words))
+        if not start <= i < end and "-" in inp.words[i][1:] and any(c.isalpha() for c in inp.words[i])
+    }
+    return names.pop() if len(names) == 1 else None
 
 
 def _said_as_meant(reading: _Reading, prepared: Prepared, inp: Input) -> bool:
     """A change only as an order, naming its resource with something that can be a name."""
     if reading.rule.intent not in CHANGING_INTENTS:
         return True
-    for slot in ("target", "destination"):
-        phrase = reading.values.get(slot)
-        if isinstance(phrase, str) and names_nothing(phrase):
-            return False
+    target = reading.values.get("target")
+    if isinstance(target, str) and (names_nothing(target) or not vocab.looks_like_name(target)):
+        return False
+    destination = reading.values.get("destination")
+    if isinstance(destination, str) and names_nothing(destination):
+        return False
     end = len(inp.words) if reading.end is None else reading.end
     ends = tuple(t.ends_clause for t in prepared.tokens)
     said = mood(inp.words, ends, reading.start, end, question=prepared.question, request=prepared.request)
@@ -129,9 +190,15 @@ def _first_match(inp: Input, rules: tuple[Rule, ...], *, guessing: bool) -> tupl
         if (guessing and candidate.strict) or not candidate.may_match(words):
             continue
         values = match(candidate.elements, inp)
-        if values is not None:
+        if values is not None and not (candidate.loose and not _names_a_resource(values)):
             return candidate, values
     return None
+
+
+def _names_a_resource(values: Values) -> bool:
+    """The resource a loose rule read (or the free text of a search) could be a name ("is slack down" is not
+    a search for stopped resources called "slack")."""
+    return all(not isinstance(values.get(slot), str) or vocab.looks_like_name(str(values[slot])) for slot in _NAMED)
 
 
 def _exact(inp: Input) -> _Reading | None:
@@ -192,10 +259,30 @@ def _lenient(inp: Input) -> _Reading | None:
             part = Input(inp.words[lead:end], inp.raws[lead:end])
             if lead and part.words[0] not in _KNOWN:  # "rollbak web-prod" is not a bare name to show
                 continue
+            if end < n and part.words[-1] in _DANGLING:  # "how is the [weather]": what was dropped was its object
+                continue
             rules = rules_for(part.words[0], slot_first=part.words[0] not in _KNOWN)
             found = _first_match(part, rules, guessing=True)
             if found and _safe_to_drop(found[0].intent, inp.words[end:], lead):
                 return _Reading(found[0], found[1], _SKIP_PENALTY * skipped, lead, end)
+    return _before_remark(inp)
+
+
+def _before_remark(inp: Input) -> _Reading | None:
+    """A command followed by a remark of any length ("hard reboot db-prod ssh is dead"): read up to a word
+    that opens another clause, keeping as many words as possible."""
+    for end in range(len(inp.words) - 1, 0, -1):
+        if inp.words[end] not in _OPENS_CLAUSE or inp.words[end - 1] in _DANGLING:
+            continue
+        if inp.words[end] in ("to", "for") and read_number(inp.words, end + 1) is not None:
+            continue  # "scale web-prod to 20": the number is the command's own
+        part = Input(inp.words[:end], inp.raws[:end])
+        found = _first_match(part, rules_for(part.words[0], slot_first=False), guessing=True)
+        if found is None:
+            continue
+        if found[0].intent in _ACTS and (not found[1] or found[0].intent is IntentName.SILENCE):
+            continue  # an act is not guessed without what it acts on, nor a silence without its length
+        return _Reading(found[0], found[1], _SKIP_PENALTY * 2, 0, end)
     return None
 
 

@@ -56,6 +56,8 @@ class Rule:
     confidence: float = 0.97
     fixed: Mapping[str, object] = field(default_factory=dict)  # slot values the words imply ("add an instance")
     strict: bool = False  # never matched with skipped or corrected words (confirmations)
+    # The words around {target} do not say it is a resource ("what is love"): it must look like a name.
+    loose: bool = False
     # For each required literal, the words it can start with: a text that has none of one cannot match.
     needs: tuple[frozenset[str], ...] = ()
 
@@ -78,13 +80,14 @@ def rule(
     confidence: float = 0.97,
     *,
     strict: bool = False,
+    loose: bool = False,
     **fixed: object,
 ) -> Rule:
     elements = compile_pattern(pattern)
     needs = tuple(
         frozenset(option[0] for option in e.options) for e in elements if isinstance(e, Words) and not e.optional
     )
-    return Rule(intent, elements, confidence, dict(fixed), strict, needs)
+    return Rule(intent, elements, confidence, dict(fixed), strict, loose, needs)
 
 
 def compile_pattern(pattern: str) -> tuple[Element, ...]:

@@ -32,6 +32,7 @@ def _phrase_spans(inp: Input, start: int) -> Iterator[tuple[int, int]]:
     first = start
     while first < len(inp.words) and inp.words[first] in _ARTICLES:
         first += 1
+    first = _after_kind(inp.words, first)
     if first >= len(inp.words) or inp.words[first] in CONNECTIVES:
         return
     units = 0
@@ -44,6 +45,18 @@ def _phrase_spans(inp: Input, start: int) -> Iterator[tuple[int, int]]:
             if inp.words[end - 1] not in CONNECTIVES:
                 yield first, end
         i = last
+
+
+def _after_kind(words: tuple[str, ...], first: int) -> int:
+    """Where the name starts in "the asg web-prod", "the database db prod": after a kind said in front of it,
+    when a word that is part of a name follows ("vm 138" stays whole)."""
+    kind = vocab.read_kind(words, first)
+    if kind is None or kind[1] >= len(words):
+        return first
+    following = words[kind[1]]
+    if following.isdigit() or not vocab.looks_like_name(following) or following in CONNECTIVES:
+        return first
+    return kind[1]
 
 
 def _plain(inp: Input, first: int, end: int) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from typing import NamedTuple
 
 from intents.numbers import NUMBER_WORDS
@@ -38,6 +39,18 @@ _QUOTES = str.maketrans({"’": "'", "‘": "'", "´": "'", "`": "'"})
 BOT_NAMES = frozenset({"ops", "opsbot", "ops-bot", "bot"})
 _GREETINGS = frozenset({"hey", "hi", "hello", "yo", "ok", "okay", "dear"})
 
+# Slips of the keyboard in the small words around a command ("hte", "nwo", "yuo"): never a verb that acts.
+_SLIPS: dict[str, str] = {
+    **dict.fromkeys(("teh", "hte"), "the"),
+    **dict.fromkeys(("nwo", "noe"), "now"),
+    **dict.fromkeys(("yuo", "yu", "u"), "you"),
+    **dict.fromkeys(("plese", "pleas", "pleae", "plase", "pleeze", "pleaes"), "please"),
+    **dict.fromkeys(("rigth", "rihgt"), "right"),
+    **dict.fromkeys(("wiht", "whit"), "with"),
+    **dict.fromkeys(("agian", "agin"), "again"),
+    **dict.fromkeys(("tonite", "2night"), "tonight"),
+    **dict.fromkeys(("thnx", "thanx", "tx"), "thx"),
+}
 _CONTRACTIONS: dict[str, tuple[str, ...]] = {
     "how's": ("how", "is"),
     "hows": ("how", "is"),
@@ -52,6 +65,17 @@ _CONTRACTIONS: dict[str, tuple[str, ...]] = {
     "there's": ("there", "is"),
     "what're": ("what", "are"),
     "we're": ("we", "are"),
+    "they're": ("they", "are"),
+    "you're": ("you", "are"),
+    "he's": ("he", "is"),
+    "she's": ("she", "is"),
+    "didn't": ("did", "not"),
+    "didnt": ("did", "not"),
+    "doesn't": ("does", "not"),
+    "doesnt": ("does", "not"),
+    "shouldn't": ("should", "not"),
+    "wasn't": ("was", "not"),
+    "haven't": ("have", "not"),
     "i'm": ("i", "am"),
     "i'll": ("i", "will"),
     "i've": ("i", "have"),
@@ -88,6 +112,9 @@ _LEADING_FILLER: tuple[tuple[str, ...], ...] = (
     ("i", "want", "to"),
     ("i", "need", "to"),
     ("i", "need", "you", "to"),
+    ("we", "need", "to"),
+    ("we", "have", "to"),
+    ("i", "have", "to"),
     ("can", "you"),
     ("could", "you"),
     ("would", "you"),
@@ -95,10 +122,26 @@ _LEADING_FILLER: tuple[tuple[str, ...], ...] = (
     ("can", "u"),
     ("let", "us"),
     ("go", "and"),
+    ("sorry", "to", "bug", "you"),
+    ("sorry", "to", "bother", "you"),
+    ("quick", "one"),
+    ("quick", "question"),
+    ("good", "morning"),
+    ("right", "so"),
+    ("hey", "there"),
     ("please",),
     ("pls",),
     ("plz",),
     ("kindly",),
+    ("hey",),
+    ("hi",),
+    ("hello",),
+    ("yo",),
+    ("morning",),
+    ("hmm",),
+    ("hm",),
+    ("btw",),
+    ("fyi",),
     ("just",),
     ("quickly",),
     ("so",),
@@ -120,6 +163,11 @@ _LEADING_FILLER: tuple[tuple[str, ...], ...] = (
 _REQUESTS = frozenset(p for p in _LEADING_FILLER if p[0] in ("can", "could", "would", "will") and p[1] in ("you", "u"))
 _TRAILING_FILLER: tuple[tuple[str, ...], ...] = (
     ("right", "now"),
+    ("right", "away"),
+    ("thanks", "a", "lot"),
+    ("thank", "u"),
+    ("rn",),
+    ("tia",),
     ("thank", "you"),
     ("thanks",),
     ("thx",),
@@ -165,6 +213,8 @@ def prepare(text: str) -> Prepared:
 
 def _expand(raw: str) -> list[Token]:
     word = raw.lower()
+    if word in _SLIPS:
+        return [Token(_SLIPS[word], _SLIPS[word])]
     if word in _CONTRACTIONS:
         return [Token(w, w) for w in _CONTRACTIONS[word]]
     if word.endswith("'s"):  # possessive: "web-prod's status"
@@ -189,9 +239,19 @@ def _strip_address(tokens: list[Token]) -> list[Token]:
     return tokens[start:]
 
 
-def _strip_filler(tokens: list[Token]) -> tuple[list[Token], bool]:
-    """Tokens without filler at either end, and whether a polite request ("can you") was among it."""
-    words = [t.word for t in tokens]
+def clauses(tokens: Sequence[Token]) -> list[tuple[int, int]]:
+    """(start, end) of each clause: the runs of tokens between punctuation ("stop api-staging, nobody is ...")."""
+    found: list[tuple[int, int]] = []
+    start = 0
+    for i, token in enumerate(tokens):
+        if token.ends_clause or i == len(tokens) - 1:
+            found.append((start, i + 1))
+            start = i + 1
+    return found
+
+
+def filler_bounds(words: Sequence[str]) -> tuple[int, int, bool]:
+    """(start, end) of `words` without filler at either end, and whether a polite request ("can you") was in it."""
     start, end = 0, len(words)
     request = False
     changed = True
@@ -210,4 +270,9 @@ def _strip_filler(tokens: list[Token]) -> tuple[list[Token], bool]:
                 end -= n
                 changed = True
                 break
+    return start, end, request
+
+
+def _strip_filler(tokens: list[Token]) -> tuple[list[Token], bool]:
+    start, end, request = filler_bounds([t.word for t in tokens])
     return tokens[start:end], request

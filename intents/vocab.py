@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from core.models import Cloud
-from intents.numbers import UNITS, is_digits, read_number
+from intents.numbers import NUMBER_WORDS, UNITS, is_digits, read_number
 
 # A reader looks at words[i:] and returns (value, index after it), or None.
 Found = tuple[str, int] | None
@@ -70,6 +70,7 @@ KINDS: Mapping[str, str] = {
     **dict.fromkeys(("group", "groups", "asg", "asgs", "scale set", "scale sets", "scaleset", "scalesets"), "group"),
     **dict.fromkeys(("autoscaling group", "autoscaling groups", "auto scaling group", "auto scaling groups"), "group"),
     **dict.fromkeys(("instance group", "instance groups", "mig", "migs", "node pool", "node pools"), "group"),
+    **dict.fromkeys(("autoscaling group", "auto scaling group", "auto-scaling group", "cluster", "clusters"), "group"),
 }
 STATES: Mapping[str, str] = {
     **dict.fromkeys(("running", "up", "started", "active", "online"), "running"),
@@ -98,6 +99,17 @@ GROUP_BY: Mapping[str, str] = {
     **dict.fromkeys(("owner", "owners"), "owner"),
     **dict.fromkeys(("kind", "kinds", "type", "types"), "kind"),
 }
+# Words that name what a machine does: part of resource names everywhere ("web-prod", "billing db two").
+ROLES = frozenset(
+    {"web", "www", "api", "db", "database", "worker", "workers", "cache", "redis", "postgres", "pg", "mysql", "sql"}
+    | {"kafka", "queue", "mq", "rabbit", "rabbitmq", "frontend", "backend", "front", "auth", "billing", "payments"}
+    | {"payment", "checkout", "search", "etl", "cron", "batch", "gateway", "gw", "proxy", "nginx", "edge", "cdn"}
+    | {"media", "chat", "notify", "notifications", "report", "reports", "booking", "bookings", "vendor", "rsvp"}
+    | {"guestlist", "gallery", "mail", "smtp", "dns", "vpn", "bastion", "jump", "grafana", "prometheus", "elastic"}
+    | {"es", "mongo", "mongodb", "memcached", "storage", "bucket", "app", "ingest", "scheduler", "jenkins", "ci"}
+    | {"runner", "admin", "internal", "canary", "preview", "stream", "streaming", "upload", "uploads", "images"}
+    | {"static", "assets", "k8s", "kube", "cluster", "node", "nodes", "lb", "elb", "alb", "replica", "primary"}
+)
 _GROUP_BY_LEAD = (("broken", "down", "by"), ("grouped", "by"), ("split", "by"), ("by",), ("per",))
 
 
@@ -174,6 +186,17 @@ def read_group_by(words: Sequence[str], i: int) -> Found:
         if tuple(words[i:j]) == lead and j < len(words) and words[j] in GROUP_BY:
             return GROUP_BY[words[j]], j + 1
     return None
+
+
+def looks_like_name(phrase: str) -> bool:
+    """Whether a phrase could name a resource: a word with a digit, hyphen or underscore, a role ("web"), an
+    environment, a region or a spoken number ("web prod two") - not any English word ("what is love")."""
+    for word in phrase.lower().split():
+        if any(c.isdigit() or c in "-_." for c in word) or word in ROLES or word in ENVIRONMENTS:
+            return True
+        if word in REGIONS or word in NUMBER_WORDS:
+            return True
+    return False
 
 
 def _compact(words: Sequence[str]) -> str:

@@ -42,7 +42,6 @@ REPORTED = [
     "someone stopped db-prod",
     "i restarted db-prod already",
     "web-prod was restarted",
-    "restart db-prod, bob restarted it yesterday",
 ]
 HYPOTHETICAL = [
     "if web-prod dies we fail over",
