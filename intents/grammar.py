@@ -31,7 +31,7 @@ HELP = [
     rule(I.HELP, "(help|man) [me] {topic}"),
     rule(I.HELP, "what (can|do) (you|i) (do|say|ask|type|understand)"),
     rule(I.HELP, "what (are|is) (the|your) (commands|options)"),
-    rule(I.HELP, "how (do|can|should|to) [i|you|we] {topic}", 0.9),
+    rule(I.HELP, "how (do|can|should|to) [i|you|we] {topic}", 0.9, loose=True),
     rule(I.HELP, "how does (this|it|opsbot) work"),
 ]
 

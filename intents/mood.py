@@ -65,7 +65,7 @@ CHANGE_VERBS = frozenset(
     {"restart", "restarts", "restarting", "reboot", "reboots", "rebooting", "bounce", "bouncing", "recycle"}
     | {"scale", "scales", "scaling", "resize", "resizing", "stop", "stops", "stopping", "halt", "halting"}
     | {"pause", "pausing", "start", "starts", "starting", "boot", "booting", "resume", "resuming", "kill"}
-    | {"killing", "shutdown", "shutting", "failover", "failing", "switch", "switching", "spin", "spinning"}
+    | {"killing", "shutdown", "shutting", "failover", "switch", "switching", "spin", "spinning"}
     | {"bump", "bumping", "drop", "dropping", "launch", "launching", "terminate", "terminating", "suspend"}
     | {"deallocate", "disable", "enable", "emergency"}
 )
@@ -77,7 +77,7 @@ _NOT_IN_NAMES = (
     | _CONDITIONS
     | _MODAL
     | _PAST
-    | {"fine", "healthy", "recovered", "stable", "alright", "fixed", "resolved", "loop"}
+    | {"fine", "healthy", "recovered", "stable", "alright", "fixed", "resolved", "loop", "back", "the", "a", "an"}
     | {"i", "we", "you", "he", "she", "they", "it", "me", "us", "more", "extra", "additional", "please", "pls"}
 )
 

@@ -54,11 +54,13 @@ _ACTS = CHANGING_INTENTS | {
 _ASKING = frozenset({I.STATUS, I.SEARCH, I.SHOW, I.COST, I.FORECAST, I.ALERTS, I.ONCALL, I.HELP, I.NOT_YET, I.MORE})
 _OWN_RULES = {w: [r for r in rules_for(w, slot_first=False) if r.first_words and not r.strict] for w in FIRST_WORDS}
 _ACT_WORDS = tuple(w for w, own in _OWN_RULES.items() if w.isalpha() and any(r.intent in _ACTS for r in own))
+_ACT_WORD_SET = frozenset(_ACT_WORDS)
 _CORRECTABLE = tuple(
-    w for w, own in _OWN_RULES.items() if w not in _ACT_WORDS and any(r.intent in _ASKING for r in own)
+    w
+    for w, own in _OWN_RULES.items()
+    if len(w) >= 4 and w not in _ACT_WORDS and any(r.intent in _ASKING for r in own)  # "long" is no "log"
 )
 # A guess never ends on one of these: the words dropped after it were what it was about.
-_NAMED = ("target", "query")
 _DANGLING = frozenset(
     {"the", "a", "an", "my", "our", "your", "this", "that", "is", "are", "was", "of", "to", "for", "in", "on", "at"}
     | {"with", "about", "how", "what", "who", "where", "and", "or", "some", "any", "me", "you"}
@@ -69,6 +71,8 @@ _OPENS_CLAUSE = frozenset(
     | {"as", "cause", "cuz", "coz", "while", "so", "now", "for", "to", "the", "this", "that", "there", "our", "my"}
     | {"users", "customers", "traffic", "latency", "ssh", "qa", "health", "load", "cpu", "memory", "disk", "errors"}
 )
+# Verbs of a remark: the word before one is its subject, not the end of a resource name.
+_REMARK_VERBS = frozenset({"is", "are", "was", "were", "keeps", "keep", "has", "have", "needs", "looks", "seems"})
 # Words that point at a resource named in another clause.
 _POINTING = frozenset({"it", "them", "that", "this", "those"})
 _ASKS_HOW = frozenset({"scale", "restart", "emergency", "shutdown", "failover", "search", "show", "confirm"})
@@ -168,11 +172,7 @@ def _said_as_meant(reading: _Reading, prepared: Prepared, inp: Input) -> bool:
     """A change only as an order, naming its resource with something that can be a name."""
     if reading.rule.intent not in CHANGING_INTENTS:
         return True
-    target = reading.values.get("target")
-    if isinstance(target, str) and (names_nothing(target) or not vocab.looks_like_name(target)):
-        return False
-    destination = reading.values.get("destination")
-    if isinstance(destination, str) and names_nothing(destination):
+    if not _fits(reading.rule, reading.values):  # "it" was replaced by a name from another clause
         return False
     end = len(inp.words) if reading.end is None else reading.end
     ends = tuple(t.ends_clause for t in prepared.tokens)
@@ -190,15 +190,30 @@ def _first_match(inp: Input, rules: tuple[Rule, ...], *, guessing: bool) -> tupl
         if (guessing and candidate.strict) or not candidate.may_match(words):
             continue
         values = match(candidate.elements, inp)
-        if values is not None and not (candidate.loose and not _names_a_resource(values)):
+        if values is not None and _fits(candidate, values):
             return candidate, values
     return None
 
 
-def _names_a_resource(values: Values) -> bool:
-    """The resource a loose rule read (or the free text of a search) could be a name ("is slack down" is not
-    a search for stopped resources called "slack")."""
-    return all(not isinstance(values.get(slot), str) or vocab.looks_like_name(str(values[slot])) for slot in _NAMED)
+def _fits(rule: Rule, values: Values) -> bool:
+    """Whether what a rule's slots read can be what they stand for: a change's resource must look like a name
+    ("restart loop on web-staging" restarts no "loop"), and so must a loose rule's ("what is love"), the free
+    text of a search it reads ("is slack down") and a help topic asked about ("how do you spell kubernetes")."""
+    target = values.get("target")
+    named = isinstance(target, str) and not names_nothing(target) and vocab.looks_like_name(target)
+    if isinstance(target, str) and (rule.loose or rule.intent in CHANGING_INTENTS) and not named:
+        return False
+    destination = values.get("destination")
+    if isinstance(destination, str) and names_nothing(destination):
+        return False
+    if rule.loose:
+        query = values.get("query")
+        if isinstance(query, str) and not all(vocab.looks_like_name(word) for word in query.split()):
+            return False
+        topic = values.get("topic")
+        if isinstance(topic, str) and topic_of(topic) is None:
+            return False
+    return True
 
 
 def _exact(inp: Input) -> _Reading | None:
@@ -261,8 +276,12 @@ def _lenient(inp: Input) -> _Reading | None:
                 continue
             if end < n and part.words[-1] in _DANGLING:  # "how is the [weather]": what was dropped was its object
                 continue
+            if end < n and inp.words[end] in _REMARK_VERBS:  # "reboot db staging [ssh is dead]"
+                continue
             rules = rules_for(part.words[0], slot_first=part.words[0] not in _KNOWN)
             found = _first_match(part, rules, guessing=True)
+            if found and found[0].intent in _ACTS and not found[1]:
+                continue  # "restart [loop on web-staging]": an act is not guessed without what it acts on
             if found and _safe_to_drop(found[0].intent, inp.words[end:], lead):
                 return _Reading(found[0], found[1], _SKIP_PENALTY * skipped, lead, end)
     return _before_remark(inp)
@@ -276,12 +295,16 @@ def _before_remark(inp: Input) -> _Reading | None:
             continue
         if inp.words[end] in ("to", "for") and read_number(inp.words, end + 1) is not None:
             continue  # "scale web-prod to 20": the number is the command's own
+        if not _ACT_WORD_SET.isdisjoint(inp.words[end:]):
+            continue  # "all good now close alert 338": the rest is a command, not a remark
         part = Input(inp.words[:end], inp.raws[:end])
         found = _first_match(part, rules_for(part.words[0], slot_first=False), guessing=True)
         if found is None:
             continue
-        if found[0].intent in _ACTS and (not found[1] or found[0].intent is IntentName.SILENCE):
-            continue  # an act is not guessed without what it acts on, nor a silence without its length
+        if found[0].intent in _ACTS and not found[1]:
+            continue  # an act is not guessed without what it acts on
+        if found[0].intent is IntentName.SILENCE and "duration_seconds" not in found[1]:
+            continue  # nor a silence without its length: the remark may have held it
         return _Reading(found[0], found[1], _SKIP_PENALTY * 2, 0, end)
     return None
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from core.models import Cloud
-from intents.numbers import NUMBER_WORDS, UNITS, is_digits, read_number
+from intents.numbers import UNITS, is_digits, read_number
 
 # A reader looks at words[i:] and returns (value, index after it), or None.
 Found = tuple[str, int] | None
@@ -190,11 +190,11 @@ def read_group_by(words: Sequence[str], i: int) -> Found:
 
 def looks_like_name(phrase: str) -> bool:
     """Whether a phrase could name a resource: a word with a digit, hyphen or underscore, a role ("web"), an
-    environment, a region or a spoken number ("web prod two") - not any English word ("what is love")."""
+    environment or a region - not any English word ("what is love") nor a sum ("17 times 23")."""
     for word in phrase.lower().split():
-        if any(c.isdigit() or c in "-_." for c in word) or word in ROLES or word in ENVIRONMENTS:
+        if any(c.isalpha() for c in word) and any(c.isdigit() or c in "-_." for c in word):
             return True
-        if word in REGIONS or word in NUMBER_WORDS:
+        if word in ROLES or word in ENVIRONMENTS or word in REGIONS:
             return True
     return False
 
