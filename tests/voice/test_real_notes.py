@@ -1,5 +1,7 @@
 """fakes.audio's notes as people send them: the SNR, the noise before and after, the speed, the level and the
-clipping are what was asked, other synthesisers speak, and a seed gives the same note every time."""
+clipping are what was asked, other synthesisers speak, and a seed gives the same note every time. And the voice
+benchmark's clip set (bench/voice_clips.py): its commands mean what they are scored against, its cells compare
+like with like."""
 
 from __future__ import annotations
 
@@ -10,7 +12,11 @@ import wave
 import numpy as np
 import pytest
 
+from bench import voice_clips
+from bench.voice_recognition import same_intent
+from core.models import IntentName
 from fakes import audio
+from intents.parser import parse
 
 RATE = 22_050
 PHRASE = "scale web prod to twenty"
@@ -124,3 +130,41 @@ def test_festival_speaks_a_command_in_about_two_seconds() -> None:
 def test_other_synthesisers_are_not_espeak() -> None:
     _needs("flite")
     assert audio.speak(PHRASE, voice="flite:kal") != audio.speak(PHRASE, voice="flite:slt")
+
+
+def test_every_command_of_the_benchmark_heard_word_for_word_is_the_command_typed() -> None:
+    for said, typed in voice_clips.COMMANDS:
+        heard = said.lower().replace(" d r", " dr")  # the grammar's word for the spelled-out letters
+        assert parse(typed).name != IntentName.UNKNOWN, typed
+        assert same_intent(heard, typed), (said, typed)
+    assert not same_intent("scale web prod to thirty", "scale web-prod to 20")
+
+
+def test_a_note_sounds_the_same_in_every_format_and_snr_and_its_conditions_are_as_people_send() -> None:
+    notes = [
+        voice_clips.clip(said, typed, voice, "ogg_opus", 10.0)
+        for said, typed in voice_clips.COMMANDS
+        for voice in (*audio.REAL_VOICES, *audio.HELD_OUT_VOICES)
+    ]
+    for note in notes:
+        assert 0.85 <= note.speed <= 1.2 and 0.3 <= note.lead <= 1.5 and 0.3 <= note.tail <= 1.5
+        same = voice_clips.clip(note.said, note.typed, note.voice, "mulaw_8k", 5.0)
+        assert (same.kind, same.speed, same.level, same.lead, same.tail, same.seed) == (
+            note.kind,
+            note.speed,
+            note.level,
+            note.lead,
+            note.tail,
+            note.seed,
+        )
+    assert {n.kind for n in notes} == set(audio.NOISE_KINDS)
+    levels = [n.level for n in notes]
+    assert 0.05 < levels.count(voice_clips.QUIET_PEAK_DBFS) / len(notes) < 0.3
+    assert 0.05 < levels.count(voice_clips.CLIPPED_GAIN_DB) / len(notes) < 0.3
+
+
+def test_every_cell_of_a_round_hears_the_same_command() -> None:
+    first = next(voice_clips.rounds(voice_clips.sample(12), ("en-us", "flite:kal")))
+    assert len(first) == 2 * len(voice_clips.FORMATS) * len(voice_clips.SNRS)
+    assert len({c.said for c in first}) == 1
+    assert len(voice_clips.sample(12)) == len(set(voice_clips.sample(12))) == 12
