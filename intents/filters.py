@@ -23,8 +23,12 @@ _COST_STOP = _SCOPE_STOP | {
     *("so", "far", "much", "did", "do", "does", "we", "are", "is", "was", "were", "spend", "spent", "spending"),
     *("cost", "costs", "total", "what", "this", "breakdown", "broken", "down", "me", "show", "up", "till"),
     *("until", "to", "date", "us", "been", "have", "has", "paying", "pay", "paid", "of", "from", "by", "with"),
+    *("over", "during", "in"),
 }
 _ALERT_STOP = _SCOPE_STOP | {"open", "active", "firing", "current", "new", "critical", "any", "there", "are", "me"}
+
+# Words the bags pass over: words of the language, never slips of another word.
+STOP_WORDS = _SEARCH_STOP | _COST_STOP | _ALERT_STOP
 
 ItemReader = Callable[[Sequence[str], int], tuple[object, int] | None]
 _ITEMS: Mapping[str, ItemReader] = {

@@ -7,6 +7,7 @@ for every text."""
 from __future__ import annotations
 
 from core.models import IntentName as I
+from intents import vocab
 from intents.grammar_changes import CHANGES, SLOT_FIRST
 from intents.patterns import Rule, Words, rule
 
@@ -91,8 +92,13 @@ TAKE_ONCALL = [
 # Alert actions are tried before the alert list: "page the next person" is not a list of pages.
 _ALERT_REF = "[the|this|that] [<alert>] [<alert>] [{alert_id}]"
 ALERT_ACTIONS = [
-    rule(I.SILENCE, f"(silence|mute|snooze|suppress|hush|shush) {_ALERT_REF} (for|during) {{duration}}"),
-    rule(I.SILENCE, f"(silence|mute|snooze|suppress|hush|shush) {_ALERT_REF} [{{duration}}]"),
+    rule(I.SILENCE, f"(silence|mute|snooze|suppress|hush|shush|shut up) {_ALERT_REF} (for|during) {{duration}}"),
+    rule(I.SILENCE, f"(silence|mute|snooze|suppress|hush|shush|shut up) {_ALERT_REF} [{{duration}}]"),
+    rule(
+        I.SILENCE,
+        f"(silence|mute|snooze|suppress|hush|shush|shut up) {_ALERT_REF} (while|whilst|during|as|because|since) "
+        "{remark} [for] {duration}",
+    ),
     rule(I.ESCALATE, f"(escalate|escalation|esc) {_ALERT_REF} [to the next person|to the next one|to next|up]"),
     rule(
         I.ESCALATE,
@@ -112,6 +118,12 @@ ALERTS = [
     ),
     rule(I.ALERTS, "(are|is) there (any|anything) [open|active|firing|new|critical] [<alerts>] [{alert_scope}]"),
     rule(I.ALERTS, "(what is|anything|is anything|something|what) (firing|alerting|paging|ringing)"),
+    rule(I.ALERTS, "what is (going on|happening|up) with [the] (alert|alarm|incident|page) [number|no|id] {alert_id}"),
+    rule(
+        I.ALERTS,
+        "(what|which|any) <alerts> (fired|went off|triggered|came in|have fired|did we get|were there) "
+        "[overnight|today|last night|tonight|this morning|while i was asleep]",
+    ),
     rule(
         I.ACK, "(ack|acknowledge|acknowledged|acked|ackd|acking|claim) [the|this|that] [<alert>] [<alert>] [{alert_id}]"
     ),
@@ -133,10 +145,11 @@ STATUS = [
     rule(I.STATUS, "what is (up|going on|happening|the status|the situation|the state|broken|wrong|down) [{scope}]"),
     rule(I.STATUS, "(anything|any|something|what) (wrong|broken|down|problems|issues|on fire) [{scope}]"),
     rule(I.STATUS, "(any|are there any|got any) (problems|issues|outages|incidents going on) [{scope}]"),
-    rule(I.STATUS, f"(check|give|show|get) [me] [on] [the|a] [{_STATUS_WORDS}] [of|for|on] [{{scope}}]"),
+    rule(I.STATUS, f"(check|give|show|get) [me] [on] [the|a|an] [{_STATUS_WORDS}] [of|for|on] [{{scope}}]"),
     rule(I.STATUS, "(sup|wassup|whats up)"),
     rule(I.STATUS, "(is|are) {scope} (having|seeing|experiencing) [any] (issues|problems|trouble|errors|outages)"),
-    rule(I.STATUS, "(everything|all|things|all systems) <fine>"),
+    rule(I.STATUS, "(everything|all|things|all systems) <fine> [{scope}]"),
+    rule(I.STATUS, f"(show|give|get) [me] [the|a|an] {{scope}} ({_STATUS_WORDS})"),
     rule(I.STATUS, "all (good|ok|okay|green)"),
     # One group or resource ("status of web-prod"): after the rules above, so a region or environment is a scope.
     rule(I.STATUS, f"({_STATUS_WORDS}) [report|check|update|summary] [of|for|on] {{target}}"),
@@ -157,6 +170,7 @@ NOT_YET = [
     rule(I.NOT_YET, "(deploy|redeploy|release|promote) [{rest}]", topic="deploy"),
     rule(I.NOT_YET, "(restore|recover) [{rest}]", topic="restore"),
     rule(I.NOT_YET, "(backup|back up|snapshot) [{rest}]", topic="take backups"),
+    rule(I.NOT_YET, "(take|make|create) [a|an] (backup|snapshot) [{rest}]", topic="take backups"),
     rule(I.NOT_YET, f"({_LOGS}|tail) [{{rest}}]", topic="show logs"),
     rule(
         I.NOT_YET,
@@ -196,11 +210,16 @@ SHOW = [
         "[the] [details|detail|info|information|status|state|health] [of|on|for|about] {target}",
     ),
     rule(I.SHOW, "tell me (about|more about) {target}", loose=True),
+    rule(I.SHOW, "(give|get|send) me [the] (details|detail|info|information|specs) (of|on|for|about) {target}"),
     rule(I.SHOW, "what (is|about) {target}", loose=True),
     rule(I.SHOW, "(where is|how is|how are|what is up with) {target} [<doing>]", loose=True),
     rule(I.SHOW, "(is|are) {target} <fine>", 0.9, loose=True),
 ]
 
+_GROUPS = tuple(
+    (key, "|".join(sorted(w for w, k in vocab.GROUP_BY.items() if k == key)))
+    for key in sorted(set(vocab.GROUP_BY.values()))
+)
 _PERIOD_COST = "(show|get|what is|what are|what was|what were|give) [me] [the|our] [total|current|monthly] <cost>"
 COST = [
     rule(I.FORECAST, "[<cost>] (forecast|forecasts|projection|projections|prediction|estimate|outlook) [{cost}]"),
@@ -209,6 +228,18 @@ COST = [
     rule(I.FORECAST, "(what|how much) will (we|it|everything|our bill) (spend|cost|be) [{cost}]"),
     rule(I.FORECAST, "(end of month|eom|month end) [<cost>|forecast|estimate|projection]", period="this_month"),
     rule(I.FORECAST, "<cost> [for|of] next month", period="next_month"),
+    rule(
+        I.FORECAST,
+        "(are|is) (we|it) (going to|gonna|about to|on track to|likely to) (blow|exceed|go over|bust|overrun|overshoot|"
+        "break) [the|our] <cost> [{cost}]",
+    ),
+    rule(
+        I.FORECAST,
+        "how much will [the|our] <cost> be (at the end of the month|at the end of this month|by the end of the month|"
+        "at month end|by month end|by end of month|at end of month)",
+        period="this_month",
+    ),
+    rule(I.FORECAST, "how much will [the|our] <cost> be [{cost}]"),
     rule(I.COST, "<cost> [{cost}]"),
     rule(I.COST, "<cost> (of|for) {target} [{cost_tail}]"),
     rule(I.COST, f"{_PERIOD_COST} [{{cost}}]"),
@@ -219,7 +250,26 @@ COST = [
         "(spending|spend|spent|paying|pay|paid|costing|cost|burning) [{cost}]",
     ),
     rule(I.COST, "how much (does|did|is|do) {target} (cost|costing|costs) [us|me] [{cost_tail}]"),
-    rule(I.COST, "what (did|do|are|have) (we|i) (spend|spent|spending|paying|paid) [{cost}]"),
+    rule(I.COST, "what (did|do|are|have) (we|i) (spend|spent|spending|paying|paid|pay) [{cost}]"),
+    rule(I.COST, "how much (did|has|have|does|do) {cost} (charge|charged|bill|billed|cost|costed) [us|me] [{cost}]"),
+    rule(
+        I.COST,
+        "how much of [the|our] <cost> (have|did|has) (we|it) (used|use|spent|spend|burned|burnt|burn) [{cost}]",
+    ),
+    rule(I.COST, "what (costs|spends|is costing us|costs us|is costing) [us] the most [{cost}]", group_by="service"),
+    rule(I.COST, "(top|biggest) (spenders|costs|spend|cost drivers) [{cost}]", group_by="service"),
+    *(
+        rule(
+            I.COST,
+            f"(which|what) ({words}) (costs|cost|spends|spend|is costing) [us] [the] most [{{cost}}]",
+            group_by=key,
+        )
+        for key, words in _GROUPS
+    ),
+    *(
+        rule(I.COST, f"(rank|sort|order|compare) [the|our] ({words}) by <cost> [{{cost}}]", group_by=key)
+        for key, words in _GROUPS
+    ),
 ]
 
 

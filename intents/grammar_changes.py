@@ -28,8 +28,15 @@ SCALE = [
     rule(I.SCALE, "scale {target} by {more} [<units>]", 0.9),
     rule(I.SCALE, "(scale|resize) {target} [by] {signed} [<units>]"),
     rule(
-        I.SCALE, "(add|launch|spin up|deploy|provision|create) {more} [<extra>] [<units>] (to|on|for|in|into) {target}"
+        I.SCALE,
+        "(add|launch|spin up|fire up|deploy|provision|create|throw|get) [another|an extra] {more} [<extra>] [<units>] "
+        "(to|on|for|in|into|at|onto) {target}",
     ),
+    rule(I.SCALE, "(spin up|add|launch|fire up) {more} <extra> [<units>] [of|for] {target}"),
+    rule(I.SCALE, "[we|i] need {more} <extra> [<units>] (on|for|in|at|to) {target}"),
+    rule(I.SCALE, "(make|put|get|have) {target} (at|to|up to) {count} [<units>]"),
+    rule(I.SCALE, "make {target} {count} <units>"),
+    rule(I.SCALE, "[we|i] need {target} (at|to|up to) {count} [<units>]"),
     rule(
         I.SCALE,
         "(add|launch|spin up|deploy|provision|create) (a|an|another) [<extra>] <units> (to|on|for|in|into) {target}",
@@ -37,7 +44,7 @@ SCALE = [
     ),
     rule(
         I.SCALE,
-        "(remove|drop|kill|terminate|take away|take|delete|destroy|cut|stop) {fewer} [<extra>] [<units>] "
+        "(remove|drop|kill|terminate|take away|take|delete|destroy|cut|stop|trim|shave) {fewer} [<extra>] [<units>] "
         "(from|off|of|in) {target}",
     ),
     rule(
@@ -45,9 +52,9 @@ SCALE = [
         "(remove|drop|kill|terminate|take away|take|delete|destroy|stop) (a|an) <units> (from|off|of|in) {target}",
         delta=-1,
     ),
-    rule(I.SCALE, "(increase|grow|raise|bump|expand|up) {target} [<size>] by {more} [<units>]"),
+    rule(I.SCALE, "(increase|grow|raise|bump|expand|up) [up] {target} [up] [<size>] by {more} [<units>]"),
     rule(I.SCALE, "(increase|grow|raise|bump|expand) {target} [<size>] to {count} [<units>]"),
-    rule(I.SCALE, "(decrease|shrink|reduce|lower|cut|trim) {target} [<size>] by {fewer} [<units>]"),
+    rule(I.SCALE, "(decrease|shrink|reduce|lower|cut|trim|drop) [down] {target} [down] [<size>] by {fewer} [<units>]"),
     rule(I.SCALE, "(decrease|shrink|reduce|lower|cut|trim) {target} [<size>] to {count} [<units>]"),
     rule(I.SCALE, "give {target} {more} [<extra>] [<units>]"),
     rule(I.SCALE, "(scale|resize) [up|down|out|in] [{target}]"),
@@ -56,7 +63,16 @@ SCALE = [
 
 EMERGENCY = [
     rule(I.SHUTDOWN, "emergency (shutdown|shut down|stop|kill|power off) [of] {target}"),
-    rule(I.EMERGENCY_SCALE, "emergency [scale|scaling|scaleup|upscale] [up|out] [for|on|of] [{target}]"),
+    rule(I.EMERGENCY_SCALE, "emergency [scale|scaling|scaleup|upscale|capacity] [up|out] [for|on|of|to] [{target}]"),
+    rule(
+        I.EMERGENCY_SCALE,
+        "(get|add|throw|put) (as much|all the|max|maximum) capacity [as you can|as possible|as we can|you can] "
+        "(onto|on|to|for|into|at) {target}",
+    ),
+    rule(I.EMERGENCY_SCALE, "max out {target}"),
+    rule(I.EMERGENCY_SCALE, "max {target} out"),
+    rule(I.EMERGENCY_SCALE, "[we|i] need [way|much|a lot|lots|tons of|loads] more capacity (on|for|in|at|to) {target}"),
+    rule(I.EMERGENCY_SCALE, "[we|i] need emergency capacity (on|for|in|at|to) {target}"),
     rule(
         I.EMERGENCY_SCALE,
         "emergency [scale|scaling|scaleup|upscale] [up|out] [for|on|of] {target} to {count} [<units>]",
@@ -78,6 +94,11 @@ SHUTDOWN = [
 
 POWER = [
     rule(I.RESTART, "(restart|reboot|bounce|recycle|kick|cycle|power cycle|hard reboot|soft reboot) [{target}]"),
+    rule(
+        I.RESTART,
+        "(do|run|perform|trigger|give) [a|an] [quick|hard|soft|full|rolling] (restart|reboot|bounce) (of|on|for|to) "
+        "{target}",
+    ),
     rule(I.STOP, "(stop|halt|pause|suspend|deallocate|disable|spin down) {target}"),
     rule(I.STOP, "(turn|switch|power) off {target}"),
     rule(I.STOP, "(turn|switch|power|spin) {target} (off|down)"),
@@ -85,7 +106,7 @@ POWER = [
     rule(I.START, "(turn|switch|power) on {target}"),
     rule(I.START, "(spin|bring|fire|power|boot) up {target}"),
     rule(I.START, "(turn|switch|power|spin|bring|fire|start) {target} (on|up)"),
-    rule(I.START, "bring {target} (back|back up|online|back online)"),
+    rule(I.START, "(bring|start|spin|power|boot|fire) {target} (back|back up|online|back online)"),
 ]
 
 _FAIL_OVER = "failover|fail over|switchover|switch over|cut over|cutover"
@@ -98,6 +119,15 @@ FAILOVER = [
     rule(I.FAILOVER, f"({_MOVE}) [all] [the] [traffic] (to|into|onto|over to) {{destination}}"),
     rule(I.FAILOVER, f"({_MOVE}) [all] [the] traffic (from|for|of) {{target}} (to|into|onto|over to) {{destination}}"),
     rule(I.FAILOVER, "(switch|move|flip) {target} (to|over to) {destination}", 0.9),
+    rule(I.FAILOVER, "(move|flip|switch|shift) {target} over", 0.9),
+    rule(
+        I.FAILOVER, "(activate|invoke|enable|trigger) (dr|disaster recovery) [for|of|on] [{target}]", destination="dr"
+    ),
+    rule(
+        I.FAILOVER,
+        "(go|move|switch|cut|fail) (to|over to) (dr|disaster recovery|the dr site|the dr region)",
+        destination="dr",
+    ),
     rule(
         I.FAILOVER,
         "(initiate|start|trigger|begin|do|run) [a|the] (failover|fail over|dr failover) [of|for] "
@@ -120,5 +150,12 @@ SLOT_FIRST = [
     rule(I.HELP, "{topic} (help|usage)", 0.9),
     rule(I.SEARCH, "{typed_search}", 0.85, loose=True),
     rule(I.SCALE, "{target} to {count} [<units>]", 0.8, loose=True),
+    rule(
+        I.SCALE,
+        "{target} needs {more} <extra> [<units>] [can you add them|could you add them|add them]",
+        0.9,
+        loose=True,
+    ),
+    rule(I.EMERGENCY_SCALE, "{target} needs [emergency|more|way more|much more] capacity", 0.9, loose=True),
     rule(I.SHOW, "{name}", 0.7),
 ]

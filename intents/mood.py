@@ -43,8 +43,10 @@ _REPORTING = frozenset(
     | {"booted", "resumed", "killed", "failed", "switched", "moved", "spun", "bumped", "dropped", "added"}
     | {"removed", "launched", "increased", "decreased", "reduced", "terminated", "disabled", "enabled", "suspended"}
     | {"deallocated", "shrunk", "grew", "grown", "cycled", "kicked", "someone", "somebody", "anyone", "anybody"}
-    | {"everyone", "think", "guess", "heard", "saw", "we", "i", "he", "she", "they"}
+    | {"everyone", "think", "guess", "heard", "saw"}
 )
+# Someone said before the verb: a report or a plan, not an order ("bob restarted ...", "we restart ...").
+_SUBJECTS = frozenset({"we", "i", "he", "she", "they", "you", "someone", "somebody", "everyone", "anyone"})
 _PAST = frozenset({"yesterday", "ago", "already", "earlier", "previously", "twice"})
 # Only on a condition, or later: anywhere in the order's own clause.
 _CONDITIONS = frozenset(
@@ -67,7 +69,20 @@ CHANGE_VERBS = frozenset(
     | {"pause", "pausing", "start", "starts", "starting", "boot", "booting", "resume", "resuming", "kill"}
     | {"killing", "shutdown", "shutting", "failover", "switch", "switching", "spin", "spinning"}
     | {"bump", "bumping", "drop", "dropping", "launch", "launching", "terminate", "terminating", "suspend"}
-    | {"deallocate", "disable", "enable", "emergency"}
+    | {"deallocate", "disable", "enable"}
+)
+# Every word that says how a change is said: a slip is never corrected into one ("every" is no "never").
+MARKERS = (
+    _SUBJECTS
+    | _NEGATIONS
+    | _TAKING_BACK
+    | _CHANGED_MIND
+    | _ASKING
+    | _REPORTING
+    | _PAST
+    | _CONDITIONS
+    | _MODAL
+    | _REMARKING
 )
 # Never part of a resource name: a "target" holding one of these is a sentence, not a name.
 _NOT_IN_NAMES = (
@@ -78,6 +93,7 @@ _NOT_IN_NAMES = (
     | _MODAL
     | _PAST
     | {"fine", "healthy", "recovered", "stable", "alright", "fixed", "resolved", "loop", "back", "the", "a", "an"}
+    | {"now", "right", "keep", "keeps", "failing", "stuck", "hung", "dead", "emergency", "needs", "looks", "seems"}
     | {"i", "we", "you", "he", "she", "they", "it", "me", "us", "more", "extra", "additional", "please", "pls"}
 )
 
@@ -106,7 +122,7 @@ def mood(
         return Mood.NEGATED
     if (question and not request and last == len(words)) or (before and before[0] in _ASKING):
         return Mood.QUESTION
-    if not _REPORTING.isdisjoint(before) or not _REPORTING.isdisjoint(said) or not _PAST.isdisjoint(own):
+    if not (_REPORTING | _SUBJECTS).isdisjoint(before) or not _REPORTING.isdisjoint(said) or not _PAST.isdisjoint(own):
         return Mood.REPORTED
     if not _CONDITIONS.isdisjoint(own) or not _MODAL.isdisjoint(before):
         return Mood.HYPOTHETICAL

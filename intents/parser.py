@@ -23,11 +23,12 @@ from rapidfuzz import fuzz, process
 from core.models import CHANGING_INTENTS, Intent, IntentName, Slots
 from core.models import IntentName as I
 from intents import vocab
+from intents.filters import STOP_WORDS
 from intents.grammar import FIRST_WORDS, keywords, rules_for
 from intents.help import topic_of
-from intents.mood import Mood, mood, names_nothing
-from intents.numbers import read_number
-from intents.patterns import Rule, match
+from intents.mood import MARKERS, Mood, mood, names_nothing
+from intents.numbers import NUMBER_WORDS, read_number
+from intents.patterns import MACROS, Rule, match
 from intents.reading import Input, Values
 from intents.text import MAX_CHARS, Prepared, clauses, filler_bounds, prepare
 
@@ -73,6 +74,15 @@ _OPENS_CLAUSE = frozenset(
 )
 # Verbs of a remark: the word before one is its subject, not the end of a resource name.
 _REMARK_VERBS = frozenset({"is", "are", "was", "were", "keeps", "keep", "has", "have", "needs", "looks", "seems"})
+# What a slip after the first word may be corrected to: the words of the language that do not act.
+_SLIP_TARGETS = tuple(
+    sorted(
+        {w for w in MACROS["units"].split("|") + list(vocab.KINDS) + list(vocab.STATES) if w.isalpha() and len(w) >= 4}
+        | {"capacity", "traffic", "details", "overview", "summary", "status", "health", "staging", "production"}
+        | {"replicas", "alerts", "incident", "incidents", "weekend", "tonight", "instances", "forecast", "region"}
+    )
+)
+_NOT_SLIPS = _VOCABULARY | NUMBER_WORDS | vocab.ROLES | STOP_WORDS | MARKERS
 # Words that point at a resource named in another clause.
 _POINTING = frozenset({"it", "them", "that", "this", "those"})
 _ASKS_HOW = frozenset({"scale", "restart", "emergency", "shutdown", "failover", "search", "show", "confirm"})
@@ -95,7 +105,7 @@ def parse(text: str) -> Intent:
     tokens = prepared.tokens
     if prepared.too_long or not tokens:
         return _unknown(shown, 0.05 if prepared.too_long else 0.0)
-    inp = Input(tuple(t.word for t in tokens), tuple(t.raw for t in tokens))
+    inp = Input(tuple(_unslipped(t.word) if i else t.word for i, t in enumerate(tokens)), tuple(t.raw for t in tokens))
 
     topic = topic_of(inp.words[0]) if prepared.question and len(inp.words) == 1 else None
     if topic in _ASKS_HOW:  # "scale?" asks how to scale; "status?" asks for the status
@@ -155,7 +165,17 @@ def _one_clause(whole: Input, prepared: Prepared) -> _Reading | None:
             if reading is not None:
                 found.append(reading)
     # the surest, then the one that says most, then the later (context comes first: "we're drowning, ...")
-    return max(found, key=lambda r: (r.rule.confidence - r.penalty, len(r.values), r.start), default=None)
+    return max(found, key=_preference, default=None)
+
+
+def _looks_named(phrase: str) -> bool:
+    return not names_nothing(phrase) and vocab.looks_like_name(phrase)
+
+
+def _preference(reading: _Reading) -> tuple[float, bool, int, int]:
+    target = reading.values.get("target")
+    named = not isinstance(target, str) or vocab.looks_like_name(target)
+    return reading.rule.confidence - reading.penalty, named, len(reading.values), reading.start
 
 
 def _named_elsewhere(inp: Input, start: int, end: int) -> str | None:
@@ -180,6 +200,15 @@ def _said_as_meant(reading: _Reading, prepared: Prepared, inp: Input) -> bool:
     return said is Mood.ORDER
 
 
+def _unslipped(word: str) -> str:
+    """A word after the first, typed with a slip, as the word of the language it surely is ("instnaces",
+    "servrs"); never a verb that acts. The raw text is kept, so a name's own slip stays the name as typed."""
+    if len(word) < 5 or not word.isalpha() or word in _NOT_SLIPS:
+        return word
+    best = process.extractOne(word, _SLIP_TARGETS, scorer=fuzz.ratio, score_cutoff=_TYPO_CUTOFF)
+    return best[0] if best else word
+
+
 def _unknown(text: str, confidence: float) -> Intent:
     return Intent(name=IntentName.UNKNOWN, confidence=confidence, text=text)
 
@@ -200,8 +229,8 @@ def _fits(rule: Rule, values: Values) -> bool:
     ("restart loop on web-staging" restarts no "loop"), and so must a loose rule's ("what is love"), the free
     text of a search it reads ("is slack down") and a help topic asked about ("how do you spell kubernetes")."""
     target = values.get("target")
-    named = isinstance(target, str) and not names_nothing(target) and vocab.looks_like_name(target)
-    if isinstance(target, str) and (rule.loose or rule.intent in CHANGING_INTENTS) and not named:
+    judged = rule.loose or rule.intent in CHANGING_INTENTS
+    if judged and isinstance(target, str) and target not in _POINTING and not _looks_named(target):
         return False
     destination = values.get("destination")
     if isinstance(destination, str) and names_nothing(destination):
@@ -282,6 +311,8 @@ def _lenient(inp: Input) -> _Reading | None:
             found = _first_match(part, rules, guessing=True)
             if found and found[0].intent in _ACTS and not found[1]:
                 continue  # "restart [loop on web-staging]": an act is not guessed without what it acts on
+            if found and found[0].intent is not IntentName.CANCEL and not _ACT_WORD_SET.isdisjoint(inp.words[end:]):
+                continue  # "go to dr now [move api-prod over]": what was dropped is another command
             if found and _safe_to_drop(found[0].intent, inp.words[end:], lead):
                 return _Reading(found[0], found[1], _SKIP_PENALTY * skipped, lead, end)
     return _before_remark(inp)

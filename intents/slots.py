@@ -16,6 +16,7 @@ from intents.reading import CONNECTIVES, Input, Reader, Values, Yield
 _MAX_TARGET_WORDS = 6
 _ARTICLES = frozenset({"the", "my", "our", "this", "that"})
 _LOCATORS = frozenset({"in", "on", "at", "from"})
+_PLACE_WORDS = frozenset({"site", "region", "side", "environment", "env", "cloud", "datacenter", "dc", "dr"})
 _TOPIC_LEADS = frozenset({"with", "on", "for", "about", "to"})
 _NATO = {
     "alpha": "A", "alfa": "A", "bravo": "B", "charlie": "C", "delta": "D", "echo": "E", "foxtrot": "F", "golf": "G",
@@ -98,7 +99,9 @@ def read_destination(inp: Input, start: int) -> Yield:
         phrase = inp.words[first:end]
         environment = vocab.read_environment(phrase, 0)
         provider = vocab.read_provider(phrase, 0)
-        if environment and environment[1] == len(phrase):
+        if environment and environment[1] in (len(phrase), len(phrase) - 1) and phrase[-1] in _PLACE_WORDS:
+            yield end, {"destination": environment[0]}  # "the dr site", "the dr region"
+        elif environment and environment[1] == len(phrase):
             yield end, {"destination": environment[0]}
         elif provider and provider[1] == len(phrase):
             yield end, {"destination": provider[0].value}
@@ -200,6 +203,12 @@ def read_name(inp: Input, start: int) -> Yield:
         yield start + 1, {"target": inp.raws[start]}
 
 
+def read_remark(inp: Input, start: int) -> Yield:
+    """A few words said in passing, unread ("silence 42 while we deploy, 45 min"), shortest first."""
+    for end in range(start + 1, min(len(inp.words), start + 6) + 1):
+        yield end, {}
+
+
 def read_rest(inp: Input, start: int) -> Yield:
     """Whatever follows, unread: the rest of a command opsbot does not have yet ("deploy api v2 to prod")."""
     if start < len(inp.words):
@@ -220,6 +229,7 @@ READERS: Mapping[str, Reader] = {
     "topic": read_topic,
     "name": read_name,
     "rest": read_rest,
+    "remark": read_remark,
     "scope": SCOPE,
     "search": SEARCH,
     "typed_search": TYPED_SEARCH,

@@ -50,6 +50,7 @@ _SLIPS: dict[str, str] = {
     **dict.fromkeys(("agian", "agin"), "again"),
     **dict.fromkeys(("tonite", "2night"), "tonight"),
     **dict.fromkeys(("thnx", "thanx", "tx"), "thx"),
+    **dict.fromkeys(("thansk", "thnaks", "thanks", "tahnks"), "thanks"),
 }
 _CONTRACTIONS: dict[str, tuple[str, ...]] = {
     "how's": ("how", "is"),
@@ -159,6 +160,7 @@ _LEADING_FILLER: tuple[tuple[str, ...], ...] = (
     ("okay",),
     ("alright",),
 )
+_COURTESY = frozenset({"please", "pls", "plz", "kindly", "asap", "rn", "again", "thx"})
 # "can you restart db-prod?" asks opsbot to act; "can we restart db-prod?" asks whether it is wise.
 _REQUESTS = frozenset(p for p in _LEADING_FILLER if p[0] in ("can", "could", "would", "will") and p[1] in ("you", "u"))
 _TRAILING_FILLER: tuple[tuple[str, ...], ...] = (
@@ -205,7 +207,7 @@ def prepare(text: str) -> Prepared:
         if len(tokens) > MAX_TOKENS + 8:
             return Prepared((), question=question, too_long=True)
     tokens = _strip_address(tokens)
-    tokens, request = _strip_filler(tokens)
+    tokens, request = _strip_filler(_without_courtesy(tokens))
     if len(tokens) > MAX_TOKENS:
         return Prepared((), question=question, too_long=True)
     return Prepared(tuple(tokens), question=question, too_long=False, request=request)
@@ -227,6 +229,19 @@ def _expand(raw: str) -> list[Token]:
         if all(p in NUMBER_WORDS for p in parts):  # "forty-two"
             return [Token(p, p) for p in parts]
     return [Token(word, raw)]
+
+
+def _without_courtesy(tokens: list[Token]) -> list[Token]:
+    """Without "please", "asap", "again" in the middle ("add two servers pls, latency is ..."): they carry no
+    meaning for a command. A clause ending on one ends on the word before it."""
+    kept: list[Token] = []
+    for token in tokens:
+        if token.word in _COURTESY and len(tokens) > 1:
+            if token.ends_clause and kept:
+                kept[-1] = kept[-1]._replace(ends_clause=True)
+            continue
+        kept.append(token)
+    return kept or tokens
 
 
 def _strip_address(tokens: list[Token]) -> list[Token]:
@@ -257,6 +272,9 @@ def filler_bounds(words: Sequence[str]) -> tuple[int, int, bool]:
     changed = True
     while changed:
         changed = False
+        if tuple(words[start : start + 3]) == ("can", "we", "get") and end - start > 3:  # asks for, not whether
+            start += 2
+            request = changed = True
         for phrase in _LEADING_FILLER:
             n = len(phrase)
             if end - start > n and tuple(words[start : start + n]) == phrase:
