@@ -159,6 +159,9 @@ def transcribe(
         typer.echo(f"{result['intent']} ({result['confidence']}): {result['text']!r}  [{result['backend']}, "
                    f"{result['audio_seconds']} s audio, decode {result['decode_ms']} ms, "
                    f"recognise {result['recognize_ms']} ms]")  # fmt: skip
+        alternatives = result["alternatives"]
+        if isinstance(alternatives, list) and alternatives:
+            typer.echo("  also likely: " + ", ".join(repr(text) for text in alternatives))
 
 
 @voice_app.command("model")

@@ -54,7 +54,7 @@ class Conversation:
         self._reads = ReadFlow(services)
         self._alerts = AlertFlow(services.alerts)
         pipeline = VoicePipeline(services.settings, self._spoken_names)
-        self._voice = VoiceFlow(pipeline, services.connection, services.settings.voice_confirm_below, ttl)
+        self._voice = VoiceFlow(pipeline, services)
         self._gate = InboundGate(services.connection, services.policy, services.audit, services.workers.outbox)
 
     def warm_up(self) -> None:

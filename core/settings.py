@@ -78,6 +78,11 @@ class Settings(BaseSettings):
     voice_confirm_below: float = Field(
         default=0.75, ge=0.0, le=1.0, description="Below this confidence opsbot asks 'I heard ...: right?'."
     )
+    voice_yes_min: float = Field(
+        default=0.85, ge=0.0, le=1.0,
+        description="A spoken yes confirms a (non-critical) change only when the whole note is a clear yes heard "
+        "by the command grammar with at least this confidence; otherwise the user taps Confirm or types yes.",
+    )  # fmt: skip
 
     # Chat channels (`opsbot serve` starts whichever are configured).
     slack_bot_token: SlackBotToken | None = Field(default=None, description="Slack bot token (xoxb-...).")

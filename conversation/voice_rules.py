@@ -1,0 +1,55 @@
+"""What a voice note may do on its own, as pure rules: when a spoken yes is a clear yes, and which spoken
+changes shrink or stop prod (those are always said back with "right?" before their confirmation card)."""
+
+from __future__ import annotations
+
+from actions.provider import Resource
+from core.models import Intent, IntentName
+
+# The whole note, nothing before or after: noise around a short note is often heard as "yes" plus a few
+# letters, and "yes restart web prod" is not a yes.
+CLEAR_YES = frozenset({"yes", "yes please", "yes confirm", "confirm", "approve", "yes do it", "go ahead"})
+_CODE_LEADS = (("yes", "confirm"), ("yes",), ("confirm",), ("approve",))
+PROD = frozenset({"prod", "production"})
+_STOPPING = frozenset({IntentName.STOP, IntentName.SHUTDOWN})
+
+
+def is_clear_yes(text: str, code: str | None) -> bool:
+    """The whole transcript is one of the closed list of yeses, or "yes/confirm [code] <code>" where `code` is
+    what the parser read from it, spelled one word per character (or said as one word): nothing else."""
+    words = text.split()
+    if code is None:
+        return " ".join(words) in CLEAR_YES
+    for lead in _CODE_LEADS:
+        if tuple(words[: len(lead)]) != lead:
+            continue
+        rest = words[len(lead) :]
+        if rest[:1] == ["code"]:
+            rest = rest[1:]
+        if rest == [code.lower()] or len(rest) == len(code):  # the parser read `code` from these words
+            return True
+    return False
+
+
+def shrinks_prod(intent: Intent, target: Resource | None) -> bool:
+    """Whether a spoken change stops, shuts down or scales prod down by more than half (or to zero), or is a
+    failover (a DR command must not be a misheard prod scale, nor the other way round). `target` is the resolved
+    resource, or None when it could not be resolved: then anything that might shrink is asked about."""
+    name = intent.name
+    if name is IntentName.FAILOVER:
+        return True
+    slots = intent.slots
+    if name is IntentName.SCALE:
+        if slots.count is None and (slots.delta is None or slots.delta >= 0):
+            return False  # a scale up, or no size at all (the change flow asks "to how many?")
+    elif name not in _STOPPING:
+        return False
+    if target is None:
+        return True
+    if target.environment.lower() not in PROD:
+        return False
+    if name in _STOPPING:
+        return True
+    current = target.count or 0
+    desired = slots.count if slots.count is not None else current + (slots.delta or 0)
+    return desired <= 0 or desired * 2 < current
