@@ -16,7 +16,7 @@ from actions.provider import Resource
 from conversation.confirmations import Pending
 from conversation.replies import reply
 from conversation.services import Services
-from conversation.voice_rules import is_clear_yes, shrinks_prod
+from conversation.voice_rules import CLEAR_CANCEL, is_clear_yes, shrinks_prod
 from core.errors import OpsbotError, VoiceInputError, VoiceSetupError
 from core.models import Button, ConversationRef, Frozen, Intent, IntentName, Message, Reply, Risk
 from intents.parser import parse
@@ -72,6 +72,8 @@ class VoiceFlow:
         said = f"I heard: '{text}'"
         if intent.name is IntentName.CONFIRM:
             return self._spoken_yes(msg, user, heard, intent, said, dispatch)
+        if intent.name is IntentName.CANCEL and text in CLEAR_CANCEL:  # the safe way: no question first
+            return _prefixed(msg.ref, said, dispatch(msg.model_copy(update={"text": text}), user, intent))
         settings = self._s.settings
         doubtful = min(heard.confidence, intent.confidence) < settings.voice_confirm_below
         readings = _readings(intent, heard.alternatives) if doubtful else ()
@@ -97,7 +99,7 @@ class VoiceFlow:
         if raw is None:
             return [reply(msg.ref, "That question has expired: say it again.")]
         question = _QUESTION.validate_json(raw)
-        if (question_id and question_id != question.id) or (index is not None and index >= len(question.readings)):
+        if not _fits(question, choice, index, question_id):
             return [reply(msg.ref, "That button is no longer valid.", kind="refusal")]
         if not int(self._take(keys=[key], args=[raw])):
             return [reply(msg.ref, "That question has expired: say it again.")]
@@ -172,6 +174,16 @@ def _readings(best: Intent, alternatives: tuple[str, ...]) -> tuple[Intent, ...]
     return tuple(found)
 
 
+def _fits(question: _Question, choice: str, index: int | None, question_id: str) -> bool:
+    """Whether a button belongs to this question: its id (when it carries one), a reading it has, and Yes only
+    under the single "right?" question."""
+    if question_id and question_id != question.id:
+        return False
+    if choice == "yes":
+        return len(question.readings) == 1
+    return index is None or index < len(question.readings)
+
+
 def _critical(pending: Pending) -> bool:
     return pending.approver_role is not None or pending.risk is Risk.CRITICAL
 
@@ -194,4 +206,4 @@ def _prefixed(ref: ConversationRef, said: str, replies: list[Reply]) -> list[Rep
 
 
 def _key(ref: ConversationRef, user: str) -> str:
-    return f"{KEY}{ref.channel}:{ref.conversation_id}:{ref.thread_id or ''}:{user}"
+    return f"{KEY}{ref.channel}:{ref.conversation_id}:{user}"

@@ -9,6 +9,7 @@ from core.models import Intent, IntentName
 # The whole note, nothing before or after: noise around a short note is often heard as "yes" plus a few
 # letters, and "yes restart web prod" is not a yes.
 CLEAR_YES = frozenset({"yes", "yes please", "yes confirm", "confirm", "approve", "yes do it", "go ahead"})
+CLEAR_CANCEL = frozenset({"cancel", "no", "stop", "abort", "cancel it", "cancel that"})
 _CODE_LEADS = (("yes", "confirm"), ("yes",), ("confirm",), ("approve",))
 PROD = frozenset({"prod", "production"})
 _STOPPING = frozenset({IntentName.STOP, IntentName.SHUTDOWN})

@@ -88,7 +88,8 @@ def test_forged_and_stale_buttons_do_nothing(bot: tuple[Runtime, Say]) -> None:
     [old] = understood(rt, heard(FIFTEEN, 0.5, FIFTY))
     [new] = understood(rt, heard(STATUS, 0.5, "status of dr"))
     question_id = button([new], "Neither").rpartition(":")[2]
-    for forged in (button([old], FIFTY), f"heard:7:{question_id}", f"heard:2:{question_id}", "heard:abc", "heard:"):
+    forgeries = (button([old], FIFTY), f"heard:7:{question_id}", f"heard:2:{question_id}", f"heard:yes:{question_id}")
+    for forged in (*forgeries, "heard:yes", "heard:abc", "heard:"):
         [refused] = press(rt, forged)
         assert refused.text == "That button is no longer valid." and refused.kind == "refusal"
     assert rt.conversation.services.confirmations.latest(ROOM) is None

@@ -150,5 +150,8 @@ def test_a_spoken_cancel_cancels(bot: tuple[Runtime, Say], words: str) -> None:
     assert cancelled.edit_of is not None and cancelled.text.startswith("Cancelled by alice")
     now = rt.conversation.services.confirmations.get(pending.code)
     assert now is not None and now.status == "cancelled"
+    pending = _ask_scale(bot)
+    said, cancelled = understood(rt, heard("stop", 0.3))  # however unsure: cancelling is the safe way
+    assert cancelled.text.startswith("Cancelled by alice")
     [stop] = understood(rt, heard("stop"))
     assert stop.text == "I heard: 'stop'\nNothing to cancel here."
