@@ -103,7 +103,8 @@ ALERT_ACTIONS = [
     rule(
         I.ESCALATE,
         "(page|call|wake|wake up|ring|get) [up] [the] (next|next person|next one|next in line|next engineer|"
-        "next on call|next oncall|secondary|backup|second line) [up] [for|about|on] [<alert>] [<alert>] [{alert_id}]",
+        "next on call|next oncall|secondary|backup|second line|someone else|somebody else|another person|"
+        "the next person) [up] [for|about|on] [<alert>] [<alert>] [{alert_id}]",
     ),
 ]
 
@@ -125,13 +126,16 @@ ALERTS = [
         "[overnight|today|last night|tonight|this morning|while i was asleep]",
     ),
     rule(
-        I.ACK, "(ack|acknowledge|acknowledged|acked|ackd|acking|claim) [the|this|that] [<alert>] [<alert>] [{alert_id}]"
+        I.ACK,
+        "(ack|acknowledge|acknowledged|acked|ackd|acking|claim) [the|this|that|it] [<alert>] [<alert>] [{alert_id}]",
     ),
+    rule(I.ACK, "[i will|ill|i am|i have|i] (take|taking|got|grab|grabbing|have|own|owning) [<alert>] {alert_id}"),
     rule(I.ACK, "mark [<alert>] [<alert>] {alert_id} [as] (acked|acknowledged|ack)"),
     rule(I.ACK, "[i am|i will|i] (on it|got it|got this|have it|take it|will take it|taking it|am on it|mine)"),
     rule(
         I.RESOLVE,
-        "(resolve|resolved|close|closed|clear|cleared|solved) [the|this|that] [<alert>] [<alert>] [{alert_id}]",
+        "(resolve|resolved|close|closed|clear|cleared|solved|close out) [the|this|that|it] [<alert>] [<alert>] "
+        "[{alert_id}]",
     ),
     rule(I.RESOLVE, "mark [<alert>] [<alert>] {alert_id} [as] (resolved|closed|fixed|done|clear)"),
 ]
@@ -210,6 +214,18 @@ SHOW = [
         "[the] [details|detail|info|information|status|state|health] [of|on|for|about] {target}",
     ),
     rule(I.SHOW, "tell me (about|more about) {target}", loose=True),
+    rule(I.SHOW, "what do (we|you) (know|have) (about|on) {target}", loose=True),
+    rule(I.SHOW, "(look at|pull up|bring up|open|inspect) [the] {target}", 0.9, loose=True),
+    rule(
+        I.SHOW,
+        "(how big|how large|what size|what region|which region|where) (is|does) {target} [run|in|live|sit]",
+        loose=True,
+    ),
+    rule(
+        I.SHOW,
+        "how many (instances|nodes|machines|servers|vms|replicas) (does|has) {target} [have|got|running]",
+        loose=True,
+    ),
     rule(I.SHOW, "(give|get|send) me [the] (details|detail|info|information|specs) (of|on|for|about) {target}"),
     rule(I.SHOW, "what (is|about) {target}", loose=True),
     rule(I.SHOW, "(where is|how is|how are|what is up with) {target} [<doing>]", loose=True),
@@ -240,6 +256,18 @@ COST = [
         period="this_month",
     ),
     rule(I.FORECAST, "how much will [the|our] <cost> be [{cost}]"),
+    rule(I.FORECAST, "(will|are) we (go|going|be) over [the|our] <cost> [{cost}]"),
+    rule(I.FORECAST, "are we on track (with|for) [the|our] <cost> [{cost}]"),
+    rule(I.FORECAST, "where will [the|our] <cost> (land|end up) [{cost}]"),
+    rule(
+        I.FORECAST,
+        "how much will (we|it) (spend|cost|be) by (the end of the month|end of month|month end)",
+        period="this_month",
+    ),
+    rule(
+        I.FORECAST,
+        "(what is|show|give me) [me] [the|our] (projected|predicted|expected|estimated) {cost} <cost> [{cost}]",
+    ),
     rule(I.COST, "<cost> [{cost}]"),
     rule(I.COST, "<cost> (of|for) {target} [{cost_tail}]"),
     rule(I.COST, f"{_PERIOD_COST} [{{cost}}]"),
@@ -247,7 +275,7 @@ COST = [
     rule(
         I.COST,
         "how much (are|have|did|do|is|was) (we|it|things|everything) [been] "
-        "(spending|spend|spent|paying|pay|paid|costing|cost|burning) [{cost}]",
+        "(spending|spend|spent|paying|pay|paid|costing|cost|burning|burn|burned|burnt) [{cost}]",
     ),
     rule(I.COST, "how much (does|did|is|do) {target} (cost|costing|costs) [us|me] [{cost_tail}]"),
     rule(I.COST, "what (did|do|are|have) (we|i) (spend|spent|spending|paying|paid|pay) [{cost}]"),
@@ -258,6 +286,14 @@ COST = [
     ),
     rule(I.COST, "what (costs|spends|is costing us|costs us|is costing) [us] the most [{cost}]", group_by="service"),
     rule(I.COST, "(top|biggest) (spenders|costs|spend|cost drivers) [{cost}]", group_by="service"),
+    rule(
+        I.COST,
+        "how much (money|cash) (did|do|have|are) (we|i) (spend|spent|spending|burn|burned|burnt|burning) [{cost}]",
+    ),
+    *(
+        rule(I.COST, f"(what is|which is) the (most expensive|priciest|costliest) ({words}) [{{cost}}]", group_by=key)
+        for key, words in _GROUPS
+    ),
     *(
         rule(
             I.COST,

@@ -35,6 +35,14 @@ SCALE = [
     rule(I.SCALE, "(spin up|add|launch|fire up) {more} <extra> [<units>] [of|for] {target}"),
     rule(I.SCALE, "[we|i] need {more} <extra> [<units>] (on|for|in|at|to) {target}"),
     rule(I.SCALE, "(make|put|get|have) {target} (at|to|up to) {count} [<units>]"),
+    rule(
+        I.SCALE, "(take|bring|put|get|scale) {target} (down to|up to|back to|back down to|back up to) {count} [<units>]"
+    ),
+    rule(
+        I.SCALE,
+        "(increase|grow|raise|bump|expand|decrease|shrink|reduce|lower|cut|trim|set|change) [the] <size> (of|for|on) "
+        "{target} to {count} [<units>]",
+    ),
     rule(I.SCALE, "make {target} {count} <units>"),
     rule(I.SCALE, "[we|i] need {target} (at|to|up to) {count} [<units>]"),
     rule(
@@ -55,7 +63,7 @@ SCALE = [
     rule(I.SCALE, "(increase|grow|raise|bump|expand|up) [up] {target} [up] [<size>] by {more} [<units>]"),
     rule(I.SCALE, "(increase|grow|raise|bump|expand) {target} [<size>] to {count} [<units>]"),
     rule(I.SCALE, "(decrease|shrink|reduce|lower|cut|trim|drop) [down] {target} [down] [<size>] by {fewer} [<units>]"),
-    rule(I.SCALE, "(decrease|shrink|reduce|lower|cut|trim) {target} [<size>] to {count} [<units>]"),
+    rule(I.SCALE, "(decrease|shrink|reduce|lower|cut|trim) [down] {target} [down] [<size>] to {count} [<units>]"),
     rule(I.SCALE, "give {target} {more} [<extra>] [<units>]"),
     rule(I.SCALE, "(scale|resize) [up|down|out|in] [{target}]"),
     rule(I.SCALE, "(scale|resize) {target} (up|down|out|in)"),
@@ -70,6 +78,8 @@ EMERGENCY = [
         "(onto|on|to|for|into|at) {target}",
     ),
     rule(I.EMERGENCY_SCALE, "max out {target}"),
+    rule(I.EMERGENCY_SCALE, "(max|maximum|all the) [out] [the] capacity (on|for|of|to) {target}"),
+    rule(I.EMERGENCY_SCALE, "scale {target} [up|out] as (much|far|high) as (you can|possible|we can|it goes)"),
     rule(I.EMERGENCY_SCALE, "max {target} out"),
     rule(I.EMERGENCY_SCALE, "[we|i] need [way|much|a lot|lots|tons of|loads] more capacity (on|for|in|at|to) {target}"),
     rule(I.EMERGENCY_SCALE, "[we|i] need emergency capacity (on|for|in|at|to) {target}"),
@@ -99,6 +109,9 @@ POWER = [
         "(do|run|perform|trigger|give) [a|an] [quick|hard|soft|full|rolling] (restart|reboot|bounce) (of|on|for|to) "
         "{target}",
     ),
+    rule(I.RESTART, "give {target} a [quick|hard|soft|full|rolling] (restart|reboot|bounce|kick)"),
+    rule(I.RESTART, "(rolling|full|quick) (restart|reboot) (of|on|for) {target}"),
+    rule(I.RESTART, "(restart|reboot|bounce|recycle) all [of] [the] {target}"),
     rule(I.STOP, "(stop|halt|pause|suspend|deallocate|disable|spin down) {target}"),
     rule(I.STOP, "(turn|switch|power) off {target}"),
     rule(I.STOP, "(turn|switch|power|spin) {target} (off|down)"),
@@ -157,5 +170,6 @@ SLOT_FIRST = [
         loose=True,
     ),
     rule(I.EMERGENCY_SCALE, "{target} needs [emergency|more|way more|much more] capacity", 0.9, loose=True),
+    rule(I.RESTART, "{target} needs a [quick|hard|soft|full|rolling] (restart|reboot|bounce|kick)", 0.9, loose=True),
     rule(I.SHOW, "{name}", 0.7),
 ]

@@ -26,7 +26,7 @@ from intents import vocab
 from intents.filters import STOP_WORDS
 from intents.grammar import FIRST_WORDS, keywords, rules_for
 from intents.help import topic_of
-from intents.mood import MARKERS, Mood, mood, names_nothing
+from intents.mood import CHANGE_VERBS, MARKERS, Mood, mood, names_nothing
 from intents.numbers import NUMBER_WORDS, read_number
 from intents.patterns import MACROS, Rule, match
 from intents.reading import Input, Values
@@ -82,6 +82,18 @@ _SLIP_TARGETS = tuple(
         | {"replicas", "alerts", "incident", "incidents", "weekend", "tonight", "instances", "forecast", "region"}
     )
 )
+# Verbs that start another command: words dropped after a guess never hold one ("go to dr now, move api-prod").
+_COMMAND_VERBS = CHANGE_VERBS | {
+    "ack",
+    "acknowledge",
+    "resolve",
+    "close",
+    "silence",
+    "mute",
+    "escalate",
+    "move",
+    "fail",
+}
 _NOT_SLIPS = _VOCABULARY | NUMBER_WORDS | vocab.ROLES | STOP_WORDS | MARKERS
 # Words that point at a resource named in another clause.
 _POINTING = frozenset({"it", "them", "that", "this", "those"})
@@ -311,7 +323,9 @@ def _lenient(inp: Input) -> _Reading | None:
             found = _first_match(part, rules, guessing=True)
             if found and found[0].intent in _ACTS and not found[1]:
                 continue  # "restart [loop on web-staging]": an act is not guessed without what it acts on
-            if found and found[0].intent is not IntentName.CANCEL and not _ACT_WORD_SET.isdisjoint(inp.words[end:]):
+            if found and found[0].intent in CHANGING_INTENTS and _has_number(inp.words[end:]):
+                continue  # "take worker-prod down [to 3]": a number said for a change is never dropped
+            if found and found[0].intent is not IntentName.CANCEL and not _COMMAND_VERBS.isdisjoint(inp.words[end:]):
                 continue  # "go to dr now [move api-prod over]": what was dropped is another command
             if found and _safe_to_drop(found[0].intent, inp.words[end:], lead):
                 return _Reading(found[0], found[1], _SKIP_PENALTY * skipped, lead, end)
@@ -324,9 +338,9 @@ def _before_remark(inp: Input) -> _Reading | None:
     for end in range(len(inp.words) - 1, 0, -1):
         if inp.words[end] not in _OPENS_CLAUSE or inp.words[end - 1] in _DANGLING:
             continue
-        if inp.words[end] in ("to", "for") and read_number(inp.words, end + 1) is not None:
+        if inp.words[end] in ("to", "for") and _has_number(inp.words[end + 1 : end + 2]):
             continue  # "scale web-prod to 20": the number is the command's own
-        if not _ACT_WORD_SET.isdisjoint(inp.words[end:]):
+        if not _COMMAND_VERBS.isdisjoint(inp.words[end:]):
             continue  # "all good now close alert 338": the rest is a command, not a remark
         part = Input(inp.words[:end], inp.raws[:end])
         found = _first_match(part, rules_for(part.words[0], slot_first=False), guessing=True)
@@ -334,10 +348,16 @@ def _before_remark(inp: Input) -> _Reading | None:
             continue
         if found[0].intent in _ACTS and not found[1]:
             continue  # an act is not guessed without what it acts on
+        if found[0].intent in CHANGING_INTENTS and _has_number(inp.words[end:]):
+            continue  # nor a change past a number said for it
         if found[0].intent is IntentName.SILENCE and "duration_seconds" not in found[1]:
             continue  # nor a silence without its length: the remark may have held it
         return _Reading(found[0], found[1], _SKIP_PENALTY * 2, 0, end)
     return None
+
+
+def _has_number(words: tuple[str, ...]) -> bool:
+    return any(read_number(words, i) is not None or any(c.isdigit() for c in words[i]) for i in range(len(words)))
 
 
 def _safe_to_drop(intent: IntentName, trailing: tuple[str, ...], lead: int) -> bool:

@@ -17,6 +17,9 @@ _MAX_TARGET_WORDS = 6
 _ARTICLES = frozenset({"the", "my", "our", "this", "that"})
 _LOCATORS = frozenset({"in", "on", "at", "from"})
 _PLACE_WORDS = frozenset({"site", "region", "side", "environment", "env", "cloud", "datacenter", "dc", "dr"})
+_KIND_AFTER = frozenset(
+    {"group", "asg", "cluster", "service", "instance", "server", "database", "vm", "box", "machine", "scaleset", "mig"}
+)
 _TOPIC_LEADS = frozenset({"with", "on", "for", "about", "to"})
 _NATO = {
     "alpha": "A", "alfa": "A", "bravo": "B", "charlie": "C", "delta": "D", "echo": "E", "foxtrot": "F", "golf": "G",
@@ -73,7 +76,8 @@ def read_target(inp: Input, start: int) -> Yield:
     """A resource phrase as typed ("web prod"), optionally with a place: "db-prod in azure"."""
     for first, end in _phrase_spans(inp, start):
         if _plain(inp, first, end):
-            yield end, {"target": " ".join(inp.raws[first:end])}
+            named = end - 1 if end - first > 1 and inp.words[end - 1] in _KIND_AFTER else end  # "the web-prod group"
+            yield end, {"target": " ".join(inp.raws[first:named])}
         else:
             located = _split_place(inp, first, end)
             if located is not None:

@@ -109,6 +109,7 @@ ROLES = frozenset(
     | {"es", "mongo", "mongodb", "memcached", "storage", "bucket", "app", "ingest", "scheduler", "jenkins", "ci"}
     | {"runner", "admin", "internal", "canary", "preview", "stream", "streaming", "upload", "uploads", "images"}
     | {"static", "assets", "k8s", "kube", "cluster", "node", "nodes", "lb", "elb", "alb", "replica", "primary"}
+    | {"vol", "volume", "disk", "vm", "ip", "nat", "vpc", "subnet", "host", "pool", "standby", "secondary"}
 )
 _GROUP_BY_LEAD = (("broken", "down", "by"), ("grouped", "by"), ("split", "by"), ("by",), ("per",))
 

@@ -140,7 +140,7 @@ POWER: list[tuple[str, str, S]] = [
     ("restart db-prod", "restart", {"target": "db-prod"}),
     ("reboot db-prod", "restart", {"target": "db-prod"}),
     ("bounce db prod", "restart", {"target": "db prod"}),
-    ("restart the db-prod server", "restart", {"target": "db-prod server"}),
+    ("restart the db-prod server", "restart", {"target": "db-prod"}),
     ("restart db-prod in azure", "restart", {"target": "db-prod", "provider": "azure"}),
     ("restart", "restart", {}),
     ("stop web-staging", "stop", {"target": "web-staging"}),
