@@ -90,7 +90,7 @@ TAKE_ONCALL = [
 ]
 
 # Alert actions are tried before the alert list: "page the next person" is not a list of pages.
-_ALERT_REF = "[the|this|that] [<alert>] [<alert>] [{alert_id}]"
+_ALERT_REF = "[the|this|that|it|this one|that one] [<alert>] [<alert>] [{alert_id}]"
 ALERT_ACTIONS = [
     rule(I.SILENCE, f"(silence|mute|snooze|suppress|hush|shush|shut up) {_ALERT_REF} (for|during) {{duration}}"),
     rule(I.SILENCE, f"(silence|mute|snooze|suppress|hush|shush|shut up) {_ALERT_REF} [{{duration}}]"),
@@ -127,17 +127,28 @@ ALERTS = [
     ),
     rule(
         I.ACK,
-        "(ack|acknowledge|acknowledged|acked|ackd|acking|claim) [the|this|that|it] [<alert>] [<alert>] [{alert_id}]",
+        "(ack|acknowledge|acknowledged|acked|ackd|acking|claim) [the|this|that|it|this one|that one] [<alert>] "
+        "[<alert>] [{alert_id}]",
     ),
     rule(I.ACK, "[i will|ill|i am|i have|i] (take|taking|got|grab|grabbing|have|own|owning) [<alert>] {alert_id}"),
     rule(I.ACK, "mark [<alert>] [<alert>] {alert_id} [as] (acked|acknowledged|ack)"),
-    rule(I.ACK, "[i am|i will|i] (on it|got it|got this|have it|take it|will take it|taking it|am on it|mine)"),
+    rule(
+        I.ACK,
+        "[i am|i will|i] (on it|got it|got this|got this one|have it|take it|will take it|taking it|am on it|mine)",
+    ),
+    rule(
+        I.ACK,
+        "[i am|i will|ill|i] (looking at|looking into|look at|look into|checking|on|taking a look at) [<alert>] "
+        "{alert_id}",
+    ),
     rule(
         I.RESOLVE,
-        "(resolve|resolved|close|closed|clear|cleared|solved|close out) [the|this|that|it] [<alert>] [<alert>] "
+        "(resolve|resolved|close|closed|clear|cleared|solved|close out) [the|this|that|it|this one|that one] [<alert>] "
+        "[<alert>] "
         "[{alert_id}]",
     ),
     rule(I.RESOLVE, "mark [<alert>] [<alert>] {alert_id} [as] (resolved|closed|fixed|done|clear)"),
+    rule(I.RESOLVE, "(alert|incident|alarm) [number|no|id] {alert_id} (is|can be|has been) (resolved|fixed|closed)"),
 ]
 
 _STATUS_WORDS = "status|health|healthcheck|overview|summary|dashboard|sitrep|state"
@@ -149,7 +160,11 @@ STATUS = [
     rule(I.STATUS, "what is (up|going on|happening|the status|the situation|the state|broken|wrong|down) [{scope}]"),
     rule(I.STATUS, "(anything|any|something|what) (wrong|broken|down|problems|issues|on fire) [{scope}]"),
     rule(I.STATUS, "(any|are there any|got any) (problems|issues|outages|incidents going on) [{scope}]"),
-    rule(I.STATUS, f"(check|give|show|get) [me] [on] [the|a|an] [{_STATUS_WORDS}] [of|for|on] [{{scope}}]"),
+    rule(
+        I.STATUS,
+        f"(check|give|show|get) [me] [on] [the|a|an] [{_STATUS_WORDS}] [update|report|check] [of|for|on] [{{scope}}]",
+    ),
+    rule(I.STATUS, "how (healthy|stable|bad|good|broken) (is|are) [things in] {scope} [looking|doing|right now]"),
     rule(I.STATUS, "(sup|wassup|whats up)"),
     rule(I.STATUS, "(is|are) {scope} (having|seeing|experiencing) [any] (issues|problems|trouble|errors|outages)"),
     rule(I.STATUS, "(everything|all|things|all systems) <fine> [{scope}]"),
@@ -246,8 +261,8 @@ COST = [
     rule(I.FORECAST, "<cost> [for|of] next month", period="next_month"),
     rule(
         I.FORECAST,
-        "(are|is) (we|it) (going to|gonna|about to|on track to|likely to) (blow|exceed|go over|bust|overrun|overshoot|"
-        "break) [the|our] <cost> [{cost}]",
+        "(are|is|will) (we|it) [going to|gonna|about to|on track to|likely to] (blow|exceed|go over|bust|overrun|"
+        "overshoot|break) [the|our] <cost> [{cost}]",
     ),
     rule(
         I.FORECAST,
@@ -256,6 +271,29 @@ COST = [
         period="this_month",
     ),
     rule(I.FORECAST, "how much will [the|our] <cost> be [{cost}]"),
+    rule(I.FORECAST, "(what|how much) will {cost} (spend|cost|charge|be) [us] [{cost}]"),
+    rule(I.FORECAST, "what will [the|our] <cost> (look like|be) [{cost}]"),
+    rule(
+        I.FORECAST,
+        "what will [the|our] <cost> (look like|be) (at the end of the month|at the end of this month|at month end|"
+        "by the end of the month|by month end|at end of month)",
+        period="this_month",
+    ),
+    rule(
+        I.FORECAST,
+        "what is [the|our] (end of month|eom|month end|end of the month) [<cost>] "
+        "(projection|forecast|estimate|number)",
+        period="this_month",
+    ),
+    rule(I.FORECAST, "what is [the|our] [<cost>] (forecast|projection|prediction|estimate|outlook) [{cost}]"),
+    rule(
+        I.FORECAST,
+        "how much (are we going to|are we gonna|will we|do we expect to) (spend|pay|burn|be charged) [{cost}]",
+    ),
+    rule(
+        I.FORECAST,
+        "how (are we|is spend|is the spend|is our spend) tracking (against|vs|versus|to|on) [the|our] <cost>",
+    ),
     rule(I.FORECAST, "(will|are) we (go|going|be) over [the|our] <cost> [{cost}]"),
     rule(I.FORECAST, "are we on track (with|for) [the|our] <cost> [{cost}]"),
     rule(I.FORECAST, "where will [the|our] <cost> (land|end up) [{cost}]"),
@@ -286,6 +324,7 @@ COST = [
     ),
     rule(I.COST, "what (costs|spends|is costing us|costs us|is costing) [us] the most [{cost}]", group_by="service"),
     rule(I.COST, "(top|biggest) (spenders|costs|spend|cost drivers) [{cost}]", group_by="service"),
+    rule(I.COST, "how (expensive|pricey|costly) (is|are) {cost}"),
     rule(
         I.COST,
         "how much (money|cash) (did|do|have|are) (we|i) (spend|spent|spending|burn|burned|burnt|burning) [{cost}]",

@@ -36,8 +36,12 @@ SCALE = [
     rule(I.SCALE, "[we|i] need {more} <extra> [<units>] (on|for|in|at|to) {target}"),
     rule(I.SCALE, "(make|put|get|have) {target} (at|to|up to) {count} [<units>]"),
     rule(
-        I.SCALE, "(take|bring|put|get|scale) {target} (down to|up to|back to|back down to|back up to) {count} [<units>]"
+        I.SCALE,
+        "(take|bring|put|get|scale|bump|push|move|drop) {target} (down to|up to|back to|back down to|back up to) "
+        "{count} [<units>]",
     ),
+    rule(I.SCALE, "take {fewer} [<extra>] [<units>] away from {target}"),
+    rule(I.SCALE, "(downsize|upsize|rightsize) {target} to {count} [<units>]"),
     rule(
         I.SCALE,
         "(increase|grow|raise|bump|expand|decrease|shrink|reduce|lower|cut|trim|set|change) [the] <size> (of|for|on) "
@@ -61,7 +65,7 @@ SCALE = [
         delta=-1,
     ),
     rule(I.SCALE, "(increase|grow|raise|bump|expand|up) [up] {target} [up] [<size>] by {more} [<units>]"),
-    rule(I.SCALE, "(increase|grow|raise|bump|expand) {target} [<size>] to {count} [<units>]"),
+    rule(I.SCALE, "(increase|grow|raise|bump|expand|up) {target} [<size>] to {count} [<units>]"),
     rule(I.SCALE, "(decrease|shrink|reduce|lower|cut|trim|drop) [down] {target} [down] [<size>] by {fewer} [<units>]"),
     rule(I.SCALE, "(decrease|shrink|reduce|lower|cut|trim) [down] {target} [down] [<size>] to {count} [<units>]"),
     rule(I.SCALE, "give {target} {more} [<extra>] [<units>]"),
@@ -78,6 +82,7 @@ EMERGENCY = [
         "(onto|on|to|for|into|at) {target}",
     ),
     rule(I.EMERGENCY_SCALE, "max out {target}"),
+    rule(I.EMERGENCY_SCALE, "scale {target} [up|out] to [the] (max|maximum|limit)"),
     rule(I.EMERGENCY_SCALE, "(max|maximum|all the) [out] [the] capacity (on|for|of|to) {target}"),
     rule(I.EMERGENCY_SCALE, "scale {target} [up|out] as (much|far|high) as (you can|possible|we can|it goes)"),
     rule(I.EMERGENCY_SCALE, "max {target} out"),
@@ -103,7 +108,12 @@ SHUTDOWN = [
 ]
 
 POWER = [
-    rule(I.RESTART, "(restart|reboot|bounce|recycle|kick|cycle|power cycle|hard reboot|soft reboot) [{target}]"),
+    rule(
+        I.RESTART,
+        "(restart|reboot|bounce|recycle|kick|cycle|power cycle|hard reboot|soft reboot|hard restart|soft restart) "
+        "[{target}]",
+    ),
+    rule(I.RESTART, "(turn|switch|power) {target} off and [back] on [again]"),
     rule(
         I.RESTART,
         "(do|run|perform|trigger|give) [a|an] [quick|hard|soft|full|rolling] (restart|reboot|bounce) (of|on|for|to) "
@@ -114,6 +124,7 @@ POWER = [
     rule(I.RESTART, "(restart|reboot|bounce|recycle) all [of] [the] {target}"),
     rule(I.STOP, "(stop|halt|pause|suspend|deallocate|disable|spin down) {target}"),
     rule(I.STOP, "(turn|switch|power) off {target}"),
+    rule(I.STOP, "(put|send) {target} to sleep"),
     rule(I.STOP, "(turn|switch|power|spin) {target} (off|down)"),
     rule(I.START, "(start|boot|resume|unpause|enable) [up] [{target}]"),
     rule(I.START, "(turn|switch|power) on {target}"),

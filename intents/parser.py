@@ -158,11 +158,13 @@ def _understood(whole: Input, prepared: Prepared, start: int, end: int) -> _Read
         return None
     stop = end if reading.end is None else start + reading.end
     reading = reading._replace(start=start + reading.start, end=stop)
-    if reading.values.get("target") in _POINTING:  # "db-prod is stuck again, please restart it"
-        named = _named_elsewhere(whole, reading.start, stop)
-        if named is None:
+    pointing = reading.values.get("target") in _POINTING  # "db-prod is stuck again, please restart it"
+    if pointing or (reading.rule.intent in CHANGING_INTENTS and "target" not in reading.values):
+        named = _named_elsewhere(whole, reading.start, stop)  # "web-prod is on fire, emergency scale"
+        if named is not None:
+            reading = reading._replace(values={**reading.values, "target": named})
+        elif pointing:
             return None
-        reading = reading._replace(values={**reading.values, "target": named})
     return reading if _said_as_meant(reading, prepared, whole) else None
 
 
@@ -178,6 +180,10 @@ def _one_clause(whole: Input, prepared: Prepared) -> _Reading | None:
                 found.append(reading)
     # the surest, then the one that says most, then the later (context comes first: "we're drowning, ...")
     return max(found, key=_preference, default=None)
+
+
+def _all_named(phrase: str) -> bool:
+    return all(_looks_named(word) or word in NUMBER_WORDS for word in phrase.lower().split())
 
 
 def _looks_named(phrase: str) -> bool:
@@ -244,6 +250,9 @@ def _fits(rule: Rule, values: Values) -> bool:
     judged = rule.loose or rule.intent in CHANGING_INTENTS
     if judged and isinstance(target, str) and target not in _POINTING and not _looks_named(target):
         return False
+    slot_first_change = rule.first_words is None and rule.intent in CHANGING_INTENTS
+    if slot_first_change and isinstance(target, str) and not _all_named(target):
+        return False  # no verb says it is a change: every word must be the name's ("downsize web-prod to 1")
     destination = values.get("destination")
     if isinstance(destination, str) and names_nothing(destination):
         return False
@@ -336,7 +345,8 @@ def _before_remark(inp: Input) -> _Reading | None:
     """A command followed by a remark of any length ("hard reboot db-prod ssh is dead"): read up to a word
     that opens another clause, keeping as many words as possible."""
     for end in range(len(inp.words) - 1, 0, -1):
-        if inp.words[end] not in _OPENS_CLAUSE or inp.words[end - 1] in _DANGLING:
+        subject = _REMARK_VERBS.intersection(inp.words[end + 1 : end + 3])  # "... root cause was a bad deploy"
+        if (inp.words[end] not in _OPENS_CLAUSE and not subject) or inp.words[end - 1] in _DANGLING:
             continue
         if inp.words[end] in ("to", "for") and _has_number(inp.words[end + 1 : end + 2]):
             continue  # "scale web-prod to 20": the number is the command's own

@@ -19,6 +19,7 @@ _LOCATORS = frozenset({"in", "on", "at", "from"})
 _PLACE_WORDS = frozenset({"site", "region", "side", "environment", "env", "cloud", "datacenter", "dc", "dr"})
 _KIND_AFTER = frozenset(
     {"group", "asg", "cluster", "service", "instance", "server", "database", "vm", "box", "machine", "scaleset", "mig"}
+    | {"pods", "pod", "nodes", "instances", "servers", "vms", "boxes", "machines", "fleet", "tier"}
 )
 _TOPIC_LEADS = frozenset({"with", "on", "for", "about", "to"})
 _NATO = {
@@ -36,6 +37,8 @@ def _phrase_spans(inp: Input, start: int) -> Iterator[tuple[int, int]]:
     first = start
     while first < len(inp.words) and inp.words[first] in _ARTICLES:
         first += 1
+    if inp.words[first : first + 2] == ("all", "of"):  # "restart all of web-staging"
+        first += 2
     first = _after_kind(inp.words, first)
     if first >= len(inp.words) or inp.words[first] in CONNECTIVES:
         return

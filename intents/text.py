@@ -160,11 +160,14 @@ _LEADING_FILLER: tuple[tuple[str, ...], ...] = (
     ("okay",),
     ("alright",),
 )
-_COURTESY = frozenset({"please", "pls", "plz", "kindly", "asap", "rn", "again", "thx"})
+_COURTESY = frozenset({"please", "pls", "plz", "kindly", "asap", "rn", "again", "thx", "quickly"})
 # "can you restart db-prod?" asks opsbot to act; "can we restart db-prod?" asks whether it is wise.
 _REQUESTS = frozenset(p for p in _LEADING_FILLER if p[0] in ("can", "could", "would", "will") and p[1] in ("you", "u"))
 _TRAILING_FILLER: tuple[tuple[str, ...], ...] = (
     ("right", "now"),
+    ("real", "quick"),
+    ("quick",),
+    ("for", "now"),
     ("right", "away"),
     ("thanks", "a", "lot"),
     ("thank", "u"),
