@@ -243,8 +243,9 @@ _TYPICAL_SPEECH_DBFS = -21.0  # RMS of espeak/flite speech over its active part,
 
 
 def at_speed(wav: bytes, factor: float) -> bytes:
-    """The note `factor` times as fast (0.85-1.2 as people speak), by resampling: the pitch moves with the tempo,
-    as a tape played faster (a phase vocoder would keep it; resampling keeps the test simple and harmless)."""
+    """The note `factor` times as fast (0.85-1.2 as people speak), by resampling: the pitch moves with the tempo
+    (up to 20% at 1.2x), as a tape played faster, which a speaker's own change of pace does not do. `real_note`
+    uses it only for synthesisers without a rate setting (flite, festival); espeak speaks at the rate asked."""
     if not 0.5 <= factor <= 2.0:
         raise ValueError(f"speed factor {factor} out of 0.5-2.0")
     x = _samples(wav)
