@@ -88,6 +88,8 @@ MARKERS = (
 _NOT_IN_NAMES = (
     CHANGE_VERBS
     | _NEGATIONS
+    | _CHANGED_MIND
+    | {"kidding", "nevermind", "actually", "oops"}
     | _REPORTING
     | _CONDITIONS
     | _MODAL

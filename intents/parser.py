@@ -1,17 +1,27 @@
 """Text -> Intent. Each pass runs only when the ones before found nothing:
 
 1. exact: a rule of the grammar reads every word;
-2. corrected: the first word, unknown to the language, is a typo of a word that asks ("stauts" -> status,
-   "serach" -> search) (tried before 1 for such a word, so the typo is not read as part of a resource name).
-   Typing can be sloppy, acting cannot: a typo never becomes a change, an act on an alert or the pager, or
-   the bot's own timings ("restrat db-prod" is not understood, and says so);
-3. lenient: up to three words skipped, at most two unknown ones at the start, any at the end. Words
-   skipped at the start never leave a bare resource name to show ("rollbak web-prod" is not "show web-prod").
+2. corrected: the first word, unknown to the language, is a typo of a word that asks ("stauts" -> status);
+   a typo never becomes a change, an act on an alert or the pager ("restrat db-prod" is not understood, and
+   says so), and a word of four letters is never taken for a verb that acts ("stat web-prod" is no start);
+3. lenient: up to three words skipped (at most two unknown ones at the start), or a remark after the command
+   ("hard reboot db-prod ssh is dead");
+4. one clause: for text in several clauses, the best reading of one of them ("db-prod is stuck again, please
+   restart it"), "it" taking the name from another clause.
+
+Words after the first that are plain slips ("instnaces", "teh") are read as the word meant; the raw text,
+and so a resource name as typed, is kept.
+
+Safety by construction: a change (CHANGING_INTENTS) needs the imperative of its verb with its object, judged
+on the whole text by `intents.mood`: negated ("don't restart db-prod"), asked ("can we restart db-prod?",
+"should i ..."; "can you restart db-prod?" is a request), reported ("bob restarted web-prod"), supposed ("if
+web-prod dies we fail over", "... later") or interjected ("stop! web-prod is fine", "stop db-prod from
+scaling") it is no change - the text is read as something else or not understood. Its resource must look like
+a name (a hyphen or digit, a role like "web" or "db", an environment), a guess never drops a number said for
+it or words that take it back ("..., no wait"), and it is never guessed from words before its verb.
 
 Confidence starts at the rule's own (0.97 for a clean phrasing) and drops for each guess or skipped word;
-below 0.5 the text is `unknown`. Confirmations are never guessed, and a change, or an act on an alert or the
-pager, is never guessed from words before its verb or past a word that could reverse it ("restart db-prod, no
-wait", "did someone escalate 42")."""
+below 0.5 the text is `unknown`. Confirmations are never guessed."""
 
 from __future__ import annotations
 
@@ -254,8 +264,8 @@ def _fits(rule: Rule, values: Values) -> bool:
     if slot_first_change and isinstance(target, str) and not _all_named(target):
         return False  # no verb says it is a change: every word must be the name's ("downsize web-prod to 1")
     destination = values.get("destination")
-    if isinstance(destination, str) and names_nothing(destination):
-        return False
+    if isinstance(destination, str) and (names_nothing(destination) or not vocab.looks_like_name(destination)):
+        return False  # "switch to decaf", "fail over to lunch"
     if rule.loose:
         query = values.get("query")
         if isinstance(query, str) and not all(vocab.looks_like_name(word) for word in query.split()):

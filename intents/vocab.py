@@ -195,7 +195,7 @@ def looks_like_name(phrase: str) -> bool:
     for word in phrase.lower().split():
         if any(c.isalpha() for c in word) and any(c.isdigit() or c in "-_." for c in word):
             return True
-        if word in ROLES or word in ENVIRONMENTS or word in REGIONS:
+        if word in ROLES or word in ENVIRONMENTS or word in REGIONS or word in PROVIDERS:
             return True
     return False
 

@@ -98,6 +98,54 @@ def test_the_order_itself_is_still_a_change(text: str, intent: str, target: str)
     assert (parsed.name.value, parsed.slots.target) == (intent, target)
 
 
+_VERBS = ("restart", "stop", "scale", "shut down", "fail over", "kill", "spin up", "turn off", "emergency scale")
+_DONE = ("restarted", "stopped", "scaled", "shut down", "failed over", "killed", "spun up", "turned off")
+_NAMES = ("web-prod", "db prod", "the api-staging group")
+_SAID_NOT_ORDERED = (
+    "don't {verb} {name}",
+    "never {verb} {name}",
+    "you don't need to {verb} {name}",
+    "no no no don't {verb} {name}",
+    "did bob {verb} {name}?",
+    "should we {verb} {name}",
+    "can we {verb} {name}?",
+    "is it safe to {verb} {name}",
+    "{verb} {name}?",
+    "if {name} dies we {verb} it",
+    "we might need to {verb} {name} later",
+    "maybe {verb} {name} tomorrow",
+    "{verb} {name} if it is slow",
+    "once {name} is healthy, {verb} it",
+    "i'm gonna {verb} {name}",
+    "{verb} {name}, no wait",
+    "{verb} {name} - actually no",
+    "{verb} {name} jk",
+)
+_REPORTED = ("bob {done} {name}", "we {done} {name} yesterday", "i think someone {done} {name}", "{name} was {done}")
+
+
+@pytest.mark.parametrize("template", _SAID_NOT_ORDERED + _REPORTED)
+def test_no_verb_said_that_way_is_a_change(template: str) -> None:
+    lines = {template.format(verb=v, done=d, name=n) for v in _VERBS for d in _DONE for n in _NAMES}
+    changes = {line: parse(line).name.value for line in lines if parse(line).name in CHANGING_INTENTS}
+    assert not changes
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "target"),
+    [
+        ("restart db-prod, it's not responding", "restart", "db-prod"),
+        ("stop api-staging, nobody is testing tonight", "stop", "api-staging"),
+        ("kill worker-staging it's burning money", "shutdown", "worker-staging"),
+        ("db-prod is stuck again, please restart it", "restart", "db-prod"),
+        ("web-prod is on fire, emergency scale", "emergency_scale", "web-prod"),
+    ],
+)
+def test_a_reason_said_with_an_order_keeps_the_order(text: str, intent: str, target: str) -> None:
+    parsed = parse(text)
+    assert (parsed.name.value, parsed.slots.target) == (intent, target)
+
+
 def test_a_four_letter_typo_of_a_verb_that_acts_is_read_as_the_question_it_is_closest_to() -> None:
     parsed = parse("stat web-prod")
     assert (parsed.name, parsed.slots.target) == (IntentName.STATUS, "web-prod")
