@@ -1,0 +1,81 @@
+"""Matching a rule to words, and whether what its slots read can be what they stand for."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from core.models import CHANGING_INTENTS, IntentName
+from intents import vocab
+from intents.grammar import rules_for
+from intents.help import topic_of
+from intents.mood import names_nothing
+from intents.numbers import NUMBER_WORDS
+from intents.patterns import Rule, match
+from intents.reading import Input, Values
+
+# Guessed as carefully as changes: each one does something (pages a person, mutes an alert, takes the pager).
+ACTS = CHANGING_INTENTS | {
+    IntentName.ACK,
+    IntentName.RESOLVE,
+    IntentName.SILENCE,
+    IntentName.ESCALATE,
+    IntentName.TAKE_ONCALL,
+}
+# Words that point at a resource named in another clause.
+POINTING = frozenset({"it", "them", "that", "this", "those"})
+
+
+class Reading(NamedTuple):
+    rule: Rule
+    values: Values
+    penalty: float
+    start: int = 0  # the words the rule read: inp.words[start:end]
+    end: int | None = None
+
+
+def first_match(inp: Input, rules: tuple[Rule, ...], *, guessing: bool) -> tuple[Rule, Values] | None:
+    words = frozenset(inp.words)
+    for candidate in rules:
+        if (guessing and candidate.strict) or not candidate.may_match(words):
+            continue
+        values = match(candidate.elements, inp)
+        if values is not None and fits(candidate, values):
+            return candidate, values
+    return None
+
+
+def fits(rule: Rule, values: Values) -> bool:
+    """Whether what a rule's slots read can be what they stand for: a change's resource must look like a name
+    ("restart loop on web-staging" restarts no "loop"), and so must a loose rule's ("what is love"), the free
+    text of a search it reads ("is slack down") and a help topic asked about ("how do you spell kubernetes")."""
+    target = values.get("target")
+    judged = rule.loose or rule.intent in CHANGING_INTENTS
+    if judged and isinstance(target, str) and target not in POINTING and not looks_named(target):
+        return False
+    slot_first_change = rule.first_words is None and rule.intent in CHANGING_INTENTS
+    if slot_first_change and isinstance(target, str) and not all_named(target):
+        return False  # no verb says it is a change: every word must be the name's ("downsize web-prod to 1")
+    destination = values.get("destination")
+    if isinstance(destination, str) and (names_nothing(destination) or not vocab.looks_like_name(destination)):
+        return False  # "switch to decaf", "fail over to lunch"
+    if rule.loose:
+        query = values.get("query")
+        if isinstance(query, str) and not all(vocab.looks_like_name(word) for word in query.split()):
+            return False
+        topic = values.get("topic")
+        if isinstance(topic, str) and topic_of(topic) is None:
+            return False
+    return True
+
+
+def exact(inp: Input) -> Reading | None:
+    found = first_match(inp, rules_for(inp.words[0]), guessing=False)
+    return Reading(found[0], found[1], 0.0) if found else None
+
+
+def all_named(phrase: str) -> bool:
+    return all(looks_named(word) or word in NUMBER_WORDS for word in phrase.lower().split())
+
+
+def looks_named(phrase: str) -> bool:
+    return not names_nothing(phrase) and vocab.looks_like_name(phrase)
