@@ -13,8 +13,9 @@ from collections.abc import Callable
 from pydantic import TypeAdapter
 
 from actions.provider import Resource
+from audit.log import AuditEvent
 from conversation.confirmations import Pending
-from conversation.replies import reply
+from conversation.replies import reply, where
 from conversation.services import Services
 from conversation.voice_rules import CLEAR_CANCEL, is_clear_yes, shrinks_prod
 from core.errors import OpsbotError, VoiceInputError, VoiceSetupError
@@ -29,6 +30,7 @@ MAX_READINGS = 3
 ALWAYS_ASK = frozenset(
     {IntentName.ACK, IntentName.RESOLVE, IntentName.SILENCE, IntentName.ESCALATE, IntentName.TAKE_ONCALL}
 )
+NOT_A_TAP = "a spoken yes doesn't confirm this: tap Confirm or type yes."
 _LABEL_CHARS = 40
 # Deletes the question only if it is still the one that was read: of two presses exactly one acts, and a press
 # never takes away a newer question.
@@ -131,10 +133,8 @@ class VoiceFlow:
             return [reply(msg.ref, f"{said} - there is nothing to confirm here.", kind="refusal")]
         if _critical(pending):
             role = pending.approver_role or "admin"
-            text = (
-                f"{said} - a spoken yes doesn't approve a critical action: the {role} taps Approve or types its code."
-            )
-            return [reply(msg.ref, text, kind="refusal")]
+            why = f"a spoken yes doesn't approve a critical action: the {role} taps Approve or types its code."
+            return self._not_a_tap(msg, user, heard, pending, f"{said} - {why}")
         clear = (
             heard.constrained
             and code in (None, pending.code)
@@ -142,9 +142,18 @@ class VoiceFlow:
             and is_clear_yes(heard.text, code)
         )
         if not clear:
-            return [reply(msg.ref, f"{said} - a spoken yes doesn't confirm this: tap Confirm or type yes.",
-                          kind="refusal")]  # fmt: skip
+            return self._not_a_tap(msg, user, heard, pending, f"{said} - {NOT_A_TAP}")
         return _prefixed(msg.ref, said, dispatch(msg.model_copy(update={"text": heard.text}), user, intent))
+
+    def _not_a_tap(self, msg: Message, user: str, heard: Heard, pending: Pending, line: str) -> list[Reply]:
+        """One line, and the request left as it was (still confirmable by a tap); the audit notes the attempt."""
+        self._s.audit.note(
+            AuditEvent.REFUSED, actor=user, where=where(msg.ref), what=pending.plan_summary,
+            params={"code": pending.code, "heard": heard.text[:200], "confidence": round(heard.confidence, 3),
+                    "constrained": heard.constrained},
+            outcome="spoken yes not taken as a confirmation",
+        )  # fmt: skip
+        return [reply(msg.ref, line, kind="refusal")]
 
     def _target(self, intent: Intent) -> Resource | None:
         """The resource a change names, if exactly one; None when it cannot be told (then it is asked about)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from audit.log import AuditEvent
 from bot.runtime import Runtime
 from conversation.confirmations import Pending
 from core.models import Reply
@@ -67,6 +68,15 @@ def test_a_yes_heard_in_noise_with_letters_after_it_confirms_nothing(bot: tuple[
     pending = _ask_scale(bot)
     assert _one_line(understood(rt, heard(misheard, 0.97))).startswith(f"I heard: '{misheard}' - ")
     _still_open(rt, pending)
+
+
+def test_a_spoken_yes_not_taken_is_in_the_audit(bot: tuple[Runtime, Say]) -> None:
+    rt, _ = bot
+    pending = _ask_scale(bot)
+    understood(rt, heard("yes", 0.5))
+    [refused] = [r for r in rt.conversation.services.audit.records() if r.event is AuditEvent.REFUSED]
+    assert (refused.actor, refused.params["code"], refused.params["heard"]) == ("alice", pending.code, "yes")
+    assert refused.outcome == "spoken yes not taken as a confirmation"
 
 
 def test_a_yes_with_more_words_after_it_does_not_confirm(bot: tuple[Runtime, Say]) -> None:
