@@ -5,17 +5,23 @@ free-form fallback when the grammar finds nothing."""
 from __future__ import annotations
 
 import array
+import functools
 import itertools
 import logging
+import math
 import random
 import re
 import threading
 from collections.abc import Callable, Iterable
+from pathlib import Path
 
 import pocketsphinx
 
 from core.errors import VoiceSetupError
+from voice.conditioning import condition
+from voice.confidence import Evidence, Pass, alternatives, free_form_confidence, grammar_confidence
 from voice.grammar import jsgf, sentence_matcher
+from voice.rivals import rivals
 from voice.types import Pcm, Transcript, Vocabulary
 
 log = logging.getLogger(__name__)
@@ -29,7 +35,9 @@ _EXTRA_PRONUNCIATIONS: dict[str, tuple[str, ...]] = {
     "aws": ("EY D AH B AH L Y UW EH S",),
 }
 _NBEST = 10
-_NBEST_DISCOUNT = 0.6  # the confidence of a whole sentence found lower in the n-best list
+DECODER_SETTINGS: dict[str, object] = {}
+_PHONE_LOOP = "_phones"
+_FLOOR = 50.0  # nats per frame: a score this bad means the audio could not be forced through the words
 _VARIANT = re.compile(r"\(\d+\)$")
 
 
@@ -40,21 +48,56 @@ class PocketSphinxRecognizer:
 
     def __init__(self) -> None:
         try:
-            self._decoder = pocketsphinx.Decoder(loglevel="FATAL")
+            self._decoder = pocketsphinx.Decoder(loglevel="FATAL", **DECODER_SETTINGS)
         except (RuntimeError, ValueError, OSError) as exc:
             raise VoiceSetupError(f"PocketSphinx cannot load its English model: {exc}") from exc
         self._lock = threading.Lock()
         self._grammars: dict[str, tuple[str, Callable[[str], bool]]] = {}  # vocabulary version -> search
+        self._searches: set[str] = set()
 
     def recognize(self, pcm: Pcm, vocabulary: Vocabulary) -> Transcript:
-        samples = dither(pcm.samples)
+        conditioned = condition(pcm.samples)
+        if not conditioned.has_speech:  # noise, hum or silence: words made of it would be invented
+            return Transcript(text="", confidence=0.0, backend=self.name, constrained=False)
+        samples = dither(conditioned.samples)
         with self._lock:
             search, accepts = self._grammar_search(vocabulary)
-            text, confidence = self._decode(search, samples, accepts)
-            if text:
-                return Transcript(text=text, confidence=confidence, backend=self.name, constrained=True)
-            text, confidence = self._decode(_FREE_FORM, samples, None)
-        return Transcript(text=text, confidence=confidence if text else 0.0, backend=self.name, constrained=False)
+            heard = self._decode(search, samples, accepts)
+            if not heard.text:
+                free = self._decode(_FREE_FORM, samples, None)
+                confidence = free_form_confidence(free, conditioned) if free.text else 0.0
+                return Transcript(text=free.text, confidence=confidence, backend=self.name, constrained=False)
+            evidence = Evidence(
+                phone_loop=self._phone_loop(samples),
+                own=self._aligned(heard.text, samples),
+                rivals=tuple(
+                    (text, self._aligned(text, samples))
+                    for text in rivals(heard.text, vocabulary.resource_names, accepts)
+                ),
+            )
+        return Transcript(
+            text=heard.text,
+            confidence=grammar_confidence(heard, evidence, conditioned),
+            backend=self.name,
+            constrained=True,
+            alternatives=alternatives(heard, evidence),
+        )
+
+    def _phone_loop(self, samples: bytes) -> float:
+        """The acoustic score (nats per frame) of the best sequence of any phones: what the audio scores with
+        no language at all, the yardstick a command's own score is measured against."""
+        if _PHONE_LOOP not in self._searches:
+            self._decoder.add_allphone_file(_PHONE_LOOP, _phone_lm())
+            self._searches.add(_PHONE_LOOP)
+        return self._decode(_PHONE_LOOP, samples, None).acoustic
+
+    def _aligned(self, text: str, samples: bytes) -> float:
+        """The acoustic score (nats per frame) of the audio forced through exactly `text`."""
+        self._decoder.set_align_text(text)
+        self._decoder.start_utt()
+        self._decoder.process_raw(samples, full_utt=True)
+        self._decoder.end_utt()
+        return _acoustic(list(self._decoder.seg()), self._decoder.n_frames()) if self._decoder.hyp() else -_FLOOR
 
     def _grammar_search(self, vocabulary: Vocabulary) -> tuple[str, Callable[[str], bool]]:
         found = self._grammars.get(vocabulary.version)
@@ -110,33 +153,49 @@ class PocketSphinxRecognizer:
             return " ".join(found)
         return " ".join(self._decoder.lookup_word(letter) or "" for letter in word if letter.isalpha()).strip()
 
-    def _decode(self, search: str, samples: bytes, accepts: Callable[[str], bool] | None) -> tuple[str, float]:
-        """The best hypothesis (for a grammar: the best of the n-best list that is a whole sentence of it),
-        and its confidence: the mean posterior probability of its words."""
+    def _decode(self, search: str, samples: bytes, accepts: Callable[[str], bool] | None) -> Pass:
+        """What one search heard. For a grammar the text is the best of the n-best list that is a whole
+        sentence of it (a grammar decoder that reaches no final state returns its best partial path)."""
         self._decoder.activate_search(search)
         self._decoder.start_utt()
         self._decoder.process_raw(samples, full_utt=True)
         self._decoder.end_utt()
         hyp = self._decoder.hyp()
+        frames = self._decoder.n_frames()
+        segments = list(self._decoder.seg()) if hyp is not None else []
+        acoustic = _acoustic(segments, frames)
         best = _words(hyp.hypstr) if hyp is not None else ""
-        if accepts is None or not best or accepts(best):
-            return best, _mean_posterior(self._decoder.seg()) if best else 0.0
-        for n, candidate in enumerate(itertools.islice(self._decoder.nbest(), _NBEST)):
+        if not best:
+            return Pass(text="", frames=frames, acoustic=acoustic)
+        words = [seg for seg in segments if not seg.word.startswith(("<", "[", "++"))]
+        if accepts is None or accepts(best):
+            spoken = sum(w.end_frame - w.start_frame + 1 for w in words)
+            posteriors = tuple(w.prob for w in words)
+            return Pass(text=best, frames=frames, acoustic=acoustic, posteriors=posteriors, spoken=spoken)
+        for candidate in itertools.islice(self._decoder.nbest(), _NBEST):
             text = _words(candidate.hypstr)
             if text and accepts(text):
-                # Not the decoder's first choice: worth less, so the user is asked "I heard ...: right?".
-                return text, round(_NBEST_DISCOUNT / (1 + n / _NBEST), 3)
-        return "", 0.0
+                # Not the decoder's own choice: its word posteriors belong to a partial path, so none are given.
+                return Pass(text=text, frames=frames, acoustic=acoustic, first_choice=False)
+        return Pass(text="", frames=frames, acoustic=acoustic)
+
+
+def _acoustic(segments: list[pocketsphinx.Segment], frames: int) -> float:
+    """The path's acoustic log-likelihood per frame (nats), from its segments' scores."""
+    total = 0.0
+    for seg in segments:
+        total += math.log(seg.ascore) if seg.ascore > 0 else -_FLOOR * (seg.end_frame - seg.start_frame + 1)
+    return max(-_FLOOR, total / max(1, frames))
+
+
+@functools.cache
+def _phone_lm() -> str:
+    return str(Path(pocketsphinx.get_model_path()) / "en-us" / "en-us-phone.lm.bin")
 
 
 def _words(hypstr: str) -> str:
     """ "fail over web prod to dr(3)" -> "fail over web prod to dr": alternative pronunciations are one word."""
     return " ".join(_VARIANT.sub("", word) for word in hypstr.lower().split())
-
-
-def _mean_posterior(segments: Iterable[pocketsphinx.Segment]) -> float:
-    probs = [seg.prob for seg in segments if not seg.word.startswith(("<", "[", "++"))]
-    return round(max(0.0, min(1.0, sum(probs) / len(probs))), 3) if probs else 0.0
 
 
 def _grammar_words(grammar: str) -> set[str]:

@@ -1,0 +1,62 @@
+"""What the recogniser says about how sure it is: notes in noise give the word or nothing, never more; a command
+about a resource the grammar does not know is doubtful; a doubtful transcript carries the sentences it may
+have been instead."""
+
+from __future__ import annotations
+
+import pytest
+
+from fakes.audio import encode, noise_around, real_note
+from tests.voice.test_accuracy import recognizer, vocabulary
+from voice.decode import decode
+from voice.grammar import sentence_matcher
+from voice.rivals import rivals
+from voice.types import Transcript
+
+_ASK_BELOW = 0.75  # the settings' default voice_confirm_below
+
+
+def _heard(wav: bytes, fmt: str = "ogg_opus") -> Transcript:
+    return recognizer().recognize(decode(encode(wav, fmt)), vocabulary())
+
+
+@pytest.mark.parametrize("kind", ["room", "street", "office"])
+def test_noise_around_a_spoken_yes_is_heard_as_yes_or_nothing_never_more(kind: str) -> None:
+    heard = _heard(noise_around("yes", kind=kind, snr_db=10.0, seed=1))
+    assert heard.text in ("yes", "")
+
+
+@pytest.mark.parametrize("level", [-30.0, 12.0])
+def test_quiet_and_clipped_notes_are_recognised(level: float) -> None:
+    heard = _heard(real_note("restart db prod", kind="room", snr_db=20.0, level=level))
+    assert heard.text == "restart db prod"
+
+
+def test_a_command_about_a_resource_outside_the_vocabulary_is_asked_about() -> None:
+    heard = _heard(real_note("restart payments gateway", kind="room", snr_db=20.0))
+    assert heard.text == "" or heard.confidence < _ASK_BELOW
+
+
+def test_a_clear_command_is_not_asked_about() -> None:
+    heard = _heard(real_note("restart db prod", kind="room", snr_db=20.0))
+    assert heard.text == "restart db prod"
+    assert heard.confidence >= _ASK_BELOW
+
+
+def test_a_doubtful_number_comes_with_the_numbers_it_may_have_been() -> None:
+    heard = _heard(real_note("acknowledge seventeen", kind="street", snr_db=10.0, seed=3))
+    assert heard.text in ("acknowledge seventeen", "acknowledge seventy")
+    assert heard.alternatives
+    assert heard.text not in heard.alternatives
+    assert {heard.text, *heard.alternatives} >= {"acknowledge seventeen", "acknowledge seventy"}
+
+
+def test_rivals_are_whole_sentences_one_confusion_away() -> None:
+    accepts = sentence_matcher(vocabulary())
+    names = vocabulary().resource_names
+    assert "acknowledge seventy" in rivals("acknowledge seventeen", names, accepts)
+    assert "scale web prod to zero" in rivals("fail over web prod to dr", names, accepts)
+    assert "status of azure" in rivals("status of aws", names, accepts)
+    found = rivals("restart web prod", names, accepts)
+    assert "restart web staging" in found and "restart web prod" not in found
+    assert rivals("who is on call", names, accepts) == ()
