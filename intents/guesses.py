@@ -68,6 +68,7 @@ _COMMAND_VERBS = CHANGE_VERBS | {
     "move",
     "fail",
 }
+_DETERMINERS = frozenset({"the", "a", "an", "this", "that", "its", "our", "my", "another", "after", "before", "since"})
 _NOT_SLIPS = VOCABULARY | NUMBER_WORDS | vocab.ROLES | STOP_WORDS | MARKERS
 
 
@@ -90,14 +91,14 @@ def _closest(word: str, choices: tuple[str, ...]) -> tuple[str, float] | None:
 def misspelt_act(word: str) -> str | None:
     """The verb that acts which `word` is a typo of, when it is at least as close to it as to any word that asks
     ("strat": start or state? neither is guessed). Four letters are too few to tell a typo of a verb that acts
-    ("stat" is a "start" with one letter less, and a "state" too)."""
-    if len(word) <= 4:
-        return None
+    ("stat" is a "start" with one letter less, and a "state" too): such a word must be strictly closer to it."""
     act = _closest(word, _ACT_WORDS)
     if act is None:
         return None
     asking = _closest(word, _CORRECTABLE)
-    return act[0] if asking is None or act[1] >= asking[1] else None
+    if asking is None or act[1] > asking[1] or (act[1] == asking[1] and len(word) > 4):
+        return act[0]
+    return None
 
 
 def suggestion(act: str, inp: Input) -> Slots:
@@ -135,7 +136,7 @@ def skipping(inp: Input) -> Reading | None:
                 continue
             if end < n and part.words[-1] in _DANGLING:  # "how is the [weather]": what was dropped was its object
                 continue
-            if end < n and inp.words[end] in _REMARK_VERBS:  # "reboot db staging [ssh is dead]"
+            if end < n and not _REMARK_VERBS.isdisjoint(inp.words[end : end + 2]):  # "reboot db staging [ssh is dead]"
                 continue
             rules = rules_for(part.words[0], slot_first=part.words[0] not in _KNOWN)
             found = first_match(part, rules, guessing=True)
@@ -143,7 +144,7 @@ def skipping(inp: Input) -> Reading | None:
                 continue  # "restart [loop on web-staging]": an act is not guessed without what it acts on
             if found and found[0].intent in CHANGING_INTENTS and _has_number(inp.words[end:]):
                 continue  # "take worker-prod down [to 3]": a number said for a change is never dropped
-            if found and found[0].intent is not IntentName.CANCEL and not _COMMAND_VERBS.isdisjoint(inp.words[end:]):
+            if found and found[0].intent is not IntentName.CANCEL and commands_in(inp.words[end:]):
                 continue  # "go to dr now [move api-prod over]": what was dropped is another command
             if found and _safe_to_drop(found[0].intent, inp.words[end:], lead):
                 return Reading(found[0], found[1], _SKIP_PENALTY * skipped, lead, end)
@@ -159,7 +160,7 @@ def _before_remark(inp: Input) -> Reading | None:
             continue
         if inp.words[end] in ("to", "for") and _has_number(inp.words[end + 1 : end + 2]):
             continue  # "scale web-prod to 20": the number is the command's own
-        if not _COMMAND_VERBS.isdisjoint(inp.words[end:]):
+        if commands_in(inp.words[end:]):
             continue  # "all good now close alert 338": the rest is a command, not a remark
         part = Input(inp.words[:end], inp.raws[:end])
         found = first_match(part, rules_for(part.words[0], slot_first=False), guessing=True)
@@ -173,6 +174,12 @@ def _before_remark(inp: Input) -> Reading | None:
             continue  # nor a silence without its length: the remark may have held it
         return Reading(found[0], found[1], _SKIP_PENALTY * 2, 0, end)
     return None
+
+
+def commands_in(words: tuple[str, ...]) -> bool:
+    """Whether `words` hold the verb of another command ("... move api-prod over"), not a noun ("after the
+    restart")."""
+    return any(w in _COMMAND_VERBS and (i == 0 or words[i - 1] not in _DETERMINERS) for i, w in enumerate(words))
 
 
 def _has_number(words: tuple[str, ...]) -> bool:

@@ -71,6 +71,8 @@ CHANGE_VERBS = frozenset(
     | {"bump", "bumping", "drop", "dropping", "launch", "launching", "terminate", "terminating", "suspend"}
     | {"deallocate", "disable", "enable"}
 )
+# Words that make what they are said with no order: a remark holding one does not come before an order.
+UNORDERING = _NEGATIONS | _TAKING_BACK | _CHANGED_MIND | _REPORTING | _PAST | _CONDITIONS | _MODAL
 # Every word that says how a change is said: a slip is never corrected into one ("every" is no "never").
 MARKERS = (
     _SUBJECTS

@@ -25,19 +25,52 @@ below 0.5 the text is `unknown`. Confirmations are never guessed."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from pydantic import ValidationError
 
 from core.models import CHANGING_INTENTS, Intent, IntentName, Slots
 from intents import vocab
+from intents.grammar import FIRST_WORDS
 from intents.guesses import VOCABULARY, corrected, misspelt_act, skipping, suggestion, unslipped
 from intents.help import topic_of
 from intents.matching import POINTING, Reading, exact, fits
-from intents.mood import Mood, mood
+from intents.mood import UNORDERING, Mood, mood
 from intents.reading import Input
 from intents.text import MAX_CHARS, Prepared, clauses, filler_bounds, prepare
 
 UNKNOWN_CONFIDENCE = 0.2
 MIN_CONFIDENCE = 0.5  # below this a reading is a guess, and we say we did not understand
+# Verbs of a remark said before a command: how things are ("is down"), what happened ("got paged").
+_REMARK_VERBS = frozenset({"is", "are", "was", "were", "am", "got", "looking", "woke", "went", "keeps", "seems"})
+_NOT_BEFORE_ORDER = frozenset(
+    {"we", "i", "you", "they", "he", "she", "to", "and", "will", "can", "should", "must", "be", "been", "get", "gets"}
+    | _REMARK_VERBS  # "it got [shut down]" is passive
+)
+_STATE_WORDS = frozenset(
+    {
+        "down",
+        "up",
+        "now",
+        "dead",
+        "stuck",
+        "slow",
+        "fine",
+        "ok",
+        "okay",
+        "good",
+        "broken",
+        "hung",
+        "gone",
+        "out",
+        "over",
+    }
+    | {"back", "busy", "bad", "offline", "online", "red", "green", "fire", "again", "here", "awake", "late", "full"}
+)
+_ASKING_FIRST = frozenset(
+    {"did", "does", "do", "should", "shall", "can", "could", "would", "will", "who", "why", "if", "is", "are", "was"}
+    | {"were", "has", "have", "how", "what", "where", "when", "which", "whose", "in", "any", "anyone"}
+)
 _ASKS_HOW = frozenset({"scale", "restart", "emergency", "shutdown", "failover", "search", "show", "confirm"})
 
 
@@ -64,6 +97,10 @@ def parse(text: str) -> Intent:
                 name=IntentName.UNKNOWN, slots=suggestion(act, inp), confidence=UNKNOWN_CONFIDENCE, text=shown
             )
     reading = _understood(inp, prepared, 0, len(inp.words)) or _one_clause(inp, prepared)
+    for marked in _remark_marked(inp, prepared) if reading is None else ():
+        reading = _one_clause(inp, marked)  # "got paged what's going on with alert 92": a remark, unmarked
+        if reading is not None:
+            break
     if reading is None:
         return _unknown(shown, UNKNOWN_CONFIDENCE)
     try:
@@ -113,6 +150,27 @@ def _one_clause(whole: Input, prepared: Prepared) -> Reading | None:
                 found.append(reading)
     # the surest, then the one that says most, then the later (context comes first: "we're drowning, ...")
     return max(found, key=_preference, default=None)
+
+
+def _remark_marked(inp: Input, prepared: Prepared) -> Iterator[Prepared]:
+    """The text with a clause break after a leading remark that no punctuation ends ("we're drowning emergency
+    scale up web-prod", "us-east-1 is down fail web-prod over to dr"): a remark says how things are (a verb
+    like "is" or "got"), and is neither a question, a condition, a negation nor a plan - so "if web-prod dies
+    we fail over" and "carol shut down web-preview" are never split into an order."""
+    words = inp.words
+    for split in range(2, len(words)):
+        remark = words[:split]
+        if words[split] not in FIRST_WORDS or prepared.tokens[split - 1].ends_clause:
+            continue
+        if (_REMARK_VERBS.isdisjoint(remark) and remark[-1] != "now") or remark[-1] in _NOT_BEFORE_ORDER:
+            continue
+        if not (remark[-1] in _STATE_WORDS or remark[-1].endswith(("ing", "ed"))):
+            continue  # "... so bob shut down it": a remark ends on how things are, not on who did something
+        if remark[0] in _ASKING_FIRST or not UNORDERING.isdisjoint(remark):
+            continue
+        tokens = list(prepared.tokens)
+        tokens[split - 1] = tokens[split - 1]._replace(ends_clause=True)
+        yield prepared._replace(tokens=tuple(tokens))
 
 
 def _preference(reading: Reading) -> tuple[float, bool, int, int]:

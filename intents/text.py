@@ -238,8 +238,10 @@ def _without_courtesy(tokens: list[Token]) -> list[Token]:
     """Without "please", "asap", "again" in the middle ("add two servers pls, latency is ..."): they carry no
     meaning for a command. A clause ending on one ends on the word before it."""
     kept: list[Token] = []
-    for token in tokens:
-        if token.word in _COURTESY and len(tokens) > 1:
+    for i, token in enumerate(tokens):
+        right_now = token.word == "right" and i + 1 < len(tokens) and tokens[i + 1].word == "now"
+        said_now = token.word == "now" and i > 0 and tokens[i - 1].word == "right"
+        if right_now or said_now or (token.word in _COURTESY and len(tokens) > 1):  # "... right now, it's leaking"
             if token.ends_clause and kept:
                 kept[-1] = kept[-1]._replace(ends_clause=True)
             continue

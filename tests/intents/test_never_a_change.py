@@ -121,10 +121,19 @@ _SAID_NOT_ORDERED = (
     "{verb} {name} - actually no",
     "{verb} {name} jk",
 )
+_UNMARKED_REMARKS = (
+    "{name} was slow so bob {done} it",
+    "it got {done}",
+    "{name} is fine dont {verb} it",
+    "the plan is to {verb} {name}",
+    "{name} is down should we {verb} it",
+    "is it safe to {verb} {name} now",
+    "carol {done} {name} on friday",
+)
 _REPORTED = ("bob {done} {name}", "we {done} {name} yesterday", "i think someone {done} {name}", "{name} was {done}")
 
 
-@pytest.mark.parametrize("template", _SAID_NOT_ORDERED + _REPORTED)
+@pytest.mark.parametrize("template", _SAID_NOT_ORDERED + _REPORTED + _UNMARKED_REMARKS)
 def test_no_verb_said_that_way_is_a_change(template: str) -> None:
     lines = {template.format(verb=v, done=d, name=n) for v in _VERBS for d in _DONE for n in _NAMES}
     changes = {line: parse(line).name.value for line in lines if parse(line).name in CHANGING_INTENTS}
@@ -139,6 +148,8 @@ def test_no_verb_said_that_way_is_a_change(template: str) -> None:
         ("kill worker-staging it's burning money", "shutdown", "worker-staging"),
         ("db-prod is stuck again, please restart it", "restart", "db-prod"),
         ("web-prod is on fire, emergency scale", "emergency_scale", "web-prod"),
+        ("us-east-1 is down fail web-prod over to dr", "failover", "web-prod"),
+        ("we're drowning emergency scale up the asg api-prod", "emergency_scale", "api-prod"),
     ],
 )
 def test_a_reason_said_with_an_order_keeps_the_order(text: str, intent: str, target: str) -> None:
