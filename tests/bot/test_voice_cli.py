@@ -20,7 +20,18 @@ def test_transcribe_json_reports_text_intent_and_timings(tmp_path: Path) -> None
     done = runner.invoke(app, ["transcribe", str(note), "--json"])
     assert done.exit_code == 0, done.output
     result = json.loads(done.output)
-    assert set(result) == {"text", "confidence", "intent", "backend", "audio_seconds", "decode_ms", "recognize_ms"}
+    assert set(result) == {
+        "slots",
+        "alternatives",
+        "text",
+        "confidence",
+        "intent",
+        "backend",
+        "audio_seconds",
+        "decode_ms",
+        "recognize_ms",
+    }
+    assert result["slots"] == {"target": "web prod", "count": 20}
     assert (result["text"], result["intent"], result["backend"]) == (
         "scale web prod to twenty",
         "scale",
