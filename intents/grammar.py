@@ -90,7 +90,8 @@ TAKE_ONCALL = [
 ]
 
 # Alert actions are tried before the alert list: "page the next person" is not a list of pages.
-_ALERT_REF = "[the|this|that|it|this one|that one] [<alert>] [<alert>] [{alert_id}]"
+_WHICH = "[the|this|that|it|this one|that one|the latest|the last|the newest|the new]"
+_ALERT_REF = f"{_WHICH} [<alert>] [<alert>] [{{alert_id}}]"
 ALERT_ACTIONS = [
     rule(I.SILENCE, f"(silence|mute|snooze|suppress|hush|shush|shut up) {_ALERT_REF} (for|during) {{duration}}"),
     rule(I.SILENCE, f"(silence|mute|snooze|suppress|hush|shush|shut up) {_ALERT_REF} [{{duration}}]"),
@@ -103,7 +104,8 @@ ALERT_ACTIONS = [
     rule(
         I.ESCALATE,
         "(page|call|wake|wake up|ring|get) [up] [the] (next|next person|next one|next in line|next engineer|"
-        "next on call|next oncall|secondary|backup|second line|someone else|somebody else|another person|"
+        "next on call|next oncall|secondary|backup|backup on call|backup oncall|second line|someone else|"
+        "somebody else|another person|"
         "the next person) [up] [for|about|on] [<alert>] [<alert>] [{alert_id}]",
     ),
 ]
@@ -127,42 +129,48 @@ ALERTS = [
     ),
     rule(
         I.ACK,
-        "(ack|acknowledge|acknowledged|acked|ackd|acking|claim) [the|this|that|it|this one|that one] [<alert>] "
-        "[<alert>] [{alert_id}]",
+        f"(ack|acknowledge|acknowledged|acked|ackd|acking|claim) {_ALERT_REF}",
     ),
     rule(I.ACK, "[i will|ill|i am|i have|i] (take|taking|got|grab|grabbing|have|own|owning) [<alert>] {alert_id}"),
     rule(I.ACK, "mark [<alert>] [<alert>] {alert_id} [as] (acked|acknowledged|ack)"),
     rule(
         I.ACK,
-        "[i am|i will|i] (on it|got it|got this|got this one|have it|take it|will take it|taking it|am on it|mine)",
+        "[i am|i will|i] (on it|got it|got this|got this one|have it|take it|will take it|taking it|am on it|mine|"
+        "taking this|taking this one|take this one)",
     ),
     rule(
         I.ACK,
-        "[i am|i will|ill|i] (looking at|looking into|look at|look into|checking|on|taking a look at) [<alert>] "
-        "{alert_id}",
+        "[i am|i will|ill|i] (looking at|looking into|look at|look into|checking|on|taking a look at|handle|handling|"
+        "investigating) [<alert>] {alert_id}",
     ),
     rule(
         I.RESOLVE,
-        "(resolve|resolved|close|closed|clear|cleared|solved|close out) [the|this|that|it|this one|that one] [<alert>] "
-        "[<alert>] "
-        "[{alert_id}]",
+        f"(resolve|resolved|close|closed|clear|cleared|solved|close out) {_ALERT_REF}",
     ),
     rule(I.RESOLVE, "mark [<alert>] [<alert>] {alert_id} [as] (resolved|closed|fixed|done|clear)"),
     rule(I.RESOLVE, "(alert|incident|alarm) [number|no|id] {alert_id} (is|can be|has been) (resolved|fixed|closed)"),
 ]
 
-_STATUS_WORDS = "status|health|healthcheck|overview|summary|dashboard|sitrep|state"
+_STATUS_WORDS = "status|health|healthcheck|overview|summary|dashboard|sitrep|state|rundown|lowdown"
 STATUS = [
     rule(I.STATUS, f"({_STATUS_WORDS}) [report|check|update|summary|please] [{{scope}}]"),
     rule(I.STATUS, "how (is|are) [{scope}] [<doing>]"),
     rule(I.STATUS, "(is|are) {scope} <fine>"),
     rule(I.STATUS, "(are|is) (we|things|you guys|everyone|anything|everything) <fine> [{scope}]"),
-    rule(I.STATUS, "what is (up|going on|happening|the status|the situation|the state|broken|wrong|down) [{scope}]"),
+    rule(
+        I.STATUS,
+        "what is (up|going on|happening|the status|the situation|the state|the health|broken|wrong|down) [{scope}]",
+    ),
+    rule(I.STATUS, "(any|are there any|got any) (fires|fire|fires burning|outages) [{scope}]"),
     rule(I.STATUS, "(anything|any|something|what) (wrong|broken|down|problems|issues|on fire) [{scope}]"),
     rule(I.STATUS, "(any|are there any|got any) (problems|issues|outages|incidents going on) [{scope}]"),
     rule(
         I.STATUS,
-        f"(check|give|show|get) [me] [on] [the|a|an] [{_STATUS_WORDS}] [update|report|check] [of|for|on] [{{scope}}]",
+        f"(check|give|show|get) [me] [on] [the|a|an] [{_STATUS_WORDS}] [of|for|on] [{{scope}}]",
+    ),
+    rule(
+        I.STATUS,
+        f"(check|give|show|get) [me] [on] [the|a|an] ({_STATUS_WORDS}) (update|report|check) [of|for|on] [{{scope}}]",
     ),
     rule(I.STATUS, "how (healthy|stable|bad|good|broken) (is|are) [things in] {scope} [looking|doing|right now]"),
     rule(I.STATUS, "(sup|wassup|whats up)"),

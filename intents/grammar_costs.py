@@ -16,7 +16,8 @@ COST = [
     rule(I.FORECAST, "[<cost>] (forecast|forecasts|projection|projections|prediction|estimate|outlook) [{cost}]"),
     rule(I.FORECAST, "(projected|predicted|expected|estimated|forecasted|forecast|future) <cost> [{cost}]"),
     rule(I.FORECAST, "(forecast|project|predict) [the|our] [<cost>] [{cost}]"),
-    rule(I.FORECAST, "(what|how much) will (we|it|everything|our bill) (spend|cost|be) [{cost}]"),
+    rule(I.FORECAST, "(what|how much) will (we|it|everything|our bill) (spend|cost|be|pay) [{cost}]"),
+    rule(I.FORECAST, "are we (over|within|under|on|in) [the|our] <cost> [yet|already|so far] [{cost}]"),
     rule(I.FORECAST, "(end of month|eom|month end) [<cost>|forecast|estimate|projection]", period="this_month"),
     rule(I.FORECAST, "<cost> [for|of] next month", period="next_month"),
     rule(
@@ -64,7 +65,7 @@ COST = [
     ),
     rule(
         I.FORECAST,
-        "(what is|show|give me) [me] [the|our] (projected|predicted|expected|estimated) {cost} <cost> [{cost}]",
+        "(what is|show|give me) [me] [the|our] (projected|predicted|expected|estimated) [{cost}] <cost> [{cost}]",
     ),
     rule(I.COST, "<cost> [{cost}]"),
     rule(I.COST, "<cost> (of|for) {target} [{cost_tail}]"),
@@ -83,7 +84,7 @@ COST = [
         "how much of [the|our] <cost> (have|did|has) (we|it) (used|use|spent|spend|burned|burnt|burn) [{cost}]",
     ),
     rule(I.COST, "what (costs|spends|is costing us|costs us|is costing) [us] the most [{cost}]", group_by="service"),
-    rule(I.COST, "(top|biggest) (spenders|costs|spend|cost drivers) [{cost}]", group_by="service"),
+    rule(I.COST, "[what are] [the|our] (top|biggest) (spenders|costs|spend|cost drivers) [{cost}]", group_by="service"),
     rule(I.COST, "how (expensive|pricey|costly) (is|are) {cost}"),
     rule(
         I.COST,
@@ -91,6 +92,10 @@ COST = [
     ),
     *(
         rule(I.COST, f"(what is|which is) the (most expensive|priciest|costliest) ({words}) [{{cost}}]", group_by=key)
+        for key, words in _GROUPS
+    ),
+    *(
+        rule(I.COST, f"(which|what) ({words}) is the (most expensive|priciest|costliest) [{{cost}}]", group_by=key)
         for key, words in _GROUPS
     ),
     *(

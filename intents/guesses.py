@@ -45,6 +45,7 @@ _OPENS_CLAUSE = frozenset(
     {"it", "its", "we", "i", "nobody", "somebody", "someone", "everyone", "they", "he", "she", "because", "since"}
     | {"as", "cause", "cuz", "coz", "while", "so", "now", "for", "to", "the", "this", "that", "there", "our", "my"}
     | {"users", "customers", "traffic", "latency", "ssh", "qa", "health", "load", "cpu", "memory", "disk", "errors"}
+    | {"before", "during", "ahead", "but", "though", "although", "otherwise"}
 )
 # Verbs of a remark: the word before one is its subject, not the end of a resource name.
 _REMARK_VERBS = frozenset({"is", "are", "was", "were", "keeps", "keep", "has", "have", "needs", "looks", "seems"})
@@ -68,7 +69,9 @@ _COMMAND_VERBS = CHANGE_VERBS | {
     "move",
     "fail",
 }
-_DETERMINERS = frozenset({"the", "a", "an", "this", "that", "its", "our", "my", "another", "after", "before", "since"})
+_DETERMINERS = frozenset(
+    {"the", "a", "an", "this", "that", "its", "our", "my", "another", "after", "before", "since", "by", "of"}
+)
 _NOT_SLIPS = VOCABULARY | NUMBER_WORDS | vocab.ROLES | STOP_WORDS | MARKERS
 
 

@@ -98,6 +98,7 @@ _NOT_IN_NAMES = (
     | _PAST
     | {"fine", "healthy", "recovered", "stable", "alright", "fixed", "resolved", "loop", "back", "the", "a", "an"}
     | {"now", "right", "keep", "keeps", "failing", "stuck", "hung", "dead", "emergency", "needs", "looks", "seems"}
+    | {"because", "since", "cause", "cuz", "coz", "while", "so", "but", "though", "although", "before", "during"}
     | {"i", "we", "you", "he", "she", "they", "it", "me", "us", "more", "extra", "additional", "please", "pls"}
 )
 

@@ -39,6 +39,10 @@ def _phrase_spans(inp: Input, start: int) -> Iterator[tuple[int, int]]:
         first += 1
     if inp.words[first : first + 2] == ("all", "of"):  # "restart all of web-staging"
         first += 2
+    if first < len(inp.words) and inp.words[first] in ("every", "each", "all"):  # "every instance in web-staging"
+        kind = vocab.read_kind(inp.words, first + 1)
+        if kind is not None and kind[1] < len(inp.words) and inp.words[kind[1]] in ("in", "of", "on"):
+            first = kind[1] + 1
     first = _after_kind(inp.words, first)
     if first >= len(inp.words) or inp.words[first] in CONNECTIVES:
         return

@@ -127,6 +127,7 @@ _LEADING_FILLER: tuple[tuple[str, ...], ...] = (
     ("sorry", "to", "bother", "you"),
     ("quick", "one"),
     ("quick", "question"),
+    ("quick",),
     ("good", "morning"),
     ("right", "so"),
     ("hey", "there"),

@@ -89,6 +89,7 @@ PERIODS: Mapping[str, str] = {
     **dict.fromkeys(("last week", "past week", "previous week", "the past week", "the last week"), "7d"),
     **dict.fromkeys(("past month", "the past month", "the last month"), "30d"),
     **dict.fromkeys(("next month", "next_month"), "next_month"),
+    **dict.fromkeys(("end of month", "end of the month", "the end of the month", "month end", "eom"), "this_month"),
 }
 GROUP_BY: Mapping[str, str] = {
     **dict.fromkeys(("provider", "providers", "cloud", "clouds", "vendor", "vendors"), "provider"),
