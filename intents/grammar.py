@@ -148,7 +148,6 @@ ALERTS = [
         f"(resolve|resolved|close|closed|clear|cleared|solved|close out) {_ALERT_REF}",
     ),
     rule(I.RESOLVE, "mark [<alert>] [<alert>] {alert_id} [as] (resolved|closed|fixed|done|clear)"),
-    rule(I.RESOLVE, "(alert|incident|alarm) [number|no|id] {alert_id} (is|can be|has been) (resolved|fixed|closed)"),
 ]
 
 _STATUS_WORDS = "status|health|healthcheck|overview|summary|dashboard|sitrep|state|rundown|lowdown"

@@ -87,6 +87,9 @@ def unslipped(word: str) -> str:
 def _closest(word: str, choices: tuple[str, ...]) -> tuple[str, float] | None:
     if len(word) < 4:
         return None
+    swapped = [c for c in choices if _one_swap(word, c)]  # "shwo", "lsit": two letters swapped
+    if swapped:
+        return swapped[0], 90.0
     best = process.extractOne(word, choices, scorer=fuzz.ratio, score_cutoff=_TYPO_CUTOFF)
     return (best[0], best[1]) if best else None
 
@@ -102,6 +105,18 @@ def misspelt_act(word: str) -> str | None:
     if asking is None or act[1] > asking[1] or (act[1] == asking[1] and len(word) > 4):
         return act[0]
     return None
+
+
+def _one_swap(word: str, choice: str) -> bool:
+    if len(word) != len(choice) or word == choice:
+        return False
+    diff = [i for i in range(len(word)) if word[i] != choice[i]]
+    return (
+        len(diff) == 2
+        and diff[1] == diff[0] + 1
+        and word[diff[0]] == choice[diff[1]]
+        and word[diff[1]] == choice[diff[0]]
+    )
 
 
 def suggestion(act: str, inp: Input) -> Slots:

@@ -24,6 +24,8 @@ ACTS = CHANGING_INTENTS | {IntentName.ACK, IntentName.RESOLVE, IntentName.SILENC
         ("serach stopped instances", "search"),
         ("forcast", "forecast"),
         ("alrets", "alerts"),
+        ("shwo web-prod", "show"),  # two letters swapped
+        ("lsit stopped instances", "search"),
     ],
 )
 def test_a_typo_of_a_question_is_corrected(text: str, intent: str) -> None:
@@ -73,7 +75,7 @@ def test_a_typo_never_shows_the_bots_own_timings(text: str) -> None:
     assert parse(text).name is not IntentName.PERF
 
 
-@pytest.mark.parametrize("text", ["frobnicate web-prod", "shwo web-prod", "yeet db-prod", "purge web-staging"])
+@pytest.mark.parametrize("text", ["frobnicate web-prod", "zorp web-prod", "yeet db-prod", "purge web-staging"])
 def test_an_unknown_word_does_not_make_a_bare_name_a_command(text: str) -> None:
     assert parse(text).name is IntentName.UNKNOWN
 
