@@ -103,6 +103,11 @@ ALERT_ACTIONS = [
     rule(I.ESCALATE, f"(escalate|escalation|esc) {_ALERT_REF} [to the next person|to the next one|to next|up]"),
     rule(
         I.ESCALATE,
+        f"(hand|pass|kick|bump|push|send) {_ALERT_REF} [on|up|over] to [the] (next person|next one|next|secondary|"
+        "next on call|next oncall|backup|someone else|second line|next engineer)",
+    ),
+    rule(
+        I.ESCALATE,
         "(page|call|wake|wake up|ring|get) [up] [the] (next|next person|next one|next in line|next engineer|"
         "next on call|next oncall|secondary|backup|backup on call|backup oncall|second line|someone else|"
         "somebody else|another person|"
@@ -129,7 +134,7 @@ ALERTS = [
     ),
     rule(
         I.ACK,
-        f"(ack|acknowledge|acknowledged|acked|ackd|acking|claim) {_ALERT_REF}",
+        f"(ack|acknowledge|acknowledged|acked|ackd|acking|claim|seen) {_ALERT_REF}",
     ),
     rule(I.ACK, "[i will|ill|i am|i have|i] (take|taking|got|grab|grabbing|have|own|owning) [<alert>] {alert_id}"),
     rule(I.ACK, "mark [<alert>] [<alert>] {alert_id} [as] (acked|acknowledged|ack)"),

@@ -29,8 +29,8 @@ SCALE = [
     rule(I.SCALE, "(scale|resize) {target} [by] {signed} [<units>]"),
     rule(
         I.SCALE,
-        "(add|launch|spin up|fire up|deploy|provision|create|throw|get) [another|an extra] {more} [<extra>] [<units>] "
-        "(to|on|for|in|into|at|onto) {target}",
+        "(add|launch|spin up|fire up|deploy|provision|create|throw|get|put) [another|an extra] {more} [<extra>] "
+        "[<units>] (to|on|for|in|into|at|onto) {target}",
     ),
     rule(I.SCALE, "(spin up|add|launch|fire up) {more} <extra> [<units>] [of|for] {target}"),
     rule(I.SCALE, "[we|i] need {more} <extra> [<units>] (on|for|in|at|to) {target}"),
@@ -49,6 +49,7 @@ SCALE = [
     ),
     rule(I.SCALE, "make {target} {count} <units>"),
     rule(I.SCALE, "[we|i] need {target} (at|to|up to) {count} [<units>]"),
+    rule(I.SCALE, "[we|i] (need|want|have|run|get) {count} {target} <units>"),
     rule(
         I.SCALE,
         "(add|launch|spin up|deploy|provision|create) (a|an|another) [<extra>] <units> (to|on|for|in|into) {target}",

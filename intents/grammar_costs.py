@@ -86,6 +86,7 @@ COST = [
     rule(I.COST, "what (costs|spends|is costing us|costs us|is costing) [us] the most [{cost}]", group_by="service"),
     rule(I.COST, "[what are] [the|our] (top|biggest) (spenders|costs|spend|cost drivers) [{cost}]", group_by="service"),
     rule(I.COST, "how (expensive|pricey|costly) (is|are) {cost}"),
+    rule(I.COST, "what is {target} (costing|costing us|cost us|costing me) [{cost_tail}]"),
     rule(
         I.COST,
         "how much (money|cash) (did|do|have|are) (we|i) (spend|spent|spending|burn|burned|burnt|burning) [{cost}]",

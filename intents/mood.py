@@ -62,6 +62,7 @@ _MODAL = frozenset(
 _REMARKING = frozenset(
     {"fine", "ok", "okay", "good", "healthy", "recovered", "stable", "alright", "fixed", "resolved", "from"}
 )
+_DETERMINERS = frozenset({"the", "a", "an", "this", "that", "its", "our", "my", "another", "after", "before", "by"})
 # Every form of the verbs that change things: an order names its verb once, at its start.
 CHANGE_VERBS = frozenset(
     {"restart", "restarts", "restarting", "reboot", "reboots", "rebooting", "bounce", "bouncing", "recycle"}
@@ -99,6 +100,7 @@ _NOT_IN_NAMES = (
     | {"fine", "healthy", "recovered", "stable", "alright", "fixed", "resolved", "loop", "back", "the", "a", "an"}
     | {"now", "right", "keep", "keeps", "failing", "stuck", "hung", "dead", "emergency", "needs", "looks", "seems"}
     | {"because", "since", "cause", "cuz", "coz", "while", "so", "but", "though", "although", "before", "during"}
+    | {"cost", "costs", "costing", "spend", "spending", "bill"}
     | {"i", "we", "you", "he", "she", "they", "it", "me", "us", "more", "extra", "additional", "please", "pls"}
 )
 
@@ -135,9 +137,14 @@ def mood(
         return Mood.HYPOTHETICAL
     if any(clause_ends[start : end - 1]):  # "stop! web-prod is fine": the verb ends its own clause
         return Mood.INTERJECTION
-    if not _REMARKING.isdisjoint(after) or not CHANGE_VERBS.isdisjoint(after):
+    if not _REMARKING.isdisjoint(after) or _verb_in(after):
         return Mood.INTERJECTION
     return Mood.ORDER
+
+
+def _verb_in(words: Sequence[str]) -> bool:
+    """A change verb used as one ("... from scaling", "... then restart"), not as a noun ("for the launch")."""
+    return any(w in CHANGE_VERBS and (i == 0 or words[i - 1] not in _DETERMINERS) for i, w in enumerate(words))
 
 
 def _clause(clause_ends: Sequence[bool], start: int, end: int) -> tuple[int, int]:

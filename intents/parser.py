@@ -36,6 +36,7 @@ from intents.guesses import VOCABULARY, corrected, misspelt_act, skipping, sugge
 from intents.help import topic_of
 from intents.matching import POINTING, Reading, exact, fits
 from intents.mood import UNORDERING, Mood, mood
+from intents.numbers import is_digits
 from intents.reading import Input
 from intents.text import MAX_CHARS, Prepared, clauses, filler_bounds, prepare
 
@@ -71,6 +72,8 @@ _ASKING_FIRST = frozenset(
     {"did", "does", "do", "should", "shall", "can", "could", "would", "will", "who", "why", "if", "is", "are", "was"}
     | {"were", "has", "have", "how", "what", "where", "when", "which", "whose", "in", "any", "anyone"}
 )
+_ALERT_WORDS = frozenset({"alert", "incident", "alarm", "page", "number", "no", "id"})
+_ON_AN_ALERT = frozenset({IntentName.ACK, IntentName.RESOLVE, IntentName.ESCALATE})
 _ASKS_HOW = frozenset({"scale", "restart", "emergency", "shutdown", "failover", "search", "show", "confirm"})
 
 
@@ -135,6 +138,10 @@ def _understood(whole: Input, prepared: Prepared, start: int, end: int) -> Readi
             reading = reading._replace(values={**reading.values, "target": named})
         elif pointing:
             return None
+    if reading.rule.intent in _ON_AN_ALERT and "alert_id" not in reading.values:
+        alert = _number_elsewhere(whole, reading.start, stop)  # "42 needs more eyes, escalate it"
+        if alert is not None:
+            reading = reading._replace(values={**reading.values, "alert_id": alert})
     return reading if _said_as_meant(reading, prepared, whole) else None
 
 
@@ -177,6 +184,17 @@ def _preference(reading: Reading) -> tuple[float, bool, int, int]:
     target = reading.values.get("target")
     named = not isinstance(target, str) or vocab.looks_like_name(target)
     return reading.rule.confidence - reading.penalty, named, len(reading.values), reading.start
+
+
+def _number_elsewhere(inp: Input, start: int, end: int) -> int | None:
+    """The one alert number typed outside words[start:end], as an alert is named: first in its sentence or after
+    "alert" ("42 needs more eyes", "alert 42 is flapping"), not any number ("we scaled to 20")."""
+    numbers = {
+        int(w)
+        for i, w in enumerate(inp.words)
+        if not start <= i < end and is_digits(w) and (i == 0 or inp.words[i - 1] in _ALERT_WORDS)
+    }
+    return numbers.pop() if len(numbers) == 1 else None
 
 
 def _named_elsewhere(inp: Input, start: int, end: int) -> str | None:

@@ -62,6 +62,13 @@ PARAPHRASES: list[tuple[str, str, S]] = [
     ("all good now, close alert 45", "resolve", {"alert_id": 45}),
     ("escalate 42, i'm stuck in traffic", "escalate", {"alert_id": 42}),
     ("silence 248 while we deploy, 45 min", "silence", {"alert_id": 248, "duration_seconds": 2700}),
+    ("42 needs more eyes, escalate it", "escalate", {"alert_id": 42}),
+    ("hand 42 to the next person", "escalate", {"alert_id": 42}),
+    ("42 is sorted, close it", "resolve", {"alert_id": 42}),
+    ("shwo me web-prod", "show", {"target": "web-prod"}),
+    ("what's web-prod costing us", "cost", {"target": "web-prod"}),
+    ("add 4 more boxes to web-prod for the launch", "scale", {"target": "web-prod", "delta": 4}),
+    ("we need 20 web-prod instances", "scale", {"target": "web-prod", "count": 20}),
     # a resource named with its kind in front (or behind)
     ("restart the database db-prod", "restart", {"target": "db-prod"}),
     ("scale the asg web-prod to 5", "scale", {"target": "web-prod", "count": 5}),
@@ -112,3 +119,8 @@ def test_a_paraphrase_is_read_as_the_command(text: str, intent: str, slots: S) -
 )
 def test_chat_that_is_not_for_opsbot_is_not_understood(text: str) -> None:
     assert parse(text).name.value == "unknown"
+
+
+def test_it_is_an_alert_only_when_an_alert_was_named() -> None:
+    parsed = parse("we scaled to 20, ack it")
+    assert (parsed.name.value, parsed.slots.alert_id) == ("ack", None)
