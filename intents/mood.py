@@ -31,6 +31,8 @@ _TAKING_BACK = frozenset(
 _CHANGED_MIND = frozenset(
     {"no", "nope", "wait", "actually", "cancel", "abort", "nevermind", "nvm", "undo", "scratch", "belay", "jk"}
 )
+# A change of mind anywhere after the order's clause ("..., the spike is huge - wait").
+_SECOND_THOUGHTS = frozenset({"wait", "actually", "nevermind", "nvm", "jk", "cancel", "abort", "scratch", "undo"})
 # Words that open a question when they come first ("should we ...", "who restarted ...").
 _ASKING = frozenset(
     {"did", "does", "do", "should", "shall", "is", "are", "was", "were", "has", "have", "had", "who", "whom"}
@@ -113,10 +115,12 @@ def mood(
     *,
     question: bool,
     request: bool,
+    asked: frozenset[int] = frozenset(),
 ) -> Mood:
     """How the sentence `words` says the change a rule read at words[start:end]. `clause_ends[i]` is True when
     punctuation follows words[i]; `question` when the text ended with "?"; `request` when it opened with a
-    polite "can you" (a request, not a question about whether we can). The order's own clause is judged
+    polite "can you" (a request, not a question about whether we can); `asked` holds the words a "?" follows
+    ("restart db-prod? or not"). The order's own clause is judged
     whole; the other clauses only when they take it back ("..., no wait") or set a condition ("if ..., ...")."""
     first, last = _clause(clause_ends, start, end)
     before, said, after = words[first:start], words[start:end], words[end:last]
@@ -127,6 +131,11 @@ def mood(
         return Mood.NEGATED
     if not _CHANGED_MIND.isdisjoint(after):  # "scale web-prod to 20 - actually no"
         return Mood.NEGATED
+    later = [w for clause in _later_clauses(words, clause_ends, last) for w in clause]
+    if not _SECOND_THOUGHTS.isdisjoint(later):  # "burst scale web-prod, the spike is huge - wait"
+        return Mood.NEGATED
+    if (last - 1 in asked and not request) or _or_not(words[end:]):  # "restart db-prod? or not"
+        return Mood.QUESTION
     if (question and not request and last == len(words)) or (before and before[0] in _ASKING):
         return Mood.QUESTION
     if not (_REPORTING | _SUBJECTS).isdisjoint(before) or not _REPORTING.isdisjoint(said) or not _PAST.isdisjoint(own):
@@ -140,6 +149,10 @@ def mood(
     if not _REMARKING.isdisjoint(after) or _verb_in(after):
         return Mood.INTERJECTION
     return Mood.ORDER
+
+
+def _or_not(words: Sequence[str]) -> bool:
+    return any(words[i : i + 2] == ("or", "not") or words[i : i + 2] == ("or", "no") for i in range(len(words)))
 
 
 def _verb_in(words: Sequence[str]) -> bool:

@@ -215,7 +215,8 @@ def _said_as_meant(reading: Reading, prepared: Prepared, inp: Input) -> bool:
         return False
     end = len(inp.words) if reading.end is None else reading.end
     ends = tuple(t.ends_clause for t in prepared.tokens)
-    said = mood(inp.words, ends, reading.start, end, question=prepared.question, request=prepared.request)
+    asked = frozenset(i for i, t in enumerate(prepared.tokens) if t.asks)
+    said = mood(inp.words, ends, reading.start, end, question=prepared.question, request=prepared.request, asked=asked)
     return said is Mood.ORDER
 
 

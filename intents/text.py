@@ -19,6 +19,7 @@ class Token(NamedTuple):
     word: str  # lowercase, normalised
     raw: str  # as typed
     ends_clause: bool = False  # punctuation follows it ("stop!", "halt,"): what comes next is another clause
+    asks: bool = False  # a question mark follows it ("restart db-prod? or not")
 
 
 class Prepared(NamedTuple):
@@ -33,7 +34,7 @@ _SLASH_COMMAND = re.compile(r"^\s*/(\w+)(?:@[\w.]+)?")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 _TOKEN = re.compile(r"[+\-]?\w+(?:['.\-_/:]\w+)*")
 _EMOJI = str.maketrans({"👍": " yes ", "✅": " yes ", "✔": " yes ", "👎": " no ", "❌": " no ", "✖": " no "})
-_CLAUSE_END = re.compile(r"[,!.;?]")
+_CLAUSE_END = re.compile(r"[,!.;?…]|\s[-–—]+\s|[–—]")
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "´": "'", "`": "'"})
 
 BOT_NAMES = frozenset({"ops", "opsbot", "ops-bot", "bot"})
@@ -212,11 +213,14 @@ def prepare(text: str) -> Prepared:
     previous_end = 0
     for found in _TOKEN.finditer(head):
         if tokens and _CLAUSE_END.search(head, previous_end, found.start()):
-            tokens[-1] = tokens[-1]._replace(ends_clause=True)
+            asks = "?" in head[previous_end : found.start()]
+            tokens[-1] = tokens[-1]._replace(ends_clause=True, asks=asks)
         tokens.extend(_expand(found.group(0)))
         previous_end = found.end()
         if len(tokens) > MAX_TOKENS + 8:
             return Prepared((), question=question, too_long=True)
+    if tokens and question:
+        tokens[-1] = tokens[-1]._replace(asks=True)
     tokens = _strip_address(tokens)
     tokens, request = _strip_filler(_without_courtesy(tokens))
     if len(tokens) > MAX_TOKENS:
@@ -251,7 +255,7 @@ def _without_courtesy(tokens: list[Token]) -> list[Token]:
         said_now = token.word == "now" and i > 0 and tokens[i - 1].word == "right"
         if right_now or said_now or (token.word in _COURTESY and len(tokens) > 1):  # "... right now, it's leaking"
             if token.ends_clause and kept:
-                kept[-1] = kept[-1]._replace(ends_clause=True)
+                kept[-1] = kept[-1]._replace(ends_clause=True, asks=kept[-1].asks or token.asks)
             continue
         kept.append(token)
     return kept or tokens

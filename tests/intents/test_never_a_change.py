@@ -120,6 +120,9 @@ _SAID_NOT_ORDERED = (
     "{verb} {name}, no wait",
     "{verb} {name} - actually no",
     "{verb} {name} jk",
+    "{verb} {name}? or not",
+    "{verb} {name}, the spike is huge - wait",
+    "{verb} {name} — actually no",
 )
 _UNMARKED_REMARKS = (
     "{name} was slow so bob {done} it",
