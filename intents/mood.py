@@ -31,6 +31,7 @@ _TAKING_BACK = frozenset(
 _CHANGED_MIND = frozenset(
     {"no", "nope", "wait", "actually", "cancel", "abort", "nevermind", "nvm", "undo", "scratch", "belay", "jk"}
 )
+_LATER = frozenset({"week", "month", "year", "weekend", "time", "sprint", "release", "deploy", "morning", "day"})
 # A change of mind anywhere after the order's clause ("..., the spike is huge - wait").
 _SECOND_THOUGHTS = frozenset({"wait", "actually", "nevermind", "nvm", "jk", "cancel", "abort", "scratch", "undo"})
 # Words that open a question when they come first ("should we ...", "who restarted ...").
@@ -53,7 +54,8 @@ _PAST = frozenset({"yesterday", "ago", "already", "earlier", "previously", "twic
 # Only on a condition, or later: anywhere in the order's own clause.
 _CONDITIONS = frozenset(
     {"if", "when", "whenever", "unless", "once", "later", "tomorrow", "eventually", "soon", "case", "until", "till"}
-    | {"after", "afterwards", "whether", "suppose", "imagine", "next"}
+    | {"after", "afterwards", "whether", "suppose", "imagine", "monday", "tuesday", "wednesday", "thursday", "friday"}
+    | {"saturday", "sunday"}
 )
 # Not an order when they come before its verb ("we might need to scale web-prod").
 _MODAL = frozenset(
@@ -140,7 +142,7 @@ def mood(
         return Mood.QUESTION
     if not (_REPORTING | _SUBJECTS).isdisjoint(before) or not _REPORTING.isdisjoint(said) or not _PAST.isdisjoint(own):
         return Mood.REPORTED
-    if not _CONDITIONS.isdisjoint(own) or not _MODAL.isdisjoint(before):
+    if not _CONDITIONS.isdisjoint(own) or not _MODAL.isdisjoint(before) or _next_time(words[first:last]):
         return Mood.HYPOTHETICAL
     if any(words[i] in _CONDITIONS for i, _ in _earlier_clauses(clause_ends, first)):
         return Mood.HYPOTHETICAL
@@ -149,6 +151,11 @@ def mood(
     if not _REMARKING.isdisjoint(after) or _verb_in(after):
         return Mood.INTERJECTION
     return Mood.ORDER
+
+
+def _next_time(words: Sequence[str]) -> bool:
+    """ "... next week" is later; "for the next hour" is how long, from now."""
+    return any(words[i] == "next" and words[i + 1] in _LATER for i in range(len(words) - 1))
 
 
 def _or_not(words: Sequence[str]) -> bool:

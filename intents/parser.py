@@ -67,6 +67,8 @@ _STATE_WORDS = frozenset(
         "over",
     }
     | {"back", "busy", "bad", "offline", "online", "red", "green", "fire", "again", "here", "awake", "late", "full"}
+    | {"off", "empty", "terrible", "huge", "done", "high", "low", "idle", "quiet", "better", "worse", "spiky", "flaky"}
+    | {"over", "gone", "everywhere", "unusable", "unreachable", "sad", "angry", "mad", "awful", "horrible"}
 )
 _ASKING_FIRST = frozenset(
     {"did", "does", "do", "should", "shall", "can", "could", "would", "will", "who", "why", "if", "is", "are", "was"}
