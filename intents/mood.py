@@ -62,10 +62,10 @@ _MODAL = frozenset(
     {"maybe", "perhaps", "might", "may", "could", "would", "should", "shall", "will", "gonna", "going", "plan"}
     | {"planning", "planned", "probably", "possibly", "must", "ought"}
 )
+# Said of a resource that needs nothing done ("web-prod is fine").
+FINE = frozenset({"fine", "ok", "okay", "good", "healthy", "recovered", "stable", "alright", "fixed", "resolved"})
 # Words after an order that turn it into a remark ("stop web-prod is fine").
-_REMARKING = frozenset(
-    {"fine", "ok", "okay", "good", "healthy", "recovered", "stable", "alright", "fixed", "resolved", "from"}
-)
+_REMARKING = FINE | {"from"}
 _DETERMINERS = frozenset({"the", "a", "an", "this", "that", "its", "our", "my", "another", "after", "before", "by"})
 # Every form of the verbs that change things: an order names its verb once, at its start.
 CHANGE_VERBS = frozenset(

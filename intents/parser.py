@@ -35,7 +35,7 @@ from intents.grammar import FIRST_WORDS
 from intents.guesses import VOCABULARY, corrected, misspelt_act, skipping, suggestion, unslipped
 from intents.help import topic_of
 from intents.matching import POINTING, Reading, exact, fits
-from intents.mood import UNORDERING, Mood, mood
+from intents.mood import FINE, UNORDERING, Mood, mood
 from intents.numbers import is_digits
 from intents.reading import Input
 from intents.text import MAX_CHARS, Prepared, clauses, filler_bounds, prepare
@@ -136,6 +136,8 @@ def _understood(whole: Input, prepared: Prepared, start: int, end: int) -> Readi
     pointing = reading.values.get("target") in POINTING  # "db-prod is stuck again, please restart it"
     if pointing or (reading.rule.intent in CHANGING_INTENTS and "target" not in reading.values):
         named = _named_elsewhere(whole, reading.start, stop)  # "web-prod is on fire, emergency scale"
+        if named is not None and not pointing and not FINE.isdisjoint(whole.words):
+            return None  # "restart! web-prod is fine" borrows no name to change
         if named is not None:
             reading = reading._replace(values={**reading.values, "target": named})
         elif pointing:

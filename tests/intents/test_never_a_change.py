@@ -62,6 +62,11 @@ INTERJECTIONS = [
     "wait, stop",
     "stop stop stop",
     "stop. web-prod recovered",
+    "restart! web-prod is fine",
+    "start! web-prod is fine",
+    "web-prod is fine, restart",
+    "restart db-prod? or not",
+    "shut down web-staging next week",
 ]
 TYPOS = ["stat web-prod", "strat web-prod", "restrat db-prod", "stpo web-prod", "sacle web-prod to 5"]
 
