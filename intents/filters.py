@@ -23,7 +23,7 @@ _COST_STOP = _SCOPE_STOP | {
     *("so", "far", "much", "did", "do", "does", "we", "are", "is", "was", "were", "spend", "spent", "spending"),
     *("cost", "costs", "total", "what", "this", "breakdown", "broken", "down", "me", "show", "up", "till"),
     *("until", "to", "date", "us", "been", "have", "has", "paying", "pay", "paid", "of", "from", "by", "with"),
-    *("over", "during", "in"),
+    *("over", "during", "in", "per", "a"),
 }
 _ALERT_STOP = _SCOPE_STOP | {"open", "active", "firing", "current", "new", "critical", "any", "there", "are", "me"}
 

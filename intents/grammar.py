@@ -100,7 +100,11 @@ ALERT_ACTIONS = [
         f"(silence|mute|snooze|suppress|hush|shush|shut up) {_ALERT_REF} (while|whilst|during|as|because|since) "
         "{remark} [for] {duration}",
     ),
-    rule(I.ESCALATE, f"(escalate|escalation|esc) {_ALERT_REF} [to the next person|to the next one|to next|up]"),
+    rule(
+        I.ESCALATE,
+        f"(escalate|escalation|esc) {_ALERT_REF} [to the next person|to the next one|to next|up|to the next oncall|"
+        "to the next on call|to the secondary|to secondary|to the backup|to the next engineer|to the next level]",
+    ),
     rule(
         I.ESCALATE,
         f"(hand|pass|kick|bump|push|send) {_ALERT_REF} [on|up|over] to [the] (next person|next one|next|secondary|"
@@ -110,7 +114,7 @@ ALERT_ACTIONS = [
         I.ESCALATE,
         "(page|call|wake|wake up|ring|get) [up] [the] (next|next person|next one|next in line|next engineer|"
         "next on call|next oncall|secondary|backup|backup on call|backup oncall|second line|someone else|"
-        "somebody else|another person|"
+        "somebody else|another person|whoever is next|whoever is on next|whoever is on call next|"
         "the next person) [up] [for|about|on] [<alert>] [<alert>] [{alert_id}]",
     ),
 ]

@@ -185,5 +185,8 @@ SLOT_FIRST = [
     ),
     rule(I.EMERGENCY_SCALE, "{target} needs [emergency|more|way more|much more] capacity", 0.9, loose=True),
     rule(I.RESTART, "{target} needs a [quick|hard|soft|full|rolling] (restart|reboot|bounce|kick)", 0.9, loose=True),
+    rule(I.RESTART, "{target} needs (restarting|rebooting|bouncing|a kick)", 0.9, loose=True),
+    rule(I.SCALE, "{target} needs to (go|be) (to|at) {count} [<units>]", 0.9, loose=True),
+    rule(I.COST, "{target} (cost|costs|spend|bill) [{cost_tail}]", 0.9, loose=True),
     rule(I.SHOW, "{name}", 0.7),
 ]

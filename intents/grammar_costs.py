@@ -68,7 +68,8 @@ COST = [
         "(what is|show|give me) [me] [the|our] (projected|predicted|expected|estimated) [{cost}] <cost> [{cost}]",
     ),
     rule(I.COST, "<cost> [{cost}]"),
-    rule(I.COST, "<cost> (of|for) {target} [{cost_tail}]"),
+    rule(I.COST, "<cost> (of|for|on) {target} [{cost_tail}]"),
+    rule(I.COST, "what (did|does|do) {target} cost [us|me] [{cost_tail}]"),
     rule(I.COST, f"{_PERIOD_COST} [{{cost}}]"),
     rule(I.COST, f"{_PERIOD_COST} (of|for) {{target}} [{{cost_tail}}]"),
     rule(

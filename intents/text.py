@@ -92,6 +92,8 @@ _CONTRACTIONS: dict[str, tuple[str, ...]] = {
     "won't": ("will", "not"),
     # hyphenated and joined spellings of our own keywords
     "on-call": ("oncall",),
+    "power-cycle": ("power", "cycle"),
+    "hard-reboot": ("hard", "reboot"),
     "shut-down": ("shutdown",),
     "fail-over": ("failover",),
     "scale-up": ("scale", "up"),
@@ -174,6 +176,7 @@ _TRAILING_FILLER: tuple[tuple[str, ...], ...] = (
     ("right", "now"),
     ("real", "quick"),
     ("pretty", "please"),
+    ("until", "further", "notice"),
     ("already",),
     ("quick",),
     ("for", "now"),
