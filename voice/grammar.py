@@ -166,7 +166,8 @@ _COMMANDS: dict[str, str] = {
     "power": "(restart | reboot | stop | start) <target>",
     "emergency": "emergency scale [up] [<target> [to <number> [<units>]]]",
     "shutdown": "(shut down | shutdown | emergency shutdown) <target> [now]",
-    "failover": "(fail over | failover) [<target>] [to <destination>]",
+    # A target is required: "fail over" alone is what a short noisy "help" turned into.
+    "failover": "(fail over | failover) <target> [to <destination>]",
     "cost": (
         "(cost | costs | spend) [(of | for) <target>] [<period>] [by <grouping>] | how much did we spend [<period>]"
     ),
@@ -179,7 +180,8 @@ _COMMANDS: dict[str, str] = {
     "take_oncall": "i will ((take | cover) [the pager] | be on call) <pager_period>",
     "oncall": "who is on call [today | this week] | on call [schedule]",
     "help": "help [<topic>] | what can you do",
-    "confirm": "(yes | yep | confirm | approve | go ahead | do it) [do it | please] | (yes | confirm) [code] <code>",
+    # A code comes after the word "code": "yes <any four letters>" soaked up noise ("yes i v f a v a").
+    "confirm": "(yes | yep | confirm | approve | go ahead | do it) [do it | please] | (yes | confirm) code <code>",
     "cancel": "(cancel | no | abort | never mind | nevermind) [it | that]",
 }
 

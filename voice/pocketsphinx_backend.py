@@ -5,7 +5,6 @@ free-form fallback when the grammar finds nothing."""
 from __future__ import annotations
 
 import array
-import functools
 import itertools
 import logging
 import math
@@ -13,7 +12,6 @@ import random
 import re
 import threading
 from collections.abc import Callable, Iterable
-from pathlib import Path
 
 import pocketsphinx
 
@@ -36,7 +34,6 @@ _EXTRA_PRONUNCIATIONS: dict[str, tuple[str, ...]] = {
 }
 _NBEST = 10
 DECODER_SETTINGS: dict[str, object] = {}
-_PHONE_LOOP = "_phones"
 _FLOOR = 50.0  # nats per frame: a score this bad means the audio could not be forced through the words
 _VARIANT = re.compile(r"\(\d+\)$")
 
@@ -53,7 +50,6 @@ class PocketSphinxRecognizer:
             raise VoiceSetupError(f"PocketSphinx cannot load its English model: {exc}") from exc
         self._lock = threading.Lock()
         self._grammars: dict[str, tuple[str, Callable[[str], bool]]] = {}  # vocabulary version -> search
-        self._searches: set[str] = set()
 
     def recognize(self, pcm: Pcm, vocabulary: Vocabulary) -> Transcript:
         conditioned = condition(pcm.samples)
@@ -68,7 +64,6 @@ class PocketSphinxRecognizer:
                 confidence = free_form_confidence(free, conditioned) if free.text else 0.0
                 return Transcript(text=free.text, confidence=confidence, backend=self.name, constrained=False)
             evidence = Evidence(
-                phone_loop=self._phone_loop(samples),
                 own=self._aligned(heard.text, samples),
                 rivals=tuple(
                     (text, self._aligned(text, samples))
@@ -82,14 +77,6 @@ class PocketSphinxRecognizer:
             constrained=True,
             alternatives=alternatives(heard, evidence),
         )
-
-    def _phone_loop(self, samples: bytes) -> float:
-        """The acoustic score (nats per frame) of the best sequence of any phones: what the audio scores with
-        no language at all, the yardstick a command's own score is measured against."""
-        if _PHONE_LOOP not in self._searches:
-            self._decoder.add_allphone_file(_PHONE_LOOP, _phone_lm())
-            self._searches.add(_PHONE_LOOP)
-        return self._decode(_PHONE_LOOP, samples, None).acoustic
 
     def _aligned(self, text: str, samples: bytes) -> float:
         """The acoustic score (nats per frame) of the audio forced through exactly `text`."""
@@ -186,11 +173,6 @@ def _acoustic(segments: list[pocketsphinx.Segment], frames: int) -> float:
     for seg in segments:
         total += math.log(seg.ascore) if seg.ascore > 0 else -_FLOOR * (seg.end_frame - seg.start_frame + 1)
     return max(-_FLOOR, total / max(1, frames))
-
-
-@functools.cache
-def _phone_lm() -> str:
-    return str(Path(pocketsphinx.get_model_path()) / "en-us" / "en-us-phone.lm.bin")
 
 
 def _words(hypstr: str) -> str:

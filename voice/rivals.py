@@ -1,6 +1,6 @@
 """The sentences a transcript is most easily confused with: the same command with one commonly misheard part
-changed - a teen for its ten ("seventeen" / "seventy"), one cloud for another, a neighbouring resource name,
-a failover for a scale of the same group to zero. The recogniser scores each against the audio; how far the
+changed - a teen for its ten ("seventeen" / "seventy"), one cloud for another, up for down, start for stop, a
+neighbouring resource name, a failover for a scale of the same group to zero. The recogniser scores each against the audio; how far the
 transcript is ahead of its best rival is the margin that says whether to ask, and the rivals are what the user
 is offered in "Did you say X or Y?"."""
 
@@ -22,6 +22,14 @@ for _teen, _value in TEENS.items():
         _NUMBER_RIVALS.setdefault(_ten, ())
         _NUMBER_RIVALS[_ten] += (_teen,)
 _CLOUDS = ("aws", "azure", "gcp", "google")
+# Words whose mix-up turns one change into another: "scale up" / "scale down", "start" / "stop" / "restart".
+_OPPOSITES: dict[str, tuple[str, ...]] = {
+    "up": ("down",),
+    "down": ("up",),
+    "start": ("stop", "restart"),
+    "stop": ("start", "restart"),
+    "restart": ("start", "stop"),
+}
 _FAILOVER = re.compile(r"^(?:fail over|failover) (?P<target>.+?) to (?P<destination>.+)$")
 _SCALE_TO_ZERO = re.compile(r"^scale (?P<target>.+?) to zero$")
 _MAX_RIVALS = 6
@@ -43,9 +51,9 @@ def _candidates(text: str, resource_names: tuple[str, ...]) -> Iterator[str]:
     for i, word in enumerate(words):
         for other in _NUMBER_RIVALS.get(word, ()):
             yield " ".join([*words[:i], other, *words[i + 1 :]])
-        if word in _CLOUDS:
-            for other in _CLOUDS:
-                yield " ".join([*words[:i], other, *words[i + 1 :]])
+        others = _CLOUDS if word in _CLOUDS else _OPPOSITES.get(word, ())
+        for other in others:
+            yield " ".join([*words[:i], other, *words[i + 1 :]])
     failover = _FAILOVER.match(text)
     if failover:
         yield f"scale {failover['target']} to zero"

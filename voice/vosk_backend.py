@@ -1,6 +1,7 @@
 """Speech recognition with Vosk (Kaldi) and a model from a directory (`OPSBOT_VOSK_MODEL`): grammar mode with
 the vocabulary's phrases, dropping (and logging) words the model does not know, and free-form recognition as
-the fallback when the grammar finds nothing."""
+the fallback when the grammar finds nothing. Notes are conditioned first (voice.conditioning): a note of noise
+gives no words. Alternatives are left empty: Kaldi's n-best over a phrase list mostly repeats the best phrase."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 import vosk
 
 from core.errors import VoiceSetupError
+from voice.conditioning import condition
 from voice.types import Pcm, Transcript, Vocabulary
 
 log = logging.getLogger(__name__)
@@ -49,13 +51,16 @@ class VoskRecognizer:
         return usable
 
     def recognize(self, pcm: Pcm, vocabulary: Vocabulary) -> Transcript:
+        conditioned = condition(pcm.samples)
+        if not conditioned.has_speech:  # noise, hum or silence: words made of it would be invented
+            return Transcript(text="", confidence=0.0, backend=self.name, constrained=False)
         with self._lock:
             grammar = self._grammar_recognizer(vocabulary)
             if grammar is not None:
-                text, confidence = _run(grammar, pcm.samples)
+                text, confidence = _run(grammar, conditioned.samples)
                 if text:
                     return Transcript(text=text, confidence=confidence, backend=self.name, constrained=True)
-            text, confidence = _run(self._free_recognizer(), pcm.samples)
+            text, confidence = _run(self._free_recognizer(), conditioned.samples)
         return Transcript(text=text, confidence=confidence, backend=self.name, constrained=False)
 
     def _grammar_recognizer(self, vocabulary: Vocabulary) -> vosk.KaldiRecognizer | None:

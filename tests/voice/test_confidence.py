@@ -23,7 +23,7 @@ def _heard(wav: bytes, fmt: str = "ogg_opus") -> Transcript:
 @pytest.mark.parametrize("kind", ["room", "street", "office"])
 def test_noise_around_a_spoken_yes_is_heard_as_yes_or_nothing_never_more(kind: str) -> None:
     heard = _heard(noise_around("yes", kind=kind, snr_db=10.0, seed=1))
-    assert heard.text in ("yes", "")
+    assert heard.text in ("yes", "yep", "")  # "yep" is in the grammar as a yes
 
 
 @pytest.mark.parametrize("level", [-30.0, 12.0])
@@ -58,5 +58,6 @@ def test_rivals_are_whole_sentences_one_confusion_away() -> None:
     assert "scale web prod to zero" in rivals("fail over web prod to dr", names, accepts)
     assert "status of azure" in rivals("status of aws", names, accepts)
     found = rivals("restart web prod", names, accepts)
-    assert "restart web staging" in found and "restart web prod" not in found
+    assert "restart api prod" in found and "stop web prod" in found and "restart web prod" not in found
     assert rivals("who is on call", names, accepts) == ()
+    assert "scale down web prod by two" in rivals("scale up web prod by two", names, accepts)

