@@ -8,6 +8,8 @@ import pytest
 
 from fakes.audio import encode, noise_around, real_note
 from tests.voice.test_accuracy import recognizer, vocabulary
+from voice.conditioning import Conditioned
+from voice.confidence import Evidence, Pass, alternatives, grammar_confidence
 from voice.decode import decode
 from voice.grammar import sentence_matcher
 from voice.rivals import rivals
@@ -61,3 +63,26 @@ def test_rivals_are_whole_sentences_one_confusion_away() -> None:
     assert "restart api prod" in found and "stop web prod" in found and "restart web prod" not in found
     assert rivals("who is on call", names, accepts) == ()
     assert "scale down web prod by two" in rivals("scale up web prod by two", names, accepts)
+
+
+_HEARD = Pass(text="acknowledge seventeen", frames=120, acoustic=-2.0, posteriors=(0.95, 0.9), spoken=90)
+_CLEAR = Conditioned(samples=b"", has_speech=True, speech_seconds=1.0, snr_db=25.0, gain=1.0)
+
+
+def test_alternatives_offer_other_meanings_first_and_never_the_transcript() -> None:
+    evidence = Evidence(
+        own=-1.5,
+        rivals=(("ack seventeen", -1.4), ("acknowledge seventy", -1.6), ("acknowledge seventeen", -1.5)),
+    )
+    assert alternatives(_HEARD, evidence) == ("acknowledge seventy", "ack seventeen")
+
+
+def test_a_close_rival_that_means_something_else_lowers_the_confidence() -> None:
+    far = Evidence(own=-1.5, rivals=(("acknowledge seventy", -2.5),))
+    near = Evidence(own=-1.5, rivals=(("acknowledge seventy", -1.51),))
+    assert grammar_confidence(_HEARD, near, _CLEAR) < grammar_confidence(_HEARD, far, _CLEAR)
+
+
+def test_audio_that_fits_the_words_badly_is_asked_about() -> None:
+    assert grammar_confidence(_HEARD, Evidence(own=-3.8, rivals=()), _CLEAR) < _ASK_BELOW
+    assert grammar_confidence(_HEARD, Evidence(own=-1.3, rivals=()), _CLEAR) >= _ASK_BELOW
