@@ -38,7 +38,6 @@ class Pass:
 
     text: str  # "" when the search found nothing usable
     frames: int  # 10 ms frames decoded
-    acoustic: float  # the path's acoustic log-likelihood per frame (nats)
     posteriors: tuple[float, ...] = ()  # per word of `text`, from the lattice
     spoken: int = 0  # frames covered by the words of `text`
     first_choice: bool = True  # `text` was the decoder's own best path, not found lower in the n-best list

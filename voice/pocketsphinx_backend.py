@@ -150,25 +150,24 @@ class PocketSphinxRecognizer:
         hyp = self._decoder.hyp()
         frames = self._decoder.n_frames()
         segments = list(self._decoder.seg()) if hyp is not None else []
-        acoustic = _acoustic(segments, frames)
         best = _words(hyp.hypstr) if hyp is not None else ""
         if not best:
-            return Pass(text="", frames=frames, acoustic=acoustic)
+            return Pass(text="", frames=frames)
         words = [seg for seg in segments if not seg.word.startswith(("<", "[", "++"))]
         if accepts is None or accepts(best):
             spoken = sum(w.end_frame - w.start_frame + 1 for w in words)
             posteriors = tuple(w.prob for w in words)
-            return Pass(text=best, frames=frames, acoustic=acoustic, posteriors=posteriors, spoken=spoken)
+            return Pass(text=best, frames=frames, posteriors=posteriors, spoken=spoken)
         for candidate in itertools.islice(self._decoder.nbest(), _NBEST):
             text = _words(candidate.hypstr)
             if text and accepts(text):
                 # Not the decoder's own choice: its word posteriors belong to a partial path, so none are given.
-                return Pass(text=text, frames=frames, acoustic=acoustic, first_choice=False)
-        return Pass(text="", frames=frames, acoustic=acoustic)
+                return Pass(text=text, frames=frames, first_choice=False)
+        return Pass(text="", frames=frames)
 
 
 def _acoustic(segments: list[pocketsphinx.Segment], frames: int) -> float:
-    """The path's acoustic log-likelihood per frame (nats), from its segments' scores."""
+    """A path's acoustic log-likelihood per frame (nats), from its segments' scores."""
     total = 0.0
     for seg in segments:
         total += math.log(seg.ascore) if seg.ascore > 0 else -_FLOOR * (seg.end_frame - seg.start_frame + 1)

@@ -1,8 +1,8 @@
 """The sentences a transcript is most easily confused with: the same command with one commonly misheard part
 changed - a teen for its ten ("seventeen" / "seventy"), one cloud for another, up for down, start for stop, a
-neighbouring resource name, a failover for a scale of the same group to zero. The recogniser scores each against the audio; how far the
-transcript is ahead of its best rival is the margin that says whether to ask, and the rivals are what the user
-is offered in "Did you say X or Y?"."""
+neighbouring resource name, a failover for a scale of the same group to zero. The recogniser scores each
+against the audio; how far the transcript is ahead of its best rival is the margin that says whether to ask,
+and the rivals are what the user is offered in "Did you say X or Y?"."""
 
 from __future__ import annotations
 

@@ -65,7 +65,7 @@ def test_rivals_are_whole_sentences_one_confusion_away() -> None:
     assert "scale down web prod by two" in rivals("scale up web prod by two", names, accepts)
 
 
-_HEARD = Pass(text="acknowledge seventeen", frames=120, acoustic=-2.0, posteriors=(0.95, 0.9), spoken=90)
+_HEARD = Pass(text="acknowledge seventeen", frames=120, posteriors=(0.95, 0.9), spoken=90)
 _CLEAR = Conditioned(samples=b"", has_speech=True, speech_seconds=1.0, snr_db=25.0, gain=1.0)
 
 
