@@ -33,7 +33,6 @@ _EXTRA_PRONUNCIATIONS: dict[str, tuple[str, ...]] = {
     "aws": ("EY D AH B AH L Y UW EH S",),
 }
 _NBEST = 10
-DECODER_SETTINGS: dict[str, object] = {}
 _FLOOR = 50.0  # nats per frame: a score this bad means the audio could not be forced through the words
 _VARIANT = re.compile(r"\(\d+\)$")
 
@@ -45,7 +44,7 @@ class PocketSphinxRecognizer:
 
     def __init__(self) -> None:
         try:
-            self._decoder = pocketsphinx.Decoder(loglevel="FATAL", **DECODER_SETTINGS)
+            self._decoder = pocketsphinx.Decoder(loglevel="FATAL")
         except (RuntimeError, ValueError, OSError) as exc:
             raise VoiceSetupError(f"PocketSphinx cannot load its English model: {exc}") from exc
         self._lock = threading.Lock()
