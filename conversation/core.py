@@ -129,7 +129,7 @@ class Conversation:
             pending = self._approvals.find(msg.ref, intent.slots.code)
             return self._approvals.cancel(msg, user, pending, intent.slots.code)
         if name is IntentName.UNKNOWN:
-            return [reply(msg.ref, hint(intent.slots.topic))]
+            return [reply(msg.ref, hint(intent.slots.topic, intent.text))]
         if name in CHANGING_INTENTS:
             return self._changes.handle(msg, user, intent)
         with metrics.timed("policy"):

@@ -5,10 +5,16 @@ against the demo world, so help never promises what the bot does not do."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from typing import NamedTuple
 
 from core.models import IntentName as I
+from intents.mood import CHANGE_VERBS
+
+_WORD = re.compile(r"[a-z]+")
+# The past and other forms of the verbs that change things ("who restarted worker-prod", "we fail over").
+_CHANGE_STEMS = ("restart", "reboot", "scal", "resiz", "shut", "fail", "stop", "start", "halt", "kill", "bounc")
 
 
 class Topic(NamedTuple):
@@ -142,11 +148,14 @@ def topic_of(phrase: str) -> str | None:
     return _ALIASES.get(phrase.strip().lower())
 
 
-def hint(meant: str | None = None) -> str:
+def hint(meant: str | None = None, text: str = "") -> str:
     """One line for text we did not understand; for a typo of a verb that acts, the command it would have been
-    (`meant`), which is never run from a typo."""
+    (`meant`), which is never run from a typo; for `text` that speaks of a change without ordering it ("don't
+    restart db-prod", "did bob scale web-prod?"), that nothing was done and how an order reads."""
     if meant:
         return f"I didn't get that. Did you mean '{meant[:80]}'? A typo is never taken for a command: type it again."
+    if any(w in CHANGE_VERBS or w.startswith(_CHANGE_STEMS) for w in _WORD.findall(text.lower())):
+        return "I did nothing: that doesn't read as an order. To change something, type it as one: restart db-prod"
     return "I didn't get that. Try: status, find web, scale web-prod to 20, help"
 
 

@@ -33,6 +33,11 @@ def test_unknown_text_gets_a_one_line_hint(say: Say) -> None:
     assert len(hint.text.splitlines()) == 1 and "Try:" in hint.text
 
 
+def test_a_negated_change_does_nothing_and_says_so(say: Say) -> None:
+    [answer] = say("we should probably restart api-prod later")
+    assert answer.text.startswith("I did nothing: that doesn't read as an order.") and not answer.buttons
+
+
 def test_oversized_emoji_and_rtl_input_are_answered_plainly(say: Say) -> None:
     [big] = say("scale web-prod to 20 " + "x" * 40_000)
     assert big.kind == "refusal" and big.text.startswith("That message is too long (40,")

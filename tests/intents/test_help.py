@@ -14,6 +14,15 @@ def test_hint_is_one_line_with_examples() -> None:
     assert "scale web-prod to 20" in line
 
 
+@pytest.mark.parametrize(
+    "text", ["did bob scale web-prod?", "if web-prod dies we fail over", "who restarted worker-prod"]
+)
+def test_a_change_spoken_of_but_not_ordered_is_told_nothing_was_done(text: str) -> None:
+    assert parse(text).name.value == "unknown"
+    line = hint(parse(text).slots.topic, text)
+    assert line.startswith("I did nothing: that doesn't read as an order.") and "\n" not in line
+
+
 def test_index_lists_every_topic() -> None:
     index = help_text(None)
     for topic in ("status", "search", "show", "scale", "start/stop/restart", "emergency", "shutdown", "failover"):
