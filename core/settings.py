@@ -76,7 +76,7 @@ class Settings(BaseSettings):
     voice_max_seconds: float = Field(default=60.0, gt=0, le=600, description="Longer voice notes are refused.")
     voice_max_bytes: int = Field(default=10_000_000, ge=1000, le=100_000_000, description="Larger files are refused.")
     voice_confirm_below: float = Field(
-        default=0.75, ge=0.0, le=1.0, description="Below this confidence opsbot asks 'I heard ...: right?'."
+        default=0.8, ge=0.0, le=1.0, description="Below this confidence opsbot asks 'I heard ...: right?'."
     )
     voice_yes_min: float = Field(
         default=0.85, ge=0.0, le=1.0,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from core.settings import Settings
 from fakes.audio import encode, noise_around, real_note
 from tests.voice.test_accuracy import recognizer, vocabulary
 from voice.conditioning import Conditioned
@@ -15,7 +16,7 @@ from voice.grammar import sentence_matcher
 from voice.rivals import rivals
 from voice.types import Transcript
 
-_ASK_BELOW = 0.75  # the settings' default voice_confirm_below
+_ASK_BELOW = Settings.model_fields["voice_confirm_below"].default
 
 
 def _heard(wav: bytes, fmt: str = "ogg_opus") -> Transcript:
