@@ -26,6 +26,7 @@ class Heard(Frozen):
     backend: str
     constrained: bool  # the grammar produced it (else the free-form fallback did)
     alternatives: tuple[str, ...] = ()  # other likely sentences, best first (see voice.types.Transcript)
+    cut_short: bool = False  # recognition stopped at its time budget: the text is a guess (or nothing)
     audio_seconds: float
     decode_ms: float
     recognize_ms: float
@@ -77,6 +78,7 @@ class VoicePipeline:
             backend=transcript.backend,
             constrained=transcript.constrained,
             alternatives=transcript.alternatives,
+            cut_short=transcript.cut_short,
             audio_seconds=round(pcm.seconds, 3),
             decode_ms=round((decoded - start) * 1000, 2),
             recognize_ms=round((done - decoded) * 1000, 2),

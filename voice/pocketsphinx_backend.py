@@ -1,26 +1,31 @@
 """English speech recognition with PocketSphinx and the model its PyPI package ships: a JSGF grammar of the
 command language (near-exact recognition of commands), and the general English language model as a
-free-form fallback when the grammar finds nothing."""
+free-form fallback when the grammar finds nothing, all within the note's time budget (voice.budget).
+
+The decoder takes its grammar result from the Viterbi search itself (`bestpath` off): the lattice that a best-path
+search or an n-best list needs took 1-2 s on a 2 s note in office babble (and over 100 s on long speech-like noise),
+while the Viterbi result of a grammar search always ends in one of its sentences."""
 
 from __future__ import annotations
 
 import array
-import itertools
 import logging
 import math
 import random
 import re
 import threading
+import time
 from collections.abc import Callable, Iterable
 
 import pocketsphinx
 
 from core.errors import VoiceSetupError
-from voice.conditioning import condition
+from voice.budget import MAX_SPEECH_SECONDS, Budget, Clock, budget_for
+from voice.conditioning import Conditioned, condition
 from voice.confidence import Evidence, Pass, alternatives, free_form_confidence, grammar_confidence
 from voice.grammar import jsgf, sentence_matcher
 from voice.rivals import rivals
-from voice.types import Pcm, Transcript, Vocabulary
+from voice.types import SAMPLE_RATE, Pcm, Transcript, Vocabulary
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +37,10 @@ _EXTRA_PRONUNCIATIONS: dict[str, tuple[str, ...]] = {
     "gcp": ("JH IY S IY P IY",),
     "aws": ("EY D AH B AH L Y UW EH S",),
 }
-_NBEST = 10
+# The free-form search costs about this many times the grammar search on the same audio (measured 3-5x).
+_FREE_FORM_COST = 5.0
+# A transcript from a recognition the budget cut short is at most this sure: always asked about.
+_CUT_SHORT_CAP = 0.5
 _FLOOR = 50.0  # nats per frame: a score this bad means the audio could not be forced through the words
 _VARIANT = re.compile(r"\(\d+\)$")
 
@@ -42,11 +50,12 @@ class PocketSphinxRecognizer:
 
     name = "pocketsphinx"
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock = time.perf_counter) -> None:
         try:
-            self._decoder = pocketsphinx.Decoder(loglevel="FATAL")
+            self._decoder = pocketsphinx.Decoder(loglevel="FATAL", bestpath=False)
         except (RuntimeError, ValueError, OSError) as exc:
             raise VoiceSetupError(f"PocketSphinx cannot load its English model: {exc}") from exc
+        self._clock = clock
         self._lock = threading.Lock()
         self._grammars: dict[str, tuple[str, Callable[[str], bool]]] = {}  # vocabulary version -> search
 
@@ -55,26 +64,45 @@ class PocketSphinxRecognizer:
         if not conditioned.has_speech:  # noise, hum or silence: words made of it would be invented
             return Transcript(text="", confidence=0.0, backend=self.name, constrained=False)
         samples = dither(conditioned.samples)
+        longest = round(MAX_SPEECH_SECONDS * SAMPLE_RATE) * 2
+        cut_short = len(samples) > longest  # speech longer than any command: only its start is searched
+        samples = samples[:longest]
         with self._lock:
             search, accepts = self._grammar_search(vocabulary)
+            budget = budget_for(len(samples) / 2 / SAMPLE_RATE, self._clock)
             heard = self._decode(search, samples, accepts)
             if not heard.text:
-                free = self._decode(_FREE_FORM, samples, None)
-                confidence = free_form_confidence(free, conditioned) if free.text else 0.0
-                return Transcript(text=free.text, confidence=confidence, backend=self.name, constrained=False)
-            evidence = Evidence(
-                own=self._aligned(heard.text, samples),
-                rivals=tuple(
-                    (text, self._aligned(text, samples))
-                    for text in rivals(heard.text, vocabulary.resource_names, accepts)
-                ),
-            )
+                return self._free_form(samples, conditioned, budget, cut_short)
+            own = self._aligned(heard.text, samples)
+            aligning = budget.elapsed()
+            scored: list[tuple[str, float]] = []
+            for text in rivals(heard.text, vocabulary.resource_names, accepts):
+                if not budget.allows(aligning):  # each alignment costs about what the first one did
+                    cut_short = True
+                    break
+                scored.append((text, self._aligned(text, samples)))
+            evidence = Evidence(own=own, rivals=tuple(scored))
+        confidence = grammar_confidence(heard, evidence, conditioned)
         return Transcript(
             text=heard.text,
-            confidence=grammar_confidence(heard, evidence, conditioned),
+            confidence=min(confidence, _CUT_SHORT_CAP) if cut_short else confidence,
             backend=self.name,
             constrained=True,
             alternatives=alternatives(heard, evidence),
+            cut_short=cut_short,
+        )
+
+    def _free_form(self, samples: bytes, conditioned: Conditioned, budget: Budget, cut_short: bool) -> Transcript:
+        """The free-form model's best, when the grammar found no sentence and the budget leaves it time; its
+        confidence is capped below asking anyway. Nothing (cut short) when it would not end in time."""
+        if not budget.allows(budget.elapsed() * _FREE_FORM_COST):
+            return Transcript(text="", confidence=0.0, backend=self.name, constrained=False, cut_short=True)
+        free = self._decode(_FREE_FORM, samples, None)
+        confidence = free_form_confidence(free, conditioned) if free.text else 0.0
+        if cut_short:
+            confidence = min(confidence, _CUT_SHORT_CAP)
+        return Transcript(
+            text=free.text, confidence=confidence, backend=self.name, constrained=False, cut_short=cut_short
         )
 
     def _aligned(self, text: str, samples: bytes) -> float:
@@ -140,29 +168,20 @@ class PocketSphinxRecognizer:
         return " ".join(self._decoder.lookup_word(letter) or "" for letter in word if letter.isalpha()).strip()
 
     def _decode(self, search: str, samples: bytes, accepts: Callable[[str], bool] | None) -> Pass:
-        """What one search heard. For a grammar the text is the best of the n-best list that is a whole
-        sentence of it (a grammar decoder that reaches no final state returns its best partial path)."""
+        """What one search heard. For a grammar the text is a whole sentence of it or nothing: a grammar search
+        that reaches no final state returns its best partial path, which is not a command."""
         self._decoder.activate_search(search)
         self._decoder.start_utt()
         self._decoder.process_raw(samples, full_utt=True)
         self._decoder.end_utt()
         hyp = self._decoder.hyp()
         frames = self._decoder.n_frames()
-        segments = list(self._decoder.seg()) if hyp is not None else []
         best = _words(hyp.hypstr) if hyp is not None else ""
-        if not best:
+        if not best or (accepts is not None and not accepts(best)):
             return Pass(text="", frames=frames)
-        words = [seg for seg in segments if not seg.word.startswith(("<", "[", "++"))]
-        if accepts is None or accepts(best):
-            spoken = sum(w.end_frame - w.start_frame + 1 for w in words)
-            posteriors = tuple(w.prob for w in words)
-            return Pass(text=best, frames=frames, posteriors=posteriors, spoken=spoken)
-        for candidate in itertools.islice(self._decoder.nbest(), _NBEST):
-            text = _words(candidate.hypstr)
-            if text and accepts(text):
-                # Not the decoder's own choice: its word posteriors belong to a partial path, so none are given.
-                return Pass(text=text, frames=frames, first_choice=False)
-        return Pass(text="", frames=frames)
+        words = [seg for seg in self._decoder.seg() if not seg.word.startswith(("<", "[", "++", "("))]
+        spoken = sum(w.end_frame - w.start_frame + 1 for w in words)
+        return Pass(text=best, frames=frames, posteriors=tuple(w.prob for w in words), spoken=spoken)
 
 
 def _acoustic(segments: list[pocketsphinx.Segment], frames: int) -> float:

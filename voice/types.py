@@ -33,6 +33,8 @@ class Transcript(Frozen):
     # Other whole sentences the recogniser found nearly as likely, best first, none equal to `text`: what the
     # user is offered in "Did you say X or Y?" when the confidence is low.
     alternatives: tuple[str, ...] = ()
+    # Recognition stopped at its time budget (voice.budget): the text, if any, is a guess, asked about.
+    cut_short: bool = False
 
 
 class Recognizer(Protocol):
