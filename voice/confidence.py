@@ -24,11 +24,10 @@ _WORST_FIT, _BEST_FIT = -4.0, -1.0
 _ALTERNATIVES = 3
 # Fitted by logistic regression (L2 0.001) on 462 grammar transcripts of espeak notes (4 voices, 30 commands, OGG/Opus
 # and 8 kHz mu-law, room/street/office noise at 10 and 5 dB) from the Viterbi search (no lattice: see
-# pocketsphinx_backend); the order is that of `features`. The margin and fit weights are kept from the earlier
-# lattice-based fit (on these notes they came out with the wrong sign or unused). Cross-validated, 0.8 sent 133 of
-# 151 wrong transcripts to a question, and 209 of 311 right ones.
-_WEIGHTS = (1.06, 2.52, 0.63, 3.35, 3.75, 0.13, -0.11, 2.48)
-_BIAS = -9.03
+# pocketsphinx_backend); the order is that of `features`. Cross-validated, 0.8 sent 136 of 151 wrong transcripts to a
+# question, and 139 of 311 right ones.
+_WEIGHTS = (0.02, 0.68, 0.12, 4.74, 2.21, 0.98, -0.07, 2.19)
+_BIAS = -5.67
 # The free-form model's own best is right only when the grammar found nothing and the text parses anyway,
 # which on the tuning notes was rare: its confidence is capped below any sensible asking threshold.
 _FREE_FORM_CAP = 0.5

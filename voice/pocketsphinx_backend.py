@@ -106,8 +106,14 @@ class PocketSphinxRecognizer:
         )
 
     def _aligned(self, text: str, samples: bytes) -> float:
-        """The acoustic score (nats per frame) of the audio forced through exactly `text`."""
-        self._decoder.set_align_text(text)
+        """The acoustic score (nats per frame) of the audio forced through exactly `text`. An alignment search
+        made with `bestpath` off gives its segments no acoustic scores: it is made with it on (cheap here, the
+        alignment has one path), and the setting is put back for the searches made later."""
+        self._decoder.config["bestpath"] = True
+        try:
+            self._decoder.set_align_text(text)
+        finally:
+            self._decoder.config["bestpath"] = False
         self._decoder.start_utt()
         self._decoder.process_raw(samples, full_utt=True)
         self._decoder.end_utt()
