@@ -73,8 +73,9 @@ class PocketSphinxRecognizer:
             heard = self._decode(search, samples, accepts)
             if not heard.text:
                 return self._free_form(samples, conditioned, budget, cut_short)
+            before = budget.elapsed()
             own = self._aligned(heard.text, samples)
-            aligning = budget.elapsed()
+            aligning = budget.elapsed() - before
             scored: list[tuple[str, float]] = []
             for text in rivals(heard.text, vocabulary.resource_names, accepts):
                 if not budget.allows(aligning):  # each alignment costs about what the first one did
