@@ -7,8 +7,9 @@ from actions.provider import Resource
 from core.models import Intent, IntentName
 
 # The whole note, nothing before or after: noise around a short note is often heard as "yes" plus a few
-# letters, and "yes restart web prod" is not a yes.
-CLEAR_YES = frozenset({"yes", "yes please", "yes confirm", "confirm", "approve", "yes do it", "go ahead"})
+# letters, and "yes restart web prod" is not a yes. Not "go ahead": short commands in office noise ("alerts",
+# "cost") were heard as it, once at 0.86 - a pending change would have been confirmed by a read.
+CLEAR_YES = frozenset({"yes", "yes please", "yes confirm", "confirm", "approve", "yes do it"})
 CLEAR_CANCEL = frozenset({"cancel", "no", "stop", "abort", "cancel it", "cancel that"})
 _CODE_LEADS = (("yes", "confirm"), ("yes",), ("confirm",), ("approve",))
 PROD = frozenset({"prod", "production"})

@@ -93,7 +93,7 @@ def test_a_yes_with_more_words_after_it_does_not_confirm(bot: tuple[Runtime, Say
     assert now is not None and now.status == "confirmed"
 
 
-@pytest.mark.parametrize("words", ["approve", "go ahead"])
+@pytest.mark.parametrize("words", ["approve", "confirm"])
 def test_a_clear_spoken_yes_confirms_a_change_when_the_recogniser_is_sure(bot: tuple[Runtime, Say], words: str) -> None:
     rt, _ = bot
     pending = _ask_scale(bot)
@@ -110,13 +110,20 @@ def test_a_spoken_yes_below_the_bar_or_from_free_form_recognition_does_not_confi
     bot = say_factory(settings.model_copy(update={"voice_yes_min": 1.0}))
     rt, _ = bot
     pending = _ask_scale(bot)
-    assert _one_line(voice_note(rt, real_note("go ahead", snr_db=None))).endswith(REFUSED)
+    assert _one_line(voice_note(rt, real_note("approve", snr_db=None))).endswith(REFUSED)
     assert _one_line(understood(rt, heard("yes", 0.99))).endswith(REFUSED)
     _still_open(rt, pending)
     rt2, _ = bot2 = say_factory(settings)
     pending = _ask_scale(bot2)
     assert _one_line(understood(rt2, heard("yes", 0.99, constrained=False))).endswith(REFUSED)
     _still_open(rt2, pending)
+
+
+def test_go_ahead_said_is_no_spoken_yes(bot: tuple[Runtime, Say]) -> None:
+    rt, _ = bot
+    pending = _ask_scale(bot)
+    assert _one_line(understood(rt, heard("go ahead", 0.99))).endswith(REFUSED)
+    _still_open(rt, pending)
 
 
 def test_a_spoken_yes_with_the_code_confirms_only_that_code(bot: tuple[Runtime, Say]) -> None:
