@@ -1,4 +1,4 @@
-"""The on-call chat corpus (README.md): lines people type, each with the intent and slots it must be read as.
+"""The on-call chat corpus (docs/corpus.md): lines people type, each with the intent and slots it must be read as.
 `load("tune")` or `load("held_out")` gives a split's entries, typed and checked."""
 
 from __future__ import annotations
