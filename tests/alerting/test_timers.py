@@ -144,5 +144,11 @@ def test_the_opsbot_worker_command_runs_the_escalation_timers(
             assert twilio.sms_sent[0].to == ALICE_PHONE
         finally:
             worker.terminate()
-            worker.wait(timeout=15)
-            chat.close()
+            try:
+                worker.wait(timeout=30)
+            except subprocess.TimeoutExpired:  # never leave it running for a later test to trip over
+                worker.kill()
+                worker.wait()
+                raise
+            finally:
+                chat.close()
