@@ -20,6 +20,9 @@ class Resource(Frozen):
     state: str  # "running", "stopped", "available", "degraded", ...
     size: str  # instance type / disk size / sku
     count: int | None = None  # instances in a group
+    min_count: int | None = None  # a group: the fewest instances the cloud allows (None: not known)
+    max_count: int | None = None  # a group: the most instances the cloud allows (None: not known)
+    limits_from: str | None = None  # who sets min/max: "Auto Scaling group", "autoscale setting", "autoscaler"
     hourly_cost: float  # USD per hour, whole resource (a group: all its instances)
     unit_hourly_cost: float | None = None  # a group: cost of one more instance
     tags: dict[str, str] = Field(default_factory=dict)
