@@ -40,6 +40,8 @@ class SourceHealth(Frozen):
     error: str | None = None  # the last refresh's error; None when it succeeded
     error_since: float | None = None  # when the current run of failures began
     resources: int = 0
+    checked_at: float | None = None  # end of the last refresh attempt, successful or not; None: none yet
+    refreshing_since: float | None = None  # a refresh in flight since then
 
 
 class Billing(Frozen):
