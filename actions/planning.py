@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from actions.catalogue import emergency_target
+from actions.limits import check_target, emergency_cap
 from actions.provider import Plan, Resource
 from actions.wording import check_scale_target, head, per_hour, scale_plan
 from core.errors import ProviderError
@@ -41,13 +42,12 @@ def operation(request: ActionRequest, resource: Resource, destination: Resource 
         return _failover(resource, destination)
     if resource.kind == "group":
         if request.action in _SCALING:
-            target = request.desired_count
-            if target is None:
-                target = emergency_target(resource.count or 0)
-            return _scale(resource, target, emergency=request.action is ActionName.EMERGENCY_SCALE)
-        if request.action is ActionName.SHUTDOWN:
-            return _scale(resource, 0, emergency=False)
-        raise ProviderError(f"{resource.name} is a group: scale it instead (scale {resource.name} to 0)")
+            return _scale_request(request, resource)
+        if request.action in (ActionName.STOP, ActionName.SHUTDOWN):
+            return _scale(resource, 0, emergency=False, note=", shut down")  # a group stops by going to 0
+        if request.action is ActionName.START:
+            raise ProviderError(f"{resource.name} is a group: scale it to the size it should run")
+        raise ProviderError(f"{resource.name} is a group: restart its instances one by one")
     if request.action in _SCALING:
         raise ProviderError(f"{resource.name} is {_a(resource.kind)}: only groups scale")
     if resource.kind != "instance":
@@ -60,13 +60,27 @@ def _a(kind: str) -> str:
     return f"an {word}" if word[:1] in "aeiou" else f"a {word}"
 
 
-def _scale(group: Resource, target: int, *, emergency: bool) -> Operation:
+def _scale_request(request: ActionRequest, group: Resource) -> Operation:
+    emergency = request.action is ActionName.EMERGENCY_SCALE
+    target = request.desired_count
+    if target is None:
+        target = emergency_target(group.count or 0)
+    if not emergency:
+        return _scale(group, target, emergency=False)
+    target, capped = emergency_cap(group, target)
+    note = f", capped at the group's maximum {target}" if capped else ""
+    return _scale(group, target, emergency=True, note=note)
+
+
+def _scale(group: Resource, target: int, *, emergency: bool, note: str = "") -> Operation:
     name, count = group.name, group.count or 0
     check_scale_target(name, target)
     if target == count:
         return Operation(target=group, count=target, done=f"{name} is already at {count} instances")
+    check_target(group, target)
     delta = (target - count) * (group.unit_hourly_cost or 0.0)
-    return Operation(target=group, count=target, plan=scale_plan(group, target, delta, emergency=emergency))
+    plan = scale_plan(group, target, delta, emergency=emergency, note=note)
+    return Operation(target=group, count=target, plan=plan)
 
 
 def _power(instance: Resource, power: Power) -> Operation:

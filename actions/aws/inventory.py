@@ -17,6 +17,7 @@ from core.models import Cloud
 GROUP_TAG = "aws:autoscaling:groupName"
 STANDBY_TAG = "opsbot-standby"
 ENVIRONMENT_KEYS = ("environment", "env")
+LIMITS_FROM = "Auto Scaling group"  # MinSize/MaxSize come with every group in describe_auto_scaling_groups
 DEFAULT_ENVIRONMENT = "prod"  # unknown is treated as prod: the strictest policies apply
 CPU_SAMPLES_KEPT = 6
 _EC2_STATES = {"pending": "starting", "shutting-down": "terminating"}
@@ -106,6 +107,11 @@ def group_type(group: Record) -> str | None:
     return types.most_common(1)[0][0] if types else None
 
 
+def _size(group: Record, key: str) -> int | None:
+    value = group.get(key)
+    return None if value is None else int(value)
+
+
 def group_resource(scope: Scope, group: Record, instance_type: str, cpu: tuple[float, ...] = ()) -> Resource:
     tags = tags_of(group)
     name = str(group["AutoScalingGroupName"])
@@ -121,6 +127,9 @@ def group_resource(scope: Scope, group: Record, instance_type: str, cpu: tuple[f
         state=group_state(group),
         size=instance_type,
         count=count,
+        min_count=_size(group, "MinSize"),
+        max_count=_size(group, "MaxSize"),
+        limits_from=LIMITS_FROM,
         hourly_cost=round(count * unit, 6),
         unit_hourly_cost=unit,
         tags=tags,

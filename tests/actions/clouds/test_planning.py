@@ -69,13 +69,21 @@ def test_power_plans_and_refusals() -> None:
         operation(_request(ActionName.SCALE, running, 3), running)
 
 
-def test_groups_are_scaled_not_powered_and_shutdown_scales_to_zero() -> None:
+@pytest.mark.parametrize("action", [ActionName.STOP, ActionName.SHUTDOWN])
+def test_a_groups_stop_and_shutdown_both_plan_capacity_zero(action: ActionName) -> None:
+    worker = _group("worker-prod", 4)
+    found = operation(_request(action, worker), worker)
+    assert found.count == 0 and found.plan is not None
+    assert found.plan.summary == "worker-prod (AWS us-east-1): 4 -> 0 instances, about -$0.38/h, shut down"
+    assert found.plan.instances_affected == 4
+
+
+def test_a_group_is_not_started_or_restarted_as_one_machine() -> None:
     web = _group("web-prod", 4)
-    with pytest.raises(ProviderError, match="web-prod is a group: scale it instead"):
-        operation(_request(ActionName.STOP, web), web)
-    shutdown = operation(_request(ActionName.SHUTDOWN, web), web)
-    assert shutdown.count == 0 and shutdown.plan is not None
-    assert shutdown.plan.summary.startswith("web-prod (AWS us-east-1): 4 -> 0 instances")
+    with pytest.raises(ProviderError, match=r"^web-prod is a group: scale it to the size it should run$"):
+        operation(_request(ActionName.START, web), web)
+    with pytest.raises(ProviderError, match=r"^web-prod is a group: restart its instances one by one$"):
+        operation(_request(ActionName.RESTART, web), web)
 
 
 def test_emergency_scale_without_a_count_doubles() -> None:

@@ -1,0 +1,60 @@
+"""A group's own capacity limits, as its cloud sets them (an Auto Scaling group's MinSize/MaxSize, a scale set's
+autoscale profile, a MIG's autoscaler): a plan that crosses them is refused before anyone is asked to confirm,
+in one line naming the limit and what to do, because the cloud would refuse it after the confirmation anyway."""
+
+from __future__ import annotations
+
+from actions.provider import Resource
+from actions.wording import CLOUD_LABELS
+from core.errors import ProviderError
+
+# A zonal managed instance group with an autoscaler turned on takes no manual resize (HTTP 412 conditionNotMet).
+AUTOSCALER = "autoscaler"
+
+
+def _source(group: Resource) -> str:
+    return group.limits_from or "group limit"
+
+
+def _cloud(group: Resource) -> str:
+    return CLOUD_LABELS[group.cloud]
+
+
+def check_target(group: Resource, target: int) -> None:
+    """Raise ProviderError when `target` instances lie outside the group's own [min, max]."""
+    name, low, high = group.name, group.min_count, group.max_count
+    if high is not None and target > high:
+        raise ProviderError(
+            f"{name}'s maximum is {high} ({_source(group)}): ask for {high} or less, "
+            f"or raise the maximum in {_cloud(group)} first"
+        )
+    if low is not None and target < low:
+        if target == 0:
+            raise ProviderError(
+                f"{name}'s minimum is {low} ({_source(group)}): it cannot go to 0 - "
+                f"lower the minimum in {_cloud(group)} first"
+            )
+        raise ProviderError(
+            f"{name}'s minimum is {low} ({_source(group)}): ask for {low} or more, "
+            f"or lower the minimum in {_cloud(group)} first"
+        )
+    if group.limits_from == AUTOSCALER and target != (group.count or 0):
+        bounds = f"{low}-{high}" if low is not None and high is not None else "on"
+        raise ProviderError(
+            f"{name} is sized by its autoscaler ({bounds}): change the autoscaler's minimum or maximum "
+            f"in {_cloud(group)} instead"
+        )
+
+
+def emergency_cap(group: Resource, wanted: int) -> tuple[int, bool]:
+    """The size an emergency scale goes to: `wanted`, or the group's maximum when `wanted` is above it (then
+    True). Refused when the group already runs at its maximum: there is nothing to add."""
+    count, high = group.count or 0, group.max_count
+    if high is None or wanted <= high:
+        return wanted, False
+    if count >= high:
+        raise ProviderError(
+            f"{group.name} is already at its maximum {high} ({_source(group)}): "
+            f"raise the maximum in {_cloud(group)} first"
+        )
+    return high, True
