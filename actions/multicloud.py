@@ -39,6 +39,7 @@ class MultiCloud:
         self._guard = guard
         self._timeout_for = timeout_for
         self._inventory = inventory or CachedInventory(store)
+        self._inventory.expect(self.scopes())  # a configured source nobody has read yet says so
         self._by_id: tuple[tuple[Resource, ...], dict[str, Resource]] = ((), {})
 
     @property

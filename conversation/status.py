@@ -1,5 +1,7 @@
 """Status in chat: for the scope asked ("status eu-west-1", "status of web-prod", "what's wrong with
-search-prod"), named in the first line, with every problem, a phone-sized page at a time."""
+search-prod"), named in the first line, with every problem, a phone-sized page at a time. It says OK only when
+every source has been read and is fresh; data older than two refresh periods is a warning above everything
+else, with its likely cause; a source never read says why ("no data yet - first refresh running")."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ import time
 from typing import NamedTuple
 
 from actions import queries
-from actions.provider import Snapshot
+from actions.provider import Snapshot, SourceHealth
 from actions.queries import CloudStatus, Problem, Scope, StatusReport
 from conversation.memo import InventoryMemo
 from conversation.replies import age, clock, echo, money, not_found
@@ -18,6 +20,7 @@ from intents.resolve import name_words
 
 PAGE_LINES = 8  # a phone screen: the first page also carries the verdict and a line per cloud
 STALE_AFTER_PERIODS = 1.5  # of the refresh period: older data makes status ask for fresher
+WARN_AFTER_PERIODS = 2.0  # of the refresh period: older data is a warning at the top of the answer
 _CLOUD_LABEL = {"aws": "AWS", "azure": "Azure", "gcp": "GCP"}
 _NOUNS = {"instance": "instances", "database": "databases", "load_balancer": "load balancers", "disk": "disks"}
 
@@ -35,7 +38,9 @@ class Scoped(NamedTuple):
 class StatusView:
     def __init__(self, services: Services) -> None:
         self._s = services
-        self._reports: InventoryMemo[tuple[Scope, str | None], StatusReport] = InventoryMemo()
+        self._reports: InventoryMemo[tuple[Scope, str | None, tuple[SourceHealth, ...], int], StatusReport] = (
+            InventoryMemo()
+        )
         self._services: InventoryMemo[str, frozenset[str]] = InventoryMemo()
 
     def page(self, slots: Slots, offset: int) -> StatusPage:
@@ -46,20 +51,23 @@ class StatusView:
         scoped = self._scoped(snapshot, slots)
         if isinstance(scoped, str):
             return StatusPage(scoped, None)
-        report = self._report(snapshot, scoped.scope)
+        now = time.time()
+        report = self._report(snapshot, scoped.scope, now)
         if not report.clouds:
             return StatusPage(f"{scoped.label}: nothing found.", None)
-        problems = report.problems
+        warnings = [p for p in report.problems if p.kind == "stale_data"]
+        problems = tuple(p for p in report.problems if p.kind != "stale_data")
+        count = len(report.problems)
         if offset == 0:
-            verdict = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}" if problems else "OK"
-            shown = max(2, PAGE_LINES - 1 - len(report.clouds))
-            lines = [f"{scoped.label}: {verdict}. {money(report.hourly_cost)}/h."]
+            lines = [_warning_line(p, now) for p in warnings]
+            lines.append(f"{scoped.label}: {_verdict(report)}")
+            shown = max(2, PAGE_LINES - 1 - len(report.clouds) - len(warnings))
             lines += [_problem_line(p, scoped.scope) for p in problems[:shown]]
-            lines += [_cloud_line(c) for c in report.clouds]
+            lines += [_cloud_line(c, now) for c in report.clouds]
         else:
             shown = offset + PAGE_LINES - 1
             if offset >= len(problems):
-                return StatusPage(f"{scoped.label}: that was the last of {len(problems)} problems.", None)
+                return StatusPage(f"{scoped.label}: that was the last of {count} problems.", None)
             end = min(shown, len(problems))
             numbers = f"{offset + 1}-{end}" if end > offset + 1 else f"{end}"
             lines = [f"{scoped.label}: problems {numbers} of {len(problems)}:"]
@@ -73,10 +81,15 @@ class StatusView:
         max_age = settings.inventory_refresh_seconds * STALE_AFTER_PERIODS
         self._s.provider.freshen(max_age, settings.status_deadline_seconds)
 
-    def _report(self, snapshot: Snapshot, scope: Scope) -> StatusReport:
-        """Status over 10,000 resources takes milliseconds: computed once per inventory version and scope."""
+    def _report(self, snapshot: Snapshot, scope: Scope, now: float) -> StatusReport:
+        """Status over 10,000 resources takes milliseconds: computed once per inventory version, scope, state of
+        the sources and few seconds (data turns stale with time alone)."""
+        stale_after = self._s.settings.inventory_refresh_seconds * WARN_AFTER_PERIODS
+        key = (scope, snapshot.error, snapshot.sources, int(now // 5))
         return self._reports.get(
-            snapshot.resources, (scope, snapshot.error), lambda: queries.status(snapshot, scope=scope)
+            snapshot.resources,
+            key,
+            lambda: queries.status(snapshot, scope=scope, now=now, stale_after=stale_after),
         )
 
     def _scoped(self, snapshot: Snapshot, slots: Slots) -> Scoped | str:
@@ -115,9 +128,59 @@ class StatusView:
         return words[0], environment
 
 
+def _verdict(report: StatusReport) -> str:
+    """'OK. $41.20/h.' only with evidence; else what is wrong, and the cost of the data there is."""
+    if report.ok:
+        return f"OK. {money(report.hourly_cost)}/h."
+    if all(c.fetched_at is None for c in report.clouds):
+        return "no data yet."
+    n = len(report.problems)
+    cost = f"at least {money(report.hourly_cost)}/h" if report.unread else f"{money(report.hourly_cost)}/h"
+    return f"{n} problem{'s' if n != 1 else ''}. {cost}."
+
+
+def places(labels: tuple[str, ...]) -> str:
+    """'AWS prod us-east-1', 'AWS prod eu-west-1' -> 'AWS prod us-east-1, eu-west-1': one name per account."""
+    accounts: dict[str, list[str]] = {}
+    for label in labels:
+        head, _, last = label.rpartition(" ")
+        if head.count(" ") >= 1:  # "<cloud> <account> <region>"
+            accounts.setdefault(head, []).append(last)
+        else:  # "Azure shop": no region in the label
+            accounts.setdefault(label, [])
+    return "; ".join(f"{head} {', '.join(regions)}" if regions else head for head, regions in accounts.items())
+
+
+def _cause(p: Problem, *, stale: bool) -> str:
+    """Why a source has no data, or old data, in a few words."""
+    since = clock(p.since) if p.since is not None else None
+    if p.cause == "failing":
+        reason = p.reason or "refresh failed"
+        return f"refresh failing since {since}: {reason}" if stale and since else reason
+    if p.cause == "refreshing":
+        if stale:
+            return f"refresh running since {since} without an answer"
+        return f"first refresh running (started {since})"
+    attempt = f" since {since}" if since else ""
+    return f"no refresh attempted{attempt}; is a worker running?"
+
+
+def _warning_line(p: Problem, now: float) -> str:
+    """'WARNING: AWS prod us-east-1: data 12 min old - no refresh attempted since 03:02; is a worker running?'"""
+    where = places(p.sources) if p.sources else _label(p.cloud)
+    old = f"data {age(now - p.data_at)} old" if p.data_at is not None else f"data {p.detail}"
+    return f"WARNING: {where}: {old}" + (f" - {_cause(p, stale=True)}" if p.sources else "")
+
+
 def _problem_line(p: Problem, scope: Scope) -> str:
     """'! AWS web-prod: 2 of 12 instances degraded'; for many loose resources, how to list them all:
-    '! AWS 16 instances degraded in prod: find degraded instances in aws prod'."""
+    '! AWS 16 instances degraded in prod: find degraded instances in aws prod'; a source without data:
+    '! AWS prod us-east-1, eu-west-1: no data yet - first refresh running (started 03:02)'."""
+    if p.kind == "no_data":
+        return f"! {places(p.sources)}: no data yet - {_cause(p, stale=False)}"
+    if p.kind == "provider_error" and p.sources:
+        where = places(p.sources).removeprefix(_label(p.cloud)).strip()
+        return f"! {_label(p.cloud)} API: {p.detail}" + (f" ({where})" if where else "")
     if p.count > 1 and p.resource_kind and p.environment:
         noun = _NOUNS.get(p.resource_kind, p.resource_kind.replace("_", " "))
         where = " ".join(x for x in (p.cloud.value, p.environment, scope.region, scope.service) if x)
@@ -125,22 +188,28 @@ def _problem_line(p: Problem, scope: Scope) -> str:
     return f"! {_label(p.cloud)} {p.subject}: {p.detail}"
 
 
-def _cloud_line(cloud: CloudStatus) -> str:
+def _cloud_line(cloud: CloudStatus, now: float) -> str:
     """'AWS: 1,200 up, 3 stopped, 0 degraded - data 40 s old', or where its data comes from when a source fails:
-    'Azure: unreachable since 03:02 - showing data from 02:58'."""
+    'Azure: unreachable since 03:02 - showing data from 02:58'; 'AWS: no data yet' before its first read."""
     label = _label(cloud.cloud)
     counts = f"{cloud.running:,} up, {cloud.stopped:,} stopped, {cloud.degraded:,} degraded"
-    data = f"showing data from {clock(cloud.fetched_at)}" if cloud.fetched_at else "no data yet"
+    if cloud.fetched_at is None:
+        return f"{label}: no data yet"
+    data = f"showing data from {clock(cloud.fetched_at)}"
     since = f" since {clock(cloud.error_since)}" if cloud.error_since else ""
     if cloud.error and (cloud.sources == 0 or len(cloud.failing) == cloud.sources):
         if cloud.sources == 0:  # the simulated cloud: one source, the error is the whole story
             return f"{label}: unreachable ({cloud.error}) - data from {clock(cloud.fetched_at)}"
-        return f"{label}: unreachable{since} - {data}" + (f" ({counts})" if cloud.fetched_at else "")
-    fresh = f"data {age(time.time() - cloud.fetched_at)} old"
+        return f"{label}: unreachable{since} - {data} ({counts})"
+    fresh = f"data {age(now - cloud.fetched_at)} old"
+    notes = []
     if cloud.failing:
-        places = ", ".join(f.removeprefix(label).strip() for f in cloud.failing[:2])
-        return f"{label}: {counts} - {fresh}; {places} unreachable{since}"
-    return f"{label}: {counts} - {fresh}"
+        failing = [f for f in cloud.failing if f not in cloud.unread]
+        if failing:
+            notes.append(f"{places(tuple(failing)).removeprefix(label).strip()} unreachable{since}")
+    if cloud.unread:
+        notes.append(f"{places(cloud.unread).removeprefix(label).strip()} no data yet")
+    return f"{label}: {counts} - {fresh}" + "".join(f"; {n}" for n in notes)
 
 
 def _label(cloud: Cloud | str | None) -> str:

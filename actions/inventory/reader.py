@@ -9,8 +9,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
+from actions.backend import Scope
 from actions.inventory.store import InventoryStore, ScopeState
 from actions.provider import Resource, Snapshot, SourceHealth
 
@@ -30,13 +31,25 @@ class CachedInventory:
         self._snapshot: Snapshot | None = None
         self._version = -1
         self._loading = False
+        self._expected: tuple[Scope, ...] = ()
+
+    def expect(self, scopes: Iterable[Scope]) -> None:
+        """The configured sources: each is in every snapshot, also before any worker has registered or read it
+        (it then has no data, and says so), so an empty cache never looks like an empty cloud."""
+        self._expected = tuple(scopes)
+        self._version = -1  # the next snapshot includes them
+
+    def states(self) -> dict[str, ScopeState]:
+        """Every source's state: the stored ones, and the configured ones nobody has written yet."""
+        states = self._store.states()
+        return {**{s.key: ScopeState(scope=s) for s in self._expected if s.key not in states}, **states}
 
     def snapshot(self) -> Snapshot:
         current = self._snapshot
         if current is None:
             return self._reload()
         if self._store.version() != self._version and not self._loading:  # one GET when nothing changed
-            states = self._store.states()
+            states = self.states()
             changed = sum(s.resources for k, s in states.items() if self._parts.get(k, ("", ()))[0] != s.digest)
             if changed <= LOAD_NOW_UP_TO:
                 return self._reload()  # a few milliseconds: the answer after an action shows its result
@@ -49,7 +62,7 @@ class CachedInventory:
         `deadline` seconds. Sources whose refresh has already been running longer than the deadline (a hung
         cloud) are not waited for: they are reported as they are."""
         start, now = time.monotonic(), time.time()
-        states = self._store.states()
+        states = self.states()
         stale = [
             key for key, s in states.items()
             if (s.checked_at is None or now - s.checked_at > max_age)
@@ -86,7 +99,7 @@ class CachedInventory:
             version = self._store.version()
             if self._snapshot is not None and version == self._version:
                 return self._snapshot
-            states = self._store.states()
+            states = self.states()
             parts: dict[str, tuple[str, tuple[Resource, ...]]] = {}
             for key, state in sorted(states.items()):
                 known = self._parts.get(key)
@@ -108,11 +121,12 @@ def _snapshot(resources: tuple[Resource, ...], states: Sequence[ScopeState]) -> 
     sources = tuple(
         SourceHealth(
             cloud=s.scope.cloud, label=s.scope.label, fetched_at=s.fetched_at, error=s.error,
-            error_since=s.error_since if s.error else None, resources=s.resources,
+            error_since=s.error_since if s.error else None, resources=s.resources, checked_at=s.checked_at,
+            refreshing_since=s.refreshing_since,
         )
         for s in sorted(states, key=lambda s: s.scope.key)
     )  # fmt: skip
-    fetched = [s.fetched_at or 0.0 for s in states]
+    fetched = [s.fetched_at or 0.0 for s in states]  # 0.0: a source never read (status reads `sources`)
     errors = [f"{s.scope.label}: {s.error}" for s in states if s.error]
     # Constructed, not validated: validation would copy the tuple, and caches downstream key on its identity.
     return Snapshot.model_construct(
