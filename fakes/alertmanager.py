@@ -67,7 +67,7 @@ def find_binary() -> str:
     return found
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
@@ -77,7 +77,7 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
-def _die_with_parent() -> Callable[[], None] | None:
+def die_with_parent() -> Callable[[], None] | None:
     """A preexec_fn asking Linux to SIGTERM the child when its parent thread dies (pytest killed hard)."""
     if not sys.platform.startswith("linux"):
         return None
@@ -89,7 +89,7 @@ def _die_with_parent() -> Callable[[], None] | None:
     return preexec
 
 
-def _reap(process: subprocess.Popen[bytes]) -> None:
+def reap(process: subprocess.Popen[bytes]) -> None:
     if process.poll() is None:
         process.terminate()
         try:
@@ -123,7 +123,7 @@ class Alertmanager:
                 _config(webhook_url, bearer_token, group_wait, group_interval, repeat_interval, group_by or ["..."])
             )
         )
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._process: subprocess.Popen[bytes] | None = None
         self._finalizer: weakref.finalize[Any, Any] | None = None
@@ -153,7 +153,7 @@ class Alertmanager:
                 self._wait_ready()
             except _PortTaken:
                 self._stop_process()
-                self.port = _free_port()
+                self.port = free_port()
                 self.url = f"http://127.0.0.1:{self.port}"
                 continue
             except BaseException:
@@ -221,9 +221,9 @@ class Alertmanager:
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=log,
-                preexec_fn=_die_with_parent(),  # only a prctl call, resolved before the fork
+                preexec_fn=die_with_parent(),  # only a prctl call, resolved before the fork
             )
-        self._finalizer = weakref.finalize(self, _reap, self._process)
+        self._finalizer = weakref.finalize(self, reap, self._process)
 
     def _stop_process(self) -> None:
         process, self._process = self._process, None
@@ -231,7 +231,7 @@ class Alertmanager:
             self._finalizer.detach()
             self._finalizer = None
         if process is not None:
-            _reap(process)
+            reap(process)
 
     def _wait_ready(self) -> None:
         assert self._process is not None and self._http is not None

@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from alerts.model import Incoming, Severity
 from alerts.sources import fields
 from alerts.sources.fields import Malformed
+from alerts.sources.resource_labels import DEFAULT_ORDER, resource_from
 
 SOURCE = "alertmanager"
 
@@ -49,7 +49,7 @@ def _alert(raw: dict[str, Any], where: str, group_status: Any, external: Any) ->
     if status not in _STATUSES:
         raise Malformed(f"{where}: unknown status {fields.quoted(status)}")
     labels = fields.labels(all_labels)
-    resource = _resource(labels)
+    resource = resource_from(labels, DEFAULT_ORDER)
     summary = fields.one_line(fields.text(annotations.get("summary")))
     if not summary:
         summary = fields.one_line(fields.first_line(fields.text(annotations.get("description"))))
@@ -74,26 +74,3 @@ def _alert(raw: dict[str, Any], where: str, group_status: Any, external: Any) ->
         # The runbook first: a phone shows the first link, and it is the one that says what to do.
         links=fields.links(annotations.get("runbook_url"), raw.get("generatorURL"), external),
     )
-
-
-def _resource(labels: dict[str, str]) -> str | None:
-    """What a human calls the thing: the service, else the host of the scraped instance (without its port),
-    else a `resource`/`host` label, else the scrape job (often only "node", so it comes last)."""
-    if labels.get("service"):
-        return fields.name(labels["service"])
-    instance = _host(labels.get("instance", ""))
-    if instance:
-        return fields.name(instance)
-    return fields.name(fields.first_of(labels, ("resource", "host", "hostname", "pod", "job")))
-
-
-def _host(instance: str) -> str:
-    """ "web-1:9100" -> "web-1", "https://shop.example.com/health" -> "shop.example.com", "[::1]:9100" -> "::1"."""
-    instance = instance.strip()
-    if not instance:
-        return ""
-    try:
-        host = urlsplit(instance if "://" in instance else f"//{instance}").hostname
-    except ValueError:  # an unbalanced "["
-        host = None
-    return host or instance

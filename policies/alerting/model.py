@@ -180,6 +180,19 @@ class Escalation(Frozen):
         return self
 
 
+SOURCES = ("alertmanager", "azure", "gcp", "generic", "sns")  # the intake's /alerts/{source} names
+
+
+class SourceFields(Frozen):
+    """How one source's labels read: `resource_labels` in order of precedence, the first one set names the
+    resource (`instance` counts as its host, without the port). Unset: the source's own order."""
+
+    resource_labels: Annotated[tuple[Annotated[str, Field(min_length=1)], ...], non_empty("resource_labels")]
+
+
+SourceName = Annotated[str, BeforeValidator(one_of("source", SOURCES))]
+
+
 class AlertingPolicy(Frozen):
     event_mode: bool = False  # true: warnings page like criticals
     event_days: tuple[date, ...] = ()  # whole days in `timezone` that are event days
@@ -188,6 +201,7 @@ class AlertingPolicy(Frozen):
     maintenance: tuple[Maintenance, ...] = ()
     escalations: dict[str, Escalation] = Field(default_factory=dict)
     schedules: dict[str, Schedule] = Field(default_factory=dict)  # the first is the default
+    sources: dict[SourceName, SourceFields] = Field(default_factory=dict)  # label precedence per source
 
     @model_validator(mode="before")
     @classmethod

@@ -94,6 +94,10 @@ def test_alertmanager_severity_label(severity: str | None, expected: Severity) -
         ({"instance": "https://shop.example.com/health", "job": "blackbox"}, "shop.example.com"),
         ({"instance": "[2001:db8::1]:9100"}, "2001:db8::1"),
         ({"resource": "lb-prod", "job": "node"}, "lb-prod"),
+        # Every scraped series carries `instance`: the rule's own `resource` label is what the operator meant.
+        ({"resource": "web-prod", "instance": "127.0.0.1:9100", "job": "node"}, "web-prod"),
+        ({"resource": "web-prod", "service": "checkout", "instance": "10.0.0.7:9100"}, "web-prod"),
+        ({"host": "db-1", "job": "node"}, "db-1"),
         ({"job": "node"}, "node"),
         ({}, None),
     ],

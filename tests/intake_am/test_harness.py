@@ -222,8 +222,8 @@ def test_a_port_taken_before_the_bind_is_replaced(
         squatter.listen()
         taken = squatter.getsockname()[1]
         ports = iter([taken])
-        real_free_port = alertmanager._free_port
-        monkeypatch.setattr(alertmanager, "_free_port", lambda: next(ports, None) or real_free_port())
+        real_free_port = alertmanager.free_port
+        monkeypatch.setattr(alertmanager, "free_port", lambda: next(ports, None) or real_free_port())
         with Alertmanager(receiver.url, bearer_token=TOKEN, tmp_path=tmp_path) as am:
             assert am.port != taken
             am.fire({"alertname": "AfterRetry"})

@@ -17,6 +17,7 @@ import redis
 from tenacity import Retrying, retry_if_not_exception_type, stop_after_attempt, wait_exponential
 
 from alerts.model import Alert, AlertState, Incoming
+from alerts.sources.resource_labels import relabelled
 from alerts.store import OPENING_SECONDS, AlertBook
 from audit.log import AuditEvent, AuditLog, JsonScalar
 from audit.notice import OutageNotice
@@ -78,7 +79,8 @@ class Escalator:
         """Store every alert before returning (the sender's 2xx follows), post new ones, start their escalation,
         close resolved ones. Raises redis.RedisError when the store is down: the sender must retry."""
         stored = updated = 0
-        for item in incoming:
+        for given in incoming:
+            item = self._labelled(given)
             result = self.book.ingest(item, self._prepare, self.refresh_seconds)
             if result.kind == "new":
                 stored += 1
@@ -95,6 +97,12 @@ class Escalator:
                 updated += 1
                 self._opened(result.number)
         return Intake(stored, updated)
+
+    def _labelled(self, item: Incoming) -> Incoming:
+        """The resource as the alerting file's `sources` say this source labels it (before routing: a route
+        may match on the resource)."""
+        configured = self.alerting.sources.get(item.source)
+        return item if configured is None else relabelled(item, configured.resource_labels)
 
     def _refresh(self, number: int) -> None:
         alert = self.book.get(number)
