@@ -84,7 +84,7 @@ class Resolver:
         if phrase in self._exact:
             return Resolution(match=phrase, candidates=())
         words = name_words(phrase)
-        trimmed = _trim(words)
+        trimmed = trim_filler(words)
         for attempt in (words, trimmed) if trimmed != words else (words,):
             certain = self._certain(attempt)
             if isinstance(certain, str):
@@ -156,7 +156,8 @@ class Resolver:
         return found
 
 
-def _trim(words: Sequence[str]) -> tuple[str, ...]:
+def trim_filler(words: Sequence[str]) -> tuple[str, ...]:
+    """Without the words people put around a name ("the web-prod group" -> "web-prod")."""
     start, end = 0, len(words)
     while start < end and words[start] in _FILLER:
         start += 1

@@ -32,7 +32,7 @@ class Prepared(NamedTuple):
 _MENTION = re.compile(r"<[@#!][^>]*>|(?<![\w.])@[\w.\-]+")
 _SLASH_COMMAND = re.compile(r"^\s*/(\w+)(?:@[\w.]+)?")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
-_TOKEN = re.compile(r"[+\-]?\w+(?:['.\-_/:]\w+)*")
+_TOKEN = re.compile(r"[+\-]?\w+(?:['.\-_/:=]\w+)*")  # "team=payments" stays one word: a tag filter
 _EMOJI = str.maketrans({"👍": " yes ", "✅": " yes ", "✔": " yes ", "👎": " no ", "❌": " no ", "✖": " no "})
 _CLAUSE_END = re.compile(r"[,!.;?…]|\s[-–—]+\s|[–—]")
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "´": "'", "`": "'"})

@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 
 from actions.provider import Resource
 from actions.queries.search_index import ELSEWHERE, NO_MATCH, SearchIndex
+from actions.queries.search_tags import ENVIRONMENT_KEYS, split_tags
 from core.models import Cloud, Frozen
 
 _KEPT = 2
@@ -88,11 +89,16 @@ def search(
 ) -> SearchResult:
     """Resources whose name, a tag or id contains `query` (else, all its words; else names close to it: typos),
     within the filters. Best first: exact name, name prefix, in name, tag; groups first; short names first.
-    Text and filter values match in any case."""
+    Words of the query shaped `key=value` are tag filters ("web team=payments"). Text and filter values match in
+    any case. Raises ResourceNotFound when no resource has a filter's tag key, or that value of it."""
     index = _index(resources)
     wanted = {"cloud": cloud, "region": region, "state": state, "kind": kind, "environment": environment}
     allowed = index.allowed({field: str(value).lower() for field, value in wanted.items() if value})
-    needle = "-".join((query or "").lower().split())
+    words, tags = split_tags(query or "")
+    for key, value in tags:
+        passing = _tagged(index, key, value)
+        allowed = passing if allowed is None else allowed & passing
+    needle = "-".join(words)
     end = max(0, offset + limit)
     if not needle:
         if allowed is None:
@@ -111,6 +117,15 @@ def search(
     if total:
         return _page(index, total, _best_first(best, end), offset)
     return _fuzzy(index, needle, allowed, limit, offset)
+
+
+def _tagged(index: SearchIndex, key: str, value: str) -> NDArray[np.bool_]:
+    """Resources with tag `key` = `value`; for an environment key, also those of that environment."""
+    if key in ENVIRONMENT_KEYS:
+        same = index.allowed({"environment": value})
+        return index.tags.having(key, value) if same is None else index.tags.having(key, value) | same
+    index.tags.check(key, value)
+    return index.tags.having(key, value)
 
 
 def _fuzzy(index: SearchIndex, needle: str, allowed: NDArray[np.bool_] | None, limit: int, offset: int) -> SearchResult:

@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 
 from actions.provider import Resource
 from actions.queries.search_fuzzy import FuzzyNames
+from actions.queries.search_tags import TagPairs
 from actions.queries.search_text import TextIndex, encode
 
 KIND_ORDER = {"group": 0, "database": 1, "load_balancer": 2, "instance": 3, "disk": 4}
@@ -79,6 +80,7 @@ class SearchIndex:
         )
         self.text = TextIndex([*names, *(r.id.lower() for r in self.resources), *tag_values])
         self.fuzzy = FuzzyNames(names)
+        self.tags = TagPairs(self.resources)
 
     @property
     def nbytes(self) -> int:
@@ -87,7 +89,7 @@ class SearchIndex:
         extra = (
             self._tag_pointers.nbytes + self._tag_members.nbytes + self.input_position.nbytes + self.name_order.nbytes
         )
-        return self.text.nbytes + self.fuzzy.nbytes + codes + extra
+        return self.text.nbytes + self.fuzzy.nbytes + self.tags.nbytes + codes + extra
 
     def allowed(self, checks: Mapping[str, str]) -> NDArray[np.bool_] | None:
         """Which resources pass every filter (field -> lower-cased value); None when there is no filter."""
