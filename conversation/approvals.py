@@ -8,6 +8,7 @@ import time
 from actions.catalogue import spec
 from audit.log import AuditEvent
 from conversation.confirmations import Pending
+from conversation.outcome import recorded
 from conversation.replies import age, clock, edit, reply, where
 from conversation.services import Services
 from core.errors import ProviderError
@@ -139,3 +140,4 @@ class Approvals:
         self._s.audit.append(
             event, actor=user, where=where(msg.ref), what=pending.plan_summary, params=params, outcome=outcome
         )
+        recorded()

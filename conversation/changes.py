@@ -5,6 +5,7 @@ from __future__ import annotations
 from actions.catalogue import emergency_target, spec
 from actions.provider import Resource
 from audit.log import AuditEvent
+from conversation.outcome import recorded
 from conversation.replies import new_key, not_found, reply, where
 from conversation.services import Index, Services
 from conversation.targets import Picker
@@ -52,6 +53,9 @@ class ChangeFlow:
                 ref=msg.ref,
                 instances_affected=plan.instances_affected,
                 scale_down=request.desired_count is not None and request.desired_count < (target.count or 0),
+                change=request,
+                target=target,
+                standby=index.by_name.get(target.standby or "") if request.action is ActionName.FAILOVER else None,
             )
         )
         params = request.model_dump(mode="json")
@@ -62,6 +66,7 @@ class ChangeFlow:
                 AuditEvent.DENIED, actor=user, where=where(msg.ref), what=plan.summary, params=params,
                 outcome=refusal,
             )  # fmt: skip
+            recorded()
             return [reply(msg.ref, refusal, kind="refusal")]
         key = new_key()
         pending = self._s.confirmations.create(
@@ -76,15 +81,17 @@ class ChangeFlow:
         event = AuditEvent.APPROVAL_ASKED if critical else AuditEvent.CONFIRMATION_ASKED
         self._s.audit.append(
             event, actor=user, where=where(msg.ref), what=plan.summary,
-            params={**params, "code": pending.code, "risk": decision.risk.value},
+            params={**params, "code": pending.code, "risk": decision.risk.value, "effect": decision.effect or None},
         )  # fmt: skip
+        recorded()
         minutes = max(1, round(self._s.confirmations.ttl_seconds / 60))
         title = spec(request.action).title.capitalize()
         if critical:
             role = decision.approver_role or "admin"
+            why = f" ({decision.effect})" if decision.effect else ""
             text = (
                 f"{title}: {plan.summary}\n"
-                f"{decision.risk.value.capitalize()}: needs approval by an {role} other than {user}. "
+                f"{decision.risk.value.capitalize()}{why}: needs approval by an {role} other than {user}. "
                 f"Expires in {minutes} min. Code {pending.code}"
             )
             confirm = Button(id=f"confirm:{pending.code}", label=f"Approve ({role})", style="danger")
@@ -156,7 +163,15 @@ def _failover_source(intent: Intent, index: Index) -> Resource | str | None:
     return f"Several could fail over to {dest} ({names}). Say which: fail over web-prod to dr"
 
 
+# Words for "this group's standby, wherever it is": a configured account's standby may live in any environment.
+STANDBY_WORDS = frozenset({"dr", "standby", "the standby", "its standby", "secondary", "the secondary"})
+
+
 def _matches(standby: Resource, destination: str) -> bool:
+    """Whether `destination` names `standby`: by what it is (the DR standby), its environment, cloud, name or region.
+    Another place ("azure" for a standby in AWS) does not."""
+    if destination in STANDBY_WORDS:
+        return True
     return destination in (standby.environment, standby.cloud.value, standby.name, standby.region)
 
 

@@ -11,6 +11,7 @@ import redis
 
 from actions import queries
 from audit.log import AuditEvent, JsonScalar
+from conversation import outcome
 from conversation.alerts import BUTTON_INTENTS, AlertFlow
 from conversation.approvals import Approvals
 from conversation.changes import ChangeFlow
@@ -76,16 +77,18 @@ class Conversation:
 
     def handle(self, msg: Message) -> list[Reply]:
         """A typed message, a button press or a slash command. Strangers and floods stop at the gate, before
-        anything costly (parsing, the audit) is done with them."""
+        anything costly (parsing, the audit) is done with them. Everything past the gate ends in the audit."""
         start = time.perf_counter()
         user = self.services.policy.user_for(msg.ref.channel, msg.sender)
         try:
             if (answer := self._gate.admit(msg, user)) is not None:
                 return answer
             self._audit_received(msg, user)
-            if msg.button_id is not None:
-                return self._press(msg, user, msg.button_id)
-            return self._text(msg, user)
+            with outcome.tracking():
+                button = msg.button_id
+                replies = self._press(msg, user, button) if button is not None else self._text(msg, user)
+                self._audit_outcome(msg, user, replies)
+            return replies
         finally:
             metrics.observe("reply", time.perf_counter() - start)
 
@@ -98,7 +101,10 @@ class Conversation:
             if (answer := self._gate.admit(msg, user)) is not None:  # before seconds of recognition
                 return answer
             self._audit_received(msg, user, audio_bytes=len(audio))
-            return self._voice.handle(msg, user, audio, self.dispatch)
+            with outcome.tracking():
+                replies = self._voice.handle(msg, user, audio, self.dispatch)
+                self._audit_outcome(msg, user, replies)
+            return replies
         finally:
             metrics.observe("voice", time.perf_counter() - start)
 
@@ -140,6 +146,7 @@ class Conversation:
             self.services.audit.note(
                 AuditEvent.DENIED, actor=user, where=where(msg.ref), what=msg.text[:200], outcome=decision.reason
             )
+            outcome.recorded()
             return [reply(msg.ref, decision.reason, kind="refusal")]
         if name in ALERT_INTENTS:
             return self._alerts.handle(msg, user, intent)
@@ -177,6 +184,7 @@ class Conversation:
             self.services.audit.note(
                 AuditEvent.DENIED, actor=user, where=where(msg.ref), what=f"{action} {number}", outcome=decision.reason
             )
+            outcome.recorded()
             return [reply(msg.ref, decision.reason, kind="refusal")]
         return [reply(msg.ref, self._alerts.act(name, int(number), user, msg.ref.channel), kind="result")]
 
@@ -188,6 +196,15 @@ class Conversation:
             params["button"] = msg.button_id[:80]
         self.services.audit.note(
             AuditEvent.RECEIVED, actor=user, where=where(msg.ref), what=msg.text[:200], params=params
+        )
+
+    def _audit_outcome(self, msg: Message, user: str, replies: list[Reply]) -> None:
+        """The closing record of a message whose flow wrote none: refused with its line, or what it was told."""
+        if outcome.settled():
+            return
+        event, line, kind = outcome.closing(replies)
+        self.services.audit.note(
+            event, actor=user, where=where(msg.ref), what=msg.text[:200], params={"reply": kind}, outcome=line
         )
 
     def _audit_parsed(self, msg: Message, user: str, intent: Intent) -> None:

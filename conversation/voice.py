@@ -15,6 +15,7 @@ from pydantic import TypeAdapter
 from actions.provider import Resource
 from audit.log import AuditEvent
 from conversation.confirmations import Pending
+from conversation.outcome import recorded
 from conversation.replies import reply, where
 from conversation.services import Services
 from conversation.voice_rules import CLEAR_CANCEL, is_clear_yes, shrinks_prod
@@ -153,6 +154,7 @@ class VoiceFlow:
                     "constrained": heard.constrained},
             outcome="spoken yes not taken as a confirmation",
         )  # fmt: skip
+        recorded()
         return [reply(msg.ref, line, kind="refusal")]
 
     def _target(self, intent: Intent) -> Resource | None:

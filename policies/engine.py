@@ -1,6 +1,7 @@
 """Deciding whether a command may run. Every request passes the same visible chain of small checks, in
 order; the first refusal wins and says in one plain line who is refused and what would be needed. A
-request that passes them all leaves with its risk and, when the risk needs one, the approver's role."""
+request that passes them all leaves with its risk and, when the risk needs one, the approver's role. A change's
+risk is the higher of its action's (catalogue and `risk:`) and its effects' (`effects:`, from the plan)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ import math
 from collections.abc import Callable
 from typing import NamedTuple
 
+from actions.provider import Resource
 from core.errors import ConfigError
-from core.models import CHANGING_INTENTS, ActionName, ConversationRef, Frozen, IntentName, Risk
+from core.models import CHANGING_INTENTS, ActionName, ActionRequest, ConversationRef, Frozen, IntentName, Risk
+from policies.effects import Found, effects_of
 from policies.model import ANY, ConversationRule, Policy, RateLimit
 from policies.ratelimit import RateLimiter
 from policies.references import find_problems
@@ -25,6 +28,10 @@ class PolicyRequest(Frozen):
     ref: ConversationRef
     instances_affected: int = 0  # from the action's Plan, for blast-radius limits
     scale_down: bool = False  # a scale that leaves fewer instances than before
+    # The exact change and its target as planned (and a failover's standby): what decides its effects.
+    change: ActionRequest | None = None
+    target: Resource | None = None
+    standby: Resource | None = None
 
 
 class Decision(Frozen):
@@ -32,6 +39,10 @@ class Decision(Frozen):
     reason: str = ""  # one line when refused: "dave is a viewer: scaling needs operator"
     risk: Risk = Risk.READ
     approver_role: str | None = None  # a different person holding this role must approve first
+    effect: str = ""  # what the change does, when that sets its risk: "capacity to zero in prod"
+
+
+_RANK = {Risk.READ: 0, Risk.CHANGE: 1, Risk.CRITICAL: 2}
 
 
 def _listing(words: tuple[str, ...]) -> str:
@@ -216,7 +227,21 @@ class PolicyEngine:
             return Decision(allowed=True)
         overrides = self.policy.risk.get(action, {})
         risk = overrides.get(request.environment or ANY) or overrides.get(ANY) or base_risk(action)
-        return Decision(allowed=True, risk=risk, approver_role=self.policy.approvals.get(risk))
+        found = self.effects(request)
+        rules = self.policy.effects
+        raised = [(r, f) for f in found if (r := rules.risk_of(f.effect, f.environment)) is not None]
+        risk = max([risk, *(r for r, _ in raised)], key=_RANK.__getitem__)
+        # Named by the first effect that sets the risk; else by the first there is (its action's risk decided).
+        named = next((f for r, f in raised if r is risk), found[0] if found else None)
+        effect = named.describe(rules.scale_down_below) if named is not None else ""
+        return Decision(allowed=True, risk=risk, approver_role=self.policy.approvals.get(risk), effect=effect)
+
+    def effects(self, request: PolicyRequest) -> tuple[Found, ...]:
+        """What the planned change does (none for a request that carries no plan)."""
+        if request.change is None or request.target is None:
+            return ()
+        below = self.policy.effects.scale_down_below
+        return effects_of(request.change, request.target, request.standby, scale_down_below=below)
 
     def knows_conversation(self, ref: ConversationRef) -> bool:
         """Whether a rule names this conversation (exactly, by channel, or "*"): group chats anyone can add

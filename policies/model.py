@@ -12,6 +12,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, field_validator, mo
 from rapidfuzz import process
 
 from core.models import CHANGING_INTENTS, ActionName, Frozen, IntentName, Risk
+from policies.effects import HALF, Effect
 
 ANY = "*"
 SCALE_DOWN = "scale_down"  # blast-radius pseudo-action: a scale that leaves fewer instances
@@ -85,6 +86,7 @@ def _blast_action(value: object) -> object:
 
 IntentKey = Annotated[IntentName, BeforeValidator(_read_intent), BeforeValidator(_known(IntentName, "intent"))]
 ActionKey = Annotated[ActionName, BeforeValidator(_known(ActionName, "action"))]
+EffectKey = Annotated[Effect, BeforeValidator(_known(Effect, "effect"))]
 Environments = Annotated[tuple[str, ...], BeforeValidator(_as_list), Field(min_length=1)]
 ChangeRisk = Annotated[Risk, AfterValidator(_change_risk)]
 Identity = Annotated[str, AfterValidator(_identity)]
@@ -152,6 +154,24 @@ class BlastRadius(_Scoped):
         )
 
 
+# What every effect costs unless the file says otherwise: critical in prod, the action's own risk elsewhere.
+DEFAULT_EFFECT_RISK: dict[Effect, dict[str, Risk]] = {effect: {"prod": Risk.CRITICAL} for effect in Effect}
+
+
+class EffectRules(Frozen):
+    """Risk by what a change does (policies.effects), whatever verb asked for it. An effect's risk is a floor on
+    the action's risk: it can raise it, never lower it."""
+
+    # A scale that leaves fewer than this fraction of a group's instances is a deep scale-down.
+    scale_down_below: float = Field(default=HALF, gt=0, le=1)
+    # effect -> environment -> risk. An effect not listed keeps its default (critical in prod); `{}` drops it.
+    risk: dict[EffectKey, dict[str, ChangeRisk]] = Field(default_factory=dict)
+
+    def risk_of(self, effect: Effect, environment: str) -> Risk | None:
+        per_env = self.risk.get(effect, DEFAULT_EFFECT_RISK[effect])
+        return per_env.get(environment) or per_env.get(ANY)
+
+
 class Policy(Frozen):
     environments: tuple[str, ...] = ("prod", "staging", "dr")
     roles: dict[str, Role]  # lowest first: refusals name the first role that would do
@@ -160,6 +180,7 @@ class Policy(Frozen):
     users: dict[str, User] = Field(default_factory=dict)
     conversations: dict[ConversationKey, ConversationRule] = Field(default_factory=dict)
     risk: dict[ActionKey, dict[str, ChangeRisk]] = Field(default_factory=dict)  # action -> environment -> risk
+    effects: EffectRules = Field(default_factory=EffectRules)
     approvals: dict[ChangeRisk, str] = Field(default_factory=dict)  # risk -> role of a second person who approves
     rate_limits: tuple[RateLimit, ...] = ()
     blast_radius: tuple[BlastRadius, ...] = ()

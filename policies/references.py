@@ -78,6 +78,9 @@ def _environments(policy: Policy) -> Iterator[Problem]:
     for action, per_env in policy.risk.items():
         for env in per_env:
             yield from check(("risk", action.value, env, "[key]"), env)
+    for effect, per_env in policy.effects.risk.items():
+        for env in per_env:
+            yield from check(("effects", "risk", effect.value, env, "[key]"), env)
 
 
 def _scoped(policy: Policy) -> Iterator[Problem]:
