@@ -27,7 +27,8 @@ class AuditEvent(StrEnum):
     APPROVAL_ASKED = "approval_asked"
     CANCELLED = "cancelled"
     EXPIRED = "expired"
-    REFUSED = "refused"  # a confirmation press that was not accepted
+    REFUSED = "refused"  # a confirmation press that was not accepted, or a request opsbot could not take
+    ANSWERED = "answered"  # the end of a handled message that changed nothing: what it was told
     ENQUEUED = "enqueued"
     STARTED = "started"
     RETRIED = "retried"
