@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from actions.catalogue import emergency_target
+from actions.limits import check_target, emergency_cap
 from actions.provider import Plan, Resource
 from actions.simulated.changes import Change, progress_points, refuse
 from actions.simulated.groups import FRESH_CPU, member_names, new_member, refreshed_group
@@ -31,11 +32,17 @@ def resize(
 def scale(request: ActionRequest, group: Resource, world: WorldView, seed: int) -> Change:
     name, count = group.name, group.count or 0
     target = request.desired_count
+    emergency = request.action is ActionName.EMERGENCY_SCALE
     if target is None:
-        if request.action is not ActionName.EMERGENCY_SCALE:
+        if not emergency:
             raise ProviderError(f"say how many instances {name} should have")
         target = emergency_target(count)
+    capped = False
+    if emergency:
+        target, capped = emergency_cap(group, target)
     check_scale_target(name, target)
+    if target != count:
+        check_target(group, target)
     if group.state == "stopped" and count > 0:
         raise ProviderError(f"{name} is stopped: start it first")
     members, writes = resize(seed, group, world.members_of(group), target)
@@ -47,7 +54,7 @@ def scale(request: ActionRequest, group: Resource, world: WorldView, seed: int) 
     else:
         steps = tuple(f"{name}: {k}/{count - target} instances removed" for k in progress_points(count - target))
     return Change(
-        plan=scale_plan(group, target, delta, emergency=request.action is ActionName.EMERGENCY_SCALE),
+        plan=scale_plan(group, target, delta, emergency=emergency, note=_capped(target) if capped else ""),
         result=after,
         outcome=f"{name} is at {target} instances",
         steps=steps,
@@ -56,9 +63,16 @@ def scale(request: ActionRequest, group: Resource, world: WorldView, seed: int) 
     )
 
 
+def _capped(maximum: int) -> str:
+    return f", capped at the group's maximum {maximum}"
+
+
 def power(request: ActionRequest, group: Resource, world: WorldView) -> Change:
-    """start / stop / shutdown / restart of every instance in a group."""
+    """start / stop / shutdown / restart of every instance in a group. Stopping or shutting down leaves it no
+    instance running, which a group with a minimum does not allow."""
     action, name = request.action, group.name
+    if action in (ActionName.STOP, ActionName.SHUTDOWN) and (group.min_count or 0) > 0:
+        check_target(group, 0)
     members = list(world.members_of(group))
     unit = group.unit_hourly_cost or 0.0
     running = {"state": "running", "hourly_cost": unit, "cpu": group.cpu or FRESH_CPU}
@@ -130,6 +144,8 @@ def failover(request: ActionRequest, primary: Resource, world: WorldView, seed: 
     target = max(current, primary.count or 0)
     if target == 0:
         raise ProviderError(f"{name} has no instances: there is nothing to fail over")
+    if target != current:
+        check_target(standby, target)
     members, writes = resize(seed, standby, world.members_of(standby), target)
     members = [m if m.state != "stopped" else new_member(seed, standby, m.name) for m in members]
     writes.update({m.id: m for m in members if world.by_id.get(m.id) != m})

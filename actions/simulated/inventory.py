@@ -41,22 +41,37 @@ class _GroupSpec:
     size: str
     count: int
     standby: str | None = None
+    limits: tuple[int, int] | None = None  # (min, max); None: the default for its environment (see `_limits`)
 
 
-# Groups that tests, demos and the docs rely on: keep their names and numbers stable.
+# Groups that tests, demos and the docs rely on: keep their names, numbers and limits stable. The docs scale
+# web-prod to 20 and 30, take web-prod, api-prod and web-staging to 0, and fail web-prod over to web-dr.
 FIXED_GROUPS = (
-    _GroupSpec("web-prod", "web", Cloud.AWS, "us-east-1", "prod", "m5.2xlarge", 12, standby="web-dr"),
-    _GroupSpec("api-prod", "api", Cloud.GCP, "europe-west1", "prod", "n2-standard-4", 8, standby="api-dr"),
-    _GroupSpec("web-dr", "web", Cloud.AZURE, "westeurope", "dr", "Standard_D8s_v5", 0),
-    _GroupSpec("api-dr", "api", Cloud.GCP, "asia-east1", "dr", "n2-standard-4", 0),
-    _GroupSpec("web-staging", "web", Cloud.AWS, "us-east-1", "staging", "m6i.2xlarge", 3),
-    _GroupSpec("api-staging", "api", Cloud.GCP, "europe-west1", "staging", "n2-standard-2", 2),
-    _GroupSpec("web-edge-prod", "web", Cloud.GCP, "us-central1", "prod", "n2-standard-4", 6),
-    _GroupSpec("web-canary", "web", Cloud.AWS, "us-west-2", "prod", "m5.xlarge", 2),
-    _GroupSpec("web-preview", "web", Cloud.AZURE, "northeurope", "staging", "Standard_D2s_v5", 2),
-    _GroupSpec("worker-prod", "worker", Cloud.AWS, "us-west-2", "prod", "c5.2xlarge", 10),
-    _GroupSpec("worker-staging", "worker", Cloud.AWS, "us-west-2", "staging", "m5.large", 2),
+    _GroupSpec("web-prod", "web", Cloud.AWS, "us-east-1", "prod", "m5.2xlarge", 12, "web-dr", (0, 40)),
+    _GroupSpec("api-prod", "api", Cloud.GCP, "europe-west1", "prod", "n2-standard-4", 8, "api-dr", (0, 20)),
+    _GroupSpec("web-dr", "web", Cloud.AZURE, "westeurope", "dr", "Standard_D8s_v5", 0, limits=(0, 40)),
+    _GroupSpec("api-dr", "api", Cloud.GCP, "asia-east1", "dr", "n2-standard-4", 0, limits=(0, 20)),
+    _GroupSpec("web-staging", "web", Cloud.AWS, "us-east-1", "staging", "m6i.2xlarge", 3, limits=(0, 10)),
+    _GroupSpec("api-staging", "api", Cloud.GCP, "europe-west1", "staging", "n2-standard-2", 2, limits=(0, 10)),
+    _GroupSpec("web-edge-prod", "web", Cloud.GCP, "us-central1", "prod", "n2-standard-4", 6, limits=(2, 12)),
+    _GroupSpec("web-canary", "web", Cloud.AWS, "us-west-2", "prod", "m5.xlarge", 2, limits=(2, 6)),
+    _GroupSpec("web-preview", "web", Cloud.AZURE, "northeurope", "staging", "Standard_D2s_v5", 2, limits=(0, 4)),
+    _GroupSpec("worker-prod", "worker", Cloud.AWS, "us-west-2", "prod", "c5.2xlarge", 10, limits=(0, 20)),
+    _GroupSpec("worker-staging", "worker", Cloud.AWS, "us-west-2", "staging", "m5.large", 2, limits=(0, 10)),
 )
+# Who sets a group's limits on each cloud, as replies name it.
+LIMITS_FROM = {Cloud.AWS: "Auto Scaling group", Cloud.AZURE: "autoscale setting", Cloud.GCP: "managed instance group"}
+
+
+def _limits(spec: _GroupSpec) -> tuple[int, int]:
+    """A seeded group's (min, max): prod keeps at least one instance and may double; a standby takes a failover."""
+    if spec.limits is not None:
+        return spec.limits
+    if spec.environment == "prod":
+        return min(1, spec.count), max(10, spec.count * 2)
+    return 0, 40 if spec.environment == "dr" else 10
+
+
 # name, region, environment, size, role
 FIXED_VMS = (
     ("db-prod", "westeurope", "prod", "Standard_E8s_v5", "database-primary"),
@@ -118,6 +133,7 @@ class _Builder:
                 )
             )  # fmt: skip
         tags = self.tags(spec.service, spec.environment)
+        low, high = _limits(spec)
         if spec.standby:
             tags["traffic"] = "serving"
         elif spec.environment == "dr":
@@ -126,6 +142,7 @@ class _Builder:
             Resource(
                 id=group_id(spec.cloud, spec.region, spec.name), name=spec.name, cloud=spec.cloud, kind="group",
                 region=spec.region, environment=spec.environment, size=spec.size, count=len(members),
+                min_count=low, max_count=high, limits_from=LIMITS_FROM[spec.cloud],
                 state=group_state([m.state for m in members], spec.environment),
                 hourly_cost=round(unit * len(members), 4), unit_hourly_cost=unit, tags=tags,
                 cpu=mean_cpu(members), standby=spec.standby,
