@@ -282,14 +282,15 @@ def audit_tail(
 @app.command("check-config")
 def check_config() -> None:
     """Validate settings, the policy file and the alerting file; each problem with its file and line."""
-    from policies.check import check_config as run_checks
+    from policies.check import review_config
     from voice.backends import check as check_voice
 
-    problems = run_checks()
+    review = review_config()
+    problems = review.problems
     with contextlib.suppress(ConfigError):  # a settings problem is already among `problems`
         problems += check_voice(load_settings())
-    for problem in problems:
-        typer.echo(problem, err=True)
+    for line in [*problems, *review.warnings]:
+        typer.echo(line, err=True)
     if problems:
         raise typer.Exit(1)
     typer.echo("OK: settings, policy and alerting are valid.")

@@ -21,9 +21,10 @@ _RANGE = ("greater_than", "greater_than_equal", "less_than", "less_than_equal")
 _OBJECT = ("dict_type", "model_type", "model_attributes_type")
 
 
-def explain(err: ErrorDetails, field: FieldInfo | None, *, with_path: bool = True) -> str:
+def explain(err: ErrorDetails, field: FieldInfo | None, *, with_path: bool = True, given: object = None) -> str:
     """The message for one error of the setting `field` (err's loc starts with the field's name). With
-    `with_path`, a value inside a list or mapping is named too ("item 2: regions: ...")."""
+    `with_path`, a value inside a list or mapping is named too ("item 2: regions: ..."); with the setting's
+    `given` value, an item that has a name or id says it ("item 2 (prod): regions: ...")."""
     inner = err["loc"][1:]
     what = _what(err, field if not inner else None)
     if err["type"] == "extra_forbidden" and field is not None:
@@ -33,7 +34,7 @@ def explain(err: ErrorDetails, field: FieldInfo | None, *, with_path: bool = Tru
             what += _item_example(field)
         elif err["type"] == "string_type":
             what += example(field)
-    path = _path(inner, err["type"]) if with_path else ""
+    path = _path(inner, err["type"], given) if with_path else ""
     return f"{path}: {what}" if path else what
 
 
@@ -108,10 +109,28 @@ def _expected(field: FieldInfo | None) -> str:
     return ""
 
 
-def _path(inner: Sequence[int | str], kind: str) -> str:
-    """ "item 1: regions" for (0, "regions"). A missing or unknown key is named by the message itself, and a bad
-    item of a plain list by its own message, so neither is repeated here; an item that is not an object is."""
+def _path(inner: Sequence[int | str], kind: str, given: object = None) -> str:
+    """ "item 1 (prod): regions" for (0, "regions"). A missing or unknown key is named by the message itself, and a
+    bad item of a plain list by its own message, so neither is repeated here; an item that is not an object is."""
     parts = list(inner)
     if parts and (kind in ("missing", "extra_forbidden") or (isinstance(parts[-1], int) and kind not in _OBJECT)):
         parts.pop()
-    return ": ".join(f"item {part + 1}" if isinstance(part, int) else part for part in parts)
+    named, value = [], given
+    for part in parts:
+        value = _inside(value, part)
+        named.append(f"item {part + 1}{_label(value)}" if isinstance(part, int) else part)
+    return ": ".join(named)
+
+
+def _inside(value: object, part: int | str) -> object:
+    if isinstance(part, int):
+        return value[part] if isinstance(value, list) and 0 <= part < len(value) else None
+    return value.get(part) if isinstance(value, dict) else None
+
+
+def _label(item: object) -> str:
+    """ " (prod)" for an item with a name (or an id); names and ids of accounts are not secrets."""
+    if not isinstance(item, dict):
+        return ""
+    label = item.get("name") or item.get("id")
+    return f" ({label})" if isinstance(label, str) and label and len(label) <= 64 else ""

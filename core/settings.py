@@ -239,8 +239,21 @@ def setting_problems(exc: ValidationError, overrides: Mapping[str, Any] | None =
         if field in keys and field not in (overrides or {}) and ENV_PREFIX + field.upper() not in variables:
             problems.append(f"{config}:{line_of(root, err['loc'])}: {explain(err, info, with_path=False)}")
         else:
-            problems.append(f"{ENV_PREFIX}{field.upper()}: {explain(err, info)}")
+            problems.append(f"{ENV_PREFIX}{field.upper()}: {explain(err, info, given=_given(field, overrides))}")
     return problems
+
+
+def _given(field: str, overrides: Mapping[str, Any] | None) -> object:
+    """The value given for `field` (an override, or its variable decoded), so a message can name an item."""
+    if overrides and field in overrides:
+        return overrides[field]
+    raw = os.environ.get(ENV_PREFIX + field.upper())
+    if raw is None:
+        return None
+    try:
+        return decode_variable(field, raw).get(field)
+    except ConfigError:
+        return None
 
 
 def _compose(path: Path) -> yaml.Node | None:

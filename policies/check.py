@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -17,13 +18,16 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
 from core.errors import ConfigError
 from core.setting_errors import explain
+from core.setting_values import url_problem
 from core.settings import ENV_PREFIX, Settings, decode_variable
-from policies.alerting.loader import load_alerting
+from policies.alerting.loader import DEFAULT_ALERTING, load_alerting
+from policies.alerting.model import Notify
 from policies.loader import load_policy
 from policies.model import did_you_mean
 from policies.yamlfile import YamlDocument, read_yaml
 
 PREFIX = ENV_PREFIX
+AWS_ENDPOINT = "AWS_ENDPOINT_URL"
 _IGNORED_PREFIXES = ("OPSBOT_TEST_",)  # the test harness's own variables
 
 
@@ -42,19 +46,36 @@ class _GivenValuesOnly(Settings):
         return (init_settings,)
 
 
+@dataclass
+class Review:
+    """What `opsbot check-config` prints: problems (exit 1), and warnings about what will not work as written
+    though nothing is invalid (the shipped alerting's SMS and call steps without Twilio)."""
+
+    problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
 def check_config(env: Mapping[str, str] | None = None) -> list[str]:
     """Problems with the settings in `env` (default: this process's environment) and with the policy
     file they name (or the shipped default). An empty list means all is well."""
+    return review_config(env).problems
+
+
+def review_config(env: Mapping[str, str] | None = None) -> Review:
+    """`check_config`'s problems, and the warnings beside them."""
     env = os.environ if env is None else env
     fields = list(Settings.model_fields)
-    problems: list[str] = []
+    review = Review()
+    problems = review.problems
     from_env: dict[str, object] = {}
     for name, value in env.items():
+        if name == AWS_ENDPOINT or name.startswith(AWS_ENDPOINT + "_"):
+            problems.extend(_endpoint_problem(name, value))
         if not name.startswith(PREFIX) or name.startswith(_IGNORED_PREFIXES):
             continue
-        field = name.removeprefix(PREFIX).lower()
-        if field in fields:
-            from_env.update(_decoded(field, value, problems))
+        field_name = name.removeprefix(PREFIX).lower()
+        if field_name in fields:
+            from_env.update(_decoded(field_name, value, problems))
         else:
             hint = did_you_mean(name, [PREFIX + f.upper() for f in fields])
             problems.append(f"{name}: not a setting{hint}")
@@ -77,10 +98,11 @@ def check_config(env: Mapping[str, str] | None = None) -> list[str]:
         settings = _GivenValuesOnly.model_validate({**from_file, **from_env})
     except ValidationError as exc:
         for err in exc.errors():
-            field = str(err["loc"][0]) if err["loc"] else ""
-            info = Settings.model_fields.get(field)
-            if field in from_env or document is None:
-                problems.append(f"{PREFIX}{field.upper()}: {explain(err, info)}")
+            field_name = str(err["loc"][0]) if err["loc"] else ""
+            info = Settings.model_fields.get(field_name)
+            if field_name in from_env or document is None:
+                given = from_env.get(field_name, from_file.get(field_name))
+                problems.append(f"{PREFIX}{field_name.upper()}: {explain(err, info, given=given)}")
             else:
                 problems.append(f"{document.where(err['loc'])}: {explain(err, info, with_path=False)}")
 
@@ -91,13 +113,60 @@ def check_config(env: Mapping[str, str] | None = None) -> list[str]:
     except ConfigError as exc:
         problems.extend(exc.problems)
     alerting = settings.alerting if settings is not None else _raw_path("alerting", from_env, from_file)
-    # A file of one's own that pages by SMS or call needs Twilio (the shipped default's phone steps wait for it).
-    no_phone = _twilio_unset(settings) if settings is not None and settings.alerting is not None else None
+    found: list[str] = []
     try:
-        load_alerting(alerting, policy=loaded, no_phone=no_phone)  # with the policy: people, phones, identities
+        load_alerting(alerting, policy=loaded)  # with the policy: people, phones, identities
     except ConfigError as exc:
-        problems.extend(exc.problems)
-    return problems
+        found.extend(exc.problems)
+    no_phone = _twilio_unset(settings) if settings is not None else None
+    if no_phone is not None and settings is not None:
+        if settings.alerting is not None:
+            found.extend(_phone_steps(settings.alerting, no_phone))  # one's own file pages by SMS or call: Twilio
+        elif settings.slack_bot_token or settings.telegram_token:  # a deployment on the shipped default
+            review.warnings.extend(_phone_steps(DEFAULT_ALERTING, no_phone, warning=True))
+    problems.extend(_by_line(found, alerting))
+    return review
+
+
+def _endpoint_problem(name: str, value: str) -> list[str]:
+    """boto3 reads AWS_ENDPOINT_URL (and AWS_ENDPOINT_URL_<SERVICE>) itself: a malformed one fails every call."""
+    if not value:
+        return []
+    problem = url_problem(value)
+    return [f"{name}: not an http(s) URL: {problem} (like http://127.0.0.1:5000)"] if problem else []
+
+
+def _phone_steps(path: Path, reason: str, *, warning: bool = False) -> list[str]:
+    """'FILE:LINE: escalation 'x' step N pages by sms but <reason>' for every SMS or call step of the alerting
+    file, read as plain YAML: a file that does not validate still has its phone steps named. A `warning` is
+    about the shipped default, whose phone steps are skipped without Twilio."""
+    try:
+        document = read_yaml(path)
+    except ConfigError:
+        return []  # the loader has said why
+    escalations = document.data.get("escalations") if isinstance(document.data, dict) else None
+    found: list[tuple[tuple[str | int, ...], str]] = []
+    for name, escalation in (escalations or {}).items() if isinstance(escalations, dict) else ():
+        steps = escalation.get("steps") if isinstance(escalation, dict) else None
+        for index, step in enumerate(steps if isinstance(steps, list) else []):
+            notify = step.get("notify") if isinstance(step, dict) else None
+            if notify in (Notify.SMS.value, Notify.CALL.value):
+                what = f"escalation '{name}' step {index + 1} pages by {notify} but {reason}"
+                if warning:
+                    what = f"warning: {what}: the shipped alerting skips it"
+                found.append((("escalations", str(name), "steps", index, "notify"), what))
+    return document.problems(found)
+
+
+def _by_line(problems: list[str], path: Path | None) -> list[str]:
+    """The alerting file's problems in the order of its lines (a stable sort: the loader's come first on a line)."""
+    prefix = f"{path or DEFAULT_ALERTING}:"
+
+    def line(problem: str) -> int:
+        number = problem.removeprefix(prefix).split(":", 1)[0] if problem.startswith(prefix) else ""
+        return int(number) if number.isdigit() else 0
+
+    return sorted(problems, key=line)
 
 
 def _twilio_unset(settings: Settings) -> str | None:

@@ -109,10 +109,11 @@ def test_alerting_file_problems_name_file_and_line_all_in_one_run(tmp_path: Path
     )
     assert check_config({"OPSBOT_ALERTING": str(alerting)}) == [
         f"{alerting}:3: unknown escalation 'nightly'",
-        f"{alerting}:7: escalation 'prod' step 1 pages by sms but OPSBOT_TWILIO_* is not set (and 1 more phone step)",
+        f"{alerting}:7: escalation 'prod' step 1 pages by sms but OPSBOT_TWILIO_* is not set",
         f"{alerting}:8: escalation 'prod' step 1: unknown user 'frank'",
         f"{alerting}:9: bad duration '5 minutes': use 30s, 5m, 1h, 1h30m, 2d or a number of seconds",
         f"{alerting}:9: paging 'oncall' needs a schedule: add one under schedules",
+        f"{alerting}:9: escalation 'prod' step 2 pages by call but OPSBOT_TWILIO_* is not set",
     ]
 
 
