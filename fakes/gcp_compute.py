@@ -34,7 +34,16 @@ _ERRORS: dict[int, tuple[str, str, str]] = {  # status -> (message, reason, stat
     500: ("Internal error. Please try again or contact Google Support.", "backendError", "INTERNAL"),
     503: ("The service is currently unavailable.", "backendError", "UNAVAILABLE"),
 }
-_WORDS = {400: ("invalid", "INVALID_ARGUMENT"), 404: ("notFound", "NOT_FOUND")}
+_WORDS = {
+    400: ("invalid", "INVALID_ARGUMENT"),
+    404: ("notFound", "NOT_FOUND"),
+    412: ("conditionNotMet", "FAILED_PRECONDITION"),
+}
+# What Compute Engine answers (412 conditionNotMet) to a resize of a MIG that an autoscaler (mode not OFF) sizes.
+AUTOSCALED_RESIZE = (
+    "Resizing of autoscaled managed instance groups is not allowed. If you want to manually adjust target size "
+    "remove the autoscaler or set autoscaling policy mode to OFF."
+)
 
 
 @dataclass(frozen=True)
@@ -60,6 +69,19 @@ class FakeInstance:
 
 
 @dataclass
+class FakeAutoscaler:
+    """A zonal autoscaler attached to one MIG: while its mode is not OFF, the MIG takes no manual resize."""
+
+    name: str
+    zone: str
+    target: str  # the MIG's name
+    min_replicas: int
+    max_replicas: int
+    mode: str = "ON"  # ON, ONLY_SCALE_OUT, OFF
+    id: int = 0
+
+
+@dataclass
 class FakeMig:
     name: str
     zone: str
@@ -68,6 +90,7 @@ class FakeMig:
     labels: dict[str, str]
     id: int = 0
     stall_new: bool = False
+    autoscaler: FakeAutoscaler | None = None
 
 
 @dataclass
@@ -98,7 +121,9 @@ class _Zone:
     instances: dict[str, FakeInstance] = field(default_factory=dict)
     migs: dict[str, FakeMig] = field(default_factory=dict)
 
-    def listed(self, kind: str) -> list[FakeInstance | FakeMig]:
+    def listed(self, kind: str) -> list[FakeInstance | FakeMig | FakeAutoscaler]:
+        if kind == "autoscalers":
+            return [m.autoscaler for _, m in sorted(self.migs.items()) if m.autoscaler is not None]
         found: dict[str, FakeInstance] | dict[str, FakeMig] = self.instances if kind == "instances" else self.migs
         return [found[name] for name in sorted(found)]
 
@@ -168,6 +193,14 @@ class FakeComputeApi:
                     member.status, member.target, member.stalled = "STAGING", "RUNNING", True
         return mig
 
+    def add_autoscaler(self, project: str, zone: str, mig: str, minimum: int, maximum: int, *,
+                       mode: str = "ON") -> FakeAutoscaler:  # fmt: skip
+        """Attach an autoscaler to a MIG; change its fields later to change the limits the cloud enforces."""
+        with self._lock:
+            group = self._projects[project][zone].migs[mig]
+            group.autoscaler = FakeAutoscaler(f"{mig}-autoscaler", zone, mig, minimum, maximum, mode, next(self._ids))
+            return group.autoscaler
+
     # -- controls and reads ----------------------------------------------------------------------------------
     def fail(self, contains: str, status: int, *, times: int = 1, retry_after: float | None = None,
              method: str | None = None) -> None:  # fmt: skip
@@ -229,11 +262,12 @@ class FakeComputeApi:
         zones = self._projects.get(project)
         if not path.startswith(_V1) or zones is None:
             raise _HttpError(404, f"The resource 'projects/{project}' was not found")
-        if method == "GET" and rest in ("aggregated/instances", "aggregated/instanceGroupManagers"):
+        if method == "GET" and rest in ("aggregated/instances", "aggregated/instanceGroupManagers",
+                                        "aggregated/autoscalers"):  # fmt: skip
             kind = rest.split("/")[1]
             return self._aggregated(project, kind, query)
         found = re.fullmatch(
-            r"zones/([^/]+)/(instances|instanceGroupManagers|operations)(?:/([^/]+))?(?:/(\w+))?", rest
+            r"zones/([^/]+)/(instances|instanceGroupManagers|autoscalers|operations)(?:/([^/]+))?(?:/(\w+))?", rest
         )
         if found is None:
             raise _HttpError(404, "Not Found")
@@ -245,6 +279,12 @@ class FakeComputeApi:
             return self._operation_answer(project, zone, name or "")
         if name is None:  # a zonal list
             return self._page([self._json(project, x) for x in place.listed(collection)], query, "items")
+        if collection == "autoscalers":
+            scaler = next((a for a in place.listed("autoscalers") if a.name == name), None)
+            if scaler is None or method != "GET" or verb is not None:
+                raise _HttpError(404, f"The resource 'projects/{project}/zones/{zone}/autoscalers/{name}' "
+                                      "was not found")  # fmt: skip
+            return self._json(project, scaler)
         if collection == "instances":
             target = place.instances.get(name)
             if target is None:
@@ -300,6 +340,8 @@ class FakeComputeApi:
         before, size = mig.target_size, int(query.get("size", "-1"))
         if size < 0:
             raise _HttpError(400, "Invalid value for field 'size'.")
+        if mig.autoscaler is not None and mig.autoscaler.mode != "OFF":
+            raise _HttpError(412, AUTOSCALED_RESIZE)
         mig.target_size = size
 
         def reconcile() -> None:
@@ -377,8 +419,14 @@ class FakeComputeApi:
         end = min(total, start + size)
         return start, end, (f"{end:x}" if end < total else None)
 
-    def _json(self, project: str, x: FakeInstance | FakeMig) -> Json:
+    def _json(self, project: str, x: FakeInstance | FakeMig | FakeAutoscaler) -> Json:
         zone_url = f"{self.url}{_V1}{project}/zones/{x.zone}"
+        if isinstance(x, FakeAutoscaler):
+            policy = {"minNumReplicas": x.min_replicas, "maxNumReplicas": x.max_replicas, "mode": x.mode,
+                      "coolDownPeriodSec": 60, "cpuUtilization": {"utilizationTarget": 0.6}}  # fmt: skip
+            return {"kind": "compute#autoscaler", "id": str(x.id), "name": x.name, "zone": zone_url,
+                    "target": f"{zone_url}/instanceGroupManagers/{x.target}", "autoscalingPolicy": policy,
+                    "status": "ACTIVE", "selfLink": f"{zone_url}/autoscalers/{x.name}"}  # fmt: skip
         if isinstance(x, FakeMig):
             members = self.members(project, x.zone, x.name)
             creating = sum(1 for m in members if m.target == "RUNNING" and not m.deleting)
@@ -391,7 +439,8 @@ class FakeComputeApi:
                 "selfLink": f"{zone_url}/instanceGroupManagers/{x.name}",
                 "currentActions": {"none": len(members) - creating - deleting, "creating": creating,
                                    "deleting": deleting, "recreating": 0, "restarting": 0, "abandoning": 0},
-                "status": {"isStable": creating == deleting == 0 and len(members) == x.target_size},
+                "status": {"isStable": creating == deleting == 0 and len(members) == x.target_size}
+                | ({"autoscaler": f"{zone_url}/autoscalers/{x.autoscaler.name}"} if x.autoscaler else {}),
             }  # fmt: skip
             return out | ({"allInstancesConfig": {"properties": {"labels": x.labels}}} if x.labels else {})
         metadata: Json = {"kind": "compute#metadata", "fingerprint": "zRtCZ0GPSlE="}

@@ -12,6 +12,7 @@ from google.auth.credentials import Credentials
 
 from actions.backend import NoThrottle, Scope, Throttle
 from actions.gcp.api import GcpApi
+from actions.gcp.autoscalers import Autoscalers
 from actions.gcp.groups import get_mig
 from actions.gcp.groups import scale as scale_mig
 from actions.gcp.ids import parse_id
@@ -41,6 +42,7 @@ class GcpBackend:
     ) -> None:
         self._projects = {p.id: p for p in projects}
         self._api = GcpApi(compute_url, credentials, timeout, throttle or NoThrottle())
+        self._autoscalers = Autoscalers(self._api, compute_url, credentials)
         self._poll = poll_seconds
         self._page_size = page_size  # maxResults of every list request (the API's own maximum is 500)
 
@@ -55,12 +57,12 @@ class GcpBackend:
         return next(s for s in _scopes(project) if s.region in (ref.zone, "*"))
 
     def fetch(self, scope: Scope) -> list[Resource]:
-        return fetch_scope(self._api, scope, self._page_size)
+        return fetch_scope(self._api, scope, self._page_size, self._autoscalers)
 
     def get(self, resource_id: str) -> Resource:
         ref, scope = parse_id(resource_id), self.scope_of(resource_id)
         if ref.kind == "mig":
-            return get_mig(self._api, scope.key, ref, scope.environment, self._page_size)
+            return get_mig(self._api, scope.key, ref, scope.environment, self._page_size, self._autoscalers)
         return get_instance(self._api, scope.key, ref, scope.environment)
 
     def set_power(self, resource: Resource, action: str, progress: ProgressCallback, timeout: float) -> Resource:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from google.cloud import compute_v1
 
 from actions.gcp.api import GcpApi
+from actions.gcp.autoscalers import Autoscalers
 from actions.gcp.ids import GcpRef, last_part
 from actions.gcp.power import get_instance
 from actions.gcp.resources import group_state, mig_resource
@@ -43,14 +44,16 @@ def _mig(api: GcpApi, endpoint: str, ref: GcpRef) -> compute_v1.InstanceGroupMan
     return api.call(endpoint, ref.project, ref.name, get)
 
 
-def get_mig(api: GcpApi, endpoint: str, ref: GcpRef, default_env: str | None, page_size: int) -> Resource:
+def get_mig(api: GcpApi, endpoint: str, ref: GcpRef, default_env: str | None, page_size: int,
+            autoscalers: Autoscalers | None = None) -> Resource:  # fmt: skip
     mig = _mig(api, endpoint, ref)
+    bounds = autoscalers.of(endpoint, ref, mig) if autoscalers is not None else None
     members = managed_instances(api, endpoint, ref, page_size)
     size, labels = "", {}
     if members:
         member = get_instance(api, endpoint, ref._replace(kind="instance", name=last_part(members[0].instance)), None)
         size, labels = member.size, member.tags
-    return mig_resource(ref.project, ref.zone, mig, running(members), size, labels, default_env)
+    return mig_resource(ref.project, ref.zone, mig, running(members), size, labels, default_env, bounds)
 
 
 def scale(api: GcpApi, endpoint: str, ref: GcpRef, group: Resource, count: int, progress: ProgressCallback,

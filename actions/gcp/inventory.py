@@ -12,6 +12,7 @@ from google.cloud import compute_v1
 
 from actions.backend import Scope
 from actions.gcp.api import GcpApi
+from actions.gcp.autoscalers import Autoscalers
 from actions.gcp.resources import instance_resource, mig_resource
 from actions.provider import Resource
 
@@ -78,7 +79,8 @@ def list_migs(api: GcpApi, scope: Scope, page_size: int) -> Iterator[ZonedMig]:
         yield from ((scope.region, m) for m in zone_page.items)
 
 
-def fetch_scope(api: GcpApi, scope: Scope, page_size: int) -> list[Resource]:
+def fetch_scope(api: GcpApi, scope: Scope, page_size: int, autoscalers: Autoscalers | None = None) -> list[Resource]:
+    """Instances and MIGs; the autoscalers' bounds too, with a third listing only when some MIG has one."""
     project, env = scope.account, scope.environment
     instances = [instance_resource(project, zone, i, env) for zone, i in list_instances(api, scope, page_size)]
     running: Counter[tuple[str, str]] = Counter()
@@ -87,9 +89,12 @@ def fetch_scope(api: GcpApi, scope: Scope, page_size: int) -> list[Resource]:
         if r.group is not None:
             example.setdefault((r.region, r.group), r)
             running[(r.region, r.group)] += r.state == "running"
+    migs = list(list_migs(api, scope, page_size))
+    sized = autoscalers.in_scope(scope, page_size) if autoscalers and any(m.status.autoscaler for _, m in migs) else {}
     groups = []
-    for zone, mig in list_migs(api, scope, page_size):
+    for zone, mig in migs:
         member = example.get((zone, mig.name))
         size, labels = (member.size, member.tags) if member else ("", {})
-        groups.append(mig_resource(project, zone, mig, running[(zone, mig.name)], size, labels, env))
+        bounds = sized.get((zone, mig.name))
+        groups.append(mig_resource(project, zone, mig, running[(zone, mig.name)], size, labels, env, bounds))
     return instances + groups

@@ -11,6 +11,7 @@ from google.cloud import compute_v1
 
 from actions.gcp.ids import GcpRef, last_part
 from actions.gcp.prices import machine_hourly
+from actions.limits import AUTOSCALER
 from actions.provider import Resource
 from core.models import Cloud
 
@@ -71,8 +72,10 @@ def group_state(target: int, running: int) -> str:
 
 
 def mig_resource(project: str, zone: str, mig: compute_v1.InstanceGroupManager, running: int, machine: str,
-                 member_labels: Mapping[str, str], default_env: str | None) -> Resource:  # fmt: skip
-    """A MIG as a group. Labels: the group's all-instances labels over one member's (a MIG has none itself)."""
+                 member_labels: Mapping[str, str], default_env: str | None,
+                 bounds: tuple[int, int] | None = None) -> Resource:  # fmt: skip
+    """A MIG as a group. Labels: the group's all-instances labels over one member's (a MIG has none itself).
+    `bounds`: its autoscaler's (min, max) when one sizes it; a MIG without one has no limits of its own."""
     labels = {**member_labels, **mig.all_instances_config.properties.labels}
     unit = machine_hourly(machine)
     return Resource(
@@ -85,6 +88,9 @@ def mig_resource(project: str, zone: str, mig: compute_v1.InstanceGroupManager, 
         state=group_state(mig.target_size, running),
         size=machine,
         count=mig.target_size,
+        min_count=bounds[0] if bounds else None,
+        max_count=bounds[1] if bounds else None,
+        limits_from=AUTOSCALER if bounds else None,
         hourly_cost=round(unit * mig.target_size, 6),
         unit_hourly_cost=unit,
         tags=labels,
