@@ -1,5 +1,6 @@
-"""Read-only intents: answered at once from the provider's inventory, key fact first, phone-sized. Long
-lists (search results, status problems) come a page at a time, with More."""
+"""Read-only intents: answered at once from the provider's inventory, key fact first, phone-sized, with the
+data's age (and a warning when it is old) like status. Long lists (search results, status problems) come a
+page at a time, with More. Before the first read of the clouds, an empty answer says there is no data yet."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import time
 from collections.abc import Sequence
 
 from actions import queries
-from actions.provider import Billing, Resource
+from actions.provider import Billing, Resource, Snapshot
+from actions.queries import Scope
+from conversation.freshness import Freshness, freshness
 from conversation.memo import InventoryMemo
 from conversation.paging import Page, Pages, more_button
 from conversation.replies import age, money, not_found, reply
@@ -15,7 +18,7 @@ from conversation.services import Services
 from conversation.status import StatusView
 from core import metrics
 from core.errors import OpsbotError
-from core.models import Intent, IntentName, Message, Reply
+from core.models import Cloud, Intent, IntentName, Message, Reply
 from intents.help import help_text, not_yet
 
 PAGE = 10
@@ -34,7 +37,7 @@ class ReadFlow:
         self._s = services
         self._status = StatusView(services)
         self._pages = Pages(services.connection)
-        self._costs: InventoryMemo[tuple[str, str | None, int], queries.CostReport] = InventoryMemo()
+        self._costs: InventoryMemo[tuple[str, str | None, Scope, int], queries.CostReport] = InventoryMemo()
 
     def handle(self, msg: Message, user: str, intent: Intent) -> list[Reply]:
         name = intent.name
@@ -83,72 +86,109 @@ class ReadFlow:
         token = self._pages.keep(msg.ref, intent, next_offset, kept.token if kept else None)
         return reply(msg.ref, text, buttons=(more_button(token, next_offset),))
 
+    def _fresh(self, snapshot: Snapshot, cloud: Cloud | None = None) -> Freshness:
+        return freshness(snapshot, self._s.settings.inventory_refresh_seconds, cloud)
+
     def _search(self, intent: Intent, offset: int) -> tuple[str, int | None]:
         slots = intent.slots
         state = _STATE_OF_KIND.get((slots.state, slots.kind), slots.state)
+        snapshot = self._s.provider.snapshot()
+        fresh = self._fresh(snapshot, slots.provider)
         result = queries.search(
-            self._s.provider.snapshot().resources, query=slots.query or slots.target, cloud=slots.provider,
+            snapshot.resources, query=slots.query or slots.target, cloud=slots.provider,
             region=slots.region, state=state, kind=slots.kind, environment=slots.environment,
             limit=PAGE, offset=offset,
         )  # fmt: skip
         if result.total == 0:
-            return "Nothing matches. Try a shorter name: find web", None
+            if fresh.nothing_read:
+                return fresh.no_data(), None
+            if fresh.missing:
+                return fresh.around("Nothing matches in the data read so far."), None
+            return fresh.around("Nothing matches. Try a shorter name: find web"), None
         if not result.items:
             return f"That was the last of {result.total:,}.", None
         shown = f"{offset + 1}-{offset + len(result.items)}" if offset else f"{len(result.items)}"
         lines = [f"{shown} of {result.total:,}:"] + [f"- {_one_line(r)}" for r in result.items]
         end = offset + len(result.items)
-        return "\n".join(lines), (end if end < result.total else None)
+        return fresh.around("\n".join(lines)), (end if end < result.total else None)
 
     def _show(self, intent: Intent) -> str:
         phrase = intent.slots.target or intent.slots.query
         if not phrase:
             return "Show what? For example: show db-prod"
-        index = self._s.index(self._s.provider.snapshot())
+        snapshot = self._s.provider.snapshot()
+        fresh = self._fresh(snapshot)
+        if fresh.nothing_read:
+            return fresh.no_data()
+        index = self._s.index(snapshot)
         resolution = index.resolve(phrase)
         if resolution.match is None:
-            return not_found(phrase, resolution.candidates)
-        return _details(index.by_name[resolution.match])
+            return fresh.around(not_found(phrase, resolution.candidates))
+        found = index.by_name[resolution.match]
+        return self._fresh(snapshot, found.cloud).around(_details(found))
 
     def _cost_report(
-        self, resources: tuple[Resource, ...], period: str, group_by: str | None, now: float
+        self, resources: tuple[Resource, ...], period: str, group_by: str | None, scope: Scope, now: float
     ) -> queries.CostReport:
         """Summing 10,000 hourly costs takes milliseconds: reused for a minute while the inventory is the same
         (at most a minute of spend behind, on figures rounded to dollars)."""
 
         def compute() -> queries.CostReport:
             if period == "forecast":
-                return queries.forecast(resources, now=now, group_by=group_by)
-            return queries.cost(resources, period=period, group_by=group_by, now=now)
+                return queries.forecast(resources, now=now, group_by=group_by, scope=scope)
+            return queries.cost(resources, period=period, group_by=group_by, now=now, scope=scope)
 
-        return self._costs.get(resources, (period, group_by, int(now // 60)), compute)
+        return self._costs.get(resources, (period, group_by, scope, int(now // 60)), compute)
 
     def _cost(self, intent: Intent) -> str:
-        resources = self._s.provider.snapshot().resources
-        now = time.time()
+        """The estimate from list prices for the scope asked (a cloud, environment, region, group, service or
+        tag), and, for this month, what the bill says so far (Cost Explorer), labelled apart."""
+        snapshot = self._s.provider.snapshot()
         slots = intent.slots
+        scoped = self._status.scoped(snapshot, slots)
+        if isinstance(scoped, str):
+            return scoped
+        fresh = self._fresh(snapshot, scoped.scope.cloud)
+        if fresh.nothing_read:
+            return fresh.no_data()
+        resources, now = snapshot.resources, time.time()
+        whole = scoped.scope == Scope()
+        of = "" if whole else f", {scoped.label}"
         if intent.name is IntentName.FORECAST:
-            report = self._cost_report(resources, "forecast", slots.group_by, now)
-            head = f"Month-end forecast: {money(report.total)} at today's rate ({money(report.hourly_cost)}/h)."
+            report = self._cost_report(resources, "forecast", slots.group_by, scoped.scope, now)
+            head = (
+                f"Month-end forecast{of}: {money(report.total)} at today's rate ({money(report.hourly_cost)}/h) - "
+                "estimate from list prices."
+            )
         else:
-            report = self._cost_report(resources, slots.period or "this_month", slots.group_by, now)
+            report = self._cost_report(resources, slots.period or "this_month", slots.group_by, scoped.scope, now)
             period = report.period.replace("_", " ")
-            head = f"Cost {period}: {money(report.total)} ({money(report.hourly_cost)}/h now)."
+            head = (
+                f"Cost {period}{of}: {money(report.total)} ({money(report.hourly_cost)}/h now) - "
+                "estimate from list prices."
+            )
+        if not report.lines:
+            return fresh.around(f"{head}\nNothing in {scoped.label} costs anything by list price.")
         parts = [f"{_label(line.key) or line.key} {money(line.amount)}" for line in report.lines[:6]]
-        billed = _billed(self._s.provider.billing()) if report.period == "this_month" else []
-        return "\n".join([head, " · ".join(parts), *billed])
+        billed = []
+        if report.period == "this_month" and scoped.scope.cloud in (None, Cloud.AWS):
+            billed = _billed(self._s.provider.billing(), whole_account=not whole)
+        return fresh.around("\n".join([head, " · ".join(parts), *billed]))
 
 
-def _billed(billing: Sequence[Billing]) -> list[str]:
+def _billed(billing: Sequence[Billing], *, whole_account: bool = False) -> list[str]:
     """What the clouds billed this month so far, beside the list-price estimate: 'AWS prod billed so far (Cost
-    Explorer): $1,246.85 - top EC2 - Compute $1,234.50'."""
+    Explorer): $1,246.85 - top EC2 - Compute $1,234.50'. Cost Explorer answers per account: under a narrower
+    question the line says it is the whole account's."""
     lines = []
+    whole = ", whole account" if whole_account else ""
     for b in billing:
         if not b.by_service:
             lines.append(f"{b.label} billing: {b.error or 'nothing billed yet'}")
             continue
         service, amount = next(iter(b.by_service.items()))
-        line = f"{b.label} billed so far (Cost Explorer, {age(time.time() - b.fetched_at)} ago): {money(b.total)}"
+        when = age(time.time() - b.fetched_at)
+        line = f"{b.label} billed so far{whole} (Cost Explorer, {when} ago): {money(b.total)}"
         line += f" - top {_short_service(service)} {money(amount)}"
         lines.append(line + (f" ({b.error})" if b.error else ""))
     return lines

@@ -42,13 +42,14 @@ class StatusView:
             InventoryMemo()
         )
         self._services: InventoryMemo[str, frozenset[str]] = InventoryMemo()
+        self._tags: InventoryMemo[str, frozenset[tuple[str, str]]] = InventoryMemo()
 
     def page(self, slots: Slots, offset: int) -> StatusPage:
         """The page at `offset` of the problems (0: the verdict, the first problems and each cloud's line)."""
         if offset == 0:
             self._freshen()
         snapshot = self._s.provider.snapshot()
-        scoped = self._scoped(snapshot, slots)
+        scoped = self.scoped(snapshot, slots)
         if isinstance(scoped, str):
             return StatusPage(scoped, None)
         now = time.time()
@@ -59,10 +60,10 @@ class StatusView:
         problems = tuple(p for p in report.problems if p.kind != "stale_data")
         count = len(report.problems)
         if offset == 0:
-            lines = [_warning_line(p, now) for p in warnings]
+            lines = [warning_line(p, now) for p in warnings]
             lines.append(f"{scoped.label}: {_verdict(report)}")
             shown = max(2, PAGE_LINES - 1 - len(report.clouds) - len(warnings))
-            lines += [_problem_line(p, scoped.scope) for p in problems[:shown]]
+            lines += [problem_line(p, scoped.scope) for p in problems[:shown]]
             lines += [_cloud_line(c, now) for c in report.clouds]
         else:
             shown = offset + PAGE_LINES - 1
@@ -71,7 +72,7 @@ class StatusView:
             end = min(shown, len(problems))
             numbers = f"{offset + 1}-{end}" if end > offset + 1 else f"{end}"
             lines = [f"{scoped.label}: problems {numbers} of {len(problems)}:"]
-            lines += [_problem_line(p, scoped.scope) for p in problems[offset:end]]
+            lines += [problem_line(p, scoped.scope) for p in problems[offset:end]]
         return StatusPage("\n".join(lines), shown if shown < len(problems) else None)
 
     def _freshen(self) -> None:
@@ -92,11 +93,16 @@ class StatusView:
             lambda: queries.status(snapshot, scope=scope, now=now, stale_after=stale_after),
         )
 
-    def _scoped(self, snapshot: Snapshot, slots: Slots) -> Scoped | str:
-        """The scope the slots name, or why there is none ("I can't find 'web-prd'...")."""
-        scope = Scope(cloud=slots.provider, region=slots.region, environment=slots.environment)
+    def scoped(self, snapshot: Snapshot, slots: Slots) -> Scoped | str:
+        """The scope the slots name, or why there is none ("I can't find 'web-prd'..."): a cloud, region and
+        environment, narrowed by a target - a resource or group, a service, a tag ("team payments"), a cloud."""
         place = " ".join(x for x in (_label(slots.provider), slots.environment, slots.region) if x)
         phrase = (slots.target or "").strip()
+        cloud = vocab.PROVIDERS.get(phrase.lower()) if phrase else None
+        if cloud is not None and slots.provider in (None, cloud):  # "how much does azure cost"
+            slots, phrase = slots.model_copy(update={"provider": cloud, "target": None}), ""
+            place = " ".join(x for x in (_label(cloud), slots.environment, slots.region) if x)
+        scope = Scope(cloud=slots.provider, region=slots.region, environment=slots.environment)
         if not phrase:
             return Scoped(scope, place or "All clouds")
         index = self._s.index(snapshot)
@@ -112,7 +118,21 @@ class StatusView:
             where = " ".join(x for x in (_label(slots.provider), slots.region) if x)
             label = f"{name} service" + (f" in {environment}" if environment else "") + (f", {where}" if where else "")
             return Scoped(scope.model_copy(update={"service": name, "environment": environment}), label)
+        tag = self._tag(snapshot, phrase)
+        if tag is not None:
+            label = f"{tag[0]}={tag[1]}" + (f" in {place}" if place else "")
+            return Scoped(scope.model_copy(update={"tag": tag}), label)
         return not_found(phrase, resolution.candidates)
+
+    def _tag(self, snapshot: Snapshot, phrase: str) -> tuple[str, str] | None:
+        """ "team=payments", "team payments" -> ("team", "payments") when some resource has that tag."""
+        parts = phrase.replace("=", " ").split()
+        if len(parts) != 2:
+            return None
+        resources = snapshot.resources
+        tags = self._tags.get(resources, "", lambda: frozenset(t for r in resources for t in r.tags.items()))
+        key, value = parts
+        return next(((k, v) for k, v in tags if k.lower() == key.lower() and v.lower() == value.lower()), None)
 
     def _service(self, snapshot: Snapshot, phrase: str) -> tuple[str, str | None] | None:
         """ "search-prod" -> ("search", "prod"), "checkout" -> ("checkout", None): a service by its tag, with an
@@ -165,14 +185,14 @@ def _cause(p: Problem, *, stale: bool) -> str:
     return f"no refresh attempted{attempt}; is a worker running?"
 
 
-def _warning_line(p: Problem, now: float) -> str:
+def warning_line(p: Problem, now: float) -> str:
     """'WARNING: AWS prod us-east-1: data 12 min old - no refresh attempted since 03:02; is a worker running?'"""
     where = places(p.sources) if p.sources else _label(p.cloud)
     old = f"data {age(now - p.data_at)} old" if p.data_at is not None else f"data {p.detail}"
     return f"WARNING: {where}: {old}" + (f" - {_cause(p, stale=True)}" if p.sources else "")
 
 
-def _problem_line(p: Problem, scope: Scope) -> str:
+def problem_line(p: Problem, scope: Scope) -> str:
     """'! AWS web-prod: 2 of 12 instances degraded'; for many loose resources, how to list them all:
     '! AWS 16 instances degraded in prod: find degraded instances in aws prod'; a source without data:
     '! AWS prod us-east-1, eu-west-1: no data yet - first refresh running (started 03:02)'."""

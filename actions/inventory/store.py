@@ -43,10 +43,14 @@ _Compute = Callable[[ScopeState, _Loader], tuple[ScopeState, Sequence[Resource] 
 
 
 class InventoryStore:
-    def __init__(self, connection: redis.Redis, prefix: str = PREFIX) -> None:
-        """`prefix`: another one is another cache (benchmarks use their own, never the live one)."""
+    def __init__(
+        self, connection: redis.Redis, prefix: str = PREFIX, *, clock: Callable[[], float] = time.time
+    ) -> None:
+        """`prefix`: another one is another cache (benchmarks use their own, never the live one). `clock`: the
+        time written beside the data (tests write data as old as they need)."""
         self._redis = connection
         self._prefix = prefix
+        self._clock = clock
         self._version_key, self._meta_key, self._refresh_key = prefix + "version", prefix + "meta", prefix + "refresh"
 
     def _data_key(self, scope_key: str) -> str:
@@ -63,7 +67,7 @@ class InventoryStore:
             self._redis.incr(self._version_key)
 
     def begin(self, scope: Scope) -> None:
-        self._change(scope, lambda state, _load: (state.model_copy(update={"refreshing_since": time.time()}), None))
+        self._change(scope, lambda state, _load: (state.model_copy(update={"refreshing_since": self._clock()}), None))
 
     def save(self, scope: Scope, resources: Sequence[Resource], *, started_at: float | None = None) -> ScopeState:
         """A refresh's result. An action's result written through after the refresh began (`started_at`) beats
@@ -75,7 +79,7 @@ class InventoryStore:
             if newer:
                 stored = {r.id: r for r in load() if r.id in newer}
                 kept = [stored.get(r.id, r) for r in resources]
-            now = time.time()
+            now = self._clock()
             update = {"scope": scope, "fetched_at": now, "checked_at": now, "error": None, "error_since": None,
                       "refreshing_since": None, "written": newer}  # fmt: skip
             return state.model_copy(update=update), kept
@@ -84,7 +88,7 @@ class InventoryStore:
 
     def fail(self, scope: Scope, error: str) -> ScopeState:
         def compute(state: ScopeState, _load: _Loader) -> tuple[ScopeState, None]:
-            now = time.time()
+            now = self._clock()
             update = {"scope": scope, "checked_at": now, "error": error, "refreshing_since": None,
                       "error_since": state.error_since or now}  # fmt: skip
             return state.model_copy(update=update), None

@@ -1,4 +1,5 @@
-"""Spend so far and the month-end forecast, at today's hourly rates, in lines grouped by provider, environment,
+"""Spend so far and the month-end forecast, at today's hourly rates (an estimate from list prices, not a bill),
+for a scope (a cloud, environment, region, group, service or tag), in lines grouped by provider, environment,
 region, kind or a tag. Groups repeat their members' cost, so only members are counted."""
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 from actions.provider import Resource
+from actions.queries.status import Scope
 from core.errors import OpsbotError
 from core.models import Frozen
 
@@ -85,17 +87,31 @@ def _report(
     )  # fmt: skip
 
 
+def _within(resources: Iterable[Resource], scope: Scope | None) -> Iterable[Resource]:
+    if scope is None:
+        return resources
+    return (r for r in resources if scope.holds(r))
+
+
 def cost(
-    resources: Iterable[Resource], *, period: str = "this_month", group_by: str | None = None, now: float
+    resources: Iterable[Resource],
+    *,
+    period: str = "this_month",
+    group_by: str | None = None,
+    now: float,
+    scope: Scope | None = None,
 ) -> CostReport:
-    """Spend over `period` so far at today's hourly rates, in lines grouped by `group_by` (default provider)."""
+    """Spend over `period` so far at today's hourly rates, of the resources in `scope` (all when None), in lines
+    grouped by `group_by` (default provider). A group in scope counts through its members (`Scope.names`)."""
     start, end = _period(period, now)
-    return _report(resources, period, start, end, group_by, projected=False)
+    return _report(_within(resources, scope), period, start, end, group_by, projected=False)
 
 
-def forecast(resources: Iterable[Resource], *, now: float, group_by: str | None = None) -> CostReport:
+def forecast(
+    resources: Iterable[Resource], *, now: float, group_by: str | None = None, scope: Scope | None = None
+) -> CostReport:
     """The whole current month at today's hourly rates: what the bill will be if nothing changes."""
     at = datetime.fromtimestamp(now, UTC)
     month = at.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     end = month + timedelta(days=calendar.monthrange(at.year, at.month)[1])
-    return _report(resources, "month_end", month.timestamp(), end.timestamp(), group_by, projected=True)
+    return _report(_within(resources, scope), "month_end", month.timestamp(), end.timestamp(), group_by, projected=True)

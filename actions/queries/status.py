@@ -24,7 +24,7 @@ class GroupStatus(Frozen):
     hourly_cost: float
 
 
-ProblemKind = Literal["no_data", "stale_data", "provider_error", "group_degraded", "group_stopped", "degraded"]
+ProblemKind = Literal["no_data", "provider_error", "stale_data", "group_degraded", "group_stopped", "degraded"]
 # Why a source has no data, or old data: its refresh is running, failing, or nobody attempted one lately.
 Cause = Literal["refreshing", "failing", "no_refresh"]
 _PROBLEM_ORDER: dict[str, int] = {kind: i for i, kind in enumerate(get_args(ProblemKind))}
@@ -77,11 +77,12 @@ class Scope(Frozen):
     environment: str | None = None
     names: frozenset[str] | None = None
     service: str | None = None
+    tag: tuple[str, str] | None = None  # ("team", "payments"): resources with that tag
 
     @property
     def narrow(self) -> bool:
         """Narrower than a cloud or an environment: clouds with nothing in it are left out."""
-        return self.region is not None or self.names is not None or self.service is not None
+        return self.region is not None or self.names is not None or self.service is not None or self.tag is not None
 
     @property
     def picks_resources(self) -> bool:
@@ -93,7 +94,12 @@ class Scope(Frozen):
             and (self.region is None or r.region == self.region)
             and (self.names is None or r.name in self.names or r.group in self.names)
             and (self.service is None or r.tags.get("service") == self.service)
+            and (self.tag is None or r.tags.get(self.tag[0]) == self.tag[1])
         )
+
+    def holds(self, r: Resource) -> bool:
+        """`covers`, and in the scope's cloud (status sorts by cloud itself; cost and search do not)."""
+        return (self.cloud is None or r.cloud == self.cloud) and self.covers(r)
 
 
 class StatusReport(Frozen):
@@ -199,7 +205,7 @@ def _cause(source: SourceHealth) -> tuple[Cause, float | None, str]:
     return "no_refresh", source.checked_at, ""
 
 
-def _source_problems(cloud: Cloud, mine: list[SourceHealth], now: float, stale_after: float) -> list[Problem]:
+def source_problems(cloud: Cloud, mine: list[SourceHealth], now: float, stale_after: float) -> list[Problem]:
     """One problem per kind of trouble and reason, naming every source in it: never read, read too long ago,
     failing. A source whose data is missing or stale is reported for that, with its failure as the cause."""
     grouped: dict[tuple[ProblemKind, Cause | None, str], list[SourceHealth]] = {}
@@ -256,7 +262,7 @@ def _health(snapshot: Snapshot, cloud: Cloud, region: str | None, now: float, st
         failing=tuple(s.label for s in failing),
         sources=len(mine),
         unread=tuple(s.label for s in mine if s.fetched_at is None),
-        problems=tuple(_source_problems(cloud, mine, now, stale_after)),
+        problems=tuple(source_problems(cloud, mine, now, stale_after)),
     )
 
 
@@ -294,7 +300,7 @@ def _cloud_status(
 
 def _may_hold(scope: Scope, source: SourceHealth) -> bool:
     """Whether a source could hold resources of `scope` even when it has none to show (it never answered)."""
-    if scope.names is not None or scope.service is not None:
+    if scope.names is not None or scope.service is not None or scope.tag is not None:
         return False
     return scope.region is None or source.label.endswith(f" {scope.region}")
 
