@@ -34,7 +34,7 @@ class ScopeApi:
 
     def _call(self, service: str, operation: str, subject: str, **params: Any) -> Record:
         self._throttle.wait(self.scope.key)
-        with translated(self.account, self.region, subject):
+        with translated(self.account, self.region, subject, _api_name(operation)):
             client = self._clients.client(self.account, self.region, service)
             answer: Record = getattr(client, operation)(**params)
             return answer
@@ -134,6 +134,11 @@ class ScopeApi:
             DesiredCapacity=count,
             HonorCooldown=False,
         )
+
+
+def _api_name(method: str) -> str:
+    """boto3's method name as AWS names the operation: describe_instances -> DescribeInstances."""
+    return "".join(word.capitalize() for word in method.split("_"))
 
 
 def _cpu_query(query_id: str, instance_id: str) -> Record:

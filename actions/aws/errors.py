@@ -1,18 +1,28 @@
 """botocore's exceptions mapped into `core.errors`, so nothing above the AWS backend sees an SDK type.
 
 The layer above retries transient errors with backoff and trips a circuit breaker, so the split between
-"retry" (throttling, 5xx, network) and "do not retry" (credentials, not found, refusals) is what matters here."""
+"retry" (throttling, 5xx, network) and "do not retry" (credentials, not found, refusals) is what matters here.
+
+Anything else the SDK raises (a ValueError for a malformed AWS_ENDPOINT_URL, a parser error for an answer that is
+not AWS's) becomes one line naming the account, region and operation and what to check; the log gets one
+WARNING line with the exception type, the traceback only at DEBUG."""
 
 from __future__ import annotations
 
+import logging
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from botocore import exceptions as boto
+from botocore.parsers import ResponseParserError
 
 from actions.retry_after import retry_after_seconds
 from core.cloud_config import AwsAccount
-from core.errors import ProviderAuthError, ProviderError, ResourceNotFound, TransientProviderError
+from core.errors import OpsbotError, ProviderAuthError, ProviderError, ResourceNotFound, TransientProviderError
+
+log = logging.getLogger(__name__)
+ENDPOINT_VARIABLE = "AWS_ENDPOINT_URL"
 
 _AUTH_CODES = frozenset(
     {
@@ -71,15 +81,18 @@ def _first_sentence(message: str) -> str:
     return line if len(line) <= 160 else line[:157] + "..."
 
 
-def translate(exc: Exception, account: AwsAccount, region: str, subject: str) -> ProviderError:
-    """The `core.errors` error for one botocore failure. `subject` names what was asked for ("i-0abc")."""
+def translate(exc: Exception, account: AwsAccount, region: str, subject: str, operation: str = "") -> ProviderError:
+    """The `core.errors` error for one failure of an AWS call. `subject` names what was asked for ("i-0abc"),
+    `operation` the API operation ("DescribeInstances")."""
     where = f"AWS {account.name} {region}"
     if isinstance(exc, _CREDENTIAL_ERRORS):
         return ProviderAuthError(f"AWS: credentials refused for {account.name} - check {auth_hint(account)}")
     if isinstance(exc, _NETWORK_ERRORS):
         return TransientProviderError(f"{where} did not answer; will retry")
+    if not isinstance(exc, boto.BotoCoreError | boto.ClientError):
+        return unexpected(exc, where, operation or subject, region)
     if not isinstance(exc, boto.ClientError):
-        return ProviderError(f"{where} request failed: {_first_sentence(str(exc))}")
+        return ProviderError(f"{where}: {operation or subject} failed: {_first_sentence(str(exc))}")
     error = exc.response.get("Error", {})
     code = str(error.get("Code", ""))
     meta = exc.response.get("ResponseMetadata", {})
@@ -96,10 +109,40 @@ def translate(exc: Exception, account: AwsAccount, region: str, subject: str) ->
     return ProviderError(f"AWS refused: {_first_sentence(str(error.get('Message') or code))}")
 
 
+def unexpected(exc: Exception, where: str, operation: str, region: str) -> ProviderError:
+    """'AWS prod us-east-1: DescribeInstances failed: ValueError (invalid endpoint URL) - check AWS_ENDPOINT_URL'.
+    The exception's own text is not repeated (an endpoint URL may carry a password): its type and what it means."""
+    kind = type(exc).__name__
+    endpoint = _endpoint_variables()
+    known = True
+    if isinstance(exc, ValueError) and str(exc).startswith(("Invalid endpoint", "Port could not be cast")):
+        line = f"{where}: {operation} failed: {kind} (invalid endpoint URL) - check {endpoint or ENDPOINT_VARIABLE}"
+    elif isinstance(exc, ResponseParserError):
+        check = f"the region {region}" + (f" and {endpoint}" if endpoint else "")
+        line = f"{where}: {operation} failed: {kind} (the answer was not an AWS response) - check {check}"
+    else:
+        known = False
+        line = f"{where}: {operation} failed: {kind} (an SDK error opsbot does not know; DEBUG logs the traceback)"
+    log.warning("%s", line)
+    # The traceback only where it says more than the line (a malformed URL in it may hold a password the log
+    # redaction cannot recognise without its '://').
+    log.debug("%s: %s failed", where, operation, exc_info=None if known else exc)
+    return ProviderError(line)
+
+
+def _endpoint_variables() -> str | None:
+    """The endpoint variables boto3 reads that are set ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_EC2"), if any."""
+    names = sorted(name for name, value in os.environ.items() if name.startswith(ENDPOINT_VARIABLE) and value)
+    return " / ".join(names) or None
+
+
 @contextmanager
-def translated(account: AwsAccount, region: str, subject: str) -> Iterator[None]:
-    """Run AWS calls; re-raise any botocore failure as its `core.errors` counterpart (`raise ... from exc`)."""
+def translated(account: AwsAccount, region: str, subject: str, operation: str = "") -> Iterator[None]:
+    """Run AWS calls; re-raise any failure as its `core.errors` counterpart (`raise ... from exc`): botocore's
+    own, and whatever else the SDK raises, named by `operation` ("DescribeInstances") or else `subject`."""
     try:
         yield
-    except (boto.BotoCoreError, boto.ClientError) as exc:
-        raise translate(exc, account, region, subject) from exc
+    except OpsbotError:
+        raise
+    except Exception as exc:  # every SDK surprise becomes one named line, never a traceback in chat
+        raise translate(exc, account, region, subject, operation) from exc

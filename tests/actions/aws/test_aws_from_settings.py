@@ -3,6 +3,7 @@ own credential chain and AWS_ENDPOINT_URL - then used from chat: status, a scale
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator
 
@@ -82,3 +83,25 @@ def test_cost_shows_what_cost_explorer_billed_beside_the_estimate(runtime: Runti
     assert text.startswith("Cost this month: ")  # the list-price estimate first
     assert "AWS prod billed so far (Cost Explorer, 0 s ago): $1,247 - top EC2 - Compute $1,234" in text, text
     assert "billed" not in _say(runtime, "cost yesterday")[0].text  # Cost Explorer's figure is for the month
+
+
+def test_a_malformed_endpoint_url_is_one_named_line_in_status_and_the_log(
+    world: World, settings: Settings, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", world.url.replace("http://", "http//"))
+    configured = settings.model_copy(update={"aws_accounts": [ACCOUNT], "cloud_poll_seconds": 0.05})
+    rt = Runtime.build(configured, with_worker=True)
+    try:
+        assert rt.refresher is not None
+        rt.refresher.refresh_all()
+        status = _say(rt, "status of aws")[0].text
+    finally:
+        rt.close()
+    assert "DescribeInstances failed: ValueError (invalid endpoint URL) - check AWS_ENDPOINT_URL" in status, status
+    assert "unexpected error" not in status
+    warned = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert {r.getMessage() for r in warned} >= {
+        f"AWS prod {region}: DescribeInstances failed: ValueError (invalid endpoint URL) - check AWS_ENDPOINT_URL"
+        for region in ACCOUNT.regions
+    }
+    assert all(r.exc_info is None for r in warned), "no traceback at WARNING"
