@@ -30,6 +30,10 @@ if TYPE_CHECKING:  # trustme comes with the `bench` extra; only the caller, who 
     import trustme
 
 PROVIDER = "/providers/Microsoft.Compute"
+AUTOSCALE_ROUTE = re.compile(
+    r"^/subscriptions/(?P<sub>[^/]+)(?:/resourceGroups/(?P<rg>[^/]+))?/providers/Microsoft\.Insights/autoscalesettings/?$",
+    re.IGNORECASE,
+)
 ROUTE = re.compile(
     r"^/subscriptions/(?P<sub>[^/]+)(?:/resourceGroups/(?P<rg>[^/]+))?/providers/Microsoft\.Compute"
     r"/(?P<kind>virtualMachines|virtualMachineScaleSets|locations)(?:/(?P<name>[^/]+))?(?P<rest>/.*)?$",
@@ -65,6 +69,23 @@ class ScaleSet:
     members: dict[str, str] = field(default_factory=dict)  # instance id -> power
     next_id: int = 0
     updating: bool = False
+    single_placement_group: bool = False  # True: at most 100 instances, else 1,000
+    autoscale: Autoscale | None = None
+
+
+@dataclass
+class Autoscale:
+    """A Microsoft.Insights autoscale setting targeting one scale set (its default profile's capacity)."""
+
+    name: str
+    minimum: int
+    maximum: int
+    default: int
+    enabled: bool = True
+
+    def bounded(self, capacity: int) -> int:
+        """What autoscale sets a capacity to on its next run."""
+        return min(max(capacity, self.minimum), self.maximum) if self.enabled else capacity
 
 
 @dataclass
@@ -162,6 +183,16 @@ class FakeArm:
             self.scale_sets[_key(sub, rg, name)] = scale_set
         return scale_set
 
+    def add_autoscale(self, sub: str, rg: str, scale_set: str, minimum: int, maximum: int, *,
+                      default: int | None = None, enabled: bool = True) -> Autoscale:  # fmt: skip
+        """An autoscale setting for a scale set. Like Azure, a manual capacity outside its bounds is accepted and
+        then put back inside them by autoscale's next run (here: when the scale operation is done)."""
+        with self.lock:
+            target = self.scale_sets[_key(sub, rg, scale_set)]
+            target.autoscale = Autoscale(f"{scale_set}-autoscale", minimum, maximum,
+                                         minimum if default is None else default, enabled)  # fmt: skip
+            return target.autoscale
+
     def fail(self, path_regex: str, status: int, *, times: int | None = 1, method: str | None = None,
              retry_after: str | None = None, code: str = "Error", message: str = "") -> None:  # fmt: skip
         """Answer matching requests with `status` and an ARM error body, `times` times (None: until cleared)."""
@@ -239,6 +270,8 @@ class FakeArm:
                 scale_set.next_id += 1
             elif len(members) > scale_set.capacity:
                 del members[max(members, key=int)]
+            elif scale_set.autoscale and scale_set.autoscale.bounded(scale_set.capacity) != scale_set.capacity:
+                scale_set.capacity = scale_set.autoscale.bounded(scale_set.capacity)  # autoscale's next run
             else:
                 scale_set.updating = False
                 return True
@@ -295,7 +328,21 @@ def scale_set_json(ss: ScaleSet) -> dict[str, Any]:
             "type": "Microsoft.Compute/virtualMachineScaleSets", "location": ss.location, "tags": ss.tags,
             "sku": {"name": ss.size, "tier": "Standard", "capacity": ss.capacity},
             "properties": {"provisioningState": "Updating" if ss.updating else "Succeeded",
-                           "orchestrationMode": "Uniform", "upgradePolicy": {"mode": "Manual"}}}  # fmt: skip
+                           "orchestrationMode": "Uniform", "upgradePolicy": {"mode": "Manual"},
+                           "singlePlacementGroup": ss.single_placement_group}}  # fmt: skip
+
+
+def autoscale_json(ss: ScaleSet) -> dict[str, Any]:
+    scale = ss.autoscale
+    assert scale is not None
+    capacity = {"minimum": str(scale.minimum), "maximum": str(scale.maximum), "default": str(scale.default)}
+    return {"id": f"/subscriptions/{ss.sub}/resourceGroups/{ss.rg}/providers/microsoft.insights/autoscalesettings/"
+                  f"{scale.name}", "name": scale.name, "type": "Microsoft.Insights/autoscaleSettings",
+            "location": ss.location, "tags": {},
+            "properties": {"name": scale.name, "enabled": scale.enabled,
+                           "targetResourceUri": _arm_id(ss.sub, ss.rg, f"virtualMachineScaleSets/{ss.name}"),
+                           "profiles": [{"name": "default", "capacity": capacity, "rules": []}],
+                           "notifications": []}}  # fmt: skip
 
 
 def member_json(ss: ScaleSet, instance_id: str, power: str, view: bool) -> dict[str, Any]:
@@ -366,6 +413,14 @@ class _Handler(BaseHTTPRequestHandler):
         if fault is not None:
             headers = {"Retry-After": fault.retry_after} if fault.retry_after is not None else {}
             self._error(fault.status, fault.code, fault.message or f"Injected failure {fault.status}.", headers)
+            return
+        autoscale = AUTOSCALE_ROUTE.match(path)
+        if autoscale is not None and method == "GET":
+            with fake.lock:
+                sets = [s for s in fake.scale_sets.values() if s.autoscale is not None
+                        and s.sub.lower() == autoscale["sub"].lower()
+                        and (autoscale["rg"] is None or s.rg.lower() == autoscale["rg"].lower())]  # fmt: skip
+                self._page([autoscale_json(s) for s in sets], path, query)
             return
         match = ROUTE.match(path)
         if match is None:
@@ -439,6 +494,14 @@ class _Handler(BaseHTTPRequestHandler):
             capacity = ((body or {}).get("sku") or {}).get("capacity")
             if not isinstance(capacity, int) or capacity < 0:
                 self._error(400, "InvalidParameter", "The value of parameter sku.capacity is invalid.")
+                return
+            most = 100 if ss.single_placement_group else 1000
+            if capacity > most:
+                message = (
+                    f"The value {capacity} of parameter 'sku.capacity' is out of range. "
+                    f"The value must be between 0 and {most}, inclusive."
+                )
+                self._error(400, "InvalidParameter", message)
                 return
             ss.capacity, ss.updating = capacity, True
             op_id = self.fake.start_operation(ss.name, self.fake.scale_step(ss))

@@ -76,7 +76,9 @@ class AzureBackend:
     def scale(self, group: Resource, count: int, progress: ProgressCallback, timeout: float) -> Resource:
         ref, scope = self._ref(group.id)
         watch = self._watch(ref, group.name, progress, timeout)
-        return scale(self._clients.client(ref.subscription, scope.key), ref, scope, count, watch)
+        result = scale(self._clients.client(ref.subscription, scope.key), ref, scope, count, watch)
+        kept = {"min_count": group.min_count, "max_count": group.max_count, "limits_from": group.limits_from}
+        return result.model_copy(update=kept)  # a scale changes no limit; the next refresh reads them again
 
     def close(self) -> None:
         self._clients.close()

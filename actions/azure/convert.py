@@ -105,8 +105,10 @@ def group_state(wanted: int, running: int) -> str:
     return "running" if running >= wanted else "degraded"
 
 
-def vmss_resource(vmss: VirtualMachineScaleSet, members: Iterable[Resource], scope: Scope) -> Resource:
-    """count = sku.capacity (what the set is asked to run); state from how many members run."""
+def vmss_resource(vmss: VirtualMachineScaleSet, members: Iterable[Resource], scope: Scope,
+                  limits: tuple[int, int, str] | None = None) -> Resource:  # fmt: skip
+    """count = sku.capacity (what the set is asked to run); state from how many members run. `limits`: (min,
+    max, who sets them), from `actions.azure.autoscale`."""
     tags = dict(vmss.tags or {})
     size = text(vmss.sku.name) if vmss.sku is not None else ""
     count = int(vmss.sku.capacity or 0) if vmss.sku is not None else 0
@@ -117,4 +119,6 @@ def vmss_resource(vmss: VirtualMachineScaleSet, members: Iterable[Resource], sco
         id=ref.id, name=ref.name, cloud=Cloud.AZURE, kind="group", region=text(vmss.location),
         environment=environment_of(tags, scope), state=group_state(count, running), size=size, count=count,
         hourly_cost=round(unit * count, 4), unit_hourly_cost=unit, tags=tags, standby=tags.get("opsbot-standby"),
+        min_count=limits[0] if limits else None, max_count=limits[1] if limits else None,
+        limits_from=limits[2] if limits else None,
     )  # fmt: skip

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from azure.mgmt.compute import ComputeManagementClient
 from azure.mgmt.compute.models import VirtualMachine, VirtualMachineScaleSet
 
+from actions.azure.autoscale import autoscale_bounds, limits_of
 from actions.azure.convert import member_resource, vm_power, vm_resource, vmss_resource
 from actions.azure.ids import AzureRef, resource_group_of
 from actions.backend import Scope
@@ -45,9 +46,11 @@ def members_of(client: ComputeManagementClient, vmss: VirtualMachineScaleSet, sc
 
 def fetch_subscription(client: ComputeManagementClient, scope: Scope, groups: Sequence[str]) -> list[Resource]:
     resources = [vm_resource(vm, scope, power) for vm, power in _vms(client, groups)]
-    for vmss in _scale_sets(client, groups):
+    scale_sets = _scale_sets(client, groups)
+    bounds = autoscale_bounds(client, scope.account, groups) if scale_sets else {}
+    for vmss in scale_sets:
         members = members_of(client, vmss, scope)
-        resources.append(vmss_resource(vmss, members, scope))
+        resources.append(vmss_resource(vmss, members, scope, limits_of(vmss, bounds)))
         resources.extend(members)
     return resources
 
@@ -59,7 +62,8 @@ def read_vm(client: ComputeManagementClient, ref: AzureRef, scope: Scope) -> Res
 def read_scale_set(client: ComputeManagementClient, ref: AzureRef, scope: Scope) -> tuple[Resource, list[Resource]]:
     vmss = client.virtual_machine_scale_sets.get(ref.resource_group, ref.name)
     members = members_of(client, vmss, scope)
-    return vmss_resource(vmss, members, scope), members
+    bounds = autoscale_bounds(client, scope.account, [ref.resource_group])
+    return vmss_resource(vmss, members, scope, limits_of(vmss, bounds)), members
 
 
 def read_member(client: ComputeManagementClient, ref: AzureRef, scope: Scope) -> Resource:
