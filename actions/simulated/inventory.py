@@ -45,13 +45,14 @@ class _GroupSpec:
 
 
 # Groups that tests, demos and the docs rely on: keep their names, numbers and limits stable. The docs scale
-# web-prod to 20 and 30, take web-prod, api-prod and web-staging to 0, and fail web-prod over to web-dr.
+# web-prod to 20 and 30, take web-prod, api-prod and web-staging to 0, fail web-prod over to web-dr, and the help
+# tests scale web-staging to a new size per example.
 FIXED_GROUPS = (
     _GroupSpec("web-prod", "web", Cloud.AWS, "us-east-1", "prod", "m5.2xlarge", 12, "web-dr", (0, 40)),
     _GroupSpec("api-prod", "api", Cloud.GCP, "europe-west1", "prod", "n2-standard-4", 8, "api-dr", (0, 20)),
     _GroupSpec("web-dr", "web", Cloud.AZURE, "westeurope", "dr", "Standard_D8s_v5", 0, limits=(0, 40)),
     _GroupSpec("api-dr", "api", Cloud.GCP, "asia-east1", "dr", "n2-standard-4", 0, limits=(0, 20)),
-    _GroupSpec("web-staging", "web", Cloud.AWS, "us-east-1", "staging", "m6i.2xlarge", 3, limits=(0, 10)),
+    _GroupSpec("web-staging", "web", Cloud.AWS, "us-east-1", "staging", "m6i.2xlarge", 3, limits=(0, 100)),
     _GroupSpec("api-staging", "api", Cloud.GCP, "europe-west1", "staging", "n2-standard-2", 2, limits=(0, 10)),
     _GroupSpec("web-edge-prod", "web", Cloud.GCP, "us-central1", "prod", "n2-standard-4", 6, limits=(2, 12)),
     _GroupSpec("web-canary", "web", Cloud.AWS, "us-west-2", "prod", "m5.xlarge", 2, limits=(2, 6)),
@@ -68,8 +69,8 @@ def _limits(spec: _GroupSpec) -> tuple[int, int]:
     if spec.limits is not None:
         return spec.limits
     if spec.environment == "prod":
-        return min(1, spec.count), max(10, spec.count * 2)
-    return 0, 40 if spec.environment == "dr" else 10
+        return min(1, spec.count), max(40, spec.count * 2)
+    return 0, 40 if spec.environment == "dr" else 20
 
 
 # name, region, environment, size, role
