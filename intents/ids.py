@@ -13,8 +13,9 @@ from collections.abc import Iterable
 
 from intents.resolve import MAX_CANDIDATES, trim_filler
 
-# What the cloud calls its own ids: i-0abc..., vol-..., and a typed prefix of one (at least four hex digits).
-_NATIVE_ID = re.compile(r"[a-z]{1,5}-[0-9a-f]{4,17}")
+# What the cloud calls its own ids: i-0abc..., vol-..., and a typed prefix of one (four hex digits or more, a
+# decimal digit among them: "web-beef" is a name).
+_NATIVE_ID = re.compile(r"[a-z]{1,5}-(?=[0-9a-f]*[0-9])[0-9a-f]{4,17}")
 _ARM = re.compile(
     r"subscriptions/([^/\s]+)/resourcegroups/([^/\s]+)/providers/microsoft\.compute/"
     r"(virtualmachines|virtualmachinescalesets)/([^/\s]+)(?:/virtualmachines/([^/\s]+))?"

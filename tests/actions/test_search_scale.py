@@ -14,6 +14,7 @@ from actions.provider import Resource
 from actions.queries import search
 from actions.queries.search import prepare
 from actions.simulated import generate_inventory
+from core.errors import ResourceNotFound
 from core.models import Cloud
 
 KIND_ORDER = {"group": 0, "database": 1, "load_balancer": 2, "instance": 3, "disk": 4}
@@ -49,10 +50,20 @@ INVENTORY = generate_inventory(5, 5000) + odd_resources()
 def brute_force(
     resources: tuple[Resource, ...], query: str | None = None, limit: int = 10, offset: int = 0, **filters: str | None
 ) -> tuple[int, list[str]]:
-    """The documented behaviour, one resource at a time: (total, ids of the page)."""
+    """The documented behaviour, one resource at a time: (total, ids of the page); (-1, []) for a tag filter no
+    resource has."""
     checks = {field: str(value).lower() for field, value in filters.items() if value}
     pool = [(i, r) for i, r in enumerate(resources) if all(str(getattr(r, f)).lower() == v for f, v in checks.items())]
-    needle = "-".join((query or "").lower().split())
+    words = [w for w in (query or "").lower().split() if not _tag(w)]
+    pairs = {(k.lower(), v.lower()) for r in resources for k, v in r.tags.items()}
+    for key, value in (_tag(w) for w in (query or "").lower().split() if _tag(w)):
+        if key in ("env", "environment"):
+            pool = [(i, r) for i, r in pool if (key, value) in _pairs(r) or r.environment.lower() == value]
+            continue
+        if (key, value) not in pairs:
+            return -1, []
+        pool = [(i, r) for i, r in pool if (key, value) in _pairs(r)]
+    needle = "-".join(words)
 
     def fields(r: Resource) -> list[str]:
         return [r.name.lower(), *(v.lower() for v in r.tags.values()), r.id.lower()]
@@ -82,8 +93,20 @@ def brute_force(
     return len(close), [r.id for _, _, r in close][offset : offset + limit]
 
 
+def _tag(word: str) -> tuple[str, str] | None:
+    key, equals, value = word.partition("=")
+    return (key, value) if equals and key and value else None
+
+
+def _pairs(r: Resource) -> set[tuple[str, str]]:
+    return {(k.lower(), v.lower()) for k, v in r.tags.items()}
+
+
 def indexed(resources: tuple[Resource, ...], **kwargs: object) -> tuple[int, list[str]]:
-    found = search(resources, **kwargs)  # type: ignore[arg-type]
+    try:
+        found = search(resources, **kwargs)  # type: ignore[arg-type]
+    except ResourceNotFound:  # a tag key or value no resource has
+        return -1, []
     return found.total, [r.id for r in found.items]
 
 
@@ -94,13 +117,17 @@ def _words(resources: tuple[Resource, ...]) -> list[str]:
 
 
 WORDS = _words(INVENTORY)
+TAGS = sorted({f"{k}={v}" for r in INVENTORY[::50] for k, v in r.tags.items()} | {"env=dr", "Team=FINANCE", "x=y"})
 FILTER_VALUES = {f: [*sorted({str(getattr(r, f)) for r in INVENTORY}), "nowhere"] for f in FILTERS}
 
 
 @st.composite
 def queries(draw: st.DrawFn) -> str:
     word = draw(st.sampled_from(WORDS))
-    form = draw(st.sampled_from(("whole", "part", "typo", "two words", "upper", "random", "empty")))
+    form = draw(st.sampled_from(("whole", "part", "typo", "two words", "upper", "random", "empty", "tags")))
+    if form == "tags":  # key=value filters, with a word or without
+        tags = draw(st.lists(st.sampled_from(TAGS), min_size=1, max_size=2))
+        return " ".join([*tags, *draw(st.lists(st.sampled_from([word.split("-")[0]]), max_size=1))])
     if form == "part":
         start = draw(st.integers(0, max(0, len(word) - 1)))
         return word[start : start + draw(st.integers(1, 12))]
@@ -188,6 +215,9 @@ def test_typos_find_the_intended_name_among_100000(large: tuple[Resource, ...]) 
         ("gallery stagign", {}),
         ("", {"region": "westeurope", "kind": "disk"}),
         ("qqqq-zzzz", {}),
+        ("team=payments", {}),
+        ("web env=prod team=frontend", {"state": "running"}),
+        ("owner=dmitri billing", {"cloud": "aws"}),
     ],
 )
 def test_100000_resources_answer_like_a_scan(large: tuple[Resource, ...], query: str, filters: dict[str, str]) -> None:
