@@ -44,11 +44,11 @@ def check_scale_target(name: str, target: int) -> None:
 
 
 def scale_plan(group: Resource, target: int, delta: float, *, emergency: bool, note: str = "") -> Plan:
-    """'web-prod (AWS us-east-1): 12 -> 20 instances, about +$4.10/h'; `note` ends it (", shut down")."""
+    """'web-prod (AWS us-east-1): 12 -> 20 instances, about +$4.10/h'; `note` follows the sizes (", shut down")."""
     count = group.count or 0
     word = "emergency scale " if emergency else ""
     return Plan(
-        summary=f"{head(group)}: {word}{count} -> {target} instances{per_hour(delta)}{note}",
+        summary=f"{head(group)}: {word}{count} -> {target} instances{note}{per_hour(delta)}",
         before=f"{count} instances",
         after=f"{target} instances",
         instances_affected=abs(target - count),

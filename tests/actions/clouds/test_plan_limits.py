@@ -69,7 +69,7 @@ def test_emergency_scale_stops_at_the_maximum_and_says_so() -> None:
     found = operation(_request(ActionName.EMERGENCY_SCALE, web, 12), web)
     assert found.count == 10 and found.plan is not None
     assert found.plan.summary == (
-        "web-prod (AWS us-east-1): emergency scale 6 -> 10 instances, about +$0.38/h, capped at the group's maximum 10"
+        "web-prod (AWS us-east-1): emergency scale 6 -> 10 instances, capped at the group's maximum 10, about +$0.38/h"
     )
     roomy = _group("web-prod", 6, 2, 30)
     assert operation(_request(ActionName.EMERGENCY_SCALE, roomy, 12), roomy).count == 12

@@ -74,7 +74,7 @@ def test_a_groups_stop_and_shutdown_both_plan_capacity_zero(action: ActionName) 
     worker = _group("worker-prod", 4)
     found = operation(_request(action, worker), worker)
     assert found.count == 0 and found.plan is not None
-    assert found.plan.summary == "worker-prod (AWS us-east-1): 4 -> 0 instances, about -$0.38/h, shut down"
+    assert found.plan.summary == "worker-prod (AWS us-east-1): 4 -> 0 instances, shut down, about -$0.38/h"
     assert found.plan.instances_affected == 4
 
 
