@@ -9,7 +9,6 @@ WARNING line with the exception type, the traceback only at DEBUG."""
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,10 +17,10 @@ from botocore import exceptions as boto
 from botocore.parsers import ResponseParserError
 
 from actions.retry_after import retry_after_seconds
+from actions.unexpected_errors import unexpected_error
 from core.cloud_config import AwsAccount
 from core.errors import OpsbotError, ProviderAuthError, ProviderError, ResourceNotFound, TransientProviderError
 
-log = logging.getLogger(__name__)
 ENDPOINT_VARIABLE = "AWS_ENDPOINT_URL"
 
 _AUTH_CODES = frozenset(
@@ -110,24 +109,14 @@ def translate(exc: Exception, account: AwsAccount, region: str, subject: str, op
 
 
 def unexpected(exc: Exception, where: str, operation: str, region: str) -> ProviderError:
-    """'AWS prod us-east-1: DescribeInstances failed: ValueError (invalid endpoint URL) - check AWS_ENDPOINT_URL'.
-    The exception's own text is not repeated (an endpoint URL may carry a password): its type and what it means."""
-    kind = type(exc).__name__
+    """An error outside botocore's own tree, e.g. the ValueError of a malformed AWS_ENDPOINT_URL."""
     endpoint = _endpoint_variables()
-    known = True
     if isinstance(exc, ValueError) and str(exc).startswith(("Invalid endpoint", "Port could not be cast")):
-        line = f"{where}: {operation} failed: {kind} (invalid endpoint URL) - check {endpoint or ENDPOINT_VARIABLE}"
-    elif isinstance(exc, ResponseParserError):
+        return unexpected_error(where, operation, exc, "invalid endpoint URL", endpoint or ENDPOINT_VARIABLE)
+    if isinstance(exc, ResponseParserError):
         check = f"the region {region}" + (f" and {endpoint}" if endpoint else "")
-        line = f"{where}: {operation} failed: {kind} (the answer was not an AWS response) - check {check}"
-    else:
-        known = False
-        line = f"{where}: {operation} failed: {kind} (an SDK error opsbot does not know; DEBUG logs the traceback)"
-    log.warning("%s", line)
-    # The traceback only where it says more than the line (a malformed URL in it may hold a password the log
-    # redaction cannot recognise without its '://').
-    log.debug("%s: %s failed", where, operation, exc_info=None if known else exc)
-    return ProviderError(line)
+        return unexpected_error(where, operation, exc, "the answer was not an AWS response", check)
+    return unexpected_error(where, operation, exc)
 
 
 def _endpoint_variables() -> str | None:

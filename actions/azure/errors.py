@@ -1,7 +1,8 @@
 """Azure SDK exceptions -> the `core.errors` tree, so nothing above the backend sees an SDK type.
 
 A user reads these messages on a phone: one short sentence naming the subscription, never a token or a
-request dump. The SDK exception stays attached as `__cause__` for the log."""
+request dump. The SDK exception stays attached as `__cause__` for the log; one the mapping does not know is
+named by its type (`actions.unexpected_errors`)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ from azure.core.exceptions import (
 )
 
 from actions.retry_after import retry_after_seconds
-from core.errors import ProviderAuthError, ProviderError, ResourceNotFound, TransientProviderError
+from actions.unexpected_errors import unexpected_error
+from core.errors import OpsbotError, ProviderAuthError, ProviderError, ResourceNotFound, TransientProviderError
 
 MAX_MESSAGE = 160
 AUTH_HINT = "check DefaultAzureCredential (AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_CLIENT_SECRET) or az login"
@@ -69,3 +71,7 @@ def azure_errors(subscription: str, what: str = "the resource") -> Iterator[None
         ) from exc
     except AzureError as exc:
         raise ProviderError(f"Azure: the request for subscription {subscription} failed.") from exc
+    except OpsbotError:
+        raise
+    except Exception as exc:  # any other SDK surprise: one named line, never "unexpected error" and a traceback
+        raise unexpected_error(f"Azure {subscription}", f"the request for {what}", exc) from exc

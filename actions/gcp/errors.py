@@ -1,7 +1,8 @@
 """Google Cloud SDK exceptions -> the `core.errors` tree, so nothing above the backend sees an SDK type.
 
 A user reads these messages on a phone: one short sentence naming the project, never a token or a request dump
-(the SDK's own message starts with the method and full URL). The SDK exception stays attached as `__cause__`."""
+(the SDK's own message starts with the method and full URL). The SDK exception stays attached as `__cause__`;
+one the mapping does not know is named by its type (`actions.unexpected_errors`)."""
 
 from __future__ import annotations
 
@@ -14,10 +15,12 @@ from google.api_core import exceptions as api
 from google.auth import exceptions as auth
 
 from actions.retry_after import retry_after_seconds
-from core.errors import ProviderAuthError, ProviderError, ResourceNotFound, TransientProviderError
+from actions.unexpected_errors import unexpected_error
+from core.errors import OpsbotError, ProviderAuthError, ProviderError, ResourceNotFound, TransientProviderError
 
 MAX_MESSAGE = 160
 AUTH_HINT = "check GOOGLE_APPLICATION_CREDENTIALS or gcloud auth application-default login"
+_BAD_URL = (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema)
 _RATE_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})  # older APIs throttle with a 403
 
 
@@ -67,5 +70,12 @@ def gcp_errors(project: str, what: str = "the resource") -> Iterator[None]:
         raise auth_refused(project) from exc
     except api.GoogleAPICallError as exc:
         raise _from_call(exc, project, what) from exc
+    except _BAD_URL as exc:  # requests' own checks of the URL: the endpoint setting, not the network
+        check = "OPSBOT_GCP_COMPUTE_URL"
+        raise unexpected_error(f"GCP {project}", f"the request for {what}", exc, "invalid endpoint URL", check) from exc
     except (auth.TransportError, requests.RequestException) as exc:
         raise TransientProviderError(f"GCP did not answer for project {project} (unreachable or timed out).") from exc
+    except OpsbotError:
+        raise
+    except Exception as exc:  # any other SDK surprise: one named line, never "unexpected error" and a traceback
+        raise unexpected_error(f"GCP {project}", f"the request for {what}", exc) from exc

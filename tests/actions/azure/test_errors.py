@@ -3,6 +3,7 @@ tree, with what a retry needs. The SDK's own retries are off, so each failure is
 
 from __future__ import annotations
 
+import logging
 import socket
 
 import pytest
@@ -123,3 +124,27 @@ def test_one_failing_subscription_does_not_stop_the_other(arm: FakeArm, backend:
 def test_the_default_credential_is_not_made_until_needed() -> None:
     backend = AzureBackend([])  # no DefaultAzureCredential (and no token request) just to build the backend
     assert backend.scopes() == []
+
+
+class TokenlessCredential:
+    """A credential that answers without a token (a broken custom credential): the SDK fails inside its policy."""
+
+    def get_token(self, *scopes: str, **kwargs: object) -> object:
+        return None
+
+
+def test_an_sdk_error_nobody_planned_for_names_the_subscription_and_its_type(
+    arm: FakeArm, make_backend: MakeBackend, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="actions")
+    backend = make_backend(credential=TokenlessCredential())
+    with pytest.raises(ProviderError) as caught:
+        backend.fetch(_prod(backend))
+    assert type(caught.value) is ProviderError
+    assert str(caught.value) == (
+        "Azure prod: the request for the subscription failed: AttributeError (an SDK error opsbot does not know;"
+        " DEBUG logs the traceback)"
+    )
+    warned = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert [(r.getMessage(), r.exc_info) for r in warned] == [(str(caught.value), None)]
+    assert any(r.levelno == logging.DEBUG and r.exc_info for r in caplog.records)

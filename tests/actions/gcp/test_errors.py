@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
@@ -124,3 +125,19 @@ def test_one_zone_failing_does_not_stop_another(fake: FakeComputeApi, make_backe
     answered = backend.fetch(zone_c)
 
     assert sorted(r.name for r in answered) == ["c-0000", "c-0001", "c-0002", "c-0003"]
+
+
+def test_an_endpoint_url_the_http_library_refuses_names_the_setting(
+    make_backend: MakeBackend, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="actions")
+    backend = make_backend(compute_url="http://127.0.0.1:compute")  # the settings refuse it; this is the backstop
+    with pytest.raises(ProviderError) as caught:
+        backend.fetch(backend.scopes()[0])
+    assert type(caught.value) is ProviderError  # not retried: it fails the same way until the setting changes
+    assert str(caught.value) == (
+        f"GCP {PROJECT}: the request for project {PROJECT} failed: InvalidURL (invalid endpoint URL)"
+        " - check OPSBOT_GCP_COMPUTE_URL"
+    )
+    warned = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert [(r.getMessage(), r.exc_info) for r in warned] == [(str(caught.value), None)]
