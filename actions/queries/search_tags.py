@@ -34,30 +34,41 @@ def split_tags(query: str) -> tuple[list[str], list[tuple[str, str]]]:
 
 
 class TagPairs:
-    """The rows (of the search index's order) of every tag key=value pair, and how many resources have each key."""
+    """The rows (of the search index's order) of every tag key=value pair, as one compressed list, and how many
+    resources carry each key."""
 
     def __init__(self, resources: Sequence[Resource]) -> None:
-        rows: dict[tuple[str, str], list[int]] = {}
-        for row, r in enumerate(resources):
-            for key, value in r.tags.items():
-                rows.setdefault((key.lower(), value.lower()), []).append(row)
+        typed: dict[tuple[str, str], int] = {}  # pairs as the clouds spell them: few, and lower-cased once each
+        raw = np.fromiter((typed.setdefault(pair, len(typed)) for r in resources for pair in r.tags.items()), np.int32)
+        codes: dict[tuple[str, str], int] = {}
+        lowered = np.array([codes.setdefault((k.lower(), v.lower()), len(codes)) for k, v in typed], np.int32)
+        pair_of = lowered[raw] if len(raw) else raw
+        rows = np.repeat(np.arange(len(resources), dtype=np.int32), [len(r.tags) for r in resources])
+        order = np.argsort(pair_of, kind="stable")  # rows stay ascending within a pair
+        self._members = rows[order]
+        self._pointers = np.zeros(len(codes) + 1, np.int64)
+        np.cumsum(np.bincount(pair_of, minlength=len(codes)), out=self._pointers[1:])
+        self._codes = codes
         self.size = len(resources)
-        self._rows = {pair: np.array(found, np.int32) for pair, found in rows.items()}
         keys: Counter[str] = Counter()
-        for (key, _), found in rows.items():
-            keys[key] += len(found)
+        for (key, _), code in codes.items():
+            keys[key] += int(self._pointers[code + 1] - self._pointers[code])
         self.keys = keys  # key -> resources that carry it
 
     @property
     def nbytes(self) -> int:
-        return sum(array.nbytes for array in self._rows.values())
+        return self._members.nbytes + self._pointers.nbytes
+
+    def _rows(self, code: int) -> NDArray[np.int32]:
+        rows: NDArray[np.int32] = self._members[self._pointers[code] : self._pointers[code + 1]]
+        return rows
 
     def having(self, key: str, value: str) -> NDArray[np.bool_]:
         """Which resources carry tag `key` with `value` (both lower case)."""
         found = np.zeros(self.size, np.bool_)
-        rows = self._rows.get((key, value))
-        if rows is not None:
-            found[rows] = True
+        code = self._codes.get((key, value))
+        if code is not None:
+            found[self._rows(code)] = True
         return found
 
     def common_keys(self, most: int = 5) -> list[str]:
@@ -65,7 +76,7 @@ class TagPairs:
 
     def common_values(self, key: str, most: int = 5) -> list[str]:
         """The values of `key` most resources carry (a scan of every pair: only for a filter that found nothing)."""
-        counts = Counter({value: len(rows) for (known, value), rows in self._rows.items() if known == key})
+        counts = Counter({value: len(self._rows(code)) for (known, value), code in self._codes.items() if known == key})
         return sorted(value for value, _ in counts.most_common(most))
 
     def check(self, key: str, value: str) -> None:
@@ -74,7 +85,7 @@ class TagPairs:
             known = ", ".join(self.common_keys())
             shown = key if _plain(key) else "with that key"
             raise ResourceNotFound(f"No resource has a tag {shown}" + (f" (tags: {known})." if known else "."))
-        if (key, value) not in self._rows:
+        if (key, value) not in self._codes:
             values = ", ".join(self.common_values(key))
             asked = f"{key}={value}" if _plain(value) else f"that {key}"
             raise ResourceNotFound(f"No resource has {asked} ({key}: {values}).")
