@@ -11,7 +11,7 @@ from actions.backend import CloudBackend, Scope
 from actions.inventory.reader import CachedInventory
 from actions.inventory.store import InventoryStore
 from actions.planning import Operation, operation
-from actions.provider import Billing, Outcome, Plan, ProgressCallback, Resource, Snapshot
+from actions.provider import Billing, Outcome, Plan, ProgressCallback, Resource, Snapshot, SourceHealth
 from actions.wording import CLOUD_LABELS
 from core.errors import ProviderError, ProviderTimeout, ResourceNotFound
 from core.models import ActionName, ActionRequest, Cloud
@@ -61,6 +61,10 @@ class MultiCloud:
 
     def snapshot(self) -> Snapshot:
         return self._inventory.snapshot()
+
+    def sources(self) -> tuple[SourceHealth, ...]:
+        """Each configured account and region's health, without loading any resource (for /readyz)."""
+        return self._inventory.sources()
 
     def freshen(self, max_age: float, deadline: float) -> None:
         self._inventory.freshen(max_age, deadline)

@@ -72,6 +72,8 @@ def build_app(runtime: Runtime, adapters: Sequence[ChannelAdapter]) -> Starlette
     async def readyz(_request: Request) -> Response:
         problems = [] if await _redis_answers(runtime.connection) else ["redis: not answering"]
         problems += [f"{adapter.name}: not ready" for adapter in adapters if not adapter.ready()]
+        if not problems:  # with Redis down, no source can be read
+            problems += await _sources_not_read(runtime)
         if problems:
             return PlainTextResponse("\n".join(problems) + "\n", status_code=503)
         return PlainTextResponse("ready")
@@ -146,6 +148,29 @@ def _inventory_metrics(sources: Sequence[SourceHealth]) -> bytes:
         age.labels(source.label).set(now - source.fetched_at if source.fetched_at else math.inf)
         failing.labels(source.label).set(1 if source.error else 0)
     return generate_latest(registry) if sources else b""
+
+
+async def _sources_not_read(runtime: Runtime) -> list[str]:
+    """One line per configured cloud source (account x region) neither read nor failed with a reason yet:
+    until then status could only say "no data yet". The simulated world has no sources: always ready."""
+    from actions.multicloud import MultiCloud
+
+    provider = runtime.conversation.services.provider
+    if not isinstance(provider, MultiCloud):
+        return []
+    try:
+        sources = await asyncio.wait_for(asyncio.to_thread(provider.sources), REDIS_PROBE_SECONDS)
+    except (redis.RedisError, OSError, TimeoutError):
+        return ["redis: not answering"]
+    lines = []
+    for source in sources:
+        if source.fetched_at is None and source.error is None:
+            if source.refreshing_since is not None:
+                started = time.strftime("%H:%M:%S", time.localtime(source.refreshing_since))
+                lines.append(f"{source.label}: no data yet - first refresh running since {started}")
+            else:
+                lines.append(f"{source.label}: no data yet - no refresh started (is a worker running?)")
+    return lines
 
 
 async def _redis_answers(connection: redis.Redis) -> bool:

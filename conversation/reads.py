@@ -153,15 +153,16 @@ class ReadFlow:
             return fresh.no_data()
         resources, now = snapshot.resources, time.time()
         whole = scoped.scope == Scope()
+        group_by = slots.group_by or ("region" if scoped.scope.cloud else None)  # one cloud: where in it
         of = "" if whole else f", {scoped.label}"
         if intent.name is IntentName.FORECAST:
-            report = self._cost_report(resources, "forecast", slots.group_by, scoped.scope, now)
+            report = self._cost_report(resources, "forecast", group_by, scoped.scope, now)
             head = (
                 f"Month-end forecast{of}: {money(report.total)} at today's rate ({money(report.hourly_cost)}/h) - "
                 "estimate from list prices."
             )
         else:
-            report = self._cost_report(resources, slots.period or "this_month", slots.group_by, scoped.scope, now)
+            report = self._cost_report(resources, slots.period or "this_month", group_by, scoped.scope, now)
             period = report.period.replace("_", " ")
             head = (
                 f"Cost {period}{of}: {money(report.total)} ({money(report.hourly_cost)}/h now) - "
@@ -170,10 +171,12 @@ class ReadFlow:
         if not report.lines:
             return fresh.around(f"{head}\nNothing in {scoped.label} costs anything by list price.")
         parts = [f"{_label(line.key) or line.key} {money(line.amount)}" for line in report.lines[:6]]
+        if len(report.lines) == 1:
+            parts = []  # one line: the head said it all
         billed = []
         if report.period == "this_month" and scoped.scope.cloud in (None, Cloud.AWS):
             billed = _billed(self._s.provider.billing(), whole_account=not whole)
-        return fresh.around("\n".join([head, " · ".join(parts), *billed]))
+        return fresh.around("\n".join([head, *([" · ".join(parts)] if parts else []), *billed]))
 
 
 def _billed(billing: Sequence[Billing], *, whole_account: bool = False) -> list[str]:

@@ -75,7 +75,7 @@ class InventoryRefresher:
     def refresh_all(self, timeout: float = 120.0) -> None:
         """Refresh every scope and wait until each has been read (or failed) since this call, also by another
         thread or process that was already on it (start-up, tests, benchmarks)."""
-        began, deadline = time.time(), time.monotonic() + timeout
+        began, deadline = self._store.now(), time.monotonic() + timeout
         while time.monotonic() < deadline:
             states = self._store.states()
             pending = {k for k in self._scopes if k not in states or (states[k].checked_at or 0.0) < began}
@@ -117,7 +117,7 @@ class InventoryRefresher:
                 self._stop.wait(1.0)
 
     def _due(self) -> set[str]:
-        now, states = time.time(), self._store.states()
+        now, states = self._store.now(), self._store.states()
         due = set()
         for key in self._scopes:
             state = states.get(key)
@@ -154,7 +154,7 @@ class InventoryRefresher:
             return  # another process is on it
         try:
             self._store.begin(scope)
-            started = time.time()
+            started = self._store.now()
             try:
                 resources = self._guard.call(key, scope.label, lambda: backend.fetch(scope))
             except ProviderAuthError as exc:

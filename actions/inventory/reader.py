@@ -44,6 +44,10 @@ class CachedInventory:
         states = self._store.states()
         return {**{s.key: ScopeState(scope=s) for s in self._expected if s.key not in states}, **states}
 
+    def sources(self) -> tuple[SourceHealth, ...]:
+        """Every configured source's health, from one read of the meta hash (no resources parsed): readiness."""
+        return _sources(list(self.states().values()))
+
     def snapshot(self) -> Snapshot:
         current = self._snapshot
         if current is None:
@@ -117,8 +121,8 @@ class CachedInventory:
         return snapshot
 
 
-def _snapshot(resources: tuple[Resource, ...], states: Sequence[ScopeState]) -> Snapshot:
-    sources = tuple(
+def _sources(states: Sequence[ScopeState]) -> tuple[SourceHealth, ...]:
+    return tuple(
         SourceHealth(
             cloud=s.scope.cloud, label=s.scope.label, fetched_at=s.fetched_at, error=s.error,
             error_since=s.error_since if s.error else None, resources=s.resources, checked_at=s.checked_at,
@@ -126,6 +130,10 @@ def _snapshot(resources: tuple[Resource, ...], states: Sequence[ScopeState]) -> 
         )
         for s in sorted(states, key=lambda s: s.scope.key)
     )  # fmt: skip
+
+
+def _snapshot(resources: tuple[Resource, ...], states: Sequence[ScopeState]) -> Snapshot:
+    sources = _sources(states)
     fetched = [s.fetched_at or 0.0 for s in states]  # 0.0: a source never read (status reads `sources`)
     errors = [f"{s.scope.label}: {s.error}" for s in states if s.error]
     # Constructed, not validated: validation would copy the tuple, and caches downstream key on its identity.

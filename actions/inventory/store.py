@@ -53,6 +53,10 @@ class InventoryStore:
         self._clock = clock
         self._version_key, self._meta_key, self._refresh_key = prefix + "version", prefix + "meta", prefix + "refresh"
 
+    def now(self) -> float:
+        """The time this store writes beside the data (its clock): what ages and attempts are measured against."""
+        return self._clock()
+
     def _data_key(self, scope_key: str) -> str:
         return f"{self._prefix}data:{scope_key}"
 
@@ -102,7 +106,7 @@ class InventoryStore:
         def compute(state: ScopeState, load: _Loader) -> tuple[ScopeState, Sequence[Resource]]:
             current = {r.id: r for r in load()}
             current.update({r.id: r for r in changed})
-            written = {**state.written, **dict.fromkeys((r.id for r in changed), time.time())}
+            written = {**state.written, **dict.fromkeys((r.id for r in changed), self._clock())}
             return state.model_copy(update={"written": written}), list(current.values())
 
         self._change(scope, compute)

@@ -1,0 +1,174 @@
+"""Status, find, show and cost on a configured AWS account (boto3 against moto) tell only what the data shows: an
+empty cache is "no data yet" with the reason, never "OK" or an age counted from 1970; an unreachable endpoint is
+one line naming its regions; data that nobody refreshes is a warning on top; cost answers for the scope asked and
+labels its list-price figure an estimate, apart from what Cost Explorer billed."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import boto3
+import pytest
+import redis
+
+from actions.aws import AwsBackend
+from actions.backend import Scope
+from actions.inventory.store import InventoryStore
+from actions.multicloud import MultiCloud
+from actions.resilience import Guard
+from bot.runtime import Runtime
+from conversation.replies import clock
+from core.models import Cloud, Message
+from core.settings import Settings
+from tests.actions.aws import conftest as aws
+from tests.actions.aws.conftest import ACCOUNT, OTHER_REGION, REGION, RoutedSession, World
+from tests.conversation.conftest import ROOM
+from workers.inventory import InventoryRefresher
+
+TEN_MINUTES = 600.0
+moto_url, world, shared_session = aws.moto_url, aws.world, aws.shared_session  # moto's server and the account
+
+
+def _closed_port() -> str:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{probe.getsockname()[1]}"
+
+
+@dataclass
+class Opsbot:
+    """opsbot's chat side on the account, with no worker: the test decides what the cache holds."""
+
+    runtime: Runtime
+    redis: redis.Redis
+    backend: AwsBackend
+
+    def say(self, text: str) -> str:
+        msg = Message(ref=ROOM, sender="alice", text=text, received_at=time.time())
+        return self.runtime.conversation.handle(msg)[0].text
+
+    def refresh(self, *, routes: dict[str, str] | None = None, clock: Callable[[], float] = time.time) -> None:
+        """What a worker does: read every region (some through `routes`, e.g. a closed port) into the cache,
+        writing the times `clock` gives."""
+        backend = self.backend if routes is None else _backend(RoutedSession(routes))
+        store = InventoryStore(self.redis, clock=clock)
+        guard = Guard(fail_max=50, attempts=1)
+        InventoryRefresher([backend], store, guard, every_seconds=60.0).refresh_all(timeout=30.0)
+
+
+def _backend(session: boto3.Session) -> AwsBackend:
+    return AwsBackend([ACCOUNT], timeout=2.0, poll_seconds=0.05, session_factory=lambda _account: session)
+
+
+@pytest.fixture
+def opsbot(
+    world: World, settings: Settings, redis_conn: redis.Redis, shared_session: boto3.Session
+) -> Iterator[Opsbot]:
+    backend = _backend(shared_session)
+    provider = MultiCloud([backend], InventoryStore(redis_conn), Guard(), timeout_for=lambda _request: 30.0)
+    quick = settings.model_copy(update={"status_deadline_seconds": 0.1})  # no worker will answer its request
+    runtime = Runtime.build(quick, with_worker=False, provider=provider)
+    yield Opsbot(runtime, redis_conn, backend)
+    runtime.close()
+
+
+def test_an_empty_cache_says_no_data_yet_and_never_ok(opsbot: Opsbot) -> None:
+    text = opsbot.say("status")
+    assert text.splitlines()[0] == "All clouds: no data yet.", text
+    assert "! AWS prod eu-west-1, us-east-1: no data yet - no refresh attempted; is a worker running?" in text
+    assert "OK" not in text and "$0.00" not in text and " h old" not in text
+    nothing = "No data yet: nothing has been read from the clouds."
+    assert opsbot.say("find web").startswith(nothing)  # not "nothing matches"
+    assert opsbot.say("show web-prod").startswith(nothing)
+    assert opsbot.say("cost this month").startswith(nothing)
+
+
+def test_a_first_refresh_in_flight_says_when_it_started(opsbot: Opsbot, redis_conn: redis.Redis) -> None:
+    started = time.time() - 30
+    scope = Scope(cloud=Cloud.AWS, account="prod", region=REGION, label=f"AWS prod {REGION}")
+    InventoryStore(redis_conn, clock=lambda: started).begin(scope)
+    text = opsbot.say("status")
+    assert f"! AWS prod us-east-1: no data yet - first refresh running (started {clock(started)})" in text, text
+    assert "! AWS prod eu-west-1: no data yet - no refresh attempted" in text
+
+
+def test_an_unreachable_endpoint_is_one_line_naming_its_regions(opsbot: Opsbot) -> None:
+    closed = _closed_port()
+    opsbot.refresh(routes={REGION: closed, OTHER_REGION: closed})
+    text = opsbot.say("status")
+    assert text.splitlines()[0] == "All clouds: no data yet.", text
+    assert "! AWS prod eu-west-1, us-east-1: no data yet - did not answer; will retry" in text
+    assert text.count("did not answer") == 1 and "AWS prod eu-west-1: AWS prod" not in text
+    assert "AWS: no data yet" in text and "old" not in text
+
+
+def test_one_unreachable_region_leaves_no_ok_and_a_partial_cost(opsbot: Opsbot) -> None:
+    opsbot.refresh(routes={OTHER_REGION: _closed_port()})
+    text = opsbot.say("status")
+    first, *rest = text.splitlines()
+    assert first.startswith("All clouds: 1 problem. at least $"), text
+    assert "! AWS prod eu-west-1: no data yet - did not answer; will retry" in rest
+    assert any(line.startswith("AWS: 6 up, 0 stopped, 0 degraded - data ") for line in rest), text
+    found = opsbot.say("find web")
+    assert found.startswith("5 of 5:") and "! AWS prod eu-west-1: no data yet" in found  # groups and members
+    assert found.splitlines()[-1].startswith("Data ") and found.endswith(" s old.")
+    assert opsbot.say("find api-eu").startswith("Nothing matches in the data read so far.")
+
+
+def test_fresh_data_says_ok_and_every_read_shows_its_age(opsbot: Opsbot) -> None:
+    opsbot.refresh()
+    status = opsbot.say("status")
+    assert status.startswith("All clouds: OK. $"), status
+    shown = opsbot.say("show web-prod")
+    assert shown.startswith("web-prod: running. AWS group, us-east-1, prod.")
+    assert shown.splitlines()[-1].startswith("Data ") and shown.endswith(" s old.")
+    assert opsbot.say("find db").splitlines()[-1].startswith("Data ")
+    assert opsbot.say("cost this month").splitlines()[-1].startswith("Data ")
+
+
+def test_a_stale_cache_with_no_worker_is_a_warning_on_top(opsbot: Opsbot) -> None:
+    read_at = time.time() - TEN_MINUTES
+    opsbot.refresh(clock=lambda: read_at)  # the last worker stopped ten minutes ago
+    text = opsbot.say("status")
+    warning, verdict, *_ = text.splitlines()
+    assert warning == (
+        f"WARNING: AWS prod eu-west-1, us-east-1: data 10 min old - no refresh attempted since {clock(read_at)}; "
+        "is a worker running?"
+    ), text
+    assert verdict.startswith("All clouds: 1 problem. $") and "OK" not in text
+    found = opsbot.say("find web")
+    assert found.startswith("WARNING: AWS prod eu-west-1, us-east-1: data 10 min old") and found.endswith(
+        "Data 10 min old."
+    )
+
+
+def test_stale_data_of_a_failing_source_names_the_failure(opsbot: Opsbot) -> None:
+    opsbot.refresh(clock=lambda: time.time() - TEN_MINUTES)
+    closed = _closed_port()
+    opsbot.refresh(routes={REGION: closed, OTHER_REGION: closed})
+    warning = opsbot.say("status").splitlines()[0]
+    assert warning.startswith("WARNING: AWS prod eu-west-1, us-east-1: data 10 min old - refresh failing since ")
+    assert warning.endswith(": did not answer; will retry")
+
+
+def test_cost_answers_for_the_scope_asked(opsbot: Opsbot, world: World) -> None:
+    world.seed_costs([{"ResultsByTime": [{"TimePeriod": {"Start": "2026-12-01", "End": "2026-12-06"},
+                                          "Groups": [{"Keys": ["Amazon Elastic Compute Cloud - Compute"],
+                                                      "Metrics": {"UnblendedCost": {"Amount": "100.0",
+                                                                                    "Unit": "USD"}}}]}]}])  # fmt: skip
+    opsbot.refresh()
+    store = InventoryStore(opsbot.redis)
+    InventoryRefresher([opsbot.backend], store, Guard(), every_seconds=60.0).refresh_billing()
+    everything = opsbot.say("cost this month")
+    assert everything.startswith("Cost this month: $") and " - estimate from list prices." in everything
+    assert "AWS prod billed so far (Cost Explorer, " in everything  # the bill, apart from the estimate
+    staging = opsbot.say("cost of staging")
+    assert staging.startswith("Cost this month, staging: $"), staging
+    assert "AWS prod billed so far, whole account (Cost Explorer" in staging  # Cost Explorer is per account
+    hourly = {line.split("(")[1].split("/h")[0] for line in (everything, staging)}
+    assert len(hourly) == 2  # a different figure: the environment, not the account
+    assert opsbot.say("cost of api-eu").startswith("Cost this month, api-eu: $")
+    assert opsbot.say("cost this month in eu-west-1").splitlines()[0].startswith("Cost this month, eu-west-1: $")
