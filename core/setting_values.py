@@ -7,7 +7,7 @@ A message never repeats the value of a secret: it goes to a terminal, a CI log, 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Annotated
 from urllib.parse import urlsplit
 
@@ -74,6 +74,21 @@ def url_problem(value: str, schemes: tuple[str, ...] = ("http", "https")) -> str
     if not parts.hostname:
         return f"no host after {parts.scheme}://"
     return None
+
+
+AWS_ENDPOINT_VARIABLE = "AWS_ENDPOINT_URL"
+
+
+def aws_endpoint_problems(env: Mapping[str, str]) -> list[str]:
+    """boto3 reads AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE> itself, outside opsbot's settings: a malformed
+    one fails every AWS call ("ValueError: Invalid endpoint"), so it is checked with them."""
+    problems = []
+    for name, value in env.items():
+        if (name == AWS_ENDPOINT_VARIABLE or name.startswith(AWS_ENDPOINT_VARIABLE + "_")) and value:
+            problem = url_problem(value)
+            if problem is not None:
+                problems.append(f"{name}: not an http(s) URL: {problem} (like http://127.0.0.1:5000)")
+    return problems
 
 
 def _checked(problem_of: Callable[[str], str | None]) -> AfterValidator:

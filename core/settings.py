@@ -34,6 +34,7 @@ from core.setting_values import (
     TelegramToken,
     TwilioSid,
     _secret,
+    aws_endpoint_problems,
 )
 from core.yaml_lines import line_of
 
@@ -215,14 +216,18 @@ class _YamlFileSource(PydanticBaseSettingsSource):
 def load_settings(**overrides: Any) -> Settings:
     """Settings from the environment (and file). Raises ConfigError with one line per problem, all of them:
     malformed JSON in a variable included (pydantic-settings stops at the first, before validating)."""
+    endpoints = aws_endpoint_problems(os.environ)  # boto3's own variables: not settings, but as fatal
     try:
-        return Settings(**overrides)
+        settings = Settings(**overrides)
     except ValidationError as exc:
-        problems = setting_problems(exc, overrides)
+        problems = [*setting_problems(exc, overrides), *endpoints]
         raise ConfigError(first_of(problems), problems) from None  # pydantic's own text repeats the values
     except SettingsError:
-        problems = _every_problem(os.environ, overrides)
+        problems = [*_every_problem(os.environ, overrides), *endpoints]
         raise ConfigError(first_of(problems), problems) from None
+    if endpoints:
+        raise ConfigError(first_of(endpoints), endpoints)
+    return settings
 
 
 def setting_problems(exc: ValidationError, overrides: Mapping[str, Any] | None = None) -> list[str]:

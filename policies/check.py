@@ -18,7 +18,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
 from core.errors import ConfigError
 from core.setting_errors import explain
-from core.setting_values import url_problem
+from core.setting_values import aws_endpoint_problems
 from core.settings import ENV_PREFIX, Settings, decode_variable
 from policies.alerting.loader import DEFAULT_ALERTING, load_alerting
 from policies.alerting.model import Notify
@@ -27,7 +27,6 @@ from policies.model import did_you_mean
 from policies.yamlfile import YamlDocument, read_yaml
 
 PREFIX = ENV_PREFIX
-AWS_ENDPOINT = "AWS_ENDPOINT_URL"
 _IGNORED_PREFIXES = ("OPSBOT_TEST_",)  # the test harness's own variables
 
 
@@ -67,10 +66,9 @@ def review_config(env: Mapping[str, str] | None = None) -> Review:
     fields = list(Settings.model_fields)
     review = Review()
     problems = review.problems
+    problems.extend(aws_endpoint_problems(env))
     from_env: dict[str, object] = {}
     for name, value in env.items():
-        if name == AWS_ENDPOINT or name.startswith(AWS_ENDPOINT + "_"):
-            problems.extend(_endpoint_problem(name, value))
         if not name.startswith(PREFIX) or name.startswith(_IGNORED_PREFIXES):
             continue
         field_name = name.removeprefix(PREFIX).lower()
@@ -126,14 +124,6 @@ def review_config(env: Mapping[str, str] | None = None) -> Review:
             review.warnings.extend(_phone_steps(DEFAULT_ALERTING, no_phone, warning=True))
     problems.extend(_by_line(found, alerting))
     return review
-
-
-def _endpoint_problem(name: str, value: str) -> list[str]:
-    """boto3 reads AWS_ENDPOINT_URL (and AWS_ENDPOINT_URL_<SERVICE>) itself: a malformed one fails every call."""
-    if not value:
-        return []
-    problem = url_problem(value)
-    return [f"{name}: not an http(s) URL: {problem} (like http://127.0.0.1:5000)"] if problem else []
 
 
 def _phone_steps(path: Path, reason: str, *, warning: bool = False) -> list[str]:

@@ -44,7 +44,9 @@ def test_a_malformed_endpoint_url_is_one_line_saying_what_is_wrong(name: str, va
     assert code == 1
     assert len(lines) == 1
     assert lines[0].startswith(f"{name}: not an http(s) URL: {problem}"), lines
-    assert SECRET not in "".join(lines) + out
+    used = runner.invoke(app, ["parse", "status"], env={name: value})
+    assert (used.exit_code, used.stderr.splitlines()) == (2, lines)  # a command refuses to start, with the same line
+    assert SECRET not in "".join(lines) + out + used.output
 
 
 def test_well_formed_endpoint_urls_pass() -> None:
