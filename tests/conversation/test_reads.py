@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import pytest
+
+from actions.provider import Resource
 from audit.log import AuditEvent
 from bot.runtime import Runtime
+from conversation.replies import money
 from tests.conversation.conftest import Say, button, outbox_after
 
 
@@ -66,3 +72,42 @@ def test_perf_includes_the_workers_stages(runtime: Runtime, say: Say) -> None:
     [perf] = say("perf")
     stages = {line.split(":")[0] for line in perf.text.splitlines()[1:]}
     assert {"parse", "queue_wait", "execution"} <= stages
+
+
+def _hourly(runtime: Runtime, keep: Callable[[Resource], bool]) -> str:
+    """What the resources the user means cost per hour, from the inventory the provider holds."""
+    resources = runtime.conversation.services.provider.snapshot().resources
+    return money(sum(r.hourly_cost for r in resources if r.kind != "group" and keep(r)))
+
+
+def test_cost_of_an_environment_is_that_environment_and_an_estimate(runtime: Runtime, say: Say) -> None:
+    [whole] = say("cost this month")
+    [prod] = say("cost of prod")
+    assert whole.text.startswith("Cost this month: ") and " - estimate from list prices." in whole.text
+    assert prod.text.startswith("Cost this month, prod: "), prod.text
+    assert f"({_hourly(runtime, lambda r: r.environment == 'prod')}/h now)" in prod.text
+    assert f"({_hourly(runtime, lambda r: True)}/h now)" in whole.text
+
+
+@pytest.mark.parametrize(
+    ("text", "head", "keep"),
+    [
+        ("how much does azure cost", "Cost this month, Azure: ", lambda r: r.cloud == "azure"),
+        ("cost of aws prod", "Cost this month, AWS prod: ", lambda r: r.cloud == "aws" and r.environment == "prod"),
+        ("cost of team=payments", "Cost this month, team=payments: ", lambda r: r.tags.get("team") == "payments"),
+        ("cost of web-prod", "Cost this month, web-prod: ", lambda r: r.group == "web-prod"),
+        ("forecast for prod", "Month-end forecast, prod: ", lambda r: r.environment == "prod"),
+    ],
+)
+def test_cost_answers_for_the_scope_asked(
+    runtime: Runtime, say: Say, text: str, head: str, keep: Callable[[Resource], bool]
+) -> None:
+    [answer] = say(text)
+    assert answer.text.startswith(head), answer.text
+    assert f"{_hourly(runtime, keep)}/h" in answer.text.splitlines()[0]
+    assert "estimate from list prices" in answer.text.splitlines()[0]
+
+
+def test_cost_of_one_cloud_is_split_by_region(say: Say) -> None:
+    [answer] = say("how much does aws cost")
+    assert answer.text.splitlines()[1].startswith(("us-east-1 ", "us-west-2 ", "eu-west-1 ")), answer.text

@@ -13,16 +13,20 @@ from dataclasses import dataclass
 import boto3
 import pytest
 import redis
+from google.auth.credentials import AnonymousCredentials
 
 from actions.aws import AwsBackend
 from actions.backend import Scope
+from actions.gcp import GcpBackend
 from actions.inventory.store import InventoryStore
 from actions.multicloud import MultiCloud
 from actions.resilience import Guard
 from bot.runtime import Runtime
 from conversation.replies import clock
+from core.cloud_config import GcpProject
 from core.models import Cloud, Message
 from core.settings import Settings
+from fakes.gcp_compute import FakeComputeApi
 from tests.actions.aws import conftest as aws
 from tests.actions.aws.conftest import ACCOUNT, OTHER_REGION, REGION, RoutedSession, World
 from tests.conversation.conftest import ROOM
@@ -172,3 +176,24 @@ def test_cost_answers_for_the_scope_asked(opsbot: Opsbot, world: World) -> None:
     assert len(hourly) == 2  # a different figure: the environment, not the account
     assert opsbot.say("cost of api-eu").startswith("Cost this month, api-eu: $")
     assert opsbot.say("cost this month in eu-west-1").splitlines()[0].startswith("Cost this month, eu-west-1: $")
+
+
+def test_refused_credentials_in_every_zone_are_one_line(settings: Settings, redis_conn: redis.Redis) -> None:
+    project, zones = "shop-prod-7", ["europe-west1-b", "europe-west1-c"]
+    api = FakeComputeApi(page_size=20).start()
+    google = GcpBackend([GcpProject(id=project, zones=zones)], compute_url=api.url,
+                        credentials=AnonymousCredentials(), timeout=1.0, poll_seconds=0.02)  # fmt: skip
+    store = InventoryStore(redis_conn)
+    runtime = Runtime.build(settings, with_worker=False, provider=MultiCloud([google], store, Guard(), lambda _r: 30.0))
+    try:
+        api.fail("/compute", 401, times=100)
+        InventoryRefresher([google], store, Guard(attempts=1), every_seconds=60.0).refresh_all()
+        text = runtime.conversation.handle(Message(ref=ROOM, sender="alice", text="status", received_at=time.time()))
+    finally:
+        runtime.close()
+        api.stop()
+    lines = text[0].text.splitlines()
+    refused = [line for line in lines if "credentials refused" in line]
+    assert len(refused) == 1, lines  # not once per zone
+    assert refused[0].startswith("! GCP shop-prod-7 europe-west1-b, europe-west1-c: no data yet - credentials refused")
+    assert "GCP: credentials" not in refused[0]  # the cloud is named once
