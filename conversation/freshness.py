@@ -29,10 +29,15 @@ class Freshness(NamedTuple):
         return "\n".join(["No data yet: nothing has been read from the clouds.", *self.missing])
 
 
-def freshness(snapshot: Snapshot, refresh_seconds: float, cloud: Cloud | None = None) -> Freshness:
-    """The freshness of `snapshot`'s sources (of `cloud` when given)."""
+def freshness(
+    snapshot: Snapshot, refresh_seconds: float, cloud: Cloud | None = None, region: str | None = None
+) -> Freshness:
+    """The freshness of `snapshot`'s sources: of `cloud` when given, and of its `region` when a source is named
+    for it (an Azure subscription covers every region: then the cloud's)."""
     now = time.time()
     sources = [s for s in snapshot.sources if cloud is None or s.cloud == cloud]
+    in_region = [s for s in sources if region is not None and s.label.endswith(f" {region}")]
+    sources = in_region or sources
     if not sources:
         return Freshness((), (), None, nothing_read=False)
     stale_after = refresh_seconds * WARN_AFTER_PERIODS

@@ -86,14 +86,14 @@ class ReadFlow:
         token = self._pages.keep(msg.ref, intent, next_offset, kept.token if kept else None)
         return reply(msg.ref, text, buttons=(more_button(token, next_offset),))
 
-    def _fresh(self, snapshot: Snapshot, cloud: Cloud | None = None) -> Freshness:
-        return freshness(snapshot, self._s.settings.inventory_refresh_seconds, cloud)
+    def _fresh(self, snapshot: Snapshot, cloud: Cloud | None = None, region: str | None = None) -> Freshness:
+        return freshness(snapshot, self._s.settings.inventory_refresh_seconds, cloud, region)
 
     def _search(self, intent: Intent, offset: int) -> tuple[str, int | None]:
         slots = intent.slots
         state = _STATE_OF_KIND.get((slots.state, slots.kind), slots.state)
         snapshot = self._s.provider.snapshot()
-        fresh = self._fresh(snapshot, slots.provider)
+        fresh = self._fresh(snapshot, slots.provider, slots.region)
         result = queries.search(
             snapshot.resources, query=slots.query or slots.target, cloud=slots.provider,
             region=slots.region, state=state, kind=slots.kind, environment=slots.environment,
@@ -125,7 +125,7 @@ class ReadFlow:
         if resolution.match is None:
             return fresh.around(not_found(phrase, resolution.candidates))
         found = index.by_name[resolution.match]
-        return self._fresh(snapshot, found.cloud).around(_details(found))
+        return self._fresh(snapshot, found.cloud, found.region).around(_details(found))
 
     def _cost_report(
         self, resources: tuple[Resource, ...], period: str, group_by: str | None, scope: Scope, now: float
@@ -148,7 +148,7 @@ class ReadFlow:
         scoped = self._status.scoped(snapshot, slots)
         if isinstance(scoped, str):
             return scoped
-        fresh = self._fresh(snapshot, scoped.scope.cloud)
+        fresh = self._fresh(snapshot, scoped.scope.cloud, scoped.scope.region)
         if fresh.nothing_read:
             return fresh.no_data()
         resources, now = snapshot.resources, time.time()
@@ -171,8 +171,8 @@ class ReadFlow:
         if not report.lines:
             return fresh.around(f"{head}\nNothing in {scoped.label} costs anything by list price.")
         parts = [f"{_label(line.key) or line.key} {money(line.amount)}" for line in report.lines[:6]]
-        if len(report.lines) == 1:
-            parts = []  # one line: the head said it all
+        if len(report.lines) == 1 and slots.group_by is None:
+            parts = []  # one line nobody asked for: the head said it all
         billed = []
         if report.period == "this_month" and scoped.scope.cloud in (None, Cloud.AWS):
             billed = _billed(self._s.provider.billing(), whole_account=not whole)

@@ -208,7 +208,7 @@ def _cause(source: SourceHealth) -> tuple[Cause, float | None, str]:
 def source_problems(cloud: Cloud, mine: list[SourceHealth], now: float, stale_after: float) -> list[Problem]:
     """One problem per kind of trouble and reason, naming every source in it: never read, read too long ago,
     failing. A source whose data is missing or stale is reported for that, with its failure as the cause."""
-    grouped: dict[tuple[ProblemKind, Cause | None, str], list[SourceHealth]] = {}
+    grouped: dict[tuple[ProblemKind, Cause, str], list[SourceHealth]] = {}
     for s in mine:
         if s.fetched_at is None:
             cause, _, why = _cause(s)
