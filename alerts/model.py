@@ -114,6 +114,7 @@ class Alert(Frozen):
     escalation: str | None = None  # escalation policy name; None: notify only, never page
     channels: tuple[str, ...] = ()  # "slack:C0INCIDENT" ...
     paging: bool = True  # False when routed quiet (silenced, maintenance, info) at arrival
+    reminders: int = 0  # reminder rounds in its channels so far: the card says "Still not acknowledged - repeat 2"
 
     @property
     def key(self) -> str:

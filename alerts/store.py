@@ -171,6 +171,17 @@ class AlertBook:
 
         return self._change(number, cleared).alert
 
+    def remind(self, number: int) -> Alert | None:
+        """Count a reminder round of a firing alert; the alert after it (None: no such alert, or not firing)."""
+
+        def counted(alert: Alert) -> Alert | None:
+            if alert.state is not AlertState.FIRING:
+                return None
+            return alert.model_copy(update={"reminders": alert.reminders + 1})
+
+        change = self._change(number, counted)
+        return change.alert if change.changed else None
+
     def silence_of(self, key: str) -> tuple[float, str] | None:
         """(until when, by whom) alerts with this key (source:fingerprint) are silenced, or None."""
         raw = self._redis.get(_silence(key))

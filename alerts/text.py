@@ -76,7 +76,17 @@ def _state(alert: Alert, tz: ZoneInfo) -> str:
         return f"ACKED by {alert.acked_by} via {alert.acked_via} at {_clock(alert.acked_at or 0.0, tz)}"
     if alert.silenced_until and alert.silenced_until > time.time():
         return f"SILENCED by {alert.silenced_by} until {_clock(alert.silenced_until, tz)}"
-    return "FIRING" if alert.paging else "FIRING (not paging)"
+    if not alert.paging:
+        return "FIRING (not paging)"
+    return f"Still not acknowledged - repeat {alert.reminders}" if alert.reminders else "FIRING"
+
+
+def elapsed(seconds: float) -> str:
+    """How long, as escalation wording says it: "30 s" under a minute (never "0 min"), "12 min", "2 h 05 min"."""
+    whole = max(0, int(seconds))
+    if whole < 60:
+        return f"{whole} s"
+    return _age(whole // 60)
 
 
 def _clock(at: float, tz: ZoneInfo) -> str:

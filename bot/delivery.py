@@ -356,7 +356,7 @@ class Deliverer:
             if await self._ids.already_posted(reply.key):
                 ALREADY_POSTED.labels(self._channel).inc()
                 return False  # handed out again after a restart, or published twice by a step run again
-            await self._ids.remember_now(reply.key, await self.transport.post(reply))
+            await self._ids.remember_now(reply.key, await self.transport.post(await self._placed(reply)))
             return True
         posted = await self._ids.lookup(reply.edit_of)
         if posted is None:  # sent before the map existed, or expired: a new message beats none
@@ -366,6 +366,14 @@ class Deliverer:
         else:
             await self.transport.edit(reply, posted.message_id)
         return True
+
+    async def _placed(self, reply: Reply) -> Reply:
+        """A reply answering an earlier message, given the platform's id of that message (a card sent inside a
+        digest: the digest's) in `reply_to`; None when it is not known (expired): it goes out on its own."""
+        if reply.reply_to is None:
+            return reply
+        posted = await self._ids.lookup(reply.reply_to)
+        return reply.model_copy(update={"reply_to": posted.message_id if posted is not None else None})
 
     async def _settle(self, entries: list[Entry], problem: str | None, lost: list[Entry]) -> None:
         """Sent (or given up on, `lost` kept as dead letters): acknowledged even when a stop cancels the lane

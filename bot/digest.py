@@ -32,8 +32,9 @@ _RANK = {short: rank for rank, short in enumerate(SEVERITY_SHORT.values())}  # C
 
 
 def is_card(entry: Entry) -> bool:
-    """A new alert card (not an edit of one)."""
-    return entry.urgent and entry.reply.edit_of is None and entry.reply.key.startswith(CARD_PREFIX)
+    """A new alert card (not an edit of one, nor a note in a card's thread)."""
+    reply = entry.reply
+    return entry.urgent and reply.edit_of is None and reply.reply_to is None and reply.key.startswith(CARD_PREFIX)
 
 
 def take_cards(lane: Lane) -> list[Entry]:

@@ -128,6 +128,9 @@ class Reply(Frozen):
     text: str
     buttons: tuple[Button, ...] = ()
     edit_of: str | None = None
+    # The key of an earlier message this one answers: posted in its thread (Slack), as a reply to it (Telegram).
+    # The Deliverer hands the transport the platform's id of that message here instead (None: not known).
+    reply_to: str | None = None
     kind: Literal["info", "confirm", "progress", "result", "error", "refusal"] = "info"
 
 

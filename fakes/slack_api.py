@@ -2,6 +2,7 @@
 
 Runs an aiohttp server in a background thread. Records every call (method, body, bearer token, time),
 keeps the messages it was asked to post and update, answers auth.test, chat.postMessage, chat.update,
+chat.postEphemeral (kept apart, in `ephemeral`: only the `user` named sees one; Slack answers its `message_ts`),
 the files_upload_v2 steps and apps.connections.open (whose URL is a WebSocket served here). It can be
 told to answer the next N calls of a method with 429 + Retry-After, or with a Slack error, and to keep Slack's
 per-channel limit on chat.postMessage, answering 429 + Retry-After when a channel is overdone. Files a test
@@ -46,6 +47,7 @@ class PostedMessage:
     text: str
     blocks: list[dict[str, Any]]
     versions: list[str] = field(default_factory=list)  # the text after each chat.update, oldest first
+    user: str | None = None  # an ephemeral message: the one person who sees it
 
     @property
     def buttons(self) -> list[dict[str, Any]]:
@@ -90,6 +92,7 @@ class FakeSlackApi:
         self.url = f"http://127.0.0.1:{self.port}/api/"
         self.calls: list[ApiCall] = []
         self.messages: list[PostedMessage] = []  # in the order they were posted
+        self.ephemeral: list[PostedMessage] = []  # chat.postEphemeral: each seen by its `user` only
         self.uploads: dict[str, bytes] = {}  # file id -> bytes received at the upload URL
         self.socket_acks: list[dict[str, Any]] = []
         self.downloads: list[Download] = []  # every GET of a served file, in order
@@ -174,6 +177,16 @@ class FakeSlackApi:
         self.wait_for(_match, timeout)
         return found[0]
 
+    def top_level(self, channel: str) -> list[PostedMessage]:
+        """What everyone in `channel` sees in the channel itself (not in threads, not ephemeral)."""
+        with self._cond:
+            return [m for m in self.messages if m.channel == channel and m.thread_ts is None]
+
+    def thread(self, parent: PostedMessage) -> list[PostedMessage]:
+        """The replies in `parent`'s thread, oldest first."""
+        with self._cond:
+            return [m for m in self.messages if m.channel == parent.channel and m.thread_ts == parent.ts]
+
     def push(self, envelope: dict[str, Any]) -> None:
         """Send a Socket Mode envelope to every connected client."""
         asyncio.run_coroutine_threadsafe(self._push(json.dumps(envelope)), self._loop).result(timeout=10)
@@ -228,6 +241,15 @@ class FakeSlackApi:
             message = PostedMessage(body["channel"], ts, body.get("thread_ts"), body.get("text", ""), blocks)
             self.messages.append(message)
             return {"ok": True, "channel": body["channel"], "ts": ts, "message": {"text": message.text, "ts": ts}}
+        if method == "chat.postEphemeral":
+            if not body.get("user") or not body.get("channel"):
+                return {"ok": False, "error": "user_not_in_channel" if body.get("channel") else "channel_not_found"}
+            ts = f"{1_700_000_000 + next(self._ts)}.000200"
+            blocks = _json_field(body.get("blocks"))
+            message = PostedMessage(body["channel"], ts, body.get("thread_ts"), body.get("text", ""), blocks,
+                                    user=str(body["user"]))  # fmt: skip
+            self.ephemeral.append(message)
+            return {"ok": True, "message_ts": ts}
         if method == "chat.update":
             for message in self.messages:
                 if message.channel == body.get("channel") and message.ts == body.get("ts"):

@@ -11,6 +11,7 @@ from collections import OrderedDict
 from urllib.parse import parse_qsl
 
 from bot.http import Unreadable, json_object
+from bot.slack import presses
 from bot.slack.payloads import BlockActions, MessageEvent, SlashCommand
 from core.models import ConversationRef, Message
 
@@ -97,8 +98,12 @@ def from_press(payload: BlockActions) -> Message | None:
     action = payload.actions[0]
     button_id = action.value or action.action_id
     label = action.text.text if action.text is not None else button_id
+    thread = payload.thread_ts
+    card = thread or payload.container.message_ts
+    if card and presses.is_quiet(button_id):  # answered in the card's thread, or only to the presser
+        thread = presses.thread_of_press(card, payload.user.id)
     return Message(
-        ref=ConversationRef(channel=CHANNEL, conversation_id=channel_id, thread_id=payload.thread_ts),
+        ref=ConversationRef(channel=CHANNEL, conversation_id=channel_id, thread_id=thread),
         sender=payload.user.id,
         text=label,
         button_id=button_id,

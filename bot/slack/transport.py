@@ -1,4 +1,5 @@
-"""Outbound Slack: post, edit (chat.update) and upload through the Web API, with Slack's refusals mapped
+"""Outbound Slack: post (a refusal to a button press as chat.postEphemeral, to the presser only), edit
+(chat.update) and upload through the Web API, with Slack's refusals mapped
 into ours - 429 -> RetryAfter, a refusal retrying cannot fix -> DeliveryFailed, anything else left to
 propagate as transient. Errors never carry the token: Slack's responses do not contain it."""
 
@@ -11,6 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.channels import DeliveryFailed, Rate, RetryAfter
+from bot.slack import presses
 from bot.slack.render import render
 from core.models import ConversationRef, Reply
 
@@ -36,6 +38,7 @@ PERMANENT = frozenset(
         "missing_scope",
         "restricted_action",
         "ekm_access_denied",
+        "user_not_in_channel",
         "team_access_not_granted",
         "msg_too_long",
         "no_text",
@@ -58,9 +61,15 @@ class SlackTransport:
 
     async def post(self, reply: Reply) -> str:
         text, blocks = render(reply)
+        thread, press = presses.split(reply.ref.thread_id)
+        if press is not None and reply.kind == "refusal":  # only the presser sees why not
+            ephemeral = self._client.chat_postEphemeral(
+                channel=reply.ref.conversation_id, user=press.user, thread_ts=thread, text=text, blocks=blocks
+            )
+            return str((await _checked("chat.postEphemeral", ephemeral)).get("message_ts", ""))
         call = self._client.chat_postMessage(
             channel=reply.ref.conversation_id,
-            thread_ts=reply.ref.thread_id,
+            thread_ts=reply.reply_to or thread,
             text=text,
             blocks=blocks,
             unfurl_links=False,
@@ -77,7 +86,11 @@ class SlackTransport:
     async def upload(self, ref: ConversationRef, filename: str, content: bytes, title: str) -> str:
         """Share a file the bot made (a report, an export) in the conversation; returns Slack's file id."""
         call = self._client.files_upload_v2(
-            channel=ref.conversation_id, thread_ts=ref.thread_id, filename=filename, content=content, title=title
+            channel=ref.conversation_id,
+            thread_ts=presses.split(ref.thread_id)[0],
+            filename=filename,
+            content=content,
+            title=title,
         )
         response = await _checked("files.upload", call)
         file = response.get("file")

@@ -155,7 +155,7 @@ def test_when_a_silence_ends_paging_resumes_and_the_card_says_so(make: Callable[
     rt, _say = make()
     fire(rt)
     card = next(r for _, r in rt.outbox.read("console", "0-0") if r.text.startswith("FIRING"))
-    assert rt.alerting.desk.silence(1, "bob", "console", 1) == "Alert 1 silenced for 1 min: no paging until then."
+    assert rt.alerting.desk.silence(1, "bob", "console", 1) == "Alert 1 silenced for 1 s: no paging until then."
     silenced = [r for _, r in rt.outbox.read("console", "0-0") if r.edit_of == card.key]
     assert silenced[-1].text.startswith("SILENCED by bob until ")
     deadline = time.monotonic() + 10

@@ -166,7 +166,7 @@ class SlackStack:
              secret: str = SECRET) -> httpx.Response:  # fmt: skip
         raw = body.encode() if isinstance(body, str) else body
         ts = str(int(time.time()) if timestamp is None else timestamp)
-        signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=raw.decode())
+        signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=raw.decode()) or ""
         headers = {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature, "Content-Type": content_type}
         return self.http.post(self.url + "/slack/events", content=raw, headers=headers)
 

@@ -70,8 +70,10 @@ def test_failover_needs_a_different_admin_to_approve(slack: SlackStack) -> None:
     assert ask.buttons[0]["text"]["text"].startswith("Approve")
 
     _press(slack, ask, "Approve")  # alice asked; she cannot approve her own failover
-    refusal = _in_thread(slack, thread, "alice asked for this")
-    assert "another admin must approve it" in refusal.shown
+    slack.fake.wait_for(lambda: bool(slack.fake.ephemeral))
+    (refusal,) = slack.fake.ephemeral  # said to alice alone, in the thread of the question
+    assert (refusal.user, refusal.thread_ts) == (ALICE_TOO, thread)
+    assert refusal.shown.startswith("alice asked for this") and "another admin must approve it" in refusal.shown
     assert ask.versions == []
 
     _press(slack, ask, "Approve", user=CAROL)

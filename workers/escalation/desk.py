@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from alerts.desk import PhoneAction, PhoneVia
 from alerts.model import Alert, AlertState
+from alerts.text import elapsed
 from audit.log import AuditEvent
 from policies.alerting.loader import person_for_phone, phone_of
 from policies.alerting.oncall import Override, on_call, take_window
@@ -183,4 +184,4 @@ def _duration(seconds: int) -> str:
     if seconds % 3600 == 0:
         hours = seconds // 3600
         return f"{hours} hour" + ("s" if hours != 1 else "")
-    return f"{max(1, seconds // 60)} min"
+    return elapsed(seconds)

@@ -19,6 +19,7 @@ from tenacity import Retrying, retry_if_not_exception_type, stop_after_attempt, 
 from alerts.model import Alert, AlertState, Incoming
 from alerts.sources.resource_labels import relabelled
 from alerts.store import OPENING_SECONDS, AlertBook
+from alerts.text import elapsed
 from audit.log import AuditEvent, AuditLog, JsonScalar
 from audit.notice import OutageNotice
 from core.broadcast import incident_refs
@@ -209,8 +210,7 @@ class Escalator:
             self.timers.stop(number)
             self.note(AuditEvent.ALERT_ESCALATED, alert.channels, actor="system", where="escalation", what="exhausted",
                       params={"alert": number, "policy": pending.policy})  # fmt: skip
-            minutes = int((now - pending.started) // 60)
-            self.notices.post(alert, alert.channels, note=f"Nobody acknowledged after {minutes} min: escalation ended.")
+            self.notices.tell(alert, f"Nobody acknowledged after {elapsed(now - pending.started)}: escalation ended.")
             return
         next_cursor, _next_step, delay = following
         count = int(pending.token.partition(".")[2] or 0) + 1
@@ -221,9 +221,11 @@ class Escalator:
     def _notify(self, alert: Alert, step: Step, pending: Pending, now: float) -> bool:
         """Run one step; False when it reached no one (the next step then runs at once)."""
         if step.notify == "channel":
-            minutes = int((now - alert.first_seen) // 60)
-            note = f"Still not acknowledged after {minutes} min."
-            return bool(self.notices.post(alert, alert.channels, note=note, key_token=pending.token))
+            reminded = self.book.remind(alert.number)
+            if reminded is None:  # acknowledged or resolved this very moment
+                return False
+            note = f"Still not acknowledged after {elapsed(now - alert.first_seen)} - repeat {reminded.reminders}."
+            return bool(self.notices.remind(reminded, note, key_token=pending.token))
         person = self._target(alert, step, now)
         if person is None:
             self._audit_notified(alert, step.notify, "nobody", ok=False, outcome=f"no one for '{step.target}'")

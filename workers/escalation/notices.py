@@ -67,6 +67,31 @@ class Notices:
             self._outbox.publish(reply)
         return replies
 
+    def remind(self, alert: Alert, note: str, key_token: str) -> list[Reply]:
+        """A reminder round: every message of the alert is edited (its state line counts the repeat) and `note`
+        goes in the thread of its card in each of its channels, not as a new card for everyone to scroll past."""
+        self.update(alert)
+        return self.tell(alert, note, key_token)
+
+    def tell(self, alert: Alert, note: str, key_token: str = "") -> list[Reply]:
+        """`note` in the thread of the alert's card in each of its channels; where no card of it was posted (its
+        post failed), the card itself, with the note."""
+        cards: dict[ConversationRef, str] = {}  # where -> the key of the alert's first card there
+        for ref, key in self._book.posts(alert.number):
+            cards.setdefault(ref, key)
+        replies: list[Reply] = []
+        missing: list[ConversationRef] = []
+        for ref in incident_refs(list(alert.channels)):
+            card_key = cards.get(ref)
+            if card_key is None:
+                missing.append(ref)
+                continue
+            key = step_key(alert, key_token, ref) if key_token else reply_key(f"{alert.number}.n")
+            replies.append(Reply(ref=ref, key=key, text=note, reply_to=card_key))
+        for reply in replies:
+            self._outbox.publish(reply)
+        return replies + (self.post_to(alert, missing, note, key_token) if missing else [])
+
     def update(self, alert: Alert, note: str = "") -> int:
         """Edit every message posted about the alert to show its state now; returns how many."""
         text, keys = card(alert, self.tz, note), buttons(alert)
