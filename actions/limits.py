@@ -4,11 +4,15 @@ in one line naming the limit and what to do, because the cloud would refuse it a
 
 from __future__ import annotations
 
+from actions.catalogue import MAX_GROUP_SIZE
 from actions.provider import Resource
 from actions.wording import CLOUD_LABELS
 from core.errors import ProviderError
 
-# A zonal managed instance group with an autoscaler turned on takes no manual resize (HTTP 412 conditionNotMet).
+# Who sets a group's limits, as replies name it. An Auto Scaling group's MinSize/MaxSize can be changed with the
+# scale (UpdateAutoScalingGroup); a zonal managed instance group whose autoscaler is on takes no manual resize at
+# all (HTTP 412 conditionNotMet).
+AUTO_SCALING_GROUP = "Auto Scaling group"
 AUTOSCALER = "autoscaler"
 
 
@@ -44,6 +48,25 @@ def check_target(group: Resource, target: int) -> None:
             f"{name} is sized by its autoscaler ({bounds}): change the autoscaler's minimum or maximum "
             f"in {_cloud(group)} instead"
         )
+
+
+def with_new_limits(group: Resource, new_min: int | None, new_max: int | None) -> tuple[Resource, str]:
+    """The group as it will be once a request has changed its limits, and how the plan says so (", max 10 ->
+    20"). Unchanged limits: the group itself and no words."""
+    if new_min is None and new_max is None:
+        return group, ""
+    low = group.min_count if new_min is None else new_min
+    high = group.max_count if new_max is None else new_max
+    if high is not None and high > MAX_GROUP_SIZE:
+        raise ProviderError(f"{group.name} cannot have a maximum above {MAX_GROUP_SIZE}")
+    if low is not None and high is not None and low > high:
+        raise ProviderError(f"{group.name} cannot have a minimum of {low} above its maximum of {high}")
+    words = [
+        f", {label} {'none' if old is None else old} -> {new}"
+        for label, old, new in (("min", group.min_count, new_min), ("max", group.max_count, new_max))
+        if new is not None and new != old
+    ]
+    return group.model_copy(update={"min_count": low, "max_count": high}), "".join(words)
 
 
 def emergency_cap(group: Resource, wanted: int) -> tuple[int, bool]:

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from typing import Literal
 
 from actions.catalogue import emergency_target
-from actions.limits import check_target, emergency_cap
+from actions.limits import AUTO_SCALING_GROUP, check_target, emergency_cap, with_new_limits
 from actions.provider import Plan, Resource
-from actions.wording import check_scale_target, head, per_hour, scale_plan
+from actions.wording import CLOUD_LABELS, check_scale_target, head, per_hour, scale_plan
 from core.errors import ProviderError
-from core.models import ActionName, ActionRequest
+from core.models import ActionName, ActionRequest, Cloud
 
 Power = Literal["start", "stop", "restart"]
 _POWER: dict[ActionName, Power] = {
@@ -41,10 +41,11 @@ def operation(request: ActionRequest, resource: Resource, destination: Resource 
     if request.action is ActionName.FAILOVER:
         return _failover(resource, destination)
     if resource.kind == "group":
+        group, limits = _new_limits(request, resource)
         if request.action in _SCALING:
-            return _scale_request(request, resource)
+            return _scale_request(request, group, limits)
         if request.action in (ActionName.STOP, ActionName.SHUTDOWN):
-            return _scale(resource, 0, emergency=False, note=", shut down")  # a group stops by going to 0
+            return _scale(group, 0, emergency=False, note=f", shut down{limits}")  # a group stops by going to 0
         if request.action is ActionName.START:
             raise ProviderError(f"{resource.name} is a group: scale it to the size it should run")
         raise ProviderError(f"{resource.name} is a group: restart its instances one by one")
@@ -60,16 +61,32 @@ def _a(kind: str) -> str:
     return f"an {word}" if word[:1] in "aeiou" else f"a {word}"
 
 
-def _scale_request(request: ActionRequest, group: Resource) -> Operation:
+def _new_limits(request: ActionRequest, group: Resource) -> tuple[Resource, str]:
+    """The group with the limits `request` sets (the backend applies them with the scale). Only an Auto Scaling
+    group's MinSize/MaxSize are changed from chat; a scale set's autoscale setting or a MIG's autoscaler are not."""
+    if request.new_min_count is None and request.new_max_count is None:
+        return group, ""
+    if group.cloud is not Cloud.AWS or group.limits_from != AUTO_SCALING_GROUP:
+        raise ProviderError(
+            f"{group.name}'s limits are changed from chat on AWS groups only: "
+            f"change them in {CLOUD_LABELS[group.cloud]} first"
+        )
+    changed, words = with_new_limits(group, request.new_min_count, request.new_max_count)
+    if changed.min_count is None or changed.max_count is None:
+        raise ProviderError(f"{group.name}'s limits are not known yet: try again after the next refresh")
+    return changed.model_copy(update={"set_limits": (changed.min_count, changed.max_count)}), words
+
+
+def _scale_request(request: ActionRequest, group: Resource, limits: str) -> Operation:
     emergency = request.action is ActionName.EMERGENCY_SCALE
     target = request.desired_count
     if target is None:
         target = emergency_target(group.count or 0)
     if not emergency:
-        return _scale(group, target, emergency=False)
+        return _scale(group, target, emergency=False, note=limits)
     target, capped = emergency_cap(group, target)
     note = f", capped at the group's maximum {target}" if capped else ""
-    return _scale(group, target, emergency=True, note=note)
+    return _scale(group, target, emergency=True, note=note + limits)
 
 
 def _scale(group: Resource, target: int, *, emergency: bool, note: str = "") -> Operation:

@@ -23,6 +23,9 @@ class Resource(Frozen):
     min_count: int | None = None  # a group: the fewest instances the cloud allows (None: not known)
     max_count: int | None = None  # a group: the most instances the cloud allows (None: not known)
     limits_from: str | None = None  # who sets min/max: "Auto Scaling group", "autoscale setting", "autoscaler"
+    # Only on the target of a planned operation, never in an inventory: the (min, max) the confirmed plan sets with
+    # the new size ("scale web-prod to 20 and raise max"). A backend changes a group's limits only when this says so.
+    set_limits: tuple[int, int] | None = None
     hourly_cost: float  # USD per hour, whole resource (a group: all its instances)
     unit_hourly_cost: float | None = None  # a group: cost of one more instance
     tags: dict[str, str] = Field(default_factory=dict)

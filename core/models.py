@@ -161,10 +161,15 @@ class ActionRequest(Frozen):
     environment: str
     desired_count: int | None = None  # scale / emergency scale: the absolute size after the change
     destination_id: str | None = None  # failover: the standby that takes over
+    # A group's own limits after the change, when the request changes them too (an admin's "scale web-prod to 20
+    # and raise max"): shown in the plan ("max 10 -> 20") and bound to the confirmation like every parameter.
+    new_min_count: int | None = Field(default=None, ge=0)
+    new_max_count: int | None = Field(default=None, ge=0)
     requested_by: str  # opsbot user name
 
     @property
     def params_hash(self) -> str:
-        body = self.model_dump(mode="json", exclude={"requested_by"})
+        unset_limits = {name for name in ("new_min_count", "new_max_count") if getattr(self, name) is None}
+        body = self.model_dump(mode="json", exclude={"requested_by", *unset_limits})  # older hashes stay valid
         raw = json.dumps(body, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(raw.encode()).hexdigest()

@@ -12,6 +12,7 @@ from datetime import date
 from actions.aws import costs, operations
 from actions.aws.api import CpuSamples, ScopeApi
 from actions.aws.clients import AwsClients, SessionFactory
+from actions.aws.errors import translated
 from actions.aws.inventory import group_cpu, group_resource, group_type, instance_resource, recent_cpu, volume_resource
 from actions.backend import NoThrottle, Scope, Throttle
 from actions.provider import Billing, ProgressCallback, Resource
@@ -128,8 +129,23 @@ class AwsBackend:
         return operations.set_power(api, resource, action, progress, timeout, self._poll_seconds)
 
     def scale(self, group: Resource, count: int, progress: ProgressCallback, timeout: float) -> Resource:
-        api = self._api(self.scope_of(group.id))
+        """A planned change of the group's limits (`group.set_limits`: an admin's "and raise max") is made with the
+        new size in one UpdateAutoScalingGroup; without one, the limits are never touched."""
+        scope = self.scope_of(group.id)
+        api = self._api(scope)
+        self._set_limits(scope, group, count)
         return operations.scale(api, group, count, progress, timeout, self._poll_seconds)
+
+    def _set_limits(self, scope: Scope, group: Resource, count: int) -> None:
+        if group.kind != "group" or group.set_limits is None:
+            return
+        low, high = group.set_limits
+        account = self._clients.account(scope.account)
+        self._throttle.wait(scope.key)
+        with translated(account, scope.region, f"group {group.name}"):
+            self._clients.client(account, scope.region, "autoscaling").update_auto_scaling_group(
+                AutoScalingGroupName=group.name, MinSize=low, MaxSize=high, DesiredCapacity=count
+            )
 
     def billed_this_month(self) -> list[Billing]:
         """Cost Explorer's month to date for every account; an account that fails carries its error."""

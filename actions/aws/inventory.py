@@ -11,13 +11,13 @@ from datetime import datetime
 from actions.aws import prices
 from actions.aws.api import CpuSamples, Record
 from actions.backend import Scope
+from actions.limits import AUTO_SCALING_GROUP
 from actions.provider import Resource
 from core.models import Cloud
 
 GROUP_TAG = "aws:autoscaling:groupName"
 STANDBY_TAG = "opsbot-standby"
 ENVIRONMENT_KEYS = ("environment", "env")
-LIMITS_FROM = "Auto Scaling group"  # MinSize/MaxSize come with every group in describe_auto_scaling_groups
 DEFAULT_ENVIRONMENT = "prod"  # unknown is treated as prod: the strictest policies apply
 CPU_SAMPLES_KEPT = 6
 _EC2_STATES = {"pending": "starting", "shutting-down": "terminating"}
@@ -129,7 +129,7 @@ def group_resource(scope: Scope, group: Record, instance_type: str, cpu: tuple[f
         count=count,
         min_count=_size(group, "MinSize"),
         max_count=_size(group, "MaxSize"),
-        limits_from=LIMITS_FROM,
+        limits_from=AUTO_SCALING_GROUP,  # MinSize/MaxSize come with every group in describe_auto_scaling_groups
         hourly_cost=round(count * unit, 6),
         unit_hourly_cost=unit,
         tags=tags,

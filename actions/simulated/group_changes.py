@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from actions.catalogue import emergency_target
-from actions.limits import check_target, emergency_cap
+from actions.limits import check_target, emergency_cap, with_new_limits
 from actions.provider import Plan, Resource
 from actions.simulated.changes import Change, progress_points, refuse
 from actions.simulated.groups import FRESH_CPU, member_names, new_member, refreshed_group
@@ -30,6 +30,7 @@ def resize(
 
 
 def scale(request: ActionRequest, group: Resource, world: WorldView, seed: int) -> Change:
+    group, limits = with_new_limits(group, request.new_min_count, request.new_max_count)
     name, count = group.name, group.count or 0
     target = request.desired_count
     emergency = request.action is ActionName.EMERGENCY_SCALE
@@ -54,7 +55,7 @@ def scale(request: ActionRequest, group: Resource, world: WorldView, seed: int) 
     else:
         steps = tuple(f"{name}: {k}/{count - target} instances removed" for k in progress_points(count - target))
     return Change(
-        plan=scale_plan(group, target, delta, emergency=emergency, note=_capped(target) if capped else ""),
+        plan=scale_plan(group, target, delta, emergency=emergency, note=(_capped(target) if capped else "") + limits),
         result=after,
         outcome=f"{name} is at {target} instances",
         steps=steps,
@@ -70,6 +71,7 @@ def _capped(maximum: int) -> str:
 def power(request: ActionRequest, group: Resource, world: WorldView) -> Change:
     """start / stop / shutdown / restart of every instance in a group. Stopping or shutting down leaves it no
     instance running, which a group with a minimum does not allow."""
+    group, limits = with_new_limits(group, request.new_min_count, request.new_max_count)
     action, name = request.action, group.name
     if action in (ActionName.STOP, ActionName.SHUTDOWN) and (group.min_count or 0) > 0:
         check_target(group, 0)
@@ -113,7 +115,7 @@ def power(request: ActionRequest, group: Resource, world: WorldView) -> Change:
     cost = "" if action is ActionName.RESTART else per_hour(delta)
     return Change(
         plan=Plan(
-            summary=f"{head(group)}: {summary}{cost}",
+            summary=f"{head(group)}: {summary}{limits}{cost}",
             before=f"{group.state}, {group.count or 0} instances",
             after=f"{after.state}, {after.count or 0} instances",
             instances_affected=len(todo),

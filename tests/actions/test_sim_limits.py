@@ -57,3 +57,12 @@ def test_emergency_scale_is_capped_at_the_maximum_then_refused(cloud: SimulatedC
     assert _refused(cloud, "web-canary", ActionName.EMERGENCY_SCALE, desired_count=12) == (
         "web-canary is already at its maximum 6 (Auto Scaling group): raise the maximum in AWS first"
     )
+
+
+def test_a_raise_of_the_maximum_is_planned_and_kept(cloud: SimulatedCloud) -> None:
+    request = request_for(cloud.get("web-canary"), ActionName.SCALE, desired_count=8)
+    raising = request.model_copy(update={"new_max_count": 10})
+    assert cloud.plan(raising).summary.startswith("web-canary (AWS us-west-2): 2 -> 8 instances, max 6 -> 10, about")
+    cloud.execute(raising, lambda _line: None)
+    canary = cloud.get("web-canary")
+    assert (canary.count, canary.max_count) == (8, 10)

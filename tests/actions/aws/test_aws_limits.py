@@ -159,3 +159,26 @@ def test_the_conversation_refuses_a_scale_past_the_maximum_in_one_line(
     [asked] = _say(runtime, "scale web-prod to 10")
     assert asked.kind == "confirm" and asked.text.startswith("Scale: web-prod (AWS us-east-1): 3 -> 10 instances")
     assert _desired(world.url, "web-prod") == 3
+
+
+def test_a_confirmed_raise_of_the_maximum_reaches_aws_with_the_scale(
+    clouds: tuple[Runtime, MultiCloud], world: World
+) -> None:
+    _runtime, provider = clouds
+    request = _request(ActionName.SCALE, WEB, "web-prod", 12).model_copy(update={"new_max_count": 12})
+    assert provider.plan(request).summary.startswith("web-prod (AWS us-east-1): 3 -> 12 instances, max 10 -> 12")
+    outcome = provider.execute(request, lambda _line: None)
+    assert outcome.summary == "web-prod is at 12 instances"
+    assert (outcome.resource.min_count, outcome.resource.max_count) == (0, 12)
+    group = boto3.client("autoscaling", region_name=REGION, endpoint_url=world.url).describe_auto_scaling_groups(
+        AutoScalingGroupNames=["web-prod"]
+    )["AutoScalingGroups"][0]
+    assert (group["MinSize"], group["MaxSize"], group["DesiredCapacity"]) == (0, 12, 12)
+
+
+def test_a_scale_without_a_new_limit_leaves_the_limits_alone(aws: AwsBackend, world: World) -> None:
+    aws.scale(aws.get(WEB), 5, lambda _line: None, timeout=5.0)
+    group = boto3.client("autoscaling", region_name=REGION, endpoint_url=world.url).describe_auto_scaling_groups(
+        AutoScalingGroupNames=["web-prod"]
+    )["AutoScalingGroups"][0]
+    assert (group["MinSize"], group["MaxSize"], group["DesiredCapacity"]) == (0, 10, 5)

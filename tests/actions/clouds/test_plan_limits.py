@@ -101,3 +101,47 @@ def test_unknown_limits_refuse_nothing() -> None:
     web = _group("web-prod", 6, None, None)
     assert operation(_request(ActionName.SCALE, web, 200), web).count == 200
     assert operation(_request(ActionName.SHUTDOWN, web), web).count == 0
+
+
+def _raising(group: Resource, action: ActionName, count: int | None, low: int | None, high: int | None) -> str:
+    request = _request(action, group, count).model_copy(update={"new_min_count": low, "new_max_count": high})
+    found = operation(request, group)
+    assert found.plan is not None
+    wanted = (group.min_count if low is None else low, group.max_count if high is None else high)
+    assert found.target.set_limits == wanted  # the backend sets these with the new size
+    return found.plan.summary
+
+
+def test_a_plan_that_raises_the_maximum_says_so() -> None:
+    web = _group("web-prod", 6, 2, 10)
+    assert _raising(web, ActionName.SCALE, 20, None, 20) == (
+        "web-prod (AWS us-east-1): 6 -> 20 instances, max 10 -> 20, about +$1.34/h"
+    )
+    worker = _group("worker-prod", 4, 1, 8)
+    assert _raising(worker, ActionName.SHUTDOWN, None, 0, None) == (
+        "worker-prod (AWS us-east-1): 4 -> 0 instances, shut down, min 1 -> 0, about -$0.38/h"
+    )
+
+
+def test_a_new_limit_must_still_hold_the_target() -> None:
+    web = _group("web-prod", 6, 2, 10)
+    request = _request(ActionName.SCALE, web, 20).model_copy(update={"new_max_count": 15})
+    with pytest.raises(ProviderError, match=r"^web-prod's maximum is 15 "):
+        operation(request, web)
+    with pytest.raises(ProviderError, match="minimum of 12 above its maximum of 10"):
+        operation(_request(ActionName.SCALE, web, 12).model_copy(update={"new_min_count": 12}), web)
+
+
+def test_limits_are_changed_from_chat_on_aws_groups_only() -> None:
+    api = _group("api-prod", 3, 2, 10, cloud=Cloud.GCP, source="autoscaler")
+    with pytest.raises(ProviderError, match=r"^api-prod's limits are changed from chat on AWS groups only: change"):
+        operation(_request(ActionName.SCALE, api, 12).model_copy(update={"new_max_count": 12}), api)
+
+
+def test_the_new_limits_are_bound_to_the_confirmation() -> None:
+    web = _group("web-prod", 6, 2, 10)
+    plain = _request(ActionName.SCALE, web, 20)
+    raising = plain.model_copy(update={"new_max_count": 20})
+    assert operation(_request(ActionName.SCALE, web, 8), web).target.set_limits is None  # limits left alone
+    assert raising.params_hash != plain.params_hash
+    assert plain.params_hash == plain.model_copy(update={"requested_by": "bob"}).params_hash
