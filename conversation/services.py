@@ -34,7 +34,7 @@ class Index:
 
     @cached_property
     def ids(self) -> IdIndex:
-        """Built on the first lookup by id (about 50 ms per 100,000 resources), not for every new inventory."""
+        """Built on the first lookup by id (about 0.1 s per 100,000 resources), not for every new inventory."""
         return IdIndex(r.id for r in self.resources)
 
     @cached_property
