@@ -23,7 +23,7 @@ from core.settings import ENV_PREFIX, Settings, decode_variable
 from policies.alerting.loader import DEFAULT_ALERTING, load_alerting
 from policies.alerting.model import Notify
 from policies.loader import load_policy
-from policies.model import did_you_mean
+from policies.model import Policy, did_you_mean
 from policies.yamlfile import YamlDocument, read_yaml
 
 PREFIX = ENV_PREFIX
@@ -111,19 +111,25 @@ def review_config(env: Mapping[str, str] | None = None) -> Review:
     except ConfigError as exc:
         problems.extend(exc.problems)
     alerting = settings.alerting if settings is not None else _raw_path("alerting", from_env, from_file)
+    _review_alerting(alerting, loaded, settings, review)
+    return review
+
+
+def _review_alerting(path: Path | None, policy: Policy | None, settings: Settings | None, review: Review) -> None:
+    """The alerting file's problems in the order of its lines, its SMS and call steps without Twilio among them;
+    the shipped default's phone steps are warnings, and only in a deployment (a chat channel configured)."""
     found: list[str] = []
     try:
-        load_alerting(alerting, policy=loaded)  # with the policy: people, phones, identities
+        load_alerting(path, policy=policy)  # with the policy: people, phones, identities
     except ConfigError as exc:
         found.extend(exc.problems)
     no_phone = _twilio_unset(settings) if settings is not None else None
     if no_phone is not None and settings is not None:
         if settings.alerting is not None:
-            found.extend(_phone_steps(settings.alerting, no_phone))  # one's own file pages by SMS or call: Twilio
-        elif settings.slack_bot_token or settings.telegram_token:  # a deployment on the shipped default
+            found.extend(_phone_steps(settings.alerting, no_phone))
+        elif settings.slack_bot_token or settings.telegram_token:
             review.warnings.extend(_phone_steps(DEFAULT_ALERTING, no_phone, warning=True))
-    problems.extend(_by_line(found, alerting))
-    return review
+    review.problems.extend(_by_line(found, path))
 
 
 def _phone_steps(path: Path, reason: str, *, warning: bool = False) -> list[str]:
