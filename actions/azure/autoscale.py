@@ -8,14 +8,19 @@ capacity outside the autoscale bounds and autoscale puts it back on its next run
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Sequence
 from typing import Any, NamedTuple
 
+from azure.core.exceptions import HttpResponseError
 from azure.core.rest import HttpRequest
 from azure.mgmt.compute import ComputeManagementClient
 from azure.mgmt.compute.models import VirtualMachineScaleSet
 
 from actions.azure.convert import text
+
+log = logging.getLogger(__name__)
+_REFUSED: set[str] = set()  # subscriptions whose autoscale settings could not be read (logged once)
 
 API_VERSION = "2022-10-01"
 AUTOSCALE = "autoscale setting"
@@ -42,18 +47,25 @@ def _pages(client: ComputeManagementClient, url: str) -> Iterator[dict[str, Any]
 
 
 def autoscale_bounds(client: ComputeManagementClient, subscription: str, groups: Sequence[str]) -> Bounds:
-    """Every enabled autoscale setting's bounds, by the scale set it targets."""
+    """Every enabled autoscale setting's bounds, by the scale set it targets. Without permission to read them
+    (a role without Microsoft.Insights/autoscalesettings/read) the sets keep their hard limit, logged once."""
     query = f"providers/Microsoft.Insights/autoscalesettings?api-version={API_VERSION}"
-    scopes = [f"/subscriptions/{subscription}/resourceGroups/{rg}" for rg in groups] or [
-        f"/subscriptions/{subscription}"
-    ]
+    home = f"/subscriptions/{subscription}"
     found: Bounds = {}
-    for scope in scopes:
-        for page in _pages(client, f"{scope}/{query}"):
-            for setting in page.get("value", []):
-                target, limits = _limits(setting.get("properties") or {})
-                if target and limits:
-                    found[target] = limits
+    try:
+        for scope in [f"{home}/resourceGroups/{rg}" for rg in groups] or [home]:
+            for page in _pages(client, f"{scope}/{query}"):
+                for setting in page.get("value", []):
+                    target, limits = _limits(setting.get("properties") or {})
+                    if target and limits:
+                        found[target] = limits
+    except HttpResponseError as exc:
+        if exc.status_code not in (403, 404):
+            raise
+        if subscription not in _REFUSED:
+            _REFUSED.add(subscription)
+            log.warning("Azure %s: autoscale settings not readable (HTTP %s); scale sets keep their hard limit",
+                        subscription, exc.status_code)  # fmt: skip
     return found
 
 

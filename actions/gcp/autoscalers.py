@@ -7,6 +7,7 @@ read of one MIG gets its own autoscaler. An autoscaler whose mode is OFF sizes n
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterable
 from typing import NamedTuple
@@ -18,6 +19,9 @@ from google.cloud import compute_v1
 from actions.backend import Scope
 from actions.gcp.api import GcpApi
 from actions.gcp.ids import GcpRef, last_part
+from core.errors import ProviderAuthError
+
+log = logging.getLogger(__name__)
 
 
 class Bounds(NamedTuple):
@@ -35,6 +39,7 @@ class Autoscalers:
         self._api, self._url, self._credentials = api, compute_url, credentials
         self._lock = threading.Lock()
         self._client: compute_v1.AutoscalersClient | None = None
+        self._refused: set[str] = set()
 
     def client(self) -> compute_v1.AutoscalersClient:
         with self._lock:
@@ -49,7 +54,17 @@ class Autoscalers:
             return self._client
 
     def in_scope(self, scope: Scope, page_size: int) -> Sized:
-        """Every active autoscaler of the scope, by the MIG it sizes: one paged listing."""
+        """Every active autoscaler of the scope, by the MIG it sizes: one paged listing. Without permission to list
+        them (compute.autoscalers.list) the MIGs come without limits, logged once; a resize then meets the 412."""
+        try:
+            return self._listed(scope, page_size)
+        except ProviderAuthError as exc:
+            if scope.key not in self._refused:
+                self._refused.add(scope.key)
+                log.warning("%s: autoscalers not readable (%s); MIGs listed without their limits", scope.label, exc)
+            return {}
+
+    def _listed(self, scope: Scope, page_size: int) -> Sized:
         api, project = self._api, scope.account
         if scope.region == "*":
 

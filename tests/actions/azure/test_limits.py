@@ -82,3 +82,12 @@ def test_autoscale_puts_a_capacity_outside_its_bounds_back(limited: FakeArm, bac
     with pytest.raises(ProviderError, match=r"^web-prod reached \d+ of 12 instances"):
         backend.scale(web, 12, lambda _line: None, 1.0)
     assert backend.get(WEB).count == 10
+
+
+def test_without_permission_for_autoscale_settings_the_hard_limit_holds(
+    limited: FakeArm, backend: AzureBackend
+) -> None:
+    limited.fail("autoscalesettings", 403, times=None)
+    groups = {r.name: r for r in backend.fetch(backend.scopes()[0]) if r.kind == "group"}
+    assert (groups["web-prod"].min_count, groups["web-prod"].max_count) == (0, 1000)
+    assert groups["web-prod"].limits_from == "scale set limit"

@@ -87,3 +87,11 @@ def test_a_resize_sent_anyway_gets_compute_engines_refusal(autoscaled: FakeCompu
         backend.scale(api, 5, lambda _line: None, 5.0)
     assert str(refused.value).startswith("GCP: Resizing of autoscaled managed instance groups is not allowed.")
     assert len(autoscaled.members(PROJECT, ZONE_C, "api-prod")) == 3
+
+
+def test_without_permission_for_autoscalers_the_migs_still_come(
+    autoscaled: FakeComputeApi, backend: GcpBackend
+) -> None:
+    autoscaled.fail("/aggregated/autoscalers", 403, times=5)
+    groups = {r.name: r for r in backend.fetch(backend.scopes()[0]) if r.kind == "group"}
+    assert groups["api-prod"].count == 3 and groups["api-prod"].max_count is None
