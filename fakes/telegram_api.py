@@ -3,9 +3,11 @@
 Every method is `POST /bot<token>/<method>`, form-encoded (nested objects such as reply_markup arrive as
 JSON strings) or JSON. It records each call, serves updates queued by the test through getUpdates (long
 polling honours `timeout`, and an `offset` confirms everything below it for good), keeps the messages the
-bot sent with every edit, and can be told to answer the next calls of a method with an error (429 with
-retry_after, 403 ...) or to keep Telegram's per-chat limit on sendMessage, answering 429 with retry_after when
-a chat is overdone. Files registered by the test download from /file/bot<token>/<path>."""
+bot sent with every edit (and which message each replies to: `reply_parameters`), answers each button press
+once (answerCallbackQuery; its text is the toast only the presser sees: `toasts()`), and can be told to answer
+the next calls of a method with an error (429 with retry_after, 403 ...) or to keep Telegram's per-chat limit
+on sendMessage, answering 429 with retry_after when a chat is overdone. Files registered by the test download
+from /file/bot<token>/<path>."""
 
 from __future__ import annotations
 
@@ -64,6 +66,7 @@ class SentMessage:
     reply_markup: Json | None
     thread_id: int | None
     history: list[str] = field(default_factory=list)  # every text it showed, oldest first
+    reply_to: int | None = None  # the message this one replies to (reply_parameters.message_id)
 
     def button_ids(self) -> list[str]:
         rows = cast(list[list[dict[str, str]]], (self.reply_markup or {}).get("inline_keyboard") or [])
@@ -84,6 +87,7 @@ class FakeTelegramAPI:
         self._chat_limit: ConversationLimit | None = None
         self._files: dict[str, tuple[str, bytes]] = {}
         self.downloads: list[str] = []  # the file paths downloaded, in order
+        self._answered_queries: set[str] = set()
         self.webhook: Json = {}
         self._closed = False
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
@@ -161,6 +165,15 @@ class FakeTelegramAPI:
     def answered(self) -> list[str]:
         return [str(c.params["callback_query_id"]) for c in self.calls("answerCallbackQuery")]
 
+    def toasts(self) -> list[tuple[str, str]]:
+        """(callback query id, text) of each press answered with a text: what only its presser saw."""
+        return [(str(c.params["callback_query_id"]), str(c.params["text"]))
+                for c in self.calls("answerCallbackQuery") if c.params.get("text")]  # fmt: skip
+
+    def replies_to(self, message: SentMessage) -> list[SentMessage]:
+        """The bot's messages that reply to `message`, oldest first."""
+        return [m for m in self.messages(message.chat_id) if m.reply_to == message.message_id]
+
     # -- the API -------------------------------------------------------------------------------------
     def call(self, token: str, method: str, params: Json) -> object:
         if token != self.token:
@@ -220,10 +233,33 @@ class FakeTelegramAPI:
             raise ApiError(400, "Bad Request: message text is empty")
         thread = int(str(params["message_thread_id"])) if params.get("message_thread_id") else None
         markup = params.get("reply_markup")
+        reply_to = self._replied(chat_id, params)
         message = SentMessage(chat_id, next(self._next_message), text, markup if isinstance(markup, dict) else None,
-                              thread, [text])  # fmt: skip
+                              thread, [text], reply_to)  # fmt: skip
         self._messages[(chat_id, message.message_id)] = message
         return self._wire(message)
+
+    def _replied(self, chat_id: int, params: Json) -> int | None:
+        """The message a sendMessage replies to; Telegram refuses an unknown one unless told to send anyway."""
+        wanted = params.get("reply_parameters")
+        if not isinstance(wanted, dict) or "message_id" not in wanted:
+            return None
+        message_id = int(str(wanted["message_id"]))
+        if (chat_id, message_id) in self._messages:
+            return message_id
+        if wanted.get("allow_sending_without_reply"):
+            return None
+        raise ApiError(400, "Bad Request: message to be replied not found")
+
+    def _answer_callback_query(self, params: Json) -> bool:
+        """Each press is answered once; a second answer is refused as Telegram does. Text: at most 200 characters."""
+        query_id = str(params.get("callback_query_id") or "")
+        if not query_id or query_id in self._answered_queries:
+            raise ApiError(400, "Bad Request: query is too old and response timeout expired or query ID is invalid")
+        if len(str(params.get("text") or "")) > 200:
+            raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
+        self._answered_queries.add(query_id)
+        return True
 
     def _edit_message_text(self, params: Json) -> Json:
         key = (int(str(params["chat_id"])), int(str(params["message_id"])))
@@ -270,6 +306,8 @@ class FakeTelegramAPI:
             wire["reply_markup"] = message.reply_markup
         if message.thread_id is not None:
             wire |= {"message_thread_id": message.thread_id, "is_topic_message": True}
+        if message.reply_to is not None and (parent := self._messages.get((message.chat_id, message.reply_to))):
+            wire["reply_to_message"] = {k: v for k, v in self._wire(parent).items() if k != "reply_to_message"}
         return wire
 
 
@@ -277,7 +315,7 @@ _METHODS = {
     "getMe": lambda api, _params: BOT_USER,
     "sendMessage": FakeTelegramAPI._send_message,
     "editMessageText": FakeTelegramAPI._edit_message_text,
-    "answerCallbackQuery": lambda api, _params: True,
+    "answerCallbackQuery": FakeTelegramAPI._answer_callback_query,
     "getFile": FakeTelegramAPI._get_file,
     "setWebhook": FakeTelegramAPI._set_webhook,
     "deleteWebhook": FakeTelegramAPI._delete_webhook,

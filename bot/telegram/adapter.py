@@ -20,6 +20,7 @@ from bot.channels import ChannelAdapter, Transport
 from bot.inbox import Inbox
 from bot.intake.auth import OrderedReplayGuard, ReplayGuard
 from bot.runtime import Runtime
+from bot.telegram import presses
 from bot.telegram.audio import FETCH_FAILED, VoiceDownloadFailed, fetch_voice
 from bot.telegram.inbound import CHANNEL, BotIdentity, Inbound, VoiceFile, from_update
 from bot.telegram.redact import hide_in_logs
@@ -42,6 +43,7 @@ TelegramApp: TypeAlias = (
 _RETRY_FIRST, _RETRY_MAX = 1.0, 30.0  # seconds between tries to reach an unreachable Bot API
 _SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what Telegram accepts as a webhook secret_token
 SEEN_PREFIX = "opsbot:telegram:seen:"
+PRESS_REPLY_SECONDS = 1.0  # how long a quiet press waits for its reply to answer it (Telegram allows ~15 s)
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,8 @@ class TelegramAdapter:
         self._webhook_set = False
         self._reconnecting: asyncio.Task[None] | None = None
         self._silent_groups: set[str] = set()  # groups we ignore, logged once each
-        self.transport: Transport = TelegramTransport(app.bot)
+        self._outbound = TelegramTransport(app.bot)
+        self.transport: Transport = self._outbound
         # block=False: each update is handled in its own task, started in arrival order, so one slow
         # conversation never holds up another while the Inbox keeps each conversation in order.
         app.add_handler(TypeHandler(Update, self._on_update, block=False))
@@ -153,15 +156,27 @@ class TelegramAdapter:
             return
         # Telegram shows a spinner on a pressed button until the press is answered, whatever we make of it.
         # Answered in its own task so that nothing is awaited before the Inbox takes this update's place
-        # in its conversation's queue: updates are handled in the order they arrived.
+        # in its conversation's queue: updates are handled in the order they arrived. A press on an alert card
+        # or a confirmation is answered by its reply instead (a refusal is a toast: see bot.telegram.presses).
+        query = update.callback_query
         answered = None
-        if update.callback_query is not None:
-            answered = self._app.create_task(self._answer(update.callback_query), update=update)
+        quiet = query is not None and query.data is not None and presses.is_quiet(query.data)
+        if query is not None and not quiet:
+            answered = self._app.create_task(self._answer(query), update=update)
         inbound = from_update(update, self._me, self._inbox.now())
         if inbound is not None and self._allowed(inbound):
             await self._handle(inbound)
+        if query is not None and quiet:
+            answered = self._app.create_task(self._answer_unless_replied(query), update=update)
         if answered is not None:
             await answered
+
+    async def _answer_unless_replied(self, query: CallbackQuery) -> None:
+        """A quiet press whose reply did not answer it within a moment (it had none, or it waits behind others in
+        the chat's pace) gets an empty answer: the spinner stops."""
+        answers = self._outbound.answers
+        if not await answers.answered_within(query.id, PRESS_REPLY_SECONDS) and answers.claim(query.id):
+            await self._answer(query)
 
     async def _answer(self, query: CallbackQuery) -> None:
         try:

@@ -10,6 +10,7 @@ from telegram import CallbackQuery, Update
 from telegram import Message as TgMessage
 from telegram.constants import ChatType
 
+from bot.telegram import presses
 from core.models import ConversationRef, Message
 
 CHANNEL = "telegram"
@@ -107,6 +108,8 @@ def _press(query: CallbackQuery, now: float) -> Inbound | None:
         return None
     chat = query.message.chat
     thread = _thread(query.message) if isinstance(query.message, TgMessage) else None
+    if presses.is_quiet(query.data):  # answered by a toast, or as a reply to the card
+        thread = presses.thread_of_press(thread, query.id, str(query.message.message_id))
     ref = ConversationRef(channel=CHANNEL, conversation_id=str(chat.id), thread_id=thread)
     message = Message(
         ref=ref,

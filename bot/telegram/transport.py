@@ -1,16 +1,19 @@
-"""Our Replies -> Bot API calls, through python-telegram-bot's `Bot`. Telegram's errors become the
+"""Our Replies -> Bot API calls, through python-telegram-bot's `Bot` (a refusal to a button press is the press's
+answer, a toast; other answers to a press reply to the card). Telegram's errors become the
 Deliverer's: 429 -> RetryAfter, a refusal that retrying cannot fix -> DeliveryFailed; network errors
 propagate as transient. Pacing is the Deliverer's job, so PTB's own rate limiter stays off."""
 
 from __future__ import annotations
 
 import datetime as dtm
+import logging
 
-from telegram import Bot, LinkPreviewOptions
+from telegram import Bot, LinkPreviewOptions, ReplyParameters
 from telegram import error as tg
 
 from bot.channels import DeliveryFailed, Rate, RetryAfter
-from bot.telegram.render import render
+from bot.telegram import presses
+from bot.telegram.render import clip, render
 from core.models import ConversationRef, Reply
 
 # Telegram's published limits (core.telegram.org/bots/faq): about 30 messages a second overall, about one a
@@ -20,6 +23,9 @@ OVERALL = Rate(per_second=30.0, burst=BURST)
 CHAT = Rate(per_second=1.0, burst=BURST)
 GROUP = Rate(per_second=(20 - BURST) / 60, burst=BURST)  # the burst comes out of the minute's 20
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # a phone screen has no room for link cards
+TOAST_CHARS = 200  # answerCallbackQuery's text limit
+
+log = logging.getLogger(__name__)
 
 
 class TelegramTransport:
@@ -27,23 +33,43 @@ class TelegramTransport:
 
     def __init__(self, bot: Bot, *, chat: Rate = CHAT, group: Rate = GROUP, overall: Rate = OVERALL) -> None:
         self._bot = bot
+        self.answers = presses.Answers()  # shared with the adapter, which answers presses that got no reply
         self._chat, self._group, self._overall = chat, group, overall
 
     async def post(self, reply: Reply) -> str:
         shown = render(reply)
-        thread = int(reply.ref.thread_id) if reply.ref.thread_id else None
+        topic, press = presses.split(reply.ref.thread_id)
+        if press is not None:
+            answered = await self._answer(press, shown.text if reply.kind == "refusal" else None)
+            if answered is not None:
+                return answered
+        answers = reply.reply_to or (press.message_id if press is not None else None)
         try:
             sent = await self._bot.send_message(
                 chat_id=_chat_id(reply.ref),
                 text=shown.text,
                 reply_markup=shown.keyboard,
-                message_thread_id=thread,
+                message_thread_id=int(topic) if topic else None,
+                reply_parameters=ReplyParameters(int(answers), allow_sending_without_reply=True) if answers else None,
                 link_preview_options=_NO_PREVIEW,
             )
         except tg.TelegramError as exc:
             _raise_translated(exc)
             raise
         return str(sent.message_id)
+
+    async def _answer(self, press: presses.Press, toast: str | None) -> str | None:
+        """Answer the press once: with `toast` (a refusal, shown to the presser only; returns an id for it), or
+        empty, to stop its spinner before the reply goes to the card (None). Already answered, or too late for
+        Telegram: None, and the reply goes to the card as a message."""
+        if not self.answers.claim(press.query_id):
+            return None
+        try:
+            await self._bot.answer_callback_query(press.query_id, text=clip(toast, TOAST_CHARS) if toast else None)
+        except tg.TelegramError as exc:  # too late (Telegram keeps a press answerable only briefly): say it anyway
+            log.info("telegram: answering a button press failed (%s); replying to the card", type(exc).__name__)
+            return None
+        return f"answer:{press.query_id}" if toast else None
 
     async def edit(self, reply: Reply, message_id: str) -> None:
         shown = render(reply)

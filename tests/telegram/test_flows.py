@@ -26,7 +26,8 @@ def test_scale_is_confirmed_by_a_button_press_then_runs(make_stack: StackFactory
     stack.send(updates.press(ask, "confirm:"))
     pressed = stack.shows(ALICE, ask.message_id, "Confirmed by alice")
     assert pressed.reply_markup is None  # the buttons are gone once the question is settled
-    assert len(stack.api.answered()) == 1  # the spinner on the button stopped
+    stack.wait_for(lambda: len(stack.api.answered()) == 1)  # the spinner on the button stopped
+    assert not stack.api.toasts()
 
     stack.start_worker()
     done = stack.shows(ALICE, ask.message_id, "Done")
