@@ -170,3 +170,16 @@ def test_a_pasted_credential_is_not_said_back(say: Say, pasted: str) -> None:
         [answer] = say(text)
         # The text is masked before it is parsed, so the name looked for is the mask, never the credential.
         assert pasted not in answer.text and "redacted" in answer.text
+
+
+def test_status_of_a_tag_counts_only_what_carries_it(runtime: Runtime, say: Say) -> None:
+    tagged = [
+        r
+        for r in runtime.conversation.services.provider.snapshot().resources
+        if r.kind == "instance" and r.tags.get("team") == "payments"
+    ]
+    [answer] = say("status of team=payments")
+    assert answer.text.startswith("team=payments: "), answer.text
+    counted = sum(int(line.split(": ")[1].split(" up")[0].replace(",", "")) for line in answer.text.splitlines()
+                  if CLOUD_LINE.match(line))  # fmt: skip
+    assert counted == sum(1 for r in tagged if r.state == "running")
