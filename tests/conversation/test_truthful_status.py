@@ -16,6 +16,7 @@ import redis
 from google.auth.credentials import AnonymousCredentials
 
 from actions.aws import AwsBackend
+from actions.azure import AzureBackend
 from actions.backend import Scope
 from actions.gcp import GcpBackend
 from actions.inventory.store import InventoryStore
@@ -23,9 +24,10 @@ from actions.multicloud import MultiCloud
 from actions.resilience import Guard
 from bot.runtime import Runtime
 from conversation.replies import clock
-from core.cloud_config import GcpProject
+from core.cloud_config import AzureSubscription, GcpProject
 from core.models import Cloud, Message
 from core.settings import Settings
+from fakes.azure_arm import StaticToken
 from fakes.gcp_compute import FakeComputeApi
 from tests.actions.aws import conftest as aws
 from tests.actions.aws.conftest import ACCOUNT, OTHER_REGION, REGION, RoutedSession, World
@@ -33,6 +35,7 @@ from tests.conversation.conftest import ROOM
 from workers.inventory import InventoryRefresher
 
 TEN_MINUTES = 600.0
+SUB = "11111111-1111-4111-8111-111111111111"
 moto_url, world, shared_session = aws.moto_url, aws.world, aws.shared_session  # moto's server and the account
 
 
@@ -197,3 +200,27 @@ def test_refused_credentials_in_every_zone_are_one_line(settings: Settings, redi
     assert len(refused) == 1, lines  # not once per zone
     assert refused[0].startswith("! GCP shop-prod-7 europe-west1-b, europe-west1-c: no data yet - credentials refused")
     assert "GCP: credentials" not in refused[0]  # the cloud is named once
+
+
+def test_azure_and_google_cloud_at_closed_ports_say_no_data_yet_with_why(
+    settings: Settings, redis_conn: redis.Redis
+) -> None:
+    closed = _closed_port()
+    azure = AzureBackend([AzureSubscription(id=SUB, name="shop")], arm_url=closed.replace("http:", "https:"),
+                         credential=StaticToken(), timeout=1.0, poll_seconds=0.02)  # fmt: skip
+    google = GcpBackend([GcpProject(id="shop-prod-7", zones=["europe-west1-b"])], compute_url=closed,
+                        credentials=AnonymousCredentials(), timeout=1.0, poll_seconds=0.02)  # fmt: skip
+    store = InventoryStore(redis_conn)
+    provider = MultiCloud([azure, google], store, Guard(), lambda _r: 30.0)
+    runtime = Runtime.build(settings, with_worker=False, provider=provider)
+    try:
+        InventoryRefresher([azure, google], store, Guard(attempts=1), every_seconds=60.0).refresh_all()
+        said = runtime.conversation.handle(Message(ref=ROOM, sender="alice", text="status", received_at=time.time()))
+    finally:
+        runtime.close()
+        azure.close()
+    lines = said[0].text.splitlines()
+    assert lines[0] == "All clouds: no data yet.", lines
+    assert "! Azure shop: no data yet - did not answer for subscription shop (unreachable or timed out)." in lines
+    assert "! GCP shop-prod-7 europe-west1-b: no data yet - did not answer for project shop-prod-7" in lines[2]
+    assert {"Azure: no data yet", "GCP: no data yet"} <= set(lines)
