@@ -55,8 +55,8 @@ def buttons(alert: Alert) -> tuple[Button, ...]:
 
 
 def line(alert: Alert, tz: ZoneInfo, now: float) -> str:
-    """One entry of the alerts list: "42 CRIT web-prod: 5xx above 5% - 12 min, acked by alice" """
-    minutes = max(0, int((now - (alert.starts_at or alert.first_seen)) // 60))
+    """One entry of the alerts list: "42 CRIT web-prod: 5xx above 5% - 12 min, acked by alice" ("- 40 s" when new)"""
+    age = elapsed(now - (alert.starts_at or alert.first_seen))
     state = ""
     if alert.state is AlertState.ACKED:
         state = f", acked by {alert.acked_by}"
@@ -64,7 +64,7 @@ def line(alert: Alert, tz: ZoneInfo, now: float) -> str:
         state = f", silenced until {_clock(alert.silenced_until, tz)}"
     elif not alert.paging:
         state = ", not paging"
-    return for_chat(f"{headline(alert).removeprefix('ALERT ')} - {_age(minutes)}{state}")
+    return for_chat(f"{headline(alert).removeprefix('ALERT ')} - {age}{state}")
 
 
 def _state(alert: Alert, tz: ZoneInfo) -> str:
