@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.alerting.conftest import FAST, INCIDENT, AlertStack, AlertStackFactory, wait_until
-from tests.slack.conftest import DAVE, press_form
+from tests.slack.conftest import ALICE, DAVE, press_form
 
 REPEATING: dict[str, Any] = {
     **FAST,
@@ -49,3 +49,15 @@ def test_repeats_edit_the_card_and_note_themselves_in_its_thread(make_alert_stac
     assert card.versions[-1].startswith("Still not acknowledged - repeat 2\nALERT 1 CRIT web-prod: 5xx above 5%")
     assert [b["text"]["text"] for b in card.buttons] == ["Acknowledge", "Resolve", "Silence 1h"]
     assert alerts.slack.top_level(INCIDENT) == [card]  # one card, however often it repeats
+
+
+def test_a_repeated_direct_page_replies_to_the_card_it_sent_first(make_alert_stack: AlertStackFactory) -> None:
+    paging = {**FAST, "escalations": {"fast": {"steps": [
+        {"notify": "channel"}, {"after": "1s", "notify": "dm", "every": "1s", "times": 2}]}}}  # fmt: skip
+    alerts = make_alert_stack(paging)
+    alerts.fire()
+    card = alerts.slack.message_where(lambda m: m.channel == ALICE and m.shown.startswith("FIRING"))
+    assert card.shown.endswith("alice: you are being paged.")
+    wait_until(lambda: bool(alerts.slack.thread(card)), what="the second page, in the card's thread")
+    assert [m.shown for m in alerts.slack.thread(card)] == ["alice: you are being paged."]
+    assert alerts.slack.top_level(ALICE) == [card]

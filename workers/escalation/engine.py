@@ -234,7 +234,8 @@ class Escalator:
         self.book.add_paged(alert.number, person, by_phone=step.notify in ("sms", "call"))
         if step.notify == "dm":
             refs = self._chat_refs(person)
-            self.notices.post_to(alert, refs, note=f"{person}: you are being paged.", key_token=pending.token)
+            # The first page posts the card to them; a repeat replies to it rather than posting it again.
+            self.notices.tell(alert, f"{person}: you are being paged.", key_token=pending.token, refs=refs)
             self._audit_notified(alert, "dm", person, ok=bool(refs), outcome="" if refs else "no chat identity")
             return bool(refs)
         return self._page(alert, step.notify, person, pending.token)

@@ -73,15 +73,17 @@ class Notices:
         self.update(alert)
         return self.tell(alert, note, key_token)
 
-    def tell(self, alert: Alert, note: str, key_token: str = "") -> list[Reply]:
-        """`note` in the thread of the alert's card in each of its channels; where no card of it was posted (its
-        post failed), the card itself, with the note."""
+    def tell(
+        self, alert: Alert, note: str, key_token: str = "", refs: Sequence[ConversationRef] | None = None
+    ) -> list[Reply]:
+        """`note` in the thread of the alert's card in each of its channels (or `refs`: a person's direct messages);
+        where no card of it was posted yet (a first page, or its post failed), the card itself, with the note."""
         cards: dict[ConversationRef, str] = {}  # where -> the key of the alert's first card there
         for ref, key in self._book.posts(alert.number):
             cards.setdefault(ref, key)
         replies: list[Reply] = []
         missing: list[ConversationRef] = []
-        for ref in incident_refs(list(alert.channels)):
+        for ref in incident_refs(list(alert.channels)) if refs is None else refs:
             card_key = cards.get(ref)
             if card_key is None:
                 missing.append(ref)
