@@ -86,7 +86,8 @@ class VoiceFlow:
             if readings:  # the best sentence means nothing, another one does
                 return [self._ask(msg.ref, user, readings)]
             return [reply(msg.ref, f"{said} - that is not a command I know. Say it again, or type it.")]
-        if doubtful or intent.name in ALWAYS_ASK or shrinks_prod(intent, self._target(intent)):
+        below = self._s.policy.policy.effects.scale_down_below
+        if doubtful or intent.name in ALWAYS_ASK or shrinks_prod(intent, self._target(intent), below):
             return [self._ask(msg.ref, user, (intent,))]
         return _prefixed(msg.ref, said, dispatch(msg.model_copy(update={"text": text}), user, intent))
 

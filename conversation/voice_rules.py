@@ -1,10 +1,12 @@
 """What a voice note may do on its own, as pure rules: when a spoken yes is a clear yes, and which spoken
-changes shrink or stop prod (those are always said back with "right?" before their confirmation card)."""
+changes shrink or stop prod (those are always said back with "right?" before their confirmation card). What a
+change does is read by the policy's own classification (policies.effects), as for its approver."""
 
 from __future__ import annotations
 
 from actions.provider import Resource
-from core.models import Intent, IntentName
+from core.models import ActionName, ActionRequest, Intent, IntentName
+from policies.effects import HALF, Effect, effects_of
 
 # The whole note, nothing before or after: noise around a short note is often heard as "yes" plus a few
 # letters, and "yes restart web prod" is not a yes. Not "go ahead": short commands in office noise ("alerts",
@@ -14,6 +16,7 @@ CLEAR_CANCEL = frozenset({"cancel", "no", "stop", "abort", "cancel it", "cancel 
 _CODE_LEADS = (("yes", "confirm"), ("yes",), ("confirm",), ("approve",))
 PROD = frozenset({"prod", "production"})
 _STOPPING = frozenset({IntentName.STOP, IntentName.SHUTDOWN})
+_SHRINKING = frozenset({Effect.CAPACITY_TO_ZERO, Effect.STOP, Effect.DEEP_SCALE_DOWN, Effect.FAILOVER})
 
 
 def is_clear_yes(text: str, code: str | None) -> bool:
@@ -33,10 +36,10 @@ def is_clear_yes(text: str, code: str | None) -> bool:
     return False
 
 
-def shrinks_prod(intent: Intent, target: Resource | None) -> bool:
-    """Whether a spoken change stops, shuts down or scales prod down by more than half (or to zero), or is a
-    failover (a DR command must not be a misheard prod scale, nor the other way round). `target` is the resolved
-    resource, or None when it could not be resolved: then anything that might shrink is asked about."""
+def shrinks_prod(intent: Intent, target: Resource | None, scale_down_below: float = HALF) -> bool:
+    """Whether a spoken change stops, shuts down or scales prod down below `scale_down_below` of its size (or to
+    zero), or is a failover (a DR command must not be a misheard prod scale, nor the other way round). `target` is
+    the resolved resource, or None when it could not be resolved: then anything that might shrink is asked about."""
     name = intent.name
     if name is IntentName.FAILOVER:
         return True
@@ -48,10 +51,12 @@ def shrinks_prod(intent: Intent, target: Resource | None) -> bool:
         return False
     if target is None:
         return True
-    if target.environment.lower() not in PROD:
-        return False
-    if name in _STOPPING:
-        return True
     current = target.count or 0
     desired = slots.count if slots.count is not None else current + (slots.delta or 0)
-    return desired <= 0 or desired * 2 < current
+    change = ActionRequest(
+        action=ActionName(name.value), resource_id=target.id, resource_name=target.name, cloud=target.cloud,
+        region=target.region, environment=target.environment,
+        desired_count=desired if name is IntentName.SCALE else None, requested_by="",
+    )  # fmt: skip
+    found = effects_of(change, target, scale_down_below=scale_down_below)
+    return any(f.effect in _SHRINKING and f.environment.lower() in PROD for f in found)

@@ -3,11 +3,15 @@ confirmation card, however sure the recogniser is: a misheard number or name mus
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import yaml
 
 from bot.runtime import Runtime
 from core.settings import Settings
 from fakes.audio import real_note
+from policies.loader import DEFAULT_POLICY
 from tests.conversation.conftest import ROOM, Say, SayFactory, button
 from tests.conversation.test_voice import heard, press, understood, voice_note
 
@@ -67,3 +71,20 @@ def test_a_typed_prod_stop_goes_straight_to_its_card(sure: Runtime, say_factory:
     say: Say = say_factory(sure.settings)[1]
     [card] = say("stop db-prod")
     assert card.kind == "confirm"
+
+
+def test_how_far_down_is_asked_about_follows_the_policys_fraction(
+    settings: Settings, say_factory: SayFactory, tmp_path: Path
+) -> None:
+    """The voice rule reads a change's effects as the policy does: with `scale_down_below: 0.75`, 12 -> 8 is asked."""
+    policy = yaml.safe_load(DEFAULT_POLICY.read_text(encoding="utf-8"))
+    policy["effects"]["scale_down_below"] = 0.75
+    path = tmp_path / "policy.yaml"
+    path.write_text(yaml.safe_dump(policy), encoding="utf-8")
+    runtime = say_factory(settings.model_copy(update={"voice_confirm_below": 0.0, "policy": path}))[0]
+    [asked] = understood(runtime, heard("scale web prod to eight", 0.99))
+    assert asked.text == "I heard: 'scale web prod to eight': right?"
+    [card] = press(runtime, button([asked], "Yes"))
+    assert "Critical (scale down by more than 25% in prod): needs approval by an admin other than alice." in card.text
+    [straight] = understood(runtime, heard("scale web prod to ten", 0.99))
+    assert straight.kind == "confirm" and "Confirm within" in straight.text
