@@ -22,6 +22,7 @@ class Effect(StrEnum):
     CAPACITY_TO_ZERO = "capacity_to_zero"  # a group left with no running instance
     STOP = "stop"  # stopping or shutting down an instance or a group
     DEEP_SCALE_DOWN = "deep_scale_down"  # a group left with fewer than `scale_down_below` of its instances
+    LIMIT_CHANGE = "limit_change"  # a group's own min or max size changed with the scale
 
 
 class Found(NamedTuple):
@@ -63,6 +64,8 @@ def effects_of(
             effects.append(Effect.STOP)
         if 0 < after < current * scale_down_below:
             effects.append(Effect.DEEP_SCALE_DOWN)
+        if _new_limit(change.new_min_count, target.min_count) or _new_limit(change.new_max_count, target.max_count):
+            effects.append(Effect.LIMIT_CHANGE)
     elif action in _STOPPING:
         effects.append(Effect.STOP)
     places = [target.environment]
@@ -74,6 +77,10 @@ def effects_of(
 _ORDER = list(Effect)
 
 
+def _new_limit(asked: int | None, current: int | None) -> bool:
+    return asked is not None and asked != current
+
+
 def phrase(effect: Effect, scale_down_below: float = HALF) -> str:
     """The effect in plain words, as the confirmation names it."""
     if effect is Effect.DEEP_SCALE_DOWN:
@@ -82,4 +89,6 @@ def phrase(effect: Effect, scale_down_below: float = HALF) -> str:
         if scale_down_below >= 1:
             return "scale down"
         return f"scale down by more than {round((1 - scale_down_below) * 100)}%"
+    if effect is Effect.LIMIT_CHANGE:
+        return "change of a group's limits"
     return effect.value.replace("_", " ")

@@ -154,8 +154,12 @@ class BlastRadius(_Scoped):
         )
 
 
-# What every effect costs unless the file says otherwise: critical in prod, the action's own risk elsewhere.
-DEFAULT_EFFECT_RISK: dict[Effect, dict[str, Risk]] = {effect: {"prod": Risk.CRITICAL} for effect in Effect}
+# What every effect costs unless the file says otherwise: critical in prod, the action's own risk elsewhere; a
+# change of a group's own limits is critical everywhere (an admin approves it).
+DEFAULT_EFFECT_RISK: dict[Effect, dict[str, Risk]] = {
+    **{effect: {"prod": Risk.CRITICAL} for effect in Effect},
+    Effect.LIMIT_CHANGE: {ANY: Risk.CRITICAL},
+}
 
 
 class EffectRules(Frozen):

@@ -214,3 +214,18 @@ def test_mistakes_in_the_effects_section_are_named_with_their_line(write_policy:
     fixed = path.read_text().replace("1.5", "0.5").replace("capacity_to_zro", "capacity_to_zero")
     path.write_text(fixed.replace("read", "critical").replace("  scale_down_belwo: 0.5\n", ""))
     assert problems_of(path) == [f"{path}:8: unknown environment 'prd' (did you mean 'prod'?)"]
+
+
+def test_changing_a_groups_own_limits_needs_an_admin_in_every_environment(engine: PolicyEngine) -> None:
+    staging = group("web-staging", 4, "staging").model_copy(update={"min_count": 1, "max_count": 10})
+    raised = change(ActionName.SCALE, staging, 12).model_copy(update={"new_max_count": 12})
+    assert [f.effect for f in effects_of(raised, staging)] == [Effect.LIMIT_CHANGE]
+    decision = engine.evaluate(
+        PolicyRequest(
+            user="carol", intent=IntentName.SCALE, action=ActionName.SCALE, environment="staging", ref=CONSOLE,
+            change=raised, target=staging,
+        )
+    )  # fmt: skip
+    assert (decision.risk, decision.effect) == (Risk.CRITICAL, "change of a group's limits in staging")
+    same = change(ActionName.SCALE, staging, 8).model_copy(update={"new_max_count": 10, "new_min_count": 1})
+    assert effects_of(same, staging) == ()  # the limits it already has: nothing changes
