@@ -14,7 +14,7 @@ from tests.conversation.conftest import ROOM, Say, SayFactory, button
 from tests.conversation.test_voice import heard, press, understood
 
 FIFTEEN = "scale web prod to fifteen"
-FIFTY = "scale web prod to fifty"
+THIRTY = "scale web prod to thirty"
 STATUS = "status of prod"
 
 
@@ -28,11 +28,11 @@ def test_a_doubtful_transcript_with_other_meanings_asks_which_and_a_pick_is_hand
 ) -> None:
     rt, _ = bot
     # The same meaning twice, and a yes, are not offered: a question never turns into a confirmation.
-    [question] = understood(rt, heard(FIFTEEN, 0.5, FIFTY, f"{FIFTEEN} instances", "yes", STATUS, "help"))
-    assert question.text == f"Did you say '{FIFTEEN}', '{FIFTY}' or '{STATUS}'?"
-    assert [b.label for b in question.buttons] == [FIFTEEN, FIFTY, STATUS, "Neither"]
-    [card] = press(rt, button([question], FIFTY))
-    assert card.kind == "confirm" and "web-prod (AWS us-east-1): 12 -> 50 instances" in card.text
+    [question] = understood(rt, heard(FIFTEEN, 0.5, THIRTY, f"{FIFTEEN} instances", "yes", STATUS, "help"))
+    assert question.text == f"Did you say '{FIFTEEN}', '{THIRTY}' or '{STATUS}'?"
+    assert [b.label for b in question.buttons] == [FIFTEEN, THIRTY, STATUS, "Neither"]
+    [card] = press(rt, button([question], THIRTY))
+    assert card.kind == "confirm" and "web-prod (AWS us-east-1): 12 -> 30 instances" in card.text
     assert [b.label for b in card.buttons] == ["Confirm", "Cancel"]
     assert rt.conversation.services.provider.get("aws:us-east-1:asg/web-prod").count == 12
     [again] = press(rt, button([question], FIFTEEN))
@@ -41,8 +41,8 @@ def test_a_doubtful_transcript_with_other_meanings_asks_which_and_a_pick_is_hand
 
 def test_neither_does_nothing(bot: tuple[Runtime, Say]) -> None:
     rt, _ = bot
-    [question] = understood(rt, heard(FIFTEEN, 0.5, FIFTY))
-    assert question.text == f"Did you say '{FIFTEEN}' or '{FIFTY}'?"
+    [question] = understood(rt, heard(FIFTEEN, 0.5, THIRTY))
+    assert question.text == f"Did you say '{FIFTEEN}' or '{THIRTY}'?"
     [answer] = press(rt, button([question], "Neither"))
     assert answer.text == "OK, nothing done. Say it again, or type it."
     assert rt.conversation.services.confirmations.latest(ROOM) is None
@@ -74,21 +74,21 @@ def test_a_best_sentence_that_means_nothing_offers_the_ones_that_do(bot: tuple[R
 
 def test_the_question_is_answered_only_by_who_spoke(bot: tuple[Runtime, Say]) -> None:
     rt, _ = bot
-    [question] = understood(rt, heard(FIFTEEN, 0.5, FIFTY))
-    [other] = press(rt, button([question], FIFTY), user="bob")
+    [question] = understood(rt, heard(FIFTEEN, 0.5, THIRTY))
+    [other] = press(rt, button([question], THIRTY), user="bob")
     assert other.text == "That question has expired: say it again."
-    [card] = press(rt, button([question], FIFTY))
-    assert "12 -> 50 instances" in card.text
+    [card] = press(rt, button([question], THIRTY))
+    assert "12 -> 30 instances" in card.text
     pending = rt.conversation.services.confirmations.latest(ROOM)
     assert pending is not None and pending.requester == "alice"
 
 
 def test_forged_and_stale_buttons_do_nothing(bot: tuple[Runtime, Say]) -> None:
     rt, _ = bot
-    [old] = understood(rt, heard(FIFTEEN, 0.5, FIFTY))
+    [old] = understood(rt, heard(FIFTEEN, 0.5, THIRTY))
     [new] = understood(rt, heard(STATUS, 0.5, "status of dr"))
     question_id = button([new], "Neither").rpartition(":")[2]
-    forgeries = (button([old], FIFTY), f"heard:7:{question_id}", f"heard:2:{question_id}", f"heard:yes:{question_id}")
+    forgeries = (button([old], THIRTY), f"heard:7:{question_id}", f"heard:2:{question_id}", f"heard:yes:{question_id}")
     for forged in (*forgeries, "heard:yes", "heard:abc", "heard:"):
         [refused] = press(rt, forged)
         assert refused.text == "That button is no longer valid." and refused.kind == "refusal"
@@ -106,8 +106,8 @@ def test_the_single_question_answers_a_plain_yes_button(bot: tuple[Runtime, Say]
 
 def test_an_unanswered_question_expires(settings: Settings, say_factory: SayFactory) -> None:
     rt, _ = say_factory(settings.model_copy(update={"confirm_ttl_seconds": 5}))
-    [question] = understood(rt, heard(FIFTEEN, 0.5, FIFTY))
+    [question] = understood(rt, heard(FIFTEEN, 0.5, THIRTY))
     time.sleep(5.2)
-    [expired] = press(rt, button([question], FIFTY))
+    [expired] = press(rt, button([question], THIRTY))
     assert expired.text == "That question has expired: say it again."
     assert rt.conversation.services.confirmations.latest(ROOM) is None
