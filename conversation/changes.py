@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from actions.catalogue import emergency_target, spec
-from actions.provider import Resource
+from actions.provider import Plan, Resource
 from audit.log import AuditEvent
+from conversation.limits import asked_limits, limit_words, offer_label, with_crossed_limit
 from conversation.outcome import recorded
 from conversation.replies import new_key, not_found, reply, where
 from conversation.services import Index, Services
 from conversation.targets import Picker
 from core.errors import ProviderError
 from core.models import ActionName, ActionRequest, Button, Intent, IntentName, Message, Reply
-from policies.engine import PolicyRequest
+from policies.engine import Decision, PolicyRequest
 
 _EXAMPLES = {
     IntentName.SCALE: "scale web-prod to 20",
@@ -41,23 +42,13 @@ class ChangeFlow:
             return [reply(msg.ref, target, kind="error")]
         try:
             request = self._request(intent, target, index, user)
-            plan = self._s.provider.plan(request)
         except ProviderError as exc:
             return [reply(msg.ref, str(exc), kind="error")]
-        decision = self._s.policy.evaluate(
-            PolicyRequest(
-                user=user,
-                intent=intent.name,
-                action=request.action,
-                environment=target.environment,
-                ref=msg.ref,
-                instances_affected=plan.instances_affected,
-                scale_down=request.desired_count is not None and request.desired_count < (target.count or 0),
-                change=request,
-                target=target,
-                standby=index.by_name.get(target.standby or "") if request.action is ActionName.FAILOVER else None,
-            )
-        )
+        try:
+            plan = self._s.provider.plan(request)
+        except ProviderError as exc:
+            return [self._refused(msg, user, intent, request, target, index, str(exc))]
+        decision = self._decide(msg, user, intent, request, plan, target, index)
         params = request.model_dump(mode="json")
         # Only a change that is asked to confirm uses up the change limit: not one refused or never found.
         refusal = decision.reason if not decision.allowed else self._s.policy.count_change(user, msg.ref)
@@ -103,6 +94,47 @@ class ChangeFlow:
             Reply(ref=msg.ref, key=key, text=text, buttons=buttons, kind="confirm"),
         ]
 
+    def _decide(
+        self, msg: Message, user: str, intent: Intent, request: ActionRequest, plan: Plan, target: Resource,
+        index: Index,
+    ) -> Decision:  # fmt: skip
+        return self._s.policy.evaluate(
+            PolicyRequest(
+                user=user,
+                intent=intent.name,
+                action=request.action,
+                environment=target.environment,
+                ref=msg.ref,
+                instances_affected=plan.instances_affected,
+                scale_down=request.desired_count is not None and request.desired_count < (target.count or 0),
+                change=request,
+                target=target,
+                standby=index.by_name.get(target.standby or "") if request.action is ActionName.FAILOVER else None,
+            )
+        )
+
+    def _refused(
+        self, msg: Message, user: str, intent: Intent, request: ActionRequest, target: Resource, index: Index,
+        line: str,
+    ) -> Reply:  # fmt: skip
+        """The one line why the plan cannot be made. Under a scale past a limit that the cloud changes with the
+        scale, a button asking for that change too, when the policy would let this user ask for it: it leads to
+        the same confirmation as the words ("scale web-prod to 20 and raise the max")."""
+        raised = with_crossed_limit(request, target)
+        if raised is None:
+            return reply(msg.ref, line, kind="error")
+        try:
+            plan = self._s.provider.plan(raised)
+        except ProviderError:  # past what any limit allows: the line says enough
+            return reply(msg.ref, line, kind="error")
+        decision = self._decide(msg, user, intent, raised, plan, target, index)
+        if not decision.allowed:
+            return reply(msg.ref, line, kind="error")
+        update = {"target": target.id, "count": raised.desired_count, "delta": None, "limit": limit_words(raised)}
+        again = intent.model_copy(update={"slots": intent.slots.model_copy(update={**update, "limit_count": None})})
+        button = self._picker.bind(msg.ref, user, again, offer_label(raised, decision.approver_role))
+        return reply(msg.ref, line, kind="error", buttons=(button,))
+
     def _target(self, intent: Intent, index: Index) -> Resource | list[str] | str | None:
         """The resource, candidates to pick from, a one-line problem, or None when no target was named."""
         phrase = intent.slots.target
@@ -120,6 +152,8 @@ class ChangeFlow:
     def _request(self, intent: Intent, target: Resource, index: Index, user: str) -> ActionRequest:
         action = ActionName(intent.name.value)
         desired: int | None = None
+        new_min: int | None = None
+        new_max: int | None = None
         destination: str | None = None
         current = target.count or 0
         if action is ActionName.SCALE:
@@ -129,6 +163,7 @@ class ChangeFlow:
                 desired = current + intent.slots.delta
             else:
                 raise ProviderError(f"Scale {target.name} to how many? For example: scale {target.name} to 20")
+            new_min, new_max = asked_limits(intent, target, desired)
         elif action is ActionName.EMERGENCY_SCALE:
             desired = max(intent.slots.count or 0, emergency_target(current))
         elif action is ActionName.FAILOVER:
@@ -142,6 +177,8 @@ class ChangeFlow:
             environment=target.environment,
             desired_count=desired,
             destination_id=destination,
+            new_min_count=new_min,
+            new_max_count=new_max,
             requested_by=user,
         )
 

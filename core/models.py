@@ -82,6 +82,9 @@ class Slots(Frozen):
     topic: str | None = None  # "help scale" -> "scale"
     destination: str | None = None  # failover destination ("dr", "azure", "web-dr")
     code: str | None = None  # confirmation code typed on channels without buttons
+    # A group's own limit to move with the scale, said in so many words ("... and raise the max"): "max" or "min".
+    limit: Literal["max", "min"] | None = None
+    limit_count: int | None = Field(default=None, ge=0)  # the new limit when said ("raising max to 20")
 
     def present(self) -> dict[str, object]:
         """The slots that are set, JSON-ready."""

@@ -4,11 +4,56 @@ Part of the ordered table in `intents.grammar`."""
 from __future__ import annotations
 
 from core.models import IntentName as I
-from intents.patterns import rule
+from intents.patterns import Rule, rule
 
 _SIZE = "size|capacity|count|instances|instance count|replicas|nodes|node count|desired capacity|desired count"
 
+# "scale web-prod to 20 and raise the max": a group's own limit moved with the scale, only when said in so many
+# words. The request then sets the limit to the size asked for, never more (conversation.changes).
+_SCALE_TO = [
+    f"(scale|resize|size|set|bump|take|bring|put|get|push|move|drop) {{target}} [desired] [{_SIZE}] "
+    "[up|down|out|in|back|back up|back down] to {count} [<units>]",
+    "scale (up|down|out|in) {target} to {count} [<units>]",
+]
+_ALSO = "[and|then|plus|also|while]"
+_TOO = "[too|also|as well|as needed|if needed|if you have to|if it has to]"
+_MOVES = {
+    "max": (
+        "raise|raising|increase|increasing|lift|lifting|bump|bumping|up|upping|extend|extending|move|moving",
+        "max|maximum|max size|maximum size|max capacity|maximum capacity|upper limit|upper bound|ceiling|cap|limit",
+        "new|higher|raised|bigger|larger",
+    ),
+    "min": (
+        "lower|lowering|reduce|reducing|decrease|decreasing|drop|dropping|cut|cutting|move|moving",
+        "min|minimum|min size|minimum size|min capacity|minimum capacity|lower limit|lower bound|floor|limit",
+        "new|lower|lowered|smaller",
+    ),
+}
+
+
+def _with_limit(limit: str) -> list[Rule]:
+    move, name, new = _MOVES[limit]
+    tails = (
+        f"{_ALSO} ({move}) [the|its] [group|asg|group's|asg's] ({name}) [size|capacity|count] {_TOO}",
+        f"{_ALSO} ({move}) [the|its] [group|asg|group's|asg's] ({name}) [size|capacity|count] "
+        f"to {{limit_count}} [<units>] {_TOO}",
+        f"(with|and) [a|the] ({new}) ({name})",
+        f"(with|and) [a|the] [{new}] ({name}) [of|at] {{limit_count}} [<units>]",
+    )
+    leads = (
+        f"({move}) [the] ({name}) (of|for|on) {{target}} and (scale|resize|take|bring) [it] [up|down] to {{count}} "
+        "[<units>]",
+        f"({move}) [the] ({name}) (of|for|on) {{target}} to {{limit_count}} [<units>] and (scale|resize|take|bring) "
+        "[it] [up|down] to {count} [<units>]",
+        f"({move}) [the] ({name}) and (scale|resize|take|bring) {{target}} [up|down] to {{count}} [<units>]",
+    )
+    said = [f"{scale} {tail}" for scale in _SCALE_TO for tail in tails]
+    return [rule(I.SCALE, pattern, limit=limit) for pattern in (*said, *leads)]
+
+
 SCALE = [
+    *_with_limit("max"),
+    *_with_limit("min"),
     rule(
         I.SCALE,
         f"(scale|resize|size|set|make|bump|change|adjust|update) {{target}} [desired] [{_SIZE}] to {{count}} [<units>]",

@@ -230,6 +230,7 @@ READERS: Mapping[str, Reader] = {
     "target": read_target,
     "destination": read_destination,
     "count": _number("count"),
+    "limit_count": _number("limit_count"),
     "more": _number("delta"),
     "fewer": _number("delta", -1),
     "signed": read_signed,
