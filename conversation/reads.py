@@ -4,6 +4,7 @@ page at a time, with More. Before the first read of the clouds, an empty answer 
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
 
@@ -187,14 +188,26 @@ def _billed(billing: Sequence[Billing], *, whole_account: bool = False) -> list[
     whole = ", whole account" if whole_account else ""
     for b in billing:
         if not b.by_service:
-            lines.append(f"{b.label} billing: {b.error or 'nothing billed yet'}")
+            lines.append(f"{b.label} billing (Cost Explorer): {_own_words(b) or 'nothing billed yet'}")
             continue
         service, amount = next(iter(b.by_service.items()))
         when = age(time.time() - b.fetched_at)
         line = f"{b.label} billed so far{whole} (Cost Explorer, {when} ago): {money(b.total)}"
         line += f" - top {_short_service(service)} {money(amount)}"
-        lines.append(line + (f" ({b.error})" if b.error else ""))
+        lines.append(line + (f" ({_own_words(b)})" if b.error else ""))
     return lines
+
+
+def _own_words(billing: Billing) -> str:
+    """The billing error without the account's name the line already starts with: "AWS prod us-east-1 did not
+    answer; will retry" -> "did not answer; will retry" (Cost Explorer's region is its own business)."""
+    text = (billing.error or "").strip()
+    cloud = billing.label.split(" ", 1)[0]
+    for prefix in (billing.label, cloud):
+        found = re.match(rf"{re.escape(prefix)}(?: [a-z]+(?:-[a-z]+)+-\d+)?:? (?=\S)", text)
+        if found:
+            return text[found.end() :]
+    return text
 
 
 def _short_service(name: str) -> str:

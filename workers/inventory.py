@@ -17,6 +17,7 @@ import redis
 from actions.backend import BillingSource, CloudBackend, Scope
 from actions.inventory.store import InventoryStore
 from actions.provider import CloudProvider
+from actions.unexpected_errors import unexpected_error
 from core.errors import OpsbotError, ProviderAuthError
 from core.settings import Settings
 
@@ -162,9 +163,8 @@ class InventoryRefresher:
             except OpsbotError as exc:
                 log.info("%s: refresh failed: %s", scope.label, exc)
                 self._store.fail(scope, str(exc))
-            except Exception as exc:  # an SDK surprise must not kill the refresher; keep it visible
-                log.exception("%s: refresh failed unexpectedly", scope.label)
-                self._store.fail(scope, f"unexpected error ({type(exc).__name__})")
+            except Exception as exc:  # a surprise must not kill the refresher: one line naming the source
+                self._store.fail(scope, str(unexpected_error(scope.label, "refresh", exc)))
             else:
                 self._store.save(scope, resources, started_at=started)
         finally:

@@ -36,7 +36,7 @@ def month_to_date(
     spend: dict[str, float] = {}
     while True:
         throttle.wait(f"aws:{account.name}:{COST_EXPLORER_REGION}")
-        with translated(account, COST_EXPLORER_REGION, "cost and usage"):
+        with translated(account, COST_EXPLORER_REGION, "cost and usage", operation="GetCostAndUsage"):
             page = clients.client(account, COST_EXPLORER_REGION, "ce").get_cost_and_usage(**params)
         for period_result in page.get("ResultsByTime", []):
             for group in period_result.get("Groups", []):
