@@ -50,6 +50,18 @@ def check_target(group: Resource, target: int) -> None:
         )
 
 
+def check_standby(standby: Resource, primary: Resource, target: int) -> None:
+    """Raise ProviderError when a failover cannot bring `standby` to `target` instances (the primary's size):
+    above its maximum, the standby must be raised first; other limits as for any scale."""
+    high = standby.max_count
+    if high is not None and target > high:
+        raise ProviderError(
+            f"{standby.name}'s maximum is {high} ({_source(standby)}), {primary.name} runs {target}: "
+            f"raise {standby.name}'s maximum in {_cloud(standby)} first"
+        )
+    check_target(standby, target)
+
+
 def with_new_limits(group: Resource, new_min: int | None, new_max: int | None) -> tuple[Resource, str]:
     """The group as it will be once a request has changed its limits, and how the plan says so (", max 10 ->
     20"). Unchanged limits: the group itself and no words."""

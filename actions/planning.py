@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from actions.catalogue import emergency_target
-from actions.limits import AUTO_SCALING_GROUP, check_target, emergency_cap, with_new_limits
+from actions.limits import AUTO_SCALING_GROUP, check_standby, check_target, emergency_cap, with_new_limits
 from actions.provider import Plan, Resource
 from actions.wording import CLOUD_LABELS, check_scale_target, head, per_hour, scale_plan
 from core.errors import ProviderError
@@ -127,6 +127,8 @@ def _failover(source: Resource, standby: Resource | None) -> Operation:
     if source.kind != "group" or standby.kind != "group":
         raise ProviderError(f"{source.name} cannot fail over: only groups with a standby group can")
     wanted = max(source.count or 0, 1)
+    if wanted != (standby.count or 0):
+        check_standby(standby, source, wanted)
     scaled = _scale(standby, wanted, emergency=False)
     if scaled.plan is None:
         return Operation(target=standby, count=wanted, done=f"{standby.name} already runs {wanted} instances")
