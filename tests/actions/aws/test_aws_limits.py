@@ -152,7 +152,8 @@ def test_the_conversation_refuses_a_scale_past_the_maximum_in_one_line(
     assert answer.text == (
         "web-prod's maximum is 10 (Auto Scaling group): ask for 10 or less, or raise the maximum in AWS first"
     )
-    assert answer.buttons == () and answer.kind != "confirm"
+    assert answer.kind != "confirm"  # the change of the limit is only offered, as a button (test_aws_limit_change)
+    assert [b.label for b in answer.buttons] == ["Raise max to 20 and scale (admin approves)"]
     assert runtime.conversation.services.confirmations.latest(ROOM) is None
     [stop] = _say(runtime, "stop worker-prod")
     assert stop.text.startswith("worker-prod's minimum is 1") and stop.buttons == ()
