@@ -45,8 +45,14 @@ _TOPICS: Mapping[str, Topic] = {
         "show: details of one resource.", ("show db-prod", "details of web-prod", "what is api-prod"), I.SHOW
     ),
     "scale": _topic(
-        "scale: change a group's size (you confirm first).",
-        ("scale web-prod to 20", "add 4 instances to web-prod", "scale down api-prod by 2"),
+        "scale: change a group's size (you confirm first). Past an AWS group's own max or min, say so: an admin "
+        "approves.",
+        (
+            "scale web-prod to 20",
+            "add 4 instances to web-prod",
+            "scale down api-prod by 2",
+            "scale web-prod to 50 and raise the max",
+        ),
         I.SCALE,
     ),
     "restart": _topic(
