@@ -158,6 +158,7 @@ _COMMANDS: dict[str, str] = {
     "show": "(show [me] | describe | details of | what is | tell me about) <target>",
     "scale": (
         "(scale | resize | set) <target> to <number> [<units>]"
+        " [and (raise the (max | maximum) | lower the (min | minimum))]"
         " | scale (up | down) <target> by <number> [<units>]"
         " | scale <target> (up | down) by <number> [<units>]"
         " | add <number> [more] [<units>] to <target>"

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 from bot.runtime import Runtime
 from conversation.targets import KEY
-from tests.conversation.conftest import ROOM, Say, button, outbox_after
+from core.settings import Settings
+from fakes.audio import real_note
+from tests.conversation.conftest import ROOM, Say, SayFactory, button, outbox_after
+from tests.conversation.test_voice import heard, understood, voice_note
 
 REFUSAL = "web-canary's maximum is 6 (Auto Scaling group): ask for 6 or less, or raise the maximum in AWS first"
 CRITICAL = "Critical (change of a group's limits in prod): needs approval by an admin other than alice."
@@ -96,3 +99,23 @@ def test_azure_and_google_cloud_groups_are_refused_in_one_line(say: Say) -> None
     assert gcp.text.endswith("change them in GCP first") and "\n" not in gcp.text, gcp.text
     [plain] = say("scale web-preview to 6")
     assert plain.buttons == () and plain.text.startswith("web-preview's maximum is 4")
+
+
+def test_spoken_the_words_lead_to_the_same_approval(runtime: Runtime, say: Say) -> None:
+    [answer] = understood(runtime, heard("scale web canary to eight and raise the max", 0.99))
+    assert answer.kind == "confirm" and answer.text.startswith("I heard: 'scale web canary to eight and raise the max'")
+    assert ", max 6 -> 8" in answer.text and CRITICAL in answer.text, answer.text
+    [plain] = understood(runtime, heard("scale web canary to eight", 0.99))
+    assert REFUSAL in plain.text and plain.kind != "confirm", plain.text
+
+
+def test_a_real_voice_note_is_heard_with_its_limit(settings: Settings, say_factory: SayFactory) -> None:
+    """espeak -> OGG/Opus -> the recogniser with the command grammar: the limit's words are heard, not taken for
+    more digits of the size ("eight hundred nine")."""
+    runtime, say = say_factory(settings.model_copy(update={"voice_confirm_below": 0.0}))
+    for words, limit in (("scale web canary to eight and raise the max", ", max 6 -> 8"),
+                         ("scale web canary to one and lower the min", ", min 2 -> 1")):  # fmt: skip
+        [card] = voice_note(runtime, real_note(words, snr_db=10.0))
+        assert card.kind == "confirm" and card.text.startswith(f"I heard: '{words}'"), card.text
+        assert limit in card.text and "Critical (change of a group's limits in prod)" in card.text, card.text
+        say(press=button([card], "Cancel"))
