@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from actions.backend import CloudBackend, Scope
 from actions.inventory.reader import CachedInventory
 from actions.inventory.store import InventoryStore
+from actions.naming import unclear_ids
 from actions.planning import Operation, operation
 from actions.provider import Billing, Outcome, Plan, ProgressCallback, Resource, Snapshot, SourceHealth
 from actions.wording import CLOUD_LABELS
@@ -81,7 +82,8 @@ class MultiCloud:
     def plan(self, request: ActionRequest) -> Plan:
         """From the cache, never waiting on a cloud: the worker checks the fresh state before it acts."""
         destination = self._cached(request.destination_id) if request.destination_id else None
-        found = operation(request, self._cached(request.resource_id), destination)
+        unclear = unclear_ids(self._inventory.snapshot().resources)  # names several resources carry
+        found = operation(request, self._cached(request.resource_id), destination, unclear=unclear)
         if found.plan is None:
             raise ProviderError(found.done)
         return found.plan

@@ -4,6 +4,7 @@ nothing left to do."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Literal
 
@@ -35,17 +36,26 @@ class Operation:
     done: str = ""
 
 
-def operation(request: ActionRequest, resource: Resource, destination: Resource | None = None) -> Operation:
+def operation(
+    request: ActionRequest,
+    resource: Resource,
+    destination: Resource | None = None,
+    *,
+    unclear: Collection[str] = (),
+) -> Operation:
     """The operation `request` needs, given the resource (and a failover's standby) as they are now.
-    Raises ProviderError with a plain sentence when it cannot be done at all."""
+    `unclear`: ids of resources whose name does not name them alone (actions.naming); the plan names them
+    by id too. Raises ProviderError with a plain sentence when it cannot be done at all."""
     if request.action is ActionName.FAILOVER:
-        return _failover(resource, destination)
+        return _failover(resource, destination, unclear)
+    by_id = resource.id in unclear
     if resource.kind == "group":
         group, limits = _new_limits(request, resource)
         if request.action in _SCALING:
-            return _scale_request(request, group, limits)
+            return _scale_request(request, group, limits, by_id)
         if request.action in (ActionName.STOP, ActionName.SHUTDOWN):
-            return _scale(group, 0, emergency=False, note=f", shut down{limits}")  # a group stops by going to 0
+            # a group stops by going to 0
+            return _scale(group, 0, emergency=False, note=f", shut down{limits}", unclear=by_id)
         if request.action is ActionName.START:
             raise ProviderError(f"{resource.name} is a group: scale it to the size it should run")
         raise ProviderError(f"{resource.name} is a group: restart its instances one by one")
@@ -53,7 +63,7 @@ def operation(request: ActionRequest, resource: Resource, destination: Resource 
         raise ProviderError(f"{resource.name} is {_a(resource.kind)}: only groups scale")
     if resource.kind != "instance":
         raise ProviderError(f"{resource.name} is {_a(resource.kind)}: opsbot starts and stops instances only")
-    return _power(resource, _POWER[request.action])
+    return _power(resource, _POWER[request.action], by_id)
 
 
 def _a(kind: str) -> str:
@@ -77,30 +87,30 @@ def _new_limits(request: ActionRequest, group: Resource) -> tuple[Resource, str]
     return changed.model_copy(update={"set_limits": (changed.min_count, changed.max_count)}), words
 
 
-def _scale_request(request: ActionRequest, group: Resource, limits: str) -> Operation:
+def _scale_request(request: ActionRequest, group: Resource, limits: str, unclear: bool) -> Operation:
     emergency = request.action is ActionName.EMERGENCY_SCALE
     target = request.desired_count
     if target is None:
         target = emergency_target(group.count or 0)
     if not emergency:
-        return _scale(group, target, emergency=False, note=limits)
+        return _scale(group, target, emergency=False, note=limits, unclear=unclear)
     target, capped = emergency_cap(group, target)
     note = f", capped at the group's maximum {target}" if capped else ""
-    return _scale(group, target, emergency=True, note=note + limits)
+    return _scale(group, target, emergency=True, note=note + limits, unclear=unclear)
 
 
-def _scale(group: Resource, target: int, *, emergency: bool, note: str = "") -> Operation:
+def _scale(group: Resource, target: int, *, emergency: bool, note: str = "", unclear: bool = False) -> Operation:
     name, count = group.name, group.count or 0
     check_scale_target(name, target)
     if target == count:
         return Operation(target=group, count=target, done=f"{name} is already at {count} instances")
     check_target(group, target)
     delta = (target - count) * (group.unit_hourly_cost or 0.0)
-    plan = scale_plan(group, target, delta, emergency=emergency, note=note)
+    plan = scale_plan(group, target, delta, emergency=emergency, note=note, unclear=unclear)
     return Operation(target=group, count=target, plan=plan)
 
 
-def _power(instance: Resource, power: Power) -> Operation:
+def _power(instance: Resource, power: Power, unclear: bool) -> Operation:
     name, state = instance.name, instance.state
     if power == "start" and state == "running":
         return Operation(target=instance, power=power, done=f"{name} is already running")
@@ -112,7 +122,7 @@ def _power(instance: Resource, power: Power) -> Operation:
     after = {"start": "running", "stop": "stopped", "restart": "running (restarted)"}[power]
     words = {"start": f"{state} -> running", "stop": f"{state} -> stopped", "restart": "restart, a short outage"}
     plan = Plan(
-        summary=f"{head(instance)}: {words[power]}{per_hour(delta)}",
+        summary=f"{head(instance, unclear=unclear)}: {words[power]}{per_hour(delta)}",
         before=state,
         after=after,
         instances_affected=1,
@@ -121,7 +131,7 @@ def _power(instance: Resource, power: Power) -> Operation:
     return Operation(target=instance, power=power, plan=plan)
 
 
-def _failover(source: Resource, standby: Resource | None) -> Operation:
+def _failover(source: Resource, standby: Resource | None, unclear: Collection[str]) -> Operation:
     if standby is None:
         raise ProviderError(f"{source.name} has no DR standby to fail over to.")
     if source.kind != "group" or standby.kind != "group":
@@ -132,8 +142,9 @@ def _failover(source: Resource, standby: Resource | None) -> Operation:
     scaled = _scale(standby, wanted, emergency=False)
     if scaled.plan is None:
         return Operation(target=standby, count=wanted, done=f"{standby.name} already runs {wanted} instances")
+    heads = f"{head(source, unclear=source.id in unclear)} -> {head(standby, unclear=standby.id in unclear)}"
     plan = scaled.plan.model_copy(
-        update={"summary": f"{head(source)} -> {head(standby)}: {standby.name} {scaled.plan.before.split()[0]}"
+        update={"summary": f"{heads}: {standby.name} {scaled.plan.before.split()[0]}"
                 f" -> {wanted} instances{per_hour(scaled.plan.cost_delta_per_hour)}"}
     )  # fmt: skip
     return Operation(target=standby, count=wanted, plan=plan)

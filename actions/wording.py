@@ -6,6 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from types import MappingProxyType
 
 from actions.catalogue import MAX_GROUP_SIZE
+from actions.naming import member_named_like_its_group
 from actions.provider import Plan, Resource
 from core.errors import ProviderError
 from core.models import Cloud
@@ -20,9 +21,21 @@ def where(cloud: Cloud, region: str) -> str:
     return f"{CLOUD_LABELS[cloud]} {region}"
 
 
-def head(resource: Resource) -> str:
-    """'web-prod (AWS us-east-1)': how a summary names its subject."""
-    return f"{resource.name} ({where(resource.cloud, resource.region)})"
+def title(resource: Resource, *, unclear: bool = False) -> str:
+    """'web-prod', or 'web-prod i-0abc123' when the name alone could mean another resource (`unclear`, from the
+    inventory: see actions.naming) or is its group's."""
+    if not (unclear or member_named_like_its_group(resource)):
+        return resource.name
+    own = resource.id.rsplit(":", 1)[-1]  # the cloud's own id: i-0abc123
+    if resource.name in own:  # "vm/db-prod", "asg/web-prod": the name again, not what tells them apart
+        own = resource.id
+    return f"{resource.name} {own}"
+
+
+def head(resource: Resource, *, unclear: bool = False) -> str:
+    """'web-prod (AWS us-east-1)': how a summary names its subject ('web-prod i-0abc123 (AWS us-east-1)' when
+    the name is not its own alone)."""
+    return f"{title(resource, unclear=unclear)} ({where(resource.cloud, resource.region)})"
 
 
 def per_hour(delta: float) -> str:
@@ -43,12 +56,14 @@ def check_scale_target(name: str, target: int) -> None:
         raise ProviderError(f"{name} cannot be scaled above {MAX_GROUP_SIZE} instances")
 
 
-def scale_plan(group: Resource, target: int, delta: float, *, emergency: bool, note: str = "") -> Plan:
+def scale_plan(
+    group: Resource, target: int, delta: float, *, emergency: bool, note: str = "", unclear: bool = False
+) -> Plan:
     """'web-prod (AWS us-east-1): 12 -> 20 instances, about +$4.10/h'; `note` follows the sizes (", shut down")."""
     count = group.count or 0
     word = "emergency scale " if emergency else ""
     return Plan(
-        summary=f"{head(group)}: {word}{count} -> {target} instances{note}{per_hour(delta)}",
+        summary=f"{head(group, unclear=unclear)}: {word}{count} -> {target} instances{note}{per_hour(delta)}",
         before=f"{count} instances",
         after=f"{target} instances",
         instances_affected=abs(target - count),

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from actions import queries
 from actions.provider import Billing, Resource, Snapshot
 from actions.queries import Scope
+from actions.wording import title
 from conversation.freshness import Freshness, freshness
 from conversation.memo import InventoryMemo
 from conversation.paging import Page, Pages, more_button
@@ -126,7 +127,8 @@ class ReadFlow:
         if resolution.match is None:
             return fresh.around(not_found(phrase, resolution.candidates))
         found = index.by_name[resolution.match]
-        return self._fresh(snapshot, found.cloud, found.region).around(_details(found))
+        unclear = index.by_name.get(found.name) is not found or found.name in index.shared  # the name means another
+        return self._fresh(snapshot, found.cloud, found.region).around(_details(found, unclear))
 
     def _cost_report(
         self, resources: tuple[Resource, ...], period: str, group_by: str | None, scope: Scope, now: float
@@ -240,8 +242,10 @@ def _one_line(r: Resource) -> str:
     return f"{r.name} ({_label(r.cloud)} {r.region}, {r.kind}, {r.state}, {size})"
 
 
-def _details(r: Resource) -> str:
-    lines = [f"{r.name}: {r.state}. {_label(r.cloud)} {r.kind.replace('_', ' ')}, {r.region}, {r.environment}."]
+def _details(r: Resource, unclear: bool) -> str:
+    """What `show` says; its first line names the resource by id too when its name is not its own alone."""
+    kind = r.kind.replace("_", " ")
+    lines = [f"{title(r, unclear=unclear)}: {r.state}. {_label(r.cloud)} {kind}, {r.region}, {r.environment}."]
     size = f"{r.count} instances of {r.size}" if r.count is not None else r.size
     lines.append(f"{size}, {money(r.hourly_cost)}/h")
     if r.cpu:

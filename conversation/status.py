@@ -11,6 +11,7 @@ from typing import NamedTuple
 from actions import queries
 from actions.provider import Snapshot, SourceHealth
 from actions.queries import CloudStatus, Problem, Scope, StatusReport
+from actions.wording import title
 from conversation.memo import InventoryMemo
 from conversation.replies import age, clock, echo, money, not_found
 from conversation.services import Services
@@ -108,7 +109,9 @@ class StatusView:
         index = self._s.index(snapshot)
         resolution = index.resolve(phrase)
         if resolution.match is not None:
-            return Scoped(scope.model_copy(update={"names": frozenset({resolution.match})}), resolution.match)
+            found = index.by_name[resolution.match]  # an id when the name is not its own: named with it
+            label = resolution.match if resolution.match == found.name else title(found, unclear=True)
+            return Scoped(scope.model_copy(update={"names": frozenset({resolution.match})}), label)
         service = self._service(snapshot, phrase)
         if service is not None:
             name, environment = service

@@ -69,13 +69,14 @@ class CloudStatus(Frozen):
 
 
 class Scope(Frozen):
-    """What a status is about: everything, or a cloud, region, environment, some resources by name (a group
-    brings its members) or a service (its `service` tag) - each given part narrows it."""
+    """What a status is about: everything, or a cloud, region, environment, some resources by name or id (a group
+    brings its members; an id, for a name several share, only its own) or a service (its `service` tag) - each
+    given part narrows it."""
 
     cloud: Cloud | None = None
     region: str | None = None
     environment: str | None = None
-    names: frozenset[str] | None = None
+    names: frozenset[str] | None = None  # names, or ids (the resolver's match for a name that is not its own)
     service: str | None = None
     tag: tuple[str, str] | None = None  # ("team", "payments"): resources with that tag
 
@@ -92,7 +93,7 @@ class Scope(Frozen):
         return (
             (self.environment is None or r.environment == self.environment)
             and (self.region is None or r.region == self.region)
-            and (self.names is None or r.name in self.names or r.group in self.names)
+            and (self.names is None or r.name in self.names or r.id in self.names or r.group in self.names)
             and (self.service is None or r.tags.get("service") == self.service)
             and (self.tag is None or r.tags.get(self.tag[0]) == self.tag[1])
         )

@@ -93,10 +93,10 @@ def account(moto_url: str, settings: Settings, redis_conn: redis.Redis) -> Itera
 def test_members_named_like_their_group_are_shown_by_instance_id(account: Account) -> None:
     first, second, _ = account.members()
     [shown] = account.say(f"show {first}")
-    assert shown.text.startswith("web-prod: running. AWS instance, us-east-1, prod."), shown.text
+    assert shown.text.startswith(f"web-prod {first}: running. AWS instance, us-east-1, prod."), shown.text
     assert "In group web-prod" in shown.text
     [whole] = account.say(f"show aws:prod:{REGION}:{second}")
-    assert whole.text.startswith("web-prod: running. AWS instance"), whole.text
+    assert whole.text.startswith(f"web-prod {second}: running. AWS instance"), whole.text
     assert account.say("show web-prod")[0].text.startswith("web-prod: running. AWS group")  # the name: the group
 
 
@@ -128,7 +128,7 @@ def test_a_name_two_instances_share_asks_with_their_ids(account: Account) -> Non
     [asked] = account.say("show batch")
     assert one in asked.text and two in asked.text and asked.text.startswith("No batch. Did you mean"), asked.text
     [shown] = account.say(f"show {two}")
-    assert shown.text.startswith("batch: running. AWS instance"), shown.text
+    assert shown.text.startswith(f"batch {two}: running. AWS instance"), shown.text
     [asked] = account.say("restart batch")
     assert {b.label for b in asked.buttons} >= {one, two}, asked.text
 
@@ -136,7 +136,7 @@ def test_a_name_two_instances_share_asks_with_their_ids(account: Account) -> Non
 def test_a_name_means_the_instance_before_its_volume_and_the_volume_answers_to_its_id(account: Account) -> None:
     assert account.say("show db-prod")[0].text.startswith("db-prod: running. AWS instance")
     volume = account.world.ids["db-prod volume"]
-    assert account.say(f"show {volume}")[0].text.startswith("db-prod: available. AWS disk")
+    assert account.say(f"show {volume}")[0].text.startswith(f"db-prod {volume}: available. AWS disk")
 
 
 def test_find_filters_by_the_tags_the_cloud_carries(account: Account) -> None:
