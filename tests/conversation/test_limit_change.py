@@ -75,6 +75,8 @@ def test_without_the_words_the_refusal_stays_and_nothing_changes(runtime: Runtim
         [answer] = say(text)
         assert answer.kind != "confirm" and answer.text.startswith("web-canary's maximum is 6"), text
     assert say("should I raise the max of web-canary?")[0].kind != "confirm"
+    [viewer] = say("scale web-canary to 8", user="dave")  # may not ask for it at all: no button to press
+    assert viewer.text.startswith("web-canary's maximum is 6") and viewer.buttons == ()
     assert runtime.conversation.services.confirmations.latest(ROOM) is None
     assert _group(runtime, "web-canary") == (2, 6, 2)
 

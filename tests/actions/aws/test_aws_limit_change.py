@@ -11,6 +11,7 @@ import time
 import boto3
 
 from actions.multicloud import MultiCloud
+from audit.log import AuditEvent
 from bot.runtime import Runtime
 from core.models import Message, Reply
 from fakes.aws_limits import AwsLimits
@@ -71,6 +72,12 @@ def test_the_button_under_the_refusal_leads_to_the_same_approval(
     _approved_by_carol_only(runtime, card)
     assert _sizes(world, "web-prod") == (0, 12, 12)
     assert limits.refused == []
+    records = runtime.conversation.services.audit.records()
+    [offered] = [r for r in records if r.event is AuditEvent.REFUSED and r.what == "scale web-prod to 12"]
+    assert offered.outcome == refused.text
+    [asked] = [r for r in records if r.event is AuditEvent.APPROVAL_ASKED]
+    assert (asked.actor, asked.params["new_max_count"], asked.params["desired_count"]) == ("alice", 12, 12)
+    assert asked.params["effect"] == "change of a group's limits in prod"
 
 
 def test_lowering_the_minimum_takes_a_group_to_zero(clouds: tuple[Runtime, MultiCloud], world: World) -> None:
