@@ -1,6 +1,7 @@
 """Search over 100,000 cached resources: p50/p99 per kind of query and overall, index build time, and memory of
 the resources next to their index. The query mix is what on-call engineers type: exact names, prefixes, broad
-words ("web", "prod"), tag values, typos, filters alone or with words, nothing at all, and later pages."""
+words ("web", "prod"), tag values, typos, filters alone or with words, tag filters ("team=payments", "env=prod
+team=web", one a tag no resource has), nothing at all, and later pages."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from actions.queries.search import prepare
 from actions.queries.search_index import SearchIndex
 from actions.simulated import generate_inventory
 from bench.figures import Figure
+from core.errors import ResourceNotFound
 
 SEED, SIZE, REPEAT = 4243, 100_000, 5
 Search = Callable[[], object]
@@ -26,6 +28,11 @@ FILTERS_ONLY: tuple[dict[str, str], ...] = (
 WORDS_AND_FILTERS: tuple[tuple[str, dict[str, str]], ...] = (
     ("web", {"state": "running"}), ("prod", {"cloud": "aws"}), ("billing", {"region": "westeurope"}),
     ("db", {"environment": "staging", "kind": "database"}), ("checkout", {"cloud": "azure", "state": "degraded"}),
+)  # fmt: skip
+
+TAG_FILTERS = (
+    "team=payments", "env=prod team=web", "env=prod team=payments", "owner=grace env=staging", "service=checkout",
+    "web team=frontend", "db env=staging", "Team=Payments",
 )  # fmt: skip
 
 
@@ -41,6 +48,15 @@ def _mix(inventory: tuple[Resource, ...]) -> dict[str, list[Search]]:
     def q(query: str, **kwargs: object) -> Search:
         return lambda: search(inventory, query=query, **kwargs)  # type: ignore[arg-type]
 
+    def tagged(query: str) -> Search:
+        def run() -> object:
+            try:
+                return search(inventory, query=query)
+            except ResourceNotFound as refused:  # "team=web": no resource has it, which is the answer
+                return refused
+
+        return run
+
     return {
         "exact name": [q(name) for name in names],
         "name prefix": [q(name[: rng.randint(4, 9)]) for name in names],
@@ -50,6 +66,7 @@ def _mix(inventory: tuple[Resource, ...]) -> dict[str, list[Search]]:
         "several words": [q(w) for w in ("prod web", "billing staging", "gallery prod db", "eu west disk")],
         "filters only": [q("", **f) for f in FILTERS_ONLY],
         "words + filters": [q(word, **f) for word, f in WORDS_AND_FILTERS],
+        "tag filter": [tagged(query) for query in TAG_FILTERS],
         "no match": [q(w) for w in ("qqqq-zzzz", "kubernetes", "nothing-here", "xyzzy")],
         "later page": [q(w, offset=o) for w in ("prod", "staging", "billing") for o in (10, 100, 1000)],
     }
