@@ -136,7 +136,7 @@ def _failover(source: Resource, standby: Resource | None, unclear: Collection[st
         raise ProviderError(f"{source.name} has no DR standby to fail over to.")
     if source.kind != "group" or standby.kind != "group":
         raise ProviderError(f"{source.name} cannot fail over: only groups with a standby group can")
-    wanted = max(source.count or 0, 1)
+    wanted = max(source.count or 0, standby.count or 0, 1)  # a failover never takes capacity from the standby
     if wanted != (standby.count or 0):
         check_standby(standby, source, wanted)
     scaled = _scale(standby, wanted, emergency=False)

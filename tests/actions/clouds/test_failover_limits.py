@@ -1,5 +1,6 @@
 """A failover whose standby's maximum is below the primary's size is refused in one line that says so - the
-standby must be raised - not in the wording of a scale ("ask for 10 or less")."""
+standby must be raised - not in the wording of a scale ("ask for 10 or less"); a standby already larger than the
+primary keeps its size."""
 
 from __future__ import annotations
 
@@ -40,3 +41,9 @@ def test_a_standby_that_holds_the_primary_is_planned() -> None:
     found = operation(_failover(web, dr), web, dr)
     assert found.count == 10 and found.plan is not None
     assert found.plan.summary.startswith("web-prod (AWS us-east-1) -> web-dr (AWS us-east-1): web-dr 0 -> 10 instances")
+
+
+def test_a_standby_larger_than_the_primary_is_not_scaled_down() -> None:
+    web, dr = _group("web-prod", 6, 30), _group("web-dr", 8, 10, environment="dr")
+    found = operation(_failover(web, dr), web, dr)
+    assert found.plan is None and found.done == "web-dr already runs 8 instances"
