@@ -8,6 +8,7 @@ from functools import cached_property
 
 import redis
 
+from actions.naming import rank
 from actions.provider import CloudProvider, Resource, Snapshot
 from audit.log import AuditLog
 from conversation.confirmations import ConfirmationStore
@@ -18,7 +19,6 @@ from policies.engine import PolicyEngine
 from workers.context import WorkerContext
 from workers.escalation.desk import AlertDesk
 
-_KIND_RANK = {"group": 0, "database": 1, "load_balancer": 2, "instance": 3, "disk": 4}
 _BUILD_NOW_UP_TO = 2000  # names; a resolver over this many builds in about 20 ms
 
 
@@ -86,8 +86,8 @@ def named(resources: tuple[Resource, ...]) -> tuple[dict[str, Resource], dict[st
             clashes.setdefault(r.name, [known]).append(r)
     shared: dict[str, tuple[Resource, ...]] = {}
     for name, same in clashes.items():
-        first = min(_KIND_RANK.get(r.kind, len(_KIND_RANK)) for r in same)
-        meant = tuple(r for r in same if _KIND_RANK.get(r.kind, len(_KIND_RANK)) == first)
+        first = min(rank(r) for r in same)
+        meant = tuple(r for r in same if rank(r) == first)
         by_name[name] = meant[0]
         if len(meant) > 1:
             shared[name] = meant

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from actions.catalogue import emergency_target
-from actions.limits import check_target, emergency_cap, with_new_limits
+from actions.limits import check_standby, check_target, emergency_cap, with_new_limits
 from actions.provider import Plan, Resource
 from actions.simulated.changes import Change, progress_points, refuse
 from actions.simulated.groups import FRESH_CPU, member_names, new_member, refreshed_group
@@ -147,7 +147,7 @@ def failover(request: ActionRequest, primary: Resource, world: WorldView, seed: 
     if target == 0:
         raise ProviderError(f"{name} has no instances: there is nothing to fail over")
     if target != current:
-        check_target(standby, target)
+        check_standby(standby, primary, target)
     members, writes = resize(seed, standby, world.members_of(standby), target)
     members = [m if m.state != "stopped" else new_member(seed, standby, m.name) for m in members]
     writes.update({m.id: m for m in members if world.by_id.get(m.id) != m})
