@@ -5,45 +5,26 @@ unattached volumes. Every quoted command must be understood and answered as on t
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from moto.server import ThreadedMotoServer
 
 from bot.runtime import Runtime
 from core.cloud_config import AwsAccount
 from core.models import ConversationRef, Message, Reply
 from core.settings import Settings
+from tests.actions.aws.conftest import moto_url
 from tests.conversation.aws_account import OTHER_REGION, REGION, AwsAccountWorld, build_account
 from tests.conversation.test_doc_examples import broken_promises
 
 ROOM = ConversationRef(channel="console", conversation_id="ops-room")
+__all__ = ["moto_url"]  # the session's moto server, shared with the AWS backend's own tests
 
 
-@pytest.fixture(scope="module")
-def account(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AwsAccountWorld]:
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    url = f"http://{host}:{port}"
-    empty = tmp_path_factory.mktemp("aws") / "none"
-    with pytest.MonkeyPatch.context() as env:
-        for key in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE"):
-            env.delenv(key, raising=False)
-        env.setenv("AWS_ENDPOINT_URL", url)
-        env.setenv("AWS_ACCESS_KEY_ID", "testing")
-        env.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-        env.setenv("AWS_DEFAULT_REGION", REGION)
-        env.setenv("AWS_CONFIG_FILE", str(Path(empty)))
-        env.setenv("AWS_SHARED_CREDENTIALS_FILE", str(Path(empty)))
-        env.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
-        env.setenv("AWS_EC2_METADATA_DISABLED", "true")
-        yield build_account(url)
-    server.stop()
+@pytest.fixture
+def account(moto_url: str) -> AwsAccountWorld:
+    return build_account(moto_url)
 
 
 @pytest.fixture
