@@ -23,84 +23,45 @@ Measured here (2 cores, 20 alerts, fire then resolve at once, receiver answers 2
 p50 2 ms, max 5 ms; resolve() -> webhook received p50 1.0 s, max 1.0 s with group_interval 1s (the default),
 p50 10 ms, max 12 ms with 10ms. Start until `/-/ready` answers: ~0.1 s. `externalURL` in bodies is `url`.
 
-No process is left behind: stop() (run by the context manager, even when the test body raises) terminates,
-waits, then kills; a finalizer does the same if the object is dropped or the interpreter exits, and on Linux
-the child gets SIGTERM if the thread that started it dies (so start it from the test's own thread, not from a
-short-lived helper thread).
+Starting (with a new port if the free one was taken before the bind), stopping and the log tail are
+fakes.daemon's: no process is left behind, even when the test body raises or the object is dropped; start it
+from the test's own thread, not from a short-lived helper thread (the child gets SIGTERM if that thread dies).
 """
 
 from __future__ import annotations
 
-import ctypes
-import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
-import weakref
-from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import httpx
 import yaml
 
+from fakes import daemon
+from fakes.daemon import die_with_parent as die_with_parent
+from fakes.daemon import free_port as free_port
+from fakes.daemon import reap as reap
+
 BINARY_NAMES = ("prometheus-alertmanager", "alertmanager")
 MISSING = "prometheus-alertmanager is not installed: apt-get install prometheus-alertmanager"
-READY_TIMEOUT = 20.0
-STOP_TIMEOUT = 5.0
-_PR_SET_PDEATHSIG = 1
 
 LabelKey = tuple[tuple[str, str], ...]
 
 
 def find_binary() -> str:
     """The Alertmanager executable on PATH, or a pytest failure naming the Debian package."""
-    import pytest  # here, not at the top: only tests run a real Alertmanager, and the base install has no pytest
-
-    found = next(filter(None, map(shutil.which, BINARY_NAMES)), None)
-    if found is None:
-        pytest.fail(MISSING, pytrace=False)
-    return found
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    return daemon.find_binary(BINARY_NAMES, MISSING)
 
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
-def die_with_parent() -> Callable[[], None] | None:
-    """A preexec_fn asking Linux to SIGTERM the child when its parent thread dies (pytest killed hard)."""
-    if not sys.platform.startswith("linux"):
-        return None
-    prctl = ctypes.CDLL(None, use_errno=True).prctl  # resolved before fork: the child only calls into C
-
-    def preexec() -> None:
-        prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-
-    return preexec
-
-
-def reap(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-class Alertmanager:
+class Alertmanager(daemon.Daemon):
     """A context manager: `with Alertmanager(url, bearer_token=..., tmp_path=tmp_path) as am: am.fire({...})`."""
+
+    name = "Alertmanager"
 
     def __init__(
         self,
@@ -113,59 +74,22 @@ class Alertmanager:
         repeat_interval: str = "1h",
         group_by: list[str] | None = None,
     ) -> None:
-        self.binary = find_binary()
+        binary = find_binary()
         self.dir = tmp_path / "alertmanager"
         self.dir.mkdir(parents=True, exist_ok=True)
         self.config_file = self.dir / "alertmanager.yml"
-        self.log_file = self.dir / "alertmanager.log"
         self.config_file.write_text(
             yaml.safe_dump(
                 _config(webhook_url, bearer_token, group_wait, group_interval, repeat_interval, group_by or ["..."])
             )
         )
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self._process: subprocess.Popen[bytes] | None = None
-        self._finalizer: weakref.finalize[Any, Any] | None = None
+        super().__init__(binary, self.dir / "alertmanager.log")
         self._firing: dict[LabelKey, dict[str, Any]] = {}  # what fire() last sent, reused by resolve()
         self._http: httpx.Client | None = None
 
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
-
-    @property
-    def pid(self) -> int | None:
-        return self._process.pid if self._process else None
-
-    def start(self) -> Self:
-        """Start the binary and wait until `/-/ready` answers; on failure, nothing is left running."""
-        if self._process is not None:
-            raise RuntimeError("Alertmanager already started")
-        self._http = httpx.Client(timeout=10.0)
-        for _attempt in range(3):  # the free port can be taken between probing it and the bind
-            self._spawn()
-            try:
-                self._wait_ready()
-            except _PortTaken:
-                self._stop_process()
-                self.port = free_port()
-                self.url = f"http://127.0.0.1:{self.port}"
-                continue
-            except BaseException:
-                self.stop()
-                raise
-            return self
-        self.stop()
-        raise RuntimeError(f"Alertmanager found no free port:\n{self.stderr_tail()}")
-
     def stop(self) -> None:
         """Terminate, wait, kill; safe to call twice."""
-        self._stop_process()
+        super().stop()
         if self._http is not None:
             self._http.close()
             self._http = None
@@ -193,11 +117,7 @@ class Alertmanager:
 
     def stderr_tail(self, lines: int = 20) -> str:
         """The last lines Alertmanager logged (it logs to stderr), for failure messages."""
-        try:
-            text = self.log_file.read_text(errors="replace")
-        except FileNotFoundError:
-            return "(no log)"
-        return "\n".join(text.splitlines()[-lines:])
+        return self.log_tail(lines)
 
     def _post(self, alerts: list[dict[str, Any]]) -> None:
         if self._process is None or self._http is None:
@@ -206,50 +126,18 @@ class Alertmanager:
         if response.status_code != 200:
             raise RuntimeError(f"Alertmanager refused the alert: {response.status_code} {_reason(response)}")
 
-    def _spawn(self) -> None:
-        with self.log_file.open("ab") as log:
-            self._process = subprocess.Popen(
-                [
-                    self.binary,
-                    f"--config.file={self.config_file}",
-                    f"--storage.path={self.dir / 'data'}",
-                    f"--web.listen-address=127.0.0.1:{self.port}",
-                    f"--web.external-url={self.url}",
-                    "--cluster.listen-address=",
-                    "--log.level=info",
-                ],
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=log,
-                preexec_fn=die_with_parent(),  # only a prctl call, resolved before the fork
-            )
-        self._finalizer = weakref.finalize(self, reap, self._process)
+    def _flags(self) -> list[str]:
+        return [f"--config.file={self.config_file}", f"--storage.path={self.dir / 'data'}", "--cluster.listen-address="]
 
-    def _stop_process(self) -> None:
-        process, self._process = self._process, None
-        if self._finalizer is not None:
-            self._finalizer.detach()
-            self._finalizer = None
-        if process is not None:
-            reap(process)
+    def _free_port(self) -> int:
+        return free_port()  # this module's name, which a test patches to hand out a taken port
 
-    def _wait_ready(self) -> None:
-        assert self._process is not None and self._http is not None
-        deadline = time.monotonic() + READY_TIMEOUT
-        while time.monotonic() < deadline:
-            code = self._process.poll()
-            if code is not None:
-                tail = self.stderr_tail()
-                if "address already in use" in tail:
-                    raise _PortTaken
-                raise RuntimeError(f"Alertmanager exited with code {code} before it was ready:\n{tail}")
-            try:
-                if self._http.get(f"{self.url}/-/ready", timeout=1.0).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.02)
-        raise RuntimeError(f"Alertmanager not ready after {READY_TIMEOUT:.0f} s at {self.url}:\n{self.stderr_tail()}")
+    def _starting(self) -> None:
+        self._http = httpx.Client(timeout=10.0)
+
+    def _ready_client(self) -> AbstractContextManager[httpx.Client]:
+        assert self._http is not None
+        return nullcontext(self._http)  # the client fire() uses, opened by start() and closed by stop()
 
 
 def _reason(response: httpx.Response) -> str:
@@ -261,10 +149,6 @@ def _reason(response: httpx.Response) -> str:
     if isinstance(body, dict):
         body = body.get("message", body)
     return " ".join(str(body).split())
-
-
-class _PortTaken(Exception):
-    pass
 
 
 def _config(
