@@ -296,6 +296,10 @@ class Deliverer:
                 sending = asyncio.ensure_future(send())
                 self._sending.add(sending)
                 sending.add_done_callback(self._sending.discard)
+                # Reported when the send itself ends, not when this attempt resumes: a stop that cancels the
+                # lane lets the send finish (and the next run finds it posted and skips it), so the report of a
+                # message that went out must not depend on this coroutine still running.
+                sending.add_done_callback(partial(self._report_sent, about))
                 await asyncio.shield(sending)
             except RetryAfter:
                 if lane.bucket is not None:
@@ -307,8 +311,6 @@ class Deliverer:
                     for reply in about():
                         self._report(reply, f"{type(exc).__name__}: {_clean(exc)}")
                 raise
-            for reply in about():
-                self._report(reply, None)
 
         try:
             retrying = AsyncRetrying(
@@ -337,6 +339,13 @@ class Deliverer:
         if isinstance(failed, RetryAfter):
             return failed.seconds
         return self._backoff_wait(state)
+
+    def _report_sent(self, about: Callable[[], list[Reply]], sending: asyncio.Future[None]) -> None:
+        """A send that went through: the replies `about()` names are reported sent."""
+        if sending.cancelled() or sending.exception() is not None:
+            return
+        for reply in about():
+            self._report(reply, None)
 
     def _report(self, reply: Reply, error: str | None) -> None:
         if self._on_result is None or not reply.key.startswith(self._result_prefix):

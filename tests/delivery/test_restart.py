@@ -51,6 +51,32 @@ def test_a_message_cut_off_by_a_stop_is_sent_by_the_next_run(redis_conn: redis.R
     assert second.texts() == ["two", "three"]
 
 
+def test_a_card_that_went_out_during_a_stop_is_reported_to_its_escalation(redis_conn: redis.Redis) -> None:
+    """A stop cancels the lane while its card is on its way; the send finishes, and the next run finds the card
+    posted and skips it. Its escalation must still hear that it went out - from the run that sent it."""
+    outbox = Outbox(redis_conn)
+    told: list[tuple[str, str | None]] = []
+    first = RecordingTransport(delay=lambda _reply: 0.5)  # under the send grace a stop gives
+    deliverer = Deliverer(
+        first, outbox, redis_conn, drain_seconds=0.0, on_result=lambda key, error: told.append((key, error))
+    )
+    outbox.publish(post("alert-7.n-1", "FIRING ALERT 7"))
+
+    async def stop_while_sending() -> None:
+        task = asyncio.create_task(deliverer.run())
+        while first.in_flight == 0:
+            await asyncio.sleep(0.01)
+        await deliverer.stop()
+        await task
+
+    asyncio.run(stop_while_sending())
+    assert first.texts() == ["FIRING ALERT 7"]
+    second = RecordingTransport()
+    asyncio.run(deliver(Deliverer(second, outbox, redis_conn, on_result=lambda key, error: told.append((key, error)))))
+    assert second.texts() == []  # recognised as sent
+    assert told == [("alert-7.n-1", None)]  # heard once, as sent
+
+
 def test_an_edit_finds_the_message_posted_by_an_earlier_process(redis_conn: redis.Redis) -> None:
     outbox = Outbox(redis_conn)
     first = RecordingTransport(first_id=100)
