@@ -13,9 +13,9 @@ from audit.log import AuditEvent
 from bot.runtime import Runtime
 from core.models import Message, Reply
 from tests.conversation.conftest import ROOM
-from tests.conversation.test_doc_examples_aws import account, runtime
+from tests.conversation.test_doc_examples_aws import account, moto_url, runtime
 
-__all__ = ["account", "runtime"]  # the configured account and opsbot in front of it, as the docs test uses them
+__all__ = ["account", "moto_url", "runtime"]  # the configured account, its moto server, and opsbot in front
 
 APPROVAL = "needs approval by an admin other than alice."
 
