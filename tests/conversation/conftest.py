@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 
 import pytest
+import redis
 
+from actions.backend import CloudBackend
+from actions.inventory.store import InventoryStore
+from actions.multicloud import MultiCloud
+from actions.resilience import Guard
 from bot.runtime import Runtime
 from core.models import ConversationRef, Message, Reply
 from core.settings import Settings
@@ -73,3 +79,20 @@ def say_factory() -> Iterator[SayFactory]:
     yield _make
     for rt in built:
         rt.close()
+
+
+@contextmanager
+def runtime_on(
+    backends: Sequence[CloudBackend], settings: Settings, connection: redis.Redis, *, attempts: int = 2
+) -> Iterator[tuple[Runtime, MultiCloud]]:
+    """A whole opsbot in front of real cloud backends, its cache read once before the first message; closed after."""
+    guard = Guard(fail_max=3, reset_seconds=0.5, attempts=attempts, backoff_first=0.01, backoff_max=0.05)
+    provider = MultiCloud(list(backends), InventoryStore(connection), guard, timeout_for=lambda _request: 30.0)
+    runtime = Runtime.build(settings, with_worker=True, provider=provider)
+    assert runtime.refresher is not None
+    runtime.refresher.refresh_all()
+    provider.freshen(max_age=3600, deadline=0.1)
+    try:
+        yield runtime, provider
+    finally:
+        runtime.close()

@@ -12,16 +12,13 @@ import redis
 from google.auth.credentials import AnonymousCredentials
 
 from actions.gcp import GcpBackend
-from actions.inventory.store import InventoryStore
-from actions.multicloud import MultiCloud
-from actions.resilience import Guard
 from audit.log import AuditEvent
 from bot.runtime import Runtime
 from core.cloud_config import GcpProject
 from core.models import Message, Reply
 from core.settings import Settings
 from fakes.gcp_compute import FakeComputeApi
-from tests.conversation.conftest import ROOM, Say, button, outbox_after
+from tests.conversation.conftest import ROOM, Say, button, outbox_after, runtime_on
 
 PROJECT, ZONE, DR_ZONE = "shop-prod-7", "europe-west1-b", "europe-west4-a"
 CARD = "web-prod (GCP europe-west1-b) -> web-dr (GCP europe-west4-a): web-dr 0 -> 3 instances"
@@ -45,14 +42,8 @@ def account(settings: Settings, redis_conn: redis.Redis) -> Iterator[Account]:
         [GcpProject(id=PROJECT, zones=[ZONE, DR_ZONE])], compute_url=gcp.url, credentials=AnonymousCredentials(),
         timeout=1.0, poll_seconds=0.02,
     )  # fmt: skip
-    guard = Guard(fail_max=3, reset_seconds=0.5, attempts=2, backoff_first=0.01, backoff_max=0.05)
-    provider = MultiCloud([google], InventoryStore(redis_conn), guard, timeout_for=lambda _request: 30.0)
-    runtime = Runtime.build(settings, with_worker=True, provider=provider)
-    assert runtime.refresher is not None
-    runtime.refresher.refresh_all()
-    provider.freshen(max_age=3600, deadline=0.1)
-    yield Account(gcp, runtime)
-    runtime.close()
+    with runtime_on([google], settings, redis_conn) as (runtime, _provider):
+        yield Account(gcp, runtime)
 
 
 @pytest.mark.parametrize(

@@ -13,14 +13,11 @@ import pytest
 import redis
 
 from actions.aws import AwsBackend
-from actions.inventory.store import InventoryStore
-from actions.multicloud import MultiCloud
-from actions.resilience import Guard
 from bot.runtime import Runtime
 from core.models import Message, Reply
 from core.settings import Settings
 from tests.actions.aws.conftest import ACCOUNT, IMAGE, REGION, World, moto_url
-from tests.conversation.conftest import ROOM, button, outbox_after
+from tests.conversation.conftest import ROOM, button, outbox_after, runtime_on
 
 __all__ = ["moto_url"]  # the session's moto server, shared with the AWS backend's own tests
 
@@ -80,14 +77,8 @@ class Account:
 def account(moto_url: str, settings: Settings, redis_conn: redis.Redis) -> Iterator[Account]:
     world = _build(moto_url)
     aws = AwsBackend([ACCOUNT.model_copy(update={"regions": [REGION]})], timeout=5.0, poll_seconds=0.05)
-    guard = Guard(fail_max=3, reset_seconds=0.5, attempts=2, backoff_first=0.01, backoff_max=0.05)
-    provider = MultiCloud([aws], InventoryStore(redis_conn), guard, timeout_for=lambda _request: 30.0)
-    runtime = Runtime.build(settings, with_worker=True, provider=provider)
-    assert runtime.refresher is not None
-    runtime.refresher.refresh_all()
-    provider.freshen(max_age=3600, deadline=0.1)
-    yield Account(world, runtime)
-    runtime.close()
+    with runtime_on([aws], settings, redis_conn) as (runtime, _provider):
+        yield Account(world, runtime)
 
 
 def test_members_named_like_their_group_are_shown_by_instance_id(account: Account) -> None:

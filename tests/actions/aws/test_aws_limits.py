@@ -13,16 +13,14 @@ import redis
 from botocore.exceptions import ClientError
 
 from actions.aws import AwsBackend
-from actions.inventory.store import InventoryStore
 from actions.multicloud import MultiCloud
-from actions.resilience import Guard
 from bot.runtime import Runtime
 from core.errors import ProviderError
 from core.models import ActionName, ActionRequest, Cloud, Message, Reply
 from core.settings import Settings
 from fakes.aws_limits import AwsLimits
 from tests.actions.aws.conftest import ACCOUNT, REGION, RoutedSession, World
-from tests.conversation.conftest import ROOM
+from tests.conversation.conftest import ROOM, runtime_on
 
 WEB = "aws:prod:us-east-1:asg/web-prod"
 WORKER = "aws:prod:us-east-1:asg/worker-prod"
@@ -113,14 +111,8 @@ def test_a_scale_sent_outside_the_bounds_comes_back_as_awss_refusal(aws: AwsBack
 
 @pytest.fixture
 def clouds(aws: AwsBackend, redis_conn: redis.Redis, settings: Settings) -> Iterator[tuple[Runtime, MultiCloud]]:
-    guard = Guard(fail_max=3, reset_seconds=0.5, attempts=1, backoff_first=0.01, backoff_max=0.05)
-    provider = MultiCloud([aws], InventoryStore(redis_conn), guard, timeout_for=lambda _request: 30.0)
-    runtime = Runtime.build(settings, with_worker=True, provider=provider)
-    assert runtime.refresher is not None
-    runtime.refresher.refresh_all()
-    provider.freshen(max_age=3600, deadline=0.1)
-    yield runtime, provider
-    runtime.close()
+    with runtime_on([aws], settings, redis_conn, attempts=1) as (runtime, provider):
+        yield runtime, provider
 
 
 def test_plans_crossing_the_bounds_are_refused_before_any_confirmation(
