@@ -1,7 +1,7 @@
 """Shared fixtures. Redis is real: the database named by OPSBOT_TEST_REDIS_URL (`make test` starts a private
 redis-server and sets it), flushed around each test. OPSBOT_TEST_REDIS_DB overrides the URL's database number, so
-several runs can share one server. Without OPSBOT_TEST_REDIS_URL the Redis tests fail rather than empty a
-database nobody named."""
+several runs can share one server; under pytest-xdist, worker gwN adds N to it, so parallel workers never share a
+database. Without OPSBOT_TEST_REDIS_URL the Redis tests fail rather than empty a database nobody named."""
 
 from __future__ import annotations
 
@@ -22,9 +22,12 @@ def _redis_url() -> str:
             "set OPSBOT_TEST_REDIS_URL to a Redis database the tests may empty, or run `make test`", pytrace=False
         )
     db = os.environ.get("OPSBOT_TEST_REDIS_DB")
-    if db is None:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")  # "gw3" under pytest-xdist: each worker its own database
+    if db is None and not worker:
         return base
-    return base.rsplit("/", 1)[0] + "/" + db if base.count("/") >= 3 else base + "/" + db
+    head, _, tail = base.rpartition("/") if base.count("/") >= 3 else (base, "/", "0")
+    number = int(db if db is not None else (tail or "0")) + (int(worker[2:]) if worker.startswith("gw") else 0)
+    return f"{head}/{number}"
 
 
 @pytest.fixture
