@@ -3,24 +3,20 @@ notification, keyed by the alert's id so that its "Resolved" notification finds 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from alerts.model import Incoming, Severity
+from pydantic import BeforeValidator, Field, model_validator
+
+from alerts.model import Incoming
 from alerts.sources import fields
-from alerts.sources.fields import Malformed
+from alerts.sources.fields import Obj, RequiredText, Rfc3339, Scalar, Status, Text, Url
+from alerts.sources.payload import Payload, load
 from core.models import Cloud
 
 SOURCE = "azure"
 SCHEMA = "azureMonitorCommonAlertSchema"
 
-_SEVERITY = {
-    "sev0": Severity.CRITICAL,
-    "sev1": Severity.CRITICAL,
-    "sev2": Severity.WARNING,
-    "sev3": Severity.INFO,
-    "sev4": Severity.INFO,
-}
-_CONDITION = {"Fired": "firing", "Resolved": "resolved"}
+_severity = fields.severities(critical=("sev0", "sev1"), warning=("sev2",), info=("sev3", "sev4"))
 _OPERATOR = {
     "GreaterThan": ">",
     "GreaterThanOrEqual": ">=",
@@ -33,75 +29,112 @@ _OPERATOR = {
 }
 
 
+def _criterion(all_of: Any) -> Any:
+    """The first criterion when there is one (an object with something in it); None otherwise."""
+    found = fields.first(all_of)
+    return found if isinstance(found, dict) and found else None
+
+
+class Criterion(Payload):
+    """What a metric or log search alert measured, against what; a log search alert links to its results."""
+
+    metric_name: Text = Field(default="", alias="metricName")
+    search_query: Text = Field(default="", alias="searchQuery")
+    operator: Text = ""
+    threshold: Scalar = ""
+    metric_value: Scalar = Field(default="", alias="metricValue")
+    filtered_results: Url = Field(default="", alias="linkToFilteredSearchResultsUI")
+    results: Url = Field(default="", alias="linkToSearchResultsUI")
+
+
+class Condition(Payload):
+    criterion: Annotated[Criterion | None, BeforeValidator(_criterion)] = Field(default=None, alias="allOf")
+
+
+class AlertContext(Payload):
+    condition: Annotated[Condition, BeforeValidator(fields.object_or_empty)] = Condition()
+    operation_name: Text = Field(default="", alias="operationName")  # what an activity log alert saw done
+
+
+class Essentials(Payload):
+    alert_id: RequiredText = Field(alias="alertId")
+    monitor_condition: Annotated[Status, fields.one_of({"Fired": "firing", "Resolved": "resolved"})] = Field(
+        alias="monitorCondition"
+    )
+    alert_rule: Text = Field(default="", alias="alertRule")
+    severity: Scalar = ""
+    signal_type: Scalar = Field(default="", alias="signalType")
+    monitoring_service: Scalar = Field(default="", alias="monitoringService")
+    target: Annotated[Text, BeforeValidator(fields.first)] = Field(default="", alias="alertTargetIDs")
+    description: Text = ""
+    fired: Rfc3339 = Field(default=None, alias="firedDateTime")
+    resolved: Rfc3339 = Field(default=None, alias="resolvedDateTime")
+
+
+class AzureAlertData(Payload):
+    essentials: Essentials
+    context: Annotated[AlertContext, BeforeValidator(fields.absent_is_empty)] = Field(
+        default=AlertContext(), alias="alertContext"
+    )
+    custom: Obj = Field(default_factory=dict, alias="customProperties")
+
+
+class AzureAlert(Payload):
+    data: AzureAlertData
+
+    @model_validator(mode="before")
+    @classmethod
+    def _common_schema(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("schemaId") != SCHEMA:
+            raise ValueError(f"schemaId is not {SCHEMA} (turn on the common alert schema in the action group)")
+        return data
+
+
 def parse(body: bytes) -> list[Incoming]:
-    data = fields.need_object(fields.load_json(body), "")
-    if data.get("schemaId") != SCHEMA:
-        raise Malformed(f"schemaId is not {SCHEMA} (turn on the common alert schema in the action group)")
-    payload = fields.need_object(data.get("data"), "data")
-    essentials = fields.need_object(payload.get("essentials"), "data.essentials")
-    context = fields.optional_object(payload.get("alertContext"), "data.alertContext")
-    custom = fields.optional_object(payload.get("customProperties"), "data.customProperties")
-    alert_id = fields.text(essentials.get("alertId"))
-    if not alert_id:
-        raise Malformed("data.essentials: missing alertId")
-    condition = essentials.get("monitorCondition")
-    if condition not in _CONDITION:
-        raise Malformed(f"data.essentials: unknown monitorCondition {fields.quoted(condition)}")
-    rule = fields.text(essentials.get("alertRule")) or "Azure Monitor alert"
-    targets = essentials.get("alertTargetIDs")
-    target = fields.text(targets[0]) if isinstance(targets, list) and targets else ""
+    data = load(AzureAlert, body).data
+    essentials = data.essentials
+    rule = essentials.alert_rule or "Azure Monitor alert"
+    target = essentials.target
     return [
         Incoming(
             source=SOURCE,
-            fingerprint=fields.fingerprint(alert_id),
-            status="resolved" if _CONDITION[condition] == "resolved" else "firing",
-            severity=_SEVERITY.get(fields.text(essentials.get("severity")).lower(), Severity.WARNING),
-            summary=fields.one_line(_summary(rule, context)),
-            description=fields.description(fields.text(essentials.get("description"))),
+            fingerprint=fields.fingerprint(essentials.alert_id),
+            status=essentials.monitor_condition,
+            severity=_severity(essentials.severity),
+            summary=fields.one_line(_summary(rule, data.context)),
+            description=fields.description(essentials.description),
             resource=fields.name(target.rstrip("/").rsplit("/", 1)[-1]) if target else None,
             provider=Cloud.AZURE,
-            environment=fields.name(fields.first_of(custom, ("env", "environment"))),
+            environment=fields.name(fields.first_of(data.custom, ("env", "environment"))),
             labels=fields.labels(
-                custom,
+                data.custom,
                 {
                     "alertRule": rule,
-                    "severity": essentials.get("severity"),
-                    "signalType": essentials.get("signalType"),
-                    "monitoringService": essentials.get("monitoringService"),
+                    "severity": essentials.severity,
+                    "signalType": essentials.signal_type,
+                    "monitoringService": essentials.monitoring_service,
                 },
             ),
-            starts_at=fields.rfc3339(essentials.get("firedDateTime"), "data.essentials.firedDateTime"),
-            ends_at=fields.rfc3339(essentials.get("resolvedDateTime"), "data.essentials.resolvedDateTime"),
-            links=_links(context),
+            starts_at=essentials.fired,
+            ends_at=essentials.resolved,
+            links=_links(data.context.condition.criterion),
         )
     ]
 
 
-def _summary(rule: str, context: dict[str, Any]) -> str:
+def _summary(rule: str, context: AlertContext) -> str:
     """ "cpu-high: Percentage CPU > 25 (value 31.2)"; an activity log alert names its operation instead."""
-    criteria = _first_criterion(context)
-    if criteria:
-        what = fields.text(criteria.get("metricName")) or fields.text(criteria.get("searchQuery"))
-        operator = _OPERATOR.get(fields.text(criteria.get("operator")), fields.text(criteria.get("operator")))
-        threshold = fields.scalar(criteria.get("threshold"))
-        value = fields.scalar(criteria.get("metricValue"))
-        condition = " ".join(part for part in (fields.clip(what, 80), operator, threshold) if part)
-        if value:
-            condition += f" (value {value})"
+    criterion = context.condition.criterion
+    if criterion is not None:
+        what = criterion.metric_name or criterion.search_query
+        operator = _OPERATOR.get(criterion.operator, criterion.operator)
+        condition = " ".join(part for part in (fields.clip(what, 80), operator, criterion.threshold) if part)
+        if criterion.metric_value:
+            condition += f" (value {criterion.metric_value})"
         return f"{rule}: {condition}" if condition else rule
-    operation = fields.text(context.get("operationName"))
+    operation = context.operation_name
     return f"{rule}: {operation}" if operation else rule
 
 
-def _first_criterion(context: dict[str, Any]) -> dict[str, Any]:
-    condition = context.get("condition")
-    all_of = condition.get("allOf") if isinstance(condition, dict) else None
-    if isinstance(all_of, list) and all_of and isinstance(all_of[0], dict):
-        return all_of[0]
-    return {}
-
-
-def _links(context: dict[str, Any]) -> tuple[str, ...]:
-    """A log search alert links to its results in the portal."""
-    criteria = _first_criterion(context)
-    return fields.links(criteria.get("linkToFilteredSearchResultsUI"), criteria.get("linkToSearchResultsUI"))
+def _links(criterion: Criterion | None) -> tuple[str, ...]:
+    return fields.links(criterion.filtered_results, criterion.results) if criterion else ()

@@ -1,24 +1,28 @@
-"""Reading a sender's JSON safely: the one-line `Malformed` error, and helpers that take a value of unknown type
-and give back what an `Incoming` may hold (one-line text within its limit, unix times, capped labels, http
-links, a fingerprint that fits). Every parser uses these, so every source has the same caps.
+"""The field types the source models are built from, and the helpers that turn what they read into what an
+`Incoming` may hold (one-line text within its limit, capped labels, http links, a fingerprint that fits). Every
+source uses these, so every source has the same caps and reads a sender's field the same way.
 
-Every text they give back is made safe for chat here, where it enters (core.untrusted.for_chat: no control,
-bidi or zero-width character), so a source's fallback ("Cloud Monitoring incident") still applies to a field
-that held nothing else; `Incoming` checks again, for alerts built without these helpers."""
+A sender's field is read leniently where its source is known to vary (a number where text was expected reads
+as no text) and refused where the alert cannot be understood without it: a time that is not a time, a status
+that is not one of the source's words, a required id that is empty. Every text they give back is made safe for
+chat here, where it enters (core.untrusted.for_chat: no control, bidi or zero-width character), so a source's
+fallback ("Cloud Monitoring incident") still applies to a field that held nothing else; `Incoming` checks
+again, for alerts built without these helpers."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
-from pydantic import ValidationError
+from pydantic import AfterValidator, BeforeValidator
+from pydantic_core import PydanticCustomError
 
-from core.errors import OpsbotError
+from alerts.model import Severity
 from core.models import Cloud
 from core.untrusted import for_chat
 
@@ -31,45 +35,11 @@ FINGERPRINT_CHARS = 200
 NAME_CHARS = 200  # resource, environment, label keys and values
 URL_CHARS = 2000
 
+Status = Literal["firing", "resolved"]
+T = TypeVar("T")
+
 _PROVIDERS = {"aws": Cloud.AWS, "amazon": Cloud.AWS, "azure": Cloud.AZURE, "gcp": Cloud.GCP, "google": Cloud.GCP}
 _SPACE = re.compile(r"\s+")
-
-
-class Malformed(OpsbotError):
-    """A payload that is not what its source sends. `str(err)` is one short line naming the field
-    ("alerts[2]: missing labels"); it never holds a traceback or the sender's data beyond a short value."""
-
-
-def load_json(body: bytes) -> Any:
-    try:
-        return json.loads(body)
-    except (ValueError, RecursionError):  # ValueError covers bad UTF-8 and bad JSON
-        raise Malformed("not JSON") from None
-
-
-def need_object(value: Any, where: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise Malformed(f"{where}: expected an object" if where else "expected a JSON object")
-    return value
-
-
-def optional_object(value: Any, where: str) -> dict[str, Any]:
-    """An object, or {} for a missing/null one."""
-    return {} if value is None else need_object(value, where)
-
-
-def need_list(value: Any, where: str) -> list[Any]:
-    if not isinstance(value, list):
-        raise Malformed(f"{where}: expected a list")
-    return value
-
-
-def alert_list(value: Any, where: str = "alerts") -> list[Any]:
-    """A list of alerts within the per-request limit."""
-    found = need_list(value, where)
-    if len(found) > MAX_ALERTS:
-        raise Malformed(f"too many alerts ({len(found)}; limit {MAX_ALERTS})")
-    return found
 
 
 def text(value: Any) -> str:
@@ -84,6 +54,100 @@ def scalar(value: Any) -> str:
     if isinstance(value, int | float | str):
         return str(value).strip()
     return ""
+
+
+def rfc3339(value: Any) -> float | None:
+    """Unix seconds of an RFC 3339 time; None for null, "" and Go's zero time ("0001-01-01T00:00:00Z")."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or len(value) > 64:
+        raise ValueError("not an RFC 3339 time")
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError("not an RFC 3339 time") from None
+    if parsed.year <= 1:
+        return None
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp()
+
+
+def unix(value: Any) -> float | None:
+    """Unix seconds given as a number; None for null and 0 (which senders use for "not set")."""
+    if value is None or value == 0:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1e11:
+        raise ValueError("not a unix time")
+    return float(value)
+
+
+def link(value: Any) -> str:
+    """An http(s) URL within its limit, or "". A URL holding a character that `for_chat` would take out (a bidi
+    override making it read as another address) is no link: without the character it would be another one."""
+    url = value.strip() if isinstance(value, str) else ""
+    if not url or len(url) > URL_CHARS or any(c.isspace() for c in url) or for_chat(url) != url:
+        return ""
+    parts = urlsplit(url)
+    return url if parts.scheme in ("http", "https") and parts.netloc else ""
+
+
+def absent_is_empty(value: Any) -> Any:
+    """A missing (null) object reads as an empty one; anything else is validated as it is."""
+    return {} if value is None else value
+
+
+def object_or_empty(value: Any) -> Any:
+    """For optional detail that a source shapes loosely: anything but an object reads as an empty one."""
+    return value if isinstance(value, dict) else {}
+
+
+def objects_only(value: Any) -> list[Any]:
+    """The objects of a loosely shaped list; anything but a list reads as an empty one."""
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def first(value: Any) -> Any:
+    """The first item of a list, or None."""
+    return value[0] if isinstance(value, list) and value else None
+
+
+def _required(value: str) -> str:
+    if not value:
+        raise PydanticCustomError("missing", "Field required")
+    return value
+
+
+def _at_most_max_alerts(value: Any) -> Any:
+    if isinstance(value, list) and len(value) > MAX_ALERTS:
+        limits = {"count": len(value), "limit": MAX_ALERTS}
+        raise PydanticCustomError("refused", "too many alerts ({count}; limit {limit})", limits)
+    return value
+
+
+def one_of(words: Mapping[str, T], *, any_case: bool = False) -> BeforeValidator:
+    """A field that must be one of the source's words, read as what the word means here: null is missing,
+    anything else is refused as unknown ("alerts[0]: unknown status 'foo'")."""
+
+    def read(value: Any) -> T:
+        if value is None:
+            raise PydanticCustomError("missing", "Field required")
+        word = value.lower() if any_case and isinstance(value, str) else value
+        if not isinstance(word, str) or word not in words:
+            raise PydanticCustomError("unknown", "unknown value {value}", {"value": quoted(value)})
+        return words[word]
+
+    return BeforeValidator(read)
+
+
+# The types of the source models' fields.
+Text = Annotated[str, BeforeValidator(text)]  # "" for a missing or non-string value
+Scalar = Annotated[str, BeforeValidator(scalar)]
+Id = Annotated[str, BeforeValidator(scalar), AfterValidator(_required)]  # an id that must be there
+RequiredText = Annotated[str, BeforeValidator(text), AfterValidator(_required)]
+Url = Annotated[str, BeforeValidator(link)]  # "" for anything that is not an http(s) link
+Rfc3339 = Annotated[float | None, BeforeValidator(rfc3339)]
+UnixTime = Annotated[float | None, BeforeValidator(unix)]
+Obj = Annotated[dict[str, Any], BeforeValidator(absent_is_empty)]  # a free-form object (labels), {} if null
+AlertList = Annotated[list[T], BeforeValidator(_at_most_max_alerts)]
 
 
 def clip(value: str, limit: int) -> str:
@@ -126,22 +190,27 @@ def labels(*sources: Mapping[str, Any]) -> dict[str, str]:
 
 
 def links(*candidates: Any) -> tuple[str, ...]:
-    """The http(s) URLs among the candidates, in order, without repeats. A URL holding a character that
-    `for_chat` would take out (a bidi override making it read as another address) is left out whole: without
-    the character it would be another link."""
+    """The http(s) URLs among the candidates (see `link`), in order, without repeats."""
     found: list[str] = []
     for candidate in candidates:
-        url = candidate.strip() if isinstance(candidate, str) else ""
-        if not url or len(url) > URL_CHARS or url in found or any(c.isspace() for c in url) or for_chat(url) != url:
-            continue
-        parts = urlsplit(url)
-        if parts.scheme in ("http", "https") and parts.netloc:
+        url = link(candidate)
+        if url and url not in found:
             found.append(url)
     return tuple(found[:MAX_LINKS])
 
 
 def provider(value: Any) -> Cloud | None:
     return _PROVIDERS.get(text(value).lower())
+
+
+def severities(*, critical: Iterable[str], warning: Iterable[str], info: Iterable[str]) -> Callable[[str], Severity]:
+    """A source's severity words (any case) -> ours; a word it does not list is a warning."""
+    words = {
+        **dict.fromkeys(critical, Severity.CRITICAL),
+        **dict.fromkeys(warning, Severity.WARNING),
+        **dict.fromkeys(info, Severity.INFO),
+    }
+    return lambda word: words.get(text(word).lower(), Severity.WARNING)
 
 
 def fingerprint(value: str) -> str:
@@ -156,32 +225,6 @@ def digest(*parts: object) -> str:
     """A stable fingerprint for sources that give none: sha256 over a canonical JSON of the parts."""
     canonical = json.dumps(parts, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def rfc3339(value: Any, where: str) -> float | None:
-    """Unix seconds of an RFC 3339 time; None for null, "" and Go's zero time ("0001-01-01T00:00:00Z")."""
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str) or len(value) > 64:
-        raise Malformed(f"{where}: not an RFC 3339 time")
-    try:
-        parsed = datetime.fromisoformat(value.strip())
-    except ValueError:
-        raise Malformed(f"{where}: not an RFC 3339 time") from None
-    if parsed.year <= 1:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.timestamp()
-
-
-def unix(value: Any, where: str) -> float | None:
-    """Unix seconds given as a number; None for null and 0 (which senders use for "not set")."""
-    if value is None or value == 0:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1e11:
-        raise Malformed(f"{where}: not a unix time")
-    return float(value)
 
 
 def quoted(value: Any) -> str:
@@ -199,15 +242,3 @@ def first_of(mapping: Mapping[str, Any], keys: Iterable[str]) -> str:
         if found:
             return found
     return ""
-
-
-def validation_reason(exc: ValidationError) -> str:
-    """pydantic's first problem as one line with its field path: "alerts[2].status: input should be ..."."""
-    error = exc.errors(include_url=False, include_input=False)[0]
-    path = ""
-    for part in error["loc"]:
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-    message = error["msg"].removeprefix("Value error, ")
-    if not path:  # a whole-model check: its message is ours, already a sentence
-        return one_line(message, 200)
-    return one_line(f"{path}: {message[:1].lower()}{message[1:]}", 200)

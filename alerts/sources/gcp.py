@@ -3,17 +3,19 @@ sends): one incident per notification, keyed by its incident id; "open" fires it
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from alerts.model import Incoming, Severity
+from pydantic import BeforeValidator, Field
+
+from alerts.model import Incoming
 from alerts.sources import fields
-from alerts.sources.fields import Malformed
+from alerts.sources.fields import Id, Obj, Status, Text, UnixTime, Url
+from alerts.sources.payload import Payload, load
 from core.models import Cloud
 
 SOURCE = "gcp"
 
-_SEVERITY = {"critical": Severity.CRITICAL, "error": Severity.CRITICAL, "warning": Severity.WARNING}
-_STATE = {"open": "firing", "closed": "resolved"}
+_severity = fields.severities(critical=("critical", "error"), warning=("warning",), info=())
 # resource.labels that name the monitored thing, by resource type (VM, GKE, Cloud Run, Cloud SQL, bucket ...)
 _RESOURCE_LABELS = (
     "instance_name",
@@ -28,57 +30,72 @@ _RESOURCE_LABELS = (
 )
 
 
+def _documentation(value: Any) -> Any:
+    """An object with `content` in schema 1.2, a plain string in the test notification; nothing otherwise."""
+    return {"content": value} if isinstance(value, str) else fields.object_or_empty(value)
+
+
+class DocumentationLink(Payload):
+    url: Url = ""
+
+
+class Documentation(Payload):
+    content: Text = ""
+    links: Annotated[tuple[DocumentationLink, ...], BeforeValidator(fields.objects_only)] = ()
+
+
+class MonitoredResource(Payload):
+    labels: Obj = Field(default_factory=dict)
+
+
+class Metadata(Payload):
+    user_labels: Obj = Field(default_factory=dict)
+
+
+class Incident(Payload):
+    incident_id: Id
+    state: Annotated[Status, fields.one_of({"open": "firing", "closed": "resolved"}, any_case=True)]
+    resource: Annotated[MonitoredResource, BeforeValidator(fields.absent_is_empty)] = MonitoredResource()
+    metadata: Annotated[Metadata, BeforeValidator(fields.absent_is_empty)] = Metadata()
+    policy_user_labels: Obj = Field(default_factory=dict)
+    summary: Text = ""
+    policy_name: Text = ""
+    condition_name: Text = ""
+    severity: Text = ""
+    resource_display_name: Text = ""
+    documentation: Annotated[Documentation, BeforeValidator(_documentation)] = Documentation()
+    started_at: UnixTime = None
+    ended_at: UnixTime = None
+    url: Url = ""
+
+
+class GcpNotification(Payload):
+    incident: Incident
+
+
 def parse(body: bytes) -> list[Incoming]:
-    data = fields.need_object(fields.load_json(body), "")
-    if "incident" not in data:
-        raise Malformed("missing incident")
-    incident = fields.need_object(data["incident"], "incident")
-    incident_id = fields.scalar(incident.get("incident_id"))
-    if not incident_id:
-        raise Malformed("incident: missing incident_id")
-    state = incident.get("state")
-    status = _STATE.get(state.lower()) if isinstance(state, str) else None
-    if status is None:
-        raise Malformed(f"incident: unknown state {fields.quoted(state)}")
-    resource = fields.optional_object(incident.get("resource"), "incident.resource")
-    resource_labels = fields.optional_object(resource.get("labels"), "incident.resource.labels")
-    metadata = fields.optional_object(incident.get("metadata"), "incident.metadata")
-    policy_labels = fields.optional_object(incident.get("policy_user_labels"), "incident.policy_user_labels")
-    user_labels = fields.optional_object(metadata.get("user_labels"), "incident.metadata.user_labels")
-    labels = fields.labels(resource_labels, user_labels, policy_labels)
-    summary = fields.one_line(fields.text(incident.get("summary")))
+    incident = load(GcpNotification, body).incident
+    resource_labels = incident.resource.labels
+    labels = fields.labels(resource_labels, incident.metadata.user_labels, incident.policy_user_labels)
+    summary = fields.one_line(incident.summary)
     if not summary:
-        parts = (fields.text(incident.get("policy_name")), fields.text(incident.get("condition_name")))
+        parts = (incident.policy_name, incident.condition_name)
         summary = fields.one_line(": ".join(p for p in parts if p)) or "Cloud Monitoring incident"
     return [
         Incoming(
             source=SOURCE,
-            fingerprint=fields.fingerprint(incident_id),
-            status="resolved" if status == "resolved" else "firing",
-            severity=_SEVERITY.get(fields.text(incident.get("severity")).lower(), Severity.WARNING),
+            fingerprint=fields.fingerprint(incident.incident_id),
+            status=incident.state,
+            severity=_severity(incident.severity),
             summary=summary,
-            description=fields.description(_documentation(incident.get("documentation"))),
+            description=fields.description(incident.documentation.content),
             # The display name is what people call it; the labels hold ids (instance_id "11223344").
-            resource=fields.name(
-                fields.text(incident.get("resource_display_name")) or fields.first_of(resource_labels, _RESOURCE_LABELS)
-            ),
+            resource=fields.name(incident.resource_display_name or fields.first_of(resource_labels, _RESOURCE_LABELS)),
             provider=Cloud.GCP,
             environment=fields.name(fields.first_of(labels, ("env", "environment"))),
             labels=labels,
-            starts_at=fields.unix(incident.get("started_at"), "incident.started_at"),
-            ends_at=fields.unix(incident.get("ended_at"), "incident.ended_at"),
-            links=fields.links(incident.get("url"), *_doc_links(incident.get("documentation"))),
+            starts_at=incident.started_at,
+            ends_at=incident.ended_at,
+            links=fields.links(incident.url, *(link.url for link in incident.documentation.links)),
         )
     ]
-
-
-def _documentation(documentation: Any) -> str:
-    """The policy's documentation: an object with `content` in schema 1.2, a plain string in the test message."""
-    if isinstance(documentation, dict):
-        return fields.text(documentation.get("content"))
-    return fields.text(documentation)
-
-
-def _doc_links(documentation: Any) -> list[Any]:
-    found = documentation.get("links") if isinstance(documentation, dict) else None
-    return [link.get("url") for link in found if isinstance(link, dict)] if isinstance(found, list) else []

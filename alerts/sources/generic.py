@@ -6,19 +6,20 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from alerts.model import Incoming, Severity
 from alerts.sources import fields
-from alerts.sources.fields import Malformed
+from alerts.sources.fields import AlertList
+from alerts.sources.payload import Payload, load_json, read
 from core.models import Cloud
 from core.untrusted import for_chat
 
 SOURCE = "generic"
 
 
-class GenericAlert(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+class GenericAlert(Payload):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     fingerprint: str | None = Field(default=None, min_length=1, max_length=fields.FINGERPRINT_CHARS)
     status: Literal["firing", "resolved"]
@@ -38,42 +39,35 @@ class GenericAlert(BaseModel):
         """RFC 3339 text or unix seconds."""
         if isinstance(value, str):
             try:
-                return fields.rfc3339(value, "starts_at")
-            except Malformed:
+                return fields.rfc3339(value)
+            except ValueError:
                 raise ValueError("not an RFC 3339 time or unix seconds") from None
         if isinstance(value, bool) or not isinstance(value, int | float | None):
             raise ValueError("not an RFC 3339 time or unix seconds")  # noqa: TRY004 - pydantic wants a ValueError
-        try:
-            return fields.unix(value, "starts_at")
-        except Malformed:
-            raise ValueError("not a unix time") from None
+        return fields.unix(value)
 
     @field_validator("links")
     @classmethod
     def _links(cls, value: list[str] | None) -> list[str] | None:
         for url in value or []:
             # Judged without invisible characters: a link holding one is left out later, the alert is not refused.
-            if not fields.links(for_chat(url)):
+            if not fields.link(for_chat(url)):
                 raise ValueError("links must be http(s) URLs")
         return value
 
 
-class GenericBatch(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class GenericBatch(Payload):
+    model_config = ConfigDict(extra="forbid")
 
-    alerts: list[GenericAlert]
+    alerts: AlertList[GenericAlert]
 
 
 def parse(body: bytes) -> list[Incoming]:
-    data = fields.need_object(fields.load_json(body), "")
-    try:
-        if "alerts" in data:
-            fields.alert_list(data["alerts"])
-            alerts = GenericBatch.model_validate(data).alerts
-        else:
-            alerts = [GenericAlert.model_validate(data)]
-    except ValidationError as exc:
-        raise Malformed(fields.validation_reason(exc)) from None
+    data = load_json(body)
+    if isinstance(data, dict) and "alerts" in data:
+        alerts = read(GenericBatch, data).alerts
+    else:
+        alerts = [read(GenericAlert, data)]
     return [_incoming(alert) for alert in alerts]
 
 

@@ -169,6 +169,20 @@ def test_azure_refusals() -> None:
     payload = _azure()
     payload["data"] = "x"
     assert _refusal(azure.parse, _body(payload)) == "data: expected an object"
+    payload = _azure()
+    del payload["data"]["essentials"]["monitorCondition"]
+    assert _refusal(azure.parse, _body(payload)) == "data.essentials: missing monitorCondition"
+
+
+@pytest.mark.parametrize("value", [["Fired"], {"state": "Fired"}])
+def test_a_list_or_object_where_a_word_belongs_is_refused_not_a_crash(value: Any) -> None:
+    payload = _azure()
+    payload["data"]["essentials"]["monitorCondition"] = value
+    assert _refusal(azure.parse, _body(payload)).startswith("data.essentials: unknown monitorCondition (")
+    sns = sample_json("sns_lambda_cloudwatch_alarm_single_metric.json")["Records"][0]["Sns"]
+    message = json.loads(sns["Message"]) | {"NewStateValue": value}
+    envelope = parse_envelope(_body({**sns, "Message": json.dumps(message)}))
+    assert _refusal(alarm, envelope).startswith("Message: unknown NewStateValue (")
 
 
 @pytest.mark.parametrize(
@@ -210,7 +224,7 @@ def test_sns_envelope_refusals() -> None:
     assert _refusal(parse_envelope, _body({**good, "Type": "Gossip"})).startswith("Type: input should be")
     missing = dict(good)
     del missing["MessageId"]
-    assert _refusal(parse_envelope, _body(missing)) == "MessageId: field required"
+    assert _refusal(parse_envelope, _body(missing)) == "missing MessageId"
     assert _refusal(parse_envelope, _body({**good, "Message": 42})) == "Message: input should be a valid string"
     assert _refusal(parse_envelope, _body({**good, "Timestamp": "noon"})) == "Timestamp: not an RFC 3339 time"
     confirmation = sample_json("sns_subscription_confirmation_docs.json")
@@ -234,7 +248,7 @@ GOOD = {"status": "firing", "severity": "critical", "summary": "Checkout 5xx abo
     ("payload", "reason"),
     [
         ({**GOOD, "status": "burning"}, "status: input should be 'firing' or 'resolved'"),
-        ({"status": "firing", "severity": "critical"}, "summary: field required"),
+        ({"status": "firing", "severity": "critical"}, "missing summary"),
         ({**GOOD, "summary": "   "}, "summary: string should have at least 1 character"),
         ({**GOOD, "severty": "info"}, "severty: extra inputs are not permitted"),
         ({"alerts": [GOOD, GOOD, {**GOOD, "severity": "fatal"}]},
