@@ -91,35 +91,36 @@ class AzureAlert(Payload):
 
 
 def parse(body: bytes) -> list[Incoming]:
-    data = load(AzureAlert, body).data
+    return [_incoming(load(AzureAlert, body).data)]
+
+
+def _incoming(data: AzureAlertData) -> Incoming:
     essentials = data.essentials
     rule = essentials.alert_rule or "Azure Monitor alert"
     target = essentials.target
-    return [
-        Incoming(
-            source=SOURCE,
-            fingerprint=fields.fingerprint(essentials.alert_id),
-            status=essentials.monitor_condition,
-            severity=_severity(essentials.severity),
-            summary=fields.one_line(_summary(rule, data.context)),
-            description=fields.description(essentials.description),
-            resource=fields.name(target.rstrip("/").rsplit("/", 1)[-1]) if target else None,
-            provider=Cloud.AZURE,
-            environment=fields.name(fields.first_of(data.custom, ("env", "environment"))),
-            labels=fields.labels(
-                data.custom,
-                {
-                    "alertRule": rule,
-                    "severity": essentials.severity,
-                    "signalType": essentials.signal_type,
-                    "monitoringService": essentials.monitoring_service,
-                },
-            ),
-            starts_at=essentials.fired,
-            ends_at=essentials.resolved,
-            links=_links(data.context.condition.criterion),
-        )
-    ]
+    return Incoming(
+        source=SOURCE,
+        fingerprint=fields.fingerprint(essentials.alert_id),
+        status=essentials.monitor_condition,
+        severity=_severity(essentials.severity),
+        summary=fields.one_line(_summary(rule, data.context)),
+        description=fields.description(essentials.description),
+        resource=fields.name(target.rstrip("/").rsplit("/", 1)[-1]) if target else None,
+        provider=Cloud.AZURE,
+        environment=fields.name(fields.first_of(data.custom, ("env", "environment"))),
+        labels=fields.labels(
+            data.custom,
+            {
+                "alertRule": rule,
+                "severity": essentials.severity,
+                "signalType": essentials.signal_type,
+                "monitoringService": essentials.monitoring_service,
+            },
+        ),
+        starts_at=essentials.fired,
+        ends_at=essentials.resolved,
+        links=_links(data.context.condition.criterion),
+    )
 
 
 def _summary(rule: str, context: AlertContext) -> str:

@@ -74,28 +74,29 @@ class GcpNotification(Payload):
 
 
 def parse(body: bytes) -> list[Incoming]:
-    incident = load(GcpNotification, body).incident
+    return [_incoming(load(GcpNotification, body).incident)]
+
+
+def _incoming(incident: Incident) -> Incoming:
     resource_labels = incident.resource.labels
     labels = fields.labels(resource_labels, incident.metadata.user_labels, incident.policy_user_labels)
     summary = fields.one_line(incident.summary)
     if not summary:
         parts = (incident.policy_name, incident.condition_name)
         summary = fields.one_line(": ".join(p for p in parts if p)) or "Cloud Monitoring incident"
-    return [
-        Incoming(
-            source=SOURCE,
-            fingerprint=fields.fingerprint(incident.incident_id),
-            status=incident.state,
-            severity=_severity(incident.severity),
-            summary=summary,
-            description=fields.description(incident.documentation.content),
-            # The display name is what people call it; the labels hold ids (instance_id "11223344").
-            resource=fields.name(incident.resource_display_name or fields.first_of(resource_labels, _RESOURCE_LABELS)),
-            provider=Cloud.GCP,
-            environment=fields.name(fields.first_of(labels, ("env", "environment"))),
-            labels=labels,
-            starts_at=incident.started_at,
-            ends_at=incident.ended_at,
-            links=fields.links(incident.url, *(link.url for link in incident.documentation.links)),
-        )
-    ]
+    return Incoming(
+        source=SOURCE,
+        fingerprint=fields.fingerprint(incident.incident_id),
+        status=incident.state,
+        severity=_severity(incident.severity),
+        summary=summary,
+        description=fields.description(incident.documentation.content),
+        # The display name is what people call it; the labels hold ids (instance_id "11223344").
+        resource=fields.name(incident.resource_display_name or fields.first_of(resource_labels, _RESOURCE_LABELS)),
+        provider=Cloud.GCP,
+        environment=fields.name(fields.first_of(labels, ("env", "environment"))),
+        labels=labels,
+        starts_at=incident.started_at,
+        ends_at=incident.ended_at,
+        links=fields.links(incident.url, *(link.url for link in incident.documentation.links)),
+    )
