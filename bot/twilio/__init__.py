@@ -1,2 +1,2 @@
 """Twilio: pages by SMS and phone call (client), and the webhooks Twilio calls back (SMS replies, keypresses,
-delivery status). Only this package imports the twilio SDK."""
+delivery status). The only package of opsbot that imports the twilio SDK, the loopback fake aside."""
