@@ -11,6 +11,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from alerts.model import SEVERITY_SHORT, Alert, AlertState
+from core.durations import span
 from core.models import Button
 from core.untrusted import for_chat
 
@@ -56,7 +57,7 @@ def buttons(alert: Alert) -> tuple[Button, ...]:
 
 def line(alert: Alert, tz: ZoneInfo, now: float) -> str:
     """One entry of the alerts list: "42 CRIT web-prod: 5xx above 5% - 12 min, acked by alice" ("- 40 s" when new)"""
-    age = elapsed(now - (alert.starts_at or alert.first_seen))
+    age = span(now - (alert.starts_at or alert.first_seen))
     state = ""
     if alert.state is AlertState.ACKED:
         state = f", acked by {alert.acked_by}"
@@ -81,21 +82,9 @@ def _state(alert: Alert, tz: ZoneInfo) -> str:
     return f"Still not acknowledged - repeat {alert.reminders}" if alert.reminders else "FIRING"
 
 
-def elapsed(seconds: float) -> str:
-    """How long, as escalation wording says it: "30 s" under a minute (never "0 min"), "12 min", "2 h 05 min"."""
-    whole = max(0, int(seconds))
-    if whole < 60:
-        return f"{whole} s"
-    return _age(whole // 60)
-
-
 def _clock(at: float, tz: ZoneInfo) -> str:
     return datetime.fromtimestamp(at, tz).strftime("%H:%M")
 
 
-def _age(minutes: int) -> str:
-    if minutes < 60:
-        return f"{minutes} min"
-    if minutes < 48 * 60:
-        return f"{minutes // 60} h {minutes % 60:02d} min"
-    return f"{minutes // 1440} days"
+# The escalation engine and desk still import this name; they move to core.durations.span, then it goes.
+elapsed = span

@@ -9,8 +9,9 @@ from actions.catalogue import spec
 from audit.log import AuditEvent
 from conversation.confirmations import Pending
 from conversation.outcome import recorded
-from conversation.replies import age, clock, edit, reply, where
+from conversation.replies import clock, edit, reply, where
 from conversation.services import Services
+from core.durations import span
 from core.errors import ProviderError
 from core.models import ConversationRef, Message, Reply
 from workers.jobs import ActionJob, enqueue_action
@@ -109,7 +110,7 @@ class Approvals:
             who = "opsbot (it changed)" if pending.closed_by in (None, "system") else pending.closed_by
             return [reply(msg.ref, f"That request was cancelled by {who}: nothing was run.", kind="refusal")]
         if pending.status == "expired" or pending.expired(now):
-            ttl = age(pending.expires_at - pending.created_at)
+            ttl = span(pending.expires_at - pending.created_at)
             refusal = reply(msg.ref, f"That confirmation expired (after {ttl}): nothing was run. Ask again.",
                             kind="refusal")  # fmt: skip
             if pending.status == "open" and self._s.confirmations.close(pending, "expired", "system"):

@@ -9,8 +9,8 @@ from typing import NamedTuple
 
 from actions.provider import Snapshot
 from actions.queries.status import Scope, source_problems
-from conversation.replies import age
 from conversation.status import WARN_AFTER_PERIODS, places, problem_line, warning_line
+from core.durations import span
 from core.models import Cloud
 
 
@@ -52,5 +52,5 @@ def freshness(
     if not read:
         return Freshness(warnings, missing, None, nothing_read=True)
     failing = [s.label for s in sources if s.error and s.fetched_at is not None]
-    footer = f"Data {age(now - min(read))} old" + (f"; {places(tuple(failing))} unreachable" if failing else "") + "."
+    footer = f"Data {span(now - min(read))} old" + (f"; {places(tuple(failing))} unreachable" if failing else "") + "."
     return Freshness(warnings, missing, footer, nothing_read=False)

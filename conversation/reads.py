@@ -15,10 +15,11 @@ from actions.wording import title
 from conversation.freshness import Freshness, freshness
 from conversation.memo import InventoryMemo
 from conversation.paging import Page, Pages, more_button
-from conversation.replies import age, money, not_found, reply
+from conversation.replies import money, not_found, reply
 from conversation.services import Services
 from conversation.status import StatusView
 from core import metrics
+from core.durations import measured, span
 from core.errors import OpsbotError
 from core.models import Cloud, Intent, IntentName, Message, Reply
 from intents.help import help_text, not_yet
@@ -193,7 +194,7 @@ def _billed(billing: Sequence[Billing], *, whole_account: bool = False) -> list[
             lines.append(f"{b.label} billing (Cost Explorer): {_own_words(b) or 'nothing billed yet'}")
             continue
         service, amount = next(iter(b.by_service.items()))
-        when = age(time.time() - b.fetched_at)
+        when = span(time.time() - b.fetched_at)
         line = f"{b.label} billed so far{whole} (Cost Explorer, {when} ago): {money(b.total)}"
         line += f" - top {_short_service(service)} {money(amount)}"
         lines.append(line + (f" ({_own_words(b)})" if b.error else ""))
@@ -225,12 +226,8 @@ def _perf(worker_stages: dict[str, tuple[int, float, float]]) -> str:
     for stage in metrics.STAGES:
         if stage in stages:
             count, p50, p99 = stages[stage]
-            lines.append(f"{stage}: {_ms(p50)} / {_ms(p99)} ({count:,})")
+            lines.append(f"{stage}: {measured(p50)} / {measured(p99)} ({count:,})")
     return "\n".join(lines)
-
-
-def _ms(seconds: float) -> str:
-    return f"{seconds * 1000:.1f} ms" if seconds < 10 else f"{seconds:.0f} s"
 
 
 def _label(cloud: object) -> str:

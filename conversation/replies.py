@@ -32,14 +32,6 @@ def money(amount: float, *, signed: bool = False) -> str:
     return f"{sign}${value:,.2f}" if value < 1000 else f"{sign}${value:,.0f}"
 
 
-def age(seconds: float) -> str:
-    if seconds < 90:
-        return f"{max(0, round(seconds))} s"
-    if seconds < 5400:
-        return f"{round(seconds / 60)} min"
-    return f"{seconds / 3600:.1f} h"
-
-
 def where(ref: ConversationRef) -> str:
     base = f"{ref.channel}:{ref.conversation_id}"
     return f"{base}/{ref.thread_id}" if ref.thread_id else base

@@ -13,8 +13,9 @@ from actions.provider import Snapshot, SourceHealth
 from actions.queries import CloudStatus, Problem, Scope, StatusReport
 from actions.wording import title
 from conversation.memo import InventoryMemo
-from conversation.replies import age, clock, echo, money, not_found
+from conversation.replies import clock, echo, money, not_found
 from conversation.services import Services
+from core.durations import span
 from core.models import Cloud, Slots
 from intents import vocab
 from intents.resolve import name_words
@@ -191,7 +192,7 @@ def _cause(p: Problem, *, stale: bool) -> str:
 def warning_line(p: Problem, now: float) -> str:
     """'WARNING: AWS prod us-east-1: data 12 min old - no refresh attempted since 03:02; is a worker running?'"""
     where = places(p.sources) if p.sources else _label(p.cloud)
-    old = f"data {age(now - p.data_at)} old" if p.data_at is not None else f"data {p.detail}"
+    old = f"data {span(now - p.data_at)} old" if p.data_at is not None else f"data {p.detail}"
     return f"WARNING: {where}: {old}" + (f" - {_cause(p, stale=True)}" if p.sources else "")
 
 
@@ -224,7 +225,7 @@ def _cloud_line(cloud: CloudStatus, now: float) -> str:
         if cloud.sources == 0:  # the simulated cloud: one source, the error is the whole story
             return f"{label}: unreachable ({cloud.error}) - data from {clock(cloud.fetched_at)}"
         return f"{label}: unreachable{since} - {data} ({counts})"
-    fresh = f"data {age(now - cloud.fetched_at)} old"
+    fresh = f"data {span(now - cloud.fetched_at)} old"
     notes = []
     if cloud.failing:
         failing = [f for f in cloud.failing if f not in cloud.unread]

@@ -19,6 +19,7 @@ from actions.catalogue import spec
 from actions.provider import Outcome
 from audit.log import AuditEvent, JsonScalar
 from core.broadcast import broadcast
+from core.durations import measured, span
 from core.errors import ProviderError
 from core.models import Reply, Risk
 from workers.context import WorkerContext, current_context
@@ -76,7 +77,7 @@ def report_success(ctx: WorkerContext, job_id: str, job: ActionJob, outcome: Out
     # Always reported, even after a (mistaken) abandonment verdict: what happened last is the truth.
     _claim_final(ctx.connection, job_id)
     record(ctx, AuditEvent.SUCCEEDED, job_id, job, outcome.summary)
-    edit(ctx, job, f"Done: {outcome.summary} ({_duration(seconds)})", "result")
+    edit(ctx, job, f"Done: {outcome.summary} ({measured(seconds)})", "result")
     forget_pending(ctx.connection, job.ref, job_id)
     _tell_incident_channels(ctx, job, f"Done: {outcome.summary}")
 
@@ -88,7 +89,7 @@ def report_failure(ctx: WorkerContext, job_id: str, job: ActionJob, event: Audit
 
 def report_not_run(ctx: WorkerContext, job_id: str, job: ActionJob, waited_seconds: float) -> bool:
     """The job waited so long for a worker that what was confirmed may no longer be what is wanted."""
-    waited = f"{waited_seconds / 60:.0f} min"
+    waited = span(waited_seconds)
     reason = f"waited {waited} for a worker; not run"
     text = f"Not run: {label(job)} waited {waited} for a worker - ask again if it is still needed"
     return _report_end(ctx, job_id, job, AuditEvent.EXPIRED, reason, text)
@@ -119,7 +120,7 @@ def failure_reason(job: ActionJob, error: BaseException | None, timeout: float |
     if isinstance(error, AbandonedJobError):
         return AuditEvent.ABANDONED, f"the worker stopped mid-job; {check}"
     if isinstance(error, JobTimeoutException):
-        after = f" after {timeout:.0f} s" if timeout else ""
+        after = f" after {measured(timeout)}" if timeout else ""
         return AuditEvent.FAILED, f"timed out{after}; {check}"
     if isinstance(error, ProviderError):
         return AuditEvent.FAILED, _one_line(str(error)) or type(error).__name__
@@ -170,7 +171,3 @@ def _claim_final(connection: redis.Redis, job_id: str) -> bool:
 def _one_line(text: str) -> str:
     line = " ".join(text.split())
     return line if len(line) <= _MAX_REASON else line[: _MAX_REASON - 1] + "…"
-
-
-def _duration(seconds: float) -> str:
-    return f"{seconds:.1f} s" if seconds < 10 else f"{seconds:.0f} s"

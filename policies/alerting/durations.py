@@ -28,14 +28,3 @@ def parse_duration(value: object) -> float:
     if not 0 <= seconds <= MAX_SECONDS:
         raise ValueError(f"duration '{value}' is out of range: 0 to 7 days")
     return seconds
-
-
-def format_duration(seconds: float) -> str:
-    """The short form: 90 -> "1m30s", 5400 -> "1h30m", 0 -> "0s"."""
-    whole = round(seconds)
-    parts = []
-    for unit, size in _UNITS.items():
-        count, whole = divmod(whole, size)
-        if count:
-            parts.append(f"{count}{unit}")
-    return "".join(parts) or "0s"

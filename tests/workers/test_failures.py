@@ -108,7 +108,7 @@ def test_job_that_waited_too_long_for_a_worker_is_not_run(tuned: Tuned, cloud: S
     edits = wait_for_end(context.outbox, job)
 
     assert [e.text for e in edits] == [
-        "Not run: web-prod scale waited 60 min for a worker - ask again if it is still needed"
+        "Not run: web-prod scale waited 1 h for a worker - ask again if it is still needed"
     ]
     assert job_events(context.settings.data_dir, job_id) == [AuditEvent.EXPIRED]
     assert cloud.get("web-prod").count == 12
