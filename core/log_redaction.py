@@ -7,23 +7,41 @@ request's headers (the access key id in `Authorization: AWS4-HMAC-SHA256 Credent
 token in X-Amz-Security-Token), botocore.auth the canonical request (the session token again),
 botocore.parsers every response body (an STS AssumeRole answer holds a secret key and a session token);
 twilio.http_client prints each request's URL, phone numbers and SMS text at INFO; httpx prints each request
-URL at INFO, and a Telegram Bot API URL holds the bot token (kept: the filter masks it, and the request line
-is useful). Slack's and Azure's clients mask their Authorization header themselves.
+URL at INFO, and a Telegram Bot API URL holds the bot token (/bot<token>/sendMessage; kept: the filter masks
+it, and the request line is useful); python-telegram-bot logs the base URL and every call's parameters
+(setWebhook's secret_token too) at DEBUG and quotes the token in its InvalidToken message. Slack's and Azure's
+clients mask their Authorization header themselves.
 
 The records are cleaned where they are made (a record factory), so a handler added later - uvicorn's own,
 a test's log capture - never sees a raw one; the filter also sits on the root handlers for records made
-elsewhere (logging.makeLogRecord from another process)."""
+elsewhere (logging.makeLogRecord from another process). A chat adapter's tokens are registered with
+`hide_in_logs`, which also puts the filter on the loggers that print them, so their records are clean even in a
+process that did not install it for every record (a logger's filters do not apply to its children, hence the
+list of names)."""
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterable
 from typing import Any
 
-from core.redaction import redact_text
+from core.redaction import redact_text, remember_secrets
 from core.untrusted import for_chat
 
 QUIETED = ("botocore.endpoint", "botocore.auth", "botocore.parsers", "twilio.http_client", "twilio.async_http_client")
+# The loggers that print a chat token: httpx (request URLs) and python-telegram-bot's.
+TOKEN_LOGGERS = (
+    "httpx",
+    "telegram",
+    "telegram.Bot",
+    "telegram.BaseRequest",
+    "telegram.HTTPXRequest",
+    "telegram.ext",
+    "telegram.ext.Application",
+    "telegram.ext.ExtBot",
+    "telegram.ext.Updater",
+)
 _lock = threading.Lock()
 _installed = False
 
@@ -76,8 +94,19 @@ def install_log_redaction() -> None:
 
             logging.setLogRecordFactory(clean_record)
             _installed = True
-    for handler in logging.getLogger().handlers:
-        if not any(isinstance(f, RedactingFilter) for f in handler.filters):
-            handler.addFilter(RedactingFilter())
+    _filter(logging.getLogger().handlers)
     for name in QUIETED:
         logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def hide_in_logs(*secrets: str) -> None:
+    """From now on, these never show in a log record of the HTTP client or python-telegram-bot (plain or
+    percent-encoded), nor anywhere else `redact_text` runs (replies, audit)."""
+    remember_secrets(secret for secret in secrets if secret)
+    _filter(logging.getLogger(name) for name in TOKEN_LOGGERS)
+
+
+def _filter(filterers: Iterable[logging.Filterer]) -> None:
+    for filterer in filterers:
+        if not any(isinstance(f, RedactingFilter) for f in filterer.filters):
+            filterer.addFilter(RedactingFilter())

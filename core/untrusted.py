@@ -13,8 +13,10 @@ Two format characters are kept where real writing needs them:
   ("web‍prod" is not "webprod"), so they go there;
 - tag characters, only inside a subdivision flag (🏴 + tags + cancel tag, the flag of Scotland); elsewhere they
   are invisible text that a person cannot see but a program reads.
-`for_xml` is the same, and also guarantees XML 1.0 legality. `for_sms` gives one line of GSM-7 (the SMS
-alphabet): common letters transliterated, the rest "?".
+`one_line` is `for_chat` on one line, each run of whitespace one space (an alert's summary, a name, a sender's
+label in a log line). `for_xml` is `for_chat` guaranteed legal in XML 1.0. `for_sms` gives one line of GSM-7 (the
+SMS alphabet): common letters transliterated, the rest "?". This is the one place that decides what of a text
+from outside is shown; masking the secrets in it is core.redaction's.
 
 Each is idempotent and never makes the text longer (for_sms may spell "…" as "..." or "ﬁ" as "fi": at most
 three characters for one)."""
@@ -51,6 +53,11 @@ def for_chat(text: str) -> str:
     return clean
 
 
+def one_line(text: str) -> str:
+    """`for_chat`, then every run of whitespace (newlines, tabs) one space, none at either end."""
+    return " ".join(for_chat(text).split())
+
+
 def for_xml(text: str) -> str:
     """`for_chat`, guaranteed legal in an XML 1.0 document (the TwiML of a page call)."""
     clean = for_chat(text)
@@ -84,7 +91,7 @@ def for_sms(text: str) -> str:
     """`text` on one line in GSM-7, so one character cannot switch a whole SMS to UCS-2 (70 characters a
     segment instead of 160): accents dropped where the accented letter is not in GSM-7 (ł becomes ?),
     typographic quotes and dashes made plain, anything else "?". Invisible characters are dropped, not "?"."""
-    line = " ".join(for_chat(text).split())  # one line; whitespace runs are one space
+    line = one_line(text)
     if not _NOT_GSM7.search(line):
         return line
     out: list[str] = []

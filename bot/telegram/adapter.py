@@ -23,10 +23,10 @@ from bot.runtime import Runtime
 from bot.telegram import presses
 from bot.telegram.audio import FETCH_FAILED, VoiceDownloadFailed, fetch_voice
 from bot.telegram.inbound import CHANNEL, BotIdentity, Inbound, VoiceFile, from_update
-from bot.telegram.redact import hide_in_logs
 from bot.telegram.transport import TelegramTransport
 from bot.telegram.webhook import PATH, WebhookEndpoint
 from core.errors import ConfigError, VoiceInputError
+from core.log_redaction import hide_in_logs
 from core.models import Message
 from core.settings import Settings
 from policies.engine import PolicyEngine

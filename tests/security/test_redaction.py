@@ -15,7 +15,7 @@ from moto.server import ThreadedMotoServer
 from pydantic import SecretStr
 
 from core.alert_config import AlertSourceAuth
-from core.log_redaction import QUIETED, RedactingFilter, install_log_redaction
+from core.log_redaction import QUIETED, TOKEN_LOGGERS, RedactingFilter, hide_in_logs, install_log_redaction
 from core.redaction import MASK, redact_text, remember_secret, remember_settings_secrets
 from core.settings import Settings
 from tests.conversation.conftest import Say, runtime, say  # noqa: F401  (fixtures used through pytest)
@@ -181,6 +181,17 @@ def test_the_filter_alone_cleans_a_record_made_elsewhere() -> None:
     record = logging.makeLogRecord({"msg": "token %s", "args": (f"xoxb-1-{'a' * 20}",), "levelno": logging.INFO})
     assert RedactingFilter().filter(record)
     assert record.getMessage() == "token [redacted]"
+
+
+def test_the_secrets_a_chat_adapter_hides_are_masked_by_its_libraries_loggers_alone() -> None:
+    hide_in_logs("webhook-Secret-of-no-known-shape", "")
+    for name in TOKEN_LOGGERS:
+        # Made directly, not through the record factory that install_log_redaction may have set.
+        record = logging.LogRecord(
+            name, logging.DEBUG, __file__, 1, "setWebhook %s", ("webhook-Secret-of-no-known-shape",), None
+        )
+        assert logging.getLogger(name).filter(record)
+        assert record.getMessage() == f"setWebhook {MASK}"
 
 
 def test_cloud_secrets_from_the_environment_are_masked_by_value(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.untrusted import for_chat, for_sms, for_xml, gsm7
+from core.untrusted import for_chat, for_sms, for_xml, gsm7, one_line
 
 BIDI = "\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 INVISIBLE = "\u200b\u200c\u200d\u2060\u2061\u2062\u2063\u2064\ufeff\u180e\u00ad\u3164\uffa0"
@@ -28,6 +28,7 @@ def test_each_hostile_character_is_taken_out(bad: str) -> None:
     assert for_chat(f"web{bad}prod") == "webprod"
     assert for_xml(f"web{bad}prod") == "webprod"
     assert for_sms(f"web{bad}prod") == "webprod"
+    assert one_line(f"web{bad}prod") == "webprod"
 
 
 def test_a_spoofed_name_reads_as_what_it_is() -> None:
@@ -61,6 +62,10 @@ def test_joiners_and_tags_go_where_they_only_hide_something() -> None:
     assert for_chat("\u200d👍") == "👍"
     assert for_chat("ok\U000e0068\U000e0069") == "ok"  # tags outside a flag: text nobody sees
     assert for_chat("\u2028") == "\n"
+
+
+def test_one_line_is_clean_text_with_every_run_of_whitespace_one_space() -> None:
+    assert one_line("  disk full\r\n\ton \u202edb-1\u202c \x1b[31m  ") == "disk full on db-1 [31m"
 
 
 def test_sms_is_one_line_of_gsm7() -> None:
