@@ -19,7 +19,9 @@ from collections.abc import Iterator
 import av
 import av.container
 
+from core.durations import measured
 from core.errors import VoiceInputError
+from core.sizes import size as size_text
 from voice.types import SAMPLE_RATE, Pcm
 
 log = logging.getLogger(__name__)
@@ -53,7 +55,7 @@ def decode(data: bytes, *, max_seconds: float = 60.0, max_bytes: int = 10_000_00
     if not data:
         raise VoiceInputError(EMPTY)
     if len(data) > max_bytes:
-        raise VoiceInputError(f"That file is {_size(len(data))}; the limit is {_size(max_bytes)}.")
+        raise VoiceInputError(f"That file is {size_text(len(data))}; the limit is {size_text(max_bytes)}.")
     if _cut_short(data):
         raise VoiceInputError(DAMAGED)
     try:
@@ -77,7 +79,7 @@ def _decode_container(container: av.container.InputContainer, max_seconds: float
     if declared is not None and declared > max_seconds + _LENGTH_SLACK_SECONDS:
         if size_bytes / declared < _MIN_BYTES_PER_SECOND:  # "3 days long" in 20 kB: the header is garbage
             raise VoiceInputError(DAMAGED)
-        raise VoiceInputError(_too_long(declared, max_seconds))
+        raise VoiceInputError(f"That voice note is {measured(declared)} long; the limit is {measured(max_seconds)}.")
     limit_bytes = 2 * math.ceil((max_seconds + _LENGTH_SLACK_SECONDS) * SAMPLE_RATE)
     chunks: list[bytes] = []
     size = 0
@@ -86,7 +88,7 @@ def _decode_container(container: av.container.InputContainer, max_seconds: float
         size += len(chunk)
         if size > limit_bytes:  # the header did not say (or lied): stop decoding at the limit
             raise VoiceInputError(
-                f"That voice note is longer than {_seconds(max_seconds)} s; the limit is {_seconds(max_seconds)} s."
+                f"That voice note is longer than {measured(max_seconds)}; the limit is {measured(max_seconds)}."
             )
     if size == 0:
         raise VoiceInputError(EMPTY)
@@ -165,18 +167,3 @@ def _source_format(container: av.container.InputContainer, stream: av.AudioStrea
     name = container.format.name
     codec = stream.codec_context.name
     return f"{_CONTAINER_NAMES.get(name, name.split(',')[0])}/{codec.removesuffix('float')}"
-
-
-def _too_long(seconds: float, limit: float) -> str:
-    shown = f"{seconds:.0f}" if round(seconds) > limit else f"{seconds:.1f}"
-    return f"That voice note is {shown} s long; the limit is {_seconds(limit)} s."
-
-
-def _seconds(value: float) -> str:
-    return f"{value:g}"
-
-
-def _size(size: int) -> str:
-    if size < 1_000_000:
-        return f"{math.ceil(size / 1000)} KB"
-    return f"{size / 1_000_000:.1f}".removesuffix(".0") + " MB"

@@ -29,13 +29,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from bot.audio_fetch import FETCH_FAILED
 from bot.channels import Transport
 from bot.http import Unreadable
 from bot.inbox import Inbox
 from bot.intake.auth import OrderedReplayGuard, ReplayGuard
 from bot.runtime import Runtime
 from bot.slack import events
-from bot.slack.audio import FETCH_FAILED, ClipDownloadFailed, ClipFetcher
+from bot.slack.audio import ClipDownloadFailed, ClipFetcher
 from bot.slack.identity import BotIdentity
 from bot.slack.payloads import BlockActions, EventCallback, MessageEvent, SlackFile, SlashCommand
 from bot.slack.transport import MIN_INTERVAL, SlackTransport

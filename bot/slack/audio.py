@@ -1,7 +1,7 @@
 """Downloading a voice clip someone sent the bot. Slack serves files at `url_private_download` only with the
 bot token as a bearer (scope `files:read`); without the scope it answers with its HTML sign-in page, not an
-error status. The size is capped before the body is read: first by the size in the event, then by the
-response's Content-Length, then while reading (a server may not say)."""
+error status. The size is capped (bot.audio_fetch) before the body is read: first by the size in the event, then
+by the response's Content-Length, then while reading (a server may not say)."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ from urllib.parse import urlsplit
 import aiohttp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.audio_fetch import check_size, too_large
 from bot.slack.payloads import SlackFile
-from core.errors import OpsbotError, VoiceInputError
+from core.errors import OpsbotError
 
 log = logging.getLogger(__name__)
 
-FETCH_FAILED = "I couldn't fetch that voice note; try again."
 TIMEOUT = aiohttp.ClientTimeout(total=30, sock_connect=10)
 _CHUNK = 64 * 1024
 
@@ -24,19 +24,6 @@ _CHUNK = 64 * 1024
 class ClipDownloadFailed(OpsbotError):
     """The clip could not be downloaded (network, refusal, missing scope). The message is for the log and
     never carries the token."""
-
-
-def too_large(size: int | None, limit: int) -> VoiceInputError:
-    """The line for a clip over the cap (`size` None: the server did not say, it kept on sending)."""
-    if size is None:
-        return VoiceInputError(f"That voice note is over the {_amount(limit)} limit.")
-    return VoiceInputError(f"That voice note is {_amount(size)}; the limit is {_amount(limit)}.")
-
-
-def _amount(size: int) -> str:
-    if size < 1_000_000:
-        return f"{size / 1000:.0f} kB"
-    return f"{size / 1_000_000:.1f} MB" if size < 10_000_000 else f"{size / 1_000_000:.0f} MB"
 
 
 class ClipFetcher:
@@ -49,8 +36,7 @@ class ClipFetcher:
 
     async def fetch(self, clip: SlackFile) -> bytes:
         """The clip's bytes. Raises VoiceInputError (too large: a line for the user) or ClipDownloadFailed."""
-        if clip.size is not None and clip.size > self._max_bytes:
-            raise too_large(clip.size, self._max_bytes)
+        check_size(clip.size, self._max_bytes)
         url = clip.url_private_download or clip.url_private
         if not url:
             raise ClipDownloadFailed(f"Slack file {clip.id} has no download URL")
@@ -77,8 +63,7 @@ class ClipFetcher:
                     raise ClipDownloadFailed(f"Slack answered {response.status} for file {file_id}")
                 if response.content_type == "text/html":
                     raise ClipDownloadFailed(f"Slack sent a web page for file {file_id}: does the app have files:read?")
-                if response.content_length is not None and response.content_length > self._max_bytes:
-                    raise too_large(response.content_length, self._max_bytes)
+                check_size(response.content_length, self._max_bytes)
                 data = bytearray()
                 async for chunk in response.content.iter_chunked(_CHUNK):
                     data += chunk

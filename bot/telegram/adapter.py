@@ -16,12 +16,13 @@ from telegram import CallbackQuery, Update
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application, ContextTypes, ExtBot, JobQueue, TypeHandler
 
+from bot.audio_fetch import FETCH_FAILED
 from bot.channels import ChannelAdapter, Transport
 from bot.inbox import Inbox
 from bot.intake.auth import OrderedReplayGuard, ReplayGuard
 from bot.runtime import Runtime
 from bot.telegram import presses
-from bot.telegram.audio import FETCH_FAILED, VoiceDownloadFailed, fetch_voice
+from bot.telegram.audio import VoiceDownloadFailed, fetch_voice
 from bot.telegram.inbound import CHANNEL, BotIdentity, Inbound, VoiceFile, from_update
 from bot.telegram.transport import TelegramTransport
 from bot.telegram.webhook import PATH, WebhookEndpoint

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import math
 from typing import Any
 
 import pytest
@@ -71,7 +72,7 @@ def test_a_clip_over_the_cap_is_refused_before_it_is_downloaded(make_stack: Stac
     assert len(clip) > 2000
     slack.event(clip_event(slack.fake, clip))
     answer = slack.fake.message_where(lambda m: m.channel == DM)
-    assert answer.shown == f"That voice note is {len(clip) / 1000:.0f} kB; the limit is 1 kB."
+    assert answer.shown == f"That voice note is {math.ceil(len(clip) / 1000)} kB; the limit is 1 kB."
     assert slack.fake.downloads == []
 
 
@@ -84,7 +85,7 @@ def test_a_clip_of_unknown_size_is_refused_at_the_cap(make_stack: StackFactory, 
     if chunked:  # the server never said how big: reading stopped past the cap
         assert answer.shown == "That voice note is over the 1 kB limit."
     else:  # refused by the response's Content-Length, before reading the body
-        assert answer.shown == f"That voice note is {len(clip) / 1000:.0f} kB; the limit is 1 kB."
+        assert answer.shown == f"That voice note is {math.ceil(len(clip) / 1000)} kB; the limit is 1 kB."
     assert [d.status for d in slack.fake.downloads] == [200]
 
 

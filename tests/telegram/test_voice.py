@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import math
 
 import pytest
 
@@ -70,7 +71,7 @@ def test_a_note_over_the_cap_is_refused_before_anything_is_fetched(make_stack: S
     clip = encode(speak("status"), "ogg_opus")
     assert len(clip) > 2000
     stack.send(note(stack.api, clip))
-    assert stack.reply(ALICE).text == f"That voice note is {len(clip) / 1000:.0f} kB; the limit is 1 kB."
+    assert stack.reply(ALICE).text == f"That voice note is {math.ceil(len(clip) / 1000)} kB; the limit is 1 kB."
     assert stack.api.calls("getFile") == []
     assert stack.api.downloads == []
 
@@ -79,7 +80,7 @@ def test_a_note_of_unknown_size_is_refused_by_getfiles_size_before_download(make
     stack = make_stack(voice_max_bytes=1000)
     clip = encode(speak("status"), "ogg_opus")
     stack.send(note(stack.api, clip, size=None))
-    assert stack.reply(ALICE).text == f"That voice note is {len(clip) / 1000:.0f} kB; the limit is 1 kB."
+    assert stack.reply(ALICE).text == f"That voice note is {math.ceil(len(clip) / 1000)} kB; the limit is 1 kB."
     assert len(stack.api.calls("getFile")) == 1
     assert stack.api.downloads == []
 

@@ -125,7 +125,7 @@ def test_a_header_claiming_days_of_audio_in_a_small_file_is_damaged_not_too_long
 def test_an_oversized_file_is_refused_before_decoding() -> None:
     data = audio.encode(audio.speak(PHRASE), "wav")
 
-    assert _refusal(data, max_bytes=50_000) == "That file is 94 KB; the limit is 50 KB."
+    assert _refusal(data, max_bytes=50_000) == "That file is 94 kB; the limit is 50 kB."
     assert _refusal(b"\0" * 11_000_000) == "That file is 11 MB; the limit is 10 MB."
 
 
