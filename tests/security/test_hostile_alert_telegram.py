@@ -9,15 +9,7 @@ from pathlib import Path
 from tests.alerting.conftest import TOKEN, alerting_file
 from tests.security.hostile import GENERIC, assert_clean
 from tests.telegram import updates
-from tests.telegram.conftest import StackFactory, api, make_stack  # noqa: F401  (fixtures used through pytest)
-
-TO_GROUP = {
-    "timezone": "UTC",
-    "routes": [{"name": "all", "channels": [f"telegram:{updates.KNOWN_GROUP}"], "escalation": "slow"}],
-    "escalations": {"slow": {"steps": [{"notify": "channel"}, {"after": "1h", "notify": "dm"}]}},
-    "schedules": {"primary": {"timezone": "UTC", "rotation": "daily", "handoff": "09:00", "start": "2026-01-05",
-                              "people": ["alice"]}},
-}  # fmt: skip
+from tests.telegram.conftest import TO_GROUP, StackFactory, api, make_stack  # noqa: F401  (fixtures used through pytest)
 
 
 def test_the_telegram_card_is_clean(make_stack: StackFactory, tmp_path: Path) -> None:  # noqa: F811

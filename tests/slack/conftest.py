@@ -1,7 +1,6 @@
-"""What `opsbot serve` assembles for Slack, on the real test Redis: Runtime (in-process worker) + Inbox +
-the Slack adapter, run by `bot.serve.Service` (the Deliverer, the HTTP app under uvicorn on a free port) -
-against the fake Slack Web API on 127.0.0.1. Requests are signed exactly as Slack signs them and built from
-Slack's own payloads in tests/samples."""
+"""What `opsbot serve` assembles for Slack (tests.chat_stack: Runtime with an in-process worker, Inbox, the
+Deliverer and the HTTP app on a free port) with the Slack adapter, against the fake Slack Web API on 127.0.0.1.
+Requests are signed exactly as Slack signs them and built from Slack's own payloads in tests/samples."""
 
 from __future__ import annotations
 
@@ -9,25 +8,22 @@ import asyncio
 import copy
 import itertools
 import json
-import threading
 import time
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import quote
 
 import httpx
 import pytest
-import yaml
 from slack_sdk.signature import SignatureVerifier
 
-from bot.inbox import Inbox
-from bot.runtime import Runtime
-from bot.serve import Service
 from bot.slack.adapter import SlackAdapter, build_slack_adapter
 from core.models import ConversationRef
 from core.settings import Settings
 from fakes.slack_api import BOT_USER_ID, FakeSlackApi, PostedMessage
+from tests import chat_stack
+from tests.chat_stack import ChatStack, log_lines, started  # noqa: F401  (log_lines: a fixture for the tests here)
 from tests.payloads import sample as payload_bytes
 from tests.payloads import sample_json
 from workers.jobs import pending_jobs
@@ -41,8 +37,6 @@ CAROL = "U345CDE"
 DAVE = "U456DEF"
 CHANNEL = "C123ABC456"  # the channel of the docs app_mention example
 FAST = 0.05  # pacing per channel in most tests, so a flow takes well under a second of waiting
-
-T = TypeVar("T")
 
 
 def sample(name: str) -> dict[str, Any]:
@@ -110,56 +104,18 @@ def command_form(text: str, *, user: str = ALICE_TOO, command: str = "/ops") -> 
     return raw.replace("user_id=W111", f"user_id={user}")
 
 
-class SlackStack:
+class SlackStack(ChatStack):
     """The running stack, driven from the test's thread."""
 
+    adapter: SlackAdapter
+
     def __init__(self, settings: Settings, fake: FakeSlackApi, min_interval: float) -> None:
-        self.settings = settings
+        super().__init__(settings)
         self.fake = fake
-        self.runtime = Runtime.build(settings, with_worker=True)
-        self.inbox = Inbox(self.runtime.conversation, self.runtime.outbox)
-        self.url = ""
         self._min_interval = min_interval
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="slack-stack", daemon=True)
-        self.adapter: SlackAdapter
-        self.service: Service
-        self._task: asyncio.Task[None] | None = None
-        self.http = httpx.Client(timeout=10)
 
-    def start(self) -> SlackStack:
-        self._thread.start()
-        self.run(self._start())
-        return self
-
-    def run(self, work: Coroutine[Any, Any, T]) -> T:
-        return asyncio.run_coroutine_threadsafe(work, self._loop).result(timeout=30)
-
-    async def _start(self) -> None:
-        self.adapter = build_slack_adapter(self.runtime, self.inbox, min_interval=self._min_interval)
-        self.service = Service(self.runtime, [self.adapter], host="127.0.0.1", port=0)
-        self.url = f"http://127.0.0.1:{self.service.port}"
-        self._task = asyncio.create_task(self.service.run())
-        started = asyncio.create_task(self.service.started.wait())
-        await asyncio.wait({started, self._task}, return_when=asyncio.FIRST_COMPLETED)
-        if self._task.done():
-            started.cancel()
-            await self._task  # raises what kept it from starting
-
-    def stop(self) -> None:
-        self.http.close()
-        self.run(self._stop())
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=10)
-        self._loop.close()
-        self.runtime.close()
-
-    async def _stop(self) -> None:
-        if self._task is None:
-            return
-        if not self._task.done():
-            self.service.stop()
-        await asyncio.gather(self._task, return_exceptions=True)  # a failed start was reported by start()
+    def build_adapter(self) -> SlackAdapter:
+        return build_slack_adapter(self.runtime, self.inbox, min_interval=self._min_interval)
 
     # -- what Slack would send -----------------------------------------------------------------------
     def post(self, body: str | bytes, content_type: str, *, timestamp: int | None = None,
@@ -197,11 +153,7 @@ class SlackStack:
 
 def policy_file(tmp_path: Path) -> Path:
     """The shipped policy's users, with alice known by the ids Slack's samples use."""
-    policy = yaml.safe_load(Path("policies/default.yaml").read_text(encoding="utf-8"))
-    policy["users"]["alice"]["identities"] = [f"slack:{ALICE}", f"slack:{ALICE_TOO}"]
-    path = tmp_path / "policy.yaml"
-    path.write_text(yaml.safe_dump(policy, sort_keys=False), encoding="utf-8")
-    return path
+    return chat_stack.policy_file(tmp_path, {"alice": [f"slack:{ALICE}", f"slack:{ALICE_TOO}"]})
 
 
 @pytest.fixture
@@ -216,9 +168,7 @@ StackFactory = Callable[..., SlackStack]
 
 @pytest.fixture
 def make_stack(settings: Settings, fake_slack: FakeSlackApi, tmp_path: Path) -> Iterator[StackFactory]:
-    stacks: list[SlackStack] = []
-
-    def _make(*, min_interval: float = FAST, **overrides: Any) -> SlackStack:
+    def build(*, min_interval: float = FAST, **overrides: Any) -> SlackStack:
         values: dict[str, Any] = {
             "policy": policy_file(tmp_path),
             "slack_bot_token": BOT_TOKEN,
@@ -226,13 +176,9 @@ def make_stack(settings: Settings, fake_slack: FakeSlackApi, tmp_path: Path) -> 
             "slack_api_url": fake_slack.url,
             **overrides,
         }
-        stack = SlackStack(Settings(**{**settings.model_dump(), **values}), fake_slack, min_interval)
-        stacks.append(stack)
-        return stack.start()
+        return SlackStack(Settings(**{**settings.model_dump(), **values}), fake_slack, min_interval)
 
-    yield _make
-    for stack in stacks:
-        stack.stop()
+    yield from started(build)
 
 
 @pytest.fixture

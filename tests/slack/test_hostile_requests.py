@@ -7,15 +7,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import logging
 import time
-from collections.abc import Iterator
 from urllib.parse import quote
 
 import httpx
 import pytest
 
 from bot.http import MAX_BODY_BYTES
+from tests.chat_stack import no_traceback
 from tests.slack.conftest import ALICE_TOO, SECRET, SlackStack, command_form, mention, press_form
 
 UNPARSEABLE = [
@@ -26,20 +25,6 @@ UNPARSEABLE = [
     (b"[1, 2, 3]", "application/json"),  # JSON, but not an object
     (b"payload=" + quote("{" * 50_000).encode(), "application/x-www-form-urlencoded"),  # the interactive form
 ]
-
-
-@pytest.fixture
-def log_lines(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
-    """Records of our loggers and uvicorn's (which does not propagate to the root logger)."""
-    uvicorn = logging.getLogger("uvicorn")
-    uvicorn.addHandler(caplog.handler)
-    caplog.set_level(logging.INFO)
-    yield caplog
-    uvicorn.removeHandler(caplog.handler)
-
-
-def _no_traceback(caplog: pytest.LogCaptureFixture) -> None:
-    assert [r.getMessage() for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR] == []
 
 
 def _audit(slack: SlackStack, event: str) -> list[dict[str, object]]:
@@ -56,7 +41,7 @@ def test_an_unsigned_unparseable_body_is_refused_for_its_signature(
     response = slack.http.post(slack.url + "/slack/events", content=body, headers=headers)
     assert response.status_code == 401
     assert response.json() == {"error": "invalid request"}
-    _no_traceback(log_lines)
+    no_traceback(log_lines)
 
 
 def test_a_timestamp_that_is_not_a_number_is_refused_not_crashed_on(
@@ -65,7 +50,7 @@ def test_a_timestamp_that_is_not_a_number_is_refused_not_crashed_on(
     headers = {"Content-Type": "application/json", "X-Slack-Request-Timestamp": "soon", "X-Slack-Signature": "v0=00"}
     response = slack.http.post(slack.url + "/slack/events", content=b"{}", headers=headers)
     assert response.status_code == 401
-    _no_traceback(log_lines)
+    no_traceback(log_lines)
 
 
 @pytest.mark.parametrize(("body", "content_type"), UNPARSEABLE)
@@ -75,7 +60,7 @@ def test_a_signed_unparseable_body_is_a_one_line_400(
     response = _post_signed(slack, body, content_type)
     assert response.status_code == 400
     assert list(response.json()) == ["error"] and "\n" not in response.json()["error"]
-    _no_traceback(log_lines)
+    no_traceback(log_lines)
     assert all(body[:40].decode("latin-1") not in r.getMessage() for r in log_lines.records)
 
 

@@ -1,30 +1,27 @@
-"""What `opsbot serve` assembles for Telegram, on the real test Redis: Runtime (in-process worker) + Inbox +
-the Telegram adapter (python-telegram-bot) + the Deliverer + the HTTP app under uvicorn on a free port -
-against the fake Bot API on 127.0.0.1, in long-polling or webhook mode."""
+"""What `opsbot serve` assembles for Telegram (tests.chat_stack: Runtime with an in-process worker, Inbox, the
+Deliverer and the HTTP app on a free port) with the Telegram adapter (python-telegram-bot), against the fake Bot
+API on 127.0.0.1, in long-polling or webhook mode."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import socket
-import threading
 import time
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
 import pytest
-import yaml
 
 from bot.channels import ChannelAdapter
-from bot.inbox import Inbox
-from bot.runtime import Runtime
-from bot.serve import Service
 from bot.telegram.adapter import build_telegram_adapter
 from bot.telegram.webhook import SECRET_HEADER
 from core.settings import Settings
 from fakes.telegram_api import FakeTelegramAPI, SentMessage
+from tests import chat_stack
+from tests.chat_stack import ChatStack, log_lines, started  # noqa: F401  (log_lines: a fixture for the tests here)
 from tests.telegram import updates
 from workers.runner import InProcessWorker
 
@@ -40,76 +37,39 @@ def free_port() -> int:
         return port
 
 
+# An alerting file that routes every alert to the known group, paging nobody for an hour.
+TO_GROUP = {
+    "timezone": "UTC",
+    "routes": [{"name": "all", "channels": [f"telegram:{updates.KNOWN_GROUP}"], "escalation": "slow"}],
+    "escalations": {"slow": {"steps": [{"notify": "channel"}, {"after": "1h", "notify": "dm"}]}},
+    "schedules": {"primary": {"timezone": "UTC", "rotation": "daily", "handoff": "09:00", "start": "2026-01-05",
+                              "people": ["alice"]}},
+}  # fmt: skip
+
+
 def policy_file(tmp_path: Path) -> Path:
     """The shipped policy, with its users known by the Telegram ids the tests use and one group named."""
-    policy = yaml.safe_load(Path("policies/default.yaml").read_text(encoding="utf-8"))
     ids = {"alice": updates.ALICE, "bob": updates.BOB, "carol": updates.CAROL, "dave": updates.DAVE}
-    for name, user in ids.items():
-        policy["users"][name]["identities"] = [f"telegram:{user}"]
-    policy["conversations"][f"telegram:{updates.KNOWN_GROUP}"] = {"name": "ops group"}
-    path = tmp_path / "policy.yaml"
-    path.write_text(yaml.safe_dump(policy, sort_keys=False), encoding="utf-8")  # roles: lowest first
-    return path
+    identities = {name: [f"telegram:{user}"] for name, user in ids.items()}
+    return chat_stack.policy_file(tmp_path, identities, {f"telegram:{updates.KNOWN_GROUP}": "ops group"})
 
 
-class TelegramStack:
-    """`opsbot serve`'s Service with the Telegram adapter, on its own event loop thread, driven from the
-    test's thread."""
+class TelegramStack(ChatStack):
+    """`opsbot serve`'s Service with the Telegram adapter, driven from the test's thread."""
 
     def __init__(self, settings: Settings, api: FakeTelegramAPI, port: int, *, worker: bool) -> None:
-        self.settings = settings
+        super().__init__(settings, worker=worker, port=port)
         self.api = api
         self.webhook = settings.telegram_webhook_secret is not None
-        self.runtime = Runtime.build(settings, with_worker=worker)
-        self.inbox = Inbox(self.runtime.conversation, self.runtime.outbox)
-        self.url = f"http://127.0.0.1:{port}"
-        self._port = port
         self.late_worker: InProcessWorker | None = None
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="telegram-stack", daemon=True)
-        self.adapter: ChannelAdapter
-        self.service: Service
-        self._serving: asyncio.Task[None]
-        self.http = httpx.Client(timeout=10)
 
-    def start(self) -> TelegramStack:
-        self._thread.start()
-        self.run(self._start())
-        return self
+    def build_adapter(self) -> ChannelAdapter:
+        return build_telegram_adapter(self.runtime, self.inbox)
 
-    def run(self, work: Coroutine[Any, Any, T]) -> T:
-        return asyncio.run_coroutine_threadsafe(work, self._loop).result(timeout=30)
-
-    async def _start(self) -> None:
-        self.adapter = build_telegram_adapter(self.runtime, self.inbox)
-        self.service = Service(self.runtime, [self.adapter], host="127.0.0.1", port=self._port)
-        self._serving = asyncio.create_task(self.service.run())
-        started = asyncio.create_task(self.service.started.wait())
-        await asyncio.wait({started, self._serving}, return_when=asyncio.FIRST_COMPLETED)
-        if self._serving.done():
-            started.cancel()
-            self._serving.result()  # it failed to start: raise why
-
-    def stop(self) -> None:
-        self.http.close()
-        # The workers need not outlive the Service: stopping both at once halves a test's teardown.
-        workers = threading.Thread(target=self._stop_workers, name="telegram-stack-workers")
-        workers.start()
-        self.run(self._stop())
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=10)
-        self._loop.close()
-        workers.join(timeout=10)
-
-    def _stop_workers(self) -> None:
+    def stop_workers(self) -> None:
         if self.late_worker is not None:
             self.late_worker.stop()
-        self.runtime.close()
-
-    async def _stop(self) -> None:
-        self.service.stop()
-        if not self._serving.done():
-            await self._serving
+        super().stop_workers()
 
     def start_worker(self) -> None:
         """For a stack built without one: jobs queued so far start running now."""
@@ -183,9 +143,7 @@ StackFactory = Callable[..., TelegramStack]
 
 @pytest.fixture
 def make_stack(settings: Settings, api: FakeTelegramAPI, tmp_path: Path) -> Iterator[StackFactory]:
-    stacks: list[TelegramStack] = []
-
-    def _make(mode: str = "polling", *, worker: bool = True, **overrides: Any) -> TelegramStack:
+    def build(mode: str = "polling", *, worker: bool = True, **overrides: Any) -> TelegramStack:
         values: dict[str, Any] = {
             "policy": policy_file(tmp_path),
             "telegram_token": TOKEN,
@@ -196,13 +154,9 @@ def make_stack(settings: Settings, api: FakeTelegramAPI, tmp_path: Path) -> Iter
         port = free_port()
         if mode == "webhook":  # the public URL is where the stack listens: the fake only records it
             values |= {"telegram_webhook_secret": SECRET, "public_url": f"http://127.0.0.1:{port}"}
-        stack = TelegramStack(Settings(**{**settings.model_dump(), **values, **overrides}), api, port, worker=worker)
-        stacks.append(stack.start())
-        return stack
+        return TelegramStack(Settings(**{**settings.model_dump(), **values, **overrides}), api, port, worker=worker)
 
-    yield _make
-    for stack in stacks:
-        stack.stop()
+    yield from started(build)
 
 
 @pytest.fixture(params=["polling", "webhook"])

@@ -5,12 +5,11 @@ handled once, even by the next `opsbot serve` process (the ids are kept in Redis
 from __future__ import annotations
 
 import json
-import logging
-from collections.abc import Iterator
 
 import pytest
 
 from bot.http import MAX_BODY_BYTES
+from tests.chat_stack import no_traceback
 from tests.telegram import updates
 from tests.telegram.conftest import StackFactory
 from tests.telegram.updates import ALICE
@@ -22,20 +21,6 @@ HOSTILE = [
 ]
 
 
-@pytest.fixture
-def log_lines(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
-    """Records of our loggers and uvicorn's (which does not propagate to the root logger)."""
-    uvicorn = logging.getLogger("uvicorn")
-    uvicorn.addHandler(caplog.handler)
-    caplog.set_level(logging.INFO)
-    yield caplog
-    uvicorn.removeHandler(caplog.handler)
-
-
-def _no_traceback(caplog: pytest.LogCaptureFixture) -> None:
-    assert [r.getMessage() for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR] == []
-
-
 @pytest.mark.parametrize("body", HOSTILE, ids=["arrays", "objects", "deep"])
 def test_hostile_bodies_without_the_secret_are_401_and_with_it_400(
     make_stack: StackFactory, log_lines: pytest.LogCaptureFixture, body: bytes
@@ -45,7 +30,7 @@ def test_hostile_bodies_without_the_secret_are_401_and_with_it_400(
     assert stack.post(body, secret="wrong").status_code == 401
     answer = stack.post(body)
     assert (answer.status_code, answer.text) == (400, "not a Telegram update")
-    _no_traceback(log_lines)
+    no_traceback(log_lines)
 
 
 def test_an_oversized_body_is_413(make_stack: StackFactory) -> None:
