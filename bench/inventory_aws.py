@@ -23,7 +23,7 @@ from actions.aws import AwsBackend
 from actions.aws.api import ScopeApi
 from actions.aws.clients import AwsClients
 from actions.aws.inventory import group_cpu, group_resource, group_type, instance_resource, recent_cpu, volume_resource
-from actions.backend import NoThrottle, Scope
+from actions.backend import Scope
 from bench.figures import Figure
 from core.cloud_config import AwsAccount
 
@@ -114,7 +114,7 @@ def _put_cpu(cloudwatch: Any, ids: list[str]) -> None:
 
 def _conversion_ms(scope: Scope) -> float:
     """The backend's own work in a fetch: turning botocore's records into Resources (moto and botocore excluded)."""
-    api = ScopeApi(AwsClients([ACCOUNT], timeout=60.0), ACCOUNT, scope, NoThrottle(), page_size=1000)
+    api = ScopeApi(AwsClients([ACCOUNT], timeout=60.0), ACCOUNT, scope, page_size=1000)
     instances, groups, volumes = api.instances(), api.groups(), api.volumes()
     cpu = api.cpu([i["InstanceId"] for i in instances])
     start = time.perf_counter()

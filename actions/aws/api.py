@@ -1,7 +1,8 @@
-"""The AWS calls of one scope (account + region): every page throttled, every failure translated.
+"""The AWS calls of one scope (account + region): every failure translated, listings through boto3's paginators.
 
-Returns botocore's plain dicts; `inventory.py` turns them into `Resource`s. Listing skips terminated instances
-(AWS keeps showing them for an hour) and asks for pages of `page_size` so tests can force many pages."""
+Every request, each page included, passes the throttle in the client itself (`clients.py`). Returns botocore's
+plain dicts; `inventory.py` turns them into `Resource`s. Listing skips terminated instances (AWS keeps showing
+them for an hour) and asks for pages of `page_size` so tests can force many pages."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Any
 
 from actions.aws.clients import AwsClients
 from actions.aws.errors import translated
-from actions.backend import Scope, Throttle
+from actions.backend import Scope
 from core.cloud_config import AwsAccount
 
 Record = dict[str, Any]
@@ -24,59 +25,59 @@ METRIC_QUERIES_PER_CALL = 500
 
 
 class ScopeApi:
-    """One scope's calls; `throttle.wait(scope.key)` comes before every request, each page included."""
+    """One scope's calls."""
 
-    def __init__(
-        self, clients: AwsClients, account: AwsAccount, scope: Scope, throttle: Throttle, *, page_size: int
-    ) -> None:
+    def __init__(self, clients: AwsClients, account: AwsAccount, scope: Scope, *, page_size: int) -> None:
         self.account, self.scope, self.region = account, scope, scope.region
-        self._clients, self._throttle, self._page_size = clients, throttle, page_size
+        self._clients, self._page_size = clients, page_size
 
     def _call(self, service: str, operation: str, subject: str, **params: Any) -> Record:
-        self._throttle.wait(self.scope.key)
         with translated(self.account, self.region, subject, _api_name(operation)):
             client = self._clients.client(self.account, self.region, service)
             answer: Record = getattr(client, operation)(**params)
             return answer
 
-    def _pages(self, service: str, operation: str, token: str, subject: str, **params: Any) -> Iterator[Record]:
-        """Each page of a listing; `token` is the name of the operation's pagination field."""
+    def _pages(
+        self, service: str, operation: str, subject: str, page_size: int | None, **params: Any
+    ) -> Iterator[Record]:
+        """Each page of a listing from boto3's paginator, `page_size` items a page; each page is one request."""
+        with translated(self.account, self.region, subject, _api_name(operation)):
+            paginator = self._clients.client(self.account, self.region, service).get_paginator(operation)
+            pages = iter(paginator.paginate(**params, PaginationConfig={"PageSize": page_size}))
         while True:
-            page = self._call(service, operation, subject, **params)
-            yield page
-            if not page.get(token):
+            with translated(self.account, self.region, subject, _api_name(operation)):
+                page: Record | None = next(pages, None)
+            if page is None:
                 return
-            params[token] = page[token]
+            yield page
 
     def instances(self, ids: Sequence[str] = ()) -> list[Record]:
         if ids:
             params: Record = {"InstanceIds": list(ids)}
+            size = None  # EC2 refuses MaxResults with InstanceIds
         else:
             params = {"Filters": [{"Name": "instance-state-name", "Values": list(LIVE_STATES)}]}
-            params["MaxResults"] = min(1000, max(5, self._page_size))
+            size = min(1000, max(5, self._page_size))
         subject = ids[0] if len(ids) == 1 else "instances"
         return [
             instance
-            for page in self._pages("ec2", "describe_instances", "NextToken", subject, **params)
+            for page in self._pages("ec2", "describe_instances", subject, size, **params)
             for reservation in page.get("Reservations", [])
             for instance in reservation.get("Instances", [])
         ]
 
     def groups(self, names: Sequence[str] = ()) -> list[Record]:
         params: Record = {"AutoScalingGroupNames": list(names)} if names else {}
-        params["MaxRecords"] = min(100, max(1, self._page_size))
         subject = f"group {names[0]}" if len(names) == 1 else "groups"
-        pages = self._pages("autoscaling", "describe_auto_scaling_groups", "NextToken", subject, **params)
+        size = min(100, max(1, self._page_size))
+        pages = self._pages("autoscaling", "describe_auto_scaling_groups", subject, size, **params)
         return [group for page in pages for group in page.get("AutoScalingGroups", [])]
 
     def volumes(self, ids: Sequence[str] = ()) -> list[Record]:
-        params: Record = {"VolumeIds": list(ids)} if ids else {"MaxResults": min(500, max(5, self._page_size))}
+        params: Record = {"VolumeIds": list(ids)} if ids else {}
+        size = None if ids else min(500, max(5, self._page_size))
         subject = ids[0] if len(ids) == 1 else "volumes"
-        return [
-            v
-            for page in self._pages("ec2", "describe_volumes", "NextToken", subject, **params)
-            for v in page["Volumes"]
-        ]
+        return [v for page in self._pages("ec2", "describe_volumes", subject, size, **params) for v in page["Volumes"]]
 
     def launch_types(self, group: Record) -> str | None:
         """The instance type an empty group would launch (its instances tell it otherwise)."""
@@ -114,7 +115,7 @@ class ScopeApi:
                 "EndTime": end,
                 "ScanBy": "TimestampAscending",
             }
-            for page in self._pages("cloudwatch", "get_metric_data", "NextToken", "CPU metrics", **params):
+            for page in self._pages("cloudwatch", "get_metric_data", "CPU metrics", None, **params):
                 for result in page.get("MetricDataResults", []):
                     instance_id = batch[int(result["Id"][1:])]
                     points = zip(result.get("Timestamps", []), result.get("Values", []), strict=False)

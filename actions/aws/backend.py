@@ -16,6 +16,7 @@ from actions.aws.errors import translated
 from actions.aws.inventory import group_cpu, group_resource, group_type, instance_resource, recent_cpu, volume_resource
 from actions.backend import NoThrottle, Scope, Throttle
 from actions.provider import Billing, ProgressCallback, Resource
+from actions.waiting import SYSTEM_CLOCK, Clock, Wait
 from core.cloud_config import AwsAccount
 from core.errors import ProviderError, ResourceNotFound
 from core.models import Cloud
@@ -36,9 +37,10 @@ class AwsBackend:
         throttle: Throttle = NoThrottle(),  # noqa: B008 - stateless default
         session_factory: SessionFactory | None = None,
         page_size: int = DEFAULT_PAGE_SIZE,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
-        self._clients = AwsClients(accounts, timeout=timeout, session_factory=session_factory)
-        self._throttle, self._poll_seconds, self._page_size = throttle, poll_seconds, page_size
+        self._clients = AwsClients(accounts, timeout=timeout, session_factory=session_factory, throttle=throttle)
+        self._poll_seconds, self._page_size, self._clock = poll_seconds, page_size, clock
         self._cpu_refused: set[str] = set()
         self._scopes = {
             scope.key: scope
@@ -69,7 +71,7 @@ class AwsBackend:
 
     def _api(self, scope: Scope) -> ScopeApi:
         account = self._clients.account(scope.account)
-        return ScopeApi(self._clients, account, scope, self._throttle, page_size=self._page_size)
+        return ScopeApi(self._clients, account, scope, page_size=self._page_size)
 
     def fetch(self, scope: Scope) -> list[Resource]:
         api = self._api(scope)
@@ -125,23 +127,24 @@ class AwsBackend:
         raise missing
 
     def set_power(self, resource: Resource, action: str, progress: ProgressCallback, timeout: float) -> Resource:
-        api = self._api(self.scope_of(resource.id))
-        return operations.set_power(api, resource, action, progress, timeout, self._poll_seconds)
+        api, wait = self._api(self.scope_of(resource.id)), self._wait(timeout)
+        return operations.set_power(api, resource, action, progress, wait)
 
     def scale(self, group: Resource, count: int, progress: ProgressCallback, timeout: float) -> Resource:
         """A planned change of the group's limits (`group.set_limits`: an admin's "and raise max") is made with the
         new size in one UpdateAutoScalingGroup; without one, the limits are never touched."""
-        scope = self.scope_of(group.id)
-        api = self._api(scope)
+        scope, wait = self.scope_of(group.id), self._wait(timeout)
         self._set_limits(scope, group, count)
-        return operations.scale(api, group, count, progress, timeout, self._poll_seconds)
+        return operations.scale(self._api(scope), group, count, progress, wait)
+
+    def _wait(self, timeout: float) -> Wait:
+        return Wait(timeout, self._poll_seconds, clock=self._clock)
 
     def _set_limits(self, scope: Scope, group: Resource, count: int) -> None:
         if group.kind != "group" or group.set_limits is None:
             return
         low, high = group.set_limits
         account = self._clients.account(scope.account)
-        self._throttle.wait(scope.key)
         with translated(account, scope.region, f"group {group.name}"):
             self._clients.client(account, scope.region, "autoscaling").update_auto_scaling_group(
                 AutoScalingGroupName=group.name, MinSize=low, MaxSize=high, DesiredCapacity=count
@@ -161,4 +164,4 @@ class AwsBackend:
     def month_to_date(self, account_name: str, today: date | None = None) -> dict[str, float]:
         """This month's spend so far per service (USD), from Cost Explorer."""
         account = self._clients.account(account_name)
-        return costs.month_to_date(account, clients=self._clients, throttle=self._throttle, today=today)
+        return costs.month_to_date(account, clients=self._clients, today=today)

@@ -3,7 +3,10 @@
 boto3 clients are thread-safe, sessions are not: clients are made under a lock. Credentials come from boto3's
 own chain (`AWS_PROFILE`, environment, instance role...) or the account's profile; when the account names a role,
 it is assumed through STS and the clients are remade shortly before those credentials expire. The endpoint is
-boto3's own business too (`AWS_ENDPOINT_URL`). boto3's retries are off: the layer above retries with backoff."""
+boto3's own business too (`AWS_ENDPOINT_URL`). boto3's retries are off: the layer above retries with backoff.
+
+Every request a client makes - each page of a paginator included - first waits for the throttle, with the
+client's scope ("aws:<account>:<region>") as the endpoint: botocore's `before-call` event sees each one."""
 
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from actions.backend import NoThrottle, Throttle
 from core.cloud_config import AwsAccount
 from core.errors import ResourceNotFound
 
@@ -30,10 +34,16 @@ def profile_session(account: AwsAccount) -> boto3.Session:
 
 class AwsClients:
     def __init__(
-        self, accounts: Sequence[AwsAccount], *, timeout: float, session_factory: SessionFactory | None = None
+        self,
+        accounts: Sequence[AwsAccount],
+        *,
+        timeout: float,
+        session_factory: SessionFactory | None = None,
+        throttle: Throttle = NoThrottle(),  # noqa: B008 - stateless default
     ) -> None:
         self._accounts = {account.name: account for account in accounts}
         self._session_factory = session_factory or profile_session
+        self._throttle = throttle
         self._config = Config(
             retries={"total_max_attempts": 1},
             connect_timeout=timeout,
@@ -60,8 +70,18 @@ class AwsClients:
             session = self._session(account)
             key = (account.name, region, service)
             if key not in self._clients:
-                self._clients[key] = session.client(service, region_name=region, config=self._config)
+                client = session.client(service, region_name=region, config=self._config)
+                client.meta.events.register("before-call", self._throttled(f"aws:{account.name}:{region}"))
+                self._clients[key] = client
             return self._clients[key]
+
+    def _throttled(self, endpoint: str) -> Callable[..., None]:
+        """A `before-call` handler; it must return None, or botocore takes its answer for the response."""
+
+        def wait(**_event: Any) -> None:
+            self._throttle.wait(endpoint)
+
+        return wait
 
     def _session(self, account: AwsAccount) -> boto3.Session:
         cached = self._sessions.get(account.name)

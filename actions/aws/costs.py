@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime, timedelta
 
 from actions.aws.clients import AwsClients
 from actions.aws.errors import translated
-from actions.backend import NoThrottle, Throttle
 from core.cloud_config import AwsAccount
 
 COST_EXPLORER_REGION = "us-east-1"
@@ -18,12 +17,12 @@ def month_to_date(
     account: AwsAccount,
     *,
     clients: AwsClients | None = None,
-    throttle: Throttle = NoThrottle(),  # noqa: B008 - stateless default
     today: date | None = None,
     timeout: float = 10.0,
 ) -> dict[str, float]:
     """USD spent this month so far, by service name ("Amazon Elastic Compute Cloud - Compute": 1234.5),
-    biggest first. The period ends tomorrow (Cost Explorer's end is exclusive) so today's charges count."""
+    biggest first. The period ends tomorrow (Cost Explorer's end is exclusive) so today's charges count.
+    boto3 has no paginator for GetCostAndUsage, so its NextPageToken is followed here."""
     clients = clients or AwsClients([account], timeout=timeout)
     day = today or datetime.now(UTC).date()
     period = {"Start": day.replace(day=1).isoformat(), "End": (day + timedelta(days=1)).isoformat()}
@@ -35,7 +34,6 @@ def month_to_date(
     }
     spend: dict[str, float] = {}
     while True:
-        throttle.wait(f"aws:{account.name}:{COST_EXPLORER_REGION}")
         with translated(account, COST_EXPLORER_REGION, "cost and usage", operation="GetCostAndUsage"):
             page = clients.client(account, COST_EXPLORER_REGION, "ce").get_cost_and_usage(**params)
         for period_result in page.get("ResultsByTime", []):

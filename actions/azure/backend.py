@@ -13,9 +13,10 @@ from actions.azure.clients import ClientFactory
 from actions.azure.errors import azure_errors
 from actions.azure.ids import AzureRef, parse_id
 from actions.azure.inventory import fetch_subscription, read
-from actions.azure.operations import Watch, scale, set_power
+from actions.azure.operations import Subject, scale, set_power
 from actions.backend import NoThrottle, Scope, Throttle
 from actions.provider import ProgressCallback, Resource
+from actions.waiting import Wait
 from core.cloud_config import AzureSubscription
 from core.errors import ResourceNotFound
 from core.models import Cloud
@@ -70,22 +71,21 @@ class AzureBackend:
 
     def set_power(self, resource: Resource, action: str, progress: ProgressCallback, timeout: float) -> Resource:
         ref, scope = self._ref(resource.id)
-        watch = self._watch(ref, resource.name, progress, timeout)
-        return set_power(self._clients.client(ref.subscription, scope.key), ref, scope, action, watch)
+        wait, subject = Wait(timeout, self._poll_seconds), self._subject(ref, resource.name)
+        return set_power(self._clients.client(ref.subscription, scope.key), ref, scope, action, subject, progress, wait)
 
     def scale(self, group: Resource, count: int, progress: ProgressCallback, timeout: float) -> Resource:
         ref, scope = self._ref(group.id)
-        watch = self._watch(ref, group.name, progress, timeout)
-        result = scale(self._clients.client(ref.subscription, scope.key), ref, scope, count, watch)
+        wait, subject = Wait(timeout, self._poll_seconds), self._subject(ref, group.name)
+        result = scale(self._clients.client(ref.subscription, scope.key), ref, scope, count, subject, progress, wait)
         kept = {"min_count": group.min_count, "max_count": group.max_count, "limits_from": group.limits_from}
         return result.model_copy(update=kept)  # a scale changes no limit; the next refresh reads them again
 
     def close(self) -> None:
         self._clients.close()
 
-    def _watch(self, ref: AzureRef, name: str, progress: ProgressCallback, timeout: float) -> Watch:
-        label = self._label(self._subscription(ref.subscription))
-        return Watch(label, name, progress, timeout, self._poll_seconds)
+    def _subject(self, ref: AzureRef, name: str) -> Subject:
+        return Subject(self._label(self._subscription(ref.subscription)), name)
 
     def _ref(self, resource_id: str) -> tuple[AzureRef, Scope]:
         return parse_id(resource_id), self.scope_of(resource_id)

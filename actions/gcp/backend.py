@@ -19,8 +19,8 @@ from actions.gcp.ids import parse_id
 from actions.gcp.inventory import fetch_scope
 from actions.gcp.power import get_instance
 from actions.gcp.power import set_power as power
-from actions.gcp.waiting import Deadline
 from actions.provider import ProgressCallback, Resource
+from actions.waiting import SYSTEM_CLOCK, Clock, Wait
 from core.cloud_config import GcpProject
 from core.errors import ProviderError, ResourceNotFound
 from core.models import Cloud
@@ -39,11 +39,12 @@ class GcpBackend:
         poll_seconds: float = 2.0,
         throttle: Throttle | None = None,
         page_size: int = 500,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self._projects = {p.id: p for p in projects}
         self._api = GcpApi(compute_url, credentials, timeout, throttle or NoThrottle())
         self._autoscalers = Autoscalers(self._api, compute_url, credentials)
-        self._poll = poll_seconds
+        self._poll, self._clock = poll_seconds, clock
         self._page_size = page_size  # maxResults of every list request (the API's own maximum is 500)
 
     def scopes(self) -> list[Scope]:
@@ -69,14 +70,16 @@ class GcpBackend:
         ref, scope = parse_id(resource.id), self.scope_of(resource.id)
         if ref.kind != "instance":
             raise ProviderError(f"{resource.name} is an instance group: scale it instead.")
-        return power(self._api, scope.key, ref, action, progress, Deadline(timeout, self._poll), scope.environment)
+        return power(self._api, scope.key, ref, action, progress, self._wait(timeout), scope.environment)
 
     def scale(self, group: Resource, count: int, progress: ProgressCallback, timeout: float) -> Resource:
         ref, scope = parse_id(group.id), self.scope_of(group.id)
         if ref.kind != "mig":
             raise ProviderError(f"{group.name} is a single instance: start or stop it instead.")
-        deadline = Deadline(timeout, self._poll)
-        return scale_mig(self._api, scope.key, ref, group, count, progress, deadline, self._page_size)
+        return scale_mig(self._api, scope.key, ref, group, count, progress, self._wait(timeout), self._page_size)
+
+    def _wait(self, timeout: float) -> Wait:
+        return Wait(timeout, self._poll, clock=self._clock)
 
 
 def _scopes(project: GcpProject) -> list[Scope]:

@@ -10,11 +10,12 @@ from google.cloud import compute_v1
 from actions.gcp.api import GcpApi
 from actions.gcp.autoscalers import Autoscalers
 from actions.gcp.ids import GcpRef, last_part
+from actions.gcp.operations import seconds, wait_operation
 from actions.gcp.power import get_instance
 from actions.gcp.resources import group_state, mig_resource
-from actions.gcp.waiting import Deadline, seconds, wait_operation
 from actions.provider import ProgressCallback, Resource
-from core.errors import ProviderError, ProviderTimeout
+from actions.waiting import ChangedLines, Wait
+from core.errors import ProviderError
 
 Members = list[compute_v1.ManagedInstance]
 
@@ -57,7 +58,7 @@ def get_mig(api: GcpApi, endpoint: str, ref: GcpRef, default_env: str | None, pa
 
 
 def scale(api: GcpApi, endpoint: str, ref: GcpRef, group: Resource, count: int, progress: ProgressCallback,
-          deadline: Deadline, page_size: int) -> Resource:  # fmt: skip
+          wait: Wait, page_size: int) -> Resource:  # fmt: skip
     """Resize, wait for the operation, then until `count` members run (growing) or only `count` are left."""
     if count < 0:
         raise ProviderError(f"{ref.name} cannot have {count} instances.")
@@ -69,21 +70,23 @@ def scale(api: GcpApi, endpoint: str, ref: GcpRef, group: Resource, count: int, 
             timeout=api.timeout,
         )  # fmt: skip
 
-    progress(f"{ref.name}: resizing to {count}")
-    wait_operation(api, endpoint, ref, api.call(endpoint, ref.project, ref.name, resize), "resize", deadline)
-    shown = -1
-    while True:
+    lines = ChangedLines(progress, f"{ref.name}: resizing to {count}")
+    wait_operation(api, endpoint, ref, api.call(endpoint, ref.project, ref.name, resize), "resize", wait)
+
+    def observe() -> Members:
         members = managed_instances(api, endpoint, ref, page_size)
-        up = running(members)
-        if up != shown:
-            progress(f"{ref.name}: {up}/{count} instances running")
-            shown = up
-        if len(members) == count and (up >= count or shrinking):
-            unit = group.unit_hourly_cost or 0.0
-            state = group_state(count, up)
-            return group.model_copy(update={"count": count, "state": state, "hourly_cost": round(unit * count, 6)})
-        if deadline.expired():
-            raise ProviderTimeout(
-                f"{ref.name} reached {up} of {count} instances in {seconds(deadline.timeout)} s; check show {ref.name}"
-            )
-        deadline.sleep()
+        lines(f"{ref.name}: {running(members)}/{count} instances running")
+        return members
+
+    members = wait.until(
+        observe,
+        lambda seen: len(seen) == count and (running(seen) >= count or shrinking),
+        lambda seen: (
+            f"{ref.name} reached {running(seen)} of {count} instances in {seconds(wait.seconds)} s; "
+            f"check show {ref.name}"
+        ),
+    )
+    unit, up = group.unit_hourly_cost or 0.0, running(members)
+    return group.model_copy(
+        update={"count": count, "state": group_state(count, up), "hourly_cost": round(unit * count, 6)}
+    )

@@ -8,10 +8,11 @@ from google.cloud import compute_v1
 
 from actions.gcp.api import GcpApi
 from actions.gcp.ids import GcpRef
+from actions.gcp.operations import seconds, wait_operation
 from actions.gcp.resources import instance_resource
-from actions.gcp.waiting import Deadline, seconds, wait_operation
 from actions.provider import ProgressCallback, Resource
-from core.errors import ProviderError, ProviderTimeout
+from actions.waiting import ChangedLines, Wait
+from core.errors import ProviderError
 
 # action -> (progress word, the status that ends the wait)
 ACTIONS = {"start": ("starting", "RUNNING"), "stop": ("stopping", "TERMINATED"), "restart": ("restarting", "RUNNING")}
@@ -40,23 +41,23 @@ def _operation(api: GcpApi, ref: GcpRef, action: str) -> Callable[[], compute_v1
 
 
 def set_power(api: GcpApi, endpoint: str, ref: GcpRef, action: str, progress: ProgressCallback,
-              deadline: Deadline, default_env: str | None) -> Resource:  # fmt: skip
+              wait: Wait, default_env: str | None) -> Resource:  # fmt: skip
     if action not in ACTIONS:
         raise ProviderError(f"{ref.name}: {action[:20]} is not a power action (start, stop or restart).")
     word, target = ACTIONS[action]
-    progress(f"{ref.name}: {word}")
+    lines = ChangedLines(progress, f"{ref.name}: {word}")
     op = api.call(endpoint, ref.project, ref.name, _operation(api, ref, action))
-    wait_operation(api, endpoint, ref, op, action, deadline)
-    shown = word
-    while True:
-        found = instance_resource(ref.project, ref.zone, instance := _read(api, endpoint, ref), default_env)
-        if found.state != shown:
-            progress(f"{ref.name}: {found.state}")
-            shown = found.state
-        if instance.status == target:
-            return found
-        if deadline.expired():
-            raise ProviderTimeout(
-                f"{ref.name} is still {found.state} after {seconds(deadline.timeout)} s; check show {ref.name}"
-            )
-        deadline.sleep()
+    wait_operation(api, endpoint, ref, op, action, wait)
+
+    def observe() -> tuple[compute_v1.Instance, Resource]:
+        instance = _read(api, endpoint, ref)
+        found = instance_resource(ref.project, ref.zone, instance, default_env)
+        lines(f"{ref.name}: {found.state}")
+        return instance, found
+
+    _, found = wait.until(
+        observe,
+        lambda seen: seen[0].status == target,
+        lambda seen: f"{ref.name} is still {seen[1].state} after {seconds(wait.seconds)} s; check show {ref.name}",
+    )
+    return found

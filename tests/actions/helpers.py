@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from actions.provider import Resource
 from core.models import ActionName, ActionRequest
 
@@ -24,3 +26,18 @@ def request_for(
         destination_id=destination_id,
         requested_by="alice",
     )
+
+
+@dataclass
+class StepClock:
+    """A clock the test moves: `sleep` moves `now` on at once, and is remembered."""
+
+    at: float = 0.0
+    slept: list[float] = field(default_factory=list)
+
+    def now(self) -> float:
+        return self.at
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(round(seconds, 9))
+        self.at += seconds

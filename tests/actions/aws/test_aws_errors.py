@@ -14,6 +14,7 @@ from core.cloud_config import AwsAccount
 from core.errors import ProviderAuthError, ProviderError, ProviderTimeout, ResourceNotFound, TransientProviderError
 from tests.actions.aws.conftest import ACCOUNT, OTHER_REGION, REGION, RoutedSession, World
 from tests.actions.aws.fake_aws import FakeAws, describe_instances, ec2_error, fake_aws, query_error, stop_instances
+from tests.actions.helpers import StepClock
 
 
 def _scope(backend: AwsBackend, region: str = REGION) -> Scope:
@@ -27,7 +28,8 @@ def fake() -> Iterator[FakeAws]:
 
 
 def _routed(routes: dict[str, str]) -> AwsBackend:
-    return AwsBackend([ACCOUNT], timeout=2.0, poll_seconds=0.05, session_factory=lambda _account: RoutedSession(routes))
+    session = RoutedSession(routes)
+    return AwsBackend([ACCOUNT], timeout=2.0, poll_seconds=0.05, session_factory=lambda _a: session, clock=StepClock())
 
 
 def _closed_port() -> str:

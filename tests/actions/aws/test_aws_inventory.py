@@ -81,19 +81,24 @@ def test_volumes_keep_the_aws_state_word_and_show_size_and_type(backend: AwsBack
     assert round(data.hourly_cost * 730, 2) == 8.0
 
 
-def test_every_page_is_read_and_throttled(world: World) -> None:
+def test_every_page_is_read_and_each_request_throttled_once(world: World) -> None:
     ec2 = boto3.client("ec2", region_name=REGION)
     for index in range(12):  # one reservation each: moto's MaxResults counts reservations
         tags = [{"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": f"worker-{index}"}]}]
         ec2.run_instances(ImageId=IMAGE, MinCount=1, MaxCount=1, InstanceType="t3.small", TagSpecifications=tags)
+    session, answered = boto3.Session(), []
+    session.events.register("after-call", lambda model, **_: answered.append(model.name))
     throttle = CountingThrottle()
-    backend = AwsBackend([ACCOUNT], poll_seconds=0.05, throttle=throttle, page_size=5)
+    backend = AwsBackend(
+        [ACCOUNT], poll_seconds=0.05, throttle=throttle, page_size=5, session_factory=lambda _account: session
+    )
     resources = backend.fetch(_scope(backend))
     names = {r.name for r in resources}
     assert {f"worker-{i}" for i in range(12)} <= names
     assert sum(1 for r in resources if r.kind == "instance") == 18
-    # 16 reservations in pages of 5: 4 instance pages; groups, volumes and CPU: at least one call each.
-    assert len(throttle.waits) >= 4 + 3 and set(throttle.waits) == {"aws:prod:us-east-1"}
+    # 16 reservations in pages of 5: 4 pages of DescribeInstances; each request waited for the throttle once.
+    assert answered.count("DescribeInstances") == 4
+    assert len(throttle.waits) == len(answered) and set(throttle.waits) == {"aws:prod:us-east-1"}
 
 
 def test_two_regions_are_separate_scopes(backend: AwsBackend, world: World) -> None:

@@ -7,7 +7,8 @@ import pytest
 
 from actions.aws import AwsBackend
 from core.errors import ProviderError, ProviderTimeout
-from tests.actions.aws.conftest import REGION, World
+from tests.actions.aws.conftest import ACCOUNT, REGION, World
+from tests.actions.helpers import StepClock
 
 
 def _members(backend: AwsBackend) -> list[str]:
@@ -70,12 +71,14 @@ def test_scale_down_reaches_the_count(backend: AwsBackend) -> None:
     assert backend.scale(scaled, 0, lambda _line: None, timeout=5.0).state == "stopped"
 
 
-def test_scale_that_cannot_finish_times_out_naming_where_it_got(backend: AwsBackend, world: World) -> None:
+def test_scale_that_cannot_finish_times_out_naming_where_it_got(world: World, shared_session: boto3.Session) -> None:
     autoscaling = boto3.client("autoscaling", region_name=REGION)
     (group,) = autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=["web-prod"])["AutoScalingGroups"]
     members = [m["InstanceId"] for m in group["Instances"]]
     assert len(members) == 3
     autoscaling.set_instance_protection(AutoScalingGroupName="web-prod", InstanceIds=members, ProtectedFromScaleIn=True)
+    clock = StepClock()
+    backend = AwsBackend([ACCOUNT], poll_seconds=0.05, session_factory=lambda _account: shared_session, clock=clock)
     web = backend.get("aws:prod:us-east-1:asg/web-prod")
     lines: list[str] = []
     with pytest.raises(
@@ -83,3 +86,4 @@ def test_scale_that_cannot_finish_times_out_naming_where_it_got(backend: AwsBack
     ):
         backend.scale(web, 1, lines.append, timeout=0.2)
     assert lines == ["web-prod: 3 -> 1 instances", "web-prod: 3 instances, going down to 1"]
+    assert clock.slept == [0.05] * 4  # read at 0, 0.05, 0.1, 0.15 and 0.2 s: the last at the deadline

@@ -11,6 +11,7 @@ from core.cloud_config import GcpProject
 from core.errors import ProviderError, ProviderTimeout, TransientProviderError
 from fakes.gcp_compute import FakeComputeApi
 from tests.actions.gcp.conftest import PROJECT, ZONE_B, ZONE_C, MakeBackend, RecordingThrottle
+from tests.actions.helpers import StepClock
 
 API_1 = f"gcp:{PROJECT}:{ZONE_B}:instance/api-1"
 
@@ -77,23 +78,25 @@ def test_an_operation_error_is_reported_with_googles_message(fake: FakeComputeAp
     assert fake.instance(PROJECT, ZONE_B, "api-1").status == "TERMINATED"
 
 
-def test_a_timeout_names_the_state_it_stopped_in(fake: FakeComputeApi, backend: GcpBackend) -> None:
+def test_a_timeout_names_the_state_it_stopped_in(fake: FakeComputeApi, make_backend: MakeBackend) -> None:
     fake.add_instance(PROJECT, ZONE_B, "api-1", status="TERMINATED")
     fake.stall(PROJECT, ZONE_B, "api-1")
 
     with pytest.raises(ProviderTimeout) as caught:
-        _power(backend, "start", timeout=0.3)
+        _power(make_backend(clock=StepClock()), "start", timeout=0.3)
 
     assert str(caught.value) == "api-1 is still starting after 0.3 s; check show api-1"
 
 
-def test_an_operation_that_never_finishes_times_out(fake: FakeComputeApi, backend: GcpBackend) -> None:
+def test_an_operation_that_never_finishes_times_out(fake: FakeComputeApi, make_backend: MakeBackend) -> None:
     fake.add_instance(PROJECT, ZONE_B, "api-1")
     fake.stall_operations = True
+    clock = StepClock()
 
     with pytest.raises(ProviderTimeout) as caught:
-        _power(backend, "stop", timeout=0.2)
+        _power(make_backend(clock=clock, poll_seconds=0.05), "stop", timeout=0.2)
 
+    assert clock.slept == [0.05] * 4
     assert str(caught.value) == "api-1: the stop was still in progress after 0.2 s; check show api-1"
 
 

@@ -10,7 +10,8 @@ from actions.gcp import GcpBackend
 from actions.provider import Resource
 from core.errors import ProviderError, ProviderTimeout
 from fakes.gcp_compute import FakeComputeApi
-from tests.actions.gcp.conftest import PROJECT, ZONE_B, ZONE_C
+from tests.actions.gcp.conftest import PROJECT, ZONE_B, ZONE_C, MakeBackend
+from tests.actions.helpers import StepClock
 
 API_PROD = f"gcp:{PROJECT}:{ZONE_C}:mig/api-prod"
 
@@ -61,12 +62,12 @@ def test_scale_to_zero_stops_the_group(fake: FakeComputeApi, backend: GcpBackend
     assert fake.members(PROJECT, ZONE_C, "api-prod") == []
 
 
-def test_a_scale_timeout_says_how_far_it_got(fake: FakeComputeApi, backend: GcpBackend) -> None:
+def test_a_scale_timeout_says_how_far_it_got(fake: FakeComputeApi, make_backend: MakeBackend) -> None:
     fake.add_mig(PROJECT, ZONE_C, "api-prod", 4)
     fake.stall(PROJECT, ZONE_C, "api-prod")  # new members never leave STAGING
 
     with pytest.raises(ProviderTimeout) as caught:
-        _scale(backend, 8, timeout=0.3)
+        _scale(make_backend(clock=StepClock()), 8, timeout=0.3)
 
     assert str(caught.value) == "api-prod reached 4 of 8 instances in 0.3 s; check show api-prod"
 
