@@ -10,16 +10,16 @@ WARNING line with the exception type, the traceback only at DEBUG."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 
 from botocore import exceptions as boto
 from botocore.parsers import ResponseParserError
 
+from actions.cloud_errors import translated_by
 from actions.retry_after import retry_after_seconds
 from actions.unexpected_errors import unexpected_error
 from core.cloud_config import AwsAccount
-from core.errors import OpsbotError, ProviderAuthError, ProviderError, ResourceNotFound, TransientProviderError
+from core.errors import ProviderAuthError, ProviderError, ResourceNotFound, TransientProviderError
 
 ENDPOINT_VARIABLE = "AWS_ENDPOINT_URL"
 
@@ -125,13 +125,7 @@ def _endpoint_variables() -> str | None:
     return " / ".join(names) or None
 
 
-@contextmanager
-def translated(account: AwsAccount, region: str, subject: str, operation: str = "") -> Iterator[None]:
+def translated(account: AwsAccount, region: str, subject: str, operation: str = "") -> AbstractContextManager[None]:
     """Run AWS calls; re-raise any failure as its `core.errors` counterpart (`raise ... from exc`): botocore's
     own, and whatever else the SDK raises, named by `operation` ("DescribeInstances") or else `subject`."""
-    try:
-        yield
-    except OpsbotError:
-        raise
-    except Exception as exc:  # every SDK surprise becomes one named line, never a traceback in chat
-        raise translate(exc, account, region, subject, operation) from exc
+    return translated_by(lambda exc: translate(exc, account, region, subject, operation))

@@ -6,8 +6,7 @@ named by its type (`actions.unexpected_errors`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 
 from azure.core.exceptions import (
     AzureError,
@@ -18,9 +17,10 @@ from azure.core.exceptions import (
     ServiceResponseError,
 )
 
+from actions.cloud_errors import translated_by
 from actions.retry_after import retry_after_seconds
 from actions.unexpected_errors import unexpected_error
-from core.errors import OpsbotError, ProviderAuthError, ProviderError, ResourceNotFound, TransientProviderError
+from core.errors import ProviderAuthError, ProviderError, ResourceNotFound, TransientProviderError
 
 MAX_MESSAGE = 160
 AUTH_HINT = "check DefaultAzureCredential (AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_CLIENT_SECRET) or az login"
@@ -56,22 +56,22 @@ def _from_http(exc: HttpResponseError, subscription: str, what: str) -> Provider
     return ProviderError(f"Azure: {arm_message(exc)}")
 
 
-@contextmanager
-def azure_errors(subscription: str, what: str = "the resource") -> Iterator[None]:
-    """Run SDK calls for `subscription` (its label) and raise only `core.errors` types."""
-    try:
-        yield
-    except ClientAuthenticationError as exc:  # also a credential that cannot get a token (no response)
-        raise auth_refused(subscription) from exc
-    except HttpResponseError as exc:
-        raise _from_http(exc, subscription, what) from exc
-    except (ServiceRequestError, ServiceResponseError) as exc:
-        raise TransientProviderError(
+def translate(exc: Exception, subscription: str, what: str = "the resource") -> ProviderError:
+    """The `core.errors` error for one failure of an SDK call for `subscription` (its label)."""
+    if isinstance(exc, ClientAuthenticationError):  # also a credential that cannot get a token (no response)
+        return auth_refused(subscription)
+    if isinstance(exc, HttpResponseError):
+        return _from_http(exc, subscription, what)
+    if isinstance(exc, ServiceRequestError | ServiceResponseError):
+        return TransientProviderError(
             f"Azure did not answer for subscription {subscription} (unreachable or timed out)."
-        ) from exc
-    except AzureError as exc:
-        raise ProviderError(f"Azure: the request for subscription {subscription} failed.") from exc
-    except OpsbotError:
-        raise
-    except Exception as exc:  # any other SDK surprise: one named line, never "unexpected error" and a traceback
-        raise unexpected_error(f"Azure {subscription}", f"the request for {what}", exc) from exc
+        )
+    if isinstance(exc, AzureError):
+        return ProviderError(f"Azure: the request for subscription {subscription} failed.")
+    # any other SDK surprise: one named line, never "unexpected error" and a traceback
+    return unexpected_error(f"Azure {subscription}", f"the request for {what}", exc)
+
+
+def azure_errors(subscription: str, what: str = "the resource") -> AbstractContextManager[None]:
+    """Run SDK calls for `subscription` (its label) and raise only `core.errors` types."""
+    return translated_by(lambda exc: translate(exc, subscription, what))

@@ -6,17 +6,17 @@ one the mapping does not know is named by its type (`actions.unexpected_errors`)
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from typing import Any
 
 import requests
 from google.api_core import exceptions as api
 from google.auth import exceptions as auth
 
+from actions.cloud_errors import translated_by
 from actions.retry_after import retry_after_seconds
 from actions.unexpected_errors import unexpected_error
-from core.errors import OpsbotError, ProviderAuthError, ProviderError, ResourceNotFound, TransientProviderError
+from core.errors import ProviderAuthError, ProviderError, ResourceNotFound, TransientProviderError
 
 MAX_MESSAGE = 160
 AUTH_HINT = "check GOOGLE_APPLICATION_CREDENTIALS or gcloud auth application-default login"
@@ -61,21 +61,21 @@ def _from_call(exc: api.GoogleAPICallError, project: str, what: str) -> Provider
     return ProviderError(f"GCP: {short_message(exc)}")
 
 
-@contextmanager
-def gcp_errors(project: str, what: str = "the resource") -> Iterator[None]:
-    """Run SDK calls for `project` and raise only `core.errors` types."""
-    try:
-        yield
-    except (auth.DefaultCredentialsError, auth.RefreshError) as exc:
-        raise auth_refused(project) from exc
-    except api.GoogleAPICallError as exc:
-        raise _from_call(exc, project, what) from exc
-    except _BAD_URL as exc:  # requests' own checks of the URL: the endpoint setting, not the network
+def translate(exc: Exception, project: str, what: str = "the resource") -> ProviderError:
+    """The `core.errors` error for one failure of an SDK call for `project`."""
+    if isinstance(exc, auth.DefaultCredentialsError | auth.RefreshError):
+        return auth_refused(project)
+    if isinstance(exc, api.GoogleAPICallError):
+        return _from_call(exc, project, what)
+    if isinstance(exc, _BAD_URL):  # requests' own checks of the URL: the endpoint setting, not the network
         check = "OPSBOT_GCP_COMPUTE_URL"
-        raise unexpected_error(f"GCP {project}", f"the request for {what}", exc, "invalid endpoint URL", check) from exc
-    except (auth.TransportError, requests.RequestException) as exc:
-        raise TransientProviderError(f"GCP did not answer for project {project} (unreachable or timed out).") from exc
-    except OpsbotError:
-        raise
-    except Exception as exc:  # any other SDK surprise: one named line, never "unexpected error" and a traceback
-        raise unexpected_error(f"GCP {project}", f"the request for {what}", exc) from exc
+        return unexpected_error(f"GCP {project}", f"the request for {what}", exc, "invalid endpoint URL", check)
+    if isinstance(exc, auth.TransportError | requests.RequestException):
+        return TransientProviderError(f"GCP did not answer for project {project} (unreachable or timed out).")
+    # any other SDK surprise: one named line, never "unexpected error" and a traceback
+    return unexpected_error(f"GCP {project}", f"the request for {what}", exc)
+
+
+def gcp_errors(project: str, what: str = "the resource") -> AbstractContextManager[None]:
+    """Run SDK calls for `project` and raise only `core.errors` types."""
+    return translated_by(lambda exc: translate(exc, project, what))
