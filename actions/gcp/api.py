@@ -11,13 +11,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from functools import partial
-from typing import Protocol, TypeVar
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 import google.auth
 from google.auth.credentials import Credentials
 from google.cloud import compute_v1
 
-from actions.backend import Throttle
+from actions.backend import Scope, Throttle
 from actions.gcp.errors import gcp_errors
 
 T = TypeVar("T")
@@ -29,6 +29,15 @@ class _Page(Protocol):
 
 
 P = TypeVar("P", bound=_Page)
+
+
+class Listing(NamedTuple):
+    """One kind of Compute Engine object as a scope lists it: a project's aggregated list (every zone), or a zone's."""
+
+    client: Callable[[], Any]  # the compute_v1 client that lists it (InstancesClient...), built on first use
+    aggregated: type[Any]  # its aggregated-list request (AggregatedListInstancesRequest...)
+    zonal: type[Any]  # its zonal list request (ListInstancesRequest...)
+    field: str  # its field in an aggregated page's entry for one zone ("instances")
 
 
 class _Clients:
@@ -77,3 +86,27 @@ class GcpApi:
             token = page.next_page_token
             if not token:
                 return
+
+    def in_scope(self, scope: Scope, page_size: int, listing: Listing, what: str = "") -> Iterator[tuple[str, Any]]:
+        """(zone, object) for every object of one kind in the scope, `page_size` a page; `what` names the kind in
+        errors. Aggregated entries of regions ('regions/...') are not read (yet)."""
+        project = scope.account
+        if scope.region == "*":
+
+            def aggregated(token: str) -> Any:
+                request = listing.aggregated(project=project, max_results=page_size, page_token=token)
+                pager = listing.client().aggregated_list(request=request, retry=None, timeout=self.timeout)
+                return next(iter(pager.pages))
+
+            for page in self.pages(scope.key, project, f"project {project}{what}", aggregated):
+                for key, scoped in page.items.items():
+                    if key.startswith("zones/"):
+                        yield from ((key.removeprefix("zones/"), item) for item in getattr(scoped, listing.field))
+            return
+
+        def zonal(token: str) -> Any:
+            request = listing.zonal(project=project, zone=scope.region, max_results=page_size, page_token=token)
+            return next(iter(listing.client().list(request=request, retry=None, timeout=self.timeout).pages))
+
+        for page in self.pages(scope.key, project, f"zone {scope.region}{what}", zonal):
+            yield from ((scope.region, item) for item in page.items)

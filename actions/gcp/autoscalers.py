@@ -17,7 +17,7 @@ from google.auth.credentials import Credentials
 from google.cloud import compute_v1
 
 from actions.backend import Scope
-from actions.gcp.api import GcpApi
+from actions.gcp.api import GcpApi, Listing
 from actions.gcp.ids import GcpRef, last_part
 from core.errors import ProviderAuthError
 
@@ -65,27 +65,9 @@ class Autoscalers:
             return {}
 
     def _listed(self, scope: Scope, page_size: int) -> Sized:
-        api, project = self._api, scope.account
-        if scope.region == "*":
-
-            def aggregated(token: str) -> compute_v1.AutoscalerAggregatedList:
-                request = compute_v1.AggregatedListAutoscalersRequest(
-                    project=project, max_results=page_size, page_token=token
-                )
-                pager = self.client().aggregated_list(request=request, retry=None, timeout=api.timeout)
-                return next(iter(pager.pages))
-
-            pages = api.pages(scope.key, project, f"project {project} autoscalers", aggregated)
-            return _sized(a for page in pages for scoped in page.items.values() for a in scoped.autoscalers)
-
-        def zonal(token: str) -> compute_v1.AutoscalerList:
-            request = compute_v1.ListAutoscalersRequest(
-                project=project, zone=scope.region, max_results=page_size, page_token=token
-            )
-            return next(iter(self.client().list(request=request, retry=None, timeout=api.timeout).pages))
-
-        return _sized(a for page in api.pages(scope.key, project, f"zone {scope.region} autoscalers", zonal)
-                      for a in page.items)  # fmt: skip
+        listing = Listing(self.client, compute_v1.AggregatedListAutoscalersRequest, compute_v1.ListAutoscalersRequest,
+                          "autoscalers")  # fmt: skip
+        return _sized(a for _zone, a in self._api.in_scope(scope, page_size, listing, " autoscalers"))
 
     def of(self, endpoint: str, ref: GcpRef, mig: compute_v1.InstanceGroupManager) -> Bounds | None:
         """The bounds of the autoscaler that sizes `mig`, read fresh; None when none does."""

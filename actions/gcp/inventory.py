@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from google.cloud import compute_v1
 
 from actions.backend import Scope
-from actions.gcp.api import GcpApi
+from actions.gcp.api import GcpApi, Listing
 from actions.gcp.autoscalers import Autoscalers
 from actions.gcp.resources import instance_resource, mig_resource
 from actions.provider import Resource
@@ -20,63 +20,16 @@ Zoned = tuple[str, compute_v1.Instance]
 ZonedMig = tuple[str, compute_v1.InstanceGroupManager]
 
 
-def _zone_of(key: str) -> str | None:
-    """Aggregated-list key 'zones/<zone>' -> zone; regional MIGs ('regions/...') are not read (yet)."""
-    return key.removeprefix("zones/") if key.startswith("zones/") else None
-
-
 def list_instances(api: GcpApi, scope: Scope, page_size: int) -> Iterator[Zoned]:
-    project = scope.account
-    if scope.region == "*":
-
-        def aggregated(token: str) -> compute_v1.InstanceAggregatedList:
-            request = compute_v1.AggregatedListInstancesRequest(
-                project=project, max_results=page_size, page_token=token
-            )
-            return next(
-                iter(api.clients.instances.aggregated_list(request=request, retry=None, timeout=api.timeout).pages)
-            )
-
-        for page in api.pages(scope.key, project, f"project {project}", aggregated):
-            for key, scoped in page.items.items():
-                zone = _zone_of(key)
-                yield from ((zone, i) for i in scoped.instances if zone)
-        return
-
-    def zonal(token: str) -> compute_v1.InstanceList:
-        request = compute_v1.ListInstancesRequest(
-            project=project, zone=scope.region, max_results=page_size, page_token=token
-        )
-        return next(iter(api.clients.instances.list(request=request, retry=None, timeout=api.timeout).pages))
-
-    for zone_page in api.pages(scope.key, project, f"zone {scope.region}", zonal):
-        yield from ((scope.region, i) for i in zone_page.items)
+    listing = Listing(lambda: api.clients.instances, compute_v1.AggregatedListInstancesRequest,
+                      compute_v1.ListInstancesRequest, "instances")  # fmt: skip
+    return api.in_scope(scope, page_size, listing)
 
 
 def list_migs(api: GcpApi, scope: Scope, page_size: int) -> Iterator[ZonedMig]:
-    project = scope.account
-    if scope.region == "*":
-
-        def aggregated(token: str) -> compute_v1.InstanceGroupManagerAggregatedList:
-            request = compute_v1.AggregatedListInstanceGroupManagersRequest(
-                project=project, max_results=page_size, page_token=token
-            )
-            return next(iter(api.clients.migs.aggregated_list(request=request, retry=None, timeout=api.timeout).pages))
-
-        for page in api.pages(scope.key, project, f"project {project}", aggregated):
-            for key, scoped in page.items.items():
-                zone = _zone_of(key)
-                yield from ((zone, m) for m in scoped.instance_group_managers if zone)
-        return
-
-    def zonal(token: str) -> compute_v1.InstanceGroupManagerList:
-        request = compute_v1.ListInstanceGroupManagersRequest(
-            project=project, zone=scope.region, max_results=page_size, page_token=token
-        )
-        return next(iter(api.clients.migs.list(request=request, retry=None, timeout=api.timeout).pages))
-
-    for zone_page in api.pages(scope.key, project, f"zone {scope.region}", zonal):
-        yield from ((scope.region, m) for m in zone_page.items)
+    listing = Listing(lambda: api.clients.migs, compute_v1.AggregatedListInstanceGroupManagersRequest,
+                      compute_v1.ListInstanceGroupManagersRequest, "instance_group_managers")  # fmt: skip
+    return api.in_scope(scope, page_size, listing)
 
 
 def fetch_scope(api: GcpApi, scope: Scope, page_size: int, autoscalers: Autoscalers | None = None) -> list[Resource]:

@@ -6,6 +6,7 @@ aggregated listing of instances is enough to count a group's running members (no
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from google.cloud import compute_v1
 
@@ -46,22 +47,24 @@ def group_of(instance: compute_v1.Instance) -> str | None:
     return None
 
 
+def _labelled(ref: GcpRef, labels: Mapping[str, str], default_env: str | None, **fields: Any) -> Resource:
+    """A resource with what every GCP resource takes from its id and labels: environment, tags, standby."""
+    environment = environment_of(labels, default_env)
+    return Resource(id=ref.id, name=ref.name, cloud=Cloud.GCP, region=ref.zone, environment=environment,
+                    tags=dict(labels), standby=labels.get(STANDBY_LABEL), **fields)  # fmt: skip
+
+
 def instance_resource(project: str, zone: str, instance: compute_v1.Instance, default_env: str | None) -> Resource:
-    labels = dict(instance.labels)
     machine = last_part(instance.machine_type)
-    return Resource(
-        id=GcpRef(project, zone, "instance", instance.name).id,
-        name=instance.name,
-        cloud=Cloud.GCP,
+    return _labelled(
+        GcpRef(project, zone, "instance", instance.name),
+        dict(instance.labels),
+        default_env,
         kind="instance",
-        region=zone,
-        environment=environment_of(labels, default_env),
         state=state_of(instance.status),
         size=machine,
         hourly_cost=machine_hourly(machine),
-        tags=labels,
         group=group_of(instance),
-        standby=labels.get(STANDBY_LABEL),
     )
 
 
@@ -78,13 +81,11 @@ def mig_resource(project: str, zone: str, mig: compute_v1.InstanceGroupManager, 
     `bounds`: its autoscaler's (min, max) when one sizes it; a MIG without one has no limits of its own."""
     labels = {**member_labels, **mig.all_instances_config.properties.labels}
     unit = machine_hourly(machine)
-    return Resource(
-        id=GcpRef(project, zone, "mig", mig.name).id,
-        name=mig.name,
-        cloud=Cloud.GCP,
+    return _labelled(
+        GcpRef(project, zone, "mig", mig.name),
+        labels,
+        default_env,
         kind="group",
-        region=zone,
-        environment=environment_of(labels, default_env),
         state=group_state(mig.target_size, running),
         size=machine,
         count=mig.target_size,
@@ -93,6 +94,4 @@ def mig_resource(project: str, zone: str, mig: compute_v1.InstanceGroupManager, 
         limits_from=AUTOSCALER if bounds else None,
         hourly_cost=round(unit * mig.target_size, 6),
         unit_hourly_cost=unit,
-        tags=labels,
-        standby=labels.get(STANDBY_LABEL),
     )
