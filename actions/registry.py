@@ -4,6 +4,7 @@ else the simulated multi-cloud world."""
 from __future__ import annotations
 
 import threading
+from typing import TypedDict
 
 import redis
 
@@ -44,36 +45,28 @@ def _index_in_background(resources: tuple[Resource, ...]) -> None:
     threading.Thread(target=prepare, args=(resources,), name="search-index", daemon=True).start()
 
 
+class _Calls(TypedDict):
+    """How every backend calls its cloud: through the shared throttle, with the same timeout and poll interval."""
+
+    throttle: Throttle
+    timeout: float
+    poll_seconds: float
+
+
 def build_backends(settings: Settings, throttle: Throttle) -> list[CloudBackend]:
     """One backend per cloud with accounts configured. Each SDK is imported only when its cloud is used."""
     backends: list[CloudBackend] = []
-    timeout, poll = settings.cloud_timeout_seconds, settings.cloud_poll_seconds
+    calls = _Calls(throttle=throttle, timeout=settings.cloud_timeout_seconds, poll_seconds=settings.cloud_poll_seconds)
     if settings.aws_accounts:
         from actions.aws import AwsBackend
 
-        backends.append(AwsBackend(settings.aws_accounts, throttle=throttle, timeout=timeout, poll_seconds=poll))
+        backends.append(AwsBackend(settings.aws_accounts, **calls))
     if settings.azure_subscriptions:
         from actions.azure import AzureBackend
 
-        backends.append(
-            AzureBackend(
-                settings.azure_subscriptions,
-                arm_url=settings.azure_arm_url,
-                throttle=throttle,
-                timeout=timeout,
-                poll_seconds=poll,
-            )
-        )
+        backends.append(AzureBackend(settings.azure_subscriptions, arm_url=settings.azure_arm_url, **calls))
     if settings.gcp_projects:
         from actions.gcp import GcpBackend
 
-        backends.append(
-            GcpBackend(
-                settings.gcp_projects,
-                compute_url=settings.gcp_compute_url,
-                throttle=throttle,
-                timeout=timeout,
-                poll_seconds=poll,
-            )
-        )
+        backends.append(GcpBackend(settings.gcp_projects, compute_url=settings.gcp_compute_url, **calls))
     return backends

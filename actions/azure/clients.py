@@ -8,6 +8,7 @@ connection and read timeouts."""
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass, field
 from typing import Any
 
 from azure.core.credentials import TokenCredential
@@ -17,32 +18,24 @@ from azure.mgmt.compute import ComputeManagementClient
 from actions.backend import Throttle
 
 
+@dataclass(kw_only=True)
 class ClientFactory:
     """Builds clients lazily (and the default credential with them) and keeps one per subscription."""
 
-    def __init__(
-        self,
-        *,
-        arm_url: str | None,
-        credential: TokenCredential | None,
-        timeout: float,
-        throttle: Throttle,
-        connection_verify: str | bool,
-    ) -> None:
-        self._arm_url = arm_url
-        self._credential = credential
-        self._timeout = timeout
-        self._throttle = throttle
-        self._verify = connection_verify
-        self._clients: dict[str, ComputeManagementClient] = {}
-        self._lock = threading.Lock()
+    arm_url: str | None
+    credential: TokenCredential | None  # None: DefaultAzureCredential, built with the first client
+    timeout: float
+    throttle: Throttle
+    connection_verify: str | bool
+    _clients: dict[str, ComputeManagementClient] = field(default_factory=dict, init=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
 
-    def credential(self) -> TokenCredential:
-        if self._credential is None:
+    def _credential(self) -> TokenCredential:
+        if self.credential is None:
             from azure.identity import DefaultAzureCredential  # imported late: it is slow and may never be needed
 
-            self._credential = DefaultAzureCredential()
-        return self._credential
+            self.credential = DefaultAzureCredential()
+        return self.credential
 
     def client(self, subscription_id: str, scope_key: str) -> ComputeManagementClient:
         with self._lock:
@@ -53,21 +46,21 @@ class ClientFactory:
             return client
 
     def _build(self, subscription_id: str, scope_key: str) -> ComputeManagementClient:
-        throttle = self._throttle
+        throttle = self.throttle
 
         def before_request(_request: PipelineRequest[Any]) -> None:
             throttle.wait(scope_key)
 
         options: dict[str, Any] = {
             "retry_total": 0,
-            "connection_timeout": self._timeout,
-            "read_timeout": self._timeout,
-            "connection_verify": self._verify,
+            "connection_timeout": self.timeout,
+            "read_timeout": self.timeout,
+            "connection_verify": self.connection_verify,
             "raw_request_hook": before_request,
         }
-        if self._arm_url:
-            options["base_url"] = self._arm_url.rstrip("/")
-        return ComputeManagementClient(self.credential(), subscription_id, **options)
+        if self.arm_url:
+            options["base_url"] = self.arm_url.rstrip("/")
+        return ComputeManagementClient(self._credential(), subscription_id, **options)
 
     def close(self) -> None:
         with self._lock:

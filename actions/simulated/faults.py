@@ -3,10 +3,12 @@ fail. Each fault applies to the next `times` executions of one action, or of any
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Literal
 
 import redis
 
+from actions.simulated.transaction import optimistic
 from core.models import ActionName
 
 FaultMode = Literal["fail", "transient", "hang"]
@@ -43,15 +45,9 @@ class Faults:
 
     def take(self, action: ActionName) -> FaultMode | None:
         """The fault that applies to this execution of `action`, using up one of its times."""
-        with self._redis.pipeline(transaction=True) as pipe:
-            while True:
-                try:
-                    return self._take(pipe, action)
-                except redis.WatchError:
-                    continue
+        return optimistic(self._redis, self._key, partial(self._take, action=action))
 
     def _take(self, pipe: redis.client.Pipeline, action: ActionName) -> FaultMode | None:
-        pipe.watch(self._key)  # type: ignore[no-untyped-call]  # redis-py leaves watch() unannotated
         faults = {_text(k): _text(v) for k, v in pipe.hgetall(self._key).items()}
         for slot in (action.value, _ANY):
             mode, left = faults.get(slot), int(faults.get(f"{slot}:left", "0"))
@@ -62,7 +58,6 @@ class Faults:
                         pipe.hset(self._key, f"{slot}:left", left - 1)
                     else:
                         pipe.hdel(self._key, slot, f"{slot}:left")
-                    pipe.execute()
                     return known
         pipe.unwatch()
         return None

@@ -5,6 +5,7 @@ keeps the view of the last version it read, so an unchanged world costs one GET.
 from __future__ import annotations
 
 import time
+from functools import partial
 from typing import cast
 
 import redis
@@ -14,6 +15,7 @@ from actions.provider import Billing, Outcome, Plan, ProgressCallback, Resource,
 from actions.simulated.changes import Change
 from actions.simulated.faults import FaultMode, Faults
 from actions.simulated.planner import prepare
+from actions.simulated.transaction import optimistic
 from actions.simulated.world import WorldView, apply_overlay, base_view
 from actions.wording import CLOUD_LABELS
 from core.errors import ProviderError, ProviderTimeout, TransientProviderError
@@ -94,16 +96,10 @@ class SimulatedCloud:
         return Outcome(summary=change.outcome, resource=change.result)
 
     def _commit(self, request: ActionRequest) -> Change:
-        """Prepare again against the latest version and write, retrying if another writer got in between."""
-        with self._redis.pipeline(transaction=True) as pipe:
-            while True:
-                try:
-                    return self._try_commit(pipe, request)
-                except redis.WatchError:
-                    continue
+        """Prepare again against the latest version and write, in one optimistic transaction on the version."""
+        return optimistic(self._redis, self._version_key, partial(self._try_commit, request=request))
 
     def _try_commit(self, pipe: redis.client.Pipeline, request: ActionRequest) -> Change:
-        pipe.watch(self._version_key)  # type: ignore[no-untyped-call]  # redis-py leaves watch() unannotated
         change = prepare(request, self._world(), self.seed)
         if not change.writes:
             pipe.unwatch()
@@ -114,8 +110,7 @@ class SimulatedCloud:
         pipe.multi()
         pipe.hset(self._overlay_key, mapping=mapping)
         pipe.incr(self._version_key)
-        pipe.execute()  # raises WatchError if another writer moved the version since watch()
-        return change
+        return change  # `optimistic` executes the writes, or runs this again if the version moved
 
     def _fail(self, fault: FaultMode, request: ActionRequest) -> None:
         cloud, name = CLOUD_LABELS[request.cloud], request.resource_name

@@ -96,6 +96,19 @@ def _instance(ec2: object, name: str | None, instance_type: str, **tags: str) ->
     return str(launched["Instances"][0]["InstanceId"])
 
 
+def _group(autoscaling: Any, name: str, desired: int, zone: str, tags: dict[str, str]) -> None:
+    """An Auto Scaling group of the "web" template (at most 10); its environment tag goes to its instances."""
+    autoscaling.create_auto_scaling_group(
+        AutoScalingGroupName=name,
+        LaunchTemplate={"LaunchTemplateName": "web"},
+        MinSize=0,
+        MaxSize=10,
+        DesiredCapacity=desired,
+        AvailabilityZones=[zone],
+        Tags=[{"Key": k, "Value": v, "PropagateAtLaunch": k == "environment"} for k, v in tags.items()],
+    )
+
+
 def build_world(url: str) -> World:
     """Reset moto and build the small world the tests read and change."""
     world = World(url=url, ids={})
@@ -104,27 +117,8 @@ def build_world(url: str) -> World:
     ec2.create_launch_template(
         LaunchTemplateName="web", LaunchTemplateData={"ImageId": IMAGE, "InstanceType": "m5.large"}
     )
-    autoscaling.create_auto_scaling_group(
-        AutoScalingGroupName="web-prod",
-        LaunchTemplate={"LaunchTemplateName": "web"},
-        MinSize=0,
-        MaxSize=10,
-        DesiredCapacity=3,
-        AvailabilityZones=[f"{REGION}a"],
-        Tags=[
-            {"Key": "environment", "Value": "prod", "PropagateAtLaunch": True},
-            {"Key": "opsbot-standby", "Value": "web-dr", "PropagateAtLaunch": False},
-        ],
-    )
-    autoscaling.create_auto_scaling_group(
-        AutoScalingGroupName="web-dr",
-        LaunchTemplate={"LaunchTemplateName": "web"},
-        MinSize=0,
-        MaxSize=10,
-        DesiredCapacity=0,
-        AvailabilityZones=[f"{REGION}b"],
-        Tags=[{"Key": "environment", "Value": "dr", "PropagateAtLaunch": True}],
-    )
+    _group(autoscaling, "web-prod", 3, f"{REGION}a", {"environment": "prod", "opsbot-standby": "web-dr"})
+    _group(autoscaling, "web-dr", 0, f"{REGION}b", {"environment": "dr"})
     world.ids["db-prod"] = _instance(ec2, "db-prod", "t3.medium", environment="prod")
     world.ids["batch-staging"] = _instance(ec2, "batch-staging", "c5.large", Env="Staging")
     world.ids["unnamed"] = _instance(ec2, None, "t3.micro")
