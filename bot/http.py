@@ -26,6 +26,7 @@ from actions.provider import SourceHealth
 from alerts.model import Incoming
 from bot.channels import ChannelAdapter
 from bot.runtime import Runtime
+from core.errors import OpsbotError
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ REDIS_PROBE_SECONDS = 1.0  # Kubernetes' default probe timeout
 MAX_JSON_DEPTH = 64  # Slack's and Telegram's payloads nest about 10 deep; 100,000 is an attack
 
 
-class Unreadable(ValueError):
+class Unreadable(OpsbotError):
     """A webhook body that is not what the endpoint reads; `str()` is the one line answered (and logged)."""
 
 

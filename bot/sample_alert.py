@@ -14,6 +14,7 @@ from alerts.sources import PARSERS
 from alerts.sources.generic import SOURCE
 from alerts.text import headline
 from bot.simulated_pager import SimulatedPager
+from core.errors import OpsbotError
 from workers.escalation.engine import Escalator
 
 SAMPLE = {
@@ -27,7 +28,7 @@ SAMPLE = {
 }
 
 
-class SampleLost(RuntimeError):
+class SampleLost(OpsbotError):
     """The sample was ingested but is not among the open alerts (resolved at once by someone, or a flood of newer
     alerts in between)."""
 

@@ -1,4 +1,42 @@
-"""One documented error tree. Each error carries a short sentence a user may read."""
+"""One documented error tree. Every error opsbot raises on purpose is an `OpsbotError`, and `str(err)` is one short
+line that never quotes a secret: a user may read it unless its class says it is for the log. A provider's or a
+library's error is mapped into ours with `raise ... from exc`, so the log keeps the cause. Errors live in the
+package that raises them; the ones several packages share live here. The whole tree, each with its module:
+
+* OpsbotError                      core.errors
+  core - shared
+  + ConfigError                    core.errors                  settings or the policy file are invalid
+    - VoiceSetupError              core.errors                  the speech model or backend cannot be loaded
+  + ProviderError                  core.errors                  a cloud provider failed
+    - TransientProviderError       core.errors                  worth a retry, after `retry_after` if known
+      ~ ProviderTimeout            core.errors                  the target state was not reached in time
+      ~ ProviderUnavailable        core.errors                  the endpoint's circuit breaker is open
+    - ProviderAuthError            core.errors                  credentials were refused
+    - ResourceNotFound             core.errors                  no resource with that id or name
+  + ConfirmationError              core.errors                  expired, used, someone else's, or changed
+  + AuditTampered                  core.errors                  the audit chain does not verify
+  + AuditUnavailable               core.errors                  an audit record could not be written
+  + VoiceInputError                core.errors                  audio that cannot be used
+  alerts
+  + Malformed                      alerts.sources.payload       a payload that is not what its source sends
+  workers
+  + PageFailed                     workers.paging               the provider refused a page for good
+  bot
+  + Unreadable                     bot.http                     a webhook body that is not what it should be
+  + RetryAfter                     bot.channels                 a chat platform's 429, with its Retry-After
+  + DeliveryFailed                 bot.channels                 a chat platform refused a message for good
+  + ClipDownloadFailed             bot.slack.audio              a Slack voice clip could not be downloaded
+  + VoiceDownloadFailed            bot.telegram.audio           a Telegram voice note could not be downloaded
+  + Unauthorized                   bot.intake.auth              an alert webhook did not prove its source
+  + CertificateUnavailable         bot.intake.sns_certificates  SNS's signing certificate could not be fetched
+  + Refused                        bot.twilio.webhooks          a Twilio webhook request not served (403, 413, 400)
+  + SampleLost                     bot.sample_alert             the test alert is no longer open once stored
+
+Not in the tree: what `fakes/` raise (the platforms' own errors: the fakes stand in for them), `bench/`
+(benchmarks never fail), a pydantic validator's ValueError (the loaders report it as a ConfigError with file:line),
+and a ValueError that means a bug in the calling code (a rate of 0, an unknown queue name).
+tests/packaging/test_error_tree.py keeps this drawing true.
+"""
 
 from __future__ import annotations
 

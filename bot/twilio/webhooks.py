@@ -28,7 +28,7 @@ from alerts.desk import Desk, PhoneAction
 from bot.twilio.client import SMS_PATH, STATUS_PATH, VOICE_PATH, callback_url, public_base
 from bot.twilio.sms import HELP, for_sms, parse_reply
 from bot.twilio.voice import prompt, said
-from core.errors import ConfigError
+from core.errors import ConfigError, OpsbotError
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ def twilio_routes(settings: Settings, connection: redis.Redis, desk: Desk) -> li
     ]
 
 
-class Refused(Exception):
+class Refused(OpsbotError):
     """A request we do not serve; `str()` is the one line answered."""
 
     def __init__(self, status: int, line: str) -> None:
