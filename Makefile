@@ -24,6 +24,7 @@ lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check --no-cache .
 	$(BIN)/ruff format --no-cache --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 test: lint
 	scripts/with-redis $(BIN)/pytest
@@ -37,4 +38,4 @@ bench: $(VENV)/.bench-installed
 	$(BIN)/opsbot bench
 
 clean:
-	rm -rf $(VENV) .opsbot .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .opsbot .mypy_cache .ruff_cache .pytest_cache .import_linter_cache

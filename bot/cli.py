@@ -7,10 +7,11 @@ import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from bot.cli_common import fail, settings_or_exit
 from bot.cli_outbox import outbox_app
 from core.errors import ConfigError, OpsbotError
 from core.settings import Settings, load_settings
@@ -33,30 +34,6 @@ app.add_typer(voice_app, name="voice")
 app.add_typer(outbox_app, name="outbox")
 
 
-def _settings() -> Settings:
-    """The settings, or every problem with them as the lines `check-config` prints, and exit 2."""
-    try:
-        settings = load_settings()
-    except ConfigError as exc:
-        for problem in exc.problems:
-            typer.echo(problem, err=True)
-        raise typer.Exit(2) from None
-    import logging
-
-    from core.log_redaction import install_log_redaction
-    from core.redaction import remember_settings_secrets
-
-    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
-    install_log_redaction()  # before anything logs: SDK loggers quieted, every line cleaned of credentials
-    remember_settings_secrets(settings)  # the configured secrets are masked by value too
-    return settings
-
-
-def _fail(message: str, code: int = 2) -> NoReturn:
-    typer.echo(f"opsbot: {message}", err=True)
-    raise typer.Exit(code)
-
-
 @app.command()
 def shell(
     user: Annotated[str, typer.Option(help="Who is speaking (see the policy's users).")] = "alice",
@@ -67,7 +44,7 @@ def shell(
     """Chat with opsbot in the terminal. Meta-commands: /as USER, /press N, /alert, /wait, /quit."""
     from bot.console import ConsoleChannel
 
-    runtime = _runtime(_settings(), with_worker=not no_worker)
+    runtime = _runtime(settings_or_exit(), with_worker=not no_worker)
     try:
         channel = ConsoleChannel(runtime, user=user, conversation_id=conversation, json_mode=json_out)
         if sys.stdin.isatty():
@@ -103,7 +80,7 @@ def say(
     """Send one message and print the replies (waits for jobs it started)."""
     from bot.console import ConsoleChannel
 
-    runtime = _runtime(_settings(), with_worker=True)
+    runtime = _runtime(settings_or_exit(), with_worker=True)
     try:
         ConsoleChannel(runtime, user=user, conversation_id=conversation, json_mode=json_out).run([text])
     finally:
@@ -116,7 +93,7 @@ def _runtime(settings: Settings, *, with_worker: bool) -> Runtime:
     try:
         return Runtime.build(settings, with_worker=with_worker)
     except OpsbotError as exc:
-        _fail(str(exc))
+        fail(str(exc))
 
 
 @app.command()
@@ -127,7 +104,7 @@ def parse(
     """Show how opsbot understands a message (targets resolved against the inventory)."""
     from bot.parsing import Understander
 
-    understander = Understander(_settings())
+    understander = Understander(settings_or_exit())
     lines = (line.rstrip("\r\n") for line in sys.stdin) if text == "-" else iter([text])
     for line in lines:
         result = understander.understand(line)
@@ -148,11 +125,11 @@ def transcribe(
     from core.errors import VoiceInputError
 
     try:
-        result = transcribe_file(_settings(), file)
+        result = transcribe_file(settings_or_exit(), file)
     except VoiceInputError as exc:
-        _fail(str(exc), code=1)
+        fail(str(exc), code=1)
     except (OSError, OpsbotError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if json_out:
         typer.echo(json.dumps(result, ensure_ascii=False))
     else:
@@ -169,7 +146,7 @@ def voice_model() -> None:
     """Where the speech model is expected, and how to install one."""
     from voice.backends import model_help
 
-    typer.echo(model_help(_settings()))
+    typer.echo(model_help(settings_or_exit()))
 
 
 @app.command()
@@ -179,14 +156,14 @@ def worker(
     """Run a worker on the queues critical, default and low (needs OPSBOT_REDIS_URL)."""
     from workers.runner import run_worker
 
-    settings = _settings()
+    settings = settings_or_exit()
     if settings.redis_url is None:
-        _fail("a separate worker needs OPSBOT_REDIS_URL (the embedded shell runs its own worker)")
+        fail("a separate worker needs OPSBOT_REDIS_URL (the embedded shell runs its own worker)")
     typer.echo("opsbot worker: serving queues critical, default, low (Ctrl-C stops after the job in hand)", err=True)
     try:
         run_worker(settings, burst=burst, also=_escalation_timers)
     except OpsbotError as exc:
-        _fail(str(exc))
+        fail(str(exc))
 
 
 def _escalation_timers(context: WorkerContext) -> None:
@@ -207,7 +184,7 @@ def serve_command(
 
     from bot.serve import NO_CHANNELS_HELP, configured_channels, serve
 
-    settings = _settings()
+    settings = settings_or_exit()
     channels = configured_channels(settings)
     if not channels:
         typer.echo(NO_CHANNELS_HELP, err=True)
@@ -217,9 +194,9 @@ def serve_command(
     try:
         asyncio.run(serve(settings, with_worker=not no_worker))
     except ConfigError as exc:
-        _fail("; ".join(exc.problems))
+        fail("; ".join(exc.problems))
     except OpsbotError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     except KeyboardInterrupt:  # before the signal handlers are in place: nothing to clean up yet
         raise typer.Exit(130) from None
 
@@ -230,7 +207,7 @@ def audit_verify() -> None:
     checkpoints; names the first modified, removed or reordered record and any records cut or forged. Read-only."""
     from audit.verify import verify_audit
 
-    settings = _settings()
+    settings = settings_or_exit()
     key = settings.audit_key.get_secret_value().encode() if settings.audit_key is not None else None
     with _audit_redis(settings) as connection:
         report = verify_audit(settings.data_dir, connection=connection, key=key)
@@ -264,9 +241,9 @@ def audit_tail(
     """Show the newest audit records (read-only)."""
     from audit.log import FILE_NAME, read_tail
 
-    path = _settings().data_dir / FILE_NAME
+    path = settings_or_exit().data_dir / FILE_NAME
     if not path.is_file():
-        _fail(f"no audit log at {path} (check OPSBOT_DATA_DIR)", code=1)
+        fail(f"no audit log at {path} (check OPSBOT_DATA_DIR)", code=1)
     for record in read_tail(path, n):
         if json_out:
             typer.echo(record.model_dump_json())
@@ -325,9 +302,9 @@ app.add_typer(alert_app, name="alert")
 @alert_app.command("test")
 def alert_test() -> None:
     """Send a sample critical alert (web-prod: 5xx above 5%) through the intake, as a webhook would: it pages."""
-    settings = _settings()
+    settings = settings_or_exit()
     if settings.redis_url is None:
-        _fail("alert test needs the Redis of opsbot serve (OPSBOT_REDIS_URL); in the demo, type /alert in opsbot shell")
+        fail("alert test needs the Redis of opsbot serve (OPSBOT_REDIS_URL); in the demo, type /alert in opsbot shell")
     import redis
 
     from audit.log import AuditLog
@@ -345,9 +322,9 @@ def alert_test() -> None:
         ).escalator
         alert = send_sample(escalator, "opsbot alert test")
     except redis.RedisError:
-        _fail("Redis does not answer at OPSBOT_REDIS_URL: start it or check the URL")
+        fail("Redis does not answer at OPSBOT_REDIS_URL: start it or check the URL")
     except (SampleLost, OpsbotError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     outcome = describe(alert, escalator)
     typer.echo(outcome.text)
     if not outcome.reached:

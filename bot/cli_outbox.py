@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from bot.cli_common import fail, settings_or_exit
 from core.outbox import DeadLetter, Outbox
 from core.redaction import redact_text
 
@@ -70,19 +71,18 @@ def describe(letter: DeadLetter) -> str:
 
 @contextmanager
 def _outbox() -> Iterator[Outbox]:
-    # Imported here: bot.cli registers this app, so importing it at the top would be a cycle.
+    # Imported here: only the outbox commands need a connection, and every `opsbot` start loads this module.
     import redis
 
-    from bot.cli import _fail, _settings
     from core.redis import connect
 
-    settings = _settings()
+    settings = settings_or_exit()
     if settings.redis_url is None:
-        _fail("the outbox lives in the Redis of opsbot serve: set OPSBOT_REDIS_URL")
+        fail("the outbox lives in the Redis of opsbot serve: set OPSBOT_REDIS_URL")
     connection = connect(settings)
     try:
         yield Outbox(connection)
     except redis.RedisError:
-        _fail("Redis does not answer at OPSBOT_REDIS_URL: start it or check the URL")
+        fail("Redis does not answer at OPSBOT_REDIS_URL: start it or check the URL")
     finally:
         connection.close()
