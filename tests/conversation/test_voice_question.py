@@ -4,14 +4,14 @@ at its seam (a recogniser's alternatives cannot be produced on demand); everythi
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from bot.runtime import Runtime
+from conversation.voice import KEY
 from core.settings import Settings
 from tests.conversation.conftest import ROOM, Say, SayFactory, button
 from tests.conversation.test_voice import heard, press, understood
+from tests.eventually import eventually
 
 FIFTEEN = "scale web prod to fifteen"
 THIRTY = "scale web prod to thirty"
@@ -107,7 +107,11 @@ def test_the_single_question_answers_a_plain_yes_button(bot: tuple[Runtime, Say]
 def test_an_unanswered_question_expires(settings: Settings, say_factory: SayFactory) -> None:
     rt, _ = say_factory(settings.model_copy(update={"confirm_ttl_seconds": 5}))
     [question] = understood(rt, heard(FIFTEEN, 0.5, THIRTY))
-    time.sleep(5.2)
+    redis = rt.conversation.services.connection
+    [key] = redis.keys(f"{KEY}*")
+    assert 4_000 < redis.pttl(key) <= 5_000  # the question lives as long as a confirmation
+    redis.pexpire(key, 1)  # time passes: Redis lets it go, as it would after those 5 s
+    eventually(lambda: not redis.exists(key), 2.0, "the question expired")
     [expired] = press(rt, button([question], THIRTY))
     assert expired.text == "That question has expired: say it again."
     assert rt.conversation.services.confirmations.latest(ROOM) is None
