@@ -1,4 +1,4 @@
-"""The one interface every cloud provider implements (simulated now; AWS, Azure, GCP later)."""
+"""The one interface every cloud provider implements: the simulated world and the real clouds (multicloud.py)."""
 
 from __future__ import annotations
 
