@@ -13,11 +13,11 @@ from core.models import ConversationRef, Reply
 
 
 class RetryAfter(OpsbotError):
-    """The platform said 429: try again after `seconds` (its Retry-After)."""
+    """The platform said 429: try again after `retry_after` seconds (its Retry-After; `core.retrying` waits it)."""
 
-    def __init__(self, seconds: float) -> None:
-        super().__init__(f"rate limited: retry after {seconds:g} s")
-        self.seconds = seconds
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"rate limited: retry after {retry_after:g} s")
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,6 @@ from typing import TypeVar
 
 import redis
 from prometheus_client import Counter, Gauge
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, wait_exponential
 
 from bot.channels import DeliveryFailed, RetryAfter, Transport
 from bot.digest import DIGESTED, digest_of, take_cards
@@ -30,6 +29,7 @@ from core import metrics
 from core.models import Reply
 from core.outbox import Outbox
 from core.redaction import redact_text
+from core.retrying import RetryPolicy
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +72,11 @@ class Deliverer:
         self._results = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"deliver-result-{transport.name}")
         overall = transport.overall_rate()
         self._bucket = TokenBucket(overall) if overall else None
-        self._backoff_wait = wait_exponential(multiplier=backoff_seconds, max=backoff_seconds * 16)
+        # A 429 is waited out as the platform says and does not count as a failure; anything else backs off.
+        # No jitter: one Deliverer per channel, and the lane holds the conversation's order while it waits.
+        self._retry = RetryPolicy(
+            attempts=ATTEMPTS, first=backoff_seconds, most=backoff_seconds * 16, jitter=False, throttles_count=False
+        )
         self._lanes: dict[tuple[str, str], Lane] = {}
         self._settling: set[asyncio.Task[None]] = set()
         # Sends under way: a stop does not cut one between the platform taking a message and its id being stored
@@ -313,13 +317,7 @@ class Deliverer:
                 raise
 
         try:
-            retrying = AsyncRetrying(
-                stop=lambda _state: failures >= ATTEMPTS,
-                wait=self._wait,
-                retry=retry_if_exception(_worth_retrying),
-                reraise=True,
-            )
-            await retrying(attempt)
+            await self._retry.async_retrying(_worth_retrying)(attempt)
         except DeliveryFailed as exc:
             reply = shown or about()[-1]
             log.warning("%s refused reply %s to %s: %s", self.transport.name, reply.key, _where(reply), _clean(exc))
@@ -332,13 +330,6 @@ class Deliverer:
             )  # fmt: skip
             return f"gave up after {ATTEMPTS} attempts: {type(exc).__name__}: {_clean(exc)}"
         return None
-
-    def _wait(self, state: RetryCallState) -> float:
-        """Seconds before the next attempt: what the platform's 429 asked for, else the backoff."""
-        failed = state.outcome.exception() if state.outcome is not None else None
-        if isinstance(failed, RetryAfter):
-            return failed.seconds
-        return self._backoff_wait(state)
 
     def _report_sent(self, about: Callable[[], list[Reply]], sending: asyncio.Future[None]) -> None:
         """A send that went through: the replies `about()` names are reported sent."""

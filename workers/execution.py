@@ -14,13 +14,13 @@ import time
 from typing import Final
 
 from rq import get_current_job
-from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 
 from actions.catalogue import spec
 from actions.provider import Outcome
 from audit.log import AuditEvent
 from core.errors import ProviderError, TransientProviderError
 from core.metrics import share
+from core.retrying import RetryCallState, RetryPolicy
 from workers.context import WorkerContext, current_context
 from workers.jobs import KEEP_SECONDS, ActionJob, job_id_for, limits
 from workers.lease import Lease
@@ -79,13 +79,12 @@ def _execute_with_retries(ctx: WorkerContext, job_id: str, job: ActionJob) -> Ou
         record(ctx, AuditEvent.RETRIED, job_id, job, f"{reason}; retry {state.attempt_number} of {retries}")
         progress(f"{reason}; retrying in {delay:g} s")
 
-    retrying = Retrying(
-        retry=retry_if_exception_type(TransientProviderError),
-        stop=stop_after_attempt(retries + 1),
-        wait=_backoff,
-        before_sleep=announce,
-        reraise=True,
-    )
+    # 1 s, 2 s, 4 s ... without jitter: the pause is shown to the user; the provider's `retry_after` when it says.
+    policy = RetryPolicy(
+        attempts=retries + 1, first=BACKOFF_FIRST_SECONDS, most=BACKOFF_MAX_SECONDS, jitter=False,
+        longest_retry_after=BACKOFF_MAX_SECONDS,
+    )  # fmt: skip
+    retrying = policy.retrying(_transient, before_sleep=announce)
     try:
         return retrying(ctx.provider.execute, job.request, progress)
     except TransientProviderError as exc:
@@ -95,9 +94,5 @@ def _execute_with_retries(ctx: WorkerContext, job_id: str, job: ActionJob) -> Ou
         raise ProviderError(f"{' '.join(str(exc).split())} (gave up after {tries} tries)") from exc
 
 
-def _backoff(state: RetryCallState) -> float:
-    """The provider's own `retry_after` when it gives one, else 1 s, 2 s, 4 s ... capped."""
-    error = state.outcome.exception() if state.outcome is not None else None
-    if isinstance(error, TransientProviderError) and error.retry_after is not None:
-        return min(max(float(error.retry_after), 0.0), BACKOFF_MAX_SECONDS)
-    return min(BACKOFF_FIRST_SECONDS * float(2 ** (state.attempt_number - 1)), BACKOFF_MAX_SECONDS)
+def _transient(exc: BaseException) -> bool:
+    return isinstance(exc, TransientProviderError)

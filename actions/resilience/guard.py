@@ -2,12 +2,13 @@
 
 A cloud that throttles or fails should cost a chat user one short sentence ("AWS prod us-east-1 is failing;
 calls paused for 30 s"), not a hung worker and a log full of stack traces. So: retry only what is worth
-retrying (429 / 5xx / timeouts) with full-jitter backoff that honours the cloud's Retry-After, stop as soon as
-the endpoint's circuit opens, and fail fast while it stays open."""
+retrying (429 / 5xx / timeouts) on opsbot's retry policy (`core.retrying`: the cloud's Retry-After when it says,
+else full-jitter backoff), stop as soon as the endpoint's circuit opens, and fail fast while it stays open."""
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import threading
 import time
@@ -15,10 +16,10 @@ from collections.abc import Callable
 from typing import TypeVar
 
 import pybreaker
-import tenacity
 
 from actions.resilience.circuit import BreakerState, Endpoint, EndpointHealth, counts_as_failure
 from core.errors import ProviderAuthError, ProviderError, ProviderUnavailable
+from core.retrying import RetryCallState, RetryPolicy, retry_after
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +46,11 @@ class Guard:
     ) -> None:
         self._fail_max = fail_max
         self._reset_seconds = reset_seconds
-        self._attempts = max(1, attempts)
-        self._jitter = tenacity.wait_random_exponential(multiplier=backoff_first, max=backoff_max)
+        self._retry = RetryPolicy(
+            attempts=max(1, attempts), first=backoff_first, most=backoff_max,
+            longest_retry_after=MAX_RETRY_AFTER_SECONDS,  # longer ones are handed back: see _worth_retrying
+        )  # fmt: skip
+        self._once = dataclasses.replace(self._retry, attempts=1)
         self._sleep = sleep
         self._endpoints: dict[str, Endpoint] = {}
         self._lock = threading.Lock()
@@ -56,14 +60,8 @@ class Guard:
         circuit is open, and as soon as it opens during retries; otherwise `fn`'s own error after the last
         attempt. `retry=False` for calls that must not repeat (starting an operation)."""
         ep = self._endpoint(endpoint, label)
-        retrying = tenacity.Retrying(
-            stop=tenacity.stop_after_attempt(self._attempts if retry else 1),
-            wait=self._backoff,
-            retry=tenacity.retry_if_exception(_worth_retrying),
-            sleep=self._sleep,
-            before_sleep=_log_retry(ep.label, self._attempts),
-            reraise=True,
-        )
+        policy = self._retry if retry else self._once
+        retrying = policy.retrying(_worth_retrying, before_sleep=_log_retry(ep.label, policy), sleep=self._sleep)
         result: T = retrying(self._attempt, ep, fn)
         return result
 
@@ -119,25 +117,18 @@ class Guard:
         ep.succeeded()
         return result
 
-    def _backoff(self, state: tenacity.RetryCallState) -> float:
-        """Full jitter, but never sooner than the cloud asked."""
-        delay = self._jitter(state)
-        error = state.outcome.exception() if state.outcome else None
-        retry_after = getattr(error, "retry_after", None)
-        return max(delay, retry_after) if retry_after else delay
-
 
 def _worth_retrying(exc: BaseException) -> bool:
     if not counts_as_failure(exc):
         return False  # 4xx, refused credentials, not found, or our own fail-fast: the same call fails again
-    retry_after = getattr(exc, "retry_after", None)
-    return retry_after is None or retry_after <= MAX_RETRY_AFTER_SECONDS
+    said = retry_after(exc)
+    return said is None or said <= MAX_RETRY_AFTER_SECONDS
 
 
-def _log_retry(label: str, attempts: int) -> Callable[[tenacity.RetryCallState], None]:
-    def before_sleep(state: tenacity.RetryCallState) -> None:
+def _log_retry(label: str, policy: RetryPolicy) -> Callable[[RetryCallState], None]:
+    def before_sleep(state: RetryCallState) -> None:
         error = state.outcome.exception() if state.outcome else None
-        pause = state.next_action.sleep if state.next_action else 0.0
-        log.debug("%s: %s; attempt %d of %d in %.1f s", label, error, state.attempt_number + 1, attempts, pause)
+        attempt, attempts, pause = state.attempt_number + 1, policy.attempts or 0, state.upcoming_sleep
+        log.debug("%s: %s; attempt %d of %d in %.1f s", label, error, attempt, attempts, pause)
 
     return before_sleep

@@ -12,12 +12,13 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from core.errors import ConfigError
+from core.retrying import RetryCallState, RetryPolicy
 
 log = logging.getLogger(__name__)
 
 DEAD_TOKEN = frozenset({"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"})
-RETRY_FIRST_SECONDS = 1.0
-RETRY_MAX_SECONDS = 60.0
+# Asking an unreachable Slack: 1 s, 2 s, 4 s ... 60 s apart until it answers. No jitter: one connection.
+REASK = RetryPolicy(first=1.0, most=60.0, jitter=False)
 
 
 class BotIdentity:
@@ -59,15 +60,18 @@ class BotIdentity:
         self._retrying = asyncio.create_task(self._keep_asking())
 
     async def _keep_asking(self) -> None:
-        delay = RETRY_FIRST_SECONDS
-        while not self.known:
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, RETRY_MAX_SECONDS)
-            try:
-                await self._ask()
-            except (SlackApiError, OSError, aiohttp.ClientError) as exc:
-                log.warning("Slack auth.test still failing (%s)", type(exc).__name__)
+        await asyncio.sleep(REASK.backoff(1))  # start() asked first
+        await REASK.async_retrying(_unanswered, before_sleep=_still_failing)(self._ask)
         log.info("Slack answered auth.test: bot user %s", self.user_id)
+
+
+def _unanswered(exc: BaseException) -> bool:
+    return isinstance(exc, SlackApiError | OSError | aiohttp.ClientError)
+
+
+def _still_failing(state: RetryCallState) -> None:
+    error = state.outcome.exception() if state.outcome is not None else None
+    log.warning("Slack auth.test still failing (%s)", type(error).__name__)
 
 
 def _text(value: object) -> str | None:

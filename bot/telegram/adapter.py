@@ -29,6 +29,7 @@ from bot.telegram.webhook import PATH, WebhookEndpoint
 from core.errors import ConfigError, VoiceInputError
 from core.log_redaction import hide_in_logs
 from core.models import Message
+from core.retrying import RetryCallState, RetryPolicy
 from core.settings import Settings
 from policies.engine import PolicyEngine
 
@@ -41,7 +42,8 @@ TelegramApp: TypeAlias = (
     "Application[ExtBot[None], ContextTypes.DEFAULT_TYPE, dict[Any, Any], dict[Any, Any], dict[Any, Any],"
     " JobQueue[ContextTypes.DEFAULT_TYPE]]"
 )
-_RETRY_FIRST, _RETRY_MAX = 1.0, 30.0  # seconds between tries to reach an unreachable Bot API
+# Reaching an unreachable Bot API: 1 s, 2 s, 4 s ... 30 s apart for as long as it takes. No jitter: one connection.
+RECONNECT = RetryPolicy(first=1.0, most=30.0, jitter=False)
 _SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what Telegram accepts as a webhook secret_token
 SEEN_PREFIX = "opsbot:telegram:seen:"
 PRESS_REPLY_SECONDS = 1.0  # how long a quiet press waits for its reply to answer it (Telegram allows ~15 s)
@@ -115,19 +117,11 @@ class TelegramAdapter:
         log.info("telegram: @%s receiving by %s", bot.username, "polling" if self._webhook is None else "webhook")
 
     async def _connect_later(self) -> None:
-        delay = _RETRY_FIRST
-        while True:
-            await asyncio.sleep(delay)
-            try:
-                await self._connect()
-            except InvalidToken:  # no traceback: it would only repeat the token, masked
-                log.error("telegram: Telegram refused OPSBOT_TELEGRAM_TOKEN; the Telegram channel stays off")  # noqa: TRY400
-                return
-            except TelegramError as exc:
-                delay = min(delay * 2, _RETRY_MAX)
-                log.warning("telegram: the Bot API did not answer (%s); next try in %g s", type(exc).__name__, delay)
-            else:
-                return
+        await asyncio.sleep(RECONNECT.backoff(1))  # start() made the first try
+        try:
+            await RECONNECT.async_retrying(_unanswered, before_sleep=_next_try)(self._connect)
+        except InvalidToken:  # no traceback: it would only repeat the token, masked
+            log.error("telegram: Telegram refused OPSBOT_TELEGRAM_TOKEN; the Telegram channel stays off")  # noqa: TRY400
 
     async def stop(self) -> None:
         """Stop receiving, let updates being handled finish, close the HTTP clients. The webhook stays set:
@@ -221,6 +215,16 @@ class TelegramAdapter:
             await self._inbox.say(message.ref, FETCH_FAILED)
             return
         await self._inbox.submit_audio(message, audio)
+
+
+def _unanswered(exc: BaseException) -> bool:
+    return isinstance(exc, TelegramError) and not isinstance(exc, InvalidToken)
+
+
+def _next_try(state: RetryCallState) -> None:
+    error = state.outcome.exception() if state.outcome is not None else None
+    name = type(error).__name__
+    log.warning("telegram: the Bot API did not answer (%s); next try in %g s", name, state.upcoming_sleep)
 
 
 def build_telegram_adapter(runtime: Runtime, inbox: Inbox) -> ChannelAdapter:

@@ -48,7 +48,7 @@ def test_rate_limit_becomes_retry_after_with_slacks_delay(fake_slack: FakeSlackA
     fake_slack.fail_next("chat.postMessage", 1, retry_after=7)
     with pytest.raises(RetryAfter) as caught:
         asyncio.run(_transport(fake_slack).post(_reply()))
-    assert caught.value.seconds == 7
+    assert caught.value.retry_after == 7
 
 
 @pytest.mark.parametrize("error", ["channel_not_found", "not_in_channel", "is_archived", "invalid_auth"])

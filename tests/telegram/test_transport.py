@@ -74,7 +74,7 @@ def test_429_becomes_retry_after_with_telegrams_delay(api: FakeTelegramAPI) -> N
     async def work(transport: TelegramTransport) -> None:
         with pytest.raises(RetryAfter) as throttled:
             await transport.post(ASK)
-        assert throttled.value.seconds == 7
+        assert throttled.value.retry_after == 7
 
     _with_transport(api, work)
 
