@@ -3,7 +3,12 @@ reordered among themselves) with its own token bucket (a person's few quick comm
 longer run at the platform's pace), one more bucket for the platform's overall rate, and superseded edits
 dropped while they wait. Urgent replies (alert cards, notices, DR status) have their own queue in each lane and
 go before its ordinary ones - a card is not part of a person's exchange with the bot - and urgent lanes take the
-overall bucket's tokens first."""
+overall bucket's tokens first.
+
+`TokenBucket` is opsbot's one bucket; every other rate limit is a `limits` window (core.rate_limits). A platform's
+pace is a burst and then a rate that can be a fraction per second (Telegram: 30/s overall, 17 a minute in a group
+after a burst of 3), emptied by a 429; `limits`' windows count whole seconds and let a whole window's worth go at
+once, and they can be neither emptied nor ordered urgent-first."""
 
 from __future__ import annotations
 

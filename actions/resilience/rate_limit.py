@@ -1,8 +1,8 @@
 """`RateLimiter`: a client-side limit per endpoint, so a burst of page requests is spread over time here
 instead of being throttled (429, then backoff) by the cloud.
 
-A moving window from `limits`: at most `amount` requests in any `window` seconds per endpoint. `limits` counts
-whole-second windows, so `burst` is rounded up to a whole number of seconds' worth of requests."""
+A moving window (`core.rate_limits`, in memory): at most `amount` requests in any `window` seconds per endpoint.
+`limits` counts whole-second windows, so `burst` is rounded up to a whole number of seconds' worth of requests."""
 
 from __future__ import annotations
 
@@ -12,14 +12,9 @@ import threading
 import time
 from collections.abc import Callable
 
-from limits import RateLimitItemPerSecond
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
+from core.rate_limits import Limit, in_memory
 
 log = logging.getLogger(__name__)
-
-# Shortest pause between two tries, so a window that frees up "now" by the float clock does not spin.
-_MIN_PAUSE_SECONDS = 0.001
 
 
 class RateLimiter:
@@ -38,8 +33,8 @@ class RateLimiter:
             raise ValueError("per_second must be positive")
         wanted_burst = max(1.0, float(burst) if burst else per_second)
         window = max(1, math.ceil(wanted_burst / per_second - 1e-9))
-        self.item = RateLimitItemPerSecond(max(1, math.floor(per_second * window + 1e-9)), window)
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+        self.item = Limit(max(1, math.floor(per_second * window + 1e-9)), window)
+        self._windows = in_memory()
         # limits' memory storage locks per key but drops those locks while expiring entries; one lock here
         # keeps "hit, else read when the window frees" exact under many threads (each hold is microseconds).
         self._lock = threading.Lock()
@@ -51,10 +46,10 @@ class RateLimiter:
         waited = 0.0
         while True:
             with self._lock:
-                if self._limiter.hit(self.item, endpoint):
+                pause = self._windows.hit(self.item, endpoint)
+                if pause is None:
                     self._capped.discard(endpoint)
                     return
-                frees_at = self._limiter.get_window_stats(self.item, endpoint).reset_time
                 first_cap = waited >= self._max_wait and endpoint not in self._capped
                 if first_cap:
                     self._capped.add(endpoint)
@@ -62,6 +57,6 @@ class RateLimiter:
                 if first_cap:  # once until a request gets through in time, so a backlog logs one line
                     log.warning("%s: waited %.0f s for the client-side rate limit; sending anyway", endpoint, waited)
                 return
-            pause = min(max(frees_at - time.time(), _MIN_PAUSE_SECONDS), self._max_wait - waited)
+            pause = min(pause, self._max_wait - waited)
             self._sleep(pause)
             waited += pause

@@ -1,4 +1,5 @@
-"""The Redis rate limiter: a sliding window shared by every process on the same server."""
+"""The Redis rate limiter: a moving window shared by every process on the same server. A hit exactly one window
+old still counts (limits' window is closed at both ends); a moment later it has left."""
 
 from __future__ import annotations
 
@@ -30,9 +31,9 @@ def test_limit_then_wait_until_the_oldest_hit_leaves_the_window(redis_conn: redi
     assert limiter.hit("k", 3, 10) == 6.0
     clock.now += 5.5
     assert limiter.hit("k", 3, 10) == 0.5
-    clock.now += 0.5  # the first hit is now exactly one window old
+    clock.now += 1.0  # the first hit has left the window
     assert limiter.hit("k", 3, 10) is None
-    assert limiter.hit("k", 3, 10) == 4.0  # the next to leave is the one at +4
+    assert limiter.hit("k", 3, 10) == 3.5  # the next to leave is the one at +4
 
 
 def test_refused_hits_do_not_lengthen_the_wait(redis_conn: redis.Redis) -> None:
@@ -42,7 +43,7 @@ def test_refused_hits_do_not_lengthen_the_wait(redis_conn: redis.Redis) -> None:
     for _ in range(5):
         clock.now += 10
         limiter.hit("k", 1, 60)
-    clock.now += 10
+    clock.now += 10.5  # just past one window after the only hit counted
     assert limiter.hit("k", 1, 60) is None
 
 
@@ -124,5 +125,5 @@ def test_peek_answers_like_a_hit_but_counts_nothing(redis_conn: redis.Redis) -> 
     clock.now += 10
     assert limiter.hit("k", 2, 60) is None
     assert limiter.peek("k", 2, 60) == 50.0
-    clock.now += 50
+    clock.now += 50.5
     assert limiter.peek("k", 2, 60) is None
