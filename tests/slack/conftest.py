@@ -24,6 +24,7 @@ from core.settings import Settings
 from fakes.slack_api import BOT_USER_ID, FakeSlackApi, PostedMessage
 from tests import chat_stack
 from tests.chat_stack import ChatStack, log_lines, started  # noqa: F401  (log_lines: a fixture for the tests here)
+from tests.eventually import eventually
 from tests.payloads import sample as payload_bytes
 from tests.payloads import sample_json
 from workers.jobs import pending_jobs
@@ -134,12 +135,7 @@ class SlackStack(ChatStack):
 
     def settled(self) -> None:
         """Until every reply the core and the workers produced has gone out to the fake."""
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            if not self._busy() and self.run(self._idle()):
-                return
-            time.sleep(0.02)
-        raise AssertionError("the stack did not settle in 20 s")
+        eventually(lambda: not self._busy() and self.run(self._idle()), 20, "the stack settled")
 
     def _busy(self) -> bool:
         refs = {ConversationRef(channel="slack", conversation_id=m.channel, thread_id=m.thread_ts)

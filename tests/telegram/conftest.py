@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -22,6 +21,7 @@ from core.settings import Settings
 from fakes.telegram_api import FakeTelegramAPI, SentMessage
 from tests import chat_stack
 from tests.chat_stack import ChatStack, log_lines, started  # noqa: F401  (log_lines: a fixture for the tests here)
+from tests.eventually import eventually
 from tests.telegram import updates
 from workers.runner import InProcessWorker
 
@@ -94,13 +94,8 @@ class TelegramStack(ChatStack):
 
     # -- what the test waits for ---------------------------------------------------------------------
     def wait_for(self, what: Callable[[], T | None], timeout: float = 15.0) -> T:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            found = what()
-            if found:
-                return found
-            time.sleep(0.01)
-        raise AssertionError(f"not seen within {timeout} s; sent so far: {self.api.calls('sendMessage')}")
+        """`what()`'s first truthy value; failing, it names what the bot had sent."""
+        return eventually(what, timeout, "not seen", every=0.01, seen=lambda: self.api.calls("sendMessage"))
 
     def reply(self, chat: int, starts: str = "", after: int = 0) -> SentMessage:
         """The first message sent into `chat` after the first `after` ones whose text starts with `starts`."""
