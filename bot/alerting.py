@@ -1,6 +1,7 @@
 """Assembles the alert side of a process from the settings: the alerting file, the alert store, the escalation
-engine with its pager (Twilio when configured) and the desk that acts on alerts. Used by the runtime (chat
-process) and by `opsbot worker` (which runs escalation timers too)."""
+engine with its pager (Twilio when configured) and the desk in front of it (`alerts.desk.Desk`), the one way the
+rest of the bot and the conversation reach the alerts. Used by the runtime (chat process) and by `opsbot worker`
+(which runs escalation timers too)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import redis
 
+from alerts.desk import Desk
 from alerts.store import AlertBook
 from audit.log import AuditLog
 from core.outbox import Outbox
@@ -26,8 +28,8 @@ from workers.paging import Pager
 
 @dataclass(frozen=True)
 class Alerting:
-    escalator: Escalator
-    desk: AlertDesk
+    escalator: Escalator  # for the ticker that runs its timers (and, for now, the sample alert of bot.sample_alert)
+    desk: Desk
 
 
 def build_alerting(

@@ -103,34 +103,33 @@ def alert_routes(runtime: Runtime) -> list[BaseRoute]:
     from bot.intake import IngestResult
     from bot.intake.routes import intake_routes
 
-    escalator = runtime.alerting.escalator
+    desk = runtime.alerting.desk
 
     def ingest(items: list[Incoming]) -> IngestResult:
-        done = escalator.ingest(items)
+        done = desk.ingest(items)
         return IngestResult(stored=done.stored, updated=done.updated)
 
     routes = intake_routes(runtime.settings, runtime.connection, ingest)
     if runtime.settings.twilio:
         from bot.twilio.webhooks import twilio_routes
 
-        routes += twilio_routes(runtime.settings, runtime.connection, runtime.alerting.desk)
+        routes += twilio_routes(runtime.settings, runtime.connection, desk)
     return routes
 
 
 def _alert_metrics(runtime: Runtime) -> bytes:
     """Open alerts, running escalations, and how late the most overdue escalation step is: above a few seconds,
     no worker is running the timers (alert on it - from another system)."""
-    escalator = runtime.alerting.escalator
     registry = CollectorRegistry()
     try:
-        open_alerts = escalator.book.open_count()
-        running, next_due = escalator.timers.running(), escalator.timers.next_due()
+        backlog = runtime.alerting.desk.backlog()
     except redis.RedisError:
         return b""
-    Gauge("opsbot_alerts_open", "Alerts not resolved yet.", registry=registry).set(open_alerts)
+    Gauge("opsbot_alerts_open", "Alerts not resolved yet.", registry=registry).set(backlog.open_alerts)
     Gauge("opsbot_escalations_running", "Alerts whose escalation is waiting for its next step.",
-          registry=registry).set(running)  # fmt: skip
-    overdue = max(0.0, time.time() - next_due) if next_due is not None else 0.0
+          registry=registry).set(backlog.escalating)  # fmt: skip
+    due = backlog.next_due
+    overdue = max(0.0, time.time() - due) if due is not None else 0.0
     Gauge("opsbot_escalation_overdue_seconds", "How late the most overdue escalation step is.",
           registry=registry).set(overdue)  # fmt: skip
     return generate_latest(registry)

@@ -4,10 +4,9 @@ keypress on a call, so every message of the alert is updated whichever way it wa
 
 from __future__ import annotations
 
-from alerts.text import card, line
+from alerts.desk import Desk
 from conversation.replies import reply
 from core.models import Intent, IntentName, Message, Reply
-from workers.escalation.desk import AlertDesk
 
 LIST_LIMIT = 10
 _VIA = {"slack": "Slack", "telegram": "Telegram", "console": "console"}
@@ -19,7 +18,7 @@ def via(channel: str) -> str:
 
 
 class AlertFlow:
-    def __init__(self, desk: AlertDesk) -> None:
+    def __init__(self, desk: Desk) -> None:
         self._desk = desk
 
     def handle(self, msg: Message, user: str, intent: Intent) -> list[Reply]:
@@ -29,8 +28,9 @@ class AlertFlow:
         if name is IntentName.TAKE_ONCALL:
             return [reply(msg.ref, self._desk.take(user, slots.period, via(msg.ref.channel)), kind="result")]
         if name is IntentName.ALERTS:
-            return [reply(msg.ref, self._one(slots.alert_id) if slots.alert_id else self._list())]
-        number = slots.alert_id or self._only_open()
+            text = self._desk.show(slots.alert_id) if slots.alert_id else self._desk.listing(LIST_LIMIT)
+            return [reply(msg.ref, text)]
+        number = slots.alert_id or self._desk.only_open()  # none given: the one open alert, if only one is
         if number is None:
             return [reply(msg.ref, _which(name), kind="refusal")]
         return [reply(msg.ref, self.act(name, number, user, msg.ref.channel, slots.duration_seconds), kind="result")]
@@ -44,28 +44,6 @@ class AlertFlow:
         if name is IntentName.SILENCE:
             return self._desk.silence(number, user, where, seconds)
         return self._desk.escalate(number, user, where)
-
-    def _list(self) -> str:
-        escalator = self._desk.escalator
-        alerts, total = escalator.book.open_alerts(LIST_LIMIT)
-        if not total:
-            return "No open alerts."
-        now = escalator.clock()
-        head = f"{total} open alert{'s' if total != 1 else ''}" + (
-            f", newest {LIST_LIMIT}:" if total > LIST_LIMIT else ":"
-        )
-        return "\n".join([head, *(line(a, escalator.notices.tz, now) for a in alerts)])
-
-    def _one(self, number: int) -> str:
-        alert = self._desk.escalator.book.get(number)
-        if alert is None:
-            return f"No alert {number}."
-        return card(alert, self._desk.escalator.notices.tz)
-
-    def _only_open(self) -> int | None:
-        """ "ack" with no number means the one open alert, when there is exactly one."""
-        alerts, total = self._desk.escalator.book.open_alerts(2)
-        return alerts[0].number if total == 1 and alerts else None
 
 
 def _which(name: IntentName) -> str:

@@ -10,6 +10,7 @@ import redis
 
 from actions.naming import rank
 from actions.provider import CloudProvider, Resource, Snapshot
+from alerts.desk import Desk
 from audit.log import AuditLog
 from conversation.confirmations import ConfirmationStore
 from core.settings import Settings
@@ -17,7 +18,6 @@ from intents.ids import IdIndex, typed_id
 from intents.resolve import MAX_CANDIDATES, Resolution, Resolver
 from policies.engine import PolicyEngine
 from workers.context import WorkerContext
-from workers.escalation.desk import AlertDesk
 
 _BUILD_NOW_UP_TO = 2000  # names; a resolver over this many builds in about 20 ms
 
@@ -105,7 +105,7 @@ class Services:
     audit: AuditLog
     confirmations: ConfirmationStore
     workers: WorkerContext
-    alerts: AlertDesk
+    alerts: Desk
     _index: Index | None = field(default=None, repr=False)
     _resolver: tuple[frozenset[str], Resolver] | None = field(default=None, repr=False)
     _rebuilding: threading.Lock = field(default_factory=threading.Lock, repr=False)

@@ -1,6 +1,6 @@
 """The webhooks Twilio calls: `POST /twilio/sms` (a reply to a page), `POST /twilio/voice` (a page call asking
 for, and getting, a key) and `POST /twilio/status` (delivery and call outcomes). They only translate: who a
-number is, whether they may answer, and acting on the alert are the `Desk`'s.
+number is, whether they may answer, and acting on the alert are the `PhoneDesk`'s.
 
 Every request must carry Twilio's `X-Twilio-Signature` over the URL Twilio called (OPSBOT_PUBLIC_URL + path
 + query, never the Host header, which a proxy may rewrite) and the form fields, and name our account.
@@ -24,7 +24,7 @@ from starlette.routing import BaseRoute, Route
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
-from alerts.desk import Desk, PhoneAction
+from alerts.desk import PhoneAction, PhoneDesk
 from bot.twilio.client import SMS_PATH, STATUS_PATH, VOICE_PATH, callback_url, public_base
 from bot.twilio.sms import HELP, for_sms, parse_reply
 from bot.twilio.voice import prompt, said
@@ -48,7 +48,7 @@ _SMS_FAILED = {"failed", "undelivered"}
 _CALL_FAILED = {"busy", "no-answer", "failed", "canceled"}
 
 
-def twilio_routes(settings: Settings, connection: redis.Redis, desk: Desk) -> list[BaseRoute]:
+def twilio_routes(settings: Settings, connection: redis.Redis, desk: PhoneDesk) -> list[BaseRoute]:
     hooks = TwilioWebhooks(settings, connection, desk)
     return [
         Route(SMS_PATH, hooks.sms, methods=["POST"]),
@@ -66,7 +66,7 @@ class Refused(OpsbotError):
 
 
 class TwilioWebhooks:
-    def __init__(self, settings: Settings, connection: redis.Redis, desk: Desk) -> None:
+    def __init__(self, settings: Settings, connection: redis.Redis, desk: PhoneDesk) -> None:
         if not (settings.twilio_account_sid and settings.twilio_auth_token):
             raise ConfigError("Twilio webhooks need OPSBOT_TWILIO_ACCOUNT_SID and OPSBOT_TWILIO_AUTH_TOKEN")
         self._base = public_base(settings)

@@ -1,5 +1,5 @@
 """The Twilio side on real parts: the real `twilio` client against the fake REST API on 127.0.0.1; the
-webhooks served by uvicorn on a free port, on the real test Redis; and a Desk that records what it was
+webhooks served by uvicorn on a free port, on the real test Redis; and a PhoneDesk that records what it was
 asked."""
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def sample(name: str) -> dict[str, Any]:
 
 
 class RecordingDesk:
-    """The Desk protocol over a few dicts: alice was paged for 42 and 77 (77 is no longer known), bob for
+    """The PhoneDesk protocol over a few dicts: alice was paged for 42 and 77 (77 is no longer known), bob for
     nothing. Records every act and page result."""
 
     def __init__(self) -> None:

@@ -1,32 +1,60 @@
-"""Acting on an alert, from anywhere: a chat button or `ack 42`, an SMS reply, a keypress on a call. Whatever the
-channel, the same call changes the alert's state once, stops (or hurries) its escalation, writes the audit and
-updates every message of the alert. Also who is on call, and taking the pager ("I'll take tonight")."""
+"""The escalation engine behind the `alerts.desk.Desk` seam. Acting on an alert, from anywhere: a chat button or
+`ack 42`, an SMS reply, a keypress on a call. Whatever the channel, the same call changes the alert's state once,
+stops (or hurries) its escalation, writes the audit and updates every message of the alert. Also the intake, the
+alerts list and cards, who is on call, taking the pager ("I'll take tonight"), and the backlog for the metrics."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from alerts.desk import PhoneAction, PhoneVia
-from alerts.model import Alert, AlertState
-from alerts.text import elapsed
+from alerts.desk import Backlog, PhoneAction, PhoneVia
+from alerts.model import Alert, AlertState, Incoming
+from alerts.text import card, elapsed, line
 from audit.log import AuditEvent
 from policies.alerting.loader import person_for_phone, phone_of
 from policies.alerting.oncall import Override, on_call, take_window
-from workers.escalation.engine import Escalator
+from workers.escalation.engine import Escalator, Intake
 from workers.escalation.notices import token_of_key
 
 DEFAULT_SILENCE_SECONDS = 3600
 MAX_SILENCE_SECONDS = 7 * 24 * 3600
 
 
-@dataclass
 class AlertDesk:
-    escalator: Escalator
+    """Implements `alerts.desk.Desk`; the engine stays behind it."""
+
+    def __init__(self, escalator: Escalator) -> None:
+        self._escalator = escalator
+
+    def ingest(self, incoming: Sequence[Incoming]) -> Intake:
+        return self._escalator.ingest(incoming)
+
+    # -- reading --------------------------------------------------------------------------------------
+    def listing(self, limit: int) -> str:
+        e = self._escalator
+        alerts, total = e.book.open_alerts(limit)
+        if not total:
+            return "No open alerts."
+        now = e.clock()
+        head = f"{total} open alert{'s' if total != 1 else ''}" + (f", newest {limit}:" if total > limit else ":")
+        return "\n".join([head, *(line(a, e.notices.tz, now) for a in alerts)])
+
+    def show(self, number: int) -> str:
+        alert = self._escalator.book.get(number)
+        return f"No alert {number}." if alert is None else card(alert, self._escalator.notices.tz)
+
+    def only_open(self) -> int | None:
+        alerts, total = self._escalator.book.open_alerts(2)
+        return alerts[0].number if total == 1 and alerts else None
+
+    def backlog(self) -> Backlog:
+        e = self._escalator
+        return Backlog(e.book.open_count(), e.timers.running(), e.timers.next_due())
 
     # -- acting ---------------------------------------------------------------------------------------
     def acknowledge(self, number: int, person: str, via: str) -> str:
-        e = self.escalator
+        e = self._escalator
         change = e.book.acknowledge(number, person, via)
         if change.alert is None:
             return f"No alert {number}."
@@ -40,18 +68,18 @@ class AlertDesk:
         return f"Alert {number} acknowledged: escalation stopped."
 
     def resolve(self, number: int, person: str, via: str) -> str:
-        alert = self.escalator.book.get(number)
+        alert = self._escalator.book.get(number)
         if alert is None:
             return f"No alert {number}."
         if alert.state is AlertState.RESOLVED:
             return _unchanged(alert, "resolved")
-        closed = self.escalator.close(number, by=person, via=via)
+        closed = self._escalator.close(number, by=person, via=via)
         if closed is None or closed.resolved_by != person:
             return _unchanged(closed or alert, "resolved")
         return f"Alert {number} resolved."
 
     def silence(self, number: int, person: str, via: str, seconds: int | None) -> str:
-        e = self.escalator
+        e = self._escalator
         wanted = DEFAULT_SILENCE_SECONDS if seconds is None else seconds
         if wanted <= 0:
             return "Give a duration: silence 42 1h."
@@ -68,7 +96,7 @@ class AlertDesk:
         return f"Alert {number} silenced for {_duration(wanted)}: no paging until then."
 
     def escalate(self, number: int, person: str, via: str) -> str:
-        e = self.escalator
+        e = self._escalator
         alert = e.book.get(number)
         if alert is None:
             return f"No alert {number}."
@@ -80,15 +108,15 @@ class AlertDesk:
                params={"alert": number})  # fmt: skip
         return f"Alert {number}: paging the next step now."
 
-    # -- the phone side (alerts.desk.Desk) ------------------------------------------------------------
+    # -- the phone side (alerts.desk.PhoneDesk) -------------------------------------------------------
     def person_for_phone(self, phone: str) -> str | None:
-        return person_for_phone(self.escalator.policy, phone)
+        return person_for_phone(self._escalator.policy, phone)
 
     def was_paged(self, number: int, person: str) -> bool:
-        return self.escalator.book.was_paged(number, person)
+        return self._escalator.book.was_paged(number, person)
 
     def spoken(self, number: int) -> str | None:
-        alert = self.escalator.book.get(number)
+        alert = self._escalator.book.get(number)
         if alert is None:
             return None
         severity = {"critical": "Critical", "warning": "Warning", "info": "Information"}[alert.severity.value]
@@ -104,7 +132,7 @@ class AlertDesk:
         return self.escalate(number, person, via)
 
     def page_result(self, number: int, token: str, status: str, reached: bool | None) -> None:
-        e = self.escalator
+        e = self._escalator
         e.note(AuditEvent.ALERT_DELIVERY, (), actor="system", where="twilio", what=f"alert {number} page {token}",
                params={"alert": number, "page": token, "status": status[:40]})  # fmt: skip
         if reached is False:
@@ -116,12 +144,11 @@ class AlertDesk:
 
     # -- chat delivery results ------------------------------------------------------------------------
     def chat_result(self, key: str, error: str | None) -> None:
-        """The Deliverer's word on a message about an alert: audited; a failure moves the escalation on at once."""
         found = token_of_key(key)
         if found is None:
             return
         number, token = found
-        e = self.escalator
+        e = self._escalator
         e.note(
             AuditEvent.ALERT_DELIVERY, (), actor="system", where="chat", what=f"alert {number} message {key}",
             params={"alert": number, "ok": error is None}, outcome=(error or "delivered")[:160],
@@ -131,7 +158,7 @@ class AlertDesk:
 
     # -- on call --------------------------------------------------------------------------------------
     def who_is_on_call(self) -> str:
-        e = self.escalator
+        e = self._escalator
         if not e.alerting.schedules:
             return "No on-call schedule is configured."
         now = e.clock()
@@ -148,9 +175,7 @@ class AlertDesk:
         return "On call now\n" + "\n".join(lines)
 
     def take(self, person: str, period: str | None, via: str) -> str:
-        """ "I'll take tonight" (or today, the week, the weekend): `person` carries the default schedule's pager
-        for that stretch, ahead of the rotation."""
-        e = self.escalator
+        e = self._escalator
         if not e.alerting.schedules:
             return "No on-call schedule is configured."
         if phone_of(e.policy, person) is None and _pages_by_phone(e):
