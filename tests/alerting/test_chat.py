@@ -17,6 +17,7 @@ from bot.runtime import Runtime
 from core.models import ConversationRef, Message, Reply
 from core.settings import Settings
 from tests.alerting.conftest import alerting_file
+from tests.eventually import eventually
 
 ROOM = ConversationRef(channel="console", conversation_id="ops-room")
 QUIET: dict[str, Any] = {
@@ -188,11 +189,22 @@ def test_repeats_show_on_the_card_at_most_every_so_often(make: Callable[..., tup
     rt.alerting.escalator.refresh_seconds = 0.5
     fire(rt)
     card = next(r for _, r in rt.outbox.read("console", "0-0") if r.text.startswith("FIRING"))
+
+    def edits() -> list[Reply]:
+        return [r for _, r in rt.outbox.read("console", "0-0") if r.edit_of == card.key]
+
+    fired = 1
     for _ in range(20):  # a burst of repeats right after the post: no edit yet
         fire(rt)
-    assert not [r for _, r in rt.outbox.read("console", "0-0") if r.edit_of == card.key]
-    time.sleep(0.6)
-    fire(rt)
-    fire(rt)
-    edits = [r for _, r in rt.outbox.read("console", "0-0") if r.edit_of == card.key]
-    assert len(edits) == 1 and "repeated 21x" in edits[0].text
+        fired += 1
+    assert not edits()
+
+    def repeated_until_edited() -> bool:  # once the half second is over, the next repeat shows the count
+        nonlocal fired
+        fire(rt)
+        fired += 1
+        return bool(edits())
+
+    eventually(repeated_until_edited, what="the card showing the repeats")
+    fire(rt)  # and the one right after it does not
+    assert len(edits()) == 1 and f"repeated {fired - 1}x" in edits()[0].text

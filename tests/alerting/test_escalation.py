@@ -1,10 +1,9 @@
 """A whole escalation with its timers compressed to seconds: the alert's card in the incident channel, a direct
 message to the person on call, an SMS, a call, a keypress on the call - and every message of the alert, on
-every channel, says who acknowledged it and how."""
+every channel, says who acknowledged it and how. The escalation runs on a clock the test moves forward."""
 
 from __future__ import annotations
 
-import time
 from urllib.parse import urlsplit
 
 from audit.log import AuditEvent
@@ -18,9 +17,25 @@ from tests.alerting.conftest import (
     AlertStackFactory,
     wait_until,
 )
+from tests.alerting.escalation_clock import EscalationClock
+
+
+def _on_clock(alerts: AlertStack) -> EscalationClock:
+    """The escalation of this stack on a clock that moves only when the test says so."""
+    clock = EscalationClock()
+    clock.drive(alerts.stack.runtime.alerting.escalator)
+    return clock
+
+
+def _to_the_sms(alerts: AlertStack, clock: EscalationClock) -> None:
+    """A second after the card, the direct message; a second later, the SMS is due."""
+    clock.later(1)
+    alerts.card(channel=ALICE)
+    clock.later(1)
 
 
 def test_chat_then_sms_then_call_then_keypress_updates_every_message(alerts: AlertStack) -> None:
+    clock = _on_clock(alerts)
     response = alerts.fire()
     assert response.status_code == 200 and response.json() == {"stored": 1, "updated": 0}
 
@@ -28,14 +43,18 @@ def test_chat_then_sms_then_call_then_keypress_updates_every_message(alerts: Ale
     assert "FIRING" in card.shown and "ALERT 1 CRIT web-prod: 5xx above 5%" in card.shown
     assert [b["text"]["text"] for b in card.buttons] == ["Acknowledge", "Resolve", "Silence 1h"]
 
+    clock.later(1)
     dm = alerts.card(channel=ALICE)  # the person on call, in a direct message
     assert "alice: you are being paged" in dm.shown
+    assert alerts.twilio.sms_sent == []  # the SMS is a second later
 
+    clock.later(1)
     alerts.twilio.wait_for(lambda t: len(t.sms_sent) == 1)
     sms = alerts.twilio.sms_sent[0]
     assert (sms.to, sms.from_) == (ALICE_PHONE, TWILIO_FROM)
     assert sms.body == "ALERT 1 CRIT web-prod 5xx above 5%. Reply 1A ack, 1R resolve"
 
+    clock.later(1)
     alerts.twilio.wait_for(lambda t: len(t.calls_placed) == 1)
     call = alerts.twilio.calls_placed[0]
     assert call.to == ALICE_PHONE
@@ -54,7 +73,10 @@ def test_chat_then_sms_then_call_then_keypress_updates_every_message(alerts: Ale
         wait_until(lambda m=message: bool(m.versions) and "ACKED by alice via phone" in m.versions[-1],
                    what=f"the message in {message.channel} updated")  # fmt: skip
         assert "Acknowledge" not in str(message.blocks)  # the card keeps only Resolve
-    time.sleep(2.5)  # the manager's call was due 2 s after alice's: acknowledged, it never comes
+    escalator = alerts.stack.runtime.alerting.escalator
+    assert escalator.timers.pending(1) is None  # acknowledged: the escalation is over ...
+    clock.advance(2.5)  # ... so the manager's call, due 2 s after alice's, never comes
+    assert escalator.run_due() == 0
     assert [c.to for c in alerts.twilio.calls_placed] == [ALICE_PHONE]
     assert CAROL_PHONE not in [s.to for s in alerts.twilio.sms_sent]
 
@@ -65,16 +87,19 @@ def test_chat_then_sms_then_call_then_keypress_updates_every_message(alerts: Ale
 
 
 def test_unanswered_call_moves_on_to_the_manager_at_once(alerts: AlertStack) -> None:
+    clock = _on_clock(alerts)
     alerts.fire()
-    alerts.twilio.wait_for(lambda t: len(t.calls_placed) == 1, timeout=10)
+    _to_the_sms(alerts, clock)
+    alerts.twilio.wait_for(lambda t: len(t.sms_sent) == 1)
+    clock.later(1)
+    alerts.twilio.wait_for(lambda t: len(t.calls_placed) == 1)
     call = alerts.twilio.calls_placed[0]
     status = urlsplit(call.status_callback or "")
-    noted = time.monotonic()
     alerts.twilio_post(f"{status.path}?{status.query}", {"CallSid": call.sid, "CallStatus": "no-answer",
                                                          "To": ALICE_PHONE, "From": TWILIO_FROM})  # fmt: skip
+    # The clock stands still: the manager's call comes now, not the 2 s of the policy later.
     alerts.twilio.wait_for(lambda t: len(t.calls_placed) == 2, timeout=10)
     assert alerts.twilio.calls_placed[1].to == CAROL_PHONE
-    assert time.monotonic() - noted < 1.5  # not the 2 s of the policy: no answer moves on at once
     assert any(r.params.get("status") == "no-answer" for r in alerts.audit(AuditEvent.ALERT_DELIVERY))
 
     # carol answers and presses 1: alice, paged by SMS and call before, is told by SMS that it is taken care of
@@ -89,8 +114,10 @@ def test_unanswered_call_moves_on_to_the_manager_at_once(alerts: AlertStack) -> 
 
 
 def test_sms_reply_acknowledges_once(alerts: AlertStack) -> None:
+    clock = _on_clock(alerts)
     alerts.fire()
-    alerts.twilio.wait_for(lambda t: len(t.sms_sent) == 1, timeout=10)
+    _to_the_sms(alerts, clock)
+    alerts.twilio.wait_for(lambda t: len(t.sms_sent) == 1)
     card = alerts.card()
     reply = {"MessageSid": "SM1", "From": ALICE_PHONE, "To": TWILIO_FROM, "Body": "1A"}
     first = alerts.twilio_post("/twilio/sms", reply)
@@ -106,8 +133,10 @@ def test_sms_reply_acknowledges_once(alerts: AlertStack) -> None:
 
 def test_failed_sms_moves_on_to_the_call_at_once(alerts: AlertStack) -> None:
     alerts.twilio.fail_next(times=3, status=400, code=21211, message="The 'To' number is not valid.", kind="Messages")
+    clock = _on_clock(alerts)
     alerts.fire()
-    alerts.twilio.wait_for(lambda t: len(t.calls_placed) == 1, timeout=10)
+    _to_the_sms(alerts, clock)
+    alerts.twilio.wait_for(lambda t: len(t.calls_placed) == 1)  # at once: the clock stands still
     failed = [r for r in alerts.audit(AuditEvent.ALERT_NOTIFIED) if r.params["kind"] == "sms"]
     assert failed and failed[0].params["ok"] is False and "not valid" in failed[0].outcome
 

@@ -13,6 +13,7 @@ from alerts.model import Incoming, Severity
 from bot.http import build_app
 from bot.runtime import Runtime
 from core.settings import Settings
+from tests.clock import ManualClock
 
 
 def _metrics(runtime: Runtime) -> dict[str, float]:
@@ -38,8 +39,8 @@ def test_metrics_show_open_alerts_and_overdue_escalation(settings: Settings) -> 
         assert after["opsbot_escalation_overdue_seconds"] == 0  # the next step is minutes away
         assert runtime.ticker is not None
         runtime.ticker.stop()  # no worker runs the timers any more
-        runtime.alerting.escalator.timers.hurry(1)
-        time.sleep(1.2)
-        assert _metrics(runtime)["opsbot_escalation_overdue_seconds"] >= 1.0
+        runtime.alerting.escalator.clock = ManualClock(time.time() - 1.2)
+        assert runtime.alerting.escalator.timers.hurry(1)  # the step fell due 1.2 s ago ...
+        assert _metrics(runtime)["opsbot_escalation_overdue_seconds"] >= 1.0  # ... and nobody ran it
     finally:
         runtime.close()

@@ -1,5 +1,6 @@
 """Escalation timers live in Redis: a worker process that stops and another that starts carry on where the
-first left off, and a Redis restart (with persistence, as production Redis runs) pauses paging, never loses it."""
+first left off, and a Redis restart (with persistence, as production Redis runs) pauses paging, never loses it.
+The in-process escalations run on a clock the test moves forward."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from bot.runtime import Runtime
 from core.settings import Settings
 from fakes.twilio_api import FakeTwilioAPI
 from tests.alerting.conftest import ALICE_PHONE, TWILIO_FROM, TWILIO_SID, TWILIO_TOKEN, alerting_file, wait_until
+from tests.alerting.escalation_clock import EscalationClock
 
 SLOW_SMS = {
     "timezone": "UTC",
@@ -46,17 +48,21 @@ def _fire(runtime: Runtime) -> None:
 
 
 def test_a_new_worker_process_carries_on_the_escalation(settings: Settings, tmp_path: Path, redis_url: str) -> None:
+    clock = EscalationClock(start=time.time() + 3600)  # ahead: the next worker finds nothing due until driven
     with FakeTwilioAPI(TWILIO_SID, TWILIO_TOKEN) as twilio:
         conf = _settings(settings, tmp_path, twilio, redis_url)
         first = Runtime.build(conf, with_worker=True)
+        clock.drive(first.alerting.escalator)
         _fire(first)
         first.close()  # stops before the SMS is due (2 s)
-        time.sleep(2.5)
+        clock.advance(2.5)
         assert twilio.sms_sent == []  # nobody runs the timers now ...
         second = Runtime.build(conf, with_worker=True)
+        clock.drive(second.alerting.escalator)
         try:
-            twilio.wait_for(lambda t: len(t.sms_sent) == 1, timeout=5)  # ... the next worker finds it due
-            twilio.wait_for(lambda t: len(t.calls_placed) == 1, timeout=5)
+            twilio.wait_for(lambda t: len(t.sms_sent) == 1)  # ... the next worker finds it due
+            clock.later(1)
+            twilio.wait_for(lambda t: len(t.calls_placed) == 1)
             assert twilio.sms_sent[0].to == ALICE_PHONE
         finally:
             second.close()
@@ -64,7 +70,7 @@ def test_a_new_worker_process_carries_on_the_escalation(settings: Settings, tmp_
 
 
 @pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[tuple[str, Callable[[float], None]]]:
+def own_redis(tmp_path: Path) -> Iterator[tuple[str, Callable[[Callable[[], object]], None]]]:
     """A Redis of our own with append-only persistence, which the test may restart."""
     binary = shutil.which("redis-server")
     assert binary, "redis-server is needed (make test installs it)"
@@ -81,10 +87,10 @@ def own_redis(tmp_path: Path) -> Iterator[tuple[str, Callable[[float], None]]]:
         process.append(subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         wait_until(lambda: _answers(port), timeout=10, what="redis-server started")
 
-    def restart(down_seconds: float) -> None:
+    def restart(while_down: Callable[[], object]) -> None:
         process[-1].terminate()
         process[-1].wait(timeout=10)
-        time.sleep(down_seconds)
+        while_down()
         start()
 
     start()
@@ -103,16 +109,19 @@ def _answers(port: int) -> bool:
 
 
 def test_redis_restarted_mid_escalation(
-    settings: Settings, tmp_path: Path, own_redis: tuple[str, Callable[[float], None]]
+    settings: Settings, tmp_path: Path, own_redis: tuple[str, Callable[[Callable[[], object]], None]]
 ) -> None:
     url, restart = own_redis
+    clock = EscalationClock()
     with FakeTwilioAPI(TWILIO_SID, TWILIO_TOKEN) as twilio:
         runtime = Runtime.build(_settings(settings, tmp_path, twilio, url), with_worker=True)
+        clock.drive(runtime.alerting.escalator)
         try:
             _fire(runtime)
-            restart(1.5)  # down while the SMS falls due
-            twilio.wait_for(lambda t: len(t.sms_sent) == 1, timeout=10)
-            twilio.wait_for(lambda t: len(t.calls_placed) == 1, timeout=10)
+            restart(lambda: clock.advance(2.5))  # down while the SMS falls due
+            twilio.wait_for(lambda t: len(t.sms_sent) == 1, timeout=10)  # once the ticker finds Redis again
+            clock.later(1)
+            twilio.wait_for(lambda t: len(t.calls_placed) == 1)
             alert = runtime.alerting.escalator.book.get(1)
             assert alert is not None and alert.summary == "5xx above 5%"
         finally:

@@ -65,6 +65,7 @@ class Escalator:
 
     def __post_init__(self) -> None:
         self._outage = OutageNotice(self.audit, self.settings.incident_channels)
+        self.timers.clock = lambda: self.clock()  # one clock: setting the escalator's moves its timers' too
 
     def note(
         self, event: AuditEvent, channels: Sequence[str], *, actor: str, where: str, what: str,
@@ -178,7 +179,7 @@ class Escalator:
     # -- timers ---------------------------------------------------------------------------------------
     def run_due(self) -> int:
         """Run every step that is due now (claimed, so each runs in one process); returns how many ran."""
-        numbers = self.timers.due(self.clock())
+        numbers = self.timers.due()
         for number in numbers:
             try:
                 self._step(number)

@@ -1,28 +1,23 @@
 """Escalation timers in Redis, so they survive any process: a sorted set of alert numbers by the time their next
 step is due, and per alert the cursor of that step. A process claims a due alert by pushing its time a lease
 ahead (one process per step; if it dies mid-step, the step runs again when the lease ends), then sets the time
-of the following step, or removes the alert when its escalation is over."""
+of the following step, or removes the alert when its escalation is over. The sorted set, its claim and its
+wake-up are `core.schedule`'s, the one timer mechanism."""
 
 from __future__ import annotations
 
 import json
 import time
 from dataclasses import dataclass
-from typing import Any, cast
 
 import redis
+
+from core.schedule import Clock, Schedule
 
 PREFIX = "opsbot:esc:"
 _DUE = PREFIX + "due"
 _WAKE = PREFIX + "wake"
 LEASE_SECONDS = 60.0
-
-# KEYS: due set. ARGV: now, lease end, limit. Claims up to `limit` due members by moving them to the lease end.
-_CLAIM = """
-local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[3])
-for _, n in ipairs(due) do redis.call('ZADD', KEYS[1], ARGV[2], n) end
-return due
-"""
 
 
 @dataclass(frozen=True)
@@ -36,16 +31,25 @@ class Pending:
 
 
 class Timers:
-    def __init__(self, connection: redis.Redis) -> None:
+    """`clock` is the escalation's: the escalator hands it its own, so a test that moves the escalator's time
+    moves these timers' with it."""
+
+    def __init__(self, connection: redis.Redis, *, clock: Clock = time.time) -> None:
         self._redis = connection
-        self._claim = connection.register_script(_CLAIM)
+        self.due_times = Schedule(connection, _DUE, _WAKE, clock=clock)
+
+    @property
+    def clock(self) -> Clock:
+        return self.due_times.clock
+
+    @clock.setter
+    def clock(self, clock: Clock) -> None:
+        self.due_times.clock = clock
 
     def schedule(self, number: int, pending: Pending, due: float) -> None:
         pipe = self._redis.pipeline()
         pipe.hset(_state(number), mapping={"pending": json.dumps(pending.__dict__)})
-        pipe.zadd(_DUE, {str(number): due})
-        pipe.lpush(_WAKE, "1")
-        pipe.ltrim(_WAKE, 0, 0)
+        self.due_times.set({str(number): due}, pipe=pipe)
         pipe.execute()
 
     def pending(self, number: int) -> Pending | None:
@@ -55,14 +59,14 @@ class Timers:
     def stop(self, number: int) -> bool:
         """The escalation of this alert is over (acknowledged, resolved, exhausted). True if one was running."""
         pipe = self._redis.pipeline()
-        pipe.zrem(_DUE, str(number))
+        self.due_times.remove(str(number), pipe)
         pipe.delete(_state(number))
         removed, _ = pipe.execute()
         return bool(removed)
 
     def pause_until(self, number: int, until: float) -> None:
         """A silence: the pending step waits until `until` (if an escalation is running)."""
-        self._redis.zadd(_DUE, {str(number): until}, xx=True)
+        self.due_times.move(str(number), until)
 
     def hurry(self, number: int, token: str | None = None) -> bool:
         """Run the pending step now (a page failed, or someone pressed 9). With `token`, only if the pending step
@@ -71,25 +75,21 @@ class Timers:
             pending = self.pending(number)
             if pending is None or pending.token != _next_of(token):
                 return False
-        changed = self._redis.zadd(_DUE, {str(number): time.time()}, xx=True, ch=True)
-        self._redis.lpush(_WAKE, "1")
-        return bool(changed)
+        return self.due_times.move(str(number), self.clock())
 
-    def due(self, now: float, limit: int = 50) -> list[int]:
-        raw = cast(list[Any], self._claim(keys=[_DUE], args=[repr(now), repr(now + LEASE_SECONDS), limit]))
-        return [int(n) for n in raw]
+    def due(self, limit: int = 50) -> list[int]:
+        """Claim the alerts whose step is due now (each runs in one process; again if that one dies)."""
+        return [int(n) for n in self.due_times.claim(LEASE_SECONDS, limit)]
 
     def next_due(self) -> float | None:
-        first = cast(list[tuple[bytes, float]], self._redis.zrange(_DUE, 0, 0, withscores=True))
-        return first[0][1] if first else None
+        return self.due_times.next_due()
 
-    def wait(self, seconds: float) -> None:
-        """Sleep until something is scheduled or hurried, at most `seconds`."""
-        if seconds > 0:
-            self._redis.blpop([_WAKE], timeout=max(seconds, 0.01))
+    def wake(self) -> None:
+        """Look again at once (a test moved the clock forward)."""
+        self.due_times.wake()
 
     def running(self) -> int:
-        return int(self._redis.zcard(_DUE))
+        return self.due_times.count()
 
 
 def page_token(number: int, step_count: int) -> str:
