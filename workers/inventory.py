@@ -1,7 +1,9 @@
 """Keeps the real clouds' inventory cache fresh: every scope (account x region) on a schedule, and at once when
-a chat process asks (status wants fresher data). Scopes refresh in parallel, each on its own thread, so a hung
-or failing cloud delays nobody else; a scope is refreshed by one process at a time (a Redis lock), and a scope
-still in flight is never started twice."""
+a chat process asks (status wants fresher data). The schedule is the store's (`core.schedule`: each scope due
+`every_seconds` after its last refresh, or now when asked; the billing read hourly), shared by every worker
+process, which claims what is due and waits for the next due time or a request. Scopes refresh in parallel, each
+on its own thread, so a hung or failing cloud delays nobody else; a scope is refreshed by one process at a time (a
+Redis lock), and a scope still in flight is never started twice."""
 
 from __future__ import annotations
 
@@ -12,13 +14,12 @@ from concurrent import futures
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
-import redis
-
 from actions.backend import BillingSource, CloudBackend, Scope
 from actions.inventory.store import InventoryStore
 from actions.provider import CloudProvider
 from actions.unexpected_errors import unexpected_error
 from core.errors import OpsbotError, ProviderAuthError
+from core.schedule import Ticker
 from core.settings import Settings
 
 if TYPE_CHECKING:  # pybreaker, tenacity and limits load only with a real cloud's guard
@@ -28,6 +29,8 @@ log = logging.getLogger(__name__)
 
 BILLING_SECONDS = 3600.0  # Cost Explorer is billed per request and updates a few times a day
 _LOCK_SHARE = 4.0  # a scope's lock outlives a slow refresh (of the refresh period); its holder's death frees it
+_BILLING = "@billing"  # the billing read's member of the schedule (no scope key starts with @)
+_RETRY_SECONDS = 1.0  # refresh_all asks again this often for a scope whose lock a dead process may hold
 
 
 class InventoryRefresher:
@@ -50,18 +53,16 @@ class InventoryRefresher:
         self._in_flight: set[str] = set()
         self._futures: set[futures.Future[None]] = set()
         self._guard_lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="inventory-refresher", daemon=True)
+        self._lease = max(every_seconds, 10.0) * _LOCK_SHARE
+        self._ticker = Ticker("inventory-refresher", store.schedule, self._tick, longest=max(every_seconds, 1.0))
 
     def start(self) -> None:
         self._store.register(scope for _, scope in self._scopes.values())
-        self._thread.start()
+        self._ticker.start()
 
     def stop(self, wait_seconds: float = 5.0) -> None:
         """Stop scheduling; refreshes in flight get `wait_seconds` to finish (a hung one is left behind)."""
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=wait_seconds)
+        self._ticker.stop(wait_seconds)
         self._pool.shutdown(wait=False, cancel_futures=True)
         with self._guard_lock:
             running = list(self._futures)
@@ -75,15 +76,17 @@ class InventoryRefresher:
 
     def refresh_all(self, timeout: float = 120.0) -> None:
         """Refresh every scope and wait until each has been read (or failed) since this call, also by another
-        thread or process that was already on it (start-up, tests, benchmarks)."""
+        thread or process that was already on it (start-up, tests, benchmarks). Waits on the store's change
+        stream: it returns as soon as the last scope is written."""
         began, deadline = self._store.now(), time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        seen = self._store.last_change()
+        while (left := deadline - time.monotonic()) > 0:
             states = self._store.states()
             pending = {k for k in self._scopes if k not in states or (states[k].checked_at or 0.0) < began}
             if not pending:
                 return
             self.refresh_now(pending)
-            time.sleep(0.02)
+            seen = self._store.wait_for_change(seen, min(left, _RETRY_SECONDS))
 
     # -- the loop --------------------------------------------------------------------------------------------
 
@@ -100,31 +103,28 @@ class InventoryRefresher:
                 except Exception:  # billing is a detail: a surprise here must not stop the inventory
                     log.exception("billing refresh failed")
 
-    def _run(self) -> None:
-        next_round, next_billing = 0.0, 0.0
-        while not self._stop.is_set():
-            try:
-                if time.monotonic() >= next_billing:
-                    next_billing = time.monotonic() + BILLING_SECONDS
-                    self._pool.submit(self.refresh_billing, force=False)
-                if time.monotonic() >= next_round:
-                    self.refresh_now(self._due())
-                    next_round = time.monotonic() + min(self._every, 5.0)
-                asked = self._store.next_requests(timeout=1.0)
-                if asked:
-                    self.refresh_now(asked)
-            except redis.RedisError:
-                log.warning("inventory refresh paused: Redis unreachable")
-                self._stop.wait(1.0)
-
-    def _due(self) -> set[str]:
+    def _tick(self) -> None:
+        """Start what the schedule says is due (claimed: one process each); put back what fell off it."""
+        schedule = self._store.schedule
         now, states = self._store.now(), self._store.states()
-        due = set()
-        for key in self._scopes:
+        first: dict[str, float] = {_BILLING: now}
+        for key in self._scopes:  # a new scope, or a Redis that lost the schedule: due when its data is old
             state = states.get(key)
-            if state is None or state.checked_at is None or now - state.checked_at >= self._every:
-                due.add(key)
-        return due
+            checked = state.checked_at if state is not None else None
+            first[key] = now if checked is None else checked + self._every
+        schedule.set(first, only_new=True, wake=False)
+        for key in schedule.claim(self._lease):
+            if key == _BILLING:
+                self._pool.submit(self._billing_round)
+            elif key in self._scopes:
+                self._submit(key)
+            # another process's scope (a different configuration): it claims it when our lease ends
+
+    def _billing_round(self) -> None:
+        try:
+            self.refresh_billing(force=False)
+        finally:
+            self._store.schedule.set({_BILLING: self._store.now() + BILLING_SECONDS})
 
     def _submit(self, key: str) -> None:
         with self._guard_lock:
@@ -144,6 +144,7 @@ class InventoryRefresher:
             self._refresh(key)
         finally:
             self._release(key)
+            self._store.schedule.set({key: self._store.now() + self._every})
 
     def _release(self, key: str) -> None:
         with self._guard_lock:

@@ -18,7 +18,6 @@ from actions.provider import Resource, Snapshot, SourceHealth
 log = logging.getLogger(__name__)
 
 LOAD_NOW_UP_TO = 5000  # changed resources parsed in the asking thread (~25 ms); more load in the background
-_WAIT_STEP_SECONDS = 0.02
 _WAIT_SHARE = 0.8
 
 
@@ -64,8 +63,9 @@ class CachedInventory:
     def freshen(self, max_age: float, deadline: float) -> None:
         """Ask the workers to refresh sources older than `max_age` and wait until they answered, at most
         `deadline` seconds. Sources whose refresh has already been running longer than the deadline (a hung
-        cloud) are not waited for: they are reported as they are."""
-        start, now = time.monotonic(), time.time()
+        cloud) are not waited for: they are reported as they are. Ages are on the store's clock; the wait blocks
+        on the store's change stream, so it ends as soon as the last awaited answer is written."""
+        start, now = time.monotonic(), self._store.now()
         states = self.states()
         stale = [
             key for key, s in states.items()
@@ -75,14 +75,19 @@ class CachedInventory:
         if not stale:
             self._reload_if_changed()
             return
+        seen = self._store.last_change()
         self._store.request_refresh(stale)
-        waiting = set(stale)
+        waiting = self._unanswered(stale, now)
         budget = deadline * _WAIT_SHARE  # the rest is for loading what arrived and writing the answer
-        while waiting and time.monotonic() - start < budget:
-            time.sleep(_WAIT_STEP_SECONDS)
-            states = self._store.states()
-            waiting = {k for k in waiting if k in states and (states[k].checked_at or 0.0) < now}
+        while waiting and (left := budget - (time.monotonic() - start)) > 0:
+            seen = self._store.wait_for_change(seen, left)
+            waiting = self._unanswered(waiting, now)
         self._reload_if_changed()
+
+    def _unanswered(self, keys: Iterable[str], since: float) -> set[str]:
+        """Of these stored sources, those not checked since `since`."""
+        states = self._store.states()
+        return {k for k in keys if k in states and (states[k].checked_at or 0.0) < since}
 
     # -- loading -----------------------------------------------------------------------------------------
 

@@ -1,6 +1,8 @@
 """The real clouds' inventory cache in Redis: one compressed blob per scope (an account in a region), one meta
 hash with every scope's age and last error, and a version counter that moves on every write, so a reader that
-saw this version before needs one GET to know nothing changed. Workers write; chat processes only read."""
+saw this version before needs one GET to know nothing changed; every write also adds to a short stream, on which a
+reader blocks (XREAD) while it waits for a refresh. Workers write; chat processes only read, and ask for a refresh
+through the refresh schedule (`core.schedule`: a scope due now, and the workers' waiter woken)."""
 
 from __future__ import annotations
 
@@ -8,18 +10,24 @@ import hashlib
 import time
 import zlib
 from collections.abc import Callable, Iterable, Sequence
-from typing import cast
+from typing import Any, cast
 
 import redis
 from pydantic import Field, TypeAdapter
+from redis.client import Pipeline
 
 from actions.backend import Scope
 from actions.provider import Billing, Resource
 from core.models import Frozen
+from core.schedule import BLOCK_SLICE_SECONDS, Schedule
 
 PREFIX = "opsbot:inventory:"
 _RESOURCES = TypeAdapter(list[Resource])
-_MAX_QUEUED_REQUESTS = 100
+_CHANGES_KEPT = 100  # the change stream only wakes readers: a short tail is enough
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
 
 
 def _parse(blob: bytes | None) -> tuple[Resource, ...]:
@@ -47,15 +55,16 @@ class InventoryStore:
         self, connection: redis.Redis, prefix: str = PREFIX, *, clock: Callable[[], float] = time.time
     ) -> None:
         """`prefix`: another one is another cache (benchmarks use their own, never the live one). `clock`: the
-        time written beside the data (tests write data as old as they need)."""
+        time written beside the data and the refresh schedule's time (tests move it instead of waiting)."""
         self._redis = connection
         self._prefix = prefix
-        self._clock = clock
-        self._version_key, self._meta_key, self._refresh_key = prefix + "version", prefix + "meta", prefix + "refresh"
+        self.clock = clock
+        self._version_key, self._meta_key, self._changes_key = prefix + "version", prefix + "meta", prefix + "changes"
+        self.schedule = Schedule(connection, prefix + "due", prefix + "wake", clock=lambda: self.clock())
 
     def now(self) -> float:
         """The time this store writes beside the data (its clock): what ages and attempts are measured against."""
-        return self._clock()
+        return self.clock()
 
     def _data_key(self, scope_key: str) -> str:
         return f"{self._prefix}data:{scope_key}"
@@ -67,11 +76,13 @@ class InventoryStore:
         known = self.states()
         fresh = {s.key: ScopeState(scope=s).model_dump_json() for s in scopes if s.key not in known}
         if fresh:
-            self._redis.hset(self._meta_key, mapping=fresh)  # type: ignore[arg-type]  # redis-py's mapping type is narrow
-            self._redis.incr(self._version_key)
+            with self._redis.pipeline(transaction=True) as pipe:
+                pipe.hset(self._meta_key, mapping=fresh)  # type: ignore[arg-type]  # redis-py's mapping type is narrow
+                self._moved(pipe)
+                pipe.execute()
 
     def begin(self, scope: Scope) -> None:
-        self._change(scope, lambda state, _load: (state.model_copy(update={"refreshing_since": self._clock()}), None))
+        self._change(scope, lambda state, _load: (state.model_copy(update={"refreshing_since": self.clock()}), None))
 
     def save(self, scope: Scope, resources: Sequence[Resource], *, started_at: float | None = None) -> ScopeState:
         """A refresh's result. An action's result written through after the refresh began (`started_at`) beats
@@ -83,7 +94,7 @@ class InventoryStore:
             if newer:
                 stored = {r.id: r for r in load() if r.id in newer}
                 kept = [stored.get(r.id, r) for r in resources]
-            now = self._clock()
+            now = self.clock()
             update = {"scope": scope, "fetched_at": now, "checked_at": now, "error": None, "error_since": None,
                       "refreshing_since": None, "written": newer}  # fmt: skip
             return state.model_copy(update=update), kept
@@ -92,7 +103,7 @@ class InventoryStore:
 
     def fail(self, scope: Scope, error: str) -> ScopeState:
         def compute(state: ScopeState, _load: _Loader) -> tuple[ScopeState, None]:
-            now = self._clock()
+            now = self.clock()
             update = {"scope": scope, "checked_at": now, "error": error, "refreshing_since": None,
                       "error_since": state.error_since or now}  # fmt: skip
             return state.model_copy(update=update), None
@@ -106,7 +117,7 @@ class InventoryStore:
         def compute(state: ScopeState, load: _Loader) -> tuple[ScopeState, Sequence[Resource]]:
             current = {r.id: r for r in load()}
             current.update({r.id: r for r in changed})
-            written = {**state.written, **dict.fromkeys((r.id for r in changed), self._clock())}
+            written = {**state.written, **dict.fromkeys((r.id for r in changed), self.clock())}
             return state.model_copy(update={"written": written}), list(current.values())
 
         self._change(scope, compute)
@@ -133,13 +144,34 @@ class InventoryStore:
                         state = state.model_copy(update={"resources": len(resources), "digest": digest})
                         pipe.set(data_key, blob)
                     pipe.hset(self._meta_key, scope.key, state.model_dump_json())
-                    pipe.incr(self._version_key)
+                    self._moved(pipe)
                     pipe.execute()
                 except redis.WatchError:
                     continue
                 return state
 
+    def _moved(self, pipe: Pipeline) -> None:
+        pipe.incr(self._version_key)
+        pipe.xadd(self._changes_key, {"v": 1}, maxlen=_CHANGES_KEPT, approximate=True)
+
     # -- reading -----------------------------------------------------------------------------------------
+
+    def last_change(self) -> str:
+        """Where the change stream is now: `wait_for_change` from here wakes on the next write."""
+        newest = cast(list[Any], self._redis.xrevrange(self._changes_key, count=1))
+        return _text(newest[0][0]) if newest else "0-0"
+
+    def wait_for_change(self, after: str, timeout: float) -> str:
+        """Block until something is written after `after` (from `last_change`), at most `timeout` seconds (and at
+        most one blocking read's slice); the new position (the same when nothing came)."""
+        if timeout <= 0:
+            return after
+        block_ms = max(1, int(min(timeout, BLOCK_SLICE_SECONDS) * 1000))
+        raw = cast(list[Any], self._redis.xread({self._changes_key: after}, count=_CHANGES_KEPT, block=block_ms))
+        for _stream, entries in raw or []:
+            if entries:
+                after = _text(entries[-1][0])
+        return after
 
     def version(self) -> int:
         return int(cast(bytes | None, self._redis.get(self._version_key)) or 0)
@@ -181,23 +213,11 @@ class InventoryStore:
     # -- refresh requests (chat -> workers) ------------------------------------------------------------
 
     def request_refresh(self, scope_keys: Iterable[str]) -> None:
+        """These scopes are due now: the workers' refresh schedule wakes and one of them refreshes each."""
         keys = list(scope_keys)
         if keys:
-            with self._redis.pipeline(transaction=False) as pipe:
-                pipe.rpush(self._refresh_key, *keys)
-                pipe.ltrim(self._refresh_key, -_MAX_QUEUED_REQUESTS, -1)  # a burst of status requests stays bounded
-                pipe.execute()
-
-    def next_requests(self, timeout: float) -> set[str]:
-        """Scope keys asked for, waiting at most `timeout` for the first; empty when none came."""
-        first = cast(tuple[bytes, bytes] | None, self._redis.blpop([self._refresh_key], timeout=timeout))
-        if first is None:
-            return set()
-        with self._redis.pipeline(transaction=True) as pipe:
-            pipe.lrange(self._refresh_key, 0, -1)
-            pipe.delete(self._refresh_key)
-            rest = cast(list[bytes], pipe.execute()[0])
-        return {first[1].decode(), *(k.decode() for k in rest)}
+            now = self.clock()
+            self.schedule.set(dict.fromkeys(keys, now))
 
     def lock(self, scope_key: str, seconds: float) -> bool:
         """One refresher per scope across processes; the lock expires if its holder dies."""

@@ -13,6 +13,7 @@ from actions.inventory.reader import CachedInventory
 from actions.inventory.store import InventoryStore
 from actions.provider import Billing, Resource
 from core.models import Cloud
+from tests.clock import ManualClock
 
 AWS = Scope(cloud=Cloud.AWS, account="prod", region="us-east-1", label="AWS prod us-east-1")
 AZURE = Scope(cloud=Cloud.AZURE, account="sub-1", region="*", label="Azure sub-1")
@@ -86,13 +87,14 @@ def test_upsert_shows_an_action_result_before_the_next_refresh(redis_conn: redis
     assert states == {"web-1": "running", "web-2": "stopped"}
 
 
-def test_refresh_requests_are_collected_and_bounded(redis_conn: redis.Redis) -> None:
+def test_refresh_requests_make_each_scope_due_once(redis_conn: redis.Redis) -> None:
     store = InventoryStore(redis_conn)
-    assert store.next_requests(timeout=0.01) == set()
+    assert store.schedule.claim(60) == []
     for _ in range(500):
         store.request_refresh([AWS.key, AZURE.key])
-    assert store.next_requests(timeout=0.01) == {AWS.key, AZURE.key}
-    assert store.next_requests(timeout=0.01) == set()
+    assert store.schedule.count() == 2  # a burst of status requests stays bounded
+    assert sorted(store.schedule.claim(60)) == sorted([AWS.key, AZURE.key])
+    assert store.schedule.claim(60) == []  # claimed: one worker refreshes each
 
 
 def test_one_refresher_per_scope(redis_conn: redis.Redis) -> None:
@@ -103,38 +105,35 @@ def test_one_refresher_per_scope(redis_conn: redis.Redis) -> None:
     assert store.lock(AWS.key, 5)
 
 
-def _answering_worker(store: InventoryStore, delay: float, stop: threading.Event) -> None:
-    """Stands in for the worker side: answers refresh requests for AWS after `delay`; Azure never answers."""
+def _answering_worker(store: InventoryStore, stop: threading.Event) -> None:
+    """Stands in for the worker side: answers refresh requests for AWS; Azure never answers."""
     while not stop.is_set():
-        asked = store.next_requests(timeout=0.05)
-        for key in asked:
+        for key in store.schedule.claim(60):
             if key == AZURE.key:
                 store.begin(AZURE)  # in flight, hanging
             else:
-                time.sleep(delay)
                 store.save(AWS, [_vm(AWS, "web-1"), _vm(AWS, "web-fresh")])
+        store.schedule.wait(0.05)
 
 
 def test_freshen_waits_for_an_answering_cloud_but_not_past_the_deadline(redis_conn: redis.Redis) -> None:
-    store = InventoryStore(redis_conn)
+    clock = ManualClock()
+    store = InventoryStore(redis_conn, clock=clock)
     store.register([AWS, AZURE])
     stop = threading.Event()
-    worker = threading.Thread(target=_answering_worker, args=(store, 0.1, stop), daemon=True)
+    worker = threading.Thread(target=_answering_worker, args=(store, stop), daemon=True)
     worker.start()
     try:
         reader = CachedInventory(store)
-        start = time.monotonic()
-        reader.freshen(max_age=0, deadline=2.0)
-        first = time.monotonic() - start
-        assert "web-fresh" in {r.name for r in reader.snapshot().resources}
-        # Azure is now known to hang: the next status does not wait for it again.
-        time.sleep(0.3)
-        start = time.monotonic()
-        reader.freshen(max_age=3600, deadline=0.2)
-        assert time.monotonic() - start < first + 1  # loose: it did not wait for Azure a second time
+        reader.freshen(max_age=0, deadline=1.0)
+        assert "web-fresh" in {r.name for r in reader.snapshot().resources}  # waited for AWS's answer
     finally:
         stop.set()
         worker.join(timeout=2)
+    # Azure is now known to hang: the next status neither asks for it again nor waits for it.
+    clock.advance(0.3)
+    reader.freshen(max_age=3600, deadline=0.2)
+    assert store.schedule.claim(60) == []
     assert {s.label: s.fetched_at is None for s in reader.snapshot().sources} == {
         "AWS prod us-east-1": False,
         "Azure sub-1": True,
@@ -142,14 +141,15 @@ def test_freshen_waits_for_an_answering_cloud_but_not_past_the_deadline(redis_co
 
 
 def test_a_refresh_that_read_before_an_action_keeps_the_actions_result(redis_conn: redis.Redis) -> None:
-    store = InventoryStore(redis_conn)
+    clock = ManualClock()
+    store = InventoryStore(redis_conn, clock=clock)
     store.save(AWS, [_vm(AWS, "web-1"), _vm(AWS, "web-2")])
-    started = time.time()  # a refresh reads the cloud here: web-2 still running
-    time.sleep(0.01)
+    started = clock.now  # a refresh reads the cloud here: web-2 still running
+    clock.advance(0.01)
     store.upsert(AWS, [_vm(AWS, "web-2", "stopped")])  # the action finished meanwhile
     store.save(AWS, [_vm(AWS, "web-1"), _vm(AWS, "web-2")], started_at=started)
     assert {r.name: r.state for r in store.load(AWS.key)} == {"web-1": "running", "web-2": "stopped"}
-    store.save(AWS, [_vm(AWS, "web-1"), _vm(AWS, "web-2", "stopped")], started_at=time.time())
+    store.save(AWS, [_vm(AWS, "web-1"), _vm(AWS, "web-2", "stopped")], started_at=clock.advance(0.01))
     assert store.state(AWS).written == {}  # a refresh that began after the action has seen it itself
 
 
