@@ -25,6 +25,7 @@ from core.untrusted import for_chat
 from workers.jobs import pending_jobs
 
 CHANNEL = "console"
+_READ_BLOCK_MS = 100  # the outbox reader's blocking read; it notices stop() within this
 
 
 class ConsoleChannel:
@@ -43,6 +44,7 @@ class ConsoleChannel:
         self._buttons: tuple[Button, ...] = ()  # of the newest message: /press N picks from them
         self._buttons_of: str | None = None  # that message's key
         self._cursor = runtime.outbox.last_id(CHANNEL)
+        self._read = threading.Condition()  # notified each time the outbox reader has read (or found nothing)
         self._stop = threading.Event()
         self._reader = threading.Thread(target=self._follow_outbox, name="console-outbox", daemon=True)
 
@@ -143,22 +145,26 @@ class ConsoleChannel:
         return None
 
     def wait(self, timeout: float | None = None) -> None:
-        """Until this conversation's background jobs finish and their messages are shown."""
+        """Until this conversation's background jobs finish and their messages are shown. It wakes when the
+        outbox reader has read: at once for a new entry (a job's result, a page), else each time its blocking
+        read ends empty (`_READ_BLOCK_MS`), for a change that adds no entry (a job leaving the registry)."""
         longest = max(action.timeout_seconds for action in CATALOGUE.values())
         deadline = time.monotonic() + (timeout or max(longest, self.runtime.settings.job_timeout_seconds) + 30)
         connection = self.runtime.connection
-        while time.monotonic() < deadline:
-            if pending_jobs(connection, self.ref) == 0 and not self._escalation_due() and self._caught_up():
-                return
-            time.sleep(0.02)
+        with self._read:
+            while (left := deadline - time.monotonic()) > 0:
+                if pending_jobs(connection, self.ref) == 0 and not self._escalation_due() and self._caught_up():
+                    return
+                self._read.wait(timeout=left if self._reader.is_alive() else min(left, _READ_BLOCK_MS / 1000))
         self._note("Still running in the background; /wait again to keep waiting.")
 
     def _escalation_due(self) -> bool:
         """An alert's escalation step is due and this process runs the timers: its page is about to be shown."""
         if self.runtime.ticker is None:
             return False
-        due = self.runtime.alerting.escalator.timers.next_due()
-        return due is not None and due <= time.time()
+        escalator = self.runtime.alerting.escalator
+        due = escalator.timers.next_due()
+        return due is not None and due <= escalator.clock()
 
     def _caught_up(self) -> bool:
         latest = self.runtime.outbox.last_id(CHANNEL)
@@ -167,10 +173,12 @@ class ConsoleChannel:
     # -- output --------------------------------------------------------------------------------------
     def _follow_outbox(self) -> None:
         while not self._stop.is_set():
-            for entry_id, reply in self.runtime.outbox.read(CHANNEL, self._cursor, block_ms=100):
+            for entry_id, reply in self.runtime.outbox.read(CHANNEL, self._cursor, block_ms=_READ_BLOCK_MS):
                 if reply.ref.conversation_id == self.ref.conversation_id:
                     self.show(reply)
                 self._cursor = entry_id
+            with self._read:
+                self._read.notify_all()
 
     def show(self, reply: Reply) -> None:
         start = time.perf_counter()
