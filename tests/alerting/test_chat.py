@@ -17,6 +17,7 @@ from bot.runtime import Runtime
 from core.models import ConversationRef, Message, Reply
 from core.settings import Settings
 from tests.alerting.conftest import alerting_file
+from tests.alerting.escalation_clock import EscalationClock
 from tests.eventually import eventually
 
 ROOM = ConversationRef(channel="console", conversation_id="ops-room")
@@ -155,18 +156,20 @@ def test_event_day_pages_warnings_like_criticals(make: Callable[..., tuple[Runti
 
 def test_when_a_silence_ends_paging_resumes_and_the_card_says_so(make: Callable[..., tuple[Runtime, Say]]) -> None:
     rt, _say = make()
+    clock = EscalationClock()
+    clock.drive(rt.alerting.escalator)
     fire(rt)
     card = next(r for _, r in rt.outbox.read("console", "0-0") if r.text.startswith("FIRING"))
     assert rt.alerting.desk.silence(1, "bob", "console", 1) == "Alert 1 silenced for 1 s: no paging until then."
-    silenced = [r for _, r in rt.outbox.read("console", "0-0") if r.edit_of == card.key]
-    assert silenced[-1].text.startswith("SILENCED by bob until ")
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        edits = [r for _, r in rt.outbox.read("console", "0-0") if r.edit_of == card.key]
-        if edits[-1].text.startswith("FIRING"):
-            break
-        time.sleep(0.05)
-    assert edits[-1].text.startswith("FIRING") and "Acknowledge" in [b.label for b in edits[-1].buttons]
+
+    def last_edit(starting: str) -> Reply | None:
+        edit = [r for _, r in rt.outbox.read("console", "0-0") if r.edit_of == card.key][-1]
+        return edit if edit.text.startswith(starting) else None
+
+    assert last_edit("SILENCED by bob until ")
+    clock.later(1.5)  # the silence is over
+    edit = eventually(lambda: last_edit("FIRING"), what="the card firing again")
+    assert "Acknowledge" in [b.label for b in edit.buttons]
     alert = rt.alerting.escalator.book.get(1)
     assert alert is not None and alert.silenced_until is None
 

@@ -6,7 +6,7 @@ cloud marked as such without holding the reply up."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 import redis
@@ -25,6 +25,7 @@ from core.settings import Settings
 from fakes.azure_arm import FakeArm, StaticToken
 from fakes.gcp_compute import FakeComputeApi
 from tests.conversation.conftest import ROOM, button, outbox_after
+from tests.eventually import eventually
 
 SUB, RG = "11111111-1111-4111-8111-111111111111", "shop"
 PROJECT, ZONE = "shop-prod-7", "europe-west1-b"
@@ -42,12 +43,6 @@ class Clouds:
         assert self.runtime.refresher is not None
         self.runtime.refresher.refresh_all()
         self.provider.freshen(max_age=3600, deadline=0.1)  # load what was written
-
-    def wait_for(self, check: Callable[[], bool], seconds: float = 20.0) -> None:
-        deadline = time.monotonic() + seconds
-        while not check() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert check()
 
 
 @pytest.fixture
@@ -126,7 +121,7 @@ def test_a_hung_cloud_does_not_hold_status_past_its_deadline(clouds: Clouds) -> 
     # The last good data, still shown: status answered while Google Cloud's refresh hung (once that refresh
     # gives up, two 1 s timeouts later, status says "unreachable").
     assert "Azure: 1 up" in first and "GCP: 33 up" in first
-    clouds.wait_for(lambda: any(s.error for s in store.states().values()))  # timeouts, retried, then recorded
+    eventually(lambda: any(s.error for s in store.states().values()), 20, "the hang recorded")  # timeouts, retried
     text = clouds.say("status")[0].text
     assert "GCP: unreachable since" in text and "showing data from" in text, text
     assert "Azure: 1 up, 0 stopped, 0 degraded - data" in text
@@ -149,5 +144,10 @@ def test_a_503_storm_opens_the_breaker_then_it_closes_again(clouds: Clouds) -> N
     assert clouds.provider.guard.state(f"gcp:{PROJECT}:{ZONE}") == "open"
     assert "is failing; calls paused" in clouds.say("status")[0].text
     clouds.gcp.fail("/compute", 503, times=0)  # after the breaker's reset time, the next call is a trial
-    clouds.wait_for(lambda: (clouds.refresh(), clouds.provider.guard.state(f"gcp:{PROJECT}:{ZONE}"))[1] == "closed")
+
+    def closed_after_a_refresh() -> bool:
+        clouds.refresh()
+        return clouds.provider.guard.state(f"gcp:{PROJECT}:{ZONE}") == "closed"
+
+    eventually(closed_after_a_refresh, 20, "the breaker closed again", every=0.05)
     assert "unreachable" not in clouds.say("status")[0].text

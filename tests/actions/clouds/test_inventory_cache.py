@@ -4,7 +4,6 @@ source's age and error; status waits for fresher data at most its deadline."""
 from __future__ import annotations
 
 import threading
-import time
 
 import redis
 
@@ -14,6 +13,7 @@ from actions.inventory.store import InventoryStore
 from actions.provider import Billing, Resource
 from core.models import Cloud
 from tests.clock import ManualClock
+from tests.eventually import eventually
 
 AWS = Scope(cloud=Cloud.AWS, account="prod", region="us-east-1", label="AWS prod us-east-1")
 AZURE = Scope(cloud=Cloud.AZURE, account="sub-1", region="*", label="Azure sub-1")
@@ -72,10 +72,7 @@ def test_a_new_version_is_loaded_in_the_background(redis_conn: redis.Redis) -> N
     reader = CachedInventory(store, on_new=lambda resources: seen.append(len(resources)))
     assert len(reader.snapshot().resources) == 1
     store.save(AWS, [_vm(AWS, "web-1"), _vm(AWS, "web-2")])
-    deadline = time.monotonic() + 5
-    while len(reader.snapshot().resources) != 2 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert len(reader.snapshot().resources) == 2
+    eventually(lambda: len(reader.snapshot().resources) == 2, what="the new version loaded")
     assert seen == [1, 2]
 
 
