@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 from actions.provider import CloudProvider
 from audit.log import AuditEvent, AuditLog, AuditRecord
 from core.models import ActionName, ActionRequest, ConversationRef, Reply
 from core.outbox import Outbox
+from tests.eventually import eventually
 from workers.jobs import ActionJob
 
 REF = ConversationRef(channel="console", conversation_id="ops-room", thread_id="t1")
@@ -43,17 +43,9 @@ def edits_of(outbox: Outbox, job: ActionJob) -> list[Reply]:
     return [r for _, r in outbox.read(job.ref.channel) if r.edit_of == job.reply_key]
 
 
-def wait_until(check: Callable[[], bool], seconds: float = 15.0, every: float = 0.02) -> None:
-    deadline = time.monotonic() + seconds
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {seconds} s")
-        time.sleep(every)
-
-
 def wait_for_end(outbox: Outbox, job: ActionJob, seconds: float = 15.0) -> list[Reply]:
     """The job's edits once the last one says how it ended."""
-    wait_until(lambda: any(r.kind in FINAL_KINDS for r in edits_of(outbox, job)), seconds)
+    eventually(lambda: any(r.kind in FINAL_KINDS for r in edits_of(outbox, job)), seconds, "the job's last edit")
     return edits_of(outbox, job)
 
 

@@ -18,11 +18,12 @@ from actions.simulated.provider import SimulatedCloud
 from audit.log import AuditEvent
 from core.models import ActionName
 from core.settings import Settings
+from tests.eventually import eventually
 from workers.context import WorkerContext
 from workers.jobs import enqueue_action, job_id_for, pending_jobs
 from workers.reaper import reap_abandoned
 
-from .helpers import REF, edits_of, job_events, scale_job, wait_for_end, wait_until
+from .helpers import REF, edits_of, job_events, scale_job, wait_for_end
 
 _RUN_WORKER = (
     "from core.settings import load_settings; from workers.runner import run_worker; run_worker(load_settings())"
@@ -51,15 +52,17 @@ def test_killed_worker_and_job_are_reported_after_reaping(
     cloud.inject("hang", action=ActionName.SCALE)  # the job is surely mid-way when the worker dies
     job = scale_job(cloud, to=20)
     job_id = enqueue_action(ctx, job)
-    wait_until(lambda: job_events(ctx.settings.data_dir, job_id) == [AuditEvent.STARTED])
-    wait_until(lambda: bool(edits_of(ctx.outbox, job)))  # "Running: ..." follows the audit record
+    eventually(lambda: job_events(ctx.settings.data_dir, job_id) == [AuditEvent.STARTED], what="the job started")
+    eventually(
+        lambda: bool(edits_of(ctx.outbox, job)), what="its first edit"
+    )  # "Running: ..." follows the audit record
     horse = _children(worker_process.pid)
     assert horse, "the forking worker runs the job in a child process"
 
     _kill(worker_process.pid, *horse)  # the whole machine goes: worker and work-horse
     worker_process.wait(timeout=10)
     assert edits_of(ctx.outbox, job)[-1].kind == "progress"
-    wait_until(lambda: reap_abandoned(ctx.connection) > 0, seconds=30, every=0.5)
+    eventually(lambda: reap_abandoned(ctx.connection) > 0, 30, "the job reaped", every=0.5)
 
     edits = wait_for_end(ctx.outbox, job)
     assert edits[-1].kind == "error"
@@ -75,7 +78,7 @@ def test_killed_work_horse_is_reported_by_its_worker_at_once(
     cloud.inject("hang", action=ActionName.SCALE)
     job = scale_job(cloud, to=20)
     job_id = enqueue_action(ctx, job)
-    wait_until(lambda: job_events(ctx.settings.data_dir, job_id) == [AuditEvent.STARTED])
+    eventually(lambda: job_events(ctx.settings.data_dir, job_id) == [AuditEvent.STARTED], what="the job started")
 
     _kill(*_children(worker_process.pid))  # the OOM killer takes the work-horse only
 

@@ -16,11 +16,12 @@ from audit.log import AuditEvent
 from core import metrics
 from core.errors import OpsbotError
 from core.settings import Settings
+from tests.eventually import eventually
 from workers.context import WorkerContext
 from workers.jobs import ActionJob, enqueue_action, pending_jobs
 from workers.runner import InProcessWorker
 
-from .helpers import REF, edits_of, job_events, job_records, scale_job, wait_for_end, wait_until
+from .helpers import REF, edits_of, job_events, job_records, scale_job, wait_for_end
 
 
 def test_success_edits_progress_then_result_and_audits_every_step(
@@ -133,7 +134,7 @@ def test_same_key_from_two_processes_at_once_is_one_job(
         )
         for _ in range(2)
     ]
-    wait_until(lambda: int(ctx.connection.get("test:ready") or 0) == 2)
+    eventually(lambda: int(ctx.connection.get("test:ready") or 0) == 2, what="both processes ready")
     ctx.connection.set("test:go", 1)
     ids = [p.communicate(timeout=30)[0].strip() for p in procs]
 

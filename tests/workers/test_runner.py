@@ -10,11 +10,12 @@ from actions.simulated.provider import SimulatedCloud
 from core.errors import OpsbotError
 from core.redis import connect
 from core.settings import Settings
+from tests.eventually import eventually
 from workers.context import WorkerContext, build_context, clear_context
 from workers.jobs import enqueue_action
 from workers.runner import InProcessWorker, run_worker
 
-from .helpers import scale_job, wait_for_end, wait_until
+from .helpers import scale_job, wait_for_end
 
 
 def test_in_process_worker_runs_jobs_on_fakeredis(tmp_path: Path) -> None:
@@ -38,7 +39,7 @@ def test_stop_ends_the_thread_and_unregisters_the_worker(ctx: WorkerContext) -> 
     worker = InProcessWorker(ctx)
     worker.start()
     assert worker.is_alive()
-    wait_until(lambda: worker.name in {w.name for w in Worker.all(connection=ctx.connection)})
+    eventually(lambda: worker.name in {w.name for w in Worker.all(connection=ctx.connection)}, what="registered")
 
     worker.stop()
 
