@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
@@ -28,10 +29,9 @@ from bot.telegram.transport import TelegramTransport
 from bot.telegram.webhook import PATH, WebhookEndpoint
 from core.errors import ConfigError, VoiceInputError
 from core.log_redaction import hide_in_logs
-from core.models import Message
+from core.models import ConversationRef, Message
 from core.retrying import RetryCallState, RetryPolicy
 from core.settings import Settings
-from policies.engine import PolicyEngine
 
 log = logging.getLogger(__name__)
 
@@ -59,14 +59,14 @@ class TelegramAdapter:
     name = CHANNEL
 
     def __init__(
-        self, app: TelegramApp, inbox: Inbox, policy: PolicyEngine, incident_channels: list[str],
+        self, app: TelegramApp, inbox: Inbox, knows: Callable[[ConversationRef], bool], incident_channels: list[str],
         webhook: WebhookConfig | None, *, replays: ReplayGuard, max_audio_bytes: int = 10_000_000,
     ) -> None:  # fmt: skip
         self._app = app
         self._replays = OrderedReplayGuard(replays)
         self._max_audio_bytes = max_audio_bytes
         self._inbox = inbox
-        self._policy = policy
+        self._knows = knows  # whether the policy names a conversation
         self._incident = frozenset(incident_channels)
         self._webhook = webhook
         self._me: BotIdentity | None = None
@@ -185,7 +185,7 @@ class TelegramAdapter:
         if not inbound.group:
             return True
         ref = inbound.message.ref
-        if self._policy.knows_conversation(ref) or f"{CHANNEL}:{ref.conversation_id}" in self._incident:
+        if self._knows(ref) or f"{CHANNEL}:{ref.conversation_id}" in self._incident:
             return True
         if ref.conversation_id not in self._silent_groups:
             self._silent_groups.add(ref.conversation_id)
@@ -241,7 +241,8 @@ def build_telegram_adapter(runtime: Runtime, inbox: Inbox) -> ChannelAdapter:
     if webhook is not None:
         builder = builder.updater(None)
     return TelegramAdapter(
-        builder.build(), inbox, runtime.conversation.services.policy, settings.incident_channels, webhook,
+        builder.build(), inbox, runtime.conversation.services.policy.knows_conversation, settings.incident_channels,
+        webhook,
         replays=ReplayGuard(runtime.connection, prefix=SEEN_PREFIX), max_audio_bytes=settings.voice_max_bytes,
     )  # fmt: skip
 
