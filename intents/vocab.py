@@ -3,13 +3,15 @@ forms ("google cloud", "disaster recovery", "us east one", "last seven days").""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import TypeVar
 
 from core.models import Cloud
 from intents.numbers import UNITS, is_digits, read_number
 
 # A reader looks at words[i:] and returns (value, index after it), or None.
 Found = tuple[str, int] | None
+V = TypeVar("V")
 
 PROVIDERS: Mapping[str, Cloud] = {
     "aws": Cloud.AWS,
@@ -123,35 +125,27 @@ def _first_words(*tables: Mapping[str, object]) -> frozenset[str]:
 _STARTS = _first_words(PROVIDERS, ENVIRONMENTS, KINDS, STATES, PERIODS)
 
 
-def _phrase(words: Sequence[str], i: int, table: Mapping[str, object], longest: int) -> tuple[str, int] | None:
-    """The longest phrase of at most `longest` words at words[i:] that is a key of `table`."""
-    if i >= len(words) or words[i] not in _STARTS:
+def _reader(table: Mapping[str, V], longest: int) -> Callable[[Sequence[str], int], tuple[V, int] | None]:
+    """A reader of `table`: the value of the longest key of at most `longest` words at words[i:], and the index
+    after it."""
+
+    def read(words: Sequence[str], i: int) -> tuple[V, int] | None:
+        if i >= len(words) or words[i] not in _STARTS:
+            return None
+        for n in range(min(longest, len(words) - i), 0, -1):
+            key = " ".join(words[i : i + n])
+            if key in table:
+                return table[key], i + n
         return None
-    for n in range(min(longest, len(words) - i), 0, -1):
-        key = " ".join(words[i : i + n])
-        if key in table:
-            return key, i + n
-    return None
+
+    return read
 
 
-def read_provider(words: Sequence[str], i: int) -> tuple[Cloud, int] | None:
-    found = _phrase(words, i, PROVIDERS, 3)
-    return (PROVIDERS[found[0]], found[1]) if found else None
-
-
-def read_environment(words: Sequence[str], i: int) -> Found:
-    found = _phrase(words, i, ENVIRONMENTS, 2)
-    return (ENVIRONMENTS[found[0]], found[1]) if found else None
-
-
-def read_kind(words: Sequence[str], i: int) -> Found:
-    found = _phrase(words, i, KINDS, 3)
-    return (KINDS[found[0]], found[1]) if found else None
-
-
-def read_state(words: Sequence[str], i: int) -> Found:
-    found = _phrase(words, i, STATES, 2)
-    return (STATES[found[0]], found[1]) if found else None
+read_provider = _reader(PROVIDERS, 3)
+read_environment = _reader(ENVIRONMENTS, 2)
+read_kind = _reader(KINDS, 3)
+read_state = _reader(STATES, 2)
+_read_period_phrase = _reader(PERIODS, 4)
 
 
 def read_region(words: Sequence[str], i: int) -> Found:
@@ -169,9 +163,9 @@ def read_region(words: Sequence[str], i: int) -> Found:
 
 def read_period(words: Sequence[str], i: int) -> Found:
     """A reporting period: "this month", "last 7 days" (-> "7d"), "14d"."""
-    found = _phrase(words, i, PERIODS, 4)
+    found = _read_period_phrase(words, i)
     if found:
-        return PERIODS[found[0]], found[1]
+        return found
     j = i + 1 if i < len(words) and words[i] in ("last", "past", "previous") else i
     if j < len(words) and words[j].endswith("d") and is_digits(words[j][:-1]):
         return words[j], j + 1
