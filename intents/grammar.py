@@ -91,14 +91,15 @@ TAKE_ONCALL = [
 
 # Alert actions are tried before the alert list: "page the next person" is not a list of pages.
 _WHICH = "[the|this|that|it|this one|that one|the latest|the last|the newest|the new]"
-_ALERT_REF = f"{_WHICH} [<alert>] [<alert>] [{{alert_id}}]"
+_ALERT_NUMBER = "[<alert>] [<alert>] [{alert_id}]"
+_ALERT_REF = f"{_WHICH} {_ALERT_NUMBER}"
+_SILENCE = "silence|mute|snooze|suppress|hush|shush|shut up"
 ALERT_ACTIONS = [
-    rule(I.SILENCE, f"(silence|mute|snooze|suppress|hush|shush|shut up) {_ALERT_REF} (for|during) {{duration}}"),
-    rule(I.SILENCE, f"(silence|mute|snooze|suppress|hush|shush|shut up) {_ALERT_REF} [{{duration}}]"),
+    rule(I.SILENCE, f"({_SILENCE}) {_ALERT_REF} (for|during) {{duration}}"),
+    rule(I.SILENCE, f"({_SILENCE}) {_ALERT_REF} [{{duration}}]"),
     rule(
         I.SILENCE,
-        f"(silence|mute|snooze|suppress|hush|shush|shut up) {_ALERT_REF} (while|whilst|during|as|because|since) "
-        "{remark} [for] {duration}",
+        f"({_SILENCE}) {_ALERT_REF} (while|whilst|during|as|because|since) {{remark}} [for] {{duration}}",
     ),
     rule(
         I.ESCALATE,
@@ -115,7 +116,7 @@ ALERT_ACTIONS = [
         "(page|call|wake|wake up|ring|get) [up] [the] (next|next person|next one|next in line|next engineer|"
         "next on call|next oncall|secondary|backup|backup on call|backup oncall|second line|someone else|"
         "somebody else|another person|whoever is next|whoever is on next|whoever is on call next|"
-        "the next person) [up] [for|about|on] [<alert>] [<alert>] [{alert_id}]",
+        f"the next person) [up] [for|about|on] {_ALERT_NUMBER}",
     ),
 ]
 
@@ -160,6 +161,7 @@ ALERTS = [
 ]
 
 _STATUS_WORDS = "status|health|healthcheck|overview|summary|dashboard|sitrep|state|rundown|lowdown"
+_GIVE_ME = "(check|give|show|get) [me] [on] [the|a|an]"
 STATUS = [
     rule(I.STATUS, f"({_STATUS_WORDS}) [report|check|update|summary|please] [{{scope}}]"),
     rule(I.STATUS, "how (is|are) [{scope}] [<doing>]"),
@@ -174,11 +176,11 @@ STATUS = [
     rule(I.STATUS, "(any|are there any|got any) (problems|issues|outages|incidents going on) [{scope}]"),
     rule(
         I.STATUS,
-        f"(check|give|show|get) [me] [on] [the|a|an] [{_STATUS_WORDS}] [of|for|on] [{{scope}}]",
+        f"{_GIVE_ME} [{_STATUS_WORDS}] [of|for|on] [{{scope}}]",
     ),
     rule(
         I.STATUS,
-        f"(check|give|show|get) [me] [on] [the|a|an] ({_STATUS_WORDS}) (update|report|check) [of|for|on] [{{scope}}]",
+        f"{_GIVE_ME} ({_STATUS_WORDS}) (update|report|check) [of|for|on] [{{scope}}]",
     ),
     rule(I.STATUS, "how (healthy|stable|bad|good|broken) (is|are) [things in] {scope} [looking|doing|right now]"),
     rule(I.STATUS, "(sup|wassup|whats up)"),

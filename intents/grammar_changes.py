@@ -6,12 +6,10 @@ from __future__ import annotations
 from core.models import IntentName as I
 from intents.patterns import Rule, rule
 
-_SIZE = "size|capacity|count|instances|instance count|replicas|nodes|node count|desired capacity|desired count"
-
 # "scale web-prod to 20 and raise the max": a group's own limit moved with the scale, only when said in so many
 # words. The request then sets the limit to the size asked for, never more (conversation.changes).
 _SCALE_TO = [
-    f"(scale|resize|size|set|bump|take|bring|put|get|push|move|drop) {{target}} [desired] [{_SIZE}] "
+    "(scale|resize|size|set|bump|take|bring|put|get|push|move|drop) {target} [desired] [<size>] "
     "[up|down|out|in|back|back up|back down] to {count} [<units>]",
     "scale (up|down|out|in) {target} to {count} [<units>]",
 ]
@@ -56,12 +54,12 @@ SCALE = [
     *_with_limit("min"),
     rule(
         I.SCALE,
-        f"(scale|resize|size|set|make|bump|change|adjust|update) {{target}} [desired] [{_SIZE}] to {{count}} [<units>]",
+        "(scale|resize|size|set|make|bump|change|adjust|update) {target} [desired] [<size>] to {count} [<units>]",
     ),
     rule(I.SCALE, "(scale|resize|size|bump) {target} {count} [<units>]"),
     rule(
         I.SCALE,
-        f"(set|change|update|adjust|make) [the] [desired] ({_SIZE}|number of instances) (of|for|on|in) "
+        "(set|change|update|adjust|make) [the] [desired] (<size>|number of instances) (of|for|on|in) "
         "{target} to {count} [<units>]",
     ),
     rule(I.SCALE, "scale (up|out) {target} [by] {more} [<units>]"),

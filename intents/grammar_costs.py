@@ -11,6 +11,13 @@ _GROUPS = tuple(
     (key, "|".join(sorted(w for w, k in vocab.GROUP_BY.items() if k == key)))
     for key in sorted(set(vocab.GROUP_BY.values()))
 )
+# "which region costs the most": one rule per ranking and grouping, {words} the grouping's words.
+_RANKINGS = (
+    "(what is|which is) the (most expensive|priciest|costliest) ({words}) [{{cost}}]",
+    "(which|what) ({words}) is the (most expensive|priciest|costliest) [{{cost}}]",
+    "(which|what) ({words}) (costs|cost|spends|spend|is costing) [us] [the] most [{{cost}}]",
+    "(rank|sort|order|compare) [the|our] ({words}) by <cost> [{{cost}}]",
+)
 _PERIOD_COST = "(show|get|what is|what are|what was|what were|give) [me] [the|our] [total|current|monthly] <cost>"
 COST = [
     rule(I.FORECAST, "[<cost>] (forecast|forecasts|projection|projections|prediction|estimate|outlook) [{cost}]"),
@@ -92,24 +99,5 @@ COST = [
         I.COST,
         "how much (money|cash) (did|do|have|are) (we|i) (spend|spent|spending|burn|burned|burnt|burning) [{cost}]",
     ),
-    *(
-        rule(I.COST, f"(what is|which is) the (most expensive|priciest|costliest) ({words}) [{{cost}}]", group_by=key)
-        for key, words in _GROUPS
-    ),
-    *(
-        rule(I.COST, f"(which|what) ({words}) is the (most expensive|priciest|costliest) [{{cost}}]", group_by=key)
-        for key, words in _GROUPS
-    ),
-    *(
-        rule(
-            I.COST,
-            f"(which|what) ({words}) (costs|cost|spends|spend|is costing) [us] [the] most [{{cost}}]",
-            group_by=key,
-        )
-        for key, words in _GROUPS
-    ),
-    *(
-        rule(I.COST, f"(rank|sort|order|compare) [the|our] ({words}) by <cost> [{{cost}}]", group_by=key)
-        for key, words in _GROUPS
-    ),
+    *(rule(I.COST, ranking.format(words=words), group_by=key) for ranking in _RANKINGS for key, words in _GROUPS),
 ]
