@@ -61,7 +61,7 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 def settings(redis_conn: redis.Redis, redis_url: str, tmp_path: Path) -> Settings:
     """Settings on the real test Redis, a fresh data dir, and fast simulated actions."""
     return Settings(
-        redis_url=redis_url,  # type: ignore[arg-type]
+        redis_url=redis_url,
         data_dir=tmp_path / "data",
         sim_step_seconds=0.01,
         sim_resources=2000,

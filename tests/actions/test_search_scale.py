@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -56,7 +57,7 @@ def brute_force(
     pool = [(i, r) for i, r in enumerate(resources) if all(str(getattr(r, f)).lower() == v for f, v in checks.items())]
     words = [w for w in (query or "").lower().split() if not _tag(w)]
     pairs = {(k.lower(), v.lower()) for r in resources for k, v in r.tags.items()}
-    for key, value in (_tag(w) for w in (query or "").lower().split() if _tag(w)):
+    for key, value in (tag for tag in map(_tag, (query or "").lower().split()) if tag is not None):
         if key in ("env", "environment"):
             pool = [(i, r) for i, r in pool if (key, value) in _pairs(r) or r.environment.lower() == value]
             continue
@@ -176,16 +177,16 @@ def test_ranking_edge_cases_keep_their_order() -> None:
     ("query", "filters"),
     [("web", {}), ("prod", {}), ("billing", {"cloud": "gcp"}), ("", {"state": "stopped"}), ("wbe-prod", {})],
 )
-def test_pages_walk_through_every_match_once(query: str, filters: dict[str, str]) -> None:
-    everything = search(INVENTORY, query=query, limit=100_000, **filters)  # type: ignore[arg-type]
+def test_pages_walk_through_every_match_once(query: str, filters: dict[str, Any]) -> None:
+    everything = search(INVENTORY, query=query, limit=100_000, **filters)
     assert everything.total == len(everything.items) > 0
     seen: list[Resource] = []
     for offset in range(0, everything.total, 10):
-        page = search(INVENTORY, query=query, limit=10, offset=offset, **filters)  # type: ignore[arg-type]
+        page = search(INVENTORY, query=query, limit=10, offset=offset, **filters)
         assert page.total == everything.total
         seen += page.items
     assert seen == list(everything.items)
-    assert search(INVENTORY, query=query, offset=everything.total, **filters).items == ()  # type: ignore[arg-type]
+    assert search(INVENTORY, query=query, offset=everything.total, **filters).items == ()
 
 
 @pytest.fixture(scope="module")

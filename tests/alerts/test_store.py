@@ -13,7 +13,7 @@ from core.models import ConversationRef
 
 
 def incoming(fingerprint: str = "fp1", status: str = "firing", source: str = "generic") -> Incoming:
-    return Incoming(source=source, fingerprint=fingerprint, status=status, severity=Severity.CRITICAL,  # type: ignore[arg-type]
+    return Incoming(source=source, fingerprint=fingerprint, status=status, severity=Severity.CRITICAL,
                     summary="5xx above 5%", resource="web-prod", environment="prod")  # fmt: skip
 
 

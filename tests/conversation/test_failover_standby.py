@@ -39,7 +39,7 @@ def account(settings: Settings, redis_conn: redis.Redis) -> Iterator[Account]:
     gcp.add_mig(PROJECT, ZONE, "web-prod", 3, labels={"env": "prod", "opsbot-standby": "web-dr"})
     gcp.add_mig(PROJECT, DR_ZONE, "web-dr", 0)  # no environment label: prod, as far as opsbot can tell
     google = GcpBackend(
-        [GcpProject(id=PROJECT, zones=[ZONE, DR_ZONE])], compute_url=gcp.url, credentials=AnonymousCredentials(),
+        [GcpProject(id=PROJECT, zones=[ZONE, DR_ZONE])], compute_url=gcp.url, credentials=AnonymousCredentials(),  # type: ignore[no-untyped-call]
         timeout=1.0, poll_seconds=0.02,
     )  # fmt: skip
     with runtime_on([google], settings, redis_conn) as (runtime, _provider):

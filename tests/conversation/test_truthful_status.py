@@ -185,7 +185,7 @@ def test_refused_credentials_in_every_zone_are_one_line(settings: Settings, redi
     project, zones = "shop-prod-7", ["europe-west1-b", "europe-west1-c"]
     api = FakeComputeApi(page_size=20).start()
     google = GcpBackend([GcpProject(id=project, zones=zones)], compute_url=api.url,
-                        credentials=AnonymousCredentials(), timeout=1.0, poll_seconds=0.02)  # fmt: skip
+                        credentials=AnonymousCredentials(), timeout=1.0, poll_seconds=0.02)  # type: ignore[no-untyped-call]  # fmt: skip
     store = InventoryStore(redis_conn)
     runtime = Runtime.build(settings, with_worker=False, provider=MultiCloud([google], store, Guard(), lambda _r: 30.0))
     try:
@@ -209,7 +209,7 @@ def test_azure_and_google_cloud_at_closed_ports_say_no_data_yet_with_why(
     azure = AzureBackend([AzureSubscription(id=SUB, name="shop")], arm_url=closed.replace("http:", "https:"),
                          credential=StaticToken(), timeout=1.0, poll_seconds=0.02)  # fmt: skip
     google = GcpBackend([GcpProject(id="shop-prod-7", zones=["europe-west1-b"])], compute_url=closed,
-                        credentials=AnonymousCredentials(), timeout=1.0, poll_seconds=0.02)  # fmt: skip
+                        credentials=AnonymousCredentials(), timeout=1.0, poll_seconds=0.02)  # type: ignore[no-untyped-call]  # fmt: skip
     store = InventoryStore(redis_conn)
     provider = MultiCloud([azure, google], store, Guard(), lambda _r: 30.0)
     runtime = Runtime.build(settings, with_worker=False, provider=provider)

@@ -72,7 +72,7 @@ def test_ordinary_text_is_left_alone(text: str) -> None:
 
 def test_configured_secrets_are_masked_by_value_wherever_they_appear() -> None:
     settings = Settings(
-        redis_url=SecretStr("redis://:Value-Redis-pw-77@cache:6379/0"),  # type: ignore[arg-type]
+        redis_url=SecretStr("redis://:Value-Redis-pw-77@cache:6379/0"),
         twilio_auth_token=SecretStr("value-twilio-auth-token-of-no-shape"),
         alert_sources={"generic": AlertSourceAuth(token=SecretStr("value-source-token-9f"))},
         slack_signing_secret=SecretStr("short"),  # under 8 characters: would mask ordinary words

@@ -30,7 +30,7 @@ def _sentinel(stack: TelegramStack) -> None:
 
 def _card(chat: int) -> SentMessage:
     """A message with Acknowledge buttons, as the bot would have posted it."""
-    markup = {"inline_keyboard": [[{"text": "Acknowledge", "callback_data": "alert:ack:1"}]]}
+    markup: dict[str, object] = {"inline_keyboard": [[{"text": "Acknowledge", "callback_data": "alert:ack:1"}]]}
     return SentMessage(chat_id=chat, message_id=1, text="ALERT 1 ...", reply_markup=markup, thread_id=None)
 
 

@@ -34,14 +34,14 @@ class CountingThrottle:
         self.waits.append(endpoint)
 
 
-class RoutedSession(boto3.Session):
+class RoutedSession(boto3.Session):  # type: ignore[misc]  # boto3 has no type hints here
     """boto3's own session, sending some regions' requests elsewhere (a loopback fake, or a closed port)."""
 
     def __init__(self, routes: dict[str, str]) -> None:
         super().__init__()
         self._routes = routes
 
-    def client(self, service_name: str, region_name: str | None = None, **kwargs: Any) -> Any:  # type: ignore[override]
+    def client(self, service_name: str, region_name: str | None = None, **kwargs: Any) -> Any:
         if region_name in self._routes:
             kwargs["endpoint_url"] = self._routes[region_name]
         return super().client(service_name, region_name=region_name, **kwargs)

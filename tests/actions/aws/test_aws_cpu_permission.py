@@ -14,14 +14,14 @@ from tests.actions.aws.conftest import ACCOUNT, REGION, World
 from tests.actions.aws.fake_aws import fake_aws, query_error
 
 
-class CloudWatchElsewhere(boto3.Session):
+class CloudWatchElsewhere(boto3.Session):  # type: ignore[misc]  # boto3 has no type hints here
     """boto3's own session with CloudWatch requests sent to a loopback fake that refuses them."""
 
     def __init__(self, cloudwatch_url: str) -> None:
         super().__init__()
         self._url = cloudwatch_url
 
-    def client(self, service_name: str, region_name: str | None = None, **kwargs: Any) -> Any:  # type: ignore[override]
+    def client(self, service_name: str, region_name: str | None = None, **kwargs: Any) -> Any:
         if service_name == "cloudwatch":
             kwargs["endpoint_url"] = self._url
         return super().client(service_name, region_name=region_name, **kwargs)
