@@ -26,6 +26,7 @@ from workers.jobs import pending_jobs
 
 CHANNEL = "console"
 _READ_BLOCK_MS = 100  # the outbox reader's blocking read; it notices stop() within this
+_SETTLE_MS = 20  # its next read after entries arrived
 
 
 class ConsoleChannel:
@@ -147,7 +148,7 @@ class ConsoleChannel:
     def wait(self, timeout: float | None = None) -> None:
         """Until this conversation's background jobs finish and their messages are shown. It wakes when the
         outbox reader has read: at once for a new entry (a job's result, a page), else each time its blocking
-        read ends empty (`_READ_BLOCK_MS`), for a change that adds no entry (a job leaving the registry)."""
+        read ends empty, for a change that adds no entry (a job leaving the pending set after its last message)."""
         longest = max(action.timeout_seconds for action in CATALOGUE.values())
         deadline = time.monotonic() + (timeout or max(longest, self.runtime.settings.job_timeout_seconds) + 30)
         connection = self.runtime.connection
@@ -172,13 +173,17 @@ class ConsoleChannel:
 
     # -- output --------------------------------------------------------------------------------------
     def _follow_outbox(self) -> None:
+        block_ms = _READ_BLOCK_MS
         while not self._stop.is_set():
-            for entry_id, reply in self.runtime.outbox.read(CHANNEL, self._cursor, block_ms=_READ_BLOCK_MS):
+            entries = self.runtime.outbox.read(CHANNEL, self._cursor, block_ms=block_ms)
+            for entry_id, reply in entries:
                 if reply.ref.conversation_id == self.ref.conversation_id:
                     self.show(reply)
                 self._cursor = entry_id
             with self._read:
                 self._read.notify_all()
+            # Right after entries, a short read: a job leaves the pending set just after its last message.
+            block_ms = _SETTLE_MS if entries else _READ_BLOCK_MS
 
     def show(self, reply: Reply) -> None:
         start = time.perf_counter()
