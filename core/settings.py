@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import yaml
 from pydantic import Field, SecretStr, ValidationError
@@ -173,6 +173,10 @@ class Settings(BaseSettings):
         """True when any real cloud account is configured (then the simulated inventory is not used)."""
         return bool(self.aws_accounts or self.azure_subscriptions or self.gcp_projects)
 
+    # Where values come from, the first to give one wins: values given in code, the process environment, the
+    # OPSBOT_CONFIG file. `given_settings` validates from fewer of them.
+    _sources: ClassVar[tuple[Literal["given", "environment", "file"], ...]] = ("given", "environment", "file")
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -182,7 +186,8 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (init_settings, env_settings, _YamlFileSource(settings_cls))
+        sources = {"given": init_settings, "environment": env_settings, "file": _YamlFileSource(settings_cls)}
+        return tuple(sources[name] for name in cls._sources)
 
 
 _IGNORE_EMPTY = bool(Settings.model_config.get("env_ignore_empty"))
@@ -284,19 +289,18 @@ def decode_variable(field: str, raw: str) -> dict[str, object]:
         raise ConfigError(f"{ENV_PREFIX}{field.upper()}: not valid JSON{hint}") from None
 
 
-class _GivenValuesAndFile(Settings):
-    """The settings from explicit values and the OPSBOT_CONFIG file, not from the process environment."""
+def given_settings(values: Mapping[str, Any], *, with_file: bool = False) -> Settings:
+    """Settings validated from `values` alone, never the process environment (so any environment can be checked);
+    `with_file`: the OPSBOT_CONFIG file's values under them. Raises ValidationError, or ConfigError for the file."""
+    return (_GivenAndFile if with_file else _GivenOnly).model_validate(dict(values))
 
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (init_settings, _YamlFileSource(settings_cls))
+
+class _GivenOnly(Settings):
+    _sources = ("given",)
+
+
+class _GivenAndFile(Settings):
+    _sources = ("given", "file")
 
 
 def _every_problem(env: Mapping[str, str], overrides: Mapping[str, Any]) -> list[str]:
@@ -311,7 +315,7 @@ def _every_problem(env: Mapping[str, str], overrides: Mapping[str, Any]) -> list
             except ConfigError as exc:
                 problems.extend(exc.problems)
     try:
-        _GivenValuesAndFile(**{**values, **overrides})
+        given_settings({**values, **overrides}, with_file=True)
     except ValidationError as exc:
         problems.extend(setting_problems(exc, overrides))
     except ConfigError as exc:

@@ -14,12 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import ValidationError
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
 from core.errors import ConfigError
 from core.setting_errors import explain
 from core.setting_values import aws_endpoint_problems
-from core.settings import ENV_PREFIX, Settings, decode_variable
+from core.settings import ENV_PREFIX, Settings, decode_variable, given_settings
 from policies.alerting.loader import DEFAULT_ALERTING, load_alerting
 from policies.alerting.model import Notify
 from policies.loader import load_policy
@@ -28,21 +27,6 @@ from policies.yamlfile import YamlDocument, read_yaml
 
 PREFIX = ENV_PREFIX
 _IGNORED_PREFIXES = ("OPSBOT_TEST_",)  # the test harness's own variables
-
-
-class _GivenValuesOnly(Settings):
-    """Settings validated from explicit values only: no process environment, no file lookup."""
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (init_settings,)
 
 
 @dataclass
@@ -93,7 +77,7 @@ def review_config(env: Mapping[str, str] | None = None) -> Review:
 
     settings: Settings | None = None
     try:
-        settings = _GivenValuesOnly.model_validate({**from_file, **from_env})
+        settings = given_settings({**from_file, **from_env})
     except ValidationError as exc:
         for err in exc.errors():
             field_name = str(err["loc"][0]) if err["loc"] else ""
