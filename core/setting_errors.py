@@ -61,13 +61,20 @@ def _item_example(field: FieldInfo) -> str:
     return f" (expected an object like {json.dumps(sample[0])})" if isinstance(sample, list) and sample else ""
 
 
-def _what(err: ErrorDetails, field: FieldInfo | None) -> str:
+def key_problem(err: ErrorDetails) -> str | None:
+    """ "missing key 'x'" or "unknown key 'x'" for an error about a mapping's keys, else None: the words the
+    settings and every YAML file (policy, alerting) use alike."""
     kind, loc = err["type"], err["loc"]
-    name = next((str(part) for part in reversed(loc) if isinstance(part, str)), "")
-    if kind == "missing":
-        return f"missing key '{name}'"
-    if kind == "extra_forbidden":
-        return f"unknown key '{name}'"
+    if kind not in ("missing", "extra_forbidden"):
+        return None
+    name = next((str(part) for part in reversed(loc) if part != "[key]"), "")
+    return f"{'missing' if kind == 'missing' else 'unknown'} key '{name}'"
+
+
+def _what(err: ErrorDetails, field: FieldInfo | None) -> str:
+    kind = err["type"]
+    if (about_keys := key_problem(err)) is not None:
+        return about_keys
     if kind in _WHOLE:
         return f"not a whole number{_expected(field)}"
     if kind in _NUMBER:

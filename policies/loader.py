@@ -18,10 +18,9 @@ def load_policy(path: Path | None = None) -> Policy:
     """The policy in `path` (None: the shipped default). Raises ConfigError listing every problem."""
     path = path or DEFAULT_POLICY
     document = read_yaml(path)
-    if not isinstance(document.data, dict):
-        raise ConfigError(f"{path}: not a policy", [f"{path}:1: expected a mapping with at least 'roles'"])
+    data = document.mapping("a policy", "'roles'")
     try:
-        policy = Policy.model_validate(document.data)
+        policy = Policy.model_validate(data)
     except ValidationError as exc:
         problems = document.validation_problems(exc)
         raise ConfigError(f"{path}: invalid policy", problems) from exc

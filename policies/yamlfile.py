@@ -7,12 +7,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from core.errors import ConfigError
+from core.setting_errors import key_problem
 from core.yaml_lines import line_of
 
 
@@ -34,6 +36,13 @@ class YamlDocument:
         located = sorted(((self._line(loc), what) for loc, what in found), key=lambda item: item[0])
         return [f"{self.path}:{line}: {what}" for line, what in located]
 
+    def mapping(self, what: str, needs: str) -> dict[str, Any]:
+        """The file's top-level mapping. Raises ConfigError 'FILE: not <what>' (its problem: 'FILE:1: expected a
+        mapping with at least <needs>') when the file holds anything else, or nothing."""
+        if not isinstance(self.data, dict):
+            raise ConfigError(f"{self.path}: not {what}", [f"{self.path}:1: expected a mapping with at least {needs}"])
+        return self.data
+
     def validation_problems(self, exc: ValidationError) -> list[str]:
         return self.problems((err["loc"], describe(err)) for err in exc.errors())
 
@@ -51,12 +60,9 @@ _KINDS = {"str": "text", "int": "a number", "float": "a number", "bool": "true o
 
 def describe(err: ErrorDetails) -> str:
     """pydantic's message, phrased for someone editing a YAML file."""
-    kind, loc = err["type"], err["loc"]
-    name = next((str(part) for part in reversed(loc) if part != "[key]"), "")
-    if kind == "extra_forbidden":
-        return f"unknown key '{name}'"
-    if kind == "missing":
-        return f"missing key '{name}'"
+    kind = err["type"]
+    if (about_keys := key_problem(err)) is not None:
+        return about_keys
     if kind in _EXPECTED:
         return f"expected {_EXPECTED[kind]}, not {_KINDS.get(type(err['input']).__name__, 'that')}"
     message = err["msg"]

@@ -33,13 +33,12 @@ def load_alerting(
     configured); each escalation that has one is then a problem. Raises ConfigError listing every problem."""
     path = path or DEFAULT_ALERTING
     document = read_yaml(path)
-    if not isinstance(document.data, dict):
-        raise ConfigError(f"{path}: not an alerting policy", [f"{path}:1: expected a mapping with at least 'routes'"])
+    data = document.mapping("an alerting policy", "'routes'")
     try:
-        alerting = AlertingPolicy.model_validate(document.data)
+        alerting = AlertingPolicy.model_validate(data)
     except ValidationError as exc:
         found: list[Problem] = [(err["loc"], _describe(err)) for err in exc.errors()]
-        salvaged = salvage(document.data)  # what still reads: its names are checked in this same run
+        salvaged = salvage(data)  # what still reads: its names are checked in this same run
         found += [(salvaged.original(loc), what) for loc, what in _names(salvaged.alerting, policy, no_phone)]
         raise _invalid(document.problems(found)) from exc
     if found := _names(alerting, policy, no_phone):
