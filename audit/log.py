@@ -19,7 +19,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, NotRequired, TypedDict, Unpack
 
 import redis
 
@@ -39,6 +39,17 @@ from core.settings import Settings
 
 FILE_NAME = "audit.jsonl"
 HEAD_PAUSE_SECONDS = 10.0
+
+
+class Entry(TypedDict):
+    """What a record says besides its event, as `append` and `note` take it: who, where (a conversation, a
+    job), what happened, the parameters of a change and its outcome."""
+
+    actor: str
+    where: str
+    what: str
+    params: NotRequired[dict[str, JsonScalar] | None]
+    outcome: NotRequired[str]
 
 
 class AuditLog:
@@ -77,22 +88,13 @@ class AuditLog:
         return self._connection
 
     # -- writing --------------------------------------------------------------------------------------
-    def append(
-        self,
-        event: AuditEvent,
-        *,
-        actor: str,
-        where: str,
-        what: str,
-        params: dict[str, JsonScalar] | None = None,
-        outcome: str = "",
-    ) -> AuditRecord:
+    def append(self, event: AuditEvent, **entry: Unpack[Entry]) -> AuditRecord:
         """Write one record durably. Raises AuditUnavailable (one line a user may read) when it cannot be
         written, AuditTampered when the log's end is not a record nor a torn line."""
         try:
             with self._lock, self._locked() as fh:
                 seq, last_hash, _moved = self._last(fh)
-                record = self._write(fh, seq, last_hash, event, actor, where, what, params or {}, outcome)
+                record = self._write(fh, seq, last_hash, event, **entry)
                 self._record_outside(record)
         except OSError as exc:
             cause = self.outage.failed(exc)
@@ -103,20 +105,11 @@ class AuditLog:
         self.outage.recovered()
         return record
 
-    def note(
-        self,
-        event: AuditEvent,
-        *,
-        actor: str,
-        where: str,
-        what: str,
-        params: dict[str, JsonScalar] | None = None,
-        outcome: str = "",
-    ) -> AuditRecord | None:
+    def note(self, event: AuditEvent, **entry: Unpack[Entry]) -> AuditRecord | None:
         """`append` for what must go on whether or not it is recorded (alerts, pages, chat messages): never
         raises. None when the record could not be written; `outage` then says why."""
         try:
-            return self.append(event, actor=actor, where=where, what=what, params=params, outcome=outcome)
+            return self.append(event, **entry)
         except OpsbotError:  # counted and logged (once per outage) by append
             return None
         except Exception as exc:  # an alert must not stop on its audit record: counted and logged
@@ -161,23 +154,22 @@ class AuditLog:
         os.fsync(fh.fileno())
         what = f"torn last line moved aside ({len(moved)} bytes at offset {end}, a crash or a full disk)"
         params: dict[str, JsonScalar] = {"offset": end, "bytes": len(moved), "quarantine": torn.QUARANTINE_NAME}
-        record = self._write(fh, seq, last_hash, AuditEvent.REPAIRED, "system", "audit", what, params, "")
+        record = self._write(
+            fh, seq, last_hash, AuditEvent.REPAIRED, actor="system", where="audit", what=what, params=params
+        )
         self._record_outside(record)
         return record.seq, record.hash, len(moved)
 
-    def _write(
-        self, fh: IO[bytes], seq: int, prev_hash: str, event: AuditEvent, actor: str, where: str, what: str,
-        params: dict[str, JsonScalar], outcome: str,
-    ) -> AuditRecord:  # fmt: skip
+    def _write(self, fh: IO[bytes], seq: int, prev_hash: str, event: AuditEvent, **entry: Unpack[Entry]) -> AuditRecord:
         record = AuditRecord(
             seq=seq + 1,
             at=self._clock(),
             event=event,
-            actor=actor,
-            where=redact_text(where),
-            what=redact_text(what)[:500],
-            params=redact(params),
-            outcome=redact_text(outcome)[:500],
+            actor=entry["actor"],
+            where=redact_text(entry["where"]),
+            what=redact_text(entry["what"])[:500],
+            params=redact(entry.get("params") or {}),
+            outcome=redact_text(entry.get("outcome", ""))[:500],
             prev_hash=prev_hash,
         )
         record = record.model_copy(update={"hash": record.compute_hash()})
