@@ -49,20 +49,6 @@ class IntentName(StrEnum):
     UNKNOWN = "unknown"
 
 
-# Intents that change infrastructure; everything else is read-only or conversational.
-CHANGING_INTENTS = frozenset(
-    {
-        IntentName.SCALE,
-        IntentName.START,
-        IntentName.STOP,
-        IntentName.RESTART,
-        IntentName.EMERGENCY_SCALE,
-        IntentName.SHUTDOWN,
-        IntentName.FAILOVER,
-    }
-)
-
-
 class Slots(Frozen):
     """What the parser pulled out of an utterance. Unset slots are None."""
 
@@ -145,6 +131,10 @@ class ActionName(StrEnum):
     EMERGENCY_SCALE = "emergency_scale"
     SHUTDOWN = "shutdown"
     FAILOVER = "failover"
+
+
+# Intents that change infrastructure, one for each action; everything else is read-only or conversational.
+CHANGING_INTENTS = frozenset(IntentName(action.value) for action in ActionName)
 
 
 class Risk(StrEnum):
