@@ -179,18 +179,17 @@ class SlackAdapter:
         event = await self._new_event(args.body)
         if event is None or not self._answerable(event):
             return
-        ref = events.mention_ref(event)
-        if event.audio is not None:
-            await self._track(self._hear(event, event.audio, ref))
-            return
-        await self._submit(events.from_event(event, ref, self.identity.user_id))
+        await self._take(event, events.mention_ref(event))
 
     async def _on_message(self, args: AsyncArgs) -> None:
         event = await self._new_event(args.body)
         # In channels only a mention is for the bot (that arrives as app_mention); here, direct messages.
         if event is None or event.channel_type != "im" or not self._answerable(event):
             return
-        ref = events.direct_ref(event)
+        await self._take(event, events.direct_ref(event))
+
+    async def _take(self, event: MessageEvent, ref: ConversationRef) -> None:
+        """A message for the bot: a voice clip is heard first (in the background), text goes to the inbox."""
         if event.audio is not None:
             await self._track(self._hear(event, event.audio, ref))
             return
