@@ -9,7 +9,7 @@ from __future__ import annotations
 from core.models import IntentName as I
 from intents.grammar_changes import CHANGES, SLOT_FIRST
 from intents.grammar_costs import COST
-from intents.patterns import Rule, Words, rule
+from intents.patterns import Rule, Words, rule, rules
 
 _YES = "yes|y|yep|yup|yeah|ya|yea|confirm|confirmed|approve|approved|proceed|affirmative|correct|lgtm"
 _NO = "cancel|no|n|nope|nah|abort|stop|halt|nevermind|never mind|nvm|forget it|negative|reject|deny|denied|decline"
@@ -17,44 +17,53 @@ _NO = "cancel|no|n|nope|nah|abort|stop|halt|nevermind|never mind|nvm|forget it|n
 CONVERSATION = [
     rule(I.CONFIRM, f"({_YES}) [do it|go ahead|please|proceed|go|sure|it|that|this|i am sure|confirm]", strict=True),
     rule(I.CONFIRM, "(ok|okay|k|sure|fine|yes please|sounds good)", 0.9, strict=True),
-    rule(I.CONFIRM, f"({_YES}|ok|okay) [code|with] {{code}}", strict=True),
-    rule(
-        I.CONFIRM, "(go ahead|do it|go|go for it|ship it|execute|run it|make it so|send it) [please|now]", strict=True
+    *rules(
+        I.CONFIRM,
+        f"({_YES}|ok|okay) [code|with] {{code}}",
+        "(go ahead|do it|go|go for it|ship it|execute|run it|make it so|send it) [please|now]",
+        strict=True,
     ),
     rule(I.CONFIRM, "{bare_code}", 0.85, strict=True),
-    rule(I.CANCEL, f"({_NO}|do not|scratch|belay|hold off) [it|that|this|please|thanks|do it|it please|that please]"),
-    rule(I.CANCEL, f"({_NO}) [code] {{code}}"),
-    rule(I.CANCEL, "(do not|dont) (do|run|go ahead with) (it|that|this)"),
+    *rules(
+        I.CANCEL,
+        f"({_NO}|do not|scratch|belay|hold off) [it|that|this|please|thanks|do it|it please|that please]",
+        f"({_NO}) [code] {{code}}",
+        "(do not|dont) (do|run|go ahead with) (it|that|this)",
+    ),
 ]
 
 HELP = [
-    rule(I.HELP, "(help|halp|commands|usage|menu|options|manual|h) [me|please|pls|us]"),
-    rule(I.HELP, "(help|man) [me] {topic}"),
-    rule(I.HELP, "what (can|do) (you|i) (do|say|ask|type|understand)"),
-    rule(I.HELP, "what (are|is) (the|your) (commands|options)"),
+    *rules(
+        I.HELP,
+        "(help|halp|commands|usage|menu|options|manual|h) [me|please|pls|us]",
+        "(help|man) [me] {topic}",
+        "what (can|do) (you|i) (do|say|ask|type|understand)",
+        "what (are|is) (the|your) (commands|options)",
+    ),
     rule(I.HELP, "how (do|can|should|to) [i|you|we] {topic}", 0.9, loose=True),
     rule(I.HELP, "how does (this|it|opsbot) work"),
 ]
 
-PERF = [
-    rule(I.PERF, "(perf|performance|latency|latencies|speed|timings|timing|stats|p99|p50|ping)"),
-    rule(I.PERF, "(your|bot|opsbot|show|get) [me] [your|the] (latency|performance|speed|stats|perf|timings)"),
-    rule(I.PERF, "how (fast|quick|slow|responsive) are you [today]"),
-    rule(I.PERF, "(are you|is the bot|is opsbot) (slow|fast|lagging|laggy)"),
-]
+PERF = rules(
+    I.PERF,
+    "(perf|performance|latency|latencies|speed|timings|timing|stats|p99|p50|ping)",
+    "(your|bot|opsbot|show|get) [me] [your|the] (latency|performance|speed|stats|perf|timings)",
+    "how (fast|quick|slow|responsive) are you [today]",
+    "(are you|is the bot|is opsbot) (slow|fast|lagging|laggy)",
+)
 
-ONCALL = [
-    rule(I.ONCALL, "(oncall|on call|pager|rota|rotation) [schedule|rota|rotation|list|who|today|this week]"),
-    rule(
-        I.ONCALL,
+ONCALL = rules(
+    I.ONCALL,
+    "(oncall|on call|pager|rota|rotation) [schedule|rota|rotation|list|who|today|this week]",
+    (
         "(who|whom) is [currently|the] (oncall|on call|on duty|on pager|on the pager|primary|paged) "
-        "[today|tonight|this week|next] [{scope}]",
+        "[today|tonight|this week|next] [{scope}]"
     ),
-    rule(I.ONCALL, "who (has|holds|is holding|is carrying) the pager [today|tonight]"),
-    rule(I.ONCALL, "(show|get|list) [me] [the] (oncall|on call) [schedule|rota|rotation|list]"),
-    rule(I.ONCALL, "who (do|should|can) i (call|page|escalate to|wake up)"),
-    rule(I.ONCALL, "whose (turn|shift|watch) is it"),
-]
+    "who (has|holds|is holding|is carrying) the pager [today|tonight]",
+    "(show|get|list) [me] [the] (oncall|on call) [schedule|rota|rotation|list]",
+    "who (do|should|can) i (call|page|escalate to|wake up)",
+    "whose (turn|shift|watch) is it",
+)
 
 # "I'll take tonight": who says it, what they take, and when. "i'll take it" stays an acknowledgement.
 _I_WILL = "i|i will|i can|i shall|i am going to|i am gonna|ill|let me"
@@ -95,105 +104,100 @@ _ALERT_NUMBER = "[<alert>] [<alert>] [{alert_id}]"
 _ALERT_REF = f"{_WHICH} {_ALERT_NUMBER}"
 _SILENCE = "silence|mute|snooze|suppress|hush|shush|shut up"
 ALERT_ACTIONS = [
-    rule(I.SILENCE, f"({_SILENCE}) {_ALERT_REF} (for|during) {{duration}}"),
-    rule(I.SILENCE, f"({_SILENCE}) {_ALERT_REF} [{{duration}}]"),
-    rule(
+    *rules(
         I.SILENCE,
+        f"({_SILENCE}) {_ALERT_REF} (for|during) {{duration}}",
+        f"({_SILENCE}) {_ALERT_REF} [{{duration}}]",
         f"({_SILENCE}) {_ALERT_REF} (while|whilst|during|as|because|since) {{remark}} [for] {{duration}}",
     ),
-    rule(
+    *rules(
         I.ESCALATE,
-        f"(escalate|escalation|esc) {_ALERT_REF} [to the next person|to the next one|to next|up|to the next oncall|"
-        "to the next on call|to the secondary|to secondary|to the backup|to the next engineer|to the next level]",
-    ),
-    rule(
-        I.ESCALATE,
-        f"(hand|pass|kick|bump|push|send) {_ALERT_REF} [on|up|over] to [the] (next person|next one|next|secondary|"
-        "next on call|next oncall|backup|someone else|second line|next engineer)",
-    ),
-    rule(
-        I.ESCALATE,
-        "(page|call|wake|wake up|ring|get) [up] [the] (next|next person|next one|next in line|next engineer|"
-        "next on call|next oncall|secondary|backup|backup on call|backup oncall|second line|someone else|"
-        "somebody else|another person|whoever is next|whoever is on next|whoever is on call next|"
-        f"the next person) [up] [for|about|on] {_ALERT_NUMBER}",
+        (
+            f"(escalate|escalation|esc) {_ALERT_REF} [to the next person|to the next one|to next|up|to the next oncall|"
+            "to the next on call|to the secondary|to secondary|to the backup|to the next engineer|to the next level]"
+        ),
+        (
+            f"(hand|pass|kick|bump|push|send) {_ALERT_REF} [on|up|over] to [the] (next person|next one|next|secondary|"
+            "next on call|next oncall|backup|someone else|second line|next engineer)"
+        ),
+        (
+            "(page|call|wake|wake up|ring|get) [up] [the] (next|next person|next one|next in line|next engineer|"
+            "next on call|next oncall|secondary|backup|backup on call|backup oncall|second line|someone else|"
+            "somebody else|another person|whoever is next|whoever is on next|whoever is on call next|"
+            f"the next person) [up] [for|about|on] {_ALERT_NUMBER}"
+        ),
     ),
 ]
 
 ALERTS = [
-    rule(I.ALERTS, "(show|view|get|open) [me] (alert|alarm|incident) [number|no|id] {alert_id}"),
-    rule(I.ALERTS, "(alert|alarm|incident) [number|no|id] {alert_id}"),
-    rule(I.ALERTS, "<alerts> [{alert_scope}]"),
-    rule(
+    *rules(
         I.ALERTS,
-        "(show|list|get|view|any|open|active|current|firing|new|critical) [me] [the|all|any] "
-        "[open|active|firing|current|new|critical] <alerts> [{alert_scope}]",
+        "(show|view|get|open) [me] (alert|alarm|incident) [number|no|id] {alert_id}",
+        "(alert|alarm|incident) [number|no|id] {alert_id}",
+        "<alerts> [{alert_scope}]",
+        (
+            "(show|list|get|view|any|open|active|current|firing|new|critical) [me] [the|all|any] "
+            "[open|active|firing|current|new|critical] <alerts> [{alert_scope}]"
+        ),
+        "(are|is) there (any|anything) [open|active|firing|new|critical] [<alerts>] [{alert_scope}]",
+        "(what is|anything|is anything|something|what) (firing|alerting|paging|ringing)",
+        "what is (going on|happening|up) with [the] (alert|alarm|incident|page) [number|no|id] {alert_id}",
+        (
+            "(what|which|any) <alerts> (fired|went off|triggered|came in|have fired|did we get|were there) "
+            "[overnight|today|last night|tonight|this morning|while i was asleep]"
+        ),
     ),
-    rule(I.ALERTS, "(are|is) there (any|anything) [open|active|firing|new|critical] [<alerts>] [{alert_scope}]"),
-    rule(I.ALERTS, "(what is|anything|is anything|something|what) (firing|alerting|paging|ringing)"),
-    rule(I.ALERTS, "what is (going on|happening|up) with [the] (alert|alarm|incident|page) [number|no|id] {alert_id}"),
-    rule(
-        I.ALERTS,
-        "(what|which|any) <alerts> (fired|went off|triggered|came in|have fired|did we get|were there) "
-        "[overnight|today|last night|tonight|this morning|while i was asleep]",
-    ),
-    rule(
+    *rules(
         I.ACK,
         f"(ack|acknowledge|acknowledged|acked|ackd|acking|claim|seen) {_ALERT_REF}",
+        "[i will|ill|i am|i have|i] (take|taking|got|grab|grabbing|have|own|owning) [<alert>] {alert_id}",
+        "mark [<alert>] [<alert>] {alert_id} [as] (acked|acknowledged|ack)",
+        (
+            "[i am|i will|i] (on it|got it|got this|got this one|have it|take it|will take it|taking it|am on it|mine|"
+            "taking this|taking this one|take this one)"
+        ),
+        (
+            "[i am|i will|ill|i] (looking at|looking into|look at|look into|checking|on|taking a look at|handle|"
+            "handling|investigating) [<alert>] {alert_id}"
+        ),
     ),
-    rule(I.ACK, "[i will|ill|i am|i have|i] (take|taking|got|grab|grabbing|have|own|owning) [<alert>] {alert_id}"),
-    rule(I.ACK, "mark [<alert>] [<alert>] {alert_id} [as] (acked|acknowledged|ack)"),
-    rule(
-        I.ACK,
-        "[i am|i will|i] (on it|got it|got this|got this one|have it|take it|will take it|taking it|am on it|mine|"
-        "taking this|taking this one|take this one)",
-    ),
-    rule(
-        I.ACK,
-        "[i am|i will|ill|i] (looking at|looking into|look at|look into|checking|on|taking a look at|handle|handling|"
-        "investigating) [<alert>] {alert_id}",
-    ),
-    rule(
+    *rules(
         I.RESOLVE,
         f"(resolve|resolved|close|closed|clear|cleared|solved|close out) {_ALERT_REF}",
+        "mark [<alert>] [<alert>] {alert_id} [as] (resolved|closed|fixed|done|clear)",
     ),
-    rule(I.RESOLVE, "mark [<alert>] [<alert>] {alert_id} [as] (resolved|closed|fixed|done|clear)"),
 ]
 
 _STATUS_WORDS = "status|health|healthcheck|overview|summary|dashboard|sitrep|state|rundown|lowdown"
 _GIVE_ME = "(check|give|show|get) [me] [on] [the|a|an]"
 STATUS = [
-    rule(I.STATUS, f"({_STATUS_WORDS}) [report|check|update|summary|please] [{{scope}}]"),
-    rule(I.STATUS, "how (is|are) [{scope}] [<doing>]"),
-    rule(I.STATUS, "(is|are) {scope} <fine>"),
-    rule(I.STATUS, "(are|is) (we|things|you guys|everyone|anything|everything) <fine> [{scope}]"),
-    rule(
+    *rules(
         I.STATUS,
+        f"({_STATUS_WORDS}) [report|check|update|summary|please] [{{scope}}]",
+        "how (is|are) [{scope}] [<doing>]",
+        "(is|are) {scope} <fine>",
+        "(are|is) (we|things|you guys|everyone|anything|everything) <fine> [{scope}]",
         "what is (up|going on|happening|the status|the situation|the state|the health|broken|wrong|down) [{scope}]",
-    ),
-    rule(I.STATUS, "(any|are there any|got any) (fires|fire|fires burning|outages) [{scope}]"),
-    rule(I.STATUS, "(anything|any|something|what) (wrong|broken|down|problems|issues|on fire) [{scope}]"),
-    rule(I.STATUS, "(any|are there any|got any) (problems|issues|outages|incidents going on) [{scope}]"),
-    rule(
-        I.STATUS,
+        "(any|are there any|got any) (fires|fire|fires burning|outages) [{scope}]",
+        "(anything|any|something|what) (wrong|broken|down|problems|issues|on fire) [{scope}]",
+        "(any|are there any|got any) (problems|issues|outages|incidents going on) [{scope}]",
         f"{_GIVE_ME} [{_STATUS_WORDS}] [of|for|on] [{{scope}}]",
-    ),
-    rule(
-        I.STATUS,
         f"{_GIVE_ME} ({_STATUS_WORDS}) (update|report|check) [of|for|on] [{{scope}}]",
+        "how (healthy|stable|bad|good|broken) (is|are) [things in] {scope} [looking|doing|right now]",
+        "(sup|wassup|whats up)",
+        "(is|are) {scope} (having|seeing|experiencing) [any] (issues|problems|trouble|errors|outages)",
+        "(everything|all|things|all systems) <fine> [{scope}]",
+        f"(show|give|get) [me] [the|a|an] {{scope}} ({_STATUS_WORDS})",
+        "all (good|ok|okay|green)",
+        # One group or resource ("status of web-prod"): after the rules above, so a region or environment is a scope.
+        f"({_STATUS_WORDS}) [report|check|update|summary] [of|for|on] {{target}}",
+        f"(check|give|show|get) [me] [the|a] ({_STATUS_WORDS}) (of|for|on) {{target}}",
     ),
-    rule(I.STATUS, "how (healthy|stable|bad|good|broken) (is|are) [things in] {scope} [looking|doing|right now]"),
-    rule(I.STATUS, "(sup|wassup|whats up)"),
-    rule(I.STATUS, "(is|are) {scope} (having|seeing|experiencing) [any] (issues|problems|trouble|errors|outages)"),
-    rule(I.STATUS, "(everything|all|things|all systems) <fine> [{scope}]"),
-    rule(I.STATUS, f"(show|give|get) [me] [the|a|an] {{scope}} ({_STATUS_WORDS})"),
-    rule(I.STATUS, "all (good|ok|okay|green)"),
-    # One group or resource ("status of web-prod"): after the rules above, so a region or environment is a scope.
-    rule(I.STATUS, f"({_STATUS_WORDS}) [report|check|update|summary] [of|for|on] {{target}}"),
-    rule(I.STATUS, f"(check|give|show|get) [me] [the|a] ({_STATUS_WORDS}) (of|for|on) {{target}}"),
-    rule(I.STATUS, "what is (up|going on|happening|wrong|broken) (with|in|on) {target}", loose=True),
-    rule(
-        I.STATUS, "(anything|something|what|is anything|is something) (wrong|broken) (with|in|on) {target}", loose=True
+    *rules(
+        I.STATUS,
+        "what is (up|going on|happening|wrong|broken) (with|in|on) {target}",
+        "(anything|something|what|is anything|is something) (wrong|broken) (with|in|on) {target}",
+        loose=True,
     ),
     rule(I.STATUS, "(any|are there any) (problems|issues) (with|in|on) {target}"),
 ]
@@ -206,17 +210,21 @@ NOT_YET = [
     rule(I.NOT_YET, "(rollback|roll back|revert|undo|downgrade) [{rest}]", topic="roll back"),
     rule(I.NOT_YET, "(deploy|redeploy|release|promote) [{rest}]", topic="deploy"),
     rule(I.NOT_YET, "(restore|recover) [{rest}]", topic="restore"),
-    rule(I.NOT_YET, "(backup|back up|snapshot) [{rest}]", topic="take backups"),
-    rule(I.NOT_YET, "(take|make|create) [a|an] (backup|snapshot) [{rest}]", topic="take backups"),
-    rule(I.NOT_YET, f"({_LOGS}|tail) [{{rest}}]", topic="show logs"),
-    rule(
+    *rules(
         I.NOT_YET,
+        "(backup|back up|snapshot) [{rest}]",
+        "(take|make|create) [a|an] (backup|snapshot) [{rest}]",
+        topic="take backups",
+    ),
+    *rules(
+        I.NOT_YET,
+        f"({_LOGS}|tail) [{{rest}}]",
         f"(show|get|view|check|read|open|give|what is|what are) [me] [the] ({_LOGS}) [{{rest}}]",
         topic="show logs",
     ),
-    rule(I.NOT_YET, f"({_METRICS}) [usage|load|graph|chart|history|stats] [{{rest}}]", topic="show metrics"),
-    rule(
+    *rules(
         I.NOT_YET,
+        f"({_METRICS}) [usage|load|graph|chart|history|stats] [{{rest}}]",
         f"(show|get|view|check|give|what is|what are|how much|how high is) [me] [the] ({_METRICS}) [{{rest}}]",
         topic="show metrics",
     ),
@@ -226,42 +234,51 @@ NOT_YET = [
     rule(I.NOT_YET, "(rotate|renew) [{rest}]", topic="rotate keys"),
 ]
 
-MORE = [
-    rule(I.MORE, "(more|next|next page|continue|show more|the rest)", strict=True),
-    rule(I.MORE, "(show|give|list) [me] (more|the rest|the next page|next page)", strict=True),
-]
+MORE = rules(
+    I.MORE,
+    "(more|next|next page|continue|show more|the rest)",
+    "(show|give|list) [me] (more|the rest|the next page|next page)",
+    strict=True,
+)
 
-SEARCH = [
-    rule(I.SEARCH, "(find|search|lookup|locate|grep|filter) [for] [{search}]"),
-    rule(I.SEARCH, "look (up|for) {search}"),
-    rule(I.SEARCH, "(list|ls|enumerate|inventory) [{search}]"),
-    rule(I.SEARCH, "(show|get|display|which|what|give|any) [me] [all|the|all the] {typed_search}"),
-    rule(I.SEARCH, "(how many|count|are there) [any] {typed_search}"),
-]
+SEARCH = rules(
+    I.SEARCH,
+    "(find|search|lookup|locate|grep|filter) [for] [{search}]",
+    "look (up|for) {search}",
+    "(list|ls|enumerate|inventory) [{search}]",
+    "(show|get|display|which|what|give|any) [me] [all|the|all the] {typed_search}",
+    "(how many|count|are there) [any] {typed_search}",
+)
 
 SHOW = [
-    rule(I.SHOW, "(status|health|state) (of|for|on) {target}"),
-    rule(
+    *rules(
         I.SHOW,
-        "(show|describe|details|detail|info|information|inspect|display|get|check|view) [me] "
-        "[the] [details|detail|info|information|status|state|health] [of|on|for|about] {target}",
+        "(status|health|state) (of|for|on) {target}",
+        (
+            "(show|describe|details|detail|info|information|inspect|display|get|check|view) [me] "
+            "[the] [details|detail|info|information|status|state|health] [of|on|for|about] {target}"
+        ),
     ),
-    rule(I.SHOW, "tell me (about|more about) {target}", loose=True),
-    rule(I.SHOW, "what do (we|you) (know|have) (about|on) {target}", loose=True),
-    rule(I.SHOW, "(look at|pull up|bring up|open|inspect) [the] {target}", 0.9, loose=True),
-    rule(
+    *rules(
         I.SHOW,
-        "(how big|how large|what size|what region|which region|where) (is|does) {target} [run|in|live|sit]",
+        "tell me (about|more about) {target}",
+        "what do (we|you) (know|have) (about|on) {target}",
         loose=True,
     ),
-    rule(
+    rule(I.SHOW, "(look at|pull up|bring up|open|inspect) [the] {target}", 0.9, loose=True),
+    *rules(
         I.SHOW,
+        "(how big|how large|what size|what region|which region|where) (is|does) {target} [run|in|live|sit]",
         "how many (instances|nodes|machines|servers|vms|replicas) (does|has) {target} [have|got|running]",
         loose=True,
     ),
     rule(I.SHOW, "(give|get|send) me [the] (details|detail|info|information|specs) (of|on|for|about) {target}"),
-    rule(I.SHOW, "what (is|about) {target}", loose=True),
-    rule(I.SHOW, "(where is|how is|how are|what is up with) {target} [<doing>]", loose=True),
+    *rules(
+        I.SHOW,
+        "what (is|about) {target}",
+        "(where is|how is|how are|what is up with) {target} [<doing>]",
+        loose=True,
+    ),
     rule(I.SHOW, "(is|are) {target} <fine>", 0.9, loose=True),
 ]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from core.models import IntentName as I
 from intents import vocab
-from intents.patterns import rule
+from intents.patterns import rule, rules
 
 _GROUPS = tuple(
     (key, "|".join(sorted(w for w, k in vocab.GROUP_BY.items() if k == key)))
@@ -20,11 +20,14 @@ _RANKINGS = (
 )
 _PERIOD_COST = "(show|get|what is|what are|what was|what were|give) [me] [the|our] [total|current|monthly] <cost>"
 COST = [
-    rule(I.FORECAST, "[<cost>] (forecast|forecasts|projection|projections|prediction|estimate|outlook) [{cost}]"),
-    rule(I.FORECAST, "(projected|predicted|expected|estimated|forecasted|forecast|future) <cost> [{cost}]"),
-    rule(I.FORECAST, "(forecast|project|predict) [the|our] [<cost>] [{cost}]"),
-    rule(I.FORECAST, "(what|how much) will (we|it|everything|our bill) (spend|cost|be|pay) [{cost}]"),
-    rule(I.FORECAST, "are we (over|within|under|on|in) [the|our] <cost> [yet|already|so far] [{cost}]"),
+    *rules(
+        I.FORECAST,
+        "[<cost>] (forecast|forecasts|projection|projections|prediction|estimate|outlook) [{cost}]",
+        "(projected|predicted|expected|estimated|forecasted|forecast|future) <cost> [{cost}]",
+        "(forecast|project|predict) [the|our] [<cost>] [{cost}]",
+        "(what|how much) will (we|it|everything|our bill) (spend|cost|be|pay) [{cost}]",
+        "are we (over|within|under|on|in) [the|our] <cost> [yet|already|so far] [{cost}]",
+    ),
     rule(I.FORECAST, "(end of month|eom|month end) [<cost>|forecast|estimate|projection]", period="this_month"),
     rule(I.FORECAST, "<cost> [for|of] next month", period="next_month"),
     rule(
@@ -38,33 +41,33 @@ COST = [
         "at month end|by month end|by end of month|at end of month)",
         period="this_month",
     ),
-    rule(I.FORECAST, "how much will [the|our] <cost> be [{cost}]"),
-    rule(I.FORECAST, "(what|how much) will {cost} (spend|cost|charge|be) [us] [{cost}]"),
-    rule(I.FORECAST, "what will [the|our] <cost> (look like|be) [{cost}]"),
-    rule(
+    *rules(
         I.FORECAST,
-        "what will [the|our] <cost> (look like|be) (at the end of the month|at the end of this month|at month end|"
-        "by the end of the month|by month end|at end of month)",
+        "how much will [the|our] <cost> be [{cost}]",
+        "(what|how much) will {cost} (spend|cost|charge|be) [us] [{cost}]",
+        "what will [the|our] <cost> (look like|be) [{cost}]",
+    ),
+    *rules(
+        I.FORECAST,
+        (
+            "what will [the|our] <cost> (look like|be) (at the end of the month|at the end of this month|at month end|"
+            "by the end of the month|by month end|at end of month)"
+        ),
+        (
+            "what is [the|our] (end of month|eom|month end|end of the month) [<cost>] "
+            "(projection|forecast|estimate|number)"
+        ),
         period="this_month",
     ),
-    rule(
+    *rules(
         I.FORECAST,
-        "what is [the|our] (end of month|eom|month end|end of the month) [<cost>] "
-        "(projection|forecast|estimate|number)",
-        period="this_month",
-    ),
-    rule(I.FORECAST, "what is [the|our] [<cost>] (forecast|projection|prediction|estimate|outlook) [{cost}]"),
-    rule(
-        I.FORECAST,
+        "what is [the|our] [<cost>] (forecast|projection|prediction|estimate|outlook) [{cost}]",
         "how much (are we going to|are we gonna|will we|do we expect to) (spend|pay|burn|be charged) [{cost}]",
-    ),
-    rule(
-        I.FORECAST,
         "how (are we|is spend|is the spend|is our spend) tracking (against|vs|versus|to|on) [the|our] <cost>",
+        "(will|are) we (go|going|be) over [the|our] <cost> [{cost}]",
+        "are we on track (with|for) [the|our] <cost> [{cost}]",
+        "where will [the|our] <cost> (land|end up) [{cost}]",
     ),
-    rule(I.FORECAST, "(will|are) we (go|going|be) over [the|our] <cost> [{cost}]"),
-    rule(I.FORECAST, "are we on track (with|for) [the|our] <cost> [{cost}]"),
-    rule(I.FORECAST, "where will [the|our] <cost> (land|end up) [{cost}]"),
     rule(
         I.FORECAST,
         "how much will (we|it) (spend|cost|be) by (the end of the month|end of month|month end)",
@@ -74,29 +77,32 @@ COST = [
         I.FORECAST,
         "(what is|show|give me) [me] [the|our] (projected|predicted|expected|estimated) [{cost}] <cost> [{cost}]",
     ),
-    rule(I.COST, "<cost> [{cost}]"),
-    rule(I.COST, "<cost> (of|for|on) {target} [{cost_tail}]"),
-    rule(I.COST, "what (did|does|do) {target} cost [us|me] [{cost_tail}]"),
-    rule(I.COST, f"{_PERIOD_COST} [{{cost}}]"),
-    rule(I.COST, f"{_PERIOD_COST} (of|for) {{target}} [{{cost_tail}}]"),
-    rule(
+    *rules(
         I.COST,
-        "how much (are|have|did|do|is|was) (we|it|things|everything) [been] "
-        "(spending|spend|spent|paying|pay|paid|costing|cost|burning|burn|burned|burnt) [{cost}]",
-    ),
-    rule(I.COST, "how much (does|did|is|do) {target} (cost|costing|costs) [us|me] [{cost_tail}]"),
-    rule(I.COST, "what (did|do|are|have) (we|i) (spend|spent|spending|paying|paid|pay) [{cost}]"),
-    rule(I.COST, "how much (did|has|have|does|do) {cost} (charge|charged|bill|billed|cost|costed) [us|me] [{cost}]"),
-    rule(
-        I.COST,
+        "<cost> [{cost}]",
+        "<cost> (of|for|on) {target} [{cost_tail}]",
+        "what (did|does|do) {target} cost [us|me] [{cost_tail}]",
+        f"{_PERIOD_COST} [{{cost}}]",
+        f"{_PERIOD_COST} (of|for) {{target}} [{{cost_tail}}]",
+        (
+            "how much (are|have|did|do|is|was) (we|it|things|everything) [been] "
+            "(spending|spend|spent|paying|pay|paid|costing|cost|burning|burn|burned|burnt) [{cost}]"
+        ),
+        "how much (does|did|is|do) {target} (cost|costing|costs) [us|me] [{cost_tail}]",
+        "what (did|do|are|have) (we|i) (spend|spent|spending|paying|paid|pay) [{cost}]",
+        "how much (did|has|have|does|do) {cost} (charge|charged|bill|billed|cost|costed) [us|me] [{cost}]",
         "how much of [the|our] <cost> (have|did|has) (we|it) (used|use|spent|spend|burned|burnt|burn) [{cost}]",
     ),
-    rule(I.COST, "what (costs|spends|is costing us|costs us|is costing) [us] the most [{cost}]", group_by="service"),
-    rule(I.COST, "[what are] [the|our] (top|biggest) (spenders|costs|spend|cost drivers) [{cost}]", group_by="service"),
-    rule(I.COST, "how (expensive|pricey|costly) (is|are) {cost}"),
-    rule(I.COST, "what is {target} (costing|costing us|cost us|costing me) [{cost_tail}]"),
-    rule(
+    *rules(
         I.COST,
+        "what (costs|spends|is costing us|costs us|is costing) [us] the most [{cost}]",
+        "[what are] [the|our] (top|biggest) (spenders|costs|spend|cost drivers) [{cost}]",
+        group_by="service",
+    ),
+    *rules(
+        I.COST,
+        "how (expensive|pricey|costly) (is|are) {cost}",
+        "what is {target} (costing|costing us|cost us|costing me) [{cost_tail}]",
         "how much (money|cash) (did|do|have|are) (we|i) (spend|spent|spending|burn|burned|burnt|burning) [{cost}]",
     ),
     *(rule(I.COST, ranking.format(words=words), group_by=key) for ranking in _RANKINGS for key, words in _GROUPS),

@@ -90,6 +90,18 @@ def rule(
     return Rule(intent, elements, confidence, dict(fixed), strict, loose, needs)
 
 
+def rules(
+    intent: IntentName,
+    *patterns: str,
+    confidence: float = 0.97,
+    strict: bool = False,
+    loose: bool = False,
+    **fixed: object,
+) -> list[Rule]:
+    """A run of the grammar's table: one rule per pattern, in order, all read as `intent` with the same options."""
+    return [rule(intent, pattern, confidence, strict=strict, loose=loose, **fixed) for pattern in patterns]
+
+
 def compile_pattern(pattern: str) -> tuple[Element, ...]:
     elements: list[Element] = []
     for group, optional_group, macro, slot, word in _PART.findall(pattern):
