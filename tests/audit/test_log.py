@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -71,87 +72,55 @@ def test_tail(tmp_path: Path) -> None:
     assert log.tail(0) == []
 
 
-def test_modified_record(tmp_path: Path) -> None:
-    log = filled(tmp_path)
-    text = lines(log)
-    text[2] = text[2].replace("step 3", "step 9")
-    log.path.write_text("".join(text), encoding="utf-8")
-    err = tampered(log)
-    assert (err.index, str(err)) == (2, "line 3 (record 3, confirmed) was modified")
+Edit = Callable[[list[str]], list[str]]  # the file's lines -> the lines someone writes back
 
 
-def test_modified_and_rehashed_record_breaks_the_next_link(tmp_path: Path) -> None:
-    log = filled(tmp_path)
-    text = lines(log)
-    text[1] = rehash(text[1], what="nothing happened")
-    log.path.write_text("".join(text), encoding="utf-8")
-    err = tampered(log)
-    assert err.index == 2
-    assert str(err) == "line 3 (record 3) does not follow line 2: that record was replaced"
+def _put(text: list[str], index: int, line: str) -> list[str]:
+    return [*text[:index], line, *text[index + 1 :]]
 
 
-def test_forged_first_record_does_not_start_the_chain(tmp_path: Path) -> None:
-    log = filled(tmp_path)
-    text = lines(log)
-    text[0] = rehash(text[0], prev_hash="f" * 64)
-    log.path.write_text("".join(text), encoding="utf-8")
-    err = tampered(log)
-    assert (err.index, str(err)) == (0, "line 1 (record 1) does not start the chain")
-
-
-def test_removed_record(tmp_path: Path) -> None:
-    log = filled(tmp_path)
-    text = lines(log)
-    del text[1]
-    log.path.write_text("".join(text), encoding="utf-8")
-    err = tampered(log)
-    assert (err.index, str(err)) == (1, "record 2 is missing before line 2")
-
-
-def test_removed_first_record(tmp_path: Path) -> None:
-    log = filled(tmp_path)
-    log.path.write_text("".join(lines(log)[1:]), encoding="utf-8")
-    err = tampered(log)
-    assert (err.index, str(err)) == (0, "record 1 is missing before line 1")
-
-
-def test_reordered_records(tmp_path: Path) -> None:
-    log = filled(tmp_path)
-    text = lines(log)
-    text[1], text[2] = text[2], text[1]
-    log.path.write_text("".join(text), encoding="utf-8")
-    err = tampered(log)
-    assert (err.index, str(err)) == (1, "line 2 (record 3) is out of order: record 2 is on line 3")
-
-
-def test_inserted_copy_of_an_earlier_record(tmp_path: Path) -> None:
-    log = filled(tmp_path)
-    text = lines(log)
-    text.insert(3, text[0])
-    log.path.write_text("".join(text), encoding="utf-8")
-    err = tampered(log)
-    assert (err.index, str(err)) == (3, "line 4 (record 1) comes after record 3: it was inserted or moved")
-
-
-def test_inserted_forged_record_with_a_valid_hash(tmp_path: Path) -> None:
-    log = filled(tmp_path)
-    text = lines(log)
+def _forged_after_record_2(text: list[str]) -> list[str]:
+    """A record 3 that links to record 2 and carries its own valid hash, inserted before the genuine one."""
     forged = rehash(text[1], seq=3, prev_hash=json.loads(text[1])["hash"], what="approved by carol")
-    text.insert(2, forged)
-    log.path.write_text("".join(text), encoding="utf-8")
-    err = tampered(log)
+    return [*text[:2], forged, *text[2:]]
+
+
+TAMPERING: list[tuple[str, Edit, int, str]] = [
+    ("modified", lambda t: _put(t, 2, t[2].replace("step 3", "step 9")), 2,
+     "line 3 (record 3, confirmed) was modified"),
+    ("modified and rehashed", lambda t: _put(t, 1, rehash(t[1], what="nothing happened")), 2,
+     "line 3 (record 3) does not follow line 2: that record was replaced"),
+    ("forged first record", lambda t: _put(t, 0, rehash(t[0], prev_hash="f" * 64)), 0,
+     "line 1 (record 1) does not start the chain"),
+    ("removed", lambda t: [t[0], *t[2:]], 1, "record 2 is missing before line 2"),
+    ("removed first", lambda t: t[1:], 0, "record 1 is missing before line 1"),
+    ("reordered", lambda t: [t[0], t[2], t[1], *t[3:]], 1, "line 2 (record 3) is out of order: record 2 is on line 3"),
+    ("inserted copy of an earlier record", lambda t: [*t[:3], t[0], *t[3:]], 3,
+     "line 4 (record 1) comes after record 3: it was inserted or moved"),
     # the forgery itself links up; the genuine record 3 after it cannot
-    assert (err.index, str(err)) == (3, "line 4 (record 3) comes after record 3: it was inserted or moved")
+    ("inserted forgery with a valid hash", _forged_after_record_2, 3,
+     "line 4 (record 3) comes after record 3: it was inserted or moved"),
+]  # fmt: skip
+
+
+def tampered_by(tmp_path: Path, edit: Edit) -> AuditTampered:
+    """What verification says of five records after `edit`."""
+    log = filled(tmp_path)
+    log.path.write_text("".join(edit(lines(log))), encoding="utf-8")
+    return tampered(log)
+
+
+@pytest.mark.parametrize(("edit", "index", "said"), [case[1:] for case in TAMPERING], ids=[c[0] for c in TAMPERING])
+def test_tampering_is_named_at_its_first_line(tmp_path: Path, edit: Edit, index: int, said: str) -> None:
+    err = tampered_by(tmp_path, edit)
+    assert (err.index, str(err)) == (index, said)
 
 
 def test_a_bad_line_before_good_ones_is_tampering_not_a_torn_tail(tmp_path: Path) -> None:
-    log = filled(tmp_path)
-    text = lines(log)
-    text[3] = text[3][:40] + "\n"  # the record cut short in the middle of the file
-    log.path.write_text("".join(text), encoding="utf-8")
-    err = tampered(log)
+    err = tampered_by(tmp_path, lambda t: _put(t, 3, t[3][:40] + "\n"))  # a record cut short mid-file
     assert (err.index, str(err)) == (3, "line 4 is not a valid audit record")
-    record = AuditLog(tmp_path / "audit").append(AuditEvent.RECEIVED, actor="a", where="w", what="x")
+    log = AuditLog(tmp_path / "audit")
+    record = log.append(AuditEvent.RECEIVED, actor="a", where="w", what="x")
     assert record.seq == 6  # nothing was moved aside: only the end of the file is ever repaired
     assert not (tmp_path / "audit" / "audit.quarantine.jsonl").exists()
     assert str(tampered(log)) == "line 4 is not a valid audit record"
