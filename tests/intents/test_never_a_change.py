@@ -104,9 +104,7 @@ ORDERS = [
     ("fail over web-prod to dr", "failover", "web-prod"),
     ("shut down web-staging", "shutdown", "web-staging"),
     ("start web-staging", "start", "web-staging"),
-]
-# A reason said with an order, before or after it, keeps the order.
-ORDERS_WITH_A_REASON = [
+    # a reason said with the order, before or after it
     ("restart db-prod, it's not responding", "restart", "db-prod"),
     ("stop api-staging, nobody is testing tonight", "stop", "api-staging"),
     ("kill worker-staging it's burning money", "shutdown", "worker-staging"),
@@ -117,7 +115,7 @@ ORDERS_WITH_A_REASON = [
 ]
 
 
-@pytest.mark.parametrize(("text", "intent", "target"), ORDERS + ORDERS_WITH_A_REASON)
+@pytest.mark.parametrize(("text", "intent", "target"), ORDERS)
 def test_the_order_itself_is_still_a_change(text: str, intent: str, target: str) -> None:
     parsed = parse(text)
     assert (parsed.name.value, parsed.slots.target) == (intent, target)
