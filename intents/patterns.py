@@ -83,6 +83,7 @@ def rule(
     loose: bool = False,
     **fixed: object,
 ) -> Rule:
+    """One rule: `pattern` read as `intent`, `fixed` the slot values its words imply."""
     elements = compile_pattern(pattern)
     needs = tuple(
         frozenset(option[0] for option in e.options) for e in elements if isinstance(e, Words) and not e.optional
