@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +18,7 @@ from audit.log import AuditEvent
 from fakes.alertmanager import Alertmanager
 from fakes.prometheus import Prometheus
 from tests.alerting.conftest import FAST, INCIDENT, TOKEN, AlertStack, AlertStackFactory
+from tests.loopback_http import Answer, LoopbackHttp
 
 RULES: dict[str, Any] = {
     "groups": [
@@ -39,54 +38,23 @@ RULES: dict[str, Any] = {
 }
 
 
-class Exporter:
-    """A loopback /metrics endpoint in Prometheus's text format: one gauge."""
-
-    def __init__(self, value: float) -> None:
-        body = f"# HELP web_error_ratio Share of 5xx answers.\n# TYPE web_error_ratio gauge\nweb_error_ratio {value}\n"
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                raw = body.encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "text/plain; version=0.0.4")
-                self.send_header("Content-Length", str(len(raw)))
-                self.end_headers()
-                self.wfile.write(raw)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self.target = f"127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
-        self._thread.start()
-
-    def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join()
-
-
 @pytest.fixture
-def exporter() -> Iterator[Exporter]:
-    started = Exporter(0.2)
-    yield started
-    started.close()
+def exporter() -> Iterator[str]:
+    """A loopback /metrics endpoint in Prometheus's text format, one gauge; its scrape target (host:port)."""
+    body = b"# HELP web_error_ratio Share of 5xx answers.\n# TYPE web_error_ratio gauge\nweb_error_ratio 0.2\n"
+    with LoopbackHttp(lambda _request: Answer(200, body, "text/plain; version=0.0.4")) as server:
+        yield f"127.0.0.1:{server.port}"
 
 
-def test_a_prometheus_rule_labelled_resource_names_the_card(
-    alerts: AlertStack, exporter: Exporter, tmp_path: Path
-) -> None:
+def test_a_prometheus_rule_labelled_resource_names_the_card(alerts: AlertStack, exporter: str, tmp_path: Path) -> None:
     with (
         Alertmanager(alerts.url + "/alerts/alertmanager", bearer_token=TOKEN, tmp_path=tmp_path,
                      group_interval="10ms") as am,
-        Prometheus([exporter.target], RULES, alertmanager=am.url, tmp_path=tmp_path),
+        Prometheus([exporter], RULES, alertmanager=am.url, tmp_path=tmp_path),
     ):  # fmt: skip
         card = alerts.slack.message_where(lambda m: m.channel == INCIDENT and "5xx above 5%" in m.shown, 30.0)
     assert "CRIT web-prod: 5xx above 5%" in card.shown
-    assert exporter.target not in card.shown  # the scraped instance; the link is Prometheus's own graph page
+    assert exporter not in card.shown  # the scraped instance; the link is Prometheus's own graph page
     number = int(re.search(r"ALERT (\d+) CRIT", card.shown).group(1))  # type: ignore[union-attr]
     received = [r for r in alerts.audit(AuditEvent.ALERT_RECEIVED) if r.params["alert"] == number]
     assert received[0].params["resource"] == "web-prod"

@@ -1,15 +1,14 @@
 """The intake routes under test: a recording `Ingest` (the integrator's seam), the routes in a Starlette app
-behind the same body limit as `opsbot serve`, starlette's TestClient on it, and a loopback HTTP server."""
+behind the same body limit as `opsbot serve`, starlette's TestClient on it, and the app under uvicorn on a free
+port for real senders."""
 
 from __future__ import annotations
 
 import socket
 import threading
-import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import redis
@@ -23,6 +22,7 @@ from bot.intake import IngestResult
 from bot.intake.routes import intake_routes
 from bot.intake.sns_verify import SnsVerifier
 from core.settings import Settings
+from tests.eventually import eventually
 
 with warnings.catch_warnings():  # starlette 1.x asks for httpx2; httpx is what the project has
     warnings.filterwarnings("ignore", message=r"Using `httpx` with `starlette.testclient`")
@@ -69,40 +69,6 @@ def client(app: Starlette) -> TestClient:
     return TestClient(app, base_url="http://127.0.0.1", raise_server_exceptions=True)
 
 
-class LoopbackServer:
-    """An HTTP server on 127.0.0.1 that records the paths it is asked for (GET) and answers `status`."""
-
-    def __init__(self, status: int = 200) -> None:
-        self.paths: list[str] = []
-        self.status = status
-        recorder = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                recorder.paths.append(self.path)
-                body = b"<ConfirmSubscriptionResponse/>"
-                self.send_response(recorder.status)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: Any) -> None:  # the base class's parameter name
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.01,), daemon=True)
-
-    def __enter__(self) -> LoopbackServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join()
-
-
 class Served:
     """The intake app under uvicorn on a free 127.0.0.1 port, in a thread, for real senders (Alertmanager, curl)."""
 
@@ -117,9 +83,7 @@ class Served:
 
     def __enter__(self) -> Served:
         self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started and self.thread.is_alive() and time.monotonic() < deadline:
-            time.sleep(0.01)
+        eventually(lambda: self.server.started or not self.thread.is_alive(), 20, "uvicorn started")
         assert self.server.started, "uvicorn did not start"
         return self
 

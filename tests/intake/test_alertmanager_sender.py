@@ -4,7 +4,6 @@ a person would see, under one fingerprint."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from pydantic import SecretStr
 from core.alert_config import AlertSourceAuth
 from core.settings import Settings
 from fakes.alertmanager import Alertmanager
+from tests.eventually import eventually
 from tests.intake.harness import RecordingIngest, Served
 
 TOKEN = "am-real-sender-token-5f1"
@@ -22,10 +22,7 @@ WAIT_SECONDS = 20.0  # a bound for a hung test, not a speed assertion
 
 
 def _wait_for(ingest: RecordingIngest, count: int) -> None:
-    deadline = time.monotonic() + WAIT_SECONDS
-    while len(ingest.alerts) < count and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert len(ingest.alerts) >= count, f"only {len(ingest.alerts)} of {count} alerts arrived"
+    eventually(lambda: len(ingest.alerts) >= count, WAIT_SECONDS, f"{count} alerts", seen=lambda: len(ingest.alerts))
 
 
 @pytest.fixture
@@ -64,9 +61,11 @@ def test_alertmanager_with_the_wrong_token_is_refused(served: tuple[Served, Reco
     server, ingest = served
     with Alertmanager(f"{server.url}/alerts/alertmanager", bearer_token="not-the-token", tmp_path=tmp_path) as am:
         am.fire({"alertname": "Down", "instance": "db-1:9100"})
-        deadline = time.monotonic() + WAIT_SECONDS
-        while "401" not in am.stderr_tail(200) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        log = am.stderr_tail(200)
+
+        def refused() -> str | None:
+            tail = am.stderr_tail(200)
+            return tail if "401" in tail else None
+
+        log = eventually(refused, WAIT_SECONDS, "a 401 in Alertmanager's log")
     assert "401" in log and "wrong token" in log  # Alertmanager logs our one-line reason
     assert ingest.batches == []

@@ -4,7 +4,6 @@ elsewhere is refused; subscriptions are confirmed by visiting SubscribeURL; each
 from __future__ import annotations
 
 import json
-import socket
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,8 +17,10 @@ from alerts.sources.sns import parse_envelope
 from bot.intake.auth import Unauthorized
 from bot.intake.sns_verify import CertificateUnavailable, SnsVerifier
 from core.settings import Settings
-from tests.intake.harness import LoopbackServer, Post, RecordingIngest, client, intake_app
+from fakes.daemon import free_port
+from tests.intake.harness import Post, RecordingIngest, client, intake_app
 from tests.intake.signing import notification, sign, subscription_confirmation
+from tests.loopback_http import Answer, LoopbackHttp
 from tests.payloads import SNS_SAMPLE_CERT, sample, sample_json, sample_path
 
 SIGNED = [
@@ -155,28 +156,33 @@ def test_a_message_signed_by_someone_else_is_401(redis_conn: redis.Redis, sns_si
     assert (answer.status_code, answer.text) == (401, "bad signature")
 
 
+CONFIRM = f"/?Action=ConfirmSubscription&TopicArn={TOPIC}&Token=2336412f37fb687f5d51e6e2425c464de"
+
+
+def _sns(status: int) -> LoopbackHttp:
+    """Where a SubscribeURL leads: SNS, answering `status` to the confirmation."""
+    return LoopbackHttp(lambda _request: Answer(status, b"<ConfirmSubscriptionResponse/>"))
+
+
 def test_subscription_is_confirmed_by_visiting_the_subscribe_url(redis_conn: redis.Redis, sns_signer: Signer) -> None:
     ingest = RecordingIngest()
     post = _app_post(redis_conn, sns_signer, ingest)
-    with LoopbackServer() as sns:
-        url = f"{sns.url}/?Action=ConfirmSubscription&TopicArn={TOPIC}&Token=2336412f37fb687f5d51e6e2425c464de"
+    with _sns(200) as sns:
+        url = f"{sns.url}{CONFIRM}"
         body = json.dumps(sign(subscription_confirmation(TOPIC, url), sns_signer[0])).encode()
         answer = post("/alerts/sns", content=body)
     assert (answer.status_code, answer.text) == (200, "subscription confirmed")
-    assert sns.paths == [f"/?Action=ConfirmSubscription&TopicArn={TOPIC}&Token=2336412f37fb687f5d51e6e2425c464de"]
+    assert [r.path for r in sns.requests] == [CONFIRM]
     assert ingest.batches == []
 
 
 def test_a_failed_confirmation_is_502_so_sns_retries(redis_conn: redis.Redis, sns_signer: Signer) -> None:
     post = _app_post(redis_conn, sns_signer, RecordingIngest())
-    with LoopbackServer(status=500) as sns:
+    with _sns(500) as sns:
         body = json.dumps(sign(subscription_confirmation(TOPIC, f"{sns.url}/?Action=Confirm"), sns_signer[0]))
         answer = post("/alerts/sns", content=body.encode())
     assert (answer.status_code, answer.text) == (502, "SNS answered 500 to the confirmation")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        closed = probe.getsockname()[1]
-    body = json.dumps(sign(subscription_confirmation(TOPIC, f"http://127.0.0.1:{closed}/"), sns_signer[0]))
+    body = json.dumps(sign(subscription_confirmation(TOPIC, f"http://127.0.0.1:{free_port()}/"), sns_signer[0]))
     answer = post("/alerts/sns", content=body.encode())
     assert (answer.status_code, answer.text) == (502, "could not confirm the subscription; SNS will retry")
 

@@ -7,10 +7,9 @@ from __future__ import annotations
 import asyncio
 import json
 import ssl
-import threading
 import time
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,43 +24,38 @@ from bot.intake.sns_verify import SnsVerifier, download, load_certificate
 from core.settings import Settings
 from tests.intake.harness import RecordingIngest, intake_app
 from tests.intake.signing import make_certificate, notification, sign
+from tests.loopback_http import Answer, LoopbackHttp, Request
 
 TOPIC = "arn:aws:sns:eu-west-1:123456789012:opsbot-alerts"
 SNS_HOST = "https://sns.eu-west-1.amazonaws.com"
 
 
-class CertificateServer:
-    """HTTPS on 127.0.0.1: /good-*.pem is the certificate, anything else 404; every GET counted by path."""
+class CertificateHost:
+    """HTTPS on 127.0.0.1 with a test CA: /good-*.pem is the certificate, anything else 404; `asked` counts GETs."""
 
-    def __init__(self, certificate: bytes, ca: trustme.CA) -> None:
-        self.asked: Counter[str] = Counter()
-        served = self
+    def __init__(self, certificate: bytes) -> None:
+        self.ca = trustme.CA()
+        tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        self.ca.issue_cert("127.0.0.1").configure_cert(tls)
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                served.asked[self.path] += 1
-                time.sleep(0.2)  # a slow fetch, so that concurrent requests for the same URL overlap it
-                body = certificate if self.path.startswith("/good-") else b"not found"
-                self.send_response(200 if self.path.startswith("/good-") else 404)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+        def answer(request: Request) -> Answer:
+            time.sleep(0.2)  # a slow fetch, so that concurrent requests for the same URL overlap it
+            if request.path.startswith("/good-"):
+                return Answer(200, certificate)
+            return Answer(404, b"not found")
 
-            def log_message(self, format: str, *args: Any) -> None:  # the base class's parameter name
-                pass
+        self.server = LoopbackHttp(answer, tls=tls)
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        ca.issue_cert("127.0.0.1").configure_cert(context)
-        self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
-        self.url = f"https://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.01,), daemon=True)
-        self._thread.start()
+    @property
+    def asked(self) -> Counter[str]:
+        return Counter(request.path for request in self.server.requests)
 
-    def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join()
+    def fetch(self, url: str) -> bytes:
+        """The SNS host, answered here: the real download path, trusting the test CA."""
+        assert url.startswith(SNS_HOST + "/")
+        trusted = ssl.create_default_context()
+        self.ca.configure_trust(trusted)
+        return download(self.server.url + url.removeprefix(SNS_HOST), verify=trusted)
 
 
 class Clock:
@@ -82,25 +76,18 @@ def clock() -> Clock:
     return Clock()
 
 
-def _verifier(served: CertificateServer, ca: trustme.CA, clock: Clock) -> SnsVerifier:
-    trusted = ssl.create_default_context()
-    ca.configure_trust(trusted)
-
-    def fetch(url: str) -> bytes:  # the SNS host, answered by the local server: the real download path
-        assert url.startswith(SNS_HOST + "/")
-        return download(served.url + url.removeprefix(SNS_HOST), verify=trusted)
-
-    return SnsVerifier(None, certificates=CertificateCache(fetch, load_certificate, clock=clock))
+@pytest.fixture
+def served(signer: tuple[rsa.RSAPrivateKey, Path]) -> Iterator[CertificateHost]:
+    host = CertificateHost(signer[1].read_bytes())
+    with host.server:
+        yield host
 
 
 @pytest.fixture
-def app_for(redis_conn: redis.Redis, clock: Clock) -> Any:
-    def build(served: CertificateServer, ca: trustme.CA) -> Any:
-        return intake_app(
-            Settings(sns_topics=[TOPIC]), redis_conn, RecordingIngest(), verifier=_verifier(served, ca, clock)
-        )
-
-    return build
+def app(redis_conn: redis.Redis, clock: Clock, served: CertificateHost) -> Any:
+    """The intake routes, their SNS verifier fetching certificates from `served`."""
+    verifier = SnsVerifier(None, certificates=CertificateCache(served.fetch, load_certificate, clock=clock))
+    return intake_app(Settings(sns_topics=[TOPIC]), redis_conn, RecordingIngest(), verifier=verifier)
 
 
 def _message(key: rsa.RSAPrivateKey, certificate: str) -> bytes:
@@ -115,86 +102,66 @@ async def _post_all(app: Any, bodies: list[bytes]) -> list[httpx.Response]:
         return await asyncio.gather(*(client.post("/alerts/sns", content=body) for body in bodies))
 
 
-def _served_with_ca(signer: tuple[rsa.RSAPrivateKey, Path]) -> tuple[CertificateServer, trustme.CA]:
-    ca = trustme.CA()
-    return CertificateServer(signer[1].read_bytes(), ca), ca
-
-
 def test_two_hundred_forged_messages_naming_three_certificates_make_three_fetches(
-    app_for: Any, signer: tuple[rsa.RSAPrivateKey, Path]
+    app: Any, served: CertificateHost, signer: tuple[rsa.RSAPrivateKey, Path]
 ) -> None:
-    served, ca = _served_with_ca(signer)
-    try:
-        forger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        bodies = [_message(forger, f"good-{i % 3}.pem") for i in range(200)]
-        answers = asyncio.run(_post_all(app_for(served, ca), bodies))
-        assert {(a.status_code, a.text) for a in answers} == {(401, "bad signature")}
-        assert served.asked == {"/good-0.pem": 1, "/good-1.pem": 1, "/good-2.pem": 1}
-        # and a genuine message signed with the real key is accepted with the certificate already known
-        genuine = asyncio.run(_post_all(app_for(served, ca), [_message(signer[0], "good-0.pem")]))
-        assert genuine[0].status_code == 200
-    finally:
-        served.close()
+    forger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    bodies = [_message(forger, f"good-{i % 3}.pem") for i in range(200)]
+    answers = asyncio.run(_post_all(app, bodies))
+    assert {(a.status_code, a.text) for a in answers} == {(401, "bad signature")}
+    assert served.asked == {"/good-0.pem": 1, "/good-1.pem": 1, "/good-2.pem": 1}
+    # and a genuine message signed with the real key is accepted with the certificate already known
+    genuine = asyncio.run(_post_all(app, [_message(signer[0], "good-0.pem")]))
+    assert genuine[0].status_code == 200
+    assert served.asked["/good-0.pem"] == 1
 
 
 def test_a_certificate_that_cannot_be_fetched_is_asked_for_once_per_five_minutes(
-    app_for: Any, signer: tuple[rsa.RSAPrivateKey, Path], clock: Clock
+    app: Any, served: CertificateHost, signer: tuple[rsa.RSAPrivateKey, Path], clock: Clock
 ) -> None:
-    served, ca = _served_with_ca(signer)
-    try:
-        app = app_for(served, ca)
-        answers = asyncio.run(_post_all(app, [_message(signer[0], "missing.pem") for _ in range(30)]))
-        assert {(a.status_code, a.text) for a in answers} == {
-            (503, "cannot fetch the SNS signing certificate: HTTP 404; retry")
-        }
-        clock.now += BAD_SECONDS - 1
-        asyncio.run(_post_all(app, [_message(signer[0], "missing.pem")]))
-        assert served.asked == {"/missing.pem": 1}
-        clock.now += 2  # the negative answer has expired: SNS's retry may find it fetched now
-        asyncio.run(_post_all(app, [_message(signer[0], "missing.pem")]))
-        assert served.asked == {"/missing.pem": 2}
-    finally:
-        served.close()
+    answers = asyncio.run(_post_all(app, [_message(signer[0], "missing.pem") for _ in range(30)]))
+    assert {(a.status_code, a.text) for a in answers} == {
+        (503, "cannot fetch the SNS signing certificate: HTTP 404; retry")
+    }
+    clock.now += BAD_SECONDS - 1
+    asyncio.run(_post_all(app, [_message(signer[0], "missing.pem")]))
+    assert served.asked == {"/missing.pem": 1}
+    clock.now += 2  # the negative answer has expired: SNS's retry may find it fetched now
+    asyncio.run(_post_all(app, [_message(signer[0], "missing.pem")]))
+    assert served.asked == {"/missing.pem": 2}
 
 
 def test_more_new_certificates_than_the_cap_in_a_minute_are_refused_without_fetching(
-    app_for: Any, signer: tuple[rsa.RSAPrivateKey, Path], clock: Clock
+    app: Any, served: CertificateHost, signer: tuple[rsa.RSAPrivateKey, Path], clock: Clock
 ) -> None:
-    served, ca = _served_with_ca(signer)
-    try:
-        app = app_for(served, ca)
-        first = [_message(signer[0], f"good-{i}.pem") for i in range(FETCHES_PER_MINUTE)]
-        assert [a.status_code for a in asyncio.run(_post_all(app, first))] == [200] * FETCHES_PER_MINUTE
-        over = asyncio.run(_post_all(app, [_message(signer[0], f"good-extra-{i}.pem") for i in range(5)]))
-        assert {(a.status_code, a.text) for a in over} == {
-            (503, "too many new SNS signing certificates this minute; retry")
-        }
-        assert sum(served.asked.values()) == FETCHES_PER_MINUTE
-        known = asyncio.run(_post_all(app, [_message(signer[0], "good-0.pem")]))  # a known one still works
-        assert known[0].status_code == 200
-        clock.now += 61
-        later = asyncio.run(_post_all(app, [_message(signer[0], "good-extra-0.pem")]))
-        assert later[0].status_code == 200
-        assert sum(served.asked.values()) == FETCHES_PER_MINUTE + 1
-    finally:
-        served.close()
+    first = [_message(signer[0], f"good-{i}.pem") for i in range(FETCHES_PER_MINUTE)]
+    assert [a.status_code for a in asyncio.run(_post_all(app, first))] == [200] * FETCHES_PER_MINUTE
+    over = asyncio.run(_post_all(app, [_message(signer[0], f"good-extra-{i}.pem") for i in range(5)]))
+    assert {(a.status_code, a.text) for a in over} == {
+        (503, "too many new SNS signing certificates this minute; retry")
+    }
+    assert sum(served.asked.values()) == FETCHES_PER_MINUTE
+    known = asyncio.run(_post_all(app, [_message(signer[0], "good-0.pem")]))  # a known one still works
+    assert known[0].status_code == 200
+    clock.now += 61
+    later = asyncio.run(_post_all(app, [_message(signer[0], "good-extra-0.pem")]))
+    assert later[0].status_code == 200
+    assert sum(served.asked.values()) == FETCHES_PER_MINUTE + 1
 
 
-def test_only_https_urls_on_an_sns_host_are_ever_fetched(app_for: Any, signer: tuple[rsa.RSAPrivateKey, Path]) -> None:
-    served, ca = _served_with_ca(signer)
-    try:
-        bodies = []
-        for url in (f"{served.url}/good-0.pem", "http://sns.eu-west-1.amazonaws.com/good-0.pem",
-                    "https://sns.eu-west-1.amazonaws.com.evil.example/good-0.pem",
-                    "https://sns.eu-west-1.amazonaws.com:8443/good-0.pem"):  # fmt: skip
-            envelope = json.loads(_message(signer[0], "good-0.pem"))
-            envelope["SigningCertURL"] = url
-            bodies.append(json.dumps(envelope).encode())
-        answers = asyncio.run(_post_all(app_for(served, ca), bodies))
-        assert [a.status_code for a in answers] == [401] * 4
-        assert served.asked == {}
-    finally:
-        served.close()
+def test_only_https_urls_on_an_sns_host_are_ever_fetched(
+    app: Any, served: CertificateHost, signer: tuple[rsa.RSAPrivateKey, Path]
+) -> None:
+    bodies = []
+    for url in (f"{served.server.url}/good-0.pem", "http://sns.eu-west-1.amazonaws.com/good-0.pem",
+                "https://sns.eu-west-1.amazonaws.com.evil.example/good-0.pem",
+                "https://sns.eu-west-1.amazonaws.com:8443/good-0.pem"):  # fmt: skip
+        envelope = json.loads(_message(signer[0], "good-0.pem"))
+        envelope["SigningCertURL"] = url
+        bodies.append(json.dumps(envelope).encode())
+    answers = asyncio.run(_post_all(app, bodies))
+    assert [a.status_code for a in answers] == [401] * 4
+    assert served.asked == {}
 
 
 def test_good_certificates_are_kept_a_day_and_only_so_many_urls_are_remembered(

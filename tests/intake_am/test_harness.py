@@ -8,7 +8,6 @@ import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ import pytest
 
 from fakes import alertmanager
 from fakes.alertmanager import MISSING, Alertmanager
+from tests.loopback_http import Answer, LoopbackHttp, Request
 
 TOKEN = "am-test-token-7f3c"
 WAIT = 15.0  # a bound on waiting for a delivery, not a speed assertion
@@ -36,26 +36,16 @@ class Receiver:
     def __init__(self) -> None:
         self.deliveries: list[Delivery] = []
         self._changed = threading.Condition()
-        receiver = self
+        self.server = LoopbackHttp(self._record)
+        self.url = f"{self.server.url}/alerts/alertmanager"
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                with receiver._changed:
-                    receiver.deliveries.append(Delivery(self.path, self.headers.get("Authorization"), json.loads(raw)))
-                    receiver._changed.notify_all()
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/alerts/alertmanager"
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
-        self._thread.start()
+    def _record(self, request: Request) -> Answer:
+        with self._changed:
+            self.deliveries.append(
+                Delivery(request.path, request.headers.get("Authorization"), json.loads(request.body))
+            )
+            self._changed.notify_all()
+        return Answer(200)
 
     def wait_for(self, count: int, am: Alertmanager) -> list[Delivery]:
         with self._changed:
@@ -64,17 +54,12 @@ class Receiver:
                 pytest.fail(f"expected {count} webhooks, got {got}; Alertmanager log:\n{am.stderr_tail()}")
             return list(self.deliveries)
 
-    def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join()
-
 
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
     started = Receiver()
-    yield started
-    started.close()
+    with started.server:
+        yield started
 
 
 def running_with(config_file: Path) -> list[int]:

@@ -4,9 +4,7 @@ the user as one line naming the cloud, account, region and operation and what to
 
 from __future__ import annotations
 
-import http.server
 import logging
-import threading
 from collections.abc import Iterator
 
 import pytest
@@ -15,34 +13,17 @@ from actions.aws import AwsBackend
 from actions.aws.errors import translated
 from core.errors import ProviderError
 from tests.actions.aws.conftest import ACCOUNT, REGION, World
+from tests.loopback_http import Answer, LoopbackHttp
 
 SECRET = "Sup3rSecretValue"
 
 
-class _NotAws(http.server.BaseHTTPRequestHandler):
-    """A web server where AWS was expected (a proxy's login page, a wrong port): 200 and HTML."""
-
-    def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        body = b"<!doctype html><html><title>Sign in</title><p>Welcome</html>"
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        return None
-
-
 @pytest.fixture
 def not_aws() -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _NotAws)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    """A web server where AWS was expected (a proxy's login page, a wrong port): 200 and HTML."""
+    page = b"<!doctype html><html><title>Sign in</title><p>Welcome</html>"
+    with LoopbackHttp(lambda _request: Answer(200, page, "text/html")) as server:
+        yield server.url
 
 
 def _fetch_failure(monkeypatch: pytest.MonkeyPatch, endpoint: str) -> ProviderError:
