@@ -7,12 +7,7 @@ from __future__ import annotations
 
 import fcntl
 import json
-import os
 import re
-import signal
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -39,17 +34,19 @@ from tests.alerting.conftest import (
     alerting_file,
     policy_with_phones,
 )
+from tests.eventually import eventually
+from tests.serve_process import OpsbotServe, Running, stop
 from tests.slack.conftest import BOT_TOKEN, CHANNEL, SECRET, mention
 
-OPSBOT = str(Path(sys.executable).parent / "opsbot")
 KEY = "serve-test-audit-key-0123456789"
 
 
 class Serve:
-    def __init__(self, url: str, process: subprocess.Popen[str]) -> None:
-        self.url = url
-        self.process = process
-        self.http = httpx.Client(base_url=url, timeout=10)
+    """A running `opsbot serve` and what a monitoring system and a Slack user send it."""
+
+    def __init__(self, running: Running) -> None:
+        self.process = running.process
+        self.http = httpx.Client(base_url=running.url, timeout=10)
 
     def fire(self, fingerprint: str) -> httpx.Response:
         body = {"fingerprint": fingerprint, "status": "firing", "severity": "critical",
@@ -64,81 +61,32 @@ class Serve:
         return self.http.post("/slack/events", content=raw, headers=headers)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _until(check: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {timeout} s")
-        time.sleep(0.05)
-
-
-def _ready(client: httpx.Client) -> bool:
-    try:
-        return client.get("/readyz").status_code == 200
-    except httpx.TransportError:
-        return False
-
-
-@pytest.fixture
-def twilio() -> Iterator[FakeTwilioAPI]:
-    with FakeTwilioAPI(TWILIO_SID, TWILIO_TOKEN) as fake:
-        yield fake
-
-
-@pytest.fixture
-def slack() -> Iterator[FakeSlackApi]:
-    fake = FakeSlackApi().start()
-    yield fake
-    fake.stop()
-
-
 @pytest.fixture
 def serve(
-    tmp_path: Path, redis_url: str, redis_conn: redis.Redis, slack: FakeSlackApi, twilio: FakeTwilioAPI
-) -> Iterator[Callable[[Path], Serve]]:
+    tmp_path: Path, redis_url: str, redis_conn: redis.Redis, fake_slack: FakeSlackApi, twilio: FakeTwilioAPI,
+    opsbot_serve: OpsbotServe,
+) -> Iterator[Callable[[Path], Serve]]:  # fmt: skip
     """Starts `opsbot serve` on `data_dir`, as an operator would: every setting from the environment."""
     started: list[Serve] = []
 
     def _start(data_dir: Path) -> Serve:
-        port = _free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("OPSBOT_") or k.startswith("OPSBOT_TEST_")}
-        env |= {
-            "OPSBOT_REDIS_URL": redis_url, "OPSBOT_DATA_DIR": str(data_dir), "OPSBOT_HTTP_PORT": str(port),
+        running = opsbot_serve.start({
+            "OPSBOT_REDIS_URL": redis_url, "OPSBOT_DATA_DIR": str(data_dir),
             "OPSBOT_SLACK_BOT_TOKEN": BOT_TOKEN, "OPSBOT_SLACK_SIGNING_SECRET": SECRET,
-            "OPSBOT_SLACK_API_URL": slack.url, "OPSBOT_POLICY": str(policy_with_phones(tmp_path)),
+            "OPSBOT_SLACK_API_URL": fake_slack.url, "OPSBOT_POLICY": str(policy_with_phones(tmp_path)),
             "OPSBOT_ALERTING": str(alerting_file(tmp_path)),
             "OPSBOT_ALERT_SOURCES": json.dumps({"generic": {"token": TOKEN}}),
             "OPSBOT_TWILIO_ACCOUNT_SID": TWILIO_SID, "OPSBOT_TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
             "OPSBOT_TWILIO_FROM": TWILIO_FROM, "OPSBOT_TWILIO_API_URL": twilio.url, "OPSBOT_PUBLIC_URL": PUBLIC,
             "OPSBOT_INCIDENT_CHANNELS": json.dumps([f"slack:{INCIDENT}"]), "OPSBOT_SIM_RESOURCES": "2000",
             "OPSBOT_SIM_STEP_SECONDS": "0.01", "OPSBOT_AUDIT_KEY": KEY,
-        }  # fmt: skip
-        process = subprocess.Popen(
-            [OPSBOT, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
-        )
-        running = Serve(f"http://127.0.0.1:{port}", process)
-        started.append(running)
-        _until(lambda: process.poll() is not None or _ready(running.http), "opsbot serve ready")
-        assert process.poll() is None, process.communicate()[1]
-        return running
+        })  # fmt: skip
+        started.append(Serve(running))
+        return started[-1]
 
     yield _start
     for running in started:
         running.http.close()
-        if running.process.poll() is not None:
-            continue
-        running.process.send_signal(signal.SIGTERM)
-        try:
-            running.process.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            running.process.kill()
-            running.process.communicate()
 
 
 def _tear(path: Path, torn: bytes) -> None:
@@ -168,15 +116,15 @@ def _every_alert_carded_and_paged(slack: FakeSlackApi, twilio: FakeTwilioAPI, co
         more = sum(int(m.group(1)) for text in texts for m in re.finditer(r"\nand (\d+) more", text))
         return len(named) + more
 
-    try:
-        _until(lambda: carded() >= count, "a card (or a digest line) per alert")
-    except AssertionError:
-        raise AssertionError([m.shown for m in slack.messages if m.channel == INCIDENT]) from None
-    _until(lambda: len({s.body for s in twilio.sms_sent if s.to == ALICE_PHONE}) >= count, "an SMS page per alert")
+    eventually(
+        lambda: carded() >= count, 60, "a card (or a digest line) per alert",
+        seen=lambda: [m.shown for m in slack.messages if m.channel == INCIDENT],
+    )  # fmt: skip
+    eventually(lambda: len({s.body for s in twilio.sms_sent if s.to == ALICE_PHONE}) >= count, 60, "an SMS per alert")
 
 
 def test_a_torn_tail_at_start_up_and_in_a_storm_holds_no_alert_back(
-    serve: Callable[[Path], Serve], slack: FakeSlackApi, twilio: FakeTwilioAPI, tmp_path: Path,
+    serve: Callable[[Path], Serve], fake_slack: FakeSlackApi, twilio: FakeTwilioAPI, tmp_path: Path,
     redis_conn: redis.Redis,
 ) -> None:  # fmt: skip
     data = tmp_path / "data"
@@ -190,7 +138,7 @@ def test_a_torn_tail_at_start_up_and_in_a_storm_holds_no_alert_back(
     second_tear = b"\x00" * 512  # a crash with a full page of zeroes, in the middle of the storm
     _tear(before.path, second_tear)
     _storm(running, [f"torn-{i}" for i in range(5, 10)])
-    _every_alert_carded_and_paged(slack, twilio, 10)
+    _every_alert_carded_and_paged(fake_slack, twilio, 10)
     assert quarantined(data) == [first_tear, second_tear]
     records = read_records(before.path)
     assert [r.event for r in records].count(AuditEvent.REPAIRED) == 2
@@ -201,15 +149,15 @@ def test_a_torn_tail_at_start_up_and_in_a_storm_holds_no_alert_back(
 
 
 def test_a_full_disk_stops_no_alert_and_refuses_a_change_in_one_line(
-    serve: Callable[[Path], Serve], slack: FakeSlackApi, twilio: FakeTwilioAPI, tmp_path: Path
+    serve: Callable[[Path], Serve], fake_slack: FakeSlackApi, twilio: FakeTwilioAPI, tmp_path: Path
 ) -> None:
     data = tmp_path / "data"
     data.mkdir()
     (data / "audit.jsonl").symlink_to("/dev/full")  # every write: ENOSPC, for root too
     running = serve(data)
     _storm(running, [f"full-{i}" for i in range(6)])
-    _every_alert_carded_and_paged(slack, twilio, 6)
-    told = [m for m in slack.messages if m.channel == INCIDENT and "cannot write its audit log" in m.shown]
+    _every_alert_carded_and_paged(fake_slack, twilio, 6)
+    told = [m for m in fake_slack.messages if m.channel == INCIDENT and "cannot write its audit log" in m.shown]
     assert len(told) == 1
     assert "(the disk is full)" in told[0].shown and "Alerts and paging go on" in told[0].shown
     metrics = running.http.get("/metrics").text
@@ -217,9 +165,8 @@ def test_a_full_disk_stops_no_alert_and_refuses_a_change_in_one_line(
     assert float(failures.split()[-1]) >= 6
 
     assert running.say("scale web-prod to 20").status_code == 200
-    answer = slack.message_where(lambda m: m.channel == CHANNEL, timeout=30)
+    answer = fake_slack.message_where(lambda m: m.channel == CHANNEL, timeout=30)
     assert "\n" not in answer.shown.strip() and not answer.buttons  # one line, and nothing to confirm
     assert "nothing was run" in answer.shown or "audit log cannot be written" in answer.shown
-    running.process.send_signal(signal.SIGTERM)
-    stderr = running.process.communicate(timeout=30)[1]
+    stderr = stop(running.process)
     assert stderr.count("audit log writes failing: the disk is full") == 1  # one line per outage, not per alert

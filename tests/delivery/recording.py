@@ -1,10 +1,12 @@
-"""A Transport that records what crossed it (the transport seam, like httpx.MockTransport), and helpers to
-run a Deliverer until it has nothing left to do."""
+"""A Transport that records what crossed it (the transport seam, like httpx.MockTransport), helpers to run a
+Deliverer until it has nothing left to do (or until anything else), the event loop's one wait (`until`), and
+the count of alert cards a fake Slack received."""
 
 from __future__ import annotations
 
 import asyncio
 import itertools
+import re
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -13,8 +15,10 @@ from dataclasses import dataclass
 from bot.channels import Rate
 from bot.delivery import Deliverer
 from core.models import ConversationRef, Reply
+from fakes.slack_api import FakeSlackApi
 
 CHANNEL = "chat"
+DIGEST = re.compile(r"^(\d+) new alerts?:")  # how a burst of alert cards reads as one message
 
 # What to do with an attempt: None to send it, or an exception to raise instead. Gets the reply and its attempt
 # number (1 for the first).
@@ -92,20 +96,36 @@ def edit(key: str, of: str, text: str, conversation: str = "c1") -> Reply:
     return Reply(ref=ref(conversation), key=key, text=text, edit_of=of)
 
 
+async def until(check: Callable[[], bool], what: str, timeout: float = 20.0) -> None:
+    """tests.eventually's `eventually` inside the event loop: waits, letting the loop's tasks run, until `check()`
+    is true; fails the test naming `what` after `timeout` (a safety net a passing test never reaches)."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not within {timeout:g} s")
+        await asyncio.sleep(0.01)
+
+
 async def until_idle(deliverer: Deliverer, timeout: float = 20.0) -> None:
     """Wait until the deliverer has sent everything published so far; fail the test after `timeout`."""
-    deadline = time.monotonic() + timeout
-    while not deliverer.idle():
-        if time.monotonic() > deadline:
-            raise AssertionError("the deliverer did not finish")
-        await asyncio.sleep(0.01)
+    await until(deliverer.idle, "the deliverer finished", timeout)
+
+
+async def run_until(deliverer: Deliverer, check: Callable[[], bool], what: str, timeout: float = 20.0) -> None:
+    """Run the deliverer until `check()` is true, then stop it."""
+    task = asyncio.create_task(deliverer.run())
+    try:
+        await until(check, what, timeout)
+    finally:
+        await deliverer.stop()
+        await task
 
 
 async def deliver(deliverer: Deliverer, timeout: float = 20.0) -> None:
     """Run the deliverer until it is idle, then stop it."""
-    task = asyncio.create_task(deliverer.run())
-    try:
-        await until_idle(deliverer, timeout)
-    finally:
-        await deliverer.stop()
-        await task
+    await run_until(deliverer, deliverer.idle, "the deliverer finished", timeout)
+
+
+def cards_received(fake: FakeSlackApi) -> int:
+    """Alert cards the fake Slack received: one per card message, N per "N new alerts" digest."""
+    return sum(int(found.group(1)) if (found := DIGEST.match(m.text)) else 1 for m in fake.messages)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterator
 
 import pytest
 import redis
@@ -27,13 +26,6 @@ runner = CliRunner()
 ROOM = ConversationRef(channel="slack", conversation_id="C0ROOM")
 
 
-@pytest.fixture
-def slack() -> Iterator[FakeSlackApi]:
-    fake = FakeSlackApi().start()
-    yield fake
-    fake.stop()
-
-
 def _via_slack(fake: FakeSlackApi, conn: redis.Redis, replies: list[Reply]) -> None:
     async def run() -> None:
         transport = SlackTransport(AsyncWebClient(token="xoxb-test", base_url=fake.url), min_interval=0.01)
@@ -46,16 +38,16 @@ def _via_slack(fake: FakeSlackApi, conn: redis.Redis, replies: list[Reply]) -> N
 
 
 def test_a_refused_message_is_listed_by_outbox_dead_and_replay_sends_it(
-    slack: FakeSlackApi, redis_conn: redis.Redis, redis_url: str, monkeypatch: pytest.MonkeyPatch
+    fake_slack: FakeSlackApi, redis_conn: redis.Redis, redis_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("OPSBOT_REDIS_URL", redis_url)
     secret = "AKIAIOSFODNN7EXAMPLE"
-    slack.fail_next("chat.postMessage", 1, status=200, error="not_in_channel", retry_after=None)
+    fake_slack.fail_next("chat.postMessage", 1, status=200, error="not_in_channel", retry_after=None)
     card = Reply(ref=ROOM, key="alert-7.n-abc", text=f"FIRING\nALERT 7 CRIT web-prod: key {secret} leaked")
 
-    _via_slack(slack, redis_conn, [card, Reply(ref=ROOM, key="k2", text="next")])
+    _via_slack(fake_slack, redis_conn, [card, Reply(ref=ROOM, key="k2", text="next")])
 
-    assert [m.text for m in slack.messages] == ["next"]  # the conversation moved on
+    assert [m.text for m in fake_slack.messages] == ["next"]  # the conversation moved on
     listed = runner.invoke(outbox_app, ["dead"])
     assert listed.exit_code == 0, listed.output
     [line, summary] = listed.output.splitlines()
@@ -67,9 +59,9 @@ def test_a_refused_message_is_listed_by_outbox_dead_and_replay_sends_it(
 
     replayed = runner.invoke(outbox_app, ["replay", "--channel", "slack"])
     assert replayed.output == "Replayed 1 dead letter.\n"
-    _via_slack(slack, redis_conn, [])  # the bot was invited back; serve delivers what was replayed
+    _via_slack(fake_slack, redis_conn, [])  # the bot was invited back; serve delivers what was replayed
 
-    assert [m.text for m in slack.messages][-1] == card.text
+    assert [m.text for m in fake_slack.messages][-1] == card.text
     assert runner.invoke(outbox_app, ["dead"]).output == "No dead letters.\n"
 
 

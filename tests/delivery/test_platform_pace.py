@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 import redis
@@ -25,25 +25,12 @@ from core.outbox import Outbox
 from fakes.slack_api import FakeSlackApi
 from fakes.telegram_api import FakeTelegramAPI
 from tests.delivery.recording import until_idle
+from tests.telegram.conftest import TOKEN
 
 INTERVAL = 0.25  # seconds between messages once the burst is spent (the platforms: 1 s, 3.5 s in a group)
 SLOW = 0.4  # where the burst must be seen to go out at once: well within this, even on a busy machine
-TOKEN = "7000000001:AAtesttesttesttesttesttesttesttest"
 CHAT, GROUP = 1111111, -1001234567890
 TEN = [f"answer {n}" for n in range(10)]
-
-
-@pytest.fixture
-def slack() -> Iterator[FakeSlackApi]:
-    fake = FakeSlackApi().start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def telegram() -> Iterator[FakeTelegramAPI]:
-    with FakeTelegramAPI(TOKEN) as fake:
-        yield fake
 
 
 def _replies(ref: ConversationRef, texts: list[str]) -> list[Reply]:
@@ -101,30 +88,30 @@ def _burst_then_pace(arrivals: list[float], began: float, burst: int, interval: 
 # -- Slack ------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("thread", [None, "1600000000.000100"], ids=["channel", "thread"])
 def test_slack_ten_replies_in_one_channel_burst_then_go_at_its_pace(
-    slack: FakeSlackApi, redis_conn: redis.Redis, thread: str | None
+    fake_slack: FakeSlackApi, redis_conn: redis.Redis, thread: str | None
 ) -> None:
     ref = ConversationRef(channel="slack", conversation_id="C0ROOM", thread_id=thread)
 
-    began = _via_slack(slack, redis_conn, _replies(ref, TEN), burst=4, interval=SLOW)
+    began = _via_slack(fake_slack, redis_conn, _replies(ref, TEN), burst=4, interval=SLOW)
 
-    assert [(m.channel, m.thread_ts, m.text) for m in slack.messages] == [("C0ROOM", thread, t) for t in TEN]
-    posts = slack.calls_to("chat.postMessage")
-    assert len(posts) == 10 and not slack.throttled
+    assert [(m.channel, m.thread_ts, m.text) for m in fake_slack.messages] == [("C0ROOM", thread, t) for t in TEN]
+    posts = fake_slack.calls_to("chat.postMessage")
+    assert len(posts) == 10 and not fake_slack.throttled
     _burst_then_pace([call.at for call in posts], began, burst=4, interval=SLOW)
 
 
 def test_slack_429_is_waited_out_and_the_same_message_sent_again_first(
-    slack: FakeSlackApi, redis_conn: redis.Redis
+    fake_slack: FakeSlackApi, redis_conn: redis.Redis
 ) -> None:
     ref = ConversationRef(channel="slack", conversation_id="C0ROOM")
-    slack.fail_next("chat.postMessage", 1, retry_after=0.2)
+    fake_slack.fail_next("chat.postMessage", 1, retry_after=0.2)
 
-    _via_slack(slack, redis_conn, _replies(ref, TEN[:5]))
+    _via_slack(fake_slack, redis_conn, _replies(ref, TEN[:5]))
 
-    assert [m.text for m in slack.messages] == TEN[:5]
-    posts = slack.calls_to("chat.postMessage")
+    assert [m.text for m in fake_slack.messages] == TEN[:5]
+    posts = fake_slack.calls_to("chat.postMessage")
     assert [c.body["text"] for c in posts] == [TEN[0], *TEN[:5]]  # refused, then the same again, then the rest
-    [(refused, retry_after)] = slack.throttled
+    [(refused, retry_after)] = fake_slack.throttled
     assert refused is posts[0] and retry_after == 0.2
     assert posts[1].at - posts[0].at >= 0.2
     # The 429 spent the burst: what follows goes at the pace (one per interval after it), not all at once.
@@ -133,19 +120,19 @@ def test_slack_429_is_waited_out_and_the_same_message_sent_again_first(
 
 
 def test_slack_overdone_channel_answers_429_and_every_message_still_arrives_in_order(
-    slack: FakeSlackApi, redis_conn: redis.Redis
+    fake_slack: FakeSlackApi, redis_conn: redis.Redis
 ) -> None:
     """The fake keeps a stricter limit than the transport thinks Slack has: as the real Slack does, it answers
     429 with Retry-After, and the Deliverer comes back no sooner than told."""
-    slack.limit_channels(per_second=1 / INTERVAL, burst=2)
+    fake_slack.limit_channels(per_second=1 / INTERVAL, burst=2)
     ref = ConversationRef(channel="slack", conversation_id="C0ROOM")
 
-    _via_slack(slack, redis_conn, _replies(ref, TEN[:6]), burst=6, interval=0.01)
+    _via_slack(fake_slack, redis_conn, _replies(ref, TEN[:6]), burst=6, interval=0.01)
 
-    assert [m.text for m in slack.messages] == TEN[:6]
-    assert slack.throttled
-    posts = slack.calls_to("chat.postMessage")
-    for refused, retry_after in slack.throttled:
+    assert [m.text for m in fake_slack.messages] == TEN[:6]
+    assert fake_slack.throttled
+    posts = fake_slack.calls_to("chat.postMessage")
+    for refused, retry_after in fake_slack.throttled:
         again = next(c for c in posts if c.at > refused.at and c.body["text"] == refused.body["text"])
         assert again.at - refused.at >= retry_after
         assert [c.body["text"] for c in posts if refused.at < c.at < again.at] == []  # nothing overtook it
@@ -154,44 +141,44 @@ def test_slack_overdone_channel_answers_429_and_every_message_still_arrives_in_o
 # -- Telegram ---------------------------------------------------------------------------------------------
 @pytest.mark.parametrize(("chat", "topic"), [(CHAT, None), (GROUP, "77")], ids=["private", "topic"])
 def test_telegram_ten_replies_in_one_chat_burst_then_go_at_its_pace(
-    telegram: FakeTelegramAPI, redis_conn: redis.Redis, chat: int, topic: str | None
+    api: FakeTelegramAPI, redis_conn: redis.Redis, chat: int, topic: str | None
 ) -> None:
     ref = ConversationRef(channel="telegram", conversation_id=str(chat), thread_id=topic)
 
-    began = _via_telegram(telegram, redis_conn, _replies(ref, TEN), rate=Rate(per_second=1 / SLOW, burst=3))
+    began = _via_telegram(api, redis_conn, _replies(ref, TEN), rate=Rate(per_second=1 / SLOW, burst=3))
 
-    assert [(m.text, m.thread_id) for m in telegram.messages(chat)] == [(t, int(topic) if topic else None) for t in TEN]
-    sends = telegram.calls("sendMessage")
-    assert len(sends) == 10 and not telegram.throttled()
+    assert [(m.text, m.thread_id) for m in api.messages(chat)] == [(t, int(topic) if topic else None) for t in TEN]
+    sends = api.calls("sendMessage")
+    assert len(sends) == 10 and not api.throttled()
     _burst_then_pace([call.at for call in sends], began, burst=3, interval=SLOW)
 
 
 def test_telegram_429_is_waited_out_and_the_same_message_sent_again_first(
-    telegram: FakeTelegramAPI, redis_conn: redis.Redis
+    api: FakeTelegramAPI, redis_conn: redis.Redis
 ) -> None:
     ref = ConversationRef(channel="telegram", conversation_id=str(CHAT))
-    telegram.fail_next("sendMessage", 1, retry_after=1)  # Telegram's retry_after is whole seconds
+    api.fail_next("sendMessage", 1, retry_after=1)  # Telegram's retry_after is whole seconds
 
-    _via_telegram(telegram, redis_conn, _replies(ref, TEN[:4]), rate=Rate(per_second=1 / INTERVAL, burst=3))
+    _via_telegram(api, redis_conn, _replies(ref, TEN[:4]), rate=Rate(per_second=1 / INTERVAL, burst=3))
 
-    assert [m.text for m in telegram.messages(CHAT)] == TEN[:4]
-    sends = telegram.calls("sendMessage")
+    assert [m.text for m in api.messages(CHAT)] == TEN[:4]
+    sends = api.calls("sendMessage")
     assert [c.params["text"] for c in sends] == [TEN[0], *TEN[:4]]
     assert sends[1].at - sends[0].at >= 1.0
 
 
 def test_telegram_overdone_chat_answers_429_and_every_message_still_arrives_in_order(
-    telegram: FakeTelegramAPI, redis_conn: redis.Redis
+    api: FakeTelegramAPI, redis_conn: redis.Redis
 ) -> None:
-    telegram.limit_chats(per_second=1 / INTERVAL, burst=2)
+    api.limit_chats(per_second=1 / INTERVAL, burst=2)
     ref = ConversationRef(channel="telegram", conversation_id=str(CHAT))
 
-    _via_telegram(telegram, redis_conn, _replies(ref, TEN[:6]), rate=Rate(per_second=100, burst=6))
+    _via_telegram(api, redis_conn, _replies(ref, TEN[:6]), rate=Rate(per_second=100, burst=6))
 
-    assert [m.text for m in telegram.messages(CHAT)] == TEN[:6]
-    assert telegram.throttled()
-    sends = telegram.calls("sendMessage")
-    for refused, retry_after in telegram.throttled():
+    assert [m.text for m in api.messages(CHAT)] == TEN[:6]
+    assert api.throttled()
+    sends = api.calls("sendMessage")
+    for refused, retry_after in api.throttled():
         again = next(c for c in sends if c.at > refused.at and c.params["text"] == refused.params["text"])
         assert again.at - refused.at >= retry_after
         assert [c.params["text"] for c in sends if refused.at < c.at < again.at] == []

@@ -9,7 +9,7 @@ import redis
 
 from bot.delivery import MSGID_TTL_SECONDS, Deliverer
 from core.outbox import Outbox
-from tests.delivery.recording import RecordingTransport, deliver, edit, post, until_idle
+from tests.delivery.recording import RecordingTransport, deliver, edit, post, run_until, until_idle
 
 
 def test_a_restart_delivers_what_was_published_meanwhile_and_nothing_twice(redis_conn: redis.Redis) -> None:
@@ -36,14 +36,7 @@ def test_a_message_cut_off_by_a_stop_is_sent_by_the_next_run(redis_conn: redis.R
     for key in ("one", "two", "three"):
         outbox.publish(post(key, key))
 
-    async def run_until_stuck() -> None:
-        task = asyncio.create_task(deliverer.run())
-        while first.in_flight == 0:
-            await asyncio.sleep(0.01)
-        await deliverer.stop()
-        await task
-
-    asyncio.run(run_until_stuck())
+    asyncio.run(run_until(deliverer, lambda: first.in_flight > 0, "two on its way"))
     assert first.texts() == ["one"]
 
     second = RecordingTransport()
@@ -62,14 +55,7 @@ def test_a_card_that_went_out_during_a_stop_is_reported_to_its_escalation(redis_
     )
     outbox.publish(post("alert-7.n-1", "FIRING ALERT 7"))
 
-    async def stop_while_sending() -> None:
-        task = asyncio.create_task(deliverer.run())
-        while first.in_flight == 0:
-            await asyncio.sleep(0.01)
-        await deliverer.stop()
-        await task
-
-    asyncio.run(stop_while_sending())
+    asyncio.run(run_until(deliverer, lambda: first.in_flight > 0, "the card on its way"))  # then a stop
     assert first.texts() == ["FIRING ALERT 7"]
     second = RecordingTransport()
     asyncio.run(deliver(Deliverer(second, outbox, redis_conn, on_result=lambda key, error: told.append((key, error)))))

@@ -5,7 +5,6 @@ read."""
 from __future__ import annotations
 
 import asyncio
-import socket
 import time
 from collections.abc import Iterator
 
@@ -26,6 +25,7 @@ from core.models import Cloud
 from core.settings import Settings
 from tests.actions.aws import conftest as aws
 from tests.actions.aws.conftest import ACCOUNT, OTHER_REGION, REGION, RoutedSession, World
+from tests.eventually import eventually
 from tests.http.fake_adapter import FakeAdapter
 from workers.inventory import InventoryRefresher
 
@@ -74,11 +74,10 @@ def test_a_refresh_in_flight_is_named_with_its_start(serve: Runtime, redis_conn:
     assert f"AWS prod us-east-1: no data yet - first refresh running since {clock(started)}" in answer.text
 
 
-def test_ready_once_every_source_was_read_or_failed_with_a_reason(serve: Runtime, redis_conn: redis.Redis) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
-    broken = _backend(RoutedSession({OTHER_REGION: closed}))  # eu-west-1 does not answer
+def test_ready_once_every_source_was_read_or_failed_with_a_reason(
+    serve: Runtime, redis_conn: redis.Redis, closed_port: int
+) -> None:
+    broken = _backend(RoutedSession({OTHER_REGION: f"http://127.0.0.1:{closed_port}"}))  # eu-west-1 does not answer
     InventoryRefresher([broken], InventoryStore(redis_conn), Guard(attempts=1), every_seconds=60).refresh_all()
     answer = _readyz(serve)
     assert (answer.status_code, answer.text) == (200, "ready")
@@ -89,10 +88,12 @@ def test_a_worker_in_the_same_process_makes_it_ready(world: World, settings: Set
     provider = MultiCloud([_backend(shared_session)], InventoryStore(redis_conn), Guard(), lambda _request: 30.0)
     runtime = Runtime.build(settings, with_worker=True, provider=provider)  # `opsbot serve`: the refresher runs
     try:
-        deadline = time.monotonic() + 30
-        while _readyz(runtime).status_code != 200 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert _readyz(runtime).text == "ready"
+
+        def ready() -> httpx.Response | None:
+            answer = _readyz(runtime)
+            return answer if answer.status_code == 200 else None
+
+        assert eventually(ready, 30, "/readyz answering 200").text == "ready"
     finally:
         runtime.close()
 

@@ -8,9 +8,8 @@ import os
 import signal
 import socket
 import subprocess
-import sys
-import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
@@ -25,16 +24,33 @@ from core.errors import ConfigError
 from core.settings import Settings
 from fakes.telegram_api import FakeTelegramAPI
 from tests.delivery.recording import until_idle
+from tests.eventually import eventually
 from tests.http.fake_adapter import HOOK, FakeAdapter
+from tests.serve_process import OPSBOT, OpsbotServe, stop
 from tests.telegram import updates
-
-OPSBOT = str(Path(sys.executable).parent / "opsbot")
 
 
 def _opsbot(args: list[str], **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [OPSBOT, *args], env={**os.environ, **env}, capture_output=True, text=True, timeout=60, check=False
     )
+
+
+@asynccontextmanager
+async def _serving(runtime: Runtime, adapter: FakeAdapter) -> AsyncIterator[Service]:
+    """The service with `adapter` on a free port, started; stopped (and its run finished) when the block ends."""
+    service = Service(runtime, [adapter], host="127.0.0.1", port=0)
+    running = asyncio.create_task(service.run())
+    await service.started.wait()
+    try:
+        yield service
+    finally:
+        service.stop()
+        await running
+
+
+def _client(service: Service) -> httpx.AsyncClient:
+    return httpx.AsyncClient(base_url=f"http://127.0.0.1:{service.port}")
 
 
 def test_serve_without_a_channel_prints_one_screen_of_what_to_set_and_exits_2() -> None:
@@ -78,16 +94,11 @@ def test_a_message_in_through_the_webhook_comes_back_through_the_deliverer(setti
     adapter = FakeAdapter(Inbox(runtime.conversation, runtime.outbox))
 
     async def scenario() -> None:
-        service = Service(runtime, [adapter], host="127.0.0.1", port=0)
-        running = asyncio.create_task(service.run())
-        await service.started.wait()
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{service.port}") as client:
+        async with _serving(runtime, adapter) as service, _client(service) as client:
             assert (await client.get("/healthz")).text == "ok"
             assert (await client.get("/readyz")).status_code == 200
             assert (await client.post(HOOK, content=b"help")).status_code == 200
             await until_idle(service.deliverers[0])
-        service.stop()
-        await running
 
     try:
         asyncio.run(scenario())
@@ -102,20 +113,13 @@ def test_a_message_in_through_the_webhook_comes_back_through_the_deliverer(setti
 def test_an_oversized_chunked_body_is_refused_by_the_running_server(runtime: Runtime) -> None:
     adapter = FakeAdapter()
 
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(20):
+            yield b"x" * 65536
+
     async def scenario() -> int:
-        service = Service(runtime, [adapter], host="127.0.0.1", port=0)
-        running = asyncio.create_task(service.run())
-        await service.started.wait()
-
-        async def chunks():  # type: ignore[no-untyped-def]
-            for _ in range(20):
-                yield b"x" * 65536
-
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{service.port}") as client:
-            status = (await client.post(HOOK, content=chunks())).status_code
-        service.stop()
-        await running
-        return status
+        async with _serving(runtime, adapter) as service, _client(service) as client:
+            return (await client.post(HOOK, content=chunks())).status_code
 
     assert asyncio.run(scenario()) == 413
     assert adapter.bodies == []
@@ -148,49 +152,21 @@ def test_a_port_in_use_is_a_config_error(runtime: Runtime) -> None:
 
 
 def test_opsbot_serve_answers_on_telegram_and_stops_on_sigterm(
-    redis_url: str, redis_conn: redis.Redis, tmp_path: Path
+    redis_url: str, redis_conn: redis.Redis, tmp_path: Path, opsbot_serve: OpsbotServe
 ) -> None:
     """The installed command end to end: the Telegram adapter against the fake Bot API, long polling."""
     token = "7000000001:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = {
-        **os.environ, "OPSBOT_TELEGRAM_TOKEN": token, "OPSBOT_REDIS_URL": redis_url, "OPSBOT_HTTP_PORT": str(port),
-        "OPSBOT_DATA_DIR": str(tmp_path / "data"), "OPSBOT_SIM_RESOURCES": "2000", "OPSBOT_LOG_LEVEL": "INFO",
-    }  # fmt: skip
     with FakeTelegramAPI(token) as api:
-        env["OPSBOT_TELEGRAM_API_URL"] = api.url
-        process = subprocess.Popen(
-            [OPSBOT, "serve", "--no-worker"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-        )
-        try:
-            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5) as client:
-                _wait_for(lambda: _answers(client, "/readyz"))
-                api.push_update(updates.text("help", user=123456789))  # alice's Telegram id in the shipped policy
-                _wait_for(lambda: bool(api.calls("sendMessage")))
-                _wait_for(lambda: 'opsbot_stage_seconds_count{stage="delivery"} 1.0' in client.get("/metrics").text)
-            process.send_signal(signal.SIGTERM)
-            _out, err = process.communicate(timeout=30)
-        finally:
-            if process.poll() is None:
-                process.kill()
-                process.communicate()
-    assert process.returncode == 0, err
+        running = opsbot_serve.start(
+            {"OPSBOT_TELEGRAM_TOKEN": token, "OPSBOT_TELEGRAM_API_URL": api.url, "OPSBOT_REDIS_URL": redis_url,
+             "OPSBOT_DATA_DIR": str(tmp_path / "data"), "OPSBOT_SIM_RESOURCES": "2000", "OPSBOT_LOG_LEVEL": "INFO"},
+            "--no-worker",
+        )  # fmt: skip
+        api.push_update(updates.text("help", user=123456789))  # alice's Telegram id in the shipped policy
+        eventually(lambda: api.calls("sendMessage"), what="the answer sent")
+        delivered = 'opsbot_stage_seconds_count{stage="delivery"} 1.0'
+        eventually(lambda: delivered in httpx.get(running.url + "/metrics").text, what="the delivery counted")
+        err = stop(running.process)
+    assert running.process.returncode == 0, err
     assert str(api.calls("sendMessage")[0].params["text"]).startswith("Try: status")
     assert "Traceback" not in err and token not in err and "AAHdqTcv" not in err
-
-
-def _answers(client: httpx.Client, path: str) -> bool:
-    try:
-        return client.get(path).status_code == 200
-    except httpx.TransportError:
-        return False
-
-
-def _wait_for(condition: Callable[[], bool], timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out")
-        time.sleep(0.05)

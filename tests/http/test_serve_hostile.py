@@ -9,13 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -23,10 +17,11 @@ import redis
 from twilio.request_validator import RequestValidator
 
 from bot.http import MAX_BODY_BYTES
+from fakes.daemon import free_port
 from fakes.slack_api import FakeSlackApi
 from fakes.telegram_api import FakeTelegramAPI
+from tests.serve_process import OpsbotServe, stop
 
-OPSBOT = str(Path(sys.executable).parent / "opsbot")
 SLACK_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 TELEGRAM_TOKEN = "7000000002:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
 TELEGRAM_SECRET = "hook-secret-123"
@@ -45,43 +40,27 @@ def _slack_headers(body: bytes, content_type: str = "application/json") -> dict[
 
 
 def test_every_webhook_of_opsbot_serve_refuses_hostile_bodies_in_one_line(
-    redis_url: str, redis_conn: redis.Redis, tmp_path: Path
+    redis_url: str, redis_conn: redis.Redis, tmp_path: Path, opsbot_serve: OpsbotServe, fake_slack: FakeSlackApi
 ) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()  # OPSBOT_PUBLIC_URL names it: the Twilio signature covers the public URL
     public = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ, "OPSBOT_REDIS_URL": redis_url, "OPSBOT_HTTP_PORT": str(port), "OPSBOT_PUBLIC_URL": public,
+    settings = {
+        "OPSBOT_REDIS_URL": redis_url, "OPSBOT_PUBLIC_URL": public,
         "OPSBOT_DATA_DIR": str(tmp_path / "data"), "OPSBOT_SIM_RESOURCES": "200", "OPSBOT_LOG_LEVEL": "INFO",
         "OPSBOT_SLACK_BOT_TOKEN": "xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy",
-        "OPSBOT_SLACK_SIGNING_SECRET": SLACK_SECRET,
+        "OPSBOT_SLACK_SIGNING_SECRET": SLACK_SECRET, "OPSBOT_SLACK_API_URL": fake_slack.url,
         "OPSBOT_TELEGRAM_TOKEN": TELEGRAM_TOKEN, "OPSBOT_TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
         "OPSBOT_TWILIO_ACCOUNT_SID": TWILIO_ACCOUNT, "OPSBOT_TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
         "OPSBOT_TWILIO_FROM": "+15005550006", "OPSBOT_TWILIO_API_URL": "http://127.0.0.1:9/",
         "OPSBOT_ALERT_SOURCES": json.dumps({"generic": {"token": ALERT_TOKEN}}),
         "OPSBOT_SNS_TOPICS": json.dumps(["arn:aws:sns:eu-west-1:123456789012:opsbot-alerts"]),
     }  # fmt: skip
-    slack = FakeSlackApi().start()
-    try:
-        with FakeTelegramAPI(TELEGRAM_TOKEN) as telegram:
-            env |= {"OPSBOT_SLACK_API_URL": slack.url, "OPSBOT_TELEGRAM_API_URL": telegram.url}
-            process = subprocess.Popen(
-                [OPSBOT, "serve", "--no-worker"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-            )
-            try:
-                with httpx.Client(base_url=public, timeout=10) as client:
-                    _wait_for(lambda: _answers(client, "/readyz"))
-                    _drive(client, public)
-                process.send_signal(signal.SIGTERM)
-                _out, err = process.communicate(timeout=30)
-            finally:
-                if process.poll() is None:
-                    process.kill()
-                    process.communicate()
-    finally:
-        slack.stop()
-    assert process.returncode == 0, err
+    with FakeTelegramAPI(TELEGRAM_TOKEN) as telegram:
+        running = opsbot_serve.start(settings | {"OPSBOT_TELEGRAM_API_URL": telegram.url}, "--no-worker", port=port)
+        with httpx.Client(base_url=public, timeout=10) as client:
+            _drive(client, public)
+        err = stop(running.process)
+    assert running.process.returncode == 0, err
     assert "Traceback" not in err and "RecursionError" not in err and PIECE not in err, err[-2000:]
 
 
@@ -122,18 +101,3 @@ def _drive(client: httpx.Client, public: str) -> None:
         assert client.post("/alerts/sns", content=body, headers=json_type).status_code == 400
     assert client.post("/alerts/generic", content=huge, headers=bearer).status_code == 413
     assert client.get("/healthz").text == "ok"  # and the process is still serving
-
-
-def _answers(client: httpx.Client, path: str) -> bool:
-    try:
-        return client.get(path).status_code == 200
-    except httpx.TransportError:
-        return False
-
-
-def _wait_for(condition: Callable[[], bool], timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out")
-        time.sleep(0.05)

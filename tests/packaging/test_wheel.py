@@ -14,11 +14,8 @@ import fnmatch
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
-import time
 import venv
 import zipfile
 from collections.abc import Callable, Iterator
@@ -26,14 +23,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-import httpx
 import pytest
 import redis
 from rq import Worker
 
 from bench.runner import EXTRA_HINT, EXTRA_MODULES
+from fakes.daemon import free_port
 from fakes.telegram_api import FakeTelegramAPI
+from tests.eventually import eventually
 from tests.packaging.test_layout import CHECKOUT, shipped_packages
+from tests.serve_process import START_SECONDS, stop, wait_ready
 from tests.telegram import updates
 
 pytestmark = [pytest.mark.packaging, pytest.mark.timeout(900)]
@@ -106,12 +105,7 @@ class Installed:
             try:
                 yield process
             finally:
-                process.send_signal(signal.SIGTERM)
-                try:
-                    process.wait(timeout=grace)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+                stop(process, grace)
 
 
 @pytest.fixture(scope="module")
@@ -191,9 +185,7 @@ DEFAULT_POLICY_ALICE = 123456789  # alice's Telegram id in the shipped policy (p
 def test_worker_and_serve_start_and_answer_on_telegram(
     installed: Installed, redis_url: str, redis_conn: redis.Redis, tmp_path: Path
 ) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     settings = {"OPSBOT_REDIS_URL": redis_url, "OPSBOT_SIM_RESOURCES": "2000"}
     channel = {"OPSBOT_HTTP_PORT": str(port), "OPSBOT_TELEGRAM_TOKEN": TOKEN}
     with (
@@ -201,32 +193,16 @@ def test_worker_and_serve_start_and_answer_on_telegram(
         # An idle rq worker can take up to a minute to stop (its pub/sub thread's join); that is not tested here.
         installed.running("opsbot", "worker", log=tmp_path / "worker.log", grace=2, **settings),
     ):
-        _wait_for(lambda: len(Worker.all(connection=redis_conn)) == 1)
+        eventually(lambda: len(Worker.all(connection=redis_conn)) == 1, START_SECONDS, "the worker registered")
         with installed.running(
             "opsbot", "serve", "--no-worker", log=tmp_path / "serve.log",
             **settings, **channel, OPSBOT_TELEGRAM_API_URL=api.url,
         ) as serve:  # fmt: skip
-            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5) as client:
-                _wait_for(lambda: _answers(client, "/readyz"))
+            wait_ready(serve, f"http://127.0.0.1:{port}")
             api.push_update(updates.text("help", user=DEFAULT_POLICY_ALICE))  # a stranger would get one line
-            _wait_for(lambda: bool(api.calls("sendMessage")))
+            eventually(lambda: api.calls("sendMessage"), START_SECONDS, "the answer sent")
     assert str(api.calls("sendMessage")[0].params["text"]).startswith("Try: status")
     serve_log = (tmp_path / "serve.log").read_text(encoding="utf-8")
     assert serve.returncode == 0, serve_log
     for log in (serve_log, (tmp_path / "worker.log").read_text(encoding="utf-8")):
         assert "Traceback" not in log and TOKEN not in log
-
-
-def _answers(client: httpx.Client, path: str) -> bool:
-    try:
-        return client.get(path).status_code == 200
-    except httpx.TransportError:
-        return False
-
-
-def _wait_for(condition: Callable[[], bool], timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out")
-        time.sleep(0.1)
