@@ -10,6 +10,7 @@ from conversation.outcome import recorded
 from conversation.replies import new_key, not_found, reply, where
 from conversation.services import Index, Services
 from conversation.targets import Picker
+from core.durations import span
 from core.errors import ProviderError
 from core.models import ActionName, ActionRequest, Button, Intent, IntentName, Message, Reply
 from policies.engine import Decision, PolicyRequest
@@ -75,7 +76,7 @@ class ChangeFlow:
             params={**params, "code": pending.code, "risk": decision.risk.value, "effect": decision.effect or None},
         )  # fmt: skip
         recorded()
-        minutes = max(1, round(self._s.confirmations.ttl_seconds / 60))
+        lasts = span(self._s.confirmations.ttl_seconds)
         title = spec(request.action).title.capitalize()
         if critical:
             role = decision.approver_role or "admin"
@@ -83,11 +84,11 @@ class ChangeFlow:
             text = (
                 f"{title}: {plan.summary}\n"
                 f"{decision.risk.value.capitalize()}{why}: needs approval by an {role} other than {user}. "
-                f"Expires in {minutes} min. Code {pending.code}"
+                f"Expires in {lasts}. Code {pending.code}"
             )
             confirm = Button(id=f"confirm:{pending.code}", label=f"Approve ({role})", style="danger")
         else:
-            text = f"{title}: {plan.summary}\nConfirm within {minutes} min. Code {pending.code}"
+            text = f"{title}: {plan.summary}\nConfirm within {lasts}. Code {pending.code}"
             confirm = Button(id=f"confirm:{pending.code}", label="Confirm", style="primary")
         buttons = (confirm, Button(id=f"cancel:{pending.code}", label="Cancel"))
         return [

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from typing import Literal, get_args
 
 from actions.provider import Resource, Snapshot, SourceHealth
+from core.durations import span
 from core.models import Cloud, Frozen
 
 STALE_SECONDS = 600.0  # older data is a problem in itself (callers pass 2 refresh periods)
@@ -226,7 +227,7 @@ def source_problems(cloud: Cloud, mine: list[SourceHealth], now: float, stale_af
         if kind == "no_data":
             detail = "no data yet" + (f" - {why}" if why else "")
         elif kind == "stale_data":
-            detail = f"{(now - (data_at or now)) / 60:.0f} min old" + (f" - {why}" if why else "")
+            detail = f"{span(now - (data_at or now))} old" + (f" - {why}" if why else "")
         else:
             detail = why
         found.append(Problem(
@@ -245,7 +246,7 @@ def _health(snapshot: Snapshot, cloud: Cloud, region: str | None, now: float, st
             problems.append(Problem(severity=3, kind="provider_error", cloud=cloud, subject="API",
                                     detail=snapshot.error))  # fmt: skip
         if snapshot.fetched_at and now - snapshot.fetched_at > stale_after:
-            detail = f"{(now - snapshot.fetched_at) / 60:.0f} min old"
+            detail = f"{span(now - snapshot.fetched_at)} old"
             problems.append(Problem(severity=3, kind="stale_data", cloud=cloud, subject="data", detail=detail,
                                     data_at=snapshot.fetched_at))  # fmt: skip
         fetched = snapshot.fetched_at or None  # 0: never read, not 1970
