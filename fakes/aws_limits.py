@@ -11,12 +11,13 @@ own headers, so the same region and account), so a limit changed after opsbot pl
 from __future__ import annotations
 
 import http.client
-import threading
 import uuid
 import xml.etree.ElementTree as ET
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from fakes.loopback import LoopbackHandler, LoopbackServer
 
 _NS = "{http://autoscaling.amazonaws.com/doc/2011-01-01/}"
 _HOP_BY_HOP = frozenset({"connection", "keep-alive", "transfer-encoding", "content-length", "host"})
@@ -55,29 +56,14 @@ def refusal(action: str, params: dict[str, str], bounds: tuple[int, int, int] | 
     return None
 
 
-class AwsLimits:
+class AwsLimits(LoopbackServer):
     """The proxy: `start()` serves on 127.0.0.1 (a free port), `url` is what boto3's endpoint_url takes."""
 
     def __init__(self, moto_url: str) -> None:
         target = urlsplit(moto_url)
         self.moto_host, self.moto_port = target.hostname or "127.0.0.1", target.port or 80
         self.refused: list[str] = []  # every message sent back instead of forwarding, in order
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="aws-limits", daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def start(self) -> AwsLimits:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        super().__init__(_handler(self), "aws-limits")
 
     def forward(self, method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, list[Any], bytes]:
         connection = http.client.HTTPConnection(self.moto_host, self.moto_port, timeout=60)
@@ -110,11 +96,8 @@ class AwsLimits:
 
 
 def _handler(proxy: AwsLimits) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(LoopbackHandler):
         protocol_version = "HTTP/1.1"
-
-        def log_message(self, format: str, *args: Any) -> None:
-            return None
 
         def do_GET(self) -> None:
             self._serve()
@@ -140,19 +123,9 @@ def _handler(proxy: AwsLimits) -> type[BaseHTTPRequestHandler]:
                 message = refusal(action, params, proxy.bounds(params["AutoScalingGroupName"], headers))
                 if message is not None:
                     proxy.refused.append(message)
-                    self._answer(400, [("Content-Type", "text/xml")], validation_error(message))
+                    self.reply(400, validation_error(message), {"Content-Type": "text/xml"})
                     return
             status, answer_headers, answer = proxy.forward(self.command, self.path, headers, body)
-            self._answer(status, answer_headers, answer)
-
-        def _answer(self, status: int, headers: list[Any], body: bytes) -> None:
-            self.send_response(status)
-            for key, value in headers:
-                if key.lower() not in _HOP_BY_HOP:
-                    self.send_header(key, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(body)
+            self.reply(status, answer, [(k, v) for k, v in answer_headers if k.lower() not in _HOP_BY_HOP])
 
     return Handler

@@ -20,11 +20,13 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from azure.core.credentials import AccessToken
+
+from fakes.loopback import LoopbackHandler, LoopbackServer
 
 if TYPE_CHECKING:  # trustme comes with the `bench` extra; only the caller, who makes the CA, needs it
     import trustme
@@ -47,24 +49,24 @@ POWER_ACTIONS = {"start": ("starting", "running"), "deallocate": ("deallocating"
 
 
 @dataclass
-class Vm:
+class _Compute:
+    """What a VM and a scale set both have: where it is, its name, its size and its tags."""
+
     sub: str
     rg: str
     name: str
     location: str
     size: str
     tags: dict[str, str]
+
+
+@dataclass
+class Vm(_Compute):
     power: str
 
 
 @dataclass
-class ScaleSet:
-    sub: str
-    rg: str
-    name: str
-    location: str
-    size: str
-    tags: dict[str, str]
+class ScaleSet(_Compute):
     capacity: int
     members: dict[str, str] = field(default_factory=dict)  # instance id -> power
     next_id: int = 0
@@ -132,7 +134,7 @@ def _key(*parts: str) -> tuple[str, ...]:
     return tuple(p.lower() for p in parts)
 
 
-class FakeArm:
+class FakeArm(LoopbackServer):
     def __init__(self, ca: trustme.CA, *, page_size: int = 100, token: str = "test-token", op_steps: int = 2,
                  status_only_models: bool = False) -> None:  # fmt: skip
         """`status_only_models`: `statusOnly=true` items carry the whole VM model too, not just the status."""
@@ -147,22 +149,14 @@ class FakeArm:
         self._next_error: tuple[str, str] | None = None
         self.lock = threading.RLock()
         self._closing = threading.Event()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self._server.daemon_threads = True
-        self._server.block_on_close = False
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
-        self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
-        self.url = f"https://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-arm", daemon=True
-        )
-        self._thread.start()
+        super().__init__(_handler(self), "fake-arm", tls=context)
+        self.start()
 
     def close(self) -> None:
         self._closing.set()
-        self._server.shutdown()
-        self._server.server_close()
+        self.stop()
 
     # --- controls -------------------------------------------------------------------------------------------
     def add_vm(self, sub: str, rg: str, name: str, *, location: str = "westeurope", size: str = "Standard_D2s_v5",
@@ -355,14 +349,11 @@ def member_json(ss: ScaleSet, instance_id: str, power: str, view: bool) -> dict[
             "sku": {"name": ss.size, "tier": "Standard"}, "properties": props}  # fmt: skip
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(LoopbackHandler):
     fake: FakeArm
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # headers and body leave as separate writes: no 40 ms delayed-ACK stall
     wbufsize = 1 << 16  # ... and as one segment: the handler flushes after each request
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return None
 
     def do_GET(self) -> None:
         self._serve("GET")
@@ -378,15 +369,14 @@ class _Handler(BaseHTTPRequestHandler):
 
     # --- plumbing -------------------------------------------------------------------------------------------
     def _send(self, status: int, body: Any = None, headers: dict[str, str] | None = None) -> None:
-        data = b"" if body is None else json.dumps(body).encode()
-        self.send_response(status)
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        if body is not None:
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        if body is None:
+            self.reply(status, b"", headers or {})
+        else:
+            self.reply(
+                status,
+                json.dumps(body).encode(),
+                {**(headers or {}), "Content-Type": "application/json; charset=utf-8"},
+            )
 
     def _error(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
         self._send(status, {"error": {"code": code, "message": message}}, headers)

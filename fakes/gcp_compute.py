@@ -20,9 +20,11 @@ import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from fakes.loopback import LoopbackHandler, LoopbackServer
 
 Json = dict[str, Any]
 PROJECT_NUMBER = "123456789012"
@@ -134,7 +136,7 @@ class _HttpError(Exception):
         self.status, self.message = status, message
 
 
-class FakeComputeApi:
+class FakeComputeApi(LoopbackServer):
     def __init__(self, *, page_size: int = 500, op_polls: int = 1, status_reads: int = 1) -> None:
         self.page_size, self.op_polls, self.status_reads = page_size, op_polls, status_reads
         self.stall_operations = False
@@ -146,22 +148,11 @@ class FakeComputeApi:
         self._ids = itertools.count(4_000_000_000_001)
         self._lock = threading.RLock()
         self._stopping = threading.Event()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,), name="fake-gcp", daemon=True)
-
-    # -- lifecycle -------------------------------------------------------------------------------------------
-    def start(self) -> FakeComputeApi:
-        self._thread.start()
-        return self
+        super().__init__(_handler_for(self), "fake-gcp", poll=0.02)
 
     def stop(self) -> None:
         self._stopping.set()
-        if self._thread.is_alive():
-            self._server.shutdown()
-            self._thread.join(timeout=10)
-        self._server.server_close()
+        super().stop()
 
     # -- seeding ---------------------------------------------------------------------------------------------
     def add_zone(self, project: str, zone: str) -> _Zone:
@@ -481,7 +472,7 @@ def _error(status: int, message: str) -> Json:
 
 
 def _handler_for(api: FakeComputeApi) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(LoopbackHandler):
         protocol_version = "HTTP/1.1"
 
         def do_GET(self) -> None:
@@ -497,19 +488,8 @@ def _handler_for(api: FakeComputeApi) -> type[BaseHTTPRequestHandler]:
             url = urlsplit(self.path)
             query = {k: v[0] for k, v in parse_qs(url.query).items()}
             status, body, headers = api.answer(method, url.path, query)
-            data = json.dumps(body).encode()
-            try:
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=UTF-8")
-                self.send_header("Content-Length", str(len(data)))
-                for key, value in headers.items():
-                    self.send_header(key, value)
-                self.end_headers()
-                self.wfile.write(data)
-            except (BrokenPipeError, ConnectionResetError):  # the client gave up (a hang test)
-                self.close_connection = True
-
-        def log_message(self, format: str, *args: Any) -> None:
-            return None
+            self.reply(
+                status, json.dumps(body).encode(), {"Content-Type": "application/json; charset=UTF-8", **headers}
+            )
 
     return Handler

@@ -18,11 +18,11 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from typing import cast
 from urllib.parse import parse_qsl, unquote
 
+from fakes.loopback import LoopbackHandler, LoopbackServer
 from fakes.throttle import ConversationLimit
 
 BOT_USER: dict[str, object] = {
@@ -73,7 +73,7 @@ class SentMessage:
         return [button["callback_data"] for row in rows for button in row]
 
 
-class FakeTelegramAPI:
+class FakeTelegramAPI(LoopbackServer):
     def __init__(self, token: str) -> None:
         self.token = token
         self._lock = threading.Condition()
@@ -90,26 +90,13 @@ class FakeTelegramAPI:
         self._answered_queries: set[str] = set()
         self.webhook: Json = {}
         self._closed = False
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="fake-telegram",
-                                        daemon=True)  # fmt: skip
+        super().__init__(_handler_for(self), "fake-telegram")
 
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def __enter__(self) -> FakeTelegramAPI:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+    def stop(self) -> None:
         with self._lock:
             self._closed = True
             self._lock.notify_all()  # long polls in progress end now
-        self._server.shutdown()
-        self._server.server_close()
+        super().stop()
 
     # -- what the test controls ----------------------------------------------------------------------
     def push_update(self, update: Json) -> int:
@@ -324,7 +311,7 @@ _METHODS = {
 
 
 def _handler_for(api: FakeTelegramAPI) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(LoopbackHandler):
         protocol_version = "HTTP/1.1"  # keep-alive, as httpx expects
 
         def do_POST(self) -> None:
@@ -352,25 +339,10 @@ def _handler_for(api: FakeTelegramAPI) -> type[BaseHTTPRequestHandler]:
             except ApiError as err:
                 self._answer(err.status, {"ok": False, "error_code": err.status, "description": err.description})
                 return
-            self.send_response(200)
-            self.send_header("Content-Type", "application/octet-stream")
-            self.send_header("Content-Length", str(len(content)))
-            self.end_headers()
-            self.wfile.write(content)
+            self.reply(200, content, {"Content-Type": "application/octet-stream"})
 
         def _answer(self, status: int, payload: Json) -> None:
-            raw = json.dumps(payload).encode()
-            try:
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(raw)))
-                self.end_headers()
-                self.wfile.write(raw)
-            except (BrokenPipeError, ConnectionResetError):
-                self.close_connection = True  # the client gave up (a long poll cancelled at shutdown)
-
-        def log_message(self, format: str, *args: object) -> None:
-            return  # quiet: the test output is about opsbot
+            self.reply(status, json.dumps(payload).encode(), {"Content-Type": "application/json"})
 
     return Handler
 

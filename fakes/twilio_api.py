@@ -21,13 +21,14 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from typing import Literal
 from urllib.parse import parse_qsl
 
 import httpx
 from twilio.request_validator import RequestValidator
+
+from fakes.loopback import LoopbackHandler, LoopbackServer
 
 _PATH = re.compile(r"^/2010-04-01/Accounts/(?P<sid>[^/]+)/(?P<kind>Messages|Calls)\.json$")
 _E164 = re.compile(r"^\+[1-9]\d{1,14}$")
@@ -81,7 +82,7 @@ class TwilioError(Exception):
                 "status": self.status}  # fmt: skip
 
 
-class FakeTwilioAPI:
+class FakeTwilioAPI(LoopbackServer):
     def __init__(self, account_sid: str, auth_token: str) -> None:
         self.account_sid, self.auth_token = account_sid, auth_token
         self._lock = threading.Condition()
@@ -90,23 +91,7 @@ class FakeTwilioAPI:
         self._calls: list[PlacedCall] = []
         self._failures: list[tuple[Kind | None, TwilioError]] = []
         self._ids = itertools.count(1)
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="fake-twilio",
-                                        daemon=True)  # fmt: skip
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def __enter__(self) -> FakeTwilioAPI:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_exc: type[BaseException] | BaseException | TracebackType | None) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        super().__init__(_handler_for(self), "fake-twilio")
 
     # -- what the test controls ----------------------------------------------------------------------
     def fail_next(
@@ -252,22 +237,15 @@ def _required(params: dict[str, list[str]], name: str, code: int) -> str:
 
 
 def _handler_for(api: FakeTwilioAPI) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(LoopbackHandler):
         protocol_version = "HTTP/1.1"
 
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             status, payload = api.handle(self.path, self.headers.get("Authorization"), body)
-            raw = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(raw)))
+            headers = {"Content-Type": "application/json"}
             if status == 401:
-                self.send_header("WWW-Authenticate", 'Basic realm="Twilio API"')
-            self.end_headers()
-            self.wfile.write(raw)
-
-        def log_message(self, format: str, *args: object) -> None:
-            return  # quiet: the test output is about opsbot
+                headers["WWW-Authenticate"] = 'Basic realm="Twilio API"'
+            self.reply(status, json.dumps(payload).encode(), headers)
 
     return Handler
