@@ -54,34 +54,29 @@ def test_small_valid_file(write_policy: WritePolicy) -> None:
     assert policy.default_role is None  # strangers read nothing unless the file says otherwise
 
 
-def test_typoed_key_names_its_line(write_policy: WritePolicy) -> None:
-    path = write_policy(BASE.replace("    role: operator", "    rol: operator"))
-    assert problems_of(path) == [f"{path}:9: missing key 'role'", f"{path}:10: unknown key 'rol'"]
-
-
-def test_typoed_top_level_key(write_policy: WritePolicy) -> None:
-    path = write_policy(BASE + "rate_limit:\n  - counts: messages\n")
-    assert problems_of(path) == [f"{path}:12: unknown key 'rate_limit'"]
-
-
-def test_unknown_action_with_a_suggestion(write_policy: WritePolicy) -> None:
-    path = write_policy(BASE.replace("      scale: [prod]", "      scael: [prod]"))
-    assert problems_of(path) == [f"{path}:7: unknown action 'scael' (did you mean 'scale'?)"]
-
-
-def test_unknown_intent_in_a_list(write_policy: WritePolicy) -> None:
-    path = write_policy(BASE.replace("intents: [status]", "intents:\n      - status\n      - stauts"))
-    assert problems_of(path) == [f"{path}:5: unknown intent 'stauts' (did you mean 'status'?)"]
-
-
-def test_changing_intent_belongs_under_actions(write_policy: WritePolicy) -> None:
-    path = write_policy(BASE.replace("intents: [status]", "intents: [status, restart]"))
-    assert problems_of(path) == [f"{path}:3: 'restart' changes infrastructure: list it under actions"]
-
-
-def test_user_with_unknown_role(write_policy: WritePolicy) -> None:
-    path = write_policy(BASE.replace("    role: operator", "    role: operater"))
-    assert problems_of(path) == [f"{path}:10: unknown role 'operater' (did you mean 'operator'?)"]
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        pytest.param("    role: operator", "    rol: operator", ["9: missing key 'role'", "10: unknown key 'rol'"],
+                     id="a typoed key"),
+        pytest.param('["slack:U1"]\n', '["slack:U1"]\nrate_limit:\n  - counts: messages\n',
+                     ["12: unknown key 'rate_limit'"], id="a typoed top-level key"),
+        pytest.param("      scale: [prod]", "      scael: [prod]",
+                     ["7: unknown action 'scael' (did you mean 'scale'?)"], id="an unknown action"),
+        pytest.param("intents: [status]", "intents:\n      - status\n      - stauts",
+                     ["5: unknown intent 'stauts' (did you mean 'status'?)"], id="an unknown intent in a list"),
+        pytest.param("intents: [status]", "intents: [status, restart]",
+                     ["3: 'restart' changes infrastructure: list it under actions"], id="a change among the intents"),
+        pytest.param("    role: operator", "    role: operater",
+                     ["10: unknown role 'operater' (did you mean 'operator'?)"], id="a user with an unknown role"),
+        pytest.param("    intents: [status]", "    inherits: operator",
+                     ["3: roles inherit in a loop: viewer -> operator -> viewer",
+                      "5: roles inherit in a loop: operator -> viewer -> operator"], id="an inheritance loop"),
+    ],
+)  # fmt: skip
+def test_a_mistake_is_named_at_its_line(write_policy: WritePolicy, old: str, new: str, expected: list[str]) -> None:
+    path = write_policy(BASE.replace(old, new))
+    assert problems_of(path) == [f"{path}:{problem}" for problem in expected]
 
 
 def test_several_reference_problems_come_together(write_policy: WritePolicy) -> None:
@@ -95,14 +90,6 @@ def test_several_reference_problems_come_together(write_policy: WritePolicy) -> 
         f"{path}:13: unknown role 'admin'",
         f"{path}:14: identity 'slack:U1' already belongs to alice",
         f"{path}:15: unknown role 'root'",
-    ]
-
-
-def test_inheritance_loop(write_policy: WritePolicy) -> None:
-    path = write_policy(BASE.replace("    intents: [status]", "    inherits: operator"))
-    assert problems_of(path) == [
-        f"{path}:3: roles inherit in a loop: viewer -> operator -> viewer",
-        f"{path}:5: roles inherit in a loop: operator -> viewer -> operator",
     ]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import unicodedata
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given, settings
@@ -75,12 +76,18 @@ def test_sms_is_one_line_of_gsm7() -> None:
     assert for_sms("ﬁlter ¨ x") == "filter x"
 
 
+def cleaned_once_for_all(clean: Callable[[str], str], text: str, *, growth: int = 1) -> str:
+    """`clean(text)`, checked to be idempotent and at most `growth` times as long as `text`."""
+    cleaned = clean(text)
+    assert clean(cleaned) == cleaned
+    assert len(cleaned) <= growth * len(text)
+    return cleaned
+
+
 @settings(max_examples=300, deadline=None)
 @given(text=any_text | mixed)
 def test_chat_text_is_always_clean_idempotent_and_never_longer(text: str) -> None:
-    clean = for_chat(text)
-    assert for_chat(clean) == clean
-    assert len(clean) <= len(text)
+    clean = cleaned_once_for_all(for_chat, text)
     for ch in clean:
         category = unicodedata.category(ch)
         assert category not in ("Cc", "Cs") or ch in "\n\t", repr(ch)
@@ -91,9 +98,7 @@ def test_chat_text_is_always_clean_idempotent_and_never_longer(text: str) -> Non
 @settings(max_examples=300, deadline=None)
 @given(text=any_text | mixed)
 def test_xml_text_always_parses_idempotent_and_never_longer(text: str) -> None:
-    clean = for_xml(text)
-    assert for_xml(clean) == clean
-    assert len(clean) <= len(text)
+    clean = cleaned_once_for_all(for_xml, text)
     element = ET.fromstring(f"<Say>{clean.replace('&', '&amp;').replace('<', '&lt;')}</Say>".encode())
     assert (element.text or "") == clean.replace("\r", "\n")
 
@@ -101,8 +106,6 @@ def test_xml_text_always_parses_idempotent_and_never_longer(text: str) -> None:
 @settings(max_examples=300, deadline=None)
 @given(text=any_text | mixed)
 def test_sms_text_is_always_gsm7_on_one_line_and_idempotent(text: str) -> None:
-    clean = for_sms(text)
+    clean = cleaned_once_for_all(for_sms, text, growth=3)  # "…" is "...", "ﬃ" is "ffi": never more than three for one
     assert gsm7(clean)
     assert "\n" not in clean and "\r" not in clean and clean == clean.strip()
-    assert for_sms(clean) == clean
-    assert len(clean) <= 3 * len(text)  # "…" is "...", "ﬃ" is "ffi": never more than three for one

@@ -99,31 +99,41 @@ def test_schedules_and_windows_take_the_file_time_zone(write_alerting: WriteAler
     assert alerting.maintenance[0].timezone == "America/New_York"
 
 
-def test_typoed_keys_name_their_line_with_a_suggestion(write_alerting: WriteAlerting) -> None:
-    path = write_alerting(
-        BASE.replace("    escalation: main", "    escalaton: main")
-        .replace("        notify: sms", "        notify: sms\n        evry: 5m")
-        .replace("routes:", "timezon: UTC\nroutes:")
-    )
-    assert problems_of(path) == [
-        f"{path}:1: unknown key 'timezon' (did you mean 'timezone'?)",
-        f"{path}:4: unknown key 'escalaton' (did you mean 'escalation'?)",
-        f"{path}:11: unknown key 'evry' (did you mean 'every'?)",
-    ]
-
-
-def test_misspelt_values_suggest_the_right_one(write_alerting: WriteAlerting) -> None:
-    path = write_alerting(
-        BASE.replace("notify: sms", "notify: cal")
-        .replace("  - name: all\n", "  - name: all\n    match: {severity: critcal}\n")
-        .replace("    manager: carol", "    manager: carol\n    rotation: dayly\n    timezone: Europe/Londn")
-    )
-    assert problems_of(path) == [
-        f"{path}:3: unknown severity 'critcal' (did you mean 'critical'?)",
-        f"{path}:10: unknown notify 'cal' (did you mean 'call'?)",
-        f"{path}:17: unknown rotation 'dayly' (did you mean 'daily'?)",
-        f"{path}:18: unknown time zone 'Europe/Londn' (did you mean 'Europe/London'?)",
-    ]
+@pytest.mark.parametrize(
+    ("edits", "expected"),
+    [
+        pytest.param(
+            [("    escalation: main", "    escalaton: main"), ("routes:", "timezon: UTC\nroutes:"),
+             ("        notify: sms", "        notify: sms\n        evry: 5m")],
+            ["1: unknown key 'timezon' (did you mean 'timezone'?)",
+             "4: unknown key 'escalaton' (did you mean 'escalation'?)",
+             "11: unknown key 'evry' (did you mean 'every'?)"],
+            id="typoed keys",
+        ),
+        pytest.param(
+            [("notify: sms", "notify: cal"), ("  - name: all\n", "  - name: all\n    match: {severity: critcal}\n"),
+             ("    manager: carol", "    manager: carol\n    rotation: dayly\n    timezone: Europe/Londn")],
+            ["3: unknown severity 'critcal' (did you mean 'critical'?)",
+             "10: unknown notify 'cal' (did you mean 'call'?)",
+             "17: unknown rotation 'dayly' (did you mean 'daily'?)",
+             "18: unknown time zone 'Europe/Londn' (did you mean 'Europe/London'?)"],
+            id="misspelt values",
+        ),
+        pytest.param(
+            [("start: 2026-01-05", "start: 2026-01-06")],
+            ["13: 2026-01-06 is a Tuesday: handoffs are on Mondays, so start on one"],
+            id="a weekly start off the handoff day",
+        ),
+    ],
+)  # fmt: skip
+def test_a_mistake_is_named_at_its_line_with_a_suggestion(
+    write_alerting: WriteAlerting, edits: list[tuple[str, str]], expected: list[str]
+) -> None:
+    text = BASE
+    for old, new in edits:
+        text = text.replace(old, new)
+    path = write_alerting(text)
+    assert problems_of(path) == [f"{path}:{problem}" for problem in expected]
 
 
 @pytest.mark.parametrize(
@@ -199,11 +209,6 @@ def test_paging_a_person_needs_a_schedule(write_alerting: WriteAlerting) -> None
         BASE.replace("    manager: carol\n", "").replace("notify: sms", "notify: sms\n        to: manager")
     )
     assert problems_of(asks) == [f"{asks}:10: to: manager, but schedule 'primary' has no manager"]
-
-
-def test_weekly_start_must_be_a_handoff_day(write_alerting: WriteAlerting) -> None:
-    path = write_alerting(BASE.replace("start: 2026-01-05", "start: 2026-01-06"))
-    assert problems_of(path) == [f"{path}:13: 2026-01-06 is a Tuesday: handoffs are on Mondays, so start on one"]
 
 
 def test_times_of_day_need_quotes_and_a_clock_form(write_alerting: WriteAlerting) -> None:
