@@ -187,9 +187,9 @@ def _trip(g: Guard, endpoint: str = EP) -> None:
 
 def test_half_open_after_reset_then_one_success_closes_it(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO)
-    g = guard(fail_max=2, attempts=1, reset_seconds=0.2)
+    g = guard(fail_max=2, attempts=1, reset_seconds=0.15)
     _trip(g)
-    time.sleep(0.25)
+    time.sleep(0.2)  # the reset time is over
     assert g.state(EP) == "half-open"
     assert g.call(EP, LABEL, Cloud()) == "ok"
     assert g.state(EP) == "closed"
@@ -202,9 +202,9 @@ def test_half_open_after_reset_then_one_success_closes_it(caplog: pytest.LogCapt
 
 def test_a_failed_trial_opens_it_again(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO)
-    g = guard(fail_max=2, attempts=4, reset_seconds=0.2)
+    g = guard(fail_max=2, attempts=4, reset_seconds=0.15)
     _trip(g)
-    time.sleep(0.25)
+    time.sleep(0.2)  # the reset time is over
     trial = failing(1)
     with pytest.raises(ProviderUnavailable):
         g.call(EP, LABEL, trial)
