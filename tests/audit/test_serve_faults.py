@@ -57,6 +57,7 @@ class Serve:
         raw = json.dumps(mention(text))
         ts = str(int(time.time()))
         signature = SignatureVerifier(SECRET).generate_signature(timestamp=ts, body=raw)
+        assert signature is not None  # None only without a timestamp
         headers = {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature, "Content-Type": "application/json"}
         return self.http.post("/slack/events", content=raw, headers=headers)
 

@@ -95,7 +95,9 @@ class Installed:
         )  # fmt: skip
 
     @contextmanager
-    def running(self, *args: str, log: Path, grace: float = 30, **settings: str) -> Iterator[subprocess.Popen[bytes]]:
+    def running(
+        self, *args: str, log: Path, settings: dict[str, str], grace: float = 30
+    ) -> Iterator[subprocess.Popen[bytes]]:
         """The command until the block ends, then SIGTERM (SIGKILL after `grace` s); stdout and stderr to `log`."""
         with log.open("wb") as out:
             process = subprocess.Popen(
@@ -191,12 +193,12 @@ def test_worker_and_serve_start_and_answer_on_telegram(
     with (
         FakeTelegramAPI(TOKEN) as api,
         # An idle rq worker can take up to a minute to stop (its pub/sub thread's join); that is not tested here.
-        installed.running("opsbot", "worker", log=tmp_path / "worker.log", grace=2, **settings),
+        installed.running("opsbot", "worker", log=tmp_path / "worker.log", settings=settings, grace=2),
     ):
         eventually(lambda: len(Worker.all(connection=redis_conn)) == 1, START_SECONDS, "the worker registered")
         with installed.running(
             "opsbot", "serve", "--no-worker", log=tmp_path / "serve.log",
-            **settings, **channel, OPSBOT_TELEGRAM_API_URL=api.url,
+            settings={**settings, **channel, "OPSBOT_TELEGRAM_API_URL": api.url},
         ) as serve:  # fmt: skip
             wait_ready(serve, f"http://127.0.0.1:{port}")
             api.push_update(updates.text("help", user=DEFAULT_POLICY_ALICE))  # a stranger would get one line

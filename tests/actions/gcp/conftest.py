@@ -37,9 +37,9 @@ def fake() -> Iterator[FakeComputeApi]:
 @pytest.fixture
 def make_backend(fake: FakeComputeApi) -> MakeBackend:
     def make(*projects: GcpProject, **options: Any) -> GcpBackend:
-        options = {"compute_url": fake.url, "credentials": AnonymousCredentials(), "timeout": 2.0,
-                   "poll_seconds": 0.01} | options  # fmt: skip
-        return GcpBackend(projects or [GcpProject(id=PROJECT)], **options)
+        defaults: dict[str, Any] = {"compute_url": fake.url, "timeout": 2.0, "poll_seconds": 0.01,
+                                    "credentials": AnonymousCredentials()}  # type: ignore[no-untyped-call]  # fmt: skip
+        return GcpBackend(projects or [GcpProject(id=PROJECT)], **(defaults | options))
 
     return make
 
