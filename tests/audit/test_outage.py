@@ -64,7 +64,7 @@ def _told(connection: redis.Redis) -> list[Reply]:
     replies = []
     for key in connection.scan_iter("opsbot:outbox:*"):
         if connection.type(key) == b"stream":
-            replies += [Reply.model_validate_json(f[b"reply"]) for _, f in connection.xrange(key)]
+            replies += [Reply.model_validate_json(f[b"reply"]) for _, f in connection.xrange(key) or [] if f]
     return replies
 
 
