@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import os
 import re
 import tempfile
 import time
@@ -21,10 +20,9 @@ import aiohttp
 import httpx
 import redis
 import yaml
-from aiohttp import web
 
 from bench.figures import Figure
-from bench.loopback import FirstArrivals, ServeProcess, policy_without_rate_limits
+from bench.loopback import ServeProcess, SlackSink, bench_redis, policy_without_rate_limits
 from core.metrics import quantile
 
 TOKEN = "bench-alert-token"
@@ -37,12 +35,10 @@ _MARK = re.compile(r"bench-(\d+)")
 
 
 def run() -> list[Figure]:
-    url = os.environ.get("OPSBOT_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
-    conn = redis.Redis.from_url(url)
-    try:
-        conn.flushdb()
-    except redis.RedisError:
+    url = bench_redis("redis://127.0.0.1:6379/14")
+    if url is None:
         return [Figure("alerts: skipped, no Redis at OPSBOT_BENCH_REDIS_URL", 0, "")]
+    conn = redis.Redis.from_url(url)
     sink = _Sink().start()
     try:
         with tempfile.TemporaryDirectory() as tmp, _serve(Path(tmp), url, sink.url) as base:
@@ -156,31 +152,19 @@ def _rss_mb(base: str) -> float:
     return 0.0
 
 
-class _Sink(FirstArrivals):
-    """A Slack Web API that answers auth.test and chat.postMessage, noting each alert card by its bench mark."""
-
-    route = "/api/{method}"
+class _Sink(SlackSink):
+    """A Slack Web API noting each alert card by its bench mark, not by its channel."""
 
     def __init__(self) -> None:
-        super().__init__("bench-alert-slack")
-        self.url = f"http://127.0.0.1:{self.port}/api/"
-        self._ts = itertools.count(1)
+        super().__init__("bench-alert-slack", "U0BOT")
         self._counts: dict[str, int] = {}
 
     def count(self, mark: str) -> int:
         return self._counts.get(mark, 0)
 
-    async def answer(self, request: web.Request) -> web.Response:
-        method = request.match_info["method"]
-        if method == "auth.test":
-            return web.json_response({"ok": True, "team_id": "T1", "user_id": "U0BOT", "bot_id": "B1"})
-        if method != "chat.postMessage":
-            return web.json_response({"ok": True})
-        raw = await request.text()
+    def posted(self, channel: str, raw: str) -> None:
         found = _MARK.search(raw)
         if found:
             mark = found.group(0)
             self._counts[mark] = self._counts.get(mark, 0) + 1
             self.arrived(mark)
-        channel = str(json.loads(raw).get("channel"))
-        return web.json_response({"ok": True, "channel": channel, "ts": f"{1_700_000_000 + next(self._ts)}.000100"})

@@ -13,21 +13,20 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import functools
 import itertools
 import json
-import os
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 import httpx
-import redis
-from aiohttp import web
 from slack_sdk.signature import SignatureVerifier
 
+from bench.chat_rounds import at_once, back_to_back, burst_figures, one_at_a_time
 from bench.figures import Figure
-from bench.loopback import FirstArrivals, ServeProcess, policy_without_rate_limits
+from bench.loopback import ServeProcess, SlackSink, bench_redis, policy_without_rate_limits
 from bot.slack.transport import BURST
 from core.metrics import quantile
 
@@ -50,19 +49,20 @@ MENTION: dict[str, Any] = {
 
 
 def run() -> list[Figure]:
-    url = os.environ.get("OPSBOT_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
-    try:
-        redis.Redis.from_url(url).flushdb()
-    except redis.RedisError:
+    url = bench_redis("redis://127.0.0.1:6379/14")
+    if url is None:
         return [Figure("slack: skipped, no Redis at OPSBOT_BENCH_REDIS_URL", 0, "")]
-    sink = _Sink().start()
+    sink = SlackSink("bench-slack-api", BOT_USER_ID).start()
     try:
         with tempfile.TemporaryDirectory() as tmp, _serve(Path(tmp), url, sink.url) as base:
-            asyncio.run(_sequential(base, sink, "C0WARM", 10))
-            one, acks = asyncio.run(_sequential(base, sink, "C1ONE", ROUNDS))
-            many, seconds = asyncio.run(_at_once(base, sink))
-            channel = asyncio.run(_back_to_back(base, sink, "C3BURST", thread=False))
-            thread = asyncio.run(_back_to_back(base, sink, "C4THREAD", thread=True))
+            # Each conversation is its own channel, so Slack's pacing of one channel never enters these figures.
+            send = functools.partial(_send, base)
+            asyncio.run(one_at_a_time(send, sink, [f"C0WARM{n:04d}" for n in range(10)]))
+            one, acks = asyncio.run(one_at_a_time(send, sink, [f"C1ONE{n:04d}" for n in range(ROUNDS)]))
+            many, seconds = asyncio.run(at_once(send, sink, [f"C2MANY{n:04d}" for n in range(AT_ONCE)]))
+            channel = asyncio.run(back_to_back(send, sink, "C3BURST", BACK_TO_BACK))
+            in_thread = functools.partial(_send, base, thread_ts="1600000000.424242")
+            thread = asyncio.run(back_to_back(in_thread, sink, "C4THREAD", BACK_TO_BACK))
     finally:
         sink.stop()
     return [
@@ -78,14 +78,9 @@ def run() -> list[Figure]:
 
 
 def _burst_figures(where: str, latencies: list[float]) -> list[Figure]:
-    burst, rest = latencies[:BURST], latencies[BURST:]
-    name = f"slack {BACK_TO_BACK} in a row, {where}:"
-    return [
-        Figure(f"{name} first {BURST}, p50", quantile(burst, 0.5) * 1000, "ms"),
-        Figure(f"{name} first {BURST}, p99", quantile(burst, 0.99) * 1000, "ms", "<= 50 ms"),
-        Figure(f"{name} the rest, p50", quantile(rest, 0.5) * 1000, "ms", "~1000 ms, Slack's 1/s a channel"),
-        Figure(f"{name} the rest, p99", quantile(rest, 0.99) * 1000, "ms", "~1000 ms, Slack's 1/s a channel"),
-    ]
+    return burst_figures(
+        f"slack {BACK_TO_BACK} in a row, {where}:", latencies, BURST, "~1000 ms, Slack's 1/s a channel"
+    )
 
 
 def _serve(tmp: Path, redis_url: str, api_url: str) -> ServeProcess:
@@ -118,7 +113,7 @@ def _mention(channel: str, thread_ts: str | None = None) -> tuple[bytes, dict[st
 
 
 async def _send(
-    client: httpx.AsyncClient, base: str, channel: str, thread_ts: str | None = None
+    base: str, client: httpx.AsyncClient, channel: str, thread_ts: str | None = None
 ) -> tuple[float, float]:
     """(monotonic time sent, seconds until acknowledged)."""
     body, headers = _mention(channel, thread_ts)
@@ -126,57 +121,3 @@ async def _send(
     response = await client.post(base + "/slack/events", content=body, headers=headers)
     response.raise_for_status()
     return start, time.monotonic() - start
-
-
-async def _sequential(base: str, sink: _Sink, prefix: str, rounds: int) -> tuple[list[float], list[float]]:
-    """Each conversation is its own channel, so Slack's pacing of one channel never enters these figures."""
-    latencies, acks = [], []
-    async with httpx.AsyncClient(timeout=30) as client:
-        for n in range(rounds):
-            channel = f"{prefix}{n:04d}"
-            start, acked = await _send(client, base, channel)
-            latencies.append(await asyncio.to_thread(sink.first, channel) - start)
-            acks.append(acked)
-    return latencies, acks
-
-
-async def _at_once(base: str, sink: _Sink) -> tuple[list[float], float]:
-    channels = [f"C2MANY{n:04d}" for n in range(AT_ONCE)]
-    async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=AT_ONCE)) as client:
-        sent = await asyncio.gather(*(_send(client, base, channel) for channel in channels))
-    posted = [await asyncio.to_thread(sink.first, channel) for channel in channels]
-    starts = [start for start, _acked in sent]
-    return [p - s for p, s in zip(posted, starts, strict=True)], max(posted) - min(starts)
-
-
-async def _back_to_back(base: str, sink: _Sink, channel: str, *, thread: bool) -> list[float]:
-    """One person's BACK_TO_BACK commands into one channel (or one thread of it), each sent the moment the answer
-    to the one before arrives: mention -> reply posted, in order."""
-    thread_ts = "1600000000.424242" if thread else None
-    latencies = []
-    async with httpx.AsyncClient(timeout=30) as client:
-        for n in range(BACK_TO_BACK):
-            start, _acked = await _send(client, base, channel, thread_ts)
-            latencies.append(await asyncio.to_thread(sink.nth, channel, n) - start)
-    return latencies
-
-
-class _Sink(FirstArrivals):
-    """A Slack Web API that answers auth.test and chat.postMessage."""
-
-    route = "/api/{method}"
-
-    def __init__(self) -> None:
-        super().__init__("bench-slack-api")
-        self.url = f"http://127.0.0.1:{self.port}/api/"
-        self._ts = itertools.count(1)
-
-    async def answer(self, request: web.Request) -> web.Response:
-        method = request.match_info["method"]
-        if method == "auth.test":
-            return web.json_response({"ok": True, "team_id": "T1", "user_id": BOT_USER_ID, "bot_id": "B1"})
-        if method != "chat.postMessage":
-            return web.json_response({"ok": True})
-        channel = str((await request.json()).get("channel"))
-        self.arrived(channel)
-        return web.json_response({"ok": True, "channel": channel, "ts": f"{1_700_000_000 + next(self._ts)}.000100"})

@@ -15,20 +15,20 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import functools
 import itertools
 import json
-import os
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 import httpx
-import redis
 from aiohttp import web
 
+from bench.chat_rounds import at_once, back_to_back, burst_figures, one_at_a_time
 from bench.figures import Figure
-from bench.loopback import FirstArrivals, ServeProcess, free_port, policy_without_rate_limits
+from bench.loopback import FirstArrivals, ServeProcess, bench_redis, free_port, policy_without_rate_limits
 from bot.telegram.transport import BURST
 from core.metrics import quantile
 
@@ -58,19 +58,19 @@ TEXT_UPDATE: dict[str, Any] = {
 
 
 def run() -> list[Figure]:
-    url = os.environ.get("OPSBOT_BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
-    try:
-        redis.Redis.from_url(url).flushdb()
-    except redis.RedisError:
+    url = bench_redis("redis://127.0.0.1:6379/13")
+    if url is None:
         return [Figure("telegram: skipped, no Redis at OPSBOT_BENCH_REDIS_URL", 0, "")]
     sink = _Sink().start()
     try:
         with tempfile.TemporaryDirectory() as tmp, _serve(Path(tmp), url, sink.url) as base:
-            asyncio.run(_sequential(base, sink, 1_000, 10))  # warm: caches, connections
-            one, acks = asyncio.run(_sequential(base, sink, 2_000, ROUNDS))
-            many, seconds = asyncio.run(_at_once(base, sink, 3_000))
-            chat = asyncio.run(_back_to_back(base, sink, 4_000))
-            topic = asyncio.run(_back_to_back(base, sink, GROUP))
+            send = functools.partial(_send, base)
+            # One chat after another, spaced so that the 30/s limit never holds a reply back.
+            asyncio.run(one_at_a_time(send, sink, range(1_000, 1_010), gap=1 / PER_SECOND))  # warm: caches
+            one, acks = asyncio.run(one_at_a_time(send, sink, range(2_000, 2_000 + ROUNDS), gap=1 / PER_SECOND))
+            many, seconds = asyncio.run(at_once(send, sink, list(range(3_000, 3_000 + AT_ONCE))))
+            chat = asyncio.run(back_to_back(send, sink, 4_000, BACK_TO_BACK))
+            topic = asyncio.run(back_to_back(send, sink, GROUP, BACK_TO_BACK))
     finally:
         sink.stop()
     return [
@@ -87,14 +87,7 @@ def run() -> list[Figure]:
 
 
 def _burst_figures(where: str, latencies: list[float], pace: str) -> list[Figure]:
-    burst, rest = latencies[:BURST], latencies[BURST:]
-    name = f"telegram {BACK_TO_BACK} in a row, {where}:"
-    return [
-        Figure(f"{name} first {BURST}, p50", quantile(burst, 0.5) * 1000, "ms"),
-        Figure(f"{name} first {BURST}, p99", quantile(burst, 0.99) * 1000, "ms", "<= 50 ms"),
-        Figure(f"{name} the rest, p50", quantile(rest, 0.5) * 1000, "ms", pace),
-        Figure(f"{name} the rest, p99", quantile(rest, 0.99) * 1000, "ms", pace),
-    ]
+    return burst_figures(f"telegram {BACK_TO_BACK} in a row, {where}:", latencies, BURST, pace)
 
 
 def _serve(tmp: Path, redis_url: str, api_url: str) -> ServeProcess:
@@ -130,45 +123,13 @@ def _update(chat: int) -> bytes:
     return json.dumps(body).encode()
 
 
-async def _send(client: httpx.AsyncClient, base: str, chat: int) -> tuple[float, float]:
+async def _send(base: str, client: httpx.AsyncClient, chat: int) -> tuple[float, float]:
     """(monotonic time sent, seconds until the webhook answered)."""
     headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": SECRET}
     start = time.monotonic()
     response = await client.post(base + "/telegram/webhook", content=_update(chat), headers=headers)
     response.raise_for_status()
     return start, time.monotonic() - start
-
-
-async def _sequential(base: str, sink: _Sink, first_chat: int, rounds: int) -> tuple[list[float], list[float]]:
-    """One chat after another, spaced so that the 30/s limit never holds a reply back."""
-    latencies, acks = [], []
-    async with httpx.AsyncClient(timeout=30) as client:
-        for chat in range(first_chat, first_chat + rounds):
-            start, acked = await _send(client, base, chat)
-            latencies.append(await asyncio.to_thread(sink.first, chat) - start)
-            acks.append(acked)
-            await asyncio.sleep(max(0.0, 1 / PER_SECOND - (time.monotonic() - start)) + 0.005)
-    return latencies, acks
-
-
-async def _at_once(base: str, sink: _Sink, first_chat: int) -> tuple[list[float], float]:
-    chats = list(range(first_chat, first_chat + AT_ONCE))
-    async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=AT_ONCE)) as client:
-        sent = await asyncio.gather(*(_send(client, base, chat) for chat in chats))
-    answered = [await asyncio.to_thread(sink.first, chat) for chat in chats]
-    starts = [start for start, _acked in sent]
-    return [a - s for a, s in zip(answered, starts, strict=True)], max(answered) - min(starts)
-
-
-async def _back_to_back(base: str, sink: _Sink, chat: int) -> list[float]:
-    """One person's BACK_TO_BACK commands into one chat, each sent the moment the answer to the one before
-    arrives: update -> reply sent, in order."""
-    latencies = []
-    async with httpx.AsyncClient(timeout=30) as client:
-        for n in range(BACK_TO_BACK):
-            start, _acked = await _send(client, base, chat)
-            latencies.append(await asyncio.to_thread(sink.nth, chat, n) - start)
-    return latencies
 
 
 class _Sink(FirstArrivals):

@@ -13,11 +13,9 @@ import tempfile
 import time
 from pathlib import Path
 
-import redis
-
 from audit.log import AuditEvent
 from bench.figures import Figure
-from bench.loopback import policy_without_rate_limits
+from bench.loopback import bench_redis, policy_without_rate_limits
 from bot.runtime import Runtime
 from core.metrics import quantile
 from core.models import ConversationRef, Message
@@ -49,17 +47,6 @@ for text in ("status", "find web", "show web-prod", "cost by provider"):
 print(next(l.split()[1] for l in open("/proc/self/status") if l.startswith("VmRSS:")))
 rt.close()
 """
-
-
-def _redis_url() -> str | None:
-    url = os.environ.get("OPSBOT_BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
-    try:
-        conn = redis.Redis.from_url(url)
-        conn.ping()
-        conn.flushdb()
-    except redis.RedisError:
-        return None
-    return url
 
 
 def _say(rt: Runtime, text: str = "", *, user: str = "alice", press: str | None = None) -> list[object]:
@@ -117,7 +104,7 @@ def _rss_mb(data_dir: Path) -> float:
 
 
 def run() -> list[Figure]:
-    url = _redis_url()
+    url = bench_redis("redis://127.0.0.1:6379/15")
     figures: list[Figure] = []
     with tempfile.TemporaryDirectory() as tmp:
         policy = policy_without_rate_limits(Path(tmp))

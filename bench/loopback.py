@@ -1,9 +1,12 @@
-"""What the end-to-end chat benchmarks share: a real `opsbot serve` process pointed at a stand-in platform
-on 127.0.0.1, and a policy without rate limits (a benchmark sends hundreds of messages a minute)."""
+"""What the end-to-end benchmarks share: their Redis, a real `opsbot serve` process pointed at a stand-in platform
+on 127.0.0.1 (a Slack Web API that notes arrivals, `SlackSink`), and a policy without rate limits (a benchmark sends
+hundreds of messages a minute)."""
 
 from __future__ import annotations
 
 import asyncio
+import itertools
+import json
 import os
 import signal
 import socket
@@ -15,6 +18,7 @@ from pathlib import Path
 from typing import Self
 
 import httpx
+import redis
 import yaml
 from aiohttp import web
 
@@ -27,6 +31,16 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def bench_redis(default_url: str) -> str | None:
+    """OPSBOT_BENCH_REDIS_URL (else `default_url`) with that database FLUSHED, or None when no Redis answers."""
+    url = os.environ.get("OPSBOT_BENCH_REDIS_URL", default_url)
+    try:
+        redis.Redis.from_url(url).flushdb()
+    except redis.RedisError:
+        return None
+    return url
 
 
 def policy_without_rate_limits(
@@ -144,3 +158,30 @@ class FirstArrivals:
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
+
+
+class SlackSink(FirstArrivals):
+    """A Slack Web API that answers auth.test (as `bot_user_id`) and chat.postMessage, each post noted by `posted`:
+    as an arrival into its channel, unless a subclass says otherwise."""
+
+    route = "/api/{method}"
+
+    def __init__(self, name: str, bot_user_id: str) -> None:
+        super().__init__(name)
+        self.url = f"http://127.0.0.1:{self.port}/api/"
+        self._bot_user_id = bot_user_id
+        self._ts = itertools.count(1)
+
+    def posted(self, channel: str, raw: str) -> None:
+        self.arrived(channel)
+
+    async def answer(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        if method == "auth.test":
+            return web.json_response({"ok": True, "team_id": "T1", "user_id": self._bot_user_id, "bot_id": "B1"})
+        if method != "chat.postMessage":
+            return web.json_response({"ok": True})
+        raw = await request.text()
+        channel = str(json.loads(raw).get("channel"))
+        self.posted(channel, raw)
+        return web.json_response({"ok": True, "channel": channel, "ts": f"{1_700_000_000 + next(self._ts)}.000100"})

@@ -9,9 +9,9 @@ from importlib import resources
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from core.models import IntentName
+from core.models import Frozen, IntentName
 
 NOT_A_CHANGE = "not_a_change"  # any intent except the changing ones
 
@@ -29,11 +29,7 @@ class Category(StrEnum):
 SAFETY_CATEGORIES = frozenset({Category.OFF_TOPIC, Category.NEVER_CHANGE})
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class ExpectedSlots(_Frozen):
+class ExpectedSlots(Frozen):
     """The slots worth checking; one left out (None) is not checked."""
 
     target: str | None = None
@@ -54,14 +50,14 @@ class ExpectedSlots(_Frozen):
         return self.model_dump(exclude_none=True)
 
 
-class Entry(_Frozen):
+class Entry(Frozen):
     text: str = Field(min_length=1)
     expect: IntentName | Literal["not_a_change"]
     category: Category
     slots: ExpectedSlots = Field(default_factory=ExpectedSlots)
 
 
-class _CorpusFile(_Frozen):
+class _CorpusFile(Frozen):
     split: Split
     entries: tuple[Entry, ...]
 
