@@ -66,7 +66,11 @@ class ChannelAdapter(Protocol):
     transport. `opsbot serve` mounts the routes, starts it, and runs a Deliverer on the transport."""
 
     name: str
-    transport: Transport
+
+    @property
+    def transport(self) -> Transport:
+        """Where the Deliverer sends this platform's replies."""
+        ...
 
     def routes(self) -> list[BaseRoute]: ...
 

@@ -14,8 +14,8 @@ from tests.alerting.conftest import (  # noqa: F401  (fixtures used through pyte
     AlertStackFactory,
     make_alert_stack,
     twilio,
-    wait_until,
 )
+from tests.eventually import eventually
 from tests.slack.conftest import fake_slack, make_stack  # noqa: F401
 
 ONE_STEP: dict[str, Any] = {
@@ -58,7 +58,7 @@ def test_twelve_cards_at_once_become_a_few_cards_and_one_digest(make_alert_stack
     def delivered() -> set[object]:  # told on the delivery-result thread, so a moment after the post
         return {r.params["alert"] for r in alerts.audit(AuditEvent.ALERT_DELIVERY) if r.params["ok"]}
 
-    wait_until(lambda: delivered() == set(range(1, BURST + 1)), what=f"delivery reports (have {delivered()})")
+    eventually(lambda: delivered() == set(range(1, BURST + 1)), what="delivery reports", seen=delivered)
 
     # An ack edits a card that went out on its own, and posts nothing for one that went out in the digest.
     in_digest = min(set(range(1, BURST + 1)) - carded)
