@@ -41,10 +41,7 @@ def _p(values: list[float], q: float) -> float:
 
 def _scale_web(cloud: SimulatedCloud, count: int) -> ActionRequest:
     web = cloud.get("web-prod")
-    return ActionRequest(
-        action=ActionName.SCALE, resource_id=web.id, resource_name=web.name, cloud=web.cloud, region=web.region,
-        environment=web.environment, desired_count=count, requested_by="bench",
-    )  # fmt: skip
+    return ActionRequest.on(web, ActionName.SCALE, requested_by="bench", desired_count=count)
 
 
 def _searching(inventory: tuple[Resource, ...], query: str) -> Callable[[], object]:

@@ -107,16 +107,8 @@ def _actions(context: WorkerContext) -> list[float]:
     samples: list[float] = []
     after = context.outbox.last_id(_REF.channel)
     for i in range(WARMUP + ACTIONS):
-        request = ActionRequest(
-            action=ActionName.SCALE,
-            resource_id=group.id,
-            resource_name=group.name,
-            cloud=group.cloud,
-            region=group.region,
-            environment=group.environment,
-            desired_count=13 + i % 2,  # alternate, so every job has something to do
-            requested_by="bench",
-        )
+        # Alternate the size, so every job has something to do.
+        request = ActionRequest.on(group, ActionName.SCALE, requested_by="bench", desired_count=13 + i % 2)
         key = f"bench-{time.time_ns()}"
         start = time.time()
         job = ActionJob(request=request, ref=_REF, reply_key=key, idempotency_key=key, enqueued_at=start)

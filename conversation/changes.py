@@ -169,19 +169,10 @@ class ChangeFlow:
             desired = max(intent.slots.count or 0, emergency_target(current))
         elif action is ActionName.FAILOVER:
             destination = _standby_id(target, intent, index)
-        return ActionRequest(
-            action=action,
-            resource_id=target.id,
-            resource_name=target.name,
-            cloud=target.cloud,
-            region=target.region,
-            environment=target.environment,
-            desired_count=desired,
-            destination_id=destination,
-            new_min_count=new_min,
-            new_max_count=new_max,
-            requested_by=user,
-        )
+        return ActionRequest.on(
+            target, action, requested_by=user, desired_count=desired, destination_id=destination,
+            new_min_count=new_min, new_max_count=new_max,
+        )  # fmt: skip
 
 
 def _failover_source(intent: Intent, index: Index) -> Resource | str | None:

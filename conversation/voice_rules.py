@@ -53,10 +53,8 @@ def shrinks_prod(intent: Intent, target: Resource | None, scale_down_below: floa
         return True
     current = target.count or 0
     desired = slots.count if slots.count is not None else current + (slots.delta or 0)
-    change = ActionRequest(
-        action=ActionName(name.value), resource_id=target.id, resource_name=target.name, cloud=target.cloud,
-        region=target.region, environment=target.environment,
-        desired_count=desired if name is IntentName.SCALE else None, requested_by="",
-    )  # fmt: skip
+    change = ActionRequest.on(
+        target, ActionName(name.value), requested_by="", desired_count=desired if name is IntentName.SCALE else None
+    )
     found = effects_of(change, target, scale_down_below=scale_down_below)
     return any(f.effect in _SHRINKING and f.environment.lower() in PROD for f in found)

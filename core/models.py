@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -143,6 +143,21 @@ class Risk(StrEnum):
     CRITICAL = "critical"
 
 
+class Located(Protocol):
+    """What a request names of its resource (an `actions.provider.Resource` is one)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def cloud(self) -> Cloud: ...
+    @property
+    def region(self) -> str: ...
+    @property
+    def environment(self) -> str: ...
+
+
 class ActionRequest(Frozen):
     """Exactly what will be done. Its `params_hash` binds a confirmation to these parameters."""
 
@@ -159,6 +174,15 @@ class ActionRequest(Frozen):
     new_min_count: int | None = Field(default=None, ge=0)
     new_max_count: int | None = Field(default=None, ge=0)
     requested_by: str  # opsbot user name
+
+    @classmethod
+    def on(cls, resource: Located, action: ActionName, *, requested_by: str, **params: Any) -> ActionRequest:
+        """`action` on `resource`, named as the inventory names it; `params` are the change's own fields
+        (`desired_count`, `destination_id`, `new_min_count`, `new_max_count`)."""
+        return cls(
+            action=action, resource_id=resource.id, resource_name=resource.name, cloud=resource.cloud,
+            region=resource.region, environment=resource.environment, requested_by=requested_by, **params,
+        )  # fmt: skip
 
     @property
     def params_hash(self) -> str:

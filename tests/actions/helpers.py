@@ -15,16 +15,8 @@ def request_for(
     desired_count: int | None = None,
     destination_id: str | None = None,
 ) -> ActionRequest:
-    return ActionRequest(
-        action=action,
-        resource_id=resource.id,
-        resource_name=resource.name,
-        cloud=resource.cloud,
-        region=resource.region,
-        environment=resource.environment,
-        desired_count=desired_count,
-        destination_id=destination_id,
-        requested_by="alice",
+    return ActionRequest.on(
+        resource, action, requested_by="alice", desired_count=desired_count, destination_id=destination_id
     )
 
 

@@ -60,8 +60,7 @@ from actions.simulated import SimulatedCloud
 from core.models import ActionName, ActionRequest
 cloud = SimulatedCloud(redis.Redis.from_url({redis_url!r}), size={SIZE}, step_seconds=0.0)
 web = cloud.get("web-prod")
-request = ActionRequest(action=ActionName.SCALE, resource_id=web.id, resource_name=web.name, cloud=web.cloud,
-                        region=web.region, environment=web.environment, desired_count=16, requested_by="bob")
+request = ActionRequest.on(web, ActionName.SCALE, requested_by="bob", desired_count=16)
 print(cloud.execute(request, print).summary)
 """
     here = SimulatedCloud(redis_conn, size=SIZE, step_seconds=0.0)

@@ -30,10 +30,7 @@ def instance(name: str, environment: str = "prod") -> Resource:
 
 
 def change(action: ActionName, target: Resource, desired: int | None = None, by: str = "alice") -> ActionRequest:
-    return ActionRequest(
-        action=action, resource_id=target.id, resource_name=target.name, cloud=target.cloud, region=target.region,
-        environment=target.environment, desired_count=desired, requested_by=by,
-    )  # fmt: skip
+    return ActionRequest.on(target, action, requested_by=by, desired_count=desired)
 
 
 def decide(

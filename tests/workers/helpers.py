@@ -18,16 +18,7 @@ FINAL_KINDS = ("result", "error")
 
 def scale_job(provider: CloudProvider, *, to: int = 16, key: str = "confirm-1", name: str = "web-prod") -> ActionJob:
     group = provider.get(name)
-    request = ActionRequest(
-        action=ActionName.SCALE,
-        resource_id=group.id,
-        resource_name=group.name,
-        cloud=group.cloud,
-        region=group.region,
-        environment=group.environment,
-        desired_count=to,
-        requested_by="alice",
-    )
+    request = ActionRequest.on(group, ActionName.SCALE, requested_by="alice", desired_count=to)
     return ActionJob(
         request=request,
         ref=REF,

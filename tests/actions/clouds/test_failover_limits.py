@@ -21,10 +21,7 @@ def _group(name: str, count: int, high: int, *, environment: str = "prod") -> Re
 
 
 def _failover(primary: Resource, standby: Resource) -> ActionRequest:
-    return ActionRequest(
-        action=ActionName.FAILOVER, resource_id=primary.id, resource_name=primary.name, cloud=primary.cloud,
-        region=primary.region, environment=primary.environment, destination_id=standby.id, requested_by="alice",
-    )  # fmt: skip
+    return ActionRequest.on(primary, ActionName.FAILOVER, requested_by="alice", destination_id=standby.id)
 
 
 def test_a_standby_too_small_for_the_primary_must_be_raised_first() -> None:

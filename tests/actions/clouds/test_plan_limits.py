@@ -21,10 +21,7 @@ def _group(name: str, count: int, low: int | None, high: int | None, *, cloud: C
 
 
 def _request(action: ActionName, group: Resource, count: int | None = None) -> ActionRequest:
-    return ActionRequest(
-        action=action, resource_id=group.id, resource_name=group.name, cloud=group.cloud, region=group.region,
-        environment=group.environment, desired_count=count, requested_by="alice",
-    )  # fmt: skip
+    return ActionRequest.on(group, action, requested_by="alice", desired_count=count)
 
 
 def _refusal(action: ActionName, group: Resource, count: int | None = None) -> str:

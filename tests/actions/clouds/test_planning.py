@@ -27,10 +27,7 @@ def _vm(name: str, state: str) -> Resource:
 
 
 def _request(action: ActionName, r: Resource, count: int | None = None, dest: str | None = None) -> ActionRequest:
-    return ActionRequest(
-        action=action, resource_id=r.id, resource_name=r.name, cloud=r.cloud, region=r.region,
-        environment=r.environment, desired_count=count, destination_id=dest, requested_by="alice",
-    )  # fmt: skip
+    return ActionRequest.on(r, action, requested_by="alice", desired_count=count, destination_id=dest)
 
 
 def test_scale_plan_shows_counts_and_cost() -> None:
