@@ -5,7 +5,6 @@ fake, an alerting file with escalation delays compressed to a second, and alert 
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,6 @@ from audit.log import AuditEvent, AuditLog, AuditRecord
 from fakes.slack_api import FakeSlackApi, PostedMessage
 from fakes.twilio_api import FakeTwilioAPI, signed_post
 from tests.slack.conftest import (  # noqa: F401  (fixtures used through pytest)
-    ALICE,
     SlackStack,
     StackFactory,
     fake_slack,
@@ -103,15 +101,6 @@ class AlertStack:
 
     def audit(self, event: AuditEvent) -> list[AuditRecord]:
         return [r for r in AuditLog(self.stack.settings.data_dir).records() if r.event is event]
-
-
-def wait_until(check: Callable[[], bool], timeout: float = 15.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.02)
-    raise AssertionError(f"{what}: not within {timeout} s")
 
 
 @pytest.fixture

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from audit.log import AuditEvent
 from fakes.alertmanager import Alertmanager
-from tests.alerting.conftest import TOKEN, AlertStack, wait_until
+from tests.alerting.conftest import TOKEN, AlertStack
+from tests.eventually import eventually
 
 
 def test_alertmanager_alerts_arrive_in_chat_and_resolve(alerts: AlertStack, tmp_path: Path) -> None:
@@ -27,7 +28,7 @@ def test_alertmanager_alerts_arrive_in_chat_and_resolve(alerts: AlertStack, tmp_
 
         am.fire(labels, annotations)  # Alertmanager repeats: no second card
         am.resolve(labels)
-        wait_until(lambda: bool(card.versions) and "RESOLVED by alertmanager" in card.versions[-1],
+        eventually(lambda: bool(card.versions) and "RESOLVED by alertmanager" in card.versions[-1],
                    what="the card shows the resolution")  # fmt: skip
     cards = [m for m in alerts.slack.messages if "5xx above 5% for 5 minutes" in m.shown and "ALERT" in m.shown]
     assert len(cards) == 1
@@ -39,5 +40,5 @@ def test_alertmanager_alerts_arrive_in_chat_and_resolve(alerts: AlertStack, tmp_
 def test_alertmanager_with_a_wrong_token_is_refused(alerts: AlertStack, tmp_path: Path) -> None:
     with Alertmanager(alerts.url + "/alerts/alertmanager", bearer_token="wrong", tmp_path=tmp_path) as am:
         am.fire({"alertname": "Forged", "severity": "critical"})
-        wait_until(lambda: "401" in am.stderr_tail(50), what="Alertmanager logs the refusal")
+        eventually(lambda: "401" in am.stderr_tail(50), what="Alertmanager logs the refusal")
     assert not [m for m in alerts.slack.messages if "Forged" in m.shown]

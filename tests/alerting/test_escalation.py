@@ -4,20 +4,26 @@ every channel, says who acknowledged it and how. The escalation runs on a clock 
 
 from __future__ import annotations
 
+from functools import partial
 from urllib.parse import urlsplit
 
 from audit.log import AuditEvent
+from fakes.slack_api import PostedMessage
 from tests.alerting.conftest import (
-    ALICE,
     ALICE_PHONE,
     CAROL_PHONE,
     INCIDENT,
     TWILIO_FROM,
     AlertStack,
     AlertStackFactory,
-    wait_until,
 )
 from tests.alerting.escalation_clock import EscalationClock
+from tests.eventually import eventually
+from tests.slack.conftest import ALICE
+
+
+def _newest_says(message: PostedMessage, text: str) -> bool:
+    return bool(message.versions) and text in message.versions[-1]
 
 
 def _on_clock(alerts: AlertStack) -> EscalationClock:
@@ -70,7 +76,7 @@ def test_chat_then_sms_then_call_then_keypress_updates_every_message(alerts: Ale
     assert "acknowledged" in pressed.text
 
     for message in (card, dm):
-        wait_until(lambda m=message: bool(m.versions) and "ACKED by alice via phone" in m.versions[-1],
+        eventually(partial(_newest_says, message, "ACKED by alice via phone"),
                    what=f"the message in {message.channel} updated")  # fmt: skip
         assert "Acknowledge" not in str(message.blocks)  # the card keeps only Resolve
     escalator = alerts.stack.runtime.alerting.escalator
@@ -124,7 +130,7 @@ def test_sms_reply_acknowledges_once(alerts: AlertStack) -> None:
     again = alerts.twilio_post("/twilio/sms", reply)  # Twilio retried the webhook
     assert "acknowledged" in first.text
     assert "acknowledged" not in again.text
-    wait_until(lambda: bool(card.versions) and "ACKED by alice via SMS" in card.versions[-1], what="card updated")
+    eventually(lambda: bool(card.versions) and "ACKED by alice via SMS" in card.versions[-1], what="card updated")
     assert len(alerts.audit(AuditEvent.ALERT_ACKED)) == 1
     stranger = alerts.twilio_post("/twilio/sms", {"MessageSid": "SM2", "From": "+15550199999", "To": TWILIO_FROM,
                                                   "Body": "1R"})  # fmt: skip
@@ -158,12 +164,12 @@ def test_chat_ack_button_and_text(alerts: AlertStack) -> None:
     from tests.slack.conftest import press_form
 
     assert alerts.stack.form(press_form(card, "Acknowledge")).status_code == 200
-    wait_until(lambda: bool(card.versions) and "ACKED by alice via Slack" in card.versions[-1], what="ack by button")
+    eventually(lambda: bool(card.versions) and "ACKED by alice via Slack" in card.versions[-1], what="ack by button")
     second = alerts.card(number=2)
     from tests.slack.conftest import mention
 
     alerts.stack.event(mention("resolve 2", channel=INCIDENT))
-    wait_until(lambda: bool(second.versions) and "RESOLVED by alice via Slack" in second.versions[-1], what="resolve")
+    eventually(lambda: bool(second.versions) and "RESOLVED by alice via Slack" in second.versions[-1], what="resolve")
     listed = alerts.stack.event(mention("alerts", channel="C0LIST"))
     assert listed.status_code == 200
     answer = alerts.slack.message_where(lambda m: m.channel == "C0LIST")

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.alerting.conftest import FAST, INCIDENT, AlertStack, AlertStackFactory, wait_until
+from tests.alerting.conftest import FAST, INCIDENT, AlertStack, AlertStackFactory
+from tests.eventually import eventually
 from tests.slack.conftest import ALICE, DAVE, press_form
 
 REPEATING: dict[str, Any] = {
@@ -28,7 +29,7 @@ def test_a_press_is_answered_in_the_cards_thread_and_a_refusal_only_to_the_press
     assert not card.versions  # the card is as it was: nobody acknowledged it
 
     assert alerts.stack.form(press_form(card, "Acknowledge")).status_code == 200
-    wait_until(lambda: bool(card.versions) and card.versions[-1].startswith("ACKED by alice via Slack"),
+    eventually(lambda: bool(card.versions) and card.versions[-1].startswith("ACKED by alice via Slack"),
                what="the card shows the acknowledgement")  # fmt: skip
     alerts.slack.wait_for(lambda: bool(alerts.slack.thread(card)))
     assert [m.shown for m in alerts.slack.thread(card)] == ["Alert 1 acknowledged: escalation stopped."]
@@ -40,7 +41,7 @@ def test_repeats_edit_the_card_and_note_themselves_in_its_thread(make_alert_stac
     alerts = make_alert_stack(REPEATING)
     alerts.fire()
     card = alerts.card()
-    wait_until(lambda: len(alerts.slack.thread(card)) >= 3, what="two repeats and the end, in the card's thread")
+    eventually(lambda: len(alerts.slack.thread(card)) >= 3, what="two repeats and the end, in the card's thread")
     notes = [m.shown for m in alerts.slack.thread(card)]
     assert notes[0].startswith("Still not acknowledged after ") and notes[0].endswith(" s - repeat 1.")
     assert notes[1].endswith(" s - repeat 2.")
@@ -58,6 +59,6 @@ def test_a_repeated_direct_page_replies_to_the_card_it_sent_first(make_alert_sta
     alerts.fire()
     card = alerts.slack.message_where(lambda m: m.channel == ALICE and m.shown.startswith("FIRING"))
     assert card.shown.endswith("alice: you are being paged.")
-    wait_until(lambda: bool(alerts.slack.thread(card)), what="the second page, in the card's thread")
+    eventually(lambda: bool(alerts.slack.thread(card)), what="the second page, in the card's thread")
     assert [m.shown for m in alerts.slack.thread(card)] == ["alice: you are being paged."]
     assert alerts.slack.top_level(ALICE) == [card]

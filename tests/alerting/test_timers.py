@@ -18,8 +18,9 @@ from alerts.model import Incoming, Severity
 from bot.runtime import Runtime
 from core.settings import Settings
 from fakes.twilio_api import FakeTwilioAPI
-from tests.alerting.conftest import ALICE_PHONE, TWILIO_FROM, TWILIO_SID, TWILIO_TOKEN, alerting_file, wait_until
+from tests.alerting.conftest import ALICE_PHONE, TWILIO_FROM, TWILIO_SID, TWILIO_TOKEN, alerting_file
 from tests.alerting.escalation_clock import EscalationClock
+from tests.eventually import eventually
 
 SLOW_SMS = {
     "timezone": "UTC",
@@ -85,7 +86,7 @@ def own_redis(tmp_path: Path) -> Iterator[tuple[str, Callable[[Callable[[], obje
 
     def start() -> None:
         process.append(subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        wait_until(lambda: _answers(port), timeout=10, what="redis-server started")
+        eventually(lambda: _answers(port), timeout=10, what="redis-server started")
 
     def restart(while_down: Callable[[], object]) -> None:
         process[-1].terminate()

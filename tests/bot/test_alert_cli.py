@@ -8,7 +8,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from bot.console import ConsoleChannel
 from bot.runtime import Runtime
 from core.outbox import Outbox
 from core.settings import Settings
+from tests.eventually import eventually
 
 runner = CliRunner()
 OPSBOT = str(Path(sys.executable).parent / "opsbot")
@@ -88,11 +88,8 @@ def test_shell_alert_shows_the_card_and_pressing_acknowledge_settles_it(tmp_path
 
 
 def _until(out: io.StringIO, wanted: str) -> str:
-    """Poll the shell's output (the ticker and the outbox follower run in threads) until `wanted` shows."""
-    deadline = time.monotonic() + 10
-    while wanted not in out.getvalue() and time.monotonic() < deadline:
-        time.sleep(0.02)
-    return out.getvalue()
+    """The shell's output once `wanted` shows in it (the ticker and the outbox follower run in threads)."""
+    return eventually(lambda: out.getvalue() if wanted in out.getvalue() else "", what=f"{wanted!r} in the shell")
 
 
 def test_embedded_demo_shows_whom_it_would_page_and_tells_them_of_the_ack(tmp_path: Path) -> None:

@@ -61,7 +61,8 @@ def clouds(settings: Settings, redis_conn: redis.Redis, tmp_path_factory: pytest
         poll_seconds=0.02, connection_verify=str(ca_path),
     )  # fmt: skip
     google = GcpBackend(
-        [GcpProject(id=PROJECT, zones=[ZONE])], compute_url=gcp.url, credentials=AnonymousCredentials(),
+        [GcpProject(id=PROJECT, zones=[ZONE])], compute_url=gcp.url,
+        credentials=AnonymousCredentials(),  # type: ignore[no-untyped-call]
         timeout=1.0, poll_seconds=0.02,
     )  # fmt: skip
     guard = Guard(fail_max=3, reset_seconds=0.5, attempts=2, backoff_first=0.01, backoff_max=0.05)

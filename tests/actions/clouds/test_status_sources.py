@@ -34,7 +34,7 @@ def test_a_cloud_that_never_answered_shows_its_error_not_an_age() -> None:
     assert azure.failing == ("Azure shop",) and azure.sources == 1 and azure.error_since == now - 60
     assert azure.fetched_at is None and azure.data_age_seconds is None and not report.ok
     aws = next(c for c in report.clouds if c.cloud is Cloud.AWS)
-    assert aws.error is None and round(aws.data_age_seconds) == 30
+    assert aws.error is None and aws.data_age_seconds is not None and round(aws.data_age_seconds) == 30
 
 
 def test_one_failing_region_of_several_is_named_and_old_data_is_a_problem() -> None:
