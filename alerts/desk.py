@@ -1,7 +1,8 @@
 """The one seam between the alerts and whoever talks to people about them. `Desk` is everything the conversation
 core and the bot may ask: take in alerts, list and show them, act on one (a chat button, `ack 42`, an SMS reply,
-a keypress on a call), who is on call and taking the pager, the fate of a chat message, and the backlog for the
-metrics. `PhoneDesk` is its part the Twilio webhooks need. Implemented by the escalation engine's desk
+a keypress on a call), who is on call and taking the pager, the fate of a chat message, the backlog for the
+metrics, and for a test alert: finding it, showing its card in one more conversation, and how it pages. `PhoneDesk`
+is its part the Twilio webhooks need. Implemented by the escalation engine's desk
 (`workers/escalation/desk.py`); callers only translate, and never reach into the engine behind it."""
 
 from __future__ import annotations
@@ -10,10 +11,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from alerts.model import Incoming
+from alerts.model import Alert, Incoming
 
 PhoneAction = Literal["ack", "resolve", "escalate"]
 PhoneVia = Literal["SMS", "phone"]
+# How an alert pages: nobody; in chat only; or by SMS and call too - sent for real, shown in the console instead
+# (the demo's pager, when Twilio is not configured), or skipped (no pager at all).
+Paging = Literal["nobody", "chat only", "phones", "phones shown", "phones skipped"]
 
 
 class Ingested(Protocol):
@@ -107,4 +111,17 @@ class Desk(PhoneDesk, Protocol):
 
     def backlog(self) -> Backlog:
         """Open alerts and waiting escalation steps, for the metrics. Raises redis.RedisError when Redis fails."""
+        ...
+
+    def find_open(self, key: str) -> Alert | None:
+        """The open alert with this key (`Incoming.key`) among the newest 100 open, or None."""
+        ...
+
+    def post_card(self, number: int, conversation: str) -> bool:
+        """Post alert `number`'s card with its buttons in `conversation` ("console:shell") too, edited like every
+        other copy from then on. False when there is no such alert."""
+        ...
+
+    def paging(self, number: int) -> Paging:
+        """How alert `number` pages ("nobody" when there is no such alert)."""
         ...

@@ -13,6 +13,7 @@ import redis
 from alerts.desk import Desk
 from alerts.store import AlertBook
 from audit.log import AuditLog
+from bot.simulated_pager import SimulatedPager
 from core.outbox import Outbox
 from core.settings import Settings
 from policies.alerting.loader import load_alerting
@@ -28,7 +29,7 @@ from workers.paging import Pager
 
 @dataclass(frozen=True)
 class Alerting:
-    escalator: Escalator  # for the ticker that runs its timers (and, for now, the sample alert of bot.sample_alert)
+    escalator: Escalator  # for the ticker that runs its timers (and the tests that move its clock); all else: `desk`
     desk: Desk
 
 
@@ -53,7 +54,7 @@ def build_alerting(
         alerting=alerting, policy=policy, settings=settings, audit=audit, overrides=OverrideStore(connection),
         pager=pager, sms_text=sms_text, sms_notice=sms_notice,
     )  # fmt: skip
-    return Alerting(escalator, AlertDesk(escalator))
+    return Alerting(escalator, AlertDesk(escalator, phones_shown=isinstance(pager, SimulatedPager)))
 
 
 def start_ticker(alerting: Alerting) -> EscalationTicker:

@@ -309,7 +309,7 @@ def alert_test() -> None:
 
     from audit.log import AuditLog
     from bot.alerting import build_alerting
-    from bot.sample_alert import SampleLost, describe, send_sample
+    from bot.sample_alert import describe, send_sample
     from core.outbox import Outbox
     from core.redis import connect
     from policies.loader import load_policy
@@ -317,15 +317,12 @@ def alert_test() -> None:
     connection = connect(settings)
     try:
         outbox, policy = Outbox(connection), load_policy(settings.policy)
-        escalator = build_alerting(
-            settings, connection, policy, AuditLog.for_settings(settings, connection), outbox
-        ).escalator
-        alert = send_sample(escalator, "opsbot alert test")
+        desk = build_alerting(settings, connection, policy, AuditLog.for_settings(settings, connection), outbox).desk
+        outcome = describe(send_sample(desk, "opsbot alert test"), desk)
     except redis.RedisError:
         fail("Redis does not answer at OPSBOT_REDIS_URL: start it or check the URL")
-    except (SampleLost, OpsbotError) as exc:
+    except OpsbotError as exc:
         fail(str(exc))
-    outcome = describe(alert, escalator)
     typer.echo(outcome.text)
     if not outcome.reached:
         raise typer.Exit(1)

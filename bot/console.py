@@ -108,18 +108,19 @@ class ConsoleChannel:
 
     def _alert(self) -> None:
         """A sample critical alert through the real intake, as a monitoring system's webhook would send it."""
-        escalator = self.runtime.alerting.escalator
+        desk = self.runtime.alerting.desk
         try:
-            alert = send_sample(escalator, "/alert in the shell")
+            alert = send_sample(desk, "/alert in the shell")
         except (SampleLost, redis.RedisError) as exc:
             self._note(f"The sample alert was not sent: {exc}")
             return
         also = ""
-        if f"{self.ref.channel}:{self.ref.conversation_id}" not in alert.channels:
-            escalator.notices.post_to(alert, [self.ref])  # not an incident channel: the card, buttons, edits here too
+        here = f"{self.ref.channel}:{self.ref.conversation_id}"
+        if here not in alert.channels:
+            desk.post_card(alert.number, here)  # not an incident channel: the card, buttons, edits here too
             also = "shown here"
         self.wait(timeout=5)
-        for line in describe(alert, escalator, also).text.splitlines():
+        for line in describe(alert, desk, also).text.splitlines():
             self._note(line)
 
     def _voice(self, path: str) -> None:
@@ -163,9 +164,8 @@ class ConsoleChannel:
         """An alert's escalation step is due and this process runs the timers: its page is about to be shown."""
         if self.runtime.ticker is None:
             return False
-        escalator = self.runtime.alerting.escalator
-        due = escalator.timers.next_due()
-        return due is not None and due <= escalator.clock()
+        due = self.runtime.alerting.desk.backlog().next_due
+        return due is not None and due <= time.time()
 
     def _caught_up(self) -> bool:
         latest = self.runtime.outbox.last_id(CHANNEL)

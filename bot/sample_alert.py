@@ -1,5 +1,5 @@
 """A sample critical alert ("web-prod: 5xx above 5%") sent through the real intake, for `/alert` in the shell and
-`opsbot alert test`: the same generic-source parser and the same `Escalator.ingest` that `POST /alerts/generic`
+`opsbot alert test`: the same generic-source parser and the same `Desk.ingest` that `POST /alerts/generic`
 uses, so it is stored, routed, posted as a card with its buttons and escalated exactly like a monitoring
 system's alert. Its description says it is a test, so nobody who sees the card in a real channel panics."""
 
@@ -9,13 +9,12 @@ import json
 import uuid
 from dataclasses import dataclass
 
+from alerts.desk import Desk, Paging
 from alerts.model import Alert
 from alerts.sources import PARSERS
 from alerts.sources.generic import SOURCE
 from alerts.text import headline
-from bot.simulated_pager import SimulatedPager
 from core.errors import OpsbotError
-from workers.escalation.engine import Escalator
 
 SAMPLE = {
     "status": "firing",
@@ -33,15 +32,15 @@ class SampleLost(OpsbotError):
     alerts in between)."""
 
 
-def send_sample(escalator: Escalator, origin: str) -> Alert:
+def send_sample(desk: Desk, origin: str) -> Alert:
     """Ingest one new sample alert (its own fingerprint, so each is a new alert, never a repeat); returns it as
     stored. `origin` says where it came from on the card ("opsbot alert test")."""
     fingerprint = f"opsbot-sample-{uuid.uuid4().hex[:12]}"
     description = f"Test alert sent with {origin}: nothing is wrong with web-prod."
     body = json.dumps({**SAMPLE, "fingerprint": fingerprint, "description": description}).encode()
-    escalator.ingest(PARSERS[SOURCE](body))
-    newest, _ = escalator.book.open_alerts(100)
-    found = next((alert for alert in newest if alert.fingerprint == fingerprint), None)
+    incoming = PARSERS[SOURCE](body)
+    desk.ingest(incoming)
+    found = desk.find_open(incoming[0].key)
     if found is None:
         raise SampleLost("the test alert was stored but is no longer open")
     return found
@@ -53,7 +52,7 @@ class Outcome:
     reached: bool  # posted to at least one conversation
 
 
-def describe(alert: Alert, escalator: Escalator, also: str = "") -> Outcome:
+def describe(alert: Alert, desk: Desk, also: str = "") -> Outcome:
     """Where the sample went and what happens next, in two lines. `also`: another place it was shown."""
     n = alert.number
     if alert.channels:
@@ -62,16 +61,18 @@ def describe(alert: Alert, escalator: Escalator, also: str = "") -> Outcome:
         where = f"posted nowhere: route '{alert.route}' names no channels and OPSBOT_INCIDENT_CHANNELS is empty"
     where += f", and {also}" if also else ""
     lines = [f"Test alert {n} ({headline(alert).removeprefix(f'ALERT {n} ')}) {where}."]
-    escalation = escalator.alerting.escalations.get(alert.escalation or "")
-    if not alert.paging or escalation is None:
+    paging = desk.paging(n)
+    if paging == "nobody":
         lines.append(f"It pages nobody: route '{alert.route}' has no escalation.")
         return Outcome("\n".join(lines), bool(alert.channels))
-    phones = any(step.notify in ("sms", "call") for step in escalation.steps)
-    if escalator.pager is None and phones:
-        paging = "its SMS and call steps are skipped: Twilio is not configured (OPSBOT_TWILIO_*)"
-    elif isinstance(escalator.pager, SimulatedPager) and phones:
-        paging = f"SMS and calls are shown here, not sent (no Twilio); escalate {n} runs the next step now"
-    else:
-        paging = "SMS and calls go out for real" if phones else "it pages in chat only"
-    lines.append(f"It pages by escalation '{alert.escalation}' until someone acknowledges it (ack {n}); {paging}.")
+    lines.append(f"It pages by escalation '{alert.escalation}' until someone acknowledges it (ack {n}); "
+                 f"{_PAGING[paging].format(n=n)}.")  # fmt: skip
     return Outcome("\n".join(lines), bool(alert.channels))
+
+
+_PAGING: dict[Paging, str] = {
+    "chat only": "it pages in chat only",
+    "phones": "SMS and calls go out for real",
+    "phones shown": "SMS and calls are shown here, not sent (no Twilio); escalate {n} runs the next step now",
+    "phones skipped": "its SMS and call steps are skipped: Twilio is not configured (OPSBOT_TWILIO_*)",
+}

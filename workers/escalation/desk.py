@@ -1,17 +1,19 @@
 """The escalation engine behind the `alerts.desk.Desk` seam. Acting on an alert, from anywhere: a chat button or
 `ack 42`, an SMS reply, a keypress on a call. Whatever the channel, the same call changes the alert's state once,
 stops (or hurries) its escalation, writes the audit and updates every message of the alert. Also the intake, the
-alerts list and cards, who is on call, taking the pager ("I'll take tonight"), and the backlog for the metrics."""
+alerts list and cards, who is on call, taking the pager ("I'll take tonight"), the backlog for the metrics, and what
+a test alert needs (finding it, its card in one more conversation, how it pages)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from alerts.desk import Backlog, PhoneAction, PhoneVia
+from alerts.desk import Backlog, Paging, PhoneAction, PhoneVia
 from alerts.model import Alert, AlertState, Incoming
-from alerts.text import card, elapsed, line
+from alerts.text import card, line
 from audit.log import AuditEvent
+from core.durations import span
 from policies.alerting.loader import person_for_phone, phone_of
 from policies.alerting.oncall import Override, on_call, take_window
 from workers.escalation.engine import Escalator, Intake
@@ -22,10 +24,12 @@ MAX_SILENCE_SECONDS = 7 * 24 * 3600
 
 
 class AlertDesk:
-    """Implements `alerts.desk.Desk`; the engine stays behind it."""
+    """Implements `alerts.desk.Desk`; the engine stays behind it. `phones_shown`: its pager only shows SMS and calls
+    in the console (the demo's, when Twilio is not configured)."""
 
-    def __init__(self, escalator: Escalator) -> None:
+    def __init__(self, escalator: Escalator, *, phones_shown: bool = False) -> None:
         self._escalator = escalator
+        self._phones_shown = phones_shown
 
     def ingest(self, incoming: Sequence[Incoming]) -> Intake:
         return self._escalator.ingest(incoming)
@@ -51,6 +55,30 @@ class AlertDesk:
     def backlog(self) -> Backlog:
         e = self._escalator
         return Backlog(e.book.open_count(), e.timers.running(), e.timers.next_due())
+
+    def find_open(self, key: str) -> Alert | None:
+        newest, _ = self._escalator.book.open_alerts(100)
+        return next((alert for alert in newest if alert.key == key), None)
+
+    def paging(self, number: int) -> Paging:
+        e = self._escalator
+        alert = e.book.get(number)
+        escalation = e.alerting.escalations.get(alert.escalation or "") if alert is not None else None
+        if alert is None or not alert.paging or escalation is None:
+            return "nobody"
+        if not any(step.notify in ("sms", "call") for step in escalation.steps):
+            return "chat only"
+        if e.pager is None:
+            return "phones skipped"
+        return "phones shown" if self._phones_shown else "phones"
+
+    # -- posting --------------------------------------------------------------------------------------
+    def post_card(self, number: int, conversation: str) -> bool:
+        alert = self._escalator.book.get(number)
+        if alert is None:
+            return False
+        self._escalator.notices.post(alert, [conversation])
+        return True
 
     # -- acting ---------------------------------------------------------------------------------------
     def acknowledge(self, number: int, person: str, via: str) -> str:
@@ -93,7 +121,7 @@ class AlertDesk:
         e.note(AuditEvent.ALERT_SILENCED, change.alert.channels, actor=person, where=via,
                what=change.alert.summary[:200], params={"alert": number, "seconds": wanted})  # fmt: skip
         e.notices.update(change.alert)
-        return f"Alert {number} silenced for {_duration(wanted)}: no paging until then."
+        return f"Alert {number} silenced for {span(wanted)}: no paging until then."
 
     def escalate(self, number: int, person: str, via: str) -> str:
         e = self._escalator
@@ -203,10 +231,3 @@ def _unchanged(alert: Alert, wanted: str) -> str:
     if alert.state is AlertState.ACKED and wanted in ("acknowledged", "escalated"):
         return f"Alert {n} was already acknowledged by {alert.acked_by}."
     return f"Alert {n} is {alert.state.value}."
-
-
-def _duration(seconds: int) -> str:
-    if seconds % 3600 == 0:
-        hours = seconds // 3600
-        return f"{hours} hour" + ("s" if hours != 1 else "")
-    return elapsed(seconds)
