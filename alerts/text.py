@@ -84,7 +84,3 @@ def _state(alert: Alert, tz: ZoneInfo) -> str:
 
 def _clock(at: float, tz: ZoneInfo) -> str:
     return datetime.fromtimestamp(at, tz).strftime("%H:%M")
-
-
-# The escalation engine and desk still import this name; they move to core.durations.span, then it goes.
-elapsed = span

@@ -14,16 +14,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 
 import redis
-from tenacity import Retrying, retry_if_not_exception_type, stop_after_attempt, wait_exponential
 
 from alerts.model import Alert, AlertState, Incoming
 from alerts.sources.resource_labels import relabelled
 from alerts.store import OPENING_SECONDS, AlertBook
-from alerts.text import elapsed
 from audit.log import AuditEvent, AuditLog, JsonScalar
 from audit.notice import OutageNotice
 from core.broadcast import incident_refs
+from core.durations import span
 from core.models import ConversationRef
+from core.retrying import RetryPolicy
 from core.settings import Settings
 from policies.alerting.loader import chat_identities, phone_of
 from policies.alerting.model import AlertingPolicy, Step
@@ -38,6 +38,7 @@ from workers.paging import PageFailed, Pager, PageRef
 log = logging.getLogger(__name__)
 
 PAGE_ATTEMPTS = 3  # a transient Twilio failure is retried this often before the step counts as failed
+PAGING = RetryPolicy(attempts=PAGE_ATTEMPTS, first=0.5, most=4.0, jitter=False)  # 0.5 s, then 1 s
 
 
 @dataclass(frozen=True)
@@ -211,7 +212,7 @@ class Escalator:
             self.timers.stop(number)
             self.note(AuditEvent.ALERT_ESCALATED, alert.channels, actor="system", where="escalation", what="exhausted",
                       params={"alert": number, "policy": pending.policy})  # fmt: skip
-            self.notices.tell(alert, f"Nobody acknowledged after {elapsed(now - pending.started)}: escalation ended.")
+            self.notices.tell(alert, f"Nobody acknowledged after {span(now - pending.started)}: escalation ended.")
             return
         next_cursor, _next_step, delay = following
         count = int(pending.token.partition(".")[2] or 0) + 1
@@ -225,7 +226,7 @@ class Escalator:
             reminded = self.book.remind(alert.number)
             if reminded is None:  # acknowledged or resolved this very moment
                 return False
-            note = f"Still not acknowledged after {elapsed(now - alert.first_seen)} - repeat {reminded.reminders}."
+            note = f"Still not acknowledged after {span(now - alert.first_seen)} - repeat {reminded.reminders}."
             return bool(self.notices.remind(reminded, note, key_token=pending.token))
         person = self._target(alert, step, now)
         if person is None:
@@ -254,10 +255,7 @@ class Escalator:
         page, pager = PageRef(alert=alert.number, token=token, person=person), self.pager
         text = self.sms_text(alert) if self.sms_text is not None else alert.summary
         try:
-            for attempt in Retrying(
-                stop=stop_after_attempt(PAGE_ATTEMPTS), wait=wait_exponential(multiplier=0.5, max=4),
-                retry=retry_if_not_exception_type(PageFailed), reraise=True,
-            ):  # fmt: skip
+            for attempt in PAGING.retrying(lambda exc: not isinstance(exc, PageFailed)):
                 with attempt:
                     sid = pager.sms(phone, text, page) if kind == "sms" else pager.call(phone, page)
         except Exception as exc:  # refused for good, or still failing after the retries: move on
