@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import redis
@@ -15,12 +15,13 @@ from audit.log import AuditLog
 from bot.alerting import Alerting, build_alerting, start_ticker
 from bot.embedded_state import EmbeddedState
 from bot.simulated_pager import SimulatedPager
-from conversation.confirmations import ConfirmationStore
+from conversation.confirmations import OPEN, ConfirmationStore
 from conversation.core import Conversation
 from conversation.services import Services
 from core.errors import ConfigError
 from core.outbox import Outbox
 from core.redis import connect, is_embedded
+from core.schedule import Schedule, Ticker
 from core.settings import Settings
 from policies.engine import PolicyEngine
 from policies.loader import load_policy
@@ -31,34 +32,31 @@ from workers.escalation.ticker import EscalationTicker
 from workers.inventory import InventoryRefresher, start_refresher
 from workers.runner import InProcessWorker
 
-log = logging.getLogger(__name__)
-
 # The embedded demo's incident channel when none is configured: the conversation `opsbot shell` and `say` use.
 DEMO_INCIDENT_CHANNEL = "console:shell"
+_SWEEP_WAKE = "opsbot:confirm-sweep:wake"  # nothing pushes it: the sweeper wakes when a confirmation expires
 
 
 class ExpirySweeper:
-    """Every few seconds, settles confirmations that nobody pressed in time, so their buttons go away."""
+    """Runs `sweep` (`Conversation.sweep_expired`: settle confirmations nobody pressed in time, so their buttons go
+    away; close floods that are over) on a `core.schedule.Ticker` over the confirmations' expiry times: when the
+    earliest one expires, and every `every_seconds` besides (for a confirmation made while it waits, and the floods).
+    While Redis is unreachable it tries again every `every_seconds`."""
 
-    def __init__(self, conversation: Conversation, every_seconds: float = 2.0) -> None:
-        self._conversation = conversation
-        self._every = every_seconds
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="confirmation-sweeper", daemon=True)
+    def __init__(self, sweep: Callable[[], object], connection: redis.Redis, every_seconds: float = 2.0) -> None:
+        self._sweep = sweep
+        expiries = Schedule(connection, OPEN, _SWEEP_WAKE)
+        self._ticker = Ticker("confirmation-sweeper", expiries, self._run, longest=every_seconds,
+                              retry_seconds=every_seconds)  # fmt: skip
 
     def start(self) -> None:
-        self._thread.start()
+        self._ticker.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
+        self._ticker.stop()
 
     def _run(self) -> None:
-        while not self._stop.wait(self._every):
-            try:
-                self._conversation.sweep_expired()
-            except redis.RedisError:
-                log.warning("confirmation sweep skipped: Redis unreachable")
+        self._sweep()
 
 
 @dataclass
@@ -138,7 +136,7 @@ class Runtime:
             ticker = start_ticker(alerting)  # and runs the escalation timers
         conversation = Conversation(services)
         threading.Thread(target=conversation.warm_up, name="warm-up", daemon=True).start()
-        sweeper = ExpirySweeper(conversation)
+        sweeper = ExpirySweeper(conversation.sweep_expired, connection)
         sweeper.start()
         return cls(settings, connection, conversation, outbox, worker, sweeper, alerting, refresher, ticker, embedded)
 
