@@ -121,3 +121,30 @@ def test_embedded_demo_shows_whom_it_would_page_and_tells_them_of_the_ack(tmp_pa
     assert "Alert 1 acknowledged: escalation stopped." in seen["told"]
     notified = [r for r in AuditLog(tmp_path / "data").records() if r.event is AuditEvent.ALERT_NOTIFIED]
     assert any(r.outcome.startswith("sent simulated-") for r in notified)
+
+
+@pytest.mark.parametrize(
+    ("escalation", "says"),
+    [
+        (None, "It pages nobody: route 'everything' has no escalation."),
+        ("chat", "It pages by escalation 'chat' until someone acknowledges it (ack 1); it pages in chat only."),
+    ],
+)
+def test_alert_test_says_how_the_alert_pages(
+    redis_url: str, redis_conn: redis.Redis, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+    escalation: str | None, says: str,
+) -> None:  # fmt: skip
+    route: dict[str, object] = {"name": "everything", "channels": ["slack:C0INCIDENT"]}
+    if escalation is not None:
+        route["escalation"] = escalation
+    alerting = {
+        "routes": [route],
+        "escalations": {"chat": {"steps": [{"notify": "channel"}, {"after": "5m", "notify": "channel"}]}},
+    }
+    path = tmp_path / "alerting.yaml"
+    path.write_text(json.dumps(alerting), encoding="utf-8")  # JSON is YAML
+    monkeypatch.setenv("OPSBOT_REDIS_URL", redis_url)
+    monkeypatch.setenv("OPSBOT_ALERTING", str(path))
+    done = runner.invoke(app, ["alert", "test"])
+    assert done.exit_code == 0, done.output
+    assert done.output.splitlines()[1] == says
