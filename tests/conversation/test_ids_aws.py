@@ -16,7 +16,7 @@ from actions.aws import AwsBackend
 from bot.runtime import Runtime
 from core.models import Message, Reply
 from core.settings import Settings
-from tests.actions.aws.conftest import ACCOUNT, IMAGE, REGION, World, moto_url
+from tests.actions.aws.conftest import ACCOUNT, IMAGE, REGION, World, empty_world, moto_url
 from tests.conversation.conftest import ROOM, button, outbox_after, runtime_on
 
 __all__ = ["moto_url"]  # the session's moto server, shared with the AWS backend's own tests
@@ -31,12 +31,7 @@ def _instances(ec2: object, count: int, **tags: str) -> list[str]:
 
 
 def _build(url: str) -> World:
-    world = World(url=url, ids={})
-    world.post("/moto-api/reset", b"")
-    ec2, autoscaling = boto3.client("ec2", region_name=REGION), boto3.client("autoscaling", region_name=REGION)
-    ec2.create_launch_template(
-        LaunchTemplateName="web", LaunchTemplateData={"ImageId": IMAGE, "InstanceType": "m5.large"}
-    )
+    world, ec2, autoscaling = empty_world(url)
     propagated = {"Name": "web-prod", "environment": "prod", "team": "web"}
     autoscaling.create_auto_scaling_group(
         AutoScalingGroupName="web-prod", LaunchTemplate={"LaunchTemplateName": "web"}, MinSize=0, MaxSize=10,

@@ -30,7 +30,7 @@ from core.settings import Settings
 from fakes.azure_arm import StaticToken
 from fakes.gcp_compute import FakeComputeApi
 from tests.actions.aws import conftest as aws
-from tests.actions.aws.conftest import ACCOUNT, OTHER_REGION, REGION, RoutedSession, World
+from tests.actions.aws.conftest import OTHER_REGION, REGION, RoutedSession, World, aws_backend
 from tests.conversation.conftest import ROOM
 from workers.inventory import InventoryRefresher
 
@@ -60,21 +60,17 @@ class Opsbot:
     def refresh(self, *, routes: dict[str, str] | None = None, clock: Callable[[], float] = time.time) -> None:
         """What a worker does: read every region (some through `routes`, e.g. a closed port) into the cache,
         writing the times `clock` gives."""
-        backend = self.backend if routes is None else _backend(RoutedSession(routes))
+        backend = self.backend if routes is None else aws_backend(RoutedSession(routes))
         store = InventoryStore(self.redis, clock=clock)
         guard = Guard(fail_max=50, attempts=1)
         InventoryRefresher([backend], store, guard, every_seconds=60.0).refresh_all(timeout=30.0)
-
-
-def _backend(session: boto3.Session) -> AwsBackend:
-    return AwsBackend([ACCOUNT], timeout=2.0, poll_seconds=0.05, session_factory=lambda _account: session)
 
 
 @pytest.fixture
 def opsbot(
     world: World, settings: Settings, redis_conn: redis.Redis, shared_session: boto3.Session
 ) -> Iterator[Opsbot]:
-    backend = _backend(shared_session)
+    backend = aws_backend(shared_session)
     provider = MultiCloud([backend], InventoryStore(redis_conn), Guard(), timeout_for=lambda _request: 30.0)
     quick = settings.model_copy(update={"status_deadline_seconds": 0.1})  # no worker will answer its request
     runtime = Runtime.build(quick, with_worker=False, provider=provider)

@@ -13,7 +13,6 @@ import httpx
 import pytest
 import redis
 
-from actions.aws import AwsBackend
 from actions.backend import Scope
 from actions.inventory.store import InventoryStore
 from actions.multicloud import MultiCloud
@@ -24,7 +23,7 @@ from conversation.replies import clock
 from core.models import Cloud
 from core.settings import Settings
 from tests.actions.aws import conftest as aws
-from tests.actions.aws.conftest import ACCOUNT, OTHER_REGION, REGION, RoutedSession, World
+from tests.actions.aws.conftest import OTHER_REGION, REGION, RoutedSession, World, aws_backend
 from tests.eventually import eventually
 from tests.http.fake_adapter import FakeAdapter
 from workers.inventory import InventoryRefresher
@@ -41,16 +40,12 @@ def _readyz(runtime: Runtime) -> httpx.Response:
     return asyncio.run(call())
 
 
-def _backend(session: boto3.Session) -> AwsBackend:
-    return AwsBackend([ACCOUNT], timeout=2.0, poll_seconds=0.05, session_factory=lambda _account: session)
-
-
 @pytest.fixture
 def serve(
     world: World, settings: Settings, redis_conn: redis.Redis, shared_session: boto3.Session
 ) -> Iterator[Runtime]:
     """`opsbot serve --no-worker` on the account: what the cache holds is up to the test."""
-    provider = MultiCloud([_backend(shared_session)], InventoryStore(redis_conn), Guard(), lambda _request: 30.0)
+    provider = MultiCloud([aws_backend(shared_session)], InventoryStore(redis_conn), Guard(), lambda _request: 30.0)
     runtime = Runtime.build(settings, with_worker=False, provider=provider)
     yield runtime
     runtime.close()
@@ -77,7 +72,7 @@ def test_a_refresh_in_flight_is_named_with_its_start(serve: Runtime, redis_conn:
 def test_ready_once_every_source_was_read_or_failed_with_a_reason(
     serve: Runtime, redis_conn: redis.Redis, closed_port: int
 ) -> None:
-    broken = _backend(RoutedSession({OTHER_REGION: f"http://127.0.0.1:{closed_port}"}))  # eu-west-1 does not answer
+    broken = aws_backend(RoutedSession({OTHER_REGION: f"http://127.0.0.1:{closed_port}"}))  # eu-west-1 does not answer
     InventoryRefresher([broken], InventoryStore(redis_conn), Guard(attempts=1), every_seconds=60).refresh_all()
     answer = _readyz(serve)
     assert (answer.status_code, answer.text) == (200, "ready")
@@ -85,7 +80,7 @@ def test_ready_once_every_source_was_read_or_failed_with_a_reason(
 
 def test_a_worker_in_the_same_process_makes_it_ready(world: World, settings: Settings, redis_conn: redis.Redis,
                                                       shared_session: boto3.Session) -> None:  # fmt: skip
-    provider = MultiCloud([_backend(shared_session)], InventoryStore(redis_conn), Guard(), lambda _request: 30.0)
+    provider = MultiCloud([aws_backend(shared_session)], InventoryStore(redis_conn), Guard(), lambda _request: 30.0)
     runtime = Runtime.build(settings, with_worker=True, provider=provider)  # `opsbot serve`: the refresher runs
     try:
 

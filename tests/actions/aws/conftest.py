@@ -17,6 +17,7 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from actions.aws import AwsBackend
+from actions.backend import NoThrottle, Throttle
 from core.cloud_config import AwsAccount
 
 REGION, OTHER_REGION = "us-east-1", "eu-west-1"
@@ -109,14 +110,20 @@ def _group(autoscaling: Any, name: str, desired: int, zone: str, tags: dict[str,
     )
 
 
-def build_world(url: str) -> World:
-    """Reset moto and build the small world the tests read and change."""
+def empty_world(url: str) -> tuple[World, Any, Any]:
+    """Moto reset to an empty account with the "web" launch template; its EC2 and Auto Scaling clients."""
     world = World(url=url, ids={})
     world.post("/moto-api/reset", b"")
     ec2, autoscaling = boto3.client("ec2", region_name=REGION), boto3.client("autoscaling", region_name=REGION)
     ec2.create_launch_template(
         LaunchTemplateName="web", LaunchTemplateData={"ImageId": IMAGE, "InstanceType": "m5.large"}
     )
+    return world, ec2, autoscaling
+
+
+def build_world(url: str) -> World:
+    """Reset moto and build the small world the tests read and change."""
+    world, ec2, autoscaling = empty_world(url)
     _group(autoscaling, "web-prod", 3, f"{REGION}a", {"environment": "prod", "opsbot-standby": "web-dr"})
     _group(autoscaling, "web-dr", 0, f"{REGION}b", {"environment": "dr"})
     world.ids["db-prod"] = _instance(ec2, "db-prod", "t3.medium", environment="prod")
@@ -150,8 +157,14 @@ def shared_session(moto_url: str) -> boto3.Session:
     return boto3.Session()
 
 
+def aws_backend(session: boto3.Session, *, timeout: float = 2.0, throttle: Throttle | None = None) -> AwsBackend:
+    """The AWS backend on the test account, every request through `session` (moto, or routed elsewhere)."""
+    return AwsBackend(
+        [ACCOUNT], timeout=timeout, poll_seconds=0.05, throttle=throttle or NoThrottle(),
+        session_factory=lambda _account: session,
+    )  # fmt: skip
+
+
 @pytest.fixture
 def backend(world: World, throttle: CountingThrottle, shared_session: boto3.Session) -> AwsBackend:
-    return AwsBackend(
-        [ACCOUNT], timeout=5.0, poll_seconds=0.05, throttle=throttle, session_factory=lambda _account: shared_session
-    )
+    return aws_backend(shared_session, timeout=5.0, throttle=throttle)
