@@ -4,11 +4,11 @@ unattached volumes, and the names the README and docs use (web-prod, web-dr, api
 
 from __future__ import annotations
 
-import json
-import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import boto3
+
+from tests.actions.aws.conftest import World, billed
 
 REGION, OTHER_REGION = "us-east-1", "eu-west-1"
 IMAGE = "ami-12c6146b"  # moto does not check images
@@ -39,18 +39,7 @@ GROUPS = (
 )
 
 
-@dataclass
-class AwsAccountWorld:
-    url: str
-    ids: dict[str, str] = field(default_factory=dict)  # name -> instance or volume id
-
-    def post(self, path: str, body: bytes, content_type: str = "text/plain") -> None:
-        request = urllib.request.Request(
-            self.url + path, data=body, method="POST", headers={"Content-Type": content_type}
-        )
-        with urllib.request.urlopen(request, timeout=30) as answer:
-            assert answer.status in (200, 201)
-
+class AwsAccountWorld(World):
     def group(self, name: str) -> dict[str, object]:
         spec = next(g for g in GROUPS if g.name == name)
         client = boto3.client("autoscaling", region_name=spec.region, endpoint_url=self.url)
@@ -117,21 +106,7 @@ def build_account(url: str, instances: int = 300) -> AwsAccountWorld:
             TagSpecifications=[{"ResourceType": "volume", "Tags": _tags({"Name": f"scratch-{n}"})}],
         )  # fmt: skip
         world.ids[f"scratch-{n}"] = str(volume["VolumeId"])
-    costs = {
-        "ResultsByTime": [{
-            "TimePeriod": {"Start": "2026-12-01", "End": "2026-12-06"},
-            "Total": {},
-            "Groups": [
-                {"Keys": ["Amazon Elastic Compute Cloud - Compute"],
-                 "Metrics": {"UnblendedCost": {"Amount": "4321.5", "Unit": "USD"}}},
-                {"Keys": ["Amazon Simple Storage Service"],
-                 "Metrics": {"UnblendedCost": {"Amount": "42.35", "Unit": "USD"}}},
-            ],
-            "Estimated": True,
-        }],
-        "DimensionValueAttributes": [],
-    }  # fmt: skip
-    world.post(
-        "/moto-api/static/ce/cost-and-usage-results", json.dumps({"results": [costs]}).encode(), "application/json"
-    )
+    world.seed_costs([billed("2026-12-01", "2026-12-06", {
+        "Amazon Elastic Compute Cloud - Compute": "4321.5", "Amazon Simple Storage Service": "42.35",
+    })])  # fmt: skip
     return world

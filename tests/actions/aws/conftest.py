@@ -51,7 +51,7 @@ class RoutedSession(boto3.Session):  # type: ignore[misc]  # boto3 has no type h
 @dataclass
 class World:
     url: str
-    ids: dict[str, str]  # name -> instance or volume id
+    ids: dict[str, str] = field(default_factory=dict)  # name -> instance or volume id
 
     def post(self, path: str, body: bytes, content_type: str = "text/plain") -> None:
         request = urllib.request.Request(
@@ -64,6 +64,14 @@ class World:
         self.post(
             "/moto-api/static/ce/cost-and-usage-results", json.dumps({"results": results}).encode(), "application/json"
         )
+
+
+def billed(start: str, end: str, by_service: dict[str, str]) -> dict[str, object]:
+    """One Cost Explorer GetCostAndUsage answer: the period's unblended cost by service, as AWS shapes it."""
+    groups = [{"Keys": [service], "Metrics": {"UnblendedCost": {"Amount": amount, "Unit": "USD"}}}
+              for service, amount in by_service.items()]  # fmt: skip
+    period = {"TimePeriod": {"Start": start, "End": end}, "Total": {}, "Groups": groups, "Estimated": True}
+    return {"ResultsByTime": [period], "DimensionValueAttributes": []}
 
 
 @pytest.fixture(scope="session")

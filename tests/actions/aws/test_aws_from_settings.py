@@ -13,7 +13,7 @@ import pytest
 from bot.runtime import Runtime
 from core.models import ConversationRef, Message, Reply
 from core.settings import Settings
-from tests.actions.aws.conftest import ACCOUNT, REGION, World
+from tests.actions.aws.conftest import ACCOUNT, REGION, World, billed
 from tests.conversation.conftest import button, outbox_after
 
 ROOM = ConversationRef(channel="console", conversation_id="ops-room")
@@ -63,20 +63,9 @@ def test_stop_an_instance_needs_its_own_confirmation_and_is_audited(runtime: Run
 
 
 def test_cost_shows_what_cost_explorer_billed_beside_the_estimate(runtime: Runtime, world: World) -> None:
-    world.seed_costs([{
-        "ResultsByTime": [{
-            "TimePeriod": {"Start": "2026-11-01", "End": "2026-11-29"},
-            "Total": {},
-            "Groups": [
-                {"Keys": ["Amazon Elastic Compute Cloud - Compute"],
-                 "Metrics": {"UnblendedCost": {"Amount": "1234.5", "Unit": "USD"}}},
-                {"Keys": ["Amazon Simple Storage Service"],
-                 "Metrics": {"UnblendedCost": {"Amount": "12.35", "Unit": "USD"}}},
-            ],
-            "Estimated": True,
-        }],
-        "DimensionValueAttributes": [],
-    }])  # fmt: skip
+    world.seed_costs([billed("2026-11-01", "2026-11-29", {
+        "Amazon Elastic Compute Cloud - Compute": "1234.5", "Amazon Simple Storage Service": "12.35",
+    })])  # fmt: skip
     assert runtime.refresher is not None
     runtime.refresher.refresh_billing()
     text = _say(runtime, "cost this month")[0].text
