@@ -4,7 +4,6 @@ who may do it, who is on call, "I'll take tonight", and event-day mode paging wa
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,13 +13,13 @@ import pytest
 
 from alerts.model import AlertState, Incoming, Severity
 from bot.runtime import Runtime
-from core.models import ConversationRef, Message, Reply
+from core.models import Reply
 from core.settings import Settings
 from tests.alerting.conftest import alerting_file
 from tests.alerting.escalation_clock import EscalationClock
+from tests.conversation.conftest import Say, speaker
 from tests.eventually import eventually
 
-ROOM = ConversationRef(channel="console", conversation_id="ops-room")
 QUIET: dict[str, Any] = {
     "timezone": "UTC",
     "routes": [
@@ -33,8 +32,6 @@ QUIET: dict[str, Any] = {
                               "start": "2026-01-05", "people": ["alice", "bob"], "manager": "carol"}},
 }  # fmt: skip
 
-Say = Callable[..., list[Reply]]
-
 
 @pytest.fixture
 def make(settings: Settings, tmp_path: Path) -> Iterator[Callable[..., tuple[Runtime, Say]]]:
@@ -45,12 +42,7 @@ def make(settings: Settings, tmp_path: Path) -> Iterator[Callable[..., tuple[Run
             Settings(**{**settings.model_dump(), "alerting": alerting_file(tmp_path, {**QUIET, **alerting})})
         )
         built.append(rt)
-
-        def say(text: str = "", *, user: str = "alice", press: str | None = None) -> list[Reply]:
-            return rt.conversation.handle(Message(ref=ROOM, sender=user, text=text, button_id=press,
-                                                  received_at=time.time()))  # fmt: skip
-
-        return rt, say
+        return rt, speaker(rt)
 
     yield _make
     for rt in built:

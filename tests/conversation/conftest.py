@@ -31,14 +31,21 @@ def runtime(settings: Settings) -> Iterator[Runtime]:
 Say = Callable[..., list[Reply]]
 
 
-@pytest.fixture
-def say(runtime: Runtime) -> Say:
+def speaker(runtime: Runtime) -> Say:
+    """The one way a test talks to a whole opsbot: `say(text, user=..., press=button id, ref=...)` hands what a
+    person typed or pressed in `ref` (the ops room by default) to the conversation and returns its replies."""
+
     def _say(text: str = "", *, user: str = "alice", press: str | None = None,
              ref: ConversationRef = ROOM) -> list[Reply]:  # fmt: skip
         msg = Message(ref=ref, sender=user, text=text, button_id=press, received_at=time.time())
         return runtime.conversation.handle(msg)
 
     return _say
+
+
+@pytest.fixture
+def say(runtime: Runtime) -> Say:
+    return speaker(runtime)
 
 
 def outbox_after(runtime: Runtime, ref: ConversationRef = ROOM, timeout: float = 20.0) -> list[Reply]:
@@ -68,13 +75,7 @@ def say_factory() -> Iterator[SayFactory]:
     def _make(settings: Settings) -> tuple[Runtime, Say]:
         rt = Runtime.build(settings, with_worker=True)
         built.append(rt)
-
-        def _say(text: str = "", *, user: str = "alice", press: str | None = None,
-                 ref: ConversationRef = ROOM) -> list[Reply]:  # fmt: skip
-            return rt.conversation.handle(Message(ref=ref, sender=user, text=text, button_id=press,
-                                                  received_at=time.time()))  # fmt: skip
-
-        return rt, _say
+        return rt, speaker(rt)
 
     yield _make
     for rt in built:

@@ -9,7 +9,6 @@ import http.server
 import logging
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -23,11 +22,10 @@ from actions.multicloud import MultiCloud
 from actions.resilience import Guard
 from actions.unexpected_errors import UNKNOWN
 from bot.runtime import Runtime
-from core.models import Message
 from core.settings import Settings
 from tests.actions.aws import conftest as aws
 from tests.actions.aws.conftest import ACCOUNT, REGION, RoutedSession, World
-from tests.conversation.conftest import ROOM
+from tests.conversation.conftest import speaker
 from workers.inventory import InventoryRefresher
 
 moto_url, world, shared_session = aws.moto_url, aws.world, aws.shared_session  # moto's server and the account
@@ -97,8 +95,7 @@ class Opsbot:
     backend: AwsBackend
 
     def say(self, text: str) -> str:
-        msg = Message(ref=ROOM, sender="alice", text=text, received_at=time.time())
-        return self.runtime.conversation.handle(msg)[0].text
+        return speaker(self.runtime)(text)[0].text
 
     def refresh(self, routes: dict[str, str] | None = None) -> None:
         """A worker's round: every region read into the cache, some through `routes` (region -> URL)."""

@@ -4,7 +4,6 @@ destination that names another place is still refused, in one line."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -15,10 +14,10 @@ from actions.gcp import GcpBackend
 from audit.log import AuditEvent
 from bot.runtime import Runtime
 from core.cloud_config import GcpProject
-from core.models import Message, Reply
+from core.models import Reply
 from core.settings import Settings
 from fakes.gcp_compute import FakeComputeApi
-from tests.conversation.conftest import ROOM, Say, button, outbox_after, runtime_on
+from tests.conversation.conftest import Say, button, outbox_after, runtime_on, speaker
 
 PROJECT, ZONE, DR_ZONE = "shop-prod-7", "europe-west1-b", "europe-west4-a"
 CARD = "web-prod (GCP europe-west1-b) -> web-dr (GCP europe-west4-a): web-dr 0 -> 3 instances"
@@ -29,8 +28,7 @@ class Account:
         self.gcp, self.runtime = gcp, runtime
 
     def say(self, text: str = "", *, user: str = "alice", press: str | None = None) -> list[Reply]:
-        msg = Message(ref=ROOM, sender=user, text=text, button_id=press, received_at=time.time())
-        return self.runtime.conversation.handle(msg)
+        return speaker(self.runtime)(text, user=user, press=press)
 
 
 @pytest.fixture

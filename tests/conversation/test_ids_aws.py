@@ -5,7 +5,6 @@ really got the change on that instance only; `find` filters by the tags the inst
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 
 import boto3
@@ -14,10 +13,10 @@ import redis
 
 from actions.aws import AwsBackend
 from bot.runtime import Runtime
-from core.models import Message, Reply
+from core.models import Reply
 from core.settings import Settings
 from tests.actions.aws.conftest import ACCOUNT, IMAGE, REGION, World, empty_world, moto_url
-from tests.conversation.conftest import ROOM, button, outbox_after, runtime_on
+from tests.conversation.conftest import button, outbox_after, runtime_on, speaker
 
 __all__ = ["moto_url"]  # the session's moto server, shared with the AWS backend's own tests
 
@@ -54,8 +53,7 @@ class Account:
         self.ec2 = boto3.client("ec2", region_name=REGION)
 
     def say(self, text: str = "", *, user: str = "alice", press: str | None = None) -> list[Reply]:
-        msg = Message(ref=ROOM, sender=user, text=text, button_id=press, received_at=time.time())
-        return self.runtime.conversation.handle(msg)
+        return speaker(self.runtime)(text, user=user, press=press)
 
     def members(self) -> list[str]:
         groups = boto3.client("autoscaling", region_name=REGION).describe_auto_scaling_groups(

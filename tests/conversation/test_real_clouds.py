@@ -20,11 +20,11 @@ from actions.multicloud import MultiCloud
 from actions.resilience import Guard
 from bot.runtime import Runtime
 from core.cloud_config import AzureSubscription, GcpProject
-from core.models import Message, Reply
+from core.models import Reply
 from core.settings import Settings
 from fakes.azure_arm import FakeArm, StaticToken
 from fakes.gcp_compute import FakeComputeApi
-from tests.conversation.conftest import ROOM, button, outbox_after
+from tests.conversation.conftest import button, outbox_after, speaker
 from tests.eventually import eventually
 
 SUB, RG = "11111111-1111-4111-8111-111111111111", "shop"
@@ -36,8 +36,7 @@ class Clouds:
         self.arm, self.gcp, self.runtime, self.provider = arm, gcp, runtime, provider
 
     def say(self, text: str = "", *, user: str = "alice", press: str | None = None) -> list[Reply]:
-        msg = Message(ref=ROOM, sender=user, text=text, button_id=press, received_at=time.time())
-        return self.runtime.conversation.handle(msg)
+        return speaker(self.runtime)(text, user=user, press=press)
 
     def refresh(self) -> None:
         assert self.runtime.refresher is not None

@@ -5,14 +5,12 @@ ends in one line, and in the audit."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from audit.log import AuditEvent
 from bot.runtime import Runtime
-from core.models import Message, Reply
-from tests.conversation.conftest import ROOM
+from core.models import Reply
+from tests.conversation.conftest import speaker
 from tests.conversation.test_doc_examples_aws import account, moto_url, runtime
 
 __all__ = ["account", "moto_url", "runtime"]  # the configured account, its moto server, and opsbot in front
@@ -21,8 +19,7 @@ APPROVAL = "needs approval by an admin other than alice."
 
 
 def say(runtime: Runtime, text: str = "", *, user: str = "alice", press: str | None = None) -> list[Reply]:
-    msg = Message(ref=ROOM, sender=user, text=text, button_id=press, received_at=time.time())
-    return runtime.conversation.handle(msg)
+    return speaker(runtime)(text, user=user, press=press)
 
 
 @pytest.mark.parametrize(

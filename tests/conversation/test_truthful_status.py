@@ -25,13 +25,13 @@ from actions.resilience import Guard
 from bot.runtime import Runtime
 from conversation.replies import clock
 from core.cloud_config import AzureSubscription, GcpProject
-from core.models import Cloud, Message
+from core.models import Cloud
 from core.settings import Settings
 from fakes.azure_arm import StaticToken
 from fakes.gcp_compute import FakeComputeApi
 from tests.actions.aws import conftest as aws
 from tests.actions.aws.conftest import OTHER_REGION, REGION, RoutedSession, World, aws_backend
-from tests.conversation.conftest import ROOM
+from tests.conversation.conftest import speaker
 from workers.inventory import InventoryRefresher
 
 TEN_MINUTES = 600.0
@@ -54,8 +54,7 @@ class Opsbot:
     backend: AwsBackend
 
     def say(self, text: str) -> str:
-        msg = Message(ref=ROOM, sender="alice", text=text, received_at=time.time())
-        return self.runtime.conversation.handle(msg)[0].text
+        return speaker(self.runtime)(text)[0].text
 
     def refresh(self, *, routes: dict[str, str] | None = None, clock: Callable[[], float] = time.time) -> None:
         """What a worker does: read every region (some through `routes`, e.g. a closed port) into the cache,
@@ -187,7 +186,7 @@ def test_refused_credentials_in_every_zone_are_one_line(settings: Settings, redi
     try:
         api.fail("/compute", 401, times=100)
         InventoryRefresher([google], store, Guard(attempts=1), every_seconds=60.0).refresh_all()
-        text = runtime.conversation.handle(Message(ref=ROOM, sender="alice", text="status", received_at=time.time()))
+        text = speaker(runtime)("status")
     finally:
         runtime.close()
         api.stop()
@@ -211,7 +210,7 @@ def test_azure_and_google_cloud_at_closed_ports_say_no_data_yet_with_why(
     runtime = Runtime.build(settings, with_worker=False, provider=provider)
     try:
         InventoryRefresher([azure, google], store, Guard(attempts=1), every_seconds=60.0).refresh_all()
-        said = runtime.conversation.handle(Message(ref=ROOM, sender="alice", text="status", received_at=time.time()))
+        said = speaker(runtime)("status")
     finally:
         runtime.close()
         azure.close()

@@ -4,17 +4,16 @@ own credential chain and AWS_ENDPOINT_URL - then used from chat: status, a scale
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Iterator
 
 import boto3
 import pytest
 
 from bot.runtime import Runtime
-from core.models import ConversationRef, Message, Reply
+from core.models import ConversationRef, Reply
 from core.settings import Settings
 from tests.actions.aws.conftest import ACCOUNT, REGION, World, billed
-from tests.conversation.conftest import button, outbox_after
+from tests.conversation.conftest import button, outbox_after, speaker
 
 ROOM = ConversationRef(channel="console", conversation_id="ops-room")
 
@@ -30,7 +29,7 @@ def runtime(world: World, settings: Settings) -> Iterator[Runtime]:
 
 
 def _say(rt: Runtime, text: str = "", *, user: str = "alice", press: str | None = None) -> list[Reply]:
-    return rt.conversation.handle(Message(ref=ROOM, sender=user, text=text, button_id=press, received_at=time.time()))
+    return speaker(rt)(text, user=user, press=press)
 
 
 def test_status_and_a_scale_from_chat_on_aws(runtime: Runtime) -> None:

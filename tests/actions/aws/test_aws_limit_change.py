@@ -6,18 +6,16 @@ Without the words nothing reaches AWS."""
 
 from __future__ import annotations
 
-import time
-
 import boto3
 
 from actions.multicloud import MultiCloud
 from audit.log import AuditEvent
 from bot.runtime import Runtime
-from core.models import Message, Reply
+from core.models import Reply
 from fakes.aws_limits import AwsLimits
 from tests.actions.aws.conftest import REGION, World
 from tests.actions.aws.test_aws_limits import aws, clouds, limits
-from tests.conversation.conftest import ROOM, button, outbox_after
+from tests.conversation.conftest import ROOM, button, outbox_after, speaker
 
 __all__ = ["aws", "clouds", "limits"]  # the proxy, the backend behind it and opsbot in front (test_aws_limits)
 
@@ -25,8 +23,7 @@ CRITICAL = "Critical (change of a group's limits in prod): needs approval by an 
 
 
 def _say(runtime: Runtime, text: str = "", *, user: str = "alice", press: str | None = None) -> list[Reply]:
-    msg = Message(ref=ROOM, sender=user, text=text, button_id=press, received_at=time.time())
-    return runtime.conversation.handle(msg)
+    return speaker(runtime)(text, user=user, press=press)
 
 
 def _sizes(world: World, name: str) -> tuple[int, int, int]:

@@ -4,7 +4,6 @@ Confirm button), and a request that reaches AWS outside them anyway comes back a
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 
 import boto3
@@ -16,11 +15,11 @@ from actions.aws import AwsBackend
 from actions.multicloud import MultiCloud
 from bot.runtime import Runtime
 from core.errors import ProviderError
-from core.models import ActionName, ActionRequest, Cloud, Message, Reply
+from core.models import ActionName, ActionRequest, Cloud, Reply
 from core.settings import Settings
 from fakes.aws_limits import AwsLimits
 from tests.actions.aws.conftest import ACCOUNT, REGION, RoutedSession, World
-from tests.conversation.conftest import ROOM, runtime_on
+from tests.conversation.conftest import ROOM, runtime_on, speaker
 
 WEB = "aws:prod:us-east-1:asg/web-prod"
 WORKER = "aws:prod:us-east-1:asg/worker-prod"
@@ -133,7 +132,7 @@ def test_plans_crossing_the_bounds_are_refused_before_any_confirmation(
 
 
 def _say(runtime: Runtime, text: str) -> list[Reply]:
-    return runtime.conversation.handle(Message(ref=ROOM, sender="alice", text=text, received_at=time.time()))
+    return speaker(runtime)(text)
 
 
 def test_the_conversation_refuses_a_scale_past_the_maximum_in_one_line(
