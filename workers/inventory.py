@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from actions.backend import BillingSource, CloudBackend, Scope
 from actions.inventory.store import InventoryStore
-from actions.provider import CloudProvider
+from actions.provider import CloudProvider, Resource
 from actions.unexpected_errors import unexpected_error
 from core.errors import OpsbotError, ProviderAuthError
 from core.schedule import Ticker
@@ -53,6 +53,7 @@ class InventoryRefresher:
         self._in_flight: set[str] = set()
         self._futures: set[futures.Future[None]] = set()
         self._guard_lock = threading.Lock()
+        self._stopped = threading.Event()  # a refresh still in flight when it is set writes nothing
         self._lease = max(every_seconds, 10.0) * _LOCK_SHARE
         self._ticker = Ticker("inventory-refresher", store.schedule, self._tick, longest=max(every_seconds, 1.0))
 
@@ -61,7 +62,9 @@ class InventoryRefresher:
         self._ticker.start()
 
     def stop(self, wait_seconds: float = 5.0) -> None:
-        """Stop scheduling; refreshes in flight get `wait_seconds` to finish (a hung one is left behind)."""
+        """Stop scheduling; refreshes in flight get `wait_seconds` to finish (a hung one is left behind, and
+        whatever it reads later is dropped: a stopped refresher writes nothing more)."""
+        self._stopped.set()
         self._ticker.stop(wait_seconds)
         self._pool.shutdown(wait=False, cancel_futures=True)
         with self._guard_lock:
@@ -144,7 +147,8 @@ class InventoryRefresher:
             self._refresh(key)
         finally:
             self._release(key)
-            self._store.schedule.set({key: self._store.now() + self._every})
+            if not self._stopped.is_set():
+                self._store.schedule.set({key: self._store.now() + self._every})
 
     def _release(self, key: str) -> None:
         with self._guard_lock:
@@ -157,15 +161,21 @@ class InventoryRefresher:
         try:
             self._store.begin(scope)
             started = self._store.now()
+            resources: list[Resource] = []
             try:
                 resources = self._guard.call(key, scope.label, lambda: backend.fetch(scope))
+                failure = None
             except ProviderAuthError as exc:
-                self._store.fail(scope, str(exc))  # the guard logged it once
+                failure = str(exc)  # the guard logged it once
             except OpsbotError as exc:
                 log.info("%s: refresh failed: %s", scope.label, exc)
-                self._store.fail(scope, str(exc))
+                failure = str(exc)
             except Exception as exc:  # a surprise must not kill the refresher: one line naming the source
-                self._store.fail(scope, str(unexpected_error(scope.label, "refresh", exc)))
+                failure = str(unexpected_error(scope.label, "refresh", exc))
+            if self._stopped.is_set():
+                return  # read after the refresher stopped (a hung cloud that answered late): dropped
+            if failure is not None:
+                self._store.fail(scope, failure)
             else:
                 self._store.save(scope, resources, started_at=started)
         finally:

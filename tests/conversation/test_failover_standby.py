@@ -40,8 +40,11 @@ def account(settings: Settings, redis_conn: redis.Redis) -> Iterator[Account]:
         [GcpProject(id=PROJECT, zones=[ZONE, DR_ZONE])], compute_url=gcp.url, credentials=AnonymousCredentials(),  # type: ignore[no-untyped-call]
         timeout=1.0, poll_seconds=0.02,
     )  # fmt: skip
-    with runtime_on([google], settings, redis_conn) as (runtime, _provider):
-        yield Account(gcp, runtime)
+    try:
+        with runtime_on([google], settings, redis_conn) as (runtime, _provider):
+            yield Account(gcp, runtime)
+    finally:
+        gcp.stop()
 
 
 @pytest.mark.parametrize(
