@@ -121,7 +121,7 @@ class FakeTwilioAPI(LoopbackServer):
         with self._lock:
             return list(self._calls)
 
-    def wait_for(self, predicate: Callable[[FakeTwilioAPI], bool], timeout: float = 5.0) -> None:
+    def wait_for(self, predicate: Callable[[FakeTwilioAPI], bool], timeout: float = 15.0) -> None:
         """Block until `predicate(self)` holds; AssertionError after `timeout` seconds."""
         deadline = time.monotonic() + timeout
         with self._lock:  # re-entrant: the predicate may read the properties

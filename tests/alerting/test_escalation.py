@@ -104,7 +104,7 @@ def test_unanswered_call_moves_on_to_the_manager_at_once(alerts: AlertStack) -> 
     alerts.twilio_post(f"{status.path}?{status.query}", {"CallSid": call.sid, "CallStatus": "no-answer",
                                                          "To": ALICE_PHONE, "From": TWILIO_FROM})  # fmt: skip
     # The clock stands still: the manager's call comes now, not the 2 s of the policy later.
-    alerts.twilio.wait_for(lambda t: len(t.calls_placed) == 2, timeout=10)
+    alerts.twilio.wait_for(lambda t: len(t.calls_placed) == 2, timeout=30)
     assert alerts.twilio.calls_placed[1].to == CAROL_PHONE
     assert any(r.params.get("status") == "no-answer" for r in alerts.audit(AuditEvent.ALERT_DELIVERY))
 
