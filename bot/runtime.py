@@ -46,8 +46,9 @@ class ExpirySweeper:
     def __init__(self, sweep: Callable[[], object], connection: redis.Redis, every_seconds: float = 2.0) -> None:
         self._sweep = sweep
         expiries = Schedule(connection, OPEN, _SWEEP_WAKE)
+        # A confirmation the sweep cannot settle (the audit cannot be written) is tried again every `every_seconds`.
         self._ticker = Ticker("confirmation-sweeper", expiries, self._run, longest=every_seconds,
-                              retry_seconds=every_seconds)  # fmt: skip
+                              retry_seconds=every_seconds, overdue_pause=every_seconds)  # fmt: skip
 
     def start(self) -> None:
         self._ticker.start()

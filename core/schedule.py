@@ -92,13 +92,15 @@ class Schedule:
     def count(self) -> int:
         return int(self._redis.zcard(self._due))
 
-    def wait(self, longest: float, *, or_key: str | None = None) -> None:
+    def wait(self, longest: float, *, or_key: str | None = None, overdue_pause: float = 0.0) -> None:
         """Block until the earliest member is due or a change wakes us, at most `longest` seconds (and at most
         one slice: the caller then waits again); also when something is pushed onto `or_key` (a
         waiter's own key, to stop it at once)."""
         seconds, due = min(longest, self._slice), self.next_due()
         if due is not None:
             seconds = min(seconds, due - self.clock())
+            if seconds <= 0:  # still due after the work ran: only a worker that cannot settle it leaves it there
+                seconds = min(overdue_pause, longest)
         if seconds > 0:
             keys = [self._wake] if or_key is None else [self._wake, or_key]
             self._redis.blpop(keys, timeout=max(seconds, _SHORTEST_WAIT))
@@ -118,17 +120,20 @@ class Schedule:
 class Ticker:
     """A thread that calls `work` whenever something on `schedule` falls due or the schedule changes, and waits on
     the schedule in between. `work` may return how soon it wants to run again regardless (seconds), or None; the
-    wait never exceeds `longest`. While Redis is unreachable it tries again every `retry_seconds`."""
+    wait never exceeds `longest`. While Redis is unreachable it tries again every `retry_seconds`. A member still due
+    after `work` ran is waited on again after `overdue_pause` (0: at once, for work that takes a bounded batch), so
+    work that cannot settle it does not spin."""
 
     def __init__(
         self, name: str, schedule: Schedule, work: Callable[[], float | None], *, longest: float,
-        retry_seconds: float = 1.0,
+        retry_seconds: float = 1.0, overdue_pause: float = 0.0,
     ) -> None:  # fmt: skip
         self._name = name
         self._schedule = schedule
         self._work = work
         self._longest = longest
         self._retry = retry_seconds
+        self._overdue_pause = overdue_pause
         self._stop = threading.Event()
         self._stop_key = f"opsbot:ticker:{name}:{uuid.uuid4().hex}"  # its own wake-up: stop() ends its wait at once
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
@@ -151,7 +156,7 @@ class Ticker:
                 if self._stop.is_set():
                     return
                 longest = self._longest if again is None else min(self._longest, again)
-                self._schedule.wait(longest, or_key=self._stop_key)
+                self._schedule.wait(longest, or_key=self._stop_key, overdue_pause=self._overdue_pause)
                 if self._failing:
                     log.warning("%s: Redis answers again; resumed", self._name)
                     self._failing = False

@@ -75,3 +75,13 @@ def test_the_ticker_wakes_at_once_for_a_nearer_time_and_sleeps_until_due(
     finally:
         ticker.stop()
         unhurried.close()
+
+
+def test_a_member_still_due_after_the_work_is_waited_on_not_spun_on(redis_conn: redis.Redis) -> None:
+    clock = ManualClock()
+    schedule = _schedule(redis_conn, clock)
+    schedule.set({"stuck": clock.now - 1})  # work that cannot settle it leaves it due; set() pushed a wake-up
+    schedule.wait(5.0)
+    assert redis_conn.llen("test:wake") == 1  # the default returns at once for the next batch: nothing was read
+    schedule.wait(5.0, overdue_pause=0.05)
+    assert redis_conn.llen("test:wake") == 0  # with a pause it blocked (and was woken by the waiting wake-up)
