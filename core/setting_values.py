@@ -142,6 +142,13 @@ TelegramToken = Annotated[
 SlackBotToken = Annotated[SecretStr, _secret(r"xoxb-[!-~]+", "not a bot token (looks like xoxb-...)")]
 SlackAppToken = Annotated[SecretStr, _secret(r"xapp-[!-~]+", "not an app-level token (looks like xapp-...)")]
 RedisUrl = Annotated[SecretStr, AfterValidator(_redis_url)]
+PostgresUrl = Annotated[
+    SecretStr,
+    _secret(r"postgres(ql)?://\S+", "not a PostgreSQL URL (looks like postgresql://opsbot@db:5432/opsbot)"),
+]
+ReplicaName = Annotated[
+    str, _text(re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,62}").fullmatch, "not a replica name (letters, digits, . _ -)")
+]
 HttpUrl = Annotated[str, AfterValidator(_http_url)]
 TwilioSid = Annotated[
     str, _text(re.compile(r"AC[0-9a-fA-F]{32}").fullmatch, "not an account SID (AC and 32 hex digits)")

@@ -27,7 +27,9 @@ from core.setting_values import (
     HttpUrl,
     LogLevel,
     PhoneNumber,
+    PostgresUrl,
     RedisUrl,
+    ReplicaName,
     SlackAppToken,
     SlackBotToken,
     SnsTopic,
@@ -56,6 +58,14 @@ class Settings(BaseSettings):
         default=None,
         description="Signs the audit log's checkpoints (HMAC-SHA256); keep it outside the data dir. Unset: a cut "
         "or rewritten log is caught only by the chain head in Redis.",
+    )
+    audit_url: PostgresUrl | None = Field(
+        default=None,
+        description="PostgreSQL database of an audit log shared by many hosts. Unset: the file in the data dir.",
+    )
+    replica_name: ReplicaName | None = Field(
+        default=None,
+        description="This process's name among replicas (its outbox consumer and lease holder). Unset: host-pid.",
     )
     policy: Path | None = Field(default=None, description="Policy YAML file. Unset: the shipped default.")
     confirm_ttl_seconds: int = Field(default=120, ge=5, le=3600, description="How long a confirmation lasts.")
