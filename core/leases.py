@@ -7,10 +7,14 @@ before the renewal is sent, so a slow reply only shortens it."""
 
 from __future__ import annotations
 
+import os
+import socket
 import time
 from collections.abc import Callable
 
 import redis
+
+from core.settings import Settings
 
 PREFIX = "opsbot:lease:"
 
@@ -72,3 +76,11 @@ class Lease:
     def current_holder(self) -> str | None:
         raw = self._redis.get(self.key)
         return raw.decode() if isinstance(raw, bytes) else raw
+
+
+def replica_name(settings: Settings) -> str:
+    """This process among the replicas: OPSBOT_REPLICA_NAME, else its host name and process id (unique on a host,
+    and a restarted process is a new replica, so it never mistakes a dead one's lease or entries for its own)."""
+    if settings.replica_name is not None:
+        return settings.replica_name
+    return f"{socket.gethostname()}-{os.getpid()}"

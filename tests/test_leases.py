@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+
 import redis
 
-from core.leases import Lease
+from core.leases import Lease, replica_name
+from core.settings import Settings
 from tests.clock import ManualClock
 
 
@@ -51,3 +54,10 @@ def test_held_runs_out_by_the_local_clock_without_asking_redis(redis_conn: redis
     clock.advance(0.2)
     assert not lease.held()  # another may hold it by now: the holder stops acting
     assert lease.renew_every == 2
+
+
+def test_a_replica_is_named_by_its_setting_or_its_host_and_process() -> None:
+    assert replica_name(Settings(replica_name="serve-1")) == "serve-1"
+    unnamed = replica_name(Settings())
+    assert unnamed.endswith(f"-{os.getpid()}")
+    assert unnamed != "serve"
