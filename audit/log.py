@@ -19,7 +19,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, NotRequired, TypedDict, Unpack
+from typing import IO, Unpack
 
 import redis
 
@@ -27,10 +27,13 @@ from audit import torn
 from audit.checkpoints import EVERY_RECORDS, EVERY_SECONDS, Checkpointer
 from audit.head import Head, HeadStore
 from audit.outage import HEAD_FAILURES, WRITE_FAILURES, Outage
+from audit.query import RecordFilter
 from audit.record import GENESIS as GENESIS
 from audit.record import AuditEvent as AuditEvent
 from audit.record import AuditRecord as AuditRecord
+from audit.record import Entry as Entry
 from audit.record import JsonScalar as JsonScalar
+from audit.record import build
 from audit.record import redact as redact
 from audit.verify import AuditReport, verify_audit
 from core.errors import AuditTampered, AuditUnavailable, OpsbotError
@@ -41,18 +44,9 @@ FILE_NAME = "audit.jsonl"
 HEAD_PAUSE_SECONDS = 10.0
 
 
-class Entry(TypedDict):
-    """What a record says besides its event, as `append` and `note` take it: who, where (a conversation, a
-    job), what happened, the parameters of a change and its outcome."""
-
-    actor: str
-    where: str
-    what: str
-    params: NotRequired[dict[str, JsonScalar] | None]
-    outcome: NotRequired[str]
-
-
 class AuditLog:
+    """The audit store of one host: a file in the data dir (audit.store.AuditStore)."""
+
     def __init__(
         self, data_dir: Path, *, connection: redis.Redis | None = None, key: bytes | None = None,
         checkpoint_every: int = EVERY_RECORDS, checkpoint_seconds: float = EVERY_SECONDS,
@@ -161,18 +155,7 @@ class AuditLog:
         return record.seq, record.hash, len(moved)
 
     def _write(self, fh: IO[bytes], seq: int, prev_hash: str, event: AuditEvent, **entry: Unpack[Entry]) -> AuditRecord:
-        record = AuditRecord(
-            seq=seq + 1,
-            at=self._clock(),
-            event=event,
-            actor=entry["actor"],
-            where=redact_text(entry["where"]),
-            what=redact_text(entry["what"])[:500],
-            params=redact(entry.get("params") or {}),
-            outcome=redact_text(entry.get("outcome", ""))[:500],
-            prev_hash=prev_hash,
-        )
-        record = record.model_copy(update={"hash": record.compute_hash()})
+        record = build(seq + 1, self._clock(), prev_hash, event, **entry)
         line = (record.model_dump_json() + "\n").encode()
         size = self._tail[0] if self._tail is not None else os.fstat(fh.fileno()).st_size
         fh.write(line)
@@ -204,8 +187,8 @@ class AuditLog:
     def records(self) -> list[AuditRecord]:
         return read_records(self.path)
 
-    def tail(self, n: int = 20) -> list[AuditRecord]:
-        return read_tail(self.path, n)
+    def tail(self, n: int = 20, match: RecordFilter | None = None) -> list[AuditRecord]:
+        return read_tail(self.path, n, match)
 
     def report(self) -> AuditReport:
         """Everything `opsbot audit verify` checks: the chain, timestamps, the Redis head, the checkpoints."""
@@ -230,10 +213,14 @@ def read_records(path: Path) -> list[AuditRecord]:
     return [AuditRecord.model_validate_json(line) for line in data.splitlines() if line.strip()]
 
 
-def read_tail(path: Path, n: int) -> list[AuditRecord]:
-    """The newest `n` records (read-only; a torn last line is left out)."""
+def read_tail(path: Path, n: int, match: RecordFilter | None = None) -> list[AuditRecord]:
+    """The newest `n` records that `match` keeps (all: None), oldest first (read-only; a torn last line is left
+    out). Without a filter only the last `n` lines are parsed."""
     with path.open("rb") as fh:
         end, _ = torn.last_record(fh, os.fstat(fh.fileno()).st_size)
         fh.seek(0)
-        last = deque((line for line in torn.lines_until(fh, end) if line.strip()), maxlen=max(n, 0))
-    return [AuditRecord.model_validate_json(line) for line in last]
+        lines = (line for line in torn.lines_until(fh, end) if line.strip())
+        if match is None:
+            return [AuditRecord.model_validate_json(line) for line in deque(lines, maxlen=max(n, 0))]
+        kept = (record for record in map(AuditRecord.model_validate_json, lines) if match.matches(record))
+        return list(deque(kept, maxlen=max(n, 0)))

@@ -7,6 +7,7 @@ import json
 import math
 import re
 from enum import StrEnum
+from typing import NotRequired, TypedDict, Unpack
 
 from pydantic import Field
 
@@ -62,6 +63,33 @@ class AuditRecord(Frozen):
         body = self.model_dump(mode="json", exclude={"hash"})
         raw = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class Entry(TypedDict):
+    """What a record says besides its event, as `append` and `note` take it: who, where (a conversation, a
+    job), what happened, the parameters of a change and its outcome."""
+
+    actor: str
+    where: str
+    what: str
+    params: NotRequired[dict[str, JsonScalar] | None]
+    outcome: NotRequired[str]
+
+
+def build(seq: int, at: float, prev_hash: str, event: AuditEvent, **entry: Unpack[Entry]) -> AuditRecord:
+    """The record that follows `prev_hash`, as every store writes it: secrets redacted, long text cut, hashed."""
+    record = AuditRecord(
+        seq=seq,
+        at=at,
+        event=event,
+        actor=entry["actor"],
+        where=redact_text(entry["where"]),
+        what=redact_text(entry["what"])[:500],
+        params=redact(entry.get("params") or {}),
+        outcome=redact_text(entry.get("outcome", ""))[:500],
+        prev_hash=prev_hash,
+    )
+    return record.model_copy(update={"hash": record.compute_hash()})
 
 
 def parse_line(line: bytes) -> AuditRecord | None:

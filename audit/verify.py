@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import fcntl
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
 import redis
 
@@ -38,7 +39,7 @@ class Repair:
 
 @dataclass(frozen=True)
 class AuditReport:
-    path: Path
+    path: Path | str  # the file, or the PostgreSQL table (its URL without a password)
     records: int
     problems: tuple[str, ...]  # each a reason the log cannot be trusted; none: OK
     notes: tuple[str, ...]  # what a reader should know: repairs, a torn tail waiting, guarantees not given
@@ -59,7 +60,7 @@ class AuditReport:
 
 
 @dataclass
-class _Scan:
+class Scan:
     """What reading the log found."""
 
     records: int = 0
@@ -94,24 +95,50 @@ def _shared_lock(path: Path) -> Iterator[None]:
 
 def _verify(data_dir: Path, path: Path, connection: redis.Redis | None, key: bytes | None) -> AuditReport:
     notes: list[str] = []
-    head = _head(connection, notes)
+    head = read_head(connection, notes)
     marks = checkpoints.read_all(data_dir) if data_dir.is_dir() else []
-    problems, signed = _checkpoint_problems(marks, key, notes)
     if not data_dir.is_dir():
         return AuditReport(path, 0, (_missing_dir(data_dir, head),), tuple(notes))
-    scan = _scan(path, {c.seq for c in signed} | ({head.seq} if head else set()))
+    scan = _scan(path, wanted(marks, head))
+    state = "is empty" if path.is_file() else "does not exist"
+    return judge(path, scan, Outside(head, marks, key, connection is not None, "the checkpoint file"), notes, state)
+
+
+@dataclass(frozen=True)
+class Outside:
+    """What is kept outside the records to compare them with: the Redis head, the checkpoints (signed or not),
+    the key that checks them, whether a Redis was asked at all, and where the checkpoints are kept (for a
+    reader)."""
+
+    head: Head | None
+    marks: list[checkpoints.Checkpoint | None]
+    key: bytes | None
+    asked_redis: bool
+    kept_in: str
+
+
+def wanted(marks: list[checkpoints.Checkpoint | None], head: Head | None) -> set[int]:
+    """The sequence numbers whose hashes the outside will be compared with."""
+    return {m.seq for m in marks if m is not None} | ({head.seq} if head else set())
+
+
+def judge(source: Path | str, scan: Scan, outside: Outside, notes: list[str], state: str) -> AuditReport:
+    """The verdict on records read into `scan`, against what is kept outside them. `state` says how an empty log
+    looks ("is empty")."""
+    head, marks, key = outside.head, outside.marks, outside.key
+    problems, signed = _checkpoint_problems(marks, key, notes)
     problems = scan.problems + problems
     if scan.records == 0:
-        emptied = _empty(path, head, marks)
+        emptied = _empty(state, head, marks)
         problems += emptied
         if not emptied and not scan.problems:
             notes.append("no records: nothing says any were ever written (no checkpoint, no Redis head)")
     elif scan.first_bad_line is None:  # comparing a broken chain with the outside would only repeat the break
         problems += _against_checkpoints(scan, signed) + _against_head(scan, head)
         if key is not None and not marks:
-            problems.append(f"no signed checkpoint although the log has {scan.records} records: the checkpoint file "
+            problems.append(f"no signed checkpoint although the log has {scan.records} records: {outside.kept_in} "
                             "was removed, or opsbot ran without OPSBOT_AUDIT_KEY")  # fmt: skip
-        if connection is not None and head is None and not any("Redis did not answer" in n for n in notes):
+        if outside.asked_redis and head is None and not any("Redis did not answer" in n for n in notes):
             notes.append(f"Redis holds no chain head although the log has {scan.records} records: Redis lost its "
                          "data (no persistence?) or the head was deleted")  # fmt: skip
     if scan.torn_bytes:
@@ -119,13 +146,13 @@ def _verify(data_dir: Path, path: Path, connection: redis.Redis | None, key: byt
                         f"them aside at its next start or append")  # fmt: skip
     if scan.repairs:
         notes.insert(0, _repairs_line(scan.repairs))
-    notes += _guarantees(connection is not None and head is not None, key, signed)
-    return AuditReport(path, scan.records, tuple(problems), tuple(notes), tuple(scan.repairs), scan.first_bad_line)
+    notes += _guarantees(outside.asked_redis and head is not None, key, signed)
+    return AuditReport(source, scan.records, tuple(problems), tuple(notes), tuple(scan.repairs), scan.first_bad_line)
 
 
 # -- the log itself ---------------------------------------------------------------------------------------
-def _scan(path: Path, wanted: set[int]) -> _Scan:
-    scan = _Scan()
+def _scan(path: Path, wanted: set[int]) -> Scan:
+    scan = Scan()
     if not path.is_file():
         return scan
     with path.open("rb") as fh:
@@ -144,20 +171,46 @@ def _scan(path: Path, wanted: set[int]) -> _Scan:
     return scan
 
 
-def _chain(path: Path, lines: Iterator[bytes], scan: _Scan, wanted: set[int]) -> None:
+class Places(Protocol):
+    """How a store names where a broken record is: a line of the file, a row of the table."""
+
+    def unreadable(self, index: int) -> str: ...
+    def modified(self, index: int, record: AuditRecord) -> str: ...
+    def broken_link(self, index: int, record: AuditRecord, expected_seq: int) -> str: ...
+
+
+class _Lines:
+    def __init__(self, path: Path) -> None:
+        self._path = path
+
+    def unreadable(self, index: int) -> str:
+        return f"line {index + 1} is not a valid audit record"
+
+    def modified(self, index: int, record: AuditRecord) -> str:
+        return f"line {index + 1} (record {record.seq}, {record.event}) was modified"
+
+    def broken_link(self, index: int, record: AuditRecord, expected_seq: int) -> str:
+        return _broken_link(self._path, record, expected_seq, index + 1)
+
+
+def _chain(path: Path, lines: Iterator[bytes], scan: Scan, wanted: set[int]) -> None:
+    chain(scan, (parse_line(line.rstrip(b"\n")) for line in lines), wanted, _Lines(path))
+
+
+def chain(scan: Scan, records: Iterable[AuditRecord | None], wanted: set[int], places: Places) -> None:
+    """Check each record's hash and its link to the one before, in order (None: a record that cannot be read);
+    stops at the first break. Also notes time going back, the hashes of `wanted` and the repairs."""
     prev_hash, expected_seq = GENESIS, 1
     latest: AuditRecord | None = None  # the record with the latest time so far
-    for index, line in enumerate(lines):
-        number = index + 1
-        record = parse_line(line.rstrip(b"\n"))
+    for index, record in enumerate(records):
         if record is None:
-            _broken(scan, f"line {number} is not a valid audit record", index)
+            _broken(scan, places.unreadable(index), index)
             return
         if record.hash != record.compute_hash():
-            _broken(scan, f"line {number} (record {record.seq}, {record.event}) was modified", index)
+            _broken(scan, places.modified(index, record), index)
             return
         if record.seq != expected_seq or record.prev_hash != prev_hash:
-            _broken(scan, _broken_link(path, record, expected_seq, number), index)
+            _broken(scan, places.broken_link(index, record, expected_seq), index)
             return
         if latest is not None and record.at < latest.at - CLOCK_SKEW_SECONDS:
             if not any("went back" in p for p in scan.problems):
@@ -177,7 +230,7 @@ def _chain(path: Path, lines: Iterator[bytes], scan: _Scan, wanted: set[int]) ->
         scan.records, scan.last = scan.records + 1, record
 
 
-def _broken(scan: _Scan, message: str, index: int) -> None:
+def _broken(scan: Scan, message: str, index: int) -> None:
     scan.problems.append(message)
     scan.first_bad_line = index
 
@@ -199,7 +252,7 @@ def _broken_link(path: Path, record: AuditRecord, expected_seq: int, number: int
 
 
 # -- what is kept outside the log -------------------------------------------------------------------------
-def _head(connection: redis.Redis | None, notes: list[str]) -> Head | None:
+def read_head(connection: redis.Redis | None, notes: list[str]) -> Head | None:
     if connection is None:
         return None
     try:
@@ -235,8 +288,7 @@ def _missing_dir(data_dir: Path, head: Head | None) -> str:
     return f"the data dir {data_dir} does not exist (nothing was written there: check OPSBOT_DATA_DIR)"
 
 
-def _empty(path: Path, head: Head | None, marks: list[checkpoints.Checkpoint | None]) -> list[str]:
-    state = "is empty" if path.is_file() else "does not exist"
+def _empty(state: str, head: Head | None, marks: list[checkpoints.Checkpoint | None]) -> list[str]:
     said = [f"Redis says the last record is {head.seq} ({when(head.at)})"] if head else []
     last = next((m for m in reversed(marks) if m is not None), None)
     if last is not None:
@@ -246,7 +298,7 @@ def _empty(path: Path, head: Head | None, marks: list[checkpoints.Checkpoint | N
     return []
 
 
-def _against_checkpoints(scan: _Scan, signed: list[checkpoints.Checkpoint]) -> list[str]:
+def _against_checkpoints(scan: Scan, signed: list[checkpoints.Checkpoint]) -> list[str]:
     if not signed:
         return []
     last_seq = scan.last.seq if scan.last else 0
@@ -264,7 +316,7 @@ def _against_checkpoints(scan: _Scan, signed: list[checkpoints.Checkpoint]) -> l
     return []
 
 
-def _against_head(scan: _Scan, head: Head | None) -> list[str]:
+def _against_head(scan: Scan, head: Head | None) -> list[str]:
     if head is None or scan.last is None:
         return []
     last = scan.last.seq
