@@ -1,12 +1,40 @@
-"""The Redis connection: a real server when OPSBOT_REDIS_URL is set, else in-process fakeredis."""
+"""The Redis connection: a real server when OPSBOT_REDIS_URL is set, else in-process fakeredis.
+
+`redis://`, `rediss://` (TLS) and `unix://` URLs go to redis-py's from_url. A `redis+sentinel://` URL asks the
+sentinels for the master of its service and follows it through a failover (redis-py's `Sentinel.master_for`):
+a connection that meets the demoted master (READONLY) is closed and the next one asks the sentinels again, and
+each command is retried with back-off for about as long as a failover takes. RQ gets the same client, so the
+workers follow the master too. `replicated()` is the barrier intake passes before it acknowledges an alert.
+What is and is not guaranteed through a failover: docs/redis.md."""
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import threading
+import time
+import weakref
+from typing import Any, cast
+
 import fakeredis
 import redis
+from redis.backoff import ExponentialWithJitterBackoff
 from redis.driver_info import DriverInfo
+from redis.retry import Retry
+from redis.sentinel import MasterNotFoundError, Sentinel, SentinelConnectionPool
 
+from core.setting_values import SENTINEL_SCHEME, SentinelUrl, sentinel_url
 from core.settings import Settings
+
+log = logging.getLogger(__name__)
+
+HEALTH_CHECK_SECONDS = 30
+# A manual or automatic failover leaves no master for one to a few seconds (down-after-milliseconds plus the
+# election): 0.1, 0.2, 0.4, 0.8, then 1 s apart, 8 tries in all, is about 5.5 s of patience before a
+# ConnectionError reaches the caller (intake's 503, a job's retry).
+FAILOVER_RETRIES = 8
+_BARRIER_KEY = "opsbot:replicated"
+WATCH_PAUSE_SECONDS = 5.0  # how often the master watch looks whether its client is gone
 
 
 def connect(settings: Settings) -> redis.Redis:
@@ -14,11 +42,132 @@ def connect(settings: Settings) -> redis.Redis:
     if settings.redis_url is None:
         return fakeredis.FakeRedis(server=_fake_server())
     url = settings.redis_url.get_secret_value()
-    return redis.Redis.from_url(url, health_check_interval=30, driver_info=_DRIVER)
+    if url.lower().startswith(SENTINEL_SCHEME + "://"):
+        return _through_sentinels(sentinel_url(url))
+    return redis.Redis.from_url(url, health_check_interval=HEALTH_CHECK_SECONDS, driver_info=_DRIVER)
 
 
 def is_embedded(settings: Settings) -> bool:
     return settings.redis_url is None
+
+
+def _through_sentinels(parts: SentinelUrl) -> redis.Redis:
+    timeouts: dict[str, Any] = {} if parts.socket_timeout is None else {"socket_timeout": parts.socket_timeout}
+    sentinels = _Sentinels(
+        list(parts.sentinels),
+        sentinel_kwargs={"password": parts.sentinel_password, **timeouts},
+        **timeouts,
+    )
+    client = sentinels.master_for(
+        parts.service,
+        db=parts.db,
+        username=parts.username,
+        password=parts.password,
+        health_check_interval=HEALTH_CHECK_SECONDS,
+        driver_info=_DRIVER,
+        retry=Retry(ExponentialWithJitterBackoff(base=0.1, cap=1.0), retries=FAILOVER_RETRIES),
+        connection_pool_class=_SentinelPool,
+    )
+    pool = cast(_SentinelPool, client.connection_pool)
+    pool.wait_replicas, pool.wait_timeout = parts.wait_replicas, parts.wait_timeout
+    _MasterWatch(sentinels, parts.service, pool).start()
+    return cast(redis.Redis, client)
+
+
+class _Sentinels(Sentinel):
+    """Sentinels asked all at once: the master is the one named with the newest configuration epoch. redis-py
+    takes the first sentinel that names any master, and a sentinel learns of a failover up to 2 s after the
+    one that ran it (hello messages): until then it names the old master, which is still writable until the
+    sentinels reconfigure it - up to 10 s after a manual failover - and whatever is written there then is lost."""
+
+    def discover_master(self, service_name: str) -> tuple[str, int]:
+        newest: tuple[int, str, int] | None = None
+        for sentinel in self.sentinels:
+            try:
+                state = sentinel.sentinel_masters().get(service_name)
+            except (redis.ConnectionError, redis.ResponseError, redis.TimeoutError):
+                continue
+            if state and self.check_master_state(state, service_name):
+                epoch = int(state.get("config-epoch", 0))
+                if newest is None or epoch > newest[0]:
+                    newest = (epoch, state["ip"], int(state["port"]))
+        if newest is None:
+            raise MasterNotFoundError(f"No master found for {service_name!r}")
+        return newest[1], newest[2]
+
+
+class _SentinelPool(SentinelConnectionPool):
+    """redis-py's pool for a Sentinel-managed master, carrying how many replicas `replicated()` waits for."""
+
+    wait_replicas = 1
+    wait_timeout = 1.0
+
+
+class _MasterWatch(threading.Thread):
+    """Listens for the sentinels' +switch-master and re-asks them for the master at once, so the pool stops
+    handing out connections to the demoted master (redis-py only asks when it opens a connection, and a pooled
+    connection to an old master that is still writable would go on writing there). Ends with its client."""
+
+    def __init__(self, sentinels: Sentinel, service: str, pool: SentinelConnectionPool) -> None:
+        super().__init__(name=f"redis-master-watch-{service}", daemon=True)
+        self._sentinels = sentinels
+        self._service = service.encode()
+        self._pool = weakref.ref(pool)
+
+    def run(self) -> None:
+        while self._pool() is not None:
+            for sentinel in list(self._sentinels.sentinels):
+                try:
+                    self._follow(sentinel)
+                except (redis.RedisError, OSError):
+                    continue  # that sentinel is gone: listen to the next
+                if self._pool() is None:
+                    return
+            time.sleep(WATCH_PAUSE_SECONDS)  # no sentinel answers: commands are failing over meanwhile anyway
+
+    def _follow(self, sentinel: redis.Redis) -> None:
+        with sentinel.pubsub(ignore_subscribe_messages=True) as pubsub:
+            pubsub.subscribe("+switch-master")
+            self._rediscover()  # a switch missed while not listening
+            while self._pool() is not None:
+                message = pubsub.get_message(timeout=WATCH_PAUSE_SECONDS)  # blocks until a message or the time
+                if message is not None and bytes(message["data"]).split(b" ", 1)[0] == self._service:
+                    self._rediscover()
+
+    def _rediscover(self) -> None:
+        pool = self._pool()
+        if pool is None:
+            return
+        with contextlib.suppress(redis.ConnectionError):  # no master named right now: the next connection asks
+            pool.get_master_address()  # when it moved: idle connections closed, busy ones closed when returned
+
+
+def is_sentinel(connection: redis.Redis) -> bool:
+    return isinstance(connection.connection_pool, SentinelConnectionPool)
+
+
+def replicated(connection: redis.Redis) -> bool:
+    """True once what this process has written so far is on the replicas the URL asks for (`wait_replicas`,
+    default 1, within `wait_timeout`), so a failover cannot lose it; always True without Sentinel (nothing to
+    fail over to). Redis replicates one ordered stream, so one marker write acknowledged by a replica (WAIT,
+    on the marker's own connection) proves every write before it.
+
+    False means: not acknowledged in time (no replica attached, or this connection is still on a master the
+    sentinels have demoted). Then the pool re-asks the sentinels for the master, so the caller's retry goes
+    to the new one."""
+    pool = connection.connection_pool
+    if not isinstance(pool, _SentinelPool) or pool.wait_replicas <= 0:
+        return True
+    with connection.pipeline(transaction=False) as pipe:
+        pipe.set(_BARRIER_KEY, "1", px=60_000)
+        pipe.execute_command("WAIT", pool.wait_replicas, max(1, int(pool.wait_timeout * 1000)))
+        acknowledged = int(pipe.execute()[-1])
+    if acknowledged >= pool.wait_replicas:
+        return True
+    log.warning("Redis: %d of %d replicas acknowledged in %.1f s", acknowledged, pool.wait_replicas,
+                pool.wait_timeout)  # fmt: skip
+    pool.get_master_address()  # a master the sentinels moved away from: idle connections to it are closed
+    return False
 
 
 # Resolved once: redis-py otherwise reads package metadata (~4 ms) for every new connection, which a

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Annotated
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from pydantic import AfterValidator, SecretStr
 
@@ -117,8 +118,104 @@ def _http_url(value: str) -> str:
     return value
 
 
+SENTINEL_SCHEME = "redis+sentinel"
+SENTINEL_PORT = 26379
+SENTINEL_HINT = "looks like redis+sentinel://host:26379,host:26379,host:26379/<service name>"
+SENTINEL_OPTIONS = ("sentinel_password", "socket_timeout", "wait_replicas", "wait_timeout")
+
+
+@dataclass(frozen=True)
+class SentinelUrl:
+    """redis+sentinel://[[user]:password@]host[:port][,host[:port]...]/<service name>[/<db>][?option=value&...]
+
+    The password is the Redis servers' (the master's and the replicas'); the sentinels' own is the option
+    `sentinel_password`. `wait_replicas` replicas (default 1, 0: none) must have an acknowledged alert before
+    intake answers 2xx, waiting at most `wait_timeout` seconds."""
+
+    sentinels: tuple[tuple[str, int], ...]
+    service: str
+    db: int = 0
+    username: str | None = None
+    password: str | None = None
+    sentinel_password: str | None = None
+    socket_timeout: float | None = None
+    wait_replicas: int = 1
+    wait_timeout: float = 1.0
+
+
+class BadSentinelUrl(ValueError):
+    """What is wrong with a Sentinel URL, in words that never quote it."""
+
+
+def sentinel_url(text: str) -> SentinelUrl:
+    """The parts of a redis+sentinel:// URL, or BadSentinelUrl saying what is wrong (never quoting a part)."""
+    if any(c.isspace() for c in text):
+        raise BadSentinelUrl("it contains a space")
+    rest = text[len(SENTINEL_SCHEME) + 3 :]
+    where, _, query = rest.partition("?")
+    netloc, _, path = where.partition("/")
+    auth, _, hosts = netloc.rpartition("@")
+    username, _, password = auth.partition(":") if auth else ("", "", "")
+    sentinels = tuple(_sentinel_address(n, part) for n, part in enumerate(hosts.split(","), 1))
+    service, _, db = path.strip("/").partition("/")
+    if not service:
+        raise BadSentinelUrl("no service name after the sentinels (the name in `sentinel monitor <name> ...`)")
+    if db and not db.isdigit():
+        raise BadSentinelUrl("the database after the service name is not a number")
+    options = _sentinel_options(query)
+    return SentinelUrl(
+        sentinels=sentinels, service=unquote(service), db=int(db or 0), username=unquote(username) or None,
+        password=unquote(password) or None, sentinel_password=options.get("sentinel_password") or None,
+        socket_timeout=_number(options, "socket_timeout", False, None),
+        wait_replicas=int(_number(options, "wait_replicas", True, 1) or 0),
+        wait_timeout=float(_number(options, "wait_timeout", False, 1.0) or 0.0),
+    )  # fmt: skip
+
+
+def _sentinel_address(n: int, part: str) -> tuple[str, int]:
+    if not part:
+        raise BadSentinelUrl(f"sentinel {n} is empty (host:port, separated by commas)")
+    bracketed = part.startswith("[")  # an IPv6 address: [::1]:26379
+    host, _, port = part[1:].partition("]:") if bracketed else part.rpartition(":") if ":" in part else (part, "", "")
+    host = host.rstrip("]") if bracketed else host
+    if not host:
+        raise BadSentinelUrl(f"sentinel {n} has no host")
+    if port == "":
+        return host, SENTINEL_PORT
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise BadSentinelUrl(f"the port of sentinel {n} is not a number up to 65535")
+    return host, int(port)
+
+
+def _sentinel_options(query: str) -> dict[str, str]:
+    options = dict(parse_qsl(query, keep_blank_values=True))
+    unknown = sorted(set(options) - set(SENTINEL_OPTIONS))
+    if unknown:
+        shown = "".join(c for c in unknown[0][:40] if c.isalnum() or c == "_")
+        raise BadSentinelUrl(f"unknown option '{shown}' (known: {', '.join(SENTINEL_OPTIONS)})")
+    return options
+
+
+def _number(options: dict[str, str], name: str, whole: bool, default: float | None) -> float | None:
+    if name not in options:
+        return default
+    try:
+        value = int(options[name]) if whole else float(options[name])
+    except ValueError:
+        raise BadSentinelUrl(f"the option {name} is not a {'whole ' if whole else ''}number") from None
+    if not value >= 0:  # catches nan as well
+        raise BadSentinelUrl(f"the option {name} is not a number of 0 or more")
+    return value
+
+
 def _redis_url(value: SecretStr) -> SecretStr:
     text = value.get_secret_value()
+    if text.lower().startswith(SENTINEL_SCHEME + "://"):
+        try:
+            sentinel_url(text)
+        except BadSentinelUrl as exc:
+            raise ValueError(f"not a Redis Sentinel URL: {exc} ({SENTINEL_HINT})") from None
+        return value
     if not (_url(("redis", "rediss"))(text) or text.startswith("unix://")):
         raise ValueError("not a Redis URL (looks like redis://127.0.0.1:6379/0)")
     return value

@@ -1,6 +1,9 @@
 """The alert webhooks. `POST /alerts/{source}` (alertmanager, azure, gcp, generic): authenticate, parse,
 ingest. `POST /alerts/sns`: verify the SNS signature, accept listed topics only, confirm subscriptions, ingest
-each Notification once (SNS redelivers). Every refusal is one line; every request is counted by outcome."""
+each Notification once (SNS redelivers). Every refusal is one line; every request is counted by outcome.
+
+With Redis Sentinel, a 2xx waits until a replica has the alert (core.redis.replicated): an alert the sender was
+told is stored survives a failover; otherwise the answer is 503 and the sender's retry finishes the job."""
 
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ from bot.intake import Ingest
 from bot.intake.auth import ReplayGuard, Unauthorized, check
 from bot.intake.sns_certificates import CertificateUnavailable
 from bot.intake.sns_verify import SnsVerifier, is_sns_url
+from core.redis import replicated
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -65,6 +69,7 @@ class _Intake:
         self._ingest = ingest
         self._clock = clock
         self._verifier = verifier
+        self._redis = connection
         self._seen = ReplayGuard(connection)
 
     async def source(self, request: Request) -> Response:
@@ -166,8 +171,13 @@ class _Intake:
             return JSONResponse({"stored": 0, "updated": 0})
         try:
             result = await asyncio.to_thread(self._ingest, incoming)
+            kept = await asyncio.to_thread(replicated, self._redis)
         except redis.RedisError as exc:
             return _unavailable(source, exc)
+        if not kept:  # a failover now could lose it: the sender's retry is counted as a repeat, never stored twice
+            log.warning("alert intake %s: stored, but no replica has it yet; asked the sender to retry", source)
+            _count(source, "unreplicated")
+            return PlainTextResponse("alert store not replicated yet; retry", status_code=503)
         log.info("alert intake %s: %d new, %d updated", source, result.stored, result.updated)
         _count(source, "accepted")
         return JSONResponse({"stored": result.stored, "updated": result.updated})
