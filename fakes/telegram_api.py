@@ -2,20 +2,24 @@
 
 Every method is `POST /bot<token>/<method>`, form-encoded (nested objects such as reply_markup arrive as
 JSON strings) or JSON. It records each call, serves updates queued by the test through getUpdates (long
-polling honours `timeout`, and an `offset` confirms everything below it for good), keeps the messages the
-bot sent with every edit (and which message each replies to: `reply_parameters`), answers each button press
-once (answerCallbackQuery; its text is the toast only the presser sees: `toasts()`), and can be told to answer
-the next calls of a method with an error (429 with retry_after, 403 ...) or to keep Telegram's per-chat limit
-on sendMessage, answering 429 with retry_after when a chat is overdone. Files registered by the test download
-from /file/bot<token>/<path>."""
+polling honours `timeout`, and an `offset` confirms everything below it for good; one long poll waits at a time,
+as on the Bot API server: a second one terminates the first with 409 Conflict, recorded in `conflicts()`), keeps
+the messages the bot sent with every edit (and which message each replies to: `reply_parameters`), answers each
+button press once (answerCallbackQuery; its text is the toast only the presser sees: `toasts()`), and can be told
+to answer the next calls of a method with an error (429 with retry_after, 403 ...) or to keep Telegram's per-chat
+limit on sendMessage, answering 429 with retry_after when a chat is overdone. Files registered by the test
+download from /file/bot<token>/<path>."""
 
 from __future__ import annotations
 
 import itertools
 import json
 import re
+import select
+import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
@@ -37,6 +41,8 @@ BOT_USER: dict[str, object] = {
 _API_PATH = re.compile(r"^/bot(?P<token>[^/]+)/(?P<method>[A-Za-z]+)$")
 _FILE_PATH = re.compile(r"^/file/bot(?P<token>[^/]+)/(?P<path>.+)$")
 _JSON_FIELDS = {"reply_markup", "allowed_updates", "link_preview_options", "entities", "reply_parameters"}
+# What the Bot API server answers a waiting long poll when another begins (telegram-bot-api's Client::abort_long_poll).
+CONFLICT = "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
 _NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup are exactly the"
     " same as a current content and reply markup of the message"
@@ -79,6 +85,9 @@ class FakeTelegramAPI(LoopbackServer):
         self._lock = threading.Condition()
         self._calls: list[ApiCall] = []
         self._updates: list[Json] = []
+        self._polls = itertools.count(1)
+        self._long_poll = 0  # the number of the long poll waiting now; 0: none
+        self._conflicts: list[ApiCall] = []
         self._next_update = itertools.count(1)
         self._next_message = itertools.count(100)
         self._messages: dict[tuple[int, int], SentMessage] = {}
@@ -123,6 +132,11 @@ class FakeTelegramAPI(LoopbackServer):
         with self._lock:
             self._failures.setdefault(method, []).extend([error] * times)
 
+    def clear_failures(self, method: str) -> None:
+        """Calls of `method` answer normally again, however many errors `fail_next` had left."""
+        with self._lock:
+            self._failures.pop(method, None)
+
     def limit_chats(self, *, per_second: float, burst: int) -> None:
         """From now on sendMessage into one chat takes `burst` messages at once, then `per_second`, and
         answers 429 with retry_after (in fractions of a second) beyond that, as Telegram does."""
@@ -144,6 +158,12 @@ class FakeTelegramAPI(LoopbackServer):
             found = [m for (chat, _), m in self._messages.items() if chat == chat_id]
         return sorted(found, key=lambda m: m.message_id)
 
+    def conflicts(self) -> list[ApiCall]:
+        """Every getUpdates answered 409 Conflict because another long poll began while it waited (two pollers of
+        one bot), oldest first. A long poll whose client hung up first ends quietly: nobody was told."""
+        with self._lock:
+            return list(self._conflicts)
+
     def throttled(self) -> list[tuple[ApiCall, float]]:
         """Every call answered 429, with the retry_after it was given, oldest first."""
         with self._lock:
@@ -162,7 +182,8 @@ class FakeTelegramAPI(LoopbackServer):
         return [m for m in self.messages(message.chat_id) if m.reply_to == message.message_id]
 
     # -- the API -------------------------------------------------------------------------------------
-    def call(self, token: str, method: str, params: Json) -> object:
+    def call(self, token: str, method: str, params: Json, gone: Callable[[], bool] = lambda: False) -> object:
+        """Answer one API call; `gone()` tells whether its client has hung up (a long poll it cancelled)."""
         if token != self.token:
             raise ApiError(401, "Unauthorized")
         with self._lock:
@@ -179,7 +200,7 @@ class FakeTelegramAPI(LoopbackServer):
                 self._throttled.append((call, wait))
                 raise ApiError(429, f"Too Many Requests: retry after {wait:g}", {"retry_after": wait})
         if method == "getUpdates":
-            return self._get_updates(params)
+            return self._get_updates(params, call, gone)
         handler = _METHODS.get(method)
         if handler is None:
             raise ApiError(404, "Not Found")
@@ -202,16 +223,27 @@ class FakeTelegramAPI(LoopbackServer):
             return 0.0
         return self._chat_limit.wait(str(params.get("chat_id")), now)
 
-    def _get_updates(self, params: Json) -> list[Json]:
+    def _get_updates(self, params: Json, call: ApiCall, gone: Callable[[], bool]) -> list[Json]:
+        """As the Bot API server does it: updates at hand (or timeout 0) are answered at once; otherwise this call
+        becomes the one long poll, and one that was waiting is answered 409 Conflict."""
         offset = int(str(params.get("offset", 0)))
         limit = int(str(params.get("limit", 100)))
-        deadline = time.monotonic() + float(str(params.get("timeout", 0)))
+        timeout = float(str(params.get("timeout", 0)))
+        deadline = time.monotonic() + timeout
         with self._lock:
             if offset > 0:  # confirmed: never served again
                 self._updates = [u for u in self._updates if int(str(u["update_id"])) >= offset]
-            while not self._updates and not self._closed and time.monotonic() < deadline:
-                self._lock.wait(deadline - time.monotonic())
-            return self._updates[:limit]
+            if self._updates or timeout <= 0 or self._closed:
+                return self._updates[:limit]
+            poll = self._long_poll = next(self._polls)
+            self._lock.notify_all()  # a long poll still waiting is terminated
+            while self._long_poll == poll:
+                if self._updates or self._closed or time.monotonic() >= deadline or gone():
+                    self._long_poll = 0
+                    return self._updates[:limit]
+                self._lock.wait(min(0.05, deadline - time.monotonic()))  # short: to notice a client hanging up
+            self._conflicts.append(call)
+            raise ApiError(409, CONFLICT)
 
     def _send_message(self, params: Json) -> Json:
         chat_id = int(str(params["chat_id"]))
@@ -321,7 +353,8 @@ def _handler_for(api: FakeTelegramAPI) -> type[BaseHTTPRequestHandler]:
                 self._answer(404, {"ok": False, "error_code": 404, "description": "Not Found"})
                 return
             try:
-                result = api.call(match["token"], match["method"], _params(self.headers.get("Content-Type"), body))
+                params = _params(self.headers.get("Content-Type"), body)
+                result = api.call(match["token"], match["method"], params, lambda: _hung_up(self.connection))
             except ApiError as err:
                 payload: Json = {"ok": False, "error_code": err.status, "description": err.description}
                 if err.parameters:
@@ -345,6 +378,15 @@ def _handler_for(api: FakeTelegramAPI) -> type[BaseHTTPRequestHandler]:
             self.reply(status, json.dumps(payload).encode(), {"Content-Type": "application/json"})
 
     return Handler
+
+
+def _hung_up(connection: socket.socket) -> bool:
+    """Whether the client closed its end: readable, with nothing to read."""
+    try:
+        readable, _, _ = select.select([connection], [], [], 0)
+        return bool(readable) and connection.recv(1, socket.MSG_PEEK) == b""
+    except OSError:
+        return True
 
 
 def _params(content_type: str | None, body: bytes) -> Json:

@@ -1,6 +1,10 @@
 """The Telegram channel adapter: python-telegram-bot receives updates (long polling, or the webhook route
 in webhook mode), `inbound` translates them, the Inbox handles them; replies leave through the outbox and
-`TelegramTransport`. Nothing here decides anything beyond "is this update for opsbot, here?"."""
+`TelegramTransport`. Nothing here decides anything beyond "is this update for opsbot, here?".
+
+Replicas: behind a webhook every replica takes requests; long polling runs in one replica at a time, the holder of
+a Redis lease (bot/telegram/polling.py). Either way an update is handled once, by the first replica to claim its
+update_id (bot/telegram/repeats.py)."""
 
 from __future__ import annotations
 
@@ -14,20 +18,23 @@ from typing import Any, TypeAlias
 
 from starlette.routing import BaseRoute, Route
 from telegram import CallbackQuery, Update
-from telegram.error import InvalidToken, TelegramError
+from telegram.error import Conflict, InvalidToken, TelegramError
 from telegram.ext import Application, ContextTypes, ExtBot, JobQueue, TypeHandler
 
 from bot.audio_fetch import FETCH_FAILED
 from bot.channels import ChannelAdapter, Transport
 from bot.inbox import Inbox
-from bot.intake.auth import OrderedReplayGuard, ReplayGuard
+from bot.intake.auth import ReplayGuard
 from bot.runtime import Runtime
 from bot.telegram import presses
 from bot.telegram.audio import VoiceDownloadFailed, fetch_voice
 from bot.telegram.inbound import CHANNEL, BotIdentity, Inbound, VoiceFile, from_update
+from bot.telegram.polling import LEASE_SECONDS, TRY_EVERY_SECONDS, PollLeader
+from bot.telegram.repeats import SEEN_PREFIX, FirstUpdates
 from bot.telegram.transport import TelegramTransport
 from bot.telegram.webhook import PATH, WebhookEndpoint
 from core.errors import ConfigError, VoiceInputError
+from core.leases import Lease, replica_name
 from core.log_redaction import hide_in_logs
 from core.models import ConversationRef, Message
 from core.retrying import RetryCallState, RetryPolicy
@@ -45,7 +52,6 @@ TelegramApp: TypeAlias = (
 # Reaching an unreachable Bot API: 1 s, 2 s, 4 s ... 30 s apart for as long as it takes. No jitter: one connection.
 RECONNECT = RetryPolicy(first=1.0, most=30.0, jitter=False)
 _SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what Telegram accepts as a webhook secret_token
-SEEN_PREFIX = "opsbot:telegram:seen:"
 PRESS_REPLY_SECONDS = 1.0  # how long a quiet press waits for its reply to answer it (Telegram allows ~15 s)
 
 
@@ -60,10 +66,15 @@ class TelegramAdapter:
 
     def __init__(
         self, app: TelegramApp, inbox: Inbox, knows: Callable[[ConversationRef], bool], incident_channels: list[str],
-        webhook: WebhookConfig | None, *, replays: ReplayGuard, max_audio_bytes: int = 10_000_000,
+        webhook: WebhookConfig | None, *, replays: ReplayGuard, poll_lease: Callable[[int], Lease] | None = None,
+        poll_every: float = TRY_EVERY_SECONDS, max_audio_bytes: int = 10_000_000,
     ) -> None:  # fmt: skip
+        """`poll_lease(bot id)`: the lease that long polling needs (webhook mode needs none)."""
         self._app = app
-        self._replays = OrderedReplayGuard(replays)
+        self._repeats = FirstUpdates(replays)
+        self._poll_lease = poll_lease
+        self._poll_every = poll_every
+        self._leader: PollLeader | None = None
         self._max_audio_bytes = max_audio_bytes
         self._inbox = inbox
         self._knows = knows  # whether the policy names a conversation
@@ -82,7 +93,7 @@ class TelegramAdapter:
     def routes(self) -> list[BaseRoute]:
         if self._webhook is None:
             return []  # long polling: nothing may reach us over HTTP
-        endpoint = WebhookEndpoint(self._app.bot, self._app.update_queue, self._webhook.secret, self._replays)
+        endpoint = WebhookEndpoint(self._app.bot, self._app.update_queue, self._webhook.secret)
         return [Route(PATH, endpoint.handle, methods=["POST"])]
 
     async def start(self) -> None:
@@ -106,15 +117,30 @@ class TelegramAdapter:
         if not self._app.running:
             await self._app.start()
         if self._webhook is None:
-            assert self._app.updater is not None  # built with one in polling mode
-            if not self._app.updater.running:
-                await self._app.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
+            if self._leader is None:
+                if self._poll_lease is None:
+                    raise ConfigError("Telegram long polling needs its lease: build the adapter with poll_lease")
+                lease = self._poll_lease(bot.id)
+                self._leader = PollLeader(lease, self._start_polling, self._stop_polling, every=self._poll_every)
+                self._leader.start()
         elif not self._webhook_set:
             await bot.set_webhook(
                 url=self._webhook.url, secret_token=self._webhook.secret, allowed_updates=ALLOWED_UPDATES
             )
             self._webhook_set = True
-        log.info("telegram: @%s receiving by %s", bot.username, "polling" if self._webhook is None else "webhook")
+        how = "webhook" if self._webhook is not None else "long polling, in one replica at a time"
+        log.info("telegram: @%s receiving by %s", bot.username, how)
+
+    async def _start_polling(self) -> None:
+        assert self._app.updater is not None  # built with one in polling mode
+        if not self._app.updater.running:
+            await self._app.updater.start_polling(allowed_updates=ALLOWED_UPDATES, error_callback=_polling_failed)
+
+    async def _stop_polling(self) -> None:
+        """At once: a getUpdates under way is cancelled; what was fetched is confirmed with a short getUpdates
+        (timeout 0, which never ends another replica's long poll)."""
+        if self._app.updater is not None and self._app.updater.running:
+            await self._app.updater.stop()
 
     async def _connect_later(self) -> None:
         await asyncio.sleep(RECONNECT.backoff(1))  # start() made the first try
@@ -130,24 +156,26 @@ class TelegramAdapter:
             self._reconnecting.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._reconnecting
-        if self._app.updater is not None and self._app.updater.running:
-            await self._app.updater.stop()
+        if self._leader is not None:  # stops polling, then releases the lease: another replica polls now
+            await self._leader.close()
+            self._leader = None
+        await self._stop_polling()
         if self._app.running:
             await self._app.stop()
         await self._app.shutdown()
         await self._app.bot.shutdown()  # when getMe never answered, the Application was not initialized
-        self._replays.close()
+        self._repeats.close()
         self._webhook_set = False
 
     def ready(self) -> bool:
         if not self._app.running:
             return False
-        if self._webhook is None:
-            return self._app.updater is not None and self._app.updater.running
+        if self._webhook is None:  # a replica waiting to take over polling is as ready as the one polling
+            return self._leader is not None and self._leader.running()
         return self._webhook_set
 
     async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        if self._me is None:
+        if self._me is None or not await self._repeats.first(update.update_id):
             return
         # Telegram shows a spinner on a pressed button until the press is answered, whatever we make of it.
         # Answered in its own task so that nothing is awaited before the Inbox takes this update's place
@@ -221,13 +249,25 @@ def _unanswered(exc: BaseException) -> bool:
     return isinstance(exc, TelegramError) and not isinstance(exc, InvalidToken)
 
 
+def _polling_failed(error: TelegramError) -> None:
+    """One line per failed getUpdates (python-telegram-bot tries again, 1 s then longer apart)."""
+    if isinstance(error, Conflict):  # another process polls this bot, outside our lease: only one may
+        log.error("telegram: Telegram answered 409 Conflict: another process polls this bot with the same token")
+    else:
+        log.warning("telegram: getUpdates failed (%s); trying again", type(error).__name__)
+
+
 def _next_try(state: RetryCallState) -> None:
     error = state.outcome.exception() if state.outcome is not None else None
     name = type(error).__name__
     log.warning("telegram: the Bot API did not answer (%s); next try in %g s", name, state.upcoming_sleep)
 
 
-def build_telegram_adapter(runtime: Runtime, inbox: Inbox) -> ChannelAdapter:
+def build_telegram_adapter(
+    runtime: Runtime, inbox: Inbox, *, poll_lease_seconds: float = LEASE_SECONDS, poll_every: float = TRY_EVERY_SECONDS
+) -> ChannelAdapter:
+    """`poll_lease_seconds`, `poll_every`: how long a polling replica's lease lasts without renewal and how often it is
+    renewed (and tried by the others); tests shorten them."""
     settings = runtime.settings
     if settings.telegram_token is None:
         raise ConfigError("OPSBOT_TELEGRAM_TOKEN is not set")
@@ -240,10 +280,16 @@ def build_telegram_adapter(runtime: Runtime, inbox: Inbox) -> ChannelAdapter:
         builder = builder.base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
     if webhook is not None:
         builder = builder.updater(None)
+    holder = replica_name(settings)
+
+    def poll_lease(bot_id: int) -> Lease:
+        return Lease(runtime.connection, f"telegram-poll:{bot_id}", holder, ttl_seconds=poll_lease_seconds)
+
     return TelegramAdapter(
         builder.build(), inbox, runtime.conversation.services.policy.knows_conversation, settings.incident_channels,
         webhook,
-        replays=ReplayGuard(runtime.connection, prefix=SEEN_PREFIX), max_audio_bytes=settings.voice_max_bytes,
+        replays=ReplayGuard(runtime.connection, prefix=SEEN_PREFIX), poll_lease=poll_lease, poll_every=poll_every,
+        max_audio_bytes=settings.voice_max_bytes,
     )  # fmt: skip
 
 
