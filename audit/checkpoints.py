@@ -93,4 +93,10 @@ class Checkpointer:
         return checkpoint
 
     def _due(self, last: Checkpoint, seq: int, at: float) -> bool:
-        return seq - last.seq >= self._every or at - last.at >= self._seconds or seq < last.seq
+        return due(last, seq, at, self._every, self._seconds)
+
+
+def due(last: Checkpoint, seq: int, at: float, every: int, seconds: float) -> bool:
+    """Whether record `seq`, written at `at`, gets a checkpoint after `last`: every so many records, every so many
+    seconds, and after a log that went back below the last one (a restore)."""
+    return seq - last.seq >= every or at - last.at >= seconds or seq < last.seq

@@ -5,11 +5,13 @@ an append."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import redis
 
 HEAD_KEY = "opsbot:audit:head"
+HEAD_PAUSE_SECONDS = 10.0
 
 # KEYS[1] = the head; ARGV = seq, hash, at. Moves the head only forward; 1 when it moved.
 _FORWARD = """
@@ -49,3 +51,28 @@ class HeadStore:
 
 def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
+
+
+class HeadKeeper:
+    """Moves the head after each record, best effort: after a Redis failure it leaves Redis alone for
+    `pause` seconds (the next record catches up), so no append waits on a Redis that is down."""
+
+    def __init__(self, connection: redis.Redis, pause: float = HEAD_PAUSE_SECONDS) -> None:
+        self._heads = HeadStore(connection)
+        self._pause = pause
+        self._paused_until = 0.0  # monotonic
+
+    @property
+    def paused(self) -> bool:
+        return time.monotonic() < self._paused_until
+
+    def advance(self, head: Head) -> redis.RedisError | None:
+        """Record `head` unless paused; the Redis error when that failed (then paused), else None."""
+        if self.paused:
+            return None
+        try:
+            self._heads.advance(head)
+        except redis.RedisError as exc:
+            self._paused_until = time.monotonic() + self._pause
+            return exc
+        return None

@@ -25,7 +25,7 @@ import redis
 
 from audit import torn
 from audit.checkpoints import EVERY_RECORDS, EVERY_SECONDS, Checkpointer
-from audit.head import Head, HeadStore
+from audit.head import Head, HeadKeeper
 from audit.outage import HEAD_FAILURES, WRITE_FAILURES, Outage
 from audit.query import RecordFilter
 from audit.record import GENESIS as GENESIS
@@ -41,7 +41,6 @@ from core.redaction import redact_text as redact_text  # re-exported: callers im
 from core.settings import Settings
 
 FILE_NAME = "audit.jsonl"
-HEAD_PAUSE_SECONDS = 10.0
 
 
 class AuditLog:
@@ -59,12 +58,11 @@ class AuditLog:
         self.path = data_dir / FILE_NAME
         self._connection = connection
         self._key = key
-        self._heads = HeadStore(connection) if connection is not None else None
+        self._heads = HeadKeeper(connection) if connection is not None else None
         self._checkpoints = Checkpointer(data_dir, key, checkpoint_every, checkpoint_seconds) if key else None
         self._clock = clock
         self._lock = threading.Lock()
         self._tail: tuple[int, int, str] | None = None  # (file size, last seq, last hash) as last seen
-        self._head_paused_until = 0.0  # monotonic: after a Redis failure the head waits (the next append catches up)
         self.outage = Outage("audit log writes", WRITE_FAILURES)  # .current: why writing fails now, else None
         self._outside = Outage("audit chain head (Redis) or checkpoints", HEAD_FAILURES)
         self.repair()
@@ -168,11 +166,8 @@ class AuditLog:
         """The head to Redis, a checkpoint when due: best effort, under the file lock (so verify, which takes it
         too, never sees a record the head does not know yet)."""
         failure: Exception | None = None
-        if self._heads is not None and time.monotonic() >= self._head_paused_until:
-            try:
-                self._heads.advance(Head(record.seq, record.hash, record.at))
-            except redis.RedisError as exc:  # not tried again for a while: no append waits on a Redis that is down
-                failure, self._head_paused_until = exc, time.monotonic() + HEAD_PAUSE_SECONDS
+        if self._heads is not None:
+            failure = self._heads.advance(Head(record.seq, record.hash, record.at))
         if self._checkpoints is not None:
             try:
                 self._checkpoints.after(record.seq, record.hash, record.at)
@@ -180,7 +175,7 @@ class AuditLog:
                 failure = exc
         if failure is not None:
             self._outside.failed(failure)
-        elif time.monotonic() >= self._head_paused_until:
+        elif self._heads is None or not self._heads.paused:
             self._outside.recovered()
 
     # -- reading --------------------------------------------------------------------------------------

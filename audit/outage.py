@@ -45,8 +45,11 @@ class Outage:
         self.current: str | None = None
 
     def failed(self, exc: BaseException) -> str:
+        return self.failed_because(reason(exc))
+
+    def failed_because(self, cause: str) -> str:
+        """Count a failure whose cause is already in words; returns it."""
         self._counter.inc()
-        cause = reason(exc)
         with self._lock:
             starting, self.current = self.current is None, cause
         if starting:

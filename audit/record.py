@@ -82,14 +82,19 @@ def build(seq: int, at: float, prev_hash: str, event: AuditEvent, **entry: Unpac
         seq=seq,
         at=at,
         event=event,
-        actor=entry["actor"],
-        where=redact_text(entry["where"]),
-        what=redact_text(entry["what"])[:500],
+        actor=_plain(entry["actor"]),
+        where=_plain(redact_text(entry["where"])),
+        what=_plain(redact_text(entry["what"]))[:500],
         params=redact(entry.get("params") or {}),
-        outcome=redact_text(entry.get("outcome", ""))[:500],
+        outcome=_plain(redact_text(entry.get("outcome", "")))[:500],
         prev_hash=prev_hash,
     )
     return record.model_copy(update={"hash": record.compute_hash()})
+
+
+def _plain(text: str) -> str:
+    """A NUL character (which PostgreSQL's text cannot hold) as U+FFFD, so both stores keep the same chain."""
+    return text.replace("\x00", "\ufffd")
 
 
 def parse_line(line: bytes) -> AuditRecord | None:

@@ -1,0 +1,282 @@
+"""The audit store of many hosts: the same hash-chained records as the file (audit.record), as rows of the
+append-only table `opsbot_audit` in PostgreSQL (OPSBOT_AUDIT_URL).
+
+One chain across every process and host: an append takes a session advisory lock (LOCK_KEY), reads the last row,
+inserts the next and commits - so the record is durable (synchronous commit) before `append` returns - then moves
+the chain head in Redis and lets the lock go. Signed checkpoints are rows of `opsbot_audit_checkpoints`, written
+in the same transaction as the record they sign. `verify` takes the lock shared for a moment, so it reads the
+rows, the checkpoints and the Redis head as one consistent state, then checks them with the file's code.
+
+`append` raises AuditUnavailable in one line when PostgreSQL cannot take the record; `note` never raises (the
+outage is counted and logged once, as for the file)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any, Unpack
+
+import psycopg
+import redis
+from psycopg.types.json import Json
+
+from audit.checkpoints import EVERY_RECORDS, EVERY_SECONDS, Checkpoint, due
+from audit.head import Head, HeadKeeper
+from audit.outage import HEAD_FAILURES, WRITE_FAILURES, Outage
+from audit.pg_link import Link, cause, where
+from audit.pg_schema import CHECKPOINTS, TABLE
+from audit.query import RecordFilter
+from audit.record import GENESIS, AuditEvent, AuditRecord, Entry, build
+from audit.verify import AuditReport, Outside, Scan, chain, judge, read_head, wanted
+from core.errors import AuditTampered, AuditUnavailable, OpsbotError
+from core.settings import Settings
+
+LOCK_KEY = 0x6F7073626F745F61  # "opsbot_a": the advisory lock every writer of this database's chain takes
+COLUMNS = 'seq, at, event, actor, "where", what, params, outcome, prev_hash, hash'
+INSERT = f"INSERT INTO {TABLE} ({COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"  # noqa: S608 - constants
+_SELECT = f"SELECT {COLUMNS} FROM {TABLE}"  # noqa: S608 - constants
+
+
+class PostgresAudit:
+    """The audit store of many hosts (audit.store.AuditStore)."""
+
+    def __init__(
+        self, url: str, *, connection: redis.Redis | None = None, key: bytes | None = None,
+        checkpoint_every: int = EVERY_RECORDS, checkpoint_seconds: float = EVERY_SECONDS,
+        clock: Callable[[], float] = time.time,
+    ) -> None:  # fmt: skip
+        """`url`: postgresql://... (kept in memory, never shown). Nothing is opened before the first use."""
+        self._link = Link(url)
+        self._connection = connection
+        self._key = key
+        self._heads = HeadKeeper(connection) if connection is not None else None
+        self._every, self._seconds = checkpoint_every, checkpoint_seconds
+        self._last_mark: Checkpoint | None = None  # the last checkpoint this process knows of
+        self._clock = clock
+        self._lock = threading.Lock()
+        self.outage = Outage("audit log writes", WRITE_FAILURES)
+        self._outside = Outage("audit chain head (Redis)", HEAD_FAILURES)
+
+    @classmethod
+    def for_settings(cls, settings: Settings, connection: redis.Redis | None) -> PostgresAudit:
+        if settings.audit_url is None:
+            raise ValueError("OPSBOT_AUDIT_URL is not set")
+        key = settings.audit_key.get_secret_value().encode() if settings.audit_key is not None else None
+        return cls(settings.audit_url.get_secret_value(), connection=connection, key=key)
+
+    @property
+    def connection(self) -> redis.Redis | None:
+        return self._connection
+
+    @property
+    def url(self) -> str:
+        """The URL as configured, password included: for connecting, never for showing (see `source`)."""
+        return self._link.url
+
+    @property
+    def source(self) -> str:
+        """Where the records are, for a reader: the URL without its password, and the table."""
+        return f"{where(self._link.url)}, table {TABLE}"
+
+    def close(self) -> None:
+        with self._lock:
+            self._link.close()
+
+    def __enter__(self) -> PostgresAudit:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- writing --------------------------------------------------------------------------------------
+    def append(self, event: AuditEvent, **entry: Unpack[Entry]) -> AuditRecord:
+        """Write one record, committed before returning. Raises AuditUnavailable (one line a user may read)."""
+        try:
+            with self._lock:
+                record = self._append(self._link.get(), event, entry)
+        except psycopg.Error as exc:
+            reason = self.outage.failed_because(cause(exc, self._link.url))
+            raise AuditUnavailable(f"The audit log cannot be written ({reason}): changes are refused for now.") from exc
+        self.outage.recovered()
+        return record
+
+    def note(self, event: AuditEvent, **entry: Unpack[Entry]) -> AuditRecord | None:
+        """`append` for what must go on whether or not it is recorded: never raises; None when not written."""
+        try:
+            return self.append(event, **entry)
+        except OpsbotError:  # counted and logged (once per outage) by append
+            return None
+        except Exception as exc:  # an alert must not stop on its audit record: counted and logged
+            self.outage.failed(exc)
+            return None
+
+    def _append(self, conn: psycopg.Connection, event: AuditEvent, entry: Entry) -> AuditRecord:
+        conn.execute("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))
+        try:
+            with conn.transaction():
+                last = conn.execute(f"SELECT seq, hash FROM {TABLE} ORDER BY seq DESC LIMIT 1").fetchone()  # noqa: S608
+                seq, prev_hash = (int(last[0]), str(last[1])) if last else (0, GENESIS)
+                record = build(seq + 1, self._clock(), prev_hash, event, **entry)
+                conn.execute(INSERT, row(record))
+                mark = self._checkpoint(conn, record)
+            if mark is not None:
+                self._last_mark = mark
+            self._record_head(record)  # under the lock: verify never sees a row the head does not know yet
+        finally:
+            self._unlock(conn)
+        return record
+
+    def _unlock(self, conn: psycopg.Connection, how: str = "pg_advisory_unlock") -> None:
+        try:
+            conn.execute(f"SELECT {how}(%s)", (LOCK_KEY,))
+        except psycopg.Error:  # the session is gone or going: closing it is what releases the lock now
+            self._link.reset()
+
+    def _checkpoint(self, conn: psycopg.Connection, record: AuditRecord) -> Checkpoint | None:
+        """A signed checkpoint row for `record` when one is due (another process may have written one since)."""
+        if self._key is None:
+            return None
+        if self._last_mark is not None and not due(self._last_mark, record.seq, record.at, self._every, self._seconds):
+            return None
+        found = conn.execute(f"SELECT seq, hash, at, hmac FROM {CHECKPOINTS} ORDER BY seq DESC LIMIT 1").fetchone()  # noqa: S608
+        last = Checkpoint(int(found[0]), str(found[1]), float(found[2]), str(found[3])) if found else None
+        if last is not None and not due(last, record.seq, record.at, self._every, self._seconds):
+            self._last_mark = last
+            return None
+        mark = Checkpoint(record.seq, record.hash, record.at).signed(self._key)
+        conn.execute(
+            f"INSERT INTO {CHECKPOINTS} (seq, hash, at, hmac) VALUES (%s, %s, %s, %s)",  # noqa: S608
+            (mark.seq, mark.hash, mark.at, mark.mac),
+        )
+        return mark
+
+    def _record_head(self, record: AuditRecord) -> None:
+        if self._heads is None:
+            return
+        failure = self._heads.advance(Head(record.seq, record.hash, record.at))
+        if failure is not None:
+            self._outside.failed(failure)
+        elif not self._heads.paused:
+            self._outside.recovered()
+
+    # -- reading --------------------------------------------------------------------------------------
+    def records(self) -> list[AuditRecord]:
+        """Every record, oldest first. Raises AuditUnavailable, or AuditTampered for a row that is no record."""
+        return self._read(f"{_SELECT} ORDER BY seq", [])
+
+    def tail(self, n: int = 20, match: RecordFilter | None = None) -> list[AuditRecord]:
+        """The newest `n` records that `match` keeps, oldest first."""
+        condition, args = (match or RecordFilter()).sql()
+        return self._read(f"{_SELECT} WHERE {condition} ORDER BY seq DESC LIMIT %s", [*args, max(n, 0)])[::-1]
+
+    def count(self) -> int:
+        """How many records the table holds."""
+        try:
+            with self._lock:
+                found = self._link.get().execute(f"SELECT count(*) FROM {TABLE}").fetchone()  # noqa: S608
+        except psycopg.Error as exc:
+            raise self._unreadable(exc) from exc
+        return int(found[0]) if found else 0
+
+    def _read(self, query: str, args: list[object]) -> list[AuditRecord]:
+        try:
+            with self._lock:
+                rows = self._link.get().execute(query, args).fetchall()
+        except psycopg.Error as exc:
+            raise self._unreadable(exc) from exc
+        records = [parse_row(found) for found in rows]
+        for index, (found, record) in enumerate(zip(rows, records, strict=True)):
+            if record is None:
+                raise AuditTampered(f"record {found[0]} is not a valid audit record", index)
+        return [record for record in records if record is not None]
+
+    def _unreadable(self, exc: psycopg.Error) -> AuditUnavailable:
+        return AuditUnavailable(f"The audit log cannot be read ({cause(exc, self._link.url)}).")
+
+    def report(self) -> AuditReport:
+        """Everything `opsbot audit verify` checks: the chain, timestamps, the Redis head, the checkpoints.
+        Raises AuditUnavailable when PostgreSQL cannot be read."""
+        try:
+            with self._lock:
+                return self._report(self._link.get())
+        except psycopg.Error as exc:
+            raise self._unreadable(exc) from exc
+
+    def _report(self, conn: psycopg.Connection) -> AuditReport:
+        notes: list[str] = []
+        conn.execute("SELECT pg_advisory_lock_shared(%s)", (LOCK_KEY,))  # before the snapshot: no append half-done
+        locked = True
+        try:
+            with conn.transaction():
+                conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                found = conn.execute(f"SELECT seq, hash, at, hmac FROM {CHECKPOINTS} ORDER BY seq").fetchall()  # noqa: S608
+                head = read_head(self._connection, notes)
+                conn.execute("SELECT pg_advisory_unlock_shared(%s)", (LOCK_KEY,))  # the snapshot is taken
+                locked = False
+                marks: list[Checkpoint | None] = [Checkpoint(int(s), str(h), float(a), str(m)) for s, h, a, m in found]
+                scan, rows = Scan(), _Rows()
+                with conn.cursor(name="opsbot_audit_verify") as cursor:
+                    cursor.itersize = 5_000
+                    cursor.execute(f"{_SELECT} ORDER BY seq")
+                    chain(scan, rows.read(cursor), wanted(marks, head), rows)
+        finally:
+            if locked:
+                self._unlock(conn, "pg_advisory_unlock_shared")
+        outside = Outside(head, marks, self._key, self._connection is not None, "the checkpoints table")
+        return judge(self.source, scan, outside, notes, "is empty")
+
+    def verify(self) -> int:
+        """Check the whole log; returns the number of records. Raises AuditTampered naming the first problem."""
+        report = self.report()
+        if not report.ok:
+            index = report.first_bad_line if report.first_bad_line is not None else report.records
+            raise AuditTampered(report.problems[0], index)
+        return report.records
+
+
+def row(record: AuditRecord) -> tuple[object, ...]:
+    """The column values of `record`, in COLUMNS order."""
+    return (
+        record.seq, record.at, record.event.value, record.actor, record.where, record.what, Json(record.params),
+        record.outcome, record.prev_hash, record.hash,
+    )  # fmt: skip
+
+
+def parse_row(found: tuple[Any, ...]) -> AuditRecord | None:
+    """The record a row holds, or None when the row is not one (edited by hand into something invalid)."""
+    names = ("seq", "at", "event", "actor", "where", "what", "params", "outcome", "prev_hash", "hash")
+    try:
+        return AuditRecord.model_validate(dict(zip(names, found, strict=True)))
+    except ValueError:
+        return None
+
+
+class _Rows:
+    """Names a broken row by its sequence number (verify.Places)."""
+
+    def __init__(self) -> None:
+        self._seqs: dict[int, int] = {}
+
+    def read(self, cursor: psycopg.Cursor[Any]) -> Iterator[AuditRecord | None]:
+        for index, found in enumerate(cursor):
+            self._seqs[index] = int(found[0])
+            yield parse_row(found)
+
+    def unreadable(self, index: int) -> str:
+        return f"record {self._seqs.get(index, index + 1)} is not a valid audit record"
+
+    def modified(self, index: int, record: AuditRecord) -> str:
+        return f"record {record.seq} ({record.event}) was modified"
+
+    def broken_link(self, index: int, record: AuditRecord, expected_seq: int) -> str:
+        if record.seq == expected_seq:
+            if index == 0:
+                return f"record {record.seq} does not start the chain"
+            return f"record {record.seq} does not follow record {record.seq - 1}: that record was replaced"
+        return f"record {expected_seq} is missing before record {record.seq}"
+
+
+def open_postgres(url: str, connection: redis.Redis | None = None, key: bytes | None = None) -> PostgresAudit:
+    """The PostgreSQL store at `url` (benchmarks and tools; a running opsbot uses audit.stores.open_audit)."""
+    return PostgresAudit(url, connection=connection, key=key)
