@@ -3,7 +3,16 @@ limits (a short burst, then its pace; a 429 is waited out and the message sent a
 stream is read through a Redis consumer group, and an entry is acknowledged only once it has been sent (or
 given up on), so a restarted `opsbot serve` carries on where the last one stopped. Urgent replies (alert cards,
 notices, DR status) are read from their own stream and go first; a burst of cards becomes a digest (bot/digest.py);
-what a platform refuses for good, or what fails ATTEMPTS times, goes to the channel's dead-letter list."""
+what a platform refuses for good, or what fails ATTEMPTS times, goes to the channel's dead-letter list.
+
+Many replicas: one delivers a channel at a time, every other stands by. The platforms, not our CPU, bound delivery
+(Telegram about 30 messages a second per bot, Slack about one a second per channel plus its workspace tiers), and
+one process sends a channel far faster than they accept; parallel senders of one channel would buy nothing and
+would need conversations' lanes owned across processes to keep their order. So the replicas share the inbound work
+(parsing, voice, policies, jobs) and a channel's delivery goes through a lease (core.leases): its holder reads and
+sends, renewing it about every second; a holder that dies, is paused or loses Redis stops sending before another
+can take over, and the next holder first claims everything still pending in the group, delivering it in entry
+order. On a clean stop the holder finishes its sends and releases the lease, so a standby takes over at once."""
 
 from __future__ import annotations
 
@@ -24,10 +33,11 @@ from bot.digest import DIGESTED, digest_of, take_cards
 from bot.message_ids import MSGID_PREFIX as MSGID_PREFIX
 from bot.message_ids import MSGID_TTL_SECONDS as MSGID_TTL_SECONDS
 from bot.message_ids import MessageIds
-from bot.pacing import Entry, Lane, TokenBucket, coalesce, pace
+from bot.pacing import Entry, Lane, SharedTokenBucket, TokenBucket, coalesce, pace
 from core import metrics
+from core.leases import Lease
 from core.models import Reply
-from core.outbox import Outbox
+from core.outbox import Outbox, delivery_lease
 from core.redaction import redact_text
 from core.retrying import RetryPolicy
 
@@ -40,8 +50,16 @@ _LANES = 1_000  # conversations remembered before quiet ones are forgotten
 # Ordinary replies held in memory before reading more of them waits (urgent ones are always read): a bound on
 # memory far above a normal backlog, so conversations never wait on each other below it.
 MAX_HELD = 50_000
+# The delivery lease: held for LEASE_SECONDS from each renewal, renewed every fifth of it, and no send is started
+# with less than SEND_MARGIN of it left by the local clock - so a holder that is paused or cut off from Redis has
+# stopped starting sends that much before another replica can take the channel over.
+LEASE_SECONDS = 5.0
+RENEW_SHARE, MARGIN_SHARE = 0.2, 0.4  # of the lease's time: renewed every 1 s, sends stop with 2 s left
+HANDOVER_PREFIX = "opsbot:deliver:handover:"  # a released lease is announced here, so a standby wakes at once
+SWEEP_SECONDS = 5.0  # how often the holder looks for entries a paused former holder read after losing the lease
 
 QUEUED = Gauge("opsbot_delivery_queued", "Replies read from the outbox and not yet sent.", ["channel", "urgency"])
+LEADER = Gauge("opsbot_delivery_leader", "1 while this replica delivers the channel (holds its lease).", ["channel"])
 ALREADY_POSTED = Counter(
     "opsbot_delivery_already_posted",
     "Replies handed out again after a restart that had gone out: not posted twice.",
@@ -51,13 +69,16 @@ _T = TypeVar("_T")
 
 
 class Deliverer:
-    """Sends one channel's outbox through its transport. One instance runs once (run() until stop()); the
-    consumer name is stable, so the next instance takes over what this one read and did not finish."""
+    """Sends one channel's outbox through its transport while it holds the channel's delivery lease, and stands
+    by while another replica does. One instance runs once (run() until stop()); `consumer` names this replica
+    (core.leases.replica_name) - in the group and as the lease's holder. Whoever takes the lease next takes over
+    what this one read and did not finish."""
 
     def __init__(
         self, transport: Transport, outbox: Outbox, connection: redis.Redis, *, consumer: str = "serve",
         block_ms: int = 100, backoff_seconds: float = 0.5, drain_seconds: float = 5.0,
         on_result: Callable[[str, str | None], None] | None = None, result_prefix: str = "alert-",
+        lease_seconds: float = LEASE_SECONDS,
     ) -> None:  # fmt: skip
         self.transport = transport
         self._outbox = outbox
@@ -70,8 +91,16 @@ class Deliverer:
         self._on_result = on_result
         self._result_prefix = result_prefix
         self._results = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"deliver-result-{transport.name}")
+        # The lease and the shared pace have a thread of their own: a renewal never waits behind a slow read or ack.
+        self._leasing = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"deliver-lease-{transport.name}")
+        self._connection = connection
+        self._lease = Lease(connection, delivery_lease(transport.name), consumer, ttl_seconds=lease_seconds)
+        self._renew_every = lease_seconds * RENEW_SHARE
+        self._margin = lease_seconds * MARGIN_SHARE
+        self._lost = asyncio.Event()  # set when this replica's turn ends: the lease lost, or not renewed in time
+        self._leading = False
         overall = transport.overall_rate()
-        self._bucket = TokenBucket(overall) if overall else None
+        self._bucket = SharedTokenBucket(overall, connection, transport.name, self._leasing) if overall else None
         # A 429 is waited out as the platform says and does not count as a failure; anything else backs off.
         # No jitter: one Deliverer per channel, and the lane holds the conversation's order while it waits.
         self._retry = RetryPolicy(
@@ -94,32 +123,168 @@ class Deliverer:
 
     # -- lifecycle -----------------------------------------------------------------------------------
     async def run(self) -> None:
-        """Deliver until stop(): first what an earlier run read but did not finish, then new entries."""
+        """Deliver until stop() whenever this replica holds the channel's lease; stand by while another does.
+        A stop releases the lease once the sends under way have finished; a cancelled run ends like a crash:
+        the lease runs out and another replica takes over what is pending."""
         self._running = True
         try:
-            await self._read_loop()
-            await self._drain()
+            while await self._await_lease():
+                await self._lead()
+            await self._release()
         finally:
             await self._cancel_lanes()  # when run() itself was cancelled instead of stopped
             await self._finish_sends()
             await asyncio.gather(*self._settling, return_exceptions=True)  # their acks land before we return
             self._reader.shutdown(wait=False)
+            self._leasing.shutdown(wait=False)
             await asyncio.to_thread(self._results.shutdown)
             await asyncio.to_thread(self._io.shutdown)  # ids still being stored must land before we return
             self._finished.set()
 
     async def stop(self) -> None:
-        """Stop reading, give queued messages `drain_seconds` to go out, then return. Anything unsent stays
-        pending in the group and is delivered by the next run."""
+        """Stop reading, give queued messages `drain_seconds` to go out, hand the lease over, then return.
+        Anything unsent stays pending in the group, for the next holder."""
         self._stopping.set()
         if self._running:
             await self._finished.wait()
 
     def idle(self) -> bool:
-        """Nothing queued or in flight, and everything in the streams read and acknowledged."""
+        """Nothing queued or in flight, and everything in the streams read and acknowledged (by whichever
+        replica delivers the channel)."""
         if any(lane.waiting() or lane.busy() for lane in self._lanes.values()):
             return False
         return self._outbox.group_caught_up(self._channel, GROUP)  # no group: run() is joining again
+
+    @property
+    def leading(self) -> bool:
+        """This replica delivers the channel now."""
+        return self._leading
+
+    # -- the lease -----------------------------------------------------------------------------------
+    async def _await_lease(self) -> bool:
+        """Until this replica holds the channel's lease (True) or stop() is called (False). Between tries it
+        waits on the handover list, so a lease released by a clean stop is taken at once."""
+        failing = False
+        while not self._stopping.is_set():
+            try:
+                if await self._in(self._leasing, self._lease.take):
+                    return True
+            except redis.RedisError as exc:
+                if not failing:
+                    log.warning("%s delivery: cannot take the lease (%s); retrying", self._channel, type(exc).__name__)
+                failing = True
+            waiting = asyncio.ensure_future(self._in(self._reader, self._wait_for_handover))
+            stopping = asyncio.ensure_future(self._stopping.wait())
+            await asyncio.wait({waiting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            stopping.cancel()
+            if waiting.done() and waiting.exception() is not None:  # Redis down: the try above says so, once
+                await _pause(self._renew_every, self._stopping)
+        return False
+
+    def _wait_for_handover(self) -> None:
+        self._connection.blpop([HANDOVER_PREFIX + self._channel], timeout=self._renew_every)
+
+    async def _lead(self) -> None:
+        """Deliver while the lease is ours: first claim every entry still pending in the group - read by a
+        holder that has stopped sending - then the usual walk of our own pending list and new entries."""
+        self._lost = asyncio.Event()
+        if self._stopping.is_set():
+            return
+        try:
+            claimed = await self._in(self._reader, self._take_over)
+        except redis.RedisError as exc:
+            log.warning("%s delivery: could not claim pending entries (%s)", self._channel, type(exc).__name__)
+            return
+        self._leading = True
+        LEADER.labels(self._channel).set(1)
+        log.warning("%s delivery: taken over by %s (claimed %d pending)", self._channel, self._consumer, claimed)
+        renewing = asyncio.create_task(self._keep_lease(), name=f"deliver-lease-{self._channel}")
+        try:
+            await self._read_loop()
+            if self._stopping.is_set():
+                await self._drain()
+        finally:
+            self._leading = False
+            await self._end_lead()
+            renewing.cancel()
+            await asyncio.gather(renewing, return_exceptions=True)
+            LEADER.labels(self._channel).set(0)
+
+    def _take_over(self) -> int:
+        # Every pending entry, idle or not (min-idle 0): whoever read it held the lease, and a holder starts no
+        # send with less than the margin left, so by now it sends nothing more. Then our own walk ("0-0") sends
+        # them in entry order, which keeps each conversation's order; one the last holder posted and did not
+        # acknowledge is recognised (bot/message_ids.py) and not posted twice.
+        try:
+            claimed = self._outbox.claim_all(self._channel, GROUP, self._consumer)
+        except redis.ResponseError:  # Redis lost the group: what the streams hold was published since
+            self._join_group("0")
+            return 0
+        gone = self._outbox.forget_idle_consumers(self._channel, GROUP, self._consumer)
+        if gone:
+            log.info("%s delivery: forgot the consumers %s (nothing pending)", self._channel, ", ".join(gone))
+        return claimed
+
+    async def _keep_lease(self) -> None:
+        """Renew the lease about every second; the first renewal that fails or finds another holder ends this
+        replica's turn at once (what it read and did not send stays pending for the next holder)."""
+        while not self._lost.is_set():
+            await _pause(self._renew_every, self._lost)  # also while draining after a stop: sends need it
+            if self._lost.is_set():
+                return
+            try:
+                left = self._lease.valid_until - time.monotonic() - self._margin
+                held = await asyncio.wait_for(self._in(self._leasing, self._lease.take), max(left, 0.001))
+            except (redis.RedisError, TimeoutError) as exc:
+                self._lose(f"cannot renew the lease ({type(exc).__name__})")
+                return
+            if not held:
+                self._lose("another replica holds the lease")
+
+    def _may_send(self) -> bool:
+        """Whether a send may start now: our turn, and the lease good for the margin at least."""
+        if self._lost.is_set():
+            return False
+        if self._lease.valid_until - time.monotonic() < self._margin:
+            self._lose("the lease was not renewed in time")
+            return False
+        return True
+
+    def _lose(self, why: str) -> None:
+        if not self._lost.is_set():
+            log.warning("%s delivery: %s stops sending: %s", self._channel, self._consumer, why)
+        self._lost.set()
+
+    async def _end_lead(self) -> None:
+        """Our turn is over: lanes stop, sends under way finish, their acks and message ids land - before the
+        lease can be released or taken again - and what was queued is forgotten (it stays pending)."""
+        await self._cancel_lanes()
+        await self._finish_sends()
+        await asyncio.gather(*self._settling, return_exceptions=True)
+        await self._in(self._io, lambda: None)  # everything submitted to it before has landed
+        self._lanes.clear()
+        self._count_queued()
+
+    async def _release(self) -> None:
+        """A clean stop: give the lease up and wake a standby, so the channel is delivered again at once."""
+        if self._lease.valid_until == 0.0:
+            return
+        try:
+            await self._in(self._leasing, self._hand_over)
+        except redis.RedisError as exc:  # it runs out by itself
+            log.warning("%s delivery: could not release the lease (%s)", self._channel, type(exc).__name__)
+
+    def _hand_over(self) -> None:
+        self._lease.release()
+        key = HANDOVER_PREFIX + self._channel
+        with self._connection.pipeline(transaction=True) as pipe:
+            pipe.lpush(key, self._consumer)
+            pipe.ltrim(key, 0, 0)
+            pipe.expire(key, int(LEASE_SECONDS * 2))
+            pipe.execute()
+
+    def _turn_over(self) -> bool:
+        return self._stopping.is_set() or self._lost.is_set()
 
     # -- reading -------------------------------------------------------------------------------------
     def _join_group(self, start: str = "$") -> None:
@@ -130,20 +295,28 @@ class Deliverer:
         # did not finish), then ">" takes new ones. Both streams are read in one call, urgent entries dispatched
         # first, so an ordinary reply never overtakes an urgent one published before it.
         cursors = {True: "0-0", False: "0-0"}
-        while not self._stopping.is_set():
+        next_sweep = time.monotonic() + SWEEP_SECONDS
+        while not self._turn_over() and self._may_send():  # a read, too, only with the margin left
             wanted = {urgent: c for urgent, c in cursors.items() if urgent or self._held() < MAX_HELD}
+            walked = all(c == ">" for c in cursors.values())
             block = self._block_ms if all(c == ">" for c in wanted.values()) else None
             try:
-                batch = await self._in(self._reader, partial(self._read, wanted, block))
+                if walked and time.monotonic() >= next_sweep:
+                    next_sweep = time.monotonic() + SWEEP_SECONDS
+                    batch = await self._in(self._reader, self._sweep)
+                else:
+                    batch = await self._in(self._reader, partial(self._read, wanted, block))
             except redis.RedisError as exc:
                 await self._read_failed(exc)
                 continue
+            if self._lost.is_set():
+                break  # what was just read stays pending, for the next holder
             if self._read_failing:
                 log.warning("%s outbox: reading again", self.transport.name)
                 self._read_failing = False
             got = dict.fromkeys(wanted, 0)
             for urgent, entry_id, reply in batch:
-                got[urgent] += 1
+                got[urgent] = got.get(urgent, 0) + 1
                 if cursors[urgent] != ">":
                     cursors[urgent] = entry_id
                 if reply is None:
@@ -164,8 +337,15 @@ class Deliverer:
             # was published since then, so the new group starts at its beginning.
             with contextlib.suppress(redis.RedisError):
                 await self._in(self._io, partial(self._join_group, "0"))
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._stopping.wait(), 1.0)
+        await _pause(1.0, self._stopping, self._lost)
+
+    def _sweep(self) -> list[tuple[bool, str, Reply | None]]:
+        """Entries on another consumer's pending list: a former holder paused in the middle of a read, past its
+        lease, read them after we took over (it does not send them: its lease ran out)."""
+        found = self._outbox.claim_from_others(self._channel, GROUP, self._consumer)
+        if found:
+            log.warning("%s delivery: claimed %d entries read by a former holder", self._channel, len(found))
+        return found
 
     def _read(self, cursors: dict[bool, str], block: int | None) -> list[tuple[bool, str, Reply | None]]:
         return self._outbox.read_group(self._channel, GROUP, self._consumer, cursors, block)
@@ -218,16 +398,19 @@ class Deliverer:
 
     # -- sending -------------------------------------------------------------------------------------
     async def _drain_lane(self, lane: Lane) -> None:
-        while lane.waiting():
-            if await self._skip_digested_edit(lane):
-                continue
-            # The token first, then the pick: an urgent reply that arrived meanwhile takes this slot.
-            await pace(lane, self._bucket)
-            cards = take_cards(lane)
-            if cards:
-                await self._deliver_digest(lane, cards)
-            elif lane.waiting():
-                await self._deliver(lane, lane.next())
+        try:
+            while lane.waiting():
+                if await self._skip_digested_edit(lane):
+                    continue
+                # The token first, then the pick: an urgent reply that arrived meanwhile takes this slot.
+                await pace(lane, self._bucket)
+                cards = take_cards(lane)
+                if cards:
+                    await self._deliver_digest(lane, cards)
+                elif lane.waiting():
+                    await self._deliver(lane, lane.next())
+        except _TurnOver:
+            pass  # the lease is going or gone: what this lane held stays pending, for the next holder
 
     async def _skip_digested_edit(self, lane: Lane) -> bool:
         """The next reply is an edit of a card that went out in a digest: settled without a message (see
@@ -296,6 +479,8 @@ class Deliverer:
             if not paced:
                 await pace(lane, self._bucket)
             paced = False
+            if not self._may_send():
+                raise _TurnOver
             try:
                 sending = asyncio.ensure_future(send())
                 self._sending.add(sending)
@@ -318,6 +503,8 @@ class Deliverer:
 
         try:
             await self._retry.async_retrying(_worth_retrying)(attempt)
+        except _TurnOver:
+            raise
         except DeliveryFailed as exc:
             reply = shown or about()[-1]
             log.warning("%s refused reply %s to %s: %s", self.transport.name, reply.key, _where(reply), _clean(exc))
@@ -416,9 +603,21 @@ class Deliverer:
         return await asyncio.get_running_loop().run_in_executor(pool, call)
 
 
+async def _pause(seconds: float, *events: asyncio.Event) -> None:
+    """`seconds`, or less when one of `events` is set."""
+    waits = [asyncio.ensure_future(event.wait()) for event in events]
+    await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    for waiting in waits:
+        waiting.cancel()
+
+
+class _TurnOver(Exception):
+    """No send may start: the lease is lost, or too close to running out."""
+
+
 def _worth_retrying(exc: BaseException) -> bool:
     # tenacity sees BaseException too: a cancelled send (stop() after the drain time) must stay cancelled.
-    return isinstance(exc, Exception) and not isinstance(exc, DeliveryFailed)
+    return isinstance(exc, Exception) and not isinstance(exc, DeliveryFailed | _TurnOver)
 
 
 def _entry_seconds(entry_id: str) -> float:

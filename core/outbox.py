@@ -21,6 +21,7 @@ from prometheus_client import Counter
 from pydantic import ValidationError
 from redis.typing import KeyT, StreamIdT
 
+from core.leases import PREFIX as LEASE_PREFIX
 from core.models import Reply
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,27 @@ GROUP_BATCH = 200  # entries per consumer-group read
 _READ_BATCH = 500
 # Read straight from its stream by one local reader that has no pace to keep, so one stream in publish order.
 DIRECT_CHANNELS = frozenset({"console"})
+_CLAIM_BATCH = 500  # entries moved per XAUTOCLAIM
+
+# Consumers of a group other than ARGV[2] that hold no pending entry are deleted (XGROUP DELCONSUMER), so the
+# group does not collect the names of replicas long gone. Checked and deleted in one call: deleting a consumer
+# drops its pending entries, and none may appear between the check and the delete.
+_FORGET_IDLE = """
+local gone = {}
+for _, consumer in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])) do
+    local name, pending
+    for i = 1, #consumer, 2 do
+        if consumer[i] == 'name' then name = consumer[i + 1] elseif consumer[i] == 'pending' then
+            pending = consumer[i + 1]
+        end
+    end
+    if name ~= ARGV[2] and pending == 0 then
+        redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], name)
+        table.insert(gone, name)
+    end
+end
+return gone
+"""
 
 # Entry ids ordered across both of a channel's streams (each stream alone would number its entries from the same
 # millisecond independently), so a direct reader merges them in publish order and a cursor skips nothing.
@@ -87,6 +109,12 @@ class ChannelStats:
     pending: int  # published and not yet settled (undelivered or in flight), both streams
     urgent: int  # of which urgent
     dead: int
+    delivering: str | None = None  # the replica holding the channel's delivery lease, if any
+
+
+def delivery_lease(channel: str) -> str:
+    """The name of the lease (core.leases) whose holder is the one replica delivering `channel`'s outbox."""
+    return f"deliver:{channel}"
 
 
 class Outbox:
@@ -94,6 +122,7 @@ class Outbox:
         self._redis = connection
         self._cap = cap
         self._publish = connection.register_script(_PUBLISH)
+        self._forget_idle = connection.register_script(_FORGET_IDLE)
 
     def publish(self, reply: Reply) -> str:
         channel = reply.ref.channel
@@ -177,6 +206,47 @@ class Outbox:
             pipe.xdel(key, *entry_ids)
             pipe.execute()
 
+    def claim_all(self, channel: str, group: str, consumer: str) -> int:
+        """Move every pending entry of `group`, whoever read it, into `consumer`'s pending list (urgent stream
+        first); returns how many. Only for the one consumer allowed to deliver (the lease holder): the entries
+        were read by a holder that has stopped sending. An entry deleted meanwhile leaves the group on the way."""
+        claimed = 0
+        for urgent in (True, False):
+            key, cursor = stream_key(channel, urgent=urgent), "0-0"
+            while True:
+                raw = self._redis.xautoclaim(key, group, consumer, 0, cursor, count=_CLAIM_BATCH)
+                cursor, claimed = _text(raw[0]), claimed + len(raw[1])  # [2]: deleted ids, now out of the group
+                if cursor == "0-0":
+                    break
+        return claimed
+
+    def claim_from_others(self, channel: str, group: str, consumer: str) -> list[tuple[bool, str, Reply | None]]:
+        """Entries pending on consumers other than `consumer`, moved to it and returned as `read_group` returns
+        them (urgent first, each stream in id order). The holder of the delivery lease calls it now and then:
+        only a holder that was paused in the middle of a read, past its lease, can have left any there."""
+        out: list[tuple[bool, str, Reply | None]] = []
+        for urgent in (True, False):
+            key = stream_key(channel, urgent=urgent)
+            summary = self._redis.xpending(key, group)
+            for other in summary.get("consumers") or []:
+                name = _text(other["name"])
+                if name == consumer or not int(other["pending"]):
+                    continue
+                rows = self._redis.xpending_range(key, group, "-", "+", int(other["pending"]), consumername=name)
+                ids: list[StreamIdT] = [row["message_id"] for row in rows]
+                claimed = cast(list[Any], self._redis.xclaim(key, group, consumer, 0, ids) if ids else [])
+                out += [(urgent, _text(entry_id), _reply_of(fields)) for entry_id, fields in claimed]
+        out.sort(key=lambda item: (not item[0], _id_tuple(item[1])))
+        return out
+
+    def forget_idle_consumers(self, channel: str, group: str, keep: str) -> list[str]:
+        """Delete the consumers of `group` other than `keep` that hold no pending entry; returns their names."""
+        gone: list[str] = []
+        for urgent in (False, True):
+            raw = cast(list[Any], self._forget_idle(keys=[stream_key(channel, urgent=urgent)], args=[group, keep]))
+            gone += [_text(name) for name in raw or []]
+        return sorted(set(gone))
+
     def group_caught_up(self, channel: str, group: str) -> bool:
         """Everything in the streams handed out to `group` and acknowledged. False while there is no group."""
         for urgent in (False, True):
@@ -245,8 +315,10 @@ class Outbox:
                 pipe.xlen(stream_key(channel, urgent=False))
                 pipe.xlen(stream_key(channel, urgent=True))
                 pipe.llen(DEAD_PREFIX + channel)
-                ordinary, urgent, dead = pipe.execute()
-            out.append(ChannelStats(channel, ordinary + urgent, urgent, dead))
+                pipe.get(LEASE_PREFIX + delivery_lease(channel))
+                ordinary, urgent, dead, holder = pipe.execute()
+            delivering = _text(holder) if holder is not None else None
+            out.append(ChannelStats(channel, ordinary + urgent, urgent, dead, delivering))
         return out
 
 
