@@ -11,8 +11,8 @@ from collections.abc import Sequence
 
 import redis
 
-from audit.log import AuditLog
 from audit.record import AuditRecord
+from audit.store import AuditStore
 from core.broadcast import incident_refs
 from core.models import Reply
 from core.outbox import Outbox
@@ -34,7 +34,7 @@ BACK_TEXT = "opsbot writes its audit log again: changes are allowed."
 
 
 class OutageNotice:
-    def __init__(self, audit: AuditLog, channels: Sequence[str]) -> None:
+    def __init__(self, audit: AuditStore, channels: Sequence[str]) -> None:
         self._audit = audit
         self._channels = list(channels)  # always told (the configured incident channels)
         self._down = False  # this process saw a failure and has not told of the recovery yet

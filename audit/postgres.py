@@ -94,7 +94,7 @@ class PostgresAudit:
         """Write one record, committed before returning. Raises AuditUnavailable (one line a user may read)."""
         try:
             with self._lock:
-                record = self._append(self._link.get(), event, entry)
+                record = self._append(self._locked(), event, entry)
         except psycopg.Error as exc:
             reason = self.outage.failed_because(cause(exc, self._link.url))
             raise AuditUnavailable(f"The audit log cannot be written ({reason}): changes are refused for now.") from exc
@@ -111,8 +111,22 @@ class PostgresAudit:
             self.outage.failed(exc)
             return None
 
+    def _locked(self) -> psycopg.Connection:
+        """The connection, holding the chain's lock. A connection the server closed while idle (a restart, a
+        failover, an idle timeout) is opened again once: nothing of this record was sent on it yet."""
+        conn = self._link.get()
+        try:
+            conn.execute("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))
+        except psycopg.OperationalError:
+            if not conn.broken:
+                raise
+            self._link.reset()
+            conn = self._link.get()
+            conn.execute("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))
+        return conn
+
     def _append(self, conn: psycopg.Connection, event: AuditEvent, entry: Entry) -> AuditRecord:
-        conn.execute("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))
+        """Under the chain's lock (taken by `_locked`): the next record, committed; then the head. Lets go."""
         try:
             with conn.transaction():
                 last = conn.execute(f"SELECT seq, hash FROM {TABLE} ORDER BY seq DESC LIMIT 1").fetchone()  # noqa: S608

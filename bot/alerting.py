@@ -12,7 +12,7 @@ import redis
 
 from alerts.desk import Desk
 from alerts.store import AlertBook
-from audit.log import AuditLog
+from audit.store import AuditStore
 from bot.simulated_pager import SimulatedPager
 from core.outbox import Outbox
 from core.settings import Settings
@@ -34,7 +34,7 @@ class Alerting:
 
 
 def build_alerting(
-    settings: Settings, connection: redis.Redis, policy: Policy, audit: AuditLog, outbox: Outbox,
+    settings: Settings, connection: redis.Redis, policy: Policy, audit: AuditStore, outbox: Outbox,
     pager: Pager | None = None,
 ) -> Alerting:  # fmt: skip
     """`pager` replaces the one the settings name (tests reach their Twilio fake with the settings already)."""

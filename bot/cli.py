@@ -204,13 +204,16 @@ def serve_command(
 @audit_app.command("verify")
 def audit_verify() -> None:
     """Check the hash chain, the timestamps, and the log against the chain head in Redis and the signed
-    checkpoints; names the first modified, removed or reordered record and any records cut or forged. Read-only."""
-    from audit.verify import verify_audit
+    checkpoints; names the first modified, removed or reordered record and any records cut or forged. Read-only.
+    Works on the file and on PostgreSQL (OPSBOT_AUDIT_URL)."""
+    from audit.stores import report as audit_report
 
     settings = settings_or_exit()
-    key = settings.audit_key.get_secret_value().encode() if settings.audit_key is not None else None
     with _audit_redis(settings) as connection:
-        report = verify_audit(settings.data_dir, connection=connection, key=key)
+        try:
+            report = audit_report(settings, connection)
+        except OpsbotError as exc:
+            fail(str(exc), code=1)
     for line in report.lines():
         typer.echo(line)
     if not report.ok:
@@ -237,14 +240,29 @@ def _audit_redis(settings: Settings) -> Iterator[redis.Redis | None]:
 def audit_tail(
     n: Annotated[int, typer.Option("-n", min=1, max=100_000, help="How many records.")] = 20,
     json_out: Annotated[bool, typer.Option("--json", help="One JSON record per line.")] = False,
+    actor: Annotated[str | None, typer.Option(help="Only this person's records (or system).")] = None,
+    action: Annotated[
+        str | None, typer.Option(help="Only this event (confirmed, alert_acked ...) or action (scale, failover ...).")
+    ] = None,
+    resource: Annotated[str | None, typer.Option(help="Only records about this resource (id or name).")] = None,
+    since: Annotated[str | None, typer.Option(help="Only records since: an age (30m, 2h, 7d) or a UTC date.")] = None,
 ) -> None:
-    """Show the newest audit records (read-only)."""
-    from audit.log import FILE_NAME, read_tail
+    """Show the newest audit records (read-only), of the file or of PostgreSQL (OPSBOT_AUDIT_URL)."""
+    import time
 
-    path = settings_or_exit().data_dir / FILE_NAME
-    if not path.is_file():
-        fail(f"no audit log at {path} (check OPSBOT_DATA_DIR)", code=1)
-    for record in read_tail(path, n):
+    from audit.query import RecordFilter, parse_since
+    from audit.stores import tail as audit_records
+
+    settings = settings_or_exit()
+    try:
+        cutoff = parse_since(since, time.time()) if since is not None else None
+    except ValueError as exc:
+        fail(str(exc))
+    try:
+        records = audit_records(settings, n, RecordFilter(actor=actor, action=action, resource=resource, since=cutoff))
+    except OpsbotError as exc:
+        fail(str(exc), code=1)
+    for record in records:
         if json_out:
             typer.echo(record.model_dump_json())
         else:
@@ -254,6 +272,61 @@ def audit_tail(
                 f"{record.seq:>6} {clock(record.at)} {record.event:<18} {record.actor:<8} {record.where}  {record.what}"
             )
             typer.echo(line + (f" -> {record.outcome}" if record.outcome else ""))
+
+
+@audit_app.command("import")
+def audit_import(
+    log: Annotated[Path, typer.Argument(metavar="FILE", help="The file log to copy (audit.jsonl).")],
+) -> None:
+    """Copy a file log into the empty PostgreSQL log of OPSBOT_AUDIT_URL, keeping its sequence numbers, hashes and
+    checkpoints. The file is verified first (with OPSBOT_AUDIT_KEY when set); a log that holds records is refused."""
+    from audit.pg_import import import_file
+    from audit.postgres import PostgresAudit
+
+    settings = settings_or_exit()
+    if settings.audit_url is None:
+        fail("import needs OPSBOT_AUDIT_URL: the PostgreSQL database to copy the file log into")
+    key = settings.audit_key.get_secret_value().encode() if settings.audit_key is not None else None
+    with PostgresAudit.for_settings(settings, None) as store:
+        try:
+            copied = import_file(log, store, key)
+            count = store.verify()
+        except OpsbotError as exc:
+            fail(str(exc), code=1)
+    typer.echo(f"OK: {copied} records imported into {store.source}; it verifies ({count} records)")
+
+
+@audit_app.command("init-db")
+def audit_init_db(
+    role: Annotated[
+        str | None, typer.Option(help="The application's role: granted SELECT and INSERT, nothing else.")
+    ] = None,
+    url: Annotated[
+        str | None,
+        typer.Option(help="An administrator's postgresql:// URL (default OPSBOT_AUDIT_URL); libpq's PGPASSWORD works."),
+    ] = None,
+    print_only: Annotated[bool, typer.Option("--print", help="Print the SQL for psql instead of running it.")] = False,
+) -> None:
+    """Create the PostgreSQL audit's tables, the trigger that refuses UPDATE, DELETE and TRUNCATE, and the grants
+    of the application's role. Run it as an administrator, never as the application's role."""
+    from audit.pg_schema import install, script
+
+    try:
+        if print_only:
+            typer.echo(script(role).strip())
+            return
+    except ValueError as exc:
+        fail(str(exc))
+    settings = settings_or_exit()
+    target = url or (settings.audit_url.get_secret_value() if settings.audit_url is not None else None)
+    if target is None:
+        fail("init-db needs --url or OPSBOT_AUDIT_URL: the PostgreSQL database of the audit")
+    try:
+        done = install(target, role)
+    except (OpsbotError, ValueError) as exc:
+        fail(str(exc), code=1)
+    for line in done:
+        typer.echo(f"OK: {line}")
 
 
 @app.command("check-config")
@@ -307,7 +380,7 @@ def alert_test() -> None:
         fail("alert test needs the Redis of opsbot serve (OPSBOT_REDIS_URL); in the demo, type /alert in opsbot shell")
     import redis
 
-    from audit.log import AuditLog
+    from audit.stores import open_audit
     from bot.alerting import build_alerting
     from bot.sample_alert import describe, send_sample
     from core.outbox import Outbox
@@ -317,7 +390,7 @@ def alert_test() -> None:
     connection = connect(settings)
     try:
         outbox, policy = Outbox(connection), load_policy(settings.policy)
-        desk = build_alerting(settings, connection, policy, AuditLog.for_settings(settings, connection), outbox).desk
+        desk = build_alerting(settings, connection, policy, open_audit(settings, connection), outbox).desk
         outcome = describe(send_sample(desk, "opsbot alert test"), desk)
     except redis.RedisError:
         fail("Redis does not answer at OPSBOT_REDIS_URL: start it or check the URL")

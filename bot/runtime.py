@@ -11,7 +11,7 @@ import redis
 from actions.provider import CloudProvider
 from actions.registry import build_provider
 from alerts.store import AlertBook
-from audit.log import AuditLog
+from audit.stores import open_audit
 from bot.alerting import Alerting, build_alerting, start_ticker
 from bot.embedded_state import EmbeddedState
 from bot.simulated_pager import SimulatedPager
@@ -110,7 +110,7 @@ class Runtime:
         if voice_problems:  # a configured speech model that cannot load stops start-up, plainly
             raise ConfigError(voice_problems[0], voice_problems)
         provider = provider if provider is not None else build_provider(settings, connection)
-        audit = AuditLog.for_settings(settings, connection)
+        audit = open_audit(settings, connection)
         outbox = Outbox(connection)
         context = WorkerContext(settings=settings, connection=connection, provider=provider, audit=audit, outbox=outbox)
         install_context(context)

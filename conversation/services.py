@@ -11,7 +11,7 @@ import redis
 from actions.naming import rank
 from actions.provider import CloudProvider, Resource, Snapshot
 from alerts.desk import Desk
-from audit.log import AuditLog
+from audit.store import AuditStore
 from conversation.confirmations import ConfirmationStore
 from core.settings import Settings
 from intents.ids import IdIndex, typed_id
@@ -102,7 +102,7 @@ class Services:
     connection: redis.Redis
     provider: CloudProvider
     policy: PolicyEngine
-    audit: AuditLog
+    audit: AuditStore
     confirmations: ConfirmationStore
     workers: WorkerContext
     alerts: Desk

@@ -13,7 +13,8 @@ import redis
 
 from actions.provider import CloudProvider
 from actions.registry import build_provider
-from audit.log import AuditLog
+from audit.store import AuditStore
+from audit.stores import open_audit
 from core.outbox import Outbox
 from core.redis import connect
 from core.settings import Settings, load_settings
@@ -24,7 +25,7 @@ class WorkerContext:
     settings: Settings
     connection: redis.Redis
     provider: CloudProvider
-    audit: AuditLog
+    audit: AuditStore
     outbox: Outbox
 
 
@@ -35,7 +36,7 @@ def build_context(settings: Settings, connection: redis.Redis | None = None) -> 
         settings=settings,
         connection=conn,
         provider=build_provider(settings, conn),
-        audit=AuditLog.for_settings(settings, conn),
+        audit=open_audit(settings, conn),
         outbox=Outbox(conn),
     )
 

@@ -18,8 +18,9 @@ import redis
 from alerts.model import Alert, AlertState, Incoming
 from alerts.sources.resource_labels import relabelled
 from alerts.store import OPENING_SECONDS, AlertBook
-from audit.log import AuditEvent, AuditLog, JsonScalar
+from audit.log import AuditEvent, JsonScalar
 from audit.notice import OutageNotice
+from audit.store import AuditStore
 from core.broadcast import incident_refs
 from core.durations import span
 from core.models import ConversationRef
@@ -55,7 +56,7 @@ class Escalator:
     alerting: AlertingPolicy
     policy: Policy
     settings: Settings
-    audit: AuditLog
+    audit: AuditStore
     overrides: OverrideStore
     pager: Pager | None = None
     clock: Callable[[], float] = time.time
