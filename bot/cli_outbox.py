@@ -46,15 +46,17 @@ def replay(channel: Channel = None) -> None:
 
 @outbox_app.command("stats")
 def stats() -> None:
-    """Per channel: replies not delivered yet (of which urgent) and dead letters."""
+    """Per channel: replies not delivered yet (of which urgent), dead letters, and the replica delivering it."""
     with _outbox() as outbox:
         rows = outbox.stats()
     if not rows:
         typer.echo("The outbox is empty.")
         return
-    typer.echo(f"{'channel':<12} {'pending':>9} {'urgent':>9} {'dead':>9}")
+    typer.echo(f"{'channel':<12} {'pending':>9} {'urgent':>9} {'dead':>9}  delivering")
     for row in rows:
-        typer.echo(f"{row.channel:<12} {row.pending:>9,} {row.urgent:>9,} {row.dead:>9,}")
+        # "-": no replica holds the channel's delivery lease (none running, or a handover under way)
+        who = row.delivering or "-"
+        typer.echo(f"{row.channel:<12} {row.pending:>9,} {row.urgent:>9,} {row.dead:>9,}  {who}")
 
 
 def describe(letter: DeadLetter) -> str:

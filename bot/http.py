@@ -10,7 +10,7 @@ import logging
 import math
 import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import redis
@@ -66,11 +66,18 @@ def _deeper_than(value: object, limit: int) -> bool:
     return False
 
 
-def build_app(runtime: Runtime, adapters: Sequence[ChannelAdapter]) -> Starlette:
+def build_app(
+    runtime: Runtime, adapters: Sequence[ChannelAdapter], *, draining: Callable[[], bool] = lambda: False
+) -> Starlette:
+    """`draining()` is true once the process was asked to stop: /readyz says so, so that no new work is routed here
+    while the process finishes what it has."""
+
     async def healthz(_request: Request) -> Response:
         return PlainTextResponse("ok")
 
     async def readyz(_request: Request) -> Response:
+        if draining():
+            return PlainTextResponse("draining\n", status_code=503)
         problems = [] if await _redis_answers(runtime.connection) else ["redis: not answering"]
         problems += [f"{adapter.name}: not ready" for adapter in adapters if not adapter.ready()]
         if not problems:  # with Redis down, no source can be read

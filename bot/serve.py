@@ -1,7 +1,8 @@
 """`opsbot serve`: the long-running chat process. It starts the configured channel adapters, one Deliverer per
 adapter transport and the HTTP server (probes, metrics, webhooks), and on SIGINT/SIGTERM stops them in an order
-that loses nothing: no new requests, then queued replies go out (or stay in the outbox for the next start),
-then the adapters close their connections."""
+that loses nothing: /readyz says "draining", no new requests, then queued replies go out and each channel's
+delivery lease is released (what is left is delivered by another replica at once, or by the next start), then the
+adapters close their connections."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from bot.http import build_app
 from bot.inbox import Inbox
 from bot.runtime import Runtime
 from core.errors import ConfigError
+from core.leases import replica_name
 from core.redis import is_embedded
 from core.settings import Settings
 
@@ -98,21 +100,24 @@ class Service:
     def __init__(self, runtime: Runtime, adapters: Sequence[ChannelAdapter], *, host: str, port: int) -> None:
         self.adapters = list(adapters)
         report = runtime.alerting.desk.chat_result
+        name = replica_name(runtime.settings)  # this replica, in each channel's consumer group and delivery lease
         self.deliverers = [
-            Deliverer(a.transport, runtime.outbox, runtime.connection, on_result=report) for a in self.adapters
+            Deliverer(a.transport, runtime.outbox, runtime.connection, consumer=name, on_result=report)
+            for a in self.adapters
         ]
-        self.app = build_app(runtime, self.adapters)
+        self._stop = asyncio.Event()
+        self.app = build_app(runtime, self.adapters, draining=self._stop.is_set)
         self._socket = _listen(host, port)
         self.port: int = self._socket.getsockname()[1]
         config = uvicorn.Config(
             self.app, log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=GRACEFUL_SECONDS
         )
         self._server = _Server(config)
-        self._stop = asyncio.Event()
         self.started = asyncio.Event()  # set once requests are accepted
 
     def stop(self) -> None:
-        """Ask run() to finish; a second request (a second Ctrl-C) stops waiting for open requests."""
+        """Ask run() to finish; /readyz answers "draining" from now on. A second request (a second Ctrl-C) stops
+        waiting for open requests."""
         if self._stop.is_set():
             self._server.force_exit = True
         else:

@@ -55,7 +55,7 @@ def test_a_refused_message_is_listed_by_outbox_dead_and_replay_sends_it(
     assert "ALERT 7 CRIT web-prod" in line and secret not in listed.output
     assert summary == "1 dead letter; `opsbot outbox replay` sends them again."
     stats = runner.invoke(outbox_app, ["stats"]).output.splitlines()
-    assert stats[1].split() == ["slack", "0", "0", "1"]  # delivered entries left the stream; one dead
+    assert stats[1].split() == ["slack", "0", "0", "1", "-"]  # delivered entries gone; one dead; lease released
 
     replayed = runner.invoke(outbox_app, ["replay", "--channel", "slack"])
     assert replayed.output == "Replayed 1 dead letter.\n"

@@ -82,4 +82,4 @@ def test_a_killed_serve_leaves_nothing_behind_for_the_next(
 
     stats = CliRunner().invoke(outbox_app, ["stats"], env=environment)  # `opsbot outbox stats`
     rows = {line.split()[0]: line.split()[1:] for line in stats.output.splitlines()[1:]}
-    assert rows["slack"] == ["0", "0", "0"]  # nothing pending, nothing dead
+    assert rows["slack"] == ["0", "0", "0", "-"]  # nothing pending, nothing dead, the lease released

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import signal
 import socket
@@ -16,14 +17,16 @@ import httpx
 import pytest
 import redis
 import yaml
+from typer.testing import CliRunner
 
+from bot.cli_outbox import outbox_app
 from bot.inbox import Inbox
 from bot.runtime import Runtime
 from bot.serve import Service, serve
 from core.errors import ConfigError
 from core.settings import Settings
 from fakes.telegram_api import FakeTelegramAPI
-from tests.delivery.recording import until_idle
+from tests.delivery.recording import CHANNEL, until, until_idle
 from tests.eventually import eventually
 from tests.http.fake_adapter import HOOK, FakeAdapter
 from tests.serve_process import OPSBOT, OpsbotServe, stop
@@ -170,3 +173,46 @@ def test_opsbot_serve_answers_on_telegram_and_stops_on_sigterm(
     assert running.process.returncode == 0, err
     assert str(api.calls("sendMessage")[0].params["text"]).startswith("Try: status")
     assert "Traceback" not in err and token not in err and "AAHdqTcv" not in err
+
+
+def test_readyz_says_draining_from_the_moment_a_stop_is_asked(runtime: Runtime) -> None:
+    """A load balancer or Kubernetes stops routing work here at once, while queued replies still go out."""
+
+    async def readyz(service: Service) -> httpx.Response:
+        transport = httpx.ASGITransport(app=service.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+            return await client.get("/readyz")
+
+    async def scenario() -> tuple[httpx.Response, httpx.Response]:
+        async with _serving(runtime, FakeAdapter()) as service:
+            before = await readyz(service)
+            service.stop()
+            return before, await readyz(service)
+
+    before, after = asyncio.run(scenario())
+    assert before.status_code == 200
+    assert (after.status_code, after.text) == (503, "draining\n")
+
+
+def test_the_replica_delivers_under_its_own_name_and_hands_the_channel_over_when_stopped(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch, redis_url: str
+) -> None:
+    named = dataclasses.replace(runtime, settings=runtime.settings.model_copy(update={"replica_name": "serve-7"}))
+    service = Service(named, [FakeAdapter()], host="127.0.0.1", port=0)
+    monkeypatch.setenv("OPSBOT_REDIS_URL", redis_url)
+
+    def delivering() -> str:  # `opsbot outbox stats`, the chat channel's last column
+        rows = CliRunner().invoke(outbox_app, ["stats"]).output.splitlines()
+        return next(row.split()[-1] for row in rows if row.startswith(CHANNEL))
+
+    async def scenario() -> str:
+        running = asyncio.create_task(service.run())
+        await service.started.wait()
+        await until(lambda: service.deliverers[0].leading, "serve-7 delivering the channel")
+        shown = await asyncio.to_thread(delivering)
+        service.stop()
+        await running
+        return shown
+
+    assert asyncio.run(scenario()) == "serve-7"
+    assert delivering() == "-"  # released: another replica would take the channel over at once
