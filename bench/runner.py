@@ -29,6 +29,7 @@ BENCHMARKS = (
     "chat_telegram",
     "alerts",
     "faults",
+    "scale",
     "voice_decode",
     "voice_recognition",
 )
