@@ -418,7 +418,7 @@ class Deliverer:
         head = lane.urgent[0] if lane.urgent else None
         if head is None or head.reply.edit_of is None:
             return False
-        posted = await self._ids.lookup(head.reply.edit_of)
+        posted = await self._asked(self._ids.lookup(head.reply.edit_of))
         if posted is None or not posted.in_digest or not lane.urgent or lane.urgent[0] is not head:
             return False
         lane.urgent.popleft()
@@ -444,7 +444,7 @@ class Deliverer:
     async def _deliver_digest(self, lane: Lane, cards: list[Entry]) -> None:
         """One message for `cards` (its token already taken); each card's escalation hears how it went. Cards that
         went out before (handed out again after a restart) are left out of it."""
-        posted = await self._ids.posted_among([card.reply.key for card in cards])
+        posted = await self._asked(self._ids.posted_among([card.reply.key for card in cards]))
         fresh = [card for card in cards if card.reply.key not in posted]
         if posted:
             ALREADY_POSTED.labels(self._channel).inc(len(cards) - len(fresh))
@@ -494,6 +494,8 @@ class Deliverer:
                 if lane.bucket is not None:
                     lane.bucket.drain()  # the burst is spent: the lane's next messages go at the platform's pace
                 raise
+            except _TurnOver:
+                raise  # not a failure of the message: it stays pending for the next holder
             except Exception as exc:
                 failures += 1
                 if failures == 1:
@@ -540,12 +542,12 @@ class Deliverer:
     async def _send(self, reply: Reply) -> bool:
         """Post or edit; False when nothing was sent because the reply had gone out before."""
         if reply.edit_of is None:
-            if await self._ids.already_posted(reply.key):
+            if await self._asked(self._ids.already_posted(reply.key)):
                 ALREADY_POSTED.labels(self._channel).inc()
                 return False  # handed out again after a restart, or published twice by a step run again
             await self._ids.remember_now(reply.key, await self.transport.post(await self._placed(reply)))
             return True
-        posted = await self._ids.lookup(reply.edit_of)
+        posted = await self._asked(self._ids.lookup(reply.edit_of))
         if posted is None:  # sent before the map existed, or expired: a new message beats none
             self._ids.remember(reply.edit_of, await self.transport.post(reply))
         elif posted.in_digest:  # arrived while its token was awaited; see _skip_digested_edit
@@ -554,12 +556,21 @@ class Deliverer:
             await self.transport.edit(reply, posted.message_id)
         return True
 
+    async def _asked(self, question: Awaitable[_T]) -> _T:
+        """The answer of a message-id lookup. Without it this replica cannot tell what went out, nor record what it
+        sends: Redis failing ends its turn, and what it holds stays pending for the next holder of the lease."""
+        try:
+            return await question
+        except redis.RedisError as exc:
+            self._lose(f"Redis does not answer ({type(exc).__name__})")
+            raise _TurnOver from exc
+
     async def _placed(self, reply: Reply) -> Reply:
         """A reply answering an earlier message, given the platform's id of that message (a card sent inside a
         digest: the digest's) in `reply_to`; None when it is not known (expired): it goes out on its own."""
         if reply.reply_to is None:
             return reply
-        posted = await self._ids.lookup(reply.reply_to)
+        posted = await self._asked(self._ids.lookup(reply.reply_to))
         return reply.model_copy(update={"reply_to": posted.message_id if posted is not None else None})
 
     async def _settle(self, entries: list[Entry], problem: str | None, lost: list[Entry]) -> None:

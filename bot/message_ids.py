@@ -59,30 +59,26 @@ class MessageIds:
         self._io.submit(self._store_many, keys, value)
 
     async def already_posted(self, key: str) -> bool:
-        """Whether the reply `key` went out before: a run killed after the platform took a message and before its
-        entry was acknowledged hands it out again, and it must not be posted twice. Redis failing counts as
-        not known (at least once beats never)."""
-        try:
-            return await self.lookup(key) is not None
-        except redis.RedisError:
-            return key in self._recent
+        """Whether the reply `key` went out before: a holder that died after the platform took a message and
+        before its entry was acknowledged leaves it pending, the next holder claims it, and it must not be posted
+        twice. Raises redis.RedisError: a deliverer that cannot ask cannot record either, so it stops sending
+        and the entry stays pending for the next holder of the channel's lease."""
+        return await self.lookup(key) is not None
 
     async def posted_among(self, keys: list[str]) -> set[str]:
-        """Those of `keys` that went out before (see `already_posted`), in one round trip."""
+        """Those of `keys` that went out before (see `already_posted`), in one round trip. Raises
+        redis.RedisError."""
         found = {key for key in keys if key in self._recent}
         rest = [key for key in keys if key not in found]
         if not rest:
             return found
-        try:
-            values = await asyncio.get_running_loop().run_in_executor(
-                self._io, self._redis.mget, [self._redis_key(key) for key in rest]
-            )
-        except redis.RedisError:
-            return found
+        values = await asyncio.get_running_loop().run_in_executor(
+            self._io, self._redis.mget, [self._redis_key(key) for key in rest]
+        )
         return found | {key for key, value in zip(rest, values, strict=True) if value is not None}
 
     async def lookup(self, key: str) -> Posted | None:
-        """Where the reply `key` went, or None if unknown (never posted, or expired)."""
+        """Where the reply `key` went, or None if unknown (never posted, or expired). Raises redis.RedisError."""
         value = self._recent.get(key)
         if value is None:
             raw = await asyncio.get_running_loop().run_in_executor(self._io, self._redis.get, self._redis_key(key))
