@@ -167,22 +167,31 @@ class Deliverer:
         failing = False
         while not self._stopping.is_set():
             try:
-                if await self._in(self._leasing, self._lease.take):
+                if await self._unless_stopped(self._in(self._leasing, self._lease.take)):
                     return True
+                if not self._stopping.is_set():
+                    await self._unless_stopped(self._in(self._reader, self._wait_for_handover))
+                failing = False
             except redis.RedisError as exc:
                 if not failing:
                     log.warning("%s delivery: cannot take the lease (%s); retrying", self._channel, type(exc).__name__)
                 failing = True
-            waiting = asyncio.ensure_future(self._in(self._reader, self._wait_for_handover))
-            stopping = asyncio.ensure_future(self._stopping.wait())
-            await asyncio.wait({waiting, stopping}, return_when=asyncio.FIRST_COMPLETED)
-            stopping.cancel()
-            if waiting.done() and waiting.exception() is not None:  # Redis down: the try above says so, once
                 await _pause(self._renew_every, self._stopping)
         return False
 
     def _wait_for_handover(self) -> None:
-        self._connection.blpop([HANDOVER_PREFIX + self._channel], timeout=self._renew_every)
+        self._connection.blpop([HANDOVER_PREFIX + self._channel], timeout=min(self._renew_every, 1.0))
+
+    async def _unless_stopped(self, work: Awaitable[_T]) -> _T | None:
+        """`work`'s result, or None as soon as stop() is called (a Redis call stuck in its thread ends there)."""
+        doing = asyncio.ensure_future(work)
+        stopping = asyncio.ensure_future(self._stopping.wait())
+        await asyncio.wait({doing, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        if doing.done():
+            return doing.result()
+        doing.add_done_callback(lambda done: done.cancelled() or done.exception())  # its error is not news
+        return None
 
     async def _lead(self) -> None:
         """Deliver while the lease is ours: first claim every entry still pending in the group - read by a
