@@ -208,3 +208,30 @@ def test_the_overall_pace_holds_across_a_handover(redis_conn: redis.Redis) -> No
     # spans at least a second (the bucket's promise is 1.2 s; the rest is room for a loaded machine).
     window = burst + rate
     assert min(later - earlier for earlier, later in zip(times, times[window:], strict=False)) >= 1.0
+
+
+def test_what_a_paused_former_holder_read_after_the_handover_is_delivered_by_the_holder(
+    redis_conn: redis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A holder frozen in the middle of a read (a paused VM) can have its read land after another took over: the
+    entries sit on its pending list, and it sends none of them (its lease ran out). The holder finds them."""
+    monkeypatch.setattr("bot.delivery.SWEEP_SECONDS", 0.2)
+    sent = RecordingTransport()
+    holder = Deliverer(sent, Outbox(redis_conn), redis_conn, consumer="serve-b")
+    late = post("late", "read by serve-a after the handover")
+
+    async def scenario() -> None:
+        running = asyncio.create_task(holder.run())
+        await until(lambda: holder.leading, "serve-b delivering")
+        with redis_conn.pipeline(transaction=True) as pipe:  # the read lands before the holder's own, waiting one
+            pipe.xadd(stream_key(CHANNEL, urgent=False), {"reply": late.model_dump_json()})
+            pipe.xreadgroup(GROUP, "serve-a", {stream_key(CHANNEL, urgent=False): ">"})
+            pipe.execute()
+        assert redis_conn.xpending(stream_key(CHANNEL, urgent=False), GROUP)["consumers"][0]["name"] == b"serve-a"
+        await until(lambda: sent.texts() == [late.text], "the late entry delivered")
+        await until(holder.idle, "nothing left pending")
+        await holder.stop()
+        await running
+
+    asyncio.run(scenario())
+    assert sent.texts() == [late.text]
