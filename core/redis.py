@@ -65,13 +65,19 @@ def _through_sentinels(parts: SentinelUrl) -> redis.Redis:
         password=parts.password,
         health_check_interval=HEALTH_CHECK_SECONDS,
         driver_info=_DRIVER,
-        retry=Retry(ExponentialWithJitterBackoff(base=0.1, cap=1.0), retries=FAILOVER_RETRIES),
+        retry=_failover_retry(),
         connection_pool_class=_SentinelPool,
     )
     pool = cast(_SentinelPool, client.connection_pool)
     pool.wait_replicas, pool.wait_timeout = parts.wait_replicas, parts.wait_timeout
     _MasterWatch(sentinels, parts.service, pool).start()
     return cast(redis.Redis, client)
+
+
+def _failover_retry() -> Retry:
+    """Connection and timeout errors are retried with back-off; a refused password is not (it will not change)."""
+    backoff = ExponentialWithJitterBackoff(base=0.1, cap=1.0)
+    return Retry(backoff, FAILOVER_RETRIES, is_retryable=lambda error: not isinstance(error, redis.AuthenticationError))
 
 
 class _Sentinels(Sentinel):

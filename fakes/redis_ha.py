@@ -81,7 +81,7 @@ def _reap_all(running: list[tuple[subprocess.Popen[bytes], Path]]) -> None:
 def _server_config(port: int, password: str | None) -> str:
     lines = [f"port {port}", "bind 127.0.0.1", 'save ""', "appendonly no", "repl-diskless-sync no"]
     if password is not None:
-        lines += [f"requirepass {password}", f"masterauth {password}"]
+        lines += [f"requirepass {_quoted(password)}", f"masterauth {_quoted(password)}"]
     return "\n".join(lines)
 
 
@@ -145,7 +145,7 @@ class SentinelRedis:
             f"sentinel failover-timeout {name} {self.failover_timeout_ms}", f"sentinel parallel-syncs {name} 1",
         ]  # fmt: skip
         if self.password is not None:
-            lines.append(f"sentinel auth-pass {name} {self.password}")
+            lines.append(f"sentinel auth-pass {name} {_quoted(self.password)}")
         return "\n".join(lines)
 
     # -- what a client needs --------------------------------------------------------------------------
@@ -171,21 +171,23 @@ class SentinelRedis:
         return self._server(address)
 
     # -- failover -------------------------------------------------------------------------------------
-    def failover(self, *, wait: bool = True) -> Address:
-        """Order a failover through one sentinel; with `wait`, return once every sentinel names the new master,
-        it takes writes, and the old master replicates from it. Returns the new master's address (with
-        `wait=False`, the master before the failover)."""
+    def failover(self, *, wait: bool = True, rejoined: bool = False) -> Address:
+        """Order a failover through one sentinel. With `wait`, return once every sentinel names the new master
+        and it takes writes; with `rejoined` too, once the old master replicates from it - which the sentinels
+        arrange only at their next look at it, up to 10 s later (until then the new master has no replica).
+        Returns the new master's address (with `wait=False`, the master before the failover)."""
         before = self.master()
         self._sentinel(self.sentinels[0]).execute_command("SENTINEL", "FAILOVER", self.service)
         if not wait:
             return before
-        return self.wait_for_new_master(before)
+        return self.wait_for_new_master(before, rejoined=rejoined)
 
-    def wait_for_new_master(self, before: Address, timeout: float = START_TIMEOUT) -> Address:
+    def wait_for_new_master(self, before: Address, *, rejoined: bool = False, timeout: float = 30.0) -> Address:
         self._until(lambda: self._all_name_other_than(before), "every sentinel to name the new master", timeout)
         after = self.master()
         self._until(lambda: _role(self._server(after)) == "master", "the new master to take writes", timeout)
-        self._until(lambda: _replicating(self._server(before)), "the old master to follow the new one", timeout)
+        if rejoined:
+            self._until(lambda: _replicating(self._server(before)), "the old master to follow the new one", timeout)
         return after
 
     def _all_name_other_than(self, before: Address) -> bool:
@@ -279,6 +281,11 @@ class TlsRedis:
     def stop(self) -> None:
         self._processes.stop()
         self._tmp.cleanup()
+
+
+def _quoted(value: str) -> str:
+    """A value as a Redis config file reads it back exactly."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _client(address: Address, password: str | None) -> redis.Redis:

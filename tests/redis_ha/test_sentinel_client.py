@@ -1,0 +1,59 @@
+"""core.redis.connect on a redis+sentinel:// URL: it reaches the master the sentinels name, and the same client
+object goes on writing - to the new master - after a failover."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import redis
+
+from core.redis import connect, replicated
+from fakes.redis_ha import SentinelRedis
+from tests.redis_ha.conftest import through_sentinels
+
+
+def test_the_client_reaches_the_master_the_sentinels_name(cluster: SentinelRedis, client: redis.Redis) -> None:
+    client.set("opsbot:test", "written through the sentinels")
+    assert cluster.server(cluster.master()).get("opsbot:test") == b"written through the sentinels"
+    assert client.execute_command("ROLE")[0] == b"master"
+    assert replicated(client)  # the replica acknowledged it
+
+
+def test_after_a_failover_the_same_client_writes_to_the_new_master(cluster: SentinelRedis, client: redis.Redis) -> None:
+    client.set("before", "1")
+    old = cluster.master()
+    new = cluster.failover()
+    assert new != old
+    client.set("after", "2")
+    master = cluster.server(new)
+    assert (master.get("before"), master.get("after")) == (b"1", b"2")
+    assert client.execute_command("ROLE")[0] == b"master"
+
+
+def test_a_password_protected_cluster(tmp_path: Path) -> None:
+    with SentinelRedis(password="p@ss word") as cluster:
+        client = connect(through_sentinels(cluster.url, tmp_path))
+        client.set("k", "v")
+        assert cluster.server(cluster.master()).get("k") == b"v"
+        client.close()
+        wrong = cluster.url.replace("p%40ss%20word", "guessed")
+        refused = connect(through_sentinels(wrong, tmp_path))
+        try:
+            refused.ping()
+        except redis.AuthenticationError:
+            pass
+        else:
+            raise AssertionError("a wrong password was accepted")
+        finally:
+            refused.close()
+
+
+def test_without_enough_replicas_nothing_counts_as_replicated(cluster: SentinelRedis, tmp_path: Path) -> None:
+    """Two replicas asked for, one running: the barrier says no (and gives up after wait_timeout)."""
+    client = connect(through_sentinels(cluster.url + "?wait_replicas=2&wait_timeout=0.2", tmp_path))
+    client.set("k", "v")
+    assert not replicated(client)
+    client.close()
+    relaxed = connect(through_sentinels(cluster.url + "?wait_replicas=0", tmp_path))
+    assert replicated(relaxed)
+    relaxed.close()
