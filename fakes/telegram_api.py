@@ -88,6 +88,7 @@ class FakeTelegramAPI(LoopbackServer):
         self._polls = itertools.count(1)
         self._long_poll = 0  # the number of the long poll waiting now; 0: none
         self._conflicts: list[ApiCall] = []
+        self._losing_confirmations = False
         self._next_update = itertools.count(1)
         self._next_message = itertools.count(100)
         self._messages: dict[tuple[int, int], SentMessage] = {}
@@ -116,6 +117,14 @@ class FakeTelegramAPI(LoopbackServer):
             self._lock.notify_all()
         return update_id
 
+    def push_batch(self, updates: list[Json]) -> list[int]:
+        """Queue updates that the next getUpdates serves together (a poller fetches them as one batch)."""
+        with self._lock:
+            ids = [next(self._next_update) for _ in updates]
+            self._updates.extend({**u, "update_id": update_id} for u, update_id in zip(updates, ids, strict=True))
+            self._lock.notify_all()
+        return ids
+
     def next_update_id(self) -> int:
         """An id for an update the test sends by webhook instead."""
         return next(self._next_update)
@@ -136,6 +145,12 @@ class FakeTelegramAPI(LoopbackServer):
         """Calls of `method` answer normally again, however many errors `fail_next` had left."""
         with self._lock:
             self._failures.pop(method, None)
+
+    def lose_confirmations(self, losing: bool) -> None:
+        """While `losing`, a getUpdates whose offset would confirm updates is answered 502 and confirms nothing: as
+        when the poller died after fetching a batch and before confirming it, the batch is served again."""
+        with self._lock:
+            self._losing_confirmations = losing
 
     def limit_chats(self, *, per_second: float, burst: int) -> None:
         """From now on sendMessage into one chat takes `burst` messages at once, then `per_second`, and
@@ -231,6 +246,8 @@ class FakeTelegramAPI(LoopbackServer):
         timeout = float(str(params.get("timeout", 0)))
         deadline = time.monotonic() + timeout
         with self._lock:
+            if self._losing_confirmations and any(int(str(u["update_id"])) < offset for u in self._updates):
+                raise ApiError(502, "Bad Gateway")
             if offset > 0:  # confirmed: never served again
                 self._updates = [u for u in self._updates if int(str(u["update_id"])) >= offset]
             if self._updates or timeout <= 0 or self._closed:

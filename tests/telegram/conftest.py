@@ -16,18 +16,22 @@ import pytest
 
 from bot.channels import ChannelAdapter
 from bot.telegram.adapter import build_telegram_adapter
+from bot.telegram.polling import LEASE_SECONDS, TRY_EVERY_SECONDS
 from bot.telegram.webhook import SECRET_HEADER
 from core.settings import Settings
 from fakes.telegram_api import FakeTelegramAPI, SentMessage
 from tests import chat_stack
 from tests.chat_stack import ChatStack, log_lines, started  # noqa: F401  (log_lines: a fixture for the tests here)
 from tests.eventually import eventually
+from tests.serve_process import opsbot_serve  # noqa: F401 - a fixture, used through pytest (the replica tests)
 from tests.telegram import updates
 from workers.runner import InProcessWorker
 
 TOKEN = "7000000001:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"  # the shape BotFather gives
 SECRET = "opsbot-webhook_Secret-42"
 T = TypeVar("T")
+PollLease = tuple[float, float]  # how long the polling lease lasts, and how often it is renewed and tried
+DEFAULT_LEASE: PollLease = (LEASE_SECONDS, TRY_EVERY_SECONDS)
 
 
 def free_port() -> int:
@@ -57,14 +61,18 @@ def policy_file(tmp_path: Path) -> Path:
 class TelegramStack(ChatStack):
     """`opsbot serve`'s Service with the Telegram adapter, driven from the test's thread."""
 
-    def __init__(self, settings: Settings, api: FakeTelegramAPI, port: int, *, worker: bool) -> None:
+    def __init__(
+        self, settings: Settings, api: FakeTelegramAPI, port: int, *, worker: bool, lease: PollLease = DEFAULT_LEASE
+    ) -> None:
         super().__init__(settings, worker=worker, port=port)
         self.api = api
+        self.lease = lease
         self.webhook = settings.telegram_webhook_secret is not None
         self.late_worker: InProcessWorker | None = None
 
     def build_adapter(self) -> ChannelAdapter:
-        return build_telegram_adapter(self.runtime, self.inbox)
+        seconds, every = self.lease
+        return build_telegram_adapter(self.runtime, self.inbox, poll_lease_seconds=seconds, poll_every=every)
 
     def stop_workers(self) -> None:
         if self.late_worker is not None:
@@ -138,7 +146,9 @@ StackFactory = Callable[..., TelegramStack]
 
 @pytest.fixture
 def make_stack(settings: Settings, api: FakeTelegramAPI, tmp_path: Path) -> Iterator[StackFactory]:
-    def build(mode: str = "polling", *, worker: bool = True, **overrides: Any) -> TelegramStack:
+    def build(
+        mode: str = "polling", *, worker: bool = True, lease: PollLease = DEFAULT_LEASE, **overrides: Any
+    ) -> TelegramStack:
         values: dict[str, Any] = {
             "policy": policy_file(tmp_path),
             "telegram_token": TOKEN,
@@ -149,7 +159,8 @@ def make_stack(settings: Settings, api: FakeTelegramAPI, tmp_path: Path) -> Iter
         port = free_port()
         if mode == "webhook":  # the public URL is where the stack listens: the fake only records it
             values |= {"telegram_webhook_secret": SECRET, "public_url": f"http://127.0.0.1:{port}"}
-        return TelegramStack(Settings(**{**settings.model_dump(), **values, **overrides}), api, port, worker=worker)
+        merged = Settings(**{**settings.model_dump(), **values, **overrides})
+        return TelegramStack(merged, api, port, worker=worker, lease=lease)
 
     yield from started(build)
 
