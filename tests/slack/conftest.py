@@ -120,11 +120,14 @@ class SlackStack(ChatStack):
 
     # -- what Slack would send -----------------------------------------------------------------------
     def post(self, body: str | bytes, content_type: str, *, timestamp: int | None = None,
-             secret: str = SECRET) -> httpx.Response:  # fmt: skip
+             secret: str = SECRET, retry: int = 0) -> httpx.Response:  # fmt: skip
+        """`retry`: Slack's retry number of an event it sent before and saw no 200 for (its 1st, 2nd, 3rd retry)."""
         raw = body.encode() if isinstance(body, str) else body
         ts = str(int(time.time()) if timestamp is None else timestamp)
         signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=raw.decode()) or ""
         headers = {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature, "Content-Type": content_type}
+        if retry:
+            headers |= {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
         return self.http.post(self.url + "/slack/events", content=raw, headers=headers)
 
     def event(self, payload: dict[str, Any], **kwargs: Any) -> httpx.Response:
