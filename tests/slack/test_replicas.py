@@ -9,7 +9,18 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
-from tests.slack.conftest import CHANNEL, SlackStack, StackFactory, command_form, mention, press_form
+from fakes.slack_api import BOT_USER_ID
+from tests.slack.conftest import (
+    ALICE,
+    APP_TOKEN,
+    CHANNEL,
+    SlackStack,
+    StackFactory,
+    command_form,
+    mention,
+    press_form,
+    sample,
+)
 
 
 def _all_at_once(sends: list[Callable[[], httpx.Response]]) -> list[int]:
@@ -65,3 +76,21 @@ def test_a_slash_command_sent_to_both_replicas_is_answered_once(make_stack: Stac
     first.fake.message_where(lambda m: m.channel == CHANNEL)
     _settled(first, second)
     assert len([m for m in first.fake.messages if m.channel == "C111"]) == 1
+
+
+def test_socket_mode_replicas_each_connect_and_an_event_redelivered_to_the_other_is_answered_once(
+    make_stack: StackFactory,
+) -> None:
+    first = make_stack(slack_app_token=APP_TOKEN, slack_signing_secret=None)
+    second = make_stack(slack_app_token=APP_TOKEN, slack_signing_secret=None)
+    assert first.fake.connected_sockets() == 2  # every replica connects (Slack allows about 10 per app)
+    envelope = sample("slack_socket_mode_envelope_app_mention_python_slack_sdk.json")
+    event = envelope["payload"]["event"]
+    event.update(text=f"<@{BOT_USER_ID}> status prod", user=ALICE)
+    # The fake sends it over both sockets: as if Slack, seeing no acknowledgement in time, redelivered it to the
+    # other replica's connection while the first still handled it.
+    first.fake.push(envelope)
+    first.fake.message_where(lambda m: m.channel == event["channel"])
+    _settled(first, second)
+    assert [m.shown.split(":")[0] for m in first.fake.messages] == ["prod"]
+    assert first.fake.socket_acks.count({"envelope_id": envelope["envelope_id"]}) == 2  # each copy acknowledged
