@@ -121,3 +121,25 @@ def _dropped(log_lines: pytest.LogCaptureFixture) -> int:
 
 def _killed_by_signal(process: subprocess.Popen[str]) -> bool:
     return process.returncode is not None and process.returncode < 0
+
+
+def test_a_poller_that_finds_its_lease_taken_stops_polling_at_once(
+    make_stack: StackFactory, api: FakeTelegramAPI, redis_conn: redis.Redis, log_lines: pytest.LogCaptureFixture
+) -> None:
+    """As after a pause longer than the lease (a stalled VM): another replica holds it now, so this one stops
+    before its next long poll could end the other's; it takes over again only once the lease is free."""
+    make_stack(lease=QUICK, replica_name="replica-a")
+    eventually(lambda: holder(redis_conn) == "replica-a", what="replica-a holding the polling lease")
+    redis_conn.set(LEASE_KEY, "replica-z", px=1500)  # replica-z's, for 1.5 s, and never renewed
+    eventually(lambda: _logged(log_lines, "telegram: replica-a stops polling: the lease is held by replica-z"),
+               what="replica-a stopping")  # fmt: skip
+    eventually(lambda: holder(redis_conn) == "replica-a", what="replica-a polling again once replica-z's lease ran out")
+    ask(api, TOPICS[:1])
+    answered(api, TOPICS[:1])
+    assert [r.getMessage() for r in log_lines.records if "polling taken over" in r.getMessage()] == [
+        "telegram: polling taken over by replica-a"
+    ] * 2
+
+
+def _logged(log_lines: pytest.LogCaptureFixture, line: str) -> bool:
+    return any(r.getMessage() == line for r in log_lines.records)
