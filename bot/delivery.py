@@ -23,7 +23,7 @@ import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import redis
 from prometheus_client import Counter, Gauge
@@ -62,7 +62,7 @@ QUEUED = Gauge("opsbot_delivery_queued", "Replies read from the outbox and not y
 LEADER = Gauge("opsbot_delivery_leader", "1 while this replica delivers the channel (holds its lease).", ["channel"])
 ALREADY_POSTED = Counter(
     "opsbot_delivery_already_posted",
-    "Replies handed out again after a restart that had gone out: not posted twice.",
+    "Replies handed out again after a restart or a handover that had gone out: not posted twice.",
     ["channel"],
 )
 _T = TypeVar("_T")
@@ -127,6 +127,7 @@ class Deliverer:
         A stop releases the lease once the sends under way have finished; a cancelled run ends like a crash:
         the lease runs out and another replica takes over what is pending."""
         self._running = True
+        LEADER.labels(self._channel).set(0)  # standing by, until the lease is ours
         try:
             while await self._await_lease():
                 await self._lead()
@@ -167,10 +168,10 @@ class Deliverer:
         failing = False
         while not self._stopping.is_set():
             try:
-                if await self._unless_stopped(self._in(self._leasing, self._lease.take)):
+                if await self._unless_stopped(self._leasing, self._lease.take):
                     return True
                 if not self._stopping.is_set():
-                    await self._unless_stopped(self._in(self._reader, self._wait_for_handover))
+                    await self._unless_stopped(self._reader, self._wait_for_handover)
                 failing = False
             except redis.RedisError as exc:
                 if not failing:
@@ -182,12 +183,16 @@ class Deliverer:
     def _wait_for_handover(self) -> None:
         self._connection.blpop([HANDOVER_PREFIX + self._channel], timeout=min(self._renew_every, 1.0))
 
-    async def _unless_stopped(self, work: Awaitable[_T]) -> _T | None:
-        """`work`'s result, or None as soon as stop() is called (a Redis call stuck in its thread ends there)."""
-        doing = asyncio.ensure_future(work)
+    async def _unless_stopped(self, pool: ThreadPoolExecutor, call: Callable[[], _T]) -> _T | None:
+        """`call()` on `pool`, or None as soon as stop() is called (a Redis call stuck in its thread ends there)."""
+        doing = asyncio.get_running_loop().run_in_executor(pool, call)
         stopping = asyncio.ensure_future(self._stopping.wait())
-        await asyncio.wait({doing, stopping}, return_when=asyncio.FIRST_COMPLETED)
-        stopping.cancel()
+        either: list[asyncio.Future[Any]] = [doing, stopping]
+        try:
+            await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopping.cancel()
+            await asyncio.gather(stopping, return_exceptions=True)
         if doing.done():
             return doing.result()
         doing.add_done_callback(lambda done: done.cancelled() or done.exception())  # its error is not news
@@ -199,16 +204,17 @@ class Deliverer:
         self._lost = asyncio.Event()
         if self._stopping.is_set():
             return
-        try:
-            claimed = await self._in(self._reader, self._take_over)
-        except redis.RedisError as exc:
-            log.warning("%s delivery: could not claim pending entries (%s)", self._channel, type(exc).__name__)
-            return
-        self._leading = True
-        LEADER.labels(self._channel).set(1)
-        log.warning("%s delivery: taken over by %s (claimed %d pending)", self._channel, self._consumer, claimed)
         renewing = asyncio.create_task(self._keep_lease(), name=f"deliver-lease-{self._channel}")
         try:
+            try:
+                claimed = await self._in(self._reader, self._take_over)
+            except redis.RedisError as exc:
+                log.warning("%s delivery: could not claim pending entries (%s)", self._channel, type(exc).__name__)
+                await _pause(self._renew_every, self._stopping)
+                return
+            self._leading = True
+            LEADER.labels(self._channel).set(1)
+            log.warning("%s delivery: taken over by %s (claimed %d pending)", self._channel, self._consumer, claimed)
             await self._read_loop()
             if self._stopping.is_set():
                 await self._drain()
@@ -626,9 +632,12 @@ class Deliverer:
 async def _pause(seconds: float, *events: asyncio.Event) -> None:
     """`seconds`, or less when one of `events` is set."""
     waits = [asyncio.ensure_future(event.wait()) for event in events]
-    await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
-    for waiting in waits:
-        waiting.cancel()
+    try:
+        await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:  # also when the pause itself is cancelled: none is left pending when the loop closes
+        for waiting in waits:
+            waiting.cancel()
+        await asyncio.gather(*waits, return_exceptions=True)
 
 
 class _TurnOver(Exception):

@@ -64,6 +64,27 @@ def _already_posted() -> float:
     return REGISTRY.get_sample_value("opsbot_delivery_already_posted_total", {"channel": CHANNEL}) or 0.0
 
 
+def _two_replicas(
+    connection: redis.Redis, a_sent: RecordingTransport, b_sent: RecordingTransport
+) -> tuple[Deliverer, Deliverer]:
+    """serve-a, which stops without waiting for its queue (drain 0), and serve-b; leases that never run out."""
+    outbox = Outbox(connection)
+    a = Deliverer(a_sent, outbox, connection, consumer="serve-a", drain_seconds=0, lease_seconds=NEVER_RUNS_OUT)
+    return a, Deliverer(b_sent, outbox, connection, consumer="serve-b", lease_seconds=NEVER_RUNS_OUT)
+
+
+async def _clean_handover(
+    a: Deliverer, b: Deliverer, a_sent: RecordingTransport, sent_first: int
+) -> asyncio.Task[None]:
+    """serve-a delivering, serve-b standing by; serve-a stopped (SIGTERM) once it sent `sent_first`. serve-b's
+    run, to be awaited after its stop."""
+    running_a, running_b = await _start(a, b)
+    await until(lambda: len(a_sent.sent) >= sent_first, f"the first replica sent {sent_first}")
+    await a.stop()  # stop reading, finish what is under way, release
+    await running_a
+    return running_b
+
+
 async def _start(first: Deliverer, second: Deliverer) -> tuple[asyncio.Task[None], asyncio.Task[None]]:
     """`first` running and holding the channel, then `second` standing by."""
     leading = asyncio.create_task(first.run())
@@ -76,15 +97,11 @@ def test_a_clean_stop_hands_the_channel_over_at_once_and_leaves_nothing_behind(r
     outbox = Outbox(redis_conn)
     pace = Rate(per_second=20, burst=1)
     a_sent, b_sent = RecordingTransport(pace=pace), RecordingTransport(pace=pace, first_id=1000)
-    a = Deliverer(a_sent, outbox, redis_conn, consumer="serve-a", drain_seconds=0, lease_seconds=NEVER_RUNS_OUT)
-    b = Deliverer(b_sent, outbox, redis_conn, consumer="serve-b", lease_seconds=NEVER_RUNS_OUT)
+    a, b = _two_replicas(redis_conn, a_sent, b_sent)
     keys = _publish(outbox, conversations=4, each=10)
 
     async def scenario() -> None:
-        running_a, running_b = await _start(a, b)
-        await until(lambda: len(a_sent.sent) >= 8, "the first replica halfway")
-        await a.stop()  # SIGTERM: stop reading, finish what is under way, release
-        await running_a
+        running_b = await _clean_handover(a, b, a_sent, sent_first=8)
         await until(lambda: b.leading, "the standby delivering")
         keys.extend(_publish(outbox, conversations=4, each=2, first=10))  # published after the handover
         await until(b.idle, "the standby delivered the rest")
@@ -183,18 +200,13 @@ def test_a_holder_cut_off_from_redis_stops_sending_and_the_other_sends_the_rest(
 
 def test_the_overall_pace_holds_across_a_handover(redis_conn: redis.Redis) -> None:
     rate, burst = 5, 10  # a whole burst takes 2 s to come back: a replica taking over must not spend one again
-    outbox = Outbox(redis_conn)
     overall = Rate(per_second=rate, burst=burst)
     a_sent, b_sent = RecordingTransport(overall=overall), RecordingTransport(overall=overall, first_id=1000)
-    a = Deliverer(a_sent, outbox, redis_conn, consumer="serve-a", drain_seconds=0, lease_seconds=NEVER_RUNS_OUT)
-    b = Deliverer(b_sent, outbox, redis_conn, consumer="serve-b", lease_seconds=NEVER_RUNS_OUT)
-    keys = _publish(outbox, conversations=3, each=10)
+    a, b = _two_replicas(redis_conn, a_sent, b_sent)
+    keys = _publish(Outbox(redis_conn), conversations=3, each=10)
 
     async def scenario() -> None:
-        running_a, running_b = await _start(a, b)
-        await until(lambda: len(a_sent.sent) >= burst + 3, "the first replica past its burst")
-        await a.stop()
-        await running_a
+        running_b = await _clean_handover(a, b, a_sent, sent_first=burst + 3)  # past its burst
         await until(b.idle, "the standby delivered the rest")
         await b.stop()
         await running_b
