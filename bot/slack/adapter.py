@@ -6,7 +6,11 @@ Events arrive over Socket Mode (when the app-level token is set: no public URL n
 HTTP at `POST /slack/events` (when the signing secret is set). There the signature (and its timestamp: at
 most 5 minutes old) is checked before anything reads the body, then that the body parses; only then does bolt
 see it. Inside the 5 minutes a signed request can still be sent again: events (event_id), slash commands and
-button presses (trigger_id) are remembered in Redis for 10 minutes and a repeat is acknowledged and dropped."""
+button presses (trigger_id) are remembered in Redis for 10 minutes and a repeat is acknowledged and dropped.
+
+Replicas: every one may hold a Socket Mode connection and take HTTP requests. Slack retries an event it saw no
+answer for (at once, after 1 and after 5 minutes), to any replica or connection; the Redis those share makes
+the first claim of an id the only one, within the 10 minutes that outlast Slack's retries."""
 
 from __future__ import annotations
 
