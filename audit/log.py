@@ -35,15 +35,16 @@ from audit.record import Entry as Entry
 from audit.record import JsonScalar as JsonScalar
 from audit.record import build
 from audit.record import redact as redact
+from audit.store import AuditStore
 from audit.verify import AuditReport, verify_audit
-from core.errors import AuditTampered, AuditUnavailable, OpsbotError
+from core.errors import AuditTampered, AuditUnavailable
 from core.redaction import redact_text as redact_text  # re-exported: callers imported it from here first
 from core.settings import Settings
 
 FILE_NAME = "audit.jsonl"
 
 
-class AuditLog:
+class AuditLog(AuditStore):
     """The audit store of one host: a file in the data dir (audit.store.AuditStore)."""
 
     def __init__(
@@ -96,17 +97,6 @@ class AuditLog:
             raise
         self.outage.recovered()
         return record
-
-    def note(self, event: AuditEvent, **entry: Unpack[Entry]) -> AuditRecord | None:
-        """`append` for what must go on whether or not it is recorded (alerts, pages, chat messages): never
-        raises. None when the record could not be written; `outage` then says why."""
-        try:
-            return self.append(event, **entry)
-        except OpsbotError:  # counted and logged (once per outage) by append
-            return None
-        except Exception as exc:  # an alert must not stop on its audit record: counted and logged
-            self.outage.failed(exc)
-            return None
 
     def repair(self) -> int:
         """Move a torn last line aside now (start-up); returns the bytes moved. Never raises: logged instead."""
@@ -188,15 +178,6 @@ class AuditLog:
     def report(self) -> AuditReport:
         """Everything `opsbot audit verify` checks: the chain, timestamps, the Redis head, the checkpoints."""
         return verify_audit(self.data_dir, connection=self._connection, key=self._key)
-
-    def verify(self) -> int:
-        """Check the whole log; returns the number of records. Raises AuditTampered naming the first problem: a
-        record modified, removed, inserted or moved, or a log that no longer matches its head or checkpoints."""
-        report = self.report()
-        if not report.ok:
-            index = report.first_bad_line if report.first_bad_line is not None else report.records
-            raise AuditTampered(report.problems[0], index)
-        return report.records
 
 
 def read_records(path: Path) -> list[AuditRecord]:

@@ -17,6 +17,15 @@ TABLE = "opsbot_audit"
 CHECKPOINTS = "opsbot_audit_checkpoints"
 ROLE_NAME = re.compile(r"[a-z_][a-z0-9_$]{0,62}")
 
+_TRIGGERS = """
+DROP TRIGGER IF EXISTS append_only ON {table};
+CREATE TRIGGER append_only BEFORE UPDATE OR DELETE ON {table}
+    FOR EACH ROW EXECUTE FUNCTION opsbot_audit_append_only();
+DROP TRIGGER IF EXISTS no_truncate ON {table};
+CREATE TRIGGER no_truncate BEFORE TRUNCATE ON {table}
+    FOR EACH STATEMENT EXECUTE FUNCTION opsbot_audit_append_only();
+"""
+
 SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS {TABLE} (
     seq bigint PRIMARY KEY CHECK (seq > 0),
@@ -47,21 +56,10 @@ BEGIN
 END
 $$;
 
-DROP TRIGGER IF EXISTS append_only ON {TABLE};
-CREATE TRIGGER append_only BEFORE UPDATE OR DELETE ON {TABLE}
-    FOR EACH ROW EXECUTE FUNCTION opsbot_audit_append_only();
-DROP TRIGGER IF EXISTS no_truncate ON {TABLE};
-CREATE TRIGGER no_truncate BEFORE TRUNCATE ON {TABLE}
-    FOR EACH STATEMENT EXECUTE FUNCTION opsbot_audit_append_only();
-DROP TRIGGER IF EXISTS append_only ON {CHECKPOINTS};
-CREATE TRIGGER append_only BEFORE UPDATE OR DELETE ON {CHECKPOINTS}
-    FOR EACH ROW EXECUTE FUNCTION opsbot_audit_append_only();
-DROP TRIGGER IF EXISTS no_truncate ON {CHECKPOINTS};
-CREATE TRIGGER no_truncate BEFORE TRUNCATE ON {CHECKPOINTS}
-    FOR EACH STATEMENT EXECUTE FUNCTION opsbot_audit_append_only();
+{{triggers}}
 
 REVOKE ALL ON {TABLE}, {CHECKPOINTS} FROM PUBLIC;
-"""
+""".replace("{triggers}", "".join(_TRIGGERS.format(table=table) for table in (TABLE, CHECKPOINTS)).strip())
 
 
 def grants(role: str) -> str:

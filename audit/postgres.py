@@ -28,8 +28,9 @@ from audit.pg_link import Link, cause, where
 from audit.pg_schema import CHECKPOINTS, TABLE
 from audit.query import RecordFilter
 from audit.record import GENESIS, AuditEvent, AuditRecord, Entry, build
+from audit.store import AuditStore
 from audit.verify import AuditReport, Outside, Scan, chain, judge, read_head, wanted
-from core.errors import AuditTampered, AuditUnavailable, OpsbotError
+from core.errors import AuditTampered, AuditUnavailable
 from core.settings import Settings
 
 LOCK_KEY = 0x6F7073626F745F61  # "opsbot_a": the advisory lock every writer of this database's chain takes
@@ -38,7 +39,7 @@ INSERT = f"INSERT INTO {TABLE} ({COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %
 _SELECT = f"SELECT {COLUMNS} FROM {TABLE}"  # noqa: S608 - constants
 
 
-class PostgresAudit:
+class PostgresAudit(AuditStore):
     """The audit store of many hosts (audit.store.AuditStore)."""
 
     def __init__(
@@ -100,16 +101,6 @@ class PostgresAudit:
             raise AuditUnavailable(f"The audit log cannot be written ({reason}): changes are refused for now.") from exc
         self.outage.recovered()
         return record
-
-    def note(self, event: AuditEvent, **entry: Unpack[Entry]) -> AuditRecord | None:
-        """`append` for what must go on whether or not it is recorded: never raises; None when not written."""
-        try:
-            return self.append(event, **entry)
-        except OpsbotError:  # counted and logged (once per outage) by append
-            return None
-        except Exception as exc:  # an alert must not stop on its audit record: counted and logged
-            self.outage.failed(exc)
-            return None
 
     def _locked(self) -> psycopg.Connection:
         """The connection, holding the chain's lock. A connection the server closed while idle (a restart, a
@@ -239,14 +230,6 @@ class PostgresAudit:
                 self._unlock(conn, "pg_advisory_unlock_shared")
         outside = Outside(head, marks, self._key, self._connection is not None, "the checkpoints table")
         return judge(self.source, scan, outside, notes, "is empty")
-
-    def verify(self) -> int:
-        """Check the whole log; returns the number of records. Raises AuditTampered naming the first problem."""
-        report = self.report()
-        if not report.ok:
-            index = report.first_bad_line if report.first_bad_line is not None else report.records
-            raise AuditTampered(report.problems[0], index)
-        return report.records
 
 
 def row(record: AuditRecord) -> tuple[object, ...]:

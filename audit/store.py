@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol, Unpack
 
 from audit.record import Entry as Entry
+from core.errors import AuditTampered, OpsbotError
 
 if TYPE_CHECKING:
     import redis
@@ -18,7 +19,8 @@ if TYPE_CHECKING:
 
 
 class AuditStore(Protocol):
-    """An append-only, hash-chained audit log. `outage.current` says why writing fails now (None: it works)."""
+    """An append-only, hash-chained audit log. `outage.current` says why writing fails now (None: it works).
+    The stores subclass it for `note` and `verify`, which are the same for both."""
 
     outage: Outage
 
@@ -30,7 +32,15 @@ class AuditStore(Protocol):
         """Write one record durably before returning. Raises AuditUnavailable (one line a user may read)."""
 
     def note(self, event: AuditEvent, **entry: Unpack[Entry]) -> AuditRecord | None:
-        """`append` that never raises: None when the record could not be written (counted, logged once)."""
+        """`append` for what must go on whether or not it is recorded (alerts, pages, chat messages): never
+        raises. None when the record could not be written; `outage` then says why."""
+        try:
+            return self.append(event, **entry)
+        except OpsbotError:  # counted and logged (once per outage) by append
+            return None
+        except Exception as exc:  # an alert must not stop on its audit record: counted and logged
+            self.outage.failed(exc)
+            return None
 
     def records(self) -> list[AuditRecord]:
         """Every record, oldest first."""
@@ -42,4 +52,10 @@ class AuditStore(Protocol):
         """Everything `opsbot audit verify` checks: the chain, timestamps, the Redis head, the checkpoints."""
 
     def verify(self) -> int:
-        """The number of records; raises AuditTampered naming the first problem."""
+        """Check the whole log; returns the number of records. Raises AuditTampered naming the first problem: a
+        record modified, removed, inserted or moved, or a log that no longer matches its head or checkpoints."""
+        report = self.report()
+        if not report.ok:
+            index = report.first_bad_line if report.first_bad_line is not None else report.records
+            raise AuditTampered(report.problems[0], index)
+        return report.records

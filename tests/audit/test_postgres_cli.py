@@ -15,19 +15,11 @@ from audit.log import AuditEvent, AuditLog
 from audit.postgres import PostgresAudit
 from bot.cli import app
 from tests.audit.postgres_db import PASSWORD, AuditDatabase
+from tests.clock import ManualClock
 
 KEY = "cli-test-audit-key-0123456789"
 RECORDS = 30
 runner = CliRunner()
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_764_990_000.0  # 2025-12-06 02:20 UTC
-
-    def __call__(self) -> float:
-        self.now += 600.0  # a record every 10 min
-        return self.now
 
 
 @pytest.fixture
@@ -36,8 +28,10 @@ def file_log(tmp_path: Path, redis_url: str, redis_conn: redis.Redis, monkeypatc
     monkeypatch.setenv("OPSBOT_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("OPSBOT_REDIS_URL", redis_url)
     monkeypatch.setenv("OPSBOT_AUDIT_KEY", KEY)
-    log = AuditLog(tmp_path / "data", connection=redis_conn, key=KEY.encode(), checkpoint_every=10, clock=Clock())
+    clock = ManualClock(1_764_990_000.0)  # 2025-12-06 03:00 UTC
+    log = AuditLog(tmp_path / "data", connection=redis_conn, key=KEY.encode(), checkpoint_every=10, clock=clock)
     for i in range(RECORDS):
+        clock.advance(600.0)  # a record every 10 min
         log.append(
             AuditEvent.CONFIRMED if i % 5 == 0 else AuditEvent.RECEIVED,
             actor=("alice", "bob", "carol")[i % 3],

@@ -30,7 +30,7 @@ WRITER = textwrap.dedent(
     log.append(AuditEvent.RECEIVED, actor=name, where="test", what="before the fork")  # the connection is open
     child = os.fork()
     who = name + ("-child" if child == 0 else "-parent")
-    start = redis.Redis.from_url(redis_url)
+    start = redis.Redis.from_url(redis_url, socket_timeout=90)  # waits for the slowest to start
     start.rpush("ready", who)
     start.blpop(["go"], timeout=60)  # every writer starts at once
     for k in range(each):
@@ -54,9 +54,10 @@ def test_five_processes_append_one_valid_chain_with_every_record(
         )
         for i in range(PROCESSES)
     ]
-    ready = [redis_conn.blpop(["ready"], timeout=60) for _ in range(2 * PROCESSES)]
-    assert None not in ready
-    redis_conn.rpush("go", *range(2 * PROCESSES))
+    with redis.Redis.from_url(redis_url, socket_timeout=90) as barrier:  # starting 5 Pythons takes a while
+        ready = [barrier.blpop(["ready"], timeout=60) for _ in range(2 * PROCESSES)]
+        assert None not in ready
+        barrier.rpush("go", *range(2 * PROCESSES))
     for writer in writers:
         _, errors = writer.communicate(timeout=120)
         assert writer.returncode == 0, errors

@@ -20,23 +20,17 @@ from audit.query import RecordFilter
 from audit.record import AuditEvent
 from core.errors import AuditTampered, AuditUnavailable
 from tests.audit.postgres_db import PASSWORD, AuditDatabase, as_superuser
+from tests.clock import ManualClock
 
 KEY = b"pg-audit-test-key-0123456789abcdef"
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_764_990_000.0
-
-    def __call__(self) -> float:
-        self.now += 60.0
-        return self.now
-
-
 @pytest.fixture
 def store(audit_db: AuditDatabase, redis_conn: redis.Redis) -> Iterator[PostgresAudit]:
-    log = PostgresAudit(audit_db.app_url, connection=redis_conn, key=KEY, checkpoint_every=10, clock=Clock())
+    clock = ManualClock(1_764_990_000.0)
+    log = PostgresAudit(audit_db.app_url, connection=redis_conn, key=KEY, checkpoint_every=10, clock=clock)
     for i in range(25):
+        clock.advance(60.0)  # a record a minute: a checkpoint every 10 records or 5 minutes
         log.append(
             AuditEvent.RECEIVED if i % 2 else AuditEvent.CONFIRMED,
             actor="alice" if i % 3 else "bob",
