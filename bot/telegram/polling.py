@@ -61,9 +61,9 @@ class PollLeader:
         if task is not None:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)  # a failure was logged when it happened
-        was_polling = self.polling
+        held = self.polling or self._lease.held()  # held, even if a start was cut short
         await self._stopped()  # also when a cancelled start left the updater half started
-        if was_polling:
+        if held:
             await self._release()
         self._redis.shutdown(wait=False)
 
