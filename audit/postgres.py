@@ -12,8 +12,8 @@ outage is counted and logged once, as for the file)."""
 
 from __future__ import annotations
 
+import os
 import threading
-import time
 from collections.abc import Callable, Iterator
 from typing import Any, Unpack
 
@@ -37,6 +37,11 @@ LOCK_KEY = 0x6F7073626F745F61  # "opsbot_a": the advisory lock every writer of t
 COLUMNS = 'seq, at, event, actor, "where", what, params, outcome, prev_hash, hash'
 INSERT = f"INSERT INTO {TABLE} ({COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"  # noqa: S608 - constants
 _SELECT = f"SELECT {COLUMNS} FROM {TABLE}"  # noqa: S608 - constants
+# The database's time, and the last record's seq and hash (NULLs before the first).
+_LAST = (
+    "SELECT extract(epoch FROM clock_timestamp())::float8, last.seq, last.hash FROM (SELECT 1) AS one "  # noqa: S608
+    f"LEFT JOIN LATERAL (SELECT seq, hash FROM {TABLE} ORDER BY seq DESC LIMIT 1) AS last ON true"
+)
 
 
 class PostgresAudit(AuditStore):
@@ -45,9 +50,11 @@ class PostgresAudit(AuditStore):
     def __init__(
         self, url: str, *, connection: redis.Redis | None = None, key: bytes | None = None,
         checkpoint_every: int = EVERY_RECORDS, checkpoint_seconds: float = EVERY_SECONDS,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] | None = None,
     ) -> None:  # fmt: skip
-        """`url`: postgresql://... (kept in memory, never shown). Nothing is opened before the first use."""
+        """`url`: postgresql://... (kept in memory, never shown). Nothing is opened before the first use. `clock`:
+        None dates records by the database's clock, one clock for every host, so a host whose clock is off never
+        makes time go back in the chain (tests pass their own)."""
         self._link = Link(url)
         self._connection = connection
         self._key = key
@@ -56,6 +63,7 @@ class PostgresAudit(AuditStore):
         self._last_mark: Checkpoint | None = None  # the last checkpoint this process knows of
         self._clock = clock
         self._lock = threading.Lock()
+        self._pid = os.getpid()
         self.outage = Outage("audit log writes", WRITE_FAILURES)
         self._outside = Outage("audit chain head (Redis)", HEAD_FAILURES)
 
@@ -65,6 +73,14 @@ class PostgresAudit(AuditStore):
             raise ValueError("OPSBOT_AUDIT_URL is not set")
         key = settings.audit_key.get_secret_value().encode() if settings.audit_key is not None else None
         return cls(settings.audit_url.get_secret_value(), connection=connection, key=key)
+
+    @property
+    def _guard(self) -> threading.Lock:
+        """The lock of this process's connection. After a fork it is a new one: the parent's may have been held by
+        another of its threads at the fork, and would stay held in the child for ever."""
+        if self._pid != os.getpid():
+            self._lock, self._pid = threading.Lock(), os.getpid()
+        return self._lock
 
     @property
     def connection(self) -> redis.Redis | None:
@@ -81,7 +97,7 @@ class PostgresAudit(AuditStore):
         return f"{where(self._link.url)}, table {TABLE}"
 
     def close(self) -> None:
-        with self._lock:
+        with self._guard:
             self._link.close()
 
     def __enter__(self) -> PostgresAudit:
@@ -94,7 +110,7 @@ class PostgresAudit(AuditStore):
     def append(self, event: AuditEvent, **entry: Unpack[Entry]) -> AuditRecord:
         """Write one record, committed before returning. Raises AuditUnavailable (one line a user may read)."""
         try:
-            with self._lock:
+            with self._guard:
                 record = self._append(self._locked(), event, entry)
         except psycopg.Error as exc:
             reason = self.outage.failed_because(cause(exc, self._link.url))
@@ -120,9 +136,9 @@ class PostgresAudit(AuditStore):
         """Under the chain's lock (taken by `_locked`): the next record, committed; then the head. Lets go."""
         try:
             with conn.transaction():
-                last = conn.execute(f"SELECT seq, hash FROM {TABLE} ORDER BY seq DESC LIMIT 1").fetchone()  # noqa: S608
-                seq, prev_hash = (int(last[0]), str(last[1])) if last else (0, GENESIS)
-                record = build(seq + 1, self._clock(), prev_hash, event, **entry)
+                now, seq, prev_hash = conn.execute(_LAST).fetchone() or (0.0, None, None)
+                at = self._clock() if self._clock is not None else float(now)
+                record = build(int(seq or 0) + 1, at, str(prev_hash or GENESIS), event, **entry)
                 conn.execute(INSERT, row(record))
                 mark = self._checkpoint(conn, record)
             if mark is not None:
@@ -178,7 +194,7 @@ class PostgresAudit(AuditStore):
     def count(self) -> int:
         """How many records the table holds."""
         try:
-            with self._lock:
+            with self._guard:
                 found = self._link.get().execute(f"SELECT count(*) FROM {TABLE}").fetchone()  # noqa: S608
         except psycopg.Error as exc:
             raise self._unreadable(exc) from exc
@@ -186,7 +202,7 @@ class PostgresAudit(AuditStore):
 
     def _read(self, query: str, args: list[object]) -> list[AuditRecord]:
         try:
-            with self._lock:
+            with self._guard:
                 rows = self._link.get().execute(query, args).fetchall()
         except psycopg.Error as exc:
             raise self._unreadable(exc) from exc
@@ -203,7 +219,7 @@ class PostgresAudit(AuditStore):
         """Everything `opsbot audit verify` checks: the chain, timestamps, the Redis head, the checkpoints.
         Raises AuditUnavailable when PostgreSQL cannot be read."""
         try:
-            with self._lock:
+            with self._guard:
                 return self._report(self._link.get())
         except psycopg.Error as exc:
             raise self._unreadable(exc) from exc

@@ -51,6 +51,10 @@ class AuditStore(Protocol):
     def report(self) -> AuditReport:
         """Everything `opsbot audit verify` checks: the chain, timestamps, the Redis head, the checkpoints."""
 
+    def close(self) -> None:
+        """Let go of what the store holds open (PostgreSQL's connection; the file holds nothing between writes)."""
+        return
+
     def verify(self) -> int:
         """Check the whole log; returns the number of records. Raises AuditTampered naming the first problem: a
         record modified, removed, inserted or moved, or a log that no longer matches its head or checkpoints."""
