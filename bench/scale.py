@@ -313,10 +313,18 @@ def _steady_with(url: str, sink: _Arrivals, fault: Callable[[], object]) -> tupl
     _wait(lambda: wanted <= {text for _, _, text in sink.since(began)}, 60, every=0.2)
     time.sleep(1.0)  # a late second copy, were there one, would be here by now
     posts = [(at, text) for at, _, text in sink.since(began) if text in wanted]
-    times = [at for at, _ in posts]
-    after = [b - a for a, b in itertools.pairwise(times) if b > fault_at]
     delivered = [text for _, text in posts]
-    return max(after, default=0.0), len(wanted - set(delivered)), len(delivered) - len(set(delivered))
+    return (
+        quiet_after([at for at, _ in posts], fault_at),
+        len(wanted - set(delivered)),
+        len(delivered) - len(set(delivered)),
+    )
+
+
+def quiet_after(arrivals: Sequence[float], fault_at: float) -> float:
+    """The longest time with no delivery that ends after `fault_at`: the gap the fault made (0.0 without one)."""
+    ordered = sorted(arrivals)
+    return max((b - a for a, b in itertools.pairwise(ordered) if b > fault_at), default=0.0)
 
 
 # -- jobs/s --------------------------------------------------------------------------------------------
