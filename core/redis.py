@@ -70,7 +70,8 @@ def _through_sentinels(parts: SentinelUrl) -> redis.Redis:
     )
     pool = cast(_SentinelPool, client.connection_pool)
     pool.wait_replicas, pool.wait_timeout = parts.wait_replicas, parts.wait_timeout
-    _MasterWatch(sentinels, parts.service, pool).start()
+    for sentinel in sentinels.sentinels:
+        _MasterWatch(sentinel, parts.service, pool).start()
     return cast(redis.Redis, client)
 
 
@@ -90,10 +91,10 @@ class _Sentinels(Sentinel):
         newest: tuple[int, str, int] | None = None
         for sentinel in self.sentinels:
             try:
-                state = sentinel.sentinel_masters().get(service_name)
+                state = cast(dict[str, dict[str, Any]], sentinel.sentinel_masters()).get(service_name)
             except (redis.ConnectionError, redis.ResponseError, redis.TimeoutError):
                 continue
-            if state and self.check_master_state(state, service_name):
+            if state and state["is_master"] and not (state["is_sdown"] or state["is_odown"]):
                 epoch = int(state.get("config-epoch", 0))
                 if newest is None or epoch > newest[0]:
                     newest = (epoch, state["ip"], int(state["port"]))
@@ -105,34 +106,31 @@ class _Sentinels(Sentinel):
 class _SentinelPool(SentinelConnectionPool):
     """redis-py's pool for a Sentinel-managed master, carrying how many replicas `replicated()` waits for."""
 
-    wait_replicas = 1
+    wait_replicas: int | None = None
     wait_timeout = 1.0
 
 
 class _MasterWatch(threading.Thread):
-    """Listens for the sentinels' +switch-master and re-asks them for the master at once, so the pool stops
-    handing out connections to the demoted master (redis-py only asks when it opens a connection, and a pooled
-    connection to an old master that is still writable would go on writing there). Ends with its client."""
+    """Listens to one sentinel's +switch-master and re-asks the sentinels for the master at once, so the pool
+    stops handing out connections to the demoted master (redis-py only asks when it opens a connection, and a
+    pooled connection to an old master that is still writable would go on writing there). One per sentinel:
+    the sentinel that ran the failover announces it first, the others up to 2 s later. Ends with its client."""
 
-    def __init__(self, sentinels: Sentinel, service: str, pool: SentinelConnectionPool) -> None:
+    def __init__(self, sentinel: redis.Redis, service: str, pool: SentinelConnectionPool) -> None:
         super().__init__(name=f"redis-master-watch-{service}", daemon=True)
-        self._sentinels = sentinels
+        self._sentinel = sentinel
         self._service = service.encode()
         self._pool = weakref.ref(pool)
 
     def run(self) -> None:
         while self._pool() is not None:
-            for sentinel in list(self._sentinels.sentinels):
-                try:
-                    self._follow(sentinel)
-                except (redis.RedisError, OSError):
-                    continue  # that sentinel is gone: listen to the next
-                if self._pool() is None:
-                    return
-            time.sleep(WATCH_PAUSE_SECONDS)  # no sentinel answers: commands are failing over meanwhile anyway
+            try:
+                self._follow()
+            except (redis.RedisError, OSError):
+                time.sleep(WATCH_PAUSE_SECONDS)  # this sentinel is gone; the others' watches go on meanwhile
 
-    def _follow(self, sentinel: redis.Redis) -> None:
-        with sentinel.pubsub(ignore_subscribe_messages=True) as pubsub:
+    def _follow(self) -> None:
+        with self._sentinel.pubsub(ignore_subscribe_messages=True) as pubsub:
             pubsub.subscribe("+switch-master")
             self._rediscover()  # a switch missed while not listening
             while self._pool() is not None:
@@ -145,7 +143,7 @@ class _MasterWatch(threading.Thread):
         if pool is None:
             return
         with contextlib.suppress(redis.ConnectionError):  # no master named right now: the next connection asks
-            pool.get_master_address()  # when it moved: idle connections closed, busy ones closed when returned
+            pool.get_master_address()  # type: ignore[no-untyped-call]  # when it moved: idle connections closed, busy ones closed when returned
 
 
 def is_sentinel(connection: redis.Redis) -> bool:
@@ -153,27 +151,68 @@ def is_sentinel(connection: redis.Redis) -> bool:
 
 
 def replicated(connection: redis.Redis) -> bool:
-    """True once what this process has written so far is on the replicas the URL asks for (`wait_replicas`,
-    default 1, within `wait_timeout`), so a failover cannot lose it; always True without Sentinel (nothing to
-    fail over to). Redis replicates one ordered stream, so one marker write acknowledged by a replica (WAIT,
-    on the marker's own connection) proves every write before it.
+    """True once what this process has written so far is on every replica the sentinels could promote (or on
+    `wait_replicas` of them, when the URL says a number), so a failover cannot lose it; always True without
+    Sentinel (nothing to fail over to). Redis replicates one ordered stream, so one marker write acknowledged
+    (WAIT, on the marker's own connection) proves every write before it.
 
-    False means: not acknowledged in time (no replica attached, or this connection is still on a master the
-    sentinels have demoted). Then the pool re-asks the sentinels for the master, so the caller's retry goes
-    to the new one."""
+    Every promotable replica, not one: a replica that acknowledged may be re-synchronised from another that did
+    not and is promoted. And no failover may be under way, as every sentinel sees it: during one the sentinels
+    first detach the replica they promote and only then move the others, so a write the old master takes
+    meanwhile is acknowledged by replicas that are about to be re-synchronised, and lost.
+
+    False means: not safe yet (the caller answers "retry"). Then the pool re-asks the sentinels for the master,
+    so the retry goes to the new one."""
     pool = connection.connection_pool
-    if not isinstance(pool, _SentinelPool) or pool.wait_replicas <= 0:
+    if not isinstance(pool, _SentinelPool):
         return True
-    with connection.pipeline(transaction=False) as pipe:
-        pipe.set(_BARRIER_KEY, "1", px=60_000)
-        pipe.execute_command("WAIT", pool.wait_replicas, max(1, int(pool.wait_timeout * 1000)))
-        acknowledged = int(pipe.execute()[-1])
-    if acknowledged >= pool.wait_replicas:
+    needed = pool.wait_replicas if pool.wait_replicas is not None else max(1, _promotable(pool))
+    if needed <= 0:
         return True
-    log.warning("Redis: %d of %d replicas acknowledged in %.1f s", acknowledged, pool.wait_replicas,
-                pool.wait_timeout)  # fmt: skip
-    pool.get_master_address()  # a master the sentinels moved away from: idle connections to it are closed
+    marker = pool.get_connection()
+    try:
+        marker.send_command("SET", _BARRIER_KEY, "1", "PX", 60_000)  # type: ignore[no-untyped-call]
+        marker.read_response()
+        marker.send_command("WAIT", needed, max(1, int(pool.wait_timeout * 1000)))  # type: ignore[no-untyped-call]
+        acknowledged = int(marker.read_response())
+        server = (marker.host, marker.port)
+    finally:
+        pool.release(marker)
+    if acknowledged >= needed and _settled(pool, server):
+        return True
+    log.warning("Redis: %d of %d replicas acknowledged in %.1f s, or a failover is under way", acknowledged,
+                needed, pool.wait_timeout)  # fmt: skip
+    pool.get_master_address()  # type: ignore[no-untyped-call]  # a master the sentinels moved away from: idle connections to it are closed
     return False
+
+
+def _settled(pool: SentinelConnectionPool, server: tuple[str, int]) -> bool:
+    """No answering sentinel is running a failover of the service or names another master than `server`. (A
+    sentinel that does not answer cannot take part in a failover either.)"""
+    for sentinel in pool.sentinel_manager.sentinels:
+        try:
+            state = cast(dict[str, Any], sentinel.sentinel_master(pool.service_name))
+        except (redis.ConnectionError, redis.ResponseError, redis.TimeoutError):
+            continue
+        if "failover_in_progress" in state["flags"] or (state["ip"], int(state["port"])) != server:
+            return False
+    return True
+
+
+def _promotable(pool: SentinelConnectionPool) -> int:
+    """How many replicas of the master the first answering sentinel could promote."""
+    for sentinel in pool.sentinel_manager.sentinels:
+        try:
+            replicas = sentinel.sentinel_slaves(pool.service_name)
+        except (redis.ConnectionError, redis.ResponseError, redis.TimeoutError):
+            continue
+        return sum(1 for replica in replicas if _could_be_promoted(replica))
+    raise MasterNotFoundError(f"No sentinel answers for {pool.service_name!r}")
+
+
+def _could_be_promoted(replica: dict[str, Any]) -> bool:
+    down = replica.get("is_sdown") or replica.get("is_odown") or replica.get("is_disconnected")
+    return not down and replica.get("role-reported") == "slave" and replica.get("slave-priority", 1) != 0
 
 
 # Resolved once: redis-py otherwise reads package metadata (~4 ms) for every new connection, which a

@@ -129,8 +129,8 @@ class SentinelUrl:
     """redis+sentinel://[[user]:password@]host[:port][,host[:port]...]/<service name>[/<db>][?option=value&...]
 
     The password is the Redis servers' (the master's and the replicas'); the sentinels' own is the option
-    `sentinel_password`. `wait_replicas` replicas (default 1, 0: none) must have an acknowledged alert before
-    intake answers 2xx, waiting at most `wait_timeout` seconds."""
+    `sentinel_password`. Before intake answers 2xx, `wait_replicas` replicas must have acknowledged the alert
+    (default None: every replica the sentinels could promote; 0: none), waiting at most `wait_timeout` seconds."""
 
     sentinels: tuple[tuple[str, int], ...]
     service: str
@@ -139,7 +139,7 @@ class SentinelUrl:
     password: str | None = None
     sentinel_password: str | None = None
     socket_timeout: float | None = None
-    wait_replicas: int = 1
+    wait_replicas: int | None = None
     wait_timeout: float = 1.0
 
 
@@ -167,7 +167,7 @@ def sentinel_url(text: str) -> SentinelUrl:
         sentinels=sentinels, service=unquote(service), db=int(db or 0), username=unquote(username) or None,
         password=unquote(password) or None, sentinel_password=options.get("sentinel_password") or None,
         socket_timeout=_number(options, "socket_timeout", False, None),
-        wait_replicas=int(_number(options, "wait_replicas", True, 1) or 0),
+        wait_replicas=_replicas(options),
         wait_timeout=float(_number(options, "wait_timeout", False, 1.0) or 0.0),
     )  # fmt: skip
 
@@ -194,6 +194,13 @@ def _sentinel_options(query: str) -> dict[str, str]:
         shown = "".join(c for c in unknown[0][:40] if c.isalnum() or c == "_")
         raise BadSentinelUrl(f"unknown option '{shown}' (known: {', '.join(SENTINEL_OPTIONS)})")
     return options
+
+
+def _replicas(options: dict[str, str]) -> int | None:
+    if options.get("wait_replicas") == "all":
+        return None
+    found = _number(options, "wait_replicas", True, None)
+    return None if found is None else int(found)
 
 
 def _number(options: dict[str, str], name: str, whole: bool, default: float | None) -> float | None:

@@ -1,5 +1,5 @@
 """Redis with high availability on this machine, for the tests and the benchmarks: real `redis-server` processes
-(a master and a replica) watched by three real `redis-sentinel` processes, on free 127.0.0.1 ports in a temporary
+(a master and two replicas) watched by three real `redis-sentinel` processes, on free 127.0.0.1 ports in a temporary
 directory; and a `redis-server` that speaks only TLS, with a throw-away certificate authority (trustme).
 
 `SentinelRedis` gives the `redis+sentinel://` URL opsbot reads, can order a failover (`SENTINEL FAILOVER`) and
@@ -18,9 +18,10 @@ import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import Any, Self, cast
 from urllib.parse import quote
 
 import redis
@@ -86,18 +87,22 @@ def _server_config(port: int, password: str | None) -> str:
 
 
 class SentinelRedis:
-    """A master, a replica and three sentinels watching them as `service`. `password` (optional) protects the
+    """A master, `replicas` replicas (two by default, as Sentinel is meant to be run: after a failover the new
+    master has the other replica at once) and three sentinels watching them as `service`. `password` (optional)
+    protects the
     Redis servers (the sentinels themselves stay open, as most set-ups have them)."""
 
     def __init__(
         self,
         service: str = "opsbot",
         *,
+        replicas: int = 2,
         password: str | None = None,
         down_after_ms: int = 1000,
         failover_timeout_ms: int = 4000,
     ) -> None:
         self.service = service
+        self.replicas = replicas
         self.password = password
         self.down_after_ms = down_after_ms
         self.failover_timeout_ms = failover_timeout_ms
@@ -121,17 +126,21 @@ class SentinelRedis:
     def start(self) -> None:
         server = find_binary(("redis-server",), "redis-server is not installed (apt-get install redis-server)")
         sentinel = find_binary(("redis-sentinel",), "redis-sentinel is not installed (apt-get install redis-sentinel)")
-        master, replica = Address("127.0.0.1", free_port()), Address("127.0.0.1", free_port())
+        master = Address("127.0.0.1", free_port())
         self._processes.start(server, "master", _server_config(master.port, self.password))
-        self._processes.start(server, "replica", _server_config(replica.port, self.password)
-                              + f"\nreplicaof {master.host} {master.port}")  # fmt: skip
-        self.servers = [master, replica]
-        self._until(lambda: _replicating(self._server(replica)), "the replica to copy the master")
+        self.servers = [master]
+        for n in range(self.replicas):
+            replica = Address("127.0.0.1", free_port())
+            self._processes.start(server, f"replica-{n}", _server_config(replica.port, self.password)
+                                  + f"\nreplicaof {master.host} {master.port}")  # fmt: skip
+            self.servers.append(replica)
+        for replica in self.servers[1:]:
+            self._until(partial(_replicating_at, self, replica), "the replicas to copy the master")
         for n in range(SENTINELS):
             address = Address("127.0.0.1", free_port())
             self._processes.start(sentinel, f"sentinel-{n}", self._sentinel_config(address.port, master))
             self.sentinels.append(address)
-        self._until(self._sentinels_agree, "the sentinels to know each other and the replica")
+        self._until(self._sentinels_agree, "the sentinels to know each other and the replicas")
 
     def stop(self) -> None:
         self._processes.stop()
@@ -159,11 +168,11 @@ class SentinelRedis:
         """The master as the first sentinel that answers names it."""
         for address in self.sentinels:
             try:
-                found = self._sentinel(address).execute_command("SENTINEL", "GET-MASTER-ADDR-BY-NAME", self.service)
+                found = self._named_by(address)
             except redis.RedisError:
                 continue
-            if found:
-                return Address(_text(found[0]), int(found[1]))
+            if found is not None:
+                return found
         raise RuntimeError(f"no sentinel names a master for {self.service}")
 
     def server(self, address: Address) -> redis.Redis:
@@ -174,10 +183,10 @@ class SentinelRedis:
     def failover(self, *, wait: bool = True, rejoined: bool = False) -> Address:
         """Order a failover through one sentinel. With `wait`, return once every sentinel names the new master
         and it takes writes; with `rejoined` too, once the old master replicates from it - which the sentinels
-        arrange only at their next look at it, up to 10 s later (until then the new master has no replica).
+        arrange only at their next look at it, up to 10 s later (the other replicas follow at once).
         Returns the new master's address (with `wait=False`, the master before the failover)."""
         before = self.master()
-        self._sentinel(self.sentinels[0]).execute_command("SENTINEL", "FAILOVER", self.service)
+        self._sentinel(self.sentinels[0]).sentinel_failover(self.service)
         if not wait:
             return before
         return self.wait_for_new_master(before, rejoined=rejoined)
@@ -193,15 +202,18 @@ class SentinelRedis:
     def _all_name_other_than(self, before: Address) -> bool:
         named = set()
         for address in self.sentinels:
-            found = self._sentinel(address).execute_command("SENTINEL", "GET-MASTER-ADDR-BY-NAME", self.service)
-            named.add(Address(_text(found[0]), int(found[1])))
+            named.add(self._named_by(address))
         return len(named) == 1 and before not in named
 
     # -- helpers --------------------------------------------------------------------------------------
+    def _named_by(self, sentinel: Address) -> Address | None:
+        found = cast(tuple[str, int] | None, self._sentinel(sentinel).sentinel_get_master_addr_by_name(self.service))
+        return None if found is None else Address(_text(found[0]), int(found[1]))
+
     def _sentinels_agree(self) -> bool:
         for address in self.sentinels:
-            state = self._sentinel(address).sentinel_master(self.service)
-            if state["num-other-sentinels"] < SENTINELS - 1 or state["num-slaves"] < 1:
+            state = cast(dict[str, Any], self._sentinel(address).sentinel_master(self.service))
+            if state["num-other-sentinels"] < SENTINELS - 1 or state["num-slaves"] < self.replicas:
                 return False
             if state["is_sdown"] or state["is_odown"]:
                 return False
@@ -293,13 +305,17 @@ def _client(address: Address, password: str | None) -> redis.Redis:
     return redis.Redis(address.host, address.port, password=password, socket_timeout=2, single_connection_client=True)
 
 
+def _replicating_at(cluster: SentinelRedis, address: Address) -> bool:
+    return _replicating(cluster.server(address))
+
+
 def _replicating(server: redis.Redis) -> bool:
     info = server.info("replication")
     return info.get("role") == "slave" and info.get("master_link_status") == "up"
 
 
 def _role(server: redis.Redis) -> str:
-    return _text(server.execute_command("ROLE")[0])
+    return _text(server.role()[0])
 
 
 def _text(value: object) -> str:

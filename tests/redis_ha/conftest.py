@@ -11,7 +11,8 @@ import redis
 
 from core.redis import connect
 from core.settings import Settings
-from fakes.redis_ha import SentinelRedis
+from fakes.redis_ha import Address, SentinelRedis
+from tests.eventually import eventually
 
 
 @pytest.fixture
@@ -30,3 +31,16 @@ def client(cluster: SentinelRedis, tmp_path: Path) -> Iterator[redis.Redis]:
     connection = connect(through_sentinels(cluster.url, tmp_path))
     yield connection
     connection.close()
+
+
+def following(cluster: SentinelRedis, client: redis.Redis, master: Address) -> None:
+    """Wait until a write through `client` lands on `master`: moments after the sentinels' switch (their
+    +switch-master reaches the client's watch). Until then a write may still land on the old master, and be
+    lost - which is why intake waits for the replicas (test_intake_failover)."""
+    server = cluster.server(master)
+
+    def written() -> bool:
+        client.set("opsbot:test:following", str(master))
+        return server.get("opsbot:test:following") == str(master).encode()
+
+    eventually(written, 10, f"a write through the client on the new master {master}")

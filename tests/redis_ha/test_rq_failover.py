@@ -8,6 +8,7 @@ from rq import Worker
 from rq.job import JobStatus
 
 from fakes.redis_ha import SentinelRedis
+from tests.redis_ha.conftest import following
 from workers.queues import DEFAULT, SERIALIZER, queue
 
 
@@ -28,6 +29,7 @@ def test_a_worker_through_the_sentinels_runs_jobs_before_and_after_a_failover(
     first = jobs.enqueue("tests.redis_ha.jobs.remember", "job:before", "ran before")
     assert worker.work(burst=True)
     new = cluster.failover()
+    following(cluster, client, new)
     second = jobs.enqueue("tests.redis_ha.jobs.remember", "job:after", "ran after")
     assert worker.work(burst=True)
 

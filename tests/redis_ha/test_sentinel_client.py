@@ -9,13 +9,13 @@ import redis
 
 from core.redis import connect, replicated
 from fakes.redis_ha import SentinelRedis
-from tests.redis_ha.conftest import through_sentinels
+from tests.redis_ha.conftest import following, through_sentinels
 
 
 def test_the_client_reaches_the_master_the_sentinels_name(cluster: SentinelRedis, client: redis.Redis) -> None:
     client.set("opsbot:test", "written through the sentinels")
     assert cluster.server(cluster.master()).get("opsbot:test") == b"written through the sentinels"
-    assert client.execute_command("ROLE")[0] == b"master"
+    assert client.role()[0] == b"master"
     assert replicated(client)  # the replica acknowledged it
 
 
@@ -24,10 +24,12 @@ def test_after_a_failover_the_same_client_writes_to_the_new_master(cluster: Sent
     old = cluster.master()
     new = cluster.failover()
     assert new != old
+    following(cluster, client, new)
     client.set("after", "2")
     master = cluster.server(new)
-    assert (master.get("before"), master.get("after")) == (b"1", b"2")
-    assert client.execute_command("ROLE")[0] == b"master"
+    assert master.get("after") == b"2"
+    assert master.get("before") == b"1"
+    assert client.role()[0] == b"master"
 
 
 def test_a_password_protected_cluster(tmp_path: Path) -> None:
@@ -49,8 +51,8 @@ def test_a_password_protected_cluster(tmp_path: Path) -> None:
 
 
 def test_without_enough_replicas_nothing_counts_as_replicated(cluster: SentinelRedis, tmp_path: Path) -> None:
-    """Two replicas asked for, one running: the barrier says no (and gives up after wait_timeout)."""
-    client = connect(through_sentinels(cluster.url + "?wait_replicas=2&wait_timeout=0.2", tmp_path))
+    """Three replicas asked for, two running: the barrier says no (and gives up after wait_timeout)."""
+    client = connect(through_sentinels(cluster.url + "?wait_replicas=3&wait_timeout=0.2", tmp_path))
     client.set("k", "v")
     assert not replicated(client)
     client.close()

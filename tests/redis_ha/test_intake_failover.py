@@ -1,0 +1,105 @@
+"""Alerts posted to the real intake (uvicorn, the intake routes, the alert store) while the Redis master fails
+over: every alert the sender was answered 2xx for is in the store afterwards, and none is stored twice. Senders
+retry a 503 as Alertmanager does; the store counts a retried alert as a repeat."""
+
+from __future__ import annotations
+
+import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import redis
+from pydantic import SecretStr
+
+from alerts.model import Alert, Incoming
+from alerts.store import AlertBook
+from bot.intake import IngestResult
+from core.alert_config import AlertSourceAuth
+from core.redis import connect
+from core.settings import Settings
+from fakes.redis_ha import SentinelRedis
+from tests.eventually import eventually
+from tests.intake.harness import RecordingIngest, Served
+from tests.redis_ha.conftest import through_sentinels
+
+TOKEN = "intake-token-for-the-failover-test"
+ALERTS = 400
+SENDERS = 6
+BEFORE_FAILOVER = 80  # acknowledged alerts before the failover is ordered
+
+
+@dataclass
+class StoringIngest(RecordingIngest):
+    """The intake's seam, storing into the real alert store (no routing, no cards: only what intake promises)."""
+
+    book: AlertBook | None = None
+
+    def __call__(self, incoming: list[Incoming]) -> IngestResult:
+        assert self.book is not None
+        kinds = [self.book.ingest(item, _as_alert).kind for item in incoming]
+        return IngestResult(stored=kinds.count("new"), updated=len(kinds) - kinds.count("new"))
+
+
+@dataclass
+class Senders:
+    """Alertmanager-like senders: each alert posted until it is answered 2xx, a 503 retried at once."""
+
+    url: str
+    http: httpx.Client
+    acknowledged: set[str] = field(default_factory=set)
+    unavailable: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def send(self, fingerprint: str) -> None:
+        body = json.dumps({"fingerprint": fingerprint, "status": "firing", "severity": "critical",
+                           "summary": f"disk full on {fingerprint}"})  # fmt: skip
+        headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
+        while True:
+            answer = self.http.post(self.url + "/alerts/generic", content=body, headers=headers)
+            if answer.status_code == 200:
+                with self.lock:
+                    self.acknowledged.add(fingerprint)
+                return
+            assert answer.status_code == 503, answer.text
+            with self.lock:
+                self.unavailable += 1
+
+
+def test_every_alert_acknowledged_during_a_failover_is_stored_exactly_once(
+    cluster: SentinelRedis, tmp_path: Path
+) -> None:
+    connection = connect(through_sentinels(cluster.url + "?wait_timeout=0.3", tmp_path))
+    settings = Settings(alert_sources={"generic": AlertSourceAuth(token=SecretStr(TOKEN))})
+    fingerprints = [f"storm-{n}" for n in range(ALERTS)]
+    ingest = StoringIngest(book=AlertBook(connection))
+    with Served(settings, connection, ingest) as served, httpx.Client(timeout=30) as http:
+        senders = Senders(served.url, http)
+        with ThreadPoolExecutor(max_workers=SENDERS) as pool:
+            sent = [pool.submit(senders.send, fingerprint) for fingerprint in fingerprints]
+            eventually(lambda: len(senders.acknowledged) >= BEFORE_FAILOVER, 20, "the first alerts acknowledged")
+            new = cluster.failover()
+            for future in sent:
+                future.result(timeout=60)
+    connection.close()
+
+    assert senders.acknowledged == set(fingerprints)
+    stored = _stored_fingerprints(cluster.server(new))
+    missing = sorted(set(fingerprints) - set(stored))
+    twice = sorted(f for f in set(stored) if stored.count(f) > 1)
+    assert (missing, twice) == ([], []), (
+        f"{len(missing)} acknowledged alerts lost, {len(twice)} stored twice ({senders.unavailable} answers were 503)"
+    )
+
+
+def _stored_fingerprints(master: redis.Redis) -> list[str]:
+    found = []
+    for key in master.scan_iter(match="opsbot:alerts:a:*", count=1000):
+        found.append(json.loads(master.hget(key, "json") or b"{}")["fingerprint"])
+    return found
+
+
+def _as_alert(item: Incoming) -> Alert:
+    return Alert(number=1, first_seen=0.0, last_seen=0.0, **item.model_dump(exclude={"status"}))
