@@ -7,8 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import psycopg
+import redis
 
 from audit import checkpoints, torn
+from audit.log import FILE_NAME
 from audit.pg_link import Link, cause
 from audit.pg_schema import CHECKPOINTS, TABLE
 from audit.postgres import INSERT, LOCK_KEY, PostgresAudit, row
@@ -19,13 +21,18 @@ from core.errors import AuditUnavailable, OpsbotError
 BATCH = 1_000
 
 
-def import_file(log: Path, store: PostgresAudit, key: bytes | None) -> int:
-    """Copy the file log `log` (audit.jsonl, its checkpoints beside it) into `store`; returns the records copied.
-    Raises OpsbotError in one line: the file does not verify, the table is not empty, PostgreSQL cannot take them
+def import_file(log: Path, store: PostgresAudit, key: bytes | None, connection: redis.Redis | None = None) -> int:
+    """Copy the file log `log` (a data dir's audit.jsonl, or the dir; its checkpoints beside it) into `store`;
+    returns the records copied. The file is verified first, against the Redis head in `connection` too. Raises
+    OpsbotError in one line: no such log, it does not verify, the table is not empty, PostgreSQL cannot take them
     (AuditUnavailable)."""
+    log = log / FILE_NAME if log.is_dir() else log
     if not log.is_file():
         raise OpsbotError(f"no audit log at {log}")
-    found = verify_audit(log.parent, key=key)  # the chain and the checkpoints; the Redis head stays the running one's
+    if log.name != FILE_NAME:  # its checkpoints are found by name beside it
+        raise OpsbotError(f"{log} is not a data dir's {FILE_NAME}: name the data dir or its {FILE_NAME}")
+    _refuse_unless_empty(store.count())
+    found = verify_audit(log.parent, connection=connection, key=key)
     if not found.ok:
         raise OpsbotError(f"{log} does not verify ({found.problems[0]}): nothing imported")
     try:
@@ -42,10 +49,7 @@ def _copy(store: PostgresAudit, log: Path) -> int:
         conn.execute("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))  # no append between the check and the copy
         with conn.transaction():
             present = conn.execute(f"SELECT count(*) FROM {TABLE}").fetchone()  # noqa: S608 - constant
-            if present and present[0]:
-                raise OpsbotError(
-                    f"the PostgreSQL audit log already holds {present[0]} records: import only into an empty one"
-                )
+            _refuse_unless_empty(present[0] if present else 0)  # again: under the lock, in this transaction
             copied = 0
             with conn.cursor() as cursor, log.open("rb") as fh:
                 end, _ = torn.last_record(fh, log.stat().st_size)
@@ -64,3 +68,8 @@ def _copy(store: PostgresAudit, log: Path) -> int:
                     [(m.seq, m.hash, m.at, m.mac) for m in marks],
                 )
     return copied
+
+
+def _refuse_unless_empty(held: int) -> None:
+    if held:
+        raise OpsbotError(f"the PostgreSQL audit log already holds {held} records: import only into an empty one")

@@ -276,10 +276,11 @@ def audit_tail(
 
 @audit_app.command("import")
 def audit_import(
-    log: Annotated[Path, typer.Argument(metavar="FILE", help="The file log to copy (audit.jsonl).")],
+    log: Annotated[Path, typer.Argument(metavar="FILE", help="The file log to copy: audit.jsonl, or its data dir.")],
 ) -> None:
     """Copy a file log into the empty PostgreSQL log of OPSBOT_AUDIT_URL, keeping its sequence numbers, hashes and
-    checkpoints. The file is verified first (with OPSBOT_AUDIT_KEY when set); a log that holds records is refused."""
+    checkpoints. The file is verified first (with OPSBOT_AUDIT_KEY and the Redis head when set); a log that holds
+    records is refused."""
     from audit.pg_import import import_file
     from audit.postgres import PostgresAudit
 
@@ -287,9 +288,9 @@ def audit_import(
     if settings.audit_url is None:
         fail("import needs OPSBOT_AUDIT_URL: the PostgreSQL database to copy the file log into")
     key = settings.audit_key.get_secret_value().encode() if settings.audit_key is not None else None
-    with PostgresAudit.for_settings(settings, None) as store:
+    with _audit_redis(settings) as connection, PostgresAudit.for_settings(settings, connection) as store:
         try:
-            copied = import_file(log, store, key)
+            copied = import_file(log, store, key, connection)
             count = store.verify()
         except OpsbotError as exc:
             fail(str(exc), code=1)

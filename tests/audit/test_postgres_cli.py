@@ -69,7 +69,7 @@ def test_import_keeps_the_chain_and_the_log_goes_on_in_postgresql(
     )
 
 
-def test_a_file_that_does_not_verify_is_not_imported(
+def test_a_file_that_does_not_verify_or_is_not_a_log_is_not_imported(
     file_log: Path, audit_db: AuditDatabase, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("OPSBOT_AUDIT_URL", audit_db.app_url)
@@ -77,6 +77,11 @@ def test_a_file_that_does_not_verify_is_not_imported(
     file_log.write_text("".join([*lines[:5], lines[5].replace("db-prod to 5", "db-prod to 50"), *lines[6:]]))
     assert _run("import", str(file_log)) == (
         1, [f"opsbot: {file_log} does not verify (line 6 (record 6, confirmed) was modified): nothing imported"]
+    )  # fmt: skip
+    elsewhere = file_log.with_name("audit-copy.jsonl")
+    elsewhere.write_text("".join(lines))
+    assert _run("import", str(elsewhere)) == (
+        1, [f"opsbot: {elsewhere} is not a data dir's audit.jsonl: name the data dir or its audit.jsonl"]
     )  # fmt: skip
     with PostgresAudit(audit_db.app_url) as store:
         assert store.count() == 0
@@ -102,7 +107,7 @@ def test_tail_filters_answer_the_same_on_both_stores(
     ]
     from_file = [_run("tail", *query) for query in queries]
     monkeypatch.setenv("OPSBOT_AUDIT_URL", audit_db.app_url)
-    assert _run("import", str(file_log))[0] == 0
+    assert _run("import", str(file_log.parent))[0] == 0  # the data dir names its log too
     assert [_run("tail", *query) for query in queries] == from_file
     seqs = [[int(line.split()[0]) for line in lines] for _, lines in from_file[:4]]
     assert seqs == [[27, 28, 29, 30], [2, 5, 8, 11, 14, 17, 20, 23, 26, 29], [1, 11, 21], [10, 16, 22, 28]]
