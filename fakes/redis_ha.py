@@ -79,6 +79,50 @@ def _reap_all(running: list[tuple[subprocess.Popen[bytes], Path]]) -> None:
     running.clear()
 
 
+class _Servers:
+    """Programs in a temporary directory of their own, started on entering and all stopped on leaving (also when
+    starting fails half-way)."""
+
+    def __init__(self, prefix: str) -> None:
+        self._tmp = tempfile.TemporaryDirectory(prefix=prefix)
+        self._directory = Path(self._tmp.name)
+        self._processes = _Processes(self._directory)
+
+    def start(self) -> None:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        self._processes.stop()
+        self._tmp.cleanup()
+
+    def _until(self, condition: Callable[[], bool], what: str, timeout: float = START_TIMEOUT) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self._processes.check_alive()
+            try:
+                if condition():
+                    return
+            except (redis.RedisError, OSError):
+                pass  # not listening yet, or in the middle of a change
+            time.sleep(_POLL)  # another process's state: nothing to block on
+        raise TimeoutError(f"waited {timeout:g} s for {what}")
+
+    def __enter__(self) -> Self:
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, _t: type[BaseException] | None, _e: BaseException | None, _tb: TracebackType | None) -> None:
+        self.stop()
+
+
+def _redis_server() -> str:
+    return find_binary(("redis-server",), "redis-server is not installed (apt-get install redis-server)")
+
+
 def _server_config(port: int, password: str | None) -> str:
     lines = [f"port {port}", "bind 127.0.0.1", 'save ""', "appendonly no", "repl-diskless-sync no"]
     if password is not None:
@@ -86,7 +130,7 @@ def _server_config(port: int, password: str | None) -> str:
     return "\n".join(lines)
 
 
-class SentinelRedis:
+class SentinelRedis(_Servers):
     """A master, `replicas` replicas (two by default, as Sentinel is meant to be run: after a failover the new
     master has the other replica at once) and three sentinels watching them as `service`. `password` (optional)
     protects the
@@ -106,25 +150,13 @@ class SentinelRedis:
         self.password = password
         self.down_after_ms = down_after_ms
         self.failover_timeout_ms = failover_timeout_ms
-        self._tmp = tempfile.TemporaryDirectory(prefix="opsbot-redis-ha-")
-        self._processes = _Processes(Path(self._tmp.name))
+        super().__init__("opsbot-redis-ha-")
         self.servers: list[Address] = []
         self.sentinels: list[Address] = []
 
     # -- start and stop -------------------------------------------------------------------------------
-    def __enter__(self) -> Self:
-        try:
-            self.start()
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def __exit__(self, _t: type[BaseException] | None, _e: BaseException | None, _tb: TracebackType | None) -> None:
-        self.stop()
-
     def start(self) -> None:
-        server = find_binary(("redis-server",), "redis-server is not installed (apt-get install redis-server)")
+        server = _redis_server()
         sentinel = find_binary(("redis-sentinel",), "redis-sentinel is not installed (apt-get install redis-sentinel)")
         master = Address("127.0.0.1", free_port())
         self._processes.start(server, "master", _server_config(master.port, self.password))
@@ -141,10 +173,6 @@ class SentinelRedis:
             self._processes.start(sentinel, f"sentinel-{n}", self._sentinel_config(address.port, master))
             self.sentinels.append(address)
         self._until(self._sentinels_agree, "the sentinels to know each other and the replicas")
-
-    def stop(self) -> None:
-        self._processes.stop()
-        self._tmp.cleanup()
 
     def _sentinel_config(self, port: int, master: Address) -> str:
         name = self.service
@@ -225,44 +253,19 @@ class SentinelRedis:
     def _sentinel(self, address: Address) -> redis.Redis:
         return _client(address, None)
 
-    def _until(self, condition: Callable[[], bool], what: str, timeout: float = START_TIMEOUT) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            self._processes.check_alive()
-            try:
-                if condition():
-                    return
-            except (redis.RedisError, OSError):
-                pass  # not listening yet, or in the middle of a change
-            time.sleep(_POLL)  # another process's state: nothing to block on
-        raise TimeoutError(f"waited {timeout:g} s for {what}")
 
-
-class TlsRedis:
+class TlsRedis(_Servers):
     """A `redis-server` listening only with TLS, its certificate for 127.0.0.1 issued by a fresh trustme CA."""
 
     def __init__(self) -> None:
-        self._tmp = tempfile.TemporaryDirectory(prefix="opsbot-redis-tls-")
-        self._directory = Path(self._tmp.name)
-        self._processes = _Processes(self._directory)
+        super().__init__("opsbot-redis-tls-")
         self.address = Address("127.0.0.1", 0)
         self.ca_file = self._directory / "ca.pem"
-
-    def __enter__(self) -> Self:
-        try:
-            self.start()
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def __exit__(self, _t: type[BaseException] | None, _e: BaseException | None, _tb: TracebackType | None) -> None:
-        self.stop()
 
     def start(self) -> None:
         import trustme  # the dev extra has it; only tests and benchmarks make certificates
 
-        server = find_binary(("redis-server",), "redis-server is not installed (apt-get install redis-server)")
+        server = _redis_server()
         authority = trustme.CA()
         issued = authority.issue_cert("127.0.0.1", "localhost")
         authority.cert_pem.write_to_path(str(self.ca_file))
@@ -275,24 +278,16 @@ class TlsRedis:
             f"tls-cert-file {cert}", f"tls-key-file {key}", f"tls-ca-cert-file {self.ca_file}", "tls-auth-clients no",
         ])  # fmt: skip
         self._processes.start(server, "tls", config)
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            self._processes.check_alive()
-            try:
-                if redis.Redis.from_url(self.url, socket_timeout=2).ping():
-                    return
-            except (redis.RedisError, OSError):
-                time.sleep(_POLL)
-        raise TimeoutError(f"waited {START_TIMEOUT:g} s for redis-server with TLS")
+        self._until(self._answers, "redis-server with TLS")
+
+    def _answers(self) -> bool:
+        with redis.Redis.from_url(self.url, socket_timeout=2) as probe:
+            return bool(probe.ping())
 
     @property
     def url(self) -> str:
         """rediss://127.0.0.1:PORT/0?ssl_ca_certs=<the CA file>"""
         return f"rediss://{self.address}/0?ssl_ca_certs={quote(str(self.ca_file), safe='/')}"
-
-    def stop(self) -> None:
-        self._processes.stop()
-        self._tmp.cleanup()
 
 
 def _quoted(value: str) -> str:
