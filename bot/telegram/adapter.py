@@ -66,10 +66,10 @@ class TelegramAdapter:
 
     def __init__(
         self, app: TelegramApp, inbox: Inbox, knows: Callable[[ConversationRef], bool], incident_channels: list[str],
-        webhook: WebhookConfig | None, *, replays: ReplayGuard, poll_lease: Callable[[int], Lease] | None = None,
+        webhook: WebhookConfig | None, *, replays: ReplayGuard, poll_lease: Callable[[int], Lease],
         poll_every: float = TRY_EVERY_SECONDS, max_audio_bytes: int = 10_000_000,
     ) -> None:  # fmt: skip
-        """`poll_lease(bot id)`: the lease that long polling needs (webhook mode needs none)."""
+        """`poll_lease(bot id)`: the lease only its holder polls under (long polling; a webhook needs none)."""
         self._app = app
         self._repeats = FirstUpdates(replays)
         self._poll_lease = poll_lease
@@ -118,8 +118,6 @@ class TelegramAdapter:
             await self._app.start()
         if self._webhook is None:
             if self._leader is None:
-                if self._poll_lease is None:
-                    raise ConfigError("Telegram long polling needs its lease: build the adapter with poll_lease")
                 lease = self._poll_lease(bot.id)
                 self._leader = PollLeader(lease, self._start_polling, self._stop_polling, every=self._poll_every)
                 self._leader.start()
