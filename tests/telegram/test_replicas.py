@@ -22,7 +22,7 @@ from tests.telegram import updates
 from tests.telegram.conftest import TOKEN, StackFactory, policy_file
 
 LEASE_KEY = f"{PREFIX}telegram-poll:{TOKEN.split(':')[0]}"
-QUICK = (1.5, 0.2)  # a lease of 1.5 s, renewed (and tried by the standby) every 0.2 s
+OFTEN = (5.0, 0.2)  # the shipped lease of 5 s (a stalled test machine keeps it), renewed and tried every 0.2 s
 TOPICS = ["scale", "status", "failover", "cost", "alerts", "search"]
 
 
@@ -49,9 +49,9 @@ def answered(api: FakeTelegramAPI, topics: list[str], timeout: float = 15.0) -> 
 def test_one_replica_polls_the_other_stands_by_ready_and_each_update_is_handled_once(
     make_stack: StackFactory, api: FakeTelegramAPI, redis_conn: redis.Redis, log_lines: pytest.LogCaptureFixture
 ) -> None:
-    first = make_stack(lease=QUICK, replica_name="replica-a")
+    first = make_stack(lease=OFTEN, replica_name="replica-a")
     eventually(lambda: holder(redis_conn) == "replica-a", what="replica-a holding the polling lease")
-    second = make_stack(lease=QUICK, replica_name="replica-b")
+    second = make_stack(lease=OFTEN, replica_name="replica-b")
     ask(api, TOPICS)
     assert sorted(answered(api, TOPICS)) == sorted(TOPICS)  # each once, whichever replica delivered it
     assert api.conflicts() == []  # never two pollers at once, over dozens of the standby's tries
@@ -128,7 +128,7 @@ def test_a_poller_that_finds_its_lease_taken_stops_polling_at_once(
 ) -> None:
     """As after a pause longer than the lease (a stalled VM): another replica holds it now, so this one stops
     before its next long poll could end the other's; it takes over again only once the lease is free."""
-    make_stack(lease=QUICK, replica_name="replica-a")
+    make_stack(lease=OFTEN, replica_name="replica-a")
     eventually(lambda: holder(redis_conn) == "replica-a", what="replica-a holding the polling lease")
     redis_conn.set(LEASE_KEY, "replica-z", px=1500)  # replica-z's, for 1.5 s, and never renewed
     eventually(lambda: _logged(log_lines, "telegram: replica-a stops polling: the lease is held by replica-z"),
