@@ -33,6 +33,9 @@ HEALTH_CHECK_SECONDS = 30
 # election): 0.1, 0.2, 0.4, 0.8, then 1 s apart, 8 tries in all, is about 5.5 s of patience before a
 # ConnectionError reaches the caller (intake's 503, a job's retry).
 FAILOVER_RETRIES = 8
+# A host that went away answers nothing, not even a refusal: without a bound a connection waits for the kernel's
+# TCP time-out (minutes) before the next try can ask the sentinels. Sentinels answer every question this fast too.
+CONNECT_SECONDS = 2.0
 _BARRIER_KEY = "opsbot:replicated"
 WATCH_PAUSE_SECONDS = 5.0  # how often the master watch looks whether its client is gone
 
@@ -52,12 +55,12 @@ def is_embedded(settings: Settings) -> bool:
 
 
 def _through_sentinels(parts: SentinelUrl) -> redis.Redis:
-    timeouts: dict[str, Any] = {} if parts.socket_timeout is None else {"socket_timeout": parts.socket_timeout}
-    sentinels = _Sentinels(
-        list(parts.sentinels),
-        sentinel_kwargs={"password": parts.sentinel_password, **timeouts},
-        **timeouts,
-    )
+    timeouts: dict[str, Any] = {"socket_connect_timeout": CONNECT_SECONDS}
+    if parts.socket_timeout is not None:
+        timeouts["socket_timeout"] = parts.socket_timeout
+    asking = {"socket_connect_timeout": CONNECT_SECONDS, "socket_timeout": parts.socket_timeout or CONNECT_SECONDS}
+    sentinels = _Sentinels(list(parts.sentinels), sentinel_kwargs={"password": parts.sentinel_password, **asking},
+                           **timeouts)  # fmt: skip
     client = sentinels.master_for(
         parts.service,
         db=parts.db,
@@ -144,10 +147,6 @@ class _MasterWatch(threading.Thread):
             return
         with contextlib.suppress(redis.ConnectionError):  # no master named right now: the next connection asks
             pool.get_master_address()  # type: ignore[no-untyped-call]  # when it moved: idle connections closed, busy ones closed when returned
-
-
-def is_sentinel(connection: redis.Redis) -> bool:
-    return isinstance(connection.connection_pool, SentinelConnectionPool)
 
 
 def replicated(connection: redis.Redis) -> bool:

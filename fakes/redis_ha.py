@@ -12,6 +12,7 @@ and the children get SIGTERM when the thread that started them dies."""
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import tempfile
 import time
@@ -50,7 +51,7 @@ class _Processes:
         self.running: list[tuple[subprocess.Popen[bytes], Path]] = []
         self._finalizer = weakref.finalize(self, _reap_all, self.running)
 
-    def start(self, binary: str, name: str, config: str) -> None:
+    def start(self, binary: str, name: str, config: str) -> subprocess.Popen[bytes]:
         conf = self.directory / f"{name}.conf"
         log = self.directory / f"{name}.log"
         conf.write_text(config + f"\nlogfile {log}\ndir {self.directory}\n", encoding="utf-8")
@@ -58,10 +59,11 @@ class _Processes:
             [binary, str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, preexec_fn=die_with_parent()
         )
         self.running.append((process, log))
+        return process
 
     def check_alive(self) -> None:
         for process, log in self.running:
-            if process.poll() is not None:
+            if process.poll() is not None and process.returncode != -signal.SIGKILL:  # killed on purpose
                 tail = (
                     "\n".join(log.read_text(encoding="utf-8", errors="replace").splitlines()[-15:])
                     if log.exists()
@@ -152,6 +154,7 @@ class SentinelRedis(_Servers):
         self.failover_timeout_ms = failover_timeout_ms
         super().__init__("opsbot-redis-ha-")
         self.servers: list[Address] = []
+        self._server_processes: dict[Address, subprocess.Popen[bytes]] = {}
         self.sentinels: list[Address] = []
 
     # -- start and stop -------------------------------------------------------------------------------
@@ -159,12 +162,13 @@ class SentinelRedis(_Servers):
         server = _redis_server()
         sentinel = find_binary(("redis-sentinel",), "redis-sentinel is not installed (apt-get install redis-sentinel)")
         master = Address("127.0.0.1", free_port())
-        self._processes.start(server, "master", _server_config(master.port, self.password))
+        self._server_processes[master] = self._processes.start(server, "master",
+                                                               _server_config(master.port, self.password))  # fmt: skip
         self.servers = [master]
         for n in range(self.replicas):
             replica = Address("127.0.0.1", free_port())
-            self._processes.start(server, f"replica-{n}", _server_config(replica.port, self.password)
-                                  + f"\nreplicaof {master.host} {master.port}")  # fmt: skip
+            config = _server_config(replica.port, self.password) + f"\nreplicaof {master.host} {master.port}"
+            self._server_processes[replica] = self._processes.start(server, f"replica-{n}", config)
             self.servers.append(replica)
         for replica in self.servers[1:]:
             self._until(partial(_replicating_at, self, replica), "the replicas to copy the master")
@@ -218,6 +222,16 @@ class SentinelRedis(_Servers):
         if not wait:
             return before
         return self.wait_for_new_master(before, rejoined=rejoined)
+
+    def crash_master(self, *, wait: bool = True) -> Address:
+        """SIGKILL the master (a host that died, not a planned switch); with `wait`, return once the sentinels
+        have promoted a replica - about down-after-milliseconds plus an election - with the new master's address
+        (without, the dead master's)."""
+        before = self.master()
+        process = self._server_processes[before]
+        process.kill()
+        process.wait()
+        return self.wait_for_new_master(before) if wait else before
 
     def wait_for_new_master(self, before: Address, *, rejoined: bool = False, timeout: float = 30.0) -> Address:
         self._until(lambda: self._all_name_other_than(before), "every sentinel to name the new master", timeout)

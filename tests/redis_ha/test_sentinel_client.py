@@ -59,3 +59,19 @@ def test_without_enough_replicas_nothing_counts_as_replicated(cluster: SentinelR
     relaxed = connect(through_sentinels(cluster.url + "?wait_replicas=0", tmp_path))
     assert replicated(relaxed)
     relaxed.close()
+
+
+def test_a_write_made_while_the_master_dies_lands_on_the_new_master(
+    cluster: SentinelRedis, client: redis.Redis
+) -> None:
+    """SIGKILL the master: the client's next command fails to connect, re-asks the sentinels and retries with
+    back-off until they have promoted a replica - the caller sees only a slower answer."""
+    client.set("before", "1")
+    assert replicated(client)
+    old = cluster.master()
+    cluster.crash_master(wait=False)
+    assert client.set("during", "2")
+    new = cluster.master()
+    assert new != old
+    master = cluster.server(new)
+    assert (master.get("before"), master.get("during")) == (b"1", b"2")
