@@ -12,8 +12,8 @@ import redis
 from audit import checkpoints, torn
 from audit.log import FILE_NAME
 from audit.pg_link import Link, cause
-from audit.pg_schema import CHECKPOINTS, TABLE
-from audit.postgres import INSERT, LOCK_KEY, PostgresAudit, row
+from audit.pg_schema import CHECKPOINTS, INSERT, LOCK_KEY, TABLE
+from audit.postgres import PostgresAudit, row
 from audit.record import AuditRecord
 from audit.verify import verify_audit
 from core.errors import AuditUnavailable, OpsbotError

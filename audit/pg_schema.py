@@ -15,6 +15,10 @@ if TYPE_CHECKING:
 
 TABLE = "opsbot_audit"
 CHECKPOINTS = "opsbot_audit_checkpoints"
+LOCK_KEY = 0x6F7073626F745F61  # "opsbot_a": the advisory lock every writer of this database's chain takes
+COLUMNS = 'seq, at, event, actor, "where", what, params, outcome, prev_hash, hash'
+INSERT = f"INSERT INTO {TABLE} ({COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"  # noqa: S608 - constants
+SELECT = f"SELECT {COLUMNS} FROM {TABLE}"  # noqa: S608 - constants
 ROLE_NAME = re.compile(r"[a-z_][a-z0-9_$]{0,62}")
 
 _TRIGGERS = """

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterator
-from typing import Any, Unpack
+from collections.abc import Callable
+from typing import Unpack
 
 import psycopg
 import redis
@@ -25,18 +25,15 @@ from audit.checkpoints import EVERY_RECORDS, EVERY_SECONDS, Checkpoint, due
 from audit.head import Head, HeadKeeper
 from audit.outage import HEAD_FAILURES, WRITE_FAILURES, Outage
 from audit.pg_link import Link, cause, where
-from audit.pg_schema import CHECKPOINTS, TABLE
+from audit.pg_schema import CHECKPOINTS, INSERT, LOCK_KEY, SELECT, TABLE
+from audit.pg_verify import parse_row, verify_table
 from audit.query import RecordFilter
 from audit.record import GENESIS, AuditEvent, AuditRecord, Entry, build
 from audit.store import AuditStore
-from audit.verify import AuditReport, Outside, Scan, chain, judge, read_head, wanted
+from audit.verify import AuditReport
 from core.errors import AuditTampered, AuditUnavailable
 from core.settings import Settings
 
-LOCK_KEY = 0x6F7073626F745F61  # "opsbot_a": the advisory lock every writer of this database's chain takes
-COLUMNS = 'seq, at, event, actor, "where", what, params, outcome, prev_hash, hash'
-INSERT = f"INSERT INTO {TABLE} ({COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"  # noqa: S608 - constants
-_SELECT = f"SELECT {COLUMNS} FROM {TABLE}"  # noqa: S608 - constants
 # The database's time, and the last record's seq and hash (NULLs before the first).
 _LAST = (
     "SELECT extract(epoch FROM clock_timestamp())::float8, last.seq, last.hash FROM (SELECT 1) AS one "  # noqa: S608
@@ -148,9 +145,9 @@ class PostgresAudit(AuditStore):
             self._unlock(conn)
         return record
 
-    def _unlock(self, conn: psycopg.Connection, how: str = "pg_advisory_unlock") -> None:
+    def _unlock(self, conn: psycopg.Connection) -> None:
         try:
-            conn.execute(f"SELECT {how}(%s)", (LOCK_KEY,))
+            conn.execute("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,))
         except psycopg.Error:  # the session is gone or going: closing it is what releases the lock now
             self._link.reset()
 
@@ -184,12 +181,12 @@ class PostgresAudit(AuditStore):
     # -- reading --------------------------------------------------------------------------------------
     def records(self) -> list[AuditRecord]:
         """Every record, oldest first. Raises AuditUnavailable, or AuditTampered for a row that is no record."""
-        return self._read(f"{_SELECT} ORDER BY seq", [])
+        return self._read(f"{SELECT} ORDER BY seq", [])
 
     def tail(self, n: int = 20, match: RecordFilter | None = None) -> list[AuditRecord]:
         """The newest `n` records that `match` keeps, oldest first."""
         condition, args = (match or RecordFilter()).sql()
-        return self._read(f"{_SELECT} WHERE {condition} ORDER BY seq DESC LIMIT %s", [*args, max(n, 0)])[::-1]
+        return self._read(f"{SELECT} WHERE {condition} ORDER BY seq DESC LIMIT %s", [*args, max(n, 0)])[::-1]
 
     def count(self) -> int:
         """How many records the table holds."""
@@ -220,32 +217,10 @@ class PostgresAudit(AuditStore):
         Raises AuditUnavailable when PostgreSQL cannot be read."""
         try:
             with self._guard:
-                return self._report(self._link.get())
+                conn = self._link.get()
+                return verify_table(conn, self.source, self._connection, self._key)
         except psycopg.Error as exc:
             raise self._unreadable(exc) from exc
-
-    def _report(self, conn: psycopg.Connection) -> AuditReport:
-        notes: list[str] = []
-        conn.execute("SELECT pg_advisory_lock_shared(%s)", (LOCK_KEY,))  # before the snapshot: no append half-done
-        locked = True
-        try:
-            with conn.transaction():
-                conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-                found = conn.execute(f"SELECT seq, hash, at, hmac FROM {CHECKPOINTS} ORDER BY seq").fetchall()  # noqa: S608
-                head = read_head(self._connection, notes)
-                conn.execute("SELECT pg_advisory_unlock_shared(%s)", (LOCK_KEY,))  # the snapshot is taken
-                locked = False
-                marks: list[Checkpoint | None] = [Checkpoint(int(s), str(h), float(a), str(m)) for s, h, a, m in found]
-                scan, rows = Scan(), _Rows()
-                with conn.cursor(name="opsbot_audit_verify") as cursor:
-                    cursor.itersize = 5_000
-                    cursor.execute(f"{_SELECT} ORDER BY seq")
-                    chain(scan, rows.read(cursor), wanted(marks, head), rows)
-        finally:
-            if locked:
-                self._unlock(conn, "pg_advisory_unlock_shared")
-        outside = Outside(head, marks, self._key, self._connection is not None, "the checkpoints table")
-        return judge(self.source, scan, outside, notes, "is empty")
 
 
 def row(record: AuditRecord) -> tuple[object, ...]:
@@ -254,40 +229,6 @@ def row(record: AuditRecord) -> tuple[object, ...]:
         record.seq, record.at, record.event.value, record.actor, record.where, record.what, Json(record.params),
         record.outcome, record.prev_hash, record.hash,
     )  # fmt: skip
-
-
-def parse_row(found: tuple[Any, ...]) -> AuditRecord | None:
-    """The record a row holds, or None when the row is not one (edited by hand into something invalid)."""
-    names = ("seq", "at", "event", "actor", "where", "what", "params", "outcome", "prev_hash", "hash")
-    try:
-        return AuditRecord.model_validate(dict(zip(names, found, strict=True)))
-    except ValueError:
-        return None
-
-
-class _Rows:
-    """Names a broken row by its sequence number (verify.Places)."""
-
-    def __init__(self) -> None:
-        self._seqs: dict[int, int] = {}
-
-    def read(self, cursor: psycopg.Cursor[Any]) -> Iterator[AuditRecord | None]:
-        for index, found in enumerate(cursor):
-            self._seqs[index] = int(found[0])
-            yield parse_row(found)
-
-    def unreadable(self, index: int) -> str:
-        return f"record {self._seqs.get(index, index + 1)} is not a valid audit record"
-
-    def modified(self, index: int, record: AuditRecord) -> str:
-        return f"record {record.seq} ({record.event}) was modified"
-
-    def broken_link(self, index: int, record: AuditRecord, expected_seq: int) -> str:
-        if record.seq == expected_seq:
-            if index == 0:
-                return f"record {record.seq} does not start the chain"
-            return f"record {record.seq} does not follow record {record.seq - 1}: that record was replaced"
-        return f"record {expected_seq} is missing before record {record.seq}"
 
 
 def open_postgres(url: str, connection: redis.Redis | None = None, key: bytes | None = None) -> PostgresAudit:

@@ -159,9 +159,11 @@ def test_a_session_the_server_ended_is_opened_again_and_nothing_is_lost(audit_db
     with PostgresAudit(audit_db.app_url) as log:
         assert log.append(AuditEvent.RECEIVED, actor="alice", where="slack:C1", what="status").seq == 1
         with psycopg.connect(audit_db.admin_url, autocommit=True) as admin:  # a restart, a failover, idle timeout
-            admin.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'opsbot-audit'"
-            )
+            ended = admin.execute(  # this test's database only: other tests run beside it
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND application_name = 'opsbot-audit'"
+            ).fetchone()
+        assert ended == (1,)
         written = log.append(AuditEvent.RECEIVED, actor="alice", where="slack:C1", what="status again")
         assert written.seq == 2
         assert log.outage.current is None
