@@ -35,6 +35,7 @@ from bot.message_ids import MSGID_TTL_SECONDS as MSGID_TTL_SECONDS
 from bot.message_ids import MessageIds
 from bot.pacing import Entry, Lane, SharedTokenBucket, TokenBucket, coalesce, pace
 from core import metrics
+from core.errors import OpsbotError
 from core.leases import Lease
 from core.models import Reply
 from core.outbox import Outbox, delivery_lease
@@ -424,7 +425,7 @@ class Deliverer:
                     await self._deliver_digest(lane, cards)
                 elif lane.waiting():
                     await self._deliver(lane, lane.next())
-        except _TurnOver:
+        except LeaseLapsed:
             pass  # the lease is going or gone: what this lane held stays pending, for the next holder
 
     async def _skip_digested_edit(self, lane: Lane) -> bool:
@@ -495,7 +496,7 @@ class Deliverer:
                 await pace(lane, self._bucket)
             paced = False
             if not self._may_send():
-                raise _TurnOver
+                raise LeaseLapsed
             try:
                 sending = asyncio.ensure_future(send())
                 self._sending.add(sending)
@@ -509,7 +510,7 @@ class Deliverer:
                 if lane.bucket is not None:
                     lane.bucket.drain()  # the burst is spent: the lane's next messages go at the platform's pace
                 raise
-            except _TurnOver:
+            except LeaseLapsed:
                 raise  # not a failure of the message: it stays pending for the next holder
             except Exception as exc:
                 failures += 1
@@ -520,7 +521,7 @@ class Deliverer:
 
         try:
             await self._retry.async_retrying(_worth_retrying)(attempt)
-        except _TurnOver:
+        except LeaseLapsed:
             raise
         except DeliveryFailed as exc:
             reply = shown or about()[-1]
@@ -578,7 +579,7 @@ class Deliverer:
             return await question
         except redis.RedisError as exc:
             self._lose(f"Redis does not answer ({type(exc).__name__})")
-            raise _TurnOver from exc
+            raise LeaseLapsed from exc
 
     async def _placed(self, reply: Reply) -> Reply:
         """A reply answering an earlier message, given the platform's id of that message (a card sent inside a
@@ -640,13 +641,13 @@ async def _pause(seconds: float, *events: asyncio.Event) -> None:
         await asyncio.gather(*waits, return_exceptions=True)
 
 
-class _TurnOver(Exception):
-    """No send may start: the lease is lost, or too close to running out."""
+class LeaseLapsed(OpsbotError):
+    """No send may start: the lease is lost, or too close to running out. Ends this replica's turn; never shown."""
 
 
 def _worth_retrying(exc: BaseException) -> bool:
     # tenacity sees BaseException too: a cancelled send (stop() after the drain time) must stay cancelled.
-    return isinstance(exc, Exception) and not isinstance(exc, DeliveryFailed | _TurnOver)
+    return isinstance(exc, Exception) and not isinstance(exc, DeliveryFailed | LeaseLapsed)
 
 
 def _entry_seconds(entry_id: str) -> float:

@@ -151,6 +151,7 @@ class Runtime:
             self.worker.stop()
         if self.embedded is not None:
             self.embedded.save()
+        self.conversation.services.audit.close()  # the PostgreSQL store's connection; nothing for the file
 
 
 def _console_only(settings: Settings) -> bool:

@@ -24,7 +24,8 @@ from typing import cast
 import redis
 from prometheus_client import Counter
 
-from audit.log import AuditEvent, AuditLog, JsonScalar
+from audit.log import AuditEvent, JsonScalar
+from audit.store import AuditStore
 from conversation.replies import reply, where
 from core.models import ConversationRef, Message, Reply
 from core.outbox import Outbox
@@ -64,7 +65,7 @@ return 0
 
 class InboundGate:
     def __init__(
-        self, connection: redis.Redis, policy: PolicyEngine, audit: AuditLog, outbox: Outbox,
+        self, connection: redis.Redis, policy: PolicyEngine, audit: AuditStore, outbox: Outbox,
         clock: Callable[[], float] = time.time,
     ) -> None:  # fmt: skip
         self._redis = connection

@@ -25,6 +25,7 @@ package that raises them; the ones several packages share live here. The whole t
   + Unreadable                     bot.http                     a webhook body that is not what it should be
   + RetryAfter                     bot.channels                 a chat platform's 429, with its Retry-After
   + DeliveryFailed                 bot.channels                 a chat platform refused a message for good
+  + LeaseLapsed                    bot.delivery                 a send not started: the channel's delivery lease is lost
   + ClipDownloadFailed             bot.slack.audio              a Slack voice clip could not be downloaded
   + VoiceDownloadFailed            bot.telegram.audio           a Telegram voice note could not be downloaded
   + Unauthorized                   bot.intake.auth              an alert webhook did not prove its source

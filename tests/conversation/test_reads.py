@@ -55,7 +55,7 @@ def test_every_message_is_audited_received_then_parsed_without_secrets(runtime: 
     say("status xoxb-1234567890-abcdefghijkl")
     records = runtime.conversation.services.audit.records()
     assert [r.event for r in records[:2]] == [AuditEvent.RECEIVED, AuditEvent.PARSED]
-    assert "xoxb-1234567890" not in runtime.conversation.services.audit.path.read_text()
+    assert "xoxb-1234567890" not in (runtime.conversation.services.settings.data_dir / "audit.jsonl").read_text()
 
 
 def test_perf_reports_its_own_stages(say: Say) -> None:
