@@ -11,36 +11,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-import redis
 from pydantic import SecretStr
 
-from alerts.model import Alert, Incoming
 from alerts.store import AlertBook
-from bot.intake import IngestResult
 from core.alert_config import AlertSourceAuth
 from core.redis import connect
 from core.settings import Settings
 from fakes.redis_ha import SentinelRedis
 from tests.eventually import eventually
-from tests.intake.harness import RecordingIngest, Served
-from tests.redis_ha.conftest import through_sentinels
+from tests.intake.harness import Served
+from tests.redis_ha.conftest import TOKEN, StoringIngest, stored_fingerprints, through_sentinels
 
-TOKEN = "intake-token-for-the-failover-test"
 ALERTS = 400
 SENDERS = 6
 BEFORE_FAILOVER = 80  # acknowledged alerts before the failover is ordered
-
-
-@dataclass
-class StoringIngest(RecordingIngest):
-    """The intake's seam, storing into the real alert store (no routing, no cards: only what intake promises)."""
-
-    book: AlertBook | None = None
-
-    def __call__(self, incoming: list[Incoming]) -> IngestResult:
-        assert self.book is not None
-        kinds = [self.book.ingest(item, _as_alert).kind for item in incoming]
-        return IngestResult(stored=kinds.count("new"), updated=len(kinds) - kinds.count("new"))
 
 
 @dataclass
@@ -86,20 +70,9 @@ def test_every_alert_acknowledged_during_a_failover_is_stored_exactly_once(
     connection.close()
 
     assert senders.acknowledged == set(fingerprints)
-    stored = _stored_fingerprints(cluster.server(new))
+    stored = stored_fingerprints(cluster.server(new))
     missing = sorted(set(fingerprints) - set(stored))
     twice = sorted(f for f in set(stored) if stored.count(f) > 1)
     assert (missing, twice) == ([], []), (
         f"{len(missing)} acknowledged alerts lost, {len(twice)} stored twice ({senders.unavailable} answers were 503)"
     )
-
-
-def _stored_fingerprints(master: redis.Redis) -> list[str]:
-    found = []
-    for key in master.scan_iter(match="opsbot:alerts:a:*", count=1000):
-        found.append(json.loads(master.hget(key, "json") or b"{}")["fingerprint"])
-    return found
-
-
-def _as_alert(item: Incoming) -> Alert:
-    return Alert(number=1, first_seen=0.0, last_seen=0.0, **item.model_dump(exclude={"status"}))
