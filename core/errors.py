@@ -7,6 +7,7 @@ package that raises them; the ones several packages share live here. The whole t
   core - shared
   + ConfigError                    core.errors                  settings or the policy file are invalid
     - VoiceSetupError              core.errors                  the speech model or backend cannot be loaded
+    - BadSentinelUrl               core.setting_values          a redis+sentinel:// URL that cannot be used
   + ProviderError                  core.errors                  a cloud provider failed
     - TransientProviderError       core.errors                  worth a retry, after `retry_after` if known
       ~ ProviderTimeout            core.errors                  the target state was not reached in time

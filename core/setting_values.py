@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from pydantic import AfterValidator, SecretStr
 
 from core.cloud_names import aws_region_problem, gcp_zone_problem
+from core.errors import ConfigError
 
 CHANNEL_HINT = "slack:<channel id> or telegram:<chat id>"
 _CHANNEL = re.compile(r"slack:[A-Z0-9]{2,}|telegram:(-?[0-9]+|@[A-Za-z][A-Za-z0-9_]{3,})|console:\S+")
@@ -143,7 +144,7 @@ class SentinelUrl:
     wait_timeout: float = 1.0
 
 
-class BadSentinelUrl(ValueError):
+class BadSentinelUrl(ConfigError):
     """What is wrong with a Sentinel URL, in words that never quote it."""
 
 
