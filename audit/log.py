@@ -2,7 +2,9 @@
 
 A record is on disk (flushed and fsync'd) when `append` returns, so a step is durably recorded
 before the action it describes runs. Several processes (chat, workers) may append to the same file:
-an exclusive file lock serialises them and each append re-reads the tail if another wrote since.
+an exclusive file lock serialises them and each append re-reads the tail if another wrote since. The appends of
+one process that arrive while another is being written share the next fsync (audit.store.GroupCommit): an alert
+storm costs a few fsyncs a batch, not one a record, in a queue behind one lock.
 
 Two ways to write: `append` raises when the record cannot be written (a change to infrastructure must not run
 unrecorded); `note` never raises (alerts and pages go on when the disk is full; the outage is counted and logged
@@ -35,7 +37,7 @@ from audit.record import Entry as Entry
 from audit.record import JsonScalar as JsonScalar
 from audit.record import build
 from audit.record import redact as redact
-from audit.store import AuditStore
+from audit.store import AuditStore, GroupCommit, Waiting, chain
 from audit.verify import AuditReport, verify_audit
 from core.errors import AuditTampered, AuditUnavailable
 from core.redaction import redact_text as redact_text  # re-exported: callers imported it from here first
@@ -62,7 +64,8 @@ class AuditLog(AuditStore):
         self._heads = HeadKeeper(connection) if connection is not None else None
         self._checkpoints = Checkpointer(data_dir, key, checkpoint_every, checkpoint_seconds) if key else None
         self._clock = clock
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # this object's view of the file's end (the group's writer and repair)
+        self._group = GroupCommit(self._write_group)
         self._tail: tuple[int, int, str] | None = None  # (file size, last seq, last hash) as last seen
         self.outage = Outage("audit log writes", WRITE_FAILURES)  # .current: why writing fails now, else None
         self._outside = Outage("audit chain head (Redis) or checkpoints", HEAD_FAILURES)
@@ -85,10 +88,7 @@ class AuditLog(AuditStore):
         """Write one record durably. Raises AuditUnavailable (one line a user may read) when it cannot be
         written, AuditTampered when the log's end is not a record nor a torn line."""
         try:
-            with self._lock, self._locked() as fh:
-                seq, last_hash, _moved = self._last(fh)
-                record = self._write(fh, seq, last_hash, event, **entry)
-                self._record_outside(record)
+            record = self._group.append(event, entry)
         except OSError as exc:
             cause = self.outage.failed(exc)
             raise AuditUnavailable(f"The audit log cannot be written ({cause}): changes are refused for now.") from exc
@@ -97,6 +97,18 @@ class AuditLog(AuditStore):
             raise
         self.outage.recovered()
         return record
+
+    def _write_group(self, group: list[Waiting]) -> None:
+        """Write every waiting record, chained in order, with one fsync; then the head, once, for the last."""
+        with self._lock, self._locked() as fh:
+            seq, last_hash, _moved = self._last(fh)
+            built = chain(group, seq, last_hash, self._clock)
+            if not built:
+                return
+            self._write_records(fh, [record for _, record in built])
+            for waiting, record in built:
+                waiting.record = record
+            self._record_outside(built[-1][1])
 
     def repair(self) -> int:
         """Move a torn last line aside now (start-up); returns the bytes moved. Never raises: logged instead."""
@@ -144,13 +156,18 @@ class AuditLog(AuditStore):
 
     def _write(self, fh: IO[bytes], seq: int, prev_hash: str, event: AuditEvent, **entry: Unpack[Entry]) -> AuditRecord:
         record = build(seq + 1, self._clock(), prev_hash, event, **entry)
-        line = (record.model_dump_json() + "\n").encode()
+        self._write_records(fh, [record])
+        return record
+
+    def _write_records(self, fh: IO[bytes], records: list[AuditRecord]) -> None:
+        """Records that follow the file's end, in one write and one fsync (a crash in it leaves a torn line at
+        worst, which the next append moves aside)."""
+        lines = b"".join((record.model_dump_json() + "\n").encode() for record in records)
         size = self._tail[0] if self._tail is not None else os.fstat(fh.fileno()).st_size
-        fh.write(line)
+        fh.write(lines)
         fh.flush()
         os.fsync(fh.fileno())
-        self._tail = (size + len(line), record.seq, record.hash)
-        return record
+        self._tail = (size + len(lines), records[-1].seq, records[-1].hash)
 
     def _record_outside(self, record: AuditRecord) -> None:
         """The head to Redis, a checkpoint when due: best effort, under the file lock (so verify, which takes it

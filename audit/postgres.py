@@ -3,9 +3,11 @@ append-only table `opsbot_audit` in PostgreSQL (OPSBOT_AUDIT_URL).
 
 One chain across every process and host: an append takes a session advisory lock (LOCK_KEY), reads the last row,
 inserts the next and commits - so the record is durable (synchronous commit) before `append` returns - then moves
-the chain head in Redis and lets the lock go. Signed checkpoints are rows of `opsbot_audit_checkpoints`, written
-in the same transaction as the record they sign. `verify` takes the lock shared for a moment, so it reads the
-rows, the checkpoints and the Redis head as one consistent state, then checks them with the file's code.
+the chain head in Redis and lets the lock go. The appends of one process that arrive meanwhile wait and go in
+together, in one transaction under one lock (audit.store.GroupCommit): a storm costs a commit a batch.
+Signed checkpoints are rows of `opsbot_audit_checkpoints`, written in the same transaction as the record they sign.
+`verify` takes the lock shared for a moment, so it reads the rows, the checkpoints and the Redis head as one
+consistent state, then checks them with the file's code.
 
 `append` raises AuditUnavailable in one line when PostgreSQL cannot take the record; `note` never raises (the
 outage is counted and logged once, as for the file)."""
@@ -28,8 +30,8 @@ from audit.pg_link import Link, cause, where
 from audit.pg_schema import CHECKPOINTS, INSERT, LOCK_KEY, SELECT, TABLE
 from audit.pg_verify import parse_row, verify_table
 from audit.query import RecordFilter
-from audit.record import GENESIS, AuditEvent, AuditRecord, Entry, build
-from audit.store import AuditStore
+from audit.record import GENESIS, AuditEvent, AuditRecord, Entry
+from audit.store import AuditStore, GroupCommit, Waiting, chain
 from audit.verify import AuditReport
 from core.errors import AuditTampered, AuditUnavailable
 from core.settings import Settings
@@ -61,6 +63,7 @@ class PostgresAudit(AuditStore):
         self._clock = clock
         self._lock = threading.Lock()
         self._pid = os.getpid()
+        self._group = GroupCommit(self._write_group)
         self.outage = Outage("audit log writes", WRITE_FAILURES)
         self._outside = Outage("audit chain head (Redis)", HEAD_FAILURES)
 
@@ -107,8 +110,7 @@ class PostgresAudit(AuditStore):
     def append(self, event: AuditEvent, **entry: Unpack[Entry]) -> AuditRecord:
         """Write one record, committed before returning. Raises AuditUnavailable (one line a user may read)."""
         try:
-            with self._guard:
-                record = self._append(self._locked(), event, entry)
+            record = self._group.append(event, entry)
         except psycopg.Error as exc:
             reason = self.outage.failed_because(cause(exc, self._link.url))
             raise AuditUnavailable(f"The audit log cannot be written ({reason}): changes are refused for now.") from exc
@@ -129,21 +131,29 @@ class PostgresAudit(AuditStore):
             conn.execute("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))
         return conn
 
-    def _append(self, conn: psycopg.Connection, event: AuditEvent, entry: Entry) -> AuditRecord:
-        """Under the chain's lock (taken by `_locked`): the next record, committed; then the head. Lets go."""
+    def _write_group(self, group: list[Waiting]) -> None:
+        with self._guard:
+            self._append(self._locked(), group)
+
+    def _append(self, conn: psycopg.Connection, group: list[Waiting]) -> None:
+        """Under the chain's lock (taken by `_locked`): the group's records, committed; then the head. Lets go."""
         try:
             with conn.transaction():
                 now, seq, prev_hash = conn.execute(_LAST).fetchone() or (0.0, None, None)
-                at = self._clock() if self._clock is not None else float(now)
-                record = build(int(seq or 0) + 1, at, str(prev_hash or GENESIS), event, **entry)
-                conn.execute(INSERT, row(record))
-                mark = self._checkpoint(conn, record)
+                clock = self._clock if self._clock is not None else lambda: float(now)
+                built = chain(group, int(seq or 0), str(prev_hash or GENESIS), clock)
+                if not built:
+                    return
+                with conn.cursor() as cursor:
+                    cursor.executemany(INSERT, [row(record) for _, record in built])
+                mark = self._checkpoint(conn, built[-1][1])
             if mark is not None:
                 self._last_mark = mark
-            self._record_head(record)  # under the lock: verify never sees a row the head does not know yet
+            for waiting, record in built:
+                waiting.record = record
+            self._record_head(built[-1][1])  # under the lock: verify never sees a row the head does not know yet
         finally:
             self._unlock(conn)
-        return record
 
     def _unlock(self, conn: psycopg.Connection) -> None:
         try:
