@@ -5,7 +5,12 @@ only `TransientProviderError` is retried (RQ retries any exception, so a permane
 again), the provider's `retry_after` is honoured, each retry is audited and shown as it happens, the
 job's timeout covers all attempts, and nothing needs RQ's scheduler. Because RQ itself never
 retries these jobs, a job abandoned by a dead worker is never silently run a second time: a human
-looks first."""
+looks first.
+
+A job runs once also through a Redis failover: before acting, the worker marks the job's idempotency key as run
+and waits until that mark is on every replica a failover could promote (`workers.jobs.hold_once`). A job taken
+from the queue of a master that then failed over is still queued on the new one: the worker that takes it there
+finds the mark and does not act again."""
 
 from __future__ import annotations
 
@@ -22,9 +27,9 @@ from core.errors import ProviderError, TransientProviderError
 from core.metrics import share
 from core.retrying import RetryCallState, RetryPolicy
 from workers.context import WorkerContext, current_context
-from workers.jobs import KEEP_SECONDS, ActionJob, job_id_for, limits
+from workers.jobs import KEEP_SECONDS, ActionJob, Hold, hold_once, job_id_for, limits
 from workers.lease import Lease
-from workers.outcomes import edit, label, record, report_not_run, report_success
+from workers.outcomes import edit, label, record, report_failure, report_not_run, report_success
 
 # A confirmation is for the world as it was shown: a job that found no worker for this long (all
 # workers down) is not run late; the conversation is told to ask again.
@@ -42,10 +47,16 @@ def run_action(job: dict[str, object]) -> str:
     action_job = ActionJob.model_validate(job)
     ctx = current_context()
     job_id = job_id_for(action_job.idempotency_key)
-    if not ctx.connection.set(_RAN_PREFIX + job_id, 1, nx=True, ex=KEEP_SECONDS):
-        # Requeued by hand, or re-enqueued after its record expired: an action runs at most once.
+    held = hold_once(ctx.connection, _RAN_PREFIX + job_id, ttl=KEEP_SECONDS)
+    if held is Hold.TAKEN:
+        # Requeued by hand, re-enqueued after its record expired, or still queued on a master that took over
+        # from the one this job was first taken from: an action runs at most once.
         log.warning("job %s already ran; not running %s again", job_id, label(action_job))
         return "not run: this job already ran"
+    if held is Hold.UNSURE:
+        reason = f"Redis did not settle after a failover; not run - check `show {action_job.request.resource_name}`"
+        report_failure(ctx, job_id, action_job, AuditEvent.FAILED, reason)
+        return "not run: Redis did not settle"
     waited = max(0.0, time.time() - action_job.enqueued_at)
     share(ctx.connection, "queue_wait", waited)
     if waited > STALE_AFTER_SECONDS:

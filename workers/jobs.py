@@ -1,9 +1,15 @@
 """Putting an action on the queue: one RQ job per idempotency key, and the per-conversation set of
-jobs that have not finished yet."""
+jobs that have not finished yet. Also the one way a worker makes a "done once" mark that a Redis failover
+cannot lose (`hold_once`): a job's run and an escalation's page are only made after their mark is on every
+replica the sentinels could promote."""
 
 from __future__ import annotations
 
+import contextlib
+import enum
 import hashlib
+import logging
+import uuid
 from typing import Final
 
 import redis
@@ -14,6 +20,8 @@ from rq.job import Job, JobStatus
 from actions.catalogue import spec
 from core.errors import OpsbotError
 from core.models import ActionRequest, ConversationRef, Frozen
+from core.redis import replicated
+from core.retrying import RetryPolicy
 from core.settings import Settings
 from workers.context import WorkerContext
 from workers.queues import queue
@@ -28,6 +36,12 @@ _PENDING_PREFIX: Final = "opsbot:pending:"
 _UNFINISHED: Final = frozenset(
     s.value for s in (JobStatus.CREATED, JobStatus.QUEUED, JobStatus.DEFERRED, JobStatus.SCHEDULED, JobStatus.STARTED)
 )
+# How long a write waits to be on every promotable replica: a failover leaves no settled master for one to a few
+# seconds (docs/redis.md); past this the caller is told, rather than acting on a write a failover may still lose.
+DURABLE = RetryPolicy(deadline=20.0, first=0.2, most=1.0)
+_RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
+
+log = logging.getLogger(__name__)
 
 
 class ActionJob(Frozen):
@@ -57,28 +71,38 @@ def limits(settings: Settings, request: ActionRequest) -> tuple[int, int]:
 
 
 def enqueue_action(ctx: WorkerContext, job: ActionJob) -> str:
-    """Queue `job` and return its job id. The same idempotency key gives the same id and runs once,
-    also when two processes enqueue it at the same moment (RQ's atomic unique enqueue). Raises
-    OpsbotError when Redis cannot take the job."""
+    """Queue `job` and return its job id once the job is on every replica a failover could promote (so a
+    failover cannot lose it after the conversation said "running"). The same idempotency key gives the same id
+    and runs once, also when two processes enqueue it at the same moment (RQ's atomic unique enqueue), and when
+    a failover makes us enqueue it again. Raises OpsbotError when Redis cannot take the job."""
     job_id = job_id_for(job.idempotency_key)
     timeout, _retries = limits(ctx.settings, job.request)
     target = queue(spec(job.request.action).queue, ctx.connection)
-    rq_job = target.create_job(
-        JOB_FUNCTION,
-        kwargs={"job": job.model_dump(mode="json")},
-        job_id=job_id,
-        timeout=timeout,
-        result_ttl=KEEP_SECONDS,
-        failure_ttl=KEEP_SECONDS,
-        description=f"{job.request.action.value} {job.request.resource_name}",
-        on_failure=Callback(FAILURE_CALLBACK, timeout=CALLBACK_TIMEOUT_SECONDS),
-    )
+
+    def kept() -> None:
+        rq_job = target.create_job(
+            JOB_FUNCTION,
+            kwargs={"job": job.model_dump(mode="json")},
+            job_id=job_id,
+            timeout=timeout,
+            result_ttl=KEEP_SECONDS,
+            failure_ttl=KEEP_SECONDS,
+            description=f"{job.request.action.value} {job.request.resource_name}",
+            on_failure=Callback(FAILURE_CALLBACK, timeout=CALLBACK_TIMEOUT_SECONDS),
+        )
+        # Already queued, running or run (or kept from an earlier try): never a second job.
+        with contextlib.suppress(DuplicateJobError):
+            target.enqueue_job(rq_job, unique=True)
+        if not replicated(ctx.connection):
+            raise TimeoutError("the job is not on every replica yet")  # the next try enqueues again if it was lost
+
     try:
-        target.enqueue_job(rq_job, unique=True)
-    except DuplicateJobError:
-        return job_id  # already queued, running or run: never a second job
+        DURABLE.retrying(lambda exc: isinstance(exc, TimeoutError))(kept)
     except redis.RedisError as exc:
         raise OpsbotError("the job queue is unreachable: nothing was run") from exc
+    except TimeoutError as exc:
+        raise OpsbotError("the job queue did not confirm it kept the job (Redis failing over?): it may still run; "
+                          "check the resource before asking again") from exc  # fmt: skip
     key = _pending_key(job.ref)
     with ctx.connection.pipeline() as pipe:
         pipe.sadd(key, job_id)
@@ -118,3 +142,40 @@ def _unfinished(status: bytes | str | None) -> bool:
         return False
     text = status.decode() if isinstance(status, bytes) else status
     return text in _UNFINISHED
+
+
+class Hold(enum.Enum):
+    """What `hold_once` found."""
+
+    OURS = "ours"  # the mark is ours and on every promotable replica: act now, once
+    TAKEN = "taken"  # another run made the mark: it acted (or is acting); do not act again
+    UNSURE = "unsure"  # the mark could not be made safe in time: nobody may act on it yet
+
+
+def hold_once(connection: redis.Redis, key: str, *, ttl: int, patience: RetryPolicy = DURABLE) -> Hold:
+    """Make the mark `key` ours, unless another run made it, and wait until it is on every replica the sentinels
+    could promote, before an outside effect (a cloud action, an SMS) is made on the strength of it. A mark written
+    to a master that then fails over may be lost: the next try finds it gone and makes it again on the new master
+    (or finds another run's). UNSURE takes our mark back (as far as Redis lets us), so a later run can act."""
+    owner = uuid.uuid4().hex
+
+    def attempt() -> Hold:
+        if not connection.set(key, owner, nx=True, ex=ttl) and connection.get(key) != owner.encode():
+            return Hold.TAKEN
+        if not replicated(connection) or connection.get(key) != owner.encode():
+            raise TimeoutError(f"{key} is not on every replica yet")
+        return Hold.OURS
+
+    try:
+        return patience.retrying(_not_durable_yet)(attempt)
+    except (TimeoutError, redis.RedisError) as exc:
+        log.warning("%s not made safe from a failover in time (%s); leaving it for a later run", key, exc)
+        try:
+            connection.eval(_RELEASE, 1, key, owner)
+        except redis.RedisError:
+            log.warning("%s could not be taken back; a later run will take it as done", key)
+        return Hold.UNSURE
+
+
+def _not_durable_yet(exc: BaseException) -> bool:
+    return isinstance(exc, TimeoutError | redis.RedisError)

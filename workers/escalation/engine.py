@@ -34,6 +34,7 @@ from policies.model import Policy
 from workers.escalation.notices import Notices
 from workers.escalation.overrides import OverrideStore
 from workers.escalation.timers import Pending, Timers, page_token
+from workers.jobs import Hold
 from workers.paging import PageFailed, Pager, PageRef
 
 log = logging.getLogger(__name__)
@@ -208,6 +209,9 @@ class Escalator:
         cursor = Cursor(**pending.cursor)
         step = escalation.steps[cursor.step]
         reached = self._notify(alert, step, pending, now)
+        if reached is None:  # Redis is failing over: the claim runs out and the step runs again then
+            log.warning("alert %d: page %s postponed until Redis settles", number, pending.token)
+            return
         following = next_page(escalation, cursor)
         if following is None:
             self.timers.stop(number)
@@ -221,8 +225,9 @@ class Escalator:
         self.timers.schedule(number, after, now if not reached else now + delay)
 
     # -- one step -------------------------------------------------------------------------------------
-    def _notify(self, alert: Alert, step: Step, pending: Pending, now: float) -> bool:
-        """Run one step; False when it reached no one (the next step then runs at once)."""
+    def _notify(self, alert: Alert, step: Step, pending: Pending, now: float) -> bool | None:
+        """Run one step; False when it reached no one (the next step then runs at once), None when it must run
+        again later."""
         if step.notify == "channel":
             reminded = self.book.remind(alert.number)
             if reminded is None:  # acknowledged or resolved this very moment
@@ -243,7 +248,8 @@ class Escalator:
             return bool(refs)
         return self._page(alert, step.notify, person, pending.token)
 
-    def _page(self, alert: Alert, kind: str, person: str, token: str) -> bool:
+    def _page(self, alert: Alert, kind: str, person: str, token: str) -> bool | None:
+        """Send one SMS or call; None (nothing sent) while Redis cannot promise this page is sent only once."""
         phone = phone_of(self.policy, person)
         problem = None
         if self.pager is None:
@@ -253,6 +259,12 @@ class Escalator:
         if problem is not None or self.pager is None or phone is None:
             self._audit_notified(alert, kind, person, ok=False, outcome=problem or "")
             return False
+        held = self.timers.hold_page(token)
+        if held is Hold.TAKEN:  # an earlier run of this step paged, and its next step's time was lost in a failover
+            log.info("alert %d: page %s was sent before; not sending it again", alert.number, token)
+            return True
+        if held is Hold.UNSURE:
+            return None
         page, pager = PageRef(alert=alert.number, token=token, person=person), self.pager
         text = self.sms_text(alert) if self.sms_text is not None else alert.summary
         try:

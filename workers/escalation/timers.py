@@ -2,7 +2,11 @@
 step is due, and per alert the cursor of that step. A process claims a due alert by pushing its time a lease
 ahead (one process per step; if it dies mid-step, the step runs again when the lease ends), then sets the time
 of the following step, or removes the alert when its escalation is over. The sorted set, its claim and its
-wake-up are `core.schedule`'s, the one timer mechanism."""
+wake-up are `core.schedule`'s, the one timer mechanism.
+
+A claim, or the following step's time, written just before a Redis failover can be lost with it, and the step
+then runs again. So an SMS or a call is only made once its page token is marked as paged on every replica a
+failover could promote (`hold_page`): the step run again finds the mark and does not page twice."""
 
 from __future__ import annotations
 
@@ -13,11 +17,13 @@ from dataclasses import dataclass
 import redis
 
 from core.schedule import Clock, Schedule
+from workers.jobs import Hold, hold_once
 
 PREFIX = "opsbot:esc:"
 _DUE = PREFIX + "due"
 _WAKE = PREFIX + "wake"
 LEASE_SECONDS = 60.0
+PAGED_SECONDS = 24 * 3600  # a page's mark outlives any re-run of its step (one lease later)
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,11 @@ class Timers:
         pipe.delete(_state(number))
         removed, _ = pipe.execute()
         return bool(removed)
+
+    def hold_page(self, token: str) -> Hold:
+        """May the page `token` be sent now? OURS: yes, and no re-run of its step will send it again; TAKEN: an
+        earlier run of the step sent it; UNSURE: Redis is failing over: leave the claim to run out, and retry."""
+        return hold_once(self._redis, f"{PREFIX}paged:{token}", ttl=PAGED_SECONDS)
 
     def pause_until(self, number: int, until: float) -> None:
         """A silence: the pending step waits until `until` (if an escalation is running)."""
