@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Final
 
 import redis
+from redis.sentinel import SentinelConnectionPool
 from rq import Queue, SimpleWorker, Worker
 from rq.job import Job
 from rq.timeouts import TimerDeathPenalty
@@ -67,9 +68,7 @@ def run_worker(
     try:
         connection.ping()
     except redis.RedisError as exc:
-        kwargs = connection.connection_pool.connection_kwargs
-        place = f"{kwargs.get('host', '?')}:{kwargs.get('port', '?')}"
-        raise OpsbotError(f"Redis at {place} is unreachable: {exc}") from exc
+        raise OpsbotError(f"Redis {where(connection)} is unreachable: {exc}") from exc
     context = build_context(settings, connection)
     install_context(context)
     start_refresher(context.provider, settings)  # real clouds: keep their inventory cache fresh from here
@@ -88,6 +87,20 @@ def run_worker(
         work_horse_killed_handler=on_horse_killed,
     )
     worker.work(burst=burst, logging_level=settings.log_level, with_scheduler=False)
+
+
+def where(connection: redis.Redis) -> str:
+    """Where `connection` goes, for a message (never a password): "at host:port", or the Sentinel service and
+    its sentinels, or the socket's path."""
+    pool = connection.connection_pool
+    if isinstance(pool, SentinelConnectionPool):
+        sentinels = [s.connection_pool.connection_kwargs for s in pool.sentinel_manager.sentinels]
+        named = ", ".join(f"{k.get('host', '?')}:{k.get('port', '?')}" for k in sentinels)
+        return f"(Sentinel service {pool.service_name!r} through {named})"
+    kwargs = pool.connection_kwargs
+    if "path" in kwargs:
+        return f"at {kwargs['path']}"
+    return f"at {kwargs.get('host', '?')}:{kwargs.get('port', '?')}"
 
 
 class _ThreadWorker(SimpleWorker):

@@ -68,6 +68,15 @@ def test_worker_command_says_in_one_line_when_redis_is_unreachable(tmp_path: Pat
     assert "\n" not in str(caught.value)
 
 
+def test_worker_command_names_the_sentinels_and_the_service_but_no_password(tmp_path: Path) -> None:
+    url = "redis+sentinel://:hunter2-secret@127.0.0.1:1,127.0.0.1:2/opsbot-master"
+    with pytest.raises(OpsbotError) as caught:
+        run_worker(Settings(redis_url=url, data_dir=tmp_path))
+    said = str(caught.value)
+    assert said.startswith("Redis (Sentinel service 'opsbot-master' through 127.0.0.1:1, 127.0.0.1:2) is unreachable")
+    assert "hunter2" not in said and "\n" not in said
+
+
 def test_worker_command_needs_a_real_redis(tmp_path: Path) -> None:
     with pytest.raises(OpsbotError, match="OPSBOT_REDIS_URL"):
         run_worker(Settings(data_dir=tmp_path))
