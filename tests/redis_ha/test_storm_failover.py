@@ -1,0 +1,187 @@
+"""A whole opsbot (the HTTP intake, the escalation timers, the Twilio pager, an in-process RQ worker) on a Redis
+master with two replicas and three sentinels, failed over in the middle of a storm of 2,000 alerts while alerts
+page by SMS and call and action jobs run: every alert the senders were answered 2xx for is stored once, every
+page of every escalation is sent exactly once, and every job's action runs exactly once.
+
+The escalation runs on a clock the test moves (a lease lost with the failover runs out when the test says, not a
+minute later); the storm's alerts go to a console conversation nobody delivers, so that the run measures the
+store, the timers and the queue rather than the fake Slack."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+import redis
+
+from audit.log import AuditEvent, AuditLog
+from fakes.redis_ha import SentinelRedis
+from fakes.twilio_api import FakeTwilioAPI
+from tests.alerting.conftest import (  # noqa: F401  (fixtures used through pytest)
+    INCIDENT,
+    TOKEN,
+    AlertStackFactory,
+    make_alert_stack,
+    twilio,
+)
+from tests.clock import ManualClock
+from tests.eventually import eventually
+from tests.redis_ha.conftest import stored_fingerprints
+from tests.slack.conftest import fake_slack, make_stack  # noqa: F401  (fixtures used through pytest)
+from tests.workers.helpers import scale_job
+from workers.context import current_context
+from workers.escalation.timers import LEASE_SECONDS
+from workers.jobs import enqueue_action, job_id_for
+
+STORM = 2_000
+SENDERS = 8
+PAGING = 12  # alerts that page, fired one after another across the failover
+JOBS = 16
+STEPS = 4  # each paging alert's escalation: SMS, call, SMS, call
+FAILOVER_AFTER = 600  # storm alerts acknowledged before the failover is ordered
+
+ALERTING: dict[str, Any] = {
+    "timezone": "UTC",
+    "routes": [
+        {"name": "pages", "match": {"severity": ["critical"]}, "channels": [f"slack:{INCIDENT}"],
+         "escalation": "phone"},
+        {"name": "storm", "channels": ["console:storm"]},
+    ],
+    "escalations": {
+        "phone": {"steps": [
+            {"notify": "sms"},
+            {"after": "1s", "notify": "call"},
+            {"after": "1s", "notify": "sms"},
+            {"after": "1s", "notify": "call"},
+        ]},
+    },
+    "schedules": {
+        "primary": {"timezone": "UTC", "rotation": "daily", "handoff": "09:00", "start": "2026-01-05",
+                    "people": ["alice"], "manager": "carol"},
+    },
+}  # fmt: skip
+
+
+@dataclass
+class Senders:
+    """Alertmanager-like senders: each alert posted until it is answered 2xx, a 503 retried at once."""
+
+    url: str
+    http: httpx.Client
+    acknowledged: set[str] = field(default_factory=set)
+    unavailable: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def send(self, fingerprint: str, severity: str = "warning") -> None:
+        body = json.dumps({"fingerprint": fingerprint, "status": "firing", "severity": severity,
+                           "summary": f"disk full on {fingerprint}", "resource": "web-prod"})  # fmt: skip
+        headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
+        while True:
+            answer = self.http.post(self.url + "/alerts/generic", content=body, headers=headers)
+            if answer.status_code == 200:
+                with self.lock:
+                    self.acknowledged.add(fingerprint)
+                return
+            assert answer.status_code == 503, answer.text
+            with self.lock:
+                self.unavailable += 1
+
+
+class Driver(threading.Thread):
+    """Moves the escalation's clock half a second every 50 ms and wakes its timers, until stopped."""
+
+    def __init__(self, clock: ManualClock, wake: Any) -> None:
+        super().__init__(name="escalation-clock", daemon=True)
+        self.clock, self._wake, self.stopping = clock, wake, threading.Event()
+
+    def run(self) -> None:
+        while not self.stopping.wait(0.05):
+            self.clock.advance(0.5)
+            with contextlib.suppress(redis.RedisError):  # failing over: the ticker looks again on its own
+                self._wake()
+
+
+@pytest.mark.serial  # three redis-sentinel, three redis-server and 2,000 requests load both cores
+def test_a_failover_during_a_storm_loses_no_alert_and_repeats_no_page_and_no_job(
+    cluster: SentinelRedis,
+    make_alert_stack: AlertStackFactory,  # noqa: F811
+    twilio: FakeTwilioAPI,  # noqa: F811
+) -> None:
+    alerts = make_alert_stack(ALERTING, redis_url=cluster.url + "?wait_timeout=0.3")
+    escalator = alerts.stack.runtime.alerting.escalator
+    clock = ManualClock()
+    escalator.clock = clock
+    driver = Driver(clock, escalator.timers.wake)
+    driver.start()
+    context = current_context()  # the in-process worker's: the stack's Redis, audit and simulated cloud
+    jobs = [scale_job(context.provider, to=13 + n % 8, key=f"storm-job-{n}") for n in range(JOBS)]
+    storm = [f"storm-{n}" for n in range(STORM)]
+    paging = [f"page-{n}" for n in range(PAGING)]
+
+    def page_and_queue() -> None:
+        """A paging alert and a job or two every 0.25 s, from just before the failover until after it."""
+        for n, fingerprint in enumerate(paging):
+            senders.send(fingerprint, "critical")
+            for job in jobs[n * JOBS // PAGING : (n + 1) * JOBS // PAGING]:
+                enqueue_action(context, job)
+            time.sleep(0.25)
+
+    with httpx.Client(timeout=30) as http, ThreadPoolExecutor(max_workers=SENDERS + 1) as pool:
+        senders = Senders(alerts.url, http)
+        sent = [pool.submit(senders.send, fingerprint) for fingerprint in storm]
+        eventually(lambda: len(senders.acknowledged) >= FAILOVER_AFTER // 2, 60, "the storm under way")
+        paged = pool.submit(page_and_queue)
+        eventually(lambda: len(senders.acknowledged) >= FAILOVER_AFTER, 60, "the storm half-way")
+        new = cluster.failover()
+        for future in [*sent, paged]:
+            future.result(timeout=120)
+
+    # Every step of every escalation due (a claim lost with the failover runs out after its lease), then done.
+    clock.advance(LEASE_SECONDS + 1)
+    eventually(lambda: escalator.timers.running() == 0, 60, "every escalation over")
+    driver.stopping.set()
+    data_dir = alerts.stack.settings.data_dir
+    job_ids = [job_id_for(job.idempotency_key) for job in jobs]
+    eventually(lambda: _ended(data_dir, job_ids), 60, "every job ended")
+
+    stored = stored_fingerprints(cluster.server(new))
+    everything = set(storm) | set(paging)
+    assert senders.acknowledged == everything
+    missing = sorted(everything - set(stored))
+    twice = sorted(f for f, count in Counter(stored).items() if count > 1)
+    assert (missing, twice) == ([], []), (
+        f"{len(missing)} acknowledged alerts lost, {len(twice)} stored twice ({senders.unavailable} answers were 503)"
+    )
+
+    pages = Counter(_token(callback) for callback in _callbacks(twilio))
+    numbers = sorted({token.partition(".")[0] for token in pages})
+    assert len(numbers) == PAGING, f"pages for {len(numbers)} of {PAGING} paging alerts: {sorted(pages)}"
+    expected = {f"{number}.{step}" for number in numbers for step in range(1, STEPS + 1)}
+    assert {t: c for t, c in pages.items() if c != 1} == {}, "pages sent more than once"
+    assert set(pages) == expected, f"pages missing: {sorted(expected - set(pages))}"
+
+    started = Counter(r.params.get("job_id") for r in AuditLog(data_dir).records() if r.event is AuditEvent.STARTED)
+    assert {job_id: started[job_id] for job_id in job_ids} == dict.fromkeys(job_ids, 1), "a job ran twice or never"
+
+
+def _callbacks(fake: FakeTwilioAPI) -> list[str]:
+    return [s.status_callback or "" for s in fake.sms_sent] + [c.status_callback or "" for c in fake.calls_placed]
+
+
+def _token(callback: str) -> str:
+    return parse_qs(urlsplit(callback).query)["token"][0]
+
+
+def _ended(data_dir: Any, job_ids: list[str]) -> bool:
+    ends = {AuditEvent.SUCCEEDED, AuditEvent.FAILED, AuditEvent.ABANDONED, AuditEvent.EXPIRED}
+    ended = {r.params.get("job_id") for r in AuditLog(data_dir).records() if r.event in ends}
+    return set(job_ids) <= ended
