@@ -101,6 +101,12 @@ class GroupCommit:
         self._queue: list[Waiting] = []
         self._writing = False
 
+    @property
+    def waiting(self) -> int:
+        """Appends queued for the next write (the one being written is not counted)."""
+        with self._changed:
+            return len(self._queue)
+
     def append(self, event: AuditEvent, entry: Entry) -> AuditRecord:
         """Queue one record and return it once durable (written by this thread or another). Raises what `write`
         raised for its group."""

@@ -3,14 +3,21 @@ ingest. `POST /alerts/sns`: verify the SNS signature, accept listed topics only,
 each Notification once (SNS redelivers). Every refusal is one line; every request is counted by outcome.
 
 With Redis Sentinel, a 2xx waits until a replica has the alert (core.redis.replicated): an alert the sender was
-told is stored survives a failover; otherwise the answer is 503 and the sender's retry finishes the job."""
+told is stored survives a failover; otherwise the answer is 503 and the sender's retry finishes the job.
+
+The blocking work (Redis, the durable audit record of a new alert) runs on the intake's own threads, not asyncio's
+default pool: that pool has a handful of threads, some held by the delivery's blocking reads, and a storm of alerts
+queued behind them. Many appends waiting at once is also what lets the audit write them in one fsync."""
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import ParamSpec, TypeVar
 
 import httpx
 import redis
@@ -34,6 +41,12 @@ log = logging.getLogger(__name__)
 SNS = "sns"
 SNS_SEEN_SECONDS = 3600
 CONFIRM_TIMEOUT_SECONDS = 5.0
+
+THREADS = 32  # alerts being stored at once, per process: a storm's requests wait on Redis and the audit, not CPU
+_THREADS = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="alert-intake")  # started as needed
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 WEBHOOKS = Counter(
     "opsbot_alert_webhooks", "Alert webhook requests, by source and outcome.", ["source", "outcome"]
@@ -84,7 +97,7 @@ class _Intake:
         body = await request.body()  # its size is limited by the HTTP app (bot/http.py)
         headers, query = request.headers, request.query_params
         try:
-            used = await asyncio.to_thread(check, auth, headers, query, body, self._clock(), self._seen)
+            used = await _blocking(check, auth, headers, query, body, self._clock(), self._seen)
         except Unauthorized as exc:
             return _refuse(source, "unauthorized", 401, str(exc))
         except redis.RedisError as exc:
@@ -110,7 +123,7 @@ class _Intake:
         if envelope.topic_arn not in self._settings.sns_topics:  # before the signature: no certificate fetched
             return _refuse(SNS, "forbidden", 403, "topic not accepted")
         try:
-            await asyncio.to_thread(self._verifier.verify, envelope, self._clock())
+            await _blocking(self._verifier.verify, envelope, self._clock())
         except Unauthorized as exc:
             return _refuse(SNS, "unauthorized", 401, str(exc))
         except CertificateUnavailable as exc:
@@ -130,7 +143,7 @@ class _Intake:
         except Malformed as exc:
             return _refuse(SNS, "malformed", 400, str(exc))
         try:
-            first = await asyncio.to_thread(self._seen.first_time, seen_key, SNS_SEEN_SECONDS)
+            first = await _blocking(self._seen.first_time, seen_key, SNS_SEEN_SECONDS)
         except redis.RedisError as exc:
             return _unavailable(SNS, exc)
         if not first:
@@ -144,7 +157,7 @@ class _Intake:
     async def _forget(self, source: str, token: str) -> None:
         """The request was not stored: let the sender's retry of it through the replay guard."""
         try:
-            await asyncio.to_thread(self._seen.forget, token)
+            await _blocking(self._seen.forget, token)
         except redis.RedisError:
             log.warning("alert intake %s: Redis failed; a retry of this request will be taken for a replay", source)
 
@@ -170,8 +183,8 @@ class _Intake:
             _count(source, "accepted")
             return JSONResponse({"stored": 0, "updated": 0})
         try:
-            result = await asyncio.to_thread(self._ingest, incoming)
-            kept = await asyncio.to_thread(replicated, self._redis)
+            result = await _blocking(self._ingest, incoming)
+            kept = await _blocking(replicated, self._redis)
         except redis.RedisError as exc:
             return _unavailable(source, exc)
         if not kept:  # a failover now could lose it: the sender's retry is counted as a repeat, never stored twice
@@ -181,6 +194,11 @@ class _Intake:
         log.info("alert intake %s: %d new, %d updated", source, result.stored, result.updated)
         _count(source, "accepted")
         return JSONResponse({"stored": result.stored, "updated": result.updated})
+
+
+async def _blocking(call: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+    """`call` on the intake's threads."""
+    return await asyncio.get_running_loop().run_in_executor(_THREADS, functools.partial(call, *args, **kwargs))
 
 
 def _count(source: str, outcome: str) -> None:
