@@ -135,11 +135,15 @@ def test_a_failover_during_a_storm_loses_no_alert_and_repeats_no_page_and_no_job
                 enqueue_action(context, job)
             time.sleep(0.25)
 
-    with httpx.Client(timeout=30) as http, ThreadPoolExecutor(max_workers=SENDERS + 1) as pool:
+    with (
+        httpx.Client(timeout=30) as http,
+        ThreadPoolExecutor(max_workers=SENDERS) as pool,
+        ThreadPoolExecutor(max_workers=1) as pager,  # beside the storm's queue, not behind it
+    ):
         senders = Senders(alerts.url, http)
         sent = [pool.submit(senders.send, fingerprint) for fingerprint in storm]
         eventually(lambda: len(senders.acknowledged) >= FAILOVER_AFTER // 2, 60, "the storm under way")
-        paged = pool.submit(page_and_queue)
+        paged = pager.submit(page_and_queue)
         eventually(lambda: len(senders.acknowledged) >= FAILOVER_AFTER, 60, "the storm half-way")
         new = cluster.failover()
         for future in [*sent, paged]:
