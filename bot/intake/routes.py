@@ -29,7 +29,7 @@ from starlette.routing import BaseRoute, Route
 from alerts.model import Incoming
 from alerts.sources import PARSERS, Malformed
 from alerts.sources.sns import SnsEnvelope, alarm, parse_envelope
-from bot.intake import Ingest
+from bot.intake import Ingest, IngestResult
 from bot.intake.auth import ReplayGuard, Unauthorized, check
 from bot.intake.sns_certificates import CertificateUnavailable
 from bot.intake.sns_verify import SnsVerifier, is_sns_url
@@ -183,8 +183,7 @@ class _Intake:
             _count(source, "accepted")
             return JSONResponse({"stored": 0, "updated": 0})
         try:
-            result = await _blocking(self._ingest, incoming)
-            kept = await _blocking(replicated, self._redis)
+            result, kept = await _blocking(self._stored, incoming)
         except redis.RedisError as exc:
             return _unavailable(source, exc)
         if not kept:  # a failover now could lose it: the sender's retry is counted as a repeat, never stored twice
@@ -194,6 +193,10 @@ class _Intake:
         log.info("alert intake %s: %d new, %d updated", source, result.stored, result.updated)
         _count(source, "accepted")
         return JSONResponse({"stored": result.stored, "updated": result.updated})
+
+    def _stored(self, incoming: list[Incoming]) -> tuple[IngestResult, bool]:
+        """Store the alerts, then ask whether the replicas have them: one trip to the intake's threads."""
+        return self._ingest(incoming), replicated(self._redis)
 
 
 async def _blocking(call: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
