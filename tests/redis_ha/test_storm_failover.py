@@ -16,14 +16,16 @@ import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 import redis
 
+from alerts.model import Incoming, Severity
 from audit.log import AuditEvent, AuditLog
+from core.retrying import RetryPolicy
 from fakes.redis_ha import SentinelRedis
 from fakes.twilio_api import FakeTwilioAPI
 from tests.alerting.conftest import (  # noqa: F401  (fixtures used through pytest)
@@ -33,13 +35,14 @@ from tests.alerting.conftest import (  # noqa: F401  (fixtures used through pyte
     make_alert_stack,
     twilio,
 )
+from tests.alerting.escalation_clock import EscalationClock
 from tests.clock import ManualClock
 from tests.eventually import eventually
 from tests.redis_ha.conftest import stored_fingerprints
 from tests.slack.conftest import fake_slack, make_stack  # noqa: F401  (fixtures used through pytest)
 from tests.workers.helpers import scale_job
 from workers.context import current_context
-from workers.escalation.timers import LEASE_SECONDS
+from workers.escalation.timers import LEASE_SECONDS, Timers
 from workers.jobs import enqueue_action, job_id_for
 
 STORM = 2_000
@@ -175,6 +178,43 @@ def test_a_failover_during_a_storm_loses_no_alert_and_repeats_no_page_and_no_job
 
     started = Counter(r.params.get("job_id") for r in AuditLog(data_dir).records() if r.event is AuditEvent.STARTED)
     assert {job_id: started[job_id] for job_id in job_ids} == dict.fromkeys(job_ids, 1), "a job ran twice or never"
+
+
+def test_a_page_waits_while_the_replicas_cannot_confirm_it_and_is_sent_once_when_they_can(
+    cluster: SentinelRedis,
+    make_alert_stack: AlertStackFactory,  # noqa: F811
+    twilio: FakeTwilioAPI,  # noqa: F811
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Three replicas asked for, two running: Redis never confirms a write (intake would answer 503: the alert is
+    # given to the escalation directly).
+    alerts = make_alert_stack(ALERTING, redis_url=cluster.url + "?wait_replicas=3&wait_timeout=0.1")
+    escalator = alerts.stack.runtime.alerting.escalator
+    escalator.timers.patience = RetryPolicy(attempts=2, first=0.1, most=0.1)
+    clock = EscalationClock()
+    clock.drive(escalator)
+    escalator.ingest([Incoming(source="generic", fingerprint="db-down", severity=Severity.CRITICAL,
+                               summary="db down", resource="web-prod")])  # fmt: skip
+    escalator.timers.wake()
+    eventually(lambda: "page 1.1 postponed until Redis settles" in caplog.text, 30, "the SMS step postponed")
+    assert twilio.sms_sent == [] and _leased(escalator.timers, clock)  # its claim runs out first
+    assert escalator.run_due() == 0
+    assert not alerts.stack.runtime.connection.exists("opsbot:esc:paged:1.1")  # taken back: a later run may page
+
+    pool = cast(Any, alerts.stack.runtime.connection.connection_pool)
+    pool.wait_replicas = None  # the replicas there are now confirm the writes
+    clock.advance(LEASE_SECONDS + 1)
+    escalator.timers.wake()
+    twilio.wait_for(lambda fake: len(fake.sms_sent) == 1)
+    for _ in range(STEPS - 1):  # the rest of the escalation, a second apart
+        clock.later(1)
+    eventually(lambda: escalator.timers.running() == 0, 30, "the escalation over")
+    assert sorted(_token(c) for c in _callbacks(twilio)) == ["1.1", "1.2", "1.3", "1.4"]  # each page once
+
+
+def _leased(timers: Timers, clock: ManualClock) -> bool:
+    due = timers.next_due()
+    return due is not None and due > clock.now
 
 
 def _callbacks(fake: FakeTwilioAPI) -> list[str]:

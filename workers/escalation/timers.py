@@ -16,8 +16,9 @@ from dataclasses import dataclass
 
 import redis
 
+from core.retrying import RetryPolicy
 from core.schedule import Clock, Schedule
-from workers.jobs import Hold, hold_once
+from workers.jobs import DURABLE, Hold, hold_once
 
 PREFIX = "opsbot:esc:"
 _DUE = PREFIX + "due"
@@ -40,8 +41,10 @@ class Timers:
     """`clock` is the escalation's: the escalator hands it its own, so a test that moves the escalator's time
     moves these timers' with it."""
 
-    def __init__(self, connection: redis.Redis, *, clock: Clock = time.time) -> None:
+    def __init__(self, connection: redis.Redis, *, clock: Clock = time.time, patience: RetryPolicy = DURABLE) -> None:
+        """`patience`: how long a page waits for Redis to confirm its mark is safe before it is postponed."""
         self._redis = connection
+        self.patience = patience
         self.due_times = Schedule(connection, _DUE, _WAKE, clock=clock)
 
     @property
@@ -73,7 +76,7 @@ class Timers:
     def hold_page(self, token: str) -> Hold:
         """May the page `token` be sent now? OURS: yes, and no re-run of its step will send it again; TAKEN: an
         earlier run of the step sent it; UNSURE: Redis is failing over: leave the claim to run out, and retry."""
-        return hold_once(self._redis, f"{PREFIX}paged:{token}", ttl=PAGED_SECONDS)
+        return hold_once(self._redis, f"{PREFIX}paged:{token}", ttl=PAGED_SECONDS, patience=self.patience)
 
     def pause_until(self, number: int, until: float) -> None:
         """A silence: the pending step waits until `until` (if an escalation is running)."""
