@@ -383,7 +383,7 @@ def _failed(connection: redis.Redis) -> int:
 
 def _intake(url: str) -> list[Figure]:
     """The intake with the audit in the file, then in PostgreSQL: every new alert is an audit record, written
-    durably before the sender's 2xx, one at a time across every replica (one chain)."""
+    durably before the sender's 2xx, in one chain across every replica (appends that arrive together share a write)."""
     figures = _intake_with(url, "file", None)
     with _postgres_database() as database:
         if database is None:
