@@ -222,7 +222,7 @@ class Escalator:
         next_cursor, _next_step, delay = following
         count = int(pending.token.partition(".")[2] or 0) + 1
         after = Pending(pending.policy, _cursor_dict(next_cursor), page_token(number, count), pending.started)
-        self.timers.schedule(number, after, now if not reached else now + delay)
+        self.timers.schedule_after(number, pending.token, after, now if not reached else now + delay)
 
     # -- one step -------------------------------------------------------------------------------------
     def _notify(self, alert: Alert, step: Step, pending: Pending, now: float) -> bool | None:

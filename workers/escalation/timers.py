@@ -84,12 +84,23 @@ class Timers:
 
     def hurry(self, number: int, token: str | None = None) -> bool:
         """Run the pending step now (a page failed, or someone pressed 9). With `token`, only if the pending step
-        is still the one after that page: a late status callback of an older page changes nothing."""
+        is still the one after that page: a late status callback of an older page changes nothing. A page that
+        failed before its step finished (a call to a dead number fails within a second, while the step is still
+        writing its audit) is remembered, and `schedule_after` runs the next step at once."""
         if token is not None:
             pending = self.pending(number)
+            if pending is not None and pending.token == token:  # its step has not scheduled the next one yet
+                self._redis.set(_failed_early(token), 1, ex=int(LEASE_SECONDS * 2))
+                return False
             if pending is None or pending.token != _next_of(token):
                 return False
         return self.due_times.move(str(number), self.clock())
+
+    def schedule_after(self, number: int, page_token: str, pending: Pending, due: float) -> None:
+        """`schedule` the step after the page `page_token`, at once if that page already failed (`hurry`)."""
+        if self._redis.delete(_failed_early(page_token)):
+            due = min(due, self.clock())
+        self.schedule(number, pending, due)
 
     def due(self, limit: int = 50) -> list[int]:
         """Claim the alerts whose step is due now (each runs in one process; again if that one dies)."""
@@ -114,6 +125,10 @@ def page_token(number: int, step_count: int) -> str:
 def _next_of(token: str) -> str:
     number, _, count = token.partition(".")
     return f"{number}.{int(count) + 1}" if count.isdigit() else ""
+
+
+def _failed_early(token: str) -> str:
+    return f"{PREFIX}failed-early:{token}"
 
 
 def _state(number: int) -> str:
