@@ -8,7 +8,7 @@ retries these jobs, a job abandoned by a dead worker is never silently run a sec
 looks first.
 
 A job runs once also through a Redis failover: before acting, the worker marks the job's idempotency key as run
-and waits until that mark is on every replica a failover could promote (`workers.jobs.hold_once`). A job taken
+and waits until that mark is on every replica a failover could promote (`core.once.hold_once`). A job taken
 from the queue of a master that then failed over is still queued on the new one: the worker that takes it there
 finds the mark and does not act again."""
 
@@ -25,9 +25,10 @@ from actions.provider import Outcome
 from audit.log import AuditEvent
 from core.errors import ProviderError, TransientProviderError
 from core.metrics import share
+from core.once import Hold, hold_once
 from core.retrying import RetryCallState, RetryPolicy
 from workers.context import WorkerContext, current_context
-from workers.jobs import KEEP_SECONDS, ActionJob, Hold, hold_once, job_id_for, limits
+from workers.jobs import KEEP_SECONDS, ActionJob, job_id_for, limits
 from workers.lease import Lease
 from workers.outcomes import edit, label, record, report_failure, report_not_run, report_success
 

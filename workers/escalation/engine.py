@@ -24,6 +24,7 @@ from audit.store import AuditStore
 from core.broadcast import incident_refs
 from core.durations import span
 from core.models import ConversationRef
+from core.once import Hold
 from core.retrying import RetryPolicy
 from core.settings import Settings
 from policies.alerting.loader import chat_identities, phone_of
@@ -34,7 +35,6 @@ from policies.model import Policy
 from workers.escalation.notices import Notices
 from workers.escalation.overrides import OverrideStore
 from workers.escalation.timers import Pending, Timers, page_token
-from workers.jobs import Hold
 from workers.paging import PageFailed, Pager, PageRef
 
 log = logging.getLogger(__name__)

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 
 import redis
 
+from core.once import DURABLE, Hold, hold_once
 from core.retrying import RetryPolicy
 from core.schedule import Clock, Schedule
-from workers.jobs import DURABLE, Hold, hold_once
 
 PREFIX = "opsbot:esc:"
 _DUE = PREFIX + "due"
