@@ -145,7 +145,8 @@ def test_a_dead_holder_is_taken_over_when_its_lease_runs_out_and_nothing_goes_tw
 
     assert [s.reply.key for s in a_sent.sent].count("c1-4") == 1
     assert "c1-4" not in {s.reply.key for s in b_sent.sent}  # claimed, recognised as posted, not sent again
-    assert _already_posted() == skipped + 1
+    # c1-4 at least; on a loaded machine also replies the dead one sent whose acknowledgements had not landed yet
+    assert _already_posted() >= skipped + 1
     _assert_once_and_in_order(keys, a_sent, b_sent)
     assert _nothing_pending(redis_conn)
     assert _consumers(redis_conn) == {"serve-b"}
