@@ -48,6 +48,14 @@ redis.call('ZADD', KEYS[3], ARGV[2], n)
 return {'new', n}
 """
 
+# KEYS: the alert's hash, its opening claim. ARGV: the claim's lifetime in ms. Returns nil when the alert is opened
+# or someone else is opening it, else the claim is taken and the alert's hash is returned (empty: no such alert).
+_CLAIM = """
+if redis.call('HEXISTS', KEYS[1], 'opened') == 1 then return nil end
+if not redis.call('SET', KEYS[2], '1', 'NX', 'PX', ARGV[1]) then return nil end
+return redis.call('HGETALL', KEYS[1])
+"""
+
 IngestKind = Literal["new", "repeat", "refresh", "unopened", "resolve", "unknown"]
 OPENING_SECONDS = 30.0  # an opening that did not finish in this long (its process died) may be tried again
 
@@ -71,6 +79,7 @@ class AlertBook:
         self._redis = connection
         self._clock = clock
         self._ingest = connection.register_script(_INGEST)
+        self._claim = connection.register_script(_CLAIM)
 
     # -- intake ---------------------------------------------------------------------------------------
     def ingest(
@@ -94,12 +103,25 @@ class AlertBook:
     # -- opening: the card posted and the escalation started, once -------------------------------------
     def claim_opening(self, number: int) -> bool:
         """True for the one caller that should open the alert now (not opened, nobody else at it)."""
-        if self._redis.hexists(_key(number), "opened"):
-            return False
-        return bool(self._redis.set(f"{PREFIX}opening:{number}", "1", nx=True, px=int(OPENING_SECONDS * 1000)))
+        return self.claim_to_open(number)[0]
 
-    def opened(self, number: int) -> None:
-        self._redis.hset(_key(number), "opened", "1")
+    def claim_to_open(self, number: int) -> tuple[bool, Alert | None]:
+        """Whether this caller is the one to open the alert now, and the alert as stored (None: no such alert):
+        one round trip, as every new alert of a storm takes this step."""
+        found = self._claim(keys=[_key(number), f"{PREFIX}opening:{number}"], args=[int(OPENING_SECONDS * 1000)])
+        if found is None:
+            return False, None
+        flat = cast(list[bytes], found)
+        return True, _alert(dict(zip(flat[::2], flat[1::2], strict=True)))
+
+    def opened(self, number: int, refresh_seconds: float | None = None) -> None:
+        """The alert's card is posted and its escalation started. With `refresh_seconds`, its cards are current
+        too (as `refreshed`), in the same round trip and before the mark, so no repeat refreshes them at once."""
+        pipe = self._redis.pipeline()
+        if refresh_seconds is not None:
+            pipe.set(f"{_REFRESHED}{number}", "1", px=max(1, int(refresh_seconds * 1000)))
+        pipe.hset(_key(number), "opened", "1")
+        pipe.execute()
 
     def refreshed(self, number: int, every_seconds: float) -> None:
         """The alert's cards are current: the next repeat does not refresh them for `every_seconds`."""

@@ -131,13 +131,14 @@ class Escalator:
 
     def _opened(self, number: int) -> None:
         """Post the new alert's card and start its escalation; once, however often a sender retries."""
-        if not self.book.claim_opening(number):
+        claimed, alert = self.book.claim_to_open(number)
+        if not claimed:
             return
         try:
-            alert = self.book.get(number)
             if alert is not None:
                 self._open(alert)
-                self.book.opened(number)
+                # Its cards were just posted: the first repeat count shows a while later.
+                self.book.opened(number, self.refresh_seconds)
         except Exception:
             with contextlib.suppress(redis.RedisError):  # the sender's retry (after our 503) may try at once
                 self.book.release_opening(number)
@@ -160,7 +161,6 @@ class Escalator:
                     "paging": alert.paging, "resource": alert.resource or ""},
         )  # fmt: skip
         posted = self.notices.post(alert, alert.channels, key_token=page_token(number, 0))
-        self.book.refreshed(number, self.refresh_seconds)  # the first repeat count a while after the post
         self._audit_notified(alert, "channel", ",".join(alert.channels) or "none", ok=bool(posted))
         if alert.escalation is None or alert.escalation not in self.alerting.escalations:
             return
