@@ -4,10 +4,7 @@ retry a 503 as Alertmanager does; the store counts a retried alert as a repeat."
 
 from __future__ import annotations
 
-import json
-import threading
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -21,35 +18,11 @@ from fakes.redis_ha import SentinelRedis
 from tests.eventually import eventually
 from tests.intake.harness import Served
 from tests.redis_ha.conftest import TOKEN, StoringIngest, stored_fingerprints, through_sentinels
+from tests.redis_ha.senders import Senders
 
 ALERTS = 400
 SENDERS = 6
 BEFORE_FAILOVER = 80  # acknowledged alerts before the failover is ordered
-
-
-@dataclass
-class Senders:
-    """Alertmanager-like senders: each alert posted until it is answered 2xx, a 503 retried at once."""
-
-    url: str
-    http: httpx.Client
-    acknowledged: set[str] = field(default_factory=set)
-    unavailable: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def send(self, fingerprint: str) -> None:
-        body = json.dumps({"fingerprint": fingerprint, "status": "firing", "severity": "critical",
-                           "summary": f"disk full on {fingerprint}"})  # fmt: skip
-        headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
-        while True:
-            answer = self.http.post(self.url + "/alerts/generic", content=body, headers=headers)
-            if answer.status_code == 200:
-                with self.lock:
-                    self.acknowledged.add(fingerprint)
-                return
-            assert answer.status_code == 503, answer.text
-            with self.lock:
-                self.unavailable += 1
 
 
 def test_every_alert_acknowledged_during_a_failover_is_stored_exactly_once(

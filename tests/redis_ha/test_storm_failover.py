@@ -10,12 +10,10 @@ store, the timers and the queue rather than the fake Slack."""
 from __future__ import annotations
 
 import contextlib
-import json
 import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import Any, cast
 from urllib.parse import parse_qs, urlsplit
 
@@ -39,6 +37,7 @@ from tests.alerting.escalation_clock import EscalationClock
 from tests.clock import ManualClock
 from tests.eventually import eventually
 from tests.redis_ha.conftest import stored_fingerprints
+from tests.redis_ha.senders import Senders
 from tests.slack.conftest import fake_slack, make_stack  # noqa: F401  (fixtures used through pytest)
 from tests.workers.helpers import scale_job
 from workers.context import current_context
@@ -72,31 +71,6 @@ ALERTING: dict[str, Any] = {
                     "people": ["alice"], "manager": "carol"},
     },
 }  # fmt: skip
-
-
-@dataclass
-class Senders:
-    """Alertmanager-like senders: each alert posted until it is answered 2xx, a 503 retried at once."""
-
-    url: str
-    http: httpx.Client
-    acknowledged: set[str] = field(default_factory=set)
-    unavailable: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def send(self, fingerprint: str, severity: str = "warning") -> None:
-        body = json.dumps({"fingerprint": fingerprint, "status": "firing", "severity": severity,
-                           "summary": f"disk full on {fingerprint}", "resource": "web-prod"})  # fmt: skip
-        headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
-        while True:
-            answer = self.http.post(self.url + "/alerts/generic", content=body, headers=headers)
-            if answer.status_code == 200:
-                with self.lock:
-                    self.acknowledged.add(fingerprint)
-                return
-            assert answer.status_code == 503, answer.text
-            with self.lock:
-                self.unavailable += 1
 
 
 class Driver(threading.Thread):
