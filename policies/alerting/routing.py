@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from alerts.model import Incoming, Severity
 from policies.alerting.fields import WEEKDAYS, as_utc, zone
 from policies.alerting.model import AlertingPolicy, Maintenance
+from policies.alerting.route_index import index_of
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ def route(alerting: AlertingPolicy, incoming: Incoming, at: datetime) -> RouteDe
     severity = incoming.severity
     if severity is Severity.WARNING and (alerting.event_mode or event_day(alerting, at)):
         severity = Severity.CRITICAL
-    chosen = next((r for r in alerting.routes if r.match.matches(incoming, severity)), None)
+    chosen = index_of(alerting.routes).first(incoming, severity)  # the first match in file order
     if chosen is None:
         return RouteDecision("", (), None, severity, paging=False, quiet_reason="no route matches")
     quiet: str | None = None
