@@ -9,13 +9,12 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from tests.redis_ha.conftest import TOKEN
-
 
 @dataclass
 class Senders:
     url: str
     http: httpx.Client
+    token: str  # the intake's token for the generic source
     acknowledged: set[str] = field(default_factory=set)
     unavailable: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -23,7 +22,7 @@ class Senders:
     def send(self, fingerprint: str, severity: str = "warning") -> None:
         body = json.dumps({"fingerprint": fingerprint, "status": "firing", "severity": severity,
                            "summary": f"disk full on {fingerprint}", "resource": "web-prod"})  # fmt: skip
-        headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
+        headers = {"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"}
         while True:
             answer = self.http.post(self.url + "/alerts/generic", content=body, headers=headers)
             if answer.status_code == 200:

@@ -33,7 +33,7 @@ def test_every_alert_acknowledged_during_a_failover_is_stored_exactly_once(
     fingerprints = [f"storm-{n}" for n in range(ALERTS)]
     ingest = StoringIngest(book=AlertBook(connection))
     with Served(settings, connection, ingest) as served, httpx.Client(timeout=30) as http:
-        senders = Senders(served.url, http)
+        senders = Senders(served.url, http, TOKEN)
         with ThreadPoolExecutor(max_workers=SENDERS) as pool:
             sent = [pool.submit(senders.send, fingerprint) for fingerprint in fingerprints]
             eventually(lambda: len(senders.acknowledged) >= BEFORE_FAILOVER, 20, "the first alerts acknowledged")

@@ -117,7 +117,7 @@ def test_a_failover_during_a_storm_loses_no_alert_and_repeats_no_page_and_no_job
         ThreadPoolExecutor(max_workers=SENDERS) as pool,
         ThreadPoolExecutor(max_workers=1) as pager,  # beside the storm's queue, not behind it
     ):
-        senders = Senders(alerts.url, http)
+        senders = Senders(alerts.url, http, TOKEN)
         sent = [pool.submit(senders.send, fingerprint) for fingerprint in storm]
         eventually(lambda: len(senders.acknowledged) >= FAILOVER_AFTER // 2, 60, "the storm under way")
         paged = pager.submit(page_and_queue)
