@@ -222,6 +222,9 @@ class Deliverer:
         finally:
             self._leading = False
             await self._end_lead()
+            # The renewals end on `_lost` as well as on the cancel: Python 3.11's wait_for can swallow a cancel that
+            # lands as the renewal in it completes, and the renewing loop then held the lease (and this stop) forever.
+            self._lost.set()
             renewing.cancel()
             await asyncio.gather(renewing, return_exceptions=True)
             LEADER.labels(self._channel).set(0)
