@@ -475,7 +475,7 @@ class Deliverer:
         async def send() -> None:
             message_id = await self.transport.post(digest)
             self._ids.remember(digest.key, message_id)
-            self._ids.remember_digested([card.reply.key for card in fresh], message_id)
+            await self._ids.remember_digested([card.reply.key for card in fresh], message_id)
 
         problem = await self._attempts(lane, send, lambda: [card.reply for card in fresh], digest)
         if problem is None:

@@ -49,14 +49,16 @@ class MessageIds:
         left in which a kill makes a message go out twice)."""
         await asyncio.shield(asyncio.wrap_future(self.remember(key, message_id)))
 
-    def remember_digested(self, keys: list[str], message_id: str) -> None:
-        """Cards that went out inside the digest `message_id`: stored in one round trip, however many."""
+    async def remember_digested(self, keys: list[str], message_id: str) -> None:
+        """Cards that went out inside the digest `message_id`: stored in one round trip, however many, and waited
+        for as `remember_now` is - a digest names many cards, and a kill before they are stored would post them all
+        again."""
         value = _DIGEST_MARK + message_id
         for key in keys:
             self._recent[key] = value
         while len(self._recent) > _LOCAL_IDS:
             self._recent.popitem(last=False)
-        self._io.submit(self._store_many, keys, value)
+        await asyncio.shield(asyncio.wrap_future(self._io.submit(self._store_many, keys, value)))
 
     async def already_posted(self, key: str) -> bool:
         """Whether the reply `key` went out before: a holder that died after the platform took a message and
