@@ -222,9 +222,7 @@ class Deliverer:
         finally:
             self._leading = False
             await self._end_lead()
-            # The renewals end on `_lost` as well as on the cancel: Python 3.11's wait_for can swallow a cancel that
-            # lands as the renewal in it completes, and the renewing loop then held the lease (and this stop) forever.
-            self._lost.set()
+            self._lost.set()  # the turn is over: the renewals end on it as well as on the cancel
             renewing.cancel()
             await asyncio.gather(renewing, return_exceptions=True)
             LEADER.labels(self._channel).set(0)
@@ -251,10 +249,17 @@ class Deliverer:
             await _pause(self._renew_every, self._lost)  # also while draining after a stop: sends need it
             if self._lost.is_set():
                 return
+            left = self._lease.valid_until - time.monotonic() - self._margin
+            # asyncio.wait, not wait_for: Python 3.11's wait_for can swallow a cancel that lands as the call completes.
+            renewal = asyncio.ensure_future(self._in(self._leasing, self._lease.take))
+            await asyncio.wait({renewal}, timeout=max(left, 0.001))
+            if not renewal.done():
+                renewal.add_done_callback(lambda late: late.cancelled() or late.exception())  # its error is not news
+                self._lose("cannot renew the lease (no answer from Redis in time)")
+                return
             try:
-                left = self._lease.valid_until - time.monotonic() - self._margin
-                held = await asyncio.wait_for(self._in(self._leasing, self._lease.take), max(left, 0.001))
-            except (redis.RedisError, TimeoutError) as exc:
+                held = renewal.result()
+            except redis.RedisError as exc:
                 self._lose(f"cannot renew the lease ({type(exc).__name__})")
                 return
             if not held:

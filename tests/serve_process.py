@@ -23,9 +23,19 @@ import pytest
 
 from fakes.daemon import free_port
 from tests.eventually import eventually
+from tests.slack.conftest import BOT_TOKEN, SECRET
 
 OPSBOT = str(Path(sys.executable).parent / "opsbot")
 START_SECONDS = 60.0  # a bound for a broken build: a passing start never waits for it
+
+
+def slack_environment(tmp_path: Path, redis_url: str, slack_url: str, policy: Path) -> dict[str, str]:
+    """The settings an `opsbot serve` on the Slack fake needs: Redis, a data directory, Slack, the policy."""
+    return {
+        "OPSBOT_REDIS_URL": redis_url, "OPSBOT_DATA_DIR": str(tmp_path / "data"), "OPSBOT_SLACK_BOT_TOKEN": BOT_TOKEN,
+        "OPSBOT_SLACK_SIGNING_SECRET": SECRET, "OPSBOT_SLACK_API_URL": slack_url, "OPSBOT_POLICY": str(policy),
+        "OPSBOT_SIM_RESOURCES": "200",
+    }  # fmt: skip
 
 
 def ready(url: str) -> bool:

@@ -18,8 +18,8 @@ from core.outbox import Outbox
 from fakes.slack_api import FakeSlackApi
 from tests.delivery.recording import cards_received
 from tests.eventually import eventually
-from tests.serve_process import OpsbotServe, stop
-from tests.slack.conftest import BOT_TOKEN, SECRET, policy_file
+from tests.serve_process import OpsbotServe, slack_environment, stop
+from tests.slack.conftest import policy_file
 
 CHANNELS = ("C0INCIDENT1", "C0INCIDENT2")
 PER_CHANNEL = 1_000
@@ -27,11 +27,7 @@ PER_CHANNEL = 1_000
 
 @pytest.fixture
 def environment(tmp_path: Path, redis_url: str, fake_slack: FakeSlackApi) -> dict[str, str]:
-    return {
-        "OPSBOT_REDIS_URL": redis_url, "OPSBOT_DATA_DIR": str(tmp_path / "data"), "OPSBOT_SLACK_BOT_TOKEN": BOT_TOKEN,
-        "OPSBOT_SLACK_SIGNING_SECRET": SECRET, "OPSBOT_SLACK_API_URL": fake_slack.url,
-        "OPSBOT_POLICY": str(policy_file(tmp_path)), "OPSBOT_SIM_RESOURCES": "200",
-    }  # fmt: skip
+    return slack_environment(tmp_path, redis_url, fake_slack.url, policy_file(tmp_path))
 
 
 @pytest.mark.timeout(400)  # its waits' own bounds come first, with what was missing

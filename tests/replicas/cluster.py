@@ -24,19 +24,15 @@ from bot.delivery import GROUP
 from core.leases import PREFIX
 from core.outbox import stream_key
 from fakes.slack_api import FakeSlackApi
-from tests.serve_process import OPSBOT, OpsbotServe, Running, stop
-from tests.slack.conftest import BOT_TOKEN, SECRET, policy_file
+from tests.serve_process import OPSBOT, OpsbotServe, Running, slack_environment, stop
+from tests.slack.conftest import SECRET, policy_file
 
 DELIVERY_LEASE = PREFIX + "deliver:slack"  # who delivers the Slack outbox now (bot/delivery.py)
 
 
 def environment(tmp_path: Path, redis_url: str, fake_slack: FakeSlackApi) -> dict[str, str]:
     """What every process of the deployment shares: Redis, the data directory, Slack, the policy."""
-    return {
-        "OPSBOT_REDIS_URL": redis_url, "OPSBOT_DATA_DIR": str(tmp_path / "data"), "OPSBOT_SLACK_BOT_TOKEN": BOT_TOKEN,
-        "OPSBOT_SLACK_SIGNING_SECRET": SECRET, "OPSBOT_SLACK_API_URL": fake_slack.url,
-        "OPSBOT_POLICY": str(_unlimited_policy(tmp_path)), "OPSBOT_SIM_RESOURCES": "200",
-    }  # fmt: skip
+    return slack_environment(tmp_path, redis_url, fake_slack.url, _unlimited_policy(tmp_path))
 
 
 def _unlimited_policy(tmp_path: Path) -> Path:
