@@ -41,6 +41,8 @@ class IntentName(StrEnum):
     ESCALATE = "escalate"  # page the next person in the escalation chain now
     TAKE_ONCALL = "take_oncall"  # "I'll take tonight": the sender carries the pager for a period
     PERF = "perf"
+    METRIC = "metric"  # "cpu of web-prod last 6h", "top 5 instances by cpu in prod"
+    WATCH = "watch"  # "watch cpu of web-prod for 10 min": one message edited until it ends
     NOT_YET = "not_yet"  # a command opsbot does not have yet ("rollback web-prod"): said so, never another
     MORE = "more"  # the next page of the last list in this conversation
     HELP = "help"
@@ -71,6 +73,12 @@ class Slots(Frozen):
     # A group's own limit to move with the scale, said in so many words ("... and raise the max"): "max" or "min".
     limit: Literal["max", "min"] | None = None
     limit_count: int | None = Field(default=None, ge=0)  # the new limit when said ("raising max to 20")
+    # Metrics: which one ("cpu", "memory", "latency_p99", ... - actions.metrics.model.Metric), the range as
+    # `duration_seconds` ("last 6h") or `period` ("today") or `since` ("03:00", the user's clock, 24 h), and a
+    # comparison ("last_week", "yesterday"). "top 5 instances by cpu" sets `count` and `kind`.
+    metric: str | None = None
+    since: str | None = None
+    compare: str | None = None
 
     def present(self) -> dict[str, object]:
         """The slots that are set, JSON-ready."""
@@ -109,6 +117,27 @@ class Message(Frozen):
     received_at: float  # unix seconds
 
 
+class ChartSeries(Frozen):
+    label: str  # "web-prod avg", "i-0abc"
+    points: tuple[tuple[float, float], ...]  # (unix seconds, value), oldest first
+
+
+class ChartMark(Frozen):
+    at: float  # unix seconds
+    label: str  # "alert 42 fired"
+
+
+class Chart(Frozen):
+    """A line chart for a phone, as data: the channel's adapter renders it (bot.charts) and uploads the picture."""
+
+    title: str  # "web-prod CPU, last 6 h"
+    unit: str  # "%", "ms", "/s", "B/s"
+    series: tuple[ChartSeries, ...]
+    threshold: float | None = None  # drawn as a line ("alert at 80%")
+    marks: tuple[ChartMark, ...] = ()  # vertical lines: alerts, incidents
+    filename: str = "chart.png"
+
+
 class Reply(Frozen):
     """One outbound message, or an edit of an earlier one (`edit_of` = that reply's key)."""
 
@@ -121,6 +150,7 @@ class Reply(Frozen):
     # The Deliverer hands the transport the platform's id of that message here instead (None: not known).
     reply_to: str | None = None
     kind: Literal["info", "confirm", "progress", "result", "error", "refusal"] = "info"
+    chart: Chart | None = None  # posted as a picture with the text (in the thread); edits carry none
 
 
 class ActionName(StrEnum):

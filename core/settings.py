@@ -146,6 +146,26 @@ class Settings(BaseSettings):
         default=1.0, gt=0, le=30, description="status waits at most this long for fresher data, then answers."
     )
 
+    # Metrics: read from the monitoring systems already there (docs/metrics.md).
+    prometheus_url: HttpUrl | None = Field(
+        default=None, description="Prometheus to read metrics from (its base URL). Unset: the clouds' own metrics."
+    )
+    metrics_mapping: Path | None = Field(
+        default=None,
+        description="YAML overriding the shipped mapping of metrics to PromQL and to each cloud's metric names.",
+    )
+    cloud_metrics: bool = Field(
+        default=True,
+        description="Read CloudWatch, Azure Monitor and Cloud Monitoring for the configured clouds' resources.",
+    )
+    gcp_monitoring_url: HttpUrl | None = Field(default=None, description="Cloud Monitoring API URL override.")
+    metrics_deadline_seconds: float = Field(
+        default=3.0, gt=0, le=30, description="A metrics question waits at most this long for its source."
+    )
+    metric_watches_per_user: int = Field(
+        default=3, ge=1, le=20, description="Running `watch` commands per user (each edits one message)."
+    )
+
     # Alerts: intake, routing and escalation (docs/alerts.md).
     alerting: Path | None = Field(
         default=None,
