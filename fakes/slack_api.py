@@ -301,10 +301,12 @@ class FakeSlackApi:
 
     async def _websocket(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(autoping=True)
-        await ws.prepare(request)
+        # Counted before the handshake's answer goes out: the client may see itself connected (and a test
+        # look) before this coroutine runs again after prepare().
         with self._cond:
             self._sockets.append(ws)
             self._cond.notify_all()
+        await ws.prepare(request)
         await ws.send_str(json.dumps({"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A111"}}))
         async for frame in ws:
             if frame.type == WSMsgType.TEXT:
