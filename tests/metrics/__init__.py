@@ -1,0 +1,1 @@
+"""Metrics: sources, charts, questions and watches (issue: metrics from chat)."""
