@@ -112,6 +112,9 @@ class SimulatedMetrics:
             samples = resources[row].cpu[-SAMPLES:]
             sample_times = _sample_times(now, len(samples))
             measured = np.interp(times, sample_times, np.asarray(samples, dtype=np.float64))
+            # Past the last sample (the minutes since the 5-minute mark) the last sample's level, with noise.
+            fresh = times > sample_times[-1]
+            measured[fresh] *= 1 + profile.noise * fast[row][fresh]
             values[row] = np.where(times >= sample_times[0], measured, values[row])
         if profile.ceiling is not None:
             np.minimum(values, profile.ceiling, out=values)
