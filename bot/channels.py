@@ -51,6 +51,12 @@ class Transport(Protocol):
         """Replace the text and buttons of an earlier message."""
         ...
 
+    async def post_picture(self, reply: Reply, message_id: str, png: bytes) -> str:
+        """Show `png`, the picture of `reply.chart`, right under the text that `reply` became (`message_id`, what
+        `post` returned): in its thread (Slack), as a reply to it (Telegram). Named and titled by the chart.
+        Returns the platform's id of the picture; raises as `post` does."""
+        ...
+
     def conversation_rate(self, ref: ConversationRef) -> Rate | None:
         """How fast one conversation may take messages (Slack: a few at once, then about one a second per
         channel), or None when it has no limit of its own."""

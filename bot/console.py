@@ -1,12 +1,15 @@
 """The console channel: an interactive chat in the terminal, or a scripted one when stdin is not a
 terminal (one message per line). Buttons become numbered choices. Like every adapter it only
-translates: lines -> Messages, Replies -> text (rich) or JSON lines. Like the chat renderers, it shows text
+translates: lines -> Messages, Replies -> text (rich) or JSON lines, a reply's chart -> a PNG file in the data
+directory, named on a line of its own. Like the chat renderers, it shows text
 only after `for_chat`: an ESC from an alert's summary must not drive the operator's terminal, nor a bidi
 override turn a name around."""
 
 from __future__ import annotations
 
 import json
+import logging
+import re
 import threading
 import time
 from collections.abc import Iterable
@@ -27,6 +30,8 @@ from workers.jobs import pending_jobs
 CHANNEL = "console"
 _READ_BLOCK_MS = 100  # the outbox reader's blocking read; it notices stop() within this
 _SETTLE_MS = 20  # its next read after entries arrived
+CHARTS_DIR = "charts"  # in the data directory: a reply's chart is saved as <reply key>.png
+log = logging.getLogger(__name__)
 
 
 class ConsoleChannel:
@@ -187,6 +192,7 @@ class ConsoleChannel:
 
     def show(self, reply: Reply) -> None:
         start = time.perf_counter()
+        chart = self._save_chart(reply)  # drawn before taking the lock: the other thread may print meanwhile
         with self._print_lock:
             number = 0
             if reply.edit_of is None:
@@ -198,22 +204,42 @@ class ConsoleChannel:
             elif reply.edit_of == self._buttons_of:
                 self._buttons = reply.buttons  # an edit settles (or re-offers) that message's buttons
             if self.json_mode:
-                self._write_json(reply)
+                self._write_json(reply, chart)
             else:
                 self._write_text(reply, number)
+                if chart:
+                    self._console.print(" " * len(f"opsbot #{number} ") + chart)
         metrics.observe("delivery", time.perf_counter() - start)
 
-    def _write_json(self, reply: Reply) -> None:
-        line = json.dumps(
-            {
-                "id": reply.key,
-                "edit_of": reply.edit_of,
-                "kind": reply.kind,
-                "text": for_chat(reply.text),
-                "buttons": [{"id": b.id, "label": for_chat(b.label)} for b in reply.buttons],
-            },
-            ensure_ascii=False,
-        )
+    def _save_chart(self, reply: Reply) -> str | None:
+        """The reply's chart drawn into the data directory: "Chart: <path>", or why there is none. Edits carry none."""
+        if reply.chart is None or reply.edit_of is not None:
+            return None
+        from bot.charts import render_png  # matplotlib: only for a shell that draws a chart
+
+        path = self.runtime.settings.data_dir / CHARTS_DIR / f"{_file_safe(reply.key)}.png"
+        try:
+            png = render_png(reply.chart)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(png)
+        except OSError as exc:
+            return f"Chart not saved: cannot write {path} ({exc.strerror})."
+        except Exception as exc:  # a chart that cannot be drawn must not take its text with it
+            log.warning("console: the chart of reply %s did not render: %s", reply.key, type(exc).__name__)
+            return "Chart not drawn (see the log)."
+        return f"Chart: {path}"
+
+    def _write_json(self, reply: Reply, chart: str | None = None) -> None:
+        shown: dict[str, object] = {
+            "id": reply.key,
+            "edit_of": reply.edit_of,
+            "kind": reply.kind,
+            "text": for_chat(reply.text),
+            "buttons": [{"id": b.id, "label": for_chat(b.label)} for b in reply.buttons],
+        }
+        if chart is not None:
+            shown["chart"] = chart  # "Chart: <path>", as the text mode prints it
+        line = json.dumps(shown, ensure_ascii=False)
         if self._out is not None:
             self._out.write(line + "\n")
             self._out.flush()
@@ -244,6 +270,10 @@ class ConsoleChannel:
 
 
 _META = {"/quit", "/as", "/press", "/wait", "/voice", "/alert"}
+
+
+def _file_safe(key: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]", "_", key).lstrip(".") or "chart"
 
 
 def _id_tuple(entry_id: str) -> tuple[int, int]:

@@ -29,6 +29,7 @@ import redis
 from prometheus_client import Counter, Gauge
 
 from bot.channels import DeliveryFailed, RetryAfter, Transport
+from bot.charts import render_png
 from bot.digest import DIGESTED, digest_of, take_cards
 from bot.message_ids import MSGID_PREFIX as MSGID_PREFIX
 from bot.message_ids import MSGID_TTL_SECONDS as MSGID_TTL_SECONDS
@@ -57,6 +58,7 @@ MAX_HELD = 50_000
 LEASE_SECONDS = 5.0
 RENEW_SHARE, MARGIN_SHARE = 0.2, 0.4  # of the lease's time: renewed every 1 s, sends stop with 2 s left
 HANDOVER_PREFIX = "opsbot:deliver:handover:"  # a released lease is announced here, so a standby wakes at once
+PICTURE_SUFFIX = "#chart"  # the key under which a reply's picture is remembered: its own key and this
 SWEEP_SECONDS = 5.0  # how often the holder looks for entries a paused former holder read after losing the lease
 
 QUEUED = Gauge("opsbot_delivery_queued", "Replies read from the outbox and not yet sent.", ["channel", "urgency"])
@@ -463,7 +465,34 @@ class Deliverer:
         problem = await self._attempts(lane, send, lambda: [] if skipped else [sent[-1].reply])
         if problem is None:
             metrics.observe("delivery", max(0.0, time.time() - _entry_seconds(sent[-1].entry_id)))
+            await self._deliver_picture(lane, sent[-1].reply)
         await self._settle(sent, problem, [sent[-1]])
+
+    async def _deliver_picture(self, lane: Lane, reply: Reply) -> None:
+        """The chart of a reply whose text went out, as a picture under it; paced like a message. Its own id is
+        remembered as the text's is, so a reply handed out again after a restart gets its picture once. A chart
+        that does not render or upload is logged and left out: the text stays delivered, and is not sent again."""
+        chart = reply.chart
+        # Edits carry no chart, and a refusal is seen by the presser alone: its picture would be seen by everyone.
+        if chart is None or reply.edit_of is not None or reply.kind == "refusal":
+            return
+        key = reply.key + PICTURE_SUFFIX
+        text = await self._asked(self._ids.lookup(reply.key))
+        if text is None or text.in_digest or await self._asked(self._ids.already_posted(key)):
+            return
+        try:
+            png = await asyncio.to_thread(render_png, chart)  # ~0.1 s of CPU: not on the event loop
+        except Exception as exc:
+            log.warning("%s: the chart of reply %s did not render: %s: %s",
+                        self._channel, reply.key, type(exc).__name__, _clean(exc))  # fmt: skip
+            return
+        placed = await self._placed(reply)
+
+        async def send() -> None:
+            await self._ids.remember_now(key, await self.transport.post_picture(placed, text.message_id, png))
+
+        await pace(lane, self._bucket)
+        await self._attempts(lane, send, lambda: [], reply, what="the chart of reply")
 
     async def _deliver_digest(self, lane: Lane, cards: list[Entry]) -> None:
         """One message for `cards` (its token already taken); each card's escalation hears how it went. Cards that
@@ -489,12 +518,12 @@ class Deliverer:
 
     async def _attempts(
         self, lane: Lane, send: Callable[[], Awaitable[None]], about: Callable[[], list[Reply]],
-        shown: Reply | None = None,
+        shown: Reply | None = None, what: str = "reply",
     ) -> str | None:  # fmt: skip
         """`send` until it succeeds, is refused for good, or fails ATTEMPTS times (429s aside: the platform said
         when to come back, and we do); the lane waits in between (a 429: its Retry-After; else a growing backoff)
         and takes a new token. The replies `about()` names are reported: sent, or failing at the first failure.
-        None, or why it was given up on."""
+        None, or why it was given up on (logged as about `what` of the reply `shown`, or the last reported)."""
         failures = 0
         paced = True
 
@@ -533,13 +562,13 @@ class Deliverer:
             raise
         except DeliveryFailed as exc:
             reply = shown or about()[-1]
-            log.warning("%s refused reply %s to %s: %s", self.transport.name, reply.key, _where(reply), _clean(exc))
+            log.warning("%s refused %s %s to %s: %s", self.transport.name, what, reply.key, _where(reply), _clean(exc))
             return f"refused: {_clean(exc)}"
         except Exception as exc:  # any failure: after ATTEMPTS the conversation must move on
             reply = shown or about()[-1]
             log.warning(
-                "%s: gave up on reply %s to %s after %d attempts: %s: %s",
-                self.transport.name, reply.key, _where(reply), ATTEMPTS, type(exc).__name__, _clean(exc),
+                "%s: gave up on %s %s to %s after %d attempts: %s: %s",
+                self.transport.name, what, reply.key, _where(reply), ATTEMPTS, type(exc).__name__, _clean(exc),
             )  # fmt: skip
             return f"gave up after {ATTEMPTS} attempts: {type(exc).__name__}: {_clean(exc)}"
         return None

@@ -3,11 +3,11 @@
 Runs an aiohttp server in a background thread. Records every call (method, body, bearer token, time),
 keeps the messages it was asked to post and update, answers auth.test, chat.postMessage, chat.update,
 chat.postEphemeral (kept apart, in `ephemeral`: only the `user` named sees one; Slack answers its `message_ts`),
-the files_upload_v2 steps and apps.connections.open (whose URL is a WebSocket served here). It can be
-told to answer the next N calls of a method with 429 + Retry-After, or with a Slack error, and to keep Slack's
-per-channel limit on chat.postMessage, answering 429 + Retry-After when a channel is overdone. Files a test
-registers with `serve_file` download from their `url_private_download`, with the bot token as a bearer only
-(401 without it, as files.slack.com refuses)."""
+the files_upload_v2 steps (each file shared, with its thread and bytes: `shared`) and apps.connections.open
+(whose URL is a WebSocket served here). It can be told to answer the next N calls of a method with 429 +
+Retry-After, or with a Slack error, and to keep Slack's per-channel limit on chat.postMessage, answering 429 +
+Retry-After when a channel is overdone. Files a test registers with `serve_file` download from their
+`url_private_download`, with the bot token as a bearer only (401 without it, as files.slack.com refuses)."""
 
 from __future__ import annotations
 
@@ -65,6 +65,17 @@ class PostedMessage:
 
 
 @dataclass(frozen=True)
+class SharedFile:
+    """A file the bot uploaded and shared (files.completeUploadExternal), as its channel shows it."""
+
+    file_id: str
+    channel: str | None
+    thread_ts: str | None  # the thread it was shared into; None: the channel itself
+    title: str
+    content: bytes  # what arrived at its upload URL
+
+
+@dataclass(frozen=True)
 class Download:
     file_id: str
     status: int  # what the fake answered: 200, 401, 404
@@ -94,6 +105,7 @@ class FakeSlackApi:
         self.messages: list[PostedMessage] = []  # in the order they were posted
         self.ephemeral: list[PostedMessage] = []  # chat.postEphemeral: each seen by its `user` only
         self.uploads: dict[str, bytes] = {}  # file id -> bytes received at the upload URL
+        self.shared: list[SharedFile] = []  # files completed and shared, in order
         self.socket_acks: list[dict[str, Any]] = []
         self.downloads: list[Download] = []  # every GET of a served file, in order
         self._files: dict[str, _ServedFile] = {}  # file id -> what to serve
@@ -262,7 +274,12 @@ class FakeSlackApi:
             file_id = f"F{next(self._ts):08d}"
             return {"ok": True, "upload_url": f"http://127.0.0.1:{self.port}/upload/{file_id}", "file_id": file_id}
         if method == "files.completeUploadExternal":
-            files = json.loads(body.get("files", "[]"))
+            files = _json_field(body.get("files", "[]"))
+            if any(f.get("id") not in self.uploads for f in files):
+                return {"ok": False, "error": "file_not_found"}  # completed before its bytes were uploaded
+            channel, thread = body.get("channel_id"), body.get("thread_ts") or None
+            for f in files:
+                self.shared.append(SharedFile(f["id"], channel, thread, f.get("title", ""), self.uploads[f["id"]]))
             return {"ok": True, "files": [{"id": f["id"], "title": f.get("title", "")} for f in files]}
         if method == "apps.connections.open":
             return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/link?ticket=fake"}

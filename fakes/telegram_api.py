@@ -7,8 +7,9 @@ as on the Bot API server: a second one terminates the first with 409 Conflict, r
 the messages the bot sent with every edit (and which message each replies to: `reply_parameters`), answers each
 button press once (answerCallbackQuery; its text is the toast only the presser sees: `toasts()`), and can be told
 to answer the next calls of a method with an error (429 with retry_after, 403 ...) or to keep Telegram's per-chat
-limit on sendMessage, answering 429 with retry_after when a chat is overdone. Files registered by the test
-download from /file/bot<token>/<path>."""
+limit on sendMessage and sendPhoto, answering 429 with retry_after when a chat is overdone. Photos (sendPhoto, a
+multipart upload as python-telegram-bot sends it) are kept with their bytes, caption and the message they reply
+to: `photos()`. Files registered by the test download from /file/bot<token>/<path>."""
 
 from __future__ import annotations
 
@@ -17,10 +18,13 @@ import json
 import re
 import select
 import socket
+import struct
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from email.parser import BytesParser
+from email.policy import HTTP
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
 from typing import cast
@@ -41,6 +45,9 @@ BOT_USER: dict[str, object] = {
 _API_PATH = re.compile(r"^/bot(?P<token>[^/]+)/(?P<method>[A-Za-z]+)$")
 _FILE_PATH = re.compile(r"^/file/bot(?P<token>[^/]+)/(?P<path>.+)$")
 _JSON_FIELDS = {"reply_markup", "allowed_updates", "link_preview_options", "entities", "reply_parameters"}
+_PACED = {"sendMessage", "sendPhoto"}  # what counts against a chat's limit
+PHOTO_MAX_BYTES = 10 * 1024 * 1024  # sendPhoto's limit for an uploaded photo
+THUMB_PX = 90  # the smallest size Telegram keeps of a photo
 # What the Bot API server answers a waiting long poll when another begins (telegram-bot-api's Client::abort_long_poll).
 CONFLICT = "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
 _NOT_MODIFIED = (
@@ -73,6 +80,7 @@ class SentMessage:
     thread_id: int | None
     history: list[str] = field(default_factory=list)  # every text it showed, oldest first
     reply_to: int | None = None  # the message this one replies to (reply_parameters.message_id)
+    photo: bytes | None = None  # a sendPhoto: the picture's bytes as uploaded (`text` is its caption)
 
     def button_ids(self) -> list[str]:
         rows = cast(list[list[dict[str, str]]], (self.reply_markup or {}).get("inline_keyboard") or [])
@@ -192,6 +200,10 @@ class FakeTelegramAPI(LoopbackServer):
         return [(str(c.params["callback_query_id"]), str(c.params["text"]))
                 for c in self.calls("answerCallbackQuery") if c.params.get("text")]  # fmt: skip
 
+    def photos(self, chat_id: int) -> list[SentMessage]:
+        """The photos the bot sent into a chat (sendPhoto), oldest first; `text` is the caption."""
+        return [m for m in self.messages(chat_id) if m.photo is not None]
+
     def replies_to(self, message: SentMessage) -> list[SentMessage]:
         """The bot's messages that reply to `message`, oldest first."""
         return [m for m in self.messages(message.chat_id) if m.reply_to == message.message_id]
@@ -234,7 +246,7 @@ class FakeTelegramAPI(LoopbackServer):
 
     def _overdone(self, method: str, params: Json, now: float) -> float:
         """Seconds until the chat may take this message, or 0.0 (and it counts) when it may now."""
-        if method != "sendMessage" or self._chat_limit is None:
+        if method not in _PACED or self._chat_limit is None:
             return 0.0
         return self._chat_limit.wait(str(params.get("chat_id")), now)
 
@@ -273,6 +285,27 @@ class FakeTelegramAPI(LoopbackServer):
         message = SentMessage(chat_id, next(self._next_message), text, markup if isinstance(markup, dict) else None,
                               thread, [text], reply_to)  # fmt: skip
         self._messages[(chat_id, message.message_id)] = message
+        return self._wire(message)
+
+    def _send_photo(self, params: Json) -> Json:
+        """As the Bot API takes a new photo: a file part of a multipart/form-data request, at most 10 MB, with a
+        caption of at most 1024 characters; a file_id or URL as text is refused here (the bot never sends one)."""
+        chat_id = int(str(params["chat_id"]))
+        photo = params.get("photo")
+        if photo is None or photo == "":
+            raise ApiError(400, "Bad Request: there is no photo in the request")
+        if not isinstance(photo, bytes):
+            raise ApiError(400, "Bad Request: wrong remote file identifier specified: can't unserialize it")
+        if len(photo) > PHOTO_MAX_BYTES:
+            raise ApiError(400, "Bad Request: file is too big")
+        caption = str(params.get("caption") or "")
+        if len(caption) > 1024:
+            raise ApiError(400, "Bad Request: message caption is too long")
+        thread = int(str(params["message_thread_id"])) if params.get("message_thread_id") else None
+        message = SentMessage(chat_id, next(self._next_message), caption, None, thread, [caption],
+                              self._replied(chat_id, params), photo)  # fmt: skip
+        self._messages[(chat_id, message.message_id)] = message
+        self._files[f"photo{message.message_id}"] = (f"photos/file_{message.message_id}.png", photo)
         return self._wire(message)
 
     def _replied(self, chat_id: int, params: Json) -> int | None:
@@ -336,8 +369,13 @@ class FakeTelegramAPI(LoopbackServer):
             "from": BOT_USER,
             "chat": {"id": message.chat_id, "type": chat_type},
             "date": int(time.time()),
-            "text": message.text,
         }
+        if message.photo is None:
+            wire["text"] = message.text
+        else:
+            wire["photo"] = _photo_sizes(f"photo{message.message_id}", message.photo)
+            if message.text:
+                wire["caption"] = message.text
         if message.reply_markup:
             wire["reply_markup"] = message.reply_markup
         if message.thread_id is not None:
@@ -350,6 +388,7 @@ class FakeTelegramAPI(LoopbackServer):
 _METHODS = {
     "getMe": lambda api, _params: BOT_USER,
     "sendMessage": FakeTelegramAPI._send_message,
+    "sendPhoto": FakeTelegramAPI._send_photo,
     "editMessageText": FakeTelegramAPI._edit_message_text,
     "answerCallbackQuery": FakeTelegramAPI._answer_callback_query,
     "getFile": FakeTelegramAPI._get_file,
@@ -412,7 +451,39 @@ def _params(content_type: str | None, body: bytes) -> Json:
     if (content_type or "").startswith("application/json"):
         data = json.loads(body)
         return data if isinstance(data, dict) else {}
+    if (content_type or "").startswith("multipart/form-data"):
+        return _multipart(content_type or "", body)
     params: Json = {}
     for key, value in parse_qsl(body.decode(), keep_blank_values=True):
         params[key] = json.loads(value) if key in _JSON_FIELDS else value
     return params
+
+
+def _multipart(content_type: str, body: bytes) -> Json:
+    """A multipart/form-data body (a call that uploads a file): a part with a filename is the file's bytes, the
+    others are text fields (JSON ones decoded, as in a form-encoded call)."""
+    message = BytesParser(policy=HTTP).parsebytes(f"Content-Type: {content_type}\r\n\r\n".encode() + body)
+    params: Json = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if not isinstance(name, str):
+            raise ApiError(400, "Bad Request: a form part without a name")
+        data = part.get_payload(decode=True)
+        content = data if isinstance(data, bytes) else b""
+        if part.get_filename() is not None:
+            params[name] = content
+        else:
+            text = content.decode()
+            params[name] = json.loads(text) if name in _JSON_FIELDS else text
+    return params
+
+
+def _photo_sizes(file_id: str, png: bytes) -> list[Json]:
+    """The sizes Telegram answers for a new photo: a small thumbnail and the picture as sent (its PNG header's
+    width and height; 0 for another format, which this fake does not decode)."""
+    width, height = struct.unpack(">II", png[16:24]) if png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) >= 24 else (0, 0)
+    scale = THUMB_PX / max(width, height, 1)
+    thumb = {"width": round(width * scale), "height": round(height * scale), "file_size": len(png) // 20}
+    full = {"width": width, "height": height, "file_size": len(png)}
+    return [{"file_id": f"{file_id}_{i}", "file_unique_id": f"u{file_id}_{i}", **size}
+            for i, size in enumerate((thumb, full))]  # fmt: skip

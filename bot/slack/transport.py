@@ -1,5 +1,5 @@
 """Outbound Slack: post (a refusal to a button press as chat.postEphemeral, to the presser only), edit
-(chat.update) and upload through the Web API, with Slack's refusals mapped
+(chat.update) and upload (a file; a reply's chart, into its thread) through the Web API, with Slack's refusals mapped
 into ours - 429 -> RetryAfter, a refusal retrying cannot fix -> DeliveryFailed, anything else left to
 propagate as transient. Errors never carry the token: Slack's responses do not contain it."""
 
@@ -15,6 +15,7 @@ from bot.channels import DeliveryFailed, Rate, RetryAfter
 from bot.slack import presses
 from bot.slack.render import render
 from core.models import ConversationRef, Reply
+from core.untrusted import for_chat
 
 # Slack allows about one message a second into a channel, "short bursts" above that, and answers 429 with
 # Retry-After when overdone: a person's few quick commands are answered at once, a longer run goes at 1/s.
@@ -85,12 +86,20 @@ class SlackTransport:
 
     async def upload(self, ref: ConversationRef, filename: str, content: bytes, title: str) -> str:
         """Share a file the bot made (a report, an export) in the conversation; returns Slack's file id."""
+        return await self._upload(ref.conversation_id, presses.split(ref.thread_id)[0], filename, content, title)
+
+    async def post_picture(self, reply: Reply, message_id: str, png: bytes) -> str:
+        """The chart in the thread of its text: the thread the text went into, or one started under it."""
+        chart = reply.chart
+        if chart is None:
+            raise ValueError(f"reply {reply.key} has no chart")
+        thread = reply.reply_to or presses.split(reply.ref.thread_id)[0] or message_id
+        return await self._upload(reply.ref.conversation_id, thread, chart.filename, png, for_chat(chart.title))
+
+    async def _upload(self, channel: str, thread: str | None, filename: str, content: bytes, title: str) -> str:
+        # files_upload_v2: Slack retired files.upload in November 2025 (getUploadURLExternal + completeUploadExternal).
         call = self._client.files_upload_v2(
-            channel=ref.conversation_id,
-            thread_ts=presses.split(ref.thread_id)[0],
-            filename=filename,
-            content=content,
-            title=title,
+            channel=channel, thread_ts=thread, filename=filename, content=content, title=title
         )
         response = await _checked("files.upload", call)
         file = response.get("file")

@@ -1,20 +1,21 @@
 """Our Replies -> Bot API calls, through python-telegram-bot's `Bot` (a refusal to a button press is the press's
-answer, a toast; other answers to a press reply to the card). Telegram's errors become the
-Deliverer's: 429 -> RetryAfter, a refusal that retrying cannot fix -> DeliveryFailed; network errors
-propagate as transient. Pacing is the Deliverer's job, so PTB's own rate limiter stays off."""
+answer, a toast; other answers to a press reply to the card; a reply's chart is a photo replying to its text).
+Telegram's errors become the Deliverer's: 429 -> RetryAfter, a refusal that retrying cannot fix -> DeliveryFailed;
+network errors propagate as transient. Pacing is the Deliverer's job, so PTB's own rate limiter stays off."""
 
 from __future__ import annotations
 
 import datetime as dtm
 import logging
 
-from telegram import Bot, LinkPreviewOptions, ReplyParameters
+from telegram import Bot, InputFile, LinkPreviewOptions, ReplyParameters
 from telegram import error as tg
 
 from bot.channels import DeliveryFailed, Rate, RetryAfter
 from bot.telegram import presses
 from bot.telegram.render import clip, render
 from core.models import ConversationRef, Reply
+from core.untrusted import for_chat
 
 # Telegram's published limits (core.telegram.org/bots/faq): about 30 messages a second overall, about one a
 # second into one chat ("short bursts" allowed), and 20 a minute into one group. 429 + retry_after when overdone.
@@ -24,6 +25,7 @@ CHAT = Rate(per_second=1.0, burst=BURST)
 GROUP = Rate(per_second=(20 - BURST) / 60, burst=BURST)  # the burst comes out of the minute's 20
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # a phone screen has no room for link cards
 TOAST_CHARS = 200  # answerCallbackQuery's text limit
+CAPTION_CHARS = 1024  # a photo's caption limit
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +54,26 @@ class TelegramTransport:
                 message_thread_id=int(topic) if topic else None,
                 reply_parameters=ReplyParameters(int(answers), allow_sending_without_reply=True) if answers else None,
                 link_preview_options=_NO_PREVIEW,
+            )
+        except tg.TelegramError as exc:
+            _raise_translated(exc)
+            raise
+        return str(sent.message_id)
+
+    async def post_picture(self, reply: Reply, message_id: str, png: bytes) -> str:
+        """The chart as a photo replying to its text, captioned with the chart's title."""
+        chart = reply.chart
+        if chart is None:
+            raise ValueError(f"reply {reply.key} has no chart")
+        topic = presses.split(reply.ref.thread_id)[0]
+        answers = int(message_id) if message_id.isdigit() else None  # a press answered with a toast has no message
+        try:
+            sent = await self._bot.send_photo(
+                chat_id=_chat_id(reply.ref),
+                photo=InputFile(png, filename=chart.filename),
+                caption=clip(for_chat(chart.title), CAPTION_CHARS),
+                message_thread_id=int(topic) if topic else None,
+                reply_parameters=ReplyParameters(answers, allow_sending_without_reply=True) if answers else None,
             )
         except tg.TelegramError as exc:
             _raise_translated(exc)

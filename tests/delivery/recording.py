@@ -27,7 +27,7 @@ Fault = Callable[[Reply, int], BaseException | None]
 
 @dataclass(frozen=True)
 class Sent:
-    op: str  # "post" or "edit"
+    op: str  # "post", "edit" or "picture" (message_id: the message it goes under)
     reply: Reply
     message_id: str
     at: float  # time.monotonic() when the platform was called
@@ -42,6 +42,7 @@ class RecordingTransport:
     ) -> None:  # fmt: skip
         """`pace`: every conversation's rate, or a rate per conversation id (the others unlimited)."""
         self.sent: list[Sent] = []
+        self.pictures: list[bytes] = []  # the PNGs of the "picture" sends, in order
         self.attempts: Counter[str] = Counter()  # reply key -> calls, failed ones included
         self.tried: list[tuple[str, float]] = []  # (reply key, time.monotonic()) of every call, failed ones included
         self.in_flight = 0
@@ -56,6 +57,12 @@ class RecordingTransport:
 
     async def edit(self, reply: Reply, message_id: str) -> None:
         await self._call("edit", reply, message_id)
+
+    async def post_picture(self, reply: Reply, message_id: str, png: bytes) -> str:
+        """Recorded as a "picture" of `reply` under `message_id`; `pictures` keeps the bytes."""
+        await self._call("picture", reply, message_id)
+        self.pictures.append(png)
+        return f"p{next(self._ids)}"
 
     def conversation_rate(self, ref: ConversationRef) -> Rate | None:
         if isinstance(self._pace, dict):
