@@ -43,6 +43,7 @@ PROBLEM_TTL = 5  # a reading with a problem is shared briefly only, so a recover
 LATEST_SECONDS = 300  # `latest` reads the last 5 minutes
 WAIT_POLL = 0.025  # how often a reader waiting on another's fetch looks for its answer
 DOWN = object()  # what a Redis call gives when Redis failed
+REDIS_RETRY = 10.0  # seconds the cache is left alone after Redis failed, so each read does not wait on it again
 
 
 class Reading(Frozen):
@@ -72,6 +73,7 @@ class MetricsReader:
         self.sources = tuple(sources)
         self._redis = connection
         self._clock = clock
+        self._redis_down_until = 0.0  # time.monotonic() before which Redis is not tried
         self._pool = ThreadPoolExecutor(max_workers=max(4, 2 * len(self.sources)), thread_name_prefix="metrics")
 
     def close(self) -> None:
@@ -129,7 +131,6 @@ class MetricsReader:
         found: dict[str, Series] = {}
         answered: set[str] = set()
         problems: dict[str, str] = {}
-        tried: dict[str, int] = {}  # resource id -> index of the last source it went to
         pending: dict[Future[list[Series]], tuple[int, tuple[Resource, ...]]] = {}
 
         def send(resources: Sequence[Resource], after: int) -> None:
@@ -138,7 +139,6 @@ class MetricsReader:
             for resource in resources:
                 index = next((i for i in range(after + 1, len(self.sources)) if self.sources[i].covers(resource)), None)
                 if index is not None:
-                    tried[resource.id] = index
                     batches.setdefault(index, []).append(resource)
             for index, batch in batches.items():
                 if time.monotonic() >= stop_at:  # no time left to ask it
@@ -147,10 +147,7 @@ class MetricsReader:
                     continue
                 source, part = self.sources[index], request.model_copy(update={"resources": tuple(batch)})
                 FETCHES.labels(source=source.name).inc()
-                pending[self._pool.submit(source.fetch, part, max(stop_at - time.monotonic(), 0.0))] = (
-                    index,
-                    tuple(batch),
-                )
+                pending[self._pool.submit(source.fetch, part, _budget(stop_at))] = (index, tuple(batch))
 
         send(request.resources, -1)
         while pending:
@@ -233,11 +230,19 @@ class MetricsReader:
         """The call's answer; None without a connection, DOWN when Redis fails (the read goes on without it)."""
         if self._redis is None:
             return None
+        if time.monotonic() < self._redis_down_until:
+            return DOWN
         try:
             return call(self._redis)
         except redis.RedisError as exc:
-            log.warning("metrics cache unavailable, reading without it: %s", type(exc).__name__)
+            self._redis_down_until = time.monotonic() + REDIS_RETRY
+            log.warning("metrics cache unavailable, reading without it for %g s: %s", REDIS_RETRY, type(exc).__name__)
             return DOWN
+
+
+def _budget(stop_at: float) -> float:
+    """The time left, in tenths of a second: a source that runs out says "did not answer in 3 s", not 2.99987."""
+    return max(round(stop_at - time.monotonic(), 1), 0.1)
 
 
 def expand_groups(resources: Sequence[Resource]) -> list[Resource]:
