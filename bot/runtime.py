@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -18,10 +19,11 @@ from bot.simulated_pager import SimulatedPager
 from conversation.confirmations import OPEN, ConfirmationStore
 from conversation.core import Conversation
 from conversation.services import Services
+from conversation.watches import EVERY_SECONDS, Watches
 from core.errors import ConfigError
 from core.outbox import Outbox
 from core.redis import connect, is_embedded
-from core.schedule import Schedule, Ticker
+from core.schedule import Clock, Schedule, Ticker
 from core.settings import Settings
 from policies.engine import PolicyEngine
 from policies.loader import load_policy
@@ -60,6 +62,13 @@ class ExpirySweeper:
         self._sweep()
 
 
+def start_watches(watches: Watches) -> Ticker:
+    """The metric watches' edits, on their schedule: whichever replica claims a due watch edits its message."""
+    ticker = Ticker("metric-watches", watches.due, watches.tick, longest=EVERY_SECONDS, overdue_pause=1.0)
+    ticker.start()
+    return ticker
+
+
 @dataclass
 class Runtime:
     settings: Settings
@@ -72,6 +81,7 @@ class Runtime:
     refresher: InventoryRefresher | None = None
     ticker: EscalationTicker | None = None
     embedded: EmbeddedState | None = None  # the demo's in-process Redis, kept in the data dir between runs
+    watches: Ticker | None = None  # edits of the running metric watches
 
     @property
     def notes(self) -> list[str]:
@@ -79,9 +89,13 @@ class Runtime:
         return [self.embedded.note] if self.embedded is not None and self.embedded.note else []
 
     @classmethod
-    def build(cls, settings: Settings, *, with_worker: bool = True, provider: CloudProvider | None = None) -> Runtime:
+    def build(
+        cls, settings: Settings, *, with_worker: bool = True, provider: CloudProvider | None = None,
+        clock: Clock = time.time,
+    ) -> Runtime:  # fmt: skip
         """`provider` replaces the one the settings name: for clouds reached with credentials the settings cannot
-        express (the tests' own token or anonymous credentials against loopback fakes)."""
+        express (the tests' own token or anonymous credentials against loopback fakes). `clock`: the time metrics
+        ranges and watches go by (tests move it)."""
         connection = connect(settings)
         try:
             connection.ping()
@@ -94,7 +108,7 @@ class Runtime:
             if _console_only(settings) and not settings.incident_channels:  # the demo's alerts and DR news
                 settings = settings.model_copy(update={"incident_channels": [DEMO_INCIDENT_CHANNEL]})
         try:
-            return cls._assemble(settings, connection, embedded, provider, with_worker=with_worker)
+            return cls._assemble(settings, connection, embedded, provider, with_worker=with_worker, clock=clock)
         except BaseException:
             if embedded is not None:
                 embedded.release()
@@ -103,7 +117,7 @@ class Runtime:
     @classmethod
     def _assemble(
         cls, settings: Settings, connection: redis.Redis, embedded: EmbeddedState | None,
-        provider: CloudProvider | None, *, with_worker: bool,
+        provider: CloudProvider | None, *, with_worker: bool, clock: Clock,
     ) -> Runtime:  # fmt: skip
         pager = None
         voice_problems = check_voice(settings)
@@ -127,6 +141,7 @@ class Runtime:
             confirmations=ConfirmationStore(connection, settings.confirm_ttl_seconds),
             workers=context,
             alerts=alerting.desk,
+            clock=clock,
         )
         # Embedded mode has no other process to run jobs: the worker must live here.
         worker = InProcessWorker(context) if (with_worker or is_embedded(settings)) else None
@@ -139,10 +154,14 @@ class Runtime:
         threading.Thread(target=conversation.warm_up, name="warm-up", daemon=True).start()
         sweeper = ExpirySweeper(conversation.sweep_expired, connection)
         sweeper.start()
-        return cls(settings, connection, conversation, outbox, worker, sweeper, alerting, refresher, ticker, embedded)
+        watches = start_watches(conversation.watches)
+        return cls(settings, connection, conversation, outbox, worker, sweeper, alerting, refresher, ticker, embedded,
+                   watches)  # fmt: skip
 
     def close(self) -> None:
         self.sweeper.stop()
+        if self.watches is not None:
+            self.watches.stop()
         if self.ticker is not None:
             self.ticker.stop()
         if self.refresher is not None:
@@ -151,6 +170,8 @@ class Runtime:
             self.worker.stop()
         if self.embedded is not None:
             self.embedded.save()
+        if self.conversation.services.metrics_reader is not None:
+            self.conversation.services.metrics_reader.close()
         self.conversation.services.audit.close()  # the PostgreSQL store's connection; nothing for the file
 
 

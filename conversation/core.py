@@ -16,11 +16,13 @@ from conversation.alerts import BUTTON_INTENTS, AlertFlow
 from conversation.approvals import Approvals
 from conversation.changes import ChangeFlow
 from conversation.gate import InboundGate
+from conversation.metrics import MetricFlow
 from conversation.reads import ReadFlow
 from conversation.replies import reply, where
 from conversation.services import Services
 from conversation.targets import Picker
 from conversation.voice import VoiceFlow
+from conversation.watches import Watches
 from core import metrics
 from core.errors import OpsbotError
 from core.models import CHANGING_INTENTS, Intent, IntentName, Message, Reply
@@ -54,6 +56,8 @@ class Conversation:
         self._approvals = Approvals(services)
         self._reads = ReadFlow(services)
         self._alerts = AlertFlow(services.alerts)
+        self._metrics = MetricFlow(services, self._picker)
+        self.watches = Watches(services, self._metrics.members, self._picker)  # its ticker runs in bot.runtime
         pipeline = VoicePipeline(services.settings, self._spoken_names)
         self._voice = VoiceFlow(pipeline, services)
         self._gate = InboundGate(services.connection, services.policy, services.audit, services.workers.outbox)
@@ -150,6 +154,13 @@ class Conversation:
             return [reply(msg.ref, decision.reason, kind="refusal")]
         if name in ALERT_INTENTS:
             return self._alerts.handle(msg, user, intent)
+        if name in (IntentName.METRIC, IntentName.WATCH):
+            try:
+                if name is IntentName.METRIC:
+                    return self._metrics.handle(msg, user, intent)
+                return self.watches.start(msg, user, intent)
+            except OpsbotError as exc:
+                return [reply(msg.ref, str(exc), kind="error")]
         return self._reads.handle(msg, user, intent)
 
     def _press(self, msg: Message, user: str, button_id: str) -> list[Reply]:
@@ -167,6 +178,13 @@ class Conversation:
             return self._alert_button(msg, user, arg)
         if kind == "alerts":  # a digest's "List alerts"
             return self.dispatch(msg, user, Intent(name=IntentName.ALERTS, confidence=1.0, text="alerts"))
+        if kind == "graph":  # an alert card's Graph: a metrics question about the alert's resource
+            refused = self._refused(msg, user, IntentName.METRIC, f"graph {arg}")
+            if refused is not None or not arg.isdigit():
+                return refused or [reply(msg.ref, "That button is no longer valid.", kind="refusal")]
+            return self._metrics.graph(msg, int(arg))
+        if kind == "watch-stop":
+            return self.watches.stop(msg, user, arg)
         if kind == "pick":
             intent = self._picker.take(msg.ref, user, arg)
             if intent is None:
@@ -179,14 +197,21 @@ class Conversation:
         name = BUTTON_INTENTS.get(action)
         if name is None or not number.isdigit():
             return [reply(msg.ref, "That button is no longer valid.", kind="refusal")]
-        decision = self.services.policy.evaluate(PolicyRequest(user=user, intent=name, environment=None, ref=msg.ref))
-        if not decision.allowed:
-            self.services.audit.note(
-                AuditEvent.DENIED, actor=user, where=where(msg.ref), what=f"{action} {number}", outcome=decision.reason
-            )
-            outcome.recorded()
-            return [reply(msg.ref, decision.reason, kind="refusal")]
+        refused = self._refused(msg, user, name, f"{action} {number}")
+        if refused is not None:
+            return refused
         return [reply(msg.ref, self._alerts.act(name, int(number), user, msg.ref.channel), kind="result")]
+
+    def _refused(self, msg: Message, user: str, name: IntentName, what: str) -> list[Reply] | None:
+        """The refusal (audited) when the policy does not let `user` do `name` here; None when it does."""
+        decision = self.services.policy.evaluate(PolicyRequest(user=user, intent=name, environment=None, ref=msg.ref))
+        if decision.allowed:
+            return None
+        self.services.audit.note(
+            AuditEvent.DENIED, actor=user, where=where(msg.ref), what=what, outcome=decision.reason
+        )
+        outcome.recorded()
+        return [reply(msg.ref, decision.reason, kind="refusal")]
 
     def _audit_received(self, msg: Message, user: str, audio_bytes: int | None = None) -> None:
         params: dict[str, JsonScalar] = {"sender": msg.sender, "chars": len(msg.text)}

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import redis
 
@@ -18,6 +21,9 @@ from intents.ids import IdIndex, typed_id
 from intents.resolve import MAX_CANDIDATES, Resolution, Resolver
 from policies.engine import PolicyEngine
 from workers.context import WorkerContext
+
+if TYPE_CHECKING:  # the reader's module loads numpy and the sources: only when a metrics question comes
+    from actions.metrics.reader import MetricsReader
 
 _BUILD_NOW_UP_TO = 2000  # names; a resolver over this many builds in about 20 ms
 
@@ -106,9 +112,24 @@ class Services:
     confirmations: ConfirmationStore
     workers: WorkerContext
     alerts: Desk
+    clock: Callable[[], float] = time.time  # what "now" is for metrics ranges and watches (tests move it)
+    metrics_reader: MetricsReader | None = None  # None: built from the settings on the first metrics question
     _index: Index | None = field(default=None, repr=False)
     _resolver: tuple[frozenset[str], Resolver] | None = field(default=None, repr=False)
     _rebuilding: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _building_reader: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def metrics(self) -> MetricsReader:
+        """The metrics reader: the one handed in, else one over the sources the settings configure, built on the
+        first metrics question (a shell that never asks one never loads a monitoring SDK)."""
+        with self._building_reader:
+            if self.metrics_reader is None:
+                from actions.metrics.reader import MetricsReader
+                from actions.metrics.sources import build_sources
+
+                self.metrics_reader = MetricsReader(build_sources(self.settings), self.connection, clock=self.clock)
+            return self.metrics_reader
 
     def index(self, snapshot: Snapshot) -> Index:
         """Rebuilt only when the provider hands out a new inventory (it caches unchanged ones)."""

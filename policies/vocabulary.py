@@ -12,6 +12,8 @@ _INTENT_VERBS: dict[IntentName, str] = {
     IntentName.SHOW: "showing resources",
     IntentName.COST: "reading costs",
     IntentName.FORECAST: "forecasting costs",
+    IntentName.METRIC: "reading metrics",
+    IntentName.WATCH: "watching metrics",
     IntentName.ALERTS: "listing alerts",
     IntentName.ACK: "acknowledging alerts",
     IntentName.RESOLVE: "resolving alerts",
