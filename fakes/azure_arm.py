@@ -9,7 +9,9 @@ polled (one step per poll), so tests are deterministic and never sleep. The cert
 CA the caller makes; `StaticToken` is the credential that hands out the token the fake expects. Controls: seed
 VMs and scale sets, `fail` a path (status, Retry-After, N times), `hang` a path longer than the client's timeout,
 `stall` a resource's operations, `fail_next_operation`; `requests` logs method, path, query and the bearer
-token that arrived."""
+token that arrived. Azure Monitor metrics of a VM or scale set (`add_metric`: one-minute samples) are served on
+`{resource}/providers/Microsoft.Insights/metrics` as Azure answers them: every interval of the timespan, with the
+asked aggregations where it has samples, and a 400 for a metric name or time grain Azure would refuse."""
 
 from __future__ import annotations
 
@@ -18,8 +20,9 @@ import re
 import ssl
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -41,6 +44,15 @@ ROUTE = re.compile(
     r"/(?P<kind>virtualMachines|virtualMachineScaleSets|locations)(?:/(?P<name>[^/]+))?(?P<rest>/.*)?$",
     re.IGNORECASE,
 )
+METRICS_ROUTE = re.compile(r"^(?P<resource>/subscriptions/.+?)/providers/Microsoft\.Insights/metrics/?$", re.IGNORECASE)
+TIME_GRAINS = {"PT1M": 60, "PT5M": 300, "PT15M": 900, "PT30M": 1800, "PT1H": 3600, "PT6H": 21600, "PT12H": 43200,
+               "P1D": 86400}  # fmt: skip
+GRAIN_TEXT = "00:01:00,00:05:00,00:15:00,00:30:00,01:00:00,06:00:00,12:00:00,1.00:00:00"  # as Azure lists them
+# the platform metrics of a VM (and of a scale set) Azure Monitor knows, with their unit
+COMPUTE_METRICS = {"Percentage CPU": "Percent", "Network In": "Bytes", "Network Out": "Bytes",
+                   "Network In Total": "Bytes", "Network Out Total": "Bytes", "Disk Read Bytes": "Bytes",
+                   "Disk Write Bytes": "Bytes", "Available Memory Bytes": "Bytes",
+                   "Available Memory Percentage": "Percent", "CPU Credits Remaining": "Count"}  # fmt: skip
 POWER_TEXT = {"running": "VM running", "deallocated": "VM deallocated", "stopped": "VM stopped",
               "starting": "VM starting", "stopping": "VM stopping", "deallocating": "VM deallocating"}  # fmt: skip
 # action -> (power while the operation runs, power when it is done)
@@ -145,6 +157,7 @@ class FakeArm(LoopbackServer):
         self.operations: dict[str, Operation] = {}
         self.requests: list[Request] = []
         self.faults: list[Fault] = []
+        self.metrics: dict[tuple[str, str], list[tuple[float, float]]] = {}  # (ARM id, metric) -> samples
         self.stalled: set[str] = set()
         self._next_error: tuple[str, str] | None = None
         self.lock = threading.RLock()
@@ -186,6 +199,11 @@ class FakeArm(LoopbackServer):
             target.autoscale = Autoscale(f"{scale_set}-autoscale", minimum, maximum,
                                          minimum if default is None else default, enabled)  # fmt: skip
             return target.autoscale
+
+    def add_metric(self, resource_id: str, name: str, points: Iterable[tuple[float, float]]) -> None:
+        """One-minute samples (unix seconds, value) of a metric of the VM or scale set with this ARM id."""
+        with self.lock:
+            self.metrics.setdefault((resource_id.lower(), name), []).extend(points)
 
     def fail(self, path_regex: str, status: int, *, times: int | None = 1, method: str | None = None,
              retry_after: str | None = None, code: str = "Error", message: str = "") -> None:  # fmt: skip
@@ -412,6 +430,11 @@ class _Handler(LoopbackHandler):
                         and (autoscale["rg"] is None or s.rg.lower() == autoscale["rg"].lower())]  # fmt: skip
                 self._page([autoscale_json(s) for s in sets], path, query)
             return
+        metrics = METRICS_ROUTE.match(path)
+        if metrics is not None and method == "GET":
+            with fake.lock:
+                self._metrics(metrics["resource"], query)
+            return
         match = ROUTE.match(path)
         if match is None:
             self._error(404, "NotFound", f"No route for {path}.")
@@ -520,3 +543,48 @@ class _Handler(LoopbackHandler):
             if op.status == "Failed" and op.error:
                 out["error"] = {"code": op.error[0], "message": op.error[1]}
             self._send(200, out, {"Retry-After": "0"})
+
+    def _metrics(self, resource: str, query: dict[str, str]) -> None:
+        """Azure Monitor's answer for one resource; its errors are a bare {code, message}, not ARM's {error: ...}."""
+        target = ROUTE.match(resource)
+        kind = (target["kind"] if target else "").lower()
+        known = self.fake.vms if kind == "virtualmachines" else self.fake.scale_sets
+        if target is None or target["rest"] or _key(target["sub"], target["rg"] or "", target["name"]) not in known:
+            self._error(404, "ResourceNotFound", f"The Resource '{resource}' was not found.")
+            return
+        grain, names = query.get("interval", "PT1M"), query.get("metricnames", "").split(",")
+        unknown = [name for name in names if name not in COMPUTE_METRICS]
+        if grain.upper() not in TIME_GRAINS:
+            message = f"Invalid time grain duration: {grain}, supported ones are: {GRAIN_TEXT}"
+            self._send(400, {"code": "BadRequest", "message": message})
+            return
+        if unknown:
+            valid = ",".join(COMPUTE_METRICS)
+            message = (f"Failed to find metric configuration for provider: Microsoft.Compute, resource Type: "
+                       f"{target['kind']}, metric: {unknown[0]}, Valid metrics: {valid}")  # fmt: skip
+            self._send(400, {"code": "BadRequest", "message": message})
+            return
+        start, end = (datetime.fromisoformat(part).timestamp() for part in query["timespan"].split("/"))
+        seconds, wanted = TIME_GRAINS[grain.upper()], query.get("aggregation", "average").lower().split(",")
+        value = []
+        for name in names:
+            samples = self.fake.metrics.get((resource.lower(), name), [])
+            data = [_aggregated(at, [v for t, v in samples if at <= t < at + seconds], wanted)
+                    for at in range(int(start), int(end), seconds)]  # fmt: skip
+            value.append({"id": f"{resource}/providers/Microsoft.Insights/metrics/{name}",
+                          "type": "Microsoft.Insights/metrics", "name": {"value": name, "localizedValue": name},
+                          "unit": COMPUTE_METRICS[name], "timeseries": [{"metadatavalues": [], "data": data}],
+                          "errorCode": "Success"})  # fmt: skip
+        self._send(200, {"cost": len(names), "timespan": query["timespan"], "interval": grain.upper(),
+                         "namespace": f"Microsoft.Compute/{target['kind']}", "resourceregion": "westeurope",
+                         "value": value})  # fmt: skip
+
+
+def _aggregated(at: int, values: list[float], wanted: list[str]) -> dict[str, Any]:
+    """One interval's point: its start, and the asked aggregations where it has samples (else only the time)."""
+    point: dict[str, Any] = {"timeStamp": datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    if values:
+        every = {"average": sum(values) / len(values), "total": sum(values), "maximum": max(values),
+                 "minimum": min(values), "count": len(values)}  # fmt: skip
+        point.update({key: every[key] for key in wanted if key in every})
+    return point

@@ -30,7 +30,8 @@ class ClientFactory:
     _clients: dict[str, ComputeManagementClient] = field(default_factory=dict, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
 
-    def _credential(self) -> TokenCredential:
+    def token_credential(self) -> TokenCredential:
+        """The configured credential, or DefaultAzureCredential built on first use."""
         if self.credential is None:
             from azure.identity import DefaultAzureCredential  # imported late: it is slow and may never be needed
 
@@ -46,6 +47,11 @@ class ClientFactory:
             return client
 
     def _build(self, subscription_id: str, scope_key: str) -> ComputeManagementClient:
+        return ComputeManagementClient(self.token_credential(), subscription_id, **self.options(scope_key))
+
+    def options(self, scope_key: str) -> dict[str, Any]:
+        """What every ARM client is built with (Compute here, Monitor in `actions.azure.metrics`): no SDK retries,
+        the timeouts, the throttle before each request, the endpoint override."""
         throttle = self.throttle
 
         def before_request(_request: PipelineRequest[Any]) -> None:
@@ -60,7 +66,7 @@ class ClientFactory:
         }
         if self.arm_url:
             options["base_url"] = self.arm_url.rstrip("/")
-        return ComputeManagementClient(self._credential(), subscription_id, **options)
+        return options
 
     def close(self) -> None:
         with self._lock:
