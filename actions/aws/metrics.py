@@ -4,7 +4,8 @@ One GetMetricData call per account and region carries up to 500 queries (one per
 several calls, and a long answer its NextToken pages (boto3's paginator). The query's period is the request's step
 rounded up to whole minutes: CloudWatch refuses periods of 60 s and more that are not a multiple of 60 (and keeps
 only 5-minute points after 15 days, hourly ones after 63: an older start rounds up further). Start and end are
-aligned to the period, so the points' timestamps are multiples of it.
+aligned to the period, so the points' timestamps are multiples of it. A group's series is CloudWatch's own
+aggregate by AutoScalingGroupName (EC2 publishes it with detailed monitoring); its members are asked as instances.
 
 GetMetricData is billed per metric requested ($0.01 per 1,000): `METRICS_REQUESTED` counts each query of each
 request made, pages included. Every request passes the throttle through the shared `AwsClients`. Imported lazily by
@@ -42,7 +43,7 @@ METRICS_REQUESTED = Counter(
     "Metrics requested from CloudWatch GetMetricData, pages included (AWS bills $0.01 per 1,000)",
 )
 DAY = 86_400
-# (age of the start, the period must be a multiple of this): CloudWatch's retention of coarser points
+# CloudWatch keeps coarser points as they age: a start older than this needs periods that are multiples of that
 _RETENTION = ((63 * DAY, 3600), (15 * DAY, 300))
 _THROTTLING = frozenset({"Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException"})
 _MESSAGE_LENGTH = 120
@@ -99,6 +100,7 @@ class CloudWatchSource:
         return account is not None and parts[2] in account.regions
 
     def fetch(self, request: SeriesRequest, timeout: float) -> list[Series]:
+        """`timeout` is looked at before each request; one request waits at most the clients' own timeout."""
         entry = self._mapping.get(request.metric)
         if entry is None:
             raise MetricsUnavailable(f"CloudWatch has no metric for {METRICS[request.metric].label} (metrics mapping)")
