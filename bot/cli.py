@@ -161,9 +161,17 @@ def worker(
         fail("a separate worker needs OPSBOT_REDIS_URL (the embedded shell runs its own worker)")
     typer.echo("opsbot worker: serving queues critical, default, low (Ctrl-C stops after the job in hand)", err=True)
     try:
-        run_worker(settings, burst=burst, also=_escalation_timers)
+        run_worker(settings, burst=burst, also=_beside_jobs)
     except OpsbotError as exc:
         fail(str(exc))
+
+
+def _beside_jobs(context: WorkerContext) -> None:
+    """What a worker process runs beside its jobs: the escalation timers and the live metric streams' poller."""
+    from workers.metric_poller import start_poller
+
+    _escalation_timers(context)
+    start_poller(context)
 
 
 def _escalation_timers(context: WorkerContext) -> None:

@@ -21,7 +21,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import redis
 from prometheus_client import Counter as PromCounter
@@ -33,6 +33,9 @@ from core.schedule import Ticker
 from workers.metric_questions import RESOLUTION_SECONDS, Answers, SourceQuestions
 from workers.metric_scopes import Scopes
 from workers.metric_streams import DUE_KEY, WANTED_KEY, Clock, Publisher, StreamKey, StreamPoint, schedule
+
+if TYPE_CHECKING:
+    from workers.context import WorkerContext
 
 log = logging.getLogger(__name__)
 
@@ -224,3 +227,16 @@ class StreamPoller:
         # point of the window twice per stream: a tick has a thousand streams to publish.
         return StreamPoint(id=entry_id, t=tick, avg=statistics.fmean(values), max=max(values), n=len(values),
                            source_t=at, problem=problem)  # fmt: skip
+
+
+def start_poller(context: WorkerContext) -> StreamPoller:
+    """The poller of a worker process, over the configured metrics sources (a daemon thread: it ends with the
+    process). It costs one schedule read per wait while nobody watches a stream."""
+    from actions.metrics.sources import build_sources
+
+    sources = build_sources(context.settings)
+    poller = StreamPoller(
+        context.connection, context.provider, sources, deadline=context.settings.metrics_deadline_seconds
+    )
+    poller.start()
+    return poller
