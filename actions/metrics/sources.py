@@ -7,6 +7,7 @@ from __future__ import annotations
 from actions.backend import Throttle
 from actions.metrics.mapping import MetricsMapping, load_mapping
 from actions.metrics.model import MetricSource
+from core.errors import ConfigError
 from core.settings import Settings
 
 
@@ -27,6 +28,15 @@ def build_sources(settings: Settings, *, throttle: Throttle | None = None) -> li
 
         sources.append(SimulatedMetrics(settings.sim_seed))
     return sources
+
+
+def check(settings: Settings) -> list[str]:
+    """Problems with the metrics mapping override, for check-config ("FILE:LINE: what"); empty when it loads."""
+    try:
+        load_mapping(settings.metrics_mapping)
+    except ConfigError as exc:
+        return exc.problems
+    return []
 
 
 def _cloud_sources(settings: Settings, mapping: MetricsMapping, throttle: Throttle | None) -> list[MetricSource]:
