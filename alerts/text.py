@@ -45,14 +45,17 @@ def card(alert: Alert, tz: ZoneInfo, note: str = "") -> str:
 
 
 def buttons(alert: Alert) -> tuple[Button, ...]:
+    """An open alert's actions, and Graph (the metric its words suggest, for its resource, around when it fired)
+    when it names a resource."""
     n = alert.number
     if alert.state is AlertState.RESOLVED:
         return ()
     resolve = Button(id=f"alert:resolve:{n}", label="Resolve")
+    graph = (Button(id=f"graph:{n}", label="Graph"),) if alert.resource else ()
     if alert.state is AlertState.ACKED:
-        return (resolve,)
+        return (resolve, *graph)
     ack = Button(id=f"alert:ack:{n}", label="Acknowledge", style="primary")
-    return (ack, resolve, Button(id=f"alert:silence:{n}", label="Silence 1h"))
+    return (ack, resolve, Button(id=f"alert:silence:{n}", label="Silence 1h"), *graph)
 
 
 def line(alert: Alert, tz: ZoneInfo, now: float) -> str:

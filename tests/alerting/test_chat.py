@@ -92,11 +92,11 @@ def test_buttons_edit_the_card_in_place(make: Callable[..., tuple[Runtime, Say]]
     rt, say = make()
     fire(rt)
     cards = [r for _, r in rt.outbox.read("console", "0-0") if r.text.startswith("FIRING")]
-    assert len(cards) == 1 and [b.label for b in cards[0].buttons] == ["Acknowledge", "Resolve", "Silence 1h"]
+    assert len(cards) == 1 and [b.label for b in cards[0].buttons] == ["Acknowledge", "Resolve", "Silence 1h", "Graph"]
     say(press=cards[0].buttons[0].id)
     edits = [r for _, r in rt.outbox.read("console", "0-0") if r.edit_of == cards[0].key]
     assert edits and edits[-1].text.startswith("ACKED by alice via console at ")
-    assert [b.label for b in edits[-1].buttons] == ["Resolve"]
+    assert [b.label for b in edits[-1].buttons] == ["Resolve", "Graph"]
 
 
 def test_silence_and_escalate(make: Callable[..., tuple[Runtime, Say]]) -> None:

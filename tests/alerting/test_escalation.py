@@ -47,7 +47,7 @@ def test_chat_then_sms_then_call_then_keypress_updates_every_message(alerts: Ale
 
     card = alerts.card()
     assert "FIRING" in card.shown and "ALERT 1 CRIT web-prod: 5xx above 5%" in card.shown
-    assert [b["text"]["text"] for b in card.buttons] == ["Acknowledge", "Resolve", "Silence 1h"]
+    assert [b["text"]["text"] for b in card.buttons] == ["Acknowledge", "Resolve", "Silence 1h", "Graph"]
 
     clock.later(1)
     dm = alerts.card(channel=ALICE)  # the person on call, in a direct message

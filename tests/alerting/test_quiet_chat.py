@@ -48,7 +48,7 @@ def test_repeats_edit_the_card_and_note_themselves_in_its_thread(make_alert_stac
     assert notes[2].startswith("Nobody acknowledged after ") and notes[2].endswith(" s: escalation ended.")
     assert not any("0 min" in note for note in notes)
     assert card.versions[-1].startswith("Still not acknowledged - repeat 2\nALERT 1 CRIT web-prod: 5xx above 5%")
-    assert [b["text"]["text"] for b in card.buttons] == ["Acknowledge", "Resolve", "Silence 1h"]
+    assert [b["text"]["text"] for b in card.buttons] == ["Acknowledge", "Resolve", "Silence 1h", "Graph"]
     assert alerts.slack.top_level(INCIDENT) == [card]  # one card, however often it repeats
 
 

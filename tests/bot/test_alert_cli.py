@@ -44,7 +44,7 @@ def test_alert_test_posts_a_card_with_buttons_to_every_incident_channel(
         [(_, card)] = outbox.read(channel, "0-0")
         assert card.ref.conversation_id == conversation
         assert card.text.startswith(CARD.format(n=1)) and "Test alert sent with opsbot alert test" in card.text
-        assert [b.label for b in card.buttons] == ["Acknowledge", "Resolve", "Silence 1h"]
+        assert [b.label for b in card.buttons] == ["Acknowledge", "Resolve", "Silence 1h", "Graph"]
     again = runner.invoke(app, ["alert", "test"])
     assert again.output.startswith("Test alert 2 ")  # each test is a new alert, not a repeat of the last
 
@@ -78,12 +78,12 @@ def test_shell_alert_shows_the_card_and_pressing_acknowledge_settles_it(tmp_path
     lines = [json.loads(line) for line in done.stdout.splitlines()]
     card = lines[0]
     assert card["text"].startswith(CARD.format(n=1))
-    assert [b["label"] for b in card["buttons"]] == ["Acknowledge", "Resolve", "Silence 1h"]
+    assert [b["label"] for b in card["buttons"]] == ["Acknowledge", "Resolve", "Silence 1h", "Graph"]
     assert lines[1]["text"] == "Test alert 1 (CRIT web-prod: 5xx above 5%) posted to console:shell."
     assert "SMS and calls are shown here, not sent (no Twilio)" in lines[2]["text"]
     acked = next(line for line in lines if line["edit_of"] == card["id"])
     assert acked["text"].startswith("ACKED by alice via console at ")
-    assert [b["label"] for b in acked["buttons"]] == ["Resolve"]
+    assert [b["label"] for b in acked["buttons"]] == ["Resolve", "Graph"]
     assert "Alert 1 acknowledged: escalation stopped." in [line["text"] for line in lines[3:]]
 
 

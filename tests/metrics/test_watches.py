@@ -56,7 +56,12 @@ def tick(rt: Runtime, clock: ManualClock, count: int, first: Reply, seconds: flo
     """Move the clock, wake the runtime's watch ticker, and wait for the message's `count`th edit."""
     clock.advance(seconds)
     rt.conversation.watches.due.wake()
-    return eventually(lambda: (e := edits_of(rt, first)) and len(e) >= count and e[count - 1], what=f"edit {count}")
+
+    def nth() -> Reply | None:
+        edits = edits_of(rt, first)
+        return edits[count - 1] if len(edits) >= count else None
+
+    return eventually(nth, what=f"edit {count}")
 
 
 def test_a_watch_edits_one_message_each_tick_and_ends_by_itself(

@@ -1,5 +1,5 @@
 """The hostile alert (tests/security/hostile.py), through the webhook of a Telegram `opsbot serve`: its card in
-the group is clean, and its buttons are the usual three."""
+the group is clean, and its buttons are the usual four."""
 
 from __future__ import annotations
 
@@ -23,4 +23,4 @@ def test_the_telegram_card_is_clean(make_stack: StackFactory, tmp_path: Path) ->
     rows = (card.reply_markup or {})["inline_keyboard"]
     assert isinstance(rows, list)
     labels = [b["text"] for row in rows for b in row]
-    assert labels == ["Acknowledge", "Resolve", "Silence 1h"]
+    assert labels == ["Acknowledge", "Resolve", "Silence 1h", "Graph"]
