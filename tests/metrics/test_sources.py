@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from actions.metric_sources import build_sources, check
 from actions.metrics.prometheus import PrometheusSource
-from actions.metrics.sources import build_sources, check
 from core.cloud_config import AwsAccount, AzureSubscription, GcpProject
 from core.errors import ConfigError
 from core.settings import Settings
@@ -89,7 +89,7 @@ def test_a_missing_mapping_override_is_one_line(tmp_path: Path) -> None:
 BUILD = """
 import json, sys
 from core.settings import Settings
-from actions.metrics.sources import build_sources
+from actions.metric_sources import build_sources
 heavy = ("boto3", "azure", "google", "matplotlib")  # not botocore: settings check AWS regions against its data
 def loaded():
     return {m.split(".")[0] for m in sys.modules if m.split(".")[0] in heavy}

@@ -1,6 +1,9 @@
 """Which metric sources a process reads, in the order a resource tries them: the team's Prometheus first (when
 configured), then each configured cloud's own monitoring (when `cloud_metrics`), and the simulated world's own
-series when no real cloud is configured. Each source's SDK is imported only when its source is built."""
+series when no real cloud is configured. Each source's SDK is imported only when its source is built.
+
+It lives beside `actions.registry`, not in `actions.metrics`: the cloud sources (`actions.aws.metrics` ...) import
+`actions.metrics`, so building them from inside it would make an import cycle."""
 
 from __future__ import annotations
 
