@@ -41,8 +41,9 @@ def say(runtime: Runtime) -> Say:
 def fire(rt: Runtime, resource: str | None, summary: str, fired: float, **labels: str) -> Reply:
     """The alert taken in as a source would send it; its card as posted."""
     fingerprint = f"{resource}-{summary}"
-    rt.alerting.escalator.ingest([Incoming(source="alertmanager", fingerprint=fingerprint, severity=Severity.CRITICAL,
-                                           summary=summary, resource=resource, labels=labels, starts_at=fired)])  # fmt: skip
+    incoming = Incoming(source="alertmanager", fingerprint=fingerprint, severity=Severity.CRITICAL, summary=summary,
+                        resource=resource, labels=labels, starts_at=fired)  # fmt: skip
+    rt.alerting.escalator.ingest([incoming])
     alert = rt.alerting.desk.find_open(f"alertmanager:{fingerprint}")
     assert alert is not None
     cards = [r for _, r in rt.outbox.read(ROOM.channel, "0-0") if f"ALERT {alert.number} " in r.text and not r.edit_of]
