@@ -73,9 +73,9 @@ class FakeSeries:
             raise Refused(grpc.StatusCode.INVALID_ARGUMENT, f"The fake does not understand the field {name}.")
         if found.group(1):
             return self.metric_type if found.group(1) == "metric" else "gce_instance"
-        return self._labels(found.group(2)).get(found.group(4))
+        return self.labels_of(found.group(2)).get(found.group(4))
 
-    def _labels(self, where: str) -> dict[str, str]:
+    def labels_of(self, where: str) -> dict[str, str]:
         if where == "resource.labels":
             return {"project_id": self.project, "instance_id": self.instance_id, "zone": self.zone}
         if where == "metric.labels":
@@ -261,28 +261,28 @@ def _only(values: list[float]) -> float:
 
 def _time_series(series: FakeSeries, points: list[tuple[float, float]], group_by: list[str] | None,
                  aligner: str) -> Any:  # fmt: skip
-    """The output series: every label of the series, or (reduced) only the grouped ones."""
-    kept = {f: series.value_of(f) for f in group_by} if group_by is not None else None
-    resource = {"project_id": series.project} | {k.split(".")[-1]: v or "" for k, v in (kept or {}).items()
-                                                   if k.startswith("resource.labels.")}  # fmt: skip
-    if kept is None:
-        resource = series._labels("resource.labels")
-    out = monitoring_v3.TimeSeries(
-        metric_kind="DELTA" if series.kind == "DELTA" and aligner == "ALIGN_NONE" else "GAUGE", value_type="DOUBLE"
-    )
-    out.metric.type = series.metric_type
-    out.metric.labels.update(series.labels if kept is None else {k.split(".")[-1]: v or "" for k, v in kept.items()
-                                                                  if k.startswith("metric.labels.")})  # fmt: skip
-    out.resource.type = "gce_instance"
-    out.resource.labels.update(resource)
-    if kept is not None:
-        out.metadata.system_labels.update({k.split(".")[-1].strip('"'): v for k, v in kept.items()
-                                           if k.startswith("metadata.system_labels.") and v is not None})  # fmt: skip
+    """The output series: every label of the series, or (reduced) only the grouped ones - metadata labels only
+    then, as the real API sends them."""
+    kind = "DELTA" if series.kind == "DELTA" and aligner == "ALIGN_NONE" else "GAUGE"
+    out = monitoring_v3.TimeSeries(metric_kind=kind, value_type="DOUBLE")
+    out.metric.type, out.resource.type = series.metric_type, "gce_instance"
+    if group_by is None:
+        out.metric.labels.update(series.labels)
+        out.resource.labels.update(series.labels_of("resource.labels"))
+    else:
+        kept = {name: series.value_of(name) or "" for name in group_by}
+        out.metric.labels.update(_under(kept, "metric.labels."))
+        out.resource.labels.update({"project_id": series.project} | _under(kept, "resource.labels."))
+        out.metadata.system_labels.update(_under(kept, "metadata.system_labels."))
     for at, value in points:
         stamp = datetime.fromtimestamp(at, UTC)
         out.points.append(monitoring_v3.Point(interval={"start_time": stamp, "end_time": stamp},
                                               value={"double_value": value}))  # fmt: skip
     return out
+
+
+def _under(kept: dict[str, str], prefix: str) -> dict[str, str]:
+    return {name.removeprefix(prefix).strip('"'): value for name, value in kept.items() if name.startswith(prefix)}
 
 
 # -- the filter language (the part the fake understands) ---------------------------------------------------------

@@ -28,6 +28,7 @@ from google.auth import exceptions as auth
 from google.auth.credentials import Credentials
 
 from actions.backend import Throttle
+from actions.cloud_errors import translated_by
 from actions.gcp.errors import AUTH_HINT, short_message
 from actions.gcp.ids import GcpRef, parse_id
 from actions.metrics.mapping import GcpMetric
@@ -94,7 +95,7 @@ class CloudMonitoringSource:
             if left <= 0:
                 raise MetricsUnavailable(f"{NAME} did not answer in {budget:g} s")
             self._throttle.wait(endpoint)
-            with _unavailable(budget):
+            with translated_by(lambda exc: _line(exc, budget)):
                 pager = self.client.list_time_series(request=request, retry=None, timeout=left)
                 page = next(iter(pager.pages))
             yield from page.time_series
@@ -193,24 +194,8 @@ def _series(project: str, found: Any, scale: float, start: float) -> Series | No
     return Series(resource_id=ref.id, resource_name=name, points=tuple(points))
 
 
-class _unavailable:
-    """SDK errors -> MetricsUnavailable with one short line; the SDK error stays the cause."""
-
-    def __init__(self, budget: float) -> None:
-        self._budget = budget
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, _type: object, exc: BaseException | None, _tb: object) -> None:
-        if exc is None or not isinstance(exc, Exception):
-            return
-        raise _line(exc, self._budget) from exc
-
-
 def _line(exc: Exception, budget: float) -> MetricsUnavailable:
-    if isinstance(exc, MetricsUnavailable):
-        return exc
+    """One short line for an SDK error (the SDK error stays the cause)."""
     if isinstance(exc, auth.DefaultCredentialsError | auth.RefreshError | api.Unauthenticated):
         return MetricsUnavailable(f"{NAME} refused the credentials - {AUTH_HINT}")
     if isinstance(exc, api.TooManyRequests):  # ResourceExhausted: quota or rate

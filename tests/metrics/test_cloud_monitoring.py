@@ -133,6 +133,21 @@ def test_every_page_is_followed_and_throttled(fake: FakeMonitoringApi) -> None:
     assert throttle.endpoints == ["gcp:p-pages:monitoring"] * 2
 
 
+def test_many_instances_are_asked_a_batch_a_call_and_each_zone_apart(fake: FakeMonitoringApi) -> None:
+    names = [f"w-{k:02d}" for k in range(45)]
+    for name in names:
+        fake.add_series("p-batch", ZONE, name, CPU, [(NOW - 30, 0.4)])
+    fake.add_series("p-batch", "us-east1-c", "east-1", CPU, [(NOW - 30, 0.8)])
+    east = resource("p-batch", "east-1").model_copy(update={"id": "gcp:p-batch:us-east1-c:instance/east-1"})
+    asked = [resource("p-batch", name) for name in names] + [east]
+
+    found = source(fake, "p-batch").fetch(ask(Metric.CPU, *asked), timeout=3)
+
+    assert sorted(s.resource_name for s in found) == sorted([*names, "east-1"])
+    calls = [c for c in fake.calls if c.project == "p-batch"]
+    assert [c.filter.count("metadata.system_labels.name") for c in calls] == [40, 5, 1]
+
+
 def test_a_step_under_a_minute_is_asked_as_a_minute(fake: FakeMonitoringApi) -> None:
     fake.add_series("p-step", ZONE, "web-1", CPU, [(NOW - 100, 0.1), (NOW - 10, 0.2)])
 
@@ -188,7 +203,7 @@ def test_a_hang_is_cut_at_the_callers_timeout(fake: FakeMonitoringApi) -> None:
 
 def test_a_metric_without_a_mapping_says_so(fake: FakeMonitoringApi) -> None:
     with pytest.raises(MetricsUnavailable, match="no metric for latency_p99"):
-        source(fake, "p-values").fetch(ask(Metric.LATENCY_P99, resource("p-values", "web-1")), timeout=3)
+        source(fake, "p-checks").fetch(ask(Metric.LATENCY_P99, resource("p-checks", "web-1")), timeout=3)
 
 
 def test_covers_gcp_instances_and_migs_of_configured_projects(fake: FakeMonitoringApi) -> None:
@@ -205,7 +220,7 @@ def test_covers_gcp_instances_and_migs_of_configured_projects(fake: FakeMonitori
 # -- the fake's own validation, through the real client -----------------------------------------------------------
 def _request(filter_: str, period: int = 60) -> monitoring_v3.ListTimeSeriesRequest:
     return monitoring_v3.ListTimeSeriesRequest(
-        name="projects/p-values",
+        name="projects/p-checks",
         filter=filter_,
         interval=monitoring_v3.TimeInterval(
             start_time=datetime.fromtimestamp(NOW - 300, UTC), end_time=datetime.fromtimestamp(NOW, UTC)
@@ -228,6 +243,7 @@ def _request(filter_: str, period: int = 60) -> monitoring_v3.ListTimeSeriesRequ
 )
 def test_the_fake_refuses_what_the_real_api_refuses(fake: FakeMonitoringApi, filter_: str, period: int,
                                                      message: str) -> None:  # fmt: skip
-    client = source(fake, "p-values").client
+    fake.add_project("p-checks")
+    client = source(fake, "p-checks").client
     with pytest.raises(api.InvalidArgument, match=message):
         list(client.list_time_series(request=_request(filter_, period), retry=None, timeout=5))
