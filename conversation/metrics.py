@@ -80,6 +80,13 @@ def find_target(services: Services, members: Members, phrase: str) -> Target | U
     return Target(name, found, (found,))
 
 
+def did_you_mean(picker: Picker, msg: Message, user: str, intent: Intent, unfound: Unfound) -> Reply:
+    """ "Did you mean web-prod or web-edge-prod?" with a button each (the picked one asks again), or "I can't find"."""
+    if unfound.candidates:
+        return picker.offer(msg.ref, user, intent, list(unfound.candidates))
+    return reply(msg.ref, not_found(unfound.phrase, ()))
+
+
 class MetricFlow:
     def __init__(self, services: Services, picker: Picker) -> None:
         self._s = services
@@ -106,17 +113,12 @@ class MetricFlow:
                 place, pool = self._pool(slots, "instance")
                 if not pool:
                     return [reply(msg.ref, f"No running instances in {place}.")]
-                return [
-                    self.answer(
-                        msg.ref, Target(place, None, tuple(pool[:MOST_READ])), metric, window, compare=slots.compare
-                    )
-                ]
+                scope_target = Target(place, None, tuple(pool[:MOST_READ]))
+                return [self.answer(msg.ref, scope_target, metric, window, compare=slots.compare)]
             return [reply(msg.ref, "Of what? For example: cpu of web-prod last 6h, or top 5 instances by cpu")]
         found = find_target(self._s, self.members, phrase)
         if isinstance(found, Unfound):
-            if found.candidates:
-                return [self._picker.offer(msg.ref, user, intent, list(found.candidates))]
-            return [reply(msg.ref, not_found(phrase, ()))]
+            return [did_you_mean(self._picker, msg, user, intent, found)]
         return [self.answer(msg.ref, found, metric, window, compare=slots.compare)]
 
     def graph(self, msg: Message, number: int) -> list[Reply]:

@@ -126,7 +126,7 @@ class Services:
         with self._building_reader:
             if self.metrics_reader is None:
                 from actions.metrics.reader import MetricsReader
-                from actions.metrics.sources import build_sources
+                from actions.metric_sources import build_sources
 
                 self.metrics_reader = MetricsReader(build_sources(self.settings), self.connection, clock=self.clock)
             return self.metrics_reader

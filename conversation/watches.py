@@ -20,8 +20,8 @@ from redis.exceptions import LockError
 from actions.metrics.aggregate import combine, format_value, sparkline
 from actions.metrics.model import METRICS, Metric
 from conversation.metric_text import metric_of, utc_clock
-from conversation.metrics import Members, Target, Unfound, find_target
-from conversation.replies import edit, new_key, not_found, reply
+from conversation.metrics import Members, Target, Unfound, did_you_mean, find_target
+from conversation.replies import edit, new_key, reply
 from conversation.services import Services
 from conversation.targets import Picker
 from core.durations import span
@@ -73,9 +73,7 @@ class Watches:
             return [reply(msg.ref, "Watch what? For example: watch cpu of web-prod for 10 min")]
         found = find_target(self._s, self._members, phrase)
         if isinstance(found, Unfound):
-            if found.candidates:
-                return [self._picker.offer(msg.ref, user, intent, list(found.candidates))]
-            return [reply(msg.ref, not_found(phrase, ()))]
+            return [did_you_mean(self._picker, msg, user, intent, found)]
         resource = found.resource
         if resource is None:  # a name always finds a resource; only "cpu of prod" is a scope, and never watched
             return [reply(msg.ref, "Watch one resource or group: watch cpu of web-prod for 10 min")]
