@@ -5,6 +5,10 @@ Not a fake: Debian's `prometheus` binary (2.42 here) with a generated prometheus
 default "node") over the given host:port targets, the rule file, and one Alertmanager (API v2). It listens on
 127.0.0.1:<free port>, keeps its TSDB in the test's tmp_path and logs to `prometheus.log` there.
 
+Without rules and an Alertmanager it only scrapes and answers queries (a metrics source's tests); `history`
+writes OpenMetrics samples into its TSDB with `promtool tsdb create-blocks-from openmetrics` before it starts.
+Targets are applied about 5 s after the start (Prometheus's discovery manager updates on a fixed 5 s tick).
+
 Timings: `scrape_interval` and `evaluation_interval` default to 200ms (Prometheus accepts sub-second
 durations); a rule with `for: 0s` fires at the first evaluation that sees the series, and Prometheus sends a new
 alert to Alertmanager at once (it re-sends a firing one every `--rules.alert.resend-delay`, 1m by default).
