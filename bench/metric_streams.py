@@ -1,6 +1,6 @@
-"""Live metric streams: 1,000 instance streams and 50 group streams of the simulated world's own metrics, polled at
-1 Hz by one poller process (the thread `opsbot worker` runs) and read by one subscriber process (what the
-dashboard's SSE does), against the local Redis for ~20 s.
+"""Live metric streams: 1,000 instance streams and up to 50 group streams (the 10,000-resource world has 41 groups
+with members) of the simulated world's own metrics, polled at 1 Hz by one poller process (the thread `opsbot worker`
+runs) and read by one subscriber process (what the dashboard's SSE does), against the local Redis for ~20 s.
 
 Reported: source -> subscriber latency (the point's source timestamp to the moment the subscriber has the entry),
 entries/s, and the CPU seconds per wall second of the poller and of the subscriber, per 1,000 streams. Then the
