@@ -340,19 +340,23 @@ def audit_init_db(
 
 @app.command("check-config")
 def check_config() -> None:
-    """Validate settings, the policy file and the alerting file; each problem with its file and line."""
+    """Validate settings, the policy file, the alerting file and the metrics mapping; each problem with its file
+    and line."""
+    from actions.metric_sources import check as check_metrics
     from policies.check import review_config
     from voice.backends import check as check_voice
 
     review = review_config()
     problems = review.problems
     with contextlib.suppress(ConfigError):  # a settings problem is already among `problems`
-        problems += check_voice(load_settings())
+        settings = load_settings()
+        problems += check_voice(settings)
+        problems += check_metrics(settings)
     for line in [*problems, *review.warnings]:
         typer.echo(line, err=True)
     if problems:
         raise typer.Exit(1)
-    typer.echo("OK: settings, policy and alerting are valid.")
+    typer.echo("OK: settings, policy, alerting and the metrics mapping are valid.")
 
 
 @app.command()

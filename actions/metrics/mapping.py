@@ -64,9 +64,14 @@ def load_mapping(override: Path | None = None) -> MetricsMapping:
         try:
             return MetricsMapping.model_validate(data)
         except ValidationError as exc:
-            problems = [f"{override}:{line_of(root, e['loc'])}: {e['msg']}" for e in exc.errors()]
+            problems = [f"{override}:{line_of(root, e['loc'])}: {_where(e['loc'])}: {e['msg']}" for e in exc.errors()]
             raise ConfigError(f"{override}: not a metrics mapping", problems) from None
     return _shipped()
+
+
+def _where(loc: tuple[str | int, ...]) -> str:
+    """The entry a problem is in, as dotted keys ("azure.cpu.name")."""
+    return ".".join(str(part) for part in loc if part != "[key]")
 
 
 @cache

@@ -67,7 +67,7 @@ def test_a_bad_mapping_override_is_reported_with_its_file_and_line(tmp_path: Pat
     with pytest.raises(ConfigError) as raised:
         build_sources(Settings(metrics_mapping=override))
     assert raised.value.problems == [
-        f"{override}:4: Input should be a valid number, unable to parse string as a number"
+        f"{override}:4: gcp.cpu.scale: Input should be a valid number, unable to parse string as a number"
     ]
     assert check(Settings(metrics_mapping=override)) == raised.value.problems
 
