@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import itertools
 import logging
 import math
 from collections.abc import Awaitable, Callable
@@ -22,7 +23,7 @@ from telegram import Bot
 from telegram.error import BadRequest
 
 import bot.telegram  # noqa: F401 - sets PTB_TIMEDELTA before any 429 is parsed
-from bot.channels import Transport
+from bot.channels import Rate, Transport
 from bot.delivery import Deliverer
 from bot.slack.transport import SlackTransport
 from bot.telegram.transport import TelegramTransport
@@ -30,6 +31,7 @@ from core.models import Chart, ChartSeries, ConversationRef, Reply
 from core.outbox import Outbox
 from fakes.slack_api import FakeSlackApi
 from fakes.telegram_api import PHOTO_MAX_BYTES, FakeTelegramAPI
+from tests.delivery.recording import CHANNEL as RECORDED
 from tests.delivery.recording import RecordingTransport, deliver
 from tests.slack.conftest import fake_slack  # noqa: F401 - a fixture
 from tests.telegram.conftest import TOKEN, api  # noqa: F401 - a fixture
@@ -186,7 +188,7 @@ def test_the_fake_bot_api_checks_photos_as_telegram_does(bot_api: FakeTelegramAP
 # -- edits, and a reply handed out again -----------------------------------------------------------------------
 def test_an_edit_never_carries_a_picture(redis_conn: redis.Redis) -> None:
     transport = RecordingTransport()
-    first = answer("chat", "c1")
+    first = answer(RECORDED, "c1")
     edited = Reply(ref=first.ref, key="k1-edit", text="web-prod CPU 60% now", edit_of="k1", chart=CPU)
     run(transport, redis_conn, first, edited)
     assert [(s.op, s.reply.key, s.message_id) for s in transport.sent] == [
@@ -199,9 +201,31 @@ def test_an_edit_never_carries_a_picture(redis_conn: redis.Redis) -> None:
 
 def test_a_reply_handed_out_again_posts_neither_its_text_nor_its_picture_twice(redis_conn: redis.Redis) -> None:
     transport = RecordingTransport()
-    run(transport, redis_conn, answer("chat", "c1"))
-    run(transport, redis_conn, answer("chat", "c1"))  # published again (a step run twice): already out
+    run(transport, redis_conn, answer(RECORDED, "c1"))
+    run(transport, redis_conn, answer(RECORDED, "c1"))  # published again (a step run twice): already out
     assert [s.op for s in transport.sent] == ["post", "picture"]
+
+
+def test_a_chart_that_cannot_be_drawn_leaves_the_text_delivered_once(
+    redis_conn: redis.Redis, caplog: pytest.LogCaptureFixture
+) -> None:
+    transport = RecordingTransport()
+    wild = ChartSeries(label="garbage", points=((END - 60, 1e308), (END, -1e308)))  # a range beyond any float
+    broken = answer(RECORDED, "c1").model_copy(update={"chart": CPU.model_copy(update={"series": (wild,)})})
+    with caplog.at_level(logging.WARNING, logger="bot.delivery"):
+        outbox = run(transport, redis_conn, broken)
+    assert [s.op for s in transport.sent] == ["post"]
+    assert "the chart of reply k1 did not render" in caplog.text
+    assert outbox.dead(RECORDED) == []
+
+
+def test_a_picture_takes_its_turn_in_the_conversations_pace(redis_conn: redis.Redis) -> None:
+    """One message at a time, two a second: the picture waits its turn like a message, and so does what follows."""
+    transport = RecordingTransport(pace=Rate(per_second=2.0, burst=1))
+    run(transport, redis_conn, answer(RECORDED, "c1"), Reply(ref=answer(RECORDED, "c1").ref, key="k2", text="next"))
+    assert [(s.op, s.reply.key) for s in transport.sent] == [("post", "k1"), ("picture", "k1"), ("post", "k2")]
+    times = [s.at for s in transport.sent]
+    assert all(later - earlier >= 0.45 for earlier, later in itertools.pairwise(times)), times
 
 
 # -- the console ---------------------------------------------------------------------------------------------
