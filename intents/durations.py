@@ -10,6 +10,8 @@ from collections.abc import Iterator, Sequence
 from intents.numbers import read_number
 
 MAX_DURATION_SECONDS = 7 * 24 * 3600
+# How far back a metrics question may look ("cpu of web-prod last month"): a month, as the sources keep it.
+MAX_LOOKBACK_SECONDS = 31 * 24 * 3600
 
 UNIT_SECONDS: dict[str, int] = {
     **dict.fromkeys(("s", "sec", "secs", "second", "seconds"), 1),
@@ -26,9 +28,10 @@ _DECIMAL = re.compile(r"[0-9]{1,6}\.[0-9]{1,3}")
 _MAX_PARTS = 3
 
 
-def read_duration(words: Sequence[str], start: int) -> Iterator[tuple[int, int]]:
-    """Every way `words[start:]` begins with a length of time, as (index after it, seconds), shortest first.
-    Parts add up when each names a smaller unit than the one before ("1 hour and 30 minutes", "2h 15m")."""
+def read_duration(words: Sequence[str], start: int, cap: int = MAX_DURATION_SECONDS) -> Iterator[tuple[int, int]]:
+    """Every way `words[start:]` begins with a length of time, as (index after it, seconds at most `cap`),
+    shortest first. Parts add up when each names a smaller unit than the one before ("1 hour and 30 minutes",
+    "2h 15m")."""
     end, total, last_unit = start, 0, 0
     for part in range(_MAX_PARTS):
         at = end + 1 if part and end < len(words) and words[end] == "and" else end
@@ -39,7 +42,7 @@ def read_duration(words: Sequence[str], start: int) -> Iterator[tuple[int, int]]
         if last_unit and unit >= last_unit:
             return
         total, last_unit = total + seconds, unit
-        yield end, min(total, MAX_DURATION_SECONDS)
+        yield end, min(total, cap)
 
 
 def _part(words: Sequence[str], i: int) -> tuple[int, int, int] | None:

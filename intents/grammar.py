@@ -9,6 +9,7 @@ from __future__ import annotations
 from core.models import IntentName as I
 from intents.grammar_changes import CHANGES, SLOT_FIRST
 from intents.grammar_costs import COST
+from intents.grammar_metrics import METRICS, METRICS_SLOT_FIRST
 from intents.patterns import Rule, Words, rule, rules
 
 _YES = "yes|y|yep|yup|yeah|ya|yea|confirm|confirmed|approve|approved|proceed|affirmative|correct|lgtm"
@@ -204,7 +205,8 @@ STATUS = [
 
 # Commands opsbot does not have yet: recognised, so they are answered as such and never read as another command.
 # After the changes ("deploy 3 instances to web-prod" is a scale), before search and show ("show logs of ...").
-_METRICS = "cpu|memory|mem|ram|metrics|metric|graph|graphs|chart|charts|iops|utilisation|utilization"
+# Disk metrics are not among the metrics the sources answer (actions.metrics.model.Metric).
+_DISK = "iops|disk usage|disk space|disk io|disk latency|disk metrics|disk throughput|disk queue"
 _LOGS = "logs|log|error logs|error log|journal|events"
 NOT_YET = [
     rule(I.NOT_YET, "(rollback|roll back|revert|undo|downgrade) [{rest}]", topic="roll back"),
@@ -224,9 +226,9 @@ NOT_YET = [
     ),
     *rules(
         I.NOT_YET,
-        f"({_METRICS}) [usage|load|graph|chart|history|stats] [{{rest}}]",
-        f"(show|get|view|check|give|what is|what are|how much|how high is) [me] [the] ({_METRICS}) [{{rest}}]",
-        topic="show metrics",
+        f"({_DISK}) [{{rest}}]",
+        f"(show|get|view|check|give|what is|what are|how much|how high is) [me] [the] ({_DISK}) [{{rest}}]",
+        topic="show disk metrics",
     ),
     rule(I.NOT_YET, "(ssh|exec|login|log in) [{rest}]", topic="open a shell"),
     rule(I.NOT_YET, "(delete|destroy|terminate|remove|create|provision) [{rest}]", topic="create or delete resources"),
@@ -302,10 +304,12 @@ RULES: tuple[Rule, ...] = (
     *MORE,
     *COST,
     *CHANGES,
+    *METRICS,
     *NOT_YET,
     *STATUS,
     *SEARCH,
     *SHOW,
+    *METRICS_SLOT_FIRST,
     *SLOT_FIRST,
 )
 BY_FIRST_WORD, ANY_FIRST_WORD = _index(list(RULES))

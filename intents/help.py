@@ -83,6 +83,21 @@ _TOPICS: Mapping[str, Topic] = {
         I.COST,
         I.FORECAST,
     ),
+    "metrics": _topic(
+        "metrics: a number, trend and chart of cpu, memory, p99/median latency, errors, requests, network in/out.",
+        (
+            "cpu of web-prod last 6h",
+            "p99 latency of api-prod since 3am",
+            "compare cpu of web-prod with last week",
+            "top 5 instances by cpu in prod",
+        ),
+        I.METRIC,
+    ),
+    "watch": _topic(
+        "watch: one message that keeps a metric up to date (10 min unless said, 1 h at most).",
+        ("watch cpu of web-prod for 10 min", "watch web-prod memory"),
+        I.WATCH,
+    ),
     "alerts": _topic(
         "alerts: open alerts, newest first; ack, resolve, silence for a while, or page the next person.",
         ("alerts", "alert 42", "escalate 42", "ack 42", "silence 42 1h", "resolve 42"),
@@ -119,6 +134,9 @@ _ALIASES: Mapping[str, str] = {
     **dict.fromkeys(("shutdown", "shut down", "shutting down", "take down"), "shutdown"),
     **dict.fromkeys(("failover", "fail over", "failing over", "dr", "disaster recovery", "switchover"), "failover"),
     **dict.fromkeys(("cost", "costs", "spend", "spending", "billing", "bill", "forecast", "money"), "cost"),
+    **dict.fromkeys(("metrics", "metric", "graph", "graphs", "chart", "charts", "cpu", "memory"), "metrics"),
+    **dict.fromkeys(("latency", "errors", "requests", "traffic", "network", "compare", "busiest"), "metrics"),
+    **dict.fromkeys(("watch", "watching", "watches", "keep an eye", "monitor"), "watch"),
     **dict.fromkeys(("alerts", "alert", "alarms", "ack", "acknowledge", "resolve", "incidents"), "alerts"),
     **dict.fromkeys(("silence", "silencing", "mute", "snooze", "escalate", "escalation", "escalating"), "alerts"),
     **dict.fromkeys(("oncall", "on call", "pager", "rota", "schedule", "take tonight", "taking the pager"), "oncall"),
@@ -136,6 +154,7 @@ _TRY: tuple[tuple[str, str], ...] = (
     ("scale web-prod to 20", "scale"),
     ("restart db-prod", "restart"),
     ("cost this month", "cost"),
+    ("cpu of web-prod", "metrics"),
     ("alerts", "alerts"),
     ("ack 42", "alerts"),
     ("who is on call", "oncall"),
@@ -144,7 +163,8 @@ _TRY: tuple[tuple[str, str], ...] = (
 )
 # What opsbot can do, in the words of the topics: the index, and the answer to a command it does not have.
 _CAN_DO = (
-    "status, search, show, scale, start/stop/restart, emergency, shutdown, failover, cost, alerts, oncall, confirm"
+    "status, search, show, scale, start/stop/restart, emergency, shutdown, failover, cost, metrics, watch, alerts, "
+    "oncall, confirm"
 )
 _INDEX = f"Try: {' · '.join(e for e, _ in _TRY)}\nTopics: help <topic> - {_CAN_DO}, more"
 

@@ -21,6 +21,15 @@ ACTS = CHANGING_INTENTS | {
     IntentName.ESCALATE,
     IntentName.TAKE_ONCALL,
 }
+# Words no resource to change is named with: "scale web-prod cpu to 20" sets no size (a CPU target? a machine
+# type?), "stop watching web-prod" stops no machine. Such a text is not understood, and says so.
+_MEASURING = frozenset(
+    {"cpu", "cpus", "memory", "mem", "ram", "latency", "latencies", "p99", "p50", "errors", "5xx", "rps", "qps"}
+    | {"throughput", "utilisation", "utilization", "watching", "monitoring"}
+)
+_MEASURED = frozenset({IntentName.METRIC, IntentName.WATCH})
+_METRIC_NAMES = frozenset(name for name in vocab.METRIC_WORDS if " " not in name)  # "what's the p99 latency"
+_RANGE_WORDS = frozenset({"since", "last", "past", "ago", "today", "yesterday", "vs", "versus", "compared", "until"})
 # Words that point at a resource named in another clause.
 POINTING = frozenset({"it", "them", "that", "this", "those"})
 
@@ -49,10 +58,15 @@ def fits(rule: Rule, values: Values) -> bool:
     ("restart loop on web-staging" restarts no "loop"), and so must a loose rule's ("what is love"), the free
     text of a search it reads ("is slack down") and a help topic asked about ("how do you spell kubernetes")."""
     target = values.get("target")
-    judged = rule.loose or rule.intent in CHANGING_INTENTS
+    changing = rule.intent in CHANGING_INTENTS
+    if changing and isinstance(target, str) and not _MEASURING.isdisjoint(target.lower().split()):
+        return False
+    if rule.intent in _MEASURED and isinstance(target, str) and not _measurable(target):
+        return False
+    judged = rule.loose or changing
     if judged and isinstance(target, str) and target not in POINTING and not looks_named(target):
         return False
-    slot_first_change = rule.first_words is None and rule.intent in CHANGING_INTENTS
+    slot_first_change = rule.first_words is None and changing
     if slot_first_change and isinstance(target, str) and not all_named(target):
         return False  # no verb says it is a change: every word must be the name's ("downsize web-prod to 1")
     destination = values.get("destination")
@@ -66,6 +80,13 @@ def fits(rule: Rule, values: Values) -> bool:
         if isinstance(topic, str) and topic_of(topic) is None:
             return False
     return True
+
+
+def _measurable(target: str) -> bool:
+    """A name to read a metric of: not a number ("web-prod cpu to 20"), nor a name run into the range after it
+    ("errors on web-prod since ...") or into a metric's name."""
+    words = target.lower().split()
+    return any(c.isalpha() for c in target) and _RANGE_WORDS.isdisjoint(words) and _METRIC_NAMES.isdisjoint(words)
 
 
 def exact(inp: Input) -> Reading | None:

@@ -9,6 +9,7 @@ from intents import vocab
 from intents.durations import read_duration as _read_duration
 from intents.filters import ALERT_SCOPE, COST, COST_TAIL, SCOPE, SEARCH, TYPED_SEARCH
 from intents.help import topic_of
+from intents.metric_slots import METRIC_READERS
 from intents.numbers import NUMBER_WORDS, UNITS, is_digits, read_number
 from intents.reading import CONNECTIVES, Input, Reader, Values, Yield
 
@@ -248,4 +249,5 @@ READERS: Mapping[str, Reader] = {
     "cost": COST,
     "cost_tail": COST_TAIL,
     "alert_scope": ALERT_SCOPE,
+    **METRIC_READERS,
 }

@@ -102,6 +102,35 @@ GROUP_BY: Mapping[str, str] = {
     **dict.fromkeys(("owner", "owners"), "owner"),
     **dict.fromkeys(("kind", "kinds", "type", "types"), "kind"),
 }
+# What a metrics question asks for, by the names on-call engineers use; the values are the metrics the sources
+# know (actions.metrics.model.Metric; a test checks the two agree). "load" is CPU: load average is what "how
+# loaded" means on a box; requests are "traffic", "rps" or "throughput". Longer names first where one contains
+# another ("inbound traffic" is network in, not requests).
+METRIC_WORDS: Mapping[str, str] = {
+    **dict.fromkeys(("network in", "net in", "network inbound", "inbound network", "network ingress"), "network_in"),
+    **dict.fromkeys(("inbound traffic", "incoming traffic", "inbound", "ingress", "bytes in", "rx"), "network_in"),
+    **dict.fromkeys(("inbound bandwidth", "incoming bandwidth", "network rx", "bandwidth in"), "network_in"),
+    **dict.fromkeys(
+        ("network out", "net out", "network outbound", "outbound network", "network egress"), "network_out"
+    ),
+    **dict.fromkeys(("outbound traffic", "outgoing traffic", "outbound", "egress", "bytes out"), "network_out"),
+    **dict.fromkeys(("outbound bandwidth", "outgoing bandwidth", "bandwidth out"), "network_out"),
+    **dict.fromkeys(("p50", "p50 latency", "latency p50", "median latency", "median response time"), "latency_p50"),
+    **dict.fromkeys(("median", "average latency", "avg latency", "mean latency", "typical latency"), "latency_p50"),
+    **dict.fromkeys(("average response time", "50th percentile", "50th percentile latency"), "latency_p50"),
+    **dict.fromkeys(
+        ("errors", "error", "error rate", "error rates", "error count", "5xx", "5xxs", "5xx errors"), "errors"
+    ),
+    **dict.fromkeys(("500s", "http errors", "failures", "failure rate", "failed requests", "server errors"), "errors"),
+    **dict.fromkeys(("p99", "p99 latency", "latency p99", "latency", "latencies", "tail latency"), "latency_p99"),
+    **dict.fromkeys(("response time", "response times", "p99 response time", "99th percentile"), "latency_p99"),
+    **dict.fromkeys(("99th percentile latency",), "latency_p99"),
+    **dict.fromkeys(("memory", "mem", "ram", "memory pressure"), "memory"),
+    **dict.fromkeys(("cpu", "cpus", "processor", "load", "load average", "loadavg", "cpu load"), "cpu"),
+    **dict.fromkeys(("utilisation", "utilization"), "cpu"),
+    **dict.fromkeys(("requests", "request rate", "request count", "traffic", "rps", "qps", "throughput"), "requests"),
+    **dict.fromkeys(("requests per second", "req/s", "hits", "http requests"), "requests"),
+}
 # Words that name what a machine does: part of resource names everywhere ("web-prod", "billing db two").
 ROLES = frozenset(
     {"web", "www", "api", "db", "database", "worker", "workers", "cache", "redis", "postgres", "pg", "mysql", "sql"}
@@ -186,8 +215,10 @@ def read_group_by(words: Sequence[str], i: int) -> Found:
 
 def looks_like_name(phrase: str) -> bool:
     """Whether a phrase could name a resource: a word with a digit, hyphen or underscore, a role ("web"), an
-    environment or a region - not any English word ("what is love") nor a sum ("17 times 23")."""
+    environment or a region - not any English word ("what is love"), a sum ("17 times 23") nor a metric ("p99")."""
     for word in phrase.lower().split():
+        if word in METRIC_WORDS:  # "p99", "5xx", "req/s": a metric's name, however it is spelled
+            continue
         if any(c.isalpha() for c in word) and any(c.isdigit() or c in "-_." for c in word):
             return True
         if word in ROLES or word in ENVIRONMENTS or word in REGIONS or word in PROVIDERS:
@@ -219,5 +250,5 @@ _REGION_STARTS = REGIONS | {key[:n] for key in _REGIONS_COMPACT for n in range(1
 
 def words() -> frozenset[str]:
     """Every word of the closed vocabularies."""
-    tables: tuple[Mapping[str, object], ...] = (PROVIDERS, ENVIRONMENTS, KINDS, STATES, PERIODS, GROUP_BY)
+    tables: tuple[Mapping[str, object], ...] = (PROVIDERS, ENVIRONMENTS, KINDS, STATES, PERIODS, GROUP_BY, METRIC_WORDS)
     return frozenset(w for table in tables for key in table for w in key.split()) | REGIONS

@@ -45,6 +45,9 @@ class ExpectedSlots(Frozen):
     kind: str | None = None
     group_by: str | None = None
     duration_seconds: int | None = None
+    metric: str | None = None
+    since: str | None = None
+    compare: str | None = None
 
     def given(self) -> dict[str, object]:
         return self.model_dump(exclude_none=True)

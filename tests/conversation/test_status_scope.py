@@ -125,7 +125,7 @@ def test_typed_more_continues_a_search_too(say: Say) -> None:
         ("deploy api v2", "deploy"),
         ("logs of web-prod", "show logs"),
         ("show me the logs of db-prod", "show logs"),
-        ("cpu of web-prod", "show metrics"),
+        ("iops of db-prod", "show disk metrics"),
         ("restore db-prod", "restore"),
     ],
 )
