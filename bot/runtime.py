@@ -81,7 +81,7 @@ class Runtime:
     refresher: InventoryRefresher | None = None
     ticker: EscalationTicker | None = None
     embedded: EmbeddedState | None = None  # the demo's in-process Redis, kept in the data dir between runs
-    watches: Ticker | None = None  # edits of the running metric watches
+    watch_ticker: Ticker | None = None  # edits of the running metric watches (`conversation.watches`)
 
     @property
     def notes(self) -> list[str]:
@@ -154,14 +154,14 @@ class Runtime:
         threading.Thread(target=conversation.warm_up, name="warm-up", daemon=True).start()
         sweeper = ExpirySweeper(conversation.sweep_expired, connection)
         sweeper.start()
-        watches = start_watches(conversation.watches)
+        watch_ticker = start_watches(conversation.watches)
         return cls(settings, connection, conversation, outbox, worker, sweeper, alerting, refresher, ticker, embedded,
-                   watches)  # fmt: skip
+                   watch_ticker)  # fmt: skip
 
     def close(self) -> None:
         self.sweeper.stop()
-        if self.watches is not None:
-            self.watches.stop()
+        if self.watch_ticker is not None:
+            self.watch_ticker.stop()
         if self.ticker is not None:
             self.ticker.stop()
         if self.refresher is not None:

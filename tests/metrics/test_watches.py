@@ -114,6 +114,15 @@ def test_too_many_watches_are_refused_in_one_line(build: Build) -> None:
     assert say("watch cpu of db-prod", user="bob")[0].buttons  # the cap is each user's
 
 
+def test_a_conversation_holds_a_few_watches_at_most(build: Build) -> None:
+    _rt, say = build(metric_watches_per_user=20)
+    started = [say(f"watch {metric} of web-prod")[0] for metric in ("cpu", "memory", "errors", "requests", "latency")]
+    started += [say(f"watch {metric} of db-prod")[0] for metric in ("cpu", "memory", "errors", "requests", "latency")]
+    assert all(first.buttons for first in started)
+    [refused] = say("watch cpu of rsvp-prod")
+    assert refused.kind == "refusal" and refused.text == "10 watches already run in this conversation: stop one first."
+
+
 def test_only_the_watcher_or_an_admin_stops_a_watch(build: Build, clock: ManualClock) -> None:
     rt, say = build()
     [first] = say("watch cpu of web-prod for 5 min")
@@ -135,8 +144,8 @@ def test_replicas_edit_a_due_watch_once_and_watchers_of_one_series_share_a_fetch
     one, say = build()
     two, _ = build()
     for rt in (one, two):  # the test runs the ticks itself, at once in both replicas
-        assert rt.watches is not None
-        rt.watches.stop()
+        assert rt.watch_ticker is not None
+        rt.watch_ticker.stop()
     [alice] = say("watch cpu of web-prod")
     [bob] = say("watch cpu of web-prod", user="bob")
     clock.advance(15)
