@@ -7,6 +7,7 @@ waits at most `metrics_deadline_seconds` for its sources and says which did not 
 from __future__ import annotations
 
 import re
+import time
 from typing import NamedTuple
 
 from actions.metrics.aggregate import combine, format_value, outliers, summarize
@@ -145,6 +146,7 @@ class MetricFlow:
         """The answer about one resource or group: the head line, sparkline, stand-outs, source; and its chart."""
         info, now = METRICS[metric], self._s.clock()
         deadline = self._s.settings.metrics_deadline_seconds
+        began = time.monotonic()
         reading = self._s.metrics.read(metric, target.reads, window.start, window.end, deadline=deadline)
         group = len(reading.series) > 1
         avg = combine(reading.series, "avg")
@@ -163,7 +165,7 @@ class MetricFlow:
         if shift is not None:
             seconds, label = shift
             before = self._s.metrics.read(metric, target.reads, window.start - seconds, window.end - seconds,
-                                          step=reading.step, deadline=deadline)  # fmt: skip
+                                          step=reading.step, deadline=_left(deadline, began))  # fmt: skip
             earlier = combine(before.series, "avg")
             lines_of_chart.append(ChartSeries(label=label, points=tuple((t + seconds, v) for t, v in earlier)))
             change = words.change(avg, earlier, label) or f"no data {label}"
@@ -245,6 +247,11 @@ class MetricFlow:
         cloud = _CLOUD.get(slots.provider.value) if slots.provider else None
         place = " ".join(x for x in (cloud, slots.environment, slots.region) if x)
         return place or "all clouds", pool
+
+
+def _left(deadline: float, began: float) -> float:
+    """What is left of one question's deadline for its second read (a comparison), and never nothing."""
+    return max(deadline - (time.monotonic() - began), 0.5)
 
 
 def _scope_word(phrase: str) -> dict[str, object] | None:
