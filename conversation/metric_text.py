@@ -170,12 +170,12 @@ def standouts(found: Sequence[tuple[str, float]], unit: str) -> str | None:
     return "Stands out: " + ", ".join(f"{name} at {format_value(value, unit)}" for name, value in found)
 
 
-def source(sources: Sequence[str], latest_at: float | None, now: float) -> str:
-    """ "From CloudWatch, latest point 40 s old." """
+def source(sources: Sequence[str], problems: Sequence[str], latest_at: float, now: float) -> list[str]:
+    """ "From CloudWatch, latest point 40 s old.", then each source that failed: "Prometheus did not answer in
+    3 s - showing CloudWatch only"."""
     where = " + ".join(sources) if sources else "no source"
-    if latest_at is None:
-        return f"From {where}."
-    return f"From {where}, latest point {span(now - latest_at)} old."
+    only = f" - showing {where} only" if sources else ""
+    return [f"From {where}, latest point {span(now - latest_at)} old.", *(f"{p.rstrip('.')}{only}" for p in problems)]
 
 
 def missing(names: Sequence[str], total: int) -> str | None:

@@ -177,8 +177,7 @@ class MetricFlow:
         ]  # fmt: skip
         if group:
             lines.append(words.standouts(outliers(reading.series), info.unit) or "")
-        lines.append(words.source(reading.sources, summary.at, now))
-        lines += list(reading.problems)
+        lines += words.source(reading.sources, reading.problems, summary.at, now)
         lines.append(words.missing(reading.missing, len(reading.series) + len(reading.missing)) or "")
         marks = self._marks(target, window, fired)
         chart = Chart(
@@ -228,9 +227,8 @@ class MetricFlow:
             r = by_id[rid]
             group = f" ({r.group})" if r.group and r.group != r.name else ""
             lines.append(f"{place_}. {resource_title(r)}{group} {format_value(value, info.unit)}")
-        lines.append(words.source(reading.sources, max(s.points[-1][0] for s in reading.series if s.points),
-                                  self._s.clock()))  # fmt: skip
-        lines += list(reading.problems)
+        latest_at = max(s.points[-1][0] for s in reading.series if s.points)
+        lines += words.source(reading.sources, reading.problems, latest_at, self._s.clock())
         return reply(ref, "\n".join(lines))
 
     def _covered(self, resources: tuple[Resource, ...]) -> bool:

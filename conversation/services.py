@@ -125,8 +125,8 @@ class Services:
         first metrics question (a shell that never asks one never loads a monitoring SDK)."""
         with self._building_reader:
             if self.metrics_reader is None:
-                from actions.metrics.reader import MetricsReader
                 from actions.metric_sources import build_sources
+                from actions.metrics.reader import MetricsReader
 
                 self.metrics_reader = MetricsReader(build_sources(self.settings), self.connection, clock=self.clock)
             return self.metrics_reader
