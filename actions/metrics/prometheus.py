@@ -62,7 +62,7 @@ class PrometheusSource:
             "start": f"{request.start:.3f}",
             "end": f"{request.end:.3f}",
             "step": str(step),
-            "timeout": f"{timeout:g}s",  # Prometheus gives up too, instead of evaluating for nobody
+            "timeout": prom_timeout(timeout),  # Prometheus gives up too, instead of evaluating for nobody
         }
         body = self._post("/api/v1/query_range", form, timeout)
         return _series_of(body, resources, self.mapping.instance_label, query)
@@ -105,6 +105,12 @@ class PrometheusSource:
 def fitted_step(start: float, end: float, step: int) -> int:
     """`step`, raised so that the range has at most MAX_POINTS steps (Prometheus refuses more)."""
     return max(step, 1, math.ceil((end - start) / MAX_POINTS))
+
+
+def prom_timeout(seconds: float) -> str:
+    """A duration Prometheus parses: "3s", "2900ms" (it refuses a fraction of a unit such as "2.9s" with a 400)."""
+    millis = max(round(seconds * 1000), 1)
+    return f"{millis // 1000}s" if millis % 1000 == 0 else f"{millis}ms"
 
 
 def duration(seconds: int) -> str:
