@@ -26,7 +26,9 @@ VOCABULARY = keywords() | vocab.words()
 # A guessed change must not have dropped a word that reverses it ("restart db-prod, no wait").
 _REVERSING = frozenset({"no", "not", "never", "wait", "cancel", "abort", "stop", "hold", "dont", "without", "undo"})
 # Words a typo may be corrected to: the first words of questions only ("stats" is perf, "start" a change).
-_ASKING = frozenset({I.STATUS, I.SEARCH, I.SHOW, I.COST, I.FORECAST, I.ALERTS, I.ONCALL, I.HELP, I.NOT_YET, I.MORE})
+_ASKING = frozenset(
+    {I.STATUS, I.SEARCH, I.SHOW, I.COST, I.FORECAST, I.ALERTS, I.ONCALL, I.HELP, I.NOT_YET, I.MORE, I.METRIC, I.WATCH}
+)
 _OWN_RULES = {w: [r for r in rules_for(w, slot_first=False) if r.first_words and not r.strict] for w in FIRST_WORDS}
 _ACT_WORDS = tuple(w for w, own in _OWN_RULES.items() if w.isalpha() and any(r.intent in ACTS for r in own))
 _ACT_WORD_SET = frozenset(_ACT_WORDS)
@@ -55,6 +57,7 @@ _SLIP_TARGETS = tuple(
         {w for w in MACROS["units"].split("|") + list(vocab.KINDS) + list(vocab.STATES) if w.isalpha() and len(w) >= 4}
         | {"capacity", "traffic", "details", "overview", "summary", "status", "health", "staging", "production"}
         | {"replicas", "alerts", "incident", "incidents", "weekend", "tonight", "instances", "forecast", "region"}
+        | {w for w in vocab.METRIC_WORDS if w.isalpha() and len(w) >= 5}
     )
 )
 # Verbs that start another command: words dropped after a guess never hold one ("go to dr now, move api-prod").

@@ -136,6 +136,20 @@ def test_a_watch_is_read_with_its_slots(text: str, slots: S) -> None:
     assert "duration_seconds" in slots or intent.slots.duration_seconds is None
 
 
+@pytest.mark.parametrize(
+    ("text", "name", "slots"),
+    [
+        ("memroy of db-prod", "metric", {"metric": "memory", "target": "db-prod"}),
+        ("show memroy of db-prod", "metric", {"metric": "memory", "target": "db-prod"}),
+        ("wacth cpu of web-prod", "watch", {"metric": "cpu", "target": "web-prod"}),
+    ],
+)
+def test_a_slip_in_a_metrics_question_is_read_as_meant(text: str, name: str, slots: S) -> None:
+    intent = parse(text)
+    assert intent.name.value == name
+    assert {k: intent.slots.present().get(k) for k in slots} == slots
+
+
 def test_a_top_list_names_no_resource() -> None:
     slots = parse("top 5 instances by cpu in prod").slots
     assert slots.target is None and slots.since is None and slots.compare is None
