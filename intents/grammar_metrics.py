@@ -28,7 +28,8 @@ _MEASURE = (
 _OF = "(of|on|for|in|at|across|to|from|inside)"
 _ASK = (
     "(show|get|check|give|graph|chart|plot|display|view|pull up|bring up|what is|what are|what was|what were"
-    "|how is|how are|how was|what does|what do|how does|how do|how high is|how bad is|how much is|tell me|whats)"
+    "|how is|how are|how was|what does|what do|how does|how do|can i see|can i get|let me see|how high is"
+    "|how bad is|how much is|tell me|whats)"
     " [me] [the|our|a|an] "
     "[graph of|chart of|plot of|graph for|chart for|current|latest|live]"
 )
@@ -62,6 +63,8 @@ _QUESTIONS = (
     f"(any|are there any|are there|got any|seeing any|is there any) {{metric}} {_OF} {{target}} [{{metric_tail}}]",
     f"(is|are) {{target}} (throwing|returning|serving|getting|handling|pushing|sending|receiving) [any] {{metric}}"
     f" {_MEASURE} [{{metric_tail}}]",
+    f"(how much|how many) {{metric}} {_OF} {{metric_scope}}",
+    f"(how much|how many) {{metric}} {_OF} {{target}} [{{metric_tail}}]",
     f"(how much|how many) {{metric}} (is|are|does|do|did|has|have) {{target}} ({_DOING}) [{{metric_tail}}]",
     f"compare [the] {{metric}} {_MEASURE} {_OF} {{compare_scope}}",
     f"compare [the] {{metric}} {_MEASURE} {_OF} {{target}} {{compare_tail}}",
@@ -113,11 +116,18 @@ def _measuring(*patterns: str, intent: I = I.METRIC, confidence: float = 0.97, *
 
 
 _BUSY = "busiest|most loaded|hottest|most busy|hardest working|most stressed"
+_HOW_BUSY = "how (busy|loaded|hot|stressed|overloaded|hard working) (is|are)"
 _BUSY_QUESTIONS = (
-    f"{_LIST} ({_BUSY}) [{{count}}] [{{metric_kind}}] [{{metric_range}}]",
+    f"{_LIST} [top] [{{count}}] ({_BUSY}) [{{count}}] [{{metric_kind}}] [{{metric_range}}]",
     f"(which|what) [{{count}}] {{metric_kind}} (is|are) [the] ({_BUSY}) [{{metric_range}}]",
-    "how (busy|loaded|hot|stressed|overloaded|hard working) (is|are) {metric_scope}",
-    "how (busy|loaded|hot|stressed|overloaded|hard working) (is|are) {target} [{metric_tail}]",
+    f"{_HOW_BUSY} {{metric_scope}} [running|looking|getting|doing]",
+    f"{_HOW_BUSY} {{target}} [running|looking|getting|doing] [{{metric_tail}}]",
+)
+# "slowest instances in prod": a top list by p99 latency.
+_SLOW = "slowest|laggiest|most latent"
+_SLOW_QUESTIONS = (
+    f"{_LIST} [top] [{{count}}] ({_SLOW}) [{{count}}] [{{metric_kind}}] [{{metric_range}}]",
+    f"(which|what) [{{count}}] {{metric_kind}} (is|are) [the] ({_SLOW}) [{{metric_range}}]",
 )
 _BUSY_WORDS = "busy|overloaded|loaded|maxed out|pegged|running hot|struggling"
 _BUSY_NAMED = (
@@ -141,12 +151,14 @@ METRICS: list[Rule] = [
     *_measuring(*_QUESTIONS),
     *_measuring(*_COMPARE_DEFAULT, compare="last_week"),
     *rules(I.METRIC, *_BUSY_QUESTIONS, metric="cpu"),
+    *rules(I.METRIC, *_SLOW_QUESTIONS, metric="latency_p99"),
     *(r for pattern in _METRIC_FIRST for r in _per_metric(pattern)),
     *_per_metric(_BARE, loose=True, bare=True),
     *_measuring(_ASK_NAME_FIRST, loose=True),
     *rules(I.METRIC, *_ANY_METRIC, confidence=0.9, metric="cpu"),
     *rules(I.METRIC, *_BUSY_NAMED, confidence=0.9, loose=True, metric="cpu"),
     # A metric's name alone ("cpu", "errors?") asks how to ask: the metrics help, with its examples.
-    rule(I.HELP, f"({_ALONE}) {_MEASURE}", 0.9, topic="metrics"),
+    # Strict: never guessed with words skipped ("memory dropped" is a remark, not a question).
+    rule(I.HELP, f"({_ALONE}) {_MEASURE}", 0.9, strict=True, topic="metrics"),
 ]
 METRICS_SLOT_FIRST: list[Rule] = _measuring(*_NAME_FIRST, confidence=0.9, loose=True)

@@ -92,6 +92,19 @@ METRIC_QUESTIONS: list[tuple[str, S]] = [
     ),
     ("what is using the most memory on aws", {"metric": "memory", "provider": "aws"}),
     ("top 5 by inbound traffic in prod", {"metric": "network_in", "count": 5, "environment": "prod"}),
+    (
+        "show me the top 5 busiest instances in prod",
+        {"metric": "cpu", "count": 5, "kind": "instance", "environment": "prod"},
+    ),
+    ("slowest instances in prod", {"metric": "latency_p99", "kind": "instance", "environment": "prod"}),
+    ("which instances have the most errors", {"metric": "errors", "kind": "instance"}),
+    # questions around the words
+    ("can i see the cpu of web-prod", {"metric": "cpu", "target": "web-prod"}),
+    ("how many 500s on web-prod in the last hour", {"metric": "errors", "target": "web-prod", "duration_seconds": H}),
+    ("how's web-prod cpu looking", {"metric": "cpu", "target": "web-prod"}),
+    ("what does memory look like on worker-prod", {"metric": "memory", "target": "worker-prod"}),
+    ("is api-prod throwing errors", {"metric": "errors", "target": "api-prod"}),
+    ("cpu of web-prod last month", {"metric": "cpu", "target": "web-prod", "duration_seconds": 30 * 24 * H}),
     # a place instead of a name
     ("cpu of prod on aws", {"metric": "cpu", "environment": "prod", "provider": "aws"}),
     ("how busy is prod", {"metric": "cpu", "environment": "prod"}),
@@ -184,6 +197,8 @@ NOT_METRICS: list[tuple[str, str, S]] = [
     ("i watched the match last night", "unknown", {}),
     ("keep an eye on the kids for 10 min", "unknown", {}),
     ("load balancer web-lb", "unknown", {}),
+    ("did someone restart web-prod? memory dropped", "unknown", {}),
+    ("is prod having errors", "status", {"environment": "prod"}),
 ]
 
 
