@@ -33,7 +33,9 @@ _ASK = (
     " [me] [the|our|a|an] "
     "[graph of|chart of|plot of|graph for|chart for|current|latest|live]"
 )
-_LIST = "[show|list|get|give|what are|which are|who are] [me] [the|our]"
+# What may come before a top list ("show me the top 5 ..."), said or not: a rule for each, so each starts with a
+# word the index knows instead of being tried for every text.
+_LEADS = ("(show|list|get|give|what are|which are|who are) [me] [the|our] ", "(the|our) ", "")
 _WATCH = (
     "(watch|monitor|keep an eye on|keep watching|keep watch on|keep an eye out on|track|follow|eyeball|babysit"
     "|stream|watch over) [the]"
@@ -70,15 +72,21 @@ _QUESTIONS = (
     f"compare [the] {{metric}} {_MEASURE} {_OF} {{target}} {{compare_tail}}",
     f"compare [the] {{target}} {{metric}} {_MEASURE} {{compare_tail}}",
     f"how (does|do|is|are) [the] {{metric}} {_MEASURE} {_OF} {{target}} {_AGAINST} {{compare_tail}}",
-    f"{_LIST} {_RANK} {{count}} [{{metric_kind}}] (by|for|on|in|in terms of|with the most|with the highest) [the]"
-    f" {{metric}} {_MEASURE} [{{metric_range}}]",
-    f"{_LIST} {_RANK} [{{metric_kind}}] (by|for|on|in terms of) [the] {{metric}} {_MEASURE} [{{metric_range}}]",
-    f"{_LIST} {_RANK} [{{count}}] {{metric}} {_MEASURE} [{{metric_kind}}] [users|consumers|hogs|eaters|offenders]"
-    " [{metric_range}]",
     f"(which|what) [{{count}}] {{metric_kind}} ({_HOG_VERBS}) [the] (most|highest|biggest|more|worst) {{metric}}"
     f" {_MEASURE} [{{metric_range}}]",
     f"(what|who|which) (is|are) (using|eating|consuming|burning|hogging) [the] [most|all the] {{metric}} {_MEASURE}"
     " [{metric_range}]",
+)
+_TOP_LISTS = tuple(
+    lead + pattern
+    for lead in _LEADS
+    for pattern in (
+        f"{_RANK} {{count}} [{{metric_kind}}] (by|for|on|in|in terms of|with the most|with the highest) [the]"
+        f" {{metric}} {_MEASURE} [{{metric_range}}]",
+        f"{_RANK} [{{metric_kind}}] (by|for|on|in terms of) [the] {{metric}} {_MEASURE} [{{metric_range}}]",
+        f"{_RANK} [{{count}}] {{metric}} {_MEASURE} [{{metric_kind}}] [users|consumers|hogs|eaters|offenders]"
+        " [{metric_range}]",
+    )
 )
 # "compare cpu of web-prod": what with is not said; a week before is what on-call compares with.
 _COMPARE_DEFAULT = (
@@ -116,9 +124,10 @@ def _measuring(*patterns: str, intent: I = I.METRIC, confidence: float = 0.97, *
 
 
 _BUSY = "busiest|most loaded|hottest|most busy|hardest working|most stressed"
+_RANKED = tuple(f"{lead}{top}" for lead in _LEADS for top in ("top [{count}] ", "{count} ", ""))
 _HOW_BUSY = "how (busy|loaded|hot|stressed|overloaded|hard working) (is|are)"
 _BUSY_QUESTIONS = (
-    f"{_LIST} [top] [{{count}}] ({_BUSY}) [{{count}}] [{{metric_kind}}] [{{metric_range}}]",
+    *(f"{lead}({_BUSY}) [{{count}}] [{{metric_kind}}] [{{metric_range}}]" for lead in _RANKED),
     f"(which|what) [{{count}}] {{metric_kind}} (is|are) [the] ({_BUSY}) [{{metric_range}}]",
     f"{_HOW_BUSY} {{metric_scope}} [running|looking|getting|doing]",
     f"{_HOW_BUSY} {{target}} [running|looking|getting|doing] [{{metric_tail}}]",
@@ -126,7 +135,7 @@ _BUSY_QUESTIONS = (
 # "slowest instances in prod": a top list by p99 latency.
 _SLOW = "slowest|laggiest|most latent"
 _SLOW_QUESTIONS = (
-    f"{_LIST} [top] [{{count}}] ({_SLOW}) [{{count}}] [{{metric_kind}}] [{{metric_range}}]",
+    *(f"{lead}({_SLOW}) [{{count}}] [{{metric_kind}}] [{{metric_range}}]" for lead in _RANKED),
     f"(which|what) [{{count}}] {{metric_kind}} (is|are) [the] ({_SLOW}) [{{metric_range}}]",
 )
 _BUSY_WORDS = "busy|overloaded|loaded|maxed out|pegged|running hot|struggling"
@@ -149,6 +158,7 @@ METRICS: list[Rule] = [
     *_measuring(*_WATCHES, intent=I.WATCH),
     rule(I.WATCH, f"{_WATCH} {{target}} [{{watch_length}}]", 0.9, loose=True, metric="cpu"),
     *_measuring(*_QUESTIONS),
+    *_measuring(*_TOP_LISTS),
     *_measuring(*_COMPARE_DEFAULT, compare="last_week"),
     *rules(I.METRIC, *_BUSY_QUESTIONS, metric="cpu"),
     *rules(I.METRIC, *_SLOW_QUESTIONS, metric="latency_p99"),

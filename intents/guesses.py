@@ -90,7 +90,7 @@ def unslipped(word: str) -> str:
 def _closest(word: str, choices: tuple[str, ...]) -> tuple[str, float] | None:
     if len(word) < 4:
         return None
-    swapped = [c for c in choices if _one_swap(word, c)]  # "shwo", "lsit": two letters swapped
+    swapped = [c for c in choices if len(c) == len(word) and _one_swap(word, c)]  # "shwo", "lsit": two swapped
     if swapped:
         return swapped[0], 90.0
     best = process.extractOne(word, choices, scorer=fuzz.ratio, score_cutoff=_TYPO_CUTOFF)
