@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import redis
 
+from actions.metrics.model import MetricSource
 from actions.provider import CloudProvider
 from actions.registry import build_provider
 from alerts.store import AlertBook
@@ -33,6 +35,9 @@ from workers.context import WorkerContext, install_context
 from workers.escalation.ticker import EscalationTicker
 from workers.inventory import InventoryRefresher, start_refresher
 from workers.runner import InProcessWorker
+
+if TYPE_CHECKING:
+    from actions.metrics.reader import MetricsReader
 
 # The embedded demo's incident channel when none is configured: the conversation `opsbot shell` and `say` use.
 DEMO_INCIDENT_CHANNEL = "console:shell"
@@ -91,11 +96,12 @@ class Runtime:
     @classmethod
     def build(
         cls, settings: Settings, *, with_worker: bool = True, provider: CloudProvider | None = None,
-        clock: Clock = time.time,
+        clock: Clock = time.time, metric_sources: Sequence[MetricSource] | None = None,
     ) -> Runtime:  # fmt: skip
         """`provider` replaces the one the settings name: for clouds reached with credentials the settings cannot
-        express (the tests' own token or anonymous credentials against loopback fakes). `clock`: the time metrics
-        ranges and watches go by (tests move it)."""
+        express (the tests' own token or anonymous credentials against loopback fakes); so do `metric_sources`
+        (default: `actions.metric_sources.build_sources`, on the first metrics question or the warm-up). `clock`:
+        the time metrics ranges and watches go by (tests move it)."""
         connection = connect(settings)
         try:
             connection.ping()
@@ -108,7 +114,8 @@ class Runtime:
             if _console_only(settings) and not settings.incident_channels:  # the demo's alerts and DR news
                 settings = settings.model_copy(update={"incident_channels": [DEMO_INCIDENT_CHANNEL]})
         try:
-            return cls._assemble(settings, connection, embedded, provider, with_worker=with_worker, clock=clock)
+            return cls._assemble(settings, connection, embedded, provider, with_worker=with_worker, clock=clock,
+                                 metric_sources=metric_sources)  # fmt: skip
         except BaseException:
             if embedded is not None:
                 embedded.release()
@@ -118,6 +125,7 @@ class Runtime:
     def _assemble(
         cls, settings: Settings, connection: redis.Redis, embedded: EmbeddedState | None,
         provider: CloudProvider | None, *, with_worker: bool, clock: Clock,
+        metric_sources: Sequence[MetricSource] | None,
     ) -> Runtime:  # fmt: skip
         pager = None
         voice_problems = check_voice(settings)
@@ -142,6 +150,7 @@ class Runtime:
             workers=context,
             alerts=alerting.desk,
             clock=clock,
+            metrics_reader=_reader(metric_sources, connection, clock),
         )
         # Embedded mode has no other process to run jobs: the worker must live here.
         worker = InProcessWorker(context) if (with_worker or is_embedded(settings)) else None
@@ -173,6 +182,14 @@ class Runtime:
         if self.conversation.services.metrics_reader is not None:
             self.conversation.services.metrics_reader.close()
         self.conversation.services.audit.close()  # the PostgreSQL store's connection; nothing for the file
+
+
+def _reader(sources: Sequence[MetricSource] | None, connection: redis.Redis, clock: Clock) -> MetricsReader | None:
+    if sources is None:
+        return None  # Services builds one from the settings when first asked
+    from actions.metrics.reader import MetricsReader
+
+    return MetricsReader(sources, connection, clock=clock)
 
 
 def _console_only(settings: Settings) -> bool:

@@ -15,7 +15,6 @@ import pytest
 
 from actions.metrics.aggregate import BARS, format_value
 from actions.metrics.model import Metric, SeriesRequest, choose_step
-from actions.metrics.reader import MetricsReader
 from actions.provider import Resource
 from actions.simulated.metrics import SimulatedMetrics
 from bot.runtime import Runtime
@@ -36,9 +35,8 @@ def clock() -> ManualClock:
 
 @pytest.fixture
 def runtime(settings: Settings, clock: ManualClock) -> Iterator[Runtime]:
-    rt = Runtime.build(settings, with_worker=False, clock=clock)
     world = SimulatedMetrics(settings.sim_seed, clock=clock)
-    rt.conversation.services.metrics_reader = MetricsReader([world], rt.connection, clock=clock)
+    rt = Runtime.build(settings, with_worker=False, clock=clock, metric_sources=[world])
     yield rt
     rt.close()
 

@@ -14,7 +14,7 @@ import pytest
 
 from actions.metrics.aggregate import BARS, format_value
 from actions.metrics.model import Metric, SeriesRequest
-from actions.metrics.reader import FETCHES, MetricsReader
+from actions.metrics.reader import FETCHES
 from actions.simulated.metrics import SimulatedMetrics
 from bot.runtime import Runtime
 from core.models import Reply
@@ -37,9 +37,9 @@ def build(settings: Settings, clock: ManualClock) -> Iterator[Build]:
     built: list[Runtime] = []
 
     def _build(**changes: object) -> tuple[Runtime, Say]:
-        rt = Runtime.build(Settings(**{**settings.model_dump(), **changes}), with_worker=False, clock=clock)
         world = SimulatedMetrics(settings.sim_seed, clock=clock)
-        rt.conversation.services.metrics_reader = MetricsReader([world], rt.connection, clock=clock)
+        rt = Runtime.build(Settings(**{**settings.model_dump(), **changes}), with_worker=False, clock=clock,
+                           metric_sources=[world])  # fmt: skip
         built.append(rt)
         return rt, speaker(rt)
 
