@@ -230,6 +230,13 @@ NOT_YET = [
         f"(show|get|view|check|give|what is|what are|how much|how high is) [me] [the] ({_DISK}) [{{rest}}]",
         topic="show disk metrics",
     ),
+    # A watch stops with its Stop button; "unwatch" must never be taken for a typo of "watch".
+    *rules(
+        I.NOT_YET,
+        "unwatch [{rest}]",
+        "(stop|end|cancel|kill|quit) (watching|the watch|my watch|watches|my watches|the watches|this watch) [{rest}]",
+        topic="stop a watch by text (press Stop on it)",
+    ),
     rule(I.NOT_YET, "(ssh|exec|login|log in) [{rest}]", topic="open a shell"),
     rule(I.NOT_YET, "(delete|destroy|terminate|remove|create|provision) [{rest}]", topic="create or delete resources"),
     rule(I.NOT_YET, "(upgrade|update|patch|migrate) [{rest}]", topic="upgrade or patch"),

@@ -193,6 +193,9 @@ NOT_METRICS: list[tuple[str, str, S]] = [
     ("restart web-prod, memory leak", "restart", {"target": "web-prod"}),
     ("switch traffic to the dr site", "failover", {"destination": "dr"}),
     ("send all traffic from web-prod to web-dr", "failover", {"target": "web-prod", "destination": "web-dr"}),
+    # A watch stops with its Stop button: "unwatch" is never a typo of "watch", nor "stop watching" a stop.
+    ("unwatch web-prod", "not_yet", {"topic": "stop a watch by text (press Stop on it)"}),
+    ("stop watching web-prod", "not_yet", {"topic": "stop a watch by text (press Stop on it)"}),
     # Not for opsbot.
     ("i watched the match last night", "unknown", {}),
     ("keep an eye on the kids for 10 min", "unknown", {}),
