@@ -170,5 +170,7 @@ METRICS: list[Rule] = [
     # A metric's name alone ("cpu", "errors?") asks how to ask: the metrics help, with its examples.
     # Strict: never guessed with words skipped ("memory dropped" is a remark, not a question).
     rule(I.HELP, f"({_ALONE}) {_MEASURE}", 0.9, strict=True, topic="metrics"),
+    rule(I.HELP, "(metrics|metric|graph|graphs|chart|charts|plot)", 0.9, strict=True, topic="metrics"),
+    rule(I.HELP, "(watch|watches|monitor|watching)", 0.9, strict=True, topic="watch"),
 ]
 METRICS_SLOT_FIRST: list[Rule] = _measuring(*_NAME_FIRST, confidence=0.9, loose=True)

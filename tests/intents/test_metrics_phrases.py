@@ -176,6 +176,8 @@ NOT_METRICS: list[tuple[str, str, S]] = [
     ("cpu", "help", {"topic": "metrics"}),
     ("errors?", "help", {"topic": "metrics"}),
     ("help watch", "help", {"topic": "watch"}),
+    ("watch?", "help", {"topic": "watch"}),
+    ("graph", "help", {"topic": "metrics"}),
     ("help graphs", "help", {"topic": "metrics"}),
     # Load balancers are a kind, not the load of a balancer; a dashboard is a status.
     ("show load balancers", "search", {"kind": "load_balancer"}),
