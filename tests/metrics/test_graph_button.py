@@ -27,8 +27,9 @@ ALERTING: dict[str, Any] = {
 
 @pytest.fixture
 def runtime(settings: Settings, tmp_path: Path) -> Iterator[Runtime]:
-    rt = Runtime.build(Settings(**{**settings.model_dump(), "alerting": alerting_file(tmp_path, ALERTING)}),
-                       with_worker=False)  # fmt: skip
+    # A patient metrics deadline: the world answers at once, but the test machine may be loaded.
+    changes = {"alerting": alerting_file(tmp_path, ALERTING), "metrics_deadline_seconds": 20.0}
+    rt = Runtime.build(Settings(**{**settings.model_dump(), **changes}), with_worker=False)
     yield rt
     rt.close()
 

@@ -26,6 +26,7 @@ from tests.conversation.conftest import Say, button, speaker
 # A Saturday afternoon (UTC): the world's series and the reader both go by this clock.
 NOW = datetime(2026, 12, 5, 14, 7, 30, tzinfo=UTC).timestamp()
 Points = tuple[tuple[float, float], ...]
+PATIENT = 20.0  # s: the world answers in milliseconds, but a loaded test machine must not turn that into a miss
 
 
 @pytest.fixture
@@ -36,7 +37,8 @@ def clock() -> ManualClock:
 @pytest.fixture
 def runtime(settings: Settings, clock: ManualClock) -> Iterator[Runtime]:
     world = SimulatedMetrics(settings.sim_seed, clock=clock)
-    rt = Runtime.build(settings, with_worker=False, clock=clock, metric_sources=[world])
+    patient = Settings(**{**settings.model_dump(), "metrics_deadline_seconds": PATIENT})
+    rt = Runtime.build(patient, with_worker=False, clock=clock, metric_sources=[world])
     yield rt
     rt.close()
 
@@ -182,7 +184,9 @@ def test_no_data_is_one_plain_line_saying_why(say: Say, runtime: Runtime) -> Non
 
 def test_a_source_that_does_not_answer_is_named_and_the_next_one_answers(settings: Settings) -> None:
     # Prometheus is asked first and refuses the connection (nothing listens there): the simulated world answers.
-    down = Settings(**{**settings.model_dump(), "prometheus_url": "http://127.0.0.1:9/"})
+    down = Settings(
+        **{**settings.model_dump(), "prometheus_url": "http://127.0.0.1:9/", "metrics_deadline_seconds": PATIENT}
+    )
     rt = Runtime.build(down, with_worker=False)
     try:
         [answer] = speaker(rt)("cpu of web-prod")

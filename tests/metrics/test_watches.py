@@ -38,7 +38,8 @@ def build(settings: Settings, clock: ManualClock) -> Iterator[Build]:
 
     def _build(**changes: object) -> tuple[Runtime, Say]:
         world = SimulatedMetrics(settings.sim_seed, clock=clock)
-        rt = Runtime.build(Settings(**{**settings.model_dump(), **changes}), with_worker=False, clock=clock,
+        patient = {"metrics_deadline_seconds": 20.0}  # the world answers at once, but the machine may be loaded
+        rt = Runtime.build(Settings(**{**settings.model_dump(), **patient, **changes}), with_worker=False, clock=clock,
                            metric_sources=[world])  # fmt: skip
         built.append(rt)
         return rt, speaker(rt)
