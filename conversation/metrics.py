@@ -221,8 +221,8 @@ class MetricFlow:
         if not ranked:
             text = words.nothing(f"{noun}{where}", metric, window, reading.problems, covered=True, stopped=False)
             return reply(ref, text)
-        of = f"{len(pool):,}" if len(pool) <= MOST_READ else f"the first {MOST_READ:,} of {len(pool):,}"
-        lines = [f"Top {min(count, len(ranked))} {noun} by {info.label}{where} now (of {of}):"]
+        of = f"of {len(pool):,}" if len(pool) <= MOST_READ else f"ranked {MOST_READ:,} of {len(pool):,}: name a place"
+        lines = [f"Top {min(count, len(ranked))} {noun} by {info.label}{where} now ({of}):"]
         for place_, (value, rid) in enumerate(ranked[:count], 1):
             r = by_id[rid]
             group = f" ({r.group})" if r.group and r.group != r.name else ""
