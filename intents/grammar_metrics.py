@@ -54,6 +54,9 @@ _AGAINST = "(compare|compared|comparing|stack up|look|looks|compares)"
 _METRIC_FIRST = (
     f"({{w}}) {_MEASURE} {_OF} {{metric_scope}}",
     f"({{w}}) {_MEASURE} {_OF} {{target}} [{{metric_tail}}]",
+    # "the cpu of web prod": what a recogniser often hears before a metric's name, and people say too.
+    f"(the|our) ({{w}}) {_MEASURE} {_OF} {{metric_scope}}",
+    f"(the|our) ({{w}}) {_MEASURE} {_OF} {{target}} [{{metric_tail}}]",
 )
 # A metric's name then a name with nothing between ("cpu web-prod"): the name must look like one.
 _BARE = f"({{w}}) {_MEASURE} {{target}} [{{metric_tail}}]"

@@ -36,6 +36,9 @@ _SILENCE_LENGTHS: dict[str, tuple[str, ...]] = {
     ),
     "days": ("two", "three", "four", "five", "six", "seven"),
 }
+# Metrics as people say them; each is a word of intents.vocab's metric words, so the parser reads what is heard.
+_METRIC_WORDS = ("cpu", "memory", "latency", "response time", "errors", "error rate", "requests", "traffic",
+                 "network in", "network out")  # fmt: skip
 _SPOKEN_LENGTHS = ("half an hour", "an hour", "an hour and a half", "a day", "a minute", "one hour", "one day")
 # The stretches "i will take ..." covers, as the text parser reads them (intents.grammar TAKE_ONCALL).
 _PAGER_PERIODS = ("tonight", "today", "this week", "the week", "this weekend", "the weekend")
@@ -174,6 +177,12 @@ _COMMANDS: dict[str, str] = {
     ),
     "forecast": "[cost] forecast [for next month] | cost for next month",
     "alerts": "[show] [me] [open | active | firing] alerts [(in | on) <place>]",
+    "metric": (
+        "[show] [me] [the] <metric_word> (of | on | for) (<target> | <place>) [(over | for) [the] last <duration>"
+        " | last <duration> | today | since midnight]"
+        " | how busy is <target> | top <number> instances by <metric_word> [in <place>]"
+    ),
+    "watch": "(watch | keep an eye on) [the] <metric_word> (of | on) <target> [for <duration>]",
     "ack": "(ack | acknowledge) [alert] <number>",
     "resolve": "resolve [alert] <number>",
     "silence": "(silence | mute) [alert] <number> [for <duration>]",
@@ -214,6 +223,7 @@ def _slots(names: list[str]) -> dict[str, str]:
             [_alternatives(_SPOKEN_LENGTHS), *(f"{_alternatives(n)} {unit}" for unit, n in _SILENCE_LENGTHS.items())]
         ),
         "pager_period": _alternatives(_PAGER_PERIODS),
+        "metric_word": _alternatives(_METRIC_WORDS),
         "code": "<char> <char> <char> <char> [<char>] [<char>]",
         "char": _alternatives([*letters, *_ONES, *_NATO, *_NATO_REST]),
         "topic": _alternatives(t for t in TOPICS if speakable(t)),
