@@ -57,7 +57,12 @@ def run() -> list[Figure]:
 def _redis_settings() -> dict[str, Any]:
     """The client settings of OPSBOT_REDIS_URL's server, on this benchmark's own database (for each process)."""
     named = redis.ConnectionPool.from_url(os.environ.get("OPSBOT_REDIS_URL", "redis://127.0.0.1:6379"))
-    return {**named.connection_kwargs, "db": BENCH_DB}
+    # Only the URL's own settings: redis-py 8 adds internal objects to connection_kwargs that Redis() refuses.
+    kept = {k: v for k, v in named.connection_kwargs.items() if k in _URL_SETTINGS}
+    return {**kept, "db": BENCH_DB}
+
+
+_URL_SETTINGS = frozenset({"host", "port", "username", "password"})
 
 
 def _world() -> tuple[list[Resource], list[Resource]]:
