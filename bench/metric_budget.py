@@ -1,17 +1,18 @@
-"""What a day of metrics questions asks of each cloud's monitoring API, against its documented limit, and what a day
+"""What a day of metrics questions asks of each cloud's monitoring API, beside its documented limit, and what a day
 of watching costs on CloudWatch. Each cloud's REAL source runs against the loopback fake the tests use: boto3 against
 moto's server (the `bench` extra), azure-mgmt-monitor against fakes.azure_arm over HTTPS, google-cloud-monitoring
-against fakes.gcp_monitoring; each holds 7 h of one-minute CPU samples of a group of 20 instances.
+against fakes.gcp_monitoring; each holds 7 h of CPU samples of a group of 20 instances.
 
 Method. A day is 300 questions ("cpu of web-prod last 6h": 6 h at 1 min of a 20-instance group, read member by
 member) and 5 watches of such groups (10 min each, the last 5 minutes read every 15 s: 40 readings), all of one
-cloud - the worst case for that cloud's API. A tenth of it runs here (30 questions at different moments, 20 watch
+cloud - the worst case for that cloud's API. A fiftieth of it runs here (6 questions at different moments, 4 watch
 readings) through the MetricsReader without the shared cache (a day's questions are asked at different moments,
 so the cache would rarely answer). Counted: the reader's own `opsbot_metric_fetches_total{source}`, CloudWatch's
-`opsbot_cloudwatch_metrics_requested_total`, and every API request the source made (each passes the source's
-throttle, as in production; the Azure and Cloud Monitoring fakes' own records must agree). Times ten is the day.
-Two rates per API beside its limit: the day's average per minute, and the busiest minute - the 5 watches ticking
-(4 readings a minute each) while ten users ask at once."""
+`opsbot_cloudwatch_metrics_requested_total` (what GetMetricData bills), and every API request the source made (each
+passes the source's throttle, as in production; the Azure and Cloud Monitoring fakes' own records must agree, or a
+figure says so). Fifty times that is the day. The busiest period is measured in each limit's own window: a second
+for CloudWatch (ten users asking at once while the 5 watches tick), an hour for Azure (every watch and a fifth of
+the day's questions), a minute for Cloud Monitoring (ten at once, 4 readings of each watch)."""
 
 from __future__ import annotations
 
