@@ -25,7 +25,7 @@ from core.models import Chart, ChartMark, ChartSeries, ConversationRef, Intent, 
 from intents import vocab
 
 TOP_DEFAULT, TOP_MOST = 5, 20
-MOST_READ = 1000  # instances of a scope read for one question; more is one fetch too many for a chat answer
+MOST_READ = 5000  # instances of a scope read for one question; more is one fetch too many for a chat answer
 MARKED_ALERTS = 50  # the newest open alerts looked at for marks on a chart
 _CLOUD = {"aws": "AWS", "azure": "Azure", "gcp": "GCP"}
 
@@ -221,7 +221,9 @@ class MetricFlow:
         if not ranked:
             text = words.nothing(f"{noun}{where}", metric, window, reading.problems, covered=True, stopped=False)
             return reply(ref, text)
-        of = f"of {len(pool):,}" if len(pool) <= MOST_READ else f"ranked {MOST_READ:,} of {len(pool):,}: name a place"
+        of = f"of {len(pool):,}"
+        if len(pool) > MOST_READ:
+            of = f"the first {MOST_READ:,} {of}: name a smaller place"
         lines = [f"Top {min(count, len(ranked))} {noun} by {info.label}{where} now ({of}):"]
         for place_, (value, rid) in enumerate(ranked[:count], 1):
             r = by_id[rid]

@@ -76,7 +76,8 @@ class SimulatedMetrics:
         last = min(request.end, now)
         if last < first:
             return []
-        times = np.arange(first, last + 1e-9, request.step, dtype=np.float64)
+        # Counted, not np.arange(first, last + eps): at 1.8e9 s a tiny eps is lost and the last point with it.
+        times = first + request.step * np.arange(int((last - first) // request.step) + 1, dtype=np.float64)
         reporting = [r for r in request.resources if self.covers(r) and _reports(r)]
         if not reporting:
             return []
@@ -108,6 +109,11 @@ class SimulatedMetrics:
         wander = _wander(keys, times)
         fast = _uniform(_mix(keys + (times // 15).astype(_U64)[None, :] * _U64(0x9E3779B97F4A7C15))) - 0.5
         values = level * (1 + rhythm) * (1 + 0.15 * wander + 2 * profile.noise * fast)
+        # Near the ceiling modelled values bend towards it, so hot ones still rank; measured samples stay as measured.
+        if profile.ceiling is not None:
+            knee = 0.9 * profile.ceiling
+            room = profile.ceiling - knee
+            values = np.where(values > knee, knee + room * (1 - np.exp(-(values - knee) / room)), values)
         for row in sampled:
             samples = resources[row].cpu[-SAMPLES:]
             sample_times = _sample_times(now, len(samples))
