@@ -36,13 +36,16 @@ _PR_SET_PDEATHSIG = 1
 
 
 def find_binary(names: tuple[str, ...], missing: str) -> str:
-    """The first of `names` on PATH, or a pytest failure saying `missing` (which names the Debian package)."""
-    import pytest  # here, not at the top: only tests run these programs, and the base install has no pytest
-
+    """The first of `names` on PATH, or a pytest failure saying `missing` (which names the Debian package);
+    outside pytest (a benchmark) FileNotFoundError with that line."""
     found = next(filter(None, map(shutil.which, names)), None)
-    if found is None:
-        pytest.fail(missing, pytrace=False)
-    return found
+    if found is not None:
+        return found
+    try:
+        import pytest  # here, not at the top: the benchmarks use these programs too, and need no pytest
+    except ImportError:
+        raise FileNotFoundError(missing) from None
+    pytest.fail(missing, pytrace=False)
 
 
 def free_port() -> int:
