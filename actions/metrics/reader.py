@@ -99,7 +99,7 @@ class MetricsReader:
         if end <= start:
             raise ValueError(f"the range ends ({end:.0f}) before it starts ({start:.0f})")
         step = step or choose_step(start, end)
-        targets = expand_groups(resources)
+        targets = expand_groups(resources, lambda r: any(source.covers(r) for source in self.sources))
         request = SeriesRequest(
             metric=metric,
             resources=tuple(targets),
@@ -245,13 +245,18 @@ def _budget(stop_at: float) -> float:
     return max(round(stop_at - time.monotonic(), 1), 0.1)
 
 
-def expand_groups(resources: Sequence[Resource]) -> list[Resource]:
+def expand_groups(
+    resources: Sequence[Resource], covered: Callable[[Resource], bool] = lambda _: True
+) -> list[Resource]:
     """The resources with each group replaced by its members among them (same cloud, region and group name); a
-    group none of whose members are there stays itself. Duplicates are read once."""
+    group none of whose members are there - or none a source `covered` - stays itself (Azure Monitor knows a scale
+    set, not its instances). Duplicates are read once."""
     members = {
-        (r.cloud, r.region, r.group) for r in resources if r.group is not None and r.kind != "group"
-    }  # groups that brought members
+        (r.cloud, r.region, r.group) for r in resources if r.group is not None and r.kind != "group" and covered(r)
+    }  # groups that brought members a source can read
     kept = [r for r in resources if not (r.kind == "group" and (r.cloud, r.region, r.name) in members)]
+    read_whole = {(r.cloud, r.region, r.name) for r in kept if r.kind == "group"}  # their members are in them
+    kept = [r for r in kept if r.kind == "group" or (r.cloud, r.region, r.group) not in read_whole]
     return list({r.id: r for r in kept}.values())
 
 

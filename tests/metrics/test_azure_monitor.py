@@ -14,6 +14,7 @@ from azure.mgmt.monitor import MonitorManagementClient
 from actions.azure.metrics import AzureMonitorSource, interval_for
 from actions.metrics.mapping import AzureMetric, load_mapping
 from actions.metrics.model import Metric, MetricsUnavailable, SeriesRequest
+from actions.metrics.reader import MetricsReader
 from actions.provider import Resource
 from core.cloud_config import AzureSubscription
 from core.models import Cloud
@@ -120,6 +121,14 @@ def test_a_scale_set_is_one_series_and_its_members_are_not_covered(source: Azure
     assert not source.covers(MEMBER)
     assert not source.covers(resource("vm/else", "else", sub=OTHER))
     assert not source.covers(WEB1.model_copy(update={"cloud": Cloud.AWS, "id": "aws:prod:us-east-1:i-0abc"}))
+
+
+def test_a_scale_set_asked_with_its_instances_is_read_as_the_set(source: AzureMonitorSource) -> None:
+    """The conversation hands a group with its members; Azure Monitor knows the set, not its instances."""
+    member = MEMBER.model_copy(update={"group": "web-prod"})
+    reading = MetricsReader([source]).read(Metric.CPU, [SET, member], T0, T0 + 600, step=60, deadline=5)
+    assert [s.resource_name for s in reading.series] == ["web-prod"]
+    assert reading.missing == () and reading.problems == ()
 
 
 def test_memory_is_the_complement_and_network_is_per_second(source: AzureMonitorSource) -> None:

@@ -109,6 +109,15 @@ def test_instances_by_name_and_a_missing_one_has_no_series(world: World) -> None
     assert values(answer["web-2"]) == pytest.approx([90.0] * 5)
 
 
+def test_a_deadline_of_a_fraction_of_a_second_is_a_timeout_prometheus_accepts(world: World) -> None:
+    """What is left of a chat question's deadline is rarely whole seconds; Prometheus refuses "2.9s"."""
+    request = SeriesRequest(
+        metric=Metric.MEMORY, resources=(resource("web-3"),), start=world.whole[0], end=world.whole[1], step=60
+    )
+    (series,) = world.source.fetch(request, timeout=2.9)
+    assert values(series) == pytest.approx([60.0] * 5)
+
+
 def test_a_name_is_matched_exactly_not_as_a_regex(world: World) -> None:
     now = time.time()
     assert ask(world.source, Metric.CPU, "web.1", span=(now - 300, now)) == {}  # "." would match web-1
