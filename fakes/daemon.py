@@ -45,7 +45,7 @@ def find_binary(names: tuple[str, ...], missing: str) -> str:
         import pytest  # here, not at the top: the benchmarks use these programs too, and need no pytest
     except ImportError:
         raise FileNotFoundError(missing) from None
-    pytest.fail(missing, pytrace=False)
+    raise pytest.fail.Exception(missing, pytrace=False)
 
 
 def free_port() -> int:

@@ -117,7 +117,11 @@ def test_every_phone_step_without_twilio_is_a_line_naming_what_is_missing(tmp_pa
 
 
 def test_the_shipped_alerting_without_twilio_warns_of_each_skipped_step_in_a_deployment() -> None:
-    assert _check({}) == (0, [], "OK: settings, policy, alerting and the metrics mapping are valid.\n")  # the demo: nothing to page
+    assert _check({}) == (
+        0,
+        [],
+        "OK: settings, policy, alerting and the metrics mapping are valid.\n",
+    )  # the demo: nothing to page
     slack = {"OPSBOT_SLACK_BOT_TOKEN": f"xoxb-{SECRET}", "OPSBOT_SLACK_APP_TOKEN": "xapp-1-A1-1-abc"}
     code, lines, out = _check(slack)
     assert code == 0 and out == "OK: settings, policy, alerting and the metrics mapping are valid.\n"
