@@ -22,6 +22,7 @@ COMMAND_WORDS = {
     "status", "find", "show", "list", "scale", "restart", "stop", "start", "cost", "alerts", "alert", "ack",
     "resolve", "silence", "escalate", "who", "fail", "failover", "emergency", "shut", "shutdown", "help", "i'll",
     "details", "what's", "how", "is", "confirm", "yes", "cancel", "forecast", "add", "remove", "more",
+    "cpu", "memory", "p99", "errors", "network", "compare", "top", "watch", "busiest", "slowest",
 }  # fmt: skip
 # Quoted phrases that start like a command but are not one a user types in chat, and why.
 NOT_CHAT = {
@@ -45,7 +46,10 @@ def quoted_commands() -> list[tuple[str, str]]:
 
 def test_the_docs_quote_commands() -> None:
     examples = dict((text, name) for name, text in quoted_commands())
-    assert {"status of prod", "scale web-prod to 20", "ack 42", "who is on call"} <= set(examples)
+    assert {"status of prod", "scale web-prod to 20", "ack 42", "who is on call", "cpu of web-prod last 6h"} <= set(
+        examples
+    )
+    assert "watch cpu of web-prod for 10 min" in examples
 
 
 def test_every_command_the_docs_quote_does_what_it_promises(settings: Settings, say_factory: SayFactory) -> None:
