@@ -18,6 +18,8 @@ package that raises them; the ones several packages share live here. The whole t
   + AuditTampered                  core.errors                  the audit chain does not verify
   + AuditUnavailable               core.errors                  an audit record could not be written
   + VoiceInputError                core.errors                  audio that cannot be used
+  actions
+  + MetricsUnavailable             actions.metrics.model        a metrics source did not answer, or refused the question
   alerts
   + Malformed                      alerts.sources.payload       a payload that is not what its source sends
   workers
