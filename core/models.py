@@ -32,7 +32,12 @@ class IntentName(StrEnum):
     SHUTDOWN = "shutdown"
     FAILOVER = "failover"
     COST = "cost"
-    FORECAST = "forecast"
+    FORECAST = "forecast"  # "forecast", "will we go over": the month-end projection with an interval and budgets
+    COST_WHY = "cost_why"  # "why did cost jump on tuesday": what moved, against the same weekday before
+    SAVINGS = "savings"  # "what can we cut": recommendations with $/month, each with its action
+    COST_EXPORT = "cost_export"  # "export costs for november": a gzip CSV file
+    BUDGET = "budget"  # "budgets": the budgets and where each stands
+    SET_BUDGET = "set_budget"  # "set budget prod to $20k a month": an admin's change of opsbot's own config
     ALERTS = "alerts"
     ACK = "ack"
     RESOLVE = "resolve"
@@ -78,7 +83,13 @@ class Slots(Frozen):
     # comparison ("last_week", "yesterday"). "top 5 instances by cpu" sets `count` and `kind`.
     metric: str | None = None
     since: str | None = None
-    compare: str | None = None
+    compare: str | None = None  # also costs: "last_month" ("compare with last month")
+    # Costs: a day ("2026-12-01", or a weekday "tuesday": the latest one before today), a month ("2026-11") for an
+    # export, a money amount in USD ("$20k" -> 20000.0), and who a budget is for ("prod", "aws", "team:payments").
+    day: str | None = None
+    month: str | None = None
+    amount: float | None = Field(default=None, ge=0)
+    budget_scope: str | None = None
 
     def present(self) -> dict[str, object]:
         """The slots that are set, JSON-ready."""
@@ -122,6 +133,18 @@ class ChartSeries(Frozen):
     points: tuple[tuple[float, float], ...]  # (unix seconds, value), oldest first
 
 
+class ChartBand(Frozen):
+    """A shaded interval ("forecast 80%"): low and high at the same times."""
+
+    label: str
+    points: tuple[tuple[float, float, float], ...]  # (unix seconds, low, high), oldest first
+
+
+class ChartBar(Frozen):
+    label: str  # "EC2", "payments"
+    value: float
+
+
 class ChartMark(Frozen):
     at: float  # unix seconds
     label: str  # "alert 42 fired"
@@ -136,6 +159,21 @@ class Chart(Frozen):
     threshold: float | None = None  # drawn as a line ("alert at 80%")
     marks: tuple[ChartMark, ...] = ()  # vertical lines: alerts, incidents
     filename: str = "chart.png"
+    kind: Literal["line", "bar"] = "line"  # bar: `bars` drawn as horizontal bars, biggest first ("top spenders")
+    bars: tuple[ChartBar, ...] = ()
+    band: ChartBand | None = None  # drawn under the series (a forecast's interval)
+    threshold_label: str | None = None  # the threshold line's label ("budget $20k"); None: "alert <value><unit>"
+
+
+class Attachment(Frozen):
+    """A file sent with a reply (an export). Its bytes wait in Redis under `blob_key` (core.blobs) rather than in
+    the outbox entry."""
+
+    filename: str  # "costs-2026-11.csv.gz"
+    title: str
+    blob_key: str
+    size: int = Field(ge=0)  # bytes
+    mime: str = "application/octet-stream"
 
 
 class Reply(Frozen):
@@ -151,6 +189,7 @@ class Reply(Frozen):
     reply_to: str | None = None
     kind: Literal["info", "confirm", "progress", "result", "error", "refusal"] = "info"
     chart: Chart | None = None  # posted as a picture with the text (in the thread); edits carry none
+    attachment: Attachment | None = None  # posted as a file with the text (in the thread); edits carry none
 
 
 class ActionName(StrEnum):

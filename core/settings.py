@@ -166,6 +166,26 @@ class Settings(BaseSettings):
         default=3, ge=1, le=20, description="Running `watch` commands per user (each edits one message)."
     )
 
+    # Costs: billed history from each cloud, analysis, forecasts and budgets (docs/cost.md).
+    cost_refresh_seconds: float = Field(
+        default=3600.0, ge=60, le=86400, description="Workers read each configured cost source this often."
+    )
+    cost_history_days: int = Field(default=90, ge=7, le=400, description="Days of daily cost history kept.")
+    cost_explorer: bool = Field(
+        default=True, description="Read AWS Cost Explorer for the configured AWS accounts ($0.01 a request)."
+    )
+    azure_cost_management: bool = Field(
+        default=True, description="Read Azure Cost Management for the configured subscriptions."
+    )
+    gcp_billing_table: str | None = Field(
+        default=None,
+        description="BigQuery billing export table, `project.dataset.table` (standard or resource-level export).",
+    )
+    gcp_billing_max_gb: float = Field(
+        default=10.0, gt=0, le=10000, description="A billing export query never bills more than this many GB."
+    )
+    bigquery_url: HttpUrl | None = Field(default=None, description="BigQuery API URL override.")
+
     # Alerts: intake, routing and escalation (docs/alerts.md).
     alerting: Path | None = Field(
         default=None,
