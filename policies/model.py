@@ -188,6 +188,9 @@ class Policy(Frozen):
     approvals: dict[ChangeRisk, str] = Field(default_factory=dict)  # risk -> role of a second person who approves
     rate_limits: tuple[RateLimit, ...] = ()
     blast_radius: tuple[BlastRadius, ...] = ()
+    # Monthly budgets in USD by scope: "all", a provider ("aws"), an environment ("prod") or "team:<name>"
+    # (policies.budgets; scopes are checked in policies.references). An admin may set others from chat.
+    budgets: dict[str, Annotated[float, Field(gt=0, allow_inf_nan=False)]] = Field(default_factory=dict)
 
     @field_validator("roles")
     @classmethod

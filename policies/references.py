@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from policies.budgets import scope_problem
 from policies.model import ANY, Policy, did_you_mean
 
 Loc = tuple[str | int, ...]
@@ -13,7 +14,7 @@ Problem = tuple[Loc, str]
 
 
 def find_problems(policy: Policy) -> list[Problem]:
-    return [*_roles(policy), *_users(policy), *_environments(policy), *_scoped(policy)]
+    return [*_roles(policy), *_users(policy), *_environments(policy), *_scoped(policy), *_budgets(policy)]
 
 
 def _unknown_role(name: str | None, policy: Policy) -> str | None:
@@ -91,3 +92,9 @@ def _scoped(policy: Policy) -> Iterator[Problem]:
             yield (field, index, "role"), problem
         if user is not None and user not in policy.users:
             yield (field, index, "user"), f"unknown user '{user}'{did_you_mean(user, list(policy.users))}"
+
+
+def _budgets(policy: Policy) -> Iterator[Problem]:
+    for scope in policy.budgets:
+        if (problem := scope_problem(scope, policy.environments)) is not None:
+            yield ("budgets", scope, "[key]"), problem
