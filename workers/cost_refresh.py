@@ -1,0 +1,152 @@
+"""Keeps the cost cache fresh: every cost source (Cost Explorer, Azure Cost Management, the BigQuery billing export,
+or the simulated world) is read every `every_seconds` - the last `history_days` days through yesterday and today so
+far, and the cloud's own month-end forecast - into the CostStore, which the chat reads.
+
+The schedule is the store's (`core.schedule`), shared by every worker process: a process claims a source that is
+due (pushing it a lease ahead), so one process reads it while the others wait for the next; a per-source lock keeps
+a cold-start `refresh_now` from reading it beside a scheduled read. Sources are read in turn on the ticker's thread:
+they are billed per request and slow, and nobody waits on them (the chat answers from the cache). A source that
+fails is recorded with its error beside its last good table (`store.fail`), and the others go on.
+
+After each round that read something, `after(view)` gets the fresh view: the budget and anomaly alerts hook in there
+(workers/cost_alerts.py)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+import redis
+from prometheus_client import Counter
+
+from actions.costs.model import CostSource, today_number
+from actions.costs.store import CostStore, CostView
+from actions.unexpected_errors import unexpected_error
+from core.errors import OpsbotError
+from core.schedule import Ticker
+
+if TYPE_CHECKING:
+    from workers.context import WorkerContext
+
+log = logging.getLogger(__name__)
+
+LEASE_SECONDS = 900.0  # a claimed source is due again after this if its reader died mid-read
+RETRY_SECONDS = 300.0  # a source that failed is tried again this soon (or at its period, if sooner)
+
+REFRESHES = Counter("opsbot_cost_refreshes", "Cost source reads, by source and outcome.", ["source", "outcome"])
+
+After = Callable[[CostView], None]
+
+
+class CostRefresher:
+    def __init__(
+        self, store: CostStore, sources: Sequence[CostSource], *, every_seconds: float, history_days: int,
+        clock: Callable[[], float] = time.time, after: After | None = None,
+    ) -> None:  # fmt: skip
+        """`clock`: what "today" and the read times are taken from (tests move it; the store's schedule runs on the
+        store's own clock). `after`: called with the fresh view after each round that read something."""
+        self._store = store
+        self._sources = {source.name: source for source in sources}
+        self._every = every_seconds
+        self._history_days = history_days
+        self._clock = clock
+        self._after = after
+        self._ticker = Ticker("cost-refresher", store.schedule, self._safe_tick, longest=max(every_seconds, 1.0))
+
+    def start(self) -> None:
+        """Read every source that is due (all of them on a cold cache) at once, then on the schedule."""
+        if self._store.load() is None and self._sources:
+            self._store.mark_reading()  # from now: the chat says "the first read is running", not just "no data"
+        self._ticker.start()
+
+    def stop(self, wait_seconds: float = 5.0) -> None:
+        self._ticker.stop(wait_seconds)
+
+    def refresh_now(self) -> CostView | None:
+        """Read every source now, in turn, and wait (a cold start, tests, benchmarks); a source another process is
+        reading is left to it. The view afterwards."""
+        read = [name for name in self._sources if self._read(name)]
+        return self._finish(read)
+
+    def tick(self) -> None:
+        """Read the sources that are due now (claimed: one process each) and put each back at its next time."""
+        schedule = self._store.schedule
+        states = self._store.states()
+        first = {}
+        for name in self._sources:  # a new source, or a Redis that lost the schedule: due when its data is old
+            state = states.get(name)
+            last = max(state.fetched_at or 0.0, state.failed_at or 0.0) if state is not None else 0.0
+            first[name] = last + self._every if last else self._store.clock()
+        schedule.set(first, only_new=True, wake=False)
+        claimed = [name for name in schedule.claim(LEASE_SECONDS) if name in self._sources]
+        # a source not ours (another configuration) is claimed by its own process when our lease ends
+        read = [name for name in claimed if self._read(name)]
+        if read:
+            self._finish(read)
+
+    def _safe_tick(self) -> float | None:
+        try:
+            self.tick()
+        except redis.RedisError:
+            raise  # the ticker waits for Redis and says so once
+        except Exception:  # a bug in one round must not end the refreshes: logged, tried again
+            log.exception("cost refresh: a round failed")
+            return RETRY_SECONDS
+        return None
+
+    def _read(self, name: str) -> bool:
+        """Read one source into the store (False: another process holds it). Its next time is set either way."""
+        source = self._sources[name]
+        if not self._store.lock(name, LEASE_SECONDS):
+            return False
+        ok = False
+        try:
+            self._store.mark_reading()
+            now = self._clock()
+            today = today_number(now)
+            try:
+                table = source.history(today - self._history_days, today)
+                forecast = source.forecast(today)
+            except OpsbotError as exc:
+                log.info("%s: cost read failed: %s", name, exc)
+                self._store.fail(name, source.provider, str(exc), at=self._clock())
+            except Exception as exc:  # a surprise must not stop the other sources: one line naming the source
+                self._store.fail(name, source.provider, str(unexpected_error(name, "cost read", exc)), at=self._clock())
+            else:
+                self._store.save(name, source.provider, table, fetched_at=self._clock(), forecast=forecast)
+                ok = True
+        finally:
+            REFRESHES.labels(source=name, outcome="ok" if ok else "failed").inc()
+            self._store.unlock(name)
+            again = self._every if ok else min(self._every, RETRY_SECONDS)
+            self._store.schedule.set({name: self._store.clock() + again}, wake=False)
+        return True
+
+    def _finish(self, read: list[str]) -> CostView | None:
+        if read:
+            self._store.done_reading()
+        view = self._store.load()
+        if read and view is not None and self._after is not None:
+            try:
+                self._after(view)
+            except Exception:  # an alert hook's bug must not stop the refreshes
+                log.exception("cost refresh: the after-refresh hook failed")
+        return view
+
+
+def start_cost_refresher(context: WorkerContext) -> CostRefresher:
+    """The cost refresher of a worker process (or of the embedded shell), over the configured cost sources, started:
+    a cold cache is read at once in the background."""
+    from actions.cost_sources import build_cost_sources
+
+    settings = context.settings
+    store = CostStore(context.connection)
+    refresher = CostRefresher(
+        store, build_cost_sources(settings, context.provider), every_seconds=settings.cost_refresh_seconds,
+        history_days=settings.cost_history_days,
+        after=None,  # the budget and anomaly alerts: workers/cost_alerts.after_refresh hooks in here
+    )  # fmt: skip
+    refresher.start()
+    return refresher
