@@ -268,3 +268,12 @@ def test_a_long_read_stops_at_its_deadline_between_pages(fake: FakeCostExplorer)
     with pytest.raises(CostUnavailable, match=r"^Cost Explorer did not finish reading in 1 s$"):
         source.history(NOV_1, NOV_2)
     assert len(fake.requests) == 1
+
+
+def test_a_server_error_and_a_closed_port_say_what_happened(fake: FakeCostExplorer) -> None:
+    with pytest.raises(CostUnavailable, match=r"^Cost Explorer failed for AWS prod \(InternalFailure\); try again$"):
+        source_at(fake.url).history(NOV_1, NOV_2)  # the fake has no answer queued: it fails with a 500
+    with FakeCostExplorer() as gone:
+        closed = gone.url
+    with pytest.raises(CostUnavailable, match=r"^Cost Explorer is unreachable \(AWS prod\)$"):
+        source_at(closed).recommendations()
