@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -139,7 +139,9 @@ class CostTable:
         """Compressed npz (labels as JSON): what the cost store keeps in Redis."""
         buffer = io.BytesIO()
         arrays: dict[str, npt.NDArray[np.generic]] = {"day": self.day, "amount": self.amount, "credit": self.credit}
-        arrays |= {f"{name}_codes": self.column(name).codes for name in TEXT_COLUMNS}
+        # Codes in the narrowest type their labels allow: zlib then has a half or a quarter of the bytes to pack
+        # (1.35 million rows: ~1.3 s instead of ~8 s, 10 MB instead of 17); from_bytes widens them again.
+        arrays |= {f"{name}_codes": _narrow(self.column(name)) for name in TEXT_COLUMNS}
         labels = json.dumps({name: self.column(name).labels for name in TEXT_COLUMNS}).encode()
         arrays["labels"] = np.frombuffer(labels, dtype=np.uint8)
         np.savez_compressed(buffer, allow_pickle=False, **arrays)
@@ -154,6 +156,14 @@ class CostTable:
                 credit=z["credit"].astype(np.float64),
                 **{name: Column(z[f"{name}_codes"].astype(np.int32), tuple(labels[name])) for name in TEXT_COLUMNS},
             )  # fmt: skip
+
+
+def _narrow(column: Column) -> npt.NDArray[np.unsignedinteger[Any]] | Codes:
+    if len(column.labels) <= 1 << 8:
+        return column.codes.astype(np.uint8)
+    if len(column.labels) <= 1 << 16:
+        return column.codes.astype(np.uint16)
+    return column.codes
 
 
 def concat(tables: Sequence[CostTable]) -> CostTable:
