@@ -11,7 +11,12 @@ VMs and scale sets, `fail` a path (status, Retry-After, N times), `hang` a path 
 `stall` a resource's operations, `fail_next_operation`; `requests` logs method, path, query and the bearer
 token that arrived. Azure Monitor metrics of a VM or scale set (`add_metric`: one-minute samples) are served on
 `{resource}/providers/Microsoft.Insights/metrics` as Azure answers them: every interval of the timespan, with the
-asked aggregations where it has samples, and a 400 for a metric name or time grain Azure would refuse."""
+asked aggregations where it has samples, and a 400 for a metric name or time grain Azure would refuse.
+Azure Cost Management (`add_costs`: cost records of a subscription; `add_forecast`: forecast days) is served on
+`{scope}/providers/Microsoft.CostManagement/query` and `/forecast` as Azure answers them: rows summed by day (a
+number like 20261201) and the asked groupings, columns named, `nextLink` pages ($skiptoken), a Daily range cut to
+one month as Azure cuts it, a 400 for an unknown or a third grouping, the QPU headers on every answer, and
+(`limit_costs`) a 429 with the retry-after headers after N queries per scope per minute on the fake's `clock`."""
 
 from __future__ import annotations
 
@@ -20,10 +25,12 @@ import re
 import ssl
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -44,6 +51,15 @@ ROUTE = re.compile(
     r"/(?P<kind>virtualMachines|virtualMachineScaleSets|locations)(?:/(?P<name>[^/]+))?(?P<rest>/.*)?$",
     re.IGNORECASE,
 )
+COST_ROUTE = re.compile(
+    r"^/+subscriptions/(?P<sub>[^/]+)/providers/Microsoft\.CostManagement/(?P<what>query|forecast)/?$", re.IGNORECASE
+)
+# Cost Management's dimensions a subscription-scope query may group by, and the cost record field of each
+COST_DIMENSIONS = {"ResourceId": "resource_id", "ResourceGroupName": "resource_group", "ServiceName": "service",
+                   "ResourceLocation": "location", "ChargeType": "charge_type", "MeterCategory": "service",
+                   "ResourceType": "resource_type", "SubscriptionId": "sub"}  # fmt: skip
+COST_RETRY_HEADERS = ("x-ms-ratelimit-microsoft.costmanagement-qpu-retry-after",
+                      "x-ms-ratelimit-microsoft.costmanagement-entity-retry-after")  # fmt: skip
 METRICS_ROUTE = re.compile(r"^(?P<resource>/subscriptions/.+?)/providers/Microsoft\.Insights/metrics/?$", re.IGNORECASE)
 TIME_GRAINS = {"PT1M": 60, "PT5M": 300, "PT15M": 900, "PT30M": 1800, "PT1H": 3600, "PT6H": 21600, "PT12H": 43200,
                "P1D": 86400}  # fmt: skip
@@ -123,6 +139,30 @@ class Fault:
 
 
 @dataclass(frozen=True)
+class CostRecord:
+    """One day's cost of a resource (resource_id "" for a charge of the subscription itself, e.g. a purchase)."""
+
+    day: date
+    cost: float
+    resource_id: str = ""
+    service: str = "Virtual Machines"
+    charge_type: str = "Usage"
+    location: str = "westeurope"
+    tags: dict[str, str] = field(default_factory=dict)
+    currency: str = "USD"
+
+    @property
+    def resource_group(self) -> str:
+        parts = self.resource_id.split("/")
+        return parts[4] if len(parts) > 4 else ""
+
+    @property
+    def resource_type(self) -> str:
+        parts = self.resource_id.split("/")
+        return f"{parts[6]}/{parts[7]}" if len(parts) > 7 else ""
+
+
+@dataclass(frozen=True)
 class Request:
     method: str
     path: str
@@ -142,6 +182,15 @@ class StaticToken:
         return AccessToken(self.token, int(time.time()) + 3600)
 
 
+def trusted_ca(directory: Path) -> tuple[trustme.CA, str]:
+    """A certificate authority for a FakeArm, and the file of its certificate that the clients trust."""
+    import trustme  # the `bench` extra: only a caller that starts a fake needs it
+
+    ca, path = trustme.CA(), directory / "ca.pem"
+    ca.cert_pem.write_to_path(str(path))
+    return ca, str(path)
+
+
 def _key(*parts: str) -> tuple[str, ...]:
     return tuple(p.lower() for p in parts)
 
@@ -159,6 +208,12 @@ class FakeArm(LoopbackServer):
         self.faults: list[Fault] = []
         self.metrics: dict[tuple[str, str], list[tuple[float, float]]] = {}  # (ARM id, metric) -> samples
         self.stalled: set[str] = set()
+        self.costs: dict[str, list[CostRecord]] = {}  # subscription id (lower) -> records
+        self.forecasts: dict[str, dict[date, float]] = {}  # subscription id (lower) -> forecast cost per day
+        self.cost_page_size = 1000
+        self.cost_limit: tuple[int, int] | None = None  # (queries per scope per minute, ...) see `limit_costs`
+        self.cost_calls: dict[str, deque[float]] = {}
+        self.clock: Callable[[], float] = time.monotonic
         self._next_error: tuple[str, str] | None = None
         self.lock = threading.RLock()
         self._closing = threading.Event()
@@ -232,6 +287,33 @@ class FakeArm(LoopbackServer):
     def power(self, sub: str, rg: str, name: str) -> str:
         with self.lock:
             return self.vms[_key(sub, rg, name)].power
+
+    def add_costs(self, sub: str, records: Iterable[CostRecord]) -> None:
+        with self.lock:
+            self.costs.setdefault(sub.lower(), []).extend(records)
+
+    def add_forecast(self, sub: str, days: dict[date, float]) -> None:
+        """Azure's forecast cost of days to come (rows with CostStatus "Forecast")."""
+        with self.lock:
+            self.forecasts.setdefault(sub.lower(), {}).update(days)
+
+    def limit_costs(self, per_minute: int | None) -> None:
+        """Answer 429 (with the retry-after headers) to a scope's Cost Management query or forecast beyond
+        `per_minute` in the last 60 s of `clock`, as users report Azure does; None: no limit."""
+        with self.lock:
+            self.cost_limit = None if per_minute is None else (per_minute, 60)
+            self.cost_calls.clear()
+
+    def cost_wait(self, sub: str) -> int:
+        """0 (and the call counted) when the scope may query now, else the whole seconds until it may."""
+        with self.lock:
+            now, calls = self.clock(), self.cost_calls.setdefault(sub.lower(), deque())
+            while calls and calls[0] <= now - 60.0:
+                calls.popleft()
+            if self.cost_limit is not None and len(calls) >= self.cost_limit[0]:
+                return max(1, int(calls[0] + 60.0 - now + 0.999))
+            calls.append(now)
+            return 0
 
     def requests_to(self, fragment: str) -> list[Request]:
         with self.lock:
@@ -430,6 +512,10 @@ class _Handler(LoopbackHandler):
                         and (autoscale["rg"] is None or s.rg.lower() == autoscale["rg"].lower())]  # fmt: skip
                 self._page([autoscale_json(s) for s in sets], path, query)
             return
+        cost = COST_ROUTE.match(path)
+        if cost is not None and method == "POST":
+            self._costs(cost["sub"], cost["what"].lower(), path, query, body or {})
+            return
         metrics = METRICS_ROUTE.match(path)
         if metrics is not None and method == "GET":
             with fake.lock:
@@ -544,6 +630,62 @@ class _Handler(LoopbackHandler):
                 out["error"] = {"code": op.error[0], "message": op.error[1]}
             self._send(200, out, {"Retry-After": "0"})
 
+    def _costs(self, sub: str, what: str, path: str, query: dict[str, str], body: dict[str, Any]) -> None:
+        """A Cost Management query or forecast of one subscription (the fake's lock is not held: `cost_wait` and
+        the reads below take it)."""
+        fake, first, last = self.fake, *_cost_period(body)
+        months = (last.year - first.year) * 12 + last.month - first.month + 1
+        headers = {
+            "x-ms-ratelimit-microsoft.costmanagement-qpu-consumed": str(months),
+            "x-ms-ratelimit-microsoft.costmanagement-qpu-remaining": "QueriesPerHour:595,QueriesPerMin:55",
+        }
+        wait = fake.cost_wait(sub)
+        if wait:
+            retry = {name: str(wait) for name in COST_RETRY_HEADERS}
+            self._error(429, "429", "Too many requests. Please retry.", {**headers, **retry})
+            return
+        dataset = body.get("dataset") or {}
+        daily = what == "forecast" or str(dataset.get("granularity") or "").lower() == "daily"
+        if daily and (last - first).days > 30:  # Azure answers a month at most, cutting the start silently
+            first = max(first, _month_back(last) + timedelta(days=1))
+        grouping = dataset.get("grouping") or [] if what == "query" else []
+        columns, refusal = _cost_groups(grouping)
+        if refusal is not None:
+            self._error(400, "BadRequest", refusal, headers)
+            return
+        with fake.lock:
+            records = [r for r in fake.costs.get(sub.lower(), []) if first <= r.day <= last]
+            forecast = dict(fake.forecasts.get(sub.lower(), {}))
+        sums: dict[tuple[Any, ...], float] = {}
+        for record in records:
+            when = (int(record.day.strftime("%Y%m%d")),) if daily else ()
+            key = (*when, *_cost_keys(record, grouping), record.currency)
+            sums[key] = sums.get(key, 0.0) + record.cost
+        columns = [{"name": "Cost", "type": "Number"}, *([{"name": "UsageDate", "type": "Number"}] if daily else []),
+                   *columns, {"name": "Currency", "type": "String"}]  # fmt: skip
+        rows = [[cost, *key] for key, cost in sorted(sums.items())]
+        if what == "forecast":  # Daily: (cost, day, status, currency); the actual cost only when asked for
+            columns.insert(2, {"name": "CostStatus", "type": "String"})
+            rows = [[cost, day, "Actual", cur] for cost, day, cur in rows] if body.get("includeActualCost") else []
+            rows += [[cost, int(day.strftime("%Y%m%d")), "Forecast", "USD"] for day, cost in sorted(forecast.items())
+                     if first <= day <= last]  # fmt: skip
+        skip = int(query.get("$skiptoken", "0"))
+        page = rows[skip : skip + fake.cost_page_size]
+        next_link = None
+        if skip + fake.cost_page_size < len(rows):
+            params = urlencode({**query, "$skiptoken": skip + len(page)})
+            next_link = f"https://{self.headers.get('Host', '127.0.0.1')}{path}?{params}"
+        self._send(
+            200,
+            {
+                "id": f"subscriptions/{sub}/providers/Microsoft.CostManagement/{what}/fake",
+                "name": "fake",
+                "type": f"Microsoft.CostManagement/{what}",
+                "properties": {"nextLink": next_link, "columns": columns, "rows": page},
+            },
+            headers,
+        )
+
     def _metrics(self, resource: str, query: dict[str, str]) -> None:
         """Azure Monitor's answer for one resource; its errors are a bare {code, message}, not ARM's {error: ...}."""
         target = ROUTE.match(resource)
@@ -580,6 +722,41 @@ class _Handler(LoopbackHandler):
                          "value": value})  # fmt: skip
 
 
+def _cost_period(body: dict[str, Any]) -> tuple[date, date]:
+    period = body.get("timePeriod") or {}
+    first, last = (datetime.fromisoformat(period[k]).date() for k in ("from", "to"))
+    return first, last
+
+
+def _cost_groups(grouping: list[dict[str, str]]) -> tuple[list[dict[str, str]], str | None]:
+    """The response's columns of the groupings, or Azure's refusal."""
+    if len(grouping) > 2:
+        return [], "Invalid query definition: a query can group by at most 2 dimensions or tags."
+    columns = []
+    for group in grouping:
+        kind, name = group.get("type", ""), group.get("name", "")
+        if kind.lower() == "tagkey":
+            columns += [{"name": "TagKey", "type": "String"}, {"name": "TagValue", "type": "String"}]
+        elif kind.lower() == "dimension" and name in COST_DIMENSIONS:
+            columns.append({"name": name, "type": "String"})
+        else:
+            valid = ", ".join(COST_DIMENSIONS)
+            return [], f"Invalid query definition: Invalid dimension name '{name}'. Valid dimensions are: {valid}."
+    return columns, None
+
+
+def _cost_keys(record: CostRecord, grouping: list[dict[str, str]]) -> tuple[str, ...]:
+    keys: list[str] = []
+    for group in grouping:
+        if group["type"].lower() == "tagkey":
+            value = record.tags.get(group["name"])
+            keys += [group["name"], value] if value is not None else ["", ""]
+        else:
+            value = getattr(record, COST_DIMENSIONS[group["name"]])
+            keys.append(value.lower() if group["name"] == "ResourceId" else value)
+    return tuple(keys)
+
+
 def _aggregated(at: int, values: list[float], wanted: list[str]) -> dict[str, Any]:
     """One interval's point: its start, and the asked aggregations where it has samples (else only the time)."""
     point: dict[str, Any] = {"timeStamp": datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
@@ -588,3 +765,10 @@ def _aggregated(at: int, values: list[float], wanted: list[str]) -> dict[str, An
                  "minimum": min(values), "count": len(values)}  # fmt: skip
         point.update({key: every[key] for key in wanted if key in every})
     return point
+
+
+def _month_back(day: date) -> date:
+    """The same day a month earlier (the month's last day when it has fewer days)."""
+    year, month = (day.year, day.month - 1) if day.month > 1 else (day.year - 1, 12)
+    last = (date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)).day
+    return date(year, month, min(day.day, last))
