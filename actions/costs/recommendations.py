@@ -70,27 +70,28 @@ def recommend(
             disks_of.setdefault(host, []).append(r)
     found: list[Recommendation] = []
     for r in resources:
-        best = _best(r, _p95(r, cpu_p95), disks_of)
+        kind = r.kind
+        if kind == "disk":
+            best = _unattached(r) if r.state.lower() in UNATTACHED_STATES and ATTACHED_TAG not in r.tags else None
+        elif kind == "instance" and r.state == "stopped":
+            best = _stopped_with_disks(r, disks_of.get(r.id, []) + disks_of.get(r.name, []))
+        elif (kind == "group" or (kind == "instance" and not r.group)) and r.state == "running" and r.hourly_cost > 0:
+            best = _running(r, _p95(r, cpu_p95))  # a group's members are judged with their group
+        else:
+            continue  # databases and load balancers have no rule yet
         if best is not None:
             found.append(best)
     found.sort(key=lambda rec: (-rec.monthly_saving, rec.resource))
     return found
 
 
-def _best(r: Resource, p95: float | None, disks_of: Mapping[str, list[Resource]]) -> Recommendation | None:
-    if r.kind == "disk":
-        return _unattached(r) if r.state.lower() in UNATTACHED_STATES and ATTACHED_TAG not in r.tags else None
-    if r.kind == "instance" and r.state == "stopped":
-        return _stopped_with_disks(r, disks_of.get(r.id, []) + disks_of.get(r.name, []))
-    if r.state != "running" or r.hourly_cost <= 0 or (r.kind == "instance" and r.group) or r.kind not in (
-        "instance", "group"
-    ):  # fmt: skip
-        return None  # a group's member is judged with its group; databases and load balancers have no rule yet
-    options = [_schedule(r)]
-    if p95 is not None:
-        options += [_idle(r, p95), _oversized(r, p95)]
-    chosen = [o for o in options if o is not None and o.monthly_saving >= 1.0]
-    return max(chosen, key=lambda o: o.monthly_saving, default=None)
+def _running(r: Resource, p95: float | None) -> Recommendation | None:
+    best = _schedule(r)
+    if p95 is not None and p95 < OVERSIZED_P95:
+        for option in (_idle(r, p95), _oversized(r, p95)):
+            if option is not None and (best is None or option.monthly_saving > best.monthly_saving):
+                best = option
+    return best if best is not None and best.monthly_saving >= 1.0 else None
 
 
 def _p95(r: Resource, given: Mapping[str, float] | None) -> float | None:
