@@ -12,7 +12,8 @@ subscription:
   put under its biggest. Environment: the tag, else an environment word in the resource group's name ("rg-web-prod"
   -> prod), else the subscription's configured environment, else unknown.
 Months that ended `SETTLED_DAYS` before the range's last day are reused for `REUSE_SECONDS`, the attributes too
-unless a resource they do not know shows up: an hourly refresh of 90 days costs one or two queries, not eight.
+unless a resource they do not know shows up: an hourly refresh of 90 days costs one or two queries (and their
+pages), not eight.
 Every request (each page too) waits for the per-scope pace (`QueryPace`) and then the shared throttle. Amounts are
 in the billing currency, which must be USD: another one is refused in one line rather than summed as dollars.
 Imported lazily by whoever builds the sources: it loads the Azure SDK."""
@@ -22,13 +23,10 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 from azure.core.credentials import TokenCredential
 from azure.core.exceptions import (
@@ -42,16 +40,27 @@ from azure.mgmt.costmanagement import models as cm
 from prometheus_client import Counter
 
 from actions.azure.clients import ClientFactory
+from actions.azure.cost_query import (
+    NAME,
+    QueryPace,
+    biggest,
+    environment_of,
+    forecast_definition,
+    month_of,
+    months,
+    query_definition,
+    rows_of,
+    skiptoken,
+    usage_day,
+)
 from actions.azure.errors import arm_message
 from actions.azure.ids import resource_group_of
 from actions.backend import Throttle
-from actions.costs.model import UNKNOWN, CloudForecast, CostRow, CostTable, CostUnavailable, day_number, day_of
+from actions.costs.model import UNKNOWN, CloudForecast, CostRow, CostTable, CostUnavailable
 from actions.retry_after import retry_after_seconds
 from core.cloud_config import AzureSubscription
 
-NAME = "Azure Cost Management"
 QUERIES = Counter("opsbot_azure_cost_queries_total", "Requests sent to Azure Cost Management (each page)", ["kind"])
-PER_MINUTE = 4  # queries per scope per minute: users report 429 beyond about this many
 SETTLED_DAYS = 5  # Azure still adds late usage to the last few days; a month ended earlier than this is settled
 REUSE_SECONDS = 86400.0  # how long a settled month, and the attributes, are reused
 ATTRIBUTE_DAYS = 365  # a granularity-None query covers 12 months at most
@@ -59,44 +68,8 @@ PARALLEL = 4  # subscriptions read at once (each has its own pace)
 CREDIT_CHARGES = frozenset({"refund", "credit"})
 RETRY_HEADERS = (*(f"x-ms-ratelimit-microsoft.costmanagement-{kind}-retry-after"
                    for kind in ("qpu", "entity", "tenant", "clienttype")), "Retry-After")  # fmt: skip
-ENVIRONMENT_WORDS = {"prod": "prod", "production": "prod", "prd": "prod", "staging": "staging", "stage": "staging",
-                     "stg": "staging", "dev": "dev", "development": "dev", "test": "test", "qa": "qa",
-                     "uat": "uat", "sandbox": "sandbox"}  # fmt: skip
 ATTRIBUTES = (("service", "Dimension", "ServiceName"), ("region", "Dimension", "ResourceLocation"),
               ("team", "TagKey", "team"), ("environment", "TagKey", "environment"))  # fmt: skip
-
-
-class QueryPace:
-    """At most `per_minute` requests per scope in any 60 s (waits for a free slot), and none at all while Azure's
-    last 429 for the scope asks to wait (refused at once: the question is answered from the cache anyway).
-    In process memory: the cost refresher reads a source from one process at a time."""
-
-    def __init__(self, per_minute: int = PER_MINUTE, *, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:  # fmt: skip
-        self.per_minute, self._clock, self._sleep = per_minute, clock, sleep
-        self._sent: dict[str, deque[float]] = {}
-        self._blocked: dict[str, float] = {}
-        self._lock = threading.Lock()
-
-    def wait(self, scope: str) -> None:
-        while True:
-            with self._lock:
-                now = self._clock()
-                left = self._blocked.get(scope, 0.0) - now
-                if left > 0:
-                    raise CostUnavailable(f"{NAME} is throttling (retry in {math.ceil(left)} s)")
-                sent = self._sent.setdefault(scope, deque())
-                while sent and sent[0] <= now - 60.0:
-                    sent.popleft()
-                if len(sent) < self.per_minute:
-                    sent.append(now)
-                    return
-                pause = sent[0] + 60.0 - now
-            self._sleep(pause)
-
-    def block(self, scope: str, seconds: float) -> None:
-        with self._lock:
-            self._blocked[scope] = self._clock() + seconds
 
 
 @dataclass(frozen=True)
@@ -153,13 +126,8 @@ class AzureCostSource:
     def forecast(self, today: int) -> CloudForecast | None:
         """Azure's forecast of this month's total (actual cost so far included), summed over the subscriptions;
         None when Azure forecasts nothing for any of them."""
-        first, last = _month_of(today)
-        definition = cm.ForecastDefinition(
-            type="ActualCost", timeframe="Custom", time_period=cm.ForecastTimePeriod(**_period(first, last)),
-            dataset=cm.ForecastDataset(granularity="Daily",
-                                       aggregation={"totalCost": cm.ForecastAggregation(name="Cost", function="Sum")}),
-            include_actual_cost=True, include_fresh_partial_cost=False,
-        )  # fmt: skip
+        first, last = month_of(today)
+        definition = forecast_definition(first, last)
         totals = [self._forecast(s, definition) for s in self._subscriptions]
         found = [total for total in totals if total is not None]
         return CloudForecast(provider="azure", month_total=round(sum(found), 2)) if found else None
@@ -174,7 +142,7 @@ class AzureCostSource:
     def _history(self, subscription: AzureSubscription, first_day: int, last_day: int) -> list[CostRow]:
         known = self._known[subscription.id]
         charges: list[_Charge] = []
-        for month_first, month_last in _months(first_day, last_day):
+        for month_first, month_last in months(first_day, last_day):
             charges += [c for c in self._month(subscription, month_first, month_last, last_day)
                         if first_day <= c.day <= last_day]  # fmt: skip
         attributes = self._attributes(subscription, known, first_day, last_day, {c.resource_id for c in charges})
@@ -189,8 +157,8 @@ class AzureCostSource:
             return kept[1]
         grouping = [cm.QueryGrouping(type="Dimension", name="ResourceId"),
                     cm.QueryGrouping(type="Dimension", name="ChargeType")]  # fmt: skip
-        rows = self._query(subscription, _definition("Daily", first, last, grouping))
-        charges = [_Charge(_usage_day(r["usagedate"]), str(r.get("resourceid") or "").lower(),
+        rows = self._query(subscription, query_definition("Daily", first, last, grouping))
+        charges = [_Charge(usage_day(r["usagedate"]), str(r.get("resourceid") or "").lower(),
                            str(r.get("chargetype") or ""), float(r["cost"])) for r in rows]  # fmt: skip
         if settled:
             known.months[first] = (now, charges)
@@ -210,8 +178,8 @@ class AzureCostSource:
                     cm.QueryGrouping(type="Dimension", name="ResourceId"),
                     cm.QueryGrouping(type=kind, name=column),
                 ]
-                rows = self._query(subscription, _definition("None", start, end, grouping))
-                found[name].update(_biggest(rows, "tagvalue" if kind == "TagKey" else column.lower()))
+                rows = self._query(subscription, query_definition("None", start, end, grouping))
+                found[name].update(biggest(rows, "tagvalue" if kind == "TagKey" else column.lower()))
         known.attributes, known.attributes_at, known.attributes_range = found, read_at, (first_day, last_day)
         return found
 
@@ -228,8 +196,8 @@ class AzureCostSource:
         while True:
             answer = self._call(subscription, definition, params)
             properties = answer.properties if answer is not None else None
-            rows += _table(properties, subscription)
-            token = _skiptoken(properties.next_link if properties is not None else None)
+            rows += rows_of(properties, subscription)
+            token = skiptoken(properties.next_link if properties is not None else None)
             if token is None:
                 return rows
             params = {"$skiptoken": token}
@@ -265,11 +233,11 @@ class AzureCostSource:
             return CostUnavailable(f"{NAME} did not answer in {self._timeout:g} s (subscription {label})")
         if isinstance(exc, ServiceRequestError):
             return CostUnavailable(f"{NAME} is unreachable (subscription {label})")
-        if isinstance(exc, ClientAuthenticationError) and not isinstance(exc, HttpResponseError):
-            return CostUnavailable(f"{NAME}: no token for subscription {label} (check the Azure credentials)")
         if not isinstance(exc, HttpResponseError):
             return CostUnavailable(f"{NAME} failed for subscription {label} ({type(exc).__name__})")
         status = exc.status_code or 0
+        if isinstance(exc, ClientAuthenticationError) and not status:  # the credential gave no token: no request
+            return CostUnavailable(f"{NAME}: no Azure token for subscription {label} (check the credentials)")
         if status == 429:
             headers = getattr(exc.response, "headers", None) or {}
             waits = [w for name in RETRY_HEADERS if (w := retry_after_seconds(headers.get(name))) is not None]
@@ -287,91 +255,13 @@ class AzureCostSource:
         return CostUnavailable(f"{NAME} refused: {arm_message(exc)}")
 
 
-# --- shapes ---------------------------------------------------------------------------------------------------
-def _definition(granularity: str, first: int, last: int, grouping: list[cm.QueryGrouping]) -> cm.QueryDefinition:
-    # no granularity at all is Azure's "None": one total per group over the range
-    dataset = cm.QueryDataset(aggregation={"totalCost": cm.QueryAggregation(name="Cost", function="Sum")},
-                              grouping=grouping,
-                              granularity=None if granularity == "None" else granularity)  # fmt: skip
-    return cm.QueryDefinition(type="ActualCost", timeframe="Custom", time_period=cm.QueryTimePeriod(
-        **_period(first, last)), dataset=dataset)  # fmt: skip
-
-
-def _period(first: int, last: int) -> dict[str, datetime]:
-    start = datetime.combine(day_of(first), datetime.min.time(), UTC)
-    end = datetime.combine(day_of(last), datetime.max.time().replace(microsecond=0), UTC)
-    return {"from_property": start, "to": end}
-
-
-def _months(first_day: int, last_day: int) -> list[tuple[int, int]]:
-    """The calendar months the range touches, whole, the last one ending with the range."""
-    months, day = [], _month_of(first_day)[0]
-    while day <= last_day:
-        first, last = _month_of(day)
-        months.append((first, min(last, last_day)))
-        day = last + 1
-    return months
-
-
-def _month_of(day: int) -> tuple[int, int]:
-    start = day_of(day).replace(day=1)
-    following = (start + timedelta(days=32)).replace(day=1)
-    return day_number(start), day_number(following) - 1
-
-
-def _table(properties: Any, subscription: AzureSubscription) -> list[dict[str, Any]]:
-    """The answer's rows as {lower-case column name: value}; the aggregated column is "cost" whatever its name."""
-    if properties is None or not properties.rows:
-        return []
-    names = [str(c.name or "").lower() for c in properties.columns or ()]
-    names = ["cost" if n in ("cost", "totalcost", "pretaxcost") else n for n in names]
-    rows = [dict(zip(names, row, strict=False)) for row in properties.rows]
-    currencies = {str(r.get("currency") or "USD").upper() for r in rows}
-    if currencies - {"USD"}:
-        label = subscription.name or subscription.id
-        raise CostUnavailable(f"{NAME} bills subscription {label} in {', '.join(sorted(currencies))}; "
-                              "opsbot adds up USD only")  # fmt: skip
-    return rows
-
-
-def _skiptoken(next_link: str | None) -> str | None:
-    if not next_link:
-        return None
-    tokens = {k.lower(): v for k, v in parse_qs(urlsplit(next_link).query).items()}.get("$skiptoken")
-    return tokens[0] if tokens else None
-
-
-def _usage_day(value: Any) -> int:
-    """UsageDate: a number like 20261201 (Daily granularity), or an ISO date/time text."""
-    text = str(int(value)) if isinstance(value, int | float) else str(value)
-    if len(text) == 8 and text.isdigit():
-        return day_number(date(int(text[:4]), int(text[4:6]), int(text[6:])))
-    return day_number(datetime.fromisoformat(text.replace("Z", "+00:00")).date())
-
-
-def _biggest(rows: Sequence[dict[str, Any]], column: str) -> dict[str, str]:
-    """Per resource id, the label of the given column under which it cost the most (untagged: left out)."""
-    best: dict[str, tuple[float, str]] = {}
-    for row in rows:
-        label, resource_id = str(row.get(column) or ""), str(row.get("resourceid") or "").lower()
-        cost = float(row.get("cost") or 0.0)
-        if label and (resource_id not in best or cost > best[resource_id][0]):
-            best[resource_id] = (cost, label)
-    return {resource_id: label for resource_id, (_, label) in best.items()}
-
-
 def _row(charge: _Charge, account: str, attributes: dict[str, dict[str, str]], default_env: str | None) -> CostRow:
     rid = charge.resource_id
     credit = charge.charge_type.lower() in CREDIT_CHARGES or charge.cost < 0
-    environment = attributes["environment"].get(rid) or _environment_of(resource_group_of(rid)) or default_env
+    environment = attributes["environment"].get(rid) or environment_of(resource_group_of(rid)) or default_env
     return CostRow(
         day=charge.day, amount=0.0 if credit else charge.cost, credit=charge.cost if credit else 0.0,
         provider="azure", account=account, service=attributes["service"].get(rid) or "other",
         environment=environment or UNKNOWN, team=attributes["team"].get(rid, UNKNOWN),
         region=attributes["region"].get(rid, UNKNOWN), resource=rid.rsplit("/", 1)[-1] if rid else UNKNOWN,
     )  # fmt: skip
-
-
-def _environment_of(resource_group: str) -> str | None:
-    words = resource_group.lower().replace("_", "-").replace(".", "-").split("-")
-    return next((ENVIRONMENT_WORDS[w] for w in words if w in ENVIRONMENT_WORDS), None)

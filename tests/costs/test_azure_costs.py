@@ -11,11 +11,13 @@ from typing import Any
 
 import pytest
 import trustme
-from azure.core.exceptions import HttpResponseError
+from azure.core.credentials import AccessToken
+from azure.core.exceptions import ClientAuthenticationError, HttpResponseError
 from azure.mgmt.costmanagement import CostManagementClient
 from azure.mgmt.costmanagement import models as cm
 
-from actions.azure.cost_history import AzureCostSource, QueryPace
+from actions.azure.cost_history import AzureCostSource
+from actions.azure.cost_query import QueryPace
 from actions.backend import NoThrottle
 from actions.costs.model import CostUnavailable, day_number
 from core.cloud_config import AzureSubscription
@@ -197,6 +199,20 @@ def test_refusals_are_one_line(arm: FakeArm, tls: tuple[trustme.CA, str]) -> Non
     arm.add_costs(sub.id, [CostRecord(date(2026, 12, 1), 9.0, currency="EUR")])
     with pytest.raises(CostUnavailable, match=r"bills subscription staging in EUR; opsbot adds up USD only$"):
         source_at(arm, tls[1], sub).history(first, last)
+
+
+class NoToken:
+    def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
+        raise ClientAuthenticationError("DefaultAzureCredential failed to retrieve a token")
+
+
+def test_a_credential_without_a_token_is_one_line(arm: FakeArm, tls: tuple[trustme.CA, str]) -> None:
+    sub = new_subscription("dev")
+    with pytest.raises(CostUnavailable, match=r"^Azure Cost Management: no Azure token for subscription dev \("):
+        source_at(arm, tls[1], sub, credential=NoToken()).history(
+            day_number(date(2026, 12, 1)), day_number(date(2026, 12, 1))
+        )
+    assert arm.requests_to(sub.id) == []
 
 
 def test_the_forecast_is_actual_cost_plus_azures_forecast(arm: FakeArm, tls: tuple[trustme.CA, str]) -> None:
