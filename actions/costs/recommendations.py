@@ -12,20 +12,20 @@ Rules, one recommendation per resource (the one that saves most):
   names the instance) -> snapshot and delete them, or terminate it (by hand).
 
 Prices: the resource's own `hourly_cost` is what it costs now. One size down is priced with the ratio of the two
-sizes in the simulated world's list (actions/simulated/prices.py) when both are there, else at half: every
-family in the clouds' list-price tables (actions/aws|azure|gcp/prices.py) doubles in price per size step. Those
-three tables are not imported here: each package's import loads its cloud SDK (seconds), and a savings answer is
-read in the chat path."""
+sizes in the price list the caller gives (`list_price`: the simulated world's actions/simulated/prices.py
+`hourly_price`, whose sizes are not linear) when it knows both, else at half: every family in the clouds' list-price
+tables (actions/aws|azure|gcp/prices.py) halves in price per size step down. No table is imported here: each cloud
+package's import loads its SDK (seconds) and a savings answer is read in the chat path, and the simulated backend
+imports this package (a cycle)."""
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from actions.provider import Resource
-from actions.simulated.prices import HOURS_PER_MONTH, INSTANCE_PRICES
 from core.models import Cloud, IntentName
 
 IDLE_P95 = 5.0  # % CPU: below it for 7 days, nothing is being served
@@ -36,6 +36,10 @@ NOT_PROD_SCHEDULED = frozenset({"prod", "dr"})  # dr standbys run at 0 already; 
 UNATTACHED_STATES = frozenset({"available", "unattached"})  # AWS volume, Azure disk words
 SCHEDULED_TAGS = ("schedule", "stop-at", "auto-stop")  # a resource someone already switches off by a schedule
 ATTACHED_TAG = "attached_to"  # on a disk: the id or name of the instance it is attached to
+HOURS_PER_MONTH = 730
+STEP_DOWN_RATIO = 0.5  # one size down costs half (checked against every family in actions/*/prices.py)
+
+ListPrice = Callable[[Cloud, str], float]  # (cloud, instance size) -> USD per hour; 0 when unknown
 
 _AWS_SIZES = ("nano", "micro", "small", "medium", "large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge",
               "16xlarge", "24xlarge")  # fmt: skip
@@ -58,11 +62,16 @@ class Recommendation:
 
 
 def recommend(
-    resources: Sequence[Resource], *, cpu_p95: Mapping[str, float] | None = None, now: float
+    resources: Sequence[Resource],
+    *,
+    cpu_p95: Mapping[str, float] | None = None,
+    now: float,
+    list_price: ListPrice | None = None,
 ) -> list[Recommendation]:
     """Savings in `resources`, biggest first. `cpu_p95`: CPU p95 over the last 7 days by resource id (or name), from
     a metrics source; a resource it does not cover is judged by its own recent samples (`Resource.cpu`). `now`:
-    when the 7-day window ends (the samples of an inventory are its most recent ones)."""
+    when the 7-day window ends (the samples of an inventory are its most recent ones). `list_price`: prices a
+    size one step down (see the module's docstring)."""
     del now  # the window is the samples': kept in the signature for sources that read a range
     disks_of: dict[str, list[Resource]] = {}
     for r in resources:
@@ -76,7 +85,7 @@ def recommend(
         elif kind == "instance" and r.state == "stopped":
             best = _stopped_with_disks(r, disks_of.get(r.id, []) + disks_of.get(r.name, []))
         elif (kind == "group" or (kind == "instance" and not r.group)) and r.state == "running" and r.hourly_cost > 0:
-            best = _running(r, _p95(r, cpu_p95))  # a group's members are judged with their group
+            best = _running(r, _p95(r, cpu_p95), list_price)  # a group's members are judged with their group
         else:
             continue  # databases and load balancers have no rule yet
         if best is not None:
@@ -85,10 +94,10 @@ def recommend(
     return found
 
 
-def _running(r: Resource, p95: float | None) -> Recommendation | None:
+def _running(r: Resource, p95: float | None, list_price: ListPrice | None) -> Recommendation | None:
     best = _schedule(r)
     if p95 is not None and p95 < OVERSIZED_P95:
-        for option in (_idle(r, p95), _oversized(r, p95)):
+        for option in (_idle(r, p95), _oversized(r, p95, list_price)):
             if option is not None and (best is None or option.monthly_saving > best.monthly_saving):
                 best = option
     return best if best is not None and best.monthly_saving >= 1.0 else None
@@ -135,7 +144,7 @@ def _idle(r: Resource, p95: float) -> Recommendation | None:
     return _make(r, "idle", saving, f"CPU under 5% for 7 days - scale it to {floor}", IntentName.SCALE, floor)
 
 
-def _oversized(r: Resource, p95: float) -> Recommendation | None:
+def _oversized(r: Resource, p95: float, list_price: ListPrice | None) -> Recommendation | None:
     if p95 >= OVERSIZED_P95:
         return None
     if r.kind == "group":
@@ -150,7 +159,7 @@ def _oversized(r: Resource, p95: float) -> Recommendation | None:
     smaller = one_size_down(r.cloud, r.size)
     if smaller is None:
         return None
-    saving = _monthly(r.hourly_cost) * (1 - _price_ratio(r.cloud, r.size, smaller))
+    saving = _monthly(r.hourly_cost) * (1 - _price_ratio(r.cloud, r.size, smaller, list_price))
     return _make(r, "oversized", saving, f"CPU p95 {p95:.0f}% - resize {r.size} -> {smaller}", None)
 
 
@@ -209,8 +218,9 @@ def one_size_down(cloud: Cloud, size: str) -> str | None:
     return f"{match['head']}{int(match['n']) // 2}{match['tail']}"
 
 
-def _price_ratio(cloud: Cloud, size: str, smaller: str) -> float:
-    table = INSTANCE_PRICES.get(cloud, {})
-    if size in table and smaller in table and table[size] > 0:
-        return table[smaller] / table[size]
-    return 0.5
+def _price_ratio(cloud: Cloud, size: str, smaller: str, list_price: ListPrice | None) -> float:
+    if list_price is not None:
+        now, then = list_price(cloud, size), list_price(cloud, smaller)
+        if now > 0 and then > 0:
+            return then / now
+    return STEP_DOWN_RATIO

@@ -8,6 +8,7 @@ from collections import Counter
 from actions.costs.recommendations import Recommendation, one_size_down, recommend
 from actions.provider import Resource
 from actions.simulated.inventory import generate_inventory
+from actions.simulated.prices import hourly_price
 from core.models import Cloud, IntentName
 
 NOW = 1_765_000_000.0
@@ -47,10 +48,12 @@ def test_the_metrics_p95_wins_over_the_inventorys_samples() -> None:
 
 def test_an_oversized_instance_goes_one_size_down_by_hand() -> None:
     rec = only(res("api-prod-vm1", cpu=LIGHT))
-    assert rec.text == "api-prod-vm1: CPU p95 15% - resize m5.2xlarge -> m5.xlarge: saves $175/month"
-    # priced with the ratio of the two sizes in the simulated world's list (m5.xlarge 0.192, m5.2xlarge 0.5125)
-    assert rec.monthly_saving == round(0.384 * 730 * (1 - 0.192 / 0.5125), 2)
+    assert rec.text == "api-prod-vm1: CPU p95 15% - resize m5.2xlarge -> m5.xlarge: saves $140/month"
+    assert rec.monthly_saving == round(0.384 * 730 / 2, 2)  # a size down halves the price in the clouds' lists
     assert (rec.kind, rec.intent, rec.target) == ("oversized", None, None)
+    # priced with the ratio of the two sizes in a list that knows both (the simulated one: 0.192 vs 0.5125)
+    priced = only(res("api-prod-vm1", cpu=LIGHT), list_price=lambda cloud, size: hourly_price(cloud, "instance", size))
+    assert priced.monthly_saving == round(0.384 * 730 * (1 - 0.192 / 0.5125), 2)
 
 
 def test_sizes_one_step_down() -> None:
