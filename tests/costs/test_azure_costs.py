@@ -146,17 +146,31 @@ def test_the_pace_keeps_four_queries_a_minute_per_scope() -> None:
 def test_throttling_says_when_to_retry_and_waits_that_long(arm: FakeArm, tls: tuple[trustme.CA, str]) -> None:
     sub = new_subscription()
     seed(arm, sub.id, date(2026, 12, 1), 2)
+    arm.clock, arm_now = (lambda: 500.0), arm.clock  # the fake's minute stands still: Azure says 60 s
     arm.limit_costs(2)
     try:
         source = source_at(arm, tls[1], sub)
-        with pytest.raises(CostUnavailable, match=r"^Azure Cost Management is throttling \(retry in \d+ s\)$"):
+        with pytest.raises(CostUnavailable, match=r"^Azure Cost Management is throttling \(retry in 60 s\)$"):
             source.history(day_number(date(2026, 12, 1)), day_number(date(2026, 12, 2)))
         sent = len(arm.requests_to(sub.id))
-        with pytest.raises(CostUnavailable, match=r"throttling \(retry in \d+ s\)$"):
+        with pytest.raises(CostUnavailable, match=r"^Azure Cost Management is throttling \(retry in 60 s\)$"):
             source.history(day_number(date(2026, 12, 1)), day_number(date(2026, 12, 2)))
         assert len(arm.requests_to(sub.id)) == sent  # not asked again before Azure's retry-after
     finally:
         arm.limit_costs(None)
+        arm.clock = arm_now
+
+
+def test_a_new_resource_gets_its_attributes(arm: FakeArm, tls: tuple[trustme.CA, str]) -> None:
+    sub, clock = new_subscription(), Clock()
+    seed(arm, sub.id, date(2026, 12, 1), 3)
+    source = source_at(arm, tls[1], sub, clock=clock)
+    source.history(day_number(date(2026, 12, 1)), day_number(date(2026, 12, 3)))
+    arm.add_costs(sub.id, [CostRecord(date(2026, 12, 4), 7.0, vm_id(sub.id, "rg-api", "api-1"), tags={"team": "api"})])
+    clock.now += 3600
+    table = source.history(day_number(date(2026, 12, 1)), day_number(date(2026, 12, 4)))
+    assert table.by("team")["api"] == 7.0
+    assert table.where(table.column("resource").mask("api-1")).by("service") == {"Virtual Machines": 7.0}
 
 
 def test_the_fake_sends_the_qpu_headers_and_refuses_unknown_groupings(
