@@ -12,7 +12,7 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Literal, Protocol, Self, TypeVar
 
 import numpy as np
@@ -175,7 +175,3 @@ def month_of(day: int) -> Month:
     first = when.replace(day=1)
     following = (first + timedelta(days=32)).replace(day=1)
     return Month((first - EPOCH).days, (following - EPOCH).days - 1, f"{when:%Y-%m}")
-
-
-def today_of(now: float) -> int:
-    return (datetime.fromtimestamp(now, UTC).date() - EPOCH).days
