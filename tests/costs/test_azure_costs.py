@@ -122,13 +122,16 @@ def test_credits_and_purchases(arm: FakeArm, tls: tuple[trustme.CA, str]) -> Non
 def test_settled_months_are_reused_and_the_current_one_read_again(arm: FakeArm, tls: tuple[trustme.CA, str]) -> None:
     sub, clock = new_subscription(), Clock()
     seed(arm, sub.id, date(2026, 10, 1), 66)  # 2026-10-01 .. 2026-12-05
-    source = source_at(arm, tls[1], sub, clock=clock)
-    first = source.history(day_number(date(2026, 10, 5)), day_number(date(2026, 12, 6)))
-    before = len(arm.requests_to(sub.id))
-    clock.now += 3600
-    again = source.history(day_number(date(2026, 10, 6)), day_number(date(2026, 12, 7)))
-    # December only, 20 rows in 3 pages: October and November ended 5 days before, the attributes know everyone
-    assert len(arm.requests_to(sub.id)[before:]) == 3
+    source, arm.cost_page_size = source_at(arm, tls[1], sub, clock=clock), 200  # a page a month
+    try:
+        first = source.history(day_number(date(2026, 10, 5)), day_number(date(2026, 12, 6)))
+        before = len(arm.requests_to(sub.id))
+        clock.now += 3600
+        again = source.history(day_number(date(2026, 10, 6)), day_number(date(2026, 12, 7)))
+    finally:
+        arm.cost_page_size = 7
+    # December only: October and November ended 5 days before, and the attributes know every resource
+    assert len(arm.requests_to(sub.id)[before:]) == 1
     assert again.total() == pytest.approx(first.total() - 18.0)
 
 
