@@ -235,10 +235,14 @@ def _resolved(fingerprint: str, why: str) -> Incoming:
 
 
 def usd(amount: float) -> str:
-    """$950, $12.3k, $1.24M: a phone's width."""
+    """$950, $12.3k, $500k, $1.24M: a phone's width."""
     sign, value = ("-" if amount < 0 else ""), abs(amount)
     if value >= 1e6:
-        return f"{sign}${value / 1e6:.2f}M"
+        return f"{sign}${_trim(f'{value / 1e6:.2f}')}M"
     if value >= 1e4:
-        return f"{sign}${value / 1e3:.1f}k"
+        return f"{sign}${_trim(f'{value / 1e3:.1f}')}k"
     return f"{sign}${value:,.0f}"
+
+
+def _trim(number: str) -> str:
+    return number.rstrip("0").rstrip(".") if "." in number else number

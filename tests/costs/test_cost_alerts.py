@@ -97,14 +97,14 @@ def test_a_budget_crossing_80_percent_gives_one_card_and_not_again(cards: Cards)
     cards.refresh(date(2026, 12, 18), prod)  # $6,700 of $12,000
     assert cards.new() == [
         "FIRING (not paging)\n"
-        "ALERT 1 WARN Budget prod: $6,700 of $12.0k spent (56%)\n"
+        "ALERT 1 WARN Budget prod: $6,700 of $12k spent (56%)\n"
         f"prod · since {_since(cards, 1)} · cost\n"
         "56% of the 2026-12 budget spent by 18 Dec, past the 50% mark."
     ]
 
     sent = cards.refresh(date(2026, 12, 28), prod)  # $10,200: 85%, heading to about $11,250 (under)
     [card] = cards.new()
-    assert card.splitlines()[1] == "ALERT 2 WARN Budget prod: $10.2k of $12.0k spent (85%)"
+    assert card.splitlines()[1] == "ALERT 2 WARN Budget prod: $10.2k of $12k spent (85%)"
     assert "85% of the 2026-12 budget spent by 28 Dec, past the 80% mark." in card
     assert {(i.fingerprint, i.status) for i in sent} == {
         ("budget:prod:2026-12:80", "firing"), ("budget:prod:2026-12:50", "resolved")
