@@ -255,6 +255,13 @@ ReplicaName = Annotated[
     str, _text(re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,62}").fullmatch, "not a replica name (letters, digits, . _ -)")
 ]
 HttpUrl = Annotated[str, AfterValidator(_http_url)]
+BigQueryTable = Annotated[
+    str,
+    _text(
+        re.compile(r"[a-z][a-z0-9.:-]*[a-z0-9]\.[A-Za-z0-9_]+\.[A-Za-z0-9_]+").fullmatch,
+        "not a BigQuery table (project.dataset.table)",
+    ),
+]
 TwilioSid = Annotated[
     str, _text(re.compile(r"AC[0-9a-fA-F]{32}").fullmatch, "not an account SID (AC and 32 hex digits)")
 ]

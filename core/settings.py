@@ -23,6 +23,7 @@ from core.cloud_config import AwsAccount, AzureSubscription, GcpProject
 from core.errors import ConfigError, first_of
 from core.setting_errors import example, explain
 from core.setting_values import (
+    BigQueryTable,
     ChannelRef,
     HttpUrl,
     LogLevel,
@@ -177,9 +178,10 @@ class Settings(BaseSettings):
     azure_cost_management: bool = Field(
         default=True, description="Read Azure Cost Management for the configured subscriptions."
     )
-    gcp_billing_table: str | None = Field(
+    gcp_billing_table: BigQueryTable | None = Field(
         default=None,
         description="BigQuery billing export table, `project.dataset.table` (standard or resource-level export).",
+        examples=["billing-prod.billing.gcp_billing_export_v1_0123AB_4567CD_89EF01"],
     )
     gcp_billing_max_gb: float = Field(
         default=10.0, gt=0, le=10000, description="A billing export query never bills more than this many GB."
