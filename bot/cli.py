@@ -167,11 +167,14 @@ def worker(
 
 
 def _beside_jobs(context: WorkerContext) -> None:
-    """What a worker process runs beside its jobs: the escalation timers and the live metric streams' poller."""
+    """What a worker process runs beside its jobs: the escalation timers, the live metric streams' poller and the
+    cost cache's refresher."""
+    from workers.cost_refresh import start_cost_refresher
     from workers.metric_poller import start_poller
 
     _escalation_timers(context)
     start_poller(context)
+    start_cost_refresher(context)
 
 
 def _escalation_timers(context: WorkerContext) -> None:

@@ -32,6 +32,7 @@ from policies.loader import load_policy
 from policies.ratelimit import RateLimiter
 from voice.backends import check as check_voice
 from workers.context import WorkerContext, install_context
+from workers.cost_refresh import CostRefresher, start_cost_refresher
 from workers.escalation.ticker import EscalationTicker
 from workers.inventory import InventoryRefresher, start_refresher
 from workers.runner import InProcessWorker
@@ -87,6 +88,7 @@ class Runtime:
     ticker: EscalationTicker | None = None
     embedded: EmbeddedState | None = None  # the demo's in-process Redis, kept in the data dir between runs
     watch_ticker: Ticker | None = None  # edits of the running metric watches (`conversation.watches`)
+    cost_refresher: CostRefresher | None = None  # the worker side's cost cache reads
 
     @property
     def notes(self) -> list[str]:
@@ -154,18 +156,19 @@ class Runtime:
         )
         # Embedded mode has no other process to run jobs: the worker must live here.
         worker = InProcessWorker(context) if (with_worker or is_embedded(settings)) else None
-        refresher = ticker = None
+        refresher = ticker = cost_refresher = None
         if worker is not None:
             worker.start()
             refresher = start_refresher(provider, settings)  # the worker side keeps the clouds' cache fresh
             ticker = start_ticker(alerting)  # and runs the escalation timers
+            cost_refresher = start_cost_refresher(context)  # and the cost cache: a cold one is read at once
         conversation = Conversation(services)
         threading.Thread(target=conversation.warm_up, name="warm-up", daemon=True).start()
         sweeper = ExpirySweeper(conversation.sweep_expired, connection)
         sweeper.start()
         watch_ticker = start_watches(conversation.watches)
         return cls(settings, connection, conversation, outbox, worker, sweeper, alerting, refresher, ticker, embedded,
-                   watch_ticker)  # fmt: skip
+                   watch_ticker, cost_refresher)  # fmt: skip
 
     def close(self) -> None:
         self.sweeper.stop()
@@ -175,6 +178,8 @@ class Runtime:
             self.ticker.stop()
         if self.refresher is not None:
             self.refresher.stop()
+        if self.cost_refresher is not None:  # the demo keeps a first read that is nearly done, for its next run
+            self.cost_refresher.stop(wait_seconds=10.0 if self.embedded else 5.0, finish_read=self.embedded is not None)
         if self.worker is not None:
             self.worker.stop()
         if self.embedded is not None:

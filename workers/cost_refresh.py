@@ -14,6 +14,7 @@ After each round that read something, `after(view)` gets the fresh view: the bud
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
@@ -53,16 +54,24 @@ class CostRefresher:
         self._history_days = history_days
         self._clock = clock
         self._after = after
+        self._stopped = threading.Event()  # a read still in flight when it is set writes nothing
         self._ticker = Ticker("cost-refresher", store.schedule, self._safe_tick, longest=max(every_seconds, 1.0))
 
     def start(self) -> None:
         """Read every source that is due (all of them on a cold cache) at once, then on the schedule."""
-        if self._store.load() is None and self._sources:
+        if self._store.version() is None and self._sources:
             self._store.mark_reading()  # from now: the chat says "the first read is running", not just "no data"
         self._ticker.start()
 
-    def stop(self, wait_seconds: float = 5.0) -> None:
+    def stop(self, wait_seconds: float = 5.0, *, finish_read: bool = False) -> None:
+        """Stop scheduling; a read in flight gets `wait_seconds` to end. It writes nothing unless `finish_read` and
+        it ends within them: a stopped refresher's late answer must not land in a cache someone else now owns (a
+        test's next database). `finish_read`: the one-shot demo process (`opsbot say`) keeps its first read, so
+        the next run has data."""
+        if not finish_read:
+            self._stopped.set()
         self._ticker.stop(wait_seconds)
+        self._stopped.set()
 
     def refresh_now(self) -> CostView | None:
         """Read every source now, in turn, and wait (a cold start, tests, benchmarks); a source another process is
@@ -97,32 +106,41 @@ class CostRefresher:
         return None
 
     def _read(self, name: str) -> bool:
-        """Read one source into the store (False: another process holds it). Its next time is set either way."""
+        """Read one source into the store and set its next time (False: another process is reading it)."""
         source = self._sources[name]
         if not self._store.lock(name, LEASE_SECONDS):
             return False
-        ok = False
         try:
             self._store.mark_reading()
-            now = self._clock()
-            today = today_number(now)
-            try:
-                table = source.history(today - self._history_days, today)
-                forecast = source.forecast(today)
-            except OpsbotError as exc:
-                log.info("%s: cost read failed: %s", name, exc)
-                self._store.fail(name, source.provider, str(exc), at=self._clock())
-            except Exception as exc:  # a surprise must not stop the other sources: one line naming the source
-                self._store.fail(name, source.provider, str(unexpected_error(name, "cost read", exc)), at=self._clock())
-            else:
-                self._store.save(name, source.provider, table, fetched_at=self._clock(), forecast=forecast)
-                ok = True
+            outcome = self._fetch(source)
         finally:
-            REFRESHES.labels(source=name, outcome="ok" if ok else "failed").inc()
             self._store.unlock(name)
-            again = self._every if ok else min(self._every, RETRY_SECONDS)
+        if outcome is not None:
+            REFRESHES.labels(source=name, outcome=outcome).inc()
+            again = self._every if outcome == "ok" else min(self._every, RETRY_SECONDS)
             self._store.schedule.set({name: self._store.clock() + again}, wake=False)
         return True
+
+    def _fetch(self, source: CostSource) -> str | None:
+        """ "ok" or "failed", as written to the store; None when the refresher stopped meanwhile (nothing written)."""
+        today = today_number(self._clock())
+        try:
+            table = source.history(today - self._history_days, today)
+            forecast = source.forecast(today)
+        except OpsbotError as exc:
+            log.info("%s: cost read failed: %s", source.name, exc)
+            error = str(exc)
+        except Exception as exc:  # a surprise must not stop the other sources: one line naming the source
+            error = str(unexpected_error(source.name, "cost read", exc))
+        else:
+            if self._stopped.is_set():
+                return None
+            self._store.save(source.name, source.provider, table, fetched_at=self._clock(), forecast=forecast)
+            return "ok"
+        if self._stopped.is_set():
+            return None
+        self._store.fail(source.name, source.provider, error, at=self._clock())
+        return "failed"
 
     def _finish(self, read: list[str]) -> CostView | None:
         if read:
