@@ -4,10 +4,11 @@ and each refusal says why in one line."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from actions.catalogue import spec
 from audit.log import AuditEvent
-from conversation.confirmations import Pending
+from conversation.confirmations import BudgetChange, Pending
 from conversation.outcome import recorded
 from conversation.replies import clock, edit, reply, where
 from conversation.services import Services
@@ -16,10 +17,14 @@ from core.errors import ProviderError
 from core.models import ConversationRef, Message, Reply
 from workers.jobs import ActionJob, enqueue_action
 
+# Carries out a confirmed change of opsbot's own config (a budget: conversation.costs) once every rule here passed.
+ApplySetting = Callable[[Message, str, Pending], list[Reply]]
+
 
 class Approvals:
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, apply_setting: ApplySetting | None = None) -> None:
         self._s = services
+        self._apply_setting = apply_setting
 
     def find(self, ref: ConversationRef, code: str | None) -> Pending | None:
         store = self._s.confirmations
@@ -30,6 +35,10 @@ class Approvals:
         if refusal is not None:
             return refusal
         assert pending is not None
+        if isinstance(pending.request, BudgetChange):
+            if self._apply_setting is None:
+                return [reply(msg.ref, "opsbot cannot change its settings here: nothing was changed.", kind="error")]
+            return self._apply_setting(msg, user, pending)
         try:
             plan = self._s.provider.plan(pending.request)
         except ProviderError as exc:
@@ -128,7 +137,8 @@ class Approvals:
             if not decision.allowed:
                 return self._refuse(msg, user, pending, decision.reason)
         elif user != pending.requester:
-            action = spec(pending.request.action).title
+            request = pending.request
+            action = spec(request.action).title if not isinstance(request, BudgetChange) else "budget change"
             return self._refuse(msg, user, pending, f"Only {pending.requester} can confirm their {action}.")
         return None
 

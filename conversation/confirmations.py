@@ -6,12 +6,14 @@ rather than a bare "unknown"."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import secrets
 import time
 from typing import Literal
 
 import redis
-from pydantic import PrivateAttr
+from pydantic import Field, PrivateAttr
 
 from core.models import ActionRequest, ConversationRef, Frozen, Risk
 
@@ -33,9 +35,24 @@ return 0
 """
 
 
+class BudgetChange(Frozen):
+    """A change of opsbot's own configuration, a monthly budget set from chat, confirmed like a cloud change: its
+    hash binds the confirmation to the scope, the amount and the budget it replaces (changed meanwhile: refused)."""
+
+    budget_scope: str  # "all", "aws", "prod", "team:payments"
+    monthly: float = Field(ge=0)
+    previous: float | None  # the budget it replaces (None: there was none)
+    requested_by: str
+
+    @property
+    def params_hash(self) -> str:
+        body = self.model_dump(mode="json", exclude={"requested_by"})
+        return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
 class Pending(Frozen):
     code: str
-    request: ActionRequest
+    request: ActionRequest | BudgetChange
     params_hash: str
     plan_summary: str
     ref: ConversationRef
@@ -63,7 +80,7 @@ class ConfirmationStore:
     def create(
         self,
         *,
-        request: ActionRequest,
+        request: ActionRequest | BudgetChange,
         plan_summary: str,
         ref: ConversationRef,
         risk: Risk,

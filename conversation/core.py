@@ -15,6 +15,8 @@ from conversation import outcome
 from conversation.alerts import BUTTON_INTENTS, AlertFlow
 from conversation.approvals import Approvals
 from conversation.changes import ChangeFlow
+from conversation.cost_changes import CostChanges
+from conversation.costs import CostFlow
 from conversation.gate import InboundGate
 from conversation.metrics import MetricFlow
 from conversation.reads import ReadFlow
@@ -34,6 +36,7 @@ from voice.pipeline import VoicePipeline, spoken_names
 
 log = logging.getLogger(__name__)
 
+COST_READS = frozenset({IntentName.COST, IntentName.FORECAST, IntentName.COST_WHY, IntentName.COST_EXPORT})
 ALERT_INTENTS = frozenset(
     {
         IntentName.ALERTS,
@@ -53,8 +56,10 @@ class Conversation:
         ttl = services.settings.confirm_ttl_seconds
         self._picker = Picker(services.connection, ttl)
         self._changes = ChangeFlow(services, self._picker)
-        self._approvals = Approvals(services)
         self._reads = ReadFlow(services)
+        self._costs = CostFlow(services, self._reads.estimate)
+        self._cost_changes = CostChanges(services, self._costs)
+        self._approvals = Approvals(services, self._cost_changes.apply_budget)  # a budget confirmed: set it
         self._alerts = AlertFlow(services.alerts)
         self._metrics = MetricFlow(services, self._picker)
         self.watches = Watches(services, self._metrics.members, self._picker)  # its ticker runs in bot.runtime
@@ -155,6 +160,14 @@ class Conversation:
             return [reply(msg.ref, decision.reason, kind="refusal")]
         if name in ALERT_INTENTS:
             return self._alerts.handle(msg, user, intent)
+        if name in COST_READS:
+            return self._costs.handle(msg, intent)
+        if name is IntentName.SAVINGS:
+            return [self._cost_changes.savings(msg, intent.slots)]
+        if name is IntentName.BUDGET:
+            return [self._cost_changes.budgets(msg, intent.slots)]
+        if name is IntentName.SET_BUDGET:
+            return [self._cost_changes.ask_budget(msg, user, intent.slots)]
         if name in (IntentName.METRIC, IntentName.WATCH):
             try:
                 if name is IntentName.METRIC:
@@ -184,6 +197,11 @@ class Conversation:
             if refused is not None or not arg.isdigit():
                 return refused or [reply(msg.ref, "That button is no longer valid.", kind="refusal")]
             return self._metrics.graph(msg, int(arg))
+        if kind == "saving":  # a savings card's button: its change asked for as if typed (policy, confirmation)
+            change = self._cost_changes.pressed(arg)
+            if change is None:
+                return [reply(msg.ref, "That saving is no longer offered: ask again (what can we cut).")]
+            return self.dispatch(msg, user, change)
         if kind == "watch-stop":
             return self.watches.stop(msg, user, arg)
         if kind == "pick":

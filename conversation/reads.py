@@ -1,6 +1,7 @@
 """Read-only intents: answered at once from the provider's inventory, key fact first, phone-sized, with the
 data's age (and a warning when it is old) like status. Long lists (search results, status problems) come a
-page at a time, with More. Before the first read of the clouds, an empty answer says there is no data yet."""
+page at a time, with More. Before the first read of the clouds, an empty answer says there is no data yet. Costs
+are conversation.costs' (the list-price estimate here answers only where no cost source is configured)."""
 
 from __future__ import annotations
 
@@ -51,8 +52,6 @@ class ReadFlow:
                 return [self.more(msg, None)]
             if name is IntentName.SHOW:
                 return [reply(msg.ref, self._show(intent))]
-            if name in (IntentName.COST, IntentName.FORECAST):
-                return [reply(msg.ref, self._cost(intent))]
             if name is IntentName.PERF:
                 return [reply(msg.ref, _perf(metrics.shared_snapshot(self._s.connection, WORKER_STAGES)))]
             if name is IntentName.NOT_YET:
@@ -144,9 +143,10 @@ class ReadFlow:
 
         return self._costs.get(resources, (period, group_by, scope, int(now // 60)), compute)
 
-    def _cost(self, intent: Intent) -> str:
+    def estimate(self, intent: Intent) -> str:
         """The estimate from list prices for the scope asked (a cloud, environment, region, group, service or
-        tag), and, for this month, what the bill says so far (Cost Explorer), labelled apart."""
+        tag), and, for this month, what the bill says so far (Cost Explorer), labelled apart: the cost answer when
+        no cost source is configured (conversation.costs answers from the billed history otherwise)."""
         snapshot = self._s.provider.snapshot()
         slots = intent.slots
         scoped = self._status.scoped(snapshot, slots)

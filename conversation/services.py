@@ -23,7 +23,9 @@ from policies.engine import PolicyEngine
 from workers.context import WorkerContext
 
 if TYPE_CHECKING:  # the reader's module loads numpy and the sources: only when a metrics question comes
+    from actions.costs.store import CostStore
     from actions.metrics.reader import MetricsReader
+    from policies.budgets import BudgetBook
 
 _BUILD_NOW_UP_TO = 2000  # names; a resolver over this many builds in about 20 ms
 
@@ -114,6 +116,8 @@ class Services:
     alerts: Desk
     clock: Callable[[], float] = time.time  # what "now" is for metrics ranges and watches (tests move it)
     metrics_reader: MetricsReader | None = None  # None: built from the settings on the first metrics question
+    cost_store: CostStore | None = None  # None: the cost cache on `connection`, opened on the first cost question
+    budget_book: BudgetBook | None = None  # None: the policy's budgets and chat's, opened on the first question
     _index: Index | None = field(default=None, repr=False)
     _resolver: tuple[frozenset[str], Resolver] | None = field(default=None, repr=False)
     _rebuilding: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -130,6 +134,23 @@ class Services:
 
                 self.metrics_reader = MetricsReader(build_sources(self.settings), self.connection, clock=self.clock)
             return self.metrics_reader
+
+    @property
+    def costs(self) -> CostStore:
+        """The cost cache the workers fill (read only here: a chat answer never calls a cloud's billing API)."""
+        if self.cost_store is None:
+            from actions.costs.store import CostStore
+
+            self.cost_store = CostStore(self.connection, clock=self.clock)
+        return self.cost_store
+
+    @property
+    def budgets(self) -> BudgetBook:
+        if self.budget_book is None:
+            from policies.budgets import BudgetBook
+
+            self.budget_book = BudgetBook(self.connection, self.policy.policy, clock=self.clock)
+        return self.budget_book
 
     def index(self, snapshot: Snapshot) -> Index:
         """Rebuilt only when the provider hands out a new inventory (it caches unchanged ones)."""

@@ -8,7 +8,7 @@ import pytest
 from audit.log import AuditEvent
 from bot.runtime import Runtime
 from conversation.confirmations import Pending
-from core.models import Reply
+from core.models import ActionRequest, Reply
 from core.settings import Settings
 from fakes.audio import noise_around, noise_only, real_note
 from tests.conversation.conftest import Say, SayFactory, button, outbox_after
@@ -32,10 +32,15 @@ def _ask_scale(bot: tuple[Runtime, Say]) -> Pending:
     return pending
 
 
+def _resource_id(pending: Pending) -> str:
+    assert isinstance(pending.request, ActionRequest)
+    return pending.request.resource_id
+
+
 def _still_open(rt: Runtime, pending: Pending) -> None:
     now = rt.conversation.services.confirmations.get(pending.code)
     assert now is not None and now.status == "open"
-    assert rt.conversation.services.provider.get(pending.request.resource_id).count == 3
+    assert rt.conversation.services.provider.get(_resource_id(pending)).count == 3
 
 
 def _one_line(replies: list[Reply]) -> str:
@@ -101,7 +106,7 @@ def test_a_clear_spoken_yes_confirms_a_change_when_the_recogniser_is_sure(bot: t
     assert said.text == f"I heard: '{words}'"
     done = outbox_after(rt)
     assert any(r.text.startswith("Confirmed by alice") for r in done)
-    assert rt.conversation.services.provider.get(pending.request.resource_id).count == 5
+    assert rt.conversation.services.provider.get(_resource_id(pending)).count == 5
 
 
 def test_a_spoken_yes_below_the_bar_or_from_free_form_recognition_does_not_confirm(
