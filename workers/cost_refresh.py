@@ -154,17 +154,17 @@ class CostRefresher:
         return view
 
 
-def start_cost_refresher(context: WorkerContext) -> CostRefresher:
+def start_cost_refresher(context: WorkerContext, *, after: After | None = None) -> CostRefresher:
     """The cost refresher of a worker process (or of the embedded shell), over the configured cost sources, started:
-    a cold cache is read at once in the background."""
+    a cold cache is read at once in the background. `after`: the budget and anomaly alerts' hook
+    (`workers.cost_alerts.CostAlerter(connection, BudgetBook(...), desk)`), called with each fresh view."""
     from actions.cost_sources import build_cost_sources
 
     settings = context.settings
     store = CostStore(context.connection)
     refresher = CostRefresher(
         store, build_cost_sources(settings, context.provider), every_seconds=settings.cost_refresh_seconds,
-        history_days=settings.cost_history_days,
-        after=None,  # the budget and anomaly alerts: workers/cost_alerts.after_refresh hooks in here
+        history_days=settings.cost_history_days, after=after,
     )  # fmt: skip
     refresher.start()
     return refresher

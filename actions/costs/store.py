@@ -210,6 +210,7 @@ class CostStore:
     def _read(self, cached: _Decoded | None) -> _Decoded | None:
         """The meta, and the tables that changed since `cached`, as of one version (a write in between: again)."""
         known = dict(cached.tables) if cached is not None else {}
+        tables: dict[str, tuple[str, CostTable]] = {}
         with self._redis.pipeline(transaction=True) as pipe:
             while True:
                 try:
@@ -222,6 +223,7 @@ class CostStore:
                     pipe.get(self._version_key)
                     pipe.execute()  # WatchError when a write came in between: what we read may be mixed
                 except redis.WatchError:
+                    known.update(tables)  # what was decoded stays good for its digest: not decoded twice
                     continue
                 break
         if raw_version is None or not states:
