@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from intents import vocab
+from intents.cost_slots import read_compare, read_day, read_month
 from intents.reading import CONNECTIVES, Input, Values, Yield
 
 _SCOPE_STOP = frozenset(
@@ -39,6 +40,9 @@ _ITEMS: Mapping[str, ItemReader] = {
     "group_by": vocab.read_group_by,
     "kind": vocab.read_kind,
     "state": vocab.read_state,
+    "compare": read_compare,
+    "day": read_day,
+    "month": read_month,
 }
 
 
@@ -90,7 +94,14 @@ SEARCH = Bag(("provider", "region", "environment", "kind", "state"), _SEARCH_STO
 TYPED_SEARCH = Bag(
     ("provider", "region", "environment", "kind", "state"), _SEARCH_STOP, True, ("kind", "state"), plural_kinds=True
 )
-COST = Bag(("period", "group_by", "provider", "region", "environment"), _COST_STOP)
+# A period first: "yesterday" is a period of a cost report, a day only where one day is asked about (why).
+_COST_ITEMS = ("compare", "period", "group_by", "provider", "region", "environment", "day", "month")
+COST = Bag(_COST_ITEMS, _COST_STOP)
+COST_GROUPED = Bag(_COST_ITEMS, _COST_STOP, require=("group_by",))  # "top spenders by team"
 # After a resource phrase only the period and grouping: "cost of api dr last month" is the cost of api-dr.
-COST_TAIL = Bag(("period", "group_by"), _COST_STOP)
+COST_TAIL = Bag(("compare", "period", "group_by", "day", "month"), _COST_STOP)
+# A jump is on one day ("yesterday" too), somewhere.
+COST_DAY = Bag(("day", "provider", "region", "environment"), _COST_STOP)
+_EXPORT_STOP = _COST_STOP | {"csv", "gz", "gzip", "file", "spreadsheet", "excel", "as", "an", "data", "report"}
+COST_EXPORT = Bag(("period", "month", "provider", "region", "environment", "group_by"), _EXPORT_STOP)
 ALERT_SCOPE = Bag(("provider", "region", "environment"), _ALERT_STOP)

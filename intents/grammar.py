@@ -7,6 +7,7 @@ for every text."""
 from __future__ import annotations
 
 from core.models import IntentName as I
+from intents.grammar_budgets import BUDGETS
 from intents.grammar_changes import CHANGES, SLOT_FIRST
 from intents.grammar_costs import COST
 from intents.grammar_metrics import METRICS, METRICS_SLOT_FIRST
@@ -309,6 +310,7 @@ RULES: tuple[Rule, ...] = (
     *ALERT_ACTIONS,
     *ALERTS,
     *MORE,
+    *BUDGETS,
     *COST,
     *CHANGES,
     *METRICS,

@@ -19,7 +19,88 @@ _RANKINGS = (
     "(rank|sort|order|compare) [the|our] ({words}) by <cost> [{{cost}}]",
 )
 _PERIOD_COST = "(show|get|what is|what are|what was|what were|give) [me] [the|our] [total|current|monthly] <cost>"
+_SPEND = "cost|costs|spend|spending|bill|billing|charges|expenses|the bill|our bill|aws bill|cloud bill|cloud costs"
+_JUMPED = (
+    "jump|jumped|spike|spiked|go up|gone up|went up|increase|increased|rise|risen|rose|double|doubled|triple|tripled"
+    "|explode|exploded|surge|surged|climb|climbed|balloon|ballooned|shoot up|shot up|up|so high|high|higher|so much"
+    " higher|going up|spiking|jumping|increasing|rising|change|changed|move|moved|drop|dropped|go down|went down"
+)
+_WHAT_JUMP = "jump|spike|increase|rise|surge|change|anomaly|anomalies|drop|bump"
+# Why spend moved on a day: before the reports, whose <cost> would read "cost jump" as far as it could.
+COST_WHY = rules(
+    I.COST_WHY,
+    f"why (did|has|have|was|were|is|are) [the|our] [{{cost_day}}] ({_SPEND}) [{{cost_day}}] ({_JUMPED}) [so much]"
+    " [{cost_day}]",
+    "why (is|are|was|were) [the|our] {cost_day} [<cost>] (so|this|that|that much|this much|more) (expensive|high|"
+    "pricey|costly|much) [{cost_day}]",
+    "why (is|are|was|were) {target} (so|this|that) (expensive|pricey|costly) [{cost_tail}]",
+    "why (is|are|was|were|did|does) [the|our] {cost_day} (cost|costing|spend|spending|spent) so much [more]"
+    " [{cost_day}]",
+    "why (is|are|was|were|did|does) (it|everything|things|we) (cost|costing|spend|spending|spent) so much [more]"
+    " [{cost_day}]",
+    "why (did|do|are|have) we (spend|spent|spending|pay|paid|paying) so much [more] [{cost_day}]",
+    f"what (happened|changed|went wrong|is going on|was going on) (to|with|in|on) [the|our] ({_SPEND}) [{{cost_day}}]",
+    f"what (caused|drove|is behind|was behind|explains|is driving|drove up|pushed up) [the|our|this|that] [{_SPEND}]"
+    f" [{_WHAT_JUMP}] [in] [{_SPEND}] [{{cost_day}}]",
+    f"(explain|investigate|break down) [the|our|this|that] [{{cost_day}}] [{_SPEND}] ({_WHAT_JUMP}) [{{cost_day}}]",
+    f"(<cost>|cost|spend) ({_WHAT_JUMP}) [{{cost_day}}]",
+    f"(any|were there any|was there a|was there any) [{_SPEND}] (spike|spikes|jump|jumps|anomaly|anomalies)"
+    " [{cost_day}]",
+)
+_EXPORTED = (
+    "<cost>|cost data|cost report|billing data|billing report|billing export|cost export|csv|spreadsheet|cost csv"
+    "|costs csv|billing csv|spend data|spend report|cost breakdown|export"
+)
+COST_EXPORT = [
+    *rules(
+        I.COST_EXPORT,
+        f"(export|download|dump|extract) [me] [the|our|a|an] [{{cost_export}}] ({_EXPORTED}) [{{cost_export}}]",
+        "(send|give|get|email|mail) [me|us] [the|a|an] [{cost_export}] [<cost>] (csv|spreadsheet|export|csv"
+        " file|cost export|excel|gz file) [{cost_export}]",
+        "(send|give|get|email|mail) [me|us] [the|a|an] (csv|spreadsheet|export|csv file|excel) (of|for|with)"
+        " [the|our] <cost> [{cost_export}]",
+        "(send|give|get) [me|us] [the|our] <cost> (as|in) [a|an] (csv|spreadsheet|excel|file) [{cost_export}]",
+        "(csv|spreadsheet|excel) (of|for|with) [the|our] <cost> [{cost_export}]",
+        "<cost> (csv|export|spreadsheet|as csv|as a csv|to csv|in csv|as a file|download) [{cost_export}]",
+        "can i (get|have|download|export) [the|our] <cost> (as|in) [a|an] (csv|spreadsheet|excel|file) [{cost_export}]",
+    ),
+    rule(I.COST_EXPORT, "(export|download) [the|our] {cost_export}", 0.9),
+]
+_TOP = "(top|biggest|largest|highest|most expensive|priciest|costliest)"
+_SPENDERS = "(spenders|spender|costs|cost drivers|cost centers|cost centres|line items|resources|items|things)"
+# "top 10 spenders": the resources that cost most (by something else when said: "... by team").
+TOP_SPENDERS = [
+    *rules(
+        I.COST,
+        f"[show|list|give|get|what are|who are|which are] [me] [the|our] {_TOP} [{{count}}] {_SPENDERS}"
+        " {cost_grouped}",
+        f"[show|list|give|get|what are|who are|which are] [me] [the|our] {{count}} {_TOP} {_SPENDERS} {{cost_grouped}}",
+    ),
+    *rules(
+        I.COST,
+        f"[show|list|give|get|what are|who are|which are] [me] [the|our] {_TOP} [{{count}}] {_SPENDERS} [{{cost}}]",
+        f"[show|list|give|get|what are|who are|which are] [me] [the|our] {{count}} {_TOP} {_SPENDERS} [{{cost}}]",
+        group_by="resource",
+    ),
+]
+# "compare with last month", "cost vs last month", "how does this month compare to last month".
+_LAST_MONTH = "(last month|the previous month|previous month|the month before|last months)"
+COMPARED = rules(
+    I.COST,
+    f"compare [the|our] [<cost>] [{{cost}}] (with|to|against|vs|versus) [the|our] [<cost>] [of|for] {_LAST_MONTH}"
+    " [{cost}]",
+    f"compare [the|our] [<cost>] (this month|month to date) (with|to|against|vs|versus) {_LAST_MONTH} [{{cost}}]",
+    f"how (does|is|do|are) [the|our] [<cost>] [this month] (compare|comparing|looking|stack up) (with|to|against|vs"
+    f"|versus) {_LAST_MONTH} [{{cost}}]",
+    f"(is|are) [the|our] <cost> (up|down|higher|lower) (on|from|than|vs|versus|compared to) {_LAST_MONTH} [{{cost}}]",
+    "(month over month|month on month|mom) [<cost>] [{cost}]",
+    compare="last_month",
+)
 COST = [
+    *COST_WHY,
+    *COST_EXPORT,
+    *TOP_SPENDERS,
+    *COMPARED,
     *rules(
         I.FORECAST,
         "[<cost>] (forecast|forecasts|projection|projections|prediction|estimate|outlook) [{cost}]",
@@ -64,8 +145,12 @@ COST = [
         "what is [the|our] [<cost>] (forecast|projection|prediction|estimate|outlook) [{cost}]",
         "how much (are we going to|are we gonna|will we|do we expect to) (spend|pay|burn|be charged) [{cost}]",
         "how (are we|is spend|is the spend|is our spend) tracking (against|vs|versus|to|on) [the|our] <cost>",
-        "(will|are) we (go|going|be) over [the|our] <cost> [{cost}]",
-        "are we on track (with|for) [the|our] <cost> [{cost}]",
+        "(will|are) we (go|going|be) over [the|our] [<cost>] [{cost}]",
+        "(are|will) we (on track|on course|on target|going to make it|gonna make it) [{cost}]",
+        "(are|will) we (on track|on course|on target|ok|okay|fine) (with|for|on) [the|our] <cost> [{cost}]",
+        "(will|are) we (going to|gonna|about to|likely to) (go over|overspend|exceed|overshoot) [the|our] [<cost>]"
+        " [{cost}]",
+        "(will|are) we (overspend|overspending|overshoot|overshooting) [the|our] [<cost>] [{cost}]",
         "where will [the|our] <cost> (land|end up) [{cost}]",
     ),
     rule(
@@ -93,12 +178,7 @@ COST = [
         "how much (did|has|have|does|do) {cost} (charge|charged|bill|billed|cost|costed) [us|me] [{cost}]",
         "how much of [the|our] <cost> (have|did|has) (we|it) (used|use|spent|spend|burned|burnt|burn) [{cost}]",
     ),
-    *rules(
-        I.COST,
-        "what (costs|spends|is costing us|costs us|is costing) [us] the most [{cost}]",
-        "[what are] [the|our] (top|biggest) (spenders|costs|spend|cost drivers) [{cost}]",
-        group_by="service",
-    ),
+    rule(I.COST, "what (costs|spends|is costing us|costs us|is costing) [us] the most [{cost}]", group_by="service"),
     *rules(
         I.COST,
         "how (expensive|pricey|costly) (is|are) {cost}",

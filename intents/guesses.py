@@ -7,7 +7,7 @@ from rapidfuzz import fuzz, process
 
 from core.models import CHANGING_INTENTS, IntentName, Slots
 from core.models import IntentName as I
-from intents import vocab
+from intents import cost_slots, vocab
 from intents.filters import STOP_WORDS
 from intents.grammar import FIRST_WORDS, keywords, rules_for
 from intents.matching import ACTS, Reading, first_match
@@ -22,12 +22,13 @@ _MAX_LEADING_SKIP = 2
 _TYPO_CUTOFF = 80.0
 _KNOWN = frozenset(FIRST_WORDS)
 # Words of the language that are not command words: never "corrected" into one ("monthly" is not "month").
-VOCABULARY = keywords() | vocab.words()
+VOCABULARY = keywords() | vocab.words() | cost_slots.words()
 # A guessed change must not have dropped a word that reverses it ("restart db-prod, no wait").
 _REVERSING = frozenset({"no", "not", "never", "wait", "cancel", "abort", "stop", "hold", "dont", "without", "undo"})
 # Words a typo may be corrected to: the first words of questions only ("stats" is perf, "start" a change).
 _ASKING = frozenset(
     {I.STATUS, I.SEARCH, I.SHOW, I.COST, I.FORECAST, I.ALERTS, I.ONCALL, I.HELP, I.NOT_YET, I.MORE, I.METRIC, I.WATCH}
+    | {I.COST_WHY, I.SAVINGS, I.COST_EXPORT, I.BUDGET}  # never SET_BUDGET: a typo never changes a budget
 )
 _OWN_RULES = {w: [r for r in rules_for(w, slot_first=False) if r.first_words and not r.strict] for w in FIRST_WORDS}
 _ACT_WORDS = tuple(w for w, own in _OWN_RULES.items() if w.isalpha() and any(r.intent in ACTS for r in own))

@@ -78,10 +78,30 @@ _TOPICS: Mapping[str, Topic] = {
         I.FAILOVER,
     ),
     "cost": _topic(
-        "cost: spend per period, optionally grouped.",
-        ("cost this month", "cost last month", "cost today", "cost by provider", "forecast"),
+        "cost: billed spend by period or group; top spenders, vs last month, why a day jumped, CSV, forecast.",
+        (
+            "cost this month by service",
+            "top 10 spenders",
+            "cost vs last month",
+            "why did cost jump on tuesday",
+            "export costs for last month",
+            "forecast",
+        ),
         I.COST,
         I.FORECAST,
+        I.COST_WHY,
+        I.COST_EXPORT,
+    ),
+    "budget": _topic(
+        "budget: monthly budgets (all, a cloud, an environment, a team) and where each stands; admins set them.",
+        ("budgets", "budget for prod", "set budget prod to $20k a month"),
+        I.BUDGET,
+        I.SET_BUDGET,
+    ),
+    "savings": _topic(
+        "savings: what to cut - idle, oversized or forgotten resources, $/month each, with a button to act.",
+        ("what can we cut", "idle instances", "what can we turn off in staging"),
+        I.SAVINGS,
     ),
     "metrics": _topic(
         "metrics: a number, trend and chart of cpu, memory, p99/median latency, errors, requests, network in/out.",
@@ -134,6 +154,11 @@ _ALIASES: Mapping[str, str] = {
     **dict.fromkeys(("shutdown", "shut down", "shutting down", "take down"), "shutdown"),
     **dict.fromkeys(("failover", "fail over", "failing over", "dr", "disaster recovery", "switchover"), "failover"),
     **dict.fromkeys(("cost", "costs", "spend", "spending", "billing", "bill", "forecast", "money"), "cost"),
+    **dict.fromkeys(("export", "exports", "csv", "cost export", "why", "cost jump", "top spenders"), "cost"),
+    **dict.fromkeys(("budget", "budgets", "budgeting", "set budget", "setting budgets"), "budget"),
+    # Not "save" nor "cut": "how can we save money" asks for savings, not for help on them.
+    **dict.fromkeys(("savings", "saving", "idle instances"), "savings"),
+    **dict.fromkeys(("recommendations", "rightsizing", "cost savings"), "savings"),
     **dict.fromkeys(("metrics", "metric", "graph", "graphs", "chart", "charts", "cpu", "memory"), "metrics"),
     **dict.fromkeys(("latency", "errors", "requests", "traffic", "network", "compare", "busiest"), "metrics"),
     **dict.fromkeys(("watch", "watching", "watches", "keep an eye", "monitor"), "watch"),
@@ -163,8 +188,8 @@ _TRY: tuple[tuple[str, str], ...] = (
 )
 # What opsbot can do, in the words of the topics: the index, and the answer to a command it does not have.
 _CAN_DO = (
-    "status, search, show, scale, start/stop/restart, emergency, shutdown, failover, cost, metrics, watch, alerts, "
-    "oncall, confirm"
+    "status, search, show, scale, start/stop/restart, emergency, shutdown, failover, cost, budget, savings, metrics, "
+    "watch, alerts, oncall, confirm"
 )
 _INDEX = f"Try: {' · '.join(e for e, _ in _TRY)}\nTopics: help <topic> - {_CAN_DO}, more"
 

@@ -26,6 +26,7 @@ ACTS = CHANGING_INTENTS | {
 _MEASURING = frozenset(
     {"cpu", "cpus", "memory", "mem", "ram", "latency", "latencies", "p99", "p50", "errors", "5xx", "rps", "qps"}
     | {"throughput", "utilisation", "utilization", "watching", "monitoring"}
+    | {"budget", "budgets"}  # "set budget prod to 0" is no size of a "budget prod"
 )
 _MEASURED = frozenset({IntentName.METRIC, IntentName.WATCH})
 _METRIC_NAMES = frozenset(name for name in vocab.METRIC_WORDS if " " not in name)  # "what's the p99 latency"

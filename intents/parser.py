@@ -77,6 +77,8 @@ _ASKING_FIRST = frozenset(
 _ALERT_WORDS = frozenset({"alert", "incident", "alarm", "page", "number", "no", "id"})
 _ON_AN_ALERT = frozenset({IntentName.ACK, IntentName.RESOLVE, IntentName.ESCALATE})
 _ASKS_HOW = frozenset({"scale", "restart", "emergency", "shutdown", "failover", "search", "show", "confirm"})
+# Read only when said as an order: the changes, and setting a budget (a change of opsbot's own config).
+_ORDERS = CHANGING_INTENTS | {IntentName.SET_BUDGET}
 
 
 def parse(text: str) -> Intent:
@@ -213,7 +215,7 @@ def _named_elsewhere(inp: Input, start: int, end: int) -> str | None:
 
 def _said_as_meant(reading: Reading, prepared: Prepared, inp: Input) -> bool:
     """A change only as an order, naming its resource with something that can be a name."""
-    if reading.rule.intent not in CHANGING_INTENTS:
+    if reading.rule.intent not in _ORDERS:
         return True
     if not fits(reading.rule, reading.values):  # "it" was replaced by a name from another clause
         return False

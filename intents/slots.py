@@ -6,10 +6,22 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 
 from intents import vocab
+from intents.cost_slots import read_budget_scope
 from intents.durations import read_duration as _read_duration
-from intents.filters import ALERT_SCOPE, COST, COST_TAIL, SCOPE, SEARCH, TYPED_SEARCH
+from intents.filters import (
+    ALERT_SCOPE,
+    COST,
+    COST_DAY,
+    COST_EXPORT,
+    COST_GROUPED,
+    COST_TAIL,
+    SCOPE,
+    SEARCH,
+    TYPED_SEARCH,
+)
 from intents.help import topic_of
 from intents.metric_slots import METRIC_READERS
+from intents.money import read_amount
 from intents.numbers import NUMBER_WORDS, UNITS, is_digits, read_number
 from intents.reading import CONNECTIVES, Input, Reader, Values, Yield
 
@@ -248,6 +260,11 @@ READERS: Mapping[str, Reader] = {
     "typed_search": TYPED_SEARCH,
     "cost": COST,
     "cost_tail": COST_TAIL,
+    "cost_grouped": COST_GROUPED,
+    "cost_day": COST_DAY,
+    "cost_export": COST_EXPORT,
+    "amount": read_amount,
+    "budget_scope": read_budget_scope,
     "alert_scope": ALERT_SCOPE,
     **METRIC_READERS,
 }

@@ -88,7 +88,9 @@ PERIODS: Mapping[str, str] = {
     **dict.fromkeys(("the month", "month", "monthly", "this_month"), "this_month"),
     **dict.fromkeys(("last month", "previous month", "prior month", "last_month"), "last_month"),
     **dict.fromkeys(("this week", "the week", "week", "weekly", "week to date", "wtd"), "this_week"),
-    **dict.fromkeys(("last week", "past week", "previous week", "the past week", "the last week"), "7d"),
+    # "last week" is the calendar week before this one; "the past week" the last seven days.
+    **dict.fromkeys(("last week", "previous week", "the previous week", "last_week"), "last_week"),
+    **dict.fromkeys(("past week", "the past week", "the last week"), "7d"),
     **dict.fromkeys(("past month", "the past month", "the last month"), "30d"),
     **dict.fromkeys(("next month", "next_month"), "next_month"),
     **dict.fromkeys(("end of month", "end of the month", "the end of the month", "month end", "eom"), "this_month"),
@@ -99,6 +101,8 @@ GROUP_BY: Mapping[str, str] = {
     **dict.fromkeys(("region", "regions", "location", "locations"), "region"),
     **dict.fromkeys(("service", "services", "app", "apps", "application", "applications"), "service"),
     **dict.fromkeys(("team", "teams"), "team"),
+    **dict.fromkeys(("resource", "resources"), "resource"),
+    **dict.fromkeys(("account", "accounts", "subscription", "subscriptions", "project", "projects"), "account"),
     **dict.fromkeys(("owner", "owners"), "owner"),
     **dict.fromkeys(("kind", "kinds", "type", "types"), "kind"),
 }

@@ -175,7 +175,10 @@ _COMMANDS: dict[str, str] = {
     "cost": (
         "(cost | costs | spend) [(of | for) <target>] [<period>] [by <grouping>] | how much did we spend [<period>]"
     ),
-    "forecast": "[cost] forecast [for next month] | cost for next month",
+    "forecast": "[cost] forecast [for next month] | cost for next month | are we on track | will we go over budget",
+    "cost_why": "why did (cost | costs | spend) (jump | go up | spike) [on <weekday> | yesterday | today]",
+    "savings": "what can we (cut | turn off) [in <place>] | how can we save money | savings | idle instances",
+    "budget": "[show [me]] [the] budgets | budget for <budget_place> | how are we doing against budget",
     "alerts": "[show] [me] [open | active | firing] alerts [(in | on) <place>]",
     "metric": (
         "[show] [me] [the] <metric_word> (of | on | for) (<target> | <place>) [(over | for) [the] last <duration>"
@@ -223,6 +226,8 @@ def _slots(names: list[str]) -> dict[str, str]:
             [_alternatives(_SPOKEN_LENGTHS), *(f"{_alternatives(n)} {unit}" for unit, n in _SILENCE_LENGTHS.items())]
         ),
         "pager_period": _alternatives(_PAGER_PERIODS),
+        "weekday": _alternatives(("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")),
+        "budget_place": _alternatives([*environments, *providers]),  # a budget is for a cloud or environment
         "metric_word": _alternatives(_METRIC_WORDS),
         "code": "<char> <char> <char> <char> [<char>] [<char>]",
         "char": _alternatives([*letters, *_ONES, *_NATO, *_NATO_REST]),

@@ -48,6 +48,10 @@ class ExpectedSlots(Frozen):
     metric: str | None = None
     since: str | None = None
     compare: str | None = None
+    day: str | None = None
+    month: str | None = None
+    amount: float | None = None
+    budget_scope: str | None = None
 
     def given(self) -> dict[str, object]:
         return self.model_dump(exclude_none=True)

@@ -195,7 +195,7 @@ COST: list[tuple[str, str, S]] = [
     ("cost for the last 7 days", "cost", {"period": "7d"}),
     ("spend past fourteen days", "cost", {"period": "14d"}),
     ("cost this week", "cost", {"period": "this_week"}),
-    ("cost last week", "cost", {"period": "7d"}),
+    ("cost last week", "cost", {"period": "last_week"}),
     ("cost by team", "cost", {"group_by": "team"}),
     ("spend by service last month", "cost", {"group_by": "service", "period": "last_month"}),
     ("cost next month", "forecast", {"period": "next_month"}),
