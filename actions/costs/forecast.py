@@ -3,8 +3,11 @@
 The model is Holt-Winters exponential smoothing (statsmodels `ExponentialSmoothing`: additive damped trend, additive
 weekly season), fitted on up to the last 90 whole days. Spend has a weekly shape and drifts; a run rate (the
 month-to-date mean times the days of the month) ignores both, so it is wrong early in a month that started on a
-weekend and late in a month whose spend is climbing. The interval comes from simulated futures of the fitted model
-(each a path of daily spend, summed over the days left), so it widens with the days left and with the series' noise.
+weekend and late in a month whose spend is climbing. The model is fitted on the history without its outliers (a
+day far from the same weekday's median), so a one-day spike does not lift every day ahead; the interval comes from
+simulated futures of the fitted model whose daily errors are drawn from the real history's residuals, spikes
+included (each a path of daily spend, summed over the days left), so it widens with the days left and allows for
+the spikes a month usually has. bench/cost.py measures both against the run rate on the simulated world.
 With fewer than 14 days of history there is nothing to fit a weekly season on: the run rate is used instead, with
 an interval from the daily spread that widens with the days left, and `method` says so.
 
@@ -29,6 +32,7 @@ SEASON = 7
 PATHS = 1000  # simulated futures per forecast
 SEED = 20261201  # the same series always gives the same interval
 MODEL = "Holt-Winters (damped trend, weekly season)"
+OUTLIER_WEEKS, OUTLIER_SHARE, OUTLIER_SPREADS = 4, 0.2, 5.0  # see _without_outliers
 
 
 @dataclass(frozen=True)
@@ -119,8 +123,9 @@ def month_end(daily: Amounts, first_day: int, today: int, *, level: float = 0.8)
 
 
 def _fit(history: Amounts, ahead: int) -> tuple[Amounts, Amounts]:
-    """The model fitted on `history`: its forecast of the next `ahead` days, and PATHS simulated futures of them
-    (shape ahead x PATHS)."""
+    """The model fitted on `history` without its outliers: its forecast of the next `ahead` days, and PATHS
+    simulated futures of them (shape ahead x PATHS) whose day-to-day errors are drawn from the history's own
+    residuals, outliers included."""
     from statsmodels.tsa.holtwinters import ExponentialSmoothing  # type: ignore[import-untyped]
 
     if float(np.ptp(history)) == 0.0:  # a flat series (nothing spent, or a fixed fee): its future is itself
@@ -131,14 +136,37 @@ def _fit(history: Amounts, ahead: int) -> tuple[Amounts, Amounts]:
         # is what judges it.
         warnings.simplefilter("ignore")
         model = ExponentialSmoothing(
-            history, trend="add", damped_trend=True, seasonal="add", seasonal_periods=SEASON,
+            _without_outliers(history), trend="add", damped_trend=True, seasonal="add", seasonal_periods=SEASON,
             initialization_method="heuristic",
         )  # fmt: skip
         fitted = model.fit(use_brute=False)
-        simulated = fitted.simulate(ahead, repetitions=PATHS, anchor="end", error="add", random_state=SEED)
+        rng = np.random.default_rng(SEED)
+        errors = rng.choice(history - np.asarray(fitted.fittedvalues), size=(ahead, PATHS))
+        simulated = fitted.simulate(ahead, repetitions=PATHS, anchor="end", error="add", random_errors=errors)
         point = np.asarray(fitted.forecast(ahead), dtype=np.float64)
     futures: Amounts = np.asarray(simulated, dtype=np.float64).reshape(ahead, PATHS)
     return point, futures
+
+
+def _without_outliers(history: Amounts) -> Amounts:
+    """The history with each day far from its usual replaced by that usual: the median of the same weekday up to
+    OUTLIER_WEEKS weeks either side. Far is more than OUTLIER_SHARE off and more than OUTLIER_SPREADS robust
+    spreads of all days' deviations. A one-day spike (a runaway job, a monthly credit) would otherwise lift the
+    level and the trend of every day ahead; a real change of level soon has neighbours at the new level."""
+    n = len(history)
+    padded = np.full(n + 2 * 7 * OUTLIER_WEEKS, np.nan)
+    padded[7 * OUTLIER_WEEKS : 7 * OUTLIER_WEEKS + n] = history
+    offsets = [7 * k for k in range(-OUTLIER_WEEKS, OUTLIER_WEEKS + 1) if k]
+    usual = np.nanmedian(np.stack([padded[7 * OUTLIER_WEEKS + k : 7 * OUTLIER_WEEKS + k + n] for k in offsets]), axis=0)
+    judged = np.isfinite(usual) & (usual > 0)
+    if not judged.any():
+        return history
+    deviation = np.zeros(n)
+    deviation[judged] = history[judged] / usual[judged] - 1
+    spread = 1.4826 * float(np.median(np.abs(deviation[judged])))
+    far = judged & (np.abs(deviation) > max(OUTLIER_SHARE, OUTLIER_SPREADS * spread))
+    cleaned: Amounts = np.where(far, usual, history)
+    return cleaned
 
 
 @dataclass(frozen=True)

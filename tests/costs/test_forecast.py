@@ -91,3 +91,14 @@ def test_backtest_beats_the_run_rate_on_a_seasonal_series() -> None:
 def test_backtest_needs_a_whole_month() -> None:
     with pytest.raises(ValueError, match="no whole month"):
         backtest(weekly(20), FIRST, months=1)
+
+
+def test_a_one_day_spike_is_not_a_new_level() -> None:
+    """A runaway job triples yesterday's bill: the month's forecast carries that day's cost, not three times every
+    day ahead (a fit on the raw history projected a month of $5M from a $500k one)."""
+    today = day_number(date(2026, 11, 10))
+    series = weekly(today - FIRST)
+    spiked = series.copy()
+    spiked[-1] *= 3
+    calm, after = month_end(series, FIRST, today), month_end(spiked, FIRST, today)
+    assert after.total == pytest.approx(calm.total + 2 * series[-1], rel=0.02)
