@@ -92,11 +92,12 @@ _TOPICS: Mapping[str, Topic] = {
         I.COST_WHY,
         I.COST_EXPORT,
     ),
+    # Setting one is shown in the summary, not among the examples: only an admin may, and every user reads help.
     "budget": _topic(
-        "budget: monthly budgets (all, a cloud, an environment, a team) and where each stands; admins set them.",
-        ("budgets", "budget for prod", "set budget prod to $20k a month"),
+        "budget: monthly budgets (all, a cloud, an environment, a team) and where each stands. "
+        "Admins: set budget prod to $20k a month",
+        ("budgets", "budget for prod", "how are we doing against budget"),
         I.BUDGET,
-        I.SET_BUDGET,
     ),
     "savings": _topic(
         "savings: what to cut - idle, oversized or forgotten resources, $/month each, with a button to act.",
