@@ -33,6 +33,7 @@ BENCHMARKS = (
     "voice_decode",
     "voice_recognition",
     "metrics",
+    "cost",
 )
 # A benchmark made of several modules (run in this order under its one name); any other name is its own module.
 GROUPS = {"metrics": ("metric_streams", "metrics_chat", "metric_budget")}
