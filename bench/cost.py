@@ -76,10 +76,11 @@ def _report(table: CostTable) -> int:
 def _series(table: CostTable, first_day: int, last_day: int) -> dict[str, Amounts]:
     """Paid per day of each scope (a mask and one bincount each: no filtered copy of the table)."""
     paid, inside = table.paid(), (table.day >= first_day) & (table.day <= last_day)
-    out = {}
+    out: dict[str, Amounts] = {}
     for scope, where in SCOPES.items():
         rows = inside & _mask(table, where)
-        out[scope] = np.bincount(table.day[rows] - first_day, weights=paid[rows], minlength=last_day - first_day + 1)
+        days = np.bincount(table.day[rows] - first_day, weights=paid[rows], minlength=last_day - first_day + 1)
+        out[scope] = days.astype(np.float64, copy=False)
     return out
 
 
