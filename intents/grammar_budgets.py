@@ -47,7 +47,7 @@ BUDGET = [
         f"{_SHOW} [the|our|all|all the] [monthly] (budget|budgets) [status|report|overview|summary]",
         f"{_SHOW} [the|our] [monthly] (budget|budgets) (for|of|on) {{budget_scope}}",
         f"{_SHOW} [the|our] {{budget_scope}} [monthly] (budget|budgets)",
-        "[the|our] [monthly] (budget|budgets) (for|of|on) {budget_scope}",
+        "[the|our] [monthly] (budget|budgets) [for|of|on] {budget_scope}",
         "how (are|is) (we|it|everyone|everything|spend|spending|the spend) (doing|looking) (against|vs|versus|on|"
         "with|relative to) [the|our] (budget|budgets)",
         "how (are|is) [the|our] (budget|budgets) (doing|looking)",
