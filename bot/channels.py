@@ -57,6 +57,12 @@ class Transport(Protocol):
         Returns the platform's id of the picture; raises as `post` does."""
         ...
 
+    async def post_file(self, reply: Reply, message_id: str, content: bytes) -> str:
+        """Share `content`, the bytes of `reply.attachment`, right under the text that `reply` became, as
+        `post_picture` shows a chart: named and titled by the attachment. Returns the platform's id of the file;
+        raises as `post` does (DeliveryFailed for a file the platform never takes, such as one too big)."""
+        ...
+
     def conversation_rate(self, ref: ConversationRef) -> Rate | None:
         """How fast one conversation may take messages (Slack: a few at once, then about one a second per
         channel), or None when it has no limit of its own."""

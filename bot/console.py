@@ -1,9 +1,9 @@
 """The console channel: an interactive chat in the terminal, or a scripted one when stdin is not a
 terminal (one message per line). Buttons become numbered choices. Like every adapter it only
 translates: lines -> Messages, Replies -> text (rich) or JSON lines, a reply's chart -> a PNG file in the data
-directory, named on a line of its own. Like the chat renderers, it shows text
-only after `for_chat`: an ESC from an alert's summary must not drive the operator's terminal, nor a bidi
-override turn a name around."""
+directory and its file (an export) -> that file there, each named on a line of its own. Like the chat renderers,
+it shows text only after `for_chat`: an ESC from an alert's summary must not drive the operator's terminal, nor a
+bidi override turn a name around."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from rich.console import Console
 from actions.catalogue import CATALOGUE
 from bot.runtime import Runtime
 from bot.sample_alert import SampleLost, describe, send_sample
-from core import metrics
+from core import blobs, metrics
 from core.models import Button, ConversationRef, Message, Reply
 from core.untrusted import for_chat
 from workers.jobs import pending_jobs
@@ -31,6 +31,7 @@ CHANNEL = "console"
 _READ_BLOCK_MS = 100  # the outbox reader's blocking read; it notices stop() within this
 _SETTLE_MS = 20  # its next read after entries arrived
 CHARTS_DIR = "charts"  # in the data directory: a reply's chart is saved as <reply key>.png
+FILES_DIR = "files"  # and its file as <its name>
 log = logging.getLogger(__name__)
 
 
@@ -193,6 +194,7 @@ class ConsoleChannel:
     def show(self, reply: Reply) -> None:
         start = time.perf_counter()
         chart = self._save_chart(reply)  # drawn before taking the lock: the other thread may print meanwhile
+        file = self._save_file(reply)
         with self._print_lock:
             number = 0
             if reply.edit_of is None:
@@ -204,11 +206,12 @@ class ConsoleChannel:
             elif reply.edit_of == self._buttons_of:
                 self._buttons = reply.buttons  # an edit settles (or re-offers) that message's buttons
             if self.json_mode:
-                self._write_json(reply, chart)
+                self._write_json(reply, chart, file)
             else:
                 self._write_text(reply, number)
-                if chart:
-                    self._console.print(" " * len(f"opsbot #{number} ") + chart)
+                for saved in (chart, file):
+                    if saved:
+                        self._console.print(" " * len(f"opsbot #{number} ") + saved)
         metrics.observe("delivery", time.perf_counter() - start)
 
     def _save_chart(self, reply: Reply) -> str | None:
@@ -229,7 +232,29 @@ class ConsoleChannel:
             return "Chart not drawn (see the log)."
         return f"Chart: {path}"
 
-    def _write_json(self, reply: Reply, chart: str | None = None) -> None:
+    def _save_file(self, reply: Reply) -> str | None:
+        """The reply's file saved as <data dir>/files/<its name>: "File: <path>", or why there is none."""
+        attachment = reply.attachment
+        if attachment is None or reply.edit_of is not None:
+            return None
+        name = _file_safe(attachment.filename, "file")
+        try:
+            content = blobs.get(self.runtime.connection, attachment.blob_key)
+        except redis.RedisError as exc:
+            log.warning("console: the file of reply %s could not be read: %s", reply.key, type(exc).__name__)
+            return f"File not saved: {name} could not be read (see the log)."
+        if content is None:  # kept for a day (core.blobs)
+            log.warning("console: the file of reply %s (%s) has expired", reply.key, name)
+            return f"File not saved: {name} has expired; ask for it again."
+        path = self.runtime.settings.data_dir / FILES_DIR / name
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content)
+        except OSError as exc:
+            return f"File not saved: cannot write {path} ({exc.strerror})."
+        return f"File: {path}"
+
+    def _write_json(self, reply: Reply, chart: str | None = None, file: str | None = None) -> None:
         shown: dict[str, object] = {
             "id": reply.key,
             "edit_of": reply.edit_of,
@@ -239,6 +264,8 @@ class ConsoleChannel:
         }
         if chart is not None:
             shown["chart"] = chart  # "Chart: <path>", as the text mode prints it
+        if file is not None:
+            shown["file"] = file  # "File: <path>"
         line = json.dumps(shown, ensure_ascii=False)
         if self._out is not None:
             self._out.write(line + "\n")
@@ -272,8 +299,9 @@ class ConsoleChannel:
 _META = {"/quit", "/as", "/press", "/wait", "/voice", "/alert"}
 
 
-def _file_safe(key: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]", "_", key).lstrip(".") or "chart"
+def _file_safe(name: str, empty: str = "chart") -> str:
+    # Also what keeps a file's name inside its folder: no "/", no leading dots.
+    return re.sub(r"[^A-Za-z0-9._-]", "_", name).lstrip(".") or empty
 
 
 def _id_tuple(entry_id: str) -> tuple[int, int]:

@@ -35,13 +35,14 @@ from bot.message_ids import MSGID_PREFIX as MSGID_PREFIX
 from bot.message_ids import MSGID_TTL_SECONDS as MSGID_TTL_SECONDS
 from bot.message_ids import MessageIds
 from bot.pacing import Entry, Lane, SharedTokenBucket, TokenBucket, coalesce, pace
-from core import metrics
+from core import blobs, metrics
 from core.errors import OpsbotError
 from core.leases import Lease
 from core.models import Reply
 from core.outbox import Outbox, delivery_lease
 from core.redaction import redact_text
 from core.retrying import RetryPolicy
+from core.untrusted import for_chat
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,8 @@ MAX_HELD = 50_000
 LEASE_SECONDS = 5.0
 RENEW_SHARE, MARGIN_SHARE = 0.2, 0.4  # of the lease's time: renewed every 1 s, sends stop with 2 s left
 HANDOVER_PREFIX = "opsbot:deliver:handover:"  # a released lease is announced here, so a standby wakes at once
-PICTURE_SUFFIX = "#chart"  # the key under which a reply's picture is remembered: its own key and this
+# The keys under which a reply's picture and file are remembered: its own key and this.
+PICTURE_SUFFIX, FILE_SUFFIX = "#chart", "#file"
 SWEEP_SECONDS = 5.0  # how often the holder looks for entries a paused former holder read after losing the lease
 
 QUEUED = Gauge("opsbot_delivery_queued", "Replies read from the outbox and not yet sent.", ["channel", "urgency"])
@@ -465,34 +467,59 @@ class Deliverer:
         problem = await self._attempts(lane, send, lambda: [] if skipped else [sent[-1].reply])
         if problem is None:
             metrics.observe("delivery", max(0.0, time.time() - _entry_seconds(sent[-1].entry_id)))
-            await self._deliver_picture(lane, sent[-1].reply)
+            await self._deliver_extras(lane, sent[-1].reply)
         await self._settle(sent, problem, [sent[-1]])
 
-    async def _deliver_picture(self, lane: Lane, reply: Reply) -> None:
-        """The chart of a reply whose text went out, as a picture under it; paced like a message. Its own id is
-        remembered as the text's is, so a reply handed out again after a restart gets its picture once. A chart
-        that does not render or upload is logged and left out: the text stays delivered, and is not sent again."""
-        chart = reply.chart
-        # Edits carry no chart, and a refusal is seen by the presser alone: its picture would be seen by everyone.
-        if chart is None or reply.edit_of is not None or reply.kind == "refusal":
+    async def _deliver_extras(self, lane: Lane, reply: Reply) -> None:
+        """The chart and the file of a reply whose text went out, each under it (its thread; a reply to it), paced
+        like a message. Each one's id is remembered as the text's is, so a reply handed out again after a restart
+        gets each once. One that cannot be made (a chart that does not render, a file whose bytes expired) or that
+        the platform refuses is logged and left out: the text stays delivered, and is not sent again."""
+        # Edits carry neither, and a refusal is seen by the presser alone: what it carries would be seen by everyone.
+        if reply.edit_of is not None or reply.kind == "refusal":
             return
-        key = reply.key + PICTURE_SUFFIX
+        if reply.chart is not None:
+            await self._deliver_extra(lane, reply, "chart", self._picture, self.transport.post_picture)
+        if reply.attachment is not None:
+            await self._deliver_extra(lane, reply, "file", self._file, self.transport.post_file)
+
+    async def _deliver_extra(
+        self, lane: Lane, reply: Reply, what: str, made: Callable[[Reply], Awaitable[bytes | None]],
+        post: Callable[[Reply, str, bytes], Awaitable[str]],
+    ) -> None:  # fmt: skip
+        """`what` ("chart", "file") is made, and posted under the reply's text, unless it was before."""
+        key = reply.key + (PICTURE_SUFFIX if what == "chart" else FILE_SUFFIX)
         text = await self._asked(self._ids.lookup(reply.key))
         if text is None or text.in_digest or await self._asked(self._ids.already_posted(key)):
             return
-        try:
-            png = await asyncio.to_thread(render_png, chart)  # ~0.1 s of CPU: not on the event loop
-        except Exception as exc:
-            log.warning("%s: the chart of reply %s did not render: %s: %s",
-                        self._channel, reply.key, type(exc).__name__, _clean(exc))  # fmt: skip
+        content = await made(reply)
+        if content is None:
             return
         placed = await self._placed(reply)
 
         async def send() -> None:
-            await self._ids.remember_now(key, await self.transport.post_picture(placed, text.message_id, png))
+            await self._ids.remember_now(key, await post(placed, text.message_id, content))
 
         await pace(lane, self._bucket)
-        await self._attempts(lane, send, lambda: [], reply, what="the chart of reply")
+        await self._attempts(lane, send, lambda: [], reply, what=f"the {what} of reply")
+
+    async def _picture(self, reply: Reply) -> bytes | None:
+        assert reply.chart is not None
+        try:
+            return await asyncio.to_thread(render_png, reply.chart)  # ~0.1 s of CPU: not on the event loop
+        except Exception as exc:
+            log.warning("%s: the chart of reply %s did not render: %s: %s",
+                        self._channel, reply.key, type(exc).__name__, _clean(exc))  # fmt: skip
+            return None
+
+    async def _file(self, reply: Reply) -> bytes | None:
+        attachment = reply.attachment
+        assert attachment is not None
+        content = await self._asked(self._in(self._io, partial(blobs.get, self._connection, attachment.blob_key)))
+        if content is None:  # kept for a day (core.blobs): a reply delivered later than that has lost its file
+            log.warning("%s: the file of reply %s (%s) has expired: not sent",
+                        self._channel, reply.key, for_chat(attachment.filename))  # fmt: skip
+        return content
 
     async def _deliver_digest(self, lane: Lane, cards: list[Entry]) -> None:
         """One message for `cards` (its token already taken); each card's escalation hears how it went. Cards that

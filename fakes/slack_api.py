@@ -3,7 +3,7 @@
 Runs an aiohttp server in a background thread. Records every call (method, body, bearer token, time),
 keeps the messages it was asked to post and update, answers auth.test, chat.postMessage, chat.update,
 chat.postEphemeral (kept apart, in `ephemeral`: only the `user` named sees one; Slack answers its `message_ts`),
-the files_upload_v2 steps (each file shared, with its thread and bytes: `shared`) and apps.connections.open
+the files_upload_v2 steps (each file shared, with its thread, name and bytes: `shared`) and apps.connections.open
 (whose URL is a WebSocket served here). It can be told to answer the next N calls of a method with 429 +
 Retry-After, or with a Slack error, and to keep Slack's per-channel limit on chat.postMessage, answering 429 +
 Retry-After when a channel is overdone. Files a test registers with `serve_file` download from their
@@ -73,6 +73,7 @@ class SharedFile:
     thread_ts: str | None  # the thread it was shared into; None: the channel itself
     title: str
     content: bytes  # what arrived at its upload URL
+    filename: str = ""  # as files.getUploadURLExternal named it
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,7 @@ class FakeSlackApi:
         self.messages: list[PostedMessage] = []  # in the order they were posted
         self.ephemeral: list[PostedMessage] = []  # chat.postEphemeral: each seen by its `user` only
         self.uploads: dict[str, bytes] = {}  # file id -> bytes received at the upload URL
+        self._filenames: dict[str, str] = {}  # file id -> the name its upload URL was asked for with
         self.shared: list[SharedFile] = []  # files completed and shared, in order
         self.socket_acks: list[dict[str, Any]] = []
         self.downloads: list[Download] = []  # every GET of a served file, in order
@@ -272,6 +274,7 @@ class FakeSlackApi:
             return {"ok": False, "error": "message_not_found"}
         if method == "files.getUploadURLExternal":
             file_id = f"F{next(self._ts):08d}"
+            self._filenames[file_id] = str(body.get("filename", ""))
             return {"ok": True, "upload_url": f"http://127.0.0.1:{self.port}/upload/{file_id}", "file_id": file_id}
         if method == "files.completeUploadExternal":
             files = _json_field(body.get("files", "[]"))
@@ -279,7 +282,9 @@ class FakeSlackApi:
                 return {"ok": False, "error": "file_not_found"}  # completed before its bytes were uploaded
             channel, thread = body.get("channel_id"), body.get("thread_ts") or None
             for f in files:
-                self.shared.append(SharedFile(f["id"], channel, thread, f.get("title", ""), self.uploads[f["id"]]))
+                shared = SharedFile(f["id"], channel, thread, f.get("title", ""), self.uploads[f["id"]],
+                                    self._filenames.get(f["id"], ""))  # fmt: skip
+                self.shared.append(shared)
             return {"ok": True, "files": [{"id": f["id"], "title": f.get("title", "")} for f in files]}
         if method == "apps.connections.open":
             return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/link?ticket=fake"}

@@ -7,9 +7,10 @@ as on the Bot API server: a second one terminates the first with 409 Conflict, r
 the messages the bot sent with every edit (and which message each replies to: `reply_parameters`), answers each
 button press once (answerCallbackQuery; its text is the toast only the presser sees: `toasts()`), and can be told
 to answer the next calls of a method with an error (429 with retry_after, 403 ...) or to keep Telegram's per-chat
-limit on sendMessage and sendPhoto, answering 429 with retry_after when a chat is overdone. Photos (sendPhoto, a
-multipart upload as python-telegram-bot sends it) are kept with their bytes, caption and the message they reply
-to: `photos()`. Files registered by the test download from /file/bot<token>/<path>."""
+limit on sendMessage, sendPhoto and sendDocument, answering 429 with retry_after when a chat is overdone. Photos
+(sendPhoto, a multipart upload as python-telegram-bot sends it) are kept with their bytes, caption and the message
+they reply to: `photos()`; files (sendDocument, at most 50 MB) also with their names: `documents()`. Files
+registered by the test download from /file/bot<token>/<path>."""
 
 from __future__ import annotations
 
@@ -45,8 +46,9 @@ BOT_USER: dict[str, object] = {
 _API_PATH = re.compile(r"^/bot(?P<token>[^/]+)/(?P<method>[A-Za-z]+)$")
 _FILE_PATH = re.compile(r"^/file/bot(?P<token>[^/]+)/(?P<path>.+)$")
 _JSON_FIELDS = {"reply_markup", "allowed_updates", "link_preview_options", "entities", "reply_parameters"}
-_PACED = {"sendMessage", "sendPhoto"}  # what counts against a chat's limit
+_PACED = {"sendMessage", "sendPhoto", "sendDocument"}  # what counts against a chat's limit
 PHOTO_MAX_BYTES = 10 * 1024 * 1024  # sendPhoto's limit for an uploaded photo
+DOCUMENT_MAX_BYTES = 50 * 1024 * 1024  # sendDocument's limit for a file a bot uploads
 THUMB_PX = 90  # the smallest size Telegram keeps of a photo
 # What the Bot API server answers a waiting long poll when another begins (telegram-bot-api's Client::abort_long_poll).
 CONFLICT = "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
@@ -81,6 +83,8 @@ class SentMessage:
     history: list[str] = field(default_factory=list)  # every text it showed, oldest first
     reply_to: int | None = None  # the message this one replies to (reply_parameters.message_id)
     photo: bytes | None = None  # a sendPhoto: the picture's bytes as uploaded (`text` is its caption)
+    document: bytes | None = None  # a sendDocument: the file's bytes as uploaded (`text` is its caption)
+    file_name: str | None = None  # the document's name, as its upload named it
 
     def button_ids(self) -> list[str]:
         rows = cast(list[list[dict[str, str]]], (self.reply_markup or {}).get("inline_keyboard") or [])
@@ -204,6 +208,10 @@ class FakeTelegramAPI(LoopbackServer):
         """The photos the bot sent into a chat (sendPhoto), oldest first; `text` is the caption."""
         return [m for m in self.messages(chat_id) if m.photo is not None]
 
+    def documents(self, chat_id: int) -> list[SentMessage]:
+        """The files the bot sent into a chat (sendDocument), oldest first; `text` is the caption."""
+        return [m for m in self.messages(chat_id) if m.document is not None]
+
     def replies_to(self, message: SentMessage) -> list[SentMessage]:
         """The bot's messages that reply to `message`, oldest first."""
         return [m for m in self.messages(message.chat_id) if m.reply_to == message.message_id]
@@ -308,6 +316,28 @@ class FakeTelegramAPI(LoopbackServer):
         self._files[f"photo{message.message_id}"] = (f"photos/file_{message.message_id}.png", photo)
         return self._wire(message)
 
+    def _send_document(self, params: Json) -> Json:
+        """As the Bot API takes a new file: a `document` file part of a multipart/form-data request, at most 50 MB
+        for a bot, with a caption of at most 1024 characters. The name is the part's filename."""
+        chat_id = int(str(params["chat_id"]))
+        document = params.get("document")
+        if document is None or document == "":
+            raise ApiError(400, "Bad Request: there is no document in the request")
+        if not isinstance(document, bytes):
+            raise ApiError(400, "Bad Request: wrong remote file identifier specified: can't unserialize it")
+        if len(document) > DOCUMENT_MAX_BYTES:
+            raise ApiError(400, "Bad Request: file is too big")
+        caption = str(params.get("caption") or "")
+        if len(caption) > 1024:
+            raise ApiError(400, "Bad Request: message caption is too long")
+        thread = int(str(params["message_thread_id"])) if params.get("message_thread_id") else None
+        message = SentMessage(chat_id, next(self._next_message), caption, None, thread, [caption],
+                              self._replied(chat_id, params), document=document,
+                              file_name=str(params.get("_filename:document") or "document"))  # fmt: skip
+        self._messages[(chat_id, message.message_id)] = message
+        self._files[f"document{message.message_id}"] = (f"documents/file_{message.message_id}", document)
+        return self._wire(message)
+
     def _replied(self, chat_id: int, params: Json) -> int | None:
         """The message a sendMessage replies to; Telegram refuses an unknown one unless told to send anyway."""
         wanted = params.get("reply_parameters")
@@ -370,12 +400,16 @@ class FakeTelegramAPI(LoopbackServer):
             "chat": {"id": message.chat_id, "type": chat_type},
             "date": int(time.time()),
         }
-        if message.photo is None:
-            wire["text"] = message.text
-        else:
+        if message.photo is not None:
             wire["photo"] = _photo_sizes(f"photo{message.message_id}", message.photo)
-            if message.text:
-                wire["caption"] = message.text
+        elif message.document is not None:
+            file_id = f"document{message.message_id}"
+            wire["document"] = {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_name": message.file_name,
+                                "file_size": len(message.document)}  # fmt: skip
+        else:
+            wire["text"] = message.text
+        if (message.photo is not None or message.document is not None) and message.text:
+            wire["caption"] = message.text
         if message.reply_markup:
             wire["reply_markup"] = message.reply_markup
         if message.thread_id is not None:
@@ -389,6 +423,7 @@ _METHODS = {
     "getMe": lambda api, _params: BOT_USER,
     "sendMessage": FakeTelegramAPI._send_message,
     "sendPhoto": FakeTelegramAPI._send_photo,
+    "sendDocument": FakeTelegramAPI._send_document,
     "editMessageText": FakeTelegramAPI._edit_message_text,
     "answerCallbackQuery": FakeTelegramAPI._answer_callback_query,
     "getFile": FakeTelegramAPI._get_file,
@@ -460,21 +495,27 @@ def _params(content_type: str | None, body: bytes) -> Json:
 
 
 def _multipart(content_type: str, body: bytes) -> Json:
-    """A multipart/form-data body (a call that uploads a file): a part with a filename is the file's bytes, the
-    others are text fields (JSON ones decoded, as in a form-encoded call)."""
-    message = BytesParser(policy=HTTP).parsebytes(f"Content-Type: {content_type}\r\n\r\n".encode() + body)
+    """A multipart/form-data body (a call that uploads a file): a part with a filename is the file's bytes (its
+    name under "_filename:<part>"), the others are text fields (JSON ones decoded, as in a form-encoded call).
+    Split at the boundary rather than by the email parser, which takes seconds over a 50 MB document."""
+    boundary = BytesParser(policy=HTTP).parsebytes(f"Content-Type: {content_type}\r\n\r\n".encode()).get_boundary()
+    if not boundary:
+        raise ApiError(400, "Bad Request: a multipart request without a boundary")
     params: Json = {}
-    for part in message.iter_parts():
+    for chunk in body.split(b"--" + boundary.encode())[1:]:
+        if chunk.startswith(b"--"):
+            break  # the closing delimiter
+        head, _, content = chunk.removeprefix(b"\r\n").partition(b"\r\n\r\n")
+        part = BytesParser(policy=HTTP).parsebytes(head + b"\r\n\r\n", headersonly=True)
         name = part.get_param("name", header="content-disposition")
         if not isinstance(name, str):
             raise ApiError(400, "Bad Request: a form part without a name")
-        data = part.get_payload(decode=True)
-        content = data if isinstance(data, bytes) else b""
+        content = content.removesuffix(b"\r\n")
         if part.get_filename() is not None:
             params[name] = content
+            params[f"_filename:{name}"] = part.get_filename()
         else:
-            text = content.decode()
-            params[name] = json.loads(text) if name in _JSON_FIELDS else text
+            params[name] = json.loads(content) if name in _JSON_FIELDS else content.decode()
     return params
 
 

@@ -1,7 +1,7 @@
 """Outbound Slack: post (a refusal to a button press as chat.postEphemeral, to the presser only), edit
-(chat.update) and upload (a file; a reply's chart, into its thread) through the Web API, with Slack's refusals mapped
-into ours - 429 -> RetryAfter, a refusal retrying cannot fix -> DeliveryFailed, anything else left to
-propagate as transient. Errors never carry the token: Slack's responses do not contain it."""
+(chat.update) and upload (a file; a reply's chart or file, into its thread) through the Web API, with Slack's
+refusals mapped into ours - 429 -> RetryAfter, a refusal retrying cannot fix -> DeliveryFailed, anything else left
+to propagate as transient. Errors never carry the token: Slack's responses do not contain it."""
 
 from __future__ import annotations
 
@@ -93,8 +93,16 @@ class SlackTransport:
         chart = reply.chart
         if chart is None:
             raise ValueError(f"reply {reply.key} has no chart")
-        thread = reply.reply_to or presses.split(reply.ref.thread_id)[0] or message_id
-        return await self._upload(reply.ref.conversation_id, thread, chart.filename, png, for_chat(chart.title))
+        return await self._upload(reply.ref.conversation_id, _thread(reply, message_id), chart.filename, png,
+                                  for_chat(chart.title))  # fmt: skip
+
+    async def post_file(self, reply: Reply, message_id: str, content: bytes) -> str:
+        """The reply's file in the thread of its text, as its chart goes."""
+        file = reply.attachment
+        if file is None:
+            raise ValueError(f"reply {reply.key} has no file")
+        return await self._upload(reply.ref.conversation_id, _thread(reply, message_id), for_chat(file.filename),
+                                  content, for_chat(file.title))  # fmt: skip
 
     async def _upload(self, channel: str, thread: str | None, filename: str, content: bytes, title: str) -> str:
         # files_upload_v2: Slack retired files.upload in November 2025 (getUploadURLExternal + completeUploadExternal).
@@ -110,6 +118,11 @@ class SlackTransport:
 
     def overall_rate(self) -> Rate | None:
         return None  # Slack limits per channel and per method, not per bot
+
+
+def _thread(reply: Reply, message_id: str) -> str:
+    """Where what goes with a reply's text is shared: the thread the text went into, or one started under it."""
+    return reply.reply_to or presses.split(reply.ref.thread_id)[0] or message_id
 
 
 async def _checked(method: str, call: Awaitable[AsyncSlackResponse]) -> AsyncSlackResponse:

@@ -1,14 +1,17 @@
 """Our Replies -> Bot API calls, through python-telegram-bot's `Bot` (a refusal to a button press is the press's
-answer, a toast; other answers to a press reply to the card; a reply's chart is a photo replying to its text).
-Telegram's errors become the Deliverer's: 429 -> RetryAfter, a refusal that retrying cannot fix -> DeliveryFailed;
-network errors propagate as transient. Pacing is the Deliverer's job, so PTB's own rate limiter stays off."""
+answer, a toast; other answers to a press reply to the card; a reply's chart is a photo replying to its text, its
+file a document). Telegram's errors become the Deliverer's: 429 -> RetryAfter, a refusal that retrying cannot
+fix -> DeliveryFailed; network errors propagate as transient. Pacing is the Deliverer's job, so PTB's own rate
+limiter stays off."""
 
 from __future__ import annotations
 
 import datetime as dtm
 import logging
+from collections.abc import Awaitable, Callable
+from functools import partial
 
-from telegram import Bot, InputFile, LinkPreviewOptions, ReplyParameters
+from telegram import Bot, InputFile, LinkPreviewOptions, Message, ReplyParameters
 from telegram import error as tg
 
 from bot.channels import DeliveryFailed, Rate, RetryAfter
@@ -25,7 +28,8 @@ CHAT = Rate(per_second=1.0, burst=BURST)
 GROUP = Rate(per_second=(20 - BURST) / 60, burst=BURST)  # the burst comes out of the minute's 20
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # a phone screen has no room for link cards
 TOAST_CHARS = 200  # answerCallbackQuery's text limit
-CAPTION_CHARS = 1024  # a photo's caption limit
+CAPTION_CHARS = 1024  # a photo's or document's caption limit
+DOCUMENT_MAX_BYTES = 50 * 1024 * 1024  # what a bot may send as a document (the Bot API's sendDocument)
 
 log = logging.getLogger(__name__)
 
@@ -65,13 +69,30 @@ class TelegramTransport:
         chart = reply.chart
         if chart is None:
             raise ValueError(f"reply {reply.key} has no chart")
+        caption = clip(for_chat(chart.title), CAPTION_CHARS)
+        send = partial(self._bot.send_photo, photo=InputFile(png, filename=chart.filename), caption=caption)
+        return await self._under(reply, message_id, send)
+
+    async def post_file(self, reply: Reply, message_id: str, content: bytes) -> str:
+        """The reply's file as a document replying to its text, captioned with its title. Over Telegram's 50 MB for
+        a bot it is refused here, without sending (core.blobs keeps no more, but a limit is checked where it is)."""
+        file = reply.attachment
+        if file is None:
+            raise ValueError(f"reply {reply.key} has no file")
+        if len(content) > DOCUMENT_MAX_BYTES:
+            raise DeliveryFailed(f"{for_chat(file.filename)} has {len(content):,} bytes: Telegram takes at most"
+                                 f" {DOCUMENT_MAX_BYTES:,} from a bot")  # fmt: skip
+        document = InputFile(content, filename=for_chat(file.filename))
+        send = partial(self._bot.send_document, document=document, caption=clip(for_chat(file.title), CAPTION_CHARS))
+        return await self._under(reply, message_id, send)
+
+    async def _under(self, reply: Reply, message_id: str, send: Callable[..., Awaitable[Message]]) -> str:
+        """`send` (a photo, a document) into the reply's chat and topic, replying to its text (`message_id`)."""
         topic = presses.split(reply.ref.thread_id)[0]
         answers = int(message_id) if message_id.isdigit() else None  # a press answered with a toast has no message
         try:
-            sent = await self._bot.send_photo(
+            sent = await send(
                 chat_id=_chat_id(reply.ref),
-                photo=InputFile(png, filename=chart.filename),
-                caption=clip(for_chat(chart.title), CAPTION_CHARS),
                 message_thread_id=int(topic) if topic else None,
                 reply_parameters=ReplyParameters(answers, allow_sending_without_reply=True) if answers else None,
             )

@@ -27,7 +27,7 @@ Fault = Callable[[Reply, int], BaseException | None]
 
 @dataclass(frozen=True)
 class Sent:
-    op: str  # "post", "edit" or "picture" (message_id: the message it goes under)
+    op: str  # "post", "edit", "picture" or "file" (these two: message_id is the message they go under)
     reply: Reply
     message_id: str
     at: float  # time.monotonic() when the platform was called
@@ -43,6 +43,7 @@ class RecordingTransport:
         """`pace`: every conversation's rate, or a rate per conversation id (the others unlimited)."""
         self.sent: list[Sent] = []
         self.pictures: list[bytes] = []  # the PNGs of the "picture" sends, in order
+        self.files: list[bytes] = []  # the bytes of the "file" sends, in order
         self.attempts: Counter[str] = Counter()  # reply key -> calls, failed ones included
         self.tried: list[tuple[str, float]] = []  # (reply key, time.monotonic()) of every call, failed ones included
         self.in_flight = 0
@@ -63,6 +64,12 @@ class RecordingTransport:
         await self._call("picture", reply, message_id)
         self.pictures.append(png)
         return f"p{next(self._ids)}"
+
+    async def post_file(self, reply: Reply, message_id: str, content: bytes) -> str:
+        """Recorded as a "file" of `reply` under `message_id`; `files` keeps the bytes."""
+        await self._call("file", reply, message_id)
+        self.files.append(content)
+        return f"f{next(self._ids)}"
 
     def conversation_rate(self, ref: ConversationRef) -> Rate | None:
         if isinstance(self._pace, dict):
