@@ -88,12 +88,14 @@ def _problem(s: SourceState, now: float, refresh_seconds: float) -> str | None:
     return None
 
 
-def no_data(view: CostView | None, configured: Sequence[str]) -> str:
-    """The honest answer before any cost figure exists."""
+def no_data(view: CostView | None, configured: Sequence[str], *, reading: bool) -> str:
+    """The honest answer before any cost figure exists: what failed, a first read under way, or nobody reading."""
     failed = [s for s in view.sources if s.error] if view is not None else []
     if failed:
         return "No cost data yet: " + "; ".join(f"{s.name}: {s.error}" for s in failed) + "."
-    return f"No cost data yet: the first read of {_listed(configured)} is running (it takes about a minute)."
+    if reading:
+        return f"No cost data yet: the first read of {_listed(configured)} is running (it takes about a minute)."
+    return f"No cost data yet: {_listed(configured)} not read yet - no read attempted; is a worker running?"
 
 
 def _listed(names: Sequence[str]) -> str:

@@ -75,7 +75,8 @@ class CostFlow:
         """What the cache holds, or NoCostData with the honest line."""
         view = self._s.costs.load()
         if view is None or not view.has_data:
-            raise NoCostData(words.no_data(view, configured_sources(self._s)))
+            reading = self._s.costs.reading()
+            raise NoCostData(words.no_data(view, configured_sources(self._s), reading=reading))
         return view
 
     def today(self) -> int:

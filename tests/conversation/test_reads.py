@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
+from datetime import UTC, datetime
 
 import pytest
 
-from actions.provider import Resource
+from actions.costs.model import CostTable, today_number
+from actions.costs.store import CostView
 from audit.log import AuditEvent
 from bot.runtime import Runtime
 from conversation.replies import money
 from tests.conversation.conftest import Say, button, outbox_after
+from tests.eventually import eventually
 
 
 def test_status_leads_with_the_verdict_and_shows_data_age(say: Say) -> None:
@@ -74,40 +77,62 @@ def test_perf_includes_the_workers_stages(runtime: Runtime, say: Say) -> None:
     assert {"parse", "queue_wait", "execution"} <= stages
 
 
-def _hourly(runtime: Runtime, keep: Callable[[Resource], bool]) -> str:
-    """What the resources the user means cost per hour, from the inventory the provider holds."""
-    resources = runtime.conversation.services.provider.snapshot().resources
-    return money(sum(r.hourly_cost for r in resources if r.kind != "group" and keep(r)))
+def _billed(runtime: Runtime) -> CostTable:
+    """This month's rows of the runtime's cost cache (the simulated world's billed history), once its first read
+    landed: the worker side reads a cold cache at start; the test reads it again and waits for it."""
+    assert runtime.cost_refresher is not None
+    runtime.cost_refresher.refresh_now()
+    costs = runtime.conversation.services.costs
+
+    def loaded() -> CostView | None:
+        view = costs.load()
+        return view if view is not None and view.has_data else None
+
+    view = eventually(loaded, what="the first cost read")
+    today = today_number(time.time())
+    return view.table.between(today - datetime.now(UTC).day + 1, today)
 
 
-def test_cost_of_an_environment_is_that_environment_and_an_estimate(runtime: Runtime, say: Say) -> None:
+def _paid(table: CostTable, column: str, label: str | None = None) -> str:
+    """What the month's rows (of one provider or environment) add up to, as the answers write it."""
+    rows = table if label is None else table.where(table.column(column).mask(label))
+    return money(rows.total())
+
+
+def test_cost_of_an_environment_is_that_environments_billed_rows(runtime: Runtime, say: Say) -> None:
+    month = _billed(runtime)
     [whole] = say("cost this month")
     [prod] = say("cost of prod")
-    assert whole.text.startswith("Cost this month: ") and " - estimate from list prices." in whole.text
-    assert prod.text.startswith("Cost this month, prod: "), prod.text
-    assert f"({_hourly(runtime, lambda r: r.environment == 'prod')}/h now)" in prod.text
-    assert f"({_hourly(runtime, lambda r: True)}/h now)" in whole.text
+    assert whole.text.splitlines()[0] == f"Cost this month: {_paid(month, 'provider')}"
+    assert prod.text.splitlines()[0] == f"Cost this month, prod: {_paid(month, 'environment', 'prod')}"
+    assert whole.text.splitlines()[-1].startswith("Data: simulated ")
+
+
+def test_cost_before_the_first_read_is_said_or_billed(say: Say) -> None:
+    [answer] = say("cost this month")  # the refresher's first read is under way, or has just landed
+    first = "No cost data yet: the first read of the simulated cost history is running (it takes about a minute)."
+    assert answer.text == first or answer.text.startswith("Cost this month: $"), answer.text
 
 
 @pytest.mark.parametrize(
-    ("text", "head", "keep"),
+    ("text", "head"),
     [
-        ("how much does azure cost", "Cost this month, Azure: ", lambda r: r.cloud == "azure"),
-        ("cost of aws prod", "Cost this month, AWS prod: ", lambda r: r.cloud == "aws" and r.environment == "prod"),
-        ("cost of team=payments", "Cost this month, team=payments: ", lambda r: r.tags.get("team") == "payments"),
-        ("cost of web-prod", "Cost this month, web-prod: ", lambda r: r.group == "web-prod"),
-        ("forecast for prod", "Month-end forecast, prod: ", lambda r: r.environment == "prod"),
+        ("how much does azure cost", "Cost this month, Azure: $"),
+        ("cost of aws prod", "Cost this month, AWS prod: $"),
+        ("cost of team=payments", "Cost this month, team=payments: $"),
+        ("cost of web-prod", "Cost this month, web-prod: $"),
+        ("forecast for prod", "Month-end forecast, prod: $"),
     ],
 )
-def test_cost_answers_for_the_scope_asked(
-    runtime: Runtime, say: Say, text: str, head: str, keep: Callable[[Resource], bool]
-) -> None:
+def test_cost_answers_for_the_scope_asked(runtime: Runtime, say: Say, text: str, head: str) -> None:
+    _billed(runtime)
     [answer] = say(text)
     assert answer.text.startswith(head), answer.text
-    assert f"{_hourly(runtime, keep)}/h" in answer.text.splitlines()[0]
-    assert "estimate from list prices" in answer.text.splitlines()[0]
+    assert "Data: simulated " in answer.text
 
 
-def test_cost_of_one_cloud_is_split_by_region(say: Say) -> None:
+def test_cost_of_one_cloud_is_split_by_service(runtime: Runtime, say: Say) -> None:
+    month = _billed(runtime)
     [answer] = say("how much does aws cost")
-    assert answer.text.splitlines()[1].startswith(("us-east-1 ", "us-west-2 ", "eu-west-1 ")), answer.text
+    assert answer.text.splitlines()[0] == f"Cost this month, AWS: {_paid(month, 'provider', 'aws')}"
+    assert answer.text.splitlines()[1].startswith("Amazon EC2 $"), answer.text

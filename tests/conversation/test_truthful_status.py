@@ -71,7 +71,11 @@ def opsbot(
 ) -> Iterator[Opsbot]:
     backend = aws_backend(shared_session)
     provider = MultiCloud([backend], InventoryStore(redis_conn), Guard(), timeout_for=lambda _request: 30.0)
-    quick = settings.model_copy(update={"status_deadline_seconds": 0.1})  # no worker will answer its request
+    # No worker will answer its request. The account is configured without a cost source (Cost Explorer's daily
+    # history off): cost answers are the list-price estimate, with the inventory's month-to-date bill beside it.
+    quick = settings.model_copy(
+        update={"status_deadline_seconds": 0.1, "aws_accounts": [aws.ACCOUNT], "cost_explorer": False}
+    )
     runtime = Runtime.build(quick, with_worker=False, provider=provider)
     yield Opsbot(runtime, redis_conn, backend)
     runtime.close()

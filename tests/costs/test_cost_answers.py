@@ -68,6 +68,9 @@ bot = pytest.fixture(cost_bot)
 
 
 def test_an_empty_cache_says_no_cost_data_yet(bot: CostBot) -> None:
+    nobody = "No cost data yet: the simulated cost history not read yet - no read attempted; is a worker running?"
+    assert bot.one("cost").text == nobody
+    bot.runtime.conversation.services.costs.mark_reading()  # what a starting refresher does first
     for question in ("cost", "forecast", "why did cost jump on tuesday", "budgets"):
         answer = bot.one(question)
         assert answer.text == (
