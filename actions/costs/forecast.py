@@ -139,7 +139,9 @@ def _fit(history: Amounts, ahead: int) -> tuple[Amounts, Amounts]:
             _without_outliers(history), trend="add", damped_trend=True, seasonal="add", seasonal_periods=SEASON,
             initialization_method="heuristic",
         )  # fmt: skip
-        fitted = model.fit(use_brute=False)
+        # TNC rather than the default L-BFGS-B, whose Fortran calls threaded BLAS: on a busy 2-core machine those
+        # threads spun, and six fits took 0.9 s instead of 0.1 s. Same fits, same backtest.
+        fitted = model.fit(use_brute=False, method="TNC")
         rng = np.random.default_rng(SEED)
         errors = rng.choice(history - np.asarray(fitted.fittedvalues), size=(ahead, PATHS))
         simulated = fitted.simulate(ahead, repetitions=PATHS, anchor="end", error="add", random_errors=errors)
