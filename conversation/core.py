@@ -79,11 +79,11 @@ class Conversation:
         except (OpsbotError, redis.RedisError) as exc:  # the first message will try again, and say why
             log.warning("warm-up skipped: %s", exc)
 
-    def sweep_expired(self) -> int:
-        """Settle confirmations that ran out of time, and write the closing record of floods that are over (even
-        when their sender never writes again); call every few seconds (see bot.runtime)."""
+    def sweep_expired(self, now: float | None = None) -> int:
+        """Settle confirmations that ran out of time by `now` (default: the time now), and write the closing record
+        of floods that are over (even when their sender never writes again); call every few seconds (bot.runtime)."""
         self._gate.close_floods()
-        return self._approvals.sweep()
+        return self._approvals.sweep(now)
 
     def handle(self, msg: Message) -> list[Reply]:
         """A typed message, a button press or a slash command. Strangers and floods stop at the gate, before
