@@ -296,46 +296,36 @@ class FakeTelegramAPI(LoopbackServer):
         return self._wire(message)
 
     def _send_photo(self, params: Json) -> Json:
-        """As the Bot API takes a new photo: a file part of a multipart/form-data request, at most 10 MB, with a
-        caption of at most 1024 characters; a file_id or URL as text is refused here (the bot never sends one)."""
-        chat_id = int(str(params["chat_id"]))
-        photo = params.get("photo")
-        if photo is None or photo == "":
-            raise ApiError(400, "Bad Request: there is no photo in the request")
-        if not isinstance(photo, bytes):
-            raise ApiError(400, "Bad Request: wrong remote file identifier specified: can't unserialize it")
-        if len(photo) > PHOTO_MAX_BYTES:
-            raise ApiError(400, "Bad Request: file is too big")
-        caption = str(params.get("caption") or "")
-        if len(caption) > 1024:
-            raise ApiError(400, "Bad Request: message caption is too long")
-        thread = int(str(params["message_thread_id"])) if params.get("message_thread_id") else None
-        message = SentMessage(chat_id, next(self._next_message), caption, None, thread, [caption],
-                              self._replied(chat_id, params), photo)  # fmt: skip
-        self._messages[(chat_id, message.message_id)] = message
-        self._files[f"photo{message.message_id}"] = (f"photos/file_{message.message_id}.png", photo)
-        return self._wire(message)
+        return self._send_upload(params, "photo", PHOTO_MAX_BYTES)
 
     def _send_document(self, params: Json) -> Json:
-        """As the Bot API takes a new file: a `document` file part of a multipart/form-data request, at most 50 MB
-        for a bot, with a caption of at most 1024 characters. The name is the part's filename."""
+        return self._send_upload(params, "document", DOCUMENT_MAX_BYTES)
+
+    def _send_upload(self, params: Json, kind: str, most_bytes: int) -> Json:
+        """As the Bot API takes a new photo (at most 10 MB) or document (at most 50 MB for a bot, named by its
+        part's filename): a file part of a multipart/form-data request, with a caption of at most 1024 characters;
+        a file_id or URL as text is refused here (the bot never sends one)."""
         chat_id = int(str(params["chat_id"]))
-        document = params.get("document")
-        if document is None or document == "":
-            raise ApiError(400, "Bad Request: there is no document in the request")
-        if not isinstance(document, bytes):
+        content = params.get(kind)
+        if content is None or content == "":
+            raise ApiError(400, f"Bad Request: there is no {kind} in the request")
+        if not isinstance(content, bytes):
             raise ApiError(400, "Bad Request: wrong remote file identifier specified: can't unserialize it")
-        if len(document) > DOCUMENT_MAX_BYTES:
+        if len(content) > most_bytes:
             raise ApiError(400, "Bad Request: file is too big")
         caption = str(params.get("caption") or "")
         if len(caption) > 1024:
             raise ApiError(400, "Bad Request: message caption is too long")
         thread = int(str(params["message_thread_id"])) if params.get("message_thread_id") else None
         message = SentMessage(chat_id, next(self._next_message), caption, None, thread, [caption],
-                              self._replied(chat_id, params), document=document,
-                              file_name=str(params.get("_filename:document") or "document"))  # fmt: skip
+                              self._replied(chat_id, params))  # fmt: skip
+        if kind == "photo":
+            message.photo, path = content, f"photos/file_{message.message_id}.png"
+        else:
+            message.document, path = content, f"documents/file_{message.message_id}"
+            message.file_name = str(params.get(f"_filename:{kind}") or kind)
         self._messages[(chat_id, message.message_id)] = message
-        self._files[f"document{message.message_id}"] = (f"documents/file_{message.message_id}", document)
+        self._files[f"{kind}{message.message_id}"] = (path, content)
         return self._wire(message)
 
     def _replied(self, chat_id: int, params: Json) -> int | None:

@@ -27,9 +27,10 @@ from fakes.telegram_api import DOCUMENT_MAX_BYTES, FakeTelegramAPI
 from tests.delivery.recording import CHANNEL as RECORDED
 from tests.delivery.recording import RecordingTransport
 from tests.metrics.test_chart_delivery import CPU, _with_bot, run, via_slack, via_telegram
-from tests.slack.conftest import fake_slack  # noqa: F401 - a fixture
-from tests.telegram.conftest import TOKEN, api  # noqa: F401 - a fixture
+from tests.slack import conftest as slack_tests
+from tests.telegram import conftest as telegram_tests
 
+fake_slack, api = slack_tests.fake_slack, telegram_tests.api  # the fixtures: the fake Web API and Bot API
 CHANNEL = "C0COSTS01"
 CHAT = 515151
 NAME = "costs-2026-11.csv"
@@ -49,78 +50,67 @@ def export(conn: redis.Redis, channel: str, conversation: str, key: str = "k1", 
     )
 
 
-@pytest.fixture
-def slack_api(fake_slack: FakeSlackApi) -> FakeSlackApi:  # noqa: F811 - the Slack tests' fake Web API
-    return fake_slack
-
-
-@pytest.fixture
-def bot_api(api: FakeTelegramAPI) -> FakeTelegramAPI:  # noqa: F811 - the Telegram tests' fake Bot API
-    return api
-
-
 # -- Slack ---------------------------------------------------------------------------------------------------
-def test_slack_shares_the_file_in_the_texts_thread(slack_api: FakeSlackApi, redis_conn: redis.Redis) -> None:
-    via_slack(slack_api, redis_conn, export(redis_conn, "slack", CHANNEL))
-    [text] = slack_api.messages
-    assert text.text.startswith("November: $27.5k")
-    [shared] = slack_api.shared
-    assert (shared.channel, shared.thread_ts, shared.filename, shared.title) == (CHANNEL, text.ts, NAME, TITLE)
+@pytest.mark.parametrize("thread", [None, "1700000000.000001"], ids=["a new thread", "the reply's thread"])
+def test_slack_shares_the_file_in_the_texts_thread(
+    fake_slack: FakeSlackApi, redis_conn: redis.Redis, thread: str | None
+) -> None:
+    via_slack(fake_slack, redis_conn, export(redis_conn, "slack", CHANNEL, thread=thread))
+    [text] = fake_slack.messages
+    assert text.text.startswith("November: $27.5k") and text.thread_ts == thread
+    [shared] = fake_slack.shared
+    assert (shared.channel, shared.thread_ts, shared.filename, shared.title) == (
+        CHANNEL,
+        thread or text.ts,
+        NAME,
+        TITLE,
+    )
     assert shared.content == CSV
-    methods = [c.method for c in slack_api.calls]
+    methods = [c.method for c in fake_slack.calls]
     assert methods.index("chat.postMessage") < methods.index("files.getUploadURLExternal")  # the text first
 
 
-def test_slack_file_of_a_reply_in_a_thread_goes_to_that_thread(
-    slack_api: FakeSlackApi, redis_conn: redis.Redis
-) -> None:
-    via_slack(slack_api, redis_conn, export(redis_conn, "slack", CHANNEL, thread="1700000000.000001"))
-    [text] = slack_api.messages
-    [shared] = slack_api.shared
-    assert text.thread_ts == shared.thread_ts == "1700000000.000001"
-
-
 def test_slack_refused_upload_keeps_the_text_once_and_logs_why(
-    slack_api: FakeSlackApi, redis_conn: redis.Redis, caplog: pytest.LogCaptureFixture
+    fake_slack: FakeSlackApi, redis_conn: redis.Redis, caplog: pytest.LogCaptureFixture
 ) -> None:
-    slack_api.fail_next("files.completeUploadExternal", 1, status=200, error="restricted_action", retry_after=None)
+    fake_slack.fail_next("files.completeUploadExternal", 1, status=200, error="restricted_action", retry_after=None)
     first, second = export(redis_conn, "slack", CHANNEL), export(redis_conn, "slack", CHANNEL, "k2")
     with caplog.at_level(logging.WARNING, logger="bot.delivery"):
-        outbox = via_slack(slack_api, redis_conn, first, second)
-    assert [m.text[:9] for m in slack_api.messages] == ["November:"] * 2  # each text once, in order
-    assert len(slack_api.shared) == 1  # the second reply's file went out; the refused one was not tried again
-    assert len(slack_api.calls_to("files.completeUploadExternal")) == 2
+        outbox = via_slack(fake_slack, redis_conn, first, second)
+    assert [m.text[:9] for m in fake_slack.messages] == ["November:"] * 2  # each text once, in order
+    assert len(fake_slack.shared) == 1  # the second reply's file went out; the refused one was not tried again
+    assert len(fake_slack.calls_to("files.completeUploadExternal")) == 2
     assert "restricted_action" in caplog.text and "file of reply k1" in caplog.text
     assert outbox.dead("slack") == []  # the reply was delivered: nothing to send again
 
 
 # -- Telegram ------------------------------------------------------------------------------------------------
 def test_telegram_sends_the_file_as_a_document_replying_to_the_text(
-    bot_api: FakeTelegramAPI, redis_conn: redis.Redis
+    api: FakeTelegramAPI, redis_conn: redis.Redis
 ) -> None:
-    via_telegram(bot_api, redis_conn, export(redis_conn, "telegram", str(CHAT)))
-    text, document = bot_api.messages(CHAT)
+    via_telegram(api, redis_conn, export(redis_conn, "telegram", str(CHAT)))
+    text, document = api.messages(CHAT)
     assert text.document is None and text.text.startswith("November: $27.5k")
     assert (document.document, document.file_name, document.text) == (CSV, NAME, TITLE)  # the caption: its title
     assert document.reply_to == text.message_id
-    assert [c.method for c in bot_api.calls() if c.method.startswith("send")] == ["sendMessage", "sendDocument"]
+    assert [c.method for c in api.calls() if c.method.startswith("send")] == ["sendMessage", "sendDocument"]
 
 
 def test_telegram_refused_document_keeps_the_text_once_and_logs_why(
-    bot_api: FakeTelegramAPI, redis_conn: redis.Redis, caplog: pytest.LogCaptureFixture
+    api: FakeTelegramAPI, redis_conn: redis.Redis, caplog: pytest.LogCaptureFixture
 ) -> None:
     refusal = "Bad Request: not enough rights to send documents to the chat"
-    bot_api.fail_next("sendDocument", 1, status=400, description=refusal)
+    api.fail_next("sendDocument", 1, status=400, description=refusal)
     with caplog.at_level(logging.WARNING, logger="bot.delivery"):
-        outbox = via_telegram(bot_api, redis_conn, export(redis_conn, "telegram", str(CHAT)))
-    [text] = bot_api.messages(CHAT)
-    assert text.document is None and len(bot_api.calls("sendMessage")) == len(bot_api.calls("sendDocument")) == 1
+        outbox = via_telegram(api, redis_conn, export(redis_conn, "telegram", str(CHAT)))
+    [text] = api.messages(CHAT)
+    assert text.document is None and len(api.calls("sendMessage")) == len(api.calls("sendDocument")) == 1
     assert "not enough rights to send documents" in caplog.text.lower() and "file of reply k1" in caplog.text
     assert outbox.dead("telegram") == []
 
 
 def test_telegram_a_file_over_50_mb_is_not_sent_and_says_why_in_the_log(
-    bot_api: FakeTelegramAPI, redis_conn: redis.Redis, caplog: pytest.LogCaptureFixture
+    api: FakeTelegramAPI, redis_conn: redis.Redis, caplog: pytest.LogCaptureFixture
 ) -> None:
     """core.blobs keeps no more than 50 MB, but bytes under a blob's key may come from elsewhere (an older build,
     another limit): the transport checks Telegram's own limit before uploading."""
@@ -130,20 +120,20 @@ def test_telegram_a_file_over_50_mb_is_not_sent_and_says_why_in_the_log(
     assert small.attachment is not None
     huge = small.model_copy(update={"attachment": small.attachment.model_copy(update={"blob_key": key})})
     with caplog.at_level(logging.WARNING, logger="bot.delivery"):
-        via_telegram(bot_api, redis_conn, huge)
-    assert [m.text[:9] for m in bot_api.messages(CHAT)] == ["November:"] and bot_api.calls("sendDocument") == []
+        via_telegram(api, redis_conn, huge)
+    assert [m.text[:9] for m in api.messages(CHAT)] == ["November:"] and api.calls("sendDocument") == []
     assert "Telegram takes at most 52,428,800" in caplog.text and "file of reply k1" in caplog.text
 
 
-def test_the_fake_bot_api_checks_documents_as_telegram_does(bot_api: FakeTelegramAPI) -> None:
+def test_the_fake_bot_api_checks_documents_as_telegram_does(api: FakeTelegramAPI) -> None:
     async def send(tg_bot: Bot) -> None:
         with pytest.raises(BadRequest, match=r"(?i)file is too big"):
             await tg_bot.send_document(CHAT, document=bytes(DOCUMENT_MAX_BYTES + 1), filename="big.bin")
         at_most = await tg_bot.send_document(CHAT, document=io.BytesIO(b"x" * 1000), filename="small.bin")
         assert at_most.document is not None and at_most.document.file_name == "small.bin"
 
-    asyncio.run(_with_bot(bot_api, send))
-    [sent] = bot_api.documents(CHAT)
+    asyncio.run(_with_bot(api, send))
+    [sent] = api.documents(CHAT)
     assert (sent.file_name, sent.document) == ("small.bin", b"x" * 1000)
 
 
