@@ -19,8 +19,10 @@ from core.settings import Settings, load_settings
 if TYPE_CHECKING:
     import redis
 
+    from bot.alerting import Alerting
     from bot.console import ConsoleChannel
     from bot.runtime import Runtime
+    from policies.model import Policy
     from workers.context import WorkerContext
 
 # No pretty tracebacks: they print local variables, and locals can hold secrets.
@@ -168,22 +170,28 @@ def worker(
 
 def _beside_jobs(context: WorkerContext) -> None:
     """What a worker process runs beside its jobs: the escalation timers, the live metric streams' poller and the
-    cost cache's refresher."""
+    cost cache's refresher, whose every fresh read checks the budgets and yesterday's anomalies (alerts through
+    the same routes as any other)."""
+    from policies.budgets import BudgetBook
+    from workers.cost_alerts import CostAlerter
     from workers.cost_refresh import start_cost_refresher
     from workers.metric_poller import start_poller
 
-    _escalation_timers(context)
+    alerting, policy = _escalation_timers(context)
     start_poller(context)
-    start_cost_refresher(context)
+    connection = context.connection
+    start_cost_refresher(context, after=CostAlerter(connection, BudgetBook(connection, policy), alerting.desk))
 
 
-def _escalation_timers(context: WorkerContext) -> None:
+def _escalation_timers(context: WorkerContext) -> tuple[Alerting, Policy]:
     """A worker process runs alert escalation timers too (a daemon thread: it ends with the process)."""
     from bot.alerting import build_alerting, start_ticker
     from policies.loader import load_policy
 
     policy = load_policy(context.settings.policy)
-    start_ticker(build_alerting(context.settings, context.connection, policy, context.audit, context.outbox))
+    alerting = build_alerting(context.settings, context.connection, policy, context.audit, context.outbox)
+    start_ticker(alerting)
+    return alerting, policy
 
 
 @app.command("serve")

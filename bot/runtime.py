@@ -161,7 +161,8 @@ class Runtime:
             worker.start()
             refresher = start_refresher(provider, settings)  # the worker side keeps the clouds' cache fresh
             ticker = start_ticker(alerting)  # and runs the escalation timers
-            cost_refresher = start_cost_refresher(context)  # and the cost cache: a cold one is read at once
+            # and the cost cache: the demo reads a cold one at once, a chat process only once someone asks
+            cost_refresher = start_cost_refresher(context, read_cold=is_embedded(settings))
         conversation = Conversation(services)
         threading.Thread(target=conversation.warm_up, name="warm-up", daemon=True).start()
         sweeper = ExpirySweeper(conversation.sweep_expired, connection)

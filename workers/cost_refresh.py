@@ -44,22 +44,25 @@ After = Callable[[CostView], None]
 class CostRefresher:
     def __init__(
         self, store: CostStore, sources: Sequence[CostSource], *, every_seconds: float, history_days: int,
-        clock: Callable[[], float] = time.time, after: After | None = None,
+        clock: Callable[[], float] = time.time, after: After | None = None, read_cold: bool = True,
     ) -> None:  # fmt: skip
         """`clock`: what "today" and the read times are taken from (tests move it; the store's schedule runs on the
-        store's own clock). `after`: called with the fresh view after each round that read something."""
+        store's own clock). `after`: called with the fresh view after each round that read something. `read_cold`:
+        read an empty cache at start; else only once a chat question asks for it (`CostStore.want`) - a chat process
+        with a worker inside reads no bills nobody asked for."""
         self._store = store
         self._sources = {source.name: source for source in sources}
         self._every = every_seconds
         self._history_days = history_days
         self._clock = clock
         self._after = after
+        self._read_cold = read_cold
         self._stopped = threading.Event()  # a read still in flight when it is set writes nothing
         self._ticker = Ticker("cost-refresher", store.schedule, self._safe_tick, longest=max(every_seconds, 1.0))
 
     def start(self) -> None:
         """Read every source that is due (all of them on a cold cache) at once, then on the schedule."""
-        if self._store.version() is None and self._sources:
+        if self._read_cold and self._store.version() is None and self._sources:
             self._store.mark_reading()  # from now: the chat says "the first read is running", not just "no data"
         self._ticker.start()
 
@@ -83,6 +86,8 @@ class CostRefresher:
         """Read the sources that are due now (claimed: one process each) and put each back at its next time."""
         schedule = self._store.schedule
         states = self._store.states()
+        if not states and not self._read_cold and not self._store.wanted():
+            return  # on demand: nobody has asked yet
         first = {}
         for name in self._sources:  # a new source, or a Redis that lost the schedule: due when its data is old
             state = states.get(name)
@@ -154,7 +159,9 @@ class CostRefresher:
         return view
 
 
-def start_cost_refresher(context: WorkerContext, *, after: After | None = None) -> CostRefresher:
+def start_cost_refresher(
+    context: WorkerContext, *, after: After | None = None, read_cold: bool = True
+) -> CostRefresher:
     """The cost refresher of a worker process (or of the embedded shell), over the configured cost sources, started:
     a cold cache is read at once in the background. `after`: the budget and anomaly alerts' hook
     (`workers.cost_alerts.CostAlerter(connection, BudgetBook(...), desk)`), called with each fresh view."""
@@ -164,7 +171,7 @@ def start_cost_refresher(context: WorkerContext, *, after: After | None = None) 
     store = CostStore(context.connection)
     refresher = CostRefresher(
         store, build_cost_sources(settings, context.provider), every_seconds=settings.cost_refresh_seconds,
-        history_days=settings.cost_history_days, after=after,
+        history_days=settings.cost_history_days, after=after, read_cold=read_cold,
     )  # fmt: skip
     refresher.start()
     return refresher

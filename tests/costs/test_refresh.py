@@ -178,11 +178,29 @@ def worker_runtime(settings: Settings) -> Iterator[Runtime]:
     runtime.close()
 
 
-def test_a_runtime_with_a_worker_reads_the_simulated_costs_at_start(
+def test_a_runtime_with_a_worker_reads_the_simulated_costs_once_asked(
     worker_runtime: Runtime, redis_conn: redis.Redis
 ) -> None:
+    """A chat process with a worker inside reads no bills nobody asked for; a cost question asks (CostStore.want)."""
     assert worker_runtime.cost_refresher is not None
-    view = eventually(CostStore(redis_conn).load, what="the simulated cost history in the cache")
+    store = CostStore(redis_conn)
+    assert store.load() is None and not store.reading()
+    store.want()
+    view = eventually(store.load, what="the simulated cost history in the cache")
     [state] = view.sources
     assert (state.name, state.provider, state.error) == ("simulated", "all", None)
     assert state.rows == len(view.table) > 0
+
+
+def test_a_refresher_that_reads_on_demand_waits_for_a_question(store: CostStore, clock: ManualClock) -> None:
+    aws = Billing("Cost Explorer", "aws", clock)
+    refresher = CostRefresher(store, [aws], every_seconds=EVERY, history_days=30, clock=store.clock, read_cold=False)
+    refresher.tick()
+    assert aws.reads == 0 and store.load() is None
+    store.want()
+    refresher.tick()
+    view = store.load()
+    assert aws.reads == 1 and view is not None and view.has_data
+    clock.advance(EVERY + 1)
+    refresher.tick()  # once read, it keeps the cache fresh like any refresher
+    assert aws.reads == 2
