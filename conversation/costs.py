@@ -75,7 +75,9 @@ class CostFlow:
         """What the cache holds, or NoCostData with the honest line."""
         view = self._s.costs.load()
         if view is None or not view.has_data:
-            reading = self._s.costs.reading()
+            # A chat process's own worker reads only once asked: the first question asks (and is told so).
+            asked = view is None and self._s.costs.want()
+            reading = asked or self._s.costs.reading()
             raise NoCostData(words.no_data(view, configured_sources(self._s), reading=reading))
         return view
 

@@ -147,12 +147,12 @@ class CostStore:
     def done_reading(self) -> None:
         self._redis.delete(self._reading_key)
 
-    def want(self, seconds: float = _READING_SECONDS) -> None:
+    def want(self, seconds: float = _READING_SECONDS) -> bool:
         """Someone asked about costs while nothing is cached: a refresher that reads only on demand reads now (its
-        schedule is woken). Also marks the read as running, so the asker is told so."""
-        self._redis.set(f"{self._prefix}wanted", 1, px=max(1, int(seconds * 1000)))
-        self.mark_reading(seconds)
+        schedule is woken). True when this is the first ask (within `seconds`)."""
+        first = bool(self._redis.set(f"{self._prefix}wanted", 1, nx=True, px=max(1, int(seconds * 1000))))
         self.schedule.wake()
+        return first
 
     def wanted(self) -> bool:
         return bool(self._redis.exists(f"{self._prefix}wanted"))

@@ -68,9 +68,12 @@ bot = pytest.fixture(cost_bot)
 
 
 def test_an_empty_cache_says_no_cost_data_yet(bot: CostBot) -> None:
+    running = "No cost data yet: the first read of the simulated cost history is running (it takes about a minute)."
     nobody = "No cost data yet: the simulated cost history not read yet - no read attempted; is a worker running?"
-    assert bot.one("cost").text == nobody
-    bot.runtime.conversation.services.costs.mark_reading()  # what a starting refresher does first
+    assert bot.one("cost").text == running  # the first question asks the workers for a first read
+    assert bot.runtime.conversation.services.costs.wanted()
+    assert bot.one("cost").text == nobody  # this bot has no worker: nobody took the ask up
+    bot.runtime.conversation.services.costs.mark_reading()  # what a refresher does when it reads
     for question in ("cost", "forecast", "why did cost jump on tuesday", "budgets"):
         answer = bot.one(question)
         assert answer.text == (
