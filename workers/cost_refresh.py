@@ -92,13 +92,18 @@ class CostRefresher:
         for name in self._sources:  # a new source, or a Redis that lost the schedule: due when its data is old
             state = states.get(name)
             last = max(state.fetched_at or 0.0, state.failed_at or 0.0) if state is not None else 0.0
-            first[name] = last + self._every if last else self._store.clock()
+            first[name] = last + self._every_for(self._sources[name]) if last else self._store.clock()
         schedule.set(first, only_new=True, wake=False)
         claimed = [name for name in schedule.claim(LEASE_SECONDS) if name in self._sources]
         # a source not ours (another configuration) is claimed by its own process when our lease ends
         read = [name for name in claimed if self._read(name)]
         if read:
             self._finish(read)
+
+    def _every_for(self, source: CostSource) -> float:
+        """The refresh period, or longer for a source that bills per request and changes its data rarely (Cost
+        Explorer: `min_refresh_seconds`)."""
+        return max(self._every, float(getattr(source, "min_refresh_seconds", 0.0)))
 
     def _safe_tick(self) -> float | None:
         try:
@@ -122,7 +127,7 @@ class CostRefresher:
             self._store.unlock(name)
         if outcome is not None:
             REFRESHES.labels(source=name, outcome=outcome).inc()
-            again = self._every if outcome == "ok" else min(self._every, RETRY_SECONDS)
+            again = self._every_for(source) if outcome == "ok" else min(self._every, RETRY_SECONDS)
             self._store.schedule.set({name: self._store.clock() + again}, wake=False)
         return True
 

@@ -85,6 +85,9 @@ def pages(call: Callable[..., Page], operation: str, params: dict[str, Any], gua
 class CostExplorerSource:
     name = NAME
     provider = "aws"
+    # Cost Explorer bills $0.01 a request (about 5 a read per account) and updates its data a few times a day: read
+    # every 6 h at most often, whatever OPSBOT_COST_REFRESH_SECONDS says (about $6 a month per account).
+    min_refresh_seconds = 6 * 3600.0
 
     def __init__(
         self,

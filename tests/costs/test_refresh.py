@@ -204,3 +204,25 @@ def test_a_refresher_that_reads_on_demand_waits_for_a_question(store: CostStore,
     clock.advance(EVERY + 1)
     refresher.tick()  # once read, it keeps the cache fresh like any refresher
     assert aws.reads == 2
+
+
+@dataclass
+class BilledPerRequest(Billing):
+    """A source that bills per request and changes rarely asks to be read less often (Cost Explorer: 6 h)."""
+
+    min_refresh_seconds: float = 4 * EVERY
+
+
+def test_a_source_that_bills_per_request_is_read_no_more_often_than_it_asks(
+    store: CostStore, clock: ManualClock
+) -> None:
+    aws, azure = BilledPerRequest("Cost Explorer", "aws", clock), Billing("Azure Cost Management", "azure", clock)
+    refresher = _refresher(store, aws, azure)
+    refresher.tick()
+    assert (aws.reads, azure.reads) == (1, 1)
+    clock.advance(EVERY + 1)
+    refresher.tick()
+    assert (aws.reads, azure.reads) == (1, 2)
+    clock.advance(3 * EVERY)
+    refresher.tick()
+    assert (aws.reads, azure.reads) == (2, 3)
