@@ -22,7 +22,7 @@ COMMAND_WORDS = {
     "status", "find", "show", "list", "scale", "restart", "stop", "start", "cost", "alerts", "alert", "ack",
     "resolve", "silence", "escalate", "who", "fail", "failover", "emergency", "shut", "shutdown", "help", "i'll",
     "details", "what's", "how", "is", "confirm", "yes", "cancel", "forecast", "add", "remove", "more",
-    "cpu", "memory", "p99", "errors", "network", "compare", "top", "watch", "busiest", "slowest",
+    "cpu", "memory", "p99", "errors", "network", "compare", "top", "watch", "busiest", "slowest", "why", "export",
 }  # fmt: skip
 # Quoted phrases that start like a command but are not one a user types in chat, and why.
 NOT_CHAT = {
