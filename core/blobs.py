@@ -7,12 +7,14 @@ import secrets
 
 import redis
 
+from core.errors import OpsbotError
+
 PREFIX = "opsbot:blob:"
 KEEP_SECONDS = 86_400
 MOST_BYTES = 50 * 1024 * 1024  # Telegram's limit for a bot's document; Slack takes more, nobody reads more on a phone
 
 
-class BlobTooLarge(ValueError):
+class BlobTooLarge(OpsbotError):
     """More bytes than any platform takes from a bot."""
 
 

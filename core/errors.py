@@ -18,8 +18,13 @@ package that raises them; the ones several packages share live here. The whole t
   + AuditTampered                  core.errors                  the audit chain does not verify
   + AuditUnavailable               core.errors                  an audit record could not be written
   + VoiceInputError                core.errors                  audio that cannot be used
+  + BlobTooLarge                   core.blobs                   a file over what a chat platform takes from a bot
   actions
   + MetricsUnavailable             actions.metrics.model        a metrics source did not answer, or refused the question
+  + CostUnavailable                actions.costs.model          a cost source did not answer, or refused
+    - DataUnavailable              actions.aws.cost_history     Cost Explorer has no data for an account yet
+  conversation
+  + NoCostData                     conversation.costs           nothing cached to answer a cost question from yet
   alerts
   + Malformed                      alerts.sources.payload       a payload that is not what its source sends
   workers

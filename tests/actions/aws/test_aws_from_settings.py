@@ -61,16 +61,29 @@ def test_stop_an_instance_needs_its_own_confirmation_and_is_audited(runtime: Run
     assert "confirmed" in events and "succeeded" in events
 
 
-def test_cost_shows_what_cost_explorer_billed_beside_the_estimate(runtime: Runtime, world: World) -> None:
-    world.seed_costs([billed("2026-11-01", "2026-11-29", {
-        "Amazon Elastic Compute Cloud - Compute": "1234.5", "Amazon Simple Storage Service": "12.35",
-    })])  # fmt: skip
-    assert runtime.refresher is not None
-    runtime.refresher.refresh_billing()
-    text = _say(runtime, "cost this month")[0].text
+def test_without_a_cost_source_cost_shows_what_cost_explorer_billed_beside_the_estimate(
+    world: World, settings: Settings
+) -> None:
+    """OPSBOT_COST_EXPLORER=false: no billed history (docs/cost.md); the list-price estimate answers, with the month
+    so far as the backend's billing read found it."""
+    configured = settings.model_copy(
+        update={"aws_accounts": [ACCOUNT], "cloud_poll_seconds": 0.05, "cost_explorer": False}
+    )
+    runtime = Runtime.build(configured, with_worker=True)
+    try:
+        assert runtime.refresher is not None
+        runtime.refresher.refresh_all()
+        world.seed_costs([billed("2026-11-01", "2026-11-29", {
+            "Amazon Elastic Compute Cloud - Compute": "1234.5", "Amazon Simple Storage Service": "12.35",
+        })])  # fmt: skip
+        runtime.refresher.refresh_billing()
+        text = _say(runtime, "cost this month")[0].text
+        yesterday = _say(runtime, "cost yesterday")[0].text
+    finally:
+        runtime.close()
     assert text.startswith("Cost this month: ")  # the list-price estimate first
     assert "AWS prod billed so far (Cost Explorer, 0 s ago): $1,247 - top EC2 - Compute $1,234" in text, text
-    assert "billed" not in _say(runtime, "cost yesterday")[0].text  # Cost Explorer's figure is for the month
+    assert "billed" not in yesterday  # Cost Explorer's figure is for the month
 
 
 def test_a_malformed_endpoint_url_is_one_named_line_in_status_and_the_log(
