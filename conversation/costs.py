@@ -187,7 +187,7 @@ class CostFlow:
         if found is None:
             first = today - self._s.settings.cost_history_days
             found = month_end(rows.table.daily(first, today), first, today)
-            if len(self._forecasts) > 256 or any(k[:2] != key[:2] for k in self._forecasts):
+            if len(self._forecasts) > 256 or any(k[:2] != key[:2] for k in list(self._forecasts)):  # other threads
                 self._forecasts.clear()
             self._forecasts[key] = found
         return found
