@@ -25,9 +25,12 @@ class ActionSpec(Frozen):
     retries: int  # for transient provider errors only
 
 
-def _spec(name: ActionName, risk: Risk, title: str, verb_ing: str, timeout_seconds: int, retries: int) -> ActionSpec:
+def _spec(
+    name: ActionName, risk: Risk, title: str, verb_ing: str, timeout_seconds: int, retries: int,
+    queue: Queue | None = None,
+) -> ActionSpec:  # fmt: skip
     # Critical actions get their own queue so a backlog of routine changes never delays them.
-    queue: Queue = "critical" if risk is Risk.CRITICAL else "default"
+    queue = queue or ("critical" if risk is Risk.CRITICAL else "default")
     return ActionSpec(
         name=name,
         risk=risk,
@@ -50,6 +53,10 @@ CATALOGUE: MappingProxyType[ActionName, ActionSpec] = MappingProxyType(
         ),
         ActionName.SHUTDOWN: _spec(ActionName.SHUTDOWN, Risk.CRITICAL, "shutdown", "shutting down", 300, 2),
         ActionName.FAILOVER: _spec(ActionName.FAILOVER, Risk.CRITICAL, "failover", "failing over", 900, 2),
+        # A deploy's job only starts the rollouts (the clouds roll; a watcher follows them): its timeout is the
+        # start's. A rollback is what people reach for at 3 a.m.: the critical queue, never behind routine changes.
+        ActionName.DEPLOY: _spec(ActionName.DEPLOY, Risk.CHANGE, "deploy", "deploying", 120, 2),
+        ActionName.ROLLBACK: _spec(ActionName.ROLLBACK, Risk.CHANGE, "roll back", "rolling back", 120, 2, "critical"),
     }
 )
 

@@ -32,6 +32,7 @@ class Resource(Frozen):
     cpu: tuple[float, ...] = ()  # recent CPU % samples, oldest first
     group: str | None = None  # name of the group this instance belongs to
     standby: str | None = None  # name of this resource's DR standby ("web-prod" -> "web-dr")
+    version: str | None = None  # a group: the release its instances run, where known ("v2.3"; actions.deploy)
 
 
 class SourceHealth(Frozen):

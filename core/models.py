@@ -38,6 +38,13 @@ class IntentName(StrEnum):
     COST_EXPORT = "cost_export"  # "export costs for november": a gzip CSV file
     BUDGET = "budget"  # "budgets": the budgets and where each stands
     SET_BUDGET = "set_budget"  # "set budget prod to $20k a month": an admin's change of opsbot's own config
+    DEPLOY = "deploy"  # "deploy web v2.4 to prod": a service's release rolled to its groups in every cloud
+    ROLLBACK = "rollback"  # "rollback web-prod", "roll back web to v2.3": back to the previous good version
+    DEPLOY_STATUS = "deploy_status"  # "deploy status", "deploy status web", "deploys today"
+    DEPLOY_HISTORY = "deploy_history"  # "history web", "deploy history web": versions, who, when, outcome
+    PAUSE_DEPLOY = "pause_deploy"  # "pause deploy web": the running rollouts stop replacing instances
+    RESUME_DEPLOY = "resume_deploy"  # "resume deploy web"
+    CANCEL_DEPLOY = "cancel_deploy"  # "cancel deploy web": stop where it is (instances replaced so far stay)
     ALERTS = "alerts"
     ACK = "ack"
     RESOLVE = "resolve"
@@ -90,6 +97,11 @@ class Slots(Frozen):
     month: str | None = None
     amount: float | None = Field(default=None, ge=0)
     budget_scope: str | None = None
+    # Deployments: the release asked for ("v2.4", "2.4.1", "a1b2c3d"), as typed; the manifest names what it means.
+    # `target` names the service ("web") or one of its groups ("web-prod"), `environment` where it goes.
+    version: str | None = Field(default=None, max_length=64)
+    # Why a rule is overridden, in the asker's words ("deploy web v2.4 to prod despite the freeze: fixes checkout").
+    reason: str | None = Field(default=None, max_length=200)
 
     def present(self) -> dict[str, object]:
         """The slots that are set, JSON-ready."""
@@ -200,6 +212,8 @@ class ActionName(StrEnum):
     EMERGENCY_SCALE = "emergency_scale"
     SHUTDOWN = "shutdown"
     FAILOVER = "failover"
+    DEPLOY = "deploy"  # a release to a service's groups (actions.deploy): its own request, DeployRequest
+    ROLLBACK = "rollback"  # a service back to its previous good version (or one named)
 
 
 # Intents that change infrastructure, one for each action; everything else is read-only or conversational.

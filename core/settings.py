@@ -188,6 +188,16 @@ class Settings(BaseSettings):
     )
     bigquery_url: HttpUrl | None = Field(default=None, description="BigQuery API URL override.")
 
+    # Deployments: release manifests, rollouts in every cloud, rollbacks (docs/deploy.md).
+    releases: Path | None = Field(
+        default=None,
+        description="Release manifest YAML: each service's groups per environment and what each version means "
+        "in each cloud. Unset: the shipped example (the demo world's web and api).",
+    )
+    deploy_poll_seconds: float = Field(
+        default=5.0, gt=0, le=60, description="A running deploy's rollouts are read this often and its message edited."
+    )
+
     # Alerts: intake, routing and escalation (docs/alerts.md).
     alerting: Path | None = Field(
         default=None,
