@@ -4,7 +4,7 @@ scaling a group to N always yields the same N members, in every process: that ma
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from actions.provider import Resource
 from core.models import Cloud
@@ -62,6 +62,7 @@ def new_member(seed: int, group: Resource, name: str, *, state: str = "running")
         tags=tags,
         cpu=(group.cpu or FRESH_CPU) if state != "stopped" else (),
         group=group.name,
+        version=group.version,  # launched from the group's model, so on its release
     )
 
 
@@ -94,3 +95,15 @@ def refreshed_group(group: Resource, members: Sequence[Resource]) -> Resource:
             "cpu": mean_cpu(members),
         }
     )
+
+
+def versioned(
+    group: Resource, members: Sequence[Resource], version: str, names: Collection[str] | None = None
+) -> dict[str, Resource]:
+    """The overlay writes that put `version` on the members called `names` (all of them when None; then the
+    group's model says `version` too). A member or group already on it is not written again."""
+    chosen = [m for m in members if names is None or m.name in names]
+    writes = {m.id: m.model_copy(update={"version": version}) for m in chosen if m.version != version}
+    if names is None and group.version != version:
+        writes[group.id] = group.model_copy(update={"version": version})
+    return writes

@@ -29,6 +29,9 @@ TEAMS = {
 RANDOM_SERVICES = tuple(s for s in TEAMS if s not in ("web", "api", "db", "worker"))
 OWNERS = ("ana", "bruno", "chloe", "dmitri", "eva", "farid", "grace", "hiro", "ines", "jonas", "kemi", "lena")
 CLOUDS = (Cloud.AWS, Cloud.AZURE, Cloud.GCP)
+# The release each fixed service's groups run at first: what the shipped release manifest (actions/deploy)
+# calls the version running now, so the demo can deploy the next one and roll back to this.
+INITIAL_VERSIONS = {"web": "v2.3", "api": "v5.1"}
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,7 @@ class _Builder:
     def group(self, spec: _GroupSpec, degraded_share: float) -> None:
         unit = INSTANCE_PRICES[spec.cloud][spec.size]
         level = self.rng.randint(25, 60)
+        version = INITIAL_VERSIONS.get(spec.service)
         members = []
         for name in member_names(self.seed, spec.name, spec.count):
             state = "degraded" if self.rng.random() < degraded_share else "running"
@@ -131,6 +135,7 @@ class _Builder:
                     id=instance_id(self.seed, spec.cloud, spec.region, name), name=name, cloud=spec.cloud,
                     kind="instance", region=spec.region, environment=spec.environment, state=state, size=spec.size,
                     hourly_cost=unit, tags=self.tags(spec.service, spec.environment), cpu=cpu, group=spec.name,
+                    version=version,
                 )
             )  # fmt: skip
         tags = self.tags(spec.service, spec.environment)
@@ -146,7 +151,7 @@ class _Builder:
                 min_count=low, max_count=high, limits_from=LIMITS_FROM[spec.cloud],
                 state=group_state([m.state for m in members], spec.environment),
                 hourly_cost=round(unit * len(members), 4), unit_hourly_cost=unit, tags=tags,
-                cpu=mean_cpu(members), standby=spec.standby,
+                cpu=mean_cpu(members), standby=spec.standby, version=version,
             )
         )  # fmt: skip
         self.out.extend(members)

@@ -5,6 +5,7 @@ keeps the view of the last version it read, so an unchanged world costs one GET.
 from __future__ import annotations
 
 import time
+from collections.abc import Collection
 from functools import partial
 from typing import cast
 
@@ -14,6 +15,7 @@ from redis.typing import EncodableT, FieldT
 from actions.provider import Billing, Outcome, Plan, ProgressCallback, Resource, Snapshot
 from actions.simulated.changes import Change
 from actions.simulated.faults import FaultMode, Faults
+from actions.simulated.groups import versioned
 from actions.simulated.planner import prepare
 from actions.simulated.transaction import optimistic
 from actions.simulated.world import WorldView, apply_overlay, base_view
@@ -72,6 +74,10 @@ class SimulatedCloud:
     def get(self, resource_id: str) -> Resource:
         return self._world().find(resource_id)
 
+    def members_of(self, group: Resource) -> tuple[Resource, ...]:
+        """The group's instances now."""
+        return self._world().members_of(group)
+
     def billing(self) -> tuple[Billing, ...]:
         return ()  # the simulated world has list prices only
 
@@ -111,6 +117,28 @@ class SimulatedCloud:
         pipe.hset(self._overlay_key, mapping=mapping)
         pipe.incr(self._version_key)
         return change  # `optimistic` executes the writes, or runs this again if the version moved
+
+    def set_version(self, group_name: str, version: str, members: Collection[str] | None = None) -> Resource:
+        """Put release `version` on the group's members called `members` (all: the group's model too), the way a
+        finished (or stopped) rollout leaves them; one optimistic transaction on the world's version, so scale
+        and failover committed meanwhile are kept. Returns the group as it is after."""
+        return optimistic(
+            self._redis, self._version_key, partial(self._try_version, group=group_name, version=version, names=members)
+        )
+
+    def _try_version(
+        self, pipe: redis.client.Pipeline, group: str, version: str, names: Collection[str] | None
+    ) -> Resource:
+        world = self._world()
+        found = world.find(group)
+        writes = versioned(found, world.members_of(found), version, names)
+        if not writes:
+            pipe.unwatch()
+            return found
+        pipe.multi()
+        pipe.hset(self._overlay_key, mapping={rid: new.model_dump_json() for rid, new in writes.items()})
+        pipe.incr(self._version_key)
+        return writes.get(found.id, found)
 
     def _fail(self, fault: FaultMode, request: ActionRequest) -> None:
         cloud, name = CLOUD_LABELS[request.cloud], request.resource_name
