@@ -89,7 +89,7 @@ def progress(rollout: Rollout, now: float, *, batch_seconds: float, unhealthy: b
                 detail = f"{len(chunk)} new instances on {rollout.to_version} failing health checks"
             else:
                 detail = f"batch 1 of {len(chunks)}: {len(chunk)} instances launching"
-            out_of_service = max(0, len(chunk) - rollout.strategy.surge)
+            out_of_service = _draining(rollout, len(chunk))
             break
         length = batch_seconds * (2 if index == hiccup else 1)
         if elapsed >= begin + length:
@@ -104,7 +104,7 @@ def progress(rollout: Rollout, now: float, *, batch_seconds: float, unhealthy: b
         else:
             word = "launching" if phase < batch_seconds / 2 else "warming up"
             detail = f"batch {index + 1} of {len(chunks)}: {len(chunk)} instances {word}"
-            out_of_service = max(0, len(chunk) - rollout.strategy.surge)
+            out_of_service = _draining(rollout, len(chunk))
         break
     done = not unhealthy and len(replaced) == len(rollout.todo)
     updated = rollout.size - len(rollout.todo) + len(replaced)
@@ -129,6 +129,13 @@ def progress(rollout: Rollout, now: float, *, batch_seconds: float, unhealthy: b
         detail=detail,
     )
     return Progress(state=state, replaced=tuple(replaced), done=done)
+
+
+def _draining(rollout: Rollout, batch: int) -> int:
+    """Old instances out of service while a batch replaces them: the surge launches first, and the cloud never
+    goes below min_healthy_percent (it makes the batch wait instead)."""
+    floor = math.ceil(rollout.size * rollout.strategy.min_healthy_percent / 100)
+    return max(0, min(batch - rollout.strategy.surge, rollout.size - floor))
 
 
 def _status(rollout: Rollout, done: bool) -> RolloutStatus:

@@ -8,6 +8,7 @@ import pytest
 import redis
 
 from actions.deploy.model import GroupChange, Manifest, Strategy, VersionSpec
+from actions.provider import CloudProvider
 from actions.simulated import SimulatedCloud
 from actions.simulated.rollout import STEPS_PER_BATCH, SimulatedRollouts
 from core.errors import ProviderError
@@ -41,7 +42,7 @@ def sim(redis_conn: redis.Redis, clock: StepClock) -> SimulatedRollouts:
     return rollouts(redis_conn, clock)
 
 
-def change_for(cloud: SimulatedCloud, group: str, version: str, **strategy: int) -> GroupChange:
+def change_for(cloud: CloudProvider, group: str, version: str, **strategy: int) -> GroupChange:
     found = cloud.get(group)
     return GroupChange(
         group_id=found.id,
@@ -77,7 +78,7 @@ def test_a_rollout_replaces_batches_over_time_and_the_world_shows_the_version(
     first = sim.state(change, handle)
     assert (first.status, first.percent, first.updated, first.total) == ("rolling", 0, 0, 12)
     assert first.detail == "batch 1 of 4: 3 instances launching"
-    assert first.healthy == 10  # 3 drained, 1 surge instance above the size covers one of them
+    assert first.healthy == 11  # the surge launches first; 90% of 12 stay in service
     clock.sleep(BATCH)
     assert (sim.state(change, handle).updated, sim.state(change, handle).percent) == (3, 25)
     seen = []
