@@ -81,6 +81,8 @@ class SimulatedRollouts:
             group = self._group(change)
         except ProviderError as exc:
             return [str(exc)]
+        if group.state == "stopped":
+            return [f"{CLOUD_LABELS[change.cloud]}: {change.group} is stopped: start it first, then deploy"]
         members = self._world.members_of(group)
         count = len(members)
         healthy = sum(m.state == "running" for m in members)

@@ -266,13 +266,18 @@ def test_scaling_after_a_deploy_launches_the_new_version(
     assert set(versions(cloud, "web-dr")) == {"v2.3"}  # the standby launches what its model says
 
 
-def test_check_refuses_an_unknown_or_unhealthy_group(sim: SimulatedRollouts, cloud: SimulatedCloud) -> None:
+def test_check_refuses_an_unknown_unhealthy_or_stopped_group(sim: SimulatedRollouts, cloud: SimulatedCloud) -> None:
     assert sim.check(change_for(cloud, "web-canary", "v2.4")) == []
     member = cloud.members_of(cloud.get("web-canary"))[0]
     cloud.execute(request_for(member, ActionName.STOP), lambda _line: None)
     assert sim.check(change_for(cloud, "web-canary", "v2.4")) == [
         "AWS: web-canary has 1 of 2 instances healthy, below the 90% the rollout keeps in service: "
         "restart or replace the unhealthy ones first"
+    ]
+    staging = cloud.get("web-staging")
+    cloud.execute(request_for(staging, ActionName.STOP), lambda _line: None)
+    assert sim.check(change_for(cloud, "web-staging", "v2.4")) == [
+        "AWS: web-staging is stopped: start it first, then deploy"
     ]
     gone = change_for(cloud, "web-prod", "v2.4").model_copy(update={"group": "web-nowhere"})
     assert sim.check(gone) == [
