@@ -229,7 +229,7 @@ class SimulatedRollouts:
             if latest is not None:
                 moved = self._progress(latest, self._clock())
                 live = latest.stopped_at is None
-                if latest.to_version == change.to_version and live:
+                if latest.to_version == change.to_version and live and self._still(change, latest, moved):
                     return latest.handle
                 if live and not moved.done and kind == "deploy":
                     raise ProviderError(
@@ -250,6 +250,15 @@ class SimulatedRollouts:
         if moved.done:  # nothing to replace (a standby at 0 instances): only the group's model moves
             self._apply(rollout, moved)
         return handle
+
+    def _still(self, change: GroupChange, rollout: Rollout, moved: Progress) -> bool:
+        """True when the rollout still stands: in flight, or done and the world says so (not reset since)."""
+        if not moved.done:
+            return True
+        if not rollout.applied:
+            self._apply(rollout, moved)
+            return True
+        return self._group(change).version == rollout.to_version
 
     def _record(
         self, pipe: redis.client.Pipeline, change: GroupChange, kind: RolloutKind, handle: str, seen: str | None

@@ -222,6 +222,10 @@ def test_start_twice_is_one_rollout_and_another_version_is_refused(
     clock.sleep(BATCH * 20)
     assert sim.state(change, handle).status == "succeeded"
     assert sim.start(change) == handle  # done: still the same one
+    cloud.reset()  # the world is back on v5.1: the same deploy rolls again
+    again = sim.start(change)
+    assert again != handle
+    assert (sim.state(change, again).status, sim.state(change, again).updated) == ("rolling", 0)
 
 
 def test_two_processes_on_one_redis_agree(redis_conn: redis.Redis, cloud: SimulatedCloud, clock: StepClock) -> None:
