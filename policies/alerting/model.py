@@ -1,12 +1,12 @@
-"""The alerting file's schema: routes, maintenance windows, event days, escalation policies and on-call
-schedules. Every model forbids unknown keys, so a typo is an error rather than a rule that silently does
+"""The alerting file's schema: routes, maintenance windows, event days, deploy freezes, escalation policies and
+on-call schedules. Every model forbids unknown keys, so a typo is an error rather than a rule that silently does
 nothing. Names that refer to other parts of the file are checked in `policies.alerting.references`."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
@@ -104,27 +104,52 @@ class Weekly(Frozen):
         return self
 
 
-class Maintenance(Frozen):
-    """Alerts matching this, while it is on, are stored and shown but do not page."""
+class Window(Frozen):
+    """A stretch of time the alerting file names: once (`start` and `end`) or every week (`weekly`)."""
+
+    _kind: ClassVar[str] = "window"  # how its own errors name it
 
     name: str = Field(min_length=1)
-    match: Match = Match()
     timezone: TimeZone = "UTC"  # in the file: the top-level `timezone` unless given
     start: datetime | None = None  # without an offset: in `timezone`
     end: datetime | None = None
     weekly: Weekly | None = None
 
     @model_validator(mode="after")
-    def _one_kind(self) -> Maintenance:
+    def _one_kind(self) -> Window:
         once = self.start is not None or self.end is not None
         if once == (self.weekly is not None):
-            raise ValueError("a maintenance window has start and end, or weekly (not both)")
+            raise ValueError(f"a {self._kind} has start and end, or weekly (not both)")
         if once and (self.start is None or self.end is None):
-            raise ValueError("a maintenance window needs both start and end")
+            raise ValueError(f"a {self._kind} needs both start and end")
         tz = zone(self.timezone)
         if self.start is not None and self.end is not None and as_utc(self.end, tz) <= as_utc(self.start, tz):
-            raise ValueError("a maintenance window's end must be after its start")
+            raise ValueError(f"a {self._kind}'s end must be after its start")
         return self
+
+
+class Maintenance(Window):
+    """Alerts matching this, while it is on, are stored and shown but do not page."""
+
+    _kind: ClassVar[str] = "maintenance window"
+
+    match: Match = Match()
+
+
+SafeName = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
+
+
+class DeployFreeze(Window):
+    """While it is on, deploys of `services` (absent: every service) to `environments` are refused; an admin may
+    still deploy, giving a reason (decided in the conversation, recorded in the audit)."""
+
+    _kind: ClassVar[str] = "deploy freeze"
+
+    environments: Annotated[tuple[SafeName, ...], AnyOf, non_empty("environments")] = ("prod",)
+    services: Annotated[tuple[SafeName, ...], AnyOf, non_empty("services")] | None = None
+
+    def covers(self, *, service: str, environment: str) -> bool:
+        return environment in self.environments and (self.services is None or service in self.services)
 
 
 class Step(Frozen):
@@ -199,6 +224,8 @@ class AlertingPolicy(Frozen):
     timezone: TimeZone = "UTC"
     routes: Annotated[tuple[Route, ...], non_empty("routes")]  # first match wins
     maintenance: tuple[Maintenance, ...] = ()
+    deploy_freezes: tuple[DeployFreeze, ...] = ()  # when deploys are refused (an admin may override)
+    freeze_event_days: bool = False  # true: deploys to prod are refused on `event_days` too
     escalations: dict[str, Escalation] = Field(default_factory=dict)
     schedules: dict[str, Schedule] = Field(default_factory=dict)  # the first is the default
     sources: dict[SourceName, SourceFields] = Field(default_factory=dict)  # label precedence per source
@@ -206,15 +233,16 @@ class AlertingPolicy(Frozen):
     @model_validator(mode="before")
     @classmethod
     def _local_time_zone(cls, data: object) -> object:
-        """Schedules and maintenance windows without a `timezone` use the file's."""
+        """Schedules, maintenance windows and deploy freezes without a `timezone` use the file's."""
         tz = data.get("timezone", "UTC") if isinstance(data, dict) else None
         if not isinstance(data, dict) or not isinstance(tz, str) or not is_zone(tz):
             return data  # an unknown zone is reported once, at the top
         data = dict(data)
         if isinstance(data.get("schedules"), dict):
             data["schedules"] = {k: _with_zone(v, tz) for k, v in data["schedules"].items()}
-        if isinstance(data.get("maintenance"), list):
-            data["maintenance"] = [_with_zone(v, tz) for v in data["maintenance"]]
+        for windows in ("maintenance", "deploy_freezes"):
+            if isinstance(data.get(windows), list):
+                data[windows] = [_with_zone(v, tz) for v in data[windows]]
         return data
 
     @property

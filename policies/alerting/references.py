@@ -26,7 +26,8 @@ def cross_problems(alerting: AlertingPolicy, policy: Policy) -> list[Problem]:
 def _names(alerting: AlertingPolicy) -> Iterator[Problem]:
     routes = [r.name for r in alerting.routes]
     windows = [m.name for m in alerting.maintenance]
-    for field, names in (("routes", routes), ("maintenance", windows)):
+    freezes = [f.name for f in alerting.deploy_freezes]
+    for field, names in (("routes", routes), ("maintenance", windows), ("deploy_freezes", freezes)):
         for index, name in enumerate(names):
             if name in names[:index]:
                 yield (field, index, "name"), f"the name '{name}' is used twice"
@@ -91,6 +92,12 @@ def _environments(alerting: AlertingPolicy, policy: Policy) -> Iterator[Problem]
         for index, env in enumerate(match.environment or ()):
             if env not in known:
                 yield (*loc, "environment", index), f"unknown environment '{env}'{did_you_mean(env, known)}"
+    for i, freeze in enumerate(alerting.deploy_freezes):
+        given = freeze.environments if "environments" in freeze.model_fields_set else ()  # not the default prod
+        for index, env in enumerate(given):
+            if env not in known:
+                what = f"unknown environment '{env}'{did_you_mean(env, known)}"
+                yield ("deploy_freezes", i, "environments", index), what
 
 
 def _paged_by_phone(alerting: AlertingPolicy) -> dict[str, tuple[Loc, set[str]]]:

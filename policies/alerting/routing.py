@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from alerts.model import Incoming, Severity
 from policies.alerting.fields import WEEKDAYS, as_utc, zone
-from policies.alerting.model import AlertingPolicy, Maintenance
+from policies.alerting.model import AlertingPolicy, Window
 from policies.alerting.route_index import index_of
 
 
@@ -56,8 +56,8 @@ def route(alerting: AlertingPolicy, incoming: Incoming, at: datetime) -> RouteDe
     )
 
 
-def window_end(window: Maintenance, at: datetime) -> datetime | None:
-    """When `window` ends if it is on at `at` (UTC), else None."""
+def window_end(window: Window, at: datetime) -> datetime | None:
+    """When `window` (a maintenance window or a deploy freeze) ends if it is on at `at` (UTC), else None."""
     at = _aware(at)
     tz = zone(window.timezone)
     if window.start is not None and window.end is not None:
