@@ -10,7 +10,10 @@ RUNNING to its first `op_polls` GETs (or waits) and DONE after that, when its ef
 way somewhere (STAGING -> RUNNING, STOPPING -> TERMINATED) gets there after `status_reads` GETs of it (MIG
 members: reads of the group's managed-instance list; new members come up one read apart). Controls: seed
 instances and MIGs, fail requests whose path contains a string (any status, N times, Retry-After), hang, end the
-next operation with an error, stall an instance or a group's new members, and a log of every request."""
+next operation with an error, stall an instance or a group's new members, and a log of every request.
+
+Rolling updates (instance templates, machine types, region quotas, a MIG's versions and update policy, patch, and
+the update's progress per listManagedInstances read) live in fakes/gcp_rollouts.py: `rollouts` here."""
 
 from __future__ import annotations
 
@@ -24,6 +27,8 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from fakes.gcp_rollouts import FakeRollouts, MigUpdate
+from fakes.gcp_rollouts import HttpError as _HttpError
 from fakes.loopback import LoopbackHandler, LoopbackServer
 
 Json = dict[str, Any]
@@ -32,6 +37,7 @@ _V1 = "/compute/v1/projects/"
 _ERRORS: dict[int, tuple[str, str, str]] = {  # status -> (message, reason, status word), as Google sends them
     401: ("Request is missing required authentication credential.", "required", "UNAUTHENTICATED"),
     403: ("Required 'compute.instances.list' permission for the project.", "forbidden", "PERMISSION_DENIED"),
+    409: ("The resource is not ready: another operation is changing it.", "resourceNotReady", "ABORTED"),
     429: ("Rate Limit Exceeded", "rateLimitExceeded", "RESOURCE_EXHAUSTED"),
     500: ("Internal error. Please try again or contact Google Support.", "backendError", "INTERNAL"),
     503: ("The service is currently unavailable.", "backendError", "UNAVAILABLE"),
@@ -68,6 +74,9 @@ class FakeInstance:
     reads_left: int = 0
     stalled: bool = False
     deleting: bool = False  # a MIG member being removed: gone once TERMINATED
+    template: str = ""  # a MIG member's instance template URL
+    recreating: bool = False  # a MIG member being replaced by a rolling update
+    health: str | None = None  # a test's override of its instanceHealth (HEALTHY, UNHEALTHY, TIMEOUT)
 
 
 @dataclass
@@ -93,6 +102,7 @@ class FakeMig:
     id: int = 0
     stall_new: bool = False
     autoscaler: FakeAutoscaler | None = None
+    update: MigUpdate = field(default_factory=lambda: MigUpdate([]))
 
 
 @dataclass
@@ -130,12 +140,6 @@ class _Zone:
         return [found[name] for name in sorted(found)]
 
 
-class _HttpError(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status, self.message = status, message
-
-
 class FakeComputeApi(LoopbackServer):
     def __init__(self, *, page_size: int = 500, op_polls: int = 1, status_reads: int = 1) -> None:
         self.page_size, self.op_polls, self.status_reads = page_size, op_polls, status_reads
@@ -148,6 +152,7 @@ class FakeComputeApi(LoopbackServer):
         self._ids = itertools.count(4_000_000_000_001)
         self._lock = threading.RLock()
         self._stopping = threading.Event()
+        self.rollouts = FakeRollouts(self)
         super().__init__(_handler_for(self), "fake-gcp", poll=0.02)
 
     def stop(self) -> None:
@@ -172,14 +177,18 @@ class FakeComputeApi(LoopbackServer):
             self.add_instance(project, zone, f"{prefix}-{i:04d}", **kwargs)
 
     def add_mig(self, project: str, zone: str, name: str, size: int, *, running: int | None = None,
-                machine_type: str = "e2-standard-2", labels: dict[str, str] | None = None) -> FakeMig:  # fmt: skip
-        """A zonal MIG with `size` members: the first `running` (default all) RUNNING, the rest stuck in STAGING."""
+                machine_type: str = "e2-standard-2", labels: dict[str, str] | None = None,
+                template: str | None = None) -> FakeMig:  # fmt: skip
+        """A zonal MIG with `size` members: the first `running` (default all) RUNNING, the rest stuck in STAGING;
+        all on instance template `template` (default '<name>-template', made when missing)."""
         mig = FakeMig(name, zone, size, machine_type, dict(labels or {}), next(self._ids))
         with self._lock:
             self.add_zone(project, zone).migs[name] = mig
+            mig.update = self.rollouts.first_update(project, mig, template)
             for i in range(size):
                 member = self.add_instance(project, zone, f"{name}-{i:04d}", machine_type=machine_type,
                                            labels=mig.labels, group=name)  # fmt: skip
+                member.template = mig.update.versions[0]["instanceTemplate"]
                 if running is not None and i >= running:
                     member.status, member.target, member.stalled = "STAGING", "RUNNING", True
         return mig
@@ -230,7 +239,8 @@ class FakeComputeApi(LoopbackServer):
             return [r for r in self.requests if contains in r.path and method in (None, r.method)]
 
     # -- answering -------------------------------------------------------------------------------------------
-    def answer(self, method: str, path: str, query: dict[str, str]) -> tuple[int, Json, dict[str, str]]:
+    def answer(self, method: str, path: str, query: dict[str, str],
+               body: Json | None = None) -> tuple[int, Json, dict[str, str]]:  # fmt: skip
         with self._lock:
             self.requests.append(Request(method, path, query))
             fault = next((f for f in self._faults if f.remaining > 0 and f.contains in path
@@ -244,11 +254,11 @@ class FakeComputeApi(LoopbackServer):
             return fault.status, _error(fault.status, _ERRORS.get(fault.status, ("Bad request.",))[0]), headers
         with self._lock:
             try:
-                return 200, self._route(method, path, query), {}
+                return 200, self._route(method, path, query, body or {}), {}
             except _HttpError as exc:
                 return exc.status, _error(exc.status, exc.message), {}
 
-    def _route(self, method: str, path: str, query: dict[str, str]) -> Json:
+    def _route(self, method: str, path: str, query: dict[str, str], body: Json) -> Json:
         project, _, rest = path.removeprefix(_V1).partition("/")
         zones = self._projects.get(project)
         if not path.startswith(_V1) or zones is None:
@@ -257,6 +267,8 @@ class FakeComputeApi(LoopbackServer):
                                         "aggregated/autoscalers"):  # fmt: skip
             kind = rest.split("/")[1]
             return self._aggregated(project, kind, query)
+        if method == "GET" and (served := self._rollout_read(project, rest)) is not None:
+            return served
         found = re.fullmatch(
             r"zones/([^/]+)/(instances|instanceGroupManagers|autoscalers|operations)(?:/([^/]+))?(?:/(\w+))?", rest
         )
@@ -285,7 +297,17 @@ class FakeComputeApi(LoopbackServer):
         if mig is None:
             raise _HttpError(404, f"The resource 'projects/{project}/zones/{zone}/instanceGroupManagers/{name}' "
                                   "was not found")  # fmt: skip
-        return self._mig_call(project, mig, method, verb, query)
+        return self._mig_call(project, mig, method, verb, query, body)
+
+    def _rollout_read(self, project: str, rest: str) -> Json | None:
+        """instanceTemplates.get, machineTypes.get and regions.get (fakes/gcp_rollouts.py), or None."""
+        if found := re.fullmatch(r"global/instanceTemplates/([^/]+)", rest):
+            return self.rollouts.template_json(project, found[1])
+        if found := re.fullmatch(r"zones/([^/]+)/machineTypes/([^/]+)", rest):
+            return self.rollouts.machine_type_json(project, found[1], found[2])
+        if found := re.fullmatch(r"regions/([^/]+)", rest):
+            return self.rollouts.region_json(project, list(self._projects[project]), found[1])
+        return None
 
     def _instance_call(self, project: str, target: FakeInstance, method: str, verb: str | None) -> Json:
         if method == "GET" and verb is None:
@@ -320,12 +342,20 @@ class FakeComputeApi(LoopbackServer):
             return self._operation(project, target, verb, lambda: None, lambda: None)
         raise _HttpError(404, "Not Found")
 
-    def _mig_call(self, project: str, mig: FakeMig, method: str, verb: str | None, query: dict[str, str]) -> Json:
+    def _mig_call(self, project: str, mig: FakeMig, method: str, verb: str | None, query: dict[str, str],
+                  body: Json) -> Json:  # fmt: skip
         if method == "GET" and verb is None:
             return self._json(project, mig)
+        if method == "PATCH" and verb is None:
+            replaced = self.rollouts.patch(project, mig, body)
+
+            def restore() -> None:
+                mig.update = replaced
+
+            return self._operation(project, mig, "compute.instanceGroupManagers.patch", lambda: None, restore)
         if verb == "listManagedInstances":
             members = self._members_read(project, mig)
-            return self._page([self._managed(project, m) for m in members], query, "managedInstances")
+            return self._page([self._managed(project, mig, m) for m in members], query, "managedInstances")
         if verb != "resize":
             raise _HttpError(404, "Not Found")
         before, size = mig.target_size, int(query.get("size", "-1"))
@@ -343,6 +373,7 @@ class FakeComputeApi(LoopbackServer):
                 member = self.add_instance(project, mig.zone, next(names), machine_type=mig.machine_type,
                                            labels=mig.labels, status="STAGING", group=mig.name)  # fmt: skip
                 member.target, member.reads_left, member.stalled = "RUNNING", self.status_reads + k, mig.stall_new
+                member.template = next(v for v in mig.update.versions if "targetSize" not in v)["instanceTemplate"]
             for member in live[size:]:
                 member.status, member.target, member.reads_left, member.deleting = "STOPPING", "TERMINATED", 1, True
 
@@ -420,17 +451,21 @@ class FakeComputeApi(LoopbackServer):
                     "status": "ACTIVE", "selfLink": f"{zone_url}/autoscalers/{x.name}"}  # fmt: skip
         if isinstance(x, FakeMig):
             members = self.members(project, x.zone, x.name)
-            creating = sum(1 for m in members if m.target == "RUNNING" and not m.deleting)
+            creating = sum(1 for m in members if m.target == "RUNNING" and not m.deleting and not m.recreating)
             deleting = sum(1 for m in members if m.deleting)
+            recreating = sum(1 for m in members if m.recreating)
+            update = self.rollouts.mig_fields(x, members)
             out: Json = {
                 "kind": "compute#instanceGroupManager", "id": str(x.id), "name": x.name, "zone": zone_url,
                 "baseInstanceName": x.name, "targetSize": x.target_size,
-                "instanceTemplate": f"{self.url}{_V1}{project}/global/instanceTemplates/{x.name}-template",
+                "instanceTemplate": update["instanceTemplate"], "versions": update["versions"],
+                "updatePolicy": update["updatePolicy"],
                 "instanceGroup": f"{zone_url}/instanceGroups/{x.name}",
                 "selfLink": f"{zone_url}/instanceGroupManagers/{x.name}",
-                "currentActions": {"none": len(members) - creating - deleting, "creating": creating,
-                                   "deleting": deleting, "recreating": 0, "restarting": 0, "abandoning": 0},
-                "status": {"isStable": creating == deleting == 0 and len(members) == x.target_size}
+                "currentActions": {"none": len(members) - creating - deleting - recreating, "creating": creating,
+                                   "deleting": deleting, "recreating": recreating, "restarting": 0, "abandoning": 0},
+                "status": {"isStable": creating == deleting == recreating == 0 and len(members) == x.target_size}
+                | update["status"]
                 | ({"autoscaler": f"{zone_url}/autoscalers/{x.autoscaler.name}"} if x.autoscaler else {}),
             }  # fmt: skip
             return out | ({"allInstancesConfig": {"properties": {"labels": x.labels}}} if x.labels else {})
@@ -443,10 +478,12 @@ class FakeComputeApi(LoopbackServer):
                 "creationTimestamp": "2026-11-02T08:00:00.000-08:00",
                 "selfLink": f"{zone_url}/instances/{x.name}"}  # fmt: skip
 
-    def _managed(self, project: str, member: FakeInstance) -> Json:
+    def _managed(self, project: str, mig: FakeMig, member: FakeInstance) -> Json:
         action = "DELETING" if member.deleting else ("CREATING" if member.target == "RUNNING" else "NONE")
-        return {"instance": self._json(project, member)["selfLink"], "id": str(member.id), "name": member.name,
-                "instanceStatus": member.status, "currentAction": action}  # fmt: skip
+        action = "RECREATING" if member.recreating else action
+        own = {"instance": self._json(project, member)["selfLink"], "id": str(member.id), "name": member.name,
+               "instanceStatus": member.status, "currentAction": action}  # fmt: skip
+        return own | self.rollouts.managed_fields(project, mig, member)
 
     def _members_read(self, project: str, mig: FakeMig) -> list[FakeInstance]:
         place = self._projects[project][mig.zone]
@@ -454,6 +491,7 @@ class FakeComputeApi(LoopbackServer):
             _read(member)
             if member.deleting and member.status == "TERMINATED":
                 del place.instances[member.name]
+        self.rollouts.step(mig, self.members(project, mig.zone, mig.name))
         return self.members(project, mig.zone, mig.name)
 
 
@@ -481,13 +519,22 @@ def _handler_for(api: FakeComputeApi) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:
             self._serve("POST")
 
+        def do_PATCH(self) -> None:
+            self._serve("PATCH")
+
         def _serve(self, method: str) -> None:
             length = int(self.headers.get("Content-Length") or 0)
-            if length:
-                self.rfile.read(length)
+            sent = self.rfile.read(length) if length else b""
+            try:
+                request = json.loads(sent) if sent else {}
+            except ValueError:
+                request = None
             url = urlsplit(self.path)
             query = {k: v[0] for k, v in parse_qs(url.query).items()}
-            status, body, headers = api.answer(method, url.path, query)
+            if not isinstance(request, dict):
+                self.reply(400, json.dumps(_error(400, "Invalid JSON payload received.")).encode())
+                return
+            status, body, headers = api.answer(method, url.path, query, request)
             self.reply(
                 status, json.dumps(body).encode(), {"Content-Type": "application/json; charset=UTF-8", **headers}
             )

@@ -9,8 +9,11 @@ from typing import Any
 import pytest
 from google.auth.credentials import AnonymousCredentials
 
+from actions.deploy.model import GroupChange, Strategy, VersionSpec
 from actions.gcp import GcpBackend
+from actions.gcp.rollout import GcpRollouts
 from core.cloud_config import GcpProject
+from core.models import Cloud
 from fakes.gcp_compute import FakeComputeApi
 
 PROJECT = "shop-prod-7"
@@ -47,3 +50,20 @@ def make_backend(fake: FakeComputeApi) -> MakeBackend:
 @pytest.fixture
 def backend(make_backend: MakeBackend) -> GcpBackend:
     return make_backend()
+
+
+@pytest.fixture
+def rollouts(fake: FakeComputeApi) -> GcpRollouts:
+    """A rollout backend on the fake: real SDK clients, anonymous credentials, a patch operation polled at 10 ms."""
+    return GcpRollouts([GcpProject(id=PROJECT)], compute_url=fake.url, throttle=RecordingThrottle(), timeout=2.0,
+                       credentials=AnonymousCredentials(), poll_seconds=0.01)  # type: ignore[no-untyped-call]  # fmt: skip
+
+
+def mig_change(group: str = "web-edge-prod", template: str = "web-v2-4", *, version: str = "v2.4", size: int = 4,
+               zone: str = ZONE_B, **strategy: Any) -> GroupChange:  # fmt: skip
+    """One group's part of a deploy to `template`, with a strategy quick to roll in tests (no warm-up)."""
+    return GroupChange(
+        group_id=f"gcp:{PROJECT}:{zone}:mig/{group}", group=group, cloud=Cloud.GCP, region=zone, size=size,
+        from_version="v2.3", to_version=version, to=VersionSpec(instance_template=template),
+        strategy=Strategy(**({"warmup_seconds": 0, "min_healthy_percent": 75} | strategy)), expected_seconds=60,
+    )  # fmt: skip
