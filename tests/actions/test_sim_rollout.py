@@ -4,6 +4,8 @@ The clock is the test's: time moves, nothing sleeps."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 import redis
 
@@ -241,6 +243,16 @@ def test_two_processes_on_one_redis_agree(redis_conn: redis.Redis, cloud: Simula
     clock.sleep(BATCH * 5)
     assert worker.state(change, handle).status == "succeeded"
     assert SimulatedCloud(redis_conn, size=SIZE).get("web-edge-prod").version == "v2.4"
+
+
+def test_processes_starting_one_group_at_once_make_one_rollout(
+    redis_conn: redis.Redis, cloud: SimulatedCloud, clock: StepClock
+) -> None:
+    change = change_for(cloud, "web-prod", "v2.4")
+    processes = [rollouts(redis.Redis.from_url(_url(redis_conn)), clock) for _ in range(6)]
+    with ThreadPoolExecutor(len(processes)) as pool:
+        handles = set(pool.map(lambda process: process.start(change), processes))
+    assert len(handles) == 1
 
 
 def _url(connection: redis.Redis) -> str:
