@@ -86,9 +86,9 @@ def progress(rollout: Rollout, now: float, *, batch_seconds: float, unhealthy: b
             if elapsed >= batch_seconds:  # launched: they never pass their health checks
                 replaced.extend(chunk)
                 failing = chunk
-                detail = f"{len(chunk)} new instances on {rollout.to_version} failing health checks"
+                detail = f"{_instances(len(chunk), 'new instance')} on {rollout.to_version} failing health checks"
             else:
-                detail = f"batch 1 of {len(chunks)}: {len(chunk)} instances launching"
+                detail = f"batch 1 of {len(chunks)}: {_instances(len(chunk))} launching"
             out_of_service = _draining(rollout, len(chunk))
             break
         length = batch_seconds * (2 if index == hiccup else 1)
@@ -103,7 +103,7 @@ def progress(rollout: Rollout, now: float, *, batch_seconds: float, unhealthy: b
             out_of_service = 1  # the batch's others already serve; the failing one does not
         else:
             word = "launching" if phase < batch_seconds / 2 else "warming up"
-            detail = f"batch {index + 1} of {len(chunks)}: {len(chunk)} instances {word}"
+            detail = f"batch {index + 1} of {len(chunks)}: {_instances(len(chunk))} {word}"
             out_of_service = _draining(rollout, len(chunk))
         break
     done = not unhealthy and len(replaced) == len(rollout.todo)
@@ -129,6 +129,10 @@ def progress(rollout: Rollout, now: float, *, batch_seconds: float, unhealthy: b
         detail=detail,
     )
     return Progress(state=state, replaced=tuple(replaced), done=done)
+
+
+def _instances(count: int, noun: str = "instance") -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _draining(rollout: Rollout, batch: int) -> int:

@@ -96,6 +96,12 @@ def test_a_rollout_replaces_batches_over_time_and_the_world_shows_the_version(
     assert group.count == 12
 
 
+def test_a_small_group_rolls_one_instance_at_a_time(sim: SimulatedRollouts, cloud: SimulatedCloud) -> None:
+    change = change_for(cloud, "web-canary", "v2.5")
+    handle = sim.start(change)
+    assert sim.state(change, handle).detail == "batch 1 of 2: 1 instance launching"
+
+
 def test_a_good_version_may_have_one_unhealthy_instance_that_recovers(
     sim: SimulatedRollouts, cloud: SimulatedCloud, clock: StepClock
 ) -> None:
@@ -126,6 +132,7 @@ def test_a_version_that_fails_health_checks_stops_progressing(
     assert len(stuck.unhealthy) == 3
     assert set(stuck.unhealthy) <= {m.name for m in cloud.members_of(cloud.get("web-prod"))}
     assert stuck.detail == "3 new instances on v2.5 failing health checks"
+    assert stuck.healthy == 11  # the surge took the place of one; the cloud keeps 90% in service
     clock.sleep(BATCH * 50)
     assert sim.state(change, handle) == stuck
     sim.cancel(change, handle)
