@@ -1,4 +1,6 @@
-"""What a job needs to run: settings, Redis, the cloud provider, the audit log and the outbox.
+"""What a job needs to run: settings, Redis, the cloud provider, the audit log and the outbox; for deploys, the
+release manifest, the rollout backends and the deploy records (`WorkerContext.deploys`, built on first use: most
+processes never deploy, and a manifest with a mistake must not stop a worker from running other jobs).
 
 The process that runs jobs installs one context (the worker command, or the chat process for its
 in-process worker). A job that finds none builds it from the environment, as a standalone `rq worker`
@@ -7,17 +9,58 @@ process would have to."""
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import redis
 
+from actions.deploy.model import Manifest, RolloutBackend
+from actions.deploy.records import DeployBook
 from actions.provider import CloudProvider
 from actions.registry import build_provider
 from audit.store import AuditStore
 from audit.stores import open_audit
+from core.models import Cloud
 from core.outbox import Outbox
 from core.redis import connect
 from core.settings import Settings, load_settings
+
+
+class DeployParts:
+    """The release manifest (OPSBOT_RELEASES, or the shipped example), each cloud's rollout backend and the deploy
+    book. `manifest` and `backends` replace what the settings name (tests: a manifest of their own, backends that
+    count their calls); otherwise each is built once, when first asked."""
+
+    def __init__(
+        self, settings: Settings, connection: redis.Redis, *, manifest: Manifest | None = None,
+        backends: Mapping[Cloud, RolloutBackend] | None = None, clock: Callable[[], float] = time.time,
+    ) -> None:  # fmt: skip
+        self._settings = settings
+        self._connection = connection
+        self._manifest = manifest
+        self._backends = backends
+        self._lock = threading.Lock()
+        self.book = DeployBook(connection, clock)
+
+    def manifest(self) -> Manifest:
+        """Raises ConfigError (its problems "releases.yaml:LINE: what") when the file is wrong; read again next
+        time then, so a fixed file is picked up without a restart."""
+        with self._lock:
+            if self._manifest is None:
+                from actions.deploy.manifest import load_manifest
+
+                self._manifest = load_manifest(self._settings.releases)
+            return self._manifest
+
+    def backends(self) -> Mapping[Cloud, RolloutBackend]:
+        manifest = self.manifest()
+        with self._lock:
+            if self._backends is None:
+                from actions.rollout_backends import build_rollouts
+
+                self._backends = build_rollouts(self._settings, self._connection, manifest)
+            return self._backends
 
 
 @dataclass(frozen=True)
@@ -27,6 +70,18 @@ class WorkerContext:
     provider: CloudProvider
     audit: AuditStore
     outbox: Outbox
+    deploy_parts: DeployParts | None = None  # None: built from the settings on first use
+
+    @property
+    def deploys(self) -> DeployParts:
+        if self.deploy_parts is not None:
+            return self.deploy_parts
+        with _parts_lock:
+            built = self.__dict__.get("_built_deploys")
+            if not isinstance(built, DeployParts):
+                built = DeployParts(self.settings, self.connection)
+                object.__setattr__(self, "_built_deploys", built)  # a cache beside the frozen fields
+            return built
 
 
 def build_context(settings: Settings, connection: redis.Redis | None = None) -> WorkerContext:
@@ -42,6 +97,7 @@ def build_context(settings: Settings, connection: redis.Redis | None = None) -> 
 
 
 _lock = threading.Lock()
+_parts_lock = threading.Lock()
 _current: WorkerContext | None = None
 
 
