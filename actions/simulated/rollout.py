@@ -138,7 +138,7 @@ class SimulatedRollouts:
     def roll_back(self, change: GroupChange, handle: str | None) -> str:
         """Stops the rollout in flight (`handle`, else whatever rolls the group) where it is, then rolls the
         instances not on `change.to_version` back to it: a rollback half way replaces only the half done."""
-        if handle is not None:
+        if handle is not None and self._redis.exists(self._key(handle)):  # one long gone: nothing in flight to stop
             self._stop(change, handle)
         return self._begin(change, kind="rollback")
 

@@ -205,13 +205,13 @@ def test_roll_back_mid_flight_replaces_only_what_was_rolled(
     assert set(versions(cloud, "web-prod")) == {"v2.3"}
 
 
-def test_roll_back_without_a_handle_stops_whatever_rolls_the_group(
+def test_roll_back_without_a_known_handle_stops_whatever_rolls_the_group(
     sim: SimulatedRollouts, cloud: SimulatedCloud, clock: StepClock
 ) -> None:
     broken = change_for(cloud, "web-prod", "v2.5")
     handle = sim.start(broken)
     clock.sleep(BATCH)
-    back = sim.roll_back(change_for(cloud, "web-prod", "v2.3"), None)
+    back = sim.roll_back(change_for(cloud, "web-prod", "v2.3"), "sim-rollout-999")  # a handle long gone: as None
     assert sim.state(broken, handle).status == "cancelled"
     clock.sleep(BATCH)
     assert sim.state(change_for(cloud, "web-prod", "v2.3"), back).status == "rolled_back"
