@@ -169,18 +169,20 @@ def worker(
 
 
 def _beside_jobs(context: WorkerContext) -> None:
-    """What a worker process runs beside its jobs: the escalation timers, the live metric streams' poller and the
+    """What a worker process runs beside its jobs: the escalation timers, the live metric streams' poller, the
     cost cache's refresher, whose every fresh read checks the budgets and yesterday's anomalies (alerts through
-    the same routes as any other)."""
+    the same routes as any other), and the watcher of running deploys."""
     from policies.budgets import BudgetBook
     from workers.cost_alerts import CostAlerter
     from workers.cost_refresh import start_cost_refresher
+    from workers.deploy_watch import start_deploy_watcher
     from workers.metric_poller import start_poller
 
     alerting, policy = _escalation_timers(context)
     start_poller(context)
     connection = context.connection
     start_cost_refresher(context, after=CostAlerter(connection, BudgetBook(connection, policy), alerting.desk))
+    start_deploy_watcher(context)
 
 
 def _escalation_timers(context: WorkerContext) -> tuple[Alerting, Policy]:

@@ -31,8 +31,9 @@ from policies.engine import PolicyEngine
 from policies.loader import load_policy
 from policies.ratelimit import RateLimiter
 from voice.backends import check as check_voice
-from workers.context import WorkerContext, install_context
+from workers.context import DeployParts, WorkerContext, install_context
 from workers.cost_refresh import CostRefresher, start_cost_refresher
+from workers.deploy_watch import DeployWatcher, start_deploy_watcher
 from workers.escalation.ticker import EscalationTicker
 from workers.inventory import InventoryRefresher, start_refresher
 from workers.runner import InProcessWorker
@@ -89,6 +90,7 @@ class Runtime:
     embedded: EmbeddedState | None = None  # the demo's in-process Redis, kept in the data dir between runs
     watch_ticker: Ticker | None = None  # edits of the running metric watches (`conversation.watches`)
     cost_refresher: CostRefresher | None = None  # the worker side's cost cache reads
+    deploy_watcher: DeployWatcher | None = None  # follows running deploys (workers.deploy_watch)
 
     @property
     def notes(self) -> list[str]:
@@ -136,7 +138,9 @@ class Runtime:
         provider = provider if provider is not None else build_provider(settings, connection)
         audit = open_audit(settings, connection)
         outbox = Outbox(connection)
-        context = WorkerContext(settings=settings, connection=connection, provider=provider, audit=audit, outbox=outbox)
+        deploys = DeployParts(settings, connection, clock=clock)  # deploys are stamped and watched on `clock` too
+        context = WorkerContext(settings=settings, connection=connection, provider=provider, audit=audit, outbox=outbox,
+                                deploy_parts=deploys)  # fmt: skip
         install_context(context)
         policy = load_policy(settings.policy)
         if is_embedded(settings) and _console_only(settings) and not settings.twilio:  # whom it would page, and how
@@ -156,20 +160,21 @@ class Runtime:
         )
         # Embedded mode has no other process to run jobs: the worker must live here.
         worker = InProcessWorker(context) if (with_worker or is_embedded(settings)) else None
-        refresher = ticker = cost_refresher = None
+        refresher = ticker = cost_refresher = deploy_watcher = None
         if worker is not None:
             worker.start()
             refresher = start_refresher(provider, settings)  # the worker side keeps the clouds' cache fresh
             ticker = start_ticker(alerting)  # and runs the escalation timers
             # and the cost cache: the demo reads a cold one at once, a chat process only once someone asks
             cost_refresher = start_cost_refresher(context, read_cold=is_embedded(settings))
+            deploy_watcher = start_deploy_watcher(context, clock=clock)  # and follows the running deploys
         conversation = Conversation(services)
         threading.Thread(target=conversation.warm_up, name="warm-up", daemon=True).start()
         sweeper = ExpirySweeper(conversation.sweep_expired, connection)
         sweeper.start()
         watch_ticker = start_watches(conversation.watches)
         return cls(settings, connection, conversation, outbox, worker, sweeper, alerting, refresher, ticker, embedded,
-                   watch_ticker, cost_refresher)  # fmt: skip
+                   watch_ticker, cost_refresher, deploy_watcher)  # fmt: skip
 
     def close(self) -> None:
         self.sweeper.stop()
@@ -179,6 +184,8 @@ class Runtime:
             self.ticker.stop()
         if self.refresher is not None:
             self.refresher.stop()
+        if self.deploy_watcher is not None:  # its leases go at once: another process follows the deploys now
+            self.deploy_watcher.stop()
         if self.cost_refresher is not None:  # the demo keeps a first read that is nearly done, for its next run
             self.cost_refresher.stop(wait_seconds=10.0 if self.embedded else 5.0, finish_read=self.embedded is not None)
         if self.worker is not None:

@@ -231,8 +231,8 @@ def _ended(record: DeployRecord, state: str, failure: str | None, now: float) ->
     return record.model_copy(update={"state": state, "failure": failure, "finished_at": now, "groups": groups})
 
 
-def start_deploy_watcher(ctx: WorkerContext) -> DeployWatcher:
-    """The watcher of a worker process (or of the embedded runtime's worker), started."""
-    watcher = DeployWatcher(ctx)
+def start_deploy_watcher(ctx: WorkerContext, *, clock: Callable[[], float] = time.time) -> DeployWatcher:
+    """The watcher of a worker process (or of the embedded runtime's worker), started: every deploy_poll_seconds."""
+    watcher = DeployWatcher(ctx, clock=clock)
     watcher.start()
     return watcher
