@@ -18,11 +18,9 @@ recreated in place (same name), which is what replacementMethod RECREATE does; S
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from fakes.gcp_compute import FakeComputeApi, FakeInstance, FakeMig
+from typing import Any, Protocol
 
 Json = dict[str, Any]
 # guestCpus of the machine types every zone offers unless a test withdraws one.
@@ -61,8 +59,31 @@ class MigUpdate:
     policy: Json = field(default_factory=lambda: dict(_POLICY))
 
 
+class _Api(Protocol):  # what this half reads of fakes.gcp_compute.FakeComputeApi (which imports this module)
+    url: str
+    status_reads: int
+
+
+class FakeMig(Protocol):  # fakes.gcp_compute.FakeMig
+    name: str
+    target_size: int
+    machine_type: str
+    update: MigUpdate
+
+
+class FakeInstance(Protocol):  # fakes.gcp_compute.FakeInstance, a MIG member
+    name: str
+    status: str
+    target: str | None
+    reads_left: int
+    deleting: bool
+    template: str
+    recreating: bool
+    health: str | None
+
+
 class FakeRollouts:
-    def __init__(self, api: FakeComputeApi) -> None:
+    def __init__(self, api: _Api) -> None:
         self._api = api
         self.templates: dict[tuple[str, str], FakeTemplate] = {}
         self.withdrawn: set[tuple[str, str]] = set()  # (zone, machine type) not offered there
@@ -142,7 +163,7 @@ class FakeRollouts:
             out["targetSize"] = version["targetSize"]
         return out
 
-    def desired(self, mig: FakeMig, members: list[FakeInstance]) -> dict[str, str]:
+    def desired(self, mig: FakeMig, members: Sequence[FakeInstance]) -> dict[str, str]:
         """Member name -> the template URL it should run: the targeted (canary) version's share, members already
         on it first, then the others in name order; everyone else on the version without a targetSize."""
         versions = mig.update.versions
@@ -155,7 +176,7 @@ class FakeRollouts:
             want.update({m.name: version["instanceTemplate"] for m in ordered[: int(count)]})
         return want
 
-    def step(self, mig: FakeMig, members: list[FakeInstance]) -> None:
+    def step(self, mig: FakeMig, members: Sequence[FakeInstance]) -> None:
         """One poll of a PROACTIVE update: finished recreations come up, then the next batch begins."""
         for member in members:
             if member.recreating and member.target is None:
@@ -171,7 +192,7 @@ class FakeRollouts:
             member.template, member.recreating = want[member.name], True
             member.status, member.target, member.reads_left = "STAGING", "RUNNING", self._api.status_reads
 
-    def reached(self, mig: FakeMig, members: list[FakeInstance]) -> bool:
+    def reached(self, mig: FakeMig, members: Sequence[FakeInstance]) -> bool:
         want = self.desired(mig, members)
         return all(m.template == want[m.name] and not m.recreating for m in members if not m.deleting)
 
@@ -193,7 +214,7 @@ class FakeRollouts:
             out["instanceHealth"] = [{"healthCheck": check, "detailedHealthState": health}]
         return out
 
-    def mig_fields(self, mig: FakeMig, members: list[FakeInstance]) -> Json:
+    def mig_fields(self, mig: FakeMig, members: Sequence[FakeInstance]) -> Json:
         """What a MIG's own record says of its update: versions, updatePolicy, status.versionTarget."""
         return {"instanceTemplate": mig.update.versions[0]["instanceTemplate"], "versions": mig.update.versions,
                 "updatePolicy": mig.update.policy,
