@@ -1,5 +1,5 @@
-"""`opsbot check-config`: every problem of the settings, the policy file and the alerting file at once, each as
-'FILE:LINE: what' (or 'OPSBOT_NAME: what' for an environment variable).
+"""`opsbot check-config`: every problem of the settings, the policy file, the alerting file and the release
+manifest at once, each as 'FILE:LINE: what' (or 'OPSBOT_NAME: what' for an environment variable).
 
 Settings are validated against the same `core.settings.Settings` model, but from the given mapping
 rather than the process environment, so a caller (or a test) can check any environment. The settings
@@ -15,6 +15,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from actions.deploy.manifest import load_manifest
 from core.errors import ConfigError
 from core.setting_errors import explain
 from core.setting_values import aws_endpoint_problems
@@ -39,8 +40,8 @@ class Review:
 
 
 def check_config(env: Mapping[str, str] | None = None) -> list[str]:
-    """Problems with the settings in `env` (default: this process's environment) and with the policy
-    file they name (or the shipped default). An empty list means all is well."""
+    """Problems with the settings in `env` (default: this process's environment) and with the policy, alerting
+    and release manifest files they name (or the shipped ones). An empty list means all is well."""
     return review_config(env).problems
 
 
@@ -96,6 +97,11 @@ def review_config(env: Mapping[str, str] | None = None) -> Review:
         problems.extend(exc.problems)
     alerting = settings.alerting if settings is not None else _raw_path("alerting", from_env, from_file)
     _review_alerting(alerting, loaded, settings, review)
+    releases = settings.releases if settings is not None else _raw_path("releases", from_env, from_file)
+    try:
+        load_manifest(releases)
+    except ConfigError as exc:
+        problems.extend(exc.problems)
     return review
 
 
