@@ -16,7 +16,8 @@ Azure Cost Management (`add_costs`: cost records of a subscription; `add_forecas
 `{scope}/providers/Microsoft.CostManagement/query` and `/forecast` as Azure answers them: rows summed by day (a
 number like 20261201) and the asked groupings, columns named, `nextLink` pages ($skiptoken), a Daily range cut to
 one month as Azure cuts it, a 400 for an unknown or a third grouping, the QPU headers on every answer, and
-(`limit_costs`) a 429 with the retry-after headers after N queries per scope per minute on the fake's `clock`."""
+(`limit_costs`) a 429 with the retry-after headers after N queries per scope per minute on the fake's `clock`.
+`routes` answers more paths before these (`fakes.azure_rollouts.RollingUpgrades(arm)`: scale-set rolling upgrades)."""
 
 from __future__ import annotations
 
@@ -162,6 +163,10 @@ class CostRecord:
         return f"{parts[6]}/{parts[7]}" if len(parts) > 7 else ""
 
 
+# more routes: (handler, method, path, query, body) -> True when it answered the request
+Route = Callable[["_Handler", str, str, dict[str, str], Any], bool]
+
+
 @dataclass(frozen=True)
 class Request:
     method: str
@@ -216,6 +221,7 @@ class FakeArm(LoopbackServer):
         self.clock: Callable[[], float] = time.monotonic
         self._next_error: tuple[str, str] | None = None
         self.lock = threading.RLock()
+        self.routes: list[Route] = []  # more paths, answered first (fakes.azure_rollouts adds its own)
         self._closing = threading.Event()
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
@@ -521,6 +527,9 @@ class _Handler(LoopbackHandler):
             with fake.lock:
                 self._metrics(metrics["resource"], query)
             return
+        with fake.lock:
+            if any(route(self, method, path, query, body) for route in fake.routes):
+                return
         match = ROUTE.match(path)
         if match is None:
             self._error(404, "NotFound", f"No route for {path}.")

@@ -10,8 +10,12 @@ import pytest
 import trustme
 
 from actions.azure import AzureBackend
+from actions.azure.rollout import AzureRollouts
+from actions.deploy.model import GroupChange, Strategy, VersionSpec
 from core.cloud_config import AzureSubscription
+from core.models import Cloud
 from fakes.azure_arm import FakeArm, StaticToken
+from fakes.azure_rollouts import RollingUpgrades
 
 PROD = "11111111-1111-4111-8111-111111111111"
 STAGING = "22222222-2222-4222-8222-222222222222"
@@ -71,3 +75,53 @@ def make_backend(arm: FakeArm, ca_path: str) -> Iterator[MakeBackend]:
 @pytest.fixture
 def backend(make_backend: MakeBackend) -> AzureBackend:
     return make_backend()
+
+
+@pytest.fixture
+def make_rollouts(arm: FakeArm, ca_path: str) -> Iterator[Callable[..., AzureRollouts]]:
+    """Scale-set rollouts against the fake ARM (the same CA, token and subscriptions as the backend)."""
+    made: list[AzureRollouts] = []
+
+    def make(**overrides: Any) -> AzureRollouts:
+        options: dict[str, Any] = {"arm_url": arm.url, "credential": StaticToken(), "timeout": 2.0,
+                                   "connection_verify": ca_path}  # fmt: skip
+        options.update(overrides)
+        rollouts = AzureRollouts(options.pop("subscriptions", SUBSCRIPTIONS), **options)
+        made.append(rollouts)
+        return rollouts
+
+    yield make
+    for rollouts in made:
+        rollouts.close()
+
+
+# --- the scale set the rollout tests roll: web-dr in westeurope, four instances on v2.3 ---------------------------
+GALLERY = (
+    "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/images/providers/Microsoft.Compute"
+    "/galleries/opsbot/images/web/versions/"
+)
+IMAGES = {"v2.3": GALLERY + "2.3.0", "v2.4": GALLERY + "2.4.0", "v2.5": GALLERY + "2.5.0"}
+GROUP_ID = f"azure:{PROD}:rg-web:vmss/web-dr"
+STEADY = Strategy(batch_percent=25, surge=0, min_healthy_percent=50, max_unhealthy_percent=20, warmup_seconds=0)
+
+
+@pytest.fixture
+def rolling(arm: FakeArm) -> RollingUpgrades:
+    """The fake ARM's scale-set rolling upgrades (and what the deploy checks read)."""
+    return RollingUpgrades(arm)
+
+
+def seed(arm: FakeArm, rolling: RollingUpgrades, capacity: int = 4) -> None:
+    arm.add_scale_set(PROD, "rg-web", "web-dr", capacity, size="Standard_D4s_v5")
+    rolling.track(PROD, "rg-web", "web-dr", IMAGES["v2.3"])
+    for image in IMAGES.values():
+        rolling.add_image(image)
+
+
+def change(
+    version: str = "v2.4", strategy: Strategy = STEADY, *, size: int = 4, image: str | None = None
+) -> GroupChange:
+    return GroupChange(
+        group_id=GROUP_ID, group="web-dr", cloud=Cloud.AZURE, region="westeurope", size=size, from_version="v2.3",
+        to_version=version, to=VersionSpec(image=image or IMAGES[version]), strategy=strategy, expected_seconds=60,
+    )  # fmt: skip
