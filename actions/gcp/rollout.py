@@ -31,6 +31,7 @@ from contextlib import contextmanager
 
 from google.auth.credentials import Credentials
 from google.cloud import compute_v1
+from pydantic import HttpUrl
 
 from actions.backend import NoThrottle, Scope, Throttle
 from actions.deploy.model import GroupChange, RolloutState, VersionSpec
@@ -38,7 +39,7 @@ from actions.gcp.api import GcpApi
 from actions.gcp.groups import managed_instances
 from actions.gcp.ids import GcpRef, last_part, parse_id
 from actions.gcp.operations import wait_operation
-from actions.gcp.rollout_checks import BAD_HEALTH, CheckClients, check_change, healthy, template_path, unavailable
+from actions.gcp.rollout_checks import FAILING, CheckClients, check_change, healthy, named, template_path, unavailable
 from actions.waiting import SYSTEM_CLOCK, Clock, Wait
 from core.cloud_config import GcpProject
 from core.errors import ProviderError, ResourceNotFound, TransientProviderError
@@ -51,7 +52,7 @@ Mig = compute_v1.InstanceGroupManager
 class GcpRollouts:
     cloud = Cloud.GCP
 
-    def __init__(self, projects: Sequence[GcpProject], *, compute_url: object | None = None,
+    def __init__(self, projects: Sequence[GcpProject], *, compute_url: HttpUrl | str | None = None,
                  throttle: Throttle | None = None, timeout: float = 10.0, credentials: Credentials | None = None,
                  poll_seconds: float = 0.5, page_size: int = 500, clock: Clock = SYSTEM_CLOCK) -> None:  # fmt: skip
         """`compute_url`: the settings' HttpUrl (or a str); `poll_seconds`: between reads of a patch operation."""
@@ -83,7 +84,7 @@ class GcpRollouts:
             members = managed_instances(self._api, endpoint, ref, self._page_size)
         on_target = [m for m in members if last_part(m.version.instance_template) == target]
         updated = sum(1 for m in on_target if m.current_action == "NONE")
-        bad = tuple(m.name for m in on_target if {h.detailed_health_state for h in m.instance_health} & BAD_HEALTH)
+        bad = tuple(m.name for m in on_target if {h.detailed_health_state for h in m.instance_health} & FAILING)
         total = mig.target_size
         counts = {"percent": min(100, round(100 * updated / total)) if total else 100, "updated": updated,
                   "healthy": sum(1 for m in members if healthy(m)), "total": total, "unhealthy": bad}  # fmt: skip
@@ -257,7 +258,7 @@ def _about(change: GroupChange) -> Iterator[None]:
     except ProviderError as exc:
         if change.group in str(exc):
             raise
-        text = f"{change.group}: {exc}"
+        text = named(change.group, exc)
         if isinstance(exc, TransientProviderError):
             raise type(exc)(text, exc.retry_after) from exc
         raise type(exc)(text) from exc

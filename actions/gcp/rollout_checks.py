@@ -22,7 +22,13 @@ from actions.gcp.groups import managed_instances
 from actions.gcp.ids import GcpRef, last_part
 from core.errors import ProviderError, ResourceNotFound
 
-BAD_HEALTH = frozenset({"UNHEALTHY", "TIMEOUT", "DRAINING"})
+BAD_HEALTH = frozenset({"UNHEALTHY", "TIMEOUT", "DRAINING"})  # out of service
+FAILING = frozenset({"UNHEALTHY", "TIMEOUT"})  # a health check answered badly, or not at all
+
+
+def named(group: str, exc: ProviderError) -> str:
+    """An error's line with the group in it: "GCP web-edge-prod: credentials refused for project ..."."""
+    return f"GCP {group}: {str(exc).removeprefix('GCP: ')}"
 
 
 class CheckClients:
@@ -92,7 +98,7 @@ def _template_lines(api: GcpApi, clients: CheckClients, endpoint: str, ref: GcpR
         fix = f"create it, or fix versions.{change.to_version}.gcp.instance_template in the release manifest"
         return [f"GCP: instance template {name} for {group} was not found in project {owner}: {fix}"]
     except ProviderError as exc:
-        return [f"GCP {group}: {exc}"]
+        return [named(group, exc)]
     machine = last_part(found.properties.machine_type)
     try:
         offered = api.call(endpoint, ref.project, f"machine type {machine}", lambda: machine_types.get(
@@ -101,7 +107,7 @@ def _template_lines(api: GcpApi, clients: CheckClients, endpoint: str, ref: GcpR
         return [f"GCP: machine type {machine} (template {name}) is not offered in {zone}, where {group} runs: "
                 "make the template with a machine type the zone offers"]  # fmt: skip
     except ProviderError as exc:
-        return [f"GCP {group}: {exc}"]
+        return [named(group, exc)]
     return _quota_lines(api, regions, endpoint, ref, change, machine, offered.guest_cpus)
 
 
@@ -115,7 +121,7 @@ def _quota_lines(api: GcpApi, regions: compute_v1.RegionsClient, endpoint: str, 
         found = api.call(endpoint, ref.project, f"region {region}", lambda: regions.get(
             project=ref.project, region=region, retry=None, timeout=api.timeout))  # fmt: skip
     except ProviderError as exc:
-        return [f"GCP {change.group}: {exc}"]
+        return [named(change.group, exc)]
     quotas = {q.metric: q for q in found.quotas}
     quota = quotas.get(f"{machine.split('-')[0].upper()}_CPUS") or quotas.get("CPUS")
     if quota is None or quota.usage + need <= quota.limit:
@@ -131,7 +137,7 @@ def _health_lines(api: GcpApi, endpoint: str, ref: GcpRef, change: GroupChange, 
     try:
         members = managed_instances(api, endpoint, ref, page_size)
     except ProviderError as exc:
-        return [f"GCP {change.group}: {exc}"]
+        return [named(change.group, exc)]
     size, up = len(members), sum(1 for m in members if healthy(m))
     keep = math.ceil(size * strategy.min_healthy_percent / 100)
     if up < keep:

@@ -5,12 +5,14 @@ errors as one line naming the group."""
 from __future__ import annotations
 
 import pytest
+from google.auth.credentials import AnonymousCredentials
 
 from actions.deploy.model import GroupChange, RolloutState, VersionSpec
 from actions.gcp.rollout import GcpRollouts
+from core.cloud_config import GcpProject
 from core.errors import ProviderAuthError, ProviderError, ResourceNotFound, TransientProviderError
 from fakes.gcp_compute import FakeComputeApi
-from tests.actions.gcp.conftest import PROJECT, ZONE_B, mig_change
+from tests.actions.gcp.conftest import PROJECT, ZONE_B, RecordingThrottle, mig_change
 
 GROUP = "web-edge-prod"
 
@@ -183,7 +185,7 @@ def test_an_update_the_api_refuses_is_one_line(group: FakeComputeApi, rollouts: 
     with pytest.raises(ProviderError) as caught:
         rollouts.start(change)
 
-    assert str(caught.value).startswith(f"{GROUP}: GCP: Invalid value for field 'resource.updatePolicy.maxUnavailable'")
+    assert str(caught.value).startswith(f"GCP {GROUP}: Invalid value for field 'resource.updatePolicy.maxUnavailable'")
     assert _mig(group).update.policy["type"] == "OPPORTUNISTIC"  # nothing changed
 
 
@@ -198,10 +200,10 @@ def test_a_missing_template_at_start_names_it(group: FakeComputeApi, rollouts: G
 @pytest.mark.parametrize(
     ("status", "error", "line"),
     [
-        (403, ProviderAuthError, f"{GROUP}: GCP: credentials refused for project {PROJECT}"),
+        (403, ProviderAuthError, f"GCP {GROUP}: credentials refused for project {PROJECT}"),
         (404, ResourceNotFound, f"GCP: {GROUP} or its instance template web-v2-4 was not found in project {PROJECT}."),
-        (409, ProviderError, f"{GROUP}: GCP: The resource is not ready: another operation is changing it."),
-        (429, TransientProviderError, f"{GROUP}: GCP is throttling project {PROJECT}; try again shortly."),
+        (409, ProviderError, f"GCP {GROUP}: The resource is not ready: another operation is changing it."),
+        (429, TransientProviderError, f"GCP {GROUP}: GCP is throttling project {PROJECT}; try again shortly."),
     ],
 )
 def test_an_error_from_the_cloud_is_one_line_naming_the_group(
@@ -226,3 +228,21 @@ def test_a_patch_operation_ending_in_error_is_reported(group: FakeComputeApi, ro
 
     assert str(caught.value) == f"GCP could not update {GROUP}: The resource is being used by another operation."
     assert rollouts.running(mig_change()) == VersionSpec(instance_template="web-v2-3")
+
+
+def test_another_worker_picks_up_the_rollout_through_the_throttle(group: FakeComputeApi, rollouts: GcpRollouts) -> None:
+    change = mig_change()
+    handle = rollouts.start(change)
+    throttle = RecordingThrottle()
+    # a second worker (the first died): a backend of its own, with the handle from the deploy record
+    other = GcpRollouts([GcpProject(id=PROJECT)], compute_url=f"{group.url}/", throttle=throttle, timeout=2.0,
+                        credentials=AnonymousCredentials(), poll_seconds=0.01)  # type: ignore[no-untyped-call]  # fmt: skip
+    asked = len(group.requests)
+
+    assert other.start(change) == handle  # nothing started twice
+    done = _watch(other, change, handle, {"succeeded"})[-1]
+
+    assert done.status == "succeeded"
+    assert len(group.seen(f"/instanceGroupManagers/{GROUP}", "PATCH")) == 1
+    assert set(throttle.endpoints) == {f"gcp:{PROJECT}:*"}
+    assert len(throttle.endpoints) == len(group.requests) - asked  # a wait before every request

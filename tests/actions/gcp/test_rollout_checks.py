@@ -108,7 +108,7 @@ def test_every_problem_at_once(group: FakeComputeApi, rollouts: GcpRollouts) -> 
 @pytest.mark.parametrize(
     ("status", "line"),
     [
-        (403, f"GCP {GROUP}: GCP: credentials refused for project {PROJECT}"),
+        (403, f"GCP {GROUP}: credentials refused for project {PROJECT}"),
         (429, f"GCP {GROUP}: GCP is throttling project {PROJECT}; try again shortly."),
         (503, f"GCP {GROUP}: GCP answered 503 for project {PROJECT}."),
     ],
