@@ -13,7 +13,13 @@ reports instanceHealth UNHEALTHY and counts as unavailable, so the update stalls
 
 The update moves one step per listManagedInstances read (deterministic, no sleeping): instances being recreated
 come up after `status_reads` reads (the compute fake's `_read`), then the next batch starts. Instances are
-recreated in place (same name), which is what replacementMethod RECREATE does; SUBSTITUTE would use new names."""
+recreated in place (same name), which is what replacementMethod RECREATE does; SUBSTITUTE would use new names.
+The v1 API has no minReadySec (beta only), so the fake takes none.
+
+Read from: cloud.google.com/compute/docs/instance-groups/rolling-out-updates-to-managed-instance-groups, the REST
+reference pages of those resources, the gcloud `rolling-action start-update` reference (--canary-version,
+--max-surge, --max-unavailable) and google-cloud-compute's own types (ManagedInstanceInstanceHealth
+.DetailedHealthState: HEALTHY, UNHEALTHY, TIMEOUT, DRAINING, UNKNOWN)."""
 
 from __future__ import annotations
 
