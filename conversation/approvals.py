@@ -7,8 +7,9 @@ import time
 from collections.abc import Callable
 
 from actions.catalogue import spec
+from actions.deploy.model import DeployRequest
 from audit.log import AuditEvent
-from conversation.confirmations import BudgetChange, Pending
+from conversation.confirmations import BudgetChange, Pending, request_params
 from conversation.outcome import recorded
 from conversation.replies import clock, edit, reply, where
 from conversation.services import Services
@@ -17,14 +18,18 @@ from core.errors import ProviderError
 from core.models import ConversationRef, Message, Reply
 from workers.jobs import ActionJob, enqueue_action
 
-# Carries out a confirmed change of opsbot's own config (a budget: conversation.costs) once every rule here passed.
+# Carries out a confirmed change of opsbot's own config (a budget: conversation.costs), or starts a confirmed deploy
+# (conversation.deploy_start), once every rule here passed.
 ApplySetting = Callable[[Message, str, Pending], list[Reply]]
 
 
 class Approvals:
-    def __init__(self, services: Services, apply_setting: ApplySetting | None = None) -> None:
+    def __init__(
+        self, services: Services, apply_setting: ApplySetting | None = None, start_deploy: ApplySetting | None = None
+    ) -> None:
         self._s = services
         self._apply_setting = apply_setting
+        self._start_deploy = start_deploy
 
     def find(self, ref: ConversationRef, code: str | None) -> Pending | None:
         store = self._s.confirmations
@@ -39,6 +44,10 @@ class Approvals:
             if self._apply_setting is None:
                 return [reply(msg.ref, "opsbot cannot change its settings here: nothing was changed.", kind="error")]
             return self._apply_setting(msg, user, pending)
+        if isinstance(pending.request, DeployRequest):
+            if self._start_deploy is None:
+                return [reply(msg.ref, "opsbot cannot deploy from here: nothing was started.", kind="error")]
+            return self._start_deploy(msg, user, pending)
         try:
             plan = self._s.provider.plan(pending.request)
         except ProviderError as exc:
@@ -96,7 +105,7 @@ class Approvals:
         for pending in self._s.confirmations.overdue(time.time() if now is None else now):
             if self._s.confirmations.close(pending, "expired", "system") is None:
                 continue  # pressed at the last moment: that press decides
-            params = {**pending.request.model_dump(mode="json"), "code": pending.code}
+            params = {**request_params(pending.request), "code": pending.code}
             self._s.audit.note(
                 AuditEvent.EXPIRED, actor="system", where=where(pending.ref), what=pending.plan_summary,
                 params=params, outcome="expired unpressed",
@@ -138,7 +147,12 @@ class Approvals:
                 return self._refuse(msg, user, pending, decision.reason)
         elif user != pending.requester:
             request = pending.request
-            action = spec(request.action).title if not isinstance(request, BudgetChange) else "budget change"
+            if isinstance(request, BudgetChange):
+                action = "budget change"
+            elif isinstance(request, DeployRequest):
+                action = "rollback" if request.kind == "rollback" else "deploy"
+            else:
+                action = spec(request.action).title
             return self._refuse(msg, user, pending, f"Only {pending.requester} can confirm their {action}.")
         return None
 
@@ -147,7 +161,7 @@ class Approvals:
         return [reply(msg.ref, reason, kind="refusal")]
 
     def _record(self, event: AuditEvent, user: str, msg: Message, pending: Pending, outcome: str) -> None:
-        params = {**pending.request.model_dump(mode="json"), "code": pending.code, "requester": pending.requester}
+        params = {**request_params(pending.request), "code": pending.code, "requester": pending.requester}
         self._s.audit.append(
             event, actor=user, where=where(msg.ref), what=pending.plan_summary, params=params, outcome=outcome
         )

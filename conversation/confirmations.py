@@ -15,6 +15,8 @@ from typing import Literal
 import redis
 from pydantic import Field, PrivateAttr
 
+from actions.deploy.model import DeployRequest
+from audit.log import JsonScalar
 from core.models import ActionRequest, ConversationRef, Frozen, Risk
 
 KEY = "opsbot:confirm:"
@@ -50,9 +52,31 @@ class BudgetChange(Frozen):
         return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
+Confirmable = ActionRequest | BudgetChange | DeployRequest  # a deploy or rollback: conversation.deploys
+
+
+def request_params(request: Confirmable) -> dict[str, JsonScalar]:
+    """A request as the audit's flat parameters (a deploy's groups as one list of names, their versions too)."""
+    if not isinstance(request, DeployRequest):
+        return request.model_dump(mode="json")
+    froms = sorted({g.from_version or "unknown" for g in request.groups})
+    return {
+        "action": request.kind,
+        "service": request.service,
+        "environment": request.environment,
+        "version": request.version,
+        "from_versions": ",".join(froms),
+        "groups": ",".join(g.group for g in request.groups),
+        "instances": sum(g.size for g in request.groups),
+        "rollback_of": request.rollback_of,
+        "freeze_override": request.freeze_override,
+        "requested_by": request.requested_by,
+    }
+
+
 class Pending(Frozen):
     code: str
-    request: ActionRequest | BudgetChange
+    request: Confirmable
     params_hash: str
     plan_summary: str
     ref: ConversationRef
@@ -80,7 +104,7 @@ class ConfirmationStore:
     def create(
         self,
         *,
-        request: ActionRequest | BudgetChange,
+        request: Confirmable,
         plan_summary: str,
         ref: ConversationRef,
         risk: Risk,

@@ -17,6 +17,11 @@ from conversation.approvals import Approvals
 from conversation.changes import ChangeFlow
 from conversation.cost_changes import CostChanges
 from conversation.costs import CostFlow
+from conversation.deploy_controls import BUTTON_INTENTS as DEPLOY_BUTTONS
+from conversation.deploy_controls import CONTROLS as DEPLOY_CONTROLS
+from conversation.deploy_controls import DeployControls
+from conversation.deploy_start import DeployStarter
+from conversation.deploys import DeployFlow
 from conversation.gate import InboundGate
 from conversation.metrics import MetricFlow
 from conversation.reads import ReadFlow
@@ -59,7 +64,10 @@ class Conversation:
         self._reads = ReadFlow(services)
         self._costs = CostFlow(services, self._reads.estimate)
         self._cost_changes = CostChanges(services, self._costs)
-        self._approvals = Approvals(services, self._cost_changes.apply_budget)  # a budget confirmed: set it
+        self._deploys = DeployFlow(services, self._picker)
+        self._deploy_runs = DeployControls(services, self._deploys.ask)
+        # A budget confirmed: set it; a deploy or rollback confirmed: start it.
+        self._approvals = Approvals(services, self._cost_changes.apply_budget, DeployStarter(services).start)
         self._alerts = AlertFlow(services.alerts)
         self._metrics = MetricFlow(services, self._picker)
         self.watches = Watches(services, self._metrics.members, self._picker)  # its ticker runs in bot.runtime
@@ -146,6 +154,8 @@ class Conversation:
             return self._approvals.cancel(msg, user, pending, intent.slots.code)
         if name is IntentName.UNKNOWN:
             return [reply(msg.ref, hint(intent.slots.topic, intent.text))]
+        if name in (IntentName.DEPLOY, IntentName.ROLLBACK):  # changes with their own request (DeployRequest)
+            return self._deploys.ask(msg, user, intent)
         if name in CHANGING_INTENTS:
             return self._changes.handle(msg, user, intent)
         with metrics.timed("policy"):
@@ -160,6 +170,12 @@ class Conversation:
             return [reply(msg.ref, decision.reason, kind="refusal")]
         if name in ALERT_INTENTS:
             return self._alerts.handle(msg, user, intent)
+        if name is IntentName.DEPLOY_STATUS:
+            return [self._deploy_runs.status(msg, intent)]
+        if name is IntentName.DEPLOY_HISTORY:
+            return [self._deploy_runs.history(msg, intent)]
+        if name in DEPLOY_CONTROLS:
+            return self._deploy_runs.control(msg, user, intent)
         if name in COST_READS:
             return self._costs.handle(msg, intent)
         if name is IntentName.SAVINGS:
@@ -202,6 +218,8 @@ class Conversation:
             if change is None:
                 return [reply(msg.ref, "That saving is no longer offered: ask again (what can we cut).")]
             return self.dispatch(msg, user, change)
+        if kind == "deploy":  # a progress message's Pause, Resume, Cancel, Rollback
+            return self._deploy_button(msg, user, arg)
         if kind == "watch-stop":
             return self.watches.stop(msg, user, arg)
         if kind == "pick":
@@ -220,6 +238,17 @@ class Conversation:
         if refused is not None:
             return refused
         return [reply(msg.ref, self._alerts.act(name, int(number), user, msg.ref.channel), kind="result")]
+
+    def _deploy_button(self, msg: Message, user: str, arg: str) -> list[Reply]:
+        action, _, number = arg.partition(":")
+        name = DEPLOY_BUTTONS.get(action)
+        if name is None:
+            return [reply(msg.ref, "That button is no longer valid.", kind="refusal")]
+        if name is not IntentName.ROLLBACK:  # a rollback passes the policy as the change it asks for
+            refused = self._refused(msg, user, name, f"{action} deploy {number}")
+            if refused is not None:
+                return refused
+        return self._deploy_runs.press(msg, user, arg)
 
     def _refused(self, msg: Message, user: str, name: IntentName, what: str) -> list[Reply] | None:
         """The refusal (audited) when the policy does not let `user` do `name` here; None when it does."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -24,7 +24,11 @@ from workers.context import WorkerContext
 
 if TYPE_CHECKING:  # the reader's module loads numpy and the sources: only when a metrics question comes
     from actions.costs.store import CostStore
+    from actions.deploy.model import Manifest, RolloutBackend
+    from actions.deploy.records import DeployBook
     from actions.metrics.reader import MetricsReader
+    from core.models import Cloud
+    from policies.alerting.model import AlertingPolicy
     from policies.budgets import BudgetBook
 
 _BUILD_NOW_UP_TO = 2000  # names; a resolver over this many builds in about 20 ms
@@ -118,6 +122,7 @@ class Services:
     metrics_reader: MetricsReader | None = None  # None: built from the settings on the first metrics question
     cost_store: CostStore | None = None  # None: the cost cache on `connection`, opened on the first cost question
     budget_book: BudgetBook | None = None  # None: the policy's budgets and chat's, opened on the first question
+    alerting_policy: AlertingPolicy | None = None  # deploy freezes; None: the alerting file's, read when first asked
     _index: Index | None = field(default=None, repr=False)
     _resolver: tuple[frozenset[str], Resolver] | None = field(default=None, repr=False)
     _rebuilding: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -151,6 +156,31 @@ class Services:
 
             self.budget_book = BudgetBook(self.connection, self.policy.policy, clock=self.clock)
         return self.budget_book
+
+    @property
+    def manifest(self) -> Manifest:
+        """The release manifest (OPSBOT_RELEASES, else the shipped example), the one the workers deploy from; a
+        broken file is a ConfigError whose line names where."""
+        return self.workers.deploys.manifest()
+
+    @property
+    def deploys(self) -> DeployBook:
+        """Deploy records and locks in Redis, what status and history answer from (never the clouds)."""
+        return self.workers.deploys.book
+
+    @property
+    def rollouts(self) -> Mapping[Cloud, RolloutBackend]:
+        """Each cloud's rollout backend, for the checks before a deploy is asked (the worker starts it)."""
+        return self.workers.deploys.backends()
+
+    @property
+    def freezes(self) -> AlertingPolicy:
+        """The alerting file's event days and maintenance windows, which freeze deploys."""
+        if self.alerting_policy is None:
+            from policies.alerting.loader import load_alerting
+
+            self.alerting_policy = load_alerting(self.settings.alerting)
+        return self.alerting_policy
 
     def index(self, snapshot: Snapshot) -> Index:
         """Rebuilt only when the provider hands out a new inventory (it caches unchanged ones)."""
