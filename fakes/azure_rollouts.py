@@ -11,8 +11,7 @@ What azure-mgmt-compute calls to roll a scale set to a new image, answered as AR
   any upgrade) and `POST .../rollingUpgrades/cancel` (202 + an operation; 409 "There is no ongoing Rolling
   Upgrade to cancel." as Azure answers when none rolls).
 - the set and its members with `latestModelApplied` and the instance view's `vmHealth`.
-- `GET .../skus?$filter=location eq '...'`, `GET .../locations/{location}/usages`, and image / gallery image
-  version GETs (404 ResourceNotFound when missing), for the checks before a deploy.
+- what the checks before a deploy read (images, sizes, usages): `fakes.azure_capacity`, as `capacity`.
 
 The upgrade moves one step per `rollingUpgrades/latest` read (and per poll of its operation): a batch starts
 (in place, or with maxSurge new instances beside the old), then finishes; after each batch the unhealthy share of
@@ -26,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from fakes.azure_arm import ScaleSet, member_json, scale_set_json
+from fakes.azure_capacity import Capacity
 
 if TYPE_CHECKING:
     from fakes.azure_arm import FakeArm, _Handler
@@ -33,15 +33,6 @@ if TYPE_CHECKING:
 SET_ROUTE = re.compile(
     r"^/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)/providers/Microsoft\.Compute"
     r"/virtualMachineScaleSets/(?P<name>[^/]+)(?P<rest>/.*)?$",
-    re.IGNORECASE,
-)
-SKUS_ROUTE = re.compile(r"^/subscriptions/(?P<sub>[^/]+)/providers/Microsoft\.Compute/skus$", re.IGNORECASE)
-USAGE_ROUTE = re.compile(
-    r"^/subscriptions/(?P<sub>[^/]+)/providers/Microsoft\.Compute/locations/(?P<loc>[^/]+)/usages$", re.IGNORECASE
-)
-IMAGE_ROUTE = re.compile(
-    r"^/subscriptions/[^/]+/resourceGroups/(?P<rg>[^/]+)/providers/Microsoft\.Compute/"
-    r"(?P<what>galleries/[^/]+/images/[^/]+/versions/[^/]+|images/[^/]+)$",
     re.IGNORECASE,
 )
 START = "2026-11-28T17:00:00.0000000+00:00"  # timestamps count from here, one second per upgrade
@@ -73,14 +64,6 @@ class Model:
     hidden: int = 0  # reads of rollingUpgrades/latest that still show `previous`
 
 
-@dataclass(frozen=True)
-class Sku:
-    name: str
-    family: str
-    vcpus: int
-    restricted: bool = False  # NotAvailableForSubscription in this location
-
-
 class RollingUpgrades:
     """`RollingUpgrades(arm)` adds these routes to a FakeArm; the fake's lock guards everything here."""
 
@@ -88,10 +71,8 @@ class RollingUpgrades:
         self.arm = arm
         arm.routes.append(self.serve)
         self.models: dict[tuple[str, ...], Model] = {}
-        self.images: set[str] = set()  # image ids that exist (lower case)
+        self.capacity = Capacity(arm)  # images, sizes and quotas, for the checks before a deploy
         self.failing: set[str] = set()  # images whose new instances fail their health checks
-        self.skus: dict[str, list[Sku]] = {}  # location -> the sizes offered there
-        self.usages: dict[str, dict[str, tuple[int, int, str]]] = {}  # location -> name -> (current, limit, text)
         self.lag_reads = 0  # see `lag`
 
     # --- controls -------------------------------------------------------------------------------------------
@@ -100,12 +81,8 @@ class RollingUpgrades:
         with self.arm.lock:
             model = Model(image, {"mode": mode})
             self.models[_key(sub, rg, name)] = model
-            self.images.add(image.lower())
+            self.capacity.add_image(image)
             return model
-
-    def add_image(self, image: str) -> None:
-        with self.arm.lock:
-            self.images.add(image.lower())
 
     def fail_image(self, image: str) -> None:
         """New instances on `image` fail their health checks (the broken release)."""
@@ -115,14 +92,6 @@ class RollingUpgrades:
     def make_unhealthy(self, sub: str, rg: str, name: str, instance_id: str) -> None:
         with self.arm.lock:
             self.models[_key(sub, rg, name)].unhealthy.add(instance_id)
-
-    def offer(self, location: str, name: str, family: str, vcpus: int, *, restricted: bool = False) -> None:
-        with self.arm.lock:
-            self.skus.setdefault(location.lower(), []).append(Sku(name, family, vcpus, restricted))
-
-    def set_usage(self, location: str, name: str, current: int, limit: int, text: str = "") -> None:
-        with self.arm.lock:
-            self.usages.setdefault(location.lower(), {})[name] = (current, limit, text or name)
 
     def lag(self, reads: int) -> None:
         """A new upgrade shows in `rollingUpgrades/latest` only after `reads` reads; until then the latest is the
@@ -137,33 +106,7 @@ class RollingUpgrades:
     # --- serving --------------------------------------------------------------------------------------------
     def serve(self, handler: _Handler, method: str, path: str, query: dict[str, str], body: Any) -> bool:
         """Answer the request if it is one of ours (the caller holds the fake's lock); False: not ours."""
-        if (found := SKUS_ROUTE.match(path)) and method == "GET":
-            location = _location_filter(query.get("$filter", ""))
-            items = [_sku_json(s, loc) for loc, skus in self.skus.items() if location in (None, loc) for s in skus]
-            handler._send(200, {"value": items})
-            return True
-        if (found := USAGE_ROUTE.match(path)) and method == "GET":
-            usages = self.usages.get(found["loc"].lower(), {})
-            handler._send(200, {"value": [_usage_json(n, *u) for n, u in usages.items()]})
-            return True
-        if (found := IMAGE_ROUTE.match(path)) and method == "GET":
-            if path.lower() not in self.images:
-                what = "Microsoft.Compute/" + found["what"]
-                handler._error(
-                    404,
-                    "ResourceNotFound",
-                    f"The Resource '{what}' under resource group '{found['rg']}' was not found.",
-                )
-            else:
-                handler._send(
-                    200,
-                    {
-                        "id": path,
-                        "name": path.rsplit("/", 1)[1],
-                        "location": "westeurope",
-                        "properties": {"provisioningState": "Succeeded"},
-                    },
-                )
+        if self.capacity.serve(handler, method, path, query):
             return True
         found = SET_ROUTE.match(path)
         key = _key(found["sub"], found["rg"], found["name"]) if found else None
@@ -369,11 +312,6 @@ def _key(*parts: str) -> tuple[str, ...]:
     return tuple(p.lower() for p in parts)
 
 
-def _location_filter(text: str) -> str | None:
-    found = re.match(r"^\s*location\s+eq\s+'([^']+)'\s*$", text, re.IGNORECASE)
-    return found[1].lower() if found else None
-
-
 def _invalid_policy(policy: dict[str, Any]) -> str | None:
     """Azure's refusal of a rolling upgrade policy, or None (ranges from the REST reference of
     RollingUpgradePolicy)."""
@@ -390,31 +328,3 @@ def _invalid_policy(policy: dict[str, Any]) -> str | None:
             "'maxUnhealthyInstancePercent'."
         )
     return None
-
-
-def _sku_json(sku: Sku, location: str) -> dict[str, Any]:
-    restrictions = []
-    if sku.restricted:
-        restrictions = [
-            {
-                "type": "Location",
-                "values": [location],
-                "reasonCode": "NotAvailableForSubscription",
-                "restrictionInfo": {"locations": [location]},
-            }
-        ]
-    return {
-        "resourceType": "virtualMachines",
-        "name": sku.name,
-        "tier": "Standard",
-        "size": sku.name.split("_", 1)[-1],
-        "family": sku.family,
-        "locations": [location],
-        "locationInfo": [{"location": location, "zones": []}],
-        "capabilities": [{"name": "vCPUs", "value": str(sku.vcpus)}],
-        "restrictions": restrictions,
-    }
-
-
-def _usage_json(name: str, current: int, limit: int, text: str) -> dict[str, Any]:
-    return {"unit": "Count", "currentValue": current, "limit": limit, "name": {"value": name, "localizedValue": text}}

@@ -23,7 +23,6 @@ pauseTimeBetweenBatches = warmup_seconds as ISO 8601 ("PT60S"); maxSurge = surge
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TypeVar
 
 from azure.core.credentials import TokenCredential
 from azure.mgmt.compute.models import (
@@ -54,8 +53,6 @@ from actions.deploy.model import GroupChange, RolloutState, Strategy, VersionSpe
 from core.cloud_config import AzureSubscription
 from core.errors import ProviderError, ResourceNotFound, TransientProviderError
 from core.models import Cloud
-
-T = TypeVar("T")
 
 
 def rolling_policy(strategy: Strategy) -> UpgradePolicy:
@@ -138,8 +135,11 @@ class AzureRollouts:
         self._cancel(self._target(change))
 
     def roll_back(self, change: GroupChange, handle: str | None) -> str:
+        """Cancel the upgrade in flight unless it is this rollback's own (a worker may call again after dying),
+        then roll the model back."""
         target = self._target(change)
-        if latest_code(target.latest()) == "RollingForward":
+        ours = image_of(target.scale_set()).lower() == (change.to.image or "").lower()
+        if not ours and latest_code(target.latest()) == "RollingForward":
             self._cancel(target, wait=True)
         return str(self._roll(target, change))
 

@@ -115,7 +115,7 @@ def seed(arm: FakeArm, rolling: RollingUpgrades, capacity: int = 4) -> None:
     arm.add_scale_set(PROD, "rg-web", "web-dr", capacity, size="Standard_D4s_v5")
     rolling.track(PROD, "rg-web", "web-dr", IMAGES["v2.3"])
     for image in IMAGES.values():
-        rolling.add_image(image)
+        rolling.capacity.add_image(image)
 
 
 def change(

@@ -131,7 +131,11 @@ def test_roll_back_in_flight_cancels_then_rolls_the_old_image(
     back = change("v2.3")
     new = rollouts.roll_back(back, handle)
     assert [r.method for r in arm.requests_to("/rollingUpgrades/cancel")] == ["POST"]
-    seen = follow(rollouts, back, new)
+    rollouts.state(back, new)
+    again = rollouts.roll_back(back, handle)  # called again after a worker died: its own upgrade goes on
+    assert [r.method for r in arm.requests_to("/rollingUpgrades/cancel")] == ["POST"]
+    assert patches(arm) == 2  # the deploy's and the rollback's
+    seen = follow(rollouts, back, again)
     assert seen[-1].status == "succeeded" and seen[-1].updated == 4
     assert set(members(arm, rolling).values()) == {"2.3.0"}
     assert rollouts.running(back).image == IMAGES["v2.3"]  # type: ignore[union-attr]

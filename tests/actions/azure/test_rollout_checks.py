@@ -18,9 +18,9 @@ LOCATION = "westeurope"
 @pytest.fixture
 def rollouts(arm: FakeArm, rolling: RollingUpgrades, make_rollouts: Callable[..., AzureRollouts]) -> AzureRollouts:
     seed(arm, rolling)
-    rolling.offer(LOCATION, "Standard_D4s_v5", "standardDSv5Family", 4)
-    rolling.set_usage(LOCATION, "standardDSv5Family", 16, 100, "Standard DSv5 Family vCPUs")
-    rolling.set_usage(LOCATION, "cores", 40, 350, "Total Regional vCPUs")
+    rolling.capacity.offer(LOCATION, "Standard_D4s_v5", "standardDSv5Family", 4)
+    rolling.capacity.set_usage(LOCATION, "standardDSv5Family", 16, 100, "Standard DSv5 Family vCPUs")
+    rolling.capacity.set_usage(LOCATION, "cores", 40, 350, "Total Regional vCPUs")
     return make_rollouts()
 
 
@@ -52,7 +52,7 @@ def test_a_missing_managed_image(arm: FakeArm, rolling: RollingUpgrades, rollout
         "Azure web-dr: image web-2.6 (resource group images) does not exist: publish it, or fix "
         "versions.v2.6.azure.image in the release manifest"
     ]
-    rolling.add_image(image)
+    rolling.capacity.add_image(image)
     assert rollouts.check(change("v2.6", image=image)) == []
 
 
@@ -65,8 +65,8 @@ def test_an_image_opsbot_may_not_read(arm: FakeArm, rollouts: AzureRollouts) -> 
 
 
 def test_a_size_not_offered_in_the_location(arm: FakeArm, rolling: RollingUpgrades, rollouts: AzureRollouts) -> None:
-    rolling.skus.clear()
-    rolling.offer("northeurope", "Standard_D4s_v5", "standardDSv5Family", 4)
+    rolling.capacity.skus.clear()
+    rolling.capacity.offer("northeurope", "Standard_D4s_v5", "standardDSv5Family", 4)
     assert rollouts.check(change("v2.4")) == [
         "Azure web-dr: size Standard_D4s_v5 is not offered in westeurope: choose another size for the scale set"
     ]
@@ -75,32 +75,35 @@ def test_a_size_not_offered_in_the_location(arm: FakeArm, rolling: RollingUpgrad
 def test_a_size_restricted_for_the_subscription(
     arm: FakeArm, rolling: RollingUpgrades, rollouts: AzureRollouts
 ) -> None:
-    rolling.skus.clear()
-    rolling.offer(LOCATION, "Standard_D4s_v5", "standardDSv5Family", 4, restricted=True)
+    rolling.capacity.skus.clear()
+    rolling.capacity.offer(LOCATION, "Standard_D4s_v5", "standardDSv5Family", 4, restricted=True)
     assert rollouts.check(change("v2.4")) == [
         "Azure web-dr: size Standard_D4s_v5 is not available to subscription prod in westeurope "
         "(NotAvailableForSubscription): request access to it or choose another size"
     ]
 
 
-def test_too_little_quota_for_the_surge(arm: FakeArm, rolling: RollingUpgrades, rollouts: AzureRollouts) -> None:
-    rolling.set_usage(LOCATION, "standardDSv5Family", 94, 100, "Standard DSv5 Family vCPUs")
-    lines = rollouts.check(change("v2.4", STEADY.model_copy(update={"surge": 2})))
-    assert lines == [
-        "Azure web-dr: Standard DSv5 Family vCPUs quota in westeurope is 94/100 vCPUs and the surge needs 8 more: "
-        "raise the quota, or set surge: 0 for web-dr"
+@pytest.mark.parametrize(
+    ("usage", "current", "limit", "surge", "words"),
+    [
+        ("standardDSv5Family", 94, 100, 2, "Standard DSv5 Family vCPUs quota in westeurope is 94/100 vCPUs and the "
+         "surge needs 8 more"),
+        ("cores", 348, 350, 1, "Total Regional vCPUs quota in westeurope is 348/350 vCPUs and the surge needs 4 more"),
+    ],
+)  # fmt: skip
+def test_too_little_quota_for_the_surge(rolling: RollingUpgrades, rollouts: AzureRollouts, usage: str, current: int,
+                                        limit: int, surge: int, words: str) -> None:  # fmt: skip
+    text = {"cores": "Total Regional vCPUs"}.get(usage, "Standard DSv5 Family vCPUs")
+    rolling.capacity.set_usage(LOCATION, usage, current, limit, text)
+    assert rollouts.check(change("v2.4", STEADY.model_copy(update={"surge": surge}))) == [
+        f"Azure web-dr: {words}: raise the quota, or set surge: 0 for web-dr"
     ]
-    assert rollouts.check(change("v2.4", STEADY.model_copy(update={"surge": 1}))) == []  # 94 + 4 fits
     assert rollouts.check(change("v2.4", STEADY)) == []  # in place: no new instances, no quota
 
 
-def test_the_regional_vcpus_count_too(arm: FakeArm, rolling: RollingUpgrades, rollouts: AzureRollouts) -> None:
-    rolling.set_usage(LOCATION, "cores", 348, 350, "Total Regional vCPUs")
-    lines = rollouts.check(change("v2.4", STEADY.model_copy(update={"surge": 1})))
-    assert lines == [
-        "Azure web-dr: Total Regional vCPUs quota in westeurope is 348/350 vCPUs and the surge needs 4 more: "
-        "raise the quota, or set surge: 0 for web-dr"
-    ]
+def test_a_surge_that_fits_passes(rolling: RollingUpgrades, rollouts: AzureRollouts) -> None:
+    rolling.capacity.set_usage(LOCATION, "standardDSv5Family", 94, 100, "Standard DSv5 Family vCPUs")
+    assert rollouts.check(change("v2.4", STEADY.model_copy(update={"surge": 1}))) == []  # 94 + 4 fits
 
 
 def test_too_few_healthy_instances_to_start(arm: FakeArm, rolling: RollingUpgrades, rollouts: AzureRollouts) -> None:
@@ -115,7 +118,7 @@ def test_too_few_healthy_instances_to_start(arm: FakeArm, rolling: RollingUpgrad
 
 
 def test_every_problem_at_once_one_line_each(arm: FakeArm, rolling: RollingUpgrades, rollouts: AzureRollouts) -> None:
-    rolling.skus.clear()
+    rolling.capacity.skus.clear()
     for instance in ("0", "1", "2", "3"):
         rolling.make_unhealthy(PROD, "rg-web", "web-dr", instance)
     lines = rollouts.check(change("v2.6", image=GALLERY + "2.6.0"))
