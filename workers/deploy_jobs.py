@@ -18,7 +18,7 @@ import redis
 from pydantic import ValidationError
 from rq import Callback, get_current_job
 from rq.exceptions import DuplicateJobError
-from rq.job import Job
+from rq.job import Job, JobStatus
 from rq.registry import StartedJobRegistry
 
 from actions.catalogue import spec
@@ -84,8 +84,8 @@ def failover_running(connection: redis.Redis, groups: Iterable[str]) -> str | No
             standby = (request.destination_id or "").rsplit("/", 1)[-1]
             hit = request.resource_name if request.resource_name in names else standby if standby in names else None
             if hit is not None and job is not None:
-                return (f"a failover of {request.resource_name} is {job.get_status()}: deploy {hit} once it has "
-                        "finished")  # fmt: skip
+                doing = "running" if job.get_status() == JobStatus.STARTED else "queued"
+                return f"a failover of {request.resource_name} is {doing}: deploy {hit} once it has finished"
     return None
 
 

@@ -4,6 +4,7 @@ Redis, with the simulated rollouts on a clock the test moves. Also the fixtures 
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -11,7 +12,15 @@ import pytest
 import redis
 
 from actions.deploy.manifest import load_manifest
-from actions.deploy.model import DeployRecord, GroupChange, Manifest, RolloutBackend, RolloutState, Strategy
+from actions.deploy.model import (
+    DeployRecord,
+    GroupChange,
+    Manifest,
+    RolloutBackend,
+    RolloutState,
+    Strategy,
+    VersionSpec,
+)
 from actions.deploy.plan import plan_deploy
 from actions.rollout_backends import unhealthy_versions
 from actions.simulated.provider import SimulatedCloud
@@ -39,7 +48,7 @@ class CountingRollouts:
         self.inner = inner
         self.begun: list[str] = []
 
-    def running(self, change: GroupChange) -> object:
+    def running(self, change: GroupChange) -> VersionSpec | None:
         return self.inner.running(change)
 
     def check(self, change: GroupChange) -> list[str]:
@@ -93,7 +102,16 @@ class World:
         return record
 
     def started(self, record: DeployRecord) -> DeployRecord:
-        return eventually(lambda: _not_starting(self.ctx, record.id), what=f"deploy {record.id} started")
+        """The record once its start job ended: its message edited and, when it rolls, the started reply sent."""
+
+        def told() -> DeployRecord | None:
+            now = _not_starting(self.ctx, record.id)
+            said = [r for _, r in self.ctx.outbox.read(REF.channel) if record.reply_key in (r.edit_of, r.reply_to)]
+            if now is None or not said or (now.state == "rolling" and not any(r.reply_to for r in said)):
+                return None
+            return now
+
+        return eventually(told, what=f"deploy {record.id} started")
 
     def run_until_finished(self, record_id: int, watcher: DeployWatcher, *, step: float = 5.0) -> DeployRecord:
         for _ in range(200):
@@ -137,14 +155,9 @@ def with_auto_rollback(manifest: Manifest) -> Manifest:
     return manifest.model_copy(update={"services": {**manifest.services, "web": web}})
 
 
-@pytest.fixture
-def manifest() -> Manifest:
-    return load_manifest(None)
-
-
-@pytest.fixture
-def world(settings: Settings, redis_conn: redis.Redis, manifest: Manifest) -> Iterator[World]:
-    built = build_world(settings, redis_conn, manifest)
+def running_world(settings: Settings, connection: redis.Redis, manifest: Manifest) -> Iterator[World]:
+    """A world with its context installed and a worker running its jobs, ended afterwards (a fixture's body)."""
+    built = build_world(settings, connection, manifest)
     install_context(built.ctx)
     worker = InProcessWorker(built.ctx)
     worker.start()
@@ -153,6 +166,16 @@ def world(settings: Settings, redis_conn: redis.Redis, manifest: Manifest) -> It
     for watcher in built.watchers:
         watcher.stop()
     clear_context()
+
+
+@pytest.fixture
+def manifest() -> Manifest:
+    return load_manifest(None)
+
+
+@pytest.fixture
+def world(settings: Settings, redis_conn: redis.Redis, manifest: Manifest) -> Iterator[World]:
+    yield from running_world(settings, redis_conn, manifest)
 
 
 def edits(world: World, key: str = "progress-1") -> list[Reply]:
@@ -189,7 +212,7 @@ def test_a_deploy_rolls_every_group_to_the_version_with_one_message_and_mileston
     assert "approved by bob" in last.text
     assert [b.id for b in last.buttons] == [f"deploy:rollback:{record.id}"]
     texts = [e.text for e in shown]
-    assert all(a != b for a, b in zip(texts, texts[1:], strict=False))  # an edit only when the text changed
+    assert all(a != b for a, b in itertools.pairwise(texts))  # an edit only when the text changed
     assert any(t.startswith("Deploying web v2.4 to prod: ") and ": 0%" not in t.split("\n")[0] for t in texts)
     replies = thread(world)
     assert len(replies) == len(set(replies))  # each milestone once
