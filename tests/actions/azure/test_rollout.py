@@ -13,7 +13,7 @@ from actions.deploy.model import GroupChange, RolloutState, Strategy
 from core.errors import ProviderAuthError, ProviderError, ResourceNotFound, TransientProviderError
 from fakes.azure_arm import FakeArm
 from fakes.azure_rollouts import RollingUpgrades
-from tests.actions.azure.conftest import IMAGES, PROD, STEADY, change, seed
+from tests.actions.azure.conftest import IMAGES, PROD, STEADY, CountingThrottle, change, seed
 
 MakeRollouts = Callable[..., AzureRollouts]
 SET_PATH = r"/virtualMachineScaleSets/web-dr$"
@@ -261,3 +261,15 @@ def test_a_vm_is_not_a_group_that_rolls(rollouts: AzureRollouts) -> None:
     vm = change("v2.4").model_copy(update={"group_id": f"azure:{PROD}:rg-web:vm/db-1", "group": "db-1"})
     with pytest.raises(ProviderError, match=r"^Azure db-1 is not a scale set: only scale sets roll to a version\.$"):
         rollouts.start(vm)
+
+
+def test_every_request_passes_the_throttle_of_the_subscription(
+    arm: FakeArm, rolling: RollingUpgrades, make_rollouts: MakeRollouts
+) -> None:
+    seed(arm, rolling)
+    throttle = CountingThrottle()
+    rollouts, step = make_rollouts(throttle=throttle), change("v2.4")
+    rollouts.state(step, rollouts.start(step))
+    rollouts.check(step)
+    assert len(throttle.endpoints) == len(arm.requests) > 5
+    assert set(throttle.endpoints) == {f"azure:{PROD}:*"}
