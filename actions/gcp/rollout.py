@@ -122,8 +122,7 @@ class GcpRollouts:
     def pause(self, change: GroupChange, handle: str) -> str:
         ref, endpoint = self._where(change)
         with _about(change):
-            if self._mig(endpoint, ref).update_policy.type_ != "OPPORTUNISTIC":
-                self._patch(endpoint, ref, Mig(update_policy=_policy("OPPORTUNISTIC")), "pause the update of")
+            self._set_type(endpoint, ref, self._mig(endpoint, ref), "OPPORTUNISTIC", "pause the update of")
         return handle
 
     def resume(self, change: GroupChange, handle: str) -> str:
@@ -136,8 +135,7 @@ class GcpRollouts:
                 body = Mig(versions=[_version(change, target, ref)], update_policy=self._full_policy(change, mig))
                 self._patch(endpoint, ref, body, "resume the update of")
                 return f"{'deploy' if kind == 'canary' else kind}:{target}"
-            if mig.update_policy.type_ != "PROACTIVE":
-                self._patch(endpoint, ref, Mig(update_policy=_policy("PROACTIVE")), "resume the update of")
+            self._set_type(endpoint, ref, mig, "PROACTIVE", "resume the update of")
         return handle
 
     def cancel(self, change: GroupChange, handle: str) -> None:
@@ -186,6 +184,11 @@ class GcpRollouts:
         policy.max_surge = compute_v1.FixedOrPercent(fixed=strategy.surge)
         policy.max_unavailable = compute_v1.FixedOrPercent(fixed=unavailable(mig.target_size, strategy))
         return policy
+
+    def _set_type(self, endpoint: str, ref: GcpRef, mig: Mig, kind: str, action: str) -> None:
+        """The update policy's type alone (PATCH merges it), unless the group already has it."""
+        if mig.update_policy.type_ != kind:
+            self._patch(endpoint, ref, Mig(update_policy=_policy(kind)), action)
 
     def _patch(self, endpoint: str, ref: GcpRef, body: Mig, action: str, what: str = "") -> None:
         def patch() -> compute_v1.Operation:
