@@ -32,7 +32,7 @@ from core.retrying import RetryPolicy
 from workers.context import WorkerContext, current_context
 from workers.deploy_progress import clock_time, started_line
 from workers.deploy_reads import in_parallel, merged, read_groups
-from workers.deploy_report import audit, milestone, show
+from workers.deploy_report import audit, milestone, settle_rolled_back, show
 from workers.jobs import CALLBACK_TIMEOUT_SECONDS, JOB_FUNCTION, KEEP_SECONDS, ActionJob
 from workers.lease import Lease
 from workers.queues import CRITICAL, PRIORITY, queue
@@ -121,6 +121,7 @@ def run_deploy(record_id: int) -> str:
     show(ctx, record, now)
     if record.state == "failed":
         audit(ctx, AuditEvent.FAILED, record, record.failure or "no rollout started")
+        settle_rolled_back(ctx, record, now)
         return f"deploy {record_id}: {record.failure}"
     milestone(ctx, record_id, "started", started_line(record, now))
     return f"deploy {record_id}: rolling {len(record.groups)} groups"
@@ -150,6 +151,7 @@ def run_control(record_id: int, action: Control, user: str) -> str:
     audit(ctx, event, record, line, actor=user)
     show(ctx, record, now)
     if action == "cancel":
+        settle_rolled_back(ctx, record, now)
         milestone(ctx, record_id, "cancelled", f"Deploy {record_id} cancelled by {user}: instances replaced so far "
                                                "stay on the new version")  # fmt: skip
     return line
@@ -238,6 +240,7 @@ def fail_start(ctx: WorkerContext, record: DeployRecord, reason: str) -> str:
     record = ctx.deploys.book.update(record.id, failed) or record
     audit(ctx, AuditEvent.FAILED, record, reason)
     show(ctx, record, now)
+    settle_rolled_back(ctx, record, now)
     return f"deploy {record.id}: {reason}"
 
 

@@ -5,12 +5,10 @@ start that no cloud accepts."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 import pytest
 import redis
 
-from actions.deploy.manifest import load_manifest
 from actions.deploy.model import Manifest
 from actions.deploy.plan import plan_deploy
 from actions.deploy.records import DeployBusy
@@ -21,17 +19,11 @@ from tests.eventually import eventually
 from workers.deploy_jobs import enqueue_control, enqueue_deploy, failover_running
 from workers.jobs import ActionJob, enqueue_action
 
-from .test_deploy_watch import REF, World, build_world, deploy_events, edits, running_world, thread
+from . import test_deploy_watch as watched
+from .test_deploy_watch import REF, World, build_world, deploy_events, edits, thread
 
-
-@pytest.fixture
-def manifest() -> Manifest:
-    return load_manifest(None)
-
-
-@pytest.fixture
-def world(settings: Settings, redis_conn: redis.Redis, manifest: Manifest) -> Iterator[World]:
-    yield from running_world(settings, redis_conn, manifest)
+# The same world as the watcher's tests: the simulated rollouts on a clock the test moves, a worker running the jobs.
+manifest, world = watched.manifest, watched.world
 
 
 def _state(world: World, record_id: int, state: str) -> bool:
@@ -159,3 +151,16 @@ def test_a_deploy_job_queued_twice_starts_its_rollouts_once(world: World) -> Non
 
     assert sorted(world.rollouts.begun) == sorted(["web-prod", "web-canary", "web-edge-prod", "web-dr"])
     assert len([t for t in thread(world) if " started: " in t]) == 1
+
+
+def test_a_cancelled_rollback_leaves_the_deploy_it_undid_failed_with_a_rollback_button(world: World) -> None:
+    deploy = world.started(world.deploy("v2.4"))
+    rollback = world.started(world.deploy("v2.3", kind="rollback", rollback_of=deploy.id, key="progress-2"))
+
+    enqueue_control(world.ctx, rollback.id, "cancel", "dave")
+
+    undone = _shown(world, "Failed: web v2.4 to prod at ")
+    assert undone.text.split("\n")[1] == f"Rollback {rollback.id} cancelled"
+    assert [b.id for b in undone.buttons] == [f"deploy:rollback:{deploy.id}"]
+    assert _state(world, rollback.id, "cancelled")
+    assert world.ctx.deploys.book.busy("web", "prod") is None

@@ -155,9 +155,15 @@ def with_auto_rollback(manifest: Manifest) -> Manifest:
     return manifest.model_copy(update={"services": {**manifest.services, "web": web}})
 
 
-def running_world(settings: Settings, connection: redis.Redis, manifest: Manifest) -> Iterator[World]:
-    """A world with its context installed and a worker running its jobs, ended afterwards (a fixture's body)."""
-    built = build_world(settings, connection, manifest)
+@pytest.fixture
+def manifest() -> Manifest:
+    return load_manifest(None)
+
+
+@pytest.fixture
+def world(settings: Settings, redis_conn: redis.Redis, manifest: Manifest) -> Iterator[World]:
+    """The shipped manifest's world with its context installed and a worker running the jobs."""
+    built = build_world(settings, redis_conn, manifest)
     install_context(built.ctx)
     worker = InProcessWorker(built.ctx)
     worker.start()
@@ -166,16 +172,6 @@ def running_world(settings: Settings, connection: redis.Redis, manifest: Manifes
     for watcher in built.watchers:
         watcher.stop()
     clear_context()
-
-
-@pytest.fixture
-def manifest() -> Manifest:
-    return load_manifest(None)
-
-
-@pytest.fixture
-def world(settings: Settings, redis_conn: redis.Redis, manifest: Manifest) -> Iterator[World]:
-    yield from running_world(settings, redis_conn, manifest)
 
 
 def edits(world: World, key: str = "progress-1") -> list[Reply]:
