@@ -84,14 +84,20 @@ def _timing(record: DeployRecord, now: float) -> str:
     if record.finished:
         parts.append(f"took {span((record.finished_at or now) - record.created_at)}")
     else:
-        parts.append(f"elapsed {span(now - record.created_at)}")
+        parts.append(f"elapsed {_minutes(now - record.created_at)}")
         left = eta_seconds(record, now)
         if record.state == "rolling" and left is not None:
-            parts.append(f"ETA {span(left)}")
+            parts.append(f"ETA {_minutes(left)}")
     who = f"asked by {record.request.requested_by}"
     if record.approved_by and record.approved_by != record.request.requested_by:
         who += f", approved by {record.approved_by}"
     return ", ".join(parts) + f" ({who})"
+
+
+def _minutes(seconds: float) -> str:
+    """A running deploy's times in whole minutes ("<1 min", "3 min", "1 h 5 min"): a seconds counter would change
+    the message at every poll, and each edit is a platform call on a rate limit."""
+    return "<1 min" if seconds < 60 else span(60 * (seconds // 60))
 
 
 def eta_seconds(record: DeployRecord, now: float) -> float | None:
