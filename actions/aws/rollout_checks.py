@@ -115,8 +115,9 @@ class GroupApi(ScopeApi):
     def max_instances(self) -> int | None:
         answer = self.call("ec2", "describe_account_attributes", AttributeNames=["max-instances"])
         for attribute in answer.get("AccountAttributes", []):
-            for value in attribute.get("AttributeValues", []):
-                return int(value["AttributeValue"])
+            if attribute.get("AttributeName") == "max-instances":
+                for value in attribute.get("AttributeValues", []):
+                    return int(value["AttributeValue"])
         return None
 
 
