@@ -7,9 +7,11 @@ for every text."""
 from __future__ import annotations
 
 from core.models import IntentName as I
+from intents import deploy_slots
 from intents.grammar_budgets import BUDGETS
 from intents.grammar_changes import CHANGES, SLOT_FIRST
 from intents.grammar_costs import COST
+from intents.grammar_deploys import CONTROL, READS, RELEASES
 from intents.grammar_metrics import METRICS, METRICS_SLOT_FIRST
 from intents.patterns import Rule, Words, rule, rules
 
@@ -205,13 +207,11 @@ STATUS = [
 ]
 
 # Commands opsbot does not have yet: recognised, so they are answered as such and never read as another command.
-# After the changes ("deploy 3 instances to web-prod" is a scale), before search and show ("show logs of ...").
+# After the changes and releases, before search and show ("show logs of ...").
 # Disk metrics are not among the metrics the sources answer (actions.metrics.model.Metric).
 _DISK = "iops|disk usage|disk space|disk io|disk latency|disk metrics|disk throughput|disk queue"
 _LOGS = "logs|log|error logs|error log|journal|events"
 NOT_YET = [
-    rule(I.NOT_YET, "(rollback|roll back|revert|undo|downgrade) [{rest}]", topic="roll back"),
-    rule(I.NOT_YET, "(deploy|redeploy|release|promote) [{rest}]", topic="deploy"),
     rule(I.NOT_YET, "(restore|recover) [{rest}]", topic="restore"),
     *rules(
         I.NOT_YET,
@@ -302,9 +302,11 @@ def _index(rules: list[Rule]) -> tuple[dict[str, tuple[Rule, ...]], tuple[Rule, 
 
 
 RULES: tuple[Rule, ...] = (
+    *CONTROL,
     *CONVERSATION,
     *HELP,
     *PERF,
+    *READS,
     *ONCALL,
     *TAKE_ONCALL,
     *ALERT_ACTIONS,
@@ -313,6 +315,7 @@ RULES: tuple[Rule, ...] = (
     *BUDGETS,
     *COST,
     *CHANGES,
+    *RELEASES,
     *METRICS,
     *NOT_YET,
     *STATUS,
@@ -339,4 +342,4 @@ def rules_for(first_word: str, *, slot_first: bool = True) -> tuple[Rule, ...]:
 def keywords() -> frozenset[str]:
     """Every word the patterns use: vocabulary for a speech recogniser's grammar."""
     found = {w for r in RULES for e in r.elements if isinstance(e, Words) for option in e.options for w in option}
-    return frozenset(found)
+    return frozenset(found) | deploy_slots.words()

@@ -29,6 +29,7 @@ _REVERSING = frozenset({"no", "not", "never", "wait", "cancel", "abort", "stop",
 _ASKING = frozenset(
     {I.STATUS, I.SEARCH, I.SHOW, I.COST, I.FORECAST, I.ALERTS, I.ONCALL, I.HELP, I.NOT_YET, I.MORE, I.METRIC, I.WATCH}
     | {I.COST_WHY, I.SAVINGS, I.COST_EXPORT, I.BUDGET}  # never SET_BUDGET: a typo never changes a budget
+    | {I.DEPLOY_STATUS, I.DEPLOY_HISTORY}  # never a deploy, a rollback, nor a pause, resume or cancel of one
 )
 _OWN_RULES = {w: [r for r in rules_for(w, slot_first=False) if r.first_words and not r.strict] for w in FIRST_WORDS}
 _ACT_WORDS = tuple(w for w, own in _OWN_RULES.items() if w.isalpha() and any(r.intent in ACTS for r in own))

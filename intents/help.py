@@ -14,7 +14,10 @@ from intents.mood import CHANGE_VERBS
 
 _WORD = re.compile(r"[a-z]+")
 # The past and other forms of the verbs that change things ("who restarted worker-prod", "we fail over").
-_CHANGE_STEMS = ("restart", "reboot", "scal", "resiz", "shut", "fail", "stop", "start", "halt", "kill", "bounc")
+_CHANGE_STEMS: tuple[str, ...] = (
+    *("restart", "reboot", "scal", "resiz", "shut", "fail", "stop", "start", "halt", "kill", "bounc"),
+    *("deploy", "redeploy", "rollback", "revert", "releas"),
+)
 
 
 class Topic(NamedTuple):
@@ -76,6 +79,21 @@ _TOPICS: Mapping[str, Topic] = {
         "failover: move traffic to the standby. Critical: may need a second approver.",
         ("fail over web-prod to dr", "fail over api-prod"),
         I.FAILOVER,
+    ),
+    "deploy": _topic(
+        "deploy: a release of a service, group by group in every cloud; you see what changes and confirm "
+        "(prod may need a second admin).",
+        ("deploy web v2.4 to prod", "deploy status", "history web", "pause deploy web", "cancel deploy web"),
+        I.DEPLOY,
+        I.DEPLOY_STATUS,
+        I.DEPLOY_HISTORY,
+        I.PAUSE_DEPLOY,
+        I.CANCEL_DEPLOY,
+    ),
+    "rollback": _topic(
+        "rollback: a service back to its last good version, or the one you name (you confirm first).",
+        ("rollback web-prod", "roll back web", "rollback web to v2.3"),
+        I.ROLLBACK,
     ),
     "cost": _topic(
         "cost: billed spend by period or group; top spenders, vs last month, why a day jumped, CSV, forecast.",
@@ -154,6 +172,10 @@ _ALIASES: Mapping[str, str] = {
     **dict.fromkeys(("emergency", "emergency scale", "emergency scaling", "panic", "surge"), "emergency"),
     **dict.fromkeys(("shutdown", "shut down", "shutting down", "take down"), "shutdown"),
     **dict.fromkeys(("failover", "fail over", "failing over", "dr", "disaster recovery", "switchover"), "failover"),
+    # Not "deploys" nor "history": "deploys?" asks for the deploys, not for help on them.
+    **dict.fromkeys(("deploy", "deploying", "deployment", "release", "releasing", "ship", "roll out"), "deploy"),
+    **dict.fromkeys(("redeploy", "deploy status", "deploy history", "deploy freeze", "freeze override"), "deploy"),
+    **dict.fromkeys(("rollback", "roll back", "rolling back", "revert", "reverting", "undo a deploy"), "rollback"),
     **dict.fromkeys(("cost", "costs", "spend", "spending", "billing", "bill", "forecast", "money"), "cost"),
     **dict.fromkeys(("export", "exports", "csv", "cost export", "why", "cost jump", "top spenders"), "cost"),
     **dict.fromkeys(("budget", "budgets", "budgeting", "set budget", "setting budgets"), "budget"),
@@ -189,8 +211,8 @@ _TRY: tuple[tuple[str, str], ...] = (
 )
 # What opsbot can do, in the words of the topics: the index, and the answer to a command it does not have.
 _CAN_DO = (
-    "status, search, show, scale, start/stop/restart, emergency, shutdown, failover, cost, budget, savings, metrics, "
-    "watch, alerts, oncall, confirm"
+    "status, search, show, scale, start/stop/restart, emergency, shutdown, failover, deploy, rollback, cost, budget, "
+    "savings, metrics, watch, alerts, oncall, confirm"
 )
 _INDEX = f"Try: {' · '.join(e for e, _ in _TRY)}\nTopics: help <topic> - {_CAN_DO}, more"
 

@@ -20,7 +20,11 @@ ACTS = CHANGING_INTENTS | {
     IntentName.SILENCE,
     IntentName.ESCALATE,
     IntentName.TAKE_ONCALL,
+    IntentName.PAUSE_DEPLOY,
+    IntentName.RESUME_DEPLOY,
+    IntentName.CANCEL_DEPLOY,
 }
+_RELEASES = frozenset({IntentName.DEPLOY, IntentName.ROLLBACK})
 # Words no resource to change is named with: "scale web-prod cpu to 20" sets no size (a CPU target? a machine
 # type?), "stop watching web-prod" stops no machine. Such a text is not understood, and says so.
 _MEASURING = frozenset(
@@ -65,7 +69,8 @@ def fits(rule: Rule, values: Values) -> bool:
     if rule.intent in _MEASURED and isinstance(target, str) and not _measurable(target):
         return False
     judged = rule.loose or changing
-    if judged and isinstance(target, str) and target not in POINTING and not looks_named(target):
+    named = not isinstance(target, str) or target in POINTING or looks_named(target)
+    if judged and not named and not _a_service(rule, values, str(target)):
         return False
     slot_first_change = rule.first_words is None and changing
     if slot_first_change and isinstance(target, str) and not all_named(target):
@@ -81,6 +86,13 @@ def fits(rule: Rule, values: Values) -> bool:
         if isinstance(topic, str) and topic_of(topic) is None:
             return False
     return True
+
+
+def _a_service(rule: Rule, values: Values, target: str) -> bool:
+    """A service may be called anything ("shop"): one word is its name when a version or an environment said with
+    it makes the text a release ("deploy shop v3.1 to prod")."""
+    named_with = "version" in values or "environment" in values
+    return rule.intent in _RELEASES and named_with and len(target.split()) == 1 and not names_nothing(target)
 
 
 def _measurable(target: str) -> bool:

@@ -47,6 +47,8 @@ _REPORTING = frozenset(
     | {"removed", "launched", "increased", "decreased", "reduced", "terminated", "disabled", "enabled", "suspended"}
     | {"deallocated", "shrunk", "grew", "grown", "cycled", "kicked", "someone", "somebody", "anyone", "anybody"}
     | {"everyone", "think", "guess", "heard", "saw"}
+    | {"deployed", "redeployed", "released", "shipped", "rolled", "reverted", "promoted", "pushed", "cancelled"}
+    | {"canceled", "aborted", "undid", "undone"}
 )
 # Someone said before the verb: a report or a plan, not an order ("bob restarted ...", "we restart ...").
 _SUBJECTS = frozenset({"we", "i", "he", "she", "they", "you", "someone", "somebody", "everyone", "anyone"})
@@ -62,6 +64,9 @@ _MODAL = frozenset(
     {"maybe", "perhaps", "might", "may", "could", "would", "should", "shall", "will", "gonna", "going", "plan"}
     | {"planning", "planned", "probably", "possibly", "must", "ought"}
 )
+# Words of negation that are the order's own verb when they open it ("undo the web deploy", "cancel deploy web",
+# "hold the deploy"): said first, they negate nothing (nor does "on hold").
+_NEGATING_VERBS = frozenset({"undo", "cancel", "abort", "hold"})
 # Said of a resource that needs nothing done ("web-prod is fine").
 FINE = frozenset({"fine", "ok", "okay", "good", "healthy", "recovered", "stable", "alright", "fixed", "resolved"})
 # Words after an order that turn it into a remark ("stop web-prod is fine").
@@ -74,7 +79,7 @@ CHANGE_VERBS = frozenset(
     | {"pause", "pausing", "start", "starts", "starting", "boot", "booting", "resume", "resuming", "kill"}
     | {"killing", "shutdown", "shutting", "failover", "switch", "switching", "spin", "spinning"}
     | {"bump", "bumping", "drop", "dropping", "launch", "launching", "terminate", "terminating", "suspend"}
-    | {"deallocate", "disable", "enable"}
+    | {"deallocate", "disable", "enable", "deploy", "deploying", "redeploy", "rollback", "revert", "reverting"}
 )
 # Words that make what they are said with no order: a remark holding one does not come before an order.
 UNORDERING = _NEGATIONS | _TAKING_BACK | _CHANGED_MIND | _REPORTING | _PAST | _CONDITIONS | _MODAL
@@ -127,7 +132,8 @@ def mood(
     first, last = _clause(clause_ends, start, end)
     before, said, after = words[first:start], words[start:end], words[end:last]
     own = frozenset(words[first:last])
-    if not _NEGATIONS.isdisjoint(before) or not _NEGATIONS.isdisjoint(said):
+    verb_said = [w for i, w in enumerate(said) if not _verb_not_negation(said, i)]
+    if not _NEGATIONS.isdisjoint(before) or not _NEGATIONS.isdisjoint(verb_said):
         return Mood.NEGATED
     if any(tail and tail[0] in _TAKING_BACK for tail in (after, *_later_clauses(words, clause_ends, last))):
         return Mood.NEGATED
@@ -151,6 +157,11 @@ def mood(
     if not _REMARKING.isdisjoint(after) or _verb_in(after):
         return Mood.INTERJECTION
     return Mood.ORDER
+
+
+def _verb_not_negation(said: Sequence[str], i: int) -> bool:
+    """A word of negation that is the order's own verb ("undo the web deploy", "put the deploy on hold")."""
+    return (i == 0 and said[i] in _NEGATING_VERBS) or (said[i] == "hold" and i > 0 and said[i - 1] == "on")
 
 
 def _next_time(words: Sequence[str]) -> bool:

@@ -31,6 +31,7 @@ from pydantic import ValidationError
 
 from core.models import CHANGING_INTENTS, Intent, IntentName, Slots
 from intents import vocab
+from intents.deploy_slots import reason_start
 from intents.grammar import FIRST_WORDS
 from intents.guesses import VOCABULARY, corrected, misspelt_act, skipping, suggestion, unslipped
 from intents.help import topic_of
@@ -76,9 +77,17 @@ _ASKING_FIRST = frozenset(
 )
 _ALERT_WORDS = frozenset({"alert", "incident", "alarm", "page", "number", "no", "id"})
 _ON_AN_ALERT = frozenset({IntentName.ACK, IntentName.RESOLVE, IntentName.ESCALATE})
-_ASKS_HOW = frozenset({"scale", "restart", "emergency", "shutdown", "failover", "search", "show", "confirm"})
-# Read only when said as an order: the changes, and setting a budget (a change of opsbot's own config).
-_ORDERS = CHANGING_INTENTS | {IntentName.SET_BUDGET}
+_ASKS_HOW = frozenset(
+    {"scale", "restart", "emergency", "shutdown", "failover", "search", "show", "confirm", "deploy", "rollback"}
+)
+# Read only when said as an order: the changes, setting a budget (a change of opsbot's own config), and what a
+# running deploy is told ("did we cancel the deploy?" cancels nothing).
+_ORDERS = CHANGING_INTENTS | {
+    IntentName.SET_BUDGET,
+    IntentName.PAUSE_DEPLOY,
+    IntentName.RESUME_DEPLOY,
+    IntentName.CANCEL_DEPLOY,
+}
 
 
 def parse(text: str) -> Intent:
@@ -220,10 +229,30 @@ def _said_as_meant(reading: Reading, prepared: Prepared, inp: Input) -> bool:
     if not fits(reading.rule, reading.values):  # "it" was replaced by a name from another clause
         return False
     end = len(inp.words) if reading.end is None else reading.end
+    words = inp.words
     ends = tuple(t.ends_clause for t in prepared.tokens)
     asked = frozenset(i for i, t in enumerate(prepared.tokens) if t.asks)
-    said = mood(inp.words, ends, reading.start, end, question=prepared.question, request=prepared.request, asked=asked)
+    reason = reason_start(inp, reading.start, end) if "reason" in reading.values else None
+    if reason is not None:  # the order is what comes before its reason, and what is said after it
+        words, ends, asked = _without_reason(words, ends, asked, reason, end)
+        end = reason
+    said = mood(words, ends, reading.start, end, question=prepared.question, request=prepared.request, asked=asked)
     return said is Mood.ORDER
+
+
+def _without_reason(
+    words: tuple[str, ...], ends: tuple[bool, ...], asked: frozenset[int], reason: int, end: int
+) -> tuple[tuple[str, ...], tuple[bool, ...], frozenset[int]]:
+    """The text with the free words of a reason (words[reason:end]) left out up to its first clause's end: what a
+    reason says ("because it is not working") is no negation of the order, but a clause after it ("..., no wait")
+    still takes the order back."""
+    cut = next((i + 1 for i in range(reason, end) if ends[i]), end)
+    kept = (*range(reason), *range(cut, len(words)))
+    cut_ends = [ends[i] for i in kept]
+    if reason and cut < len(words):
+        cut_ends[reason - 1] = True
+    moved = frozenset(i if i < reason else i - (cut - reason) for i in asked if i < reason or i >= cut)
+    return tuple(words[i] for i in kept), tuple(cut_ends), moved
 
 
 def _unknown(text: str, confidence: float) -> Intent:

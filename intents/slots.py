@@ -7,6 +7,7 @@ from collections.abc import Iterator, Mapping
 
 from intents import vocab
 from intents.cost_slots import read_budget_scope
+from intents.deploy_slots import read_deploy_scope, read_environment, read_reason, read_service, read_version
 from intents.durations import read_duration as _read_duration
 from intents.filters import (
     ALERT_SCOPE,
@@ -266,5 +267,10 @@ READERS: Mapping[str, Reader] = {
     "amount": read_amount,
     "budget_scope": read_budget_scope,
     "alert_scope": ALERT_SCOPE,
+    "version": read_version,
+    "service": read_service,
+    "environment": read_environment,
+    "reason": read_reason,
+    "deploy_scope": read_deploy_scope,
     **METRIC_READERS,
 }

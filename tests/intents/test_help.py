@@ -27,7 +27,7 @@ def test_index_lists_every_topic() -> None:
     index = help_text(None)
     for topic in ("status", "search", "show", "scale", "start/stop/restart", "emergency", "shutdown", "failover"):
         assert topic in index
-    for topic in ("cost", "alerts", "oncall", "confirm"):
+    for topic in ("deploy", "rollback", "cost", "alerts", "oncall", "confirm"):
         assert topic in index
 
 
@@ -51,10 +51,11 @@ def test_the_index_examples_are_read_as_their_topics() -> None:
 
 
 def test_a_command_we_do_not_have_yet_says_so_with_what_we_can_do() -> None:
-    text = not_yet("roll back")
+    text = not_yet("restore")
     first, rest = text.split("\n")
-    assert first == "I can't roll back yet - here is what I can do:"
+    assert first == "I can't restore yet - here is what I can do:"
     assert "status" in rest and "scale" in rest
+    assert "deploy" in rest and "rollback" in rest
 
 
 @pytest.mark.parametrize(

@@ -338,7 +338,7 @@ def test_clean_phrasing_is_confident(text: str) -> None:
         ("staus of prod", "status", {"environment": "prod"}),
         ("stauts of prod", "status", {"environment": "prod"}),  # not "stats" (the bot's own timings)
         ("serach web", "search", {"query": "web"}),
-        ("rollbak web-prod", "not_yet", {"topic": "roll back"}),
+        ("histroy web", "deploy_history", {"target": "web"}),  # asks: a typo of it is read (never of "rollback")
         ("lol status of prod", "status", {"environment": "prod"}),
         ("restart db-prod and report back", "restart", {"target": "db-prod"}),
     ],
