@@ -30,7 +30,7 @@ from core.errors import OpsbotError
 from core.leases import Lease, replica_name
 from core.models import Cloud, Reply
 from workers.context import WorkerContext
-from workers.deploy_jobs import enqueue_deploy
+from workers.deploy_jobs import STALE_AFTER_SECONDS, enqueue_deploy, fail_start
 from workers.deploy_progress import head_line, progress_text
 from workers.deploy_reads import in_parallel, merged, read_groups
 from workers.deploy_report import audit, milestone, settle_rolled_back, show
@@ -38,6 +38,9 @@ from workers.deploy_report import audit, milestone, settle_rolled_back, show
 DONE = frozenset({"succeeded", "rolled_back"})  # a group's rollout finished well (a rollback's: rolled back)
 STOPPABLE = frozenset({"pending", "rolling", "rolling_back", "paused"})
 OPSBOT = "opsbot"
+# A deploy still "starting" this long after it was confirmed has no start job that will run it: the job gives up on
+# its own after STALE_AFTER_SECONDS (and runs for at most its timeout); one that was never queued never would.
+NEVER_STARTED_SECONDS = STALE_AFTER_SECONDS + 5 * 60
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +80,12 @@ class DeployWatcher:
 
     def tick(self) -> list[int]:
         """Follow every running deploy whose lease this watcher holds or can take; the ids it followed."""
-        running = [r for r in self._book.running() if r.state != "starting"]  # the start job has those
+        running = []
+        for record in self._book.running():
+            if record.state != "starting":
+                running.append(record)
+            elif self._clock() - record.created_at > NEVER_STARTED_SECONDS:  # else its start job has it
+                fail_start(self._ctx, record, "no worker started it (was its job lost?) - ask again")
         for gone in set(self._leases) - {r.id for r in running}:
             self._leases.pop(gone).release()
         followed = []

@@ -321,3 +321,27 @@ def test_a_watcher_that_dies_mid_deploy_is_replaced_without_starting_anything_ag
     assert done.state == "succeeded"
     assert sorted(world.rollouts.begun) == sorted(["web-prod", "web-canary", "web-edge-prod", "web-dr"])
     assert len([t for t in thread(world) if t.startswith("Done:")]) == 1
+
+
+def test_a_deploy_whose_start_job_never_ran_is_failed_and_frees_the_service(
+    settings: Settings, redis_conn: redis.Redis, manifest: Manifest
+) -> None:
+    world = build_world(settings, redis_conn, manifest)  # no worker, and the job is never queued
+    inventory = {r.name: r for r in world.cloud.snapshot().resources if r.kind == "group"}
+    request = plan_deploy(manifest, kind="deploy", service="web", environment="prod", version="v2.4",
+                          groups=inventory, running={}, requested_by="alice")  # fmt: skip
+    record = world.ctx.deploys.book.create(request, REF, "progress-1", "bob")
+    watcher = world.watcher()
+    world.clock.advance(60)
+    assert watcher.tick() == []
+    assert world.ctx.deploys.book.busy("web", "prod") is not None
+
+    world.clock.advance(20 * 60)
+    watcher.tick()
+
+    failed = world.ctx.deploys.book.get(record.id)
+    assert failed is not None and failed.state == "failed"
+    assert failed.failure == "Not started: no worker started it (was its job lost?) - ask again"
+    assert edits(world)[-1].text.startswith("Failed: web v2.4 to prod at 0%\nNot started: no worker started it")
+    assert world.ctx.deploys.book.busy("web", "prod") is None
+    assert world.rollouts.begun == []
