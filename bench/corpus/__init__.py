@@ -52,6 +52,8 @@ class ExpectedSlots(Frozen):
     month: str | None = None
     amount: float | None = None
     budget_scope: str | None = None
+    version: str | None = None  # as typed ("v2.4", "2.4"), or the digits of a spoken one ("two point four": "2.4")
+    reason: str | None = None
 
     def given(self) -> dict[str, object]:
         return self.model_dump(exclude_none=True)
