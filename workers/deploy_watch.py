@@ -97,6 +97,10 @@ class DeployWatcher:
                 self._advance(record)
             except OpsbotError as exc:  # a manifest that no longer loads, a cloud not configured: said in the log
                 log.warning("deploy %s: not followed this time: %s", record.id, exc)
+            except redis.RedisError:
+                raise
+            except Exception:  # a bug met by one deploy must not stop the others being followed
+                log.exception("deploy %s: following it failed", record.id)
             followed.append(record.id)
         return followed
 
