@@ -94,7 +94,8 @@ def history_line(record: DeployRecord) -> str:
     kind = "rollback " if request.kind == "rollback" else ""
     when = time.strftime("%a %H:%M", time.localtime(record.created_at))
     outcome = _OUTCOME.get(record.state, record.state)
-    took = f" in {span(record.finished_at - record.created_at)}" if record.finished_at is not None else ""
+    ended = record.finished and record.finished_at is not None
+    took = f" in {span((record.finished_at or record.created_at) - record.created_at)}" if ended else ""
     why = f": {record.failure}" if record.failure and record.state != "succeeded" else ""
     return (
         f"#{record.id} {kind}{request.service} {versions} {request.environment} by {request.requested_by}, "
