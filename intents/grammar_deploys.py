@@ -64,6 +64,7 @@ DEPLOY_STATUS = rules(
     ),
     f"what is the ({_ONE}) ({_PROGRESS}) [of|for|on|in] [{{target}}]",
     f"({_MANY}) [running|going on|in progress|in flight|happening|right now] [{{deploy_scope}}]",
+    f"({_MANY}) (to|into|in|on) {{environment}} [{{deploy_scope}}]",
     (
         f"(show|list|get|any|what are|which are) [me] [the|all|all the] [running|current|active|ongoing|open|todays] "
         f"({_MANY}) [running|going on|in progress|in flight|happening] [{{deploy_scope}}]"

@@ -128,6 +128,7 @@ READS: list[tuple[str, IntentName, S]] = [
     ("what is the status of the web deploy", IntentName.DEPLOY_STATUS, {"target": "web"}),
     ("any deploys running", IntentName.DEPLOY_STATUS, {}),
     ("show running deploys in prod", IntentName.DEPLOY_STATUS, {"environment": "prod"}),
+    ("deploys to prod today", IntentName.DEPLOY_STATUS, {"environment": "prod", "period": "today"}),
     ("rollback status", IntentName.DEPLOY_STATUS, {}),
     ("history web", IntentName.DEPLOY_HISTORY, {"target": "web"}),
     ("history", IntentName.DEPLOY_HISTORY, {}),
