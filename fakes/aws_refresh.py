@@ -239,7 +239,11 @@ class AwsRefresh(AwsLimits):
             refresh.reason = f"Waiting at the checkpoint of {point}% before replacing more instances."
             return
         if left:
-            batch = left[: _batch(len(members), refresh)]
+            size = _batch(len(members), refresh)
+            if refresh.checkpoints and not rolling_back:  # AWS stops at a checkpoint, not past it
+                there = -(-refresh.checkpoints[0] * len(members) // 100)
+                size = min(size, max(1, there - sum(1 for m in members if m.template == goal)))
+            batch = left[:size]
             self._moto.replace(region, refresh.group, batch, goal, failing=self._fails(goal))
             refresh.launched.update(self._moto.last_launched)
             members = self._moto.members(region, refresh.group)
@@ -292,7 +296,7 @@ def _nested(params: dict[str, str], prefix: str) -> str:
     for key, value in sorted(params.items()):
         if not key.startswith(prefix + "."):
             continue
-        node, parts = tree, key[len(prefix) + 1 :].split(".")
+        node, parts = tree, [p for p in key[len(prefix) + 1 :].split(".") if p != "member"]  # lists: index keys
         for part in parts[:-1]:
             node = node.setdefault(part, {})
         node[parts[-1]] = value

@@ -22,7 +22,7 @@ from actions.aws.inventory import group_type
 from actions.backend import Scope
 from actions.deploy.model import GroupChange
 from core.cloud_config import AwsAccount
-from core.errors import ProviderError, ResourceNotFound
+from core.errors import ProviderAuthError, ProviderError, ResourceNotFound
 from core.models import Cloud
 
 ON_DEMAND_STANDARD_VCPUS = "L-1216C47A"
@@ -103,12 +103,13 @@ class GroupApi(ScopeApi):
         return {t["InstanceType"]: int(t["VCpuInfo"]["DefaultVCpus"]) for t in answer.get("InstanceTypes", [])}
 
     def vcpu_quota(self) -> float | None:
-        """The On-Demand Standard vCPU quota; None where Service Quotas does not tell it."""
+        """The On-Demand Standard vCPU quota; None where Service Quotas does not tell it (not offered in the region,
+        or opsbot may not read it: then the instance limit stands in; a deploy is not refused for a permission)."""
         try:
             answer = self.call(
                 "service-quotas", "get_service_quota", ServiceCode="ec2", QuotaCode=ON_DEMAND_STANDARD_VCPUS
             )
-        except (RefusedByAws, ResourceNotFound):
+        except (RefusedByAws, ResourceNotFound, ProviderAuthError):
             return None
         return float(answer["Quota"]["Value"])
 

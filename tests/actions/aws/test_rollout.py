@@ -12,7 +12,7 @@ from typing import Any
 import boto3
 import pytest
 
-from actions.aws.rollout import AwsRollouts
+from actions.aws.rollout import AwsRollouts, preferences
 from actions.backend import NoThrottle
 from actions.deploy.model import GroupChange, RolloutState, Strategy, VersionSpec
 from core.errors import ProviderAuthError, ProviderError, ResourceNotFound, TransientProviderError
@@ -293,3 +293,45 @@ def test_a_refusal_from_aws_is_one_line(status: int, code: str, error: type[Prov
             rollouts.start(change())
     line = str(raised.value)
     assert type(raised.value) is error and "\n" not in line and "AWS" in line
+
+
+def test_the_strategy_becomes_the_refresh_preferences() -> None:
+    careful = Strategy(batch_percent=10, surge=2, min_healthy_percent=80, warmup_seconds=30, checkpoints=(50, 20),
+                       auto_rollback=True, alarms=("web-5xx",))  # fmt: skip
+    assert preferences(careful, 12, auto_rollback=True) == {
+        "MinHealthyPercentage": 90, "MaxHealthyPercentage": 117, "InstanceWarmup": 30, "SkipMatching": True,
+        "AutoRollback": True, "CheckpointPercentages": [20, 50, 100], "AlarmSpecification": {"Alarms": ["web-5xx"]},
+    }  # fmt: skip
+    all_at_once = Strategy(batch_percent=100, surge=100, min_healthy_percent=0)
+    assert preferences(all_at_once, 1, auto_rollback=False)["MaxHealthyPercentage"] == 100  # AWS: at most 100 apart
+    doubled = Strategy(batch_percent=50, surge=100, min_healthy_percent=50)
+    assert preferences(doubled, 1, auto_rollback=False)["MaxHealthyPercentage"] == 150
+    assert preferences(Strategy(), 0, auto_rollback=False)["MaxHealthyPercentage"] == 100
+
+
+def test_a_checkpoint_holds_the_refresh_for_a_step(rollouts: AwsRollouts, releases: Releases) -> None:
+    halves = change(strategy=Strategy(batch_percent=50, min_healthy_percent=50, checkpoints=(50,)))
+    handle = rollouts.start(halves)
+    seen = until(rollouts, halves, handle, "succeeded")
+    held = [s for s in seen if "checkpoint of 50%" in s.detail]
+    assert held and all(s.percent == 50 and s.status == "rolling" for s in held)
+
+
+def test_auto_rollback_turns_a_failing_refresh_around(
+    rollouts: AwsRollouts, releases: Releases, refresh_proxy: AwsRefresh
+) -> None:
+    refresh_proxy.fail_version("web", BROKEN)
+    guarded = change(BROKEN, strategy=Strategy(auto_rollback=True))
+    handle = rollouts.start(guarded)
+    seen = until(rollouts, guarded, handle, "rolling_back")
+    assert seen[-1].detail.startswith("Rollback triggered due to instance refresh failure.")
+    while (state := rollouts.state(guarded, handle)).status == "rolling_back":
+        pass
+    assert state.status == "rolled_back" and state.percent == 0 and state.unhealthy == ()
+    assert releases.images_of() == [releases.images["1"]] * 4
+    # A group on $Default cannot be rolled back by AWS: opsbot does not ask for AutoRollback there.
+    other = change(BROKEN, group="web-default", strategy=Strategy(auto_rollback=True))
+    rollouts.start(other)
+    sent = boto3.client("autoscaling", region_name=REGION, endpoint_url=refresh_proxy.url).describe_instance_refreshes(
+        AutoScalingGroupName="web-default")["InstanceRefreshes"][0]["Preferences"]  # fmt: skip
+    assert sent["AutoRollback"] is False
