@@ -150,6 +150,9 @@ _DEPLOYS = rules(
             f"({_DEPLOY}) {{target}} ({_TO}) {{environment}} [at|with|on] {{version}}",
             f"({_DEPLOY}) {{target}} {{version}}",
             f"({_DEPLOY}) {{version}}",
+            # "the latest" is no version a manifest names: the conversation asks which, showing the newest
+            f"({_DEPLOY}) [the] (latest|newest) [version|release|build] [of|for] {{target}} ({_TO}) {{environment}}",
+            f"({_DEPLOY}) [the] (latest|newest) [version|release|build] [of|for] {{target}}",
             f"(deploy|redeploy) {{service}} [{_TO}] {{environment}}",
             f"(deploy|redeploy) ({_TO}) {{environment}}",
             "(deploy|redeploy) {target}",

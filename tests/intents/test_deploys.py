@@ -35,6 +35,7 @@ DEPLOYS: list[tuple[str, S]] = [
     ("deploy web v2.4", {"target": "web", "version": "v2.4"}),  # the conversation asks where
     ("deploy web-staging", {"target": "web-staging"}),  # ... and which version
     ("deploy web to prod", {"target": "web", "environment": "prod"}),
+    ("deploy the latest web to prod", {"target": "web", "environment": "prod"}),
     ("deploy v2.4 to prod", {"version": "v2.4", "environment": "prod"}),  # ... and which service
     ("deploy shop v3.1 to prod", {"target": "shop", "version": "v3.1", "environment": "prod"}),  # any service name
     ("can you deploy web v2.4 to prod?", WEB_PROD_V24),  # a request
