@@ -37,10 +37,10 @@ _ENVIRONMENT_AFTER = frozenset({"environment", "env", "side", "stage", "cluster"
 # Words never a service's name, though nothing else rules them out ("roll back everything in prod").
 _NOT_A_SERVICE = frozenset({"everything", "all", "anything", "something", "changes", "change", "last", "latest"})
 
-_FREEZE = "freeze|freezes|freeze window|code freeze|change freeze|deploy freeze|deployment freeze|release freeze"
 _OVERRIDE_VERBS = frozenset(
     {"despite", "ignoring", "ignore", "overriding", "override", "bypassing", "bypass", "through", "during"}
 )
+# "the freeze", "the code freeze", "the deploy freeze window"
 _FREEZE_WORDS = frozenset({"freeze", "freezes", "code", "change", "deploy", "deployment", "release"})
 _BECAUSE: tuple[tuple[str, ...], ...] = (
     *(("reason", "being"), ("reason", "is"), ("because", "of"), ("because",), ("cause",), ("cuz",), ("coz",)),
@@ -193,6 +193,5 @@ def words() -> frozenset[str]:
     """The words these readers know (a recogniser's vocabulary; never slips of another word)."""
     known = _VERSION_WORDS | _SPOKEN_POINT | _ENVIRONMENT_AFTER | REASON_LEADS | _FREEZE_WORDS
     known |= frozenset(w for key in _MORE_ENVIRONMENTS for w in key.split("-"))
-    known |= frozenset(w for phrase in _FREEZE.split("|") for w in phrase.split())
     known |= frozenset(w for lead in _BECAUSE for w in lead)
     return known | {"v", "window", "period", "override", "overridden"}
