@@ -248,7 +248,13 @@ class AwsRollouts:
         return f"{refresh_id}:{PAUSED}"
 
     def resume(self, change: GroupChange, handle: str) -> str:
-        return self.start(change)  # SkipMatching: the instances the paused refresh replaced stay
+        """A new refresh with SkipMatching: the instances the paused one replaced stay. A pause still stopping
+        (Cancelling) is waited for, as AWS allows no second refresh until it has."""
+        api = self._api(change)
+        stopping = next((r for r in api.refreshes() if r["Status"] == "Cancelling"), None)
+        if stopping is not None:
+            self._stop(api, stopping)
+        return self.start(change)
 
     def cancel(self, change: GroupChange, handle: str) -> None:
         api = self._api(change)

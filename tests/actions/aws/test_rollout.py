@@ -37,6 +37,11 @@ class Releases:
         group: dict[str, Any] = found["AutoScalingGroups"][0]
         return group
 
+    def members_on(self, image: str, name: str = "web-prod") -> list[str]:
+        ids = [m["InstanceId"] for m in self.group(name)["Instances"]]
+        reservations = self.ec2.describe_instances(InstanceIds=ids)["Reservations"]
+        return [i["InstanceId"] for r in reservations for i in r["Instances"] if i["ImageId"] == image]
+
     def images_of(self, name: str = "web-prod") -> list[str]:
         ids = [m["InstanceId"] for m in self.group(name)["Instances"]]
         reservations = self.ec2.describe_instances(InstanceIds=ids)["Reservations"]
@@ -172,13 +177,24 @@ def test_pause_keeps_the_replaced_instances_and_resume_replaces_only_the_rest(
     for _ in range(3):
         state = rollouts.state(change(), paused)
         assert state.status == "paused" and state.updated == replaced
-    kept = [i for i in releases.images_of() if i == releases.images["2"]]
-    assert 2 <= len(kept) == replaced < 4
+    assert 2 <= releases.images_of().count(releases.images["2"]) == replaced < 4
+    kept = set(releases.members_on(releases.images["2"]))
     resumed = rollouts.resume(change(), paused)
-    assert resumed != handle
-    done = until(rollouts, change(), resumed, "succeeded")
-    assert done[0].updated == replaced  # SkipMatching: those already on v2 stay
+    assert resumed != handle and rollouts.resume(change(), paused) == resumed  # pressed twice: one refresh
+    until(rollouts, change(), resumed, "succeeded")
     assert releases.images_of() == [releases.images["2"]] * 4
+    assert kept <= set(releases.members_on(releases.images["2"]))  # SkipMatching: those already on it stayed
+    assert refresh_proxy.requests.count("StartInstanceRefresh") == 2
+
+
+def test_resume_right_after_pause_waits_for_aws_to_stop_the_refresh(
+    rollouts: AwsRollouts, releases: Releases, refresh_proxy: AwsRefresh
+) -> None:
+    handle = rollouts.start(change())
+    rollouts.state(change(), handle)
+    resumed = rollouts.resume(change(), rollouts.pause(change(), handle))  # the pause is still Cancelling
+    until(rollouts, change(), resumed, "succeeded")
+    assert refresh_proxy.requests.count("StartInstanceRefresh") == 2
 
 
 def test_cancel_stops_the_refresh_for_good_where_it_is(rollouts: AwsRollouts, releases: Releases) -> None:
