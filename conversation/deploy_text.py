@@ -24,8 +24,11 @@ _OUTCOME = {
 }
 
 
-def verb(request: DeployRequest) -> str:
-    return "Roll back" if request.kind == "rollback" else "Deploy"
+def asked(request: DeployRequest) -> str:
+    """ "Deploy web v2.4 to prod", "Roll back web in prod to v2.3": what was asked, in a line that refuses it."""
+    if request.kind == "rollback":
+        return f"Roll back {request.service} in {request.environment} to {request.version}"
+    return f"Deploy {request.service} {request.version} to {request.environment}"
 
 
 def total_seconds(request: DeployRequest) -> int:

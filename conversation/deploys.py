@@ -19,14 +19,14 @@ from actions.deploy.plan import changes_between, plan_deploy
 from actions.deploy.validate import validate
 from audit.log import AuditEvent
 from conversation.confirmations import request_params
-from conversation.deploy_text import preview, verb
+from conversation.deploy_text import asked, preview
 from conversation.outcome import recorded
 from conversation.replies import echo, new_key, reply, where
 from conversation.services import Services
 from conversation.targets import Picker
 from core.durations import span
 from core.errors import OpsbotError
-from core.models import ActionName, Button, Intent, IntentName, Message, Reply, Risk
+from core.models import ActionName, Button, Intent, IntentName, Message, Reply
 from policies.engine import Decision, PolicyRequest
 from workers.deploy_jobs import failover_running
 
@@ -97,14 +97,14 @@ class DeployFlow:
         took = time.perf_counter() - started
         if problems:
             many = f"{len(problems)} problems" if len(problems) > 1 else "1 problem"
-            line = f"{verb(request)} {name} {version} to {env} not asked, {many}:\n" + "\n".join(problems)
+            line = f"{asked(request)} not asked, {many}:\n" + "\n".join(problems)
             self._deny(msg, user, request, line, AuditEvent.REFUSED, kind="error")
         limited = self._s.policy.count_change(user, msg.ref)
         if limited is not None:
             self._deny(msg, user, request, limited, AuditEvent.DENIED)
         changes, compare = changes_between(service, _from_version(request), version)
         body = preview(request, changes, compare, took, undoing=source.request.version if rollback and source else None)
-        return self._confirmation(msg, user, request, body, decision.risk.value, decision.approver_role)
+        return self._confirmation(msg, user, request, body, decision)
 
     # -- naming what is asked ----------------------------------------------------------------------------------
 
@@ -233,24 +233,22 @@ class DeployFlow:
         kind: str = "refusal", what: str = "",
     ) -> NoReturn:  # fmt: skip
         params = request_params(request) if request is not None else None
-        what = _what(request) if request is not None else what[:200]
+        what = asked(request) if request is not None else what[:200]
         self._s.audit.note(event, actor=user, where=where(msg.ref), what=what, params=params, outcome=line)
         recorded()
         raise Refused(line, kind)
 
     # -- the confirmation --------------------------------------------------------------------------------------
 
-    def _confirmation(
-        self, msg: Message, user: str, request: DeployRequest, body: str, risk: str, approver_role: str | None
-    ) -> Reply:  # fmt: skip
-        key = new_key()
+    def _confirmation(self, msg: Message, user: str, request: DeployRequest, body: str, decision: Decision) -> Reply:
+        key, risk, approver_role = new_key(), decision.risk.value, decision.approver_role
         pending = self._s.confirmations.create(
-            request=request, plan_summary=body, ref=msg.ref, risk=Risk(risk), approver_role=approver_role,
+            request=request, plan_summary=body, ref=msg.ref, risk=decision.risk, approver_role=approver_role,
             reply_key=key,
         )  # fmt: skip
         event = AuditEvent.APPROVAL_ASKED if approver_role is not None else AuditEvent.CONFIRMATION_ASKED
         self._s.audit.append(
-            event, actor=user, where=where(msg.ref), what=_what(request),
+            event, actor=user, where=where(msg.ref), what=asked(request),
             params={**request_params(request), "code": pending.code, "risk": risk},
         )  # fmt: skip
         recorded()
@@ -282,12 +280,6 @@ def versions_now(
             if rollout.change.group in running and (rollout.handle is not None or rollout.state.updated > 0):
                 running[rollout.change.group] = undoing.request.version
     return running
-
-
-def _what(request: DeployRequest) -> str:
-    if request.kind == "rollback":
-        return f"rollback {request.service} in {request.environment} to {request.version}"
-    return f"deploy {request.service} {request.version} to {request.environment}"
 
 
 def _from_version(request: DeployRequest) -> str | None:
