@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 
+from audit.log import AuditEvent
 from bot.runtime import Runtime
 from core.settings import Settings
 from policies.alerting.loader import load_alerting
@@ -38,6 +39,15 @@ def test_a_freeze_refuses_a_deploy_and_an_admin_overrides_it_with_a_reason(deplo
     (preview,) = say("deploy web v2.4 to prod because checkout is broken", user="carol")
     assert preview.kind == "confirm"
     assert "Freeze overridden by carol: checkout is broken" in preview.text
+    assert say(press=button([preview], "Approve"), user="erin") == []
+    edited(runtime, preview.key, lambda text: text.startswith("Approved by erin"))
+    kept = [
+        (r.event, r.actor) for r in runtime.conversation.services.audit.records()
+        if r.params.get("freeze_override") == "checkout is broken"
+    ]  # fmt: skip
+    assert kept[:2] == [(AuditEvent.APPROVAL_ASKED, "carol"), (AuditEvent.CONFIRMED, "erin")]
+    refusals = [r.outcome for r in runtime.conversation.services.audit.records() if r.event is AuditEvent.DENIED]
+    assert refusals[0].startswith("Deploys to prod are frozen: event day ")
     (staging,) = say("deploy web v2.4 to staging")  # the event day freezes prod only
     assert staging.kind == "confirm"
 

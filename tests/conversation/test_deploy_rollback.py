@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from audit.log import AuditEvent
 from bot.runtime import Runtime
 from core.settings import Settings
 from tests.conversation.conftest import Say, SayFactory, button, speaker
@@ -98,3 +99,30 @@ def test_a_running_deploy_is_paused_resumed_and_cancelled(deploying: tuple[Runti
     (cancelling,) = say(press=button([paused], "Cancel"))
     assert cancelling.text.startswith("Cancelling deploy #1")
     edited(runtime, preview.key, lambda text: text.startswith("Cancelled"))
+
+
+def test_a_rollback_mid_flight_takes_over_from_the_deploy_it_undoes(deploying: tuple[Runtime, Say]) -> None:
+    runtime, say = deploying
+    (preview,) = say("deploy web v2.5 to staging")  # stuck on its first batch
+    say(press=button([preview], "Confirm"))
+    edited(runtime, preview.key, lambda text: text.startswith("Deploying"))
+    (back,) = say("rollback web")  # the deploy running is the one undone
+    assert back.text.startswith("Roll back web in staging: v2.5 -> v2.3, 2 groups in 2 clouds")
+    say(press=button([back], "Confirm"))
+    edited(runtime, back.key, lambda text: text.startswith("Rolled back:"))
+    edited(runtime, preview.key, lambda text: text.startswith(("Being rolled back", "Rolled back")))
+    group = runtime.conversation.services.provider.get("web-staging")
+    assert group.version == "v2.3"
+
+
+def test_a_deploy_confirmed_after_another_changed_its_groups_is_not_started(deploying: tuple[Runtime, Say]) -> None:
+    runtime, say = deploying
+    (mine,) = say("deploy web v2.4 to staging")
+    (bobs,) = say("deploy web v2.2 to staging", user="bob")
+    say(press=button([bobs], "Confirm"), user="bob")
+    edited(runtime, bobs.key, lambda text: text.startswith("Done:"))
+    settled, refusal = say(press=button([mine], "Confirm"))
+    assert settled.edit_of == mine.key and settled.text.startswith("Not run: changed since asked.")
+    assert refusal.text == "web-staging runs v2.2 now, not v2.3. Nothing was started: ask again."
+    events = [(r.event, r.params.get("action")) for r in runtime.conversation.services.audit.records()]
+    assert (AuditEvent.REFUSED, "deploy") in events
