@@ -276,14 +276,15 @@ class AwsRollouts:
         refreshes = api.refreshes()
         if found := self._already(refreshes, target):
             return found
+        spec = group_template(group)
+        before = self._resolve(api, spec)[0] if spec and refreshes else None  # kept until a refresh succeeds
+        newest = refreshes[0] if refreshes else {}
+        if before == target and newest.get("Status") in ("RollbackInProgress", "RollbackSuccessful"):
+            return f"{newest['InstanceRefreshId']}:{ROLLBACK}"  # turned around already (a worker died after)
         active = next((r for r in refreshes if r["Status"] in ACTIVE), None)
         if active is None:
             return self._start(api, change, group, target)
         refresh_id = str(active["InstanceRefreshId"])
-        spec = group_template(group)
-        before = self._resolve(api, spec)[0] if spec else None  # the group keeps its template until a refresh ends
-        if before == target and active["Status"] == "RollbackInProgress":
-            return f"{refresh_id}:{ROLLBACK}"
         if before == target and active["Status"] in ROLLING:
             try:
                 api.call("autoscaling", "rollback_instance_refresh", AutoScalingGroupName=api.name)
@@ -303,5 +304,5 @@ class AwsRollouts:
         Wait(self._timeout, self._poll_seconds, clock=self._clock).until(
             lambda: self._refresh(api, refresh_id),
             lambda r: r["Status"] not in ACTIVE,
-            lambda r: f"AWS {api.name}: instance refresh {refresh_id} is still {r['Status']}; try the rollback again",
+            lambda r: f"AWS {api.name}: instance refresh {refresh_id} is still {r['Status']}; try again in a minute",
         )

@@ -227,6 +227,8 @@ def test_roll_back_in_flight_turns_the_refresh_around(
     assert seen[-1].percent == 100 and seen[-1].updated == 4
     assert releases.images_of() == [releases.images["1"]] * 4
     assert rollouts.state(change(), handle).status == "rolled_back"
+    assert rollouts.roll_back(change(RUNNING), handle) == back  # a worker asking again afterwards
+    assert refresh_proxy.requests.count("StartInstanceRefresh") == 1
 
 
 def test_roll_back_after_the_deploy_finished_is_a_refresh_back(
