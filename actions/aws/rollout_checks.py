@@ -42,7 +42,7 @@ class GroupApi(ScopeApi):
 
     def __init__(self, clients: AwsClients, account: AwsAccount, region: str, name: str) -> None:
         scope = Scope(cloud=Cloud.AWS, account=account.name, region=region, label=f"AWS {account.name} {region}")
-        super().__init__(clients, account, scope, page_size=100)
+        super().__init__(clients, account, scope, page_size=1000)  # the quota check lists the region
         self.name = name
 
     def call(self, service: str, operation: str, **params: Any) -> Record:
