@@ -9,13 +9,15 @@ batch follows MinHealthyPercentage / MaxHealthyPercentage as AWS documents them;
 already on the desired version. A step happens on a DescribeInstanceRefreshes at most every `step_seconds` (0: on
 each one), so a test moves a refresh forward by polling it. `fail_version(template, version)` makes the new
 instances of that version fail their health checks: the next step fails the refresh (Status Failed, with the
-instances in StatusReason), or rolls it back when it was started with AutoRollback. The group's own launch
-template moves to the desired one only when a refresh succeeds, as on AWS.
+instances in StatusReason), or rolls it back when it was started with AutoRollback. A refresh stops at each of
+its CheckpointPercentages for one step. The group's own launch template moves to the desired one only when a
+refresh succeeds, as on AWS.
 
 Errors as the Auto Scaling API reference gives them: InstanceRefreshInProgress (one active refresh per group),
 ActiveInstanceRefreshNotFound, IrreversibleInstanceRefresh (a rollback when the group's launch template version
 is $Latest/$Default or there is no desired configuration), ValidationError (an unknown group or template version,
-AutoRollback without a desired configuration, MinHealthy/MaxHealthy more than 100 apart)."""
+AutoRollback without a desired configuration or on a group using $Latest/$Default, MinHealthy/MaxHealthy more than
+100 apart)."""
 
 from __future__ import annotations
 
