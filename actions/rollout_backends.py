@@ -31,12 +31,28 @@ def build_rollouts(settings: Settings, connection: redis.Redis, manifest: Manife
             manifest=manifest,
         )
         return dict.fromkeys(Cloud, simulated)
+    from actions.resilience import RateLimiter
+
+    throttle = RateLimiter(settings.cloud_requests_per_second)
+    timeout, poll = settings.cloud_timeout_seconds, settings.cloud_poll_seconds
     backends: dict[Cloud, RolloutBackend] = {}
-    # -- real clouds: the integrator adds one backend per configured cloud here, built like build_backends in
-    # actions/registry.py (one shared Throttle, settings.cloud_timeout_seconds), each SDK imported only when used:
-    #   settings.aws_accounts        -> actions.aws.rollout.AwsRollouts(accounts, throttle=, timeout=)
-    #   settings.azure_subscriptions -> actions.azure.rollout.AzureRollouts(subscriptions, arm_url=, throttle=,
-    #                                   timeout=)
-    #   settings.gcp_projects        -> actions.gcp.rollout.GcpRollouts(projects, compute_url=, throttle=, timeout=)
-    # A cloud left out here has no backend: a deploy to its groups is refused by name.
+    # Each SDK is imported only when its cloud is configured. A cloud left out has no backend: a deploy to its
+    # groups is refused by name ("No Azure account is configured for web-dr.").
+    if settings.aws_accounts:
+        from actions.aws.rollout import AwsRollouts
+
+        backends[Cloud.AWS] = AwsRollouts(settings.aws_accounts, throttle=throttle, timeout=timeout, poll_seconds=poll)
+    if settings.azure_subscriptions:
+        from actions.azure.rollout import AzureRollouts
+
+        backends[Cloud.AZURE] = AzureRollouts(
+            settings.azure_subscriptions, arm_url=settings.azure_arm_url, throttle=throttle, timeout=timeout
+        )
+    if settings.gcp_projects:
+        from actions.gcp.rollout import GcpRollouts
+
+        backends[Cloud.GCP] = GcpRollouts(
+            settings.gcp_projects, compute_url=settings.gcp_compute_url, throttle=throttle, timeout=timeout,
+            poll_seconds=poll,
+        )  # fmt: skip
     return backends

@@ -6,8 +6,10 @@ ceil(size x batch_percent / 100), each batch taking `batch_seconds`. A good vers
 batch late enough that a single instance stays within max_unhealthy_percent, one new instance fails its health
 checks for a batch's time, then is replaced and the roll goes on. A version that fails on purpose
 (`unhealthy=True`) launches its first batch and stops there with those instances unhealthy, status "rolling",
-the way a Google MIG or an Azure rolling upgrade waits on health: the watcher, not the cloud, decides the deploy
-failed (and cancels it)."""
+the way a Google MIG or an Azure rolling upgrade waits on health; after FAIL_AFTER_BATCHES batches' time the cloud
+gives up and says "failed", as an AWS instance refresh does. The simulated world's time runs fast (a batch in about
+a second), so the watcher's own judgement - which waits the strategy's warm-up, 60 s in the shipped manifest - does
+not keep the demo waiting on a version that obviously fails."""
 
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from pydantic import BaseModel, ConfigDict
 from actions.deploy.model import RolloutState, RolloutStatus, Strategy
 
 RolloutKind = Literal["deploy", "rollback"]
+FAIL_AFTER_BATCHES = 3  # a version failing on purpose: launched, then two batches' time of failed health checks
 
 
 class Rollout(BaseModel):
@@ -106,9 +109,13 @@ def progress(rollout: Rollout, now: float, *, batch_seconds: float, unhealthy: b
             detail = f"batch {index + 1} of {len(chunks)}: {_instances(len(chunk))} {word}"
             out_of_service = _draining(rollout, len(chunk))
         break
-    done = not unhealthy and len(replaced) == len(rollout.todo)
+    done = (not unhealthy or not rollout.todo) and len(replaced) == len(rollout.todo)
     updated = rollout.size - len(rollout.todo) + len(replaced)
     status = _status(rollout, done)
+    if status == "rolling" and failing and unhealthy and elapsed >= FAIL_AFTER_BATCHES * batch_seconds:
+        status = "failed"
+        shown = ", ".join(failing[:3]) + (", ..." if len(failing) > 3 else "")
+        detail = f"{_instances(len(failing), 'new instance')} failing health checks ({shown})"
     if done:
         detail = f"{rollout.size} of {rollout.size} instances on {rollout.to_version}"
         if rollout.size == 0:

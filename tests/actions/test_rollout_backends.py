@@ -11,7 +11,7 @@ from actions.deploy.model import GroupChange, Manifest, VersionSpec
 from actions.registry import build_provider
 from actions.rollout_backends import build_rollouts, unhealthy_versions
 from actions.simulated.rollout import STEPS_PER_BATCH, SimulatedRollouts
-from core.cloud_config import AwsAccount
+from core.cloud_config import AwsAccount, AzureSubscription, GcpProject
 from core.models import Cloud
 from core.settings import Settings
 from tests.actions.test_sim_rollout import change_for
@@ -65,9 +65,20 @@ def test_the_manifests_broken_release_fails_its_health_checks(settings: Settings
     assert backend.state(broken, handle).updated == 3  # and nothing more
 
 
-def test_with_a_real_cloud_configured_the_simulated_world_is_not_used(
-    settings: Settings, redis_conn: redis.Redis
-) -> None:
-    real = settings.model_copy(update={"aws_accounts": [AwsAccount(name="prod", regions=["us-east-1"])]})
-    assert real.real_clouds
-    assert not any(isinstance(b, SimulatedRollouts) for b in build_rollouts(real, redis_conn, MANIFEST).values())
+def test_with_real_clouds_configured_each_rolls_its_own_groups(settings: Settings, redis_conn: redis.Redis) -> None:
+    from actions.aws.rollout import AwsRollouts
+    from actions.azure.rollout import AzureRollouts
+    from actions.gcp.rollout import GcpRollouts
+
+    aws = settings.model_copy(update={"aws_accounts": [AwsAccount(name="prod", regions=["us-east-1"])]})
+    assert aws.real_clouds
+    only_aws = build_rollouts(aws, redis_conn, MANIFEST)
+    assert list(only_aws) == [Cloud.AWS] and isinstance(only_aws[Cloud.AWS], AwsRollouts)  # no simulated world
+    every = aws.model_copy(update={
+        "azure_subscriptions": [AzureSubscription(id="00000000-0000-0000-0000-000000000001")],
+        "gcp_projects": [GcpProject(id="wedding-prod")],
+    })  # fmt: skip
+    backends = build_rollouts(every, redis_conn, MANIFEST)
+    assert {cloud: type(b) for cloud, b in backends.items()} == {
+        Cloud.AWS: AwsRollouts, Cloud.AZURE: AzureRollouts, Cloud.GCP: GcpRollouts,
+    }  # fmt: skip

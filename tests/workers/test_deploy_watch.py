@@ -233,7 +233,8 @@ def test_a_version_failing_its_health_checks_stops_itself_and_offers_rollback(wo
     assert failed.state == "failed"
     assert failed.failure is not None
     assert "web-prod: 3 new instances failing health checks (web-prod-" in failed.failure
-    assert all(g.state.status in ("cancelled", "succeeded") for g in failed.groups)
+    assert all(g.state.status in ("failed", "cancelled", "succeeded") for g in failed.groups)
+    assert not any(g.state.status == "rolling" for g in failed.groups)
     last = edits(world)[-1]
     assert last.kind == "error"
     assert last.text.startswith("Failed: web v2.5 to prod at ")
