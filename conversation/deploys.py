@@ -268,7 +268,8 @@ def versions_now(
     services: Services, name: str, env: str, undoing: DeployRecord | None = None
 ) -> dict[str, str | None]:  # fmt: skip
     """What each group of `name` in `env` runs now: the inventory's word for it, else the finished deploys'. A group
-    the deploy being rolled back (`undoing`) began to roll counts as on its version: some of its instances are."""
+    the deploy being rolled back (`undoing`) began to roll counts as on its version: some of its instances are; while
+    that deploy is unfinished, all of its groups do."""
     index = services.index(services.provider.snapshot())
     finished = services.deploys.running_versions(name, env)
     running: dict[str, str | None] = {}
@@ -277,7 +278,9 @@ def versions_now(
         running[ref.group] = (found.version if found is not None else None) or finished.get(ref.group)
     if undoing is not None:
         for rollout in undoing.groups:
-            if rollout.change.group in running and (rollout.handle is not None or rollout.state.updated > 0):
+            # Unfinished, every group of it may be rolling (its start job may be starting one right now).
+            began = not undoing.finished or rollout.handle is not None or rollout.state.updated > 0
+            if rollout.change.group in running and began:
                 running[rollout.change.group] = undoing.request.version
     return running
 

@@ -189,6 +189,8 @@ def _start_all(ctx: WorkerContext, record: DeployRecord, backends: Mapping[Cloud
         backend, change = backends[rollout.change.cloud], rollout.change
         if record.request.kind == "rollback":
             handle = _START_RETRIES.retrying(_transient)(backend.roll_back, change, before.get(change.group))
+        elif (now := book.get(record.id)) is None or now.state != "starting":
+            return  # a rollback took this deploy over while it was starting: never roll a group forward after it
         else:
             handle = _START_RETRIES.retrying(_transient)(backend.start, change)
         book.update(record.id, lambda r: _with_handle(r, change.group, handle, book.clock()))
