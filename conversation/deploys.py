@@ -174,7 +174,7 @@ class DeployFlow:
         rollback_of = undoing.id if undoing is not None else None
         return plan_deploy(
             self._s.manifest, kind=kind, service=name, environment=env, version=version, groups=index.by_name,
-            running=running, requested_by=user, rollback_of=rollback_of,
+            running=running, requested_by=user, rollback_of=rollback_of, backends=self._s.rollouts,
         )  # fmt: skip
 
     # -- the checks --------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Literal, Protocol
+from typing import Literal, Protocol, runtime_checkable
 
 from pydantic import Field, model_validator
 
@@ -252,3 +252,12 @@ class RolloutBackend(Protocol):
         AWS uses RollbackInstanceRefresh where it applies (not after a $Latest/$Default refresh), else starts a
         new refresh; the others start a rollout to `change.to`. Returns the new handle."""
         ...
+
+
+@runtime_checkable
+class PacedRollouts(Protocol):
+    """A backend that knows how long its own rollouts take (the simulated world rolls a batch in about a second): its
+    estimate replaces the clouds' usual boot and warm-up times in the preview and the ETA, which would otherwise say
+    minutes for a roll that ends in seconds."""
+
+    def expected_seconds(self, change: GroupChange) -> int: ...

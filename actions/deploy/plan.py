@@ -17,6 +17,8 @@ from actions.deploy.model import (
     GroupChange,
     GroupRef,
     Manifest,
+    PacedRollouts,
+    RolloutBackend,
     Service,
     Strategy,
     Version,
@@ -51,9 +53,11 @@ def plan_deploy(
     requested_by: str,
     rollback_of: int | None = None,
     freeze_override: str | None = None,
+    backends: Mapping[Cloud, RolloutBackend] | None = None,
 ) -> DeployRequest:
     """The request rolling `service`'s `environment` to `version` (a rollback: back to it). `groups` is the
-    inventory by name; `running` says what each group runs now (a group not in it: its `Resource.version`).
+    inventory by name; `running` says what each group runs now (a group not in it: its `Resource.version`);
+    `backends`: a backend that keeps a pace of its own (PacedRollouts) says how long its groups take.
     Raises ProviderError with one line: an unknown service, environment or version, a group the inventory does
     not have, a version that says nothing for a group's cloud, or nothing to do."""
     spec = _service(manifest, service)
@@ -75,6 +79,7 @@ def plan_deploy(
             changes.append(_change(ref, env, resource, current, name, spec.versions[name]))
     if not changes:
         raise ProviderError(f"{service} {environment} already runs {name} everywhere")
+    changes = [_paced(change, backends) for change in changes]
     return DeployRequest(
         kind=kind,
         service=service,
@@ -85,6 +90,14 @@ def plan_deploy(
         freeze_override=freeze_override,
         requested_by=requested_by,
     )
+
+
+def _paced(change: GroupChange, backends: Mapping[Cloud, RolloutBackend] | None) -> GroupChange:
+    """`change` with its backend's own estimate of its length, when the backend keeps a pace of its own."""
+    backend = backends.get(change.cloud) if backends is not None else None
+    if not isinstance(backend, PacedRollouts):
+        return change
+    return change.model_copy(update={"expected_seconds": backend.expected_seconds(change)})
 
 
 def _service(manifest: Manifest, service: str) -> Service:

@@ -6,6 +6,7 @@ take the version through SimulatedCloud.set_version, so "show web-prod" and the 
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from functools import partial
@@ -57,6 +58,14 @@ class SimulatedRollouts:
         self._manifest = manifest or Manifest()
 
     # -- reading ---------------------------------------------------------------------------------------------
+
+    def expected_seconds(self, change: GroupChange) -> int:
+        """How long this world takes to roll `change` (PacedRollouts): a batch every few of its steps, one batch
+        more for a hiccup; a group at 0 instances about a second (only its model changes)."""
+        if change.size == 0:
+            return 1
+        per = max(1, math.ceil(change.size * change.strategy.batch_percent / 100))
+        return math.ceil((math.ceil(change.size / per) + 1) * self._batch_seconds)
 
     def running(self, change: GroupChange) -> VersionSpec | None:
         """The manifest's spec of the version the group's model says; a version the manifest does not know is

@@ -4,13 +4,17 @@ the changelog between two versions."""
 from __future__ import annotations
 
 import pytest
+import redis
 
 from actions.deploy.manifest import load_manifest
 from actions.deploy.model import DeployRequest, Manifest, Strategy
 from actions.deploy.plan import changes_between, expected_seconds, plan_deploy
 from actions.provider import Resource
+from actions.registry import build_provider
+from actions.rollout_backends import build_rollouts
 from core.errors import ProviderError
 from core.models import Cloud
+from core.settings import Settings
 from tests.deploy.conftest import SMALL, WriteReleases
 
 # The demo world's web and api groups: (name, cloud, region, environment, instances).
@@ -199,3 +203,16 @@ def test_a_version_without_a_commit_is_compared_by_name(write_releases: WriteRel
         ["second", "second again"],
         "https://git.example/shop/compare/1111111aaaa...v1.1",
     )
+
+
+def test_a_world_with_a_pace_of_its_own_says_how_long_it_takes(settings: Settings, redis_conn: redis.Redis) -> None:
+    """The simulated world rolls a batch in about a second: its preview says seconds, where the clouds' boot and
+    warm-up times would say minutes for a roll that is over before the message is read."""
+    manifest = load_manifest(None)
+    inventory = {r.name: r for r in build_provider(settings, redis_conn).snapshot().resources}
+    backends = build_rollouts(settings, redis_conn, manifest)
+    paced = plan(manifest, inventory, backends=backends)
+    usual = plan(manifest, inventory)
+    prod = {g.group: g.expected_seconds for g in paced.groups}
+    assert {g.group: g.expected_seconds for g in usual.groups}["web-prod"] >= 5 * 60  # 4 batches of boot + warm-up
+    assert 0 < prod["web-prod"] < 60 and prod["web-dr"] == 1
