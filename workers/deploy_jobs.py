@@ -16,8 +16,7 @@ from typing import Final, Literal, TypeVar
 
 import redis
 from pydantic import ValidationError
-from rq import Callback, get_current_job
-from rq.exceptions import DuplicateJobError
+from rq import get_current_job
 from rq.job import Job, JobStatus
 from rq.registry import StartedJobRegistry
 
@@ -26,14 +25,13 @@ from actions.deploy.model import DeployRecord, GroupRollout, RolloutBackend
 from audit.log import AuditEvent
 from core.errors import OpsbotError, TransientProviderError
 from core.models import ActionName, ActionRequest, Cloud
-from core.once import DURABLE, Hold, hold_once
-from core.redis import replicated
+from core.once import Hold, hold_once
 from core.retrying import RetryPolicy
 from workers.context import WorkerContext, current_context
 from workers.deploy_progress import clock_time, started_line
 from workers.deploy_reads import in_parallel, merged, read_groups
 from workers.deploy_report import audit, milestone, settle_rolled_back, show
-from workers.jobs import CALLBACK_TIMEOUT_SECONDS, JOB_FUNCTION, KEEP_SECONDS, ActionJob
+from workers.jobs import JOB_FUNCTION, KEEP_SECONDS, ActionJob, enqueue_durably
 from workers.lease import Lease
 from workers.queues import CRITICAL, PRIORITY, queue
 
@@ -296,23 +294,6 @@ def _failover_of(job: Job | None) -> ActionRequest | None:
 
 def _enqueue(ctx: WorkerContext, queue_name: str, job_id: str, function: str, kwargs: dict[str, object],
              timeout: int, description: str) -> str:  # fmt: skip
-    """As workers.jobs.enqueue_action: one job per id, confirmed on every promotable replica before returning."""
-    target = queue(queue_name, ctx.connection)
-
-    def kept() -> None:
-        job = target.create_job(function, kwargs=kwargs, job_id=job_id, timeout=timeout, result_ttl=KEEP_SECONDS,
-                                failure_ttl=KEEP_SECONDS, description=description,
-                                on_failure=Callback(FAILURE_CALLBACK, timeout=CALLBACK_TIMEOUT_SECONDS))  # fmt: skip
-        with contextlib.suppress(DuplicateJobError):
-            target.enqueue_job(job, unique=True)
-        if not replicated(ctx.connection):
-            raise TimeoutError("the job is not on every replica yet")
-
-    try:
-        DURABLE.retrying(lambda exc: isinstance(exc, TimeoutError))(kept)
-    except redis.RedisError as exc:
-        raise OpsbotError("the job queue is unreachable: nothing was started") from exc
-    except TimeoutError as exc:
-        raise OpsbotError("the job queue did not confirm it kept the job (Redis failing over?): it may still run; "
-                          "check `deploy status` before asking again") from exc  # fmt: skip
+    enqueue_durably(ctx, queue_name, job_id, function, kwargs, timeout=timeout, description=description,
+                    on_failure=FAILURE_CALLBACK, nothing_run="nothing was started", look="`deploy status`")  # fmt: skip
     return job_id

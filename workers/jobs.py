@@ -70,20 +70,35 @@ def enqueue_action(ctx: WorkerContext, job: ActionJob) -> str:
     a failover makes us enqueue it again. Raises OpsbotError when Redis cannot take the job."""
     job_id = job_id_for(job.idempotency_key)
     timeout, _retries = limits(ctx.settings, job.request)
-    target = queue(spec(job.request.action).queue, ctx.connection)
+    enqueue_durably(
+        ctx, spec(job.request.action).queue, job_id, JOB_FUNCTION, {"job": job.model_dump(mode="json")},
+        timeout=timeout, description=f"{job.request.action.value} {job.request.resource_name}",
+        on_failure=FAILURE_CALLBACK, nothing_run="nothing was run", look="the resource",
+    )  # fmt: skip
+    key = _pending_key(job.ref)
+    with ctx.connection.pipeline() as pipe:
+        pipe.sadd(key, job_id)
+        pipe.expire(key, KEEP_SECONDS)
+        pipe.execute()
+    return job_id
+
+
+def enqueue_durably(
+    ctx: WorkerContext, queue_name: str, job_id: str, function: str, kwargs: dict[str, object], *, timeout: int,
+    description: str, on_failure: str, nothing_run: str, look: str,
+) -> None:  # fmt: skip
+    """Put one job on `queue_name` under `job_id` and return once it is on every replica a failover could promote.
+    An id already queued, running or run (or kept from an earlier try) is never a second job. Raises OpsbotError
+    when Redis cannot take it: "the job queue is unreachable: <nothing_run>", or, unconfirmed, "... check <look>
+    before asking again"."""
+    target = queue(queue_name, ctx.connection)
 
     def kept() -> None:
         rq_job = target.create_job(
-            JOB_FUNCTION,
-            kwargs={"job": job.model_dump(mode="json")},
-            job_id=job_id,
-            timeout=timeout,
-            result_ttl=KEEP_SECONDS,
-            failure_ttl=KEEP_SECONDS,
-            description=f"{job.request.action.value} {job.request.resource_name}",
-            on_failure=Callback(FAILURE_CALLBACK, timeout=CALLBACK_TIMEOUT_SECONDS),
-        )
-        # Already queued, running or run (or kept from an earlier try): never a second job.
+            function, kwargs=kwargs, job_id=job_id, timeout=timeout, result_ttl=KEEP_SECONDS,
+            failure_ttl=KEEP_SECONDS, description=description,
+            on_failure=Callback(on_failure, timeout=CALLBACK_TIMEOUT_SECONDS),
+        )  # fmt: skip
         with contextlib.suppress(DuplicateJobError):
             target.enqueue_job(rq_job, unique=True)
         if not replicated(ctx.connection):
@@ -92,16 +107,10 @@ def enqueue_action(ctx: WorkerContext, job: ActionJob) -> str:
     try:
         DURABLE.retrying(lambda exc: isinstance(exc, TimeoutError))(kept)
     except redis.RedisError as exc:
-        raise OpsbotError("the job queue is unreachable: nothing was run") from exc
+        raise OpsbotError(f"the job queue is unreachable: {nothing_run}") from exc
     except TimeoutError as exc:
         raise OpsbotError("the job queue did not confirm it kept the job (Redis failing over?): it may still run; "
-                          "check the resource before asking again") from exc  # fmt: skip
-    key = _pending_key(job.ref)
-    with ctx.connection.pipeline() as pipe:
-        pipe.sadd(key, job_id)
-        pipe.expire(key, KEEP_SECONDS)
-        pipe.execute()
-    return job_id
+                          f"check {look} before asking again") from exc  # fmt: skip
 
 
 def pending_jobs(connection: redis.Redis, ref: ConversationRef) -> int:
