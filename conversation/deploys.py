@@ -63,7 +63,8 @@ class DeployFlow:
         if said is None:
             example = "rollback web-prod" if rollback else "deploy web v2.4 to prod"
             raise Refused(f"Which service? For example: {example}")
-        found = find_service(manifest, said)
+        # Spoken, a group's name comes in words ("roll back web edge prod"): its hyphens are the spaces.
+        found = find_service(manifest, said) or find_service(manifest, "-".join(said.split()))
         if found is None:
             known = ", ".join(sorted(manifest.services)) or "none"
             raise Refused(f"No service or group {echo(said)} in the release manifest (services: {known}).")

@@ -81,6 +81,8 @@ def test_rollback_by_words_goes_to_the_last_good_version(deploying: tuple[Runtim
     assert back.text.startswith("Roll back web in staging: v2.4 -> v2.3")
     (to,) = say("rollback web-staging to v2.2")
     assert to.text.startswith("Roll back web in staging: v2.4 -> v2.2")
+    (spoken,) = say("roll back web staging to v2.2")  # a voice note's words: the group's name without hyphens
+    assert spoken.text.startswith("Roll back web in staging: v2.4 -> v2.2")
 
 
 def test_a_running_deploy_is_paused_resumed_and_cancelled(deploying: tuple[Runtime, Say]) -> None:
