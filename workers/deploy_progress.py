@@ -60,6 +60,8 @@ def group_line(rollout: GroupRollout) -> str:
     where = f"{change.group} ({CLOUD_LABELS[change.cloud]})"
     if state.total == 0 and change.size == 0:
         line = f"{where} standby, 0 instances"
+    elif state.status == "pending":  # nothing read from its cloud yet: no counts rather than made-up zeros
+        line = f"{where} {change.size} instances"
     else:
         total = state.total or change.size
         line = f"{where} {state.updated}/{total} new, {state.healthy}/{total} healthy"
