@@ -31,7 +31,7 @@ def record(*states: RolloutState | None, state: str = "starting") -> DeployRecor
         GroupRollout(change=c, state=s) if s is not None else GroupRollout(change=c)
         for c, s in zip(changes, states, strict=True)
     )
-    return DeployRecord(id=7, request=request, state=state, groups=groups,  # type: ignore[arg-type]
+    return DeployRecord(id=7, request=request, state=state, groups=groups,
                         ref=ConversationRef(channel="console", conversation_id="ops"), reply_key="k1",
                         approved_by="carol", created_at=NOW - 90)  # fmt: skip
 
