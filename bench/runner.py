@@ -34,6 +34,7 @@ BENCHMARKS = (
     "voice_recognition",
     "metrics",
     "cost",
+    "deploy",
 )
 # A benchmark made of several modules (run in this order under its one name); any other name is its own module.
 GROUPS = {"metrics": ("metric_streams", "metrics_chat", "metric_budget")}
