@@ -47,14 +47,14 @@ def run() -> list[Figure]:
 
 def measure(url: str, sizes: Sizes) -> list[Figure]:
     with tempfile.TemporaryDirectory(prefix="opsbot-bench-") as tmp:
-        figures = _chat(Path(tmp), url, sizes)
+        figures = chat_measures(Path(tmp), url, sizes)
     return figures + cloud_figures(
         validations=sizes.validations, services=sizes.services, size=sizes.group_size,
         per_second=Settings().cloud_requests_per_second, rollbacks=sizes.rollbacks,
     )  # fmt: skip
 
 
-def _chat(tmp: Path, url: str, sizes: Sizes) -> list[Figure]:
+def chat_measures(tmp: Path, url: str, sizes: Sizes) -> list[Figure]:
     # A batch of the simulated world takes 4 steps: 0.4 s from chat (a staging deploy is still rolling when its
     # rollback is confirmed), 8 s for the 20 left running (they are still rolling after every tick).
     base = {"redis_url": url, "data_dir": tmp / "data", "sim_resources": 5000, "deploy_poll_seconds": 0.2,

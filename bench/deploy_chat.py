@@ -80,6 +80,8 @@ def chat_figures(runtime: Runtime, runs: int) -> list[Figure]:
         _say(runtime, press=press)
         _until(_current(book, "deploy", every_group=False), 30.0)
         starts.append(time.perf_counter() - began)
+        if book.current("web", "staging") is None:
+            raise RuntimeError("deploy bench: the deploy ended before its rollback was asked (not mid-flight)")
         press = _confirm(_say(runtime, "rollback web in staging"))
         began = time.perf_counter()
         _say(runtime, press=press)

@@ -9,11 +9,11 @@ on top of the fakes' own (small) time. With a limiter (20 services at once) it f
 client-side `RateLimiter`, and notes when the limiter admitted each request (inside the limiter's lock, on its
 clock) and when the request left (after thread scheduling, which may reorder requests by a few ms).
 
-The environment (AWS endpoint, test keys) is set only while the fakes run and restored after."""
+The environment (AWS endpoint, test keys) is set only while the fakes run and restored after (bench.inventory_aws's
+moto, the AWS endpoint then moved to the instance-refresh fake in front of it)."""
 
 from __future__ import annotations
 
-import logging
 import os
 import random
 import tempfile
@@ -30,7 +30,6 @@ import boto3
 import trustme
 from google.auth.credentials import AnonymousCredentials
 from limits.storage import MemoryStorage
-from moto.server import ThreadedMotoServer
 
 from actions.aws.rollout import AwsRollouts
 from actions.azure.rollout import AzureRollouts
@@ -38,6 +37,7 @@ from actions.backend import Throttle
 from actions.deploy.model import DeployRequest, GroupChange, RolloutBackend, Strategy, VersionSpec
 from actions.gcp.rollout import GcpRollouts
 from actions.resilience import RateLimiter
+from bench.inventory_aws import _moto
 from core.cloud_config import AwsAccount, AzureSubscription, GcpProject
 from core.models import Cloud
 from core.rate_limits import Limit, Windows
@@ -172,13 +172,11 @@ def start_all(backends: dict[Cloud, RolloutBackend], work: Sequence[GroupChange]
 def running_fakes() -> Iterator[Fakes]:
     """moto + the instance-refresh fake, the fake ARM, the Compute fake; the shared launch template, images, SKUs,
     quotas and instance templates made."""
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    proxy = AwsRefresh(f"http://{host}:{port}").start()
     ca = trustme.CA()
-    with tempfile.TemporaryDirectory(prefix="opsbot-bench-") as tmp, _aws_environment(proxy.url):
+    with _moto() as moto_url, tempfile.TemporaryDirectory(prefix="opsbot-bench-") as tmp:
+        proxy = AwsRefresh(moto_url).start()
+        # Every AWS request through the fake (it forwards the rest to moto); _moto restores the endpoint after.
+        os.environ["AWS_ENDPOINT_URL"] = proxy.url
         ca_path = str(Path(tmp) / "ca.pem")
         ca.cert_pem.write_to_path(ca_path)
         arm, gcp = FakeArm(ca, page_size=100), FakeComputeApi().start()
@@ -190,7 +188,6 @@ def running_fakes() -> Iterator[Fakes]:
             gcp.stop()
             arm.close()
             proxy.stop()
-            server.stop()
 
 
 def _seed(fakes: Fakes) -> None:
@@ -214,23 +211,3 @@ def _seed(fakes: Fakes) -> None:
     capacity.set_usage(LOCATION, "cores", 40, 5000, "Total Regional vCPUs")
     for template in ("web-v2-3", "web-v2-4"):
         fakes.gcp.rollouts.add_template(PROJECT, template, "n2-standard-8")
-
-
-@contextmanager
-def _aws_environment(endpoint: str) -> Iterator[None]:
-    wanted = {
-        "AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": REGION, "MOTO_EC2_LOAD_DEFAULT_AMIS": "false", "AWS_EC2_METADATA_DISABLED": "true",
-    }  # fmt: skip
-    saved = {key: os.environ.get(key) for key in [*wanted, "AWS_PROFILE", "AWS_SESSION_TOKEN"]}
-    os.environ.pop("AWS_PROFILE", None)
-    os.environ.pop("AWS_SESSION_TOKEN", None)
-    os.environ.update(wanted)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
