@@ -93,11 +93,14 @@ class DeployControls:
     def control(self, msg: Message, user: str, intent: Intent) -> list[Reply]:
         """ "pause deploy web": the running deploy of that service (where it runs, if it runs in one place)."""
         action = CONTROLS[intent.name]
-        try:
-            record = self._running(intent.slots)
-        except OpsbotError as exc:
-            return [reply(msg.ref, str(exc), kind="error")]
-        return [self._act(msg, user, record, action)]
+        running, of = self._running(intent.slots)
+        if not running:  # nothing to stop is news, not an error: "pause deploy web" with nothing rolling
+            return [reply(msg.ref, f"Nothing to {action}: no deploy{of} is running.")]
+        if len(running) > 1:
+            names = ", ".join(f"{r.request.service} in {r.request.environment}" for r in running[:4])
+            return [reply(msg.ref, f"Several deploys{of} run ({names}): say which, e.g. {action} deploy web in prod",
+                          kind="error")]  # fmt: skip
+        return [self._act(msg, user, running[0], action)]
 
     def press(self, msg: Message, user: str, arg: str) -> list[Reply]:
         """A progress message's button, "pause:12" ... "rollback:12" (its policy already passed)."""
@@ -114,7 +117,8 @@ class DeployControls:
             )
         return [self._act(msg, user, record, CONTROLS[BUTTON_INTENTS[action]])]
 
-    def _running(self, slots: Slots) -> DeployRecord:
+    def _running(self, slots: Slots) -> tuple[list[DeployRecord], str]:
+        """The running deploys the words name, and how to name them in a reply (" of web in prod")."""
         service = self._service(slots)
         env = slots.environment
         if service is not None and slots.target is not None:
@@ -125,12 +129,7 @@ class DeployControls:
             if (service is None or r.request.service == service) and (env is None or r.request.environment == env)
         ]  # fmt: skip
         of = " of " + " in ".join(x for x in (service, env) if x) if service or env else ""
-        if not running:
-            raise OpsbotError(f"No deploy{of} is running.")
-        if len(running) > 1:
-            names = ", ".join(f"{r.request.service} in {r.request.environment}" for r in running[:4])
-            raise OpsbotError(f"Several deploys{of} run ({names}): say which, e.g. pause deploy web in prod")
-        return running[0]
+        return running, of
 
     def _act(self, msg: Message, user: str, record: DeployRecord, action: Control) -> Reply:
         request = record.request

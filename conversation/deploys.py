@@ -33,7 +33,7 @@ from workers.deploy_jobs import failover_running
 VALIDATE_SECONDS = 2.0  # every cloud's checks together; a cloud slower than this is one line, not a wait
 
 
-class Refused(OpsbotError):
+class NotAsked(OpsbotError):
     """One line that ends the asking: `kind` "refusal" (policy, freeze, busy) or "error" (a name, a check)."""
 
     def __init__(self, line: str, kind: str = "error") -> None:
@@ -51,7 +51,7 @@ class DeployFlow:
         a Rollback button undoes."""
         try:
             return [self._ask(msg, user, intent, source)]
-        except Refused as exc:
+        except NotAsked as exc:
             return [reply(msg.ref, str(exc), kind=exc.kind)]
         except OpsbotError as exc:  # a plan that cannot be made, a manifest that does not read
             return [reply(msg.ref, str(exc), kind="error")]
@@ -62,17 +62,17 @@ class DeployFlow:
         said = intent.slots.target
         if said is None:
             example = "rollback web-prod" if rollback else "deploy web v2.4 to prod"
-            raise Refused(f"Which service? For example: {example}")
+            raise NotAsked(f"Which service? For example: {example}")
         # Spoken, a group's name comes in words ("roll back web edge prod"): its hyphens are the spaces.
         found = find_service(manifest, said) or find_service(manifest, "-".join(said.split()))
         if found is None:
             known = ", ".join(sorted(manifest.services)) or "none"
-            raise Refused(f"No service or group {echo(said)} in the release manifest (services: {known}).")
+            raise NotAsked(f"No service or group {echo(said)} in the release manifest (services: {known}).")
         name, group_env = found
         service = manifest.services[name]
         env = intent.slots.environment or group_env
         if group_env is not None and env != group_env:
-            raise Refused(f"{echo(said)} is in {group_env}, not {env}.")
+            raise NotAsked(f"{echo(said)} is in {group_env}, not {env}.")
         if env is None and rollback:
             env = self._rolling_environment(name)
         if env is None and len(service.environments) == 1:
@@ -80,7 +80,7 @@ class DeployFlow:
         if env is None:
             return self._which_environment(msg, user, intent, service)
         if env not in service.environments:
-            raise Refused(f"{name} has no environment {echo(env, 30)}: {' or '.join(service.environments)}.")
+            raise NotAsked(f"{name} has no environment {echo(env, 30)}: {' or '.join(service.environments)}.")
         self._permitted(msg, user, intent, env, 0)  # a viewer hears the policy's line first, whatever else is wrong
         if rollback:
             source = source or self._rollback_source(name, env)
@@ -125,10 +125,10 @@ class DeployFlow:
         typed = intent.slots.version
         known = ", ".join(service.versions)
         if typed is None:
-            raise Refused(f"Which version? {name} has {known}. For example: deploy {name} {_last(service)} to prod")
+            raise NotAsked(f"Which version? {name} has {known}. For example: deploy {name} {_last(service)} to prod")
         version = version_named(service, typed)
         if version is None:
-            raise Refused(f"{name} has no version {echo(typed, 30)}. Known: {known}")
+            raise NotAsked(f"{name} has no version {echo(typed, 30)}. Known: {known}")
         return version
 
     def _rolling_environment(self, name: str) -> str | None:
@@ -154,7 +154,7 @@ class DeployFlow:
         self, intent: Intent, name: str, env: str, service: Service, source: DeployRecord | None
     ) -> str:  # fmt: skip
         """The version named, else the last good one before what runs now, else what the undone deploy's groups ran
-        before it."""
+        before it, else (no deploy recorded) the manifest's version before the one every group runs now."""
         if intent.slots.version is not None:
             return self._version(intent, name, service)
         now = source.request.version if source is not None else None
@@ -164,7 +164,12 @@ class DeployFlow:
         before = {g.from_version for g in source.request.groups} if source is not None else set()
         if len(before) == 1 and (was := before.pop()) is not None and was != now:
             return was
-        raise Refused(f"No earlier good version of {name} in {env} is known: say which (rollback {name} to "
+        # No deploy recorded (opsbot is new here): the manifest's version before the one every group runs.
+        runs = set(versions_now(self._s, name, env).values())
+        names = list(service.versions)
+        if len(runs) == 1 and (current := runs.pop()) in names and names.index(current) > 0:
+            return names[names.index(current) - 1]
+        raise NotAsked(f"No earlier good version of {name} in {env} is known: say which (rollback {name} to "
                       f"{_last(service, before=now)})")  # fmt: skip
 
     def _plan(
@@ -237,7 +242,7 @@ class DeployFlow:
         what = asked(request) if request is not None else what[:200]
         self._s.audit.note(event, actor=user, where=where(msg.ref), what=what, params=params, outcome=line)
         recorded()
-        raise Refused(line, kind)
+        raise NotAsked(line, kind)
 
     # -- the confirmation --------------------------------------------------------------------------------------
 

@@ -14,6 +14,8 @@ package that raises them; the ones several packages share live here. The whole t
       ~ ProviderUnavailable        core.errors                  the endpoint's circuit breaker is open
     - ProviderAuthError            core.errors                  credentials were refused
     - ResourceNotFound             core.errors                  no resource with that id or name
+    - RefusedByAws                 actions.aws.rollout_checks   AWS refused a rollout request, with its error code
+    - DeployBusy                   actions.deploy.records       another deploy of the service and environment runs
   + ConfirmationError              core.errors                  expired, used, someone else's, or changed
   + AuditTampered                  core.errors                  the audit chain does not verify
   + AuditUnavailable               core.errors                  an audit record could not be written
@@ -25,6 +27,7 @@ package that raises them; the ones several packages share live here. The whole t
     - DataUnavailable              actions.aws.cost_history     Cost Explorer has no data for an account yet
   conversation
   + NoCostData                     conversation.costs           nothing cached to answer a cost question from yet
+  + NotAsked                       conversation.deploys         a deploy or rollback refused before its confirmation
   alerts
   + Malformed                      alerts.sources.payload       a payload that is not what its source sends
   workers

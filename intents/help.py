@@ -81,18 +81,19 @@ _TOPICS: Mapping[str, Topic] = {
         I.FAILOVER,
     ),
     "deploy": _topic(
-        "deploy: a release of a service, group by group in every cloud; you see what changes and confirm "
-        "(prod may need a second admin).",
-        ("deploy web v2.4 to prod", "deploy status", "history web", "pause deploy web", "cancel deploy web"),
+        "deploy: a service's release, group by group in every cloud; you see what changes and confirm. "
+        "Pause, resume or cancel it while it rolls.",
+        ("deploy web v2.4 to prod", "deploy status", "history web", "pause deploy web", "resume deploy web"),
         I.DEPLOY,
         I.DEPLOY_STATUS,
         I.DEPLOY_HISTORY,
         I.PAUSE_DEPLOY,
+        I.RESUME_DEPLOY,
         I.CANCEL_DEPLOY,
     ),
     "rollback": _topic(
         "rollback: a service back to its last good version, or the one you name (you confirm first).",
-        ("rollback web-prod", "roll back web", "rollback web to v2.3"),
+        ("rollback web-prod", "roll back web", "rollback web-staging to v2.2"),
         I.ROLLBACK,
     ),
     "cost": _topic(

@@ -120,9 +120,6 @@ def test_typed_more_continues_a_search_too(say: Say) -> None:
 @pytest.mark.parametrize(
     ("text", "what"),
     [
-        ("rollback web-prod", "roll back"),
-        ("roll back api-prod to yesterday", "roll back"),
-        ("deploy api v2", "deploy"),
         ("logs of web-prod", "show logs"),
         ("show me the logs of db-prod", "show logs"),
         ("iops of db-prod", "show disk metrics"),

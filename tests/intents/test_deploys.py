@@ -258,7 +258,7 @@ def test_a_typo_of_rollback_offers_the_command_and_runs_nothing() -> None:
 
 def test_help_has_deploy_and_rollback_pages_and_lists_them() -> None:
     assert "deploy web v2.4 to prod" in help_text("deploy")
-    assert "rollback web to v2.3" in help_text("rollback")
+    assert "rollback web-staging to v2.2" in help_text("rollback")
     assert help_text("roll back") == help_text("rollback") and topic_of("release") == "deploy"
     topics = help_text(None).splitlines()[-1]
     assert "deploy" in topics and "rollback" in topics
