@@ -50,7 +50,11 @@ def milestone(ctx: WorkerContext, record_id: int, name: str, text: str) -> bool:
     if record is None or not added:
         return False
     kind = "error" if name == "failed" else "info"
-    ctx.outbox.publish(Reply(ref=record.ref, key=_new_key(), text=text, reply_to=record.reply_key, kind=kind))
+    # The failure's reply is the one that rings a phone: its Rollback button is there too, one tap from the alert.
+    buttons = progress_buttons(record) if name == "failed" else ()
+    ctx.outbox.publish(
+        Reply(ref=record.ref, key=_new_key(), text=text, reply_to=record.reply_key, kind=kind, buttons=buttons)
+    )
     return True
 
 

@@ -45,6 +45,9 @@ NEVER_STARTED_SECONDS = STALE_AFTER_SECONDS + 5 * 60
 log = logging.getLogger(__name__)
 
 
+SIMULATED_POLL_SECONDS = 1.0  # the simulated world rolls a batch in about a second
+
+
 class DeployWatcher:
     """`tick()` follows every running deploy once (tests call it with their clock moved); `start()` runs it every
     `every_seconds` on a thread. `lease_seconds`: how soon another watcher takes over a deploy this one stopped
@@ -244,7 +247,12 @@ def _ended(record: DeployRecord, state: str, failure: str | None, now: float) ->
 
 
 def start_deploy_watcher(ctx: WorkerContext, *, clock: Callable[[], float] = time.time) -> DeployWatcher:
-    """The watcher of a worker process (or of the embedded runtime's worker), started: every deploy_poll_seconds."""
-    watcher = DeployWatcher(ctx, clock=clock)
+    """The watcher of a worker process (or of the embedded runtime's worker), started: every deploy_poll_seconds, or
+    every second at most in the simulated world, whose rollouts take seconds (a read there is one Redis call, where
+    a real cloud's is a rate-limited API request)."""
+    every = ctx.settings.deploy_poll_seconds
+    if not ctx.settings.real_clouds:
+        every = min(every, SIMULATED_POLL_SECONDS)
+    watcher = DeployWatcher(ctx, clock=clock, every_seconds=every)
     watcher.start()
     return watcher

@@ -240,6 +240,8 @@ def test_a_version_failing_its_health_checks_stops_itself_and_offers_rollback(wo
     assert last.text.startswith("Failed: web v2.5 to prod at ")
     assert [b.id for b in last.buttons] == [f"deploy:rollback:{record.id}"]
     assert thread(world)[-1].startswith(f"Deploy {record.id} failed: web-prod: 3 new instances failing")
+    failed_reply = [r for _, r in world.ctx.outbox.read(REF.channel) if r.reply_to == "progress-1"][-1]
+    assert [b.id for b in failed_reply.buttons] == [f"deploy:rollback:{record.id}"]  # one tap from the notification
     assert world.cloud.get("web-prod").version == "v2.3"  # the group's model never moved
     assert world.ctx.deploys.book.busy("web", "prod") is None
     assert deploy_events(world, record.id) == [AuditEvent.STARTED, AuditEvent.FAILED]
