@@ -93,9 +93,15 @@ class DeployControls:
     def control(self, msg: Message, user: str, intent: Intent) -> list[Reply]:
         """ "pause deploy web": the running deploy of that service (where it runs, if it runs in one place)."""
         action = CONTROLS[intent.name]
-        running, of = self._running(intent.slots)
-        if not running:  # nothing to stop is news, not an error: "pause deploy web" with nothing rolling
-            return [reply(msg.ref, f"Nothing to {action}: no deploy{of} is running.")]
+        try:
+            running, of = self._running(intent.slots)
+            service = self._service(intent.slots)
+        except OpsbotError as exc:
+            return [reply(msg.ref, str(exc), kind="error")]
+        if not running:  # news, not an error: what ran last, so "cancel deploy web" after it ended says where it is
+            last = self._s.deploys.history(service, limit=1)
+            then = f" The last: {history_line(last[0])}" if last else ""
+            return [reply(msg.ref, f"No deploy{of} is running.{then}")]
         if len(running) > 1:
             names = ", ".join(f"{r.request.service} in {r.request.environment}" for r in running[:4])
             return [reply(msg.ref, f"Several deploys{of} run ({names}): say which, e.g. {action} deploy web in prod",

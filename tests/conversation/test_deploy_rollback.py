@@ -88,7 +88,7 @@ def test_rollback_by_words_goes_to_the_last_good_version(deploying: tuple[Runtim
 def test_a_running_deploy_is_paused_resumed_and_cancelled(deploying: tuple[Runtime, Say]) -> None:
     runtime, say = deploying
     (none,) = say("pause deploy web")
-    assert (none.kind, none.text) == ("info", "Nothing to pause: no deploy of web is running.")
+    assert (none.kind, none.text) == ("info", "No deploy of web is running.")
     (preview,) = say("deploy web v2.5 to staging")  # stuck on its first batch: time to pause it
     say(press=button([preview], "Confirm"))
     edited(runtime, preview.key, lambda text: text.startswith("Deploying"))

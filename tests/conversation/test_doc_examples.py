@@ -9,10 +9,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import yaml
+
 from bot.runtime import Runtime
 from core.models import IntentName
 from core.settings import Settings
 from intents.parser import parse
+from policies.loader import DEFAULT_POLICY
 from tests.conversation.conftest import Say, SayFactory, outbox_after
 from tests.conversation.test_help_examples import BROKEN, _fire_alerts, _pending_code, _promised
 
@@ -23,6 +26,7 @@ COMMAND_WORDS = {
     "resolve", "silence", "escalate", "who", "fail", "failover", "emergency", "shut", "shutdown", "help", "i'll",
     "details", "what's", "how", "is", "confirm", "yes", "cancel", "forecast", "add", "remove", "more",
     "cpu", "memory", "p99", "errors", "network", "compare", "top", "watch", "busiest", "slowest", "why", "export",
+    "deploy", "deploys", "rollback", "roll", "history", "pause", "resume",
 }  # fmt: skip
 # Quoted phrases that start like a command but are not one a user types in chat, and why.
 NOT_CHAT = {
@@ -52,8 +56,16 @@ def test_the_docs_quote_commands() -> None:
     assert "watch cpu of web-prod for 10 min" in examples
 
 
-def test_every_command_the_docs_quote_does_what_it_promises(settings: Settings, say_factory: SayFactory) -> None:
-    demo = settings.model_copy(update={"sim_resources": Settings.model_fields["sim_resources"].default})
+def test_every_command_the_docs_quote_does_what_it_promises(
+    settings: Settings, say_factory: SayFactory, tmp_path: Path
+) -> None:
+    # The shipped policy without its rate limits: the docs quote more commands than one person may type a minute.
+    policy = yaml.safe_load(DEFAULT_POLICY.read_text(encoding="utf-8"))
+    policy.pop("rate_limits")
+    (tmp_path / "policy.yaml").write_text(yaml.safe_dump(policy, sort_keys=False), encoding="utf-8")
+    demo = settings.model_copy(
+        update={"sim_resources": Settings.model_fields["sim_resources"].default, "policy": tmp_path / "policy.yaml"}
+    )
     runtime, say = say_factory(demo)  # the world `make demo` shows, where the docs' names and sizes come from
     failures = broken_promises(runtime, say)
     assert not failures, "\n".join(failures)
