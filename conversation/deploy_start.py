@@ -68,7 +68,7 @@ class DeployStarter:
         now = versions_now(self._s, request.service, request.environment, undoing)
         for change in request.groups:
             runs = now.get(change.group)
-            if runs != change.from_version:
+            if runs is not None and runs != change.from_version:  # None: opsbot cannot tell (read from the cloud)
                 return f"{change.group} runs {runs or 'an unknown version'} now, not {change.from_version}."
         return None
 

@@ -16,6 +16,7 @@ from actions.deploy.freeze import frozen
 from actions.deploy.manifest import find_service, version_named
 from actions.deploy.model import DeployKind, DeployRecord, DeployRequest, Service
 from actions.deploy.plan import changes_between, plan_deploy
+from actions.deploy.running import with_running
 from actions.deploy.validate import validate
 from audit.log import AuditEvent
 from conversation.confirmations import request_params
@@ -178,10 +179,11 @@ class DeployFlow:
         index = self._s.index(self._s.provider.snapshot())
         running = versions_now(self._s, name, env, undoing)
         rollback_of = undoing.id if undoing is not None else None
-        return plan_deploy(
+        request = plan_deploy(
             self._s.manifest, kind=kind, service=name, environment=env, version=version, groups=index.by_name,
             running=running, requested_by=user, rollback_of=rollback_of, backends=self._s.rollouts,
         )  # fmt: skip
+        return with_running(request, self._s.manifest.services[name], self._s.rollouts)
 
     # -- the checks --------------------------------------------------------------------------------------------
 
