@@ -21,6 +21,7 @@ AutoRollback without a desired configuration or on a group using $Latest/$Defaul
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 import uuid
@@ -45,6 +46,9 @@ def fault(code: str, message: str) -> bytes:
         f'<ErrorResponse xmlns="{_NS}"><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message>'
         f"</Error><RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>"
     ).encode()
+
+
+VCPU_QUOTA = "L-1216C47A"  # Service Quotas: running On-Demand Standard vCPUs
 
 
 @dataclass
@@ -80,19 +84,30 @@ class AwsRefresh(AwsLimits):
         self._refreshes: dict[tuple[str, str], list[Refresh]] = {}  # (region, group) -> newest first
         self._failing: set[tuple[str, str]] = set()  # (template name or id, version)
         self.requests: list[str] = []  # the refresh actions answered here, in order
+        # Service Quotas' On-Demand Standard vCPUs (L-1216C47A), which moto does not know for EC2; None: the
+        # request goes to moto, which answers NoSuchResourceException as for a region without the quota.
+        self.vcpu_quota: float | None = None
 
     def fail_version(self, template: str, version: str) -> None:
         """New instances of this launch template (name or id) version fail their health checks from now on."""
         self._failing.add((template, str(version)))
 
     def clear(self) -> None:
-        """Forget every refresh and failing version (after moto was reset)."""
+        """Forget every refresh, failing version and quota (after moto was reset)."""
+        self.vcpu_quota = None
         with self._lock:
             self._refreshes.clear()
             self._failing.clear()
             self.requests.clear()
 
     def forward(self, method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, list[Any], bytes]:
+        target = next((v for k, v in headers.items() if k.lower() == "x-amz-target"), "")
+        if target == "ServiceQuotasV20190624.GetServiceQuota" and self.vcpu_quota is not None:
+            asked = json.loads(body or b"{}")
+            if (asked.get("ServiceCode"), asked.get("QuotaCode")) == ("ec2", VCPU_QUOTA):
+                quota = {"ServiceCode": "ec2", "QuotaCode": VCPU_QUOTA, "Value": self.vcpu_quota, "Unit": "None",
+                         "QuotaName": "Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances"}  # fmt: skip
+                return 200, [("Content-Type", "application/x-amz-json-1.1")], json.dumps({"Quota": quota}).encode()
         params = dict(parse_qsl(body.decode("utf-8", "replace"))) if method == "POST" else {}
         action = params.get("Action", "")
         answer = {

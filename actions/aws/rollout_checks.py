@@ -5,8 +5,9 @@ Each problem is one line naming AWS, the group and the fix. The reads run concur
 the 2 s a deploy's validation has).
 
 The quota is Service Quotas' L-1216C47A (running On-Demand Standard vCPUs) against the vCPUs of the running
-standard instances; where Service Quotas does not answer (moto has no EC2 quotas; a region without the service),
-EC2's `max-instances` account attribute is the limit, counted in instances."""
+standard instances. Where Service Quotas does not answer (a region without the service, or no permission to read
+it) the quota is not checked: EC2's `max-instances` account attribute is no longer supported by AWS and says 20 in
+accounts that run hundreds, so it would refuse deploys it should not."""
 
 from __future__ import annotations
 
@@ -104,7 +105,7 @@ class GroupApi(ScopeApi):
 
     def vcpu_quota(self) -> float | None:
         """The On-Demand Standard vCPU quota; None where Service Quotas does not tell it (not offered in the region,
-        or opsbot may not read it: then the instance limit stands in; a deploy is not refused for a permission)."""
+        or opsbot may not read it: then the quota is not checked; a deploy is not refused for a permission)."""
         try:
             answer = self.call(
                 "service-quotas", "get_service_quota", ServiceCode="ec2", QuotaCode=ON_DEMAND_STANDARD_VCPUS
@@ -112,14 +113,6 @@ class GroupApi(ScopeApi):
         except (RefusedByAws, ResourceNotFound, ProviderAuthError):
             return None
         return float(answer["Quota"]["Value"])
-
-    def max_instances(self) -> int | None:
-        answer = self.call("ec2", "describe_account_attributes", AttributeNames=["max-instances"])
-        for attribute in answer.get("AccountAttributes", []):
-            if attribute.get("AttributeName") == "max-instances":
-                for value in attribute.get("AttributeValues", []):
-                    return int(value["AttributeValue"])
-        return None
 
 
 def group_template(group: Record) -> Record:
@@ -197,13 +190,9 @@ def _quota_line(api: GroupApi, change: GroupChange, instance_type: str) -> str |
     if surge == 0 or change.size == 0:
         return None
     limit = api.vcpu_quota()
-    running = [i for i in api.instances() if i["State"]["Name"] in ("pending", "running")]
     if limit is None:
-        allowed = api.max_instances()
-        if allowed is None or len(running) + surge <= allowed:
-            return None
-        return (f"AWS {change.group}: the surge needs {surge} more instances but {len(running)} of {allowed} run in "
-                f"{api.region}: ask AWS for a higher instance limit or lower the surge")  # fmt: skip
+        return None
+    running = [i for i in api.instances() if i["State"]["Name"] in ("pending", "running")]
     standard = {str(i["InstanceType"]) for i in running if _standard(str(i["InstanceType"]))}
     sizes = api.vcpus(standard | {instance_type})
     used = sum(sizes.get(str(i["InstanceType"]), 0) for i in running if _standard(str(i["InstanceType"])))

@@ -1,7 +1,7 @@
 """What stops an AWS group from rolling, checked before anything changes: boto3 -> the instance-refresh fake ->
 moto, on the world of test_rollout (web-prod: 4 instances on launch template web version 2). Each problem is one
-line naming AWS, the group and the fix; a release that can roll has none. moto has no EC2 Service Quotas, so the
-quota here is the account's max-instances (20)."""
+line naming AWS, the group and the fix; a release that can roll has none. moto has no EC2 Service Quotas: the fake
+answers the On-Demand Standard vCPU quota when a test sets one."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pytest
 from actions.aws.rollout import AwsRollouts
 from actions.deploy.model import Strategy, VersionSpec
 from core.errors import ProviderAuthError
+from fakes.aws_refresh import AwsRefresh
 from tests.actions.aws.conftest import ACCOUNT, REGION, CountingThrottle, RoutedSession
 from tests.actions.aws.fake_aws import fake_aws, query_error
 from tests.actions.aws.test_rollout import BROKEN, NEXT, Releases, change, refresh_proxy, releases, rollouts, routed
@@ -20,8 +21,8 @@ UNHEALTHY = (
     "AWS web-prod: only 2 of 4 instances are healthy, 4 needed to start (90%): fix or replace the unhealthy ones first"
 )
 SURGE = (
-    "AWS web-prod: the surge needs 20 more instances but 8 of 20 run in us-east-1: ask AWS for a higher instance "
-    "limit or lower the surge"
+    "AWS web-prod: the surge needs 26 vCPUs (13 x m5.large) but 24 of 40 On-Demand vCPUs are free in us-east-1: ask "
+    "for a higher quota (L-1216C47A) or lower the surge"
 )
 
 
@@ -65,19 +66,25 @@ def test_an_instance_type_the_region_does_not_offer_is_one_line(rollouts: AwsRol
     ]
 
 
-def test_too_little_room_for_the_surge_is_one_line(rollouts: AwsRollouts, releases: Releases) -> None:
-    # 8 instances run (web-prod and web-default); the account may run 20.
+def test_too_little_room_for_the_surge_is_one_line(
+    rollouts: AwsRollouts, releases: Releases, refresh_proxy: AwsRefresh
+) -> None:
+    assert rollouts.check(change(strategy=Strategy(surge=100))) == []  # no quota to read: not checked, not refused
+    refresh_proxy.vcpu_quota = 40  # 8 m5.large run (web-prod and web-default): 16 of 40 vCPUs used
     assert rollouts.check(change(strategy=Strategy(surge=12))) == []
-    assert rollouts.check(change(strategy=Strategy(surge=20))) == [SURGE]
+    assert rollouts.check(change(strategy=Strategy(surge=13))) == [SURGE]
 
 
-def test_a_group_too_unhealthy_to_start_is_refused_with_the_numbers(rollouts: AwsRollouts, releases: Releases) -> None:
+def test_a_group_too_unhealthy_to_start_is_refused_with_the_numbers(
+    rollouts: AwsRollouts, releases: Releases, refresh_proxy: AwsRefresh
+) -> None:
+    refresh_proxy.vcpu_quota = 40
     members = [m["InstanceId"] for m in releases.group()["Instances"]]
     for instance_id in members[:2]:
         releases.autoscaling.set_instance_health(InstanceId=instance_id, HealthStatus="Unhealthy")
     assert rollouts.check(change()) == [UNHEALTHY]
     assert rollouts.check(change(strategy=Strategy(min_healthy_percent=50, batch_percent=50))) == []
-    assert rollouts.check(change(strategy=Strategy(surge=20))) == [SURGE, UNHEALTHY]
+    assert rollouts.check(change(strategy=Strategy(surge=13))) == [SURGE, UNHEALTHY]
 
 
 def test_a_group_that_is_gone_is_one_line(rollouts: AwsRollouts, releases: Releases) -> None:
