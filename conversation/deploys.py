@@ -167,11 +167,31 @@ class DeployFlow:
             return was
         # No deploy recorded (opsbot is new here): the manifest's version before the one every group runs.
         runs = set(versions_now(self._s, name, env).values())
+        if None in runs:
+            runs = self._read_from_clouds(name, env, service)
         names = list(service.versions)
         if len(runs) == 1 and (current := runs.pop()) in names and names.index(current) > 0:
             return names[names.index(current) - 1]
         raise NotAsked(f"No earlier good version of {name} in {env} is known: say which (rollback {name} to "
                       f"{_last(service, before=now)})")  # fmt: skip
+
+    def _read_from_clouds(self, name: str, env: str, service: Service) -> set[str | None]:
+        """What each group runs by its cloud's model (the real clouds' inventories do not say), read at once."""
+        newest = list(service.versions)[-1]
+        index = self._s.index(self._s.provider.snapshot())
+        groups = [index.by_name.get(ref.group) for ref in service.environments[env].groups]
+        if any(g is None or service.versions[newest].spec_for(g.cloud) is None for g in groups):
+            return {None}  # cannot be read this way: the plan says why, once a version is named
+        try:
+            probe = plan_deploy(
+                self._s.manifest, kind="rollback", service=name, environment=env, version=newest,
+                groups=index.by_name, running={}, requested_by="opsbot",
+            )  # fmt: skip
+            probe = with_running(probe, service, self._s.rollouts)
+        except OpsbotError:  # the only refusal left: every group already runs the newest
+            return {newest}
+        runs = {g.from_version for g in probe.groups}
+        return runs | {newest} if len(probe.groups) < len(groups) else runs  # the groups left out run the newest
 
     def _plan(
         self, kind: DeployKind, name: str, env: str, version: str, user: str, undoing: DeployRecord | None

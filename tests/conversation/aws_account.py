@@ -71,9 +71,16 @@ def build_account(url: str, instances: int = 300) -> AwsAccountWorld:
     world = AwsAccountWorld(url=url)
     world.post("/moto-api/reset", b"")
     for region in (REGION, OTHER_REGION):
-        boto3.client("ec2", region_name=region, endpoint_url=url).create_launch_template(
-            LaunchTemplateName="web", LaunchTemplateData={"ImageId": IMAGE, "InstanceType": "m5.large"}
-        )
+        ec2 = boto3.client("ec2", region_name=region, endpoint_url=url)
+        # An image of the account's own, as a deploy's checks look the template's image up.
+        builder = ec2.run_instances(ImageId=IMAGE, MinCount=1, MaxCount=1)["Instances"][0]["InstanceId"]
+        image = ec2.create_image(InstanceId=builder, Name="web")["ImageId"]
+        ec2.terminate_instances(InstanceIds=[builder])
+        data = {"ImageId": image, "InstanceType": "m5.large"}
+        ec2.create_launch_template(LaunchTemplateName="web", LaunchTemplateData=data)
+        for _ in range(2):  # versions 2 and 3: web's releases 2.3 and 2.4 (aws_releases.yaml); the groups run 2
+            ec2.create_launch_template_version(LaunchTemplateName="web", LaunchTemplateData=data)
+        ec2.modify_launch_template(LaunchTemplateName="web", DefaultVersion="2")
     for spec in GROUPS:
         tags = {"environment": spec.environment, "team": spec.team}
         labels = [{"Key": k, "Value": v, "PropagateAtLaunch": True} for k, v in tags.items()]

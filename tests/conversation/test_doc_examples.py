@@ -59,16 +59,21 @@ def test_the_docs_quote_commands() -> None:
 def test_every_command_the_docs_quote_does_what_it_promises(
     settings: Settings, say_factory: SayFactory, tmp_path: Path
 ) -> None:
-    # The shipped policy without its rate limits: the docs quote more commands than one person may type a minute.
-    policy = yaml.safe_load(DEFAULT_POLICY.read_text(encoding="utf-8"))
-    policy.pop("rate_limits")
-    (tmp_path / "policy.yaml").write_text(yaml.safe_dump(policy, sort_keys=False), encoding="utf-8")
     demo = settings.model_copy(
-        update={"sim_resources": Settings.model_fields["sim_resources"].default, "policy": tmp_path / "policy.yaml"}
+        update={"sim_resources": Settings.model_fields["sim_resources"].default, "policy": unlimited_policy(tmp_path)}
     )
     runtime, say = say_factory(demo)  # the world `make demo` shows, where the docs' names and sizes come from
     failures = broken_promises(runtime, say)
     assert not failures, "\n".join(failures)
+
+
+def unlimited_policy(folder: Path) -> Path:
+    """The shipped policy without its rate limits: the docs quote more commands than one person may type a minute."""
+    policy = yaml.safe_load(DEFAULT_POLICY.read_text(encoding="utf-8"))
+    policy.pop("rate_limits")
+    path = folder / "policy.yaml"
+    path.write_text(yaml.safe_dump(policy, sort_keys=False), encoding="utf-8")
+    return path
 
 
 def broken_promises(runtime: Runtime, say: Say) -> list[str]:

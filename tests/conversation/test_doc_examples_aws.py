@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -16,7 +17,7 @@ from core.models import ConversationRef, Message, Reply
 from core.settings import Settings
 from tests.actions.aws.conftest import moto_url
 from tests.conversation.aws_account import OTHER_REGION, REGION, AwsAccountWorld, build_account
-from tests.conversation.test_doc_examples import broken_promises
+from tests.conversation.test_doc_examples import broken_promises, unlimited_policy
 
 ROOM = ConversationRef(channel="console", conversation_id="ops-room")
 __all__ = ["moto_url"]  # the session's moto server, shared with the AWS backend's own tests
@@ -28,10 +29,11 @@ def account(moto_url: str) -> AwsAccountWorld:
 
 
 @pytest.fixture
-def runtime(account: AwsAccountWorld, settings: Settings) -> Iterator[Runtime]:
+def runtime(account: AwsAccountWorld, settings: Settings, tmp_path: Path) -> Iterator[Runtime]:
     configured = settings.model_copy(
-        update={"aws_accounts": [AwsAccount(name="prod", regions=[REGION, OTHER_REGION])], "cloud_poll_seconds": 0.05}
-    )
+        update={"aws_accounts": [AwsAccount(name="prod", regions=[REGION, OTHER_REGION])], "cloud_poll_seconds": 0.05,
+                "policy": unlimited_policy(tmp_path), "releases": Path(__file__).with_name("aws_releases.yaml")}
+    )  # fmt: skip
     rt = Runtime.build(configured, with_worker=True)
     assert rt.refresher is not None
     rt.refresher.refresh_all()
