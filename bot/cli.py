@@ -369,7 +369,7 @@ def check_config() -> None:
         typer.echo(line, err=True)
     if problems:
         raise typer.Exit(1)
-    typer.echo("OK: settings, policy, alerting and the metrics mapping are valid.")
+    typer.echo("OK: settings, policy, alerting, the metrics mapping and the release manifest are valid.")
 
 
 @app.command()

@@ -120,11 +120,11 @@ def test_the_shipped_alerting_without_twilio_warns_of_each_skipped_step_in_a_dep
     assert _check({}) == (
         0,
         [],
-        "OK: settings, policy, alerting and the metrics mapping are valid.\n",
+        "OK: settings, policy, alerting, the metrics mapping and the release manifest are valid.\n",
     )  # the demo: nothing to page
     slack = {"OPSBOT_SLACK_BOT_TOKEN": f"xoxb-{SECRET}", "OPSBOT_SLACK_APP_TOKEN": "xapp-1-A1-1-abc"}
     code, lines, out = _check(slack)
-    assert code == 0 and out == "OK: settings, policy, alerting and the metrics mapping are valid.\n"
+    assert code == 0 and out == "OK: settings, policy, alerting, the metrics mapping and the release manifest are valid.\n"
     assert lines, "the shipped default pages by SMS and call"
     assert all(line.startswith(f"{DEFAULT_ALERTING}:") for line in lines)
     assert all(": warning: escalation 'default' step " in line for line in lines)

@@ -143,7 +143,7 @@ def test_the_commands_a_new_user_tries_first(installed: Installed) -> None:
         assert command in shown.stdout
     checked = installed.run("opsbot", "check-config")
     assert checked.returncode == 0, checked.stderr
-    assert checked.stdout == "OK: settings, policy, alerting and the metrics mapping are valid.\n"
+    assert checked.stdout == "OK: settings, policy, alerting, the metrics mapping and the release manifest are valid.\n"
 
 
 def test_every_module_imports_without_the_dev_extras(installed: Installed) -> None:
