@@ -29,8 +29,8 @@ def gcp() -> Iterator[FakeComputeApi]:
     fake.stop()
 
 
-def _refreshing() -> bool:
-    return any(t.name.startswith("inv") for t in threading.enumerate())
+def _refreshers() -> set[threading.Thread]:
+    return {t for t in threading.enumerate() if t.name.startswith("inv")}
 
 
 def test_a_read_that_ends_after_the_stop_is_dropped(gcp: FakeComputeApi, redis_conn: redis.Redis) -> None:
@@ -41,11 +41,12 @@ def test_a_read_that_ends_after_the_stop_is_dropped(gcp: FakeComputeApi, redis_c
     )  # fmt: skip
     store = InventoryStore(redis_conn)
     gcp.hang("/compute", 1.0, times=1)  # the first request answers a second late
+    earlier = _refreshers()  # another test's idle pool in this process is not this refresher's read
     refresher = InventoryRefresher([google], store, Guard(attempts=1), every_seconds=60.0)
     refresher.start()
     eventually(lambda: gcp.seen("/compute"), 10.0, "the refresh under way")
     refresher.stop(wait_seconds=0.05)  # it does not wait for the hung read
-    eventually(lambda: not _refreshing(), 15.0, "the late read ended")
+    eventually(lambda: not (_refreshers() - earlier), 15.0, "the late read ended", seen=_refreshers)
     [scope] = google.scopes()
     state = store.state(scope)
     assert (state.fetched_at, state.error) == (None, None)  # neither the late answer nor a failure was written
