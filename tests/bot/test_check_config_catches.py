@@ -13,6 +13,7 @@ from bot.cli import app
 from policies.alerting.loader import DEFAULT_ALERTING
 
 SECRET = "Sup3rSecretValue"
+OK = "OK: settings, policy, alerting, the metrics mapping and the release manifest are valid.\n"
 runner = CliRunner()
 TWILIO = {
     "OPSBOT_TWILIO_ACCOUNT_SID": "AC" + "0123456789abcdef" * 2,
@@ -120,11 +121,11 @@ def test_the_shipped_alerting_without_twilio_warns_of_each_skipped_step_in_a_dep
     assert _check({}) == (
         0,
         [],
-        "OK: settings, policy, alerting, the metrics mapping and the release manifest are valid.\n",
+        OK,
     )  # the demo: nothing to page
     slack = {"OPSBOT_SLACK_BOT_TOKEN": f"xoxb-{SECRET}", "OPSBOT_SLACK_APP_TOKEN": "xapp-1-A1-1-abc"}
     code, lines, out = _check(slack)
-    assert code == 0 and out == "OK: settings, policy, alerting, the metrics mapping and the release manifest are valid.\n"
+    assert code == 0 and out == OK
     assert lines, "the shipped default pages by SMS and call"
     assert all(line.startswith(f"{DEFAULT_ALERTING}:") for line in lines)
     assert all(": warning: escalation 'default' step " in line for line in lines)
