@@ -1,0 +1,25 @@
+"""Which `DnsSwitch` moves each cloud's names, from the settings: the real clouds' switches when any account is
+configured, else the simulated world's (one switch for every target, on the same Redis world as `build_provider`'s
+SimulatedCloud and `build_rollouts`' SimulatedRollouts)."""
+
+from __future__ import annotations
+
+import redis
+
+from actions.dns.model import DnsSwitch
+from actions.simulated.dns import SimulatedDns
+from core.models import Cloud
+from core.settings import Settings
+
+
+def build_dns(settings: Settings, connection: redis.Redis) -> dict[Cloud | None, DnsSwitch]:
+    """`None` is the simulated world's switch, there only when no real cloud is configured; it then serves the
+    three clouds' keys too, as the simulated rollouts do, so a runbook written for the real clouds runs in the demo
+    world. With real clouds, a cloud left out has no switch: a target in it is refused by name."""
+    switches: dict[Cloud | None, DnsSwitch] = {}
+    if not settings.real_clouds:
+        simulated = SimulatedDns(connection, seed=settings.sim_seed, size=settings.sim_resources)
+        return switches | dict.fromkeys([None, *Cloud], simulated)
+    # The real clouds' switches (AwsDns, AzureDns, GcpDns) are added here once they are committed, each SDK
+    # imported only when its cloud is configured.
+    return switches
