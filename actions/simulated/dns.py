@@ -103,6 +103,13 @@ class SimulatedDns:
             raise ResourceNotFound(f"{_where(target)}: no change {change}: it ended long ago or never began")
         return self._clock() >= float(raw)
 
+    def reset(self) -> None:
+        """Every name back at its first place (a benchmark's or a demo's fresh start; SimulatedCloud.reset leaves
+        DNS alone). Changes already made stay known, so a caller still waiting on one is told it settled."""
+        names = list(self._redis.scan_iter(match=self._prefix + "name:*", count=1000))
+        if names:
+            self._redis.delete(*names)
+
     def _name_key(self, target: DnsTarget) -> str:
         return self._prefix + "name:" + DnsName(zone=target.zone, name=target.name).model_dump_json()
 

@@ -113,3 +113,12 @@ def test_racing_moves_leave_one_answer_every_reader_agrees_on(redis_url: str, cl
     assert answer.pointing[0] in places and sum(answer.weights.values()) == 100
     clock.sleep(30)
     assert all(switches[0].settled(WEB, c) for c in changes)  # every change made is known, and live
+
+
+def test_a_reset_puts_every_name_back_at_its_first_place(dns: SimulatedDns, clock: StepClock) -> None:
+    api = WEB.model_copy(update={"name": "api.example.com."})
+    moves = [dns.point(WEB, "web-dr"), dns.point(api, "web-dr")]
+    dns.reset()
+    assert dns.read(WEB).pointing == ("web-prod",) and dns.read(api).pointing == ("web-prod",)
+    clock.sleep(30)
+    assert all(dns.settled(WEB, m) for m in moves)
