@@ -4,18 +4,20 @@ token the fake expects, and a backend with short timeouts and polls."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import pytest
 import trustme
 
 from actions.azure import AzureBackend
+from actions.azure.dns import AzureDns
 from actions.azure.rollout import AzureRollouts
 from actions.deploy.model import GroupChange, Strategy, VersionSpec
 from core.cloud_config import AzureSubscription
 from core.models import Cloud
 from fakes.azure_arm import FakeArm, StaticToken
 from fakes.azure_rollouts import RollingUpgrades
+from fakes.azure_traffic import TrafficProfiles
 
 PROD = "11111111-1111-4111-8111-111111111111"
 STAGING = "22222222-2222-4222-8222-222222222222"
@@ -77,22 +79,34 @@ def backend(make_backend: MakeBackend) -> AzureBackend:
     return make_backend()
 
 
-@pytest.fixture
-def make_rollouts(arm: FakeArm, ca_path: str) -> Iterator[Callable[..., AzureRollouts]]:
-    """Scale-set rollouts against the fake ARM (the same CA, token and subscriptions as the backend)."""
-    made: list[AzureRollouts] = []
+class _Closing(Protocol):
+    def close(self) -> None: ...
 
-    def make(**overrides: Any) -> AzureRollouts:
+
+Made = TypeVar("Made", bound=_Closing)
+
+
+def _made_against(kind: Callable[..., Made], arm: FakeArm, ca_path: str) -> Iterator[Callable[..., Made]]:
+    """Yields a maker of `kind(subscriptions, **options)` against the fake ARM (the same CA, token and
+    subscriptions as the backend; `overrides` replace any), then closes what it made."""
+    made: list[Made] = []
+
+    def make(**overrides: Any) -> Made:
         options: dict[str, Any] = {"arm_url": arm.url, "credential": StaticToken(), "timeout": 2.0,
                                    "connection_verify": ca_path}  # fmt: skip
         options.update(overrides)
-        rollouts = AzureRollouts(options.pop("subscriptions", SUBSCRIPTIONS), **options)
-        made.append(rollouts)
-        return rollouts
+        made.append(kind(options.pop("subscriptions", SUBSCRIPTIONS), **options))
+        return made[-1]
 
     yield make
-    for rollouts in made:
-        rollouts.close()
+    for one in made:
+        one.close()
+
+
+@pytest.fixture
+def make_rollouts(arm: FakeArm, ca_path: str) -> Iterator[Callable[..., AzureRollouts]]:
+    """Scale-set rollouts against the fake ARM."""
+    yield from _made_against(AzureRollouts, arm, ca_path)
 
 
 # --- the scale set the rollout tests roll: web-dr in westeurope, four instances on v2.3 ---------------------------
@@ -125,3 +139,16 @@ def change(
         group_id=GROUP_ID, group="web-dr", cloud=Cloud.AZURE, region="westeurope", size=size, from_version="v2.3",
         to_version=version, to=VersionSpec(image=image or IMAGES[version]), strategy=strategy, expected_seconds=60,
     )  # fmt: skip
+
+
+# --- Traffic Manager: the DNS switch against the fake ARM's profiles ----------------------------------------------
+@pytest.fixture
+def traffic(arm: FakeArm) -> TrafficProfiles:
+    """The fake ARM's Traffic Manager profiles (endpoints probed for one profile read after being enabled)."""
+    return TrafficProfiles(arm, probe_reads=1)
+
+
+@pytest.fixture
+def make_dns(arm: FakeArm, ca_path: str) -> Iterator[Callable[..., AzureDns]]:
+    """Traffic Manager switches against the fake ARM."""
+    yield from _made_against(AzureDns, arm, ca_path)
