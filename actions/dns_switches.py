@@ -20,6 +20,16 @@ def build_dns(settings: Settings, connection: redis.Redis) -> dict[Cloud | None,
     if not settings.real_clouds:
         simulated = SimulatedDns(connection, seed=settings.sim_seed, size=settings.sim_resources)
         return switches | dict.fromkeys([None, *Cloud], simulated)
-    # The real clouds' switches (AwsDns, AzureDns, GcpDns) are added here once they are committed, each SDK
-    # imported only when its cloud is configured.
+    from actions.resilience import RateLimiter
+
+    throttle = RateLimiter(settings.cloud_requests_per_second)
+    timeout = settings.cloud_timeout_seconds
+    # Each SDK is imported only when its cloud is configured.
+    # AWS (actions/aws/dns.py, AwsDns) and Google Cloud (actions/gcp/dns.py, GcpDns): not committed yet.
+    if settings.azure_subscriptions:
+        from actions.azure.dns import AzureDns
+
+        switches[Cloud.AZURE] = AzureDns(
+            settings.azure_subscriptions, arm_url=settings.azure_arm_url, throttle=throttle, timeout=timeout
+        )
     return switches

@@ -9,7 +9,7 @@ import redis
 from actions.dns.model import DnsTarget
 from actions.dns_switches import build_dns
 from actions.simulated.dns import SimulatedDns
-from core.cloud_config import AwsAccount
+from core.cloud_config import AwsAccount, AzureSubscription
 from core.models import Cloud
 from core.settings import Settings
 
@@ -33,5 +33,12 @@ def test_the_simulated_world_switches_every_target_with_one_switch(
 def test_with_real_clouds_configured_the_simulated_world_has_no_switch(
     settings: Settings, redis_conn: redis.Redis
 ) -> None:
+    from actions.azure.dns import AzureDns
+
     aws = settings.model_copy(update={"aws_accounts": [AwsAccount(name="prod", regions=["us-east-1"])]})
-    assert None not in build_dns(aws, redis_conn)
+    assert aws.real_clouds and None not in build_dns(aws, redis_conn)
+    azure = settings.model_copy(
+        update={"azure_subscriptions": [AzureSubscription(id="00000000-0000-0000-0000-000000000001")]}
+    )
+    switches = build_dns(azure, redis_conn)
+    assert list(switches) == [Cloud.AZURE] and isinstance(switches[Cloud.AZURE], AzureDns)
