@@ -25,7 +25,11 @@ def build_dns(settings: Settings, connection: redis.Redis) -> dict[Cloud | None,
     throttle = RateLimiter(settings.cloud_requests_per_second)
     timeout = settings.cloud_timeout_seconds
     # Each SDK is imported only when its cloud is configured.
-    # AWS (actions/aws/dns.py, AwsDns) and Google Cloud (actions/gcp/dns.py, GcpDns): not committed yet.
+    # Google Cloud (actions/gcp/dns.py, GcpDns): not committed yet.
+    if settings.aws_accounts:
+        from actions.aws.dns import AwsDns
+
+        switches[Cloud.AWS] = AwsDns(settings.aws_accounts, throttle=throttle, timeout=timeout)
     if settings.azure_subscriptions:
         from actions.azure.dns import AzureDns
 

@@ -30,15 +30,15 @@ def test_the_simulated_world_switches_every_target_with_one_switch(
     assert build_dns(other_world, redis_conn)[None].read(WEB).pointing == ("web-prod",)
 
 
-def test_with_real_clouds_configured_the_simulated_world_has_no_switch(
-    settings: Settings, redis_conn: redis.Redis
-) -> None:
+def test_with_real_clouds_configured_each_has_its_own_switch(settings: Settings, redis_conn: redis.Redis) -> None:
+    from actions.aws.dns import AwsDns
     from actions.azure.dns import AzureDns
 
     aws = settings.model_copy(update={"aws_accounts": [AwsAccount(name="prod", regions=["us-east-1"])]})
-    assert aws.real_clouds and None not in build_dns(aws, redis_conn)
-    azure = settings.model_copy(
+    only_aws = build_dns(aws, redis_conn)
+    assert list(only_aws) == [Cloud.AWS] and isinstance(only_aws[Cloud.AWS], AwsDns)  # no simulated world
+    every = aws.model_copy(
         update={"azure_subscriptions": [AzureSubscription(id="00000000-0000-0000-0000-000000000001")]}
     )
-    switches = build_dns(azure, redis_conn)
-    assert list(switches) == [Cloud.AZURE] and isinstance(switches[Cloud.AZURE], AzureDns)
+    switches = build_dns(every, redis_conn)
+    assert {cloud: type(s) for cloud, s in switches.items()} == {Cloud.AWS: AwsDns, Cloud.AZURE: AzureDns}
