@@ -23,7 +23,8 @@ from core.models import Cloud, Frozen
 
 class DnsTarget(Frozen):
     cloud: Cloud | None  # None: the simulated world
-    zone: str = Field(min_length=1, max_length=512)  # hosted zone id / "<sub>/<rg>/<profile>" / "<project>/<zone>"
+    # AWS "<account>/<hosted zone id>", Azure "<subscription>/<resource group>/<profile>", Google "<project>/<zone>"
+    zone: str = Field(min_length=1, max_length=512)
     name: str = Field(min_length=1, max_length=253)  # "www.example.com." (Traffic Manager: the profile's DNS name)
     # Each place's record data where the cloud needs it (Google: the rrdatas of the record set, and its type and
     # TTL below); Route 53 and Traffic Manager keep their own (weighted record sets, endpoints).
