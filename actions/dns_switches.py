@@ -25,7 +25,6 @@ def build_dns(settings: Settings, connection: redis.Redis) -> dict[Cloud | None,
     throttle = RateLimiter(settings.cloud_requests_per_second)
     timeout = settings.cloud_timeout_seconds
     # Each SDK is imported only when its cloud is configured.
-    # Google Cloud (actions/gcp/dns.py, GcpDns): not committed yet.
     if settings.aws_accounts:
         from actions.aws.dns import AwsDns
 
@@ -36,4 +35,10 @@ def build_dns(settings: Settings, connection: redis.Redis) -> dict[Cloud | None,
         switches[Cloud.AZURE] = AzureDns(
             settings.azure_subscriptions, arm_url=settings.azure_arm_url, throttle=throttle, timeout=timeout
         )
+    if settings.gcp_projects:
+        from actions.gcp.dns import GcpDns
+
+        # Google's own Cloud DNS endpoint: the settings have no Cloud DNS URL override yet (a `gcp_dns_url` would be
+        # passed as `dns_url`, as `gcp_compute_url` is for the rollouts).
+        switches[Cloud.GCP] = GcpDns(settings.gcp_projects, throttle=throttle, timeout=timeout)
     return switches

@@ -9,7 +9,7 @@ import redis
 from actions.dns.model import DnsTarget
 from actions.dns_switches import build_dns
 from actions.simulated.dns import SimulatedDns
-from core.cloud_config import AwsAccount, AzureSubscription
+from core.cloud_config import AwsAccount, AzureSubscription, GcpProject
 from core.models import Cloud
 from core.settings import Settings
 
@@ -33,12 +33,16 @@ def test_the_simulated_world_switches_every_target_with_one_switch(
 def test_with_real_clouds_configured_each_has_its_own_switch(settings: Settings, redis_conn: redis.Redis) -> None:
     from actions.aws.dns import AwsDns
     from actions.azure.dns import AzureDns
+    from actions.gcp.dns import GcpDns
 
     aws = settings.model_copy(update={"aws_accounts": [AwsAccount(name="prod", regions=["us-east-1"])]})
     only_aws = build_dns(aws, redis_conn)
     assert list(only_aws) == [Cloud.AWS] and isinstance(only_aws[Cloud.AWS], AwsDns)  # no simulated world
-    every = aws.model_copy(
-        update={"azure_subscriptions": [AzureSubscription(id="00000000-0000-0000-0000-000000000001")]}
-    )
+    every = aws.model_copy(update={
+        "azure_subscriptions": [AzureSubscription(id="00000000-0000-0000-0000-000000000001")],
+        "gcp_projects": [GcpProject(id="wedding-prod")],
+    })  # fmt: skip
     switches = build_dns(every, redis_conn)
-    assert {cloud: type(s) for cloud, s in switches.items()} == {Cloud.AWS: AwsDns, Cloud.AZURE: AzureDns}
+    assert {cloud: type(s) for cloud, s in switches.items()} == {
+        Cloud.AWS: AwsDns, Cloud.AZURE: AzureDns, Cloud.GCP: GcpDns,
+    }  # fmt: skip
