@@ -194,6 +194,7 @@ class Settings(BaseSettings):
         description="Release manifest YAML: each service's groups per environment and what each version means "
         "in each cloud. Unset: the shipped example (the demo world's web and api).",
     )
+    gcp_dns_url: HttpUrl | None = Field(default=None, description="Cloud DNS API URL override (DR's DNS switch).")
     deploy_poll_seconds: float = Field(
         default=5.0, gt=0, le=60, description="A running deploy's rollouts are read this often and its message edited."
     )
