@@ -38,7 +38,6 @@ def build_dns(settings: Settings, connection: redis.Redis) -> dict[Cloud | None,
     if settings.gcp_projects:
         from actions.gcp.dns import GcpDns
 
-        # Google's own Cloud DNS endpoint: the settings have no Cloud DNS URL override yet (a `gcp_dns_url` would be
-        # passed as `dns_url`, as `gcp_compute_url` is for the rollouts).
-        switches[Cloud.GCP] = GcpDns(settings.gcp_projects, throttle=throttle, timeout=timeout)
+        switches[Cloud.GCP] = GcpDns(settings.gcp_projects, dns_url=settings.gcp_dns_url, throttle=throttle,
+                                     timeout=timeout)  # fmt: skip
     return switches
