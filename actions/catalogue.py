@@ -57,6 +57,8 @@ CATALOGUE: MappingProxyType[ActionName, ActionSpec] = MappingProxyType(
         # start's. A rollback is what people reach for at 3 a.m.: the critical queue, never behind routine changes.
         ActionName.DEPLOY: _spec(ActionName.DEPLOY, Risk.CHANGE, "deploy", "deploying", 120, 2),
         ActionName.ROLLBACK: _spec(ActionName.ROLLBACK, Risk.CHANGE, "roll back", "rolling back", 120, 2, "critical"),
+        # A failback moves a service's traffic like a failover: critical, on the critical queue.
+        ActionName.FAILBACK: _spec(ActionName.FAILBACK, Risk.CRITICAL, "failback", "failing back", 900, 2),
     }
 )
 

@@ -45,6 +45,16 @@ class IntentName(StrEnum):
     PAUSE_DEPLOY = "pause_deploy"  # "pause deploy web": the running rollouts stop replacing instances
     RESUME_DEPLOY = "resume_deploy"  # "resume deploy web"
     CANCEL_DEPLOY = "cancel_deploy"  # "cancel deploy web": stop where it is (instances replaced so far stay)
+    FAILBACK = "failback"  # "fail back web-prod": the runbook that returns traffic to the primary
+    DR_DRILL = "dr_drill"  # "dr drill web-prod": the failover runbook as a dry run, timed, with a report
+    DR_STATUS = "dr_status"  # "dr status": per protected service, standby vs primary, last drill, where DNS points
+    PAUSE_RUNBOOK = "pause_runbook"  # "pause the failover": the running runbook stops before its next step
+    RESUME_RUNBOOK = "resume_runbook"
+    ABORT_RUNBOOK = "abort_runbook"  # "abort the failover": undo the completed steps (after its own confirmation)
+    DECLARE = "declare"  # "declare sev1 web-prod down": an incident with a number and a channel
+    INCIDENT_UPDATE = "incident_update"  # "inc 7 update db replica lagging": fanned out to the incident's channels
+    INCIDENT_TIMELINE = "incident_timeline"  # "inc 7 timeline"
+    RESOLVE_INCIDENT = "resolve_incident"  # "resolve inc 7 replica promoted, traffic back": closes it, summary
     ALERTS = "alerts"
     ACK = "ack"
     RESOLVE = "resolve"
@@ -102,6 +112,11 @@ class Slots(Frozen):
     version: str | None = Field(default=None, max_length=64)
     # Why a rule is overridden, in the asker's words ("deploy web v2.4 to prod despite the freeze: fixes checkout").
     reason: str | None = Field(default=None, max_length=200)
+    # Incidents: its number ("inc 7"), a severity when declared ("sev1"), and free words (a declared incident's
+    # title, an update, a resolution's summary).
+    incident_id: int | None = Field(default=None, ge=1)
+    severity: Literal["sev1", "sev2", "sev3", "sev4"] | None = None
+    note: str | None = Field(default=None, max_length=500)
 
     def present(self) -> dict[str, object]:
         """The slots that are set, JSON-ready."""
@@ -214,6 +229,7 @@ class ActionName(StrEnum):
     FAILOVER = "failover"
     DEPLOY = "deploy"  # a release to a service's groups (actions.deploy): its own request, DeployRequest
     ROLLBACK = "rollback"  # a service back to its previous good version (or one named)
+    FAILBACK = "failback"  # a DR runbook back to the primary (FAILOVER with a runbook runs the failover runbook)
 
 
 # Intents that change infrastructure, one for each action; everything else is read-only or conversational.

@@ -199,6 +199,18 @@ class Settings(BaseSettings):
         default=5.0, gt=0, le=60, description="A running deploy's rollouts are read this often and its message edited."
     )
 
+    # Disaster recovery: runbooks, incidents and broadcasts (docs/dr.md).
+    runbooks: Path | None = Field(
+        default=None,
+        description="Folder of runbook YAML files (failover, failback). Unset: the shipped example for web-prod.",
+    )
+    dr_broadcast_minutes: float = Field(
+        default=5.0, gt=0, le=120, description="A running runbook's status goes to the incident channels this often."
+    )
+    runbook_poll_seconds: float = Field(
+        default=1.0, gt=0, le=60, description="A running runbook's worker looks at its current step this often."
+    )
+
     # Alerts: intake, routing and escalation (docs/alerts.md).
     alerting: Path | None = Field(
         default=None,
