@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # the reader's module loads numpy and the sources: only when 
     from actions.deploy.model import Manifest, RolloutBackend
     from actions.deploy.records import DeployBook
     from actions.metrics.reader import MetricsReader
+    from conversation.incident_rooms import IncidentRooms
     from core.models import Cloud
     from policies.alerting.model import AlertingPolicy
     from policies.budgets import BudgetBook
@@ -123,6 +124,7 @@ class Services:
     cost_store: CostStore | None = None  # None: the cost cache on `connection`, opened on the first cost question
     budget_book: BudgetBook | None = None  # None: the policy's budgets and chat's, opened on the first question
     alerting_policy: AlertingPolicy | None = None  # deploy freezes; None: the alerting file's, read when first asked
+    rooms: IncidentRooms | None = None  # where an incident gets its own room (Slack); None: the incident channels
     _index: Index | None = field(default=None, repr=False)
     _resolver: tuple[frozenset[str], Resolver] | None = field(default=None, repr=False)
     _rebuilding: threading.Lock = field(default_factory=threading.Lock, repr=False)
