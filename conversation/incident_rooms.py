@@ -16,3 +16,8 @@ class IncidentRooms(Protocol):
         (platform user ids) invited and `summary` posted and pinned; None when the platform refused (the reason
         is logged, and the incident goes on in the incident channels)."""
         ...
+
+    def name_of(self, room: ConversationRef) -> str | None:
+        """The name `room` got when it was opened (the asked one, or with its suffix), for the lines that point
+        people to it; None when this process did not open it."""
+        ...
