@@ -4,6 +4,7 @@ optimistic updates from writers racing, the history and the last drill that "dr 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 import pytest
 import redis
@@ -88,8 +89,7 @@ def test_racing_updates_all_land(book: RunBook, redis_conn: redis.Redis) -> None
 
     def mark(b: RunBook, name: str) -> None:
         for i in range(10):
-            added = f"{name}{i}"
-            b.update(run.id, lambda r, added=added: r.model_copy(update={"milestones": (*r.milestones, added)}))
+            b.update(run.id, _adding(f"{name}{i}"))
 
     threads = [threading.Thread(target=mark, args=(b, f"w{n}-")) for n, b in enumerate(others)]
     for t in threads:
@@ -99,6 +99,10 @@ def test_racing_updates_all_land(book: RunBook, redis_conn: redis.Redis) -> None
     stored = book.get(run.id)
     assert stored is not None and len(stored.milestones) == 50
     assert book.update(run.id, lambda r: None) == stored
+
+
+def _adding(milestone: str) -> Callable[[RunbookRun], RunbookRun]:
+    return lambda r: r.model_copy(update={"milestones": (*r.milestones, milestone)})
 
 
 def test_the_last_drill_is_the_newest_finished_one(book: RunBook) -> None:
