@@ -13,7 +13,7 @@ from actions.dns.model import DnsTarget
 from actions.dr.model import RunbookRequest, RunbookRun, StepOutcome, StepRun
 from actions.simulated.dns import SimulatedDns
 from actions.simulated.provider import SimulatedCloud
-from core.models import ConversationRef
+from core.models import ActionName, ConversationRef
 from core.settings import Settings
 from fakes.loopback import LoopbackHandler, LoopbackServer
 from policies.runbook_model import Do, Runbook, Step, Wait
@@ -234,3 +234,25 @@ def test_health_check_fails_after_its_timeout(ctx: WorkerContext, clock: Clock, 
     _, last = look(ctx, run, book, 0, clock)
     assert first.status == "waiting" and "HTTP 503, expected 200" in first.detail
     assert last.status == "failed" and last.detail.endswith("HTTP 503, expected 200 after 60 s")
+
+
+def test_a_throttled_scale_is_tried_again_on_the_next_look(ctx: WorkerContext, cloud: SimulatedCloud,
+                                                           clock: Clock) -> None:  # fmt: skip
+    cloud.inject("transient", action=ActionName.SCALE)
+    book = runbook(Step(name="Scale web-dr", do=Do.SCALE_STANDBY))
+    run, first = look(ctx, new_run(book), book, 0, clock)
+    assert first.status == "waiting" and "throttling requests for web-dr; trying again" in first.detail
+    _, second = look(ctx, run, book, 0, clock)
+    assert (second.status, count(cloud, "web-dr")) == ("done", 12)
+
+
+def test_nothing_to_undo_for_a_step_that_never_changed_anything(ctx: WorkerContext, clock: Clock) -> None:
+    book = runbook(Step(name="Scale web-dr", do=Do.SCALE_STANDBY), Step(name="Switch DNS", do=Do.SWITCH_DNS))
+    run = new_run(book)
+    assert [reverse(ctx, run, book, i, clock=clock).detail for i in (0, 1)] == ["nothing to undo"] * 2
+
+
+def test_a_human_step_waits_for_its_tick(ctx: WorkerContext, clock: Clock) -> None:
+    book = runbook(Step(name="Confirm the database replica is promoted", human=True, role="admin"))
+    outcome = perform(ctx, new_run(book), book, 0, clock=clock)
+    assert (outcome.status, outcome.detail) == ("waiting", "waiting for admin to tick it")
