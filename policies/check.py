@@ -1,5 +1,5 @@
-"""`opsbot check-config`: every problem of the settings, the policy file, the alerting file and the release
-manifest at once, each as 'FILE:LINE: what' (or 'OPSBOT_NAME: what' for an environment variable).
+"""`opsbot check-config`: every problem of the settings, the policy file, the alerting file, the release
+manifest and the runbooks at once, each as 'FILE:LINE: what' (or 'OPSBOT_NAME: what' for an environment variable).
 
 Settings are validated against the same `core.settings.Settings` model, but from the given mapping
 rather than the process environment, so a caller (or a test) can check any environment. The settings
@@ -24,6 +24,7 @@ from policies.alerting.loader import DEFAULT_ALERTING, load_alerting
 from policies.alerting.model import Notify
 from policies.loader import load_policy
 from policies.model import Policy, did_you_mean
+from policies.runbooks import load_runbooks
 from policies.yamlfile import YamlDocument, read_yaml
 
 PREFIX = ENV_PREFIX
@@ -40,8 +41,8 @@ class Review:
 
 
 def check_config(env: Mapping[str, str] | None = None) -> list[str]:
-    """Problems with the settings in `env` (default: this process's environment) and with the policy, alerting
-    and release manifest files they name (or the shipped ones). An empty list means all is well."""
+    """Problems with the settings in `env` (default: this process's environment) and with the policy, alerting,
+    release manifest and runbook files they name (or the shipped ones). An empty list means all is well."""
     return review_config(env).problems
 
 
@@ -100,6 +101,11 @@ def review_config(env: Mapping[str, str] | None = None) -> Review:
     releases = settings.releases if settings is not None else _raw_path("releases", from_env, from_file)
     try:
         load_manifest(releases)
+    except ConfigError as exc:
+        problems.extend(exc.problems)
+    runbooks = settings.runbooks if settings is not None else _raw_path("runbooks", from_env, from_file)
+    try:
+        load_runbooks(runbooks, policy=loaded)  # with the policy: the roles that tick, the stakeholders
     except ConfigError as exc:
         problems.extend(exc.problems)
     return review
