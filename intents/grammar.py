@@ -12,6 +12,7 @@ from intents.grammar_budgets import BUDGETS
 from intents.grammar_changes import CHANGES, SLOT_FIRST
 from intents.grammar_costs import COST
 from intents.grammar_deploys import CONTROL, READS, RELEASES
+from intents.grammar_dr import DR
 from intents.grammar_metrics import METRICS, METRICS_SLOT_FIRST
 from intents.patterns import Rule, Words, rule, rules
 
@@ -302,6 +303,7 @@ def _index(rules: list[Rule]) -> tuple[dict[str, tuple[Rule, ...]], tuple[Rule, 
 
 
 RULES: tuple[Rule, ...] = (
+    *DR,
     *CONTROL,
     *CONVERSATION,
     *HELP,

@@ -91,6 +91,30 @@ _TOPICS: Mapping[str, Topic] = {
         I.RESUME_DEPLOY,
         I.CANCEL_DEPLOY,
     ),
+    "dr": _topic(
+        "dr: runbooks to the standby and back, step by step, a second admin approves; a drill changes nothing.",
+        ("dr status", "dr drill web-prod", "fail back web-prod", "pause the failover", "abort the failover"),
+        I.DR_STATUS,
+        I.DR_DRILL,
+        I.FAILOVER,
+        I.FAILBACK,
+        I.PAUSE_RUNBOOK,
+        I.RESUME_RUNBOOK,
+        I.ABORT_RUNBOOK,
+    ),
+    "incident": _topic(
+        "incident: declare one (a number and a channel), post updates, read its timeline, resolve it.",
+        (
+            "declare sev1 web-prod down",
+            "inc 7 update db replica lagging",
+            "inc 7 timeline",
+            "resolve inc 7 replica promoted",
+        ),
+        I.DECLARE,
+        I.INCIDENT_UPDATE,
+        I.INCIDENT_TIMELINE,
+        I.RESOLVE_INCIDENT,
+    ),
     "rollback": _topic(
         "rollback: a service back to its last good version, or the one you name (you confirm first).",
         ("rollback web-prod", "roll back web", "rollback web-staging to v2.2"),
@@ -172,7 +196,10 @@ _ALIASES: Mapping[str, str] = {
     **dict.fromkeys(("start/stop/restart", "power", "rebooting", "bounce"), "restart"),
     **dict.fromkeys(("emergency", "emergency scale", "emergency scaling", "panic", "surge"), "emergency"),
     **dict.fromkeys(("shutdown", "shut down", "shutting down", "take down"), "shutdown"),
-    **dict.fromkeys(("failover", "fail over", "failing over", "dr", "disaster recovery", "switchover"), "failover"),
+    **dict.fromkeys(("failover", "fail over", "failing over", "switchover"), "failover"),
+    **dict.fromkeys(("dr", "disaster recovery", "failback", "fail back", "drill", "dr drill", "runbook"), "dr"),
+    **dict.fromkeys(("runbooks", "dr status", "abort", "abort the failover"), "dr"),
+    **dict.fromkeys(("incident", "incidents", "inc", "declare", "timeline", "sev1", "outage"), "incident"),
     # Not "deploys" nor "history": "deploys?" asks for the deploys, not for help on them.
     **dict.fromkeys(("deploy", "deploying", "deployment", "release", "releasing", "ship", "roll out"), "deploy"),
     **dict.fromkeys(("redeploy", "deploy status", "deploy history", "deploy freeze", "freeze override"), "deploy"),
@@ -186,7 +213,7 @@ _ALIASES: Mapping[str, str] = {
     **dict.fromkeys(("metrics", "metric", "graph", "graphs", "chart", "charts", "cpu", "memory"), "metrics"),
     **dict.fromkeys(("latency", "errors", "requests", "traffic", "network", "compare", "busiest"), "metrics"),
     **dict.fromkeys(("watch", "watching", "watches", "keep an eye", "monitor"), "watch"),
-    **dict.fromkeys(("alerts", "alert", "alarms", "ack", "acknowledge", "resolve", "incidents"), "alerts"),
+    **dict.fromkeys(("alerts", "alert", "alarms", "ack", "acknowledge", "resolve"), "alerts"),
     **dict.fromkeys(("silence", "silencing", "mute", "snooze", "escalate", "escalation", "escalating"), "alerts"),
     **dict.fromkeys(("oncall", "on call", "pager", "rota", "schedule", "take tonight", "taking the pager"), "oncall"),
     **dict.fromkeys(("confirm", "confirmation", "confirming", "yes", "cancel", "code", "codes"), "confirm"),
@@ -212,8 +239,8 @@ _TRY: tuple[tuple[str, str], ...] = (
 )
 # What opsbot can do, in the words of the topics: the index, and the answer to a command it does not have.
 _CAN_DO = (
-    "status, search, show, scale, start/stop/restart, emergency, shutdown, failover, deploy, rollback, cost, budget, "
-    "savings, metrics, watch, alerts, oncall, confirm"
+    "status, search, show, scale, start/stop/restart, emergency, shutdown, failover, dr, deploy, rollback, cost, "
+    "budget, savings, metrics, watch, alerts, incident, oncall, confirm"
 )
 _INDEX = f"Try: {' · '.join(e for e, _ in _TRY)}\nTopics: help <topic> - {_CAN_DO}, more"
 

@@ -23,6 +23,11 @@ ACTS = CHANGING_INTENTS | {
     IntentName.PAUSE_DEPLOY,
     IntentName.RESUME_DEPLOY,
     IntentName.CANCEL_DEPLOY,
+    IntentName.PAUSE_RUNBOOK,
+    IntentName.RESUME_RUNBOOK,
+    IntentName.ABORT_RUNBOOK,
+    IntentName.DECLARE,  # opens a channel and pages people
+    IntentName.RESOLVE_INCIDENT,
 }
 _RELEASES = frozenset({IntentName.DEPLOY, IntentName.ROLLBACK})
 # Words no resource to change is named with: "scale web-prod cpu to 20" sets no size (a CPU target? a machine

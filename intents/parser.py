@@ -87,6 +87,9 @@ _ORDERS = CHANGING_INTENTS | {
     IntentName.PAUSE_DEPLOY,
     IntentName.RESUME_DEPLOY,
     IntentName.CANCEL_DEPLOY,
+    IntentName.PAUSE_RUNBOOK,  # "did we abort the failover?" aborts nothing
+    IntentName.RESUME_RUNBOOK,
+    IntentName.ABORT_RUNBOOK,
 }
 
 

@@ -21,6 +21,7 @@ from intents.filters import (
     TYPED_SEARCH,
 )
 from intents.help import topic_of
+from intents.incident_slots import read_incident_id, read_note, read_severity
 from intents.metric_slots import METRIC_READERS
 from intents.money import read_amount
 from intents.numbers import NUMBER_WORDS, UNITS, is_digits, read_number
@@ -272,5 +273,8 @@ READERS: Mapping[str, Reader] = {
     "environment": read_environment,
     "reason": read_reason,
     "deploy_scope": read_deploy_scope,
+    "severity": read_severity,
+    "incident_id": read_incident_id,
+    "note": read_note,
     **METRIC_READERS,
 }

@@ -54,6 +54,9 @@ class ExpectedSlots(Frozen):
     budget_scope: str | None = None
     version: str | None = None  # as typed ("v2.4", "2.4"), or the digits of a spoken one ("two point four": "2.4")
     reason: str | None = None
+    incident_id: int | None = None
+    severity: str | None = None
+    note: str | None = None  # as typed, the words after the command ("db replica lagging")
 
     def given(self) -> dict[str, object]:
         return self.model_dump(exclude_none=True)

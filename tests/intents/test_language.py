@@ -13,7 +13,7 @@ STATUS: list[tuple[str, str, S]] = [
     ("status of prod", "status", {"environment": "prod"}),
     ("status of production", "status", {"environment": "prod"}),
     ("status staging", "status", {"environment": "staging"}),
-    ("status of disaster recovery", "status", {"environment": "dr"}),
+    ("status of disaster recovery", "dr_status", {}),  # the standbys' readiness (issue 15)
     ("how is aws doing", "status", {"provider": "aws"}),
     ("how's azure", "status", {"provider": "azure"}),
     ("how’s azure?", "status", {"provider": "azure"}),
