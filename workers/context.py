@@ -17,6 +17,8 @@ import redis
 
 from actions.deploy.model import Manifest, RolloutBackend
 from actions.deploy.records import DeployBook
+from actions.dns.model import DnsSwitch
+from actions.dr.runs import RunBook
 from actions.provider import CloudProvider
 from actions.registry import build_provider
 from audit.store import AuditStore
@@ -25,6 +27,9 @@ from core.models import Cloud
 from core.outbox import Outbox
 from core.redis import connect
 from core.settings import Settings, load_settings
+from policies.engine import PolicyEngine
+from policies.runbook_model import Runbook
+from workers.paging import Pager
 
 
 class DeployParts:
@@ -63,6 +68,52 @@ class DeployParts:
             return self._backends
 
 
+class DrParts:
+    """The runbooks (OPSBOT_RUNBOOKS, or the shipped example), the DNS switches, the runbook runs, the policy (whom
+    a broadcast reaches by direct message, and their phone) and the pager for SMS (None: no SMS). Each given one
+    replaces what the settings name (tests); otherwise each is built once, when first asked."""
+
+    def __init__(
+        self, settings: Settings, connection: redis.Redis, *, runbooks: Mapping[str, Runbook] | None = None,
+        dns: Mapping[Cloud | None, DnsSwitch] | None = None, policy: PolicyEngine | None = None,
+        pager: Pager | None = None, clock: Callable[[], float] = time.time,
+    ) -> None:  # fmt: skip
+        self._settings = settings
+        self._connection = connection
+        self._runbooks = runbooks
+        self._dns = dns
+        self._policy = policy
+        self.pager = pager
+        self._lock = threading.Lock()
+        self.book = RunBook(connection, clock)
+
+    def runbooks(self) -> Mapping[str, Runbook]:
+        """Raises ConfigError (its problems "web-failover.yaml:LINE: what") when a file is wrong; read again next
+        time then, so a fixed file is picked up without a restart."""
+        with self._lock:
+            if self._runbooks is None:
+                from policies.runbooks import load_runbooks
+
+                self._runbooks = load_runbooks(self._settings.runbooks)
+            return self._runbooks
+
+    def dns(self) -> Mapping[Cloud | None, DnsSwitch]:
+        with self._lock:
+            if self._dns is None:
+                from actions.dns_switches import build_dns
+
+                self._dns = build_dns(self._settings, self._connection)
+            return self._dns
+
+    def policy(self) -> PolicyEngine:
+        with self._lock:
+            if self._policy is None:
+                from policies.loader import load_policy
+
+                self._policy = PolicyEngine(load_policy(self._settings.policy))
+            return self._policy
+
+
 @dataclass(frozen=True)
 class WorkerContext:
     settings: Settings
@@ -71,6 +122,7 @@ class WorkerContext:
     audit: AuditStore
     outbox: Outbox
     deploy_parts: DeployParts | None = None  # None: built from the settings on first use
+    dr_parts: DrParts | None = None  # the same, for runbook runs
 
     @property
     def deploys(self) -> DeployParts:
@@ -81,6 +133,17 @@ class WorkerContext:
             if not isinstance(built, DeployParts):
                 built = DeployParts(self.settings, self.connection)
                 object.__setattr__(self, "_built_deploys", built)  # a cache beside the frozen fields
+            return built
+
+    @property
+    def dr(self) -> DrParts:
+        if self.dr_parts is not None:
+            return self.dr_parts
+        with _parts_lock:
+            built = self.__dict__.get("_built_dr")
+            if not isinstance(built, DrParts):
+                built = DrParts(self.settings, self.connection)
+                object.__setattr__(self, "_built_dr", built)
             return built
 
 
