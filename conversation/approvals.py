@@ -8,8 +8,9 @@ from collections.abc import Callable
 
 from actions.catalogue import spec
 from actions.deploy.model import DeployRequest
+from actions.dr.model import RunbookRequest
 from audit.log import AuditEvent
-from conversation.confirmations import BudgetChange, Pending, request_params
+from conversation.confirmations import BudgetChange, Pending, RunbookAbort, request_params
 from conversation.outcome import recorded
 from conversation.replies import clock, edit, reply, where
 from conversation.services import Services
@@ -18,18 +19,20 @@ from core.errors import ProviderError
 from core.models import ConversationRef, Message, Reply
 from workers.jobs import ActionJob, enqueue_action
 
-# Carries out a confirmed change of opsbot's own config (a budget: conversation.costs), or starts a confirmed deploy
-# (conversation.deploy_start), once every rule here passed.
+# Carries out a confirmed change of opsbot's own config (a budget: conversation.costs), starts a confirmed deploy
+# (conversation.deploy_start) or runbook run, or aborts a run (conversation.dr), once every rule here passed.
 ApplySetting = Callable[[Message, str, Pending], list[Reply]]
 
 
 class Approvals:
     def __init__(
-        self, services: Services, apply_setting: ApplySetting | None = None, start_deploy: ApplySetting | None = None
-    ) -> None:
+        self, services: Services, apply_setting: ApplySetting | None = None, start_deploy: ApplySetting | None = None,
+        runbook: ApplySetting | None = None,
+    ) -> None:  # fmt: skip
         self._s = services
         self._apply_setting = apply_setting
         self._start_deploy = start_deploy
+        self._runbook = runbook
 
     def find(self, ref: ConversationRef, code: str | None) -> Pending | None:
         store = self._s.confirmations
@@ -48,6 +51,10 @@ class Approvals:
             if self._start_deploy is None:
                 return [reply(msg.ref, "opsbot cannot deploy from here: nothing was started.", kind="error")]
             return self._start_deploy(msg, user, pending)
+        if isinstance(pending.request, RunbookRequest | RunbookAbort):
+            if self._runbook is None:
+                return [reply(msg.ref, "opsbot cannot run runbooks from here: nothing was started.", kind="error")]
+            return self._runbook(msg, user, pending)
         try:
             plan = self._s.provider.plan(pending.request)
         except ProviderError as exc:
@@ -151,6 +158,10 @@ class Approvals:
                 action = "budget change"
             elif isinstance(request, DeployRequest):
                 action = "rollback" if request.kind == "rollback" else "deploy"
+            elif isinstance(request, RunbookRequest):
+                action = "drill" if request.kind == "drill" else "runbook run"
+            elif isinstance(request, RunbookAbort):
+                action = f"abort of {request.label}"
             else:
                 action = spec(request.action).title
             return self._refuse(msg, user, pending, f"Only {pending.requester} can confirm their {action}.")

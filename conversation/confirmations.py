@@ -16,6 +16,7 @@ import redis
 from pydantic import Field, PrivateAttr
 
 from actions.deploy.model import DeployRequest
+from actions.dr.model import RunbookRequest
 from audit.log import JsonScalar
 from core.models import ActionRequest, ConversationRef, Frozen, Risk
 
@@ -52,7 +53,24 @@ class BudgetChange(Frozen):
         return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
-Confirmable = ActionRequest | BudgetChange | DeployRequest  # a deploy or rollback: conversation.deploys
+class RunbookAbort(Frozen):
+    """Stopping a running runbook and undoing its completed steps: asked for with its own confirmation (an abort
+    changes the infrastructure back), bound to the run and the step it was on when asked."""
+
+    run: int = Field(ge=1)
+    label: str  # "failover 4"
+    service: str
+    step: int = Field(ge=0)  # where the run was when the abort was asked
+    requested_by: str
+
+    @property
+    def params_hash(self) -> str:
+        body = self.model_dump(mode="json", exclude={"requested_by"})
+        return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+# A deploy or rollback: conversation.deploys; a runbook run (failover, failback, drill) or its abort: conversation.dr.
+Confirmable = ActionRequest | BudgetChange | DeployRequest | RunbookRequest | RunbookAbort
 
 
 def request_params(request: Confirmable) -> dict[str, JsonScalar]:

@@ -26,11 +26,14 @@ if TYPE_CHECKING:  # the reader's module loads numpy and the sources: only when 
     from actions.costs.store import CostStore
     from actions.deploy.model import Manifest, RolloutBackend
     from actions.deploy.records import DeployBook
+    from actions.dns.model import DnsSwitch
+    from actions.dr.runs import RunBook
     from actions.metrics.reader import MetricsReader
     from conversation.incident_rooms import IncidentRooms
     from core.models import Cloud
     from policies.alerting.model import AlertingPolicy
     from policies.budgets import BudgetBook
+    from policies.runbook_model import Runbook
 
 _BUILD_NOW_UP_TO = 2000  # names; a resolver over this many builds in about 20 ms
 
@@ -174,6 +177,22 @@ class Services:
     def rollouts(self) -> Mapping[Cloud, RolloutBackend]:
         """Each cloud's rollout backend, for the checks before a deploy is asked (the worker starts it)."""
         return self.workers.deploys.backends()
+
+    @property
+    def runbooks(self) -> Mapping[str, Runbook]:
+        """The DR runbooks (OPSBOT_RUNBOOKS, else the shipped example), the same the workers run; a broken file is
+        a ConfigError whose line names where."""
+        return self.workers.dr.runbooks()
+
+    @property
+    def runs(self) -> RunBook:
+        """Runbook runs in Redis: what "dr status" and the checklist buttons read, and where an approval starts one."""
+        return self.workers.dr.book
+
+    @property
+    def dns(self) -> Mapping[Cloud | None, DnsSwitch]:
+        """Each cloud's DNS switch (None: the simulated world's), for the preview's and "dr status"'s read."""
+        return self.workers.dr.dns()
 
     @property
     def freezes(self) -> AlertingPolicy:
