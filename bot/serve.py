@@ -21,6 +21,7 @@ from bot.delivery import Deliverer
 from bot.http import build_app
 from bot.inbox import Inbox
 from bot.runtime import Runtime
+from conversation.incident_rooms import IncidentRooms
 from core.errors import ConfigError
 from core.leases import replica_name
 from core.redis import is_embedded
@@ -93,12 +94,21 @@ def _build_adapter(channel: str, runtime: Runtime, inbox: Inbox) -> ChannelAdapt
         raise ConfigError(f"{channel}: this build of opsbot has no {channel} channel") from exc
 
 
+def _slack_rooms(settings: Settings) -> IncidentRooms | None:
+    from bot.slack.adapter import api_url  # imported here: a Telegram-only deployment never loads the Slack SDK
+    from bot.slack.rooms import build_slack_rooms
+
+    return build_slack_rooms(settings, api_url(settings))
+
+
 class Service:
     """Adapters, their Deliverers and the HTTP server, started and stopped together. The listening socket is
     bound at construction, so a port in use is a one-line ConfigError and `port=0` picks a free port."""
 
     def __init__(self, runtime: Runtime, adapters: Sequence[ChannelAdapter], *, host: str, port: int) -> None:
         self.adapters = list(adapters)
+        if any(a.name == "slack" for a in self.adapters):  # an incident declared from now on gets its own channel
+            runtime.conversation.services.rooms = _slack_rooms(runtime.settings)
         report = runtime.alerting.desk.chat_result
         name = replica_name(runtime.settings)  # this replica, in each channel's consumer group and delivery lease
         self.deliverers = [
