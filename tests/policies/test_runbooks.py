@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from core.errors import ConfigError
-from policies.check import check_config
+from policies.check import check_config, review_config
 from policies.loader import load_policy
 from policies.runbook_model import Do, Wait
 from policies.runbooks import SHIPPED, check_roles, find_runbook, load_runbooks, runbook_hash, tick_role
@@ -61,6 +61,26 @@ def test_the_shipped_runbooks_load_with_the_shipped_policy() -> None:
 def test_the_shipped_runbooks_pass_check_config() -> None:
     assert check_config({}) == []
     assert check_config({"OPSBOT_RUNBOOKS": str(SHIPPED)}) == []
+
+
+def test_the_shipped_runbooks_under_another_policy_are_warned_about_not_refused(tmp_path: Path) -> None:
+    policy = write(
+        tmp_path, "policy.yaml", "roles:\n  viewer:\n    intents: [status]\n  operator:\n    inherits: viewer\n"
+    )
+    review = review_config({"OPSBOT_POLICY": str(policy)})  # the shipped alerting has its own problems here
+    assert not [problem for problem in review.problems if str(SHIPPED) in problem]
+    advice = ": set OPSBOT_RUNBOOKS to a folder of your own"
+    assert review.warnings == [
+        f"warning: shipped runbook {name}: {what}{advice}"
+        for name in ("web-failback", "web-failover")
+        for what in (
+            "steps.3.role: unknown role 'admin' (roles: viewer, operator)",
+            "stakeholders.0: unknown user 'carol'",
+        )
+    ]
+    own = review_config({"OPSBOT_POLICY": str(policy), "OPSBOT_RUNBOOKS": str(SHIPPED)})  # chosen: they must fit
+    assert f"{SHIPPED / 'web-failover.yaml'}:17: stakeholders.0: unknown user 'carol'" in own.problems
+    assert own.warnings == []
 
 
 def test_the_hash_changes_with_the_content_only(tmp_path: Path) -> None:
