@@ -3,7 +3,8 @@
 Runs an aiohttp server in a background thread. Records every call (method, body, bearer token, time),
 keeps the messages it was asked to post and update, answers auth.test, chat.postMessage, chat.update,
 chat.postEphemeral (kept apart, in `ephemeral`: only the `user` named sees one; Slack answers its `message_ts`),
-the files_upload_v2 steps (each file shared, with its thread, name and bytes: `shared`) and apps.connections.open
+the files_upload_v2 steps (each file shared, with its thread, name and bytes: `shared`), conversations.create,
+conversations.invite and pins.add (an incident's channel, its members and pins: `channels`) and apps.connections.open
 (whose URL is a WebSocket served here). It can be told to answer the next N calls of a method with 429 +
 Retry-After, or with a Slack error, and to keep Slack's per-channel limit on chat.postMessage, answering 429 +
 Retry-After when a channel is overdone. Files a test registers with `serve_file` download from their
@@ -76,6 +77,16 @@ class SharedFile:
     filename: str = ""  # as files.getUploadURLExternal named it
 
 
+@dataclass
+class Channel:
+    """A channel made by conversations.create: its members (the creating bot first) and pinned message ts."""
+
+    id: str
+    name: str
+    members: list[str] = field(default_factory=lambda: [BOT_USER_ID])
+    pins: list[str] = field(default_factory=list)
+
+
 @dataclass(frozen=True)
 class Download:
     file_id: str
@@ -113,6 +124,7 @@ class FakeSlackApi:
         self._files: dict[str, _ServedFile] = {}  # file id -> what to serve
         self._failures: dict[str, _Failure] = {}
         self.throttled: list[tuple[ApiCall, float]] = []  # every call answered 429, with its Retry-After
+        self.channels: dict[str, Channel] = {}  # conversations.create: id -> the channel, its members and pins
         self._channel_limit: ConversationLimit | None = None
         self._ts = itertools.count(1)
         self._cond = threading.Condition()
@@ -286,8 +298,60 @@ class FakeSlackApi:
                                     self._filenames.get(f["id"], ""))  # fmt: skip
                 self.shared.append(shared)
             return {"ok": True, "files": [{"id": f["id"], "title": f.get("title", "")} for f in files]}
+        if method.startswith(("conversations.", "pins.")):
+            return self._channel_call(method, body)
         if method == "apps.connections.open":
             return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/link?ticket=fake"}
+        return {"ok": False, "error": "unknown_method"}
+
+    def take_name(self, name: str) -> str:
+        """A channel called `name` exists already (made by someone else): conversations.create answers name_taken."""
+        with self._cond:
+            channel = Channel(f"C{next(self._ts):08d}", name, members=["U0SOMEONE"])
+            self.channels[channel.id] = channel
+            return channel.id
+
+    def channel_named(self, name: str) -> Channel | None:
+        with self._cond:
+            return next((c for c in self.channels.values() if c.name == name), None)
+
+    def _channel_call(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
+        """conversations.create / invite and pins.add, with the errors Slack answers them with."""
+        if method == "conversations.create":
+            name = str(body.get("name", ""))
+            problem = _name_problem(name)
+            if problem is None and any(c.name == name for c in self.channels.values()):
+                problem = "name_taken"
+            if problem is not None:
+                return {"ok": False, "error": problem}
+            channel = Channel(f"C{next(self._ts):08d}", name)
+            self.channels[channel.id] = channel
+            return {"ok": True, "channel": {"id": channel.id, "name": name, "is_channel": True, "is_member": True,
+                                            "name_normalized": name, "creator": BOT_USER_ID}}  # fmt: skip
+        found = self.channels.get(str(body.get("channel", "")))
+        if found is None:
+            return {"ok": False, "error": "channel_not_found"}
+        if method == "conversations.invite":
+            users = [u for u in str(body.get("users", "")).split(",") if u]
+            if not users:
+                return {"ok": False, "error": "no_user"}
+            if BOT_USER_ID in users:
+                return {"ok": False, "error": "cant_invite_self"}
+            new = [u for u in users if u not in found.members]
+            if not new:
+                return {"ok": False, "error": "already_in_channel"}
+            found.members.extend(new)
+            return {"ok": True, "channel": {"id": found.id, "name": found.name}}
+        if method == "pins.add":
+            ts = str(body.get("timestamp", ""))
+            if not ts:
+                return {"ok": False, "error": "no_item_specified"}
+            if not any(m.channel == found.id and m.ts == ts for m in self.messages):
+                return {"ok": False, "error": "message_not_found"}
+            if ts in found.pins:
+                return {"ok": False, "error": "already_pinned"}
+            found.pins.append(ts)
+            return {"ok": True}
         return {"ok": False, "error": "unknown_method"}
 
     async def _upload(self, request: web.Request) -> web.Response:
@@ -353,6 +417,20 @@ async def _body(request: web.Request) -> dict[str, Any]:
     elif raw:
         fields.update(parse_qsl(raw.decode(), keep_blank_values=True))
     return fields
+
+
+def _name_problem(name: str) -> str | None:
+    """Slack's refusal of a channel name: empty, over 80 characters, other than lowercase letters, digits, hyphens
+    and underscores, or punctuation only."""
+    if not name:
+        return "invalid_name_required"
+    if len(name) > 80:
+        return "invalid_name_maxlength"
+    if any(not (c.isascii() and (c.islower() or c.isdigit() or c in "-_")) for c in name):
+        return "invalid_name_specials"
+    if not any(c.isalnum() for c in name):
+        return "invalid_name_punctuation"
+    return None
 
 
 def _json_field(value: Any) -> list[dict[str, Any]]:
