@@ -1,0 +1,329 @@
+"""Running runbooks: every `runbook_poll_seconds` the watcher takes one look at each running run's current step
+(workers.runbook_steps.perform), keeps the record, edits the one checklist message when what it says changed, and
+broadcasts the status at the start, every broadcast_minutes, at a failure and at the end. A human step waits for
+its tick (workers.runbook_jobs.tick_human); a paused run waits before its next step; an aborted run has its
+completed action steps undone, newest first (runbook_steps.reverse), each shown on the checklist.
+
+Any worker may run any run: its state is in Redis and in the clouds, never in a process. A lease per run
+(core.leases) lets one watcher at a time look at it; a watcher that dies stops renewing it and another takes over
+at the step it was on: a done step is never run again (the run's `step` moved past it when it finished), and the
+step under way is check-then-act (its memo says what it started)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from typing import Protocol
+
+import redis
+
+from actions.dr.model import RunbookRun, RunState, StepOutcome, StepRun
+from actions.dr.runs import run_label
+from audit.log import AuditEvent
+from core.errors import OpsbotError
+from core.leases import Lease, replica_name
+from policies.runbook_model import UNDO, Runbook
+from workers.context import WorkerContext
+from workers.runbook_checklist import status_line
+from workers.runbook_report import audit, broadcast, milestone, once, show, summary
+
+log = logging.getLogger(__name__)
+
+ACTIVE = frozenset({"running", "waiting_human"})
+STOPPABLE = frozenset({"running", "waiting_human", "paused"})
+ABORTING = frozenset({"aborting"})
+ANY = frozenset({"running", "waiting_human", "paused", "aborting"})
+UNDOABLE = frozenset({"done", "running", "waiting", "undoing"})  # an action step that may have changed something
+MAX_STEPS_PER_LOOK = 50  # steps that finish at once (posts, checks already true) run in one look, up to this
+
+
+class StepRunner(Protocol):
+    def __call__(
+        self, ctx: WorkerContext, run: RunbookRun, runbook: Runbook, index: int, *, clock: Callable[[], float]
+    ) -> StepOutcome: ...
+
+
+class RunbookWatcher:
+    """`tick()` looks at every running run once (tests call it with their clock moved); `start()` runs it every
+    `every_seconds` on a thread. `perform`/`reverse` default to workers.runbook_steps (tests may pass their own)."""
+
+    def __init__(
+        self, ctx: WorkerContext, *, clock: Callable[[], float] = time.time, every_seconds: float | None = None,
+        lease_seconds: float | None = None, holder: str | None = None, perform: StepRunner | None = None,
+        reverse: StepRunner | None = None,
+    ) -> None:  # fmt: skip
+        self._ctx = ctx
+        self._book = ctx.dr.book
+        self._clock = clock
+        self._every = every_seconds if every_seconds is not None else ctx.settings.runbook_poll_seconds
+        self._lease_seconds = lease_seconds if lease_seconds is not None else max(10.0, 3 * self._every)
+        self._holder = holder or f"{replica_name(ctx.settings)}-{uuid.uuid4().hex[:6]}"
+        self._perform = perform
+        self._reverse = reverse
+        self._leases: dict[int, Lease] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="runbook-watcher", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, wait_seconds: float = 5.0) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(wait_seconds)
+        for lease in self._leases.values():  # hand them over at once: another watcher needs not wait them out
+            try:
+                lease.release()
+            except redis.RedisError:
+                break
+        self._leases.clear()
+
+    def tick(self) -> list[int]:
+        """Look at every unfinished run whose lease this watcher holds or can take; the ids it looked at."""
+        running = self._book.running()
+        for gone in set(self._leases) - {r.id for r in running}:
+            self._leases.pop(gone).release()
+        followed = []
+        for run in running:
+            lease = self._leases.get(run.id) or self._lease(run.id)
+            if not lease.take():
+                continue
+            try:
+                self._advance(run)
+            except redis.RedisError:
+                raise
+            except OpsbotError as exc:  # a runbook folder that no longer loads, a cloud not configured
+                log.warning("runbook run %s: not advanced this time: %s", run.id, exc)
+            except Exception:  # a bug met by one run must not stop the others
+                log.exception("runbook run %s: advancing it failed", run.id)
+            followed.append(run.id)
+        return followed
+
+    def _lease(self, run_id: int) -> Lease:
+        lease = Lease(self._ctx.connection, f"runbook:{run_id}", self._holder, ttl_seconds=self._lease_seconds)
+        self._leases[run_id] = lease
+        return lease
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._every):
+            try:
+                self.tick()
+            except redis.RedisError as exc:
+                log.warning("runbook watcher: Redis unreachable (%s); trying again in %g s", exc, self._every)
+            except Exception:
+                log.exception("runbook watcher: tick failed")
+
+    # -- one run -------------------------------------------------------------------------------------------------
+    def _advance(self, run: RunbookRun) -> None:
+        runbook = self._runbook(run)
+        if runbook is None:
+            return
+        if len(run.steps) != len(runbook.steps):  # created before its runbook was counted: its steps, pending
+            run = self._book.update(run.id, lambda r: _padded(r, runbook)) or run
+        now = self._clock()
+        if once(self._ctx, run.id, "start") is not None:
+            self._say(run, runbook, now, sms=True)
+            audit(self._ctx, AuditEvent.STARTED, run, status_line(run, runbook, now))
+        if run.state in ("running", "waiting_human"):
+            run = self._forward(run, runbook)
+        elif run.state == "aborting":
+            run = self._backward(run, runbook)
+        now = self._clock()
+        show(self._ctx, run, runbook, now)
+        if run.finished:
+            self._end(run, runbook, now)
+        elif run.last_broadcast is None or now - run.last_broadcast >= self._broadcast_seconds(runbook):
+            self._say(run, runbook, now)
+
+    def _forward(self, run: RunbookRun, runbook: Runbook) -> RunbookRun:
+        """Run the current step and the ones after it that finish at once, until one waits or fails."""
+        for _ in range(MAX_STEPS_PER_LOOK):
+            run, go_on = self._forward_one(run, runbook)
+            if not go_on:
+                break
+        return run
+
+    def _forward_one(self, run: RunbookRun, runbook: Runbook) -> tuple[RunbookRun, bool]:
+        index, book = run.step, self._book
+        if run.state not in ACTIVE:
+            return run, False
+        if index >= len(runbook.steps):
+            done_at = self._clock()
+            return book.update(run.id, lambda r: _ended(r, "succeeded", None, done_at, when=ACTIVE)) or run, False
+        step, began = runbook.steps[index], self._clock()
+        run = book.update(run.id, lambda r: _began(r, index, began, human=step.human)) or run
+        if step.human or run.step != index or run.state not in ACTIVE:
+            return run, False
+        outcome = self._step(self._perform, "perform", run, runbook, index)
+        now = self._clock()
+        run = book.update(run.id, lambda r: _looked(r, index, outcome, now)) or run
+        if outcome.status == "waiting":
+            return run, False
+        if outcome.status == "failed":
+            failure = f"step {index + 1} ({step.name}) failed: {outcome.detail or 'no detail'}"
+            run = book.update(run.id, lambda r: _ended(r, "failed", failure, now, when=STOPPABLE)) or run
+            if milestone(self._ctx, run.id, f"step {index + 1} failed", failure, error=True):
+                audit(self._ctx, AuditEvent.FAILED, run, failure)
+            return run, False
+        audit(self._ctx, AuditEvent.SUCCEEDED, run, f"step {index + 1} ({step.name}): {outcome.detail}")
+        return run, True
+
+    def _backward(self, run: RunbookRun, runbook: Runbook) -> RunbookRun:
+        """Undo the completed action steps newest first; aborted when none is left."""
+        for _ in range(MAX_STEPS_PER_LOOK):
+            run, go_on = self._backward_one(run, runbook)
+            if not go_on:
+                break
+        return run
+
+    def _backward_one(self, run: RunbookRun, runbook: Runbook) -> tuple[RunbookRun, bool]:
+        index, book = _to_undo(run, runbook), self._book
+        if index is None:
+            end = self._clock()
+            return book.update(run.id, lambda r: _ended(r, "aborted", r.failure, end, when=ABORTING)) or run, False
+        run = book.update(run.id, lambda r: _undoing(r, index)) or run
+        if run.state != "aborting":
+            return run, False
+        outcome = self._step(self._reverse, "reverse", run, runbook, index)
+        now = self._clock()
+        run = book.update(run.id, lambda r: _undone(r, index, outcome, now)) or run
+        if outcome.status == "waiting":
+            return run, False
+        step = runbook.steps[index]
+        if outcome.status == "failed":
+            failure = f"undo of step {index + 1} ({step.name}) failed: {outcome.detail}; finish it by hand"
+            run = book.update(run.id, lambda r: _ended(r, "failed", failure, now, when=ABORTING)) or run
+            milestone(self._ctx, run.id, f"undo {index + 1} failed", failure, error=True)
+            audit(self._ctx, AuditEvent.FAILED, run, failure)
+            return run, False
+        audit(self._ctx, AuditEvent.SUCCEEDED, run, f"undid step {index + 1} ({step.name}): {outcome.detail}")
+        return run, True
+
+    def _end(self, run: RunbookRun, runbook: Runbook, now: float) -> None:
+        if once(self._ctx, run.id, "end") is None:
+            return
+        event = AuditEvent.SUCCEEDED if run.state == "succeeded" else AuditEvent.FAILED
+        audit(self._ctx, event, run, run.failure or run.state)
+        self._say(run, runbook, now, sms=True)
+        text = summary(run, runbook, now)
+        milestone(self._ctx, run.id, "summary", text, error=run.state == "failed")
+
+    def _say(self, run: RunbookRun, runbook: Runbook, now: float, *, sms: bool = False) -> None:
+        """The status line to everyone it goes to, and the time of it in the run (the cadence counts from it)."""
+        self._book.update(run.id, lambda r: r.model_copy(update={"last_broadcast": now}))
+        broadcast(self._ctx, run, runbook, status_line(run, runbook, now), sms=sms)
+
+    def _step(self, call: StepRunner | None, name: str, run: RunbookRun, runbook: Runbook, index: int) -> StepOutcome:
+        if call is None:
+            from workers import runbook_steps  # loaded with the first run: most workers never run a runbook
+
+            call = runbook_steps.perform if name == "perform" else runbook_steps.reverse
+        try:
+            return call(self._ctx, run, runbook, index, clock=self._clock)
+        except OpsbotError as exc:  # a cloud refusing: the step waits and is looked at again (its timeout rules)
+            return StepOutcome(status="waiting", detail=str(exc).splitlines()[0][:200])
+
+    def _broadcast_seconds(self, runbook: Runbook) -> float:
+        return 60 * (runbook.broadcast_minutes or self._ctx.settings.dr_broadcast_minutes)
+
+    def _runbook(self, run: RunbookRun) -> Runbook | None:
+        """The run's runbook as loaded now; a run whose runbook went or changed since its approval fails."""
+        from policies.runbooks import runbook_hash
+
+        runbook = self._ctx.dr.runbooks().get(run.request.runbook)
+        if runbook is not None and runbook_hash(runbook) == run.request.runbook_hash:
+            return runbook
+        what = "is no longer loaded" if runbook is None else "changed since it was approved"
+        failure = f"runbook {run.request.runbook} {what}: ask again"
+        now = self._clock()
+        ended = self._book.update(run.id, lambda r: _ended(r, "failed", failure, now, when=ANY))
+        if ended is not None and milestone(self._ctx, run.id, "end", f"{run_label(ended)} failed: {failure}",
+                                           error=True):  # fmt: skip
+            audit(self._ctx, AuditEvent.FAILED, ended, failure)
+        return None
+
+
+# -- the changes, each applied with RunBook.update (it may run twice: pure) -----------------------------------------
+def _padded(run: RunbookRun, runbook: Runbook) -> RunbookRun | None:
+    if len(run.steps) == len(runbook.steps):
+        return None
+    return run.model_copy(update={"steps": tuple(StepRun() for _ in runbook.steps)})
+
+
+def _began(run: RunbookRun, index: int, now: float, *, human: bool) -> RunbookRun | None:
+    if run.step != index or run.state not in ("running", "waiting_human"):
+        return None
+    record = run.steps[index]
+    if human:
+        if record.status == "waiting" and run.state == "waiting_human":
+            return None
+        record = record.model_copy(update={"status": "waiting", "started_at": record.started_at or now})
+        return run.model_copy(update={"steps": _with(run.steps, index, record), "state": "waiting_human"})
+    if record.status != "pending":
+        return None
+    record = record.model_copy(update={"status": "running", "started_at": now})
+    return run.model_copy(update={"steps": _with(run.steps, index, record)})
+
+
+def _looked(run: RunbookRun, index: int, outcome: StepOutcome, now: float) -> RunbookRun | None:
+    """The outcome of one look, kept even when the run was paused or aborted meanwhile (the memo is what an undo
+    needs); the run moves on only when the step is done and the run still running."""
+    record = run.steps[index]
+    if run.step != index or record.status not in ("running", "waiting"):
+        return None
+    status = {"done": "done", "waiting": "waiting", "failed": "failed"}[outcome.status]
+    finished = now if outcome.status != "waiting" else None
+    record = record.model_copy(update={"status": status, "detail": outcome.detail, "finished_at": finished,
+                                       "memo": record.memo | outcome.memo})  # fmt: skip
+    step = index + 1 if outcome.status == "done" else index
+    return run.model_copy(update={"steps": _with(run.steps, index, record), "step": step})
+
+
+def _to_undo(run: RunbookRun, runbook: Runbook) -> int | None:
+    """The newest action step that may have changed something and has an undo, not yet undone."""
+    for index in range(len(runbook.steps) - 1, -1, -1):
+        step, record = runbook.steps[index], run.steps[index]
+        if step.do is not None and UNDO[step.do] is not None and step.undo and record.status in UNDOABLE:
+            return index
+    return None
+
+
+def _undoing(run: RunbookRun, index: int) -> RunbookRun | None:
+    record = run.steps[index]
+    if record.status == "undoing" or run.state != "aborting":
+        return None
+    return run.model_copy(update={"steps": _with(run.steps, index, record.model_copy(update={"status": "undoing"}))})
+
+
+def _undone(run: RunbookRun, index: int, outcome: StepOutcome, now: float) -> RunbookRun | None:
+    record = run.steps[index]
+    if record.status != "undoing":
+        return None
+    status = "undone" if outcome.status == "done" else "failed" if outcome.status == "failed" else "undoing"
+    detail = f"undo: {outcome.detail}" if outcome.detail else record.detail
+    record = record.model_copy(update={"status": status, "detail": detail, "memo": record.memo | outcome.memo})
+    return run.model_copy(update={"steps": _with(run.steps, index, record)})
+
+
+def _ended(
+    run: RunbookRun, state: RunState, failure: str | None, now: float, *, when: frozenset[str]
+) -> RunbookRun | None:
+    """The run ends in `state` if it is still in one of `when` (a tick, a pause or an abort may have come first)."""
+    if run.finished or run.state not in when:
+        return None
+    steps = tuple(s.model_copy(update={"status": "skipped"}) if s.status == "pending" else s for s in run.steps)
+    return run.model_copy(update={"state": state, "failure": failure, "finished_at": now, "steps": steps})
+
+
+def _with(steps: tuple[StepRun, ...], index: int, record: StepRun) -> tuple[StepRun, ...]:
+    return (*steps[:index], record, *steps[index + 1 :])
+
+
+def start_runbook_watcher(ctx: WorkerContext, *, clock: Callable[[], float] = time.time) -> RunbookWatcher:
+    """The watcher of a worker process (or of the embedded runtime's worker), started."""
+    watcher = RunbookWatcher(ctx, clock=clock)
+    watcher.start()
+    return watcher
