@@ -7,7 +7,7 @@ for every text."""
 from __future__ import annotations
 
 from core.models import IntentName as I
-from intents import deploy_slots
+from intents import deploy_slots, incident_slots
 from intents.grammar_budgets import BUDGETS
 from intents.grammar_changes import CHANGES, SLOT_FIRST
 from intents.grammar_costs import COST
@@ -344,4 +344,4 @@ def rules_for(first_word: str, *, slot_first: bool = True) -> tuple[Rule, ...]:
 def keywords() -> frozenset[str]:
     """Every word the patterns use: vocabulary for a speech recogniser's grammar."""
     found = {w for r in RULES for e in r.elements if isinstance(e, Words) for option in e.options for w in option}
-    return frozenset(found) | deploy_slots.words()
+    return frozenset(found) | deploy_slots.words() | incident_slots.words()

@@ -67,4 +67,5 @@ def _names_a_resource(word: str) -> bool:
 
 def words() -> frozenset[str]:
     """The words these readers know (a recogniser's vocabulary; never slips of another word)."""
-    return _SEVERITY_WORDS | _NOTE_LEADS | frozenset(f"sev{n}" for n in range(1, _SEVERITIES + 1))
+    severities = frozenset(f"sev{n}" for n in range(1, _SEVERITIES + 1))
+    return (_SEVERITY_WORDS - {"p"}) | _NOTE_LEADS | severities
