@@ -22,7 +22,10 @@ from conversation.deploy_controls import CONTROLS as DEPLOY_CONTROLS
 from conversation.deploy_controls import DeployControls
 from conversation.deploy_start import DeployStarter
 from conversation.deploys import DeployFlow
+from conversation.dr import DrFlow
+from conversation.dr_controls import BUTTON_INTENTS as RUNBOOK_BUTTONS
 from conversation.gate import InboundGate
+from conversation.incidents import IncidentFlow
 from conversation.metrics import MetricFlow
 from conversation.reads import ReadFlow
 from conversation.replies import reply, where
@@ -53,6 +56,13 @@ ALERT_INTENTS = frozenset(
         IntentName.TAKE_ONCALL,
     }
 )
+DR_INTENTS = frozenset(
+    {IntentName.DR_DRILL, IntentName.DR_STATUS, IntentName.PAUSE_RUNBOOK, IntentName.RESUME_RUNBOOK,
+     IntentName.ABORT_RUNBOOK}
+)  # fmt: skip
+INCIDENT_INTENTS = frozenset(
+    {IntentName.DECLARE, IntentName.INCIDENT_UPDATE, IntentName.INCIDENT_TIMELINE, IntentName.RESOLVE_INCIDENT}
+)
 
 
 class Conversation:
@@ -66,8 +76,12 @@ class Conversation:
         self._cost_changes = CostChanges(services, self._costs)
         self._deploys = DeployFlow(services, self._picker)
         self._deploy_runs = DeployControls(services, self._deploys.ask)
-        # A budget confirmed: set it; a deploy or rollback confirmed: start it.
-        self._approvals = Approvals(services, self._cost_changes.apply_budget, DeployStarter(services).start)
+        self._dr = DrFlow(services)
+        self._incidents = IncidentFlow(services, services.rooms)
+        # A budget confirmed: set it; a deploy or rollback confirmed: start it; a runbook run: start or abort it.
+        self._approvals = Approvals(
+            services, self._cost_changes.apply_budget, DeployStarter(services).start, self._dr.confirmed
+        )
         self._alerts = AlertFlow(services.alerts)
         self._metrics = MetricFlow(services, self._picker)
         self.watches = Watches(services, self._metrics.members, self._picker)  # its ticker runs in bot.runtime
@@ -156,6 +170,8 @@ class Conversation:
             return [reply(msg.ref, hint(intent.slots.topic, intent.text))]
         if name in (IntentName.DEPLOY, IntentName.ROLLBACK):  # changes with their own request (DeployRequest)
             return self._deploys.ask(msg, user, intent)
+        if name is IntentName.FAILBACK or (name is IntentName.FAILOVER and self._dr.protecting(intent) is not None):
+            return self._dr.ask(msg, user, intent)  # a runbook: previewed whole, approved, run step by step
         if name in CHANGING_INTENTS:
             return self._changes.handle(msg, user, intent)
         with metrics.timed("policy"):
@@ -170,6 +186,10 @@ class Conversation:
             return [reply(msg.ref, decision.reason, kind="refusal")]
         if name in ALERT_INTENTS:
             return self._alerts.handle(msg, user, intent)
+        if name in DR_INTENTS:
+            return self._dr.handle(msg, user, intent)
+        if name in INCIDENT_INTENTS:
+            return self._incidents.handle(msg, user, intent)
         if name is IntentName.DEPLOY_STATUS:
             return [self._deploy_runs.status(msg, intent)]
         if name is IntentName.DEPLOY_HISTORY:
@@ -220,6 +240,8 @@ class Conversation:
             return self.dispatch(msg, user, change)
         if kind == "deploy":  # a progress message's Pause, Resume, Cancel, Rollback
             return self._deploy_button(msg, user, arg)
+        if kind == "runbook":  # a checklist's tick, Pause, Resume, Abort
+            return self._runbook_button(msg, user, arg)
         if kind == "watch-stop":
             return self.watches.stop(msg, user, arg)
         if kind == "pick":
@@ -249,6 +271,14 @@ class Conversation:
             if refused is not None:
                 return refused
         return self._deploy_runs.press(msg, user, arg)
+
+    def _runbook_button(self, msg: Message, user: str, arg: str) -> list[Reply]:
+        """Pause, Resume and Abort pass the policy as their words would; a tick is for the step's own role."""
+        action, _, rest = arg.partition(":")
+        name = RUNBOOK_BUTTONS.get(action)
+        if name is not None and (refused := self._refused(msg, user, name, f"{action} runbook {rest}")) is not None:
+            return refused
+        return self._dr.controls.press(msg, user, arg)
 
     def _refused(self, msg: Message, user: str, name: IntentName, what: str) -> list[Reply] | None:
         """The refusal (audited) when the policy does not let `user` do `name` here; None when it does."""
