@@ -171,18 +171,22 @@ def worker(
 def _beside_jobs(context: WorkerContext) -> None:
     """What a worker process runs beside its jobs: the escalation timers, the live metric streams' poller, the
     cost cache's refresher, whose every fresh read checks the budgets and yesterday's anomalies (alerts through
-    the same routes as any other), and the watcher of running deploys."""
+    the same routes as any other), the watcher of running deploys and the one running the runbooks' steps (its SMS
+    through the escalation's pager)."""
     from policies.budgets import BudgetBook
     from workers.cost_alerts import CostAlerter
     from workers.cost_refresh import start_cost_refresher
     from workers.deploy_watch import start_deploy_watcher
     from workers.metric_poller import start_poller
+    from workers.runbook_watch import start_runbook_watcher
 
     alerting, policy = _escalation_timers(context)
     start_poller(context)
     connection = context.connection
     start_cost_refresher(context, after=CostAlerter(connection, BudgetBook(connection, policy), alerting.desk))
     start_deploy_watcher(context)
+    context.dr.pager = alerting.escalator.pager
+    start_runbook_watcher(context)
 
 
 def _escalation_timers(context: WorkerContext) -> tuple[Alerting, Policy]:

@@ -31,11 +31,12 @@ from policies.engine import PolicyEngine
 from policies.loader import load_policy
 from policies.ratelimit import RateLimiter
 from voice.backends import check as check_voice
-from workers.context import DeployParts, WorkerContext, install_context
+from workers.context import DeployParts, DrParts, WorkerContext, install_context
 from workers.cost_refresh import CostRefresher, start_cost_refresher
 from workers.deploy_watch import DeployWatcher, start_deploy_watcher
 from workers.escalation.ticker import EscalationTicker
 from workers.inventory import InventoryRefresher, start_refresher
+from workers.runbook_watch import RunbookWatcher, start_runbook_watcher
 from workers.runner import InProcessWorker
 
 if TYPE_CHECKING:
@@ -91,6 +92,7 @@ class Runtime:
     watch_ticker: Ticker | None = None  # edits of the running metric watches (`conversation.watches`)
     cost_refresher: CostRefresher | None = None  # the worker side's cost cache reads
     deploy_watcher: DeployWatcher | None = None  # follows running deploys (workers.deploy_watch)
+    runbook_watcher: RunbookWatcher | None = None  # runs the runbooks' steps (workers.runbook_watch)
 
     @property
     def notes(self) -> list[str]:
@@ -139,13 +141,15 @@ class Runtime:
         audit = open_audit(settings, connection)
         outbox = Outbox(connection)
         deploys = DeployParts(settings, connection, clock=clock)  # deploys are stamped and watched on `clock` too
+        dr = DrParts(settings, connection, clock=clock)  # runbook runs too: stamped and run on `clock`
         context = WorkerContext(settings=settings, connection=connection, provider=provider, audit=audit, outbox=outbox,
-                                deploy_parts=deploys)  # fmt: skip
+                                deploy_parts=deploys, dr_parts=dr)  # fmt: skip
         install_context(context)
         policy = load_policy(settings.policy)
         if is_embedded(settings) and _console_only(settings) and not settings.twilio:  # whom it would page, and how
             pager = SimulatedPager(AlertBook(connection), outbox)
         alerting = build_alerting(settings, connection, policy, audit, outbox, pager)
+        dr.pager = alerting.escalator.pager  # a runbook's SMS at start and end go the way alerts' pages do
         services = Services(
             settings=settings,
             connection=connection,
@@ -160,7 +164,7 @@ class Runtime:
         )
         # Embedded mode has no other process to run jobs: the worker must live here.
         worker = InProcessWorker(context) if (with_worker or is_embedded(settings)) else None
-        refresher = ticker = cost_refresher = deploy_watcher = None
+        refresher = ticker = cost_refresher = deploy_watcher = runbook_watcher = None
         if worker is not None:
             worker.start()
             refresher = start_refresher(provider, settings)  # the worker side keeps the clouds' cache fresh
@@ -168,13 +172,14 @@ class Runtime:
             # and the cost cache: the demo reads a cold one at once, a chat process only once someone asks
             cost_refresher = start_cost_refresher(context, read_cold=is_embedded(settings))
             deploy_watcher = start_deploy_watcher(context, clock=clock)  # and follows the running deploys
+            runbook_watcher = start_runbook_watcher(context, clock=clock)  # and runs the runbooks' steps
         conversation = Conversation(services)
         threading.Thread(target=conversation.warm_up, name="warm-up", daemon=True).start()
         sweeper = ExpirySweeper(conversation.sweep_expired, connection)
         sweeper.start()
         watch_ticker = start_watches(conversation.watches)
         return cls(settings, connection, conversation, outbox, worker, sweeper, alerting, refresher, ticker, embedded,
-                   watch_ticker, cost_refresher, deploy_watcher)  # fmt: skip
+                   watch_ticker, cost_refresher, deploy_watcher, runbook_watcher)  # fmt: skip
 
     def close(self) -> None:
         self.sweeper.stop()
@@ -186,6 +191,8 @@ class Runtime:
             self.refresher.stop()
         if self.deploy_watcher is not None:  # its leases go at once: another process follows the deploys now
             self.deploy_watcher.stop()
+        if self.runbook_watcher is not None:  # so do its runs' leases
+            self.runbook_watcher.stop()
         if self.cost_refresher is not None:  # the demo keeps a first read that is nearly done, for its next run
             self.cost_refresher.stop(wait_seconds=10.0 if self.embedded else 5.0, finish_read=self.embedded is not None)
         if self.worker is not None:
