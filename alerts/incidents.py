@@ -13,6 +13,7 @@ from typing import Final, Literal, cast
 
 import redis
 from pydantic import Field, ValidationError
+from redis.client import Pipeline
 
 from core.models import Frozen
 
@@ -152,26 +153,24 @@ class IncidentBook:
         return incident
 
     def _change(self, n: int, change: Callable[[Incident], Incident | None]) -> Incident | None:
-        """Read, change, write only if nobody wrote it meanwhile (like DeployBook.update)."""
+        """Read, change, write only if nobody wrote it meanwhile (redis-py's transaction retries on a conflict)."""
         key = _key(n)
-        with self._redis.pipeline() as pipe:
-            while True:
-                try:
-                    pipe.watch(key)  # type: ignore[no-untyped-call]
-                    raw = pipe.get(key)
-                    if raw is None:
-                        return None
-                    before = Incident.model_validate_json(cast(bytes, raw))
-                    after = change(before)
-                    if after is None or after == before:
-                        pipe.unwatch()
-                        return before
-                    pipe.multi()
-                    pipe.set(key, after.model_dump_json(), ex=KEEP_SECONDS)
-                    pipe.execute()
-                except redis.WatchError:
-                    continue
-                return after
+        stored: list[Incident] = []
+
+        def _attempt(pipe: Pipeline) -> None:
+            stored.clear()
+            raw = pipe.get(key)
+            if raw is None:
+                return
+            before = Incident.model_validate_json(cast(bytes, raw))
+            after = change(before)
+            stored.append(before if after is None else after)
+            if after is not None and after != before:
+                pipe.multi()
+                pipe.set(key, after.model_dump_json(), ex=KEEP_SECONDS)
+
+        self._redis.transaction(_attempt, key)
+        return stored[0] if stored else None
 
 
 def _key(n: int) -> str:
