@@ -46,7 +46,7 @@ def tick_human(ctx: WorkerContext, run_id: int, step: int, user: str, role_ok: b
     def ticked(r: RunbookRun) -> RunbookRun | None:
         nonlocal why
         if r.finished or r.state == "aborting":
-            why = f"{run_label(r)} is {r.state}: nothing to tick."
+            why = f"{_cap(run_label(r))} is {r.state}: nothing to tick."
             return None
         if r.step != step or step >= len(r.steps) or r.steps[step].status != "waiting":
             why = f"Step {step + 1} of {run_label(r)} is not waiting for a tick (it is on step {r.step + 1})."
@@ -105,7 +105,7 @@ def _change(
         return f"There is no runbook run {run_id}."
     label = run_label(after)
     if after == before or after.state == before.state:
-        return f"{label[0].upper()}{label[1:]} is {after.state.replace('_', ' ')}: it cannot be {verb} now."
+        return f"{_cap(label)} is {after.state.replace('_', ' ')}: it cannot be {verb} now."
     audit(ctx, AuditEvent.CANCELLED if verb == "aborted" else AuditEvent.CONFIRMED, after, verb, actor=user)
     runbook = _runbook(ctx, after)
     if runbook is not None:
@@ -118,6 +118,10 @@ def _runbook(ctx: WorkerContext, run: RunbookRun) -> Runbook | None:
         return ctx.dr.runbooks().get(run.request.runbook)
     except OpsbotError:  # a runbook folder that does not load: the watcher fails the run with the reason
         return None
+
+
+def _cap(label: str) -> str:
+    return label[:1].upper() + label[1:]
 
 
 def _with(steps: tuple[StepRun, ...], index: int, record: StepRun) -> tuple[StepRun, ...]:

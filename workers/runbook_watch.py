@@ -240,8 +240,8 @@ class RunbookWatcher:
         failure = f"runbook {run.request.runbook} {what}: ask again"
         now = self._clock()
         ended = self._book.update(run.id, lambda r: _ended(r, "failed", failure, now, when=ANY))
-        if ended is not None and milestone(self._ctx, run.id, "end", f"{run_label(ended)} failed: {failure}",
-                                           error=True):  # fmt: skip
+        said = f"{run_label(ended).capitalize()} failed: {failure}" if ended is not None else ""
+        if ended is not None and milestone(self._ctx, run.id, "end", said, error=True):
             audit(self._ctx, AuditEvent.FAILED, ended, failure)
         return None
 

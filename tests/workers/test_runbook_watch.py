@@ -179,7 +179,7 @@ def test_a_runbook_changed_since_its_approval_is_not_run(world: World) -> None:
     assert failed.state == "failed" and world.script.performed == []
     assert failed.failure == "runbook web-failover changed since it was approved: ask again"
     assert world.thread() == [
-        f"failover {run.id} failed: runbook web-failover changed since it was approved: ask again"
+        f"Failover {run.id} failed: runbook web-failover changed since it was approved: ask again"
     ]
 
 
