@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from alerts.model import Incoming, Severity
+from audit.log import AuditEvent, JsonScalar
 from bot.runtime import Runtime
 from core import blobs
 from core.models import ConversationRef, Reply
@@ -89,3 +90,22 @@ def test_a_viewer_may_not_declare_and_an_unknown_number_is_one_line(stack: tuple
     assert posted(runtime) == []
     unknown = one(say("inc 99 timeline"))
     assert unknown.text == "No incident 99. None is open."
+
+
+def test_time_to_mitigate_is_the_first_successful_runbook_not_a_drill(stack: tuple[Runtime, Say]) -> None:
+    runtime, say = stack
+    say("declare sev1 web-prod down")
+    audit = runtime.conversation.services.audit
+    for number, kind in ((3, "drill"), (4, "run")):  # as the runbook engine records a run's end
+        params: dict[str, JsonScalar] = {"run_id": number, "runbook": "web-failover", "kind": kind, "service": "web",
+                                         "primary": "web-prod", "standby": "web-dr", "incident": None}  # fmt: skip
+        audit.note(AuditEvent.SUCCEEDED, actor="alice", where="console:ops-room",
+                   what=f"failover {number}: web-failover (web-prod -> web-dr)", params=params)  # fmt: skip
+    audit.note(AuditEvent.SUCCEEDED, actor="bob", where="console:ops-room", what="api-prod scale",
+               params={"action": "failover", "resource_name": "api-prod"})  # another service's  # fmt: skip
+    timeline = one(say("inc 1 timeline")).text
+    assert "failover 4: web-failover (web-prod -> web-dr) done (alice)" in timeline and "api-prod" not in timeline
+    resolved = one(say("resolve inc 1 traffic on web-dr")).text.splitlines()
+    assert resolved[3].startswith("Time to mitigate: ")
+    assert resolved[3].endswith("(failover 4: web-failover (web-prod -> web-dr))")
+    assert resolved[2] == "Time to acknowledge: none acked"
