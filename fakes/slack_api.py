@@ -335,13 +335,14 @@ class FakeSlackApi:
             users = [u for u in str(body.get("users", "")).split(",") if u]
             if not users:
                 return {"ok": False, "error": "no_user"}
-            if BOT_USER_ID in users:
-                return {"ok": False, "error": "cant_invite_self"}
-            new = [u for u in users if u not in found.members]
-            if not new:
-                return {"ok": False, "error": "already_in_channel"}
-            found.members.extend(new)
-            return {"ok": True, "channel": {"id": found.id, "name": found.name}}
+            forced = str(body.get("force", "")).lower() in ("true", "1")  # the valid ones invited, the rest listed
+            errors = [{"user": u, "ok": False, "error": _invite_refusal(u)}
+                      for u in users if u == BOT_USER_ID or u in found.members]  # fmt: skip
+            if (errors and not forced) or len(errors) == len(users):
+                return {"ok": False, "error": errors[0]["error"], "errors": errors}
+            found.members.extend(u for u in users if u != BOT_USER_ID and u not in found.members)
+            answer = {"ok": True, "channel": {"id": found.id, "name": found.name}}
+            return {**answer, "errors": errors} if errors else answer
         if method == "pins.add":
             ts = str(body.get("timestamp", ""))
             if not ts:
@@ -417,6 +418,10 @@ async def _body(request: web.Request) -> dict[str, Any]:
     elif raw:
         fields.update(parse_qsl(raw.decode(), keep_blank_values=True))
     return fields
+
+
+def _invite_refusal(user: str) -> str:
+    return "cant_invite_self" if user == BOT_USER_ID else "already_in_channel"
 
 
 def _name_problem(name: str) -> str | None:

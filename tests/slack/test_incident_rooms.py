@@ -52,8 +52,10 @@ def test_a_taken_name_gets_a_suffix_and_the_reply_names_it(slack: SlackStack) ->
 def test_names_keep_slacks_rules_and_a_refusal_leaves_no_room(fake_slack: FakeSlackApi) -> None:
     rooms = SlackRooms(WebClient(token=BOT_TOKEN, base_url=fake_slack.url))
     long = "INC-8 Checkout: 500s on the *payments* API, since 14:02 " + "x" * 80
-    room = rooms.open(long, [ALICE], "summary")
+    room = rooms.open(long, [ALICE, BOT_USER_ID], "summary")  # the bot itself among them: the others still invited
     assert room is not None
+    made = fake_slack.channels[room.conversation_id]
+    assert made.members == [BOT_USER_ID, ALICE]
     name = rooms.name_of(room)
     assert name is not None and len(name) == 80
     assert name.startswith("inc-8-checkout-500s-on-the-payments-api-since-14-02")
