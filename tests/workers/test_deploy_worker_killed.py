@@ -99,9 +99,9 @@ def test_a_deploy_outlives_the_worker_that_watched_it(
 
     workers.append(_worker(slow, redis_url))
 
-    def ended() -> DeployRecord | None:
+    def ended() -> DeployRecord | None:  # finished, and its last thread reply sent (a moment after the state)
         now = book.get(record.id)
-        return now if now is not None and now.finished else None
+        return now if now is not None and now.finished and "finished" in now.milestones else None
 
     done = eventually(ended, what="the deploy ended", timeout=60)
     assert done.state == "succeeded"
