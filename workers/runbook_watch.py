@@ -20,23 +20,20 @@ from typing import Protocol
 
 import redis
 
-from actions.dr.model import RunbookRun, RunState, StepOutcome, StepRun
+from actions.dr.model import RunbookRun, StepOutcome
 from actions.dr.runs import run_label
 from audit.log import AuditEvent
 from core.errors import OpsbotError
 from core.leases import Lease, replica_name
-from policies.runbook_model import UNDO, Runbook
+from policies.runbook_model import Runbook
+from workers import runbook_state as records
 from workers.context import WorkerContext
 from workers.runbook_checklist import status_line
 from workers.runbook_report import audit, broadcast, milestone, once, show, summary
+from workers.runbook_state import ABORTING, ACTIVE, ANY, STOPPABLE
 
 log = logging.getLogger(__name__)
 
-ACTIVE = frozenset({"running", "waiting_human"})
-STOPPABLE = frozenset({"running", "waiting_human", "paused"})
-ABORTING = frozenset({"aborting"})
-ANY = frozenset({"running", "waiting_human", "paused", "aborting"})
-UNDOABLE = frozenset({"done", "running", "waiting", "undoing"})  # an action step that may have changed something
 MAX_STEPS_PER_LOOK = 50  # steps that finish at once (posts, checks already true) run in one look, up to this
 
 
@@ -122,7 +119,7 @@ class RunbookWatcher:
         if runbook is None:
             return
         if len(run.steps) != len(runbook.steps):  # created before its runbook was counted: its steps, pending
-            run = self._book.update(run.id, lambda r: _padded(r, runbook)) or run
+            run = self._book.update(run.id, lambda r: records.padded(r, runbook)) or run
         now = self._clock()
         if once(self._ctx, run.id, "start") is not None:
             self._say(run, runbook, now, sms=True)
@@ -152,19 +149,20 @@ class RunbookWatcher:
             return run, False
         if index >= len(runbook.steps):
             done_at = self._clock()
-            return book.update(run.id, lambda r: _ended(r, "succeeded", None, done_at, when=ACTIVE)) or run, False
+            done = book.update(run.id, lambda r: records.ended(r, "succeeded", None, done_at, when=ACTIVE))
+            return done or run, False
         step, began = runbook.steps[index], self._clock()
-        run = book.update(run.id, lambda r: _began(r, index, began, human=step.human)) or run
+        run = book.update(run.id, lambda r: records.began(r, index, began, human=step.human)) or run
         if step.human or run.step != index or run.state not in ACTIVE:
             return run, False
         outcome = self._step(self._perform, "perform", run, runbook, index)
         now = self._clock()
-        run = book.update(run.id, lambda r: _looked(r, index, outcome, now)) or run
+        run = book.update(run.id, lambda r: records.looked(r, index, outcome, now)) or run
         if outcome.status == "waiting":
             return run, False
         if outcome.status == "failed":
             failure = f"step {index + 1} ({step.name}) failed: {outcome.detail or 'no detail'}"
-            run = book.update(run.id, lambda r: _ended(r, "failed", failure, now, when=STOPPABLE)) or run
+            run = book.update(run.id, lambda r: records.ended(r, "failed", failure, now, when=STOPPABLE)) or run
             if milestone(self._ctx, run.id, f"step {index + 1} failed", failure, error=True):
                 audit(self._ctx, AuditEvent.FAILED, run, failure)
             return run, False
@@ -180,22 +178,23 @@ class RunbookWatcher:
         return run
 
     def _backward_one(self, run: RunbookRun, runbook: Runbook) -> tuple[RunbookRun, bool]:
-        index, book = _to_undo(run, runbook), self._book
+        index, book = records.to_undo(run, runbook), self._book
         if index is None:
             end = self._clock()
-            return book.update(run.id, lambda r: _ended(r, "aborted", r.failure, end, when=ABORTING)) or run, False
-        run = book.update(run.id, lambda r: _undoing(r, index)) or run
+            aborted = book.update(run.id, lambda r: records.ended(r, "aborted", r.failure, end, when=ABORTING))
+            return aborted or run, False
+        run = book.update(run.id, lambda r: records.undoing(r, index)) or run
         if run.state != "aborting":
             return run, False
         outcome = self._step(self._reverse, "reverse", run, runbook, index)
         now = self._clock()
-        run = book.update(run.id, lambda r: _undone(r, index, outcome, now)) or run
+        run = book.update(run.id, lambda r: records.undone(r, index, outcome, now)) or run
         if outcome.status == "waiting":
             return run, False
         step = runbook.steps[index]
         if outcome.status == "failed":
             failure = f"undo of step {index + 1} ({step.name}) failed: {outcome.detail}; finish it by hand"
-            run = book.update(run.id, lambda r: _ended(r, "failed", failure, now, when=ABORTING)) or run
+            run = book.update(run.id, lambda r: records.ended(r, "failed", failure, now, when=ABORTING)) or run
             milestone(self._ctx, run.id, f"undo {index + 1} failed", failure, error=True)
             audit(self._ctx, AuditEvent.FAILED, run, failure)
             return run, False
@@ -239,87 +238,11 @@ class RunbookWatcher:
         what = "is no longer loaded" if runbook is None else "changed since it was approved"
         failure = f"runbook {run.request.runbook} {what}: ask again"
         now = self._clock()
-        ended = self._book.update(run.id, lambda r: _ended(r, "failed", failure, now, when=ANY))
+        ended = self._book.update(run.id, lambda r: records.ended(r, "failed", failure, now, when=ANY))
         said = f"{run_label(ended).capitalize()} failed: {failure}" if ended is not None else ""
         if ended is not None and milestone(self._ctx, run.id, "end", said, error=True):
             audit(self._ctx, AuditEvent.FAILED, ended, failure)
         return None
-
-
-# -- the changes, each applied with RunBook.update (it may run twice: pure) -----------------------------------------
-def _padded(run: RunbookRun, runbook: Runbook) -> RunbookRun | None:
-    if len(run.steps) == len(runbook.steps):
-        return None
-    return run.model_copy(update={"steps": tuple(StepRun() for _ in runbook.steps)})
-
-
-def _began(run: RunbookRun, index: int, now: float, *, human: bool) -> RunbookRun | None:
-    if run.step != index or run.state not in ("running", "waiting_human"):
-        return None
-    record = run.steps[index]
-    if human:
-        if record.status == "waiting" and run.state == "waiting_human":
-            return None
-        record = record.model_copy(update={"status": "waiting", "started_at": record.started_at or now})
-        return run.model_copy(update={"steps": _with(run.steps, index, record), "state": "waiting_human"})
-    if record.status != "pending":
-        return None
-    record = record.model_copy(update={"status": "running", "started_at": now})
-    return run.model_copy(update={"steps": _with(run.steps, index, record)})
-
-
-def _looked(run: RunbookRun, index: int, outcome: StepOutcome, now: float) -> RunbookRun | None:
-    """The outcome of one look, kept even when the run was paused or aborted meanwhile (the memo is what an undo
-    needs); the run moves on only when the step is done and the run still running."""
-    record = run.steps[index]
-    if run.step != index or record.status not in ("running", "waiting"):
-        return None
-    status = {"done": "done", "waiting": "waiting", "failed": "failed"}[outcome.status]
-    finished = now if outcome.status != "waiting" else None
-    record = record.model_copy(update={"status": status, "detail": outcome.detail, "finished_at": finished,
-                                       "memo": record.memo | outcome.memo})  # fmt: skip
-    step = index + 1 if outcome.status == "done" else index
-    return run.model_copy(update={"steps": _with(run.steps, index, record), "step": step})
-
-
-def _to_undo(run: RunbookRun, runbook: Runbook) -> int | None:
-    """The newest action step that may have changed something and has an undo, not yet undone."""
-    for index in range(len(runbook.steps) - 1, -1, -1):
-        step, record = runbook.steps[index], run.steps[index]
-        if step.do is not None and UNDO[step.do] is not None and step.undo and record.status in UNDOABLE:
-            return index
-    return None
-
-
-def _undoing(run: RunbookRun, index: int) -> RunbookRun | None:
-    record = run.steps[index]
-    if record.status == "undoing" or run.state != "aborting":
-        return None
-    return run.model_copy(update={"steps": _with(run.steps, index, record.model_copy(update={"status": "undoing"}))})
-
-
-def _undone(run: RunbookRun, index: int, outcome: StepOutcome, now: float) -> RunbookRun | None:
-    record = run.steps[index]
-    if record.status != "undoing":
-        return None
-    status = "undone" if outcome.status == "done" else "failed" if outcome.status == "failed" else "undoing"
-    detail = f"undo: {outcome.detail}" if outcome.detail else record.detail
-    record = record.model_copy(update={"status": status, "detail": detail, "memo": record.memo | outcome.memo})
-    return run.model_copy(update={"steps": _with(run.steps, index, record)})
-
-
-def _ended(
-    run: RunbookRun, state: RunState, failure: str | None, now: float, *, when: frozenset[str]
-) -> RunbookRun | None:
-    """The run ends in `state` if it is still in one of `when` (a tick, a pause or an abort may have come first)."""
-    if run.finished or run.state not in when:
-        return None
-    steps = tuple(s.model_copy(update={"status": "skipped"}) if s.status == "pending" else s for s in run.steps)
-    return run.model_copy(update={"state": state, "failure": failure, "finished_at": now, "steps": steps})
-
-
-def _with(steps: tuple[StepRun, ...], index: int, record: StepRun) -> tuple[StepRun, ...]:
-    return (*steps[:index], record, *steps[index + 1 :])
 
 
 def start_runbook_watcher(ctx: WorkerContext, *, clock: Callable[[], float] = time.time) -> RunbookWatcher:

@@ -4,7 +4,7 @@ each step takes, which fails) that counts every call - so a test can say "step 2
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import redis
@@ -18,7 +18,7 @@ from core.settings import Settings
 from policies.runbook_model import Runbook
 from policies.runbooks import load_runbooks, runbook_hash
 from tests.clock import ManualClock
-from workers.context import DrParts, WorkerContext
+from workers.context import DrParts, WorkerContext, clear_context, install_context
 from workers.paging import PageRef
 from workers.runbook_jobs import start_run
 from workers.runbook_watch import RunbookWatcher
@@ -122,3 +122,13 @@ def build_world(settings: Settings, connection: redis.Redis) -> World:
     ctx = WorkerContext(settings=settings, connection=connection, provider=cloud, audit=AuditLog(settings.data_dir),
                         outbox=Outbox(connection), dr_parts=parts)  # fmt: skip
     return World(ctx, clock, pager, runbooks)
+
+
+def installed_world(settings: Settings, redis_conn: redis.Redis) -> Iterator[World]:
+    """The runbook tests' `world` fixture: the world with its context installed; its watchers stopped afterwards."""
+    built = build_world(settings, redis_conn)
+    install_context(built.ctx)
+    yield built
+    for watcher in built.watchers:
+        watcher.stop()
+    clear_context()

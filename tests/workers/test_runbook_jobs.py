@@ -9,19 +9,13 @@ import pytest
 import redis
 
 from core.settings import Settings
-from tests.workers.runbook_world import World, build_world
-from workers.context import clear_context, install_context
+from tests.workers.runbook_world import World, installed_world
 from workers.runbook_jobs import abort, pause, resume, tick_human
 
 
 @pytest.fixture
 def world(settings: Settings, redis_conn: redis.Redis) -> Iterator[World]:
-    built = build_world(settings, redis_conn)
-    install_context(built.ctx)
-    yield built
-    for watcher in built.watchers:
-        watcher.stop()
-    clear_context()
+    yield from installed_world(settings, redis_conn)
 
 
 def test_a_tick_on_a_paused_run_is_kept_and_the_run_stays_paused(world: World) -> None:

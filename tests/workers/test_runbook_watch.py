@@ -13,8 +13,7 @@ import pytest
 import redis
 
 from core.settings import Settings
-from tests.workers.runbook_world import World, build_world
-from workers.context import clear_context, install_context
+from tests.workers.runbook_world import World, installed_world
 from workers.runbook_jobs import abort, pause, resume, tick_human
 
 HUMAN_DB, HUMAN_COORDINATORS = 3, 7  # the shipped failover's human steps (0-based)
@@ -22,12 +21,7 @@ HUMAN_DB, HUMAN_COORDINATORS = 3, 7  # the shipped failover's human steps (0-bas
 
 @pytest.fixture
 def world(settings: Settings, redis_conn: redis.Redis) -> Iterator[World]:
-    built = build_world(settings, redis_conn)
-    install_context(built.ctx)
-    yield built
-    for watcher in built.watchers:
-        watcher.stop()
-    clear_context()
+    yield from installed_world(settings, redis_conn)
 
 
 def test_a_failover_runs_to_the_end_with_one_checklist_ticks_broadcasts_and_a_summary(world: World) -> None:
