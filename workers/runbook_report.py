@@ -74,8 +74,12 @@ def broadcast(ctx: WorkerContext, run: RunbookRun, runbook: Runbook, text: str, 
     many messages went out. The caller marks the milestone first, so nothing is said twice."""
     refs = _unique([*run.channels, *incident_refs(list(ctx.settings.incident_channels))])
     policy = ctx.dr.policy() if runbook.stakeholders else None
+    settings = ctx.settings
+    platforms = [
+        c for c, on in zip(DM_CHANNELS, (settings.slack_bot_token, settings.telegram_token), strict=True) if on
+    ]
     for person in runbook.stakeholders:
-        for channel in DM_CHANNELS:
+        for channel in platforms:  # only where opsbot is: a platform not configured has no one to deliver
             inbox = policy.identity_on(person, channel) if policy is not None else None
             if inbox is not None:
                 refs.append(ConversationRef(channel=channel, conversation_id=inbox))

@@ -81,7 +81,9 @@ def ended(
     """The run ends in `state` if it is still in one of `when` (a tick, a pause or an abort may have come first)."""
     if run.finished or run.state not in when:
         return None
-    steps = tuple(s.model_copy(update={"status": "skipped"}) if s.status == "pending" else s for s in run.steps)
+    # What had not run, and a person's step or a wait left waiting, did not happen: skipped.
+    left = ("pending", "waiting", "running")
+    steps = tuple(s.model_copy(update={"status": "skipped"}) if s.status in left else s for s in run.steps)
     return run.model_copy(update={"state": state, "failure": failure, "finished_at": now, "steps": steps})
 
 

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import redis
+from pydantic import SecretStr
 
 from actions.dr.model import RunbookRequest, RunbookRun, RunKind, StepOutcome
 from actions.simulated.provider import SimulatedCloud
@@ -111,8 +112,10 @@ class World:
         return [r.text for r in self.said(REF.channel) if r.reply_to == "checklist-1"]
 
 
-def build_world(settings: Settings, connection: redis.Redis) -> World:
-    settings = settings.model_copy(update={"incident_channels": [INCIDENT]})
+def build_world(settings: Settings, connection: redis.Redis, *, platforms: bool = True) -> World:
+    """`platforms`: Slack and Telegram configured (the stakeholders' direct messages go there), else console only."""
+    chat = {"slack_bot_token": SecretStr("xoxb-test"), "telegram_token": SecretStr("123456:" + "a" * 30)}
+    settings = settings.model_copy(update={"incident_channels": [INCIDENT], **(chat if platforms else {})})
     clock = ManualClock(1_800_000_000.0)
     pager = KeptPager()
     runbooks = load_runbooks(None)

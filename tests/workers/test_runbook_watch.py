@@ -13,7 +13,7 @@ import pytest
 import redis
 
 from core.settings import Settings
-from tests.workers.runbook_world import World, installed_world
+from tests.workers.runbook_world import World, build_world, installed_world
 from workers.runbook_jobs import abort, pause, resume, tick_human
 
 HUMAN_DB, HUMAN_COORDINATORS = 3, 7  # the shipped failover's human steps (0-based)
@@ -200,3 +200,15 @@ def test_a_drill_runs_the_reads_simulates_the_changes_and_reports_its_rto(world:
     assert "would scale web-dr 0 -> 12 (simulated)" in world.edits()[-1].text
     assert world.ctx.provider.snapshot().resources  # the simulated world is as it was: nothing was scaled
     assert [g.count for g in world.ctx.provider.snapshot().resources if g.name == "web-dr"] == [0]
+
+
+def test_on_the_console_alone_the_stakeholders_get_no_direct_messages(
+    settings: Settings, redis_conn: redis.Redis
+) -> None:
+    world = build_world(settings, redis_conn, platforms=False)
+    run = world.start()
+    world.watcher().tick()
+    world.watchers[0].stop()
+    assert world.run(run.id).state == "waiting_human"
+    assert len(world.said("slack", "C0INCIDENT")) == 1  # the incident channel, as configured
+    assert world.said("slack", "U345CDE") == [] and world.said("telegram") == []
