@@ -24,7 +24,7 @@ from policies.alerting.loader import DEFAULT_ALERTING, load_alerting
 from policies.alerting.model import Notify
 from policies.loader import load_policy
 from policies.model import Policy, did_you_mean
-from policies.runbooks import check_roles, load_runbooks
+from policies.runbooks import load_runbooks
 from policies.yamlfile import YamlDocument, read_yaml
 
 PREFIX = ENV_PREFIX
@@ -110,17 +110,11 @@ def review_config(env: Mapping[str, str] | None = None) -> Review:
 
 def _review_runbooks(folder: Path | None, policy: Policy | None, review: Review) -> None:
     """One's own runbooks with the policy's roles and users (who ticks a human step, the stakeholders). The shipped
-    ones are the demo world's: the people they name that another policy lacks are warnings."""
+    ones are the demo world's, checked on their own: the people they name are the shipped policy's."""
     try:
-        runbooks = load_runbooks(folder, policy=policy if folder is not None else None)
+        load_runbooks(folder, policy=policy if folder is not None else None)
     except ConfigError as exc:
         review.problems.extend(exc.problems)
-        return
-    if folder is None and policy is not None:
-        review.warnings.extend(
-            f"warning: shipped runbook {problem}: set OPSBOT_RUNBOOKS to a folder of your own"
-            for problem in check_roles(runbooks, policy)
-        )
 
 
 def _review_alerting(path: Path | None, policy: Policy | None, settings: Settings | None, review: Review) -> None:

@@ -63,21 +63,15 @@ def test_the_shipped_runbooks_pass_check_config() -> None:
     assert check_config({"OPSBOT_RUNBOOKS": str(SHIPPED)}) == []
 
 
-def test_the_shipped_runbooks_under_another_policy_are_warned_about_not_refused(tmp_path: Path) -> None:
+def test_the_shipped_runbooks_are_checked_on_their_own_and_ones_own_against_the_policy(tmp_path: Path) -> None:
+    """The shipped runbooks are the demo world's: another policy's people are not theirs to know (a deployment's pods
+    check a policy that lists nobody). Runbooks one chose must fit one's policy."""
     policy = write(
         tmp_path, "policy.yaml", "roles:\n  viewer:\n    intents: [status]\n  operator:\n    inherits: viewer\n"
     )
     review = review_config({"OPSBOT_POLICY": str(policy)})  # the shipped alerting has its own problems here
     assert not [problem for problem in review.problems if str(SHIPPED) in problem]
-    advice = ": set OPSBOT_RUNBOOKS to a folder of your own"
-    assert review.warnings == [
-        f"warning: shipped runbook {name}: {what}{advice}"
-        for name in ("web-failback", "web-failover")
-        for what in (
-            "steps.3.role: unknown role 'admin' (roles: viewer, operator)",
-            "stakeholders.0: unknown user 'carol'",
-        )
-    ]
+    assert not [warning for warning in review.warnings if "runbook" in warning]
     own = review_config({"OPSBOT_POLICY": str(policy), "OPSBOT_RUNBOOKS": str(SHIPPED)})  # chosen: they must fit
     assert f"{SHIPPED / 'web-failover.yaml'}:17: stakeholders.0: unknown user 'carol'" in own.problems
     assert own.warnings == []
