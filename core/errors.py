@@ -16,6 +16,7 @@ package that raises them; the ones several packages share live here. The whole t
     - ResourceNotFound             core.errors                  no resource with that id or name
     - RefusedByAws                 actions.aws.rollout_checks   AWS refused a rollout request, with its error code
     - DeployBusy                   actions.deploy.records       another deploy of the service and environment runs
+    - RunBusy                      actions.dr.runs              another runbook of the service runs
   + ConfirmationError              core.errors                  expired, used, someone else's, or changed
   + AuditTampered                  core.errors                  the audit chain does not verify
   + AuditUnavailable               core.errors                  an audit record could not be written
