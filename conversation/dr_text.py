@@ -9,6 +9,7 @@ from actions.provider import Resource
 from actions.wording import where
 from core.durations import span
 from policies.runbook_model import Do, Runbook, Step, Wait
+from workers.runbook_report import rto_seconds
 
 _DRILL_NOTE = "Drill: every read and check runs; every change is simulated and timed. Nothing changes."
 
@@ -109,26 +110,6 @@ def dns_words(runbook: Runbook, pointing: tuple[str, ...] | None, problem: str |
     return f"DNS {runbook.dns.name} -> {', '.join(pointing) or 'nowhere'}"
 
 
-def rto_seconds(run: RunbookRun) -> float | None:
-    """A finished drill's RTO estimate: each step's measured time, or its simulated time where the step says it
-    was simulated (memo "simulated_seconds"); None when no step has a time."""
-    total = 0.0
-    timed = False
-    for step in run.steps:
-        simulated = step.memo.get("simulated_seconds")
-        if simulated is not None:
-            try:
-                total += float(simulated)
-                timed = True
-                continue
-            except ValueError:
-                pass
-        if step.started_at is not None and step.finished_at is not None:
-            total += max(0.0, step.finished_at - step.started_at)
-            timed = True
-    return total if timed else None
-
-
 def status_block(runbook: Runbook, health: tuple[Health, Health], drill: RunbookRun | None, dns: str) -> str:
     """One protected service in "dr status": standby capacity against the primary, the last drill, DNS."""
     primary, standby = health
@@ -137,9 +118,7 @@ def status_block(runbook: Runbook, health: tuple[Health, Health], drill: Runbook
     if drill is None:
         lines.append(f"  no drill yet: dr drill {runbook.primary}")
     else:
-        rto = rto_seconds(drill)
-        measured = f", RTO about {span(rto)}" if rto is not None else ""
         result = "passed" if drill.state == "succeeded" else drill.state
-        lines.append(f"  last drill #{drill.id} {result}{measured}")
+        lines.append(f"  last drill #{drill.id} {result}, RTO about {span(rto_seconds(drill))}")
     lines.append(f"  {dns}")
     return "\n".join(lines)
