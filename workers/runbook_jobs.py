@@ -7,15 +7,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import redis
+
 from actions.dr.model import RunbookRun, StepRun
 from actions.dr.runs import run_label
 from audit.log import AuditEvent
 from core.errors import OpsbotError
+from core.schedule import Schedule
 from policies.runbook_model import Runbook
 from workers.context import WorkerContext
 from workers.runbook_report import audit, show
 
 ACTIVE = frozenset({"running", "waiting_human"})
+# The watchers wait on this between looks (core.schedule's wake-up list, its due set left empty): a start, a tick,
+# a resume or an abort wakes one at once instead of on its next poll.
+_DUE, WAKE_KEY = "opsbot:dr:due", "opsbot:dr:wake"
+
+
+def wakeup(connection: redis.Redis) -> Schedule:
+    return Schedule(connection, _DUE, WAKE_KEY)
 
 
 def start_run(ctx: WorkerContext, run: RunbookRun) -> None:
@@ -25,6 +35,7 @@ def start_run(ctx: WorkerContext, run: RunbookRun) -> None:
     runbook = _runbook(ctx, run)
     if runbook is not None:
         show(ctx, run, runbook, ctx.dr.book.clock())
+    wakeup(ctx.connection).wake()
 
 
 def tick_human(ctx: WorkerContext, run_id: int, step: int, user: str, role_ok: bool) -> str:
@@ -61,6 +72,7 @@ def tick_human(ctx: WorkerContext, run_id: int, step: int, user: str, role_ok: b
         return why or f"There is no runbook run {run_id}."
     audit(ctx, AuditEvent.CONFIRMED, after, f"step {step + 1} ({wanted.name}) ticked", actor=user)
     show(ctx, after, runbook, now)
+    wakeup(ctx.connection).wake()
     return f"Ticked step {step + 1} of {run_label(after)}: {wanted.name}."
 
 
@@ -110,6 +122,8 @@ def _change(
     runbook = _runbook(ctx, after)
     if runbook is not None:
         show(ctx, after, runbook, book.clock())
+    if after.state != "paused":  # a resume or an abort: the watcher acts on it now
+        wakeup(ctx.connection).wake()
     return said.format(label=label)
 
 

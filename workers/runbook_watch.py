@@ -11,6 +11,7 @@ step under way is check-then-act (its memo says what it started)."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -25,10 +26,12 @@ from actions.dr.runs import run_label
 from audit.log import AuditEvent
 from core.errors import OpsbotError
 from core.leases import Lease, replica_name
+from core.schedule import BLOCK_SLICE_SECONDS
 from policies.runbook_model import Runbook
 from workers import runbook_state as records
 from workers.context import WorkerContext
 from workers.runbook_checklist import status_line
+from workers.runbook_jobs import WAKE_KEY, wakeup
 from workers.runbook_report import audit, broadcast, milestone, once, show, summary
 from workers.runbook_state import ABORTING, ACTIVE, ANY, STOPPABLE
 
@@ -62,6 +65,8 @@ class RunbookWatcher:
         self._reverse = reverse
         self._leases: dict[int, Lease] = {}
         self._stop = threading.Event()
+        self._wakeup = wakeup(ctx.connection)
+        self._stop_key = f"opsbot:dr:stop:{uuid.uuid4().hex}"  # its own wake-up: stop() ends its wait at once
         self._thread = threading.Thread(target=self._run, name="runbook-watcher", daemon=True)
 
     def start(self) -> None:
@@ -69,6 +74,8 @@ class RunbookWatcher:
 
     def stop(self, wait_seconds: float = 5.0) -> None:
         self._stop.set()
+        with contextlib.suppress(redis.RedisError):  # else it ends its wait within every_seconds anyway
+            self._wakeup.wake(key=self._stop_key)
         if self._thread.is_alive():
             self._thread.join(wait_seconds)
         for lease in self._leases.values():  # hand them over at once: another watcher needs not wait them out
@@ -105,13 +112,27 @@ class RunbookWatcher:
         return lease
 
     def _run(self) -> None:
-        while not self._stop.wait(self._every):
+        while not self._stop.is_set():
+            self._pause()
+            if self._stop.is_set():
+                return
             try:
                 self.tick()
             except redis.RedisError as exc:
                 log.warning("runbook watcher: Redis unreachable (%s); trying again in %g s", exc, self._every)
             except Exception:
                 log.exception("runbook watcher: tick failed")
+
+    def _pause(self) -> None:
+        """Wait every_seconds, or less when a start, a tick, a resume or an abort wakes this watcher (or stop())."""
+        until = time.monotonic() + self._every
+        keys = [WAKE_KEY, self._stop_key]
+        while (left := until - time.monotonic()) > 0 and not self._stop.is_set():
+            try:  # in slices under the client's socket timeout
+                if self._ctx.connection.blpop(keys, timeout=max(0.01, min(left, BLOCK_SLICE_SECONDS))):
+                    return
+            except redis.RedisError:
+                self._stop.wait(left)
 
     # -- one run -------------------------------------------------------------------------------------------------
     def _advance(self, run: RunbookRun) -> None:

@@ -76,10 +76,13 @@ class World:
     script: Script = field(default_factory=Script)
     watchers: list[RunbookWatcher] = field(default_factory=list)
 
-    def watcher(self, *, real_steps: bool = False, lease_seconds: float | None = None) -> RunbookWatcher:
+    def watcher(
+        self, *, real_steps: bool = False, lease_seconds: float | None = None, every_seconds: float | None = None
+    ) -> RunbookWatcher:
         perform, reverse = (None, None) if real_steps else (self.script.perform, self.script.reverse)
         watcher = RunbookWatcher(self.ctx, clock=self.clock, holder=f"w{len(self.watchers)}",
-                                 lease_seconds=lease_seconds, perform=perform, reverse=reverse)  # fmt: skip
+                                 every_seconds=every_seconds, lease_seconds=lease_seconds, perform=perform,
+                                 reverse=reverse)  # fmt: skip
         self.watchers.append(watcher)
         return watcher
 

@@ -13,6 +13,7 @@ import pytest
 import redis
 
 from core.settings import Settings
+from tests.eventually import eventually
 from tests.workers.runbook_world import World, build_world, installed_world
 from workers.runbook_jobs import abort, pause, resume, tick_human
 
@@ -212,3 +213,18 @@ def test_on_the_console_alone_the_stakeholders_get_no_direct_messages(
     assert world.run(run.id).state == "waiting_human"
     assert len(world.said("slack", "C0INCIDENT")) == 1  # the incident channel, as configured
     assert world.said("slack", "U345CDE") == [] and world.said("telegram") == []
+
+
+def test_a_running_watcher_is_woken_by_a_start_and_a_tick_not_its_next_poll(world: World) -> None:
+    watcher = world.watcher(every_seconds=600)  # it would look again only in 10 minutes
+    watcher.start()
+    run = world.start()
+
+    def at(state: str) -> bool:
+        return world.run(run.id).state == state
+
+    eventually(lambda: at("waiting_human"), timeout=10, what="the first steps run on the start's wake-up")
+    tick_human(world.ctx, run.id, HUMAN_DB, "erin", True)
+    eventually(lambda: world.run(run.id).step == HUMAN_COORDINATORS, timeout=10, what="the tick's wake-up")
+    abort(world.ctx, run.id, "carol")
+    eventually(lambda: at("aborted"), timeout=10, what="the abort's wake-up")
