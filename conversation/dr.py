@@ -15,6 +15,7 @@ from typing import Literal
 from actions.dr.model import RunbookRequest
 from actions.dr.runs import RunBusy
 from actions.provider import Resource
+from actions.simulated import SimulatedCloud
 from audit.log import AuditEvent
 from conversation.changes import STANDBY_WORDS
 from conversation.confirmations import Pending, RunbookAbort, request_params
@@ -239,7 +240,7 @@ class DrFlow:
     def status(self, msg: Message) -> Reply:
         """Each protected service (its failover runbook): standby against primary, the last drill, where DNS points."""
         try:
-            runbooks = [r for r in self._s.runbooks.values() if r.kind == "failover"]
+            runbooks = [r for r in self._usable().values() if r.kind == "failover"]
         except OpsbotError as exc:
             return reply(msg.ref, str(exc), kind="error")
         if not runbooks:
@@ -273,10 +274,11 @@ class DrFlow:
 
     def _runbook(self, kind: Kind, phrase: str) -> Runbook | None:
         """The runbook of `kind` for what `phrase` names: the service, the primary or the standby, typed or as the
-        inventory resolves it ("web prod")."""
-        runbooks = self._s.runbooks
+        inventory resolves it ("web prod"). A runbook on the simulated world's DNS (the shipped demo's) is for the
+        simulated world only: it never takes over a real account's group that shares its name."""
+        runbooks = self._usable()
         found = find_runbook(runbooks, kind, phrase.strip())
-        if found is not None:
+        if found is not None or not runbooks:
             return found
         index = self._s.index(self._s.provider.snapshot())
         resolution = index.resolve(phrase)
@@ -285,6 +287,12 @@ class DrFlow:
                 return None
             raise ProviderError(not_found(phrase, resolution.candidates))
         return find_runbook(runbooks, kind, index.by_name[resolution.match].name)
+
+    def _usable(self) -> dict[str, Runbook]:
+        """The runbooks that can run in this world: all in the simulated one; with real clouds, those whose DNS (if
+        any) is a real cloud's. Raises ConfigError when the runbook files do not load."""
+        simulated = isinstance(self._s.provider, SimulatedCloud)
+        return {n: r for n, r in self._s.runbooks.items() if simulated or r.dns is None or r.dns.cloud is not None}
 
     def _record(self, event: AuditEvent, user: str, msg: Message, pending: Pending, outcome: str) -> None:
         params = {**request_params(pending.request), "code": pending.code, "requester": pending.requester}
