@@ -22,7 +22,7 @@ from conversation.deploy_controls import CONTROLS as DEPLOY_CONTROLS
 from conversation.deploy_controls import DeployControls
 from conversation.deploy_start import DeployStarter
 from conversation.deploys import DeployFlow
-from conversation.dr import DrFlow
+from conversation.dr import DR_INTENTS, DrFlow
 from conversation.dr_controls import BUTTON_INTENTS as RUNBOOK_BUTTONS
 from conversation.gate import InboundGate
 from conversation.incidents import IncidentFlow
@@ -46,19 +46,8 @@ log = logging.getLogger(__name__)
 
 COST_READS = frozenset({IntentName.COST, IntentName.FORECAST, IntentName.COST_WHY, IntentName.COST_EXPORT})
 ALERT_INTENTS = frozenset(
-    {
-        IntentName.ALERTS,
-        IntentName.ACK,
-        IntentName.RESOLVE,
-        IntentName.SILENCE,
-        IntentName.ESCALATE,
-        IntentName.ONCALL,
-        IntentName.TAKE_ONCALL,
-    }
-)
-DR_INTENTS = frozenset(
-    {IntentName.DR_DRILL, IntentName.DR_STATUS, IntentName.PAUSE_RUNBOOK, IntentName.RESUME_RUNBOOK,
-     IntentName.ABORT_RUNBOOK}
+    {IntentName.ALERTS, IntentName.ACK, IntentName.RESOLVE, IntentName.SILENCE, IntentName.ESCALATE,
+     IntentName.ONCALL, IntentName.TAKE_ONCALL}
 )  # fmt: skip
 INCIDENT_INTENTS = frozenset(
     {IntentName.DECLARE, IntentName.INCIDENT_UPDATE, IntentName.INCIDENT_TIMELINE, IntentName.RESOLVE_INCIDENT}

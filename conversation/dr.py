@@ -7,7 +7,6 @@ action (conversation.changes)."""
 
 from __future__ import annotations
 
-import time
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Literal
@@ -19,7 +18,7 @@ from actions.simulated import SimulatedCloud
 from audit.log import AuditEvent
 from conversation.changes import STANDBY_WORDS
 from conversation.confirmations import Pending, RunbookAbort, request_params
-from conversation.dr_controls import RunControls
+from conversation.dr_controls import WORDS, RunControls
 from conversation.dr_text import dns_words, health_of, preview_text, status_block
 from conversation.outcome import recorded
 from conversation.replies import clock, edit, new_key, not_found, reply, where
@@ -38,6 +37,8 @@ DNS_DEADLINE = 1.0  # seconds: a preview or "dr status" says "not read" rather t
 _READERS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="dr-dns-read")
 _TITLES = {"failover": "Failover", "failback": "Failback"}
 Kind = Literal["failover", "failback"]
+# What DrFlow.handle answers once the policy passed (a failover and a failback are changes: DrFlow.ask).
+DR_INTENTS = frozenset({IntentName.DR_DRILL, IntentName.DR_STATUS, *WORDS})
 
 
 class DrFlow:
@@ -213,7 +214,7 @@ class DrFlow:
         head = f"{'Approved' if critical else 'Confirmed'} by {user} {clock()} - running."
         # Through the outbox, ahead of the watcher's edits, so no channel shows them out of order.
         self._s.workers.outbox.publish(
-            Reply(ref=pending.ref, key=new_key(), text=f"{head}\n{checklist_text(run, runbook, time.time())}",
+            Reply(ref=pending.ref, key=new_key(), text=f"{head}\n{checklist_text(run, runbook, self._s.clock())}",
                   buttons=checklist_buttons(run, runbook), edit_of=pending.reply_key, kind="progress")
         )  # fmt: skip
         start_run(self._s.workers, run)
