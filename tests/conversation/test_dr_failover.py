@@ -111,7 +111,9 @@ def test_abort_asks_first_then_undoes_the_completed_steps(dr: tuple[Runtime, Say
     (busy,) = say("fail over web-prod", user="bob")  # one run of a service at a time
     assert busy.kind == "refusal" and "is running" in busy.text
 
-    (ask,) = say(user="bob", press=button([waiting], "Abort"))
+    (pressed,) = say(user="bob", press=button([waiting], "Abort"))
+    (ask,) = say("abort the failover", user="bob")  # the words ask what the checklist's Abort asks
+    assert pressed.kind == "confirm" and pressed.text.splitlines()[0] == ask.text.splitlines()[0]
     assert ask.kind == "confirm" and ask.text.startswith("Abort failover ")
     assert "its 3 completed steps are undone, newest first." in ask.text
     assert "[x] 2. Scale web-dr" in edits_of(runtime, preview.key)[-1].text  # nothing undone before the yes
