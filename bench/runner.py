@@ -35,6 +35,7 @@ BENCHMARKS = (
     "metrics",
     "cost",
     "deploy",
+    "dr",
 )
 # A benchmark made of several modules (run in this order under its one name); any other name is its own module.
 GROUPS = {"metrics": ("metric_streams", "metrics_chat", "metric_budget")}
