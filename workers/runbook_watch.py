@@ -188,6 +188,8 @@ class RunbookWatcher:
                 audit(self._ctx, AuditEvent.FAILED, run, failure)
             return run, False
         audit(self._ctx, AuditEvent.SUCCEEDED, run, f"step {index + 1} ({step.name}): {outcome.detail}")
+        # Ticked on the checklist now, not after the next step (a scale may take a while): only a changed text edits.
+        show(self._ctx, run, runbook, now)
         return run, True
 
     def _backward(self, run: RunbookRun, runbook: Runbook) -> RunbookRun:

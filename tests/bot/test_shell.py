@@ -35,12 +35,12 @@ def test_scripted_shell_runs_a_confirmed_scale_and_a_second_approval(
             "scale web-prod to 20",
             "/press 1",
             "/wait",
-            "fail over web-prod to dr",
+            "fail over api-prod to dr",  # no runbook protects api-prod: the critical action itself
             "/press 1",
             "/as carol",
             "/press 1",
             "/wait",
-            "show web-dr",
+            "show api-dr",
         ]
     )
     done = _run(["shell", "--json", "--user", "alice"], script + "\n", _env(tmp_path, redis_url))
@@ -53,7 +53,7 @@ def test_scripted_shell_runs_a_confirmed_scale_and_a_second_approval(
     assert any(line["edit_of"] == ask["id"] and line["text"].startswith("Done") for line in lines)
     assert any("admin other than alice" in t for t in texts)
     assert any(t.startswith("Approved by carol") for t in texts)
-    assert "web-dr" in texts[-1] and "20" in texts[-1]  # web-dr took over web-prod's 20 instances
+    assert texts[-1].startswith("api-dr") and "8 instances" in texts[-1]  # api-dr took over api-prod's 8
 
 
 def test_embedded_shell_needs_no_configuration(tmp_path: Path) -> None:

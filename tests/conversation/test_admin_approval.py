@@ -7,7 +7,7 @@ from tests.conversation.conftest import Say, button, outbox_after
 
 
 def test_carols_failover_is_approved_by_erin(runtime: Runtime, say: Say) -> None:
-    [ask] = say("fail over web-prod to dr", user="carol")
+    [ask] = say("fail over api-prod to dr", user="carol")  # no runbook: the critical action itself
     assert "needs approval by an admin other than carol" in ask.text
     approve = button([ask], "Approve")
     [own] = say(press=approve, user="carol")

@@ -125,8 +125,9 @@ def test_cancel_then_confirm_runs_nothing(runtime: Runtime, say: Say) -> None:
 
 
 def test_critical_action_needs_a_different_admin(runtime: Runtime, say: Say) -> None:
-    [ask] = say("fail over web-prod to dr")
-    assert "web-dr" in ask.text and "admin other than alice" in ask.text
+    # api-prod has no runbook: its failover is the one critical action (web-prod's runs its runbook: test_dr_*).
+    [ask] = say("fail over api-prod to dr")
+    assert "api-dr" in ask.text and "admin other than alice" in ask.text
     approve = button([ask], "Approve")
     [own] = say(press=approve)
     assert own.kind == "refusal" and "alice" in own.text
@@ -136,7 +137,7 @@ def test_critical_action_needs_a_different_admin(runtime: Runtime, say: Say) -> 
     texts = [r.text for r in outbox_after(runtime)]
     assert texts[0].startswith("Approved by carol")
     assert texts[-1].startswith("Done")
-    assert runtime.conversation.services.provider.get("web-dr").count == 12
+    assert runtime.conversation.services.provider.get("api-dr").count == 8
 
 
 def test_ambiguous_target_asks_instead_of_guessing(runtime: Runtime, say: Say) -> None:
@@ -165,11 +166,11 @@ def test_two_presses_at_once_run_the_action_once(runtime: Runtime, say: Say) -> 
 def test_critical_outcome_is_broadcast_to_incident_channels(settings: Settings, say_factory: SayFactory) -> None:
     incident = settings.model_copy(update={"incident_channels": ["console:incident", "slack:C0INCIDENT"]})
     runtime, say = say_factory(incident)
-    [ask] = say("fail over web-prod to dr")
+    [ask] = say("fail over api-prod to dr")  # no runbook: the critical action's own outcome is broadcast
     say(press=button([ask], "Approve"), user="carol")
     outbox_after(runtime)
     [news] = outbox_after(runtime, ConversationRef(channel="console", conversation_id="incident"))
-    assert news.text.startswith("DR status - web-prod failover (asked by alice, approved by carol): Done")
+    assert news.text.startswith("DR status - api-prod failover (asked by alice, approved by carol): Done")
     slack = [r for _, r in runtime.outbox.read("slack", "0-0")]
     assert [r.ref.conversation_id for r in slack] == ["C0INCIDENT"] and slack[0].text == news.text
 

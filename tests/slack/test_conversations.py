@@ -63,10 +63,10 @@ def test_two_step_scale_updates_the_confirmation_message_in_place(make_stack: St
 
 
 def test_failover_needs_a_different_admin_to_approve(slack: SlackStack) -> None:
-    body = mention("fail over web-prod to dr")
+    body = mention("fail over api-prod to dr")  # no runbook: the critical action itself (web-prod's: test_dr.py)
     slack.event(body)
     thread = body["event"]["ts"]
-    ask = _in_thread(slack, thread, "Failover: web-prod")
+    ask = _in_thread(slack, thread, "Failover: api-prod")
     assert ask.buttons[0]["text"]["text"].startswith("Approve")
 
     _press(slack, ask, "Approve")  # alice asked; she cannot approve her own failover

@@ -38,7 +38,7 @@ def test_scale_is_confirmed_by_a_button_press_then_runs(make_stack: StackFactory
 
 def test_failover_in_a_group_runs_only_after_an_admins_press(make_stack: StackFactory) -> None:
     stack = make_stack(worker=False)  # as above: the approval shows before the job's progress
-    stack.send(updates.text("/failover@OpsTestBot web-prod to dr", chat=KNOWN_GROUP))
+    stack.send(updates.text("/failover@OpsTestBot api-prod to dr", chat=KNOWN_GROUP))  # no runbook protects it
     ask = stack.reply(KNOWN_GROUP)
     assert "needs approval by an admin other than alice" in ask.text
 
@@ -46,8 +46,8 @@ def test_failover_in_a_group_runs_only_after_an_admins_press(make_stack: StackFa
     stack.shows(KNOWN_GROUP, ask.message_id, "Approved by carol")
     stack.start_worker()
     stack.shows(KNOWN_GROUP, ask.message_id, "Done")
-    assert _count(stack, "web-dr") == 12
-    news = stack.reply(INCIDENT_GROUP, "DR status - web-prod failover (asked by alice, approved by carol)")
+    assert _count(stack, "api-dr") == 8
+    news = stack.reply(INCIDENT_GROUP, "DR status - api-prod failover (asked by alice, approved by carol)")
     assert news.chat_id == INCIDENT_GROUP
 
 
