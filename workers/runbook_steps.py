@@ -135,8 +135,10 @@ def _post(ctx: WorkerContext, run: RunbookRun, step: Step, index: int) -> StepOu
         return StepOutcome(status="done", detail=f"would post: {text} (simulated)", memo={"simulated_seconds": "0"})
     refs = run.channels or (run.ref,)
     mark = f"opsbot:runbook:{run.id}:posted:{index}"
+    posted = StepOutcome(status="done", detail=f"posted to {len(refs)} channel{'' if len(refs) == 1 else 's'}",
+                         memo={"posted": "1"})  # fmt: skip
     if run.steps[index].memo.get("posted") or not ctx.connection.set(mark, "1", nx=True, ex=POSTED_KEEP_SECONDS):
-        return StepOutcome(status="done", detail=f"posted to {len(refs)} channels", memo={"posted": "1"})
+        return posted
     for i, ref in enumerate(refs):
         ctx.outbox.publish(Reply(ref=ref, key=f"urgent-runbook-{run.id}-{index}-{i}", text=text))
-    return StepOutcome(status="done", detail=f"posted to {len(refs)} channels", memo={"posted": "1"})
+    return posted
