@@ -34,8 +34,8 @@ class RunControls:
     def words(self, msg: Message, user: str, intent: Intent) -> list[Reply]:
         """ "pause the failover" (of web): the one run meant, then as its button would."""
         found = self._meant(intent.slots.target)
-        if isinstance(found, str):
-            return [reply(msg.ref, found, kind="error")]
+        if isinstance(found, str):  # nothing running is news, not an error: "pause the failover" after it ended
+            return [reply(msg.ref, found, kind="info" if found.startswith("No runbook") else "error")]
         return self._act(msg, user, WORDS[intent.name], found)
 
     def press(self, msg: Message, user: str, arg: str) -> list[Reply]:
@@ -119,7 +119,9 @@ class RunControls:
             if not running:
                 return f"No runbook of {phrase[:60]} is running."
         if not running:
-            return "No runbook is running."
+            last = self._s.runs.history(limit=1)
+            return "No runbook is running." + (f" The last: {run_label(last[0])} of {last[0].request.service}, "
+                                               f"{last[0].state.replace('_', ' ')}." if last else "")  # fmt: skip
         if len(running) > 1:
             names = ", ".join(f"{run_label(r)} of {r.request.service}" for r in running[:5])
             return f"Several runbooks are running ({names}): say which, for example: pause the web failover"

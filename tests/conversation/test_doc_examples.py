@@ -26,11 +26,12 @@ COMMAND_WORDS = {
     "resolve", "silence", "escalate", "who", "fail", "failover", "emergency", "shut", "shutdown", "help", "i'll",
     "details", "what's", "how", "is", "confirm", "yes", "cancel", "forecast", "add", "remove", "more",
     "cpu", "memory", "p99", "errors", "network", "compare", "top", "watch", "busiest", "slowest", "why", "export",
-    "deploy", "deploys", "rollback", "roll", "history", "pause", "resume",
+    "deploy", "deploys", "rollback", "roll", "history", "pause", "resume", "dr", "declare", "inc", "abort",
 }  # fmt: skip
 # Quoted phrases that start like a command but are not one a user types in chat, and why.
 NOT_CHAT = {
     "scale down": "the name of an effect in the policy docs",
+    "Confirm the database replica is promoted": "a runbook's human step, as the DR docs name it",
 }
 ALERT_ACTS = {IntentName.ACK, IntentName.RESOLVE, IntentName.ESCALATE, IntentName.SILENCE}
 

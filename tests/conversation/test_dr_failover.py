@@ -13,6 +13,7 @@ from core.models import Reply
 from core.settings import Settings
 from tests.conversation.conftest import Say, SayFactory, button, outbox_after
 from tests.conversation.test_deploys import edited, edits_of
+from tests.eventually import eventually
 
 POLL = 0.05
 
@@ -93,7 +94,10 @@ def test_approved_the_checklist_runs_ticks_pauses_and_ends_with_traffic_on_the_s
     done = edited(runtime, preview.key, lambda text: " - done, " in text.splitlines()[0])
     assert "Asked by alice, approved by carol" in done.text
     assert not done.buttons
-    summary = next(r for r in outbox_after(runtime) if r.reply_to == preview.key and " - done, " in r.text)
+    summary = eventually(  # the summary follows the checklist's last edit
+        lambda: next((r for r in outbox_after(runtime) if r.reply_to == preview.key and " - done, " in r.text), None),
+        what="the run's summary in the thread",
+    )
     assert "4. Confirm the database replica is promoted: done" in summary.text and "ticked by erin" in summary.text
     assert "Asked by alice, approved by carol" in summary.text
 
