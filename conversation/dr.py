@@ -165,7 +165,8 @@ class DrFlow:
         event = AuditEvent.APPROVAL_ASKED if critical else AuditEvent.CONFIRMATION_ASKED
         self._s.audit.append(
             event, actor=user, where=where(msg.ref), what=preview.splitlines()[0],
-            params={**request_params(request), "code": pending.code, "risk": decision.risk.value},
+            params={**request_params(request), "code": pending.code, "risk": decision.risk.value,
+                    "effect": decision.effect or None},
         )  # fmt: skip
         recorded()
         lasts = span(self._s.confirmations.ttl_seconds)

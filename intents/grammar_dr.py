@@ -45,7 +45,9 @@ DR_DRILL = rules(
 DR_STATUS = rules(
     I.DR_STATUS,
     "(dr|disaster recovery|failover|standby|standbys) (status|readiness|state|report|health|overview|summary)",
-    "(status|readiness|state|health) of [the] (dr|disaster recovery|standby|standbys)",
+    # Not "status of dr": that is the dr environment's status, as it always was.
+    "(status|readiness|state|health) of [the] (disaster recovery|standby|standbys)",
+    "(readiness|state|health) of [the] dr",
     "(show|get|give|check) [me] [the] (dr|disaster recovery|standby|standbys) [status|readiness|state|report]",
     "how (is|are|ready is|ready are) [the] (dr|disaster recovery|standby|standbys) [doing|looking|today]",
     "(is|are) [the] (dr|disaster recovery|standby|standbys|we) ready [for|to] [dr|failover|fail over]",

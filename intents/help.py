@@ -93,7 +93,7 @@ _TOPICS: Mapping[str, Topic] = {
     ),
     "dr": _topic(
         "dr: runbooks to the standby and back, step by step, a second admin approves; a drill changes nothing.",
-        ("dr status", "dr drill web-prod", "fail back web-prod", "pause the failover", "abort the failover"),
+        ("dr status", "fail back web-prod", "dr drill web-prod", "pause the failover", "abort the failover"),
         I.DR_STATUS,
         I.DR_DRILL,
         I.FAILOVER,
@@ -106,9 +106,9 @@ _TOPICS: Mapping[str, Topic] = {
         "incident: declare one (a number and a channel), post updates, read its timeline, resolve it.",
         (
             "declare sev1 web-prod down",
-            "inc 7 update db replica lagging",
-            "inc 7 timeline",
-            "resolve inc 7 replica promoted",
+            "inc 1 update db replica lagging",
+            "inc 1 timeline",
+            "resolve inc 1 replica promoted",
         ),
         I.DECLARE,
         I.INCIDENT_UPDATE,

@@ -32,7 +32,8 @@ def account(moto_url: str) -> AwsAccountWorld:
 def runtime(account: AwsAccountWorld, settings: Settings, tmp_path: Path) -> Iterator[Runtime]:
     configured = settings.model_copy(
         update={"aws_accounts": [AwsAccount(name="prod", regions=[REGION, OTHER_REGION])], "cloud_poll_seconds": 0.05,
-                "policy": unlimited_policy(tmp_path), "releases": Path(__file__).with_name("aws_releases.yaml")}
+                "policy": unlimited_policy(tmp_path), "releases": Path(__file__).with_name("aws_releases.yaml"),
+                "runbooks": Path(__file__).with_name("aws_runbooks")}
     )  # fmt: skip
     rt = Runtime.build(configured, with_worker=True)
     assert rt.refresher is not None
