@@ -147,4 +147,4 @@ def test_help_dr_and_help_incident_show_their_commands() -> None:
     assert parse("help dr").slots.topic == "dr"
     assert parse("help incident").slots.topic == "incident"
     assert "fail back web-prod" in help_text("dr")
-    assert "inc 7 update" in help_text("incident")
+    assert "inc 1 update" in help_text("incident")
