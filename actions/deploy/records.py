@@ -23,6 +23,7 @@ from actions.deploy.model import DeployRecord, DeployRequest, GroupRollout
 from core.durations import span
 from core.errors import ProviderError
 from core.models import ConversationRef
+from core.stored import update_json
 
 PREFIX: Final = "opsbot:deploy:"
 _IDS: Final = PREFIX + "id"
@@ -165,26 +166,8 @@ class DeployBook:
         """Apply `change` to the stored record and write the result, again if another writer got there first.
         `change` returns None to leave the record as it is (and must have no other effect: it may run twice).
         Returns the record as stored afterwards (None: there is none)."""
-        key = _key(id)
-        with self._redis.pipeline() as pipe:
-            while True:
-                try:
-                    pipe.watch(key)  # type: ignore[no-untyped-call]
-                    raw = pipe.get(key)
-                    if raw is None:
-                        return None
-                    before = DeployRecord.model_validate_json(cast(bytes, raw))
-                    after = change(before)
-                    if after is None or after == before:
-                        pipe.unwatch()
-                        return before
-                    pipe.multi()
-                    pipe.set(key, after.model_dump_json(), ex=KEEP_SECONDS)
-                    pipe.execute()
-                    break
-                except redis.WatchError:
-                    continue
-        if after.finished:
+        after, wrote = update_json(self._redis, _key(id), DeployRecord, change, ttl=KEEP_SECONDS)
+        if wrote and after is not None and after.finished:
             self._finish(after)
         return after
 

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from actions.dr.model import RunbookRequest, RunbookRun, StepRun
 from core.errors import ProviderError
 from core.models import ConversationRef
+from core.stored import update_json
 
 PREFIX: Final = "opsbot:dr:"
 _IDS: Final = PREFIX + "id"
@@ -140,26 +141,8 @@ class RunBook:
         """Apply `change` to the stored run and write the result, again if another writer got there first.
         `change` returns None to leave it as it is (it may run twice: no other effects). Returns the run as
         stored afterwards (None: there is none)."""
-        key = _key(id)
-        with self._redis.pipeline() as pipe:
-            while True:
-                try:
-                    pipe.watch(key)  # type: ignore[no-untyped-call]
-                    raw = pipe.get(key)
-                    if raw is None:
-                        return None
-                    before = RunbookRun.model_validate_json(cast(bytes, raw))
-                    after = change(before)
-                    if after is None or after == before:
-                        pipe.unwatch()
-                        return before
-                    pipe.multi()
-                    pipe.set(key, after.model_dump_json(), ex=KEEP_SECONDS)
-                    pipe.execute()
-                    break
-                except redis.WatchError:
-                    continue
-        if after.finished:
+        after, wrote = update_json(self._redis, _key(id), RunbookRun, change, ttl=KEEP_SECONDS)
+        if wrote and after is not None and after.finished:
             self._redis.srem(_RUNNING, after.id)
             self._release(keys=[_lock(after.request.service)], args=[after.id])
         return after
