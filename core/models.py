@@ -134,6 +134,9 @@ class Button(Frozen):
     id: str  # stable id the channel sends back when pressed ("confirm:AB12", "pick:web-prod")
     label: str
     style: Literal["primary", "danger", "default"] = "default"
+    # A link instead of a press: opened by the phone (the dashboard, a sign-in link). Telegram opens a link to
+    # opsbot's own dashboard as its Mini App in a private chat; elsewhere, and on Slack, as a web page.
+    url: str | None = None
 
 
 class ConversationRef(Frozen):

@@ -109,6 +109,12 @@ class Settings(BaseSettings):
         default=None, description="Webhook mode: the X-Telegram-Bot-Api-Secret-Token value."
     )
     public_url: HttpUrl | None = Field(default=None, description="Where the platforms reach `opsbot serve`.")
+    dashboard_session_hours: float = Field(
+        default=12, gt=0, le=720, description="How long a phone dashboard sign-in lasts (then sign in again)."
+    )
+    dashboard_link_seconds: int = Field(
+        default=300, ge=30, le=3600, description="How long the one-time dashboard link that chat sends stays usable."
+    )
     http_host: str = Field(default="127.0.0.1", description="Address `opsbot serve` listens on.")
     http_port: int = Field(default=8080, ge=1, le=65535, description="Port `opsbot serve` listens on.")
     incident_channels: list[ChannelRef] = Field(

@@ -86,7 +86,8 @@ class PolicyEngine:
         sender keeps its platform identity ("slack:U999"), so it is told apart (and told how to be added)."""
         if channel == "console":
             return sender
-        identity = f"{channel}:{sender}"
+        # The phone dashboard (bot/web) speaks for the platform identity its session proved ("telegram:123").
+        identity = sender if channel == "app" else f"{channel}:{sender}"
         return self._identities.get(identity, identity)
 
     def role_of(self, user: str, ref: ConversationRef | None = None) -> str | None:
