@@ -99,6 +99,10 @@ class Desk(PhoneDesk, Protocol):
 
     def who_is_on_call(self) -> str: ...
 
+    def on_call_people(self) -> list[str]:
+        """Who holds each schedule's pager now (the overrides made from chat included), one per schedule."""
+        ...
+
     def take(self, person: str, period: str | None, via: str) -> str:
         """ "I'll take tonight" (or today, the week, the weekend): `person` carries the default schedule's pager
         for that stretch, ahead of the rotation."""

@@ -7,7 +7,6 @@ The policy was checked by the conversation core before (declare, update and reso
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from typing import cast
 
 from alerts.incidents import Incident, IncidentBook, Severity
@@ -19,11 +18,11 @@ from core import blobs
 from core.broadcast import broadcast
 from core.errors import ConfigError
 from core.models import Attachment, ConversationRef, Intent, IntentName, Message, Reply
-from policies.alerting.oncall import on_call
 
 DEFAULT_SEVERITY: Severity = "sev2"  # declared without one: serious enough to gather people, not the top
 TIMELINE_LINES = 20  # a phone screen's worth; the resolution's file has them all
 _SLUG = re.compile(r"[^a-z0-9]+")
+_NOTE_LIMIT = 500  # what the incident's timeline keeps of one entry (alerts.incidents): longer is cut, and says so
 
 
 class IncidentFlow:
@@ -48,7 +47,7 @@ class IncidentFlow:
         if intent.name is IntentName.INCIDENT_TIMELINE:
             return [self.timeline(msg, incident)]
         if intent.name is IntentName.INCIDENT_UPDATE:
-            return [self.update(msg, user, incident, slots.note)]
+            return [self.update(msg, user, incident, _whole_note(msg.text, slots.note))]
         return [self.resolve(msg, user, incident, slots.note)]
 
     # -- declaring -----------------------------------------------------------------------------------
@@ -85,13 +84,13 @@ class IncidentFlow:
         return self.book.opened_room(incident.number, _entry(ref), rooms.name_of(ref) or name)
 
     def _people(self, user: str) -> list[str]:
-        """Who is on call now on every schedule, and the declarer."""
-        at = datetime.fromtimestamp(self._s.clock(), UTC)
+        """Who is on call now on every schedule, as the escalation sees it (the overrides made from chat
+        included), and the declarer."""
         try:
-            schedules = list(self._s.freezes.schedules.values())
+            on_call_now = self._s.alerts.on_call_people()
         except ConfigError:  # a broken alerting file must not stop an incident: the declarer still gets the room
-            schedules = []
-        return list(dict.fromkeys([*(on_call(s, at).person for s in schedules), user]))
+            on_call_now = []
+        return list(dict.fromkeys([*on_call_now, user]))
 
     # -- updating and reading ------------------------------------------------------------------------
     def update(self, msg: Message, user: str, incident: Incident, text: str | None) -> Reply:
@@ -171,3 +170,17 @@ def _summary(incident: Incident) -> str:
 
 def _entry(ref: ConversationRef) -> str:
     return f"{ref.channel}:{ref.conversation_id}"
+
+
+def _whole_note(text: str, note: str | None) -> str | None:
+    """An update's note as typed, every word of it: the parser reads a bounded number of words, so its note may be
+    the start of a longer one. The message's own text from where that note starts (the note as parsed when it is
+    not found there)."""
+    if not note:
+        return note
+    typed = " ".join(text.split())
+    start = typed.find(note)
+    if start < 0:  # the parser changed a word ("web-prod's" reads as web-prod): its first words place it
+        start = typed.find(" ".join(note.split()[:3]))
+    whole = typed[start:] if start >= 0 else note
+    return whole if len(whole) <= _NOTE_LIMIT else f"{whole[: _NOTE_LIMIT - 8]} ... (cut)"

@@ -93,6 +93,19 @@ _ORDERS = CHANGING_INTENTS | {
 }
 
 
+# A message too long to read whole is read by its first words when they make an incident update ("inc 7 update"
+# and a long note): the incident flow takes the note from the message's own text, every word of it.
+_LONG_NOTE_INTENTS = frozenset({IntentName.INCIDENT_UPDATE})
+_LONG_NOTE_HEAD = 12  # words
+
+
+def _long_note(shown: str) -> Intent | None:
+    head = parse(" ".join(shown.split()[:_LONG_NOTE_HEAD]))
+    if head.name not in _LONG_NOTE_INTENTS:
+        return None
+    return head.model_copy(update={"text": shown})
+
+
 def parse(text: str) -> Intent:
     """The intent of `text`. Never raises; reads a bounded prefix of any input."""
     shown = text.strip()[:MAX_CHARS]
@@ -100,6 +113,8 @@ def parse(text: str) -> Intent:
         return Intent(name=IntentName.HELP, confidence=0.97, text=shown)
     prepared = prepare(text)
     tokens = prepared.tokens
+    if prepared.too_long and (head := _long_note(shown)) is not None:
+        return head
     if prepared.too_long or not tokens:
         return _unknown(shown, 0.05 if prepared.too_long else 0.0)
     inp = Input(tuple(unslipped(t.word) if i else t.word for i, t in enumerate(tokens)), tuple(t.raw for t in tokens))

@@ -109,3 +109,19 @@ def test_time_to_mitigate_is_the_first_successful_runbook_not_a_drill(stack: tup
     assert resolved[3].startswith("Time to mitigate: ")
     assert resolved[3].endswith("(failover 4: web-failover (web-prod -> web-dr))")
     assert resolved[2] == "Time to acknowledge: none acked"
+
+
+def test_a_long_update_keeps_every_word(stack: tuple[Runtime, Say]) -> None:
+    runtime, say = stack
+    say("declare sev1 web-prod down")
+    note = (
+        "db replica lagging since 14:02, failover of the payments database to the standby region is under way, "
+        "the wedding coordinators were told at 14:10 and the next update comes once traffic is back on web-prod"
+    )
+    assert len(note.split()) > 30  # longer than the parser reads
+    update = one(say(f"inc 1 update {note}", user="bob"))
+    assert update.kind == "result" and update.text.startswith("Inc 1 (sev1, web-prod down) - bob at ")
+    assert note in update.text
+    assert any(t.endswith(f"bob: {note}") or note in t for t in posted(runtime))
+    timeline = one(say("inc 1 timeline")).text
+    assert timeline.splitlines()[-1].endswith(f"bob: {note}")

@@ -202,6 +202,12 @@ class AlertDesk:
             lines.append(line)
         return "On call now\n" + "\n".join(lines)
 
+    def on_call_people(self) -> list[str]:
+        e = self._escalator
+        now = e.clock()
+        at = datetime.fromtimestamp(now, UTC)
+        return [on_call(s, at, e.overrides.active(name, now)).person for name, s in e.alerting.schedules.items()]
+
     def take(self, person: str, period: str | None, via: str) -> str:
         e = self._escalator
         if not e.alerting.schedules:
