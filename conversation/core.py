@@ -17,6 +17,7 @@ from conversation.approvals import Approvals
 from conversation.changes import ChangeFlow
 from conversation.cost_changes import CostChanges
 from conversation.costs import CostFlow
+from conversation.dashboard_link import answer as dashboard_link
 from conversation.deploy_controls import BUTTON_INTENTS as DEPLOY_BUTTONS
 from conversation.deploy_controls import CONTROLS as DEPLOY_CONTROLS
 from conversation.deploy_controls import DeployControls
@@ -37,6 +38,7 @@ from core import metrics
 from core.errors import OpsbotError
 from core.models import CHANGING_INTENTS, Intent, IntentName, Message, Reply
 from core.redaction import redact_text
+from core.web_sessions import WebSessions
 from intents.help import hint
 from intents.parser import parse
 from policies.engine import PolicyRequest
@@ -76,6 +78,9 @@ class Conversation:
         self.watches = Watches(services, self._metrics.members, self._picker)  # its ticker runs in bot.runtime
         pipeline = VoicePipeline(services.settings, self._spoken_names)
         self._voice = VoiceFlow(pipeline, services)
+        settings = services.settings
+        self._web = WebSessions(services.connection, session_seconds=int(settings.dashboard_session_hours * 3600),
+                                link_seconds=settings.dashboard_link_seconds)  # fmt: skip
         self._gate = InboundGate(services.connection, services.policy, services.audit, services.workers.outbox)
 
     def warm_up(self) -> None:
@@ -157,6 +162,9 @@ class Conversation:
             return self._approvals.cancel(msg, user, pending, intent.slots.code)
         if name is IntentName.UNKNOWN:
             return [reply(msg.ref, hint(intent.slots.topic, intent.text))]
+        if name is IntentName.DASHBOARD:  # any known user; the dashboard applies their role to what it shows
+            url = self.services.settings.public_url
+            return dashboard_link(msg, user, str(url) if url is not None else None, self._web)
         if name in (IntentName.DEPLOY, IntentName.ROLLBACK):  # changes with their own request (DeployRequest)
             return self._deploys.ask(msg, user, intent)
         if name is IntentName.FAILBACK or (name is IntentName.FAILOVER and self._dr.protecting(intent) is not None):

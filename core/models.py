@@ -68,6 +68,7 @@ class IntentName(StrEnum):
     NOT_YET = "not_yet"  # a command opsbot does not have yet ("rollback web-prod"): said so, never another
     MORE = "more"  # the next page of the last list in this conversation
     HELP = "help"
+    DASHBOARD = "dashboard"  # "dashboard", "open the app": a one-time sign-in link to the phone dashboard, by DM
     CONFIRM = "confirm"
     CANCEL = "cancel"
     UNKNOWN = "unknown"

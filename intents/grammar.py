@@ -57,6 +57,16 @@ PERF = rules(
     "(are you|is the bot|is opsbot) (slow|fast|lagging|laggy)",
 )
 
+# The phone dashboard ("dashboard", "open the app"); "dashboard for prod" stays a status (a scope follows it).
+_DASHBOARD = "dashboard|dash|dashboards|app|web app|mini app|webapp|miniapp|the dashboard|the app|my dashboard"
+DASHBOARD = rules(
+    I.DASHBOARD,
+    f"({_DASHBOARD}) [link|url|please|pls|plz]",
+    f"(open|launch|show|give|get|send|start) [me] [the|a|my|up] ({_DASHBOARD}) [link|url|please|pls|plz]",
+    f"(link|url) (to|for) [the|my] ({_DASHBOARD})",
+    f"(where is|wheres) [the|my] ({_DASHBOARD})",
+)
+
 ONCALL = rules(
     I.ONCALL,
     "(oncall|on call|pager|rota|rotation) [schedule|rota|rotation|list|who|today|this week]",
@@ -308,6 +318,7 @@ RULES: tuple[Rule, ...] = (
     *CONVERSATION,
     *HELP,
     *PERF,
+    *DASHBOARD,
     *READS,
     *ONCALL,
     *TAKE_ONCALL,

@@ -177,6 +177,11 @@ _TOPICS: Mapping[str, Topic] = {
         I.ONCALL,
         I.TAKE_ONCALL,
     ),
+    "dashboard": _topic(
+        "dashboard: the whole picture on your phone; a one-time sign-in link, sent to you in a direct message.",
+        ("dashboard", "open the app"),
+        I.DASHBOARD,
+    ),
     "confirm": _topic(
         "confirm: changes wait for your yes; a code binds it to exactly what was shown.",
         ("yes", "confirm K7Q2M9", "cancel"),
@@ -216,6 +221,7 @@ _ALIASES: Mapping[str, str] = {
     **dict.fromkeys(("alerts", "alert", "alarms", "ack", "acknowledge", "resolve"), "alerts"),
     **dict.fromkeys(("silence", "silencing", "mute", "snooze", "escalate", "escalation", "escalating"), "alerts"),
     **dict.fromkeys(("oncall", "on call", "pager", "rota", "schedule", "take tonight", "taking the pager"), "oncall"),
+    **dict.fromkeys(("dashboard", "dash", "app", "web app", "mini app", "home tab", "emergency view"), "dashboard"),
     **dict.fromkeys(("confirm", "confirmation", "confirming", "yes", "cancel", "code", "codes"), "confirm"),
     **dict.fromkeys(("more", "next", "next page", "paging", "pages"), "more"),
 }
@@ -240,7 +246,7 @@ _TRY: tuple[tuple[str, str], ...] = (
 # What opsbot can do, in the words of the topics: the index, and the answer to a command it does not have.
 _CAN_DO = (
     "status, search, show, scale, start/stop/restart, emergency, shutdown, failover, dr, deploy, rollback, cost, "
-    "budget, savings, metrics, watch, alerts, incident, oncall, confirm"
+    "budget, savings, metrics, watch, alerts, incident, oncall, dashboard, confirm"
 )
 _INDEX = f"Try: {' · '.join(e for e, _ in _TRY)}\nTopics: help <topic> - {_CAN_DO}, more"
 
