@@ -7,34 +7,31 @@ action (conversation.changes)."""
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Literal
 
+from actions.deploy.model import DeployRecord
 from actions.dr.model import RunbookRequest
 from actions.dr.runs import RunBusy
 from actions.provider import Resource
-from actions.simulated import SimulatedCloud
 from audit.log import AuditEvent
+from conversation import dr_checks, dr_status
 from conversation.changes import STANDBY_WORDS
 from conversation.confirmations import Pending, RunbookAbort, request_params
 from conversation.dr_controls import WORDS, RunControls
-from conversation.dr_text import dns_words, health_of, preview_text, status_block
+from conversation.dr_text import dns_words, health_of, preview_text
 from conversation.outcome import recorded
 from conversation.replies import clock, edit, new_key, not_found, reply, where
-from conversation.services import Index, Services
+from conversation.services import Services
 from core.broadcast import incident_refs
 from core.durations import span
 from core.errors import OpsbotError, ProviderError
 from core.models import ActionName, ActionRequest, Button, Intent, IntentName, Message, Reply, Risk
 from policies.engine import Decision, PolicyRequest
-from policies.runbook_model import Runbook
+from policies.runbook_model import Precondition, Runbook
 from policies.runbooks import find_runbook, runbook_hash
 from workers.runbook_checklist import checklist_buttons, checklist_text
 from workers.runbook_jobs import start_run
 
-DNS_DEADLINE = 1.0  # seconds: a preview or "dr status" says "not read" rather than wait on a slow DNS API
-_READERS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="dr-dns-read")
 _TITLES = {"failover": "Failover", "failback": "Failback"}
 Kind = Literal["failover", "failback"]
 # What DrFlow.handle answers once the policy passed (a failover and a failback are changes: DrFlow.ask).
@@ -104,7 +101,7 @@ class DrFlow:
             missing = runbook.primary if primary is None else runbook.standby
             return [reply(msg.ref, f"{missing} is not in the inventory: runbook {runbook.name} cannot run.",
                           kind="error")]  # fmt: skip
-        pointing, problem = self.read_dns(runbook)
+        pointing, problem = dr_status.read_dns(self._s, runbook)
         request = RunbookRequest(
             runbook=runbook.name, runbook_hash=runbook_hash(runbook), kind="drill" if drill else "run",
             service=runbook.service, primary=runbook.primary, standby=runbook.standby,
@@ -115,15 +112,27 @@ class DrFlow:
         refusal = decision.reason if not decision.allowed else None
         if refusal is None and not drill:  # a drill changes nothing: it uses up no change
             refusal = self._s.policy.count_change(user, msg.ref)
+        lag = dr_checks.lag_of(runbook)
+        facts = dr_checks.Facts(primary, standby, pointing, problem, self._deploys(runbook), lag)
+        failed = dr_checks.failures(runbook, facts)
+        if refusal is None and failed and not drill:  # a drill rehearses: its preview shows them instead
+            refusal = dr_checks.refusal(runbook, failed)
         health = (health_of(runbook.primary, index.resources, index.by_name),
                   health_of(runbook.standby, index.resources, index.by_name))  # fmt: skip
-        preview = preview_text(head, runbook, request, health, dns_words(runbook, pointing, problem))
+        checked = (dr_checks.lag_words(runbook, lag), dr_checks.preview_line(runbook, failed, drill=drill))
+        preview = preview_text(head, runbook, request, health, dns_words(runbook, pointing, problem), checked)
         if refusal is not None:
             self._s.audit.note(AuditEvent.DENIED, actor=user, where=where(msg.ref), what=head,
                                params=request_params(request), outcome=refusal)  # fmt: skip
             recorded()
             return [reply(msg.ref, refusal, kind="refusal")]
         return [self._card(msg, user, request, preview, decision)]
+
+    def _deploys(self, runbook: Runbook) -> list[DeployRecord]:
+        """The deploys running now, when a precondition asks (no Redis read otherwise)."""
+        if Precondition.NO_DEPLOY_RUNNING not in runbook.preconditions:
+            return []
+        return self._s.deploys.running()
 
     def _head(
         self, msg: Message, user: str, runbook: Runbook, request: RunbookRequest, primary: Resource, standby: Resource
@@ -240,45 +249,13 @@ class DrFlow:
     # -- reading -----------------------------------------------------------------------------------------------------
 
     def status(self, msg: Message) -> Reply:
-        """Each protected service (its failover runbook): standby against primary, the last drill, where DNS points."""
-        try:
-            runbooks = [r for r in self._usable().values() if r.kind == "failover"]
-        except OpsbotError as exc:
-            return reply(msg.ref, str(exc), kind="error")
-        if not runbooks:
-            return reply(msg.ref, "No service has a failover runbook (OPSBOT_RUNBOOKS names their folder).")
-        index = self._s.index(self._s.provider.snapshot())
-        blocks = [self._block(r, index) for r in sorted(runbooks, key=lambda r: r.service)]
-        return reply(msg.ref, f"DR status, {len(blocks)} protected:\n" + "\n".join(blocks), kind="result")
-
-    def _block(self, runbook: Runbook, index: Index) -> str:
-        health = (health_of(runbook.primary, index.resources, index.by_name),
-                  health_of(runbook.standby, index.resources, index.by_name))  # fmt: skip
-        pointing, problem = self.read_dns(runbook)
-        return status_block(runbook, health, self._s.runs.last_drill(runbook.service),
-                            dns_words(runbook, pointing, problem))  # fmt: skip
-
-    def read_dns(self, runbook: Runbook) -> tuple[tuple[str, ...] | None, str | None]:
-        """Where the runbook's name points, read within DNS_DEADLINE; (None, why) when it could not be read."""
-        target = runbook.dns
-        if target is None:
-            return None, None
-        try:
-            switch = self._s.dns.get(target.cloud)
-            if switch is None:
-                return None, f"no DNS switch for {target.cloud.value if target.cloud else 'the simulated world'}"
-            state = _READERS.submit(switch.read, target).result(timeout=DNS_DEADLINE)
-        except FutureTimeout:
-            return None, f"not read within {DNS_DEADLINE:g} s"
-        except OpsbotError as exc:
-            return None, str(exc)
-        return state.pointing, None
+        return dr_status.status(self._s, msg)
 
     def _runbook(self, kind: Kind, phrase: str) -> Runbook | None:
         """The runbook of `kind` for what `phrase` names: the service, the primary or the standby, typed or as the
         inventory resolves it ("web prod"). A runbook on the simulated world's DNS (the shipped demo's) is for the
         simulated world only: it never takes over a real account's group that shares its name."""
-        runbooks = self._usable()
+        runbooks = dr_status.usable(self._s)
         found = find_runbook(runbooks, kind, phrase.strip())
         if found is not None or not runbooks:
             return found
@@ -289,12 +266,6 @@ class DrFlow:
                 return None
             raise ProviderError(not_found(phrase, resolution.candidates))
         return find_runbook(runbooks, kind, index.by_name[resolution.match].name)
-
-    def _usable(self) -> dict[str, Runbook]:
-        """The runbooks that can run in this world: all in the simulated one; with real clouds, those whose DNS (if
-        any) is a real cloud's. Raises ConfigError when the runbook files do not load."""
-        simulated = isinstance(self._s.provider, SimulatedCloud)
-        return {n: r for n, r in self._s.runbooks.items() if simulated or r.dns is None or r.dns.cloud is not None}
 
     def _record(self, event: AuditEvent, user: str, msg: Message, pending: Pending, outcome: str) -> None:
         params = {**request_params(pending.request), "code": pending.code, "requester": pending.requester}

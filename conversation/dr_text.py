@@ -9,6 +9,7 @@ from actions.provider import Resource
 from actions.wording import where
 from core.durations import span
 from policies.runbook_model import Do, Runbook, Step, Wait
+from policies.runbook_params import fill
 from workers.runbook_report import rto_seconds
 
 _DRILL_NOTE = "Drill: every read and check runs; every change is simulated and timed. Nothing changes."
@@ -71,7 +72,7 @@ def _what(step: Step, request: RunbookRequest, runbook: Runbook) -> str:
         Do.DRAIN_PRIMARY: f"{request.primary} -> 0",
         Do.DRAIN_STANDBY: f"{request.standby} -> 0",
         Do.SWITCH_DNS: _dns_move(request, runbook),
-        Do.HEALTH_CHECK: f"GET {step.url} expects {step.expect_status}",
+        Do.HEALTH_CHECK: f"GET {fill(runbook, step.url or '')} expects {step.expect_status}",
         Do.POST: "to the incident channels",
     }
     change = changes[step.do] if step.do is not None else ""
@@ -90,12 +91,17 @@ def _dns_move(request: RunbookRequest, runbook: Runbook) -> str:
     return f"{name} -> {to}"
 
 
-def preview_text(head: str, runbook: Runbook, request: RunbookRequest, health: tuple[Health, Health], dns: str) -> str:
-    """The whole runbook before it runs: the head line (the plan), each step, then where things stand now."""
+def preview_text(
+    head: str, runbook: Runbook, request: RunbookRequest, health: tuple[Health, Health], dns: str,
+    checked: tuple[str | None, ...] = (),
+) -> str:  # fmt: skip
+    """The whole runbook before it runs: the head line (the plan), each step, then where things stand now (and
+    the preconditions and replication lag, `checked`)."""
     lines = [head, f"Runbook {runbook.name} ({len(runbook.steps)} steps, about {span(runbook.expected_seconds)}):"]
     lines += [f"  {step_line(i, s, request, runbook)}" for i, s in enumerate(runbook.steps, start=1)]
     primary, standby = health
     lines.append(f"Now: {primary.line()}; {standby.line()}; {dns}")
+    lines += [line for line in checked if line]
     if request.kind == "drill":
         lines.append(_DRILL_NOTE)
     return "\n".join(lines)
@@ -110,8 +116,11 @@ def dns_words(runbook: Runbook, pointing: tuple[str, ...] | None, problem: str |
     return f"DNS {runbook.dns.name} -> {', '.join(pointing) or 'nowhere'}"
 
 
-def status_block(runbook: Runbook, health: tuple[Health, Health], drill: RunbookRun | None, dns: str) -> str:
-    """One protected service in "dr status": standby capacity against the primary, the last drill, DNS."""
+def status_block(
+    runbook: Runbook, health: tuple[Health, Health], drill: RunbookRun | None, dns: str, lag: str | None = None
+) -> str:
+    """One protected service in "dr status": standby capacity against the primary, the last drill, the
+    replication lag (when a check defines it), DNS."""
     primary, standby = health
     lines = [f"{runbook.service}: {runbook.primary} -> {runbook.standby}"]
     lines.append(f"  standby {standby.size} of {primary.size} instances ({primary.line()}; {standby.line()})")
@@ -120,5 +129,7 @@ def status_block(runbook: Runbook, health: tuple[Health, Health], drill: Runbook
     else:
         result = "passed" if drill.state == "succeeded" else drill.state
         lines.append(f"  last drill #{drill.id} {result}, RTO about {span(rto_seconds(drill))}")
+    if lag is not None:
+        lines.append(f"  {lag}")
     lines.append(f"  {dns}")
     return "\n".join(lines)

@@ -9,14 +9,19 @@ runbook run dry: every read and check runs, every change is simulated and timed.
 Each step is exactly one of:
 - `do`: an action from the catalogue below, with its `undo` (what an abort runs, in reverse order);
 - `wait`: a condition checked until it holds, or the step fails after `timeout_seconds`;
-- `human`: something a person does and ticks with a button; only a holder of `role` may tick it."""
+- `human`: something a person does and ticks with a button; only a holder of `role` may tick it.
+
+`parameters` are named values a step's `message` and `url` (and the replication check's `url`) use as `{name}`;
+`{primary}`, `{standby}` and `{service}` are always there (policies.runbook_params fills them in). `preconditions`
+are checked once before the preview is shown: one that does not hold refuses the run (a drill shows it instead).
+`replication` reads the replication lag that "dr status" shows and `replication_lag_below` checks."""
 
 from __future__ import annotations
 
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import Field, HttpUrl, model_validator
+from pydantic import Field, model_validator
 
 from actions.dns.model import DnsTarget
 from core.models import Frozen
@@ -40,6 +45,27 @@ class Wait(StrEnum):
     DNS_SETTLED = "dns_settled"  # the last DNS change is live at the name servers (Route 53 INSYNC ...)
 
 
+class Precondition(StrEnum):
+    """What must hold before a run is previewed (conversation.dr_checks reads each)."""
+
+    STANDBY_EXISTS = "standby_exists"  # the standby group is in the inventory
+    PRIMARY_HAS_INSTANCES = "primary_has_instances"  # the primary runs more than 0 instances
+    STANDBY_HAS_INSTANCES = "standby_has_instances"
+    DNS_POINTS_AT_PRIMARY = "dns_points_at_primary"  # a failover's: traffic is on the primary now
+    DNS_POINTS_AT_STANDBY = "dns_points_at_standby"  # a failback's: traffic is on the standby now
+    NO_DEPLOY_RUNNING = "no_deploy_running"  # no deploy of the service, or of either group, is running
+    REPLICATION_LAG_BELOW = "replication_lag_below"  # the `replication` check reads a lag below its limit
+
+
+class Replication(Frozen):
+    """Where the replication lag is read: GET `url` answers the lag in seconds, as a plain number or JSON (a
+    number, or an object whose `field` holds it)."""
+
+    url: str = Field(min_length=1, max_length=500)  # may use the runbook's {parameters}
+    field: str | None = Field(default=None, min_length=1, max_length=64)  # the JSON key: "lag_seconds"
+    limit_seconds: float = Field(default=30, gt=0, le=86400)  # above it: "dr status" flags it, the check fails
+
+
 UNDO: dict[Do, Do | None] = {
     Do.SCALE_STANDBY: Do.DRAIN_STANDBY,
     Do.SCALE_PRIMARY: Do.DRAIN_PRIMARY,
@@ -57,9 +83,9 @@ class Step(Frozen):
     wait: Wait | None = None
     human: bool = False
     role: str | None = None  # a human step: who may tick it (a policy role; default operator)
-    url: HttpUrl | None = None  # health_check
+    url: str | None = Field(default=None, min_length=1, max_length=500)  # health_check; may use {parameters}
     expect_status: int = Field(default=200, ge=100, le=599)
-    message: str | None = Field(default=None, max_length=500)  # post
+    message: str | None = Field(default=None, max_length=500)  # post; may use {parameters}
     min_healthy: int | None = Field(default=None, ge=0)  # a wait on health: at least this many healthy
     timeout_seconds: int = Field(default=600, ge=1, le=86400)  # a wait fails after this; an action's own limit
     expect_seconds: int = Field(default=60, ge=0, le=86400)  # how long it should take: the preview and RTO estimate
@@ -92,6 +118,9 @@ class Runbook(Frozen):
     standby: str = Field(min_length=1, max_length=128)
     dns: DnsTarget | None = None  # the name that carries the traffic; places include primary and standby
     stakeholders: tuple[str, ...] = ()  # opsbot users told by direct message (and SMS at start and end)
+    parameters: dict[str, str | int | float] = Field(default_factory=dict)  # {name} in a message or a url
+    preconditions: tuple[Precondition, ...] = ()  # checked once before the preview: one failing refuses
+    replication: Replication | None = None  # the replication lag "dr status" shows
     broadcast_minutes: float | None = Field(default=None, gt=0, le=120)  # None: OPSBOT_DR_BROADCAST_MINUTES
     steps: tuple[Step, ...] = Field(min_length=1, max_length=50)
 

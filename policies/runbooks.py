@@ -19,8 +19,9 @@ from pydantic_core import ErrorDetails
 
 from core.annotations import keys_at
 from core.errors import ConfigError, first_of
+from policies import runbook_params
 from policies.model import Policy, did_you_mean
-from policies.runbook_model import Do, Runbook, Step, Wait
+from policies.runbook_model import Do, Precondition, Runbook, Step, Wait
 from policies.yamlfile import YamlDocument, describe, read_yaml
 
 SHIPPED = Path(__file__).with_name("runbooks")
@@ -41,6 +42,8 @@ _ONLY_ON: dict[str, tuple[str, frozenset[Do | Wait]]] = {
     "undo": ("an action step (do)", frozenset(Do)),
     "timeout_seconds": ("an action or a wait", frozenset(Do) | frozenset(Wait)),
 }
+
+_NEEDS_DNS = frozenset({Precondition.DNS_POINTS_AT_PRIMARY, Precondition.DNS_POINTS_AT_STANDBY})
 
 
 def load_runbooks(folder: Path | None = None, *, policy: Policy | None = None) -> dict[str, Runbook]:
@@ -144,9 +147,11 @@ def _schema_problem(err: ErrorDetails, data: dict[str, Any]) -> Problem:
     last = str(loc[-1]) if loc else ""
     if err["type"] == "extra_forbidden":
         what += did_you_mean(last, keys_at(Runbook, loc[:-1]))
-    elif err["type"] == "enum" and last in ("do", "wait"):
-        names = [member.value for member in (Do if last == "do" else Wait)]
-        what = f"unknown {'action' if last == 'do' else 'condition'} '{err['input']}'"
+    elif err["type"] == "enum" and (last in ("do", "wait") or loc[:1] == ("preconditions",)):
+        enum = Do if last == "do" else Wait if last == "wait" else Precondition
+        names = [member.value for member in enum]
+        noun = {"do": "action", "wait": "condition"}.get(last, "precondition")
+        what = f"unknown {noun} '{err['input']}'"
         what += did_you_mean(str(err["input"]), names) or f" (one of: {', '.join(names)})"
     elif err["type"] == "literal_error":
         what = f"expected {err.get('ctx', {}).get('expected', 'one of the names shown in docs/dr.md')}"
@@ -182,6 +187,12 @@ def _problems(runbook: Runbook) -> Iterator[Problem]:
         if step.wait is Wait.DNS_SETTLED and not switched:
             yield ("steps", index, "wait"), "dns_settled waits for a DNS change: put a switch_dns step before it"
         switched = switched or step.do is Do.SWITCH_DNS
+    yield from runbook_params.problems(runbook)
+    for index, condition in enumerate(runbook.preconditions):
+        if condition is Precondition.REPLICATION_LAG_BELOW and runbook.replication is None:
+            yield ("preconditions", index), "replication_lag_below reads the replication check: add replication: url"
+        if condition in _NEEDS_DNS and runbook.dns is None:
+            yield ("preconditions", index), f"{condition.value} reads where DNS points: add the runbook's dns"
 
 
 def _keys_that_do_nothing(index: int, step: Step) -> Iterator[Problem]:

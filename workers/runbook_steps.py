@@ -18,6 +18,7 @@ import httpx
 from actions.dr.model import RunbookRun, StepOutcome
 from core.models import Reply
 from policies.runbook_model import UNDO, Do, Runbook, Step
+from policies.runbook_params import fill
 from workers.context import WorkerContext
 from workers.runbook_actions import (
     DRILL_SPEED,
@@ -49,9 +50,9 @@ def perform(
         return wait(ctx, run, runbook, index, now)
     memo = dict(run.steps[index].memo)
     if step.do is Do.HEALTH_CHECK:
-        return _health_check(step, run.steps[index].started_at or now, now)
+        return _health_check(step, fill(runbook, step.url or ""), run.steps[index].started_at or now, now)
     if step.do is Do.POST:
-        return _post(ctx, run, step, index)
+        return _post(ctx, run, fill(runbook, step.message or ""), index)
     if step.do is Do.SWITCH_DNS:
         place = place_for(run, runbook)
         outcome = switch_dns(ctx, runbook, place, memo, drill=run.request.kind == "drill")
@@ -109,9 +110,9 @@ def _simulated(outcome: StepOutcome, run: RunbookRun, step: Step, index: int, no
     )
 
 
-def _health_check(step: Step, started: float, now: float) -> StepOutcome:
-    """GET the url; any other answer (or none) is looked at again until the step's timeout_seconds."""
-    url = str(step.url)
+def _health_check(step: Step, url: str, started: float, now: float) -> StepOutcome:
+    """GET the url (its parameters filled in); any other answer (or none) is looked at again until the step's
+    timeout_seconds."""
     began = time.perf_counter()
     try:
         status = httpx.get(url, timeout=HEALTH_TIMEOUT_SECONDS, follow_redirects=False).status_code
@@ -127,10 +128,9 @@ def _health_check(step: Step, started: float, now: float) -> StepOutcome:
     return StepOutcome(status="waiting", detail=detail)
 
 
-def _post(ctx: WorkerContext, run: RunbookRun, step: Step, index: int) -> StepOutcome:
+def _post(ctx: WorkerContext, run: RunbookRun, text: str, index: int) -> StepOutcome:
     """The message to the run's incident channels (where it was asked, when it has none), exactly once: a Redis
     mark taken before publishing keeps a worker that takes over from posting it again."""
-    text = step.message or ""
     if run.request.kind == "drill":
         return StepOutcome(status="done", detail=f"would post: {text} (simulated)", memo={"simulated_seconds": "0"})
     refs = run.channels or (run.ref,)

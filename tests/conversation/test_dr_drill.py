@@ -68,10 +68,38 @@ def test_a_drill_is_confirmed_by_who_asked_changes_nothing_and_reports_its_rto(d
     assert "  DNS www.wedding.example. -> web-prod" in status.text  # nothing switched
 
 
-def test_a_failback_is_previewed_whole_and_needs_a_second_admin(dr: tuple[Runtime, Say]) -> None:
+def standby_takes_traffic(runtime: Runtime) -> None:
+    """DNS at web-dr, as a failover leaves it."""
+    services = runtime.conversation.services
+    target = services.runbooks["web-failback"].dns
+    assert target is not None
+    services.dns[None].point(target, "web-dr")
+
+
+def test_a_failback_is_refused_while_traffic_is_on_the_primary(dr: tuple[Runtime, Say]) -> None:
     _runtime, say = dr
+    (refused,) = say("fail back web-prod")
+    assert refused.kind == "refusal"
+    assert refused.text == "Cannot fail back web: precondition failed - DNS already points at web-prod."
+
+
+def test_a_drill_lists_the_preconditions_a_real_run_would_fail_and_goes_on(dr: tuple[Runtime, Say]) -> None:
+    runtime, say = dr
+    standby_takes_traffic(runtime)
+    (preview,) = say("dr drill web", user="bob")
+    assert preview.kind == "confirm"
+    assert (
+        "Preconditions: 1 failed - a real fail over would be refused: DNS already points at web-dr."
+        in preview.text.splitlines()
+    )
+
+
+def test_a_failback_is_previewed_whole_and_needs_a_second_admin(dr: tuple[Runtime, Say]) -> None:
+    runtime, say = dr
+    standby_takes_traffic(runtime)
     (preview,) = say("fail back web-prod")
     lines = preview.text.splitlines()
+    assert "Preconditions: all 2 hold." in lines
     assert lines[0] == "Failback: Fail web back from web-dr to web-prod: web-prod 12, web-dr 0 instances"
     assert lines[1].startswith("Runbook web-failback (9 steps, about ")
     assert "  2. Scale web-prod back to its size: web-prod 12 -> 12, about 3 s" in lines

@@ -45,7 +45,8 @@ def test_the_preview_shows_the_whole_runbook_and_needs_a_second_admin(dr: tuple[
         "Now: web-prod (AWS us-east-1): 12/12 running; web-dr (Azure westeurope): 0 instances; "
         "DNS www.wedding.example. -> web-prod"
     )
-    assert lines[12].startswith("Critical (failover in prod): needs approval by an admin other than alice.")
+    assert lines[12] == "Preconditions: all 2 hold."
+    assert lines[13].startswith("Critical (failover in prod): needs approval by an admin other than alice.")
     assert [b.label for b in preview.buttons] == ["Approve (admin)", "Cancel"]
 
     (own,) = say(press=button([preview], "Approve"))  # alice cannot approve her own failover
@@ -103,8 +104,12 @@ def test_approved_the_checklist_runs_ticks_pauses_and_ends_with_traffic_on_the_s
 
     (status,) = say("dr status", user="dave")
     assert "DNS www.wedding.example. -> web-dr" in status.text
-    (again,) = say("fail over web-prod")  # the primary is drained now: the preview says so
-    assert "web-prod (AWS us-east-1): 0 instances" in again.text
+    (again,) = say("fail over web-prod")  # traffic is on web-dr now: its precondition refuses it
+    assert again.kind == "refusal"
+    assert again.text == "Cannot fail over web: precondition failed - DNS already points at web-dr."
+    (back,) = say("fail back web-prod")  # and the way back is open
+    assert back.kind == "confirm" and back.text.startswith("Failback: Fail web back from web-dr to web-prod: ")
+    assert "Preconditions: all 2 hold." in back.text.splitlines()
 
 
 def test_abort_asks_first_then_undoes_the_completed_steps(dr: tuple[Runtime, Say]) -> None:

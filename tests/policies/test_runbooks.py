@@ -73,7 +73,7 @@ def test_the_shipped_runbooks_are_checked_on_their_own_and_ones_own_against_the_
     assert not [problem for problem in review.problems if str(SHIPPED) in problem]
     assert not [warning for warning in review.warnings if "runbook" in warning]
     own = review_config({"OPSBOT_POLICY": str(policy), "OPSBOT_RUNBOOKS": str(SHIPPED)})  # chosen: they must fit
-    assert f"{SHIPPED / 'web-failover.yaml'}:17: stakeholders.0: unknown user 'carol'" in own.problems
+    assert f"{SHIPPED / 'web-failover.yaml'}:30: stakeholders.0: unknown user 'carol'" in own.problems
     assert own.warnings == []
 
 
@@ -135,7 +135,7 @@ def test_what_the_schema_cannot_say_all_at_once(tmp_path: Path) -> None:
     text = (
         FAILOVER.replace("standby: web-dr", "standby: web-prod")
         .replace("  - name: Point www.wedding.example at web-dr\n    do: switch_dns\n    expect_seconds: 60\n", "")
-        .replace("    message: Failing web-prod over to web-dr\n", "    message: Failing over\n    min_healthy: 3\n")
+        .replace("    message: Failing {primary} over to {standby}\n", "    message: Over\n    min_healthy: 3\n")
         .replace("    role: admin\n", "    role: admin\n    timeout_seconds: 61\n")
     )
     path = write(tmp_path, "web-failover.yaml", text)
@@ -243,3 +243,44 @@ def test_a_name_that_fits_two_runbooks_finds_none(tmp_path: Path) -> None:
     assert find_runbook(runbooks, "failover", "web-dr") is None  # both fail over to web-dr: say which
     found = find_runbook(runbooks, "failover", "shop")
     assert found is not None and found.primary == "shop-prod"
+
+
+CHECK = "  - name: Check\n    do: health_check\n    url: ftp://{host}\n"
+
+
+def test_parameters_and_preconditions_are_checked_with_their_lines(tmp_path: Path) -> None:
+    text = (
+        FAILOVER.replace("  host: www.wedding.example\n", "  host: www.wedding.example\n  standby: web-dr\n")
+        .replace("  - standby_exists\n", "  - standby_exists\n  - replication_lag_below\n")
+        .replace("message: Failing {primary} over to {standby}", 'message: "{standby} takes traffic from {hots}"')
+        .replace("message: web runs on web-dr", 'message: "web on {standby:>10}"')
+        .replace("  - name: Drain web-prod\n", CHECK + "  - name: Drain web-prod\n")
+    )
+    path = write(tmp_path, "web-failover.yaml", text)
+    assert problems_of(tmp_path) == [
+        f"{path}:{line_of(text, '  standby: web-dr')}: parameters.standby: standby is always the runbook's own "
+        "standby: choose another name",
+        f"{path}:{line_of(text, '- replication_lag_below')}: preconditions.1: replication_lag_below reads the "
+        "replication check: add replication: url",
+        f"{path}:{line_of(text, '{hots}')}: steps.0.message: unknown parameter 'hots' in {{hots}} (did you mean "
+        "'host'?)",
+        f"{path}:{line_of(text, 'ftp://')}: steps.6.url: not a URL once its parameters are filled in: "
+        "ftp://www.wedding.example",
+        f"{path}:{line_of(text, '{standby:>10}')}: steps.9.message: a placeholder is only {{name}} in {{standby:>10}}",
+    ]
+
+
+def test_an_unknown_precondition_is_named_with_a_suggestion(tmp_path: Path) -> None:
+    text = FAILOVER.replace("  - dns_points_at_primary", "  - dns_points_at_primray")
+    path = write(tmp_path, "web-failover.yaml", text)
+    assert problems_of(tmp_path) == [
+        f"{path}:{line_of(text, 'primray')}: preconditions.1: unknown precondition 'dns_points_at_primray' (did you "
+        "mean 'dns_points_at_primary'?)"
+    ]
+
+
+def test_the_shipped_runbooks_guard_the_direction_of_traffic() -> None:
+    runbooks = load_runbooks()
+    assert runbooks["web-failover"].preconditions == ("standby_exists", "dns_points_at_primary")
+    assert runbooks["web-failback"].preconditions == ("standby_exists", "dns_points_at_standby")
+    assert runbooks["web-failover"].parameters == {"host": "www.wedding.example"}

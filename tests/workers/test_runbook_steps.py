@@ -5,6 +5,7 @@ against a local HTTP server."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import ClassVar
 
 import pytest
 import redis
@@ -49,9 +50,10 @@ def ctx(settings: Settings, redis_conn: redis.Redis, cloud: SimulatedCloud, dns:
                          audit=base.audit, outbox=base.outbox, dr_parts=parts)  # fmt: skip
 
 
-def runbook(*steps: Step, kind: str = "failover") -> Runbook:
+def runbook(*steps: Step, kind: str = "failover", parameters: dict[str, str | int | float] | None = None) -> Runbook:
     return Runbook(name=f"web-{kind}", title="Fail web-prod over to web-dr", kind=kind, service="web",
-                   primary="web-prod", standby="web-dr", dns=DNS, steps=steps)  # fmt: skip
+                   primary="web-prod", standby="web-dr", dns=DNS, steps=steps,
+                   parameters=parameters or {})  # fmt: skip
 
 
 def new_run(book: Runbook, *, kind: str = "run", primary_size: int = 12, run_id: int = 1) -> RunbookRun:
@@ -208,14 +210,17 @@ def test_a_drill_reports_what_would_fail(ctx: WorkerContext, clock: Clock) -> No
 
 class Health(LoopbackHandler):
     status = 200
+    paths: ClassVar[list[str]] = []
 
     def do_GET(self) -> None:
+        type(self).paths.append(self.path)
         self.reply(type(self).status, b"ok")
 
 
 @pytest.fixture
 def health() -> Iterator[LoopbackServer]:
     Health.status = 200
+    Health.paths = []
     with LoopbackServer(Health, "health") as server:
         yield server
 
@@ -256,3 +261,19 @@ def test_a_human_step_waits_for_its_tick(ctx: WorkerContext, clock: Clock) -> No
     book = runbook(Step(name="Confirm the database replica is promoted", human=True, role="admin"))
     outcome = perform(ctx, new_run(book), book, 0, clock=clock)
     assert (outcome.status, outcome.detail) == ("waiting", "waiting for admin to tick it")
+
+
+def test_parameters_are_filled_in_a_post_and_a_health_check(
+    ctx: WorkerContext, clock: Clock, health: LoopbackServer
+) -> None:  # fmt: skip
+    host = health.url.removeprefix("http://")
+    book = runbook(
+        Step(name="Tell them", do=Do.POST, message="{standby} takes {service} traffic from {primary} ({{ticket}})"),
+        Step(name="Check", do=Do.HEALTH_CHECK, url="http://{host}/{path}"),
+        parameters={"host": host, "path": "healthz"},
+    )
+    run, posted = look(ctx, new_run(book), book, 0, clock)
+    _, checked = look(ctx, run, book, 1, clock)
+    assert posted.status == checked.status == "done"
+    assert [r.text for _, r in ctx.outbox.read("slack")] == ["web-dr takes web traffic from web-prod ({ticket})"]
+    assert Health.paths == ["/healthz"]
