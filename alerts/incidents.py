@@ -15,6 +15,7 @@ import redis
 from pydantic import Field, ValidationError
 from redis.client import Pipeline
 
+from core.changes import Topic, publish
 from core.models import Frozen
 
 Severity = Literal["sev1", "sev2", "sev3", "sev4"]
@@ -80,6 +81,7 @@ class IncidentBook:
             pipe.expire(_timeline(incident.number), KEEP_SECONDS)
             pipe.sadd(_OPEN, incident.number)
             pipe.execute()
+        publish(self._redis, Topic.INCIDENTS, str(incident.number))
         return incident
 
     def get(self, n: int) -> Incident | None:
@@ -132,6 +134,7 @@ class IncidentBook:
         if after is not None and closed:
             self._redis.srem(_OPEN, n)
             self._redis.rpush(_timeline(n), Entry(at=now, kind="resolved", what=summary[:500], by=by).model_dump_json())
+            publish(self._redis, Topic.INCIDENTS, str(n))
         return after
 
     def open(self) -> list[Incident]:

@@ -14,6 +14,7 @@ from typing import Any, Literal, cast
 import redis
 
 from alerts.model import Alert, AlertState, Incoming
+from core.changes import Topic, publish
 from core.models import ConversationRef
 
 PREFIX = "opsbot:alerts:"
@@ -98,6 +99,8 @@ class AlertBook:
             body = prepared(incoming).model_copy(update={"first_seen": now, "last_seen": now})
             args[0] = body.model_dump_json(exclude=_VOLATILE)
             kind, number = cast(list[Any], self._ingest(keys=keys, args=args))  # "repeat" if another was quicker
+        if _text(kind) == "new":
+            publish(self._redis, Topic.ALERTS, str(number))
         return Stored(_text(kind), int(number))  # type: ignore[arg-type]
 
     # -- opening: the card posted and the escalation started, once -------------------------------------
@@ -227,6 +230,7 @@ class AlertBook:
                     pipe.multi()
                     pipe.hset(key, "json", after.model_dump_json(exclude=_VOLATILE))
                     pipe.execute()
+                    publish(self._redis, Topic.ALERTS, str(number))
                     return Change(after, True)
                 except redis.WatchError:
                     continue

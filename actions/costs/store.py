@@ -23,6 +23,7 @@ import redis
 from redis.client import Pipeline
 
 from actions.costs.model import CloudForecast, CostTable, concat
+from core.changes import Topic, publish
 from core.schedule import Schedule
 
 PREFIX = "opsbot:costs:"
@@ -121,6 +122,7 @@ class CostStore:
             pipe.hset(self._meta_key, source, state.to_json())
             pipe.set(self._version_key, secrets.token_hex(8))
             pipe.execute()
+        publish(self._redis, Topic.COST, source)
         return state
 
     def fail(self, source: str, provider: str, error: str, *, at: float) -> SourceState:
@@ -138,6 +140,7 @@ class CostStore:
                     pipe.execute()
                 except redis.WatchError:
                     continue
+                publish(self._redis, Topic.COST, source)
                 return state
 
     def mark_reading(self, seconds: float = _READING_SECONDS) -> None:

@@ -20,6 +20,7 @@ import redis
 from pydantic import ValidationError
 
 from actions.deploy.model import DeployRecord, DeployRequest, GroupRollout
+from core.changes import Topic, publish
 from core.durations import span
 from core.errors import ProviderError
 from core.models import ConversationRef
@@ -82,6 +83,7 @@ class DeployBook:
         taken = int(cast(int, self._take(keys=keys, args=args)))
         if taken:  # another deploy took the lock between our look and our try: its number is now the holder
             raise DeployBusy(self.busy(service, environment) or f"{service} {environment}: deploy {taken} runs")
+        publish(self._redis, Topic.DEPLOYS, str(record.id))
         if taking_over:
             self.update(int(taking_over), _being_rolled_back)
         self._forget_old(service)
@@ -161,6 +163,7 @@ class DeployBook:
         self._redis.set(_key(record.id), record.model_dump_json(), ex=KEEP_SECONDS)
         if record.finished:
             self._finish(record)
+        publish(self._redis, Topic.DEPLOYS, str(record.id))
 
     def update(self, id: int, change: Callable[[DeployRecord], DeployRecord | None]) -> DeployRecord | None:
         """Apply `change` to the stored record and write the result, again if another writer got there first.
@@ -169,6 +172,8 @@ class DeployBook:
         after, wrote = update_json(self._redis, _key(id), DeployRecord, change, ttl=KEEP_SECONDS)
         if wrote and after is not None and after.finished:
             self._finish(after)
+        if wrote:
+            publish(self._redis, Topic.DEPLOYS, str(id))
         return after
 
     # -- inside --------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ import redis
 from pydantic import ValidationError
 
 from actions.dr.model import RunbookRequest, RunbookRun, StepRun
+from core.changes import Topic, publish
 from core.errors import ProviderError
 from core.models import ConversationRef
 from core.stored import update_json
@@ -88,6 +89,7 @@ class RunBook:
                                                            KEEP_SECONDS])))  # fmt: skip
         if taken:
             raise RunBusy(self.busy(service) or f"run {taken} of {service} is going on: wait for it or abort it")
+        publish(self._redis, Topic.RUNS, str(run.id))
         self._forget_old(service)
         return run
 
@@ -145,6 +147,8 @@ class RunBook:
         if wrote and after is not None and after.finished:
             self._redis.srem(_RUNNING, after.id)
             self._release(keys=[_lock(after.request.service)], args=[after.id])
+        if wrote:
+            publish(self._redis, Topic.RUNS, str(id))
         return after
 
     # -- inside --------------------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from redis.client import Pipeline
 
 from actions.backend import Scope
 from actions.provider import Billing, Resource
+from core.changes import Topic, publish
 from core.models import Frozen
 from core.schedule import BLOCK_SLICE_SECONDS, Schedule
 
@@ -148,6 +149,7 @@ class InventoryStore:
                     pipe.execute()
                 except redis.WatchError:
                     continue
+                publish(self._redis, Topic.HEALTH, scope.key)
                 return state
 
     def _moved(self, pipe: Pipeline) -> None:

@@ -20,6 +20,7 @@ from actions.simulated.planner import prepare
 from actions.simulated.transaction import optimistic
 from actions.simulated.world import WorldView, apply_overlay, base_view
 from actions.wording import CLOUD_LABELS
+from core.changes import Topic, publish
 from core.errors import ProviderError, ProviderTimeout, TransientProviderError
 from core.models import ActionName, ActionRequest
 
@@ -99,6 +100,8 @@ class SimulatedCloud:
                 time.sleep(self.step_seconds)
                 progress(line)
             change = self._commit(request)
+        if change.writes:
+            publish(self._redis, Topic.HEALTH, request.resource_name)
         return Outcome(summary=change.outcome, resource=change.result)
 
     def _commit(self, request: ActionRequest) -> Change:
@@ -122,9 +125,11 @@ class SimulatedCloud:
         """Put release `version` on the group's members called `members` (all: the group's model too), the way a
         finished (or stopped) rollout leaves them; one optimistic transaction on the world's version, so scale
         and failover committed meanwhile are kept. Returns the group as it is after."""
-        return optimistic(
+        group = optimistic(
             self._redis, self._version_key, partial(self._try_version, group=group_name, version=version, names=members)
         )
+        publish(self._redis, Topic.HEALTH, group_name)
+        return group
 
     def _try_version(
         self, pipe: redis.client.Pipeline, group: str, version: str, names: Collection[str] | None

@@ -9,6 +9,7 @@ from typing import cast
 
 import redis
 
+from core.changes import Topic, publish
 from policies.alerting.oncall import Override
 
 PREFIX = "opsbot:oncall:overrides:"
@@ -24,6 +25,7 @@ class OverrideStore:
             "by": override.by, "made": made,
         }  # fmt: skip
         self._redis.zadd(PREFIX + schedule, {json.dumps(body, sort_keys=True): override.end.timestamp()})
+        publish(self._redis, Topic.ONCALL, schedule)
 
     def active(self, schedule: str, now: float) -> list[Override]:
         """Overrides that have not ended, in the order they were made (later ones win where they overlap)."""
