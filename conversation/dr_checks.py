@@ -1,6 +1,6 @@
 """A runbook's preconditions, checked once before its preview is shown, and the replication lag "dr status" shows.
 A failing precondition refuses a failover or a failback in one line that names it and why ("Cannot fail over web:
-precondition failed - DNS already points at web-dr."); a drill is a rehearsal, so its preview lists what would
+precondition failed - DNS points at web-dr, not web-prod."); a drill is a rehearsal, so its preview lists what would
 have refused a real run and the drill goes on."""
 
 from __future__ import annotations
@@ -97,7 +97,7 @@ def _why_not(condition: Precondition, runbook: Runbook, facts: Facts) -> str | N
             return f"DNS not read ({facts.dns_problem or 'no answer'})"
         if tuple(facts.pointing) == (want,):
             return None
-        return f"DNS already points at {', '.join(facts.pointing) or 'nowhere'}"
+        return f"DNS points at {', '.join(facts.pointing) or 'nowhere'}, not {want}"
     if condition is Precondition.NO_DEPLOY_RUNNING:
         return _deploy_running(runbook, facts.deploys)
     return _lag_problem(runbook, facts.lag)

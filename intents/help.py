@@ -93,7 +93,7 @@ _TOPICS: Mapping[str, Topic] = {
     ),
     "dr": _topic(
         "dr: runbooks to the standby and back, step by step, a second admin approves; a drill changes nothing.",
-        ("dr status", "fail back web-prod", "dr drill web-prod", "pause the failover", "abort the failover"),
+        ("dr status", "fail over web-prod", "dr drill web-prod", "pause the failover", "abort the failover"),
         I.DR_STATUS,
         I.DR_DRILL,
         I.FAILOVER,

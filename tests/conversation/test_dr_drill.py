@@ -80,7 +80,7 @@ def test_a_failback_is_refused_while_traffic_is_on_the_primary(dr: tuple[Runtime
     _runtime, say = dr
     (refused,) = say("fail back web-prod")
     assert refused.kind == "refusal"
-    assert refused.text == "Cannot fail back web: precondition failed - DNS already points at web-prod."
+    assert refused.text == "Cannot fail back web: precondition failed - DNS points at web-prod, not web-dr."
 
 
 def test_a_drill_lists_the_preconditions_a_real_run_would_fail_and_goes_on(dr: tuple[Runtime, Say]) -> None:
@@ -89,7 +89,7 @@ def test_a_drill_lists_the_preconditions_a_real_run_would_fail_and_goes_on(dr: t
     (preview,) = say("dr drill web", user="bob")
     assert preview.kind == "confirm"
     assert (
-        "Preconditions: 1 failed - a real fail over would be refused: DNS already points at web-dr."
+        "Preconditions: 1 failed - a real fail over would be refused: DNS points at web-dr, not web-prod."
         in preview.text.splitlines()
     )
 

@@ -106,7 +106,7 @@ def test_approved_the_checklist_runs_ticks_pauses_and_ends_with_traffic_on_the_s
     assert "DNS www.wedding.example. -> web-dr" in status.text
     (again,) = say("fail over web-prod")  # traffic is on web-dr now: its precondition refuses it
     assert again.kind == "refusal"
-    assert again.text == "Cannot fail over web: precondition failed - DNS already points at web-dr."
+    assert again.text == "Cannot fail over web: precondition failed - DNS points at web-dr, not web-prod."
     (back,) = say("fail back web-prod")  # and the way back is open
     assert back.kind == "confirm" and back.text.startswith("Failback: Fail web back from web-dr to web-prod: ")
     assert "Preconditions: all 2 hold." in back.text.splitlines()

@@ -146,5 +146,5 @@ def test_help_dr_and_help_incident_show_their_commands() -> None:
     assert topic_of("failback") == "dr" and topic_of("incident") == "incident"
     assert parse("help dr").slots.topic == "dr"
     assert parse("help incident").slots.topic == "incident"
-    assert "fail back web-prod" in help_text("dr")
+    assert "fail over web-prod" in help_text("dr")
     assert "inc 1 update" in help_text("incident")
