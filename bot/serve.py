@@ -21,6 +21,7 @@ from bot.delivery import Deliverer
 from bot.http import build_app
 from bot.inbox import Inbox
 from bot.runtime import Runtime
+from bot.web.adapter import AppAdapter
 from conversation.incident_rooms import IncidentRooms
 from core.errors import ConfigError
 from core.leases import replica_name
@@ -73,6 +74,7 @@ async def serve(settings: Settings, *, with_worker: bool = True) -> None:
     try:
         inbox = Inbox(runtime.conversation, runtime.outbox)
         adapters = [_build_adapter(name, runtime, inbox) for name in channels]
+        adapters.append(AppAdapter(runtime))  # the phone dashboard (/app), whatever chat channels there are
         await Service(runtime, adapters, host=settings.http_host, port=settings.http_port).run()
     finally:
         runtime.close()
@@ -162,6 +164,9 @@ class Service:
     async def _shut_down(
         self, server: asyncio.Task[None] | None, deliveries: list[asyncio.Task[None]], started: list[ChannelAdapter]
     ) -> None:
+        for adapter in self.adapters:  # open live streams would keep the server waiting for its whole grace period
+            if isinstance(adapter, AppAdapter):
+                adapter.close_streams()
         self._server.should_exit = True
         if server is not None:
             await asyncio.wait({server})

@@ -1,5 +1,9 @@
 """Confirm and Cancel: the second step. Every rule a confirmation obeys is checked here, in order,
-and each refusal says why in one line."""
+and each refusal says why in one line.
+
+A critical action asked from the phone dashboard (channel "app") waits for a second admin who may not have the
+dashboard open: `chat_copies` posts its approval card to chat too, and such a card may be approved from any
+conversation (the approver's role and person are checked as everywhere)."""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from conversation.confirmations import BudgetChange, Pending, RunbookAbort, requ
 from conversation.outcome import recorded
 from conversation.replies import clock, edit, reply, where
 from conversation.services import Services
+from core.broadcast import incident_refs
 from core.durations import span
 from core.errors import ProviderError
 from core.models import ConversationRef, Message, Reply
@@ -89,6 +94,8 @@ class Approvals:
         self._s.workers.outbox.publish(edit(pending.ref, pending.reply_key, text, kind="progress"))
         job_id = enqueue_action(self._s.workers, job)
         self._record(AuditEvent.ENQUEUED, user, msg, pending, f"job {job_id}")
+        if (msg.ref.channel, msg.ref.conversation_id) != (pending.ref.channel, pending.ref.conversation_id):
+            return [reply(msg.ref, f"Approved {pending.requester}'s request - running.\n{pending.plan_summary}")]
         return []
 
     def cancel(self, msg: Message, user: str, pending: Pending | None, code: str | None) -> list[Reply]:
@@ -144,7 +151,8 @@ class Approvals:
                 return [edit(pending.ref, pending.reply_key, f"Expired - nothing was run.\n{pending.plan_summary}"),
                         refusal]  # fmt: skip
             return [refusal]
-        if (pending.ref.channel, pending.ref.conversation_id) != (msg.ref.channel, msg.ref.conversation_id):
+        elsewhere = (pending.ref.channel, pending.ref.conversation_id) != (msg.ref.channel, msg.ref.conversation_id)
+        if elsewhere and not _approvable_anywhere(pending):
             return self._refuse(msg, user, pending, "That confirmation belongs to another conversation.")
         if pending.params_hash != pending.request.params_hash:
             return self._refuse(msg, user, pending, "That request was altered after it was shown: ask again.")
@@ -177,3 +185,46 @@ class Approvals:
             event, actor=user, where=where(msg.ref), what=pending.plan_summary, params=params, outcome=outcome
         )
         recorded()
+
+
+def _approvable_anywhere(pending: Pending) -> bool:
+    """A critical request from the dashboard: its card was posted to chat too (`chat_copies`)."""
+    return pending.approver_role is not None and pending.ref.channel == APP
+
+
+APP = "app"  # the phone dashboard's channel (bot.web)
+
+
+def chat_copies(services: Services, msg: Message, replies: list[Reply]) -> list[Reply]:
+    """For a message from the dashboard: a copy of each approval card among `replies` for chat - in the incident
+    channels when there are any, else by direct message to each admin (but the requester) on each configured chat
+    platform - so a second admin is told. Empty for anything else."""
+    if msg.ref.channel != APP:
+        return []
+    copies: list[Reply] = []
+    for card in replies:
+        code = next((b.id.removeprefix("confirm:") for b in card.buttons if b.id.startswith("confirm:")), None)
+        pending = services.confirmations.get(code) if code and card.kind == "confirm" else None
+        if pending is None or pending.approver_role is None:
+            continue
+        text = f"{pending.requester} asked from the dashboard:\n{card.text}"
+        approve = tuple(b for b in card.buttons if b.id == f"confirm:{code}")
+        for i, ref in enumerate(_approvers(services, pending.requester)):
+            copies.append(Reply(ref=ref, key=f"urgent-approve-{code}-{i}", text=text, buttons=approve, kind="confirm"))
+    return copies
+
+
+def _approvers(services: Services, requester: str) -> list[ConversationRef]:
+    rooms = [ref for ref in incident_refs(list(services.settings.incident_channels)) if ref.channel != APP]
+    if rooms:
+        return rooms
+    settings, policy = services.settings, services.policy
+    platforms = [name for name, token in (("slack", settings.slack_bot_token), ("telegram", settings.telegram_token))
+                 if token is not None]  # fmt: skip
+    return [
+        ConversationRef(channel=platform, conversation_id=inbox)
+        for admin in policy.admins()
+        if admin != requester
+        for platform in platforms
+        if (inbox := policy.identity_on(admin, platform)) is not None
+    ]

@@ -86,7 +86,10 @@ class PolicyEngine:
         sender keeps its platform identity ("slack:U999"), so it is told apart (and told how to be added)."""
         if channel == "console":
             return sender
-        # The phone dashboard (bot/web) speaks for the platform identity its session proved ("telegram:123").
+        # The phone dashboard (bot/web) speaks for the platform identity its session proved ("telegram:123"); a
+        # "console:NAME" session comes from a link only the local CLI makes (`opsbot dashboard --user NAME`).
+        if channel == "app" and sender.startswith("console:"):
+            return sender.removeprefix("console:")
         identity = sender if channel == "app" else f"{channel}:{sender}"
         return self._identities.get(identity, identity)
 
