@@ -102,21 +102,22 @@ class DrFlow:
             return [reply(msg.ref, f"{missing} is not in the inventory: runbook {runbook.name} cannot run.",
                           kind="error")]  # fmt: skip
         pointing, problem = dr_status.read_dns(self._s, runbook)
+        lag = dr_checks.lag_of(runbook)
+        facts = dr_checks.Facts(primary, standby, pointing, problem, self._deploys(runbook), lag)
+        failed = dr_checks.failures(runbook, facts)
         request = RunbookRequest(
             runbook=runbook.name, runbook_hash=runbook_hash(runbook), kind="drill" if drill else "run",
             service=runbook.service, primary=runbook.primary, standby=runbook.standby,
             primary_size=primary.count or 0, standby_size=standby.count or 0,
             dns_pointing=pointing[0] if pointing else None, requested_by=user,
+            preconditions_failed="; ".join(failed) if drill and failed else None,
         )  # fmt: skip
         head, decision = self._head(msg, user, runbook, request, primary, standby)
         refusal = decision.reason if not decision.allowed else None
-        if refusal is None and not drill:  # a drill changes nothing: it uses up no change
-            refusal = self._s.policy.count_change(user, msg.ref)
-        lag = dr_checks.lag_of(runbook)
-        facts = dr_checks.Facts(primary, standby, pointing, problem, self._deploys(runbook), lag)
-        failed = dr_checks.failures(runbook, facts)
         if refusal is None and failed and not drill:  # a drill rehearses: its preview shows them instead
             refusal = dr_checks.refusal(runbook, failed)
+        if refusal is None and not drill:  # a drill changes nothing: it uses up no change
+            refusal = self._s.policy.count_change(user, msg.ref)
         health = (health_of(runbook.primary, index.resources, index.by_name),
                   health_of(runbook.standby, index.resources, index.by_name))  # fmt: skip
         checked = (dr_checks.lag_words(runbook, lag), dr_checks.preview_line(runbook, failed, drill=drill))

@@ -137,7 +137,9 @@ def summary(run: RunbookRun, runbook: Runbook, now: float) -> str:
         lines.append(f"RTO estimate: {span(rto_seconds(run))} (measured reads and checks, simulated changes; "
                      f"the runbook expects {span(runbook.expected_seconds)})")  # fmt: skip
         pairs = enumerate(zip(runbook.steps, run.steps, strict=True))
-        failed = [f"step {i + 1} ({s.name}): {r.detail or 'failed'}" for i, (s, r) in pairs if r.status == "failed"]
+        refused = run.request.preconditions_failed
+        failed = [f"preconditions: {refused}"] if refused else []
+        failed += [f"step {i + 1} ({s.name}): {r.detail or 'failed'}" for i, (s, r) in pairs if r.status == "failed"]
         lines.append("Would have failed: " + "; ".join(failed) if failed else "Nothing would have failed.")
     return "\n".join(lines)
 

@@ -27,6 +27,8 @@ class RunbookRequest(Frozen):
     standby_size: int = Field(ge=0)
     dns_pointing: str | None = None  # where the name pointed when asked
     incident: int | None = None  # the incident it runs for, when there is one
+    # A drill's: why its failing preconditions would refuse a real run, "; " between them (flat for the audit).
+    preconditions_failed: str | None = None
     requested_by: str
 
     @property

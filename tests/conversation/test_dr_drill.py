@@ -13,8 +13,9 @@ import pytest
 from bot.runtime import Runtime
 from core.settings import Settings
 from policies.runbooks import SHIPPED
-from tests.conversation.conftest import Say, SayFactory, button
+from tests.conversation.conftest import Say, SayFactory, button, outbox_after
 from tests.conversation.test_deploys import edited
+from tests.eventually import eventually
 
 
 @pytest.fixture
@@ -92,6 +93,18 @@ def test_a_drill_lists_the_preconditions_a_real_run_would_fail_and_goes_on(dr: t
         "Preconditions: 1 failed - a real fail over would be refused: DNS points at web-dr, not web-prod."
         in preview.text.splitlines()
     )
+    assert say(user="bob", press=button([preview], "Confirm")) == []
+    first = edited(runtime, preview.key, lambda text: "waiting for a person" in text)
+    say(user="carol", press=button([first], "Done: Confirm the database replica"))
+    second = edited(runtime, preview.key, lambda text: "[x] 4." in text and "waiting for a person" in text)
+    say(user="bob", press=button([second], "Done: Tell the wedding"))
+    report = eventually(
+        lambda: next(
+            (r for r in outbox_after(runtime) if r.reply_to == preview.key and "RTO estimate" in r.text), None
+        ),
+        what="the drill's report",
+    )
+    assert "Would have failed: preconditions: DNS points at web-dr, not web-prod" in report.text
 
 
 def test_a_failback_is_previewed_whole_and_needs_a_second_admin(dr: tuple[Runtime, Say]) -> None:
