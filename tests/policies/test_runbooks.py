@@ -245,17 +245,23 @@ def test_a_name_that_fits_two_runbooks_finds_none(tmp_path: Path) -> None:
     assert found is not None and found.primary == "shop-prod"
 
 
-CHECK = "  - name: Check\n    do: health_check\n    url: ftp://{host}\n"
+# A broken copy of the shipped failover: each (what, into what).
+BROKEN_PARAMETERS = (
+    ("  host: www.wedding.example\n", "  host: www.wedding.example\n  standby: web-dr\n"),
+    ("  - standby_exists\n", "  - standby_exists\n  - replication_lag_below\n"),
+    ("message: Failing {primary} over to {standby}", 'message: "{standby} takes traffic from {hots}"'),
+    ("message: web runs on web-dr", 'message: "web on {standby:>10}"'),
+    (
+        "  - name: Drain web-prod\n",
+        "  - name: Check\n    do: health_check\n    url: ftp://{host}\n  - name: Drain web-prod\n",
+    ),
+)
 
 
 def test_parameters_and_preconditions_are_checked_with_their_lines(tmp_path: Path) -> None:
-    text = (
-        FAILOVER.replace("  host: www.wedding.example\n", "  host: www.wedding.example\n  standby: web-dr\n")
-        .replace("  - standby_exists\n", "  - standby_exists\n  - replication_lag_below\n")
-        .replace("message: Failing {primary} over to {standby}", 'message: "{standby} takes traffic from {hots}"')
-        .replace("message: web runs on web-dr", 'message: "web on {standby:>10}"')
-        .replace("  - name: Drain web-prod\n", CHECK + "  - name: Drain web-prod\n")
-    )
+    text = FAILOVER
+    for before, after in BROKEN_PARAMETERS:
+        text = text.replace(before, after)
     path = write(tmp_path, "web-failover.yaml", text)
     assert problems_of(tmp_path) == [
         f"{path}:{line_of(text, '  standby: web-dr')}: parameters.standby: standby is always the runbook's own "
