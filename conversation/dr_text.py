@@ -9,7 +9,7 @@ from actions.provider import Resource
 from actions.wording import where
 from core.durations import span
 from policies.runbook_model import Do, Runbook, Step, Wait
-from policies.runbook_params import fill
+from policies.runbook_params import fill, min_healthy
 from workers.runbook_report import rto_seconds
 
 _DRILL_NOTE = "Drill: every read and check runs; every change is simulated and timed. Nothing changes."
@@ -64,7 +64,8 @@ def _what(step: Step, request: RunbookRequest, runbook: Runbook) -> str:
         if step.wait is Wait.DNS_SETTLED:
             return f"until DNS is live ({limit})"
         group = request.standby if step.wait is Wait.STANDBY_HEALTHY else request.primary
-        want = step.min_healthy if step.min_healthy is not None else _restored(request)
+        least = min_healthy(runbook, step)
+        want = least if least is not None else _restored(request)
         return f"until {group} has {want} healthy ({limit})"
     changes = {
         Do.SCALE_STANDBY: f"{request.standby} {request.standby_size} -> {_restored(request)}",

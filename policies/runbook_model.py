@@ -19,7 +19,7 @@ are checked once before the preview is shown: one that does not hold refuses the
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
@@ -86,7 +86,8 @@ class Step(Frozen):
     url: str | None = Field(default=None, min_length=1, max_length=500)  # health_check; may use {parameters}
     expect_status: int = Field(default=200, ge=100, le=599)
     message: str | None = Field(default=None, max_length=500)  # post; may use {parameters}
-    min_healthy: int | None = Field(default=None, ge=0)  # a wait on health: at least this many healthy
+    # A wait on health: at least this many healthy; or "{name}", a parameter holding that number.
+    min_healthy: Annotated[int, Field(ge=0)] | Annotated[str, Field(max_length=64)] | None = None
     timeout_seconds: int = Field(default=600, ge=1, le=86400)  # a wait fails after this; an action's own limit
     expect_seconds: int = Field(default=60, ge=0, le=86400)  # how long it should take: the preview and RTO estimate
     undo: bool = True  # an action step: False when an abort must leave it be (a post, a check have none anyway)

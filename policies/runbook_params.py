@@ -11,7 +11,7 @@ from string import Formatter
 from pydantic import HttpUrl, TypeAdapter, ValidationError
 
 from policies.model import did_you_mean
-from policies.runbook_model import Runbook
+from policies.runbook_model import Runbook, Step
 
 BUILT_IN = ("primary", "standby", "service")
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
@@ -42,6 +42,15 @@ def fill(runbook: Runbook, text: str) -> str:
     return "".join(out)
 
 
+def min_healthy(runbook: Runbook, step: Step) -> int | None:
+    """A health wait's `min_healthy`, its parameter's value when it names one (None: the primary's size)."""
+    value = step.min_healthy
+    if value is None or isinstance(value, int):
+        return value
+    filled = fill(runbook, value)
+    return int(filled) if filled.isdigit() else None
+
+
 def texts(runbook: Runbook) -> Iterator[tuple[Loc, str]]:
     """Every text that may hold placeholders, with where it is in the file."""
     for index, step in enumerate(runbook.steps):
@@ -69,6 +78,12 @@ def problems(runbook: Runbook) -> Iterator[tuple[Loc, str]]:
                 _URL.validate_python(fill(runbook, text))
             except ValidationError:
                 yield loc, f"not a URL once its parameters are filled in: {fill(runbook, text)[:120]}"
+    for index, step in enumerate(runbook.steps):
+        if isinstance(step.min_healthy, str) and min_healthy(runbook, step) is None:
+            yield (
+                ("steps", index, "min_healthy"),
+                (f"expected a number, or {{name}} of a parameter holding one, not {step.min_healthy!r}"),
+            )
 
 
 def _placeholder_problems(text: str, known: dict[str, str]) -> Iterator[str]:

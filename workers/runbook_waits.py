@@ -7,6 +7,7 @@ from __future__ import annotations
 from actions.dr.model import RunbookRun, StepOutcome
 from core.errors import ConfigError, ProviderError, TransientProviderError
 from policies.runbook_model import Do, Runbook, Step, Wait
+from policies.runbook_params import min_healthy
 from workers.context import WorkerContext
 from workers.runbook_actions import DRILL_SPEED, _line, dns_switch, group_now, restore_size
 
@@ -37,7 +38,8 @@ def _condition(ctx: WorkerContext, run: RunbookRun, runbook: Runbook, index: int
     if step.wait is Wait.DNS_SETTLED:
         return _dns_settled(ctx, run, runbook, index)
     name = runbook.standby if step.wait is Wait.STANDBY_HEALTHY else runbook.primary
-    want = step.min_healthy if step.min_healthy is not None else restore_size(run)
+    least = min_healthy(runbook, step)
+    want = least if least is not None else restore_size(run)
     group = group_now(ctx, name)
     healthy = 0 if group.state == "stopped" else group.count or 0
     return healthy >= want, f"{name} {healthy}/{want} running"

@@ -11,6 +11,7 @@ from core.errors import ConfigError
 from policies.check import check_config, review_config
 from policies.loader import load_policy
 from policies.runbook_model import Do, Wait
+from policies.runbook_params import min_healthy
 from policies.runbooks import SHIPPED, check_roles, find_runbook, load_runbooks, runbook_hash, tick_role
 
 FAILOVER = (SHIPPED / "web-failover.yaml").read_text(encoding="utf-8")
@@ -290,3 +291,16 @@ def test_the_shipped_runbooks_guard_the_direction_of_traffic() -> None:
     assert runbooks["web-failover"].preconditions == ("standby_exists", "dns_points_at_primary")
     assert runbooks["web-failback"].preconditions == ("standby_exists", "dns_points_at_standby")
     assert runbooks["web-failover"].parameters == {"host": "www.wedding.example"}
+
+
+def test_a_health_waits_minimum_may_be_a_parameter(tmp_path: Path) -> None:
+    wait = "    wait: standby_healthy\n"
+    text = FAILOVER.replace("  host: www.wedding.example\n", "  host: www.wedding.example\n  enough: 6\n")
+    write(tmp_path, "web-failover.yaml", text.replace(wait, wait + '    min_healthy: "{enough}"\n'))
+    runbook = load_runbooks(tmp_path)["web-failover"]
+    assert min_healthy(runbook, runbook.steps[2]) == 6
+    path = write(tmp_path, "web-failover.yaml", text.replace(wait, wait + '    min_healthy: "{host}"\n'))
+    assert problems_of(tmp_path) == [
+        f"{path}:{line_of(text, 'wait: standby_healthy') + 1}: steps.2.min_healthy: expected a number, or {{name}} of "
+        "a parameter holding one, not '{host}'"
+    ]
