@@ -4,11 +4,14 @@ Runs an aiohttp server in a background thread. Records every call (method, body,
 keeps the messages it was asked to post and update, answers auth.test, chat.postMessage, chat.update,
 chat.postEphemeral (kept apart, in `ephemeral`: only the `user` named sees one; Slack answers its `message_ts`),
 the files_upload_v2 steps (each file shared, with its thread, name and bytes: `shared`), conversations.create,
-conversations.invite and pins.add (an incident's channel, its members and pins: `channels`) and apps.connections.open
-(whose URL is a WebSocket served here). It can be told to answer the next N calls of a method with 429 +
-Retry-After, or with a Slack error, and to keep Slack's per-channel limit on chat.postMessage, answering 429 +
-Retry-After when a channel is overdone. Files a test registers with `serve_file` download from their
-`url_private_download`, with the bot token as a bearer only (401 without it, as files.slack.com refuses)."""
+conversations.invite and pins.add (an incident's channel, its members and pins: `channels`), views.publish (each
+user's Home tab: `homes`) and views.open (modals: `modals`; a trigger_id is good once), both checked against Slack's
+view limits (100 blocks, section text 3000, header 150, button text 75, 25 elements an actions block) and refused
+with Slack's `invalid_arguments` and its messages, and apps.connections.open (whose URL is a WebSocket served
+here). It can be told to answer the next N calls of a method with 429 + Retry-After, or with a Slack error, and
+to keep Slack's per-channel limit on chat.postMessage, answering 429 + Retry-After when a channel is overdone.
+Files a test registers with `serve_file` download from their `url_private_download`, with the bot token as a
+bearer only (401 without it, as files.slack.com refuses)."""
 
 from __future__ import annotations
 
@@ -124,6 +127,9 @@ class FakeSlackApi:
         self._files: dict[str, _ServedFile] = {}  # file id -> what to serve
         self._failures: dict[str, _Failure] = {}
         self.throttled: list[tuple[ApiCall, float]] = []  # every call answered 429, with its Retry-After
+        self.homes: dict[str, list[dict[str, Any]]] = {}  # views.publish: user id -> every view published, in order
+        self.modals: list[dict[str, Any]] = []  # views.open: the modals opened, in order
+        self._triggers: set[str] = set()  # trigger_ids already exchanged for a modal
         self.channels: dict[str, Channel] = {}  # conversations.create: id -> the channel, its members and pins
         self._channel_limit: ConversationLimit | None = None
         self._ts = itertools.count(1)
@@ -300,9 +306,40 @@ class FakeSlackApi:
             return {"ok": True, "files": [{"id": f["id"], "title": f.get("title", "")} for f in files]}
         if method.startswith(("conversations.", "pins.")):
             return self._channel_call(method, body)
+        if method in ("views.publish", "views.open"):
+            return self._view_call(method, body)
         if method == "apps.connections.open":
             return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/link?ticket=fake"}
         return {"ok": False, "error": "unknown_method"}
+
+    def home_of(self, user: str) -> dict[str, Any] | None:
+        """The Home tab `user` sees now (the last view published for them)."""
+        with self._cond:
+            views = self.homes.get(user)
+            return views[-1] if views else None
+
+    def _view_call(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
+        view = body.get("view")
+        view = json.loads(view) if isinstance(view, str) else view
+        if not isinstance(view, dict):
+            return {"ok": False, "error": "invalid_arguments", "response_metadata": {"messages": ["[ERROR] no view"]}}
+        problems = view_problems(view, "home" if method == "views.publish" else "modal")
+        if problems:
+            return {"ok": False, "error": "invalid_arguments", "response_metadata": {"messages": problems}}
+        if method == "views.publish":
+            user = str(body.get("user_id", ""))
+            if not user:
+                return {"ok": False, "error": "invalid_arguments"}
+            self.homes.setdefault(user, []).append(view)
+        else:
+            trigger = str(body.get("trigger_id", ""))
+            if not trigger:
+                return {"ok": False, "error": "invalid_trigger_id"}
+            if trigger in self._triggers:
+                return {"ok": False, "error": "exchanged_trigger_id"}
+            self._triggers.add(trigger)
+            self.modals.append(view)
+        return {"ok": True, "view": {"id": f"V{next(self._ts):08d}", **view}}
 
     def take_name(self, name: str) -> str:
         """A channel called `name` exists already (made by someone else): conversations.create answers name_taken."""
@@ -418,6 +455,50 @@ async def _body(request: web.Request) -> dict[str, Any]:
     elif raw:
         fields.update(parse_qsl(raw.decode(), keep_blank_values=True))
     return fields
+
+
+# Slack's limits for a view (api.slack.com/reference/block-kit): (json pointer suffix, limit)
+_VIEW_BLOCKS = 100
+_TEXT_LIMITS = {"section": 3000, "header": 150}
+_BUTTON_TEXT, _BUTTON_VALUE, _BUTTON_URL, _ACTION_ID = 75, 2000, 3000, 255
+_ACTIONS_ELEMENTS, _CONTEXT_ELEMENTS, _MODAL_TITLE = 25, 10, 24
+
+
+def view_problems(view: dict[str, Any], kind: str) -> list[str]:
+    """What Slack would refuse in `view`, in its own words ("[ERROR] must be less than 3001 characters
+    [json-pointer:/view/blocks/3/text/text]"); empty when it would take it."""
+    problems: list[str] = []
+
+    def over(value: object, limit: int, where: str) -> None:
+        if isinstance(value, str) and len(value) > limit:
+            problems.append(f"[ERROR] must be less than {limit + 1} characters [json-pointer:/view/{where}]")
+
+    if view.get("type") != kind:
+        problems.append(f"[ERROR] must be '{kind}' [json-pointer:/view/type]")
+    if kind == "modal":
+        over((view.get("title") or {}).get("text"), _MODAL_TITLE, "title/text")
+    blocks = view.get("blocks") or []
+    if len(blocks) > _VIEW_BLOCKS:
+        problems.append(f"[ERROR] must be less than {_VIEW_BLOCKS + 1} items [json-pointer:/view/blocks]")
+    for n, block in enumerate(blocks):
+        kind_of = block.get("type")
+        if kind_of in _TEXT_LIMITS:
+            over((block.get("text") or {}).get("text"), _TEXT_LIMITS[kind_of], f"blocks/{n}/text/text")
+        elements = [block["accessory"]] if "accessory" in block else list(block.get("elements") or [])
+        if kind_of == "actions" and len(elements) > _ACTIONS_ELEMENTS:
+            problems.append(f"[ERROR] must be less than {_ACTIONS_ELEMENTS + 1} items [json-pointer:/view/blocks/{n}]")
+        if kind_of == "context" and len(elements) > _CONTEXT_ELEMENTS:
+            problems.append(f"[ERROR] must be less than {_CONTEXT_ELEMENTS + 1} items [json-pointer:/view/blocks/{n}]")
+        for m, element in enumerate(elements):
+            where = f"blocks/{n}/elements/{m}"
+            if element.get("type") == "button":
+                over((element.get("text") or {}).get("text"), _BUTTON_TEXT, f"{where}/text/text")
+                over(element.get("value"), _BUTTON_VALUE, f"{where}/value")
+                over(element.get("url"), _BUTTON_URL, f"{where}/url")
+                over(element.get("action_id"), _ACTION_ID, f"{where}/action_id")
+            elif kind_of == "context":
+                over(element.get("text"), 3000, f"{where}/text")
+    return problems
 
 
 def _invite_refusal(user: str) -> str:

@@ -41,9 +41,11 @@ from bot.intake.auth import OrderedReplayGuard, ReplayGuard
 from bot.runtime import Runtime
 from bot.slack import events
 from bot.slack.audio import ClipDownloadFailed, ClipFetcher
+from bot.slack.home_tab import DEBOUNCE_SECONDS, HomeTab
 from bot.slack.identity import BotIdentity
-from bot.slack.payloads import BlockActions, EventCallback, MessageEvent, SlackFile, SlashCommand
+from bot.slack.payloads import BlockActions, EventCallback, HomeOpened, MessageEvent, Shortcut, SlackFile, SlashCommand
 from bot.slack.transport import MIN_INTERVAL, SlackTransport
+from conversation.services import Services
 from core.errors import ConfigError, VoiceInputError
 from core.models import ConversationRef, Message
 from core.settings import Settings
@@ -70,8 +72,10 @@ class SlackAdapter:
     name = "slack"
 
     def __init__(
-        self, settings: Settings, inbox: Inbox, replays: ReplayGuard, *, min_interval: float = MIN_INTERVAL
-    ) -> None:
+        self, settings: Settings, inbox: Inbox, replays: ReplayGuard, *, min_interval: float = MIN_INTERVAL,
+        services: Services | None = None, home_debounce: float = DEBOUNCE_SECONDS,
+    ) -> None:  # fmt: skip
+        """`services`: what the Home tab and the Emergency shortcut read the board from (None: neither is served)."""
         if settings.slack_bot_token is None:
             raise ConfigError("Slack needs OPSBOT_SLACK_BOT_TOKEN (the xoxb- bot token)")
         if settings.slack_app_token is None and settings.slack_signing_secret is None:
@@ -85,6 +89,7 @@ class SlackAdapter:
         self._clips = ClipFetcher(self._client, max_bytes=settings.voice_max_bytes)
         self.transport: Transport = self.files
         self.identity = BotIdentity(self._client)
+        self.home = HomeTab(self._client, services, debounce=home_debounce) if services is not None else None
         secret = settings.slack_signing_secret
         self._app = AsyncApp(
             client=self._client,
@@ -101,6 +106,8 @@ class SlackAdapter:
         self._app.event("app_mention")(self._on_mention)
         self._app.event("message")(self._on_message)
         self._app.action(re.compile(r".+"))(self._on_press)
+        self._app.event("app_home_opened")(self._on_home_opened)
+        self._app.shortcut("emergency")(self._on_emergency)
 
     # -- the ChannelAdapter protocol -------------------------------------------------------------------
     def routes(self) -> list[BaseRoute]:
@@ -116,6 +123,8 @@ class SlackAdapter:
         except BaseException:  # nobody calls stop() after a failed start: close what was opened
             await self._close_session()
             raise
+        if self.home is not None:
+            self.home.start()
         if self._app_token is not None:
             # Created here, inside the running loop: the Socket Mode client opens an aiohttp session.
             self._socket = AsyncSocketModeHandler(
@@ -131,6 +140,8 @@ class SlackAdapter:
         if self._connecting is not None and not self._connecting.done():
             self._connecting.cancel()
         await self.identity.stop()
+        if self.home is not None:
+            await self.home.stop()
         if self._inflight:  # messages already acknowledged to Slack still get their answer
             await asyncio.wait(set(self._inflight), timeout=STOP_GRACE_SECONDS)
         self._replays.close()
@@ -206,6 +217,21 @@ class SlackAdapter:
         if message is not None and payload is not None and await self._first("trigger", payload.trigger_id):
             await self._submit(message)
 
+    async def _on_home_opened(self, args: AsyncArgs) -> None:
+        opened = _parse(HomeOpened, args.body)
+        if self.home is None or opened is None or opened.event.tab != "home":
+            return
+        if await self._first("event", opened.event_id):
+            await self._track(self.home.opened(opened.event.user))
+
+    async def _on_emergency(self, args: AsyncArgs) -> None:
+        """The "Emergency" shortcut: a modal with the buttons this user may run, opened with its trigger_id."""
+        await args.ack()
+        shortcut = _parse(Shortcut, args.body)
+        if self.home is None or shortcut is None or not await self._first("trigger", shortcut.trigger_id):
+            return
+        await self._track(self.home.open_emergency(shortcut.user.id, shortcut.trigger_id))
+
     async def _new_event(self, body: object) -> MessageEvent | None:
         """The event, unless Slack already delivered it: a retry must not ask for a second confirmation."""
         callback = _parse(EventCallback, body)
@@ -269,7 +295,11 @@ def _parse(model: type[PayloadT], data: object) -> PayloadT | None:
         return None
 
 
-def build_slack_adapter(runtime: Runtime, inbox: Inbox, *, min_interval: float = MIN_INTERVAL) -> SlackAdapter:
+def build_slack_adapter(
+    runtime: Runtime, inbox: Inbox, *, min_interval: float = MIN_INTERVAL, home_debounce: float = DEBOUNCE_SECONDS
+) -> SlackAdapter:
     """What `opsbot serve` mounts when OPSBOT_SLACK_BOT_TOKEN is set."""
     replays = ReplayGuard(runtime.connection, prefix=SEEN_PREFIX)
-    return SlackAdapter(runtime.settings, inbox, replays, min_interval=min_interval)
+    services = runtime.conversation.services
+    return SlackAdapter(runtime.settings, inbox, replays, min_interval=min_interval, services=services,
+                        home_debounce=home_debounce)  # fmt: skip

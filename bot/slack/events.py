@@ -11,7 +11,7 @@ from collections import OrderedDict
 from urllib.parse import parse_qsl
 
 from bot.http import Unreadable, json_object
-from bot.slack import presses
+from bot.slack import presses, render
 from bot.slack.payloads import BlockActions, MessageEvent, SlashCommand
 from core.models import ConversationRef, Message
 
@@ -92,10 +92,14 @@ def from_command(command: SlashCommand) -> Message:
 
 def from_press(payload: BlockActions) -> Message | None:
     """A button press carries our button id back (as action_id and value). None if it is not one of ours."""
-    channel_id = payload.channel_id
-    if not payload.actions or channel_id is None:
+    if not payload.actions:
         return None
     action = payload.actions[0]
+    if render.is_link_press(action.action_id):  # a link opened: nothing for the conversation to answer
+        return None
+    if payload.channel_id is None:
+        return _from_view_press(payload) if payload.container.type == "view" else None
+    channel_id = payload.channel_id
     button_id = action.value or action.action_id
     label = action.text.text if action.text is not None else button_id
     thread = payload.thread_ts
@@ -110,6 +114,21 @@ def from_press(payload: BlockActions) -> Message | None:
         message_id=payload.container.message_ts,
         received_at=time.time(),
     )
+
+
+def _from_view_press(payload: BlockActions) -> Message | None:
+    """A press on the Home tab or the Emergency modal, answered in the presser's direct message: an Ack carries the
+    alert card's own id; an emergency button its command, handled as if typed there (policy, preview, confirmation)."""
+    action = payload.actions[0]
+    user = payload.user.id
+    dm = ConversationRef(channel=CHANNEL, conversation_id=user)
+    if action.action_id.startswith(render.SAY_PREFIX):
+        if not action.value:
+            return None
+        return Message(ref=dm, sender=user, text=action.value, received_at=time.time())
+    button_id = action.value or action.action_id
+    label = action.text.text if action.text is not None else button_id
+    return Message(ref=dm, sender=user, text=label, button_id=button_id, received_at=time.time())
 
 
 def signed_by_slack(secret: bytes, body: bytes, stamp: str, signature: str, now: float) -> bool:

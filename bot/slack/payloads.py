@@ -122,3 +122,25 @@ class BlockActions(_Payload):
         if message is not None and message.thread_ts and message.thread_ts != message.ts:
             return message.thread_ts
         return None
+
+
+class HomeOpenedEvent(_Payload):
+    type: str
+    user: str
+    tab: str = "home"  # "home" or "messages": the tab the user opened
+
+
+class HomeOpened(_Payload):
+    """The `app_home_opened` event_callback: a user opened the app's Home (or Messages) tab."""
+
+    event_id: str | None = None
+    event: HomeOpenedEvent
+
+
+class Shortcut(_Payload):
+    """A global shortcut ("Emergency"): its trigger_id opens a modal within 3 s, once."""
+
+    type: str
+    callback_id: str
+    trigger_id: str
+    user: _Id

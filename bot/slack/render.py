@@ -19,6 +19,8 @@ MAX_BUTTONS = 25  # per actions block
 LABEL_CHARS = 75  # a button's text
 FALLBACK_CHARS = 3000  # the notification text: enough to read, far under the 40,000 limit
 TRUNCATED = "\n…"
+LINK_PREFIX = "link:"  # the action_id of a link button: its press is only Slack telling us it was opened
+SAY_PREFIX = "say:"  # the action_id of a Home tab or modal button whose value is a command, said as if typed
 
 
 def escape(text: str) -> str:
@@ -33,15 +35,22 @@ def render(reply: Reply) -> tuple[str, list[Block]]:
         SectionBlock(text=MarkdownTextObject(text=chunk, verbatim=True)) for chunk in _sections(escaped)
     ]
     if reply.buttons:
-        blocks.append(ActionsBlock(elements=[_button(b) for b in reply.buttons[:MAX_BUTTONS]]))
-    return _cut(escaped, FALLBACK_CHARS), blocks
+        blocks.append(ActionsBlock(elements=[button(b) for b in reply.buttons[:MAX_BUTTONS]]))
+    return cut(escaped, FALLBACK_CHARS), blocks
 
 
-def _button(button: Button) -> ButtonElement:
-    style = button.style if button.style in ("primary", "danger") else None
-    return ButtonElement(
-        text=_cut(for_chat(button.label) or "?", LABEL_CHARS), action_id=button.id, value=button.id, style=style
-    )
+def button(pressable: Button) -> ButtonElement:
+    """A press carries our id back; a link button only opens its URL, though Slack still requires an action_id
+    and reports the press (`is_link_press`), which the adapter drops."""
+    style = pressable.style if pressable.style in ("primary", "danger") else None
+    label = cut(for_chat(pressable.label) or "?", LABEL_CHARS)
+    if pressable.url is not None:
+        return ButtonElement(text=label, action_id=LINK_PREFIX + pressable.id, url=pressable.url, style=style)
+    return ButtonElement(text=label, action_id=pressable.id, value=pressable.id, style=style)
+
+
+def is_link_press(action_id: str) -> bool:
+    return action_id.startswith(LINK_PREFIX)
 
 
 def _sections(text: str) -> list[str]:
@@ -53,9 +62,9 @@ def _sections(text: str) -> list[str]:
             if current:
                 chunks.append(current)
                 current = ""
-            cut = _safe_cut(line, SECTION_CHARS)
-            chunks.append(line[:cut])
-            line = line[cut:]
+            at = _safe_cut(line, SECTION_CHARS)
+            chunks.append(line[:at])
+            line = line[at:]
         candidate = f"{current}\n{line}" if current else line
         if len(candidate) > SECTION_CHARS:
             chunks.append(current)
@@ -64,7 +73,7 @@ def _sections(text: str) -> list[str]:
     if current or not chunks:
         chunks.append(current or " ")
     if len(chunks) > MAX_SECTIONS:
-        last = _cut(chunks[MAX_SECTIONS - 1], SECTION_CHARS - len(TRUNCATED)) + TRUNCATED
+        last = cut(chunks[MAX_SECTIONS - 1], SECTION_CHARS - len(TRUNCATED)) + TRUNCATED
         chunks = [*chunks[: MAX_SECTIONS - 1], last]
     return chunks
 
@@ -75,8 +84,8 @@ def _safe_cut(text: str, limit: int) -> int:
     return amp if amp > 0 and ";" not in text[amp:limit] else limit
 
 
-def _cut(text: str, limit: int) -> str:
+def cut(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
-    cut = _safe_cut(text, limit - 1)
-    return text[:cut] + "…"
+    at = _safe_cut(text, limit - 1)
+    return text[:at] + "…"
