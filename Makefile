@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean web web-check
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,14 @@ $(VENV)/.bench-installed: $(BIN)/python pyproject.toml
 
 bench: $(VENV)/.bench-installed
 	$(BIN)/opsbot bench
+
+# The phone dashboard's front end (web/, Preact + Vite), built into bot/web/static and committed, so `make demo` and
+# a wheel need no Node. `make web-check` rebuilds into a temporary folder and fails if it differs from the commit.
+web:
+	cd web && npm ci --no-audit --no-fund && npm run build
+
+web-check:
+	web/check-build.sh
 
 clean:
 	rm -rf $(VENV) .opsbot .mypy_cache .ruff_cache .pytest_cache .import_linter_cache

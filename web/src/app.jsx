@@ -1,0 +1,176 @@
+// The dashboard's shell: sign-in, the board and its live stream, the offline banner, the tabs and the replies.
+import { useCallback, useEffect, useState } from "preact/hooks";
+import { credentialsFromUrl, getBoard, say, signIn, token, ApiError } from "./api.js";
+import { clock } from "./format.js";
+import { startLive } from "./live.js";
+import { mergeReply } from "./replies.js";
+import { load, save, forget } from "./store.js";
+import { Overview } from "./overview.jsx";
+import { Search } from "./search.jsx";
+import { Resource } from "./resource.jsx";
+import { Emergency } from "./emergency.jsx";
+import { Replies } from "./reply-cards.jsx";
+
+const TABS = [
+  ["overview", "Overview"],
+  ["search", "Search"],
+  ["emergency", "Emergency"],
+];
+
+function startResource(hash, search) {
+  const fromHash = new URLSearchParams(hash.replace(/^#/, "")).get("resource");
+  return fromHash || new URLSearchParams(search).get("resource") || null;
+}
+
+export function App({ hash, search }) {
+  const [phase, setPhase] = useState("starting"); // starting | signed-out | ready
+  const [message, setMessage] = useState("");
+  const [board, setBoard] = useState(null);
+  const [online, setOnline] = useState(typeof navigator === "undefined" || navigator.onLine !== false);
+  const [tab, setTab] = useState("overview");
+  const [resource, setResource] = useState(() => startResource(hash, search));
+  const [cards, setCards] = useState([]);
+
+  const signedOut = useCallback((text) => {
+    forget();
+    setBoard(null);
+    setMessage(text);
+    setPhase("signed-out");
+  }, []);
+
+  const fail = useCallback(
+    (error) => {
+      if (error instanceof ApiError && error.status === 401) signedOut(error.message);
+      else if (error instanceof ApiError && error.status === 0) setOnline(false);
+      return error;
+    },
+    [signedOut],
+  );
+
+  const keepBoard = useCallback((next) => {
+    setBoard(next);
+    save("board", next);
+  }, []);
+
+  // Sign in from the fragment (then drop it from the address bar), else resume the tab's session.
+  useEffect(() => {
+    const credentials = credentialsFromUrl(hash);
+    if (credentials) history.replaceState(null, "", location.pathname + location.search);
+    (async () => {
+      if (credentials) {
+        try {
+          await signIn(credentials);
+        } catch (error) {
+          return signedOut(error.message);
+        }
+      } else if (!token()) {
+        return signedOut("Open the dashboard from the bot: the Telegram menu button, or ask for a dashboard link in chat.");
+      }
+      setPhase("ready");
+      try {
+        keepBoard(await getBoard());
+      } catch (error) {
+        fail(error);
+        const cached = await load("board");
+        if (cached && !(error.status === 401)) setBoard(cached);
+      }
+    })();
+  }, []);
+
+  useEffect(() => {
+    if (phase !== "ready") return undefined;
+    return startLive({
+      onBoard: keepBoard,
+      onSection: (name, value) =>
+        setBoard((current) => {
+          if (!current) return current;
+          const next = { ...current, [name]: value };
+          save("board", next);
+          return next;
+        }),
+      onReply: (reply) => setCards((current) => mergeReply(current, reply)),
+      onOnline: setOnline,
+      onGaveUp: () =>
+        getBoard().then(
+          (next) => (keepBoard(next), true),
+          (error) => fail(error).status !== 401,
+        ),
+    });
+  }, [phase]);
+
+  const act = useCallback(
+    async (payload, fromCard) => {
+      if (fromCard) setCards((current) => current.map((card) => (card === fromCard ? { ...card, pending: true } : card)));
+      try {
+        const answer = await say(payload);
+        setCards((current) => (answer.replies || []).reduce(mergeReply, current));
+      } catch (error) {
+        fail(error);
+        const key = `error-${Date.now()}`;
+        setCards((current) => mergeReply(current, { key, text: error.message, kind: "error", buttons: [] }));
+      }
+    },
+    [fail],
+  );
+
+  if (phase === "starting") return <p class="boot">Signing in…</p>;
+  if (phase === "signed-out")
+    return (
+      <main class="signin" data-test="signin">
+        <h1>opsbot</h1>
+        <p data-test="signin-message">{message}</p>
+      </main>
+    );
+
+  const canAct = Boolean(board && board.can_act) && online;
+  const run = (command) => act({ text: command });
+  const press = (card, button) => act({ button: button.id }, card);
+
+  return (
+    <div class="shell">
+      {!online && (
+        <div class="banner" role="status" data-test="offline-banner">
+          Offline - data from {board ? clock(board.generated_at) : "--:--"}
+        </div>
+      )}
+      <header class="top">
+        <strong>opsbot</strong>
+        {board && (
+          <span class="who" data-test="user">
+            {board.user.name} · {board.user.role}
+          </span>
+        )}
+      </header>
+      <main class="content">
+        {!board && <p class="empty">Loading the board…</p>}
+        {board && resource && (
+          <Resource id={resource} canAct={canAct} showActions={board.can_act} onBack={() => setResource(null)} onRun={run} onError={fail} />
+        )}
+        {board && !resource && tab === "overview" && (
+          <Overview board={board} canAct={canAct} onRun={run} onOpen={setResource} />
+        )}
+        {board && !resource && tab === "search" && <Search onOpen={setResource} onError={fail} />}
+        {board && !resource && tab === "emergency" && (
+          <Emergency items={board.emergency || []} canAct={canAct} showActions={board.can_act} onRun={run} />
+        )}
+      </main>
+      <Replies cards={cards} canAct={canAct} onPress={press} onClose={(card) => setCards((c) => c.filter((x) => x !== card))} />
+      <nav class="tabs">
+        {TABS.map(([name, label]) => (
+          <button
+            key={name}
+            type="button"
+            data-test={`tab-${name}`}
+            aria-current={tab === name && !resource ? "page" : undefined}
+            onClick={() => {
+              setResource(null);
+              setTab(name);
+            }}
+          >
+            {label}
+          </button>
+        ))}
+      </nav>
+    </div>
+  );
+}

@@ -1,0 +1,83 @@
+// The live stream: one EventSource while the page is visible and nothing while it is hidden (no timers, no
+// polling). The server sends the whole board at each connect, so a reconnect is always current.
+import { openEvents } from "./api.js";
+
+const DOWN_AFTER_MS = 3000; // the stream down this long (while visible) counts as offline
+const RETRY_MS = 3000; // reopen a stream the browser gave up on (only while visible)
+
+export function startLive(handlers) {
+  let source = null;
+  let downTimer = 0;
+  let retryTimer = 0;
+
+  const clearTimers = () => {
+    clearTimeout(downTimer);
+    clearTimeout(retryTimer);
+    downTimer = retryTimer = 0;
+  };
+
+  const parse = (event) => {
+    try {
+      return JSON.parse(event.data);
+    } catch {
+      return null;
+    }
+  };
+
+  const close = () => {
+    clearTimers();
+    if (source) source.close();
+    source = null;
+  };
+
+  const open = () => {
+    close();
+    if (document.visibilityState === "hidden") return;
+    const current = openEvents();
+    source = current;
+    current.onopen = () => {
+      clearTimers();
+      handlers.onOnline(true);
+    };
+    current.addEventListener("board", (event) => {
+      const board = parse(event);
+      if (board) handlers.onBoard(board);
+      handlers.onOnline(true);
+    });
+    current.addEventListener("section", (event) => {
+      const section = parse(event);
+      if (section && typeof section.name === "string") handlers.onSection(section.name, section.value);
+    });
+    current.addEventListener("reply", (event) => {
+      const reply = parse(event);
+      if (reply) handlers.onReply(reply);
+    });
+    current.onerror = () => {
+      if (source !== current || document.visibilityState === "hidden") return;
+      if (!downTimer) downTimer = setTimeout(() => handlers.onOnline(false), DOWN_AFTER_MS);
+      if (current.readyState === EventSource.CLOSED && !retryTimer) {
+        // The browser gives up on an HTTP error (401 after the session expired, 5xx): ask why, then retry.
+        retryTimer = setTimeout(() => {
+          retryTimer = 0;
+          handlers.onGaveUp().then((again) => again && open());
+        }, RETRY_MS);
+      }
+    };
+  };
+
+  const onVisibility = () => (document.visibilityState === "hidden" ? close() : open());
+  const onOnlineEvent = () => open();
+  const onOfflineEvent = () => handlers.onOnline(false);
+
+  document.addEventListener("visibilitychange", onVisibility);
+  window.addEventListener("online", onOnlineEvent);
+  window.addEventListener("offline", onOfflineEvent);
+  open();
+
+  return () => {
+    document.removeEventListener("visibilitychange", onVisibility);
+    window.removeEventListener("online", onOnlineEvent);
+    window.removeEventListener("offline", onOfflineEvent);
+    close();
+  };
+}
