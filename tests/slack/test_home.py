@@ -19,7 +19,18 @@ from conversation.board import AlertItem, Board, BoardUser, EmergencyAction
 from core import changes
 from core.changes import Topic
 from fakes.slack_api import FakeSlackApi, view_problems
-from tests.slack.conftest import ALICE, BOT_TOKEN, CAROL, DAVE, SlackStack, StackFactory, new_trigger_id, sample
+from tests.slack.conftest import (
+    ALICE,
+    BOT_TOKEN,
+    CAROL,
+    CHANNEL,
+    DAVE,
+    SlackStack,
+    StackFactory,
+    mention,
+    new_trigger_id,
+    sample,
+)
 
 STRANGER = "U999NOBODY"
 
@@ -145,3 +156,24 @@ def test_a_board_of_500_alerts_stays_within_slacks_limits(fake_slack: FakeSlackA
 
     asyncio.run(publish())  # the real client, and the fake answers ok (it refuses what Slack refuses)
     assert fake_slack.home_of(CAROL) is not None
+
+
+def test_dashboard_in_a_channel_sends_a_link_button_to_the_askers_dm(make_stack: StackFactory) -> None:
+    stack = make_stack(public_url="https://ops.example.com")
+    assert stack.event(mention("dashboard")).status_code == 200
+    dm = stack.fake.message_where(lambda m: m.channel == ALICE)
+    [link] = dm.buttons
+    assert link["text"]["text"] == "Open dashboard"
+    assert link["url"].startswith("https://ops.example.com/app/#link=")
+    said = stack.fake.message_where(lambda m: m.channel == CHANNEL)
+    assert said.shown == "Sent you the dashboard link in a direct message."
+    assert "#link=" not in json.dumps(said.blocks)
+
+    # Slack reports the link opened (an action with no value): nothing answers it.
+    body = sample("slack_interactive_block_actions_button_bolt_python.json")
+    body["user"]["id"], body["trigger_id"], body["channel"]["id"] = ALICE, new_trigger_id(), ALICE
+    body["container"].update(channel_id=ALICE, message_ts=dm.ts)
+    body["actions"] = [{"type": "button", "action_id": link["action_id"], "text": link["text"], "action_ts": "1.2"}]
+    assert stack.form("payload=" + quote(json.dumps(body))).status_code == 200
+    stack.settled()
+    assert [m.channel for m in stack.fake.messages] == [ALICE, CHANNEL]
