@@ -4,15 +4,11 @@ ask (as chat commands), and a page whose metric source does not answer in time."
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Iterator
-
-import pytest
-
 from bot.runtime import Runtime
 from conversation.board_resources import COLUMNS, CPU_DEADLINE, resource_page, resource_rows
 from core.settings import Settings
 from tests.conversation.conftest import SayFactory
+from tests.metrics.test_reader import hanging_port  # noqa: F401  # a port that accepts and never answers
 
 
 def test_ten_thousand_resources_are_compact_rows_built_once_per_inventory(
@@ -52,17 +48,10 @@ def test_a_resource_page_with_its_cpu_standby_and_what_this_user_may_ask(runtime
     assert resource_page(services, "carol", "web-prd") is None
 
 
-@pytest.fixture
-def hanging_port() -> Iterator[int]:
-    """A port that accepts connections and never answers."""
-    with socket.socket() as hanging:
-        hanging.bind(("127.0.0.1", 0))
-        hanging.listen(64)
-        yield hanging.getsockname()[1]
-
-
 def test_a_metric_source_that_does_not_answer_in_time_is_the_page_s_problem(
-    settings: Settings, say_factory: SayFactory, hanging_port: int
+    settings: Settings,
+    say_factory: SayFactory,
+    hanging_port: int,  # noqa: F811
 ) -> None:
     slow = settings.model_copy(update={"prometheus_url": f"http://127.0.0.1:{hanging_port}/"})
     runtime, _say = say_factory(slow)
