@@ -42,7 +42,7 @@ class Api:
             Route("/api/logout", self.logout, methods=["POST"]),
             Route("/api/board", self._signed(self.board), methods=["GET"]),
             Route("/api/resources", self._signed(self.resources), methods=["GET"]),
-            Route("/api/resources/{resource_id}", self._signed(self.resource), methods=["GET"]),
+            Route("/api/resources/{resource_id:path}", self._signed(self.resource), methods=["GET"]),
             Route("/api/say", self._signed(self.say), methods=["POST"]),
             Route("/api/events", self.events, methods=["GET"]),
         ]
