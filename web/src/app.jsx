@@ -1,12 +1,12 @@
 // The dashboard's shell: sign-in, the board and its live stream, the offline banner, the tabs and the replies.
 import { useCallback, useEffect, useState } from "preact/hooks";
-import { credentialsFromUrl, getBoard, say, signIn, token, ApiError } from "./api.js";
+import { credentialsFromUrl, getBoard, say, signIn, signOut, token, ApiError } from "./api.js";
 import { clock } from "./format.js";
 import { startLive } from "./live.js";
 import { mergeReply } from "./replies.js";
 import { load, save, forget } from "./store.js";
 import { Overview } from "./overview.jsx";
-import { Search } from "./search.jsx";
+import { Search, forgetResources } from "./search.jsx";
 import { Resource } from "./resource.jsx";
 import { Emergency } from "./emergency.jsx";
 import { Replies } from "./reply-cards.jsx";
@@ -33,6 +33,7 @@ export function App({ hash, search }) {
 
   const signedOut = useCallback((text) => {
     forget();
+    forgetResources();
     setBoard(null);
     setMessage(text);
     setPhase("signed-out");
@@ -140,6 +141,9 @@ export function App({ hash, search }) {
             {board.user.name} · {board.user.role}
           </span>
         )}
+        <button type="button" class="quiet" data-test="sign-out" onClick={() => signOut().catch(() => undefined).then(() => signedOut("Signed out."))}>
+          Sign out
+        </button>
       </header>
       <main class="content">
         {!board && <p class="empty">Loading the board…</p>}

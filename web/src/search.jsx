@@ -9,6 +9,10 @@ export const ROW_HEIGHT = 56;
 const OVERSCAN = 8;
 let memory = null; // the list survives switching tabs
 
+export function forgetResources() {
+  memory = null;
+}
+
 function index(data) {
   const at = (name) => data.columns.indexOf(name);
   const cols = { id: at("id"), name: at("name"), cloud: at("cloud"), kind: at("kind"), state: at("state"), environment: at("environment"), region: at("region") };
@@ -26,7 +30,7 @@ function Row({ entry, cols, top, onOpen }) {
   const id = entry.row[cols.id];
   const swipe = swipeHandlers(() => onOpen(id));
   return (
-    <button type="button" class="row" style={{ transform: `translateY(${top}px)` }} data-test="resource-row" data-id={id} onClick={() => onOpen(id)} {...swipe}>
+    <button type="button" class="row" style={{ top: `${top}px` }} data-test="resource-row" data-id={id} onClick={() => onOpen(id)} {...swipe}>
       <span class="name">{entry.row[cols.name]}</span>
       <span class={`badge ${entry.row[cols.state]}`}>{entry.row[cols.state]}</span>
       <span class="meta">

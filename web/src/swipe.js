@@ -1,6 +1,12 @@
-// Swipe a card left past a threshold to run its action (pointer events). A plain tap stays a tap; the visible
-// buttons are the fallback for those who do not swipe.
+// Swipe a card left past a threshold to run its action (pointer events; touch, pen and mouse alike). A plain tap
+// stays a tap, and the card's visible buttons are the fallback for those who do not swipe. The click the browser
+// sends after a swipe's pointerup is swallowed, so a swipe never also "taps" what it started on.
 const THRESHOLD = 72;
+
+function swallow(event) {
+  event.stopPropagation();
+  event.preventDefault();
+}
 
 export function swipeHandlers(onSwipe) {
   let startX = 0;
@@ -21,7 +27,8 @@ export function swipeHandlers(onSwipe) {
 
   return {
     onPointerDown(event) {
-      if (event.target.closest("button, a, input")) return;
+      event.currentTarget.removeEventListener("click", swallow, true);
+      if (event.target.closest("input") || (event.pointerType === "mouse" && event.button !== 0)) return;
       id = event.pointerId;
       startX = event.clientX;
       startY = event.clientY;
@@ -34,15 +41,19 @@ export function swipeHandlers(onSwipe) {
       if (Math.abs(event.clientY - startY) > Math.abs(x) && Math.abs(x) < 10) return reset();
       dx = Math.min(0, x);
       if (dx < -8) {
+        if (!card.classList.contains("swiping") && card.setPointerCapture) card.setPointerCapture(event.pointerId);
         card.classList.add("swiping");
         card.style.transform = `translateX(${Math.max(dx, -120)}px)`;
       }
     },
     onPointerUp(event) {
       if (event.pointerId !== id) return;
+      const element = card;
       const swiped = dx <= -THRESHOLD;
       reset();
-      if (swiped) onSwipe();
+      if (!swiped) return;
+      element.addEventListener("click", swallow, { capture: true, once: true });
+      onSwipe();
     },
     onPointerCancel: reset,
   };
