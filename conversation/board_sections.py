@@ -29,8 +29,8 @@ _GOOD = ("pending", "starting", "updating", "available", "running", "healthy")
 _WORST_ORDER: dict[str, int] = {"down": 0, "unknown": 1, "degraded": 2, "ok": 3}
 _SEVERITY_ORDER = {Severity.CRITICAL: 0, Severity.WARNING: 1, Severity.INFO: 2}
 
-_tallies: InventoryMemo[str, dict[tuple[str, str], Counter[str]]] = InventoryMemo()
-_tallies_lock = threading.Lock()
+_health: InventoryMemo[tuple[object, ...], list[HealthRow]] = InventoryMemo()
+_health_lock = threading.Lock()
 
 
 def _state_rank(state: str) -> int:
@@ -60,15 +60,21 @@ def _worst(status: CloudStatus) -> Worst:
 
 def health(services: Services, viewer: Viewer) -> list[HealthRow]:
     """Each cloud's environments by state, worst first, each with its data's age and its first problem in the
-    words status uses; counted once per inventory (10,000 resources take milliseconds)."""
+    words status uses. The same for every user: computed once per inventory, state of its sources and 5 seconds
+    (10,000 resources take tens of milliseconds; data turns stale with time alone), as chat's status is."""
     snapshot: Snapshot = services.provider.snapshot()
-    with _tallies_lock:
-        counts = _tallies.get(snapshot.resources, "", lambda: _tally(snapshot.resources))
+    key = (snapshot.error, snapshot.sources, int(viewer.now // 5))
+    with _health_lock:
+        return _health.get(snapshot.resources, key, lambda: _health_rows(services, snapshot, viewer.now))
+
+
+def _health_rows(services: Services, snapshot: Snapshot, now: float) -> list[HealthRow]:
+    counts = _tally(snapshot.resources)
     stale_after = services.settings.inventory_refresh_seconds * WARN_AFTER_PERIODS
     rows: list[HealthRow] = []
     for environment in sorted({env for _, env in counts}):
         scope = Scope(environment=environment)
-        report = queries.status(snapshot, scope=scope, now=viewer.now, stale_after=stale_after)
+        report = queries.status(snapshot, scope=scope, now=now, stale_after=stale_after)
         for cloud in report.clouds:
             found = counts.get((cloud.cloud.value, environment), Counter())
             states = sorted(found, key=lambda s: (_state_rank(s), s))
