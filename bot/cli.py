@@ -200,6 +200,21 @@ def _escalation_timers(context: WorkerContext) -> tuple[Alerting, Policy]:
     return alerting, policy
 
 
+@app.command()
+def dashboard(
+    user: Annotated[str, typer.Option(help="Who signs in (see the policy's users).")] = "alice",
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1; 0 picks a free one.")] = 8080,
+) -> None:
+    """The phone dashboard alone on 127.0.0.1, with a one-time sign-in link for USER (docs/dashboard.md)."""
+    from bot.web.local import run_dashboard
+
+    settings = settings_or_exit()
+    try:
+        run_dashboard(settings, user, port, typer.echo)
+    except OpsbotError as exc:
+        fail(str(exc))
+
+
 @app.command("serve")
 def serve_command(
     no_worker: Annotated[bool, typer.Option("--no-worker", help="Jobs run in `opsbot worker` instead.")] = False,
