@@ -15,7 +15,8 @@ from actions.dr.model import RunbookRequest, RunbookRun, StepRun
 from alerts.model import Incoming, Severity
 from bot.runtime import Runtime
 from conversation.board import Board, build_board, section
-from tests.conversation.conftest import ROOM, Say, button
+from core.settings import Settings
+from tests.conversation.conftest import ROOM, Say, SayFactory, button
 from tests.conversation.test_deploys import deploy_settings, edited
 from tests.eventually import eventually
 
@@ -111,7 +112,7 @@ def test_a_drill_waiting_for_a_person_shows_how_far_it_got(runtime: Runtime) -> 
     assert run["done"] == 3 and run["total"] == len(runbook.steps)
 
 
-def test_a_deploy_shows_its_progress_and_stays_an_hour_once_done(runtime: Runtime, say_factory: Any) -> None:
+def test_a_deploy_shows_its_progress_and_stays_an_hour_once_done(runtime: Runtime, say_factory: SayFactory) -> None:
     rt, say = say_factory(deploy_settings(runtime.settings))
     (preview,) = say("deploy web v2.4 to staging")
     say(press=button([preview], "Confirm"))
@@ -194,3 +195,15 @@ if __name__ == "__main__":
     import sys
 
     write_sample(sys.argv[1])
+
+
+def test_a_broken_runbook_file_empties_its_sections_only(settings: Settings, say_factory: SayFactory) -> None:
+    folder = settings.data_dir.parent / "broken-runbooks"
+    folder.mkdir()
+    (folder / "web-failover.yaml").write_text("name: web-failover\nsteps: [\n")
+    runtime, _say = say_factory(settings.model_copy(update={"runbooks": folder}))
+    shown = board(runtime, "carol")
+    assert shown["runs"] == [] and shown["emergency"] == []
+    broken = [line for line in shown["problems"] if not line.startswith("costs:")]
+    assert len(broken) == 1 and broken[0].startswith("emergency: "), broken  # no run to name: runs reads fine
+    assert shown["health"] and shown["oncall"] and shown["can_act"] is True
