@@ -44,6 +44,10 @@ package that raises them; the ones several packages share live here. The whole t
   + CertificateUnavailable         bot.intake.sns_certificates  SNS's signing certificate could not be fetched
   + Refused                        bot.twilio.webhooks          a Twilio webhook request not served (403, 413, 400)
   + SampleLost                     bot.sample_alert             the test alert is no longer open once stored
+  + SignInRefused                  bot.web.auth                 a dashboard sign-in that proves nobody (401)
+    - Stranger                     bot.web.access               a proven identity the policy does not list (403)
+  + TooMany                        bot.web.hub                  no room for another open dashboard (503)
+  + BadRequest                     bot.web.acting               a dashboard action that is not a command or a press
 
 Not in the tree: what `fakes/` raise (the platforms' own errors: the fakes stand in for them), `bench/`
 (benchmarks never fail), a pydantic validator's ValueError (the loaders report it as a ConfigError with file:line),

@@ -16,7 +16,7 @@ from bot.web.replies import reply_view
 from conversation.approvals import chat_copies
 from conversation.core import Conversation
 from conversation.replies import reply
-from core.errors import AuditUnavailable
+from core.errors import AuditUnavailable, OpsbotError
 from core.models import ConversationRef, Message, Reply
 from core.web_sessions import Session
 
@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 CHANNEL = "app"
 
 
-class BadRequest(ValueError):
+class BadRequest(OpsbotError):
     """What /say was sent is not a command or a press; `str()` is the one line answered (400)."""
 
 
