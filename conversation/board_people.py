@@ -5,6 +5,7 @@ role may ask, as the policy answers chat)."""
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 
 from actions.provider import Snapshot
@@ -15,6 +16,9 @@ from core.errors import OpsbotError
 from core.models import ActionName, IntentName, Risk, Slots
 from policies.alerting.oncall import on_call
 from policies.engine import Decision, PolicyRequest
+
+_month: dict[tuple[str, int], tuple[float, float]] = {}  # (cost cache version, day) -> (month so far, forecast)
+_month_lock = threading.Lock()
 
 
 def oncall(services: Services, viewer: Viewer) -> list[OnCallItem]:
@@ -45,15 +49,21 @@ def cost(services: Services, viewer: Viewer) -> CostSummary | None:
         view = flow.view()
     except NoCostData as exc:
         raise OpsbotError("no data yet") from exc
-    forecast = flow.forecast_of(view, flow.rows(view, Slots()))
+    key = (view.version, flow.today())
+    with _month_lock:
+        if key not in _month:  # a fit takes tens of milliseconds: once per cost read and day, not per board
+            forecast = flow.forecast_of(view, flow.rows(view, Slots()))
+            _month.clear()
+            _month[key] = (forecast.spent, forecast.total)
+        spent, total = _month[key]
     overall = next((b for b in services.budgets.all() if b.column is None), None)
     fetched = view.oldest_fetch()
     failing = [s for s in view.sources if s.error]
     return CostSummary(
         currency="USD",
-        month_to_date=round(forecast.spent, 2),
+        month_to_date=round(spent, 2),
         budget=overall.monthly if overall else None,
-        forecast=round(forecast.total, 2),
+        forecast=round(total, 2),
         age_seconds=viewer.now - fetched if fetched is not None else None,
         problem=f"{failing[0].name}: {failing[0].error}" if failing else None,
     )
