@@ -10,7 +10,10 @@ to answer the next calls of a method with an error (429 with retry_after, 403 ..
 limit on sendMessage, sendPhoto and sendDocument, answering 429 with retry_after when a chat is overdone. Photos
 (sendPhoto, a multipart upload as python-telegram-bot sends it) are kept with their bytes, caption and the message
 they reply to: `photos()`; files (sendDocument, at most 50 MB) also with their names: `documents()`. Files
-registered by the test download from /file/bot<token>/<path>."""
+registered by the test download from /file/bot<token>/<path>. setMyCommands keeps the command menu (`commands`,
+checked as Telegram checks it: 1-32 of a-z, 0-9 and _, a description of 1-256 characters, at most 100), and
+setChatMenuButton the menu button (`menu_button`; a web_app one only with an https URL). A keyboard with a web_app
+button is refused outside a private chat ("BUTTON_TYPE_INVALID"), as Telegram refuses it."""
 
 from __future__ import annotations
 
@@ -45,7 +48,9 @@ BOT_USER: dict[str, object] = {
 }
 _API_PATH = re.compile(r"^/bot(?P<token>[^/]+)/(?P<method>[A-Za-z]+)$")
 _FILE_PATH = re.compile(r"^/file/bot(?P<token>[^/]+)/(?P<path>.+)$")
-_JSON_FIELDS = {"reply_markup", "allowed_updates", "link_preview_options", "entities", "reply_parameters"}
+_JSON_FIELDS = {"reply_markup", "allowed_updates", "link_preview_options", "entities", "reply_parameters", "commands",
+                "menu_button"}  # fmt: skip
+_COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")
 _PACED = {"sendMessage", "sendPhoto", "sendDocument"}  # what counts against a chat's limit
 PHOTO_MAX_BYTES = 10 * 1024 * 1024  # sendPhoto's limit for an uploaded photo
 DOCUMENT_MAX_BYTES = 50 * 1024 * 1024  # sendDocument's limit for a file a bot uploads
@@ -87,8 +92,13 @@ class SentMessage:
     file_name: str | None = None  # the document's name, as its upload named it
 
     def button_ids(self) -> list[str]:
-        rows = cast(list[list[dict[str, str]]], (self.reply_markup or {}).get("inline_keyboard") or [])
-        return [button["callback_data"] for row in rows for button in row]
+        """The callback data of its press buttons (link and Mini App buttons carry none)."""
+        return [button["callback_data"] for button in self.keys() if "callback_data" in button]
+
+    def keys(self) -> list[dict[str, object]]:
+        """Every inline keyboard button as sent, row by row."""
+        rows = cast(list[list[dict[str, object]]], (self.reply_markup or {}).get("inline_keyboard") or [])
+        return [button for row in rows for button in row]
 
 
 class FakeTelegramAPI(LoopbackServer):
@@ -111,6 +121,8 @@ class FakeTelegramAPI(LoopbackServer):
         self.downloads: list[str] = []  # the file paths downloaded, in order
         self._answered_queries: set[str] = set()
         self.webhook: Json = {}
+        self.commands: list[Json] = []  # setMyCommands: the command menu, as last set
+        self.menu_button: Json | None = None  # setChatMenuButton: the default menu button, as last set
         self._closed = False
         super().__init__(_handler_for(self), "fake-telegram")
 
@@ -289,6 +301,7 @@ class FakeTelegramAPI(LoopbackServer):
             raise ApiError(400, "Bad Request: message text is empty")
         thread = int(str(params["message_thread_id"])) if params.get("message_thread_id") else None
         markup = params.get("reply_markup")
+        _check_keyboard(chat_id, markup)
         reply_to = self._replied(chat_id, params)
         message = SentMessage(chat_id, next(self._next_message), text, markup if isinstance(markup, dict) else None,
                               thread, [text], reply_to)  # fmt: skip
@@ -350,6 +363,32 @@ class FakeTelegramAPI(LoopbackServer):
         self._answered_queries.add(query_id)
         return True
 
+    def _set_my_commands(self, params: Json) -> bool:
+        commands = params.get("commands")
+        if not isinstance(commands, list):
+            raise ApiError(400, "Bad Request: can't parse commands JSON object")
+        if len(commands) > 100:
+            raise ApiError(400, "Bad Request: too many commands")
+        for command in commands:
+            name, about = str(command.get("command", "")), str(command.get("description", ""))
+            if not _COMMAND_NAME.fullmatch(name):
+                raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
+            if not 1 <= len(about) <= 256:
+                raise ApiError(400, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID")
+        self.commands = list(commands)
+        return True
+
+    def _set_chat_menu_button(self, params: Json) -> bool:
+        button = params.get("menu_button")
+        if not isinstance(button, dict):
+            raise ApiError(400, "Bad Request: can't parse menu button JSON object")
+        if button.get("type") == "web_app":
+            url = str((button.get("web_app") or {}).get("url", ""))
+            if not url.startswith("https://"):
+                raise ApiError(400, "Bad Request: BUTTON_URL_INVALID")
+        self.menu_button = button
+        return True
+
     def _edit_message_text(self, params: Json) -> Json:
         key = (int(str(params["chat_id"])), int(str(params["message_id"])))
         message = self._messages.get(key)
@@ -358,6 +397,7 @@ class FakeTelegramAPI(LoopbackServer):
         text = str(params.get("text") or "")
         markup = params.get("reply_markup")
         markup = markup if isinstance(markup, dict) and markup.get("inline_keyboard") else None
+        _check_keyboard(key[0], markup)
         if text == message.text and markup == message.reply_markup:
             raise ApiError(400, _NOT_MODIFIED)
         message.text, message.reply_markup = text, markup
@@ -420,7 +460,23 @@ _METHODS = {
     "setWebhook": FakeTelegramAPI._set_webhook,
     "deleteWebhook": FakeTelegramAPI._delete_webhook,
     "getWebhookInfo": FakeTelegramAPI._webhook_info,
+    "setMyCommands": FakeTelegramAPI._set_my_commands,
+    "setChatMenuButton": FakeTelegramAPI._set_chat_menu_button,
 }
+
+
+def _check_keyboard(chat_id: int, markup: object) -> None:
+    """Telegram takes web_app buttons in private chats only (a private chat's id is positive), and only https."""
+    rows = (markup or {}).get("inline_keyboard") if isinstance(markup, dict) else None
+    for row in rows or []:
+        for key in row:
+            web_app = key.get("web_app")
+            if web_app is None:
+                continue
+            if chat_id < 0:
+                raise ApiError(400, "Bad Request: BUTTON_TYPE_INVALID")
+            if not str(web_app.get("url", "")).startswith("https://"):
+                raise ApiError(400, "Bad Request: BUTTON_URL_INVALID")
 
 
 def _handler_for(api: FakeTelegramAPI) -> type[BaseHTTPRequestHandler]:

@@ -26,7 +26,7 @@ from bot.channels import ChannelAdapter, Transport
 from bot.inbox import Inbox
 from bot.intake.auth import ReplayGuard
 from bot.runtime import Runtime
-from bot.telegram import presses
+from bot.telegram import menu, presses
 from bot.telegram.audio import VoiceDownloadFailed, fetch_voice
 from bot.telegram.inbound import CHANNEL, BotIdentity, Inbound, VoiceFile, from_update
 from bot.telegram.polling import LEASE_SECONDS, TRY_EVERY_SECONDS, PollLeader
@@ -67,9 +67,10 @@ class TelegramAdapter:
     def __init__(
         self, app: TelegramApp, inbox: Inbox, knows: Callable[[ConversationRef], bool], incident_channels: list[str],
         webhook: WebhookConfig | None, *, replays: ReplayGuard, poll_lease: Callable[[int], Lease],
-        poll_every: float = TRY_EVERY_SECONDS, max_audio_bytes: int = 10_000_000,
+        poll_every: float = TRY_EVERY_SECONDS, max_audio_bytes: int = 10_000_000, dashboard: str | None = None,
     ) -> None:  # fmt: skip
-        """`poll_lease(bot id)`: the lease only its holder polls under (long polling; a webhook needs none)."""
+        """`poll_lease(bot id)`: the lease only its holder polls under (long polling; a webhook needs none).
+        `dashboard`: the dashboard's https address (the menu button, and Mini App buttons in private chats)."""
         self._app = app
         self._repeats = FirstUpdates(replays)
         self._poll_lease = poll_lease
@@ -84,7 +85,9 @@ class TelegramAdapter:
         self._webhook_set = False
         self._reconnecting: asyncio.Task[None] | None = None
         self._silent_groups: set[str] = set()  # groups we ignore, logged once each
-        self._outbound = TelegramTransport(app.bot)
+        self._dashboard = dashboard
+        self._menu_set = False
+        self._outbound = TelegramTransport(app.bot, app_url=dashboard)
         self.transport: Transport = self._outbound
         # block=False: each update is handled in its own task, started in arrival order, so one slow
         # conversation never holds up another while the Inbox keeps each conversation in order.
@@ -116,6 +119,9 @@ class TelegramAdapter:
         self._me = BotIdentity(id=bot.id, username=bot.username)
         if not self._app.running:
             await self._app.start()
+        if not self._menu_set:
+            await menu.set_up(bot, self._dashboard)
+            self._menu_set = True
         if self._webhook is None:
             if self._leader is None:
                 lease = self._poll_lease(bot.id)
@@ -287,7 +293,7 @@ def build_telegram_adapter(
         builder.build(), inbox, runtime.conversation.services.policy.knows_conversation, settings.incident_channels,
         webhook,
         replays=ReplayGuard(runtime.connection, prefix=SEEN_PREFIX), poll_lease=poll_lease, poll_every=poll_every,
-        max_audio_bytes=settings.voice_max_bytes,
+        max_audio_bytes=settings.voice_max_bytes, dashboard=menu.app_url(settings.public_url),
     )  # fmt: skip
 
 

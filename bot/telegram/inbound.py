@@ -88,7 +88,7 @@ def _addressed_text(msg: TgMessage, me: BotIdentity, private: bool) -> str | Non
         if addressee is not None and addressee.lower() != me.username.lower():
             return None  # "/status@OtherBot" is for another bot in the group
         rest = text[command.end() :].strip()
-        return f"{_ALIASES.get(name, name)} {rest}".strip()
+        return f"{_ALIASES.get(name, name.replace('_', ' '))} {rest}".strip()  # /deploy_status: deploy status
     # Bots always have a username, so a mention of opsbot is always this literal text.
     mention = re.compile(rf"(?<![\w@])@{re.escape(me.username)}(?!\w)", re.IGNORECASE)
     stripped = mention.sub(" ", text)

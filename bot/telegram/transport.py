@@ -37,13 +37,17 @@ log = logging.getLogger(__name__)
 class TelegramTransport:
     name = "telegram"
 
-    def __init__(self, bot: Bot, *, chat: Rate = CHAT, group: Rate = GROUP, overall: Rate = OVERALL) -> None:
+    def __init__(
+        self, bot: Bot, *, chat: Rate = CHAT, group: Rate = GROUP, overall: Rate = OVERALL, app_url: str | None = None
+    ) -> None:
+        """`app_url`: the dashboard's https address, opened as the Mini App from buttons in private chats."""
         self._bot = bot
+        self._app_url = app_url
         self.answers = presses.Answers()  # shared with the adapter, which answers presses that got no reply
         self._chat, self._group, self._overall = chat, group, overall
 
     async def post(self, reply: Reply) -> str:
-        shown = render(reply)
+        shown = render(reply, self._app_url)
         topic, press = presses.split(reply.ref.thread_id)
         if press is not None:
             answered = await self._answer(press, shown.text if reply.kind == "refusal" else None)
@@ -115,7 +119,7 @@ class TelegramTransport:
         return f"answer:{press.query_id}" if toast else None
 
     async def edit(self, reply: Reply, message_id: str) -> None:
-        shown = render(reply)
+        shown = render(reply, self._app_url)
         try:
             # Without reply_markup Telegram removes the keyboard: a settled confirmation loses its buttons.
             await self._bot.edit_message_text(
