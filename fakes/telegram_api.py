@@ -93,7 +93,7 @@ class SentMessage:
 
     def button_ids(self) -> list[str]:
         """The callback data of its press buttons (link and Mini App buttons carry none)."""
-        return [button["callback_data"] for button in self.keys() if "callback_data" in button]
+        return [str(button["callback_data"]) for button in self.keys() if "callback_data" in button]
 
     def keys(self) -> list[dict[str, object]]:
         """Every inline keyboard button as sent, row by row."""
