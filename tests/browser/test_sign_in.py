@@ -13,7 +13,7 @@ from bench.dashboard_browser import phone, telegram_url, texts
 from tests.web.harness import OTHER_BOT_TOKEN, Dashboard, init_data
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Response
+    from playwright.sync_api import Browser
 
 CAROL = 345678901
 
@@ -39,9 +39,9 @@ REFUSED = {  # what Telegram would open the page with -> the line the page shows
 @pytest.mark.parametrize("case", list(REFUSED))
 def test_bad_init_data_is_refused_and_shows_no_data(browser: Browser, dashboard: Dashboard, case: str) -> None:
     context = phone(browser)
-    answered: list[Response] = []
+    answered: list[tuple[str, int]] = []
     page = context.new_page()
-    page.on("response", answered.append)
+    page.on("response", lambda response: answered.append((response.url, response.status)))
     made, line = REFUSED[case]
     page.goto(telegram_url(dashboard.url, made()))
     message = page.locator('[data-test="signin-message"]')
@@ -49,7 +49,7 @@ def test_bad_init_data_is_refused_and_shows_no_data(browser: Browser, dashboard:
     page.wait_for_load_state("networkidle")
     assert message.inner_text().strip() == line
     assert texts(page, "user") == [] and page.locator('[data-test="section-health"]').count() == 0
-    api = [(response.url, response.status) for response in answered if "/app/api/" in response.url]
+    api = [(url, status) for url, status in answered if "/app/api/" in url]
     assert api and all(status >= 400 for _, status in api), api
     context.close()
 
