@@ -16,7 +16,7 @@ from bot.web import replies
 from bot.web.access import Access
 from bot.web.acting import CHANNEL, Acting
 from bot.web.data import BoardData
-from bot.web.headers import SecurityHeaders
+from bot.web.headers import security_headers
 from bot.web.hub import Hub
 from bot.web.routes import Api
 from bot.web.static import index
@@ -72,7 +72,7 @@ class AppAdapter:
         return self._transport
 
     def routes(self) -> list[BaseRoute]:
-        middleware = [Middleware(SecurityHeaders), Middleware(GZipMiddleware, minimum_size=GZIP_FROM_BYTES)]
+        middleware = [Middleware(security_headers), Middleware(GZipMiddleware, minimum_size=GZIP_FROM_BYTES)]
         app = Mount("/app", routes=self._api.routes(), middleware=middleware)
         bare = Route("/app", index, methods=["GET", "HEAD"], middleware=middleware)
         return [bare, app]

@@ -15,18 +15,15 @@ SECURITY = [
 ]  # fmt: skip
 
 
-class SecurityHeaders:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+def security_headers(app: ASGIApp) -> ASGIApp:
+    """A middleware (`Middleware(security_headers)`) adding SECURITY to every HTTP response of `app`."""
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def with_headers(message: Message) -> None:
+    async def with_headers(scope: Scope, receive: Receive, send: Send) -> None:
+        async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 message["headers"] = [*message.get("headers", []), *SECURITY]
             await send(message)
 
-        await self.app(scope, receive, with_headers)
+        await app(scope, receive, send_with_headers if scope["type"] == "http" else send)
+
+    return with_headers

@@ -4,6 +4,7 @@ that name a Telegram bot, and the dashboard served by it."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import closing
 
 import pytest
 from pydantic import SecretStr
@@ -20,9 +21,8 @@ def web_settings(settings: Settings) -> Settings:
 
 @pytest.fixture
 def runtime(web_settings: Settings) -> Iterator[Runtime]:
-    built = Runtime.build(web_settings, with_worker=True)
-    yield built
-    built.close()
+    with closing(Runtime.build(web_settings, with_worker=True)) as built:
+        yield built
 
 
 @pytest.fixture
