@@ -84,8 +84,13 @@ export const getResources = () => call("GET", "resources");
 export const getResource = (id) => call("GET", `resources/${encodeURIComponent(id)}`);
 export const say = (payload) => call("POST", "say", payload);
 
-export function openEvents() {
+// `last_event_id`: where a stream this page closed (hidden) left off, since a new EventSource cannot send the
+// Last-Event-ID header; the browser's own reconnects send the header.
+export function openEvents(lastEventId) {
+  const query = new URLSearchParams();
   const current = token();
-  const query = current ? `?token=${encodeURIComponent(current)}` : "";
-  return new EventSource(`/app/api/events${query}`);
+  if (current) query.set("token", current);
+  if (lastEventId) query.set("last_event_id", lastEventId);
+  const text = query.toString();
+  return new EventSource(`/app/api/events${text ? `?${text}` : ""}`);
 }

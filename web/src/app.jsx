@@ -17,6 +17,8 @@ const TABS = [
   ["emergency", "Emergency"],
 ];
 
+const OPEN_FROM_BOT = "Open the dashboard from the bot: the Telegram menu button, or ask for a dashboard link in chat.";
+
 function startResource(hash, search) {
   const fromHash = new URLSearchParams(hash.replace(/^#/, "")).get("resource");
   return fromHash || new URLSearchParams(search).get("resource") || null;
@@ -53,27 +55,34 @@ export function App({ hash, search }) {
     save("board", next);
   }, []);
 
-  // Sign in from the fragment (then drop it from the address bar), else resume the tab's session.
+  // Sign in from the fragment (then drop it from the address bar), else resume the tab's session (its token, or
+  // the session cookie another tab got).
   useEffect(() => {
     const credentials = credentialsFromUrl(hash);
     if (credentials) history.replaceState(null, "", location.pathname + location.search);
     (async () => {
+      let offline = false;
       if (credentials) {
         try {
           await signIn(credentials);
         } catch (error) {
-          return signedOut(error.message);
+          if (error.status !== 0) return signedOut(error.message);
+          offline = true; // opened from the bot without a network: show the last board, marked offline
         }
-      } else if (!token()) {
-        return signedOut("Open the dashboard from the bot: the Telegram menu button, or ask for a dashboard link in chat.");
       }
-      setPhase("ready");
+      const hadToken = Boolean(token());
       try {
-        keepBoard(await getBoard());
+        const first = await getBoard(); // with the tab's token, or the session cookie of an earlier tab
+        keepBoard(first);
+        setPhase("ready");
       } catch (error) {
+        if (error.status === 401) return signedOut(hadToken ? error.message : OPEN_FROM_BOT);
         fail(error);
-        const cached = await load("board");
-        if (cached && !(error.status === 401)) setBoard(cached);
+        // The cached board only for a page that proved itself before: this tab's token, or the bot's own link.
+        const cached = hadToken || offline ? await load("board") : null;
+        if (!cached) return signedOut(error.message);
+        setBoard(cached);
+        setPhase("ready");
       }
     })();
   }, []);

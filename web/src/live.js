@@ -9,6 +9,7 @@ export function startLive(handlers) {
   let source = null;
   let downTimer = 0;
   let retryTimer = 0;
+  let lastEventId = "";
 
   const clearTimers = () => {
     clearTimeout(downTimer);
@@ -17,6 +18,7 @@ export function startLive(handlers) {
   };
 
   const parse = (event) => {
+    if (event.lastEventId) lastEventId = event.lastEventId;
     try {
       return JSON.parse(event.data);
     } catch {
@@ -33,7 +35,7 @@ export function startLive(handlers) {
   const open = () => {
     close();
     if (document.visibilityState === "hidden") return;
-    const current = openEvents();
+    const current = openEvents(lastEventId);
     source = current;
     current.onopen = () => {
       clearTimers();
