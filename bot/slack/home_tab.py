@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 OPENED = "opsbot:slack:home:opened"  # sorted set: Slack user id -> when they last opened the tab
 SLOT = "opsbot:slack:home:slot:"  # + user id: exists while their tab was published less than `debounce` ago
+SHOWN = "opsbot:slack:home:shown:"  # + user id: the feed entry their last published tab was built after
 KEEP_SECONDS = 3600.0  # a tab not opened for an hour is no longer refreshed
 DEBOUNCE_SECONDS = 5.0
 WAIT_MS = 1000  # one blocking read of the feed: also how soon a user whose slot was taken is tried again
@@ -43,7 +44,7 @@ class HomeTab:
         self._redis = services.connection
         self._debounce_ms = max(1, int(debounce * 1000))
         self._clock = clock
-        self._dirty: set[str] = set()  # users whose tab is behind the feed, waiting for their slot
+        self._dirty: dict[str, str] = {}  # user -> the newest change their tab has not shown, waiting for their slot
         self._task: asyncio.Task[None] | None = None
 
     # -- what the adapter calls --------------------------------------------------------------------------
@@ -105,10 +106,12 @@ class HomeTab:
                 seen = await asyncio.to_thread(changes.read, self._redis, after, block_ms=WAIT_MS)
                 if seen:
                     after = seen[-1].id
-                    self._dirty |= set(await asyncio.to_thread(self._watching))
-                for user in sorted(self._dirty):
-                    if await asyncio.to_thread(self._claim, user):
-                        self._dirty.discard(user)
+                    self._dirty |= dict.fromkeys(await asyncio.to_thread(self._watching), after)
+                for user, change in sorted(self._dirty.items()):
+                    claimed = await asyncio.to_thread(self._claim, user, change)
+                    if claimed is not None:
+                        del self._dirty[user]
+                    if claimed:
                         await self.publish(user)
             except redis.RedisError as exc:
                 log.warning("slack home: the change feed failed (%s); trying again", type(exc).__name__)
@@ -130,5 +133,19 @@ class HomeTab:
         members = cast(list[bytes], self._redis.zrangebyscore(OPENED, cutoff, "+inf"))
         return [m.decode() for m in members]
 
-    def _claim(self, slack_user: str) -> bool:
-        return bool(self._redis.set(SLOT + slack_user, 1, nx=True, px=self._debounce_ms))
+    def _claim(self, slack_user: str, change: str) -> bool | None:
+        """True: this replica publishes the user's tab now. False: another replica already showed `change` (nothing
+        to do). None: the user's slot is taken; try again."""
+        shown = self._redis.get(SHOWN + slack_user)
+        if shown is not None and _entry(cast(bytes, shown).decode()) >= _entry(change):
+            return False
+        if not self._redis.set(SLOT + slack_user, 1, nx=True, px=self._debounce_ms):
+            return None
+        self._redis.set(SHOWN + slack_user, change, ex=int(KEEP_SECONDS))
+        return True
+
+
+def _entry(entry_id: str) -> tuple[int, int]:
+    """A stream entry id ("1765000000000-3") as something that orders like the stream."""
+    ms, _, seq = entry_id.partition("-")
+    return int(ms), int(seq or 0)

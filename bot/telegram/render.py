@@ -53,7 +53,8 @@ def _key(label: str, button: Button, mini_app: str | None) -> InlineKeyboardButt
     if url is None:
         return InlineKeyboardButton(text=label, callback_data=button.id)
     if mini_app is not None and (url == mini_app or url.startswith((mini_app + "/", mini_app + "#"))):
-        return InlineKeyboardButton(text=label, web_app=WebAppInfo(url))
+        # Telegram signs the Mini App in itself (initData, in the URL's fragment): a link token there is not needed.
+        return InlineKeyboardButton(text=label, web_app=WebAppInfo(url.partition("#")[0]))
     return InlineKeyboardButton(text=label, url=url)
 
 
