@@ -3,6 +3,7 @@
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { getResources } from "./api.js";
 import { load, save } from "./store.js";
+import { filterRows, indexRows } from "./rows.js";
 import { swipeHandlers } from "./swipe.js";
 
 export const ROW_HEIGHT = 56;
@@ -11,19 +12,6 @@ let memory = null; // the list survives switching tabs
 
 export function forgetResources() {
   memory = null;
-}
-
-function index(data) {
-  const at = (name) => data.columns.indexOf(name);
-  const cols = { id: at("id"), name: at("name"), cloud: at("cloud"), kind: at("kind"), state: at("state"), environment: at("environment"), region: at("region") };
-  const rows = data.rows.map((row) => ({ row, text: row.join(" ").toLowerCase() }));
-  return { cols, rows, total: data.total, age: data.age_seconds };
-}
-
-export function filterRows(rows, query) {
-  const words = query.toLowerCase().split(/\s+/).filter(Boolean);
-  if (words.length === 0) return rows;
-  return rows.filter((entry) => words.every((word) => entry.text.includes(word)));
 }
 
 function Row({ entry, cols, top, onOpen }) {
@@ -52,14 +40,14 @@ export function Search({ onOpen, onError }) {
     if (memory) return;
     getResources().then(
       (answer) => {
-        memory = index(answer);
+        memory = indexRows(answer);
         setData(memory);
         save("resources", answer);
       },
       async (error) => {
         onError(error);
         const cached = await load("resources");
-        if (cached) setData((memory = index(cached)));
+        if (cached) setData((memory = indexRows(cached)));
         else setProblem(error.message);
       },
     );
