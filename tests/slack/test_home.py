@@ -16,8 +16,6 @@ from slack_sdk.web.async_client import AsyncWebClient
 from alerts.model import Incoming, Severity
 from bot.slack import home
 from conversation.board import AlertItem, Board, BoardUser, EmergencyAction
-from core import changes
-from core.changes import Topic
 from fakes.slack_api import FakeSlackApi, view_problems
 from tests.slack.conftest import (
     ALICE,
@@ -101,7 +99,6 @@ def test_the_home_tab_shows_the_board_and_follows_its_changes(make_stack: StackF
     assert not view_problems(view, "home")
 
     fire(stack, 2, "db-prod replica lag")
-    changes.publish(stack.runtime.connection, Topic.ALERTS, "2")  # what the alert path's hook says
     stack.fake.wait_for(lambda: "db-prod replica lag" in texts(stack.fake.home_of(ALICE) or {"blocks": []}))
     assert len(stack.fake.homes[ALICE]) == 2  # one refresh for the change, not one per poll
 
@@ -113,7 +110,6 @@ def test_ack_on_the_home_tab_acknowledges_through_the_normal_flow(make_stack: St
     assert stack.form(view_press(view, "Ack", user=ALICE)).status_code == 200
     answer = stack.fake.message_where(lambda m: m.channel == ALICE)  # the presser's direct message
     assert "acknowledged" in answer.shown.lower(), answer.shown
-    changes.publish(stack.runtime.connection, Topic.ALERTS, "1")
     stack.fake.wait_for(lambda: "acked by alice" in texts(stack.fake.home_of(ALICE) or {"blocks": []}))
 
 
