@@ -3,19 +3,27 @@ import { useEffect, useState } from "preact/hooks";
 import { getResource } from "./api.js";
 import { money } from "./format.js";
 
+// The y axis spans the data (at least 10 points of percent), so a steady 57% is not a flat line at the top.
 function Sparkline({ points }) {
   if (!points || points.length < 2) return <p class="hint">No CPU data.</p>;
   const times = points.map((p) => p[0]);
+  const values = points.map((p) => Math.max(0, Math.min(100, p[1])));
   const first = Math.min(...times);
   const span = Math.max(...times) - first || 1;
-  const path = points.map(([t, v], i) => `${i ? "L" : "M"}${(((t - first) / span) * 300).toFixed(1)},${(60 - (Math.max(0, Math.min(100, v)) / 100) * 60).toFixed(1)}`).join("");
-  const last = points[points.length - 1][1];
+  let low = Math.max(0, Math.min(...values) - 2);
+  let high = Math.min(100, Math.max(...values) + 2);
+  if (high - low < 10) [low, high] = low + 10 > 100 ? [90, 100] : [low, low + 10];
+  const y = (v) => (60 - ((v - low) / (high - low)) * 60).toFixed(1);
+  const path = points.map(([t], i) => `${i ? "L" : "M"}${(((t - first) / span) * 300).toFixed(1)},${y(values[i])}`).join("");
+  const last = Math.round(values[values.length - 1]);
   return (
     <figure class="spark">
-      <svg viewBox="0 0 300 60" preserveAspectRatio="none" data-test="cpu-sparkline" role="img" aria-label={`CPU, now ${Math.round(last)}%`}>
+      <svg viewBox="0 0 300 60" preserveAspectRatio="none" data-test="cpu-sparkline" role="img" aria-label={`CPU, now ${last}%`}>
         <path d={path} fill="none" stroke="currentColor" stroke-width="2" vector-effect="non-scaling-stroke" />
       </svg>
-      <figcaption class="hint">CPU now {Math.round(last)}%</figcaption>
+      <figcaption class="hint">
+        CPU now {last}% · {Math.round(Math.min(...values))}-{Math.round(Math.max(...values))}% over {Math.round(span / 60)} min
+      </figcaption>
     </figure>
   );
 }
