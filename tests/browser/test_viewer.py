@@ -17,17 +17,8 @@ ACTIONS = '[data-test="ack-button"], [data-test="action-button"], [data-test="em
 
 
 def _firing(runtime: Runtime) -> None:
-    runtime.alerting.desk.ingest(
-        [
-            Incoming(
-                source="generic",
-                fingerprint="5xx",
-                severity=Severity.CRITICAL,
-                summary="5xx above 5%",
-                resource="db-prod",
-            )
-        ]  # fmt: skip
-    )
+    alert = Incoming(source="generic", fingerprint="5xx", severity=Severity.CRITICAL, summary="5xx", resource="db-prod")
+    runtime.alerting.desk.ingest([alert])
 
 
 def _buttons_seen(open_app: OpenApp, user: int) -> tuple[int, int, int]:
