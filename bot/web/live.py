@@ -1,8 +1,8 @@
 """GET /app/api/events: the dashboard's live stream (Server-Sent Events). At connect the whole board, then a
-`section` event when a topic of the change feed changes (changes within COALESCE_SECONDS make one build per topic)
-and a `reply` event for each reply to this identity's own app conversation; `: ping` keeps proxies from closing
-an idle stream. Each event's id is "<change feed id>_<reply stream id>": a reconnecting page sends it back as
-Last-Event-ID and gets the replies it missed (the board it gets first is current anyway)."""
+`section` event when a topic of the change feed changes (at once; changes within COALESCE_SECONDS after it make
+one more build per topic) and a `reply` event for each reply to this identity's own app conversation; `: ping`
+keeps proxies from closing an idle stream. Each event's id is "<change feed id>_<reply stream id>": a reconnecting
+page sends it back as Last-Event-ID and gets the replies it missed (the board it gets first is current anyway)."""
 
 from __future__ import annotations
 
@@ -86,34 +86,63 @@ class LiveStream:
             self._hub.leave(listener)
 
     async def _after(self, first: Event, listener: Listener) -> AsyncIterator[bytes]:
-        """`first` and whatever comes within COALESCE_SECONDS of a change: each reply at once, each changed topic's
-        section once at the end."""
+        """`first` and what follows it: each reply at once; the sections of the topics changed by `first` and by
+        whatever was queued with it at once, then those changed again within COALESCE_SECONDS once each at the end
+        of that window (a burst of changes costs two builds per topic, and the first change waits for nothing)."""
         topics: list[str] = []
-        event: Event | None = first
+        for event in [first, *_queued(listener)]:
+            if (reply := self._take(event, topics)) is not None:
+                yield reply
+        if not topics:
+            return
+        for chunk in await self._sections(topics):
+            yield chunk
+        again: list[str] = []
         deadline = asyncio.get_running_loop().time() + COALESCE_SECONDS
-        while event is not None:
-            if event.kind == "reply" and event.reply is not None:
-                if entry_order(event.id) > entry_order(self.reply):  # else read already when the page opened
-                    self.reply = event.id
-                    yield frame("reply", self._id(), json.dumps(event.reply))
-            elif event.topic is not None:
-                self.feed = max(self.feed, event.id, key=entry_order)
-                if event.topic.value not in topics:
-                    topics.append(event.topic.value)
-            if not topics:
-                return
-            left = deadline - asyncio.get_running_loop().time()
-            if left <= 0:
-                break
+        while (left := deadline - asyncio.get_running_loop().time()) > 0:
             try:
-                event = await asyncio.wait_for(listener.queue.get(), left)
+                later = await asyncio.wait_for(listener.queue.get(), left)
             except TimeoutError:
                 break
-            if event is None:
+            if later is None:
                 listener.hand(None)  # the stop is seen by the caller's next read, after these sections
+                break
+            if (reply := self._take(later, again)) is not None:
+                yield reply
+        for chunk in await self._sections(again):
+            yield chunk
+
+    def _take(self, event: Event, topics: list[str]) -> bytes | None:
+        """A reply's frame (None when the page has it already); a change adds its topic to `topics`."""
+        if event.kind == "reply" and event.reply is not None:
+            if entry_order(event.id) <= entry_order(self.reply):  # read already when the page opened
+                return None
+            self.reply = event.id
+            return frame("reply", self._id(), json.dumps(event.reply))
+        if event.topic is not None:
+            self.feed = max(self.feed, event.id, key=entry_order)
+            if event.topic.value not in topics:
+                topics.append(event.topic.value)
+        return None
+
+    async def _sections(self, topics: list[str]) -> list[bytes]:
+        frames = []
         for name in topics:
             value = await self._section(self._session, name)
-            yield frame("section", self._id(), json.dumps({"name": name, "value": value}))
+            frames.append(frame("section", self._id(), json.dumps({"name": name, "value": value})))
+        return frames
 
     def _id(self) -> str:
         return f"{self.feed}_{self.reply}"
+
+
+def _queued(listener: Listener) -> list[Event]:
+    """The events waiting in the listener's queue now, without waiting; a stop among them is handed back."""
+    waiting: list[Event] = []
+    while not listener.queue.empty():
+        event = listener.queue.get_nowait()
+        if event is None:
+            listener.hand(None)
+            break
+        waiting.append(event)
+    return waiting
