@@ -18,7 +18,8 @@ import asyncio
 import logging
 import re
 import time
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
+from functools import partial
 from typing import TypeVar
 
 import aiohttp
@@ -45,7 +46,6 @@ from bot.slack.home_tab import DEBOUNCE_SECONDS, HomeTab
 from bot.slack.identity import BotIdentity
 from bot.slack.payloads import BlockActions, EventCallback, HomeOpened, MessageEvent, Shortcut, SlackFile, SlashCommand
 from bot.slack.transport import MIN_INTERVAL, SlackTransport
-from conversation.services import Services
 from core.errors import ConfigError, VoiceInputError
 from core.models import ConversationRef, Message
 from core.settings import Settings
@@ -73,9 +73,10 @@ class SlackAdapter:
 
     def __init__(
         self, settings: Settings, inbox: Inbox, replays: ReplayGuard, *, min_interval: float = MIN_INTERVAL,
-        services: Services | None = None, home_debounce: float = DEBOUNCE_SECONDS,
+        home: Callable[[AsyncWebClient], HomeTab] | None = None,
     ) -> None:  # fmt: skip
-        """`services`: what the Home tab and the Emergency shortcut read the board from (None: neither is served)."""
+        """`home`: makes the Home tab's and the Emergency shortcut's publisher on this adapter's client (None: neither
+        is served)."""
         if settings.slack_bot_token is None:
             raise ConfigError("Slack needs OPSBOT_SLACK_BOT_TOKEN (the xoxb- bot token)")
         if settings.slack_app_token is None and settings.slack_signing_secret is None:
@@ -89,7 +90,7 @@ class SlackAdapter:
         self._clips = ClipFetcher(self._client, max_bytes=settings.voice_max_bytes)
         self.transport: Transport = self.files
         self.identity = BotIdentity(self._client)
-        self.home = HomeTab(self._client, services, debounce=home_debounce) if services is not None else None
+        self.home = home(self._client) if home is not None else None
         secret = settings.slack_signing_secret
         self._app = AsyncApp(
             client=self._client,
@@ -300,6 +301,5 @@ def build_slack_adapter(
 ) -> SlackAdapter:
     """What `opsbot serve` mounts when OPSBOT_SLACK_BOT_TOKEN is set."""
     replays = ReplayGuard(runtime.connection, prefix=SEEN_PREFIX)
-    services = runtime.conversation.services
-    return SlackAdapter(runtime.settings, inbox, replays, min_interval=min_interval, services=services,
-                        home_debounce=home_debounce)  # fmt: skip
+    home = partial(HomeTab, services=runtime.conversation.services, debounce=home_debounce)
+    return SlackAdapter(runtime.settings, inbox, replays, min_interval=min_interval, home=home)

@@ -18,6 +18,7 @@ from core.untrusted import for_chat
 
 Block = dict[str, Any]
 
+APP_PATH = "/app/"  # the dashboard under OPSBOT_PUBLIC_URL (bot/web)
 MAX_BLOCKS = 100  # a Home tab or modal
 HEADER_CHARS = 150
 TITLE_CHARS = 24  # a modal's title

@@ -20,7 +20,6 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack import home
 from conversation.board import Board, build_board
-from conversation.dashboard_link import dashboard_url
 from conversation.services import Services
 from core import changes
 from core.models import ConversationRef
@@ -76,7 +75,7 @@ class HomeTab:
         if board is None:
             return home.stranger_view()
         url = self._services.settings.public_url
-        return home.home_view(board, dashboard_url(url) if url is not None else None)
+        return home.home_view(board, url.rstrip("/") + home.APP_PATH if url is not None else None)
 
     def board_for(self, slack_user: str) -> Board | None:
         """The board of the opsbot user behind `slack_user`; None for a stranger, who is shown nothing."""
