@@ -26,7 +26,11 @@ CHANNEL = "app"
 
 
 class BadRequest(OpsbotError):
-    """What /say was sent is not a command or a press; `str()` is the one line answered (400)."""
+    """What /say was sent is not a command or a press; `str()` is the one line answered with `status`."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class Acting:
@@ -47,7 +51,7 @@ class Acting:
         if not isinstance(text, str) or not text.strip():
             raise BadRequest('Send {"text": "..."} or {"button": "..."}.')
         if len(text) > self.max_chars:
-            raise BadRequest(f"That message is too long (limit {self.max_chars} characters).")
+            raise BadRequest(f"That message is too long (limit {self.max_chars} characters).", status=413)
         return Message(ref=ref, sender=session.identity, text=text, received_at=time.time())
 
     async def say(self, msg: Message) -> list[dict[str, Any]]:

@@ -106,8 +106,7 @@ class Api:
         except Unreadable as exc:
             return refusal(400, f"Request is {exc}.")
         except BadRequest as exc:
-            status = 413 if "too long" in str(exc) else 400
-            return refusal(status, str(exc))
+            return refusal(exc.status, str(exc))
         return JSONResponse({"replies": await self._acting.say(msg)}, headers=PRIVATE)
 
     async def events(self, request: Request) -> Response:
