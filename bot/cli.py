@@ -206,7 +206,7 @@ def dashboard(
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1; 0 picks a free one.")] = 8080,
 ) -> None:
     """The phone dashboard alone on 127.0.0.1, with a one-time sign-in link for USER (docs/dashboard.md)."""
-    from bot.web.local import run_dashboard
+    from bot.dashboard_local import run_dashboard
 
     settings = settings_or_exit()
     try:

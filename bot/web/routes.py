@@ -115,7 +115,7 @@ class Api:
             return session
         stream = LiveStream(self._hub, session, self._data.board_json, self._data.section)
         try:
-            await stream.open(request.headers.get("last-event-id"))
+            await stream.open(request.headers.get("last-event-id") or request.query_params.get("last_event_id"))
         except TooMany as exc:
             return refusal(503, str(exc))
         headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}  # nginx: pass each event at once

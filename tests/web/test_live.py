@@ -4,6 +4,7 @@ a reconnecting page missed (Last-Event-ID), the caps on open streams, and stream
 from __future__ import annotations
 
 import httpx
+import pytest
 import redis
 
 from bot.web.replies import append
@@ -30,13 +31,22 @@ def test_a_change_in_redis_arrives_as_its_section(dashboard: Dashboard, redis_co
             changes.publish(together, changes.Topic.ALERTS, "13")  # one topic: one section
             changes.publish(together, changes.Topic.ONCALL)
             together.execute()
-        got = [next_event(stream, "section"), next_event(stream, "section")]
+        got = [next_event(stream, "section")]
+        while got[-1].json()["name"] != "oncall":  # type: ignore[index]
+            got.append(next_event(stream, "section"))
     names = [event.json()["name"] for event in got]  # type: ignore[index]
-    assert names == ["alerts", "oncall"]
-    assert got[1].id.split("_")[0] == changes.latest(redis_conn)
+    # The first change's section goes out at once; what the hub handed over after it is built once more at the end
+    # of the coalescing window: alerts once or twice (never once per change), then oncall.
+    assert names in (["alerts", "oncall"], ["alerts", "alerts", "oncall"])
+    assert got[-1].id.split("_")[0] == changes.latest(redis_conn)
 
 
-def test_a_reconnecting_page_gets_the_replies_it_missed(dashboard: Dashboard, redis_conn: redis.Redis) -> None:
+@pytest.mark.parametrize("how", ["header", "query"])
+def test_a_reconnecting_page_gets_the_replies_it_missed(
+    dashboard: Dashboard, redis_conn: redis.Redis, how: str
+) -> None:
+    """The browser's own reconnect sends Last-Event-ID; a page that closed its stream while hidden opens a new
+    EventSource, which cannot send headers: it says where it left off in the query."""
     with dashboard.client() as carol:
         sign_in(carol, CAROL)
         with carol.stream("GET", "/app/api/events") as live:
@@ -47,7 +57,8 @@ def test_a_reconnecting_page_gets_the_replies_it_missed(dashboard: Dashboard, re
         assert first.json()["text"] == "first"  # type: ignore[index]
         append(redis_conn, Reply(ref=CAROLS_PAGE, key="r2", text="while away"))
         append(redis_conn, Reply(ref=CAROLS_PAGE, key="r3", text="still away", edit_of="r2"))
-        with carol.stream("GET", "/app/api/events", headers={"Last-Event-ID": first.id}) as live:
+        where = {"headers": {"Last-Event-ID": first.id}} if how == "header" else {"params": {"last_event_id": first.id}}
+        with carol.stream("GET", "/app/api/events", **where) as live:  # type: ignore[arg-type]
             stream = events(live)
             next_event(stream, "board")
             missed = [next_event(stream, "reply"), next_event(stream, "reply")]
