@@ -36,6 +36,7 @@ BENCHMARKS = (
     "cost",
     "deploy",
     "dr",
+    "dashboard",
 )
 # A benchmark made of several modules (run in this order under its one name); any other name is its own module.
 GROUPS = {"metrics": ("metric_streams", "metrics_chat", "metric_budget")}
