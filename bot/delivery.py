@@ -219,7 +219,9 @@ class Deliverer:
                 return
             self._leading = True
             LEADER.labels(self._channel).set(1)
-            log.warning("%s delivery: taken over by %s (claimed %d pending)", self._channel, self._consumer, claimed)
+            # A start takes the lease too: only news when a stopped holder left replies behind.
+            log.log(logging.WARNING if claimed else logging.INFO, "%s delivery: taken over by %s (claimed %d pending)",
+                    self._channel, self._consumer, claimed)  # fmt: skip
             await self._read_loop()
             if self._stopping.is_set():
                 await self._drain()
