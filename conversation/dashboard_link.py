@@ -16,7 +16,7 @@ APP_PATH = "/app/"
 OPEN_LABEL = "Open dashboard"
 SENT = "Sent you the dashboard link in a direct message."
 NO_URL = "The dashboard needs OPSBOT_PUBLIC_URL (docs/dashboard.md)."
-ON_CONSOLE = "Run `opsbot dashboard --user NAME` to open it in a browser."
+ON_CONSOLE = "Run `opsbot dashboard --user {user}` to open it in a browser."
 
 
 def dashboard_url(public_url: str) -> str:
@@ -28,7 +28,7 @@ def answer(msg: Message, user: str, public_url: str | None, sessions: WebSession
     """The link in the asker's direct message, and a line where they asked when that was somewhere else."""
     channel = msg.ref.channel
     if channel not in PRIVATE_CHANNELS:
-        return [reply(msg.ref, ON_CONSOLE)]
+        return [reply(msg.ref, ON_CONSOLE.format(user=user))]
     if public_url is None:
         return [reply(msg.ref, NO_URL, kind="refusal")]
     token = sessions.make_link(user, f"{channel}:{msg.sender}")

@@ -66,7 +66,7 @@ def test_without_a_public_url_it_says_what_is_missing(settings: Settings, say_fa
 def test_on_the_console_it_says_how_to_open_it(settings: Settings, say_factory: SayFactory) -> None:
     _, say = say_factory(settings.model_copy(update={"public_url": "https://ops.example.com"}))
     [answer] = say("dashboard")
-    assert answer.text == ON_CONSOLE and not answer.buttons
+    assert answer.text == ON_CONSOLE.format(user="alice") and not answer.buttons
 
 
 def test_a_stranger_gets_no_link(settings: Settings, say_factory: SayFactory) -> None:
