@@ -29,6 +29,7 @@ def _buttons_seen(open_app: OpenApp, user: int) -> tuple[int, int, int]:
     open_resource(page, "db-prod")
     actions = page.locator('[data-test="action-button"]').count()
     tap(page, '[data-test="tab-emergency"]')
+    page.locator('[data-test="emergency-button"], [data-test="emergency-none"]').first.wait_for()
     return acks, actions, page.locator('[data-test="emergency-button"]').count()
 
 
