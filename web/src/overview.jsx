@@ -1,14 +1,27 @@
-// The overview: health, open alerts (swipe or tap Ack), runbooks and deploys with progress, incidents, on-call, cost.
+// The overview, ordered for the person woken at night: problems, open alerts (swipe or tap Ack), runbooks and
+// deploys in progress, incidents, then compact health, on call and cost. An empty section is one short line or
+// nothing at all.
 import { age, clock, money, percent } from "./format.js";
+import { allCounts, healthSummary, notableCounts, staleAge } from "./health.js";
 import { swipeHandlers } from "./swipe.js";
 
-function Section({ title, name, children, empty }) {
-  const items = Array.isArray(children) ? children.filter(Boolean) : children;
-  const none = Array.isArray(items) && items.length === 0;
+// `empty` is the one line an empty section keeps; without it an empty section is not drawn.
+function Section({ title, name, items, empty, aside }) {
+  if (items.length === 0 && !empty) return null;
+  if (items.length === 0) {
+    return (
+      <section class="section none" data-test={`section-${name}`}>
+        <p class="empty">{empty}</p>
+      </section>
+    );
+  }
   return (
     <section class="section" data-test={`section-${name}`}>
-      <h2>{title}</h2>
-      {none ? <p class="empty">{empty}</p> : items}
+      <div class="head">
+        <h2>{title}</h2>
+        {aside}
+      </div>
+      {items}
     </section>
   );
 }
@@ -21,25 +34,30 @@ function Progress({ value, label }) {
   );
 }
 
+// One compact row; tapping it shows the whole problem line, every count and the data's age.
 function Health({ row }) {
-  const states = Object.entries(row.counts || {});
+  const stale = staleAge(row.age_seconds);
   return (
-    <div class={`card health ${row.worst}`} data-test="health-row">
-      <div class="line">
-        <strong>
-          {row.cloud} · {row.environment}
-        </strong>
-        <span class={`badge ${row.worst}`}>{row.worst}</span>
-      </div>
-      <div class="line small">
-        <span>
-          {row.total} total
-          {states.map(([state, count]) => ` · ${count} ${state}`).join("")}
+    <details class={`card health ${row.worst}`} data-test="health-row">
+      <summary>
+        <span class="line">
+          <strong>
+            {row.cloud} · {row.environment}
+          </strong>
+          <span class={`badge ${row.worst}`}>{row.worst}</span>
         </span>
-        <span class="hint">{age(row.age_seconds)}</span>
+        <span class="brief small">
+          <span class="hint">{notableCounts(row)}</span>
+          {stale && <span class="stale"> · {stale}</span>}
+          {row.problem && <span class="problem"> · {row.problem}</span>}
+        </span>
+      </summary>
+      <div class="more small">
+        {row.problem && <p class="problem">{row.problem}</p>}
+        <p>{allCounts(row)}</p>
+        <p class="hint">{typeof row.age_seconds === "number" ? `Data ${age(row.age_seconds)}` : "Data age unknown"}</p>
       </div>
-      {row.problem && <div class="problem">{row.problem}</div>}
-    </div>
+    </details>
   );
 }
 
@@ -131,6 +149,7 @@ function Cost({ cost }) {
 
 export function Overview({ board, canAct, onRun, onOpen }) {
   const problems = board.problems || [];
+  const health = board.health || [];
   return (
     <div class="overview">
       {problems.length > 0 && (
@@ -140,28 +159,24 @@ export function Overview({ board, canAct, onRun, onOpen }) {
           ))}
         </ul>
       )}
-      <Section title="Health" name="health" empty="No health data yet.">
-        {(board.health || []).map((row) => (
-          <Health key={`${row.cloud}/${row.environment}`} row={row} />
-        ))}
-      </Section>
-      <Section title="Open alerts" name="alerts" empty="No open alerts.">
-        {(board.alerts || []).map((alert) => (
+      <Section
+        title="Open alerts"
+        name="alerts"
+        empty="No open alerts"
+        items={(board.alerts || []).map((alert) => (
           <Alert key={alert.id} alert={alert} canAct={canAct} showActions={board.can_act} onRun={onRun} onOpen={onOpen} />
         ))}
-      </Section>
-      <Section title="Runbooks" name="runs" empty="No runbook running.">
-        {(board.runs || []).map((run) => (
-          <Run key={run.id} run={run} />
-        ))}
-      </Section>
-      <Section title="Deploys" name="deploys" empty="No deploys.">
-        {(board.deploys || []).map((deploy) => (
-          <Deploy key={deploy.id} deploy={deploy} />
-        ))}
-      </Section>
-      <Section title="Incidents" name="incidents" empty="No incidents.">
-        {(board.incidents || []).map((incident) => (
+      />
+      <Section title="Runbooks" name="runs" items={(board.runs || []).map((run) => <Run key={run.id} run={run} />)} />
+      <Section
+        title="Deploys"
+        name="deploys"
+        items={(board.deploys || []).map((deploy) => <Deploy key={deploy.id} deploy={deploy} />)}
+      />
+      <Section
+        title="Incidents"
+        name="incidents"
+        items={(board.incidents || []).map((incident) => (
           <div key={incident.id} class={`card incident ${incident.state}`} data-test="incident-card">
             <div class="line">
               <span class={`badge ${incident.severity}`}>{incident.severity}</span>
@@ -172,9 +187,24 @@ export function Overview({ board, canAct, onRun, onOpen }) {
             <strong>{incident.title}</strong>
           </div>
         ))}
-      </Section>
-      <Section title="On call" name="oncall" empty="No schedules.">
-        {(board.oncall || []).map((row) => (
+      />
+      <Section
+        title="Health"
+        name="health"
+        empty="No health data yet"
+        aside={
+          <span class="hint small" data-test="health-summary">
+            {healthSummary(health)}
+          </span>
+        }
+        items={health.map((row) => (
+          <Health key={`${row.cloud}/${row.environment}`} row={row} />
+        ))}
+      />
+      <Section
+        title="On call"
+        name="oncall"
+        items={(board.oncall || []).map((row) => (
           <div key={row.schedule} class="card line" data-test="oncall-row">
             <strong>{row.schedule}</strong>
             <span>
@@ -183,10 +213,8 @@ export function Overview({ board, canAct, onRun, onOpen }) {
             </span>
           </div>
         ))}
-      </Section>
-      <Section title="Cost" name="cost" empty="No cost data yet.">
-        {board.cost ? [<Cost key="cost" cost={board.cost} />] : []}
-      </Section>
+      />
+      <Section title="Cost" name="cost" items={board.cost ? [<Cost key="cost" cost={board.cost} />] : []} />
       <p class="hint small">Updated {clock(board.generated_at)}</p>
     </div>
   );
