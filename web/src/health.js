@@ -37,3 +37,10 @@ export function healthSummary(rows) {
   if (bad.length === 1) return `${bad[0][1]} of ${rows.length} ${bad[0][0]}`;
   return `${bad.map(([worst, n]) => `${n} ${worst}`).join(" · ")} of ${rows.length}`;
 }
+
+// The problem for the row's one line, without the cloud's name the row already shows ("AWS notify-prod: ...").
+export function briefProblem(row) {
+  if (!row.problem) return null;
+  const prefix = `${row.cloud} `;
+  return row.problem.slice(0, prefix.length).toLowerCase() === prefix.toLowerCase() ? row.problem.slice(prefix.length) : row.problem;
+}

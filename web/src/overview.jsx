@@ -2,7 +2,7 @@
 // deploys in progress, incidents, then compact health, on call and cost. An empty section is one short line or
 // nothing at all.
 import { age, clock, money, percent } from "./format.js";
-import { allCounts, healthSummary, notableCounts, staleAge } from "./health.js";
+import { allCounts, briefProblem, healthSummary, notableCounts, staleAge } from "./health.js";
 import { swipeHandlers } from "./swipe.js";
 
 // `empty` is the one line an empty section keeps; without it an empty section is not drawn.
@@ -49,7 +49,7 @@ function Health({ row }) {
         <span class="brief small">
           <span class="hint">{notableCounts(row)}</span>
           {stale && <span class="stale"> · {stale}</span>}
-          {row.problem && <span class="problem"> · {row.problem}</span>}
+          {row.problem && <span class="problem"> · {briefProblem(row)}</span>}
         </span>
       </summary>
       <div class="more small">

@@ -1,7 +1,7 @@
 // The health section's words (web/src/health.js): what the person woken at night reads first.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { allCounts, healthSummary, notableCounts, staleAge } from "../src/health.js";
+import { allCounts, briefProblem, healthSummary, notableCounts, staleAge } from "../src/health.js";
 
 const row = {
   total: 1712,
@@ -33,4 +33,10 @@ test("the summary counts the rows by their worst state", () => {
   assert.equal(healthSummary(rows(...Array(9).fill("degraded"))), "9 of 9 degraded");
   assert.equal(healthSummary(rows("degraded", "down", "ok", "unknown")), "1 down · 1 unknown · 1 degraded of 4");
   assert.equal(healthSummary([]), "");
+});
+
+test("the row's one line drops the cloud's name the row already shows", () => {
+  assert.equal(briefProblem({ cloud: "aws", problem: "AWS notify-prod: 1 of 16 instances degraded" }), "notify-prod: 1 of 16 instances degraded");
+  assert.equal(briefProblem({ cloud: "gcp", problem: "API unreachable" }), "API unreachable");
+  assert.equal(briefProblem({ cloud: "gcp", problem: null }), null);
 });
