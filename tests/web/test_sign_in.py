@@ -29,6 +29,7 @@ def test_telegram_init_data_signs_in_with_a_strict_cookie(dashboard: Dashboard) 
         assert answer.status_code == 200
         body = answer.json()
         assert (body["user"], body["role"]) == ("carol", "admin") and body["expires_at"] > time.time() + 11 * 3600
+        assert body["board"]["user"] == {"name": "carol", "role": "admin"}  # no second round trip before it shows
         cookie = answer.headers["set-cookie"].lower()
         for part in ("opsbot_session=", "httponly", "samesite=strict", "path=/app"):
             assert part in cookie
