@@ -18,6 +18,7 @@ from conversation.changes import ChangeFlow
 from conversation.cost_changes import CostChanges
 from conversation.costs import CostFlow
 from conversation.dashboard_link import answer as dashboard_link
+from conversation.dashboard_link import web_sessions
 from conversation.deploy_controls import BUTTON_INTENTS as DEPLOY_BUTTONS
 from conversation.deploy_controls import CONTROLS as DEPLOY_CONTROLS
 from conversation.deploy_controls import DeployControls
@@ -38,7 +39,6 @@ from core import metrics
 from core.errors import OpsbotError
 from core.models import CHANGING_INTENTS, Intent, IntentName, Message, Reply
 from core.redaction import redact_text
-from core.web_sessions import WebSessions
 from intents.help import hint
 from intents.parser import parse
 from policies.engine import PolicyRequest
@@ -79,8 +79,7 @@ class Conversation:
         pipeline = VoicePipeline(services.settings, self._spoken_names)
         self._voice = VoiceFlow(pipeline, services)
         settings = services.settings
-        self._web = WebSessions(services.connection, session_seconds=int(settings.dashboard_session_hours * 3600),
-                                link_seconds=settings.dashboard_link_seconds)  # fmt: skip
+        self._web = web_sessions(settings, services.connection)
         self._gate = InboundGate(services.connection, services.policy, services.audit, services.workers.outbox)
 
     def warm_up(self) -> None:

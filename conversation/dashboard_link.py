@@ -7,8 +7,13 @@ away, and the dashboard shows each user exactly what their role lets them read o
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
+import redis
+
 from conversation.replies import reply
 from core.models import Button, ConversationRef, Message, Reply
+from core.settings import Settings
 from core.web_sessions import WebSessions
 
 PRIVATE_CHANNELS = ("slack", "telegram")  # where a direct message to the asker exists
@@ -17,6 +22,12 @@ OPEN_LABEL = "Open dashboard"
 SENT = "Sent you the dashboard link in a direct message."
 NO_URL = "The dashboard needs OPSBOT_PUBLIC_URL (docs/dashboard.md)."
 ON_CONSOLE = "Run `opsbot dashboard --user {user}` to open it in a browser."
+
+
+def web_sessions(settings: Settings, connection: redis.Redis) -> WebSessions:
+    """The dashboard's sessions and one-time links, with the lifetimes the settings give."""
+    return WebSessions(connection, session_seconds=int(settings.dashboard_session_hours * 3600),
+                       link_seconds=settings.dashboard_link_seconds)  # fmt: skip
 
 
 def dashboard_url(public_url: str) -> str:
@@ -49,3 +60,17 @@ def _is_direct(msg: Message) -> bool:
     if ref.thread_id is not None:
         return False
     return ref.conversation_id == msg.sender or (ref.channel == "slack" and ref.conversation_id.startswith("D"))
+
+
+def open_button(
+    msg: Message, user: str, public_url: str | None, sessions: WebSessions, resource_id: str, name: str
+) -> Button | None:
+    """ "Open web-prod": the resource's page on the dashboard, under a resource shown in the asker's own direct
+    conversation (None elsewhere, or without a public URL). On Telegram it opens as the Mini App, which signs itself
+    in; on Slack the link carries a one-time sign-in as the asker, which is why it is offered only privately."""
+    if public_url is None or msg.ref.channel not in PRIVATE_CHANNELS or not _is_direct(msg):
+        return None
+    url = f"{dashboard_url(public_url)}?resource={quote(resource_id, safe='')}"
+    if msg.ref.channel == "slack":
+        url += f"#link={sessions.make_link(user, f'slack:{msg.sender}')}"
+    return Button(id="dashboard-open", label=f"Open {name}"[:40], url=url)

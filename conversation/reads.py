@@ -13,6 +13,7 @@ from actions import queries
 from actions.provider import Billing, Resource, Snapshot
 from actions.queries import Scope
 from actions.wording import title
+from conversation.dashboard_link import open_button, web_sessions
 from conversation.freshness import Freshness, freshness
 from conversation.memo import InventoryMemo
 from conversation.paging import Page, Pages, more_button
@@ -41,6 +42,9 @@ class ReadFlow:
         self._s = services
         self._status = StatusView(services)
         self._pages = Pages(services.connection)
+        self._web = web_sessions(services.settings, services.connection)  # "Open web-prod" under a resource shown
+        url = services.settings.public_url
+        self._public_url = str(url) if url is not None else None
         self._costs: InventoryMemo[tuple[str, str | None, Scope, int], queries.CostReport] = InventoryMemo()
 
     def handle(self, msg: Message, user: str, intent: Intent) -> list[Reply]:
@@ -51,7 +55,9 @@ class ReadFlow:
             if name is IntentName.MORE:
                 return [self.more(msg, None)]
             if name is IntentName.SHOW:
-                return [reply(msg.ref, self._show(intent))]
+                text, shown = self._show(intent)
+                link = shown and open_button(msg, user, self._public_url, self._web, shown.id, shown.name)
+                return [reply(msg.ref, text, buttons=(link,) if link else ())]
             if name is IntentName.PERF:
                 return [reply(msg.ref, _perf(metrics.shared_snapshot(self._s.connection, WORKER_STAGES)))]
             if name is IntentName.NOT_YET:
@@ -114,21 +120,23 @@ class ReadFlow:
         end = offset + len(result.items)
         return fresh.around("\n".join(lines)), (end if end < result.total else None)
 
-    def _show(self, intent: Intent) -> str:
+    def _show(self, intent: Intent) -> tuple[str, Resource | None]:
+        """The answer, and the resource it shows (None: none was found)."""
         phrase = intent.slots.target or intent.slots.query
         if not phrase:
-            return "Show what? For example: show db-prod"
+            return "Show what? For example: show db-prod", None
         snapshot = self._s.provider.snapshot()
         fresh = self._fresh(snapshot)
         if fresh.nothing_read:
-            return fresh.no_data()
+            return fresh.no_data(), None
         index = self._s.index(snapshot)
         resolution = index.resolve(phrase)
         if resolution.match is None:
-            return fresh.around(not_found(phrase, resolution.candidates))
+            return fresh.around(not_found(phrase, resolution.candidates)), None
         found = index.by_name[resolution.match]
         unclear = index.by_name.get(found.name) is not found or found.name in index.shared  # the name means another
-        return self._fresh(snapshot, found.cloud, found.region).around(_details(found, unclear))
+        text = self._fresh(snapshot, found.cloud, found.region).around(_details(found, unclear))
+        return text, found
 
     def _cost_report(
         self, resources: tuple[Resource, ...], period: str, group_by: str | None, scope: Scope, now: float

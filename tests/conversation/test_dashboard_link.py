@@ -74,3 +74,32 @@ def test_a_stranger_gets_no_link(settings: Settings, say_factory: SayFactory) ->
     replies = say("dashboard", user="U999NOBODY", ref=SLACK_ROOM)
     assert all(not r.buttons for r in replies)
     assert "not on opsbot's list" in replies[0].text
+
+
+SLACK_DM = ConversationRef(channel="slack", conversation_id="D024BE91L")
+
+
+def test_a_resource_shown_privately_has_an_open_button_to_its_page(settings: Settings, say_factory: SayFactory) -> None:
+    runtime, say = say_factory(settings.model_copy(update={"public_url": "https://ops.example.com"}))
+    [telegram] = say("show web-prod", user="123456789", ref=TELEGRAM_PRIVATE)
+    [button] = telegram.buttons
+    assert button.label == "Open web-prod" and button.url is not None
+    parts = urlsplit(button.url)
+    assert (parts.path, parts.query.startswith("resource="), parts.fragment) == ("/app/", True, "")  # Mini App
+    [slack] = say("show web-prod", user="U123ABC", ref=SLACK_DM)
+    [button] = slack.buttons
+    assert button.url is not None and urlsplit(button.url).query == parts.query
+    sessions = WebSessions(runtime.connection, session_seconds=60, link_seconds=60)
+    assert sessions.redeem_link(urlsplit(button.url).fragment.removeprefix("link=")) == ("alice", "slack:U123ABC")
+
+
+@pytest.mark.parametrize(("ref", "sender"), [(SLACK_ROOM, "U123ABC"), (TELEGRAM_GROUP, "123456789")])
+def test_a_resource_shown_in_a_channel_has_no_open_button(
+    settings: Settings, say_factory: SayFactory, ref: ConversationRef, sender: str
+) -> None:
+    _, say = say_factory(settings.model_copy(update={"public_url": "https://ops.example.com"}))
+    [answer] = say("show web-prod", user=sender, ref=ref)
+    assert "web-prod" in answer.text and not answer.buttons  # a sign-in link there would sign in whoever pressed it
+    _, without_url = say_factory(settings)
+    [answer] = without_url("show web-prod", user="123456789", ref=TELEGRAM_PRIVATE)
+    assert "web-prod" in answer.text and not answer.buttons
