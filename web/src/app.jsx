@@ -1,6 +1,7 @@
 // The dashboard's shell: sign-in, the board and its live stream, the offline banner, the tabs and the replies.
 import { useCallback, useEffect, useState } from "preact/hooks";
 import { credentialsFromUrl, getBoard, say, signIn, signOut, token, ApiError } from "./api.js";
+import { early } from "./boot.js";
 import { clock } from "./format.js";
 import { startLive } from "./live.js";
 import { mergeReply } from "./replies.js";
@@ -17,6 +18,7 @@ const TABS = [
   ["emergency", "Emergency"],
 ];
 
+const EMPTY = [];
 const OPEN_FROM_BOT = "Open the dashboard from the bot: the Telegram menu button, or ask for a dashboard link in chat.";
 
 function startResource(hash, search) {
@@ -55,8 +57,10 @@ export function App({ hash, search }) {
     save("board", next);
   }, []);
 
-  // Sign in from the fragment (then drop it from the address bar), else resume the tab's session (its token, or
-  // the session cookie another tab got).
+  // Sign in from the fragment (then drop it from the address bar): the answer carries the board, so the first view
+  // costs one round trip after the shell. Else resume the tab's session: with this tab's token the last board shows
+  // at once and the live stream (the whole board at connect) brings the current one; without a token, the session
+  // cookie an earlier tab got is tried with GET /board.
   useEffect(() => {
     const credentials = credentialsFromUrl(hash);
     if (credentials) history.replaceState(null, "", location.pathname + location.search);
@@ -64,22 +68,30 @@ export function App({ hash, search }) {
       let offline = false;
       if (credentials) {
         try {
-          await signIn(credentials);
+          const session = await (early || signIn(credentials));
+          if (session instanceof Error) throw session;
+          if (session.board) {
+            keepBoard(session.board);
+            return setPhase("ready");
+          }
         } catch (error) {
           if (error.status !== 0) return signedOut(error.message);
           offline = true; // opened from the bot without a network: show the last board, marked offline
         }
       }
       const hadToken = Boolean(token());
+      // The cached board only for a page that proved itself before: this tab's token, or the bot's own link.
+      const cached = hadToken || offline ? await load("board") : null;
+      if (cached && hadToken) {
+        setBoard(cached);
+        return setPhase("ready");
+      }
       try {
-        const first = await getBoard(); // with the tab's token, or the session cookie of an earlier tab
-        keepBoard(first);
+        keepBoard(await getBoard()); // with the tab's token, or the session cookie of an earlier tab
         setPhase("ready");
       } catch (error) {
         if (error.status === 401) return signedOut(hadToken ? error.message : OPEN_FROM_BOT);
         fail(error);
-        // The cached board only for a page that proved itself before: this tab's token, or the bot's own link.
-        const cached = hadToken || offline ? await load("board") : null;
         if (!cached) return signedOut(error.message);
         setBoard(cached);
         setPhase("ready");
@@ -108,6 +120,8 @@ export function App({ hash, search }) {
     });
   }, [phase]);
 
+  const [opened, setOpened] = useState(["overview"]); // each tab's view stays mounted once opened (switched by hidden)
+
   const act = useCallback(
     async (payload, fromCard) => {
       if (fromCard) setCards((current) => current.map((card) => (card === fromCard ? { ...card, pending: true } : card)));
@@ -122,6 +136,8 @@ export function App({ hash, search }) {
     },
     [fail],
   );
+  const run = useCallback((command) => act({ text: command }), [act]);
+  const press = useCallback((card, button) => act({ button: button.id }, card), [act]);
 
   if (phase === "starting") return <p class="boot">Signing in…</p>;
   if (phase === "signed-out")
@@ -133,8 +149,7 @@ export function App({ hash, search }) {
     );
 
   const canAct = Boolean(board && board.can_act) && online;
-  const run = (command) => act({ text: command });
-  const press = (card, button) => act({ button: button.id }, card);
+  const onTab = (name) => !resource && tab === name;
 
   return (
     <div class="shell">
@@ -159,12 +174,20 @@ export function App({ hash, search }) {
         {board && resource && (
           <Resource id={resource} canAct={canAct} showActions={board.can_act} onBack={() => setResource(null)} onRun={run} onError={fail} />
         )}
-        {board && !resource && tab === "overview" && (
-          <Overview board={board} canAct={canAct} onRun={run} onOpen={setResource} />
+        {board && opened.includes("overview") && (
+          <div hidden={!onTab("overview")}>
+            <Overview board={board} canAct={canAct} onRun={run} onOpen={setResource} />
+          </div>
         )}
-        {board && !resource && tab === "search" && <Search onOpen={setResource} onError={fail} />}
-        {board && !resource && tab === "emergency" && (
-          <Emergency items={board.emergency || []} canAct={canAct} showActions={board.can_act} onRun={run} />
+        {board && opened.includes("search") && (
+          <div class="fill" hidden={!onTab("search")}>
+            <Search visible={onTab("search")} onOpen={setResource} onError={fail} />
+          </div>
+        )}
+        {board && opened.includes("emergency") && (
+          <div hidden={!onTab("emergency")}>
+            <Emergency items={board.emergency || EMPTY} canAct={canAct} showActions={board.can_act} onRun={run} />
+          </div>
         )}
       </main>
       <Replies cards={cards} canAct={canAct} onPress={press} onClose={(card) => setCards((c) => c.filter((x) => x !== card))} />
@@ -178,6 +201,7 @@ export function App({ hash, search }) {
             onClick={() => {
               setResource(null);
               setTab(name);
+              setOpened((current) => (current.includes(name) ? current : [...current, name]));
             }}
           >
             {label}

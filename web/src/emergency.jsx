@@ -1,5 +1,7 @@
 // The emergency view: the few big buttons this user may run (each opens the same preview and confirmation as chat).
-export function Emergency({ items, canAct, showActions, onRun }) {
+import { memo } from "./memo.js";
+
+export const Emergency = memo(function Emergency({ items, canAct, showActions, onRun }) {
   if (!showActions) return <p class="empty" data-test="emergency-none">Your role may look but not act.</p>;
   if (items.length === 0) return <p class="empty" data-test="emergency-none">No emergency actions for you.</p>;
   return (
@@ -20,4 +22,4 @@ export function Emergency({ items, canAct, showActions, onRun }) {
       ))}
     </div>
   );
-}
+});

@@ -32,19 +32,23 @@ export function startLive(handlers) {
     source = null;
   };
 
+  // The browser saying it is offline wins over a stream event that was already on its way (a board sent at connect
+  // and read after the network went away would otherwise clear the banner, and that stream may never error).
+  const reachable = () => navigator.onLine !== false;
+
   const open = () => {
     close();
-    if (document.visibilityState === "hidden") return;
+    if (document.visibilityState === "hidden" || !reachable()) return;
     const current = openEvents(lastEventId);
     source = current;
     current.onopen = () => {
       clearTimers();
-      handlers.onOnline(true);
+      handlers.onOnline(reachable());
     };
     current.addEventListener("board", (event) => {
       const board = parse(event);
       if (board) handlers.onBoard(board);
-      handlers.onOnline(true);
+      handlers.onOnline(reachable());
     });
     current.addEventListener("section", (event) => {
       const section = parse(event);
@@ -69,7 +73,10 @@ export function startLive(handlers) {
 
   const onVisibility = () => (document.visibilityState === "hidden" ? close() : open());
   const onOnlineEvent = () => open();
-  const onOfflineEvent = () => handlers.onOnline(false);
+  const onOfflineEvent = () => {
+    close(); // nothing more from a stream the network dropped; "online" opens a new one
+    handlers.onOnline(false);
+  };
 
   document.addEventListener("visibilitychange", onVisibility);
   window.addEventListener("online", onOnlineEvent);

@@ -1,6 +1,7 @@
 // The overview, ordered for the person woken at night: problems, open alerts (swipe or tap Ack), runbooks and
 // deploys in progress, incidents, then compact health, on call and cost. An empty section is one short line or
 // nothing at all.
+import { memo } from "./memo.js";
 import { age, clock, money, percent } from "./format.js";
 import { allCounts, briefProblem, healthSummary, notableCounts, staleAge } from "./health.js";
 import { swipeHandlers } from "./swipe.js";
@@ -147,7 +148,8 @@ function Cost({ cost }) {
   );
 }
 
-export function Overview({ board, canAct, onRun, onOpen }) {
+// Memoised on its props: switching tabs, a reply card or the offline banner does not redraw the whole overview.
+export const Overview = memo(function Overview({ board, canAct, onRun, onOpen }) {
   const problems = board.problems || [];
   const health = board.health || [];
   return (
@@ -218,4 +220,4 @@ export function Overview({ board, canAct, onRun, onOpen }) {
       <p class="hint small">Updated {clock(board.generated_at)}</p>
     </div>
   );
-}
+});

@@ -28,7 +28,8 @@ function Row({ entry, cols, top, onOpen }) {
   );
 }
 
-export function Search({ onOpen, onError }) {
+// `visible`: the tab is shown (it stays mounted while hidden, so its list is measured again when shown).
+export function Search({ visible, onOpen, onError }) {
   const [data, setData] = useState(memory);
   const [problem, setProblem] = useState("");
   const [query, setQuery] = useState("");
@@ -60,7 +61,7 @@ export function Search({ onOpen, onError }) {
     measure();
     window.addEventListener("resize", measure);
     return () => window.removeEventListener("resize", measure);
-  }, [data]);
+  }, [data, visible]);
 
   const shown = useMemo(() => (data ? filterRows(data.rows, query) : []), [data, query]);
 
