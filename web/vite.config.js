@@ -15,7 +15,8 @@ function bootScript() {
         const chunk = Object.values(context.bundle || {}).find((item) => item.type === "chunk" && item.name === "boot");
         if (!chunk) return html;
         const tag = `<script type="module" async crossorigin src="/app/${chunk.fileName}"></script>`;
-        return html.replace(/(\s*)<script type="module"/, `$1${tag}$1<script type="module"`);
+        // First in <head> (after the charset), so the parser asks for it before anything else.
+        return html.replace(/(<meta charset="utf-8" \/>)(\s*)/, `$1$2${tag}$2`);
       },
     },
   };
