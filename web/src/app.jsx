@@ -150,6 +150,8 @@ export function App({ hash, search }) {
 
   const canAct = Boolean(board && board.can_act) && online;
   const onTab = (name) => !resource && tab === name;
+  // A view not shown stays mounted but skipped (class "off": content-visibility hidden) and inert.
+  const view = (name, base = "") => (onTab(name) ? { class: base } : { class: `${base} off`, inert: true });
 
   return (
     <div class="shell">
@@ -175,17 +177,17 @@ export function App({ hash, search }) {
           <Resource id={resource} canAct={canAct} showActions={board.can_act} onBack={() => setResource(null)} onRun={run} onError={fail} />
         )}
         {board && opened.includes("overview") && (
-          <div hidden={!onTab("overview")}>
+          <div {...view("overview")}>
             <Overview board={board} canAct={canAct} onRun={run} onOpen={setResource} />
           </div>
         )}
         {board && opened.includes("search") && (
-          <div class="fill" hidden={!onTab("search")}>
+          <div {...view("search", "fill")}>
             <Search visible={onTab("search")} onOpen={setResource} onError={fail} />
           </div>
         )}
         {board && opened.includes("emergency") && (
-          <div hidden={!onTab("emergency")}>
+          <div {...view("emergency")}>
             <Emergency items={board.emergency || EMPTY} canAct={canAct} showActions={board.can_act} onRun={run} />
           </div>
         )}
