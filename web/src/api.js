@@ -1,5 +1,6 @@
 // Talking to `opsbot serve`: sign-in, the JSON routes, the live stream. Every error body is {"error": "<one line>"}.
 const TOKEN_KEY = "opsbot_token";
+const USER_KEY = "opsbot_user"; // whom the tab's token was given to: the owner of the cached board it may show
 
 export class ApiError extends Error {
   constructor(status, message) {
@@ -8,18 +9,23 @@ export class ApiError extends Error {
   }
 }
 
-export function token() {
+function read(key) {
   try {
-    return sessionStorage.getItem(TOKEN_KEY);
+    return sessionStorage.getItem(key);
   } catch {
     return null;
   }
 }
 
-function keep(value) {
+export const token = () => read(TOKEN_KEY);
+export const tabUser = () => (token() ? read(USER_KEY) : null);
+
+function keep(value, user = null) {
   try {
     if (value) sessionStorage.setItem(TOKEN_KEY, value);
     else sessionStorage.removeItem(TOKEN_KEY);
+    if (value && user) sessionStorage.setItem(USER_KEY, user);
+    else sessionStorage.removeItem(USER_KEY);
   } catch {
     /* private mode: the cookie still carries the session */
   }
@@ -67,7 +73,7 @@ export function credentialsFromUrl(hash) {
 
 export async function signIn(credentials) {
   const session = await call("POST", "session", credentials);
-  keep(session.token);
+  keep(session.token, session.user);
   return session;
 }
 

@@ -1,11 +1,12 @@
 // The dashboard's shell: sign-in, the board and its live stream, the offline banner, the tabs and the replies.
 import { useCallback, useEffect, useState } from "preact/hooks";
-import { credentialsFromUrl, getBoard, say, signIn, signOut, token, ApiError } from "./api.js";
+import { credentialsFromUrl, getBoard, say, signIn, signOut, tabUser, token, ApiError } from "./api.js";
 import { early } from "./boot.js";
 import { clock } from "./format.js";
 import { startLive } from "./live.js";
 import { mergeReply } from "./replies.js";
 import { load, save, forget } from "./store.js";
+import { boardKey, ownBoard, provenOwner, telegramKey, telegramUserId } from "./owner.js";
 import { Overview } from "./overview.jsx";
 import { Search, forgetResources } from "./search.jsx";
 import { Resource } from "./resource.jsx";
@@ -34,6 +35,7 @@ export function App({ hash, search }) {
   const [tab, setTab] = useState("overview");
   const [resource, setResource] = useState(() => startResource(hash, search));
   const [cards, setCards] = useState([]);
+  const [retry, setRetry] = useState(null); // credentials whose sign-in failed offline (see below)
 
   const signedOut = useCallback((text) => {
     forget();
@@ -54,60 +56,86 @@ export function App({ hash, search }) {
 
   const keepBoard = useCallback((next) => {
     setBoard(next);
-    save("board", next);
+    save(boardKey(next.user.name), next);
+  }, []);
+
+  // Signed in from the fragment: the board, and which user this Telegram account is here (for an offline open).
+  const signedIn = useCallback((credentials, session) => {
+    const id = credentials.init_data ? telegramUserId(credentials.init_data) : null;
+    if (id !== null) save(telegramKey(id), session.user);
+    keepBoard(session.board);
   }, []);
 
   // Sign in from the fragment (then drop it from the address bar): the answer carries the board, so the first view
   // costs one round trip after the shell. Else resume the tab's session: with this tab's token the last board shows
   // at once and the live stream (the whole board at connect) brings the current one; without a token, the session
-  // cookie an earlier tab got is tried with GET /board.
+  // cookie an earlier tab got is tried with GET /board. A cached board is shown only to its owner (src/owner.js).
   useEffect(() => {
     const credentials = credentialsFromUrl(hash);
     if (credentials) history.replaceState(null, "", location.pathname + location.search);
     (async () => {
-      let offline = false;
+      let offline = null; // the sign-in's error when it could not reach the server
       if (credentials) {
         try {
           const session = await (early || signIn(credentials));
           if (session instanceof Error) throw session;
           if (session.board) {
-            keepBoard(session.board);
+            signedIn(credentials, session);
             return setPhase("ready");
           }
         } catch (error) {
           if (error.status !== 0) return signedOut(error.message);
-          offline = true; // opened from the bot without a network: show the last board, marked offline
+          offline = error; // opened from the bot without a network: the last board of the user it proves, if any
         }
       }
-      const hadToken = Boolean(token());
-      // The cached board only for a page that proved itself before: this tab's token, or the bot's own link.
-      const cached = hadToken || offline ? await load("board") : null;
-      if (cached && hadToken) {
+      const cached = await ownBoard(await provenOwner(offline && credentials, tabUser(), load), load);
+      if (offline) {
+        if (!cached) return signedOut(offline.message);
+        setOnline(false);
+        setRetry(credentials);
+      }
+      if (cached) {
         setBoard(cached);
         return setPhase("ready");
       }
+      const hadToken = Boolean(token());
       try {
         keepBoard(await getBoard()); // with the tab's token, or the session cookie of an earlier tab
         setPhase("ready");
       } catch (error) {
         if (error.status === 401) return signedOut(hadToken ? error.message : OPEN_FROM_BOT);
-        fail(error);
-        if (!cached) return signedOut(error.message);
-        setBoard(cached);
-        setPhase("ready");
+        signedOut(fail(error).message);
       }
     })();
   }, []);
 
+  // Opened from the bot offline with a cached board: sign in with the same credentials once back online (the tab's
+  // token or the browser's cookie may be someone else's), and only then go live.
   useEffect(() => {
-    if (phase !== "ready") return undefined;
+    if (!retry) return undefined;
+    const again = () =>
+      signIn(retry).then(
+        (session) => (signedIn(retry, session), setOnline(true), setRetry(null)),
+        (error) => error.status !== 0 && signedOut(error.message),
+      );
+    const visible = () => document.visibilityState === "visible" && again();
+    window.addEventListener("online", again);
+    document.addEventListener("visibilitychange", visible);
+    return () => {
+      window.removeEventListener("online", again);
+      document.removeEventListener("visibilitychange", visible);
+    };
+  }, [retry]);
+
+  useEffect(() => {
+    if (phase !== "ready" || retry) return undefined;
     return startLive({
       onBoard: keepBoard,
       onSection: (name, value) =>
         setBoard((current) => {
           if (!current) return current;
           const next = { ...current, [name]: value };
-          save("board", next);
+          save(boardKey(next.user.name), next);
           return next;
         }),
       onReply: (reply) => setCards((current) => mergeReply(current, reply)),
@@ -118,7 +146,7 @@ export function App({ hash, search }) {
           (error) => fail(error).status !== 401,
         ),
     });
-  }, [phase]);
+  }, [phase, retry]);
 
   const [opened, setOpened] = useState(["overview"]); // each tab's view stays mounted once opened (switched by hidden)
 
@@ -183,7 +211,7 @@ export function App({ hash, search }) {
         )}
         {board && opened.includes("search") && (
           <div {...view("search", "fill")}>
-            <Search visible={onTab("search")} onOpen={setResource} onError={fail} />
+            <Search owner={board.user.name} visible={onTab("search")} onOpen={setResource} onError={fail} />
           </div>
         )}
         {board && opened.includes("emergency") && (

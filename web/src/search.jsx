@@ -3,6 +3,7 @@
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { getResources } from "./api.js";
 import { load, save } from "./store.js";
+import { resourcesKey } from "./owner.js";
 import { filterRows, indexRows } from "./rows.js";
 import { swipeHandlers } from "./swipe.js";
 
@@ -28,8 +29,8 @@ function Row({ entry, cols, top, onOpen }) {
   );
 }
 
-// `visible`: the tab is shown (it stays mounted while hidden, so its list is measured again when shown).
-export function Search({ visible, onOpen, onError }) {
+// `owner`: the signed-in user, whose cached list (only) is shown offline. `visible`: the tab is shown (it stays mounted while hidden, so its list is measured again when shown).
+export function Search({ owner, visible, onOpen, onError }) {
   const [data, setData] = useState(memory);
   const [problem, setProblem] = useState("");
   const [query, setQuery] = useState("");
@@ -43,11 +44,11 @@ export function Search({ visible, onOpen, onError }) {
       (answer) => {
         memory = indexRows(answer);
         setData(memory);
-        save("resources", answer);
+        save(resourcesKey(owner), answer);
       },
       async (error) => {
         onError(error);
-        const cached = await load("resources");
+        const cached = await load(resourcesKey(owner));
         if (cached) setData((memory = indexRows(cached)));
         else setProblem(error.message);
       },
