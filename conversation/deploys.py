@@ -32,6 +32,7 @@ from policies.engine import Decision, PolicyRequest
 from workers.deploy_jobs import failover_running
 
 VALIDATE_SECONDS = 2.0  # every cloud's checks together; a cloud slower than this is one line, not a wait
+ROLLBACK_READ_SECONDS = 5.0  # what the groups run, read from the clouds for a rollback with no deploy recorded yet
 
 
 class NotAsked(OpsbotError):
@@ -187,7 +188,9 @@ class DeployFlow:
                 self._s.manifest, kind="rollback", service=name, environment=env, version=newest,
                 groups=index.by_name, running={}, requested_by="opsbot",
             )  # fmt: skip
-            probe = with_running(probe, service, self._s.rollouts)
+            # Longer than a preview's read: without it the answer is "no earlier version known", not a slower one
+            # (a process's first read builds its SDK clients, which took over a second on a busy machine).
+            probe = with_running(probe, service, self._s.rollouts, deadline=ROLLBACK_READ_SECONDS)
         except OpsbotError:  # the only refusal left: every group already runs the newest
             return {newest}
         runs = {g.from_version for g in probe.groups}
