@@ -42,7 +42,9 @@ def test_twelve_cards_at_once_become_a_few_cards_and_one_digest(make_alert_stack
     posted = [m for m in alerts.slack.messages if m.channel == INCIDENT]
     cards = [m for m in posted if m.shown.startswith("FIRING")]
     [digest] = [m for m in posted if "new alerts" in m.shown]
-    assert len(posted) == len(cards) + 1 and 1 <= len(cards) <= 4
+    # A burst of 4, then one a second: up to 4 cards, and a card or two more when storing the burst took over a
+    # second (a busy machine refills the bucket meanwhile); the rest always ends in the one digest.
+    assert len(posted) == len(cards) + 1 and 1 <= len(cards) <= 6
     lines = digest.shown.splitlines()
     digested = BURST - len(cards)
     assert lines[0] == f"{digested} new alerts:"

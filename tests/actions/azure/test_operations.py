@@ -45,7 +45,12 @@ def test_start_reaches_running(world: FakeArm, backend: AzureBackend) -> None:
 def test_restart_waits_for_the_operation_then_running(world: FakeArm, backend: AzureBackend) -> None:
     restarted, lines = _run(backend, DB, "restart")
     assert restarted.state == "running"
-    assert lines == ["db-prod: restarting", "db-prod: starting", "db-prod: running"]
+    # The SDK's poller steps the operation in its own thread: on a busy machine it may finish before opsbot reads
+    # the VM in between, so "starting" is seen once or not at all - never anything else, and it ends running.
+    assert lines in (
+        ["db-prod: restarting", "db-prod: starting", "db-prod: running"],
+        ["db-prod: restarting", "db-prod: running"],
+    )
     assert world.requests_to("/db-prod/restart")
 
 
